@@ -1,0 +1,8 @@
+from django.urls import path
+
+from conversations.console import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.console, name="home"),
+]

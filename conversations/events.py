@@ -1,0 +1,109 @@
+"""Live updates to browsers: group names, payload builders, and the only group_send.
+
+Every event leaves after the transaction that caused it commits (DESIGN invariant 3), so
+no browser sees data that was rolled back. Delivery through the channel layer is
+at-most-once; browsers catch up from the database by their last seen message id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def agent_group(user_id: int) -> str:
+    return f"agent.{user_id}"
+
+
+def interaction_group(interaction_id: int) -> str:
+    return f"interaction.{interaction_id}"
+
+
+def broadcast_on_commit(groups: Iterable[str], event_type: str, payload: dict[str, Any]) -> None:
+    """Send ``payload`` to each group once the current transaction commits."""
+    groups = list(dict.fromkeys(groups))
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        message = {"type": event_type, **payload}
+        for group in groups:
+            try:
+                async_to_sync(layer.group_send)(group, message)
+            except Exception:  # the database is the truth; browsers resync from it
+                logger.exception("could not push %s to %s", event_type, group)
+
+    transaction.on_commit(send)
+
+
+def message_payload(message: Any) -> dict[str, Any]:
+    """The one JSON shape of a message for browsers (and the API's message serializer)."""
+    return {
+        "id": message.pk,
+        "interaction_id": message.interaction_id,
+        "contact_id": message.contact_id,
+        "channel_id": message.channel_id,
+        "direction": message.direction,
+        "type": message.type,
+        "wamid": message.wamid,
+        "body": message.body,
+        "content": message.content,
+        "context_wamid": message.context_wamid,
+        "forwarded": message.forwarded,
+        "frequently_forwarded": message.frequently_forwarded,
+        "referral": message.referral,
+        "errors": message.errors,
+        "origination_at": _iso(message.origination_at),
+        "arrived_at": _iso(message.arrived_at),
+        "status": message.status,
+        "error_code": message.error_code,
+        "error_title": message.error_title,
+        "error_details": message.error_details,
+        "author_id": message.author_id,
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def message_created(*, message: Any, owner_id: int | None) -> None:
+    groups = [interaction_group(message.interaction_id)]
+    if owner_id:
+        groups.append(agent_group(owner_id))
+    broadcast_on_commit(groups, "interaction.message_created", {"message": message_payload(message)})
+
+
+def message_status_changed(
+    *, message_id: int, interaction_id: int, status: str, error: dict[str, Any] | None = None
+) -> None:
+    broadcast_on_commit(
+        [interaction_group(interaction_id)],
+        "interaction.message_status_changed",
+        {"message_id": message_id, "interaction_id": interaction_id, "status": status, "error": error or {}},
+    )
+
+
+def message_updated(*, message: Any) -> None:
+    """A message changed in place (a customer's edit or delete, a status, a retry)."""
+    broadcast_on_commit(
+        [interaction_group(message.interaction_id)],
+        "interaction.message_updated",
+        {"message": message_payload(message)},
+    )
+
+
+def reaction_changed(*, interaction_id: int, message_id: int, direction: str, emoji: str) -> None:
+    broadcast_on_commit(
+        [interaction_group(interaction_id)],
+        "interaction.reaction_changed",
+        {"message_id": message_id, "interaction_id": interaction_id, "direction": direction, "emoji": emoji},
+    )

@@ -1,0 +1,262 @@
+"""Seed a demo: a channel, agents and a supervisor, queues, contacts with history,
+standard responses and templates. Idempotent: running it again changes nothing that
+exists and prints the same credentials."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.models import (
+    AgentGroup,
+    AgentProfile,
+    BusinessAttribute,
+    BusinessAttributeValue,
+    Channel,
+    Contact,
+    Interaction,
+    Message,
+    Queue,
+)
+from templates_app.models import MessageTemplate, StandardResponse, StandardResponseCategory
+
+CREDENTIALS_FILE = "demo-credentials.txt"
+DEMO_USERS = [
+    # username, first name, staff, agent
+    ("supervisor", "Sam", True, False),
+    ("alice", "Alice", False, True),
+    ("bob", "Bob", False, True),
+]
+DISPOSITIONS = [
+    ("resolved", "Resolved"),
+    ("follow_up", "Needs follow-up"),
+    ("no_answer", "Customer stopped answering"),
+    ("spam", "Spam"),
+]
+EMOJIS = ["👍", "🙏", "😊", "🎉", "✅", "📦", "⏰", "❤️"]
+
+
+class Command(BaseCommand):
+    help = "Create the demo data (idempotent) and print the demo users' passwords."
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            passwords = self._users()
+            queue = Queue.objects.get_or_create(
+                name="General", defaults={"description": "Every inbound chat"}
+            )[0]
+            for username in ("alice", "bob"):
+                AgentProfile.objects.get(user__username=username).queues.add(queue)
+            channel = self._channel(queue)
+            self._attributes()
+            self._content()
+            self._history(channel)
+        self._print(passwords, channel)
+
+    def _users(self) -> dict[str, str]:
+        path = Path(settings.VAR_DIR) / CREDENTIALS_FILE
+        known = {}
+        if path.exists():
+            known = dict(line.split(":", 1) for line in path.read_text().splitlines() if ":" in line)
+        User = get_user_model()
+        group = AgentGroup.objects.get_or_create(name="Support team")[0]
+        passwords = {}
+        for username, first_name, staff, agent in DEMO_USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                password = known.get(username) or secrets.token_urlsafe(9)
+                user = User.objects.create_user(
+                    username=username,
+                    password=password,
+                    first_name=first_name,
+                    is_staff=staff,
+                    is_superuser=staff,
+                )
+            else:
+                password = known.get(username, "(unchanged; set before this seed)")
+            passwords[username] = password
+            if agent:
+                AgentProfile.objects.get_or_create(user=user, defaults={"group": group, "capacity": 3})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"{u}:{p}\n" for u, p in passwords.items()))
+        path.chmod(0o600)
+        return passwords
+
+    def _channel(self, queue: Queue) -> Channel:
+        return Channel.objects.get_or_create(
+            phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID,
+            defaults={
+                "name": "Demo support line",
+                "display_phone_number": settings.WHATSAPP_DISPLAY_PHONE_NUMBER,
+                "waba_id": settings.WHATSAPP_WABA_ID,
+                "access_token": settings.WHATSAPP_ACCESS_TOKEN,
+                "app_secret": settings.WHATSAPP_APP_SECRET,
+                "verify_token": settings.WHATSAPP_VERIFY_TOKEN,
+                "default_queue": queue,
+            },
+        )[0]
+
+    def _attributes(self) -> None:
+        dispositions = BusinessAttribute.objects.get_or_create(
+            name="DispositionCode", defaults={"description": "Why an interaction ended"}
+        )[0]
+        for order, (code, label) in enumerate(DISPOSITIONS):
+            BusinessAttributeValue.objects.get_or_create(
+                attribute=dispositions, name=code, defaults={"display_name": label, "sort_order": order}
+            )
+        emojis = BusinessAttribute.objects.get_or_create(
+            name="Emojis", defaults={"description": "The console's emoji picker"}
+        )[0]
+        for order, emoji in enumerate(EMOJIS):
+            BusinessAttributeValue.objects.get_or_create(
+                attribute=emojis, name=emoji, defaults={"sort_order": order}
+            )
+        BusinessAttribute.objects.get_or_create(
+            name="InternalConferenceInvite",
+            defaults={"description": "Interaction subtype: conference invitation"},
+        )
+
+    def _content(self) -> None:
+        greetings = StandardResponseCategory.objects.get_or_create(name="Greetings", parent=None)[0]
+        orders = StandardResponseCategory.objects.get_or_create(name="Orders", parent=None)[0]
+        StandardResponse.objects.get_or_create(
+            shortcut="hello",
+            defaults={
+                "category": greetings,
+                "name": "Hello",
+                "text": "Hello! Thanks for writing to us. How can I help?",
+            },
+        )
+        StandardResponse.objects.get_or_create(
+            shortcut="bye",
+            defaults={
+                "category": greetings,
+                "name": "Goodbye",
+                "text": "Glad I could help. Have a great day!",
+            },
+        )
+        StandardResponse.objects.get_or_create(
+            shortcut="tracking",
+            defaults={
+                "category": orders,
+                "name": "Tracking link",
+                "text": "You can follow your parcel here: https://example.com/track",
+            },
+        )
+        MessageTemplate.objects.get_or_create(
+            name="thanks_for_patience",
+            language="en_US",
+            channel=None,
+            defaults={
+                "kind": MessageTemplate.Kind.NOTIFICATION,
+                "category": MessageTemplate.Category.UTILITY,
+                "status": MessageTemplate.Status.APPROVED,
+                "body": "Thank you for your patience! {{1}}",
+                "is_default_notification": True,
+            },
+        )
+        MessageTemplate.objects.get_or_create(
+            name="order_update",
+            language="en_US",
+            channel=None,
+            defaults={
+                "kind": MessageTemplate.Kind.RICH_MEDIA,
+                "category": MessageTemplate.Category.UTILITY,
+                "status": MessageTemplate.Status.APPROVED,
+                "header_type": MessageTemplate.HeaderType.TEXT,
+                "header_text": "Order {{1}}",
+                "body": "Hi {{1}}, your order {{2}} is on its way and arrives {{3}}.",
+                "footer": "Reply STOP to opt out",
+                "buttons": [
+                    {"type": "quick_reply", "text": "Thanks!"},
+                    {"type": "quick_reply", "text": "Change delivery"},
+                ],
+            },
+        )
+        MessageTemplate.objects.get_or_create(
+            name="satisfaction",
+            language="en_US",
+            channel=None,
+            defaults={
+                "kind": MessageTemplate.Kind.REPLY_BUTTONS,
+                "category": MessageTemplate.Category.UTILITY,
+                "status": MessageTemplate.Status.APPROVED,
+                "body": "Did we solve your problem today?",
+                "buttons": [
+                    {"type": "reply", "id": "yes", "text": "Yes 👍"},
+                    {"type": "reply", "id": "no", "text": "Not yet"},
+                ],
+            },
+        )
+
+    def _history(self, channel: Channel) -> None:
+        """Two past customers, each with a closed interaction, so history shows at once."""
+        now = timezone.now()
+        people = [
+            (
+                "4915112345678",
+                "Lena Vogel",
+                "Lena Vogel (CRM)",
+                ["Hi, my parcel hasn't arrived", "Thanks, it's here!"],
+            ),
+            ("34611223344", "Jorge", "", ["Can I change my delivery address?"]),
+        ]
+        for n, (wa_id, profile_name, name, texts) in enumerate(people):
+            contact, created = Contact.objects.get_or_create(
+                wa_id=wa_id, defaults={"profile_name": profile_name, "name": name, "phone": f"+{wa_id}"}
+            )
+            if not created:
+                continue
+            started = now - timedelta(days=3 + n, hours=2)
+            interaction = Interaction.objects.create(
+                contact=contact,
+                channel=channel,
+                state=Interaction.State.CLOSED,
+                queued_at=started,
+                accepted_at=started + timedelta(minutes=1),
+                closed_at=started + timedelta(minutes=20),
+                disposition="resolved",
+                last_inbound_at=started,
+            )
+            for m, text in enumerate(texts):
+                at = started + timedelta(minutes=10 * m)
+                Message.objects.create(
+                    channel=channel,
+                    interaction=interaction,
+                    contact=contact,
+                    direction=Message.Direction.INBOUND,
+                    wamid=f"wamid.demo-{wa_id}-{m}",
+                    body=text,
+                    origination_at=at,
+                    arrived_at=at,
+                )
+                Message.objects.create(
+                    channel=channel,
+                    interaction=interaction,
+                    contact=contact,
+                    direction=Message.Direction.OUTBOUND,
+                    wamid=f"wamid.demo-{wa_id}-{m}-reply",
+                    body="Let me check that for you." if m == 0 else "You're welcome!",
+                    status=Message.Status.READ,
+                    origination_at=at + timedelta(minutes=1),
+                    arrived_at=at + timedelta(minutes=1),
+                )
+
+    def _print(self, passwords: dict[str, str], channel: Channel) -> None:
+        self.stdout.write(self.style.SUCCESS("Demo ready."))
+        self.stdout.write(
+            f"  WhatsApp number: +{channel.display_phone_number} (phone_number_id {channel.phone_number_id})"
+        )
+        for username, password in passwords.items():
+            role = "supervisor (admin)" if username == "supervisor" else "agent"
+            self.stdout.write(f"  {role:18} {username:11} password: {password}")
+        self.stdout.write("  Console: http://127.0.0.1:8000/console/   Admin: http://127.0.0.1:8000/admin/")
+        if settings.WHATSAPP_SANDBOX_ENABLED:
+            self.stdout.write("  Customer phone simulator: http://127.0.0.1:8000/sandbox/phone/")

@@ -1,0 +1,29 @@
+"""The conversations app's models, one module per domain, re-exported here."""
+
+from .channels import Channel
+from .contacts import Contact
+from .interactions import Interaction, InteractionNote
+from .messages import Attachment, Message, PendingStatus, Reaction
+from .options import BusinessAttribute, BusinessAttributeValue, OptionValue
+from .routing import AgentGroup, AgentProfile, Offer, Queue, Skill
+from .webhooks import WebhookEvent
+
+__all__ = [
+    "AgentGroup",
+    "AgentProfile",
+    "Attachment",
+    "BusinessAttribute",
+    "BusinessAttributeValue",
+    "Channel",
+    "Contact",
+    "Interaction",
+    "InteractionNote",
+    "Message",
+    "Offer",
+    "OptionValue",
+    "PendingStatus",
+    "Queue",
+    "Reaction",
+    "Skill",
+    "WebhookEvent",
+]

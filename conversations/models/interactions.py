@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Interaction(models.Model):
+    """One conversation session of a contact on a channel, from first message to Done."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting in queue"
+        OFFERED = "offered", "Offered to an agent"
+        ACTIVE = "active", "With an agent"
+        PARKED = "parked", "In a workbin"
+        CLOSED = "closed", "Done"
+
+    #: Every state in which the WhatsApp session is alive (new messages join it).
+    OPEN_STATES = (State.QUEUED, State.OFFERED, State.ACTIVE, State.PARKED)
+
+    class Origin(models.TextChoices):
+        INBOUND = "inbound"
+        OUTBOUND = "outbound"
+
+    contact = models.ForeignKey(
+        "conversations.Contact", on_delete=models.PROTECT, related_name="interactions"
+    )
+    channel = models.ForeignKey(
+        "conversations.Channel", on_delete=models.PROTECT, related_name="interactions"
+    )
+    state = models.CharField(max_length=16, choices=State, default=State.QUEUED)
+    origin = models.CharField(max_length=16, choices=Origin, default=Origin.INBOUND)
+    queue = models.ForeignKey(
+        "conversations.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_interactions",
+    )
+    case_data = models.JSONField(
+        "case information", default=dict, blank=True, help_text="Attached data shown to agents"
+    )
+    disposition = models.CharField(max_length=100, blank=True)
+    done_note = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    #: When the interaction joined its queue (FIFO order of waiting work).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # The customer-service window and reply timers (DESIGN invariant 4: timers are rows).
+    last_inbound_at = models.DateTimeField(
+        null=True, blank=True, help_text="Origination time of the customer's latest message"
+    )
+    last_inbound_wamid = models.CharField(max_length=160, blank=True)
+    last_outbound_at = models.DateTimeField(null=True, blank=True)
+    window_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="24 hours after the customer's latest message"
+    )
+    awaiting_reply_since = models.DateTimeField(
+        null=True, blank=True, help_text="Arrival of the first unanswered customer message"
+    )
+    reply_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="Reply timeout: after it only a notification can go"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # One live session per customer and number, whatever races the webhooks run.
+            models.UniqueConstraint(
+                fields=["contact", "channel"],
+                condition=models.Q(state__in=["queued", "offered", "active", "parked"]),
+                name="one_open_interaction_per_contact_channel",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["contact", "-created_at"], name="interaction_contact_idx"),
+            models.Index(fields=["owner", "state"], name="interaction_owner_state_idx"),
+            models.Index(
+                fields=["queue", "queued_at", "id"],
+                condition=models.Q(state="queued"),
+                name="interaction_waiting_idx",
+            ),
+            models.Index(
+                fields=["window_expires_at"],
+                condition=models.Q(state__in=["queued", "offered", "active", "parked"]),
+                name="interaction_window_due_idx",
+            ),
+            models.Index(
+                fields=["reply_due_at"],
+                condition=models.Q(reply_due_at__isnull=False),
+                name="interaction_reply_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Interaction {self.pk} ({self.get_state_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class InteractionNote(models.Model):
+    """A note an agent adds to the interaction's history (never sent to the customer)."""
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.interaction_id}"

@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Message(models.Model):
+    """A WhatsApp message in either direction, as stored for the transcript.
+
+    ``origination_at`` is WhatsApp's timestamp (when the customer sent it), ``arrived_at``
+    when our webhook received it; both are kept (DESIGN invariant 6). Outbound messages
+    exist (status ``queued``, their own id) before the Cloud API is called; ``wamid`` is
+    filled when WhatsApp accepts them.
+    """
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", "From the customer"
+        OUTBOUND = "out", "To the customer"
+
+    class Type(models.TextChoices):
+        TEXT = "text"
+        IMAGE = "image"
+        VIDEO = "video"
+        AUDIO = "audio"
+        DOCUMENT = "document"
+        STICKER = "sticker"
+        LOCATION = "location"
+        CONTACTS = "contacts"
+        INTERACTIVE = "interactive"
+        BUTTON = "button", "Template button reply"
+        ORDER = "order"
+        SYSTEM = "system"
+        TEMPLATE = "template"
+        REVOKE = "revoke"
+        EDIT = "edit"
+        REQUEST_WELCOME = "request_welcome"
+        UNSUPPORTED = "unsupported"
+
+    MEDIA_TYPES = (Type.IMAGE, Type.VIDEO, Type.AUDIO, Type.DOCUMENT, Type.STICKER)
+
+    class Status(models.TextChoices):
+        RECEIVED = "received"  # inbound
+        QUEUED = "queued"  # outbound, not yet accepted by WhatsApp
+        SENT = "sent"
+        DELIVERED = "delivered"
+        READ = "read"
+        PLAYED = "played"
+        FAILED = "failed"
+
+    channel = models.ForeignKey("conversations.Channel", on_delete=models.PROTECT, related_name="messages")
+    interaction = models.ForeignKey(
+        "conversations.Interaction", on_delete=models.CASCADE, related_name="messages"
+    )
+    contact = models.ForeignKey("conversations.Contact", on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction)
+    type = models.CharField(max_length=20, choices=Type, default=Type.TEXT)
+    wamid = models.CharField("WhatsApp message id", max_length=160, null=True, blank=True)
+    body = models.TextField(blank=True, help_text="Text, caption, or the label of a choice")
+    content = models.JSONField(
+        default=dict, blank=True, help_text="The type's structured content, as WhatsApp sent it"
+    )
+    context_wamid = models.CharField(max_length=160, blank=True, help_text="The message this one replies to")
+    forwarded = models.BooleanField(default=False)
+    frequently_forwarded = models.BooleanField(default=False)
+    referral = models.JSONField(default=dict, blank=True, help_text="Click-to-WhatsApp ad")
+    errors = models.JSONField(default=list, blank=True, help_text="Errors WhatsApp attached")
+    origination_at = models.DateTimeField(help_text="WhatsApp's timestamp")
+    arrived_at = models.DateTimeField(help_text="When we received (or created) it")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The agent who sent it",
+    )
+
+    status = models.CharField(max_length=12, choices=Status, default=Status.RECEIVED)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    played_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_title = models.CharField(max_length=255, blank=True)
+    error_details = models.TextField(blank=True)
+    pricing = models.JSONField(default=dict, blank=True)
+
+    # Outbound sending: an idempotency key from the client and the retry timer.
+    client_ref = models.CharField(max_length=64, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["origination_at", "id"]
+        constraints = [
+            # Idempotency by WhatsApp id (DESIGN invariant 2): NULLs (queued outbound
+            # messages) never collide.
+            models.UniqueConstraint(fields=["channel", "wamid"], name="message_wamid_per_channel"),
+            models.UniqueConstraint(
+                fields=["interaction", "client_ref"],
+                condition=~models.Q(client_ref=""),
+                name="message_client_ref_per_interaction",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact", "origination_at", "id"], name="message_contact_time_idx"),
+            models.Index(fields=["interaction", "origination_at", "id"], name="message_interaction_time_idx"),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="queued"),
+                name="message_send_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.type} {self.wamid or self.pk}"
+
+
+class Attachment(models.Model):
+    """The file of a media message: downloaded from WhatsApp, or uploaded by an agent."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for download"
+        STORED = "stored"
+        FAILED = "failed"
+
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachment"
+    )
+    kind = models.CharField(max_length=12, help_text="image, video, audio, document or sticker")
+    media_id = models.CharField("WhatsApp media id", max_length=160, blank=True)
+    mime_type = models.CharField(max_length=127, blank=True)
+    sha256 = models.CharField(max_length=100, blank=True, help_text="As WhatsApp sent it")
+    file = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    thumbnail = models.FileField(upload_to="thumbnails/%Y/%m/", blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    voice = models.BooleanField(default=False, help_text="A recorded voice note")
+    animated = models.BooleanField(default=False)
+    state = models.CharField(max_length=12, choices=State, default=State.PENDING)
+    download_attempts = models.PositiveSmallIntegerField(default=0)
+    download_due_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["download_due_at"],
+                condition=models.Q(state="pending"),
+                name="attachment_download_due_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name or f"{self.kind} {self.media_id or self.pk}"
+
+
+class Reaction(models.Model):
+    """An emoji reaction on a message; one per side (customer, business) and message.
+
+    WhatsApp reuses the reaction's message id for a change or a removal, so reactions
+    are keyed by the message they react to and applied only when newer.
+    """
+
+    channel = models.ForeignKey("conversations.Channel", on_delete=models.CASCADE, related_name="+")
+    #: The message reacted to, by wamid: it may predate our records, so no foreign key.
+    target_wamid = models.CharField(max_length=160)
+    direction = models.CharField(max_length=3, choices=Message.Direction)
+    emoji = models.CharField(max_length=32, blank=True, help_text="Empty: reaction removed")
+    wamid = models.CharField(max_length=160, blank=True)
+    reacted_at = models.DateTimeField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "target_wamid", "direction"], name="reaction_per_side")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji or '(removed)'} on {self.target_wamid}"
+
+
+class PendingStatus(models.Model):
+    """A status webhook that arrived before its message had a wamid; applied later."""
+
+    channel = models.ForeignKey("conversations.Channel", on_delete=models.CASCADE, related_name="+")
+    wamid = models.CharField(max_length=160)
+    status = models.CharField(max_length=12)
+    occurred_at = models.DateTimeField()
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "pending statuses"
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "wamid", "status"], name="pending_status_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} for {self.wamid}"

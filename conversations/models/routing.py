@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Skill(models.Model):
+    """A competence an agent has and an interaction may need (e.g. a language)."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentGroup(models.Model):
+    """A team of agents; options can be overridden per group."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Queue(models.Model):
+    """Where interactions wait to be offered to an available agent of the queue."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    skills = models.ManyToManyField(
+        Skill, blank=True, help_text="An agent needs all of these to be offered the queue's work"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    """What makes a Django user an agent: Ready state, capacity, queues, skills, group."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    is_ready = models.BooleanField("Ready for WhatsApp", default=False)
+    capacity = models.PositiveSmallIntegerField(
+        default=3, help_text="How many interactions the agent handles at once"
+    )
+    queues = models.ManyToManyField(Queue, blank=True, related_name="agents")
+    skills = models.ManyToManyField(Skill, blank=True, related_name="agents")
+    group = models.ForeignKey(
+        AgentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="agents"
+    )
+    ready_changed_at = models.DateTimeField(null=True, blank=True)
+    #: When the agent last became idle (no interaction); drives longest-idle-first routing.
+    idle_since = models.DateTimeField(null=True, blank=True)
+    #: Interactions owned now (active or offered); kept by the routing services.
+    load = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["is_ready", "idle_since"], name="agent_ready_idle_idx")]
+
+    def __str__(self) -> str:
+        return f"Agent {self.user}"
+
+
+class Offer(models.Model):
+    """An interaction offered to one agent, waiting for Accept or Reject."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+        EXPIRED = "expired"
+        WITHDRAWN = "withdrawn"
+
+    interaction = models.ForeignKey(
+        "conversations.Interaction", on_delete=models.CASCADE, related_name="offers"
+    )
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="offers")
+    state = models.CharField(max_length=16, choices=State, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    #: Accept timeout; the beat sweep redirects pending offers past it.
+    due_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interaction"],
+                condition=models.Q(state="pending"),
+                name="one_pending_offer_per_interaction",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], condition=models.Q(state="pending"), name="offer_pending_due_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer of {self.interaction_id} to {self.agent_id} ({self.state})"

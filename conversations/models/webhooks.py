@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class WebhookEvent(models.Model):
+    """A webhook POST exactly as received (signature already verified).
+
+    Stored before the 200 goes out (DESIGN invariant 1): Meta offers no way to fetch a
+    past webhook, so this row is the only copy. Processing can be replayed from it.
+    """
+
+    class State(models.TextChoices):
+        PROCESSED = "processed"
+        FAILED = "failed", "Failed, will retry"
+        FLAGGED = "flagged", "Stored, not processable"
+
+    received_at = models.DateTimeField()
+    body = models.TextField()
+    signature = models.CharField(max_length=80, blank=True, help_text="X-Hub-Signature-256")
+    state = models.CharField(max_length=12, choices=State)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    retry_due_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    #: Why parts of the event were not applied (unknown number, unknown field, …).
+    flags = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["retry_due_at"],
+                condition=models.Q(state="failed"),
+                name="webhook_retry_due_idx",
+            ),
+            models.Index(fields=["state", "-received_at"], name="webhook_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Webhook {self.pk} ({self.state})"

@@ -1,0 +1,9 @@
+"""WebSocket routes of the agent console."""
+
+from django.urls import path
+
+from conversations import consumers
+
+websocket_urlpatterns = [
+    path("ws/console/", consumers.AgentConsumer.as_asgi()),
+]

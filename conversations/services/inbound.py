@@ -1,0 +1,249 @@
+"""Store customer messages of one webhook change: idempotent by wamid, pushed after commit.
+
+A sender's plain messages take the hot path: one UPDATE … RETURNING that finds and
+touches their open interaction, one INSERT … ON CONFLICT DO NOTHING for the messages.
+A first message (no open interaction) takes the slow path: resolve the contact, open a
+queued interaction. Reactions, number changes, revokes and edits act on other rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from conversations import events
+from conversations.db import insert_ignore_returning
+from conversations.models import Attachment, Channel, Contact, Interaction, Message, Reaction
+from conversations.services.contacts import (
+    contact_change_number,
+    contact_profile_name_update,
+    contact_resolve,
+)
+from conversations.services.interactions import (
+    TouchedInteraction,
+    interaction_open_for,
+    interaction_touch_inbound,
+    interaction_touch_inbound_by_sender,
+)
+from conversations.whatsapp.inbound import InboundMessage
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class InboundReport:
+    stored: int = 0
+    duplicates: int = 0
+    reactions: int = 0
+    new_interactions: list[int] = field(default_factory=list)
+    media_attachment_ids: list[int] = field(default_factory=list)
+
+
+def inbound_messages_store(
+    *, channel: Channel, messages: list[InboundMessage], arrived_at: datetime
+) -> InboundReport:
+    """Store one change's customer messages (call inside the webhook's transaction)."""
+    report = InboundReport()
+    by_sender: dict[tuple[str | None, str | None], list[InboundMessage]] = defaultdict(list)
+    for message in messages:
+        if message.type == "reaction":
+            report.reactions += _reaction_apply(channel=channel, message=message)
+        elif message.type == "system":
+            _system_apply(channel=channel, message=message, arrived_at=arrived_at, report=report)
+        else:
+            by_sender[message.sender.key].append(message)
+    for sender_messages in by_sender.values():
+        _store_for_sender(channel=channel, messages=sender_messages, arrived_at=arrived_at, report=report)
+    return report
+
+
+def _store_for_sender(
+    *, channel: Channel, messages: list[InboundMessage], arrived_at: datetime, report: InboundReport
+) -> None:
+    latest = max(messages, key=lambda m: m.timestamp)
+    sender = latest.sender
+    touch = {"wamid": latest.wamid, "originated_at": latest.timestamp, "arrived_at": arrived_at}
+    touched = interaction_touch_inbound_by_sender(
+        channel_id=channel.pk, wa_id=sender.wa_id, user_id=sender.user_id, **touch
+    )
+    if touched is None:
+        contact = contact_resolve(sender=sender)
+        interaction, created = interaction_open_for(contact=contact, channel=channel, now=arrived_at)
+        if created:
+            report.new_interactions.append(interaction.pk)
+        touched = interaction_touch_inbound(interaction_id=interaction.pk, **touch)
+    elif sender.profile_name and sender.profile_name != touched.contact_profile_name:
+        contact_profile_name_update(contact_id=touched.contact_id, profile_name=sender.profile_name)
+    _insert_messages(
+        channel=channel, touched=touched, messages=messages, arrived_at=arrived_at, report=report
+    )
+
+
+def _insert_messages(
+    *,
+    channel: Channel,
+    touched: TouchedInteraction,
+    messages: list[InboundMessage],
+    arrived_at: datetime,
+    report: InboundReport,
+) -> None:
+    rows = [
+        Message(
+            channel_id=channel.pk,
+            interaction_id=touched.id,
+            contact_id=touched.contact_id,
+            direction=Message.Direction.INBOUND,
+            type=m.type,
+            wamid=m.wamid,
+            body=m.body,
+            content=m.content,
+            context_wamid=m.context_wamid,
+            forwarded=m.forwarded,
+            frequently_forwarded=m.frequently_forwarded,
+            referral=m.referral,
+            errors=m.errors,
+            origination_at=m.timestamp,
+            arrived_at=arrived_at,
+            status=Message.Status.RECEIVED,
+        )
+        for m in messages
+    ]
+    inserted = dict((wamid, pk) for pk, wamid in insert_ignore_returning(Message, rows, ("id", "wamid")))
+    report.duplicates += len(rows) - len(inserted)
+    report.stored += len(inserted)
+    created = []
+    for row, parsed in zip(rows, messages, strict=True):
+        if row.wamid in inserted:
+            row.pk = inserted[row.wamid]
+            created.append((row, parsed))
+    attachments = [
+        Attachment(
+            message_id=row.pk,
+            kind=parsed.media.kind,
+            media_id=parsed.media.media_id,
+            mime_type=parsed.media.mime_type,
+            sha256=parsed.media.sha256,
+            file_name=parsed.media.filename,
+            voice=parsed.media.voice,
+            animated=parsed.media.animated,
+            download_due_at=arrived_at,
+        )
+        for row, parsed in created
+        if parsed.media is not None and parsed.media.media_id
+    ]
+    if attachments:
+        Attachment.objects.bulk_create(attachments)
+        report.media_attachment_ids.extend(a.pk for a in attachments if a.pk)
+    for row, parsed in created:
+        if parsed.type in ("revoke", "edit"):
+            _apply_revoke_or_edit(channel=channel, message=parsed)
+        events.message_created(message=row, owner_id=touched.owner_id)
+
+
+def _apply_revoke_or_edit(*, channel: Channel, message: InboundMessage) -> None:
+    """Reflect a customer's delete or edit on the original message (kept for the record)."""
+    original = (
+        Message.objects.filter(
+            channel=channel,
+            wamid=message.content.get("original_message_id", ""),
+            direction=Message.Direction.INBOUND,
+        )
+        .select_for_update()
+        .first()
+    )
+    if original is None:
+        return
+    if message.type == "revoke":
+        if original.revoked_at is None:
+            original.revoked_at = message.timestamp
+            original.save(update_fields=["revoked_at"])
+    elif original.edited_at is None or original.edited_at < message.timestamp:
+        history = list(original.content.get("previous_bodies", []))
+        history.append(original.body)
+        original.content = {**original.content, "previous_bodies": history}
+        original.body = message.body
+        original.edited_at = message.timestamp
+        original.save(update_fields=["content", "body", "edited_at"])
+    events.message_updated(message=original)
+
+
+def _reaction_apply(*, channel: Channel, message: InboundMessage) -> int:
+    """Set (or remove, when the emoji is empty) the customer's reaction; only newer wins."""
+    target_wamid = message.content.get("message_id", "")
+    if not target_wamid:
+        return 0
+    emoji = message.content.get("emoji", "")
+    for _ in range(2):
+        current = (
+            Reaction.objects.select_for_update()
+            .filter(channel=channel, target_wamid=target_wamid, direction=Message.Direction.INBOUND)
+            .first()
+        )
+        if current is not None:
+            if current.reacted_at > message.timestamp:
+                return 0
+            current.emoji, current.wamid, current.reacted_at = emoji, message.wamid, message.timestamp
+            current.save(update_fields=["emoji", "wamid", "reacted_at"])
+            break
+        try:
+            with transaction.atomic():
+                Reaction.objects.create(
+                    channel=channel,
+                    target_wamid=target_wamid,
+                    direction=Message.Direction.INBOUND,
+                    emoji=emoji,
+                    wamid=message.wamid,
+                    reacted_at=message.timestamp,
+                )
+            break
+        except IntegrityError:
+            continue
+    target = (
+        Message.objects.filter(channel=channel, wamid=target_wamid).values("id", "interaction_id").first()
+    )
+    if target is not None:
+        events.reaction_changed(
+            interaction_id=target["interaction_id"],
+            message_id=target["id"],
+            direction=Message.Direction.INBOUND,
+            emoji=emoji,
+        )
+    return 1
+
+
+def _system_apply(
+    *, channel: Channel, message: InboundMessage, arrived_at: datetime, report: InboundReport
+) -> None:
+    """A number change moves the contact to its new number; the notice joins its history
+    (its open interaction, else its latest one) without opening a conversation."""
+    contact: Contact | None = None
+    new_wa_id = str(message.content.get("wa_id") or message.content.get("new_wa_id") or "")
+    if message.content.get("type") == "user_changed_number" and message.sender.wa_id and new_wa_id:
+        contact = contact_change_number(old_wa_id=message.sender.wa_id, new_wa_id=new_wa_id)
+    if contact is None:
+        contact = contact_resolve(sender=message.sender)
+    interaction = (
+        Interaction.objects.filter(contact=contact, channel=channel)
+        .order_by(F("closed_at").asc(nulls_first=True), "-id")  # open first, then latest
+        .only("id", "owner_id", "contact_id")
+        .first()
+    )
+    if interaction is None:
+        interaction, created = interaction_open_for(contact=contact, channel=channel, now=arrived_at)
+        if created:
+            report.new_interactions.append(interaction.pk)
+    touched = TouchedInteraction(
+        id=interaction.pk,
+        contact_id=contact.pk,
+        owner_id=interaction.owner_id,
+        state=interaction.state,
+        contact_profile_name=contact.profile_name,
+    )
+    _insert_messages(
+        channel=channel, touched=touched, messages=[message], arrived_at=arrived_at, report=report
+    )

@@ -1,0 +1,208 @@
+"""Receive and process Cloud API webhooks: persist, then acknowledge; replay safely.
+
+A verified POST is processed inside the transaction that stores its raw body, so the
+common case costs one commit. When processing fails, the transaction rolls back and the
+raw body is stored alone, marked failed; the beat sweep (and ``replay_webhooks``)
+processes it again with backoff. Processing is idempotent, so a replay of an event that
+did go through changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.directory import directory
+from conversations.models import WebhookEvent
+from conversations.services.inbound import inbound_messages_store
+from conversations.services.statuses import status_apply
+from conversations.whatsapp.inbound import ParsedWebhook, WebhookPayloadError, parse_webhook
+from conversations.whatsapp.signature import matching_secret
+
+logger = logging.getLogger(__name__)
+
+#: A failed event is retried this many times (about a day of backoff), then left for
+#: an administrator to replay.
+MAX_ATTEMPTS = 12
+RETRY_BATCH = 50
+
+
+@dataclass
+class WebhookOutcome:
+    event: WebhookEvent
+    #: Set when the body is not a WhatsApp webhook: answered with a 400 that says why.
+    error: str | None = None
+
+
+@dataclass
+class _Report:
+    flags: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, key: str, n: int = 1) -> None:
+        if n:
+            self.summary[key] = self.summary.get(key, 0) + n
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff with jitter: ~10 s, 20 s, 40 s … capped at 2 hours."""
+    base = min(10 * 2 ** max(attempts - 1, 0), 7200)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+
+def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at: datetime) -> WebhookOutcome:
+    """Store and process one verified webhook POST (``app_secret`` is the one that signed it)."""
+    try:
+        text = body.decode("utf-8")
+        parsed = parse_webhook(_loads(text), received_at=received_at)
+    except UnicodeDecodeError:
+        readable = body.decode("utf-8", "replace").replace("\x00", "\ufffd")
+        return _store_unprocessable(readable, signature, received_at, "the body is not UTF-8")
+    except json.JSONDecodeError as exc:
+        return _store_unprocessable(text, signature, received_at, f"the body is not valid JSON ({exc})")
+    except WebhookPayloadError as exc:
+        return _store_unprocessable(text, signature, received_at, str(exc))
+
+    try:
+        with transaction.atomic():
+            report = _apply(parsed, app_secret=app_secret, received_at=received_at)
+            event = WebhookEvent.objects.create(
+                received_at=received_at,
+                body=text,
+                signature=signature,
+                state=WebhookEvent.State.PROCESSED,
+                processed_at=timezone.now(),
+                flags=report.flags,
+                summary=report.summary,
+            )
+    except Exception as exc:  # processing failed: keep the event, retry later
+        logger.exception("webhook processing failed; stored for retry")
+        event = WebhookEvent.objects.create(
+            received_at=received_at,
+            body=text,
+            signature=signature,
+            state=WebhookEvent.State.FAILED,
+            retry_due_at=received_at + retry_delay(1),
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+    return WebhookOutcome(event=event)
+
+
+def _loads(text: str) -> Any:
+    """Parse JSON; NUL characters are dropped (PostgreSQL cannot store them in text)."""
+    payload = json.loads(text)
+    return _without_nul(payload) if "\\u0000" in text else payload
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
+def _store_unprocessable(text: str, signature: str, received_at: datetime, reason: str) -> WebhookOutcome:
+    event = WebhookEvent.objects.create(
+        received_at=received_at,
+        body=text,
+        signature=signature,
+        state=WebhookEvent.State.FLAGGED,
+        flags=[reason],
+    )
+    return WebhookOutcome(event=event, error=reason)
+
+
+def _apply(parsed: ParsedWebhook, *, app_secret: str | None, received_at: datetime) -> _Report:
+    from templates_app.services import template_status_apply
+
+    report = _Report(flags=list(parsed.problems))
+    for change in parsed.changes:
+        if change.field == "message_template_status_update":
+            report.count("template_statuses", template_status_apply(value=change.value))
+            continue
+        if change.field != "messages":
+            report.flags.append(f"field {change.field!r} is not handled; kept in the event")
+            continue
+        channel = directory.by_phone_number_id(change.phone_number_id)
+        if channel is None:
+            report.flags.append(
+                f"no active channel has phone_number_id {change.phone_number_id!r}; "
+                "replay the event once it is configured"
+            )
+            continue
+        if app_secret is not None and channel.app_secret != app_secret:
+            report.flags.append(
+                f"phone_number_id {change.phone_number_id!r} belongs to another app than the "
+                "signature's; change ignored"
+            )
+            continue
+        inbound = inbound_messages_store(channel=channel, messages=change.messages, arrived_at=received_at)
+        report.count("messages", inbound.stored)
+        report.count("duplicates", inbound.duplicates)
+        report.count("reactions", inbound.reactions)
+        report.count("new_interactions", len(inbound.new_interactions))
+        applied = sum(1 for update in change.statuses if status_apply(channel=channel, update=update))
+        report.count("statuses", applied)
+        report.count("statuses_pending", len(change.statuses) - applied)
+        for error in change.errors:
+            report.flags.append(
+                f"WhatsApp error {error.get('code')}: {error.get('title') or error.get('message')}"
+                f" ({(error.get('error_data') or {}).get('details', '')})"
+            )
+    return report
+
+
+def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
+    """Process a stored event again (a retry or a replay); idempotent."""
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id).first()
+        if event is None:
+            return None  # another worker holds it
+        try:
+            parsed = parse_webhook(_loads(event.body), received_at=event.received_at)
+        except (ValueError, WebhookPayloadError) as exc:
+            event.state, event.flags, event.retry_due_at = WebhookEvent.State.FLAGGED, [str(exc)], None
+            event.save(update_fields=["state", "flags", "retry_due_at"])
+            return event
+        secret = matching_secret(event.body.encode(), event.signature, directory.app_secrets())
+        try:
+            with transaction.atomic():
+                report = _apply(parsed, app_secret=secret, received_at=event.received_at)
+        except Exception as exc:
+            logger.exception("replay of webhook event %s failed", event.pk)
+            event.attempts += 1
+            event.state = WebhookEvent.State.FAILED
+            event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            event.retry_due_at = (
+                timezone.now() + retry_delay(event.attempts) if event.attempts < MAX_ATTEMPTS else None
+            )
+            event.save(update_fields=["attempts", "state", "last_error", "retry_due_at"])
+            return event
+        event.state = WebhookEvent.State.PROCESSED
+        event.processed_at = timezone.now()
+        event.retry_due_at = None
+        event.flags, event.summary = report.flags, report.summary
+        event.save(update_fields=["state", "processed_at", "retry_due_at", "flags", "summary"])
+        return event
+
+
+def webhook_retry_due(*, now: datetime, limit: int = RETRY_BATCH) -> int:
+    """Process failed events whose retry is due; returns how many were tried."""
+    due = list(
+        WebhookEvent.objects.filter(state=WebhookEvent.State.FAILED, retry_due_at__lte=now)
+        .order_by("retry_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_id in due:
+        webhook_event_process(event_id=event_id)
+    return len(due)

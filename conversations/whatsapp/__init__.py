@@ -1,0 +1,1 @@
+"""The WhatsApp Cloud API wire: webhook signatures and parsing, the Graph API client."""

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class StandardResponseCategory(models.Model):
+    """A folder of the Standard Response Library (categories nest)."""
+
+    name = models.CharField(max_length=100)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name_plural = "standard response categories"
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="category_name_per_parent")]
+
+    def __str__(self) -> str:
+        return f"{self.parent} › {self.name}" if self.parent_id else self.name
+
+
+class StandardResponse(models.Model):
+    """A prepared reply: text first, then each attachment as its own message."""
+
+    category = models.ForeignKey(StandardResponseCategory, on_delete=models.PROTECT, related_name="responses")
+    name = models.CharField(max_length=150)
+    shortcut = models.SlugField(
+        max_length=40, unique=True, null=True, blank=True, help_text="Typed as /shortcut"
+    )
+    text = models.TextField(blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    notification = models.ForeignKey(
+        "templates_app.MessageTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Insert this template (a Notification) instead of plain text",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StandardResponseAttachment(models.Model):
+    response = models.ForeignKey(StandardResponse, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="responses/%Y/%m/")
+    file_name = models.CharField(max_length=255)
+    mime_type = models.CharField(max_length=127)
+    size = models.PositiveBigIntegerField()
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class MessageTemplate(models.Model):
+    """A WhatsApp message template (notification, rich media) or an interactive message.
+
+    Notifications and rich media notifications mirror templates approved by Meta
+    (``status``); reply buttons and lists are interactive messages of ours, allowed only
+    inside the 24-hour window.
+    """
+
+    class Kind(models.TextChoices):
+        NOTIFICATION = "notification", "Notification (text template)"
+        RICH_MEDIA = "rich_media", "Rich media notification"
+        REPLY_BUTTONS = "reply_buttons", "Interactive: reply buttons"
+        LIST = "list", "Interactive: list message"
+
+    class Category(models.TextChoices):
+        MARKETING = "MARKETING"
+        UTILITY = "UTILITY"
+        AUTHENTICATION = "AUTHENTICATION"
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft (not submitted)"
+        PENDING = "PENDING"
+        APPROVED = "APPROVED"
+        REJECTED = "REJECTED"
+        PAUSED = "PAUSED"
+        DISABLED = "DISABLED"
+        FLAGGED = "FLAGGED"
+        IN_APPEAL = "IN_APPEAL"
+        REINSTATED = "REINSTATED"
+        ARCHIVED = "ARCHIVED"
+        PENDING_DELETION = "PENDING_DELETION"
+        DELETED = "DELETED"
+        LOCKED = "LOCKED"
+        LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+
+    class HeaderType(models.TextChoices):
+        NONE = "none", "No header"
+        TEXT = "text"
+        IMAGE = "image"
+        VIDEO = "video"
+        DOCUMENT = "document"
+        LOCATION = "location"
+
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.NOTIFICATION)
+    name = models.CharField(
+        max_length=512, help_text="WhatsApp template name: lowercase letters, digits, underscores"
+    )
+    language = models.CharField(max_length=16, default="en_US")
+    category = models.CharField(max_length=16, choices=Category, default=Category.UTILITY)
+    channel = models.ForeignKey(
+        "conversations.Channel",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="templates",
+        help_text="Empty: usable on every number",
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    status_reason = models.CharField(max_length=255, blank=True)
+    whatsapp_template_id = models.CharField(max_length=64, blank=True)
+    header_type = models.CharField(max_length=10, choices=HeaderType, default=HeaderType.NONE)
+    header_text = models.CharField(max_length=60, blank=True)
+    header_media = models.FileField(upload_to="templates/%Y/%m/", blank=True)
+    body = models.TextField(help_text="Parameters as {{1}}, {{2}}, …")
+    footer = models.CharField(max_length=60, blank=True)
+    buttons = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Quick replies, call-to-action (phone, URL) or reply buttons",
+    )
+    list_button = models.CharField(
+        max_length=20, blank=True, help_text="List messages: the label that opens the list"
+    )
+    sections = models.JSONField(default=list, blank=True, help_text="List messages: sections")
+    is_default_notification = models.BooleanField(
+        default=False,
+        help_text="Used when the reply window ended: the agent's text fills its {{1}}",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "language", "channel"], name="template_name_language_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.language}]"

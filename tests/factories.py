@@ -1,0 +1,81 @@
+"""factory_boy factories for the domain's rows."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from conversations.models import AgentProfile, Channel, Contact, Interaction, Message, Queue
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"agent{n}")
+    first_name = factory.Faker("first_name")
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests")
+
+
+class QueueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Queue
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"queue-{n}")
+
+
+class AgentProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgentProfile
+
+    user = factory.SubFactory(UserFactory)
+    capacity = 3
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Channel
+        django_get_or_create = ("phone_number_id",)
+
+    name = factory.Sequence(lambda n: f"Number {n}")
+    phone_number_id = factory.Sequence(lambda n: f"9{n:014d}")
+    display_phone_number = factory.Sequence(lambda n: f"1555{n:07d}")
+    access_token = "test-access-token"
+    app_secret = "test-app-secret"
+    verify_token = "test-verify-token"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    wa_id = factory.Sequence(lambda n: f"4915{n:08d}")
+    profile_name = factory.Faker("name")
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interaction
+
+    contact = factory.SubFactory(ContactFactory)
+    channel = factory.SubFactory(ChannelFactory)
+    state = Interaction.State.ACTIVE
+    queued_at = factory.LazyFunction(timezone.now)
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    interaction = factory.SubFactory(InteractionFactory)
+    channel = factory.SelfAttribute("interaction.channel")
+    contact = factory.SelfAttribute("interaction.contact")
+    direction = Message.Direction.INBOUND
+    type = Message.Type.TEXT
+    wamid = factory.Sequence(lambda n: f"wamid.test{n}")
+    body = factory.Faker("sentence")
+    origination_at = factory.LazyFunction(timezone.now)
+    arrived_at = factory.LazyFunction(timezone.now)

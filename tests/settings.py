@@ -1,0 +1,15 @@
+"""Test settings: the project's settings, plus what makes tests fast and deterministic.
+
+The same suite runs on the embedded default (SQLite, in-memory layer) and, with
+``DATABASE_URL`` / ``REDIS_URL`` set, on PostgreSQL and channels_redis.
+"""
+
+from waproject.settings import *  # noqa: F403
+from waproject.settings import VAR_DIR
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASK_EXECUTION = "inline"  # tasks run at once, in the test's thread
+EMBEDDED_BEAT = False
+WHATSAPP_SANDBOX_ENABLED = True
+MEDIA_ROOT = VAR_DIR / "test-media"
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

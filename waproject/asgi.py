@@ -1,0 +1,57 @@
+"""ASGI entry point: HTTP (Django, plus static files) and the console's WebSockets.
+
+Run it with any ASGI server, e.g. ``uvicorn waproject.asgi:application``. In the
+embedded default the lifespan startup also starts the in-process beat.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "waproject.settings")
+django_asgi_app = get_asgi_application()
+
+# Imported after Django is set up: routing pulls in consumers and models.
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+
+from waproject.routing import websocket_urlpatterns  # noqa: E402
+
+
+class Lifespan:
+    """Answer the ASGI lifespan protocol; start the embedded beat on startup."""
+
+    def __init__(self, app):
+        self.app = app
+        self.beat = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "lifespan":
+            return await self.app(scope, receive, send)
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if settings.EMBEDDED and settings.EMBEDDED_BEAT:
+                    from waproject.embedded import EmbeddedBeat
+
+                    self.beat = EmbeddedBeat(settings.CELERY_BEAT_SCHEDULE)
+                    self.beat.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.beat is not None:
+                    self.beat.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+application = Lifespan(
+    ProtocolTypeRouter(
+        {
+            "http": ASGIStaticFilesHandler(django_asgi_app),
+            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
+)

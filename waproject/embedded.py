@@ -1,0 +1,160 @@
+"""The embedded default's stand-ins for a Celery worker and for Celery beat.
+
+With no broker configured, tasks still go through Celery (``task.apply``: the task body,
+its signature and bookkeeping run exactly as on a worker) but they execute on a small
+thread pool inside the server process, after the caller's transaction committed. A
+``countdown`` waits on a timer heap instead of a broker. The beat thread enqueues each
+``CELERY_BEAT_SCHEDULE`` entry at its interval.
+
+Tests use the "inline" mode: the task runs at once in the caller's thread, so a test
+sees its effects without waiting.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+
+logger = logging.getLogger(__name__)
+
+Job = Callable[[], Any]
+
+
+class EmbeddedRunner:
+    """A bounded pool of worker threads with delayed jobs (the worker stand-in)."""
+
+    def __init__(self, *, workers: int = 4) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="embedded-task")
+        self._delayed: list[tuple[float, int, Job]] = []
+        self._counter = itertools.count()
+        self._cond = threading.Condition()
+        self._pending = 0
+        self._timer_thread: threading.Thread | None = None
+
+    def submit(self, job: Job, *, countdown: float | None = None) -> None:
+        with self._cond:
+            self._pending += 1
+            if countdown and countdown > 0:
+                heapq.heappush(self._delayed, (time.monotonic() + countdown, next(self._counter), job))
+                self._ensure_timer_thread()
+                self._cond.notify_all()
+                return
+        self._start(job)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no job is queued, delayed or running (for tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
+
+    def _start(self, job: Job) -> None:
+        future: Future[Any] = self._pool.submit(self._run, job)
+        future.add_done_callback(self._done)
+
+    @staticmethod
+    def _run(job: Job) -> None:
+        try:
+            job()
+        except Exception:  # a worker logs and goes on; the job owns its retries
+            logger.exception("embedded task failed")
+        finally:
+            close_old_connections()
+
+    def _done(self, _future: Future[Any]) -> None:
+        with self._cond:
+            self._pending -= 1
+            self._cond.notify_all()
+
+    def _ensure_timer_thread(self) -> None:
+        if self._timer_thread is None or not self._timer_thread.is_alive():
+            self._timer_thread = threading.Thread(target=self._timer_loop, name="embedded-timer", daemon=True)
+            self._timer_thread.start()
+
+    def _timer_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._delayed:
+                    self._cond.wait()
+                due_at, _, job = self._delayed[0]
+                wait = due_at - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._delayed)
+            self._start(job)
+
+
+runner = EmbeddedRunner()
+
+
+def run_task(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Execute a Celery task body in this thread, logging a failure like a worker would."""
+    result = task.apply(args=args, kwargs=kwargs)
+    if result.failed():
+        logger.error("task %s%r failed: %s\n%s", task.name, args, result.result, result.traceback)
+
+
+def enqueue(task: Any, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
+    """Run ``task`` asynchronously: through the broker when scaled, in-process when embedded
+    (``settings.TASK_EXECUTION``)."""
+    if settings.TASK_EXECUTION == "broker":
+        task.apply_async(args=args, kwargs=kwargs, countdown=countdown)
+        return
+    if settings.TASK_EXECUTION == "inline" and not countdown:
+        run_task(task, args, kwargs)
+        return
+    runner.submit(lambda: run_task(task, args, kwargs), countdown=countdown)
+
+
+def enqueue_on_commit(task: Any, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
+    """Enqueue ``task`` once the current transaction commits (never for rolled-back work)."""
+    transaction.on_commit(lambda: enqueue(task, *args, countdown=countdown, **kwargs))
+
+
+class EmbeddedBeat:
+    """Celery beat inside the server process: each schedule entry enqueued at its interval."""
+
+    def __init__(self, schedule: dict[str, dict[str, Any]]) -> None:
+        self._entries = [
+            (name, entry["task"], entry["schedule"].run_every.total_seconds())
+            for name, entry in schedule.items()
+        ]
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="embedded-beat", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        from waproject.celery import app
+
+        next_run = {name: time.monotonic() + interval for name, _, interval in self._entries}
+        while not self._stop.wait(0.25):
+            now = time.monotonic()
+            for name, task_name, interval in self._entries:
+                if now >= next_run[name]:
+                    next_run[name] = now + interval
+                    task = app.tasks.get(task_name)
+                    if task is None:
+                        logger.error("beat entry %s names unknown task %s", name, task_name)
+                        continue
+                    runner.submit(lambda task=task: run_task(task, (), {}))

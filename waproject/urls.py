@@ -1,0 +1,25 @@
+"""URL root: webhook, REST API (+ schema and docs), admin, console, sandbox, login."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from conversations.webhooks import whatsapp_webhook
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/console/", permanent=False)),
+    path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),
+    path("api/v1/", include("conversations.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("console/", include("conversations.console.urls")),
+]
+
+if settings.WHATSAPP_SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox/", include("conversations.sandbox.urls")))
