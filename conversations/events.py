@@ -7,8 +7,10 @@ at-most-once; browsers catch up from the database by their last seen message id.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -26,22 +28,49 @@ def interaction_group(interaction_id: int) -> str:
     return f"interaction.{interaction_id}"
 
 
+_outbox = threading.local()
+
+
+@contextlib.contextmanager
+def collect_broadcasts() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Collect this thread's after-commit broadcasts instead of sending them.
+
+    The webhook processes in a worker thread and hands the collected events back to its
+    async view, which awaits them on the server's own event loop: no thread hop per event.
+    """
+    collected: list[tuple[str, dict[str, Any]]] = []
+    _outbox.pending = collected
+    try:
+        yield collected
+    finally:
+        _outbox.pending = None
+
+
 def broadcast_on_commit(groups: Iterable[str], event_type: str, payload: dict[str, Any]) -> None:
     """Send ``payload`` to each group once the current transaction commits."""
     groups = list(dict.fromkeys(groups))
+    message = {"type": event_type, **payload}
 
     def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
+        pending = getattr(_outbox, "pending", None)
+        if pending is not None:
+            pending.extend((group, message) for group in groups)
             return
-        message = {"type": event_type, **payload}
-        for group in groups:
-            try:
-                async_to_sync(layer.group_send)(group, message)
-            except Exception:  # the database is the truth; browsers resync from it
-                logger.exception("could not push %s to %s", event_type, group)
+        async_to_sync(flush)([(group, message) for group in groups])
 
     transaction.on_commit(send)
+
+
+async def flush(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send collected broadcasts; a failure is logged, never raised (browsers resync)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group, message in broadcasts:
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            logger.exception("could not push %s to %s", message.get("type"), group)
 
 
 def message_payload(message: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from waproject.settings import VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASK_EXECUTION = "inline"  # tasks run at once, in the test's thread
+WEBHOOK_INGEST_THREADS = 0  # webhooks processed in the test's thread (its open transaction)
 EMBEDDED_BEAT = False
 WHATSAPP_SANDBOX_ENABLED = True
 MEDIA_ROOT = VAR_DIR / "test-media"

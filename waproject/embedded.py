@@ -13,6 +13,7 @@ sees its effects without waiting.
 from __future__ import annotations
 
 import heapq
+import importlib
 import itertools
 import logging
 import threading
@@ -147,6 +148,8 @@ class EmbeddedBeat:
     def _loop(self) -> None:
         from waproject.celery import app
 
+        for _, task_name, _ in self._entries:  # register the tasks, as a worker does at start
+            importlib.import_module(task_name.rsplit(".", 1)[0])
         next_run = {name: time.monotonic() + interval for name, _, interval in self._entries}
         while not self._stop.wait(0.25):
             now = time.monotonic()

@@ -1,5 +1,12 @@
 """WebSocket URL patterns gathered from the apps."""
 
+from django.conf import settings
+
 from conversations.routing import websocket_urlpatterns as conversation_patterns
 
 websocket_urlpatterns = [*conversation_patterns]
+
+if settings.WHATSAPP_SANDBOX_ENABLED:
+    from conversations.sandbox.routing import websocket_urlpatterns as sandbox_patterns
+
+    websocket_urlpatterns += sandbox_patterns

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "channels",
     "conversations",
+    "conversations.sandbox",
     "templates_app",
     "workbins",
 ]
@@ -89,9 +90,16 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
-    }
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Under ASGI every request runs its sync code in a fresh thread, so per-thread
+        # persistent connections would reconnect each time: a pool hands them over.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
+            "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
+            "timeout": 10,
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -107,6 +115,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
+            # Connections are cheap to keep and costly to open (~0.6 ms with the pragmas):
+            # worker threads (webhook pool, embedded tasks) keep theirs.
+            "CONN_MAX_AGE": None,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -187,6 +198,8 @@ STORAGES = {
 # Webhook bodies may be up to 3 MB (Cloud API limit); the webhook view enforces
 # exactly that and answers 413 above it. Other requests keep Django's default.
 WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024
+#: Threads (each keeping its database connection) that process webhooks in each server.
+WEBHOOK_INGEST_THREADS = int(os.environ.get("WEBHOOK_INGEST_THREADS", "4"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY_BYTES + 1024
 
 # --- REST API ----------------------------------------------------------------------

@@ -3,13 +3,21 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from conversations.webhooks import whatsapp_webhook
 
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers; no database access (also the benchmarks' baseline view)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("healthz/", healthz, name="healthz"),
     path("", RedirectView.as_view(url="/console/", permanent=False)),
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),
     path("api/v1/", include("conversations.api.urls")),

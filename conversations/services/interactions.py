@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Case, F, Q, Subquery, Value, When
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from conversations.db import update_returning
 from conversations.models import Channel, Contact, Interaction
 from conversations.options import get_option
 
@@ -57,54 +56,74 @@ def interaction_open_for(*, contact: Contact, channel: Channel, now: datetime) -
     raise RuntimeError(f"could not open an interaction for contact {contact.pk}")
 
 
-def _as_dt(value: datetime) -> Value:
-    return Value(value, output_field=models.DateTimeField())
-
-
-def _inbound_values(*, wamid: str, originated_at: datetime, arrived_at: datetime) -> dict:
-    """Column updates for a customer message; applying them twice changes nothing.
+def _inbound_update_sql(where: str) -> str:
+    """``UPDATE interaction … RETURNING`` recording a customer message; idempotent.
 
     The window and the reply deadline follow the newest origination time. The pending
     response indicator starts at the first message after the agent's last reply; a
     redelivered message (same wamid, or older than the newest) does not restart it.
+    Hand-written (and built once per database) because this is the webhook's hot path:
+    the ORM's Case/When version cost more than the rest of the webhook together.
     """
-    reply_timeout = timedelta(seconds=get_option("whatsappsession.reply-timeout"))
-    newer = Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lt=originated_at)
-    not_older = Q(last_inbound_at__isnull=True) | Q(last_inbound_at__lte=originated_at)
-    starts_wait = Q(awaiting_reply_since__isnull=True) & not_older & ~Q(last_inbound_wamid=wamid)
-    return {
-        "last_inbound_at": Case(When(newer, then=_as_dt(originated_at)), default=F("last_inbound_at")),
-        "window_expires_at": Case(
-            When(newer, then=_as_dt(originated_at + SERVICE_WINDOW)), default=F("window_expires_at")
-        ),
-        "reply_due_at": Case(
-            When(newer, then=_as_dt(originated_at + reply_timeout)), default=F("reply_due_at")
-        ),
-        "last_inbound_wamid": Case(When(not_older, then=Value(wamid)), default=F("last_inbound_wamid")),
-        "awaiting_reply_since": Case(
-            When(starts_wait, then=_as_dt(arrived_at)), default=F("awaiting_reply_since")
-        ),
-        "updated_at": _as_dt(timezone.now()),
-    }
-
-
-_RETURNING = ("id", "contact_id", "owner_id", "state")
-
-
-def _profile_name_sql() -> str:
     qn = connection.ops.quote_name
-    contact, interaction = qn(Contact._meta.db_table), qn(Interaction._meta.db_table)
+    table, contacts = qn(Interaction._meta.db_table), qn(Contact._meta.db_table)
+    last, wamid, waiting = qn("last_inbound_at"), qn("last_inbound_wamid"), qn("awaiting_reply_since")
+    newer = f"({last} IS NULL OR {last} < %s)"
+    not_older = f"({last} IS NULL OR {last} <= %s)"
     return (
-        f"(SELECT {contact}.{qn('profile_name')} FROM {contact} "
-        f"WHERE {contact}.{qn('id')} = {interaction}.{qn('contact_id')})"
+        f"UPDATE {table} SET "
+        f"{last} = CASE WHEN {newer} THEN %s ELSE {last} END, "
+        f"{qn('window_expires_at')} = CASE WHEN {newer} THEN %s ELSE {qn('window_expires_at')} END, "
+        f"{qn('reply_due_at')} = CASE WHEN {newer} THEN %s ELSE {qn('reply_due_at')} END, "
+        f"{wamid} = CASE WHEN {not_older} THEN %s ELSE {wamid} END, "
+        f"{waiting} = CASE WHEN {waiting} IS NULL AND {not_older} AND {wamid} <> %s "
+        f"THEN %s ELSE {waiting} END, "
+        f"{qn('updated_at')} = %s "
+        f"WHERE {where} "
+        f"RETURNING {qn('id')}, {qn('contact_id')}, {qn('owner_id')}, {qn('state')}, "
+        f"(SELECT {contacts}.{qn('profile_name')} FROM {contacts} "
+        f"WHERE {contacts}.{qn('id')} = {table}.{qn('contact_id')})"
     )
 
 
-def _touch(queryset: models.QuerySet, **values_kwargs) -> TouchedInteraction | None:
-    rows = update_returning(
-        queryset, _inbound_values(**values_kwargs), _RETURNING, extra_returning_sql=_profile_name_sql()
-    )
-    return TouchedInteraction(*rows[0]) if rows else None
+def _inbound_update_params(*, wamid: str, originated_at: datetime, arrived_at: datetime) -> list:
+    reply_timeout = timedelta(seconds=get_option("whatsappsession.reply-timeout"))
+    adapt = connection.ops.adapt_datetimefield_value
+    ts = adapt(originated_at)
+    return [
+        ts, ts,
+        ts, adapt(originated_at + SERVICE_WINDOW),
+        ts, adapt(originated_at + reply_timeout),
+        ts, wamid,
+        ts, wamid, adapt(arrived_at),
+        adapt(timezone.now()),
+    ]  # fmt: skip
+
+
+@functools.cache
+def _sql(vendor: str, key: str) -> str:
+    qn = connection.ops.quote_name
+    states = ", ".join(f"'{state}'" for state in Interaction.OPEN_STATES)
+    contacts = qn(Contact._meta.db_table)
+    where = {
+        "id": f"{qn('id')} = %s",
+        "wa_id": (
+            f"{qn('channel_id')} = %s AND {qn('state')} IN ({states}) AND {qn('contact_id')} = "
+            f"(SELECT {qn('id')} FROM {contacts} WHERE {qn('wa_id')} = %s)"
+        ),
+        "user_id": (
+            f"{qn('channel_id')} = %s AND {qn('state')} IN ({states}) AND {qn('contact_id')} = "
+            f"(SELECT {qn('id')} FROM {contacts} WHERE {qn('user_id')} = %s)"
+        ),
+    }[key]
+    return _inbound_update_sql(where)
+
+
+def _touch(key: str, where_params: list, **values) -> TouchedInteraction | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(connection.vendor, key), [*_inbound_update_params(**values), *where_params])
+        row = cursor.fetchone()
+    return TouchedInteraction(*row) if row else None
 
 
 def interaction_touch_inbound_by_sender(
@@ -118,23 +137,15 @@ def interaction_touch_inbound_by_sender(
 ) -> TouchedInteraction | None:
     """The hot path: find the sender's open interaction and record their message, in one
     UPDATE … RETURNING. None when the sender has no open interaction here."""
-    identity = Contact.objects.filter(wa_id=wa_id) if wa_id else Contact.objects.filter(user_id=user_id)
-    queryset = Interaction.objects.filter(
-        channel_id=channel_id,
-        state__in=Interaction.OPEN_STATES,
-        contact_id=Subquery(identity.values("id")[:1]),
+    key, identity = ("wa_id", wa_id) if wa_id else ("user_id", user_id)
+    return _touch(
+        key, [channel_id, identity], wamid=wamid, originated_at=originated_at, arrived_at=arrived_at
     )
-    return _touch(queryset, wamid=wamid, originated_at=originated_at, arrived_at=arrived_at)
 
 
 def interaction_touch_inbound(
     *, interaction_id: int, wamid: str, originated_at: datetime, arrived_at: datetime
 ) -> TouchedInteraction:
-    touched = _touch(
-        Interaction.objects.filter(pk=interaction_id),
-        wamid=wamid,
-        originated_at=originated_at,
-        arrived_at=arrived_at,
-    )
+    touched = _touch("id", [interaction_id], wamid=wamid, originated_at=originated_at, arrived_at=arrived_at)
     assert touched is not None, f"interaction {interaction_id} vanished"
     return touched

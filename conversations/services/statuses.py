@@ -11,12 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
-from django.db.models import Case, F, Value, When
-from django.db.models.functions import Coalesce
+from django.db import connection
 
 from conversations import events
-from conversations.db import update_returning
 from conversations.models import Channel, Message, PendingStatus
 from conversations.whatsapp.inbound import StatusUpdate, parse_status
 
@@ -26,33 +23,50 @@ RANK = {S.QUEUED: 0, S.SENT: 1, S.DELIVERED: 2, S.READ: 3, S.PLAYED: 4}
 FAILABLE = (S.QUEUED, S.SENT, S.DELIVERED)
 
 
-def _status_values(update: StatusUpdate) -> dict[str, Any]:
-    stamp = Value(update.timestamp, output_field=models.DateTimeField())
-    timestamp_field = f"{update.status}_at"
-    values: dict[str, Any] = {timestamp_field: Coalesce(F(timestamp_field), stamp)}
+def _status_update_sql(update: StatusUpdate, with_pricing: bool) -> str:
+    """The monotonic status UPDATE … RETURNING (hand-written: the webhook's hot path)."""
+    qn = connection.ops.quote_name
+    stamp = qn(f"{update.status}_at")
+    status = qn("status")
+
+    def one_of(states: list[str]) -> str:
+        return f"{status} IN ({', '.join(repr(str(s)) for s in states)})"
+
+    sets = [f"{stamp} = COALESCE({stamp}, %s)"]
+    if update.status == S.FAILED:
+        failable = one_of(list(FAILABLE))
+        for column in ("status", "error_code", "error_title", "error_details"):
+            sets.append(f"{qn(column)} = CASE WHEN {failable} THEN %s ELSE {qn(column)} END")
+    else:
+        lower = [state for state, rank in RANK.items() if rank < RANK[update.status]]
+        sets.append(f"{status} = CASE WHEN {one_of(lower)} THEN %s ELSE {status} END")
+    if with_pricing:
+        sets.append(f"{qn('pricing')} = %s")
+    returning = ", ".join(
+        qn(c) for c in ("id", "interaction_id", "status", "error_code", "error_title", "error_details")
+    )
+    return (
+        f"UPDATE {qn(Message._meta.db_table)} SET {', '.join(sets)} "
+        f"WHERE {qn('channel_id')} = %s AND {qn('wamid')} = %s AND {qn('direction')} = 'out' "
+        f"RETURNING {returning}"
+    )
+
+
+def _status_update_params(update: StatusUpdate) -> list[Any]:
+    params: list[Any] = [connection.ops.adapt_datetimefield_value(update.timestamp)]
     if update.status == S.FAILED:
         error = update.error
-        becomes_failed = models.Q(status__in=FAILABLE)
-
-        def on_failure(value: Any, name: str, field: models.Field) -> Case:
-            return Case(When(becomes_failed, then=Value(value, output_field=field)), default=F(name))
-
-        values.update(
-            status=on_failure(S.FAILED, "status", models.CharField()),
-            error_code=on_failure(_int_or_none(error.get("code")), "error_code", models.IntegerField()),
-            error_title=on_failure(
-                str(error.get("title") or error.get("message") or "")[:255], "error_title", models.CharField()
-            ),
-            error_details=on_failure(
-                str((error.get("error_data") or {}).get("details") or ""), "error_details", models.TextField()
-            ),
-        )
+        params += [
+            S.FAILED,
+            _int_or_none(error.get("code")),
+            str(error.get("title") or error.get("message") or "")[:255],
+            str((error.get("error_data") or {}).get("details") or ""),
+        ]
     else:
-        lower = [status for status, rank in RANK.items() if rank < RANK[update.status]]
-        values["status"] = Case(When(status__in=lower, then=Value(update.status)), default=F("status"))
+        params.append(update.status)
     if update.pricing:
-        values["pricing"] = Value(update.pricing, output_field=models.JSONField())
-    return values
+        params.append(Message._meta.get_field("pricing").get_db_prep_save(update.pricing, connection))
+    return params
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -64,11 +78,12 @@ def _int_or_none(value: Any) -> int | None:
 
 def status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
     """Apply one status webhook; False when its message is not known (yet)."""
-    rows = update_returning(
-        Message.objects.filter(channel=channel, wamid=update.wamid, direction=Message.Direction.OUTBOUND),
-        _status_values(update),
-        ("id", "interaction_id", "status", "error_code", "error_title", "error_details"),
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _status_update_sql(update, bool(update.pricing)),
+            [*_status_update_params(update), channel.pk, update.wamid],
+        )
+        rows = cursor.fetchall()
     if not rows:
         PendingStatus.objects.bulk_create(
             [

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.db import fast_create
 from conversations.directory import directory
 from conversations.models import WebhookEvent
 from conversations.services.inbound import inbound_messages_store
@@ -73,14 +74,16 @@ def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at
     try:
         with transaction.atomic():
             report = _apply(parsed, app_secret=app_secret, received_at=received_at)
-            event = WebhookEvent.objects.create(
-                received_at=received_at,
-                body=text,
-                signature=signature,
-                state=WebhookEvent.State.PROCESSED,
-                processed_at=timezone.now(),
-                flags=report.flags,
-                summary=report.summary,
+            event = fast_create(
+                WebhookEvent(
+                    received_at=received_at,
+                    body=text,
+                    signature=signature,
+                    state=WebhookEvent.State.PROCESSED,
+                    processed_at=timezone.now(),
+                    flags=report.flags,
+                    summary=report.summary,
+                )
             )
     except Exception as exc:  # processing failed: keep the event, retry later
         logger.exception("webhook processing failed; stored for retry")

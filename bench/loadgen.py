@@ -1,0 +1,229 @@
+"""A small asyncio HTTP/1.1 load generator and the process helpers the benchmarks share.
+
+Cheap enough to leave most of the 2-core machine to the server: raw keep-alive
+connections, pre-built request bytes, no HTTP library. Two ways to load:
+
+* closed loop (``closed_loop``): N connections send back-to-back for T seconds → req/s;
+* open loop (``open_loop``): requests scheduled at a fixed rate, latency measured from the
+  *scheduled* time (no coordinated omission), connections added when all are busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+RequestFactory = Callable[[int], bytes]
+
+
+def http_request(
+    method: str, path: str, *, host: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
+    for name, value in (headers or {}).items():
+        lines.append(f"{name}: {value}")
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+class Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, host: str, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection(host, port)
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(reader, writer)
+
+    async def send(self, raw: bytes) -> tuple[int, bytes]:
+        self.writer.write(raw)
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionError("server closed the connection")
+        status = int(status_line.split()[1])
+        length, chunked = 0, False
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value.strip())
+            elif name == "transfer-encoding" and "chunked" in value.lower():
+                chunked = True
+        if chunked:
+            body = b""
+            while True:
+                size = int((await self.reader.readline()).strip(), 16)
+                if size == 0:
+                    await self.reader.readline()
+                    break
+                body += await self.reader.readexactly(size + 2)
+            return status, body
+        return status, await self.reader.readexactly(length) if length else b""
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+@dataclass
+class LoadResult:
+    completed: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.completed / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def closed_loop(
+    host: str, port: int, factory: RequestFactory, *, connections: int, seconds: float
+) -> LoadResult:
+    result = LoadResult()
+    counter = iter(range(10**12))
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        conn = await Connection.open(host, port)
+        try:
+            while time.perf_counter() < deadline:
+                status, _ = await conn.send(factory(next(counter)))
+                result.statuses[status] = result.statuses.get(status, 0) + 1
+                if 200 <= status < 300:
+                    result.completed += 1
+                else:
+                    result.errors += 1
+        finally:
+            conn.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+async def open_loop(
+    host: str, port: int, factory: RequestFactory, *, rate: float, seconds: float, max_connections: int = 256
+) -> LoadResult:
+    """Send ``rate`` requests per second; latency counts from each request's scheduled time."""
+    result = LoadResult()
+    idle: list[Connection] = []
+    opened = 0
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.05
+
+    async def one(index: int) -> None:
+        nonlocal opened
+        scheduled = start + index / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        while not idle and opened >= max_connections:
+            await asyncio.sleep(0.001)
+        if idle:
+            conn = idle.pop()
+        else:
+            opened += 1
+            conn = await Connection.open(host, port)
+        try:
+            status, _ = await conn.send(factory(index))
+        except Exception:
+            result.errors += 1
+            conn.close()
+            opened -= 1
+            return
+        result.latencies.append(time.perf_counter() - scheduled)
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+        if 200 <= status < 300:
+            result.completed += 1
+        else:
+            result.errors += 1
+        idle.append(conn)
+
+    await asyncio.gather(*(one(i) for i in range(total)))
+    result.seconds = time.perf_counter() - start
+    for conn in idle:
+        conn.close()
+    return result
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+@contextlib.contextmanager
+def asgi_server(env: dict[str, str], port: int, *, workers: int = 1):
+    """Run ``uvicorn waproject.asgi:application`` and wait until it answers /healthz/."""
+    command = [
+        PYTHON, "-m", "uvicorn", "waproject.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+        "--no-access-log", "--log-level", "warning", "--lifespan", "on", "--workers", str(workers),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"GET /healthz/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                if s.recv(64).startswith(b"HTTP/1.1 200"):
+                    break
+            if process.poll() is not None:
+                raise SystemExit("the ASGI server exited during start-up")
+            time.sleep(0.2)
+        else:
+            raise SystemExit("the ASGI server did not answer within 60 s")
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def median_and_range(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} (min {min(values):.2f}, max {max(values):.2f})"

@@ -1,0 +1,251 @@
+"""A small synchronous client for the WhatsApp Cloud API (Graph API), built on httpx.
+
+One :class:`CloudApiClient` per business number holds one ``httpx.Client`` so that
+consecutive calls reuse the connection. Every failure surfaces as a
+:class:`~conversations.whatsapp.errors.CloudApiError` subclass (retryable, needs a
+template, permanent); callers never see httpx exceptions. The access token only ever
+travels in the ``Authorization`` header: it is not stored on the instance, nor shown in
+``repr()`` or error messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Self
+from urllib.parse import quote
+
+import httpx
+from django.conf import settings
+
+from . import payloads
+from .errors import (
+    CloudApiError,
+    PermanentError,
+    RetryableError,
+    error_from_graph_response,
+    network_error,
+)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Meta accepted the message (not delivered yet: delivery arrives as status webhooks).
+
+    ``wa_id`` is the id WhatsApp resolved the recipient to, which may differ from the
+    number sent to (Brazil, Mexico); it is None when sending to a business-scoped user id.
+    """
+
+    wamid: str
+    wa_id: str | None
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """Metadata of an uploaded or received media object; ``url`` is valid for 5 minutes."""
+
+    url: str
+    mime_type: str
+    sha256: str
+    file_size: int | None
+    id: str
+
+
+class CloudApiClient:
+    """Send messages and manage media for one phone number id."""
+
+    def __init__(
+        self,
+        *,
+        access_token: str,
+        phone_number_id: str,
+        base_url: str | None = None,
+        api_version: str | None = None,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.phone_number_id = phone_number_id
+        self.base_url = (base_url or settings.WHATSAPP_GRAPH_BASE_URL).rstrip("/")
+        self.api_version = (api_version or settings.WHATSAPP_API_VERSION).strip("/")
+        self._http = httpx.Client(
+            timeout=timeout,
+            transport=transport,
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
+
+    @classmethod
+    def for_channel(cls, channel: Any, **kwargs: Any) -> Self:
+        """A client for a :class:`~conversations.models.Channel` (its number and token)."""
+        return cls(access_token=channel.access_token, phone_number_id=channel.phone_number_id, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"CloudApiClient(phone_number_id={self.phone_number_id!r}, base_url={self.base_url!r})"
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- messages ----------------------------------------------------------------
+
+    def send(self, payload: dict[str, Any]) -> SendResult:
+        """POST a body built by :mod:`.payloads`; return the wamid Meta assigned."""
+        response = self._request("POST", self._url(self.phone_number_id, "messages"), json=payload)
+        data = self._json(response)
+        messages = data.get("messages")
+        first = messages[0] if isinstance(messages, list) and messages else {}
+        wamid = first.get("id") if isinstance(first, dict) else None
+        if not isinstance(wamid, str) or not wamid:
+            raise _unexpected(response.status_code, "send response has no messages[0].id")
+        contacts = data.get("contacts")
+        contact = contacts[0] if isinstance(contacts, list) and contacts else {}
+        wa_id = contact.get("wa_id") if isinstance(contact, dict) else None
+        return SendResult(wamid=wamid, wa_id=wa_id if isinstance(wa_id, str) and wa_id else None, raw=data)
+
+    def mark_as_read(self, message_id: str, *, typing_indicator: bool = False) -> None:
+        """Blue ticks for ``message_id`` and the earlier messages of the thread."""
+        payload = payloads.mark_read(message_id, typing_indicator=typing_indicator)
+        response = self._request("POST", self._url(self.phone_number_id, "messages"), json=payload)
+        self._require_success(response, what="mark as read")
+
+    # --- media -------------------------------------------------------------------
+
+    def upload_media(self, *, data: bytes, mime_type: str, filename: str) -> str:
+        """Upload a file for sending by id (valid 30 days); return the media id."""
+        response = self._request(
+            "POST",
+            self._url(self.phone_number_id, "media"),
+            # The "type" form field is what older docs and libraries send; harmless otherwise.
+            data={"messaging_product": "whatsapp", "type": mime_type},
+            files={"file": (filename, data, mime_type)},
+        )
+        media_id = self._json(response).get("id")
+        if not isinstance(media_id, str | int) or isinstance(media_id, bool) or media_id == "":
+            raise _unexpected(response.status_code, "upload response has no id")
+        return str(media_id)
+
+    def get_media(self, media_id: str) -> MediaInfo:
+        """Look up a media id; the returned URL needs the Bearer token and expires in 5 minutes."""
+        response = self._request("GET", self._url(media_id), params={"phone_number_id": self.phone_number_id})
+        data = self._json(response)
+        url = data.get("url")
+        if not isinstance(url, str) or not url:
+            raise _unexpected(response.status_code, f"media {media_id} has no url")
+        return MediaInfo(
+            url=url,
+            mime_type=str(data.get("mime_type") or ""),
+            sha256=str(data.get("sha256") or ""),
+            file_size=_int_or_none(data.get("file_size")),
+            id=str(data.get("id") or media_id),
+        )
+
+    def download_media(self, url: str, *, max_bytes: int) -> bytes:
+        """Download a media URL from :meth:`get_media`, refusing more than ``max_bytes``.
+
+        The size is checked against ``Content-Length`` and again while streaming, since
+        the header may be missing or wrong. A 404 means the URL expired: it raises
+        :class:`RetryableError` so the caller asks :meth:`get_media` for a fresh one.
+        """
+        with self._stream("GET", url) as response:
+            if response.status_code == 404:
+                raise RetryableError(
+                    http_status=404,
+                    title="media URL expired or not found; fetch a fresh URL with get_media",
+                )
+            if not response.is_success:
+                raise error_from_graph_response(http_status=response.status_code, body=response.read())
+            declared = _int_or_none(response.headers.get("Content-Length"))
+            if declared is not None and declared > max_bytes:
+                raise _too_large(response.status_code, size=f"{declared} bytes", max_bytes=max_bytes)
+            chunks: list[bytes] = []
+            received = 0
+            for chunk in response.iter_bytes():
+                received += len(chunk)
+                if received > max_bytes:
+                    raise _too_large(
+                        response.status_code, size=f"over {max_bytes} bytes", max_bytes=max_bytes
+                    )
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    def delete_media(self, media_id: str) -> None:
+        """Delete an uploaded media object."""
+        response = self._request(
+            "DELETE", self._url(media_id), params={"phone_number_id": self.phone_number_id}
+        )
+        self._require_success(response, what=f"delete media {media_id}")
+
+    # --- plumbing ----------------------------------------------------------------
+
+    def _url(self, *segments: str) -> str:
+        path = "/".join(quote(str(segment), safe="") for segment in segments)
+        return f"{self.base_url}/{self.api_version}/{path}"
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send one request; non-2xx and network failures become CloudApiError."""
+        try:
+            response = self._http.request(method, url, **kwargs)
+        except httpx.RequestError as exc:  # timeouts, connection and protocol failures
+            raise network_error(exc) from exc
+        if not response.is_success:
+            raise error_from_graph_response(http_status=response.status_code, body=response.content)
+        return response
+
+    @contextmanager
+    def _stream(self, method: str, url: str) -> Iterator[httpx.Response]:
+        """Like :meth:`_request` but streamed; a network failure mid-body is also retryable."""
+        try:
+            # Redirects are followed here only; httpx drops Authorization on a cross-origin hop.
+            with self._http.stream(method, url, follow_redirects=True) as response:
+                yield response
+        except httpx.RequestError as exc:
+            raise network_error(exc) from exc
+
+    @staticmethod
+    def _json(response: httpx.Response) -> dict[str, Any]:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise _unexpected(response.status_code, "response body is not a JSON object")
+        return data
+
+    @staticmethod
+    def _require_success(response: httpx.Response, *, what: str) -> None:
+        """Graph answers ``{"success": true}``; only an explicit ``false`` is a failure."""
+        try:
+            data = response.json()
+        except ValueError:
+            return
+        if isinstance(data, dict) and data.get("success") is False:
+            raise _unexpected(response.status_code, f"{what}: Graph API answered success=false")
+
+
+def _unexpected(http_status: int, title: str) -> CloudApiError:
+    """A 2xx answer we cannot use. Permanent: the request was accepted, so retrying may duplicate."""
+    return PermanentError(http_status=http_status, title=title)
+
+
+def _too_large(http_status: int, *, size: str, max_bytes: int) -> PermanentError:
+    return PermanentError(
+        http_status=http_status,
+        title=f"media is too large to download ({size}; the limit is {max_bytes} bytes)",
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
