@@ -136,3 +136,28 @@ def reaction_changed(*, interaction_id: int, message_id: int, direction: str, em
         "interaction.reaction_changed",
         {"message_id": message_id, "interaction_id": interaction_id, "direction": direction, "emoji": emoji},
     )
+
+
+def interaction_payload(interaction: Any) -> dict[str, Any]:
+    """The console's view of an interaction's state (ids and timestamps only)."""
+    return {
+        "id": interaction.pk,
+        "state": interaction.state,
+        "owner_id": interaction.owner_id,
+        "queue_id": interaction.queue_id,
+        "contact_id": interaction.contact_id,
+        "channel_id": interaction.channel_id,
+        "last_inbound_at": _iso(interaction.last_inbound_at),
+        "last_outbound_at": _iso(interaction.last_outbound_at),
+        "window_expires_at": _iso(interaction.window_expires_at),
+        "awaiting_reply_since": _iso(interaction.awaiting_reply_since),
+        "reply_due_at": _iso(interaction.reply_due_at),
+        "closed_at": _iso(interaction.closed_at),
+    }
+
+
+def interaction_changed(*, interaction: Any) -> None:
+    groups = [interaction_group(interaction.pk)]
+    if interaction.owner_id:
+        groups.append(agent_group(interaction.owner_id))
+    broadcast_on_commit(groups, "interaction.changed", {"interaction": interaction_payload(interaction)})

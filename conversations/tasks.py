@@ -5,15 +5,60 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from conversations.services import webhooks
+# Services import this module to enqueue tasks, so services are imported inside each task.
 
 
 @shared_task
 def webhook_retry_sweep_task() -> int:
     """Process stored webhook events whose processing failed and whose retry is due."""
+    from conversations.services import webhooks
+
     return webhooks.webhook_retry_due(now=timezone.now())
 
 
 @shared_task
 def webhook_event_process_task(event_id: int) -> None:
+    from conversations.services import webhooks
+
     webhooks.webhook_event_process(event_id=event_id)
+
+
+@shared_task
+def interaction_outbox_flush_task(interaction_id: int) -> int:
+    """Send the interaction's queued messages in order (idempotent: claims each row)."""
+    from conversations.services.outbound import interaction_outbox_flush
+
+    return interaction_outbox_flush(interaction_id=interaction_id)
+
+
+@shared_task
+def outbound_sweep_task() -> int:
+    """Flush interactions with due retries; recover sends of crashed workers."""
+    from conversations.services import outbound
+
+    now = timezone.now()
+    return outbound.outbound_due_sweep(now=now) + outbound.abandoned_sends_sweep(now=now)
+
+
+@shared_task
+def attachment_download_task(attachment_id: int) -> None:
+    """Download an inbound media file from WhatsApp (retried with a fresh URL each time)."""
+    from conversations.services.media import attachment_download
+
+    attachment_download(attachment_id=attachment_id)
+
+
+@shared_task
+def attachment_download_sweep_task() -> int:
+    """Retry media downloads that are due (the timer rows of failed attempts)."""
+    from conversations.services.media import attachment_download_due
+
+    return attachment_download_due(now=timezone.now())
+
+
+@shared_task
+def message_mark_read_task(message_id: int) -> None:
+    """Tell WhatsApp the agent read the customer's message (blue ticks on their phone)."""
+    from conversations.services.outbound import message_mark_read
+
+    message_mark_read(message_id=message_id)

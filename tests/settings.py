@@ -12,5 +12,6 @@ TASK_EXECUTION = "inline"  # tasks run at once, in the test's thread
 WEBHOOK_INGEST_THREADS = 0  # webhooks processed in the test's thread (its open transaction)
 EMBEDDED_BEAT = False
 WHATSAPP_SANDBOX_ENABLED = True
+WHATSAPP_MEDIA_AUTO_DOWNLOAD = False  # tests that need it turn it on (and provide a Graph API)
 MEDIA_ROOT = VAR_DIR / "test-media"
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

@@ -165,6 +165,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.webhook_retry_sweep_task",
         "schedule": schedule(run_every=5.0),
     },
+    # Outbound sends whose retry is due, and sends abandoned by a crashed worker.
+    "outbound-sweep": {
+        "task": "conversations.tasks.outbound_sweep_task",
+        "schedule": schedule(run_every=2.0),
+    },
+    # Inbound media downloads whose retry is due (or whose worker died).
+    "attachment-download-sweep": {
+        "task": "conversations.tasks.attachment_download_sweep_task",
+        "schedule": schedule(run_every=10.0),
+    },
 }
 
 # --- Auth, i18n, static ------------------------------------------------------------
@@ -236,6 +246,8 @@ WHATSAPP_WABA_ID = os.environ.get("WHATSAPP_WABA_ID", "200000000000001")
 WHATSAPP_ACCESS_TOKEN = os.environ.get("WHATSAPP_ACCESS_TOKEN", "sandbox-access-token")
 WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET", "sandbox-app-secret")
 WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN", "sandbox-verify-token")
+#: Fetch inbound media as soon as the webhook is stored (tests turn it off to stay offline).
+WHATSAPP_MEDIA_AUTO_DOWNLOAD = env_bool("WHATSAPP_MEDIA_AUTO_DOWNLOAD", True)
 #: Where this service's webhook is reachable (the sandbox posts statuses there).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 

@@ -40,7 +40,9 @@ class Message(models.Model):
 
     class Status(models.TextChoices):
         RECEIVED = "received"  # inbound
-        QUEUED = "queued"  # outbound, not yet accepted by WhatsApp
+        QUEUED = "queued", "Queued"  # outbound, waiting for its turn (or its retry)
+        SENDING = "sending", "Sending"  # a worker is calling the Cloud API for it
+        ACCEPTED = "accepted", "Accepted by WhatsApp"  # has a wamid; ticks come by webhook
         SENT = "sent"
         DELIVERED = "delivered"
         READ = "read"
@@ -86,10 +88,14 @@ class Message(models.Model):
     error_details = models.TextField(blank=True)
     pricing = models.JSONField(default=dict, blank=True)
 
-    # Outbound sending: an idempotency key from the client and the retry timer.
+    # Outbound sending: an idempotency key from the client, the retry timer, and when the
+    # Cloud API call of the current attempt started (a crash after it is ambiguous: the
+    # message may have left, so it is reconciled, never blindly sent again).
     client_ref = models.CharField(max_length=64, blank=True)
     send_attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    send_claimed_at = models.DateTimeField(null=True, blank=True)
+    send_started_at = models.DateTimeField(null=True, blank=True)
 
     revoked_at = models.DateTimeField(null=True, blank=True)
     edited_at = models.DateTimeField(null=True, blank=True)
@@ -113,6 +119,11 @@ class Message(models.Model):
                 fields=["next_attempt_at"],
                 condition=models.Q(status="queued"),
                 name="message_send_due_idx",
+            ),
+            models.Index(
+                fields=["send_claimed_at"],
+                condition=models.Q(status="sending"),
+                name="message_sending_idx",
             ),
         ]
 

@@ -13,10 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from conversations import events
+from conversations import events, tasks
 from conversations.db import insert_ignore_returning
 from conversations.models import Attachment, Channel, Contact, Interaction, Message, Reaction
 from conversations.services.contacts import (
@@ -31,6 +32,7 @@ from conversations.services.interactions import (
     interaction_touch_inbound_by_sender,
 )
 from conversations.whatsapp.inbound import InboundMessage
+from waproject.embedded import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +140,10 @@ def _insert_messages(
     ]
     if attachments:
         Attachment.objects.bulk_create(attachments)
-        report.media_attachment_ids.extend(a.pk for a in attachments if a.pk)
+        for attachment in attachments:
+            report.media_attachment_ids.append(attachment.pk)
+            if settings.WHATSAPP_MEDIA_AUTO_DOWNLOAD:
+                enqueue_on_commit(tasks.attachment_download_task, attachment.pk)
     for row, parsed in created:
         if parsed.type in ("revoke", "edit"):
             _apply_revoke_or_edit(channel=channel, message=parsed)

@@ -18,9 +18,9 @@ from conversations.models import Channel, Message, PendingStatus
 from conversations.whatsapp.inbound import StatusUpdate, parse_status
 
 S = Message.Status
-RANK = {S.QUEUED: 0, S.SENT: 1, S.DELIVERED: 2, S.READ: 3, S.PLAYED: 4}
+RANK = {S.QUEUED: 0, S.SENDING: 0, S.ACCEPTED: 1, S.SENT: 2, S.DELIVERED: 3, S.READ: 4, S.PLAYED: 5}
 #: The states a failure may replace (a message read by the customer did not fail).
-FAILABLE = (S.QUEUED, S.SENT, S.DELIVERED)
+FAILABLE = (S.QUEUED, S.SENDING, S.ACCEPTED, S.SENT, S.DELIVERED)
 
 
 def _status_update_sql(update: StatusUpdate, with_pricing: bool) -> str:
@@ -76,6 +76,39 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
+#: Every send carries ``biz_opaque_callback_data`` naming our message; WhatsApp echoes it
+#: in the statuses, which identifies a message whose send answer was lost.
+CALLBACK_PREFIX = "wa-msg:"
+
+
+def callback_data(message_id: int) -> str:
+    return f"{CALLBACK_PREFIX}{message_id}"
+
+
+def message_id_from_callback(value: Any) -> int | None:
+    if isinstance(value, str) and value.startswith(CALLBACK_PREFIX):
+        rest = value[len(CALLBACK_PREFIX) :]
+        return int(rest) if rest.isdigit() else None
+    return None
+
+
+def _reconcile_wamid(*, channel: Channel, update: StatusUpdate) -> bool:
+    """A status for a wamid we never recorded, naming one of our messages: the send went
+    through but its answer was lost (a crash, a timeout). Record the wamid now."""
+    message_id = message_id_from_callback(update.raw.get("biz_opaque_callback_data"))
+    if message_id is None:
+        return False
+    return bool(
+        Message.objects.filter(
+            pk=message_id,
+            channel=channel,
+            direction=Message.Direction.OUTBOUND,
+            wamid__isnull=True,
+            status__in=(S.QUEUED, S.SENDING),
+        ).update(wamid=update.wamid, status=S.ACCEPTED, next_attempt_at=None)
+    )
+
+
 def status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
     """Apply one status webhook; False when its message is not known (yet)."""
     with connection.cursor() as cursor:
@@ -84,6 +117,8 @@ def status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
             [*_status_update_params(update), channel.pk, update.wamid],
         )
         rows = cursor.fetchall()
+    if not rows and _reconcile_wamid(channel=channel, update=update):
+        return status_apply(channel=channel, update=update)
     if not rows:
         PendingStatus.objects.bulk_create(
             [
@@ -119,13 +154,3 @@ def pending_statuses_apply(*, channel: Channel, wamid: str) -> int:
     if pending:
         PendingStatus.objects.filter(pk__in=[row.pk for row in pending]).delete()
     return len(pending)
-
-
-def outbound_wamid_record(*, message: Message, wamid: str) -> None:
-    """WhatsApp accepted ``message`` as ``wamid``: remember it, then apply any early status.
-
-    Accepted is not yet ``sent``: the ticks come by status webhook.
-    """
-    message.wamid = wamid
-    message.save(update_fields=["wamid"])
-    pending_statuses_apply(channel=message.channel, wamid=wamid)

@@ -12,6 +12,8 @@ import re
 from enum import StrEnum
 from typing import Any, ClassVar
 
+import httpx
+
 
 class ErrorKind(StrEnum):
     RETRYABLE = "retryable"
@@ -49,6 +51,7 @@ class CloudApiError(Exception):
         trace_id: str = "",
         http_status: int | None = None,
         subcode: int | None = None,
+        may_have_arrived: bool = False,
     ) -> None:
         self.code = code
         self.title = title
@@ -56,6 +59,10 @@ class CloudApiError(Exception):
         self.trace_id = trace_id
         self.http_status = http_status
         self.subcode = subcode
+        #: True when the request may have reached Meta although no answer came back (a
+        #: read timeout, a connection reset after sending): a send must not be repeated
+        #: blindly then, as the message may already be on its way.
+        self.may_have_arrived = may_have_arrived
         self.kind: ErrorKind = self.fixed_kind or classify(code=code, http_status=http_status)
         super().__init__(str(self))
 
@@ -81,6 +88,7 @@ class CloudApiError(Exception):
             "trace_id": self.trace_id,
             "http_status": self.http_status,
             "subcode": self.subcode,
+            "may_have_arrived": self.may_have_arrived,
         }
         return (_restore, (type(self), fields))
 
@@ -192,11 +200,17 @@ def error_from_webhook(error: dict[str, Any]) -> CloudApiError:
     return make_error(code=_int(error.get("code")), title=title, details=details)
 
 
+#: Failures that happen before a request is sent: Meta cannot have received it.
+_BEFORE_SENDING = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
 def network_error(exc: Exception) -> RetryableError:
-    """Wrap a timeout or connection failure: the request may not have reached Meta."""
+    """Wrap a timeout or connection failure. When it happened after the request was sent
+    (a read timeout, a reset), Meta may have received it: ``may_have_arrived`` says so."""
     return RetryableError(
         title=f"network error talking to the Graph API ({type(exc).__name__})",
         details=str(exc),
+        may_have_arrived=not isinstance(exc, _BEFORE_SENDING),
     )
 
 

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from conversations.models import Interaction, Message, PendingStatus, WebhookEvent
 from conversations.services import webhooks as webhook_services
-from conversations.services.statuses import outbound_wamid_record
+from conversations.services.outbound import message_accepted
 from tests.conftest import load_fixture
 from tests.factories import InteractionFactory, MessageFactory
 
@@ -242,9 +242,9 @@ class TestStatuses:
         post_webhook(status_payload("wamid.early", "sent", 1751000100))
         assert PendingStatus.objects.count() == 2
         message = MessageFactory(
-            interaction=InteractionFactory(channel=channel), direction="out", wamid=None, status="queued"
+            interaction=InteractionFactory(channel=channel), direction="out", wamid=None, status="sending"
         )
-        outbound_wamid_record(message=message, wamid="wamid.early")
+        message_accepted(message_id=message.pk, wamid="wamid.early")
         message.refresh_from_db()
         assert message.status == Message.Status.DELIVERED
         assert message.sent_at.timestamp() == 1751000100

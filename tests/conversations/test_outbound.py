@@ -1,0 +1,443 @@
+"""P2: sending through the Cloud API: queued first, in order, retried, never twice."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from conversations.exceptions import Conflict, DomainError
+from conversations.models import Attachment, Message
+from conversations.services import media as media_services
+from conversations.services import outbound
+from conversations.services.outbound import OutboundSpec, message_retry, message_send
+from tests.factories import AgentProfileFactory, InteractionFactory, MessageFactory
+from tests.graph_standin import start_graph_standin
+from waproject.embedded import runner
+
+S = Message.Status
+
+
+@pytest.fixture
+def graph(settings):
+    standin = start_graph_standin()
+    settings.WHATSAPP_GRAPH_BASE_URL = standin.base_url
+    yield standin
+    standin.close()
+
+
+@pytest.fixture
+def agent(db):
+    return AgentProfileFactory().user
+
+
+@pytest.fixture
+def interaction(db, channel, agent):
+    now = timezone.now()
+    return InteractionFactory(
+        channel=channel,
+        owner=agent,
+        contact__wa_id="4915112345678",
+        last_inbound_at=now - timedelta(minutes=5),
+        window_expires_at=now + timedelta(hours=23),
+        awaiting_reply_since=now - timedelta(minutes=5),
+    )
+
+
+@pytest.fixture
+def fast_backoff(monkeypatch):
+    monkeypatch.setattr(outbound, "BACKOFF_BASE_SECONDS", 0.05)
+
+
+def send_text(agent, interaction, body="Hello!", **kwargs) -> Message:
+    return message_send(
+        user=agent, interaction_id=interaction.pk, spec=OutboundSpec(type="text", body=body, **kwargs)
+    )
+
+
+@pytest.mark.django_db
+class TestSending:
+    def test_text_is_queued_then_sent_with_the_documented_json(
+        self, graph, agent, interaction, django_capture_on_commit_callbacks
+    ):
+        wamid = graph.accept()
+        with django_capture_on_commit_callbacks(execute=True):
+            message = send_text(agent, interaction, "Hello! 👋")
+        [request] = graph.sends()
+        assert request.path == f"/v23.0/{interaction.channel.phone_number_id}/messages"
+        assert request.headers["authorization"] == "Bearer test-access-token"
+        assert request.json() == {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": "+4915112345678",
+            "type": "text",
+            "text": {"body": "Hello! 👋"},
+            "biz_opaque_callback_data": f"wa-msg:{message.pk}",
+        }
+        message.refresh_from_db()
+        assert message.status == S.ACCEPTED
+        assert message.wamid == wamid
+        assert message.author == agent
+        interaction.refresh_from_db()
+        assert interaction.awaiting_reply_since is None  # the pending indicator stops
+        assert interaction.last_outbound_at is not None
+
+    def test_reply_to_a_customer_message_carries_its_context(
+        self, graph, agent, interaction, django_capture_on_commit_callbacks
+    ):
+        quoted = MessageFactory(interaction=interaction, wamid="wamid.customer-1")
+        graph.accept()
+        with django_capture_on_commit_callbacks(execute=True):
+            send_text(agent, interaction, "About that:", reply_to_message_id=quoted.pk)
+        assert graph.sends()[0].json()["context"] == {"message_id": "wamid.customer-1"}
+
+    def test_the_same_client_ref_sends_once(
+        self, graph, agent, interaction, django_capture_on_commit_callbacks
+    ):
+        graph.accept()
+        with django_capture_on_commit_callbacks(execute=True):
+            first = send_text(agent, interaction, client_ref="tab1-0001")
+            second = send_text(agent, interaction, client_ref="tab1-0001")
+        assert first.pk == second.pk
+        assert len(graph.sends()) == 1
+
+    def test_permanent_error_marks_the_message_failed_with_the_reason(
+        self, graph, agent, interaction, django_capture_on_commit_callbacks
+    ):
+        graph.reply_error(400, 131026, "Message undeliverable", "The recipient is not on WhatsApp")
+        with django_capture_on_commit_callbacks(execute=True):
+            message = send_text(agent, interaction)
+        message.refresh_from_db()
+        assert message.status == S.FAILED
+        assert message.error_code == 131026
+        assert message.error_title == "Message undeliverable"
+        assert message.error_details == "The recipient is not on WhatsApp"
+        assert len(graph.sends()) == 1
+
+    def test_template_only_error_from_the_api_marks_failed(
+        self, graph, agent, interaction, django_capture_on_commit_callbacks
+    ):
+        graph.reply_error(400, 131047, "Re-engagement message", "More than 24 hours have passed")
+        with django_capture_on_commit_callbacks(execute=True):
+            message = send_text(agent, interaction)
+        message.refresh_from_db()
+        assert (message.status, message.error_code) == (S.FAILED, 131047)
+
+    def test_manual_retry_really_sends_again(
+        self, graph, agent, interaction, django_capture_on_commit_callbacks
+    ):
+        graph.reply_error(400, 131026, "Message undeliverable")
+        wamid = "wamid.second-try"
+        with django_capture_on_commit_callbacks(execute=True):
+            message = send_text(agent, interaction)
+        graph.accept(wamid)
+        with django_capture_on_commit_callbacks(execute=True):
+            message_retry(user=agent, message_id=message.pk)
+        message.refresh_from_db()
+        assert len(graph.sends()) == 2
+        assert (message.status, message.wamid, message.error_code) == (S.ACCEPTED, wamid, None)
+
+    def test_retry_refuses_a_message_that_did_not_fail(self, agent, interaction):
+        message = MessageFactory(interaction=interaction, direction="out", status=S.DELIVERED, author=agent)
+        with pytest.raises(Conflict, match="only failed messages"):
+            message_retry(user=agent, message_id=message.pk)
+
+
+@pytest.mark.django_db
+class TestRefusals:
+    def test_free_form_outside_the_window_is_refused_with_a_clear_error(self, agent, interaction):
+        interaction.window_expires_at = timezone.now() - timedelta(minutes=1)
+        interaction.save()
+        with pytest.raises(Conflict, match="24-hour customer-service window is closed") as caught:
+            send_text(agent, interaction)
+        assert caught.value.code == "window_closed"
+        assert Message.objects.count() == 0
+
+    def test_template_is_allowed_outside_the_window(
+        self, graph, agent, interaction, django_capture_on_commit_callbacks
+    ):
+        interaction.window_expires_at = None
+        interaction.save()
+        graph.accept()
+        spec = OutboundSpec(
+            type="template",
+            body="Thank you for your patience! Your parcel left.",
+            content={
+                "template": {
+                    "name": "thanks_for_patience",
+                    "language": "en_US",
+                    "components": [
+                        {"type": "body", "parameters": [{"type": "text", "text": "Your parcel left."}]}
+                    ],
+                }
+            },
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            message_send(user=agent, interaction_id=interaction.pk, spec=spec)
+        assert graph.sends()[0].json()["template"]["name"] == "thanks_for_patience"
+
+    def test_text_over_the_byte_limit_is_refused(self, agent, interaction):
+        with pytest.raises(DomainError, match="bytes in UTF-8; the limit is 4096"):
+            send_text(agent, interaction, "😀" * 1025)  # 4100 bytes
+
+    def test_only_the_owner_writes(self, interaction):
+        stranger = AgentProfileFactory().user
+        with pytest.raises(DomainError, match="only the agent who owns"):
+            send_text(stranger, interaction)
+
+    def test_closed_interaction_refuses(self, agent, interaction):
+        interaction.state = "closed"
+        interaction.save()
+        with pytest.raises(Conflict, match="this interaction is done"):
+            send_text(agent, interaction)
+
+    def test_invalid_interactive_message_is_refused_before_queueing(self, agent, interaction):
+        spec = OutboundSpec(
+            type="interactive",
+            body="Pick one",
+            content={"interactive": {"type": "button", "buttons": [{"id": "a", "title": "x" * 21}]}},
+        )
+        with pytest.raises(DomainError, match="20"):
+            message_send(user=agent, interaction_id=interaction.pk, spec=spec)
+        assert Message.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+class TestRetries:
+    """With committed data: retries run on the embedded runner's timer, as in production."""
+
+    def test_retry_on_503_and_429_with_backoff_and_no_double_send(
+        self, graph, agent, interaction, fast_backoff
+    ):
+        graph.reply_error(503, 131016, "Service unavailable")
+        graph.reply_error(400, 130429, "Rate limit hit")
+        wamid = graph.accept()
+        message = send_text(agent, interaction)
+        assert runner.wait_idle(timeout=10)
+        message.refresh_from_db()
+        sends = graph.sends()
+        assert len(sends) == 3
+        assert (message.status, message.wamid, message.send_attempts) == (S.ACCEPTED, wamid, 3)
+        # exponential: ~0.05 s then ~0.1 s (±25 % jitter), measured on the wire
+        first_gap, second_gap = sends[1].at - sends[0].at, sends[2].at - sends[1].at
+        assert 0.035 <= first_gap < 1.0
+        assert 0.07 <= second_gap < 1.5
+        assert all(s.json() == sends[0].json() for s in sends)  # the same message each time
+
+    def test_messages_leave_in_the_order_they_were_written(self, graph, agent, interaction, fast_backoff):
+        graph.reply_error(503, 131000, "Something went wrong")  # the first one must wait
+        for _ in range(3):
+            graph.accept()
+        for n in range(3):
+            send_text(agent, interaction, f"part {n}")
+        assert runner.wait_idle(timeout=10)
+        bodies = [s.json()["text"]["body"] for s in graph.sends()]
+        assert bodies == ["part 0", "part 0", "part 1", "part 2"]
+        assert set(Message.objects.values_list("status", flat=True)) == {S.ACCEPTED}
+
+    def test_retries_stop_at_the_bound(self, graph, agent, interaction, fast_backoff, monkeypatch):
+        monkeypatch.setattr(outbound, "MAX_SEND_ATTEMPTS", 3)
+        for _ in range(5):
+            graph.reply_error(503, 131016, "Service unavailable")
+        message = send_text(agent, interaction)
+        assert runner.wait_idle(timeout=10)
+        message.refresh_from_db()
+        assert len(graph.sends()) == 3
+        assert (message.status, message.error_code) == (S.FAILED, 131016)
+
+
+@pytest.mark.django_db(transaction=True)
+class TestCrashSafety:
+    def test_send_interrupted_after_whatsapp_accepted_it_is_not_repeated(
+        self, graph, agent, interaction, post_webhook
+    ):
+        graph.drop()  # WhatsApp got the request; the answer never came back
+        message = send_text(agent, interaction)
+        message.refresh_from_db()
+        assert message.status == S.SENDING
+        assert message.send_started_at is not None
+        # the beat's sweeps run: nothing is sent again
+        now = timezone.now() + timedelta(seconds=90)
+        outbound.outbound_due_sweep(now=now)
+        outbound.abandoned_sends_sweep(now=now)
+        assert runner.wait_idle()
+        assert len(graph.sends()) == 1
+        # WhatsApp's status webhook names our message: it is reconciled
+        status = {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "1",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {"phone_number_id": interaction.channel.phone_number_id},
+                                "statuses": [
+                                    {
+                                        "id": "wamid.reached-meta",
+                                        "status": "sent",
+                                        "timestamp": str(int(timezone.now().timestamp())),
+                                        "recipient_id": "4915112345678",
+                                        "biz_opaque_callback_data": f"wa-msg:{message.pk}",
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+        assert post_webhook(status).status_code == 200
+        message.refresh_from_db()
+        assert (message.wamid, message.status) == ("wamid.reached-meta", S.SENT)
+        assert len(graph.sends()) == 1
+
+    def test_unconfirmed_send_is_marked_failed_not_resent(self, graph, agent, interaction):
+        graph.drop()
+        graph.accept()
+        message = send_text(agent, interaction)
+        later = send_text(agent, interaction, "second")
+        outbound.abandoned_sends_sweep(now=timezone.now() + outbound.RECONCILE_GRACE + timedelta(seconds=1))
+        assert runner.wait_idle()
+        message.refresh_from_db()
+        later.refresh_from_db()
+        assert message.status == S.FAILED
+        assert "may or may not have reached the customer" in message.error_details
+        assert later.status == S.ACCEPTED  # the queue moves on
+        assert [s.json()["text"]["body"] for s in graph.sends()] == ["Hello!", "second"]
+
+    def test_claim_abandoned_before_calling_whatsapp_is_sent_once(self, graph, agent, interaction):
+        message = MessageFactory(
+            interaction=interaction,
+            direction="out",
+            wamid=None,
+            status=S.SENDING,
+            author=agent,
+            send_claimed_at=timezone.now() - timedelta(minutes=5),
+        )
+        wamid = graph.accept()
+        outbound.abandoned_sends_sweep(now=timezone.now())
+        assert runner.wait_idle()
+        message.refresh_from_db()
+        assert (message.status, message.wamid) == (S.ACCEPTED, wamid)
+        assert len(graph.sends()) == 1
+
+
+def png_bytes(size=(64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+class TestMedia:
+    def test_agent_image_is_uploaded_then_sent_by_id(
+        self, graph, agent, interaction, django_capture_on_commit_callbacks
+    ):
+        attachment = media_services.attachment_upload(user=agent, data=png_bytes(), file_name="photo.pdf")
+        assert (attachment.kind, attachment.mime_type) == ("image", "image/png")  # by content
+        graph.reply_json(200, {"id": "media-123"})
+        graph.accept()
+        with django_capture_on_commit_callbacks(execute=True):
+            message_send(
+                user=agent,
+                interaction_id=interaction.pk,
+                spec=OutboundSpec(type="image", body="Here it is", attachment_id=attachment.pk),
+            )
+        upload, send = graph.requests
+        assert upload.path.endswith("/media")
+        assert b'name="messaging_product"' in upload.body and b"image/png" in upload.body
+        assert send.json()["image"] == {"id": "media-123", "caption": "Here it is"}
+        attachment.refresh_from_db()
+        assert attachment.media_id == "media-123"
+
+    def test_file_that_is_not_a_whatsapp_type_is_refused_by_content(self, agent):
+        from conversations.media import MediaRejected
+
+        with pytest.raises(MediaRejected):
+            media_services.attachment_upload(
+                user=agent, data=b"MZ\x90\x00" + b"\x00" * 200, file_name="cat.jpg"
+            )
+        assert Attachment.objects.count() == 0
+
+    def test_inbound_image_is_downloaded_checked_and_thumbnailed(self, graph, interaction):
+        data = png_bytes((800, 600))
+        message = MessageFactory(interaction=interaction, type="image", wamid="wamid.img")
+        attachment = Attachment.objects.create(
+            message=message,
+            kind="image",
+            media_id="media-9",
+            mime_type="image/png",
+            sha256=base64.b64encode(hashlib.sha256(data).digest()).decode(),
+        )
+        url = f"{graph.base_url}/download/media-9"
+        graph.reply_json(
+            200, {"url": url, "mime_type": "image/png", "sha256": "", "file_size": len(data), "id": "media-9"}
+        )
+        graph.reply(404, b"expired")  # the first URL expired: a fresh one is fetched on the retry
+        graph.reply_json(
+            200, {"url": url, "mime_type": "image/png", "sha256": "", "file_size": len(data), "id": "media-9"}
+        )
+        graph.reply(200, data, content_type="image/png")
+        assert media_services.attachment_download(attachment_id=attachment.pk) is None  # will retry
+        Attachment.objects.filter(pk=attachment.pk).update(download_due_at=timezone.now())
+        stored = media_services.attachment_download(attachment_id=attachment.pk)
+        assert stored.state == Attachment.State.STORED
+        assert stored.size == len(data)
+        assert stored.file.read() == data
+        assert (stored.width, stored.height) == (800, 600)
+        with Image.open(stored.thumbnail) as thumb:
+            assert max(thumb.size) == 320
+        lookups = [r for r in graph.requests if r.path.startswith("/v23.0/media-9")]
+        assert len(lookups) == 2  # a fresh URL for each attempt
+        assert all(r.headers["authorization"] == "Bearer test-access-token" for r in graph.requests)
+
+    def test_inbound_media_with_a_wrong_checksum_is_refused(self, graph, interaction):
+        message = MessageFactory(interaction=interaction, type="image", wamid="wamid.img2")
+        attachment = Attachment.objects.create(
+            message=message, kind="image", media_id="m2", sha256=base64.b64encode(b"\x00" * 32).decode()
+        )
+        graph.reply_json(200, {"url": f"{graph.base_url}/d/m2", "mime_type": "image/png", "id": "m2"})
+        graph.reply(200, png_bytes(), content_type="image/png")
+        result = media_services.attachment_download(attachment_id=attachment.pk)
+        assert result.state == Attachment.State.FAILED
+        assert "does not match the checksum" in result.last_error
+
+
+def test_payload_json_for_an_interactive_list(db, interaction, agent):
+    message = Message(
+        interaction=interaction,
+        channel=interaction.channel,
+        contact=interaction.contact,
+        type="interactive",
+        body="Choose a delivery slot",
+        content={
+            "interactive": {
+                "type": "list",
+                "button": "Slots",
+                "sections": [{"title": "Tomorrow", "rows": [{"id": "am", "title": "Morning"}]}],
+            }
+        },
+    )
+    assert json.loads(json.dumps(outbound.build_payload(message))) == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": "+4915112345678",
+        "type": "interactive",
+        "interactive": {
+            "type": "list",
+            "body": {"text": "Choose a delivery slot"},
+            "action": {
+                "button": "Slots",
+                "sections": [{"title": "Tomorrow", "rows": [{"id": "am", "title": "Morning"}]}],
+            },
+        },
+    }
