@@ -6,3 +6,14 @@ class ConversationsConfig(AppConfig):
 
     name = "conversations"
     verbose_name = "Conversations"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
+        from conversations.services.routing import agent_logged_out
+
+        def on_logout(sender, request, user, **kwargs):  # Django's only hook for a logout
+            if user is not None:
+                agent_logged_out(user=user)
+
+        user_logged_out.connect(on_logout, dispatch_uid="conversations.agent_logged_out", weak=False)

@@ -1,16 +1,30 @@
 """The agent console's WebSocket: one per browser tab, authenticated, thin.
 
-Commands go to services through ``database_sync_to_async``; events arrive from
-``events.py`` (after commit) and become JSON frames.
+It carries live events (from ``events.py``, after commit) to the browser, and one
+command: ``subscribe`` to the interactions the agent has open, checked against what the
+agent may see. State changes go through the REST API: one path, one set of checks.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from conversations import events
+from conversations import events, selectors
+
+MAX_SUBSCRIPTIONS = 50
+
+
+def _visible_ids(user: Any, ids: list[int]) -> set[int]:
+    return set(selectors.interaction_list_for_user(user=user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _hello(user: Any) -> dict[str, Any]:
+    from conversations.services.routing import agent_profile_for
+
+    return events.agent_payload(agent_profile_for(user))
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
@@ -19,36 +33,61 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)  # before accept(): the handshake is refused
             return
-        self.user_id = user.pk
-        self.groups_joined: set[str] = set()
-        await self._join(events.agent_group(user.pk))
+        self.user = user
+        self.interaction_groups: set[str] = set()
+        await self.channel_layer.group_add(events.agent_group(user.pk), self.channel_name)
         await self.accept()
+        await self.send_json({"type": "hello", "agent": await database_sync_to_async(_hello)(user)})
 
     async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "groups_joined", ()):
+        if not hasattr(self, "user"):
+            return
+        await self.channel_layer.group_discard(events.agent_group(self.user.pk), self.channel_name)
+        for group in self.interaction_groups:
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def _join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined.add(group)
-
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not isinstance(content, dict) or not isinstance(content.get("command"), str):
-            await self.send_json({"type": "error", "code": "bad_command", "message": 'send {"command": …}'})
+        command = content.get("command") if isinstance(content, dict) else None
+        if command == "ping":
+            await self.send_json({"type": "pong"})
+        elif command == "subscribe":
+            await self._subscribe(content.get("interaction_ids"))
+        else:
+            await self._error("unknown_command", f"unknown command {command!r}; use 'subscribe' or 'ping'")
+
+    async def _subscribe(self, ids: Any) -> None:
+        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            await self._error("bad_command", "interaction_ids must be a list of numbers")
             return
-        await self.send_json(
-            {"type": "error", "code": "unknown_command", "message": f"unknown command {content['command']!r}"}
-        )
+        if len(ids) > MAX_SUBSCRIPTIONS:
+            await self._error("bad_command", f"at most {MAX_SUBSCRIPTIONS} interactions at once")
+            return
+        visible = await database_sync_to_async(_visible_ids)(self.user, ids)
+        wanted = {events.interaction_group(i) for i in visible}
+        for group in wanted - self.interaction_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        for group in self.interaction_groups - wanted:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.interaction_groups = wanted
+        refused = sorted(set(ids) - visible)
+        await self.send_json({"type": "subscribed", "interaction_ids": sorted(visible), "refused": refused})
 
-    # Channel-layer events ("interaction.message_created" → interaction_message_created)
-    async def interaction_message_created(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "message.created", "message": event["message"]})
+    async def _error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
 
-    async def interaction_message_updated(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "message.updated", "message": event["message"]})
+    async def _forward(self, event: dict[str, Any]) -> None:
+        await self.send_json(event)
 
-    async def interaction_message_status_changed(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "message.status", **{k: v for k, v in event.items() if k != "type"}})
-
-    async def interaction_reaction_changed(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "message.reaction", **{k: v for k, v in event.items() if k != "type"}})
+    # Channel-layer events: the type "a.b_c" arrives at the handler "a_b_c" and is sent
+    # to the browser as it is.
+    message_created = _forward
+    message_updated = _forward
+    message_status = _forward
+    message_reaction = _forward
+    interaction_changed = _forward
+    interaction_assigned = _forward
+    interaction_closed = _forward
+    offer_created = _forward
+    offer_withdrawn = _forward
+    agent_state = _forward
+    contact_changed = _forward

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -48,10 +48,18 @@ def collect_broadcasts() -> Iterator[list[tuple[str, dict[str, Any]]]]:
 
 def broadcast_on_commit(groups: Iterable[str], event_type: str, payload: dict[str, Any]) -> None:
     """Send ``payload`` to each group once the current transaction commits."""
+    broadcast_lazy_on_commit(groups, event_type, lambda: payload)
+
+
+def broadcast_lazy_on_commit(
+    groups: Iterable[str], event_type: str, build: Callable[[], dict[str, Any]]
+) -> None:
+    """Send what ``build()`` returns to each group once the transaction commits; building
+    after the commit reads the state at send time (STYLE § E)."""
     groups = list(dict.fromkeys(groups))
-    message = {"type": event_type, **payload}
 
     def send() -> None:
+        message = {"type": event_type, **build()}
         pending = getattr(_outbox, "pending", None)
         if pending is not None:
             pending.extend((group, message) for group in groups)
@@ -108,7 +116,7 @@ def message_created(*, message: Any, owner_id: int | None) -> None:
     groups = [interaction_group(message.interaction_id)]
     if owner_id:
         groups.append(agent_group(owner_id))
-    broadcast_on_commit(groups, "interaction.message_created", {"message": message_payload(message)})
+    broadcast_on_commit(groups, "message.created", {"message": message_payload(message)})
 
 
 def message_status_changed(
@@ -116,7 +124,7 @@ def message_status_changed(
 ) -> None:
     broadcast_on_commit(
         [interaction_group(interaction_id)],
-        "interaction.message_status_changed",
+        "message.status",
         {"message_id": message_id, "interaction_id": interaction_id, "status": status, "error": error or {}},
     )
 
@@ -125,7 +133,7 @@ def message_updated(*, message: Any) -> None:
     """A message changed in place (a customer's edit or delete, a status, a retry)."""
     broadcast_on_commit(
         [interaction_group(message.interaction_id)],
-        "interaction.message_updated",
+        "message.updated",
         {"message": message_payload(message)},
     )
 
@@ -133,7 +141,7 @@ def message_updated(*, message: Any) -> None:
 def reaction_changed(*, interaction_id: int, message_id: int, direction: str, emoji: str) -> None:
     broadcast_on_commit(
         [interaction_group(interaction_id)],
-        "interaction.reaction_changed",
+        "message.reaction",
         {"message_id": message_id, "interaction_id": interaction_id, "direction": direction, "emoji": emoji},
     )
 
@@ -161,3 +169,77 @@ def interaction_changed(*, interaction: Any) -> None:
     if interaction.owner_id:
         groups.append(agent_group(interaction.owner_id))
     broadcast_on_commit(groups, "interaction.changed", {"interaction": interaction_payload(interaction)})
+
+
+def agent_payload(profile: Any) -> dict[str, Any]:
+    user = profile.user
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "name": user.get_full_name() or user.get_username(),
+        "is_ready": profile.is_ready,
+        "capacity": profile.capacity,
+        "load": profile.load,
+    }
+
+
+def agent_state_changed(*, profile: Any, reason: str = "") -> None:
+    """The agent's Ready state (read at send time, so out-of-order events stay right)."""
+    user_id = profile.user_id
+
+    def payload() -> dict[str, Any]:
+        from conversations.models import AgentProfile
+
+        fresh = AgentProfile.objects.select_related("user").get(user_id=user_id)
+        return {"agent": agent_payload(fresh), "reason": reason}
+
+    broadcast_lazy_on_commit([agent_group(user_id)], "agent.state", payload)
+
+
+def offer_created(*, offer: Any, payload: dict[str, Any]) -> None:
+    broadcast_on_commit([agent_group(offer.agent_id)], "offer.created", {"offer": payload})
+
+
+def offer_withdrawn(*, agent_id: int, offer_id: int, reason: str) -> None:
+    broadcast_on_commit([agent_group(agent_id)], "offer.withdrawn", {"offer_id": offer_id, "reason": reason})
+
+
+def interaction_assigned(*, interaction: Any) -> None:
+    broadcast_on_commit(
+        [agent_group(interaction.owner_id)],
+        "interaction.assigned",
+        {"interaction": {**interaction_payload(interaction), "contact": contact_payload(interaction.contact)}},
+    )
+
+
+def interaction_closed(*, interaction: Any, owner_id: int | None) -> None:
+    groups = [interaction_group(interaction.pk)]
+    if owner_id:
+        groups.append(agent_group(owner_id))
+    broadcast_on_commit(groups, "interaction.closed", {"interaction_id": interaction.pk})
+
+
+def contact_payload(contact: Any) -> dict[str, Any]:
+    return {
+        "id": contact.pk,
+        "display_name": contact.display_name,
+        "name": contact.name,
+        "profile_name": contact.profile_name,
+        "wa_id": contact.wa_id,
+        "phone": contact.phone,
+        "email": contact.email,
+        "identifiers": contact.identifiers,
+    }
+
+
+def contact_changed(*, contact: Any) -> None:
+    """Every open interaction of the contact shows the new details."""
+    from conversations.models import Interaction
+
+    def build() -> dict[str, Any]:
+        return {"contact": contact_payload(contact)}
+
+    ids = list(
+        Interaction.objects.filter(contact=contact, state__in=Interaction.OPEN_STATES).values_list("pk", flat=True)
+    )
+    broadcast_lazy_on_commit([interaction_group(i) for i in ids], "contact.changed", build)

@@ -1,17 +1,45 @@
-"""Permission-scoped reads (STYLE § B): what a user may see, with the joins it needs."""
+"""Permission-scoped reads (STYLE § B): what a user may see, with the joins it needs.
+
+Every console read costs a fixed number of queries whatever the history size: pages
+are keyset pages over the ``(contact, origination_at, id)`` index, and what a page
+shows beside its messages (reactions, quoted messages, attachments, interaction starts)
+is fetched with one query per kind for the whole page.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 
-from conversations.exceptions import NotFound
-from conversations.models import Contact, Interaction, Message
+from conversations import events
+from conversations.exceptions import DomainError, NotFound
+from conversations.models import (
+    AgentProfile,
+    Attachment,
+    Contact,
+    Interaction,
+    InteractionNote,
+    Message,
+    Offer,
+    Reaction,
+)
+from conversations.options import get_option
+
+PAGE_SIZE = 50
+#: Rows that only change another message (shown on it), not transcript lines.
+HIDDEN_TYPES = (Message.Type.REVOKE, Message.Type.EDIT)
 
 
 def user_is_supervisor(user: Any) -> bool:
     return bool(user.is_staff or user.is_superuser)
+
+
+# --- interactions ------------------------------------------------------------------------
 
 
 def interaction_list_for_user(*, user: Any) -> QuerySet[Interaction]:
@@ -19,7 +47,8 @@ def interaction_list_for_user(*, user: Any) -> QuerySet[Interaction]:
     queryset = Interaction.objects.select_related("contact", "channel", "owner", "queue")
     if user_is_supervisor(user):
         return queryset
-    return queryset.filter(Q(owner=user) | Q(offers__agent=user, offers__state="pending")).distinct()
+    offered = Offer.objects.filter(agent=user, state=Offer.State.PENDING).values("interaction_id")
+    return queryset.filter(Q(owner=user) | Q(pk__in=offered))
 
 
 def interaction_get_for_user(*, user: Any, interaction_id: int) -> Interaction:
@@ -27,6 +56,63 @@ def interaction_get_for_user(*, user: Any, interaction_id: int) -> Interaction:
     if interaction is None:
         raise NotFound(f"interaction {interaction_id} does not exist or is not yours")
     return interaction
+
+
+def interaction_summary(interaction: Interaction) -> dict[str, Any]:
+    return {**events.interaction_payload(interaction), "contact": events.contact_payload(interaction.contact)}
+
+
+def interaction_detail(interaction: Interaction) -> dict[str, Any]:
+    notes = InteractionNote.objects.filter(interaction=interaction).select_related("author")
+    channel = interaction.channel
+    return {
+        **interaction_summary(interaction),
+        "case_data": interaction.case_data,
+        "disposition": interaction.disposition,
+        "created_at": interaction.created_at.isoformat(),
+        "accepted_at": interaction.accepted_at.isoformat() if interaction.accepted_at else None,
+        "origin": interaction.origin,
+        "queue": interaction.queue.name if interaction.queue else "",
+        "channel": {"id": channel.pk, "name": channel.name, "display_phone_number": channel.display_phone_number},
+        "notes": [note_payload(n) for n in notes],
+    }
+
+
+def note_payload(note: InteractionNote) -> dict[str, Any]:
+    author = note.author
+    return {
+        "id": note.pk,
+        "body": note.body,
+        "author": (author.get_full_name() or author.get_username()) if author else "",
+        "created_at": note.created_at.isoformat(),
+    }
+
+
+def agent_snapshot(*, user: Any) -> dict[str, Any]:
+    """Everything the console needs to (re)build its state: the periodic resync."""
+    from conversations.options import options_for
+    from conversations.services.routing import agent_profile_for, offer_payload
+
+    profile = agent_profile_for(user)
+    offers = (
+        Offer.objects.filter(agent=user, state=Offer.State.PENDING)
+        .select_related("interaction__contact", "interaction__queue")
+        .order_by("created_at")
+    )
+    interactions = (
+        Interaction.objects.filter(owner=user, state=Interaction.State.ACTIVE)
+        .select_related("contact")
+        .order_by("accepted_at", "id")
+    )
+    return {
+        "agent": events.agent_payload(profile),
+        "options": options_for(agent_id=user.pk, group_id=profile.group_id),
+        "offers": [offer_payload(offer) for offer in offers],
+        "interactions": [interaction_summary(i) for i in interactions],
+    }
+
+
+# --- contacts ------------------------------------------------------------------------------
 
 
 def contact_list(*, search: str = "") -> QuerySet[Contact]:
@@ -40,9 +126,185 @@ def contact_list(*, search: str = "") -> QuerySet[Contact]:
     return queryset
 
 
+def contact_history(*, contact_id: int) -> list[dict[str, Any]]:
+    """W11: every interaction of the contact, on every channel, newest first."""
+    interactions = (
+        Interaction.objects.filter(contact_id=contact_id)
+        .select_related("channel", "owner", "queue")
+        .order_by("-created_at", "-id")
+    )
+    return [
+        {
+            "id": i.pk,
+            "state": i.state,
+            "channel": i.channel.name,
+            "owner": (i.owner.get_full_name() or i.owner.get_username()) if i.owner else "",
+            "created_at": i.created_at.isoformat(),
+            "closed_at": i.closed_at.isoformat() if i.closed_at else None,
+            "disposition": i.disposition,
+            "done_note": i.done_note,
+        }
+        for i in interactions
+    ]
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
 def message_list_for_interaction(*, interaction: Interaction) -> QuerySet[Message]:
     return (
         Message.objects.filter(interaction=interaction)
         .select_related("attachment")
         .order_by("origination_at", "id")
     )
+
+
+def attachment_payload(attachment: Attachment | None) -> dict[str, Any] | None:
+    if attachment is None:
+        return None
+    has_file = bool(attachment.file)
+    return {
+        "id": attachment.pk,
+        "kind": attachment.kind,
+        "mime_type": attachment.mime_type,
+        "file_name": attachment.file_name,
+        "size": attachment.size,
+        "state": attachment.state,
+        "voice": attachment.voice,
+        "animated": attachment.animated,
+        "width": attachment.width,
+        "height": attachment.height,
+        "url": reverse("attachment-file", args=[attachment.pk]) if has_file else None,
+        "thumbnail_url": reverse("attachment-thumbnail", args=[attachment.pk]) if attachment.thumbnail else None,
+    }
+
+
+def messages_payload(messages: list[Message]) -> list[dict[str, Any]]:
+    """The console's MESSAGE shape for a page: three queries whatever the page holds."""
+    wamids = [m.wamid for m in messages if m.wamid]
+    reactions: dict[str, list[dict[str, str]]] = {}
+    if wamids:
+        for reaction in Reaction.objects.filter(target_wamid__in=wamids).exclude(emoji=""):
+            reactions.setdefault(reaction.target_wamid, []).append(
+                {"direction": reaction.direction, "emoji": reaction.emoji}
+            )
+    quoted_wamids = {m.context_wamid for m in messages if m.context_wamid}
+    quoted = {}
+    if quoted_wamids:
+        quoted = {
+            q.wamid: {"id": q.pk, "body": q.body[:300], "direction": q.direction, "type": q.type, "content": q.content}
+            for q in Message.objects.filter(wamid__in=quoted_wamids).only(
+                "pk", "wamid", "body", "direction", "type", "content"
+            )
+        }
+    result = []
+    for message in messages:
+        author = message.author
+        result.append(
+            {
+                **events.message_payload(message),
+                "attachment": attachment_payload(getattr(message, "attachment", None)),
+                "reactions": reactions.get(message.wamid or "", []),
+                "quoted": quoted.get(message.context_wamid) if message.context_wamid else None,
+                "author_name": (author.get_full_name() or author.get_username()) if author else "",
+                "revoked": message.revoked_at is not None,
+                "edited": message.edited_at is not None,
+            }
+        )
+    return result
+
+
+def _with_joins(queryset: QuerySet[Message]) -> QuerySet[Message]:
+    return queryset.select_related("attachment", "author").exclude(type__in=HIDDEN_TYPES)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A keyset position: the (origination_at, id) of the oldest message shown."""
+
+    at: datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.at.isoformat()}|{self.id}"
+
+    @classmethod
+    def decode(cls, value: str) -> Cursor:
+        at_text, _, id_text = value.rpartition("|")
+        at = parse_datetime(at_text) if at_text else None
+        if at is None or not id_text.isdigit():
+            raise DomainError("the 'before' cursor is malformed; use the value the last page returned", code="bad_cursor")
+        return cls(at=at, id=int(id_text))
+
+
+def transcript_page(*, user: Any, interaction: Interaction, before: str | None = None) -> dict[str, Any]:
+    """W3: the contact's transcript around ``interaction``, newest last.
+
+    The first page holds the current interaction and the last
+    ``transcript-interactions-count`` earlier ones (newest ``PAGE_SIZE`` messages of
+    them); ``older`` pages reach further back by keyset ("see older messages…"). Only
+    the current channel's messages unless ``show-cross-channel-messages``.
+    """
+    profile = AgentProfile.objects.filter(user=user).only("group_id").first()
+    group_id = profile.group_id if profile else None
+    cross_channel = get_option("whatsappsession.show-cross-channel-messages", agent_id=user.pk, group_id=group_id)
+    scope = Message.objects.filter(contact_id=interaction.contact_id)
+    if not cross_channel:
+        scope = scope.filter(channel_id=interaction.channel_id)
+    if before:
+        cursor = Cursor.decode(before)
+        scope = scope.filter(Q(origination_at__lt=cursor.at) | Q(origination_at=cursor.at, id__lt=cursor.id))
+    else:
+        count = get_option("whatsappsession.transcript-interactions-count", agent_id=user.pk, group_id=group_id)
+        earlier = Interaction.objects.filter(contact_id=interaction.contact_id, created_at__lt=interaction.created_at)
+        if not cross_channel:
+            earlier = earlier.filter(channel_id=interaction.channel_id)
+        shown = [interaction.pk, *earlier.order_by("-created_at").values_list("pk", flat=True)[:count]]
+        scope = scope.filter(interaction_id__in=shown)
+    newest_first = list(_with_joins(scope).order_by("-origination_at", "-id")[: PAGE_SIZE + 1])
+    has_more = len(newest_first) > PAGE_SIZE
+    page = newest_first[:PAGE_SIZE][::-1]
+    if not before and not has_more:
+        # The first page ends where the shown interactions start: older ones may exist.
+        oldest = page[0] if page else None
+        older_scope = Message.objects.filter(contact_id=interaction.contact_id).exclude(type__in=HIDDEN_TYPES)
+        if not cross_channel:
+            older_scope = older_scope.filter(channel_id=interaction.channel_id)
+        if oldest is not None:
+            older_scope = older_scope.filter(
+                Q(origination_at__lt=oldest.origination_at) | Q(origination_at=oldest.origination_at, id__lt=oldest.pk)
+            )
+        has_more = older_scope.exists()
+    interaction_ids = {m.interaction_id for m in page}
+    sessions = {
+        i.pk: {"id": i.pk, "created_at": i.created_at.isoformat(), "channel_id": i.channel_id, "state": i.state}
+        for i in Interaction.objects.filter(pk__in=interaction_ids).only("pk", "created_at", "channel_id", "state")
+    }
+    return {
+        "messages": messages_payload(page),
+        "older": Cursor(page[0].origination_at, page[0].pk).encode() if page and has_more else None,
+        "interactions": sessions,
+    }
+
+
+def messages_after(*, interaction: Interaction, after_id: int) -> list[dict[str, Any]]:
+    """Catch-up after a reconnect: the interaction's messages with a higher id."""
+    messages = list(
+        _with_joins(Message.objects.filter(interaction=interaction, id__gt=after_id)).order_by("id")[:500]
+    )
+    return messages_payload(messages)
+
+
+def attachment_get_for_user(*, user: Any, attachment_id: int) -> Attachment:
+    """An agent may open the files of conversations they can see, and their own uploads."""
+    attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(f"attachment {attachment_id} does not exist")
+    if user_is_supervisor(user) or attachment.uploaded_by_id == user.pk:
+        return attachment
+    message = attachment.message
+    if message is not None:
+        visible = interaction_list_for_user(user=user).filter(contact_id=message.contact_id)
+        if visible.exists():
+            return attachment
+    raise NotFound(f"attachment {attachment_id} does not exist or is not yours")

@@ -62,3 +62,18 @@ def message_mark_read_task(message_id: int) -> None:
     from conversations.services.outbound import message_mark_read
 
     message_mark_read(message_id=message_id)
+
+
+@shared_task
+def routing_sweep_task() -> int:
+    """Redirect expired offers (R2) and offer waiting interactions to available agents (R1)."""
+    from conversations.services import routing
+
+    return routing.offers_expire_due(now=timezone.now()) + routing.dispatch_waiting()
+
+
+@shared_task
+def agent_load_reconcile_task() -> int:
+    from conversations.services import routing
+
+    return routing.agent_loads_reconcile()

@@ -165,6 +165,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.webhook_retry_sweep_task",
         "schedule": schedule(run_every=5.0),
     },
+    # Offers nobody answered within the accept timeout are redirected; waiting
+    # interactions are offered to agents who became available.
+    "routing-sweep": {
+        "task": "conversations.tasks.routing_sweep_task",
+        "schedule": schedule(run_every=1.0),
+    },
+    # Heal drift in the agents' load counters (a crashed worker, a manual DB edit).
+    "agent-load-reconcile": {
+        "task": "conversations.tasks.agent_load_reconcile_task",
+        "schedule": schedule(run_every=60.0),
+    },
     # Outbound sends whose retry is due, and sends abandoned by a crashed worker.
     "outbound-sweep": {
         "task": "conversations.tasks.outbound_sweep_task",
@@ -221,6 +232,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "EXCEPTION_HANDLER": "conversations.api.errors.exception_handler",
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -246,6 +258,16 @@ WHATSAPP_WABA_ID = os.environ.get("WHATSAPP_WABA_ID", "200000000000001")
 WHATSAPP_ACCESS_TOKEN = os.environ.get("WHATSAPP_ACCESS_TOKEN", "sandbox-access-token")
 WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET", "sandbox-app-secret")
 WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN", "sandbox-verify-token")
+#: Sandbox timing: seconds after a send until "sent" and "delivered" are posted, and
+#: (when set) until "read" is posted without the phone page showing the message.
+WHATSAPP_SANDBOX_STATUS_DELAYS = tuple(
+    float(x) for x in os.environ.get("WHATSAPP_SANDBOX_STATUS_DELAYS", "0.2,0.5").split(",")
+)
+WHATSAPP_SANDBOX_AUTO_READ_SECONDS = (
+    float(os.environ["WHATSAPP_SANDBOX_AUTO_READ_SECONDS"])
+    if os.environ.get("WHATSAPP_SANDBOX_AUTO_READ_SECONDS")
+    else None
+)
 #: Fetch inbound media as soon as the webhook is stored (tests turn it off to stay offline).
 WHATSAPP_MEDIA_AUTO_DOWNLOAD = env_bool("WHATSAPP_MEDIA_AUTO_DOWNLOAD", True)
 #: Where this service's webhook is reachable (the sandbox posts statuses there).
@@ -257,7 +279,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One line per beat tick is noise; failures are still logged.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG and not EMBEDDED:

@@ -1,15 +1,44 @@
-"""REST API views: thin, permission-scoped through selectors."""
+"""REST API views: thin. Input serializers validate shapes, services decide, selectors read.
+
+The console uses the same endpoints as integrators (one path, one set of checks); the
+session cookie authenticates the console, a token integrators.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import generics, pagination
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, pagination, serializers, status
 from rest_framework.exceptions import NotFound as DRFNotFound
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from conversations import selectors
-from conversations.api.serializers import ContactSerializer, InteractionSerializer, MessageSerializer
+from conversations.api.serializers import ContactSerializer, InteractionSerializer
 from conversations.exceptions import NotFound
+from conversations.models import Message
+from conversations.services import contacts as contact_services
+from conversations.services import interactions as interaction_services
+from conversations.services import media as media_services
+from conversations.services import outbound, routing
+from waproject.embedded import enqueue_on_commit
+
+#: Uploads above this are refused before they are read (WhatsApp's largest is 100 MB).
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+
+
+def _interaction(request: Request, pk: int) -> Any:
+    try:
+        return selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
+    except NotFound as exc:
+        raise DRFNotFound(exc.message) from exc
+
+
+# --- contacts ------------------------------------------------------------------------------
 
 
 class ContactListApi(generics.ListAPIView):
@@ -22,14 +51,38 @@ class ContactListApi(generics.ListAPIView):
         return selectors.contact_list(search=self.request.query_params.get("search", "").strip())
 
 
-class ContactDetailApi(generics.RetrieveUpdateAPIView):
-    """A contact; name, phone, e-mail and identifiers are editable (contact database)."""
+class ContactDetailApi(APIView):
+    """A contact; name, phone, e-mail and identifiers are editable (the contact database)."""
 
-    serializer_class = ContactSerializer
-    http_method_names = ["get", "patch", "head", "options"]
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=256, required=False, allow_blank=True)
+        email = serializers.EmailField(required=False, allow_blank=True)
+        phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+        identifiers = serializers.DictField(required=False)
 
-    def get_queryset(self) -> Any:
-        return selectors.contact_list()
+    @extend_schema(responses=ContactSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        contact = selectors.contact_list().filter(pk=pk).first()
+        if contact is None:
+            raise DRFNotFound(f"contact {pk} does not exist")
+        return Response(ContactSerializer(contact).data)
+
+    @extend_schema(request=InputSerializer, responses=ContactSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = contact_services.contact_update(user=request.user, contact_id=pk, **data.validated_data)
+        return Response(ContactSerializer(contact).data)
+
+
+class ContactHistoryApi(APIView):
+    """W11: every interaction of the contact, on every channel, newest first."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response({"interactions": selectors.contact_history(contact_id=pk)})
+
+
+# --- interactions ------------------------------------------------------------------------------
 
 
 class InteractionPagination(pagination.CursorPagination):
@@ -52,30 +105,243 @@ class InteractionDetailApi(generics.RetrieveAPIView):
     serializer_class = InteractionSerializer
 
     def get_object(self) -> Any:
+        return _interaction(self.request, self.kwargs["pk"])
+
+
+class InteractionConsoleApi(APIView):
+    """The console's view of an interaction: contact, case information, notes, window."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(selectors.interaction_detail(_interaction(request, pk)))
+
+
+class TranscriptApi(APIView):
+    """W3: the contact's transcript; ``before`` pages to older messages by keyset."""
+
+    @extend_schema(parameters=[OpenApiParameter("before", str, description="the 'older' cursor of the last page")])
+    def get(self, request: Request, pk: int) -> Response:
+        interaction = _interaction(request, pk)
+        before = request.query_params.get("before") or None
+        return Response(selectors.transcript_page(user=request.user, interaction=interaction, before=before))
+
+
+class InteractionMessagesApi(APIView):
+    """GET: catch up (messages with an id above ``after_id``). POST: send a message."""
+
+    class SendSerializer(serializers.Serializer):
+        type = serializers.ChoiceField(choices=[str(t) for t in outbound.SENDABLE_TYPES])
+        body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=4096)
+        preview_url = serializers.BooleanField(required=False, default=False)
+        client_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
+        reply_to = serializers.IntegerField(required=False, min_value=1)
+        attachment_id = serializers.IntegerField(required=False, min_value=1)
+        location = serializers.DictField(required=False)
+        template = serializers.DictField(required=False, help_text="{name, language, components}")
+        interactive = serializers.DictField(required=False, help_text="{type: button|list, ...}")
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            kind = attrs["type"]
+            needs = {"location": "location", "template": "template", "interactive": "interactive"}
+            if kind in needs and not attrs.get(needs[kind]):
+                raise serializers.ValidationError({needs[kind]: f"required for a {kind} message"})
+            if kind in Message.MEDIA_TYPES and not attrs.get("attachment_id"):
+                raise serializers.ValidationError({"attachment_id": "upload the file first (POST attachments/)"})
+            return attrs
+
+    @extend_schema(parameters=[OpenApiParameter("after_id", int)])
+    def get(self, request: Request, pk: int) -> Response:
+        interaction = _interaction(request, pk)
         try:
-            return selectors.interaction_get_for_user(
-                user=self.request.user, interaction_id=self.kwargs["pk"]
+            after_id = int(request.query_params.get("after_id") or 0)
+        except ValueError:
+            return Response({"error": {"code": "invalid", "message": "after_id must be a number"}}, status=400)
+        return Response({"messages": selectors.messages_after(interaction=interaction, after_id=after_id)})
+
+    @extend_schema(request=SendSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        interaction = _interaction(request, pk)
+        data = self.SendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        content: dict[str, Any] = {}
+        if values["type"] == "text" and values.get("preview_url"):
+            content["preview_url"] = True
+        for key in ("location", "template", "interactive"):
+            if values.get(key):
+                content = {**values[key]} if key == "location" else {key: values[key]}
+        spec = outbound.OutboundSpec(
+            type=values["type"],
+            body=values.get("body", ""),
+            content=content,
+            attachment_id=values.get("attachment_id"),
+            reply_to_message_id=values.get("reply_to"),
+            client_ref=values.get("client_ref", ""),
+        )
+        message = outbound.message_send(user=request.user, interaction_id=interaction.pk, spec=spec)
+        return Response(selectors.messages_payload([message])[0], status=status.HTTP_201_CREATED)
+
+
+class MessageRetryApi(APIView):
+    """Send a failed message again."""
+
+    def post(self, request: Request, pk: int) -> Response:
+        message = outbound.message_retry(user=request.user, message_id=pk)
+        return Response(selectors.messages_payload([message])[0])
+
+
+class InteractionReadApi(APIView):
+    """The agent has seen the customer's messages up to ``message_id`` (blue ticks)."""
+
+    class InputSerializer(serializers.Serializer):
+        message_id = serializers.IntegerField(min_value=1)
+
+    def post(self, request: Request, pk: int) -> Response:
+        interaction = _interaction(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = (
+            Message.objects.filter(
+                interaction=interaction, pk__lte=data.validated_data["message_id"], direction=Message.Direction.INBOUND
             )
-        except NotFound as exc:
-            raise DRFNotFound(exc.message) from exc
+            .order_by("-id")
+            .only("pk")
+            .first()
+        )
+        if message is not None:
+            from conversations import tasks
+
+            enqueue_on_commit(tasks.message_mark_read_task, message.pk)
+        return Response({"marked": message.pk if message else None})
 
 
-class MessagePagination(pagination.CursorPagination):
-    ordering = ("origination_at", "id")
-    page_size = 50
+class InteractionDoneApi(APIView):
+    """R3 Done, with an optional disposition code and note."""
+
+    class InputSerializer(serializers.Serializer):
+        disposition = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        note = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        interaction = interaction_services.interaction_done(user=request.user, interaction_id=pk, **data.validated_data)
+        return Response(selectors.interaction_summary(interaction))
 
 
-class InteractionMessageListApi(generics.ListAPIView):
-    """The interaction's messages in origination order, paged by cursor."""
+class InteractionCaseDataApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        case_data = serializers.DictField()
 
-    serializer_class = MessageSerializer
-    pagination_class = MessagePagination
+    @extend_schema(request=InputSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        interaction = interaction_services.interaction_case_data_update(
+            user=request.user, interaction_id=pk, case_data=data.validated_data["case_data"]
+        )
+        return Response({"case_data": interaction.case_data})
 
-    def get_queryset(self) -> Any:
-        try:
-            interaction = selectors.interaction_get_for_user(
-                user=self.request.user, interaction_id=self.kwargs["pk"]
+
+class InteractionNotesApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        body = serializers.CharField(max_length=10_000)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = interaction_services.interaction_note_add(
+            user=request.user, interaction_id=pk, body=data.validated_data["body"]
+        )
+        return Response(selectors.note_payload(note), status=status.HTTP_201_CREATED)
+
+
+# --- agents and offers -------------------------------------------------------------------------
+
+
+class AgentMeApi(APIView):
+    """The caller's agent state, options, pending offers and open interactions."""
+
+    def get(self, request: Request) -> Response:
+        return Response(selectors.agent_snapshot(user=request.user))
+
+
+class AgentStateApi(APIView):
+    """Ready / Not Ready for WhatsApp."""
+
+    class InputSerializer(serializers.Serializer):
+        ready = serializers.BooleanField()
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = routing.agent_set_ready(user=request.user, ready=data.validated_data["ready"])
+        from conversations import events
+
+        profile.refresh_from_db()
+        return Response(events.agent_payload(profile))
+
+
+class OfferAcceptApi(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        interaction = routing.offer_accept(user=request.user, offer_id=pk)
+        return Response(selectors.interaction_summary(interaction))
+
+
+class OfferRejectApi(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        routing.offer_reject(user=request.user, offer_id=pk)
+        return Response({})
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+
+class AttachmentUploadApi(APIView):
+    """Upload a file to send: checked by content against WhatsApp's types and limits."""
+
+    parser_classes = [MultiPartParser]
+
+    def post(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response({"error": {"code": "invalid", "message": "send the file in the 'file' field"}}, status=400)
+        if upload.size > MAX_UPLOAD_BYTES:
+            return Response(
+                {"error": {"code": "media_rejected", "message": "files are limited to 100 MB"}}, status=413
             )
-        except NotFound as exc:
-            raise DRFNotFound(exc.message) from exc
-        return selectors.message_list_for_interaction(interaction=interaction)
+        attachment = media_services.attachment_upload(user=request.user, data=upload.read(), file_name=upload.name)
+        return Response(selectors.attachment_payload(attachment), status=status.HTTP_201_CREATED)
+
+
+def _serve(request: Request, pk: int, *, thumbnail: bool) -> FileResponse:
+    try:
+        attachment = selectors.attachment_get_for_user(user=request.user, attachment_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    stored = attachment.thumbnail if thumbnail else attachment.file
+    if not stored:
+        raise Http404("this file is not available (yet)")
+    response = FileResponse(
+        stored.open("rb"),
+        content_type="image/jpeg" if thumbnail else (attachment.mime_type or "application/octet-stream"),
+        as_attachment=bool(request.query_params.get("download")) and not thumbnail,
+        filename=attachment.file_name or None,
+    )
+    # User-supplied files never run as HTML in our origin.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+class AttachmentFileApi(APIView):
+    def get(self, request: Request, pk: int) -> FileResponse:
+        return _serve(request, pk, thumbnail=False)
+
+
+class AttachmentThumbnailApi(APIView):
+    def get(self, request: Request, pk: int) -> FileResponse:
+        return _serve(request, pk, thumbnail=True)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from conversations import events
+from conversations.exceptions import DomainError, NotFound
 from conversations.models import Contact
 from conversations.whatsapp.inbound import SenderProfile
 
@@ -103,4 +107,27 @@ def contact_change_number(*, old_wa_id: str, new_wa_id: str) -> Contact | None:
             fields.append("phone")
         fields.append("wa_id")
     contact.save(update_fields=fields)
+    return contact
+
+
+EDITABLE_CONTACT_FIELDS = ("name", "email", "phone", "identifiers")
+
+
+def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
+    """W11: edit the contact database's fields (never the WhatsApp identity)."""
+    unknown = set(changes) - set(EDITABLE_CONTACT_FIELDS)
+    if unknown:
+        raise DomainError(f"these contact fields cannot be edited: {', '.join(sorted(unknown))}", code="invalid")
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
+        if contact is None:
+            raise NotFound(f"contact {contact_id} does not exist")
+        for field_name, value in changes.items():
+            setattr(contact, field_name, value)
+        try:
+            contact.full_clean(exclude=["wa_id", "user_id"])
+        except ValidationError as exc:
+            raise DomainError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()), code="invalid") from exc
+        contact.save(update_fields=[*changes, "updated_at"])
+        events.contact_changed(contact=contact)
     return contact

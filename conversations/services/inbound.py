@@ -31,6 +31,7 @@ from conversations.services.interactions import (
     interaction_touch_inbound,
     interaction_touch_inbound_by_sender,
 )
+from conversations.services.routing import interaction_route
 from conversations.whatsapp.inbound import InboundMessage
 from waproject.embedded import enqueue_on_commit
 
@@ -61,6 +62,8 @@ def inbound_messages_store(
             by_sender[message.sender.key].append(message)
     for sender_messages in by_sender.values():
         _store_for_sender(channel=channel, messages=sender_messages, arrived_at=arrived_at, report=report)
+    for interaction_id in report.new_interactions:
+        interaction_route(interaction_id=interaction_id)  # R1: offered within the same commit
     return report
 
 

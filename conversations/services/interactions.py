@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from conversations.models import Channel, Contact, Interaction
+from conversations import events
+from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from conversations.models import BusinessAttributeValue, Channel, Contact, Interaction, InteractionNote
 from conversations.options import get_option
 
 #: WhatsApp's customer-service window: free-form messages only within it (SPEC O1).
@@ -149,3 +153,94 @@ def interaction_touch_inbound(
     touched = _touch("id", [interaction_id], wamid=wamid, originated_at=originated_at, arrived_at=arrived_at)
     assert touched is not None, f"interaction {interaction_id} vanished"
     return touched
+
+
+# --- the agent's actions on an interaction ------------------------------------------------
+
+
+def _owned_open(*, user: Any, interaction_id: int) -> Interaction:
+    interaction = (
+        Interaction.objects.select_for_update().select_related("contact", "channel").filter(pk=interaction_id).first()
+    )
+    if interaction is None:
+        raise NotFound(f"interaction {interaction_id} does not exist")
+    if interaction.owner_id != user.pk and not (user.is_staff or user.is_superuser):
+        raise PermissionDenied("only the agent who owns this interaction (or a supervisor) may change it")
+    if not interaction.is_open:
+        raise Conflict("this interaction is already done", code="closed")
+    return interaction
+
+
+def disposition_codes(*, user: Any) -> dict[str, str]:
+    """The disposition codes offered at Done: code -> label (business attribute values)."""
+    name = get_option("whatsappsession.disposition-business-attribute", agent_id=user.pk)
+    values = BusinessAttributeValue.objects.filter(attribute__name=name).order_by("sort_order", "id")
+    return {v.name: v.display_name or v.name for v in values}
+
+
+def interaction_done(*, user: Any, interaction_id: int, disposition: str = "", note: str = "") -> Interaction:
+    """R3 Done: close the interaction (optionally with a disposition code and a note); it
+    goes to contact history, leaves the console and frees the agent's capacity."""
+    from conversations.services.routing import interaction_capacity_released
+
+    now = timezone.now()
+    with transaction.atomic():
+        interaction = _owned_open(user=user, interaction_id=interaction_id)
+        if disposition and disposition not in disposition_codes(user=user):
+            raise DomainError(f"{disposition!r} is not a disposition code", code="bad_disposition")
+        previous_state, owner_id = interaction.state, interaction.owner_id
+        interaction.state = Interaction.State.CLOSED
+        interaction.closed_at = now
+        interaction.disposition = disposition
+        interaction.done_note = note.strip()
+        interaction.reply_due_at = None
+        interaction.awaiting_reply_since = None
+        interaction.save(
+            update_fields=[
+                "state",
+                "closed_at",
+                "disposition",
+                "done_note",
+                "reply_due_at",
+                "awaiting_reply_since",
+                "updated_at",
+            ]
+        )
+        if note.strip():
+            InteractionNote.objects.create(interaction=interaction, author=user, body=note.strip())
+        if previous_state == Interaction.State.ACTIVE:
+            interaction_capacity_released(interaction=interaction, now=now)
+        events.interaction_closed(interaction=interaction, owner_id=owner_id)
+    return interaction
+
+
+def interaction_case_data_update(*, user: Any, interaction_id: int, case_data: dict[str, Any]) -> Interaction:
+    """W11: edit the case information (attached data) shown to agents."""
+    if not isinstance(case_data, dict) or not all(isinstance(k, str) for k in case_data):
+        raise DomainError("case information is an object of named values", code="invalid")
+    if len(json.dumps(case_data)) > 20_000:
+        raise DomainError("case information is limited to 20,000 characters", code="too_long")
+    with transaction.atomic():
+        interaction = _owned_open(user=user, interaction_id=interaction_id)
+        interaction.case_data = case_data
+        interaction.save(update_fields=["case_data", "updated_at"])
+        events.interaction_changed(interaction=interaction)
+    return interaction
+
+
+def interaction_note_add(*, user: Any, interaction_id: int, body: str) -> InteractionNote:
+    """W11: a note in the interaction's history (never sent to the customer)."""
+    body = (body or "").strip()
+    if not body:
+        raise DomainError("the note is empty", code="empty")
+    if len(body) > 10_000:
+        raise DomainError("notes are limited to 10,000 characters", code="too_long")
+    with transaction.atomic():
+        interaction = Interaction.objects.filter(pk=interaction_id).first()
+        if interaction is None:
+            raise NotFound(f"interaction {interaction_id} does not exist")
+        if interaction.owner_id != user.pk and not (user.is_staff or user.is_superuser):
+            raise PermissionDenied("only the interaction's agent (or a supervisor) may add notes")
+        note = InteractionNote.objects.create(interaction=interaction, author=user, body=body)
+        events.interaction_changed(interaction=interaction)
+    return note

@@ -4,6 +4,7 @@ exists and prints the same credentials."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -71,7 +72,8 @@ class Command(BaseCommand):
         for username, first_name, staff, agent in DEMO_USERS:
             user = User.objects.filter(username=username).first()
             if user is None:
-                password = known.get(username) or secrets.token_urlsafe(9)
+                # DEMO_PASSWORD gives every demo user the same password (tests, CI demos).
+                password = os.environ.get("DEMO_PASSWORD") or known.get(username) or secrets.token_urlsafe(9)
                 user = User.objects.create_user(
                     username=username,
                     password=password,

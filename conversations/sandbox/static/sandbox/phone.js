@@ -1,0 +1,366 @@
+// The customer phone page: history from the JSON API, live updates over the WebSocket,
+// and every customer action posted to /sandbox/phone/api/… (which posts the webhook).
+import { dayOf, el, reactionPicker, renderMessage, summary } from "./render.js";
+
+const config = JSON.parse(document.getElementById("sbx-config").textContent);
+const $ = (id) => document.getElementById(id);
+const chatBox = $("sbx-chat");
+const business = config.channels.find((c) => c.phone_number_id === config.phone_number_id) || {};
+
+const state = {
+  messages: new Map(), // id → message payload
+  nodes: new Map(), // id → { node, key }
+  chat: null,
+  replyTo: null,
+  attachment: null,
+  socket: null,
+  retry: 0,
+  typingTimer: null,
+  seenTimer: null,
+};
+
+// --- talking to the sandbox ----------------------------------------------------------
+
+async function api(url, { method = "GET", body, form } = {}) {
+  const options = { method, headers: { Accept: "application/json" } };
+  if (form) options.body = form;
+  else if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(url, options);
+  let data = {};
+  try {
+    data = await response.json();
+  } catch {
+    data = { error: `HTTP ${response.status}` };
+  }
+  if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
+  return data;
+}
+
+function query(params) {
+  return new URLSearchParams(params).toString();
+}
+
+function toast(text) {
+  const box = $("sbx-toast");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { box.hidden = true; }, 6000);
+}
+
+async function send(fields) {
+  const body = { phone_number_id: config.phone_number_id, wa_id: config.wa_id, profile_name: config.profile_name, ...fields };
+  try {
+    const data = await api(config.api.send, { method: "POST", body });
+    upsert(data.message);
+    if (!data.webhook.ok) toast(`Our webhook did not accept it (${data.webhook.status ?? "unreachable"}): ${data.webhook.error}`);
+    return true;
+  } catch (error) {
+    toast(error.message);
+    return false;
+  }
+}
+
+async function loadHistory() {
+  const data = await api(`${config.api.history}?${query({ phone_number_id: config.phone_number_id, wa_id: config.wa_id })}`);
+  state.messages.clear();
+  for (const message of data.messages) state.messages.set(message.id, message);
+  setChat(data.chat);
+  render();
+  reportSeen();
+}
+
+// --- state and rendering -------------------------------------------------------------
+
+function upsert(message) {
+  state.messages.set(message.id, message);
+  render();
+  if (message.direction === "business") reportSeen();
+}
+
+function setChat(chat) {
+  if (!chat) return;
+  state.chat = chat;
+  if (chat.read_up_to) {
+    const ordered = sorted();
+    const upTo = ordered.findIndex((m) => m.id === chat.read_up_to);
+    ordered.slice(0, upTo + 1).forEach((m) => { if (m.direction === "customer") m.read_by_business = true; });
+  }
+  showTyping(chat.typing_until);
+}
+
+function showTyping(until) {
+  const subtitle = $("sbx-subtitle");
+  clearTimeout(state.typingTimer);
+  const left = until ? new Date(until).getTime() - Date.now() : 0;
+  if (left > 0) {
+    subtitle.textContent = "typing…";
+    subtitle.classList.add("sbx-typing");
+    state.typingTimer = setTimeout(() => showTyping(null), left);
+  } else {
+    subtitle.textContent = `+${business.display_phone_number || ""}`;
+    subtitle.classList.remove("sbx-typing");
+  }
+}
+
+function sorted() {
+  return [...state.messages.values()].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.id - b.id));
+}
+
+function derived(ordered) {
+  // Reactions are messages of their own: the latest one per side and target wins.
+  const reactions = new Map();
+  const chosen = new Map();
+  const byWamid = new Map(ordered.map((m) => [m.wamid, m]));
+  for (const m of ordered) {
+    const c = m.content || {};
+    if (m.type === "reaction" && !m.error) reactions.set(`${m.direction}:${c.message_id}`, c.emoji || "");
+    if (m.direction === "customer" && m.context_wamid) {
+      if (c.button_reply) chosen.set(m.context_wamid, c.button_reply.id);
+      if (c.list_reply) chosen.set(m.context_wamid, c.list_reply.id);
+      if (m.type === "button") {
+        const target = byWamid.get(m.context_wamid);
+        const buttons = (target && target.rendered && target.rendered.buttons) || [];
+        const index = buttons.findIndex((b) => b.type === "quick_reply" && (b.payload === c.payload || b.text === c.text));
+        if (index >= 0) chosen.set(m.context_wamid, index);
+      }
+    }
+  }
+  return { reactions, chosen, byWamid };
+}
+
+function render() {
+  const nearBottom = chatBox.scrollHeight - chatBox.scrollTop - chatBox.clientHeight < 80;
+  const ordered = sorted();
+  const { reactions, chosen, byWamid } = derived(ordered);
+  const wanted = [];
+  let lastDay = "";
+  for (const message of ordered) {
+    if (message.type === "reaction") continue;
+    const day = dayOf(message.timestamp);
+    if (day !== lastDay) {
+      wanted.push(keyed(`day:${day}`, day, () => el("div", { class: "sbx-day", text: day })));
+      lastDay = day;
+    }
+    const other = message.direction === "customer" ? "business" : "customer";
+    const ctx = {
+      byWamid,
+      businessName: business.name || "Business",
+      reaction: reactions.get(`${other}:${message.wamid}`) || "",
+      chosen: chosen.get(message.wamid),
+    };
+    const quoted = message.context_wamid ? byWamid.get(message.context_wamid) : null;
+    // What the bubble shows; a status change of a business message does not redraw it
+    // (that would stop a video or audio that is playing).
+    const key = JSON.stringify([message.type, message.content, message.rendered, message.error, message.webhook_status,
+      message.read_by_business, ctx.reaction, ctx.chosen, quoted ? summary(quoted) : null]);
+    wanted.push(keyed(message.id, key, () => renderMessage(message, ctx, hooks)));
+  }
+  if (!wanted.length && config.wa_id) wanted.push(keyed("empty", "", () => el("p", { class: "sbx-hint", text: "Say hello to the business." })));
+  reconcile(wanted);
+  if (nearBottom) chatBox.scrollTop = chatBox.scrollHeight;
+}
+
+function keyed(id, key, build) {
+  const known = state.nodes.get(id);
+  if (known && known.key === key) return known.node;
+  const node = build();
+  state.nodes.set(id, { node, key });
+  return node;
+}
+
+/** Put the wanted nodes in order, moving only what is out of place (media keep playing). */
+function reconcile(wanted) {
+  const keep = new Set(wanted);
+  for (const child of [...chatBox.children]) if (!keep.has(child)) child.remove();
+  wanted.forEach((node, index) => {
+    if (chatBox.children[index] !== node) chatBox.insertBefore(node, chatBox.children[index] || null);
+  });
+  for (const [id, entry] of state.nodes) if (!keep.has(entry.node)) state.nodes.delete(id);
+}
+
+// --- what the customer does ----------------------------------------------------------
+
+const hooks = {
+  buttonReply: (message, replyId) => send({ type: "button_reply", message_id: message.wamid, reply_id: replyId }),
+  listReply: (message, replyId) => send({ type: "list_reply", message_id: message.wamid, reply_id: replyId }),
+  quickReply: (message, index) => send({ type: "button", message_id: message.wamid, index }),
+  played: (message) => {
+    if (message.direction !== "business") return;
+    api(config.api.played, { method: "POST", body: { phone_number_id: config.phone_number_id, wa_id: config.wa_id, message_id: message.wamid } })
+      .catch(() => {});
+  },
+  replyTo: (message) => {
+    state.replyTo = message;
+    $("sbx-reply-text").textContent = `↩ ${summary(message)}`;
+    $("sbx-reply").hidden = false;
+    $("sbx-text").focus();
+  },
+  openReactions: (message, anchor) => {
+    document.querySelectorAll(".sbx-picker").forEach((p) => p.remove());
+    const current = derived(sorted()).reactions.get(`customer:${message.wamid}`) || "";
+    const picker = reactionPicker(current, (emoji) => {
+      picker.remove();
+      send({ type: "reaction", message_id: message.wamid, emoji });
+    });
+    anchor.closest(".sbx-row").append(picker);
+  },
+};
+
+function clearReply() {
+  state.replyTo = null;
+  $("sbx-reply").hidden = true;
+}
+
+function clearAttachment() {
+  state.attachment = null;
+  $("sbx-file").value = "";
+  $("sbx-attachment").hidden = true;
+}
+
+function kindOf(mime) {
+  if (mime === "image/jpeg" || mime === "image/png") return "image";
+  if (mime.startsWith("video/")) return "video";
+  if (mime.startsWith("audio/")) return "audio";
+  return "document";
+}
+
+async function submitComposer(event) {
+  event.preventDefault();
+  const input = $("sbx-text");
+  const text = input.value;
+  const reply = state.replyTo ? { reply_to: state.replyTo.wamid } : {};
+  if (state.attachment) {
+    const form = new FormData();
+    form.append("phone_number_id", config.phone_number_id);
+    form.append("file", state.attachment);
+    let media;
+    try {
+      media = await api(config.api.media, { method: "POST", form });
+    } catch (error) {
+      toast(error.message);
+      return;
+    }
+    const kind = kindOf(media.mime_type);
+    const object = { id: media.id };
+    if (kind !== "audio" && text.trim()) object.caption = text;
+    if (kind === "document") object.filename = media.filename;
+    if (await send({ type: kind, [kind]: object, ...reply })) {
+      input.value = "";
+      clearAttachment();
+      clearReply();
+    }
+    return;
+  }
+  if (!text.trim()) return;
+  if (await send({ type: "text", text, ...reply })) {
+    input.value = "";
+    clearReply();
+  }
+}
+
+async function submitLocation(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const data = Object.fromEntries(new FormData(form));
+  const location = { latitude: Number(data.latitude), longitude: Number(data.longitude) };
+  if (data.name) location.name = data.name;
+  if (data.address) location.address = data.address;
+  const reply = state.replyTo ? { reply_to: state.replyTo.wamid } : {};
+  if (await send({ type: "location", location, ...reply })) {
+    form.hidden = true;
+    clearReply();
+  }
+}
+
+function reportSeen() {
+  // The customer sees the business's messages while the page is visible: the sandbox
+  // then posts "read" for them (in order, after sent and delivered).
+  clearTimeout(state.seenTimer);
+  state.seenTimer = setTimeout(() => {
+    if (document.visibilityState !== "visible" || !config.wa_id) return;
+    if (![...state.messages.values()].some((m) => m.direction === "business")) return;
+    api(config.api.seen, { method: "POST", body: { phone_number_id: config.phone_number_id, wa_id: config.wa_id } })
+      .catch(() => {});
+  }, 400);
+}
+
+// --- live updates --------------------------------------------------------------------
+
+function connect() {
+  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+  const url = `${scheme}://${window.location.host}${config.ws_path}${encodeURIComponent(config.phone_number_id)}/${encodeURIComponent(config.wa_id)}/`;
+  const socket = new WebSocket(url);
+  state.socket = socket;
+  socket.addEventListener("open", () => {
+    state.retry = 0;
+    // Events are at-most-once: whatever happened while disconnected comes from the history.
+    loadHistory().catch((error) => toast(error.message));
+  });
+  socket.addEventListener("message", (event) => {
+    const frame = JSON.parse(event.data);
+    if (frame.type === "message") upsert(frame.message);
+    else if (frame.type === "chat") {
+      setChat(frame.chat);
+      render();
+    }
+  });
+  socket.addEventListener("close", () => {
+    const delay = Math.min(1000 * 2 ** state.retry, 10000);
+    state.retry += 1;
+    setTimeout(connect, delay);
+  });
+}
+
+async function refreshLog() {
+  const list = $("sbx-log");
+  if (!list || !config.phone_number_id) return;
+  try {
+    const data = await api(`${config.api.calls}?${query({ phone_number_id: config.phone_number_id, limit: 30 })}`);
+    list.replaceChildren(...data.calls.map((call) => el("li", {},
+      el("div", { class: `sbx-log-line${call.response_status >= 400 ? " sbx-log-line--error" : ""}`,
+        text: `${new Date(call.created_at).toLocaleTimeString()} ${call.method} ${call.path} → ${call.response_status}` }),
+      el("details", {}, el("summary", { text: "request / response" }),
+        el("pre", { text: JSON.stringify(call.request_body, null, 2) }),
+        el("pre", { text: JSON.stringify(call.response_body, null, 2) })))));
+  } catch (error) {
+    toast(error.message);
+  }
+}
+
+function start() {
+  const logButton = $("sbx-log-refresh");
+  if (logButton) logButton.addEventListener("click", refreshLog);
+  const details = document.querySelector(".sbx-log");
+  if (details) details.addEventListener("toggle", () => { if (details.open) refreshLog(); });
+  if (!config.phone_number_id || !config.wa_id) return;
+  $("sbx-composer").addEventListener("submit", submitComposer);
+  $("sbx-text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("sbx-composer").requestSubmit();
+    }
+  });
+  $("sbx-file").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    state.attachment = file;
+    $("sbx-attachment-name").textContent = `📎 ${file.name} — press Enter to send, the text becomes its caption`;
+    $("sbx-attachment").hidden = false;
+  });
+  $("sbx-attachment-cancel").addEventListener("click", clearAttachment);
+  $("sbx-reply-cancel").addEventListener("click", clearReply);
+  $("sbx-location-button").addEventListener("click", () => { $("sbx-location-form").hidden = !$("sbx-location-form").hidden; });
+  $("sbx-location-cancel").addEventListener("click", () => { $("sbx-location-form").hidden = true; });
+  $("sbx-location-form").addEventListener("submit", submitLocation);
+  document.addEventListener("visibilitychange", reportSeen);
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest(".sbx-picker, .sbx-action")) document.querySelectorAll(".sbx-picker").forEach((p) => p.remove());
+  });
+  connect();
+}
+
+start();

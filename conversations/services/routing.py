@@ -1,0 +1,280 @@
+"""Routing (R1, R2): queues, agents' Ready state and capacity, offers.
+
+A waiting interaction is offered to one available agent of its queue — Ready, below
+capacity, with the queue's skills — longest idle first. The agent accepts or rejects;
+no answer before ``due_at`` redirects it (a due-time row swept by the beat). Nobody
+available: it waits, in arrival order, and is offered as soon as someone becomes Ready
+or frees capacity.
+
+Races between dispatchers (webhook threads, workers, the beat) are settled by
+conditional UPDATEs: an agent's capacity is reserved with ``load < capacity`` in the
+WHERE clause and an interaction is claimed with ``state = 'queued'``; whoever loses
+simply tries the next candidate. ``AgentProfile.load`` counts pending offers plus
+active interactions; the sweep recomputes it from the rows to heal any drift.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from conversations import events
+from conversations.exceptions import Conflict, NotFound, PermissionDenied
+from conversations.models import AgentProfile, Interaction, Message, Offer
+from conversations.options import get_option
+
+logger = logging.getLogger(__name__)
+
+#: An agent who rejected (or let expire) an interaction is passed over for it while
+#: anyone else can take it; after this long they may be offered it again.
+REOFFER_AFTER = timedelta(seconds=60)
+DISPATCH_BATCH = 50
+
+
+# --- agents ---------------------------------------------------------------------------
+
+
+def agent_profile_for(user: Any) -> AgentProfile:
+    """The user's agent profile, created (Not Ready, no queues) on first use."""
+    profile, _ = AgentProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def agent_set_ready(*, user: Any, ready: bool) -> AgentProfile:
+    """Ready / Not Ready for WhatsApp. Going Not Ready withdraws pending offers (they
+    are offered to someone else); going Ready takes waiting work at once."""
+    now = timezone.now()
+    with transaction.atomic():
+        profile = AgentProfile.objects.select_for_update().get(pk=agent_profile_for(user).pk)
+        if profile.is_ready != ready:
+            profile.is_ready = ready
+            profile.ready_changed_at = now
+            if ready and profile.load == 0:
+                profile.idle_since = now
+            profile.save(update_fields=["is_ready", "ready_changed_at", "idle_since"])
+        if not ready:
+            for offer in Offer.objects.filter(agent=user, state=Offer.State.PENDING):
+                _close_offer(offer, state=Offer.State.WITHDRAWN, now=now)
+        events.agent_state_changed(profile=profile)
+        transaction.on_commit(dispatch_waiting)
+    return profile
+
+
+def agent_logged_out(*, user: Any) -> None:
+    """Logging out never strands an offer: the agent goes Not Ready first."""
+    if AgentProfile.objects.filter(user=user).exists():
+        agent_set_ready(user=user, ready=False)
+
+
+def _release_capacity(agent_id: int, *, now: datetime) -> None:
+    AgentProfile.objects.filter(user_id=agent_id, load__gt=0).update(load=F("load") - 1)
+    AgentProfile.objects.filter(user_id=agent_id, load=0).update(idle_since=now)
+
+
+# --- offers ---------------------------------------------------------------------------
+
+
+def _available_agents(interaction: Interaction, *, now: datetime) -> list[AgentProfile]:
+    """Candidates in routing order: Ready, below capacity, in the queue with its skills."""
+    candidates = AgentProfile.objects.filter(is_ready=True, load__lt=F("capacity"))
+    if interaction.queue_id:
+        candidates = candidates.filter(queues=interaction.queue_id)
+        required = list(interaction.queue.skills.values_list("pk", flat=True)) if interaction.queue else []
+        for skill_id in required:
+            candidates = candidates.filter(skills=skill_id)
+    declined = set(
+        Offer.objects.filter(
+            interaction=interaction,
+            state__in=(Offer.State.REJECTED, Offer.State.EXPIRED),
+            responded_at__gte=now - REOFFER_AFTER,
+        ).values_list("agent_id", flat=True)
+    )
+    ordered = candidates.order_by(F("idle_since").asc(nulls_first=True), "load", "pk")
+    return [agent for agent in ordered if agent.user_id not in declined]
+
+
+def interaction_route(*, interaction_id: int) -> Offer | None:
+    """Offer a waiting interaction to the best available agent; None if nobody is.
+
+    Safe to call from anywhere at any time: a claimed interaction or a full agent makes
+    it a no-op for that candidate.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        interaction = (
+            Interaction.objects.select_related("queue", "contact").filter(pk=interaction_id).first()
+        )
+        if interaction is None or interaction.state != Interaction.State.QUEUED:
+            return None
+        for agent in _available_agents(interaction, now=now):
+            reserved = AgentProfile.objects.filter(
+                pk=agent.pk, is_ready=True, load__lt=F("capacity")
+            ).update(load=F("load") + 1)
+            if not reserved:
+                continue  # someone else took the agent's last slot
+            claimed = Interaction.objects.filter(pk=interaction.pk, state=Interaction.State.QUEUED).update(
+                state=Interaction.State.OFFERED
+            )
+            if not claimed:
+                AgentProfile.objects.filter(pk=agent.pk).update(load=F("load") - 1)
+                return None
+            timeout = get_option(
+                "whatsappsession.offer-accept-timeout", agent_id=agent.user_id, group_id=agent.group_id
+            )
+            try:
+                with transaction.atomic():
+                    offer = Offer.objects.create(
+                        interaction=interaction, agent_id=agent.user_id, due_at=now + timedelta(seconds=timeout)
+                    )
+            except IntegrityError:  # a pending offer exists already (another dispatcher)
+                AgentProfile.objects.filter(pk=agent.pk).update(load=F("load") - 1)
+                return None
+            interaction.state = Interaction.State.OFFERED
+            events.offer_created(offer=offer, payload=offer_payload(offer))
+            return offer
+    return None
+
+
+def offer_payload(offer: Offer) -> dict[str, Any]:
+    """The preview an agent sees: contact, first message, case information (R2)."""
+    interaction = offer.interaction
+    contact = interaction.contact
+    first = (
+        Message.objects.filter(interaction=interaction, direction=Message.Direction.INBOUND)
+        .order_by("origination_at", "id")
+        .first()
+    )
+    return {
+        "id": offer.pk,
+        "interaction_id": interaction.pk,
+        "created_at": offer.created_at.isoformat() if offer.created_at else None,
+        "due_at": offer.due_at.isoformat(),
+        "contact": {
+            "id": contact.pk,
+            "display_name": contact.display_name,
+            "wa_id": contact.wa_id,
+            "profile_name": contact.profile_name,
+        },
+        "first_message": events.message_payload(first) if first else None,
+        "case_data": interaction.case_data,
+        "queue": interaction.queue.name if interaction.queue_id and interaction.queue else "",
+    }
+
+
+def _close_offer(offer: Offer, *, state: str, now: datetime) -> bool:
+    """End a pending offer without acceptance and put the interaction back in its queue."""
+    closed = Offer.objects.filter(pk=offer.pk, state=Offer.State.PENDING).update(state=state, responded_at=now)
+    if not closed:
+        return False
+    _release_capacity(offer.agent_id, now=now)
+    Interaction.objects.filter(pk=offer.interaction_id, state=Interaction.State.OFFERED).update(
+        state=Interaction.State.QUEUED
+    )
+    events.offer_withdrawn(agent_id=offer.agent_id, offer_id=offer.pk, reason=state)
+    transaction.on_commit(dispatch_waiting)  # this one (oldest first) and whatever else waits
+    return True
+
+
+def _pending_offer_of(*, user: Any, offer_id: int) -> Offer:
+    offer = Offer.objects.select_related("interaction").filter(pk=offer_id).first()
+    if offer is None:
+        raise NotFound(f"offer {offer_id} does not exist")
+    if offer.agent_id != user.pk:
+        raise PermissionDenied("this interaction was offered to another agent")
+    if offer.state != Offer.State.PENDING:
+        raise Conflict(f"this offer was already {offer.state}", code=f"offer_{offer.state}")
+    return offer
+
+
+def offer_accept(*, user: Any, offer_id: int) -> Interaction:
+    """Accept: the interaction becomes the agent's (its window opens in the console)."""
+    now = timezone.now()
+    with transaction.atomic():
+        offer = _pending_offer_of(user=user, offer_id=offer_id)
+        if not Offer.objects.filter(pk=offer.pk, state=Offer.State.PENDING).update(
+            state=Offer.State.ACCEPTED, responded_at=now
+        ):
+            raise Conflict("this offer was answered meanwhile", code="offer_answered")
+        Interaction.objects.filter(pk=offer.interaction_id, state=Interaction.State.OFFERED).update(
+            state=Interaction.State.ACTIVE, owner=user, accepted_at=now
+        )
+        interaction = Interaction.objects.select_related("contact", "channel", "queue").get(pk=offer.interaction_id)
+        events.offer_withdrawn(agent_id=user.pk, offer_id=offer.pk, reason="accepted")
+        events.interaction_assigned(interaction=interaction)
+    return interaction
+
+
+def offer_reject(*, user: Any, offer_id: int) -> None:
+    """Reject: the interaction goes back to its queue and is offered to the next agent."""
+    with transaction.atomic():
+        offer = _pending_offer_of(user=user, offer_id=offer_id)
+        if not _close_offer(offer, state=Offer.State.REJECTED, now=timezone.now()):
+            raise Conflict("this offer was answered meanwhile", code="offer_answered")
+
+
+def offers_expire_due(*, now: datetime, limit: int = DISPATCH_BATCH) -> int:
+    """Redirect offers nobody answered in time; the silent agent goes Not Ready (RONA).
+
+    Cost grows with what is due (partial index on pending offers' ``due_at``).
+    """
+    due = list(
+        Offer.objects.filter(state=Offer.State.PENDING, due_at__lte=now)
+        .select_related("agent")
+        .order_by("due_at")[:limit]
+    )
+    expired = 0
+    for offer in due:
+        with transaction.atomic():
+            if _close_offer(offer, state=Offer.State.EXPIRED, now=now):
+                expired += 1
+                agent_set_ready(user=offer.agent, ready=False)  # also withdraws their other offers
+    return expired
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+
+def dispatch_waiting(*, limit: int = DISPATCH_BATCH) -> int:
+    """Offer waiting interactions, oldest first, while agents are available."""
+    waiting = list(
+        Interaction.objects.filter(state=Interaction.State.QUEUED)
+        .order_by("queued_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    offered = 0
+    for interaction_id in waiting:
+        if not AgentProfile.objects.filter(is_ready=True, load__lt=F("capacity")).exists():
+            break
+        if interaction_route(interaction_id=interaction_id) is not None:
+            offered += 1
+    return offered
+
+
+def agent_loads_reconcile() -> int:
+    """Recompute every agent's load from the rows (heals drift after a crash)."""
+    fixed = 0
+    truth = AgentProfile.objects.annotate(
+        active=Count(
+            "user__owned_interactions",
+            filter=Q(user__owned_interactions__state=Interaction.State.ACTIVE),
+            distinct=True,
+        ),
+        offered=Count("user__offers", filter=Q(user__offers__state=Offer.State.PENDING), distinct=True),
+    )
+    for profile in truth:
+        expected = profile.active + profile.offered
+        if profile.load != expected:
+            fixed += AgentProfile.objects.filter(pk=profile.pk, load=profile.load).update(load=expected)
+    return fixed
+
+
+def interaction_capacity_released(*, interaction: Interaction, now: datetime) -> None:
+    """The owner no longer handles ``interaction`` (Done, parked, transferred)."""
+    if interaction.owner_id:
+        _release_capacity(interaction.owner_id, now=now)
+    transaction.on_commit(dispatch_waiting)

@@ -1,0 +1,61 @@
+"""P3 × P2: our own Cloud API client, pointed at the sandbox over real HTTP, works end to end.
+
+The client is written against Meta's documented shapes; passing here means the sandbox
+speaks them too (paths, bodies, the Bearer header, media URLs, error bodies).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from conversations.sandbox.models import SandboxChat, SandboxMessage
+from conversations.whatsapp import payloads
+from conversations.whatsapp.client import CloudApiClient
+from conversations.whatsapp.errors import CloudApiError
+from tests.sandbox.conftest import CUSTOMER, PDF_BYTES, PHONE_NUMBER_ID, TOKEN
+from waproject.embedded import runner
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def cloud(live, business):
+    with CloudApiClient(
+        access_token=TOKEN, phone_number_id=PHONE_NUMBER_ID, base_url=settings.WHATSAPP_GRAPH_BASE_URL
+    ) as client:
+        yield client
+
+
+def test_send_mark_read_and_media_round_trip(cloud, phone_send):
+    # given: the customer wrote
+    inbound = phone_send({"type": "text", "text": "Hi"}).json()["message"]["wamid"]
+    # when / then: a send answers a wamid and the wa_id
+    result = cloud.send(payloads.text("+" + CUSTOMER, "Hello from the client"))
+    assert result.wa_id == CUSTOMER
+    assert SandboxMessage.objects.get(wamid=result.wamid).content == {"body": "Hello from the client"}
+    # mark as read with typing indicator
+    cloud.mark_as_read(inbound, typing_indicator=True)
+    assert SandboxMessage.objects.get(wamid=inbound).business_read_at is not None
+    assert SandboxChat.objects.get().business_typing_until is not None
+    # media: upload, look up, download with the token, send by id, delete
+    media_id = cloud.upload_media(data=PDF_BYTES, mime_type="application/pdf", filename="invoice.pdf")
+    info = cloud.get_media(media_id)
+    assert (info.id, info.mime_type, info.file_size) == (media_id, "application/pdf", len(PDF_BYTES))
+    assert cloud.download_media(info.url, max_bytes=10_000) == PDF_BYTES
+    sent = cloud.send(payloads.media("+" + CUSTOMER, "document", media_id=media_id, filename="invoice.pdf"))
+    assert SandboxMessage.objects.get(wamid=sent.wamid).type == "document"
+    cloud.delete_media(media_id)
+    with pytest.raises(CloudApiError) as raised:
+        cloud.get_media(media_id)
+    assert raised.value.code == 100
+    assert runner.wait_idle(10)
+
+
+def test_graph_errors_reach_the_client_with_their_codes(cloud):
+    with pytest.raises(CloudApiError) as raised:
+        cloud.send(payloads.template("+" + CUSTOMER, name="no_such_template", language="en_US"))
+    assert raised.value.code == 132001
+    assert raised.value.http_status == 400
+    assert "no_such_template" in raised.value.details
+    assert raised.value.trace_id
