@@ -208,7 +208,12 @@ def interaction_assigned(*, interaction: Any) -> None:
     broadcast_on_commit(
         [agent_group(interaction.owner_id)],
         "interaction.assigned",
-        {"interaction": {**interaction_payload(interaction), "contact": contact_payload(interaction.contact)}},
+        {
+            "interaction": {
+                **interaction_payload(interaction),
+                "contact": contact_payload(interaction.contact),
+            }
+        },
     )
 
 
@@ -240,6 +245,8 @@ def contact_changed(*, contact: Any) -> None:
         return {"contact": contact_payload(contact)}
 
     ids = list(
-        Interaction.objects.filter(contact=contact, state__in=Interaction.OPEN_STATES).values_list("pk", flat=True)
+        Interaction.objects.filter(contact=contact, state__in=Interaction.OPEN_STATES).values_list(
+            "pk", flat=True
+        )
     )
     broadcast_lazy_on_commit([interaction_group(i) for i in ids], "contact.changed", build)

@@ -73,7 +73,11 @@ def interaction_detail(interaction: Interaction) -> dict[str, Any]:
         "accepted_at": interaction.accepted_at.isoformat() if interaction.accepted_at else None,
         "origin": interaction.origin,
         "queue": interaction.queue.name if interaction.queue else "",
-        "channel": {"id": channel.pk, "name": channel.name, "display_phone_number": channel.display_phone_number},
+        "channel": {
+            "id": channel.pk,
+            "name": channel.name,
+            "display_phone_number": channel.display_phone_number,
+        },
         "notes": [note_payload(n) for n in notes],
     }
 
@@ -175,7 +179,9 @@ def attachment_payload(attachment: Attachment | None) -> dict[str, Any] | None:
         "width": attachment.width,
         "height": attachment.height,
         "url": reverse("attachment-file", args=[attachment.pk]) if has_file else None,
-        "thumbnail_url": reverse("attachment-thumbnail", args=[attachment.pk]) if attachment.thumbnail else None,
+        "thumbnail_url": reverse("attachment-thumbnail", args=[attachment.pk])
+        if attachment.thumbnail
+        else None,
     }
 
 
@@ -192,7 +198,13 @@ def messages_payload(messages: list[Message]) -> list[dict[str, Any]]:
     quoted = {}
     if quoted_wamids:
         quoted = {
-            q.wamid: {"id": q.pk, "body": q.body[:300], "direction": q.direction, "type": q.type, "content": q.content}
+            q.wamid: {
+                "id": q.pk,
+                "body": q.body[:300],
+                "direction": q.direction,
+                "type": q.type,
+                "content": q.content,
+            }
             for q in Message.objects.filter(wamid__in=quoted_wamids).only(
                 "pk", "wamid", "body", "direction", "type", "content"
             )
@@ -233,7 +245,9 @@ class Cursor:
         at_text, _, id_text = value.rpartition("|")
         at = parse_datetime(at_text) if at_text else None
         if at is None or not id_text.isdigit():
-            raise DomainError("the 'before' cursor is malformed; use the value the last page returned", code="bad_cursor")
+            raise DomainError(
+                "the 'before' cursor is malformed; use the value the last page returned", code="bad_cursor"
+            )
         return cls(at=at, id=int(id_text))
 
 
@@ -247,7 +261,9 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
     """
     profile = AgentProfile.objects.filter(user=user).only("group_id").first()
     group_id = profile.group_id if profile else None
-    cross_channel = get_option("whatsappsession.show-cross-channel-messages", agent_id=user.pk, group_id=group_id)
+    cross_channel = get_option(
+        "whatsappsession.show-cross-channel-messages", agent_id=user.pk, group_id=group_id
+    )
     scope = Message.objects.filter(contact_id=interaction.contact_id)
     if not cross_channel:
         scope = scope.filter(channel_id=interaction.channel_id)
@@ -255,8 +271,12 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
         cursor = Cursor.decode(before)
         scope = scope.filter(Q(origination_at__lt=cursor.at) | Q(origination_at=cursor.at, id__lt=cursor.id))
     else:
-        count = get_option("whatsappsession.transcript-interactions-count", agent_id=user.pk, group_id=group_id)
-        earlier = Interaction.objects.filter(contact_id=interaction.contact_id, created_at__lt=interaction.created_at)
+        count = get_option(
+            "whatsappsession.transcript-interactions-count", agent_id=user.pk, group_id=group_id
+        )
+        earlier = Interaction.objects.filter(
+            contact_id=interaction.contact_id, created_at__lt=interaction.created_at
+        )
         if not cross_channel:
             earlier = earlier.filter(channel_id=interaction.channel_id)
         shown = [interaction.pk, *earlier.order_by("-created_at").values_list("pk", flat=True)[:count]]
@@ -272,13 +292,21 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
             older_scope = older_scope.filter(channel_id=interaction.channel_id)
         if oldest is not None:
             older_scope = older_scope.filter(
-                Q(origination_at__lt=oldest.origination_at) | Q(origination_at=oldest.origination_at, id__lt=oldest.pk)
+                Q(origination_at__lt=oldest.origination_at)
+                | Q(origination_at=oldest.origination_at, id__lt=oldest.pk)
             )
         has_more = older_scope.exists()
     interaction_ids = {m.interaction_id for m in page}
     sessions = {
-        i.pk: {"id": i.pk, "created_at": i.created_at.isoformat(), "channel_id": i.channel_id, "state": i.state}
-        for i in Interaction.objects.filter(pk__in=interaction_ids).only("pk", "created_at", "channel_id", "state")
+        i.pk: {
+            "id": i.pk,
+            "created_at": i.created_at.isoformat(),
+            "channel_id": i.channel_id,
+            "state": i.state,
+        }
+        for i in Interaction.objects.filter(pk__in=interaction_ids).only(
+            "pk", "created_at", "channel_id", "state"
+        )
     }
     return {
         "messages": messages_payload(page),

@@ -14,13 +14,21 @@ urlpatterns = [
     path("interactions/<int:pk>/", views.InteractionDetailApi.as_view(), name="interaction-detail"),
     path("interactions/<int:pk>/console/", views.InteractionConsoleApi.as_view(), name="interaction-console"),
     path("interactions/<int:pk>/transcript/", views.TranscriptApi.as_view(), name="interaction-transcript"),
-    path("interactions/<int:pk>/messages/", views.InteractionMessagesApi.as_view(), name="interaction-messages"),
+    path(
+        "interactions/<int:pk>/messages/", views.InteractionMessagesApi.as_view(), name="interaction-messages"
+    ),
     path("interactions/<int:pk>/read/", views.InteractionReadApi.as_view(), name="interaction-read"),
     path("interactions/<int:pk>/done/", views.InteractionDoneApi.as_view(), name="interaction-done"),
-    path("interactions/<int:pk>/case-data/", views.InteractionCaseDataApi.as_view(), name="interaction-case-data"),
+    path(
+        "interactions/<int:pk>/case-data/",
+        views.InteractionCaseDataApi.as_view(),
+        name="interaction-case-data",
+    ),
     path("interactions/<int:pk>/notes/", views.InteractionNotesApi.as_view(), name="interaction-notes"),
     path("messages/<int:pk>/retry/", views.MessageRetryApi.as_view(), name="message-retry"),
     path("attachments/", views.AttachmentUploadApi.as_view(), name="attachment-upload"),
     path("attachments/<int:pk>/file/", views.AttachmentFileApi.as_view(), name="attachment-file"),
-    path("attachments/<int:pk>/thumbnail/", views.AttachmentThumbnailApi.as_view(), name="attachment-thumbnail"),
+    path(
+        "attachments/<int:pk>/thumbnail/", views.AttachmentThumbnailApi.as_view(), name="attachment-thumbnail"
+    ),
 ]

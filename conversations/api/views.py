@@ -118,7 +118,9 @@ class InteractionConsoleApi(APIView):
 class TranscriptApi(APIView):
     """W3: the contact's transcript; ``before`` pages to older messages by keyset."""
 
-    @extend_schema(parameters=[OpenApiParameter("before", str, description="the 'older' cursor of the last page")])
+    @extend_schema(
+        parameters=[OpenApiParameter("before", str, description="the 'older' cursor of the last page")]
+    )
     def get(self, request: Request, pk: int) -> Response:
         interaction = _interaction(request, pk)
         before = request.query_params.get("before") or None
@@ -145,7 +147,9 @@ class InteractionMessagesApi(APIView):
             if kind in needs and not attrs.get(needs[kind]):
                 raise serializers.ValidationError({needs[kind]: f"required for a {kind} message"})
             if kind in Message.MEDIA_TYPES and not attrs.get("attachment_id"):
-                raise serializers.ValidationError({"attachment_id": "upload the file first (POST attachments/)"})
+                raise serializers.ValidationError(
+                    {"attachment_id": "upload the file first (POST attachments/)"}
+                )
             return attrs
 
     @extend_schema(parameters=[OpenApiParameter("after_id", int)])
@@ -154,7 +158,9 @@ class InteractionMessagesApi(APIView):
         try:
             after_id = int(request.query_params.get("after_id") or 0)
         except ValueError:
-            return Response({"error": {"code": "invalid", "message": "after_id must be a number"}}, status=400)
+            return Response(
+                {"error": {"code": "invalid", "message": "after_id must be a number"}}, status=400
+            )
         return Response({"messages": selectors.messages_after(interaction=interaction, after_id=after_id)})
 
     @extend_schema(request=SendSerializer)
@@ -201,7 +207,9 @@ class InteractionReadApi(APIView):
         data.is_valid(raise_exception=True)
         message = (
             Message.objects.filter(
-                interaction=interaction, pk__lte=data.validated_data["message_id"], direction=Message.Direction.INBOUND
+                interaction=interaction,
+                pk__lte=data.validated_data["message_id"],
+                direction=Message.Direction.INBOUND,
             )
             .order_by("-id")
             .only("pk")
@@ -225,7 +233,9 @@ class InteractionDoneApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        interaction = interaction_services.interaction_done(user=request.user, interaction_id=pk, **data.validated_data)
+        interaction = interaction_services.interaction_done(
+            user=request.user, interaction_id=pk, **data.validated_data
+        )
         return Response(selectors.interaction_summary(interaction))
 
 
@@ -307,12 +317,16 @@ class AttachmentUploadApi(APIView):
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
-            return Response({"error": {"code": "invalid", "message": "send the file in the 'file' field"}}, status=400)
+            return Response(
+                {"error": {"code": "invalid", "message": "send the file in the 'file' field"}}, status=400
+            )
         if upload.size > MAX_UPLOAD_BYTES:
             return Response(
                 {"error": {"code": "media_rejected", "message": "files are limited to 100 MB"}}, status=413
             )
-        attachment = media_services.attachment_upload(user=request.user, data=upload.read(), file_name=upload.name)
+        attachment = media_services.attachment_upload(
+            user=request.user, data=upload.read(), file_name=upload.name
+        )
         return Response(selectors.attachment_payload(attachment), status=status.HTTP_201_CREATED)
 
 

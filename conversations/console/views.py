@@ -11,7 +11,26 @@ from conversations import selectors
 from conversations.models import BusinessAttributeValue
 from conversations.services.interactions import disposition_codes
 
-DEFAULT_EMOJIS = ["😀", "😊", "🙂", "😉", "😍", "🙏", "👍", "👌", "👏", "🎉", "❤️", "✅", "📦", "⏰", "🚚", "💬", "🤔", "😢"]
+DEFAULT_EMOJIS = [
+    "😀",
+    "😊",
+    "🙂",
+    "😉",
+    "😍",
+    "🙏",
+    "👍",
+    "👌",
+    "👏",
+    "🎉",
+    "❤️",
+    "✅",
+    "📦",
+    "⏰",
+    "🚚",
+    "💬",
+    "🤔",
+    "😢",
+]
 
 
 @login_required
@@ -31,7 +50,9 @@ def console(request: HttpRequest) -> HttpResponse:
     bootstrap = {
         **snapshot,
         "emojis": emojis or DEFAULT_EMOJIS,
-        "dispositions": [{"code": c, "label": label} for c, label in disposition_codes(user=request.user).items()],
+        "dispositions": [
+            {"code": c, "label": label} for c, label in disposition_codes(user=request.user).items()
+        ],
         "map_url_template": options.get("whatsappsession.location-map-url-template", ""),
         "urls": {"ws": "/ws/console/", "api": "/api/v1/"},
         "server_time": timezone.now().isoformat(),

@@ -117,7 +117,9 @@ def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
     """W11: edit the contact database's fields (never the WhatsApp identity)."""
     unknown = set(changes) - set(EDITABLE_CONTACT_FIELDS)
     if unknown:
-        raise DomainError(f"these contact fields cannot be edited: {', '.join(sorted(unknown))}", code="invalid")
+        raise DomainError(
+            f"these contact fields cannot be edited: {', '.join(sorted(unknown))}", code="invalid"
+        )
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
         if contact is None:
@@ -127,7 +129,9 @@ def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
         try:
             contact.full_clean(exclude=["wa_id", "user_id"])
         except ValidationError as exc:
-            raise DomainError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()), code="invalid") from exc
+            raise DomainError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()), code="invalid"
+            ) from exc
         contact.save(update_fields=[*changes, "updated_at"])
         events.contact_changed(contact=contact)
     return contact

@@ -160,7 +160,10 @@ def interaction_touch_inbound(
 
 def _owned_open(*, user: Any, interaction_id: int) -> Interaction:
     interaction = (
-        Interaction.objects.select_for_update().select_related("contact", "channel").filter(pk=interaction_id).first()
+        Interaction.objects.select_for_update()
+        .select_related("contact", "channel")
+        .filter(pk=interaction_id)
+        .first()
     )
     if interaction is None:
         raise NotFound(f"interaction {interaction_id} does not exist")

@@ -106,15 +106,13 @@ def interaction_route(*, interaction_id: int) -> Offer | None:
     """
     now = timezone.now()
     with transaction.atomic():
-        interaction = (
-            Interaction.objects.select_related("queue", "contact").filter(pk=interaction_id).first()
-        )
+        interaction = Interaction.objects.select_related("queue", "contact").filter(pk=interaction_id).first()
         if interaction is None or interaction.state != Interaction.State.QUEUED:
             return None
         for agent in _available_agents(interaction, now=now):
-            reserved = AgentProfile.objects.filter(
-                pk=agent.pk, is_ready=True, load__lt=F("capacity")
-            ).update(load=F("load") + 1)
+            reserved = AgentProfile.objects.filter(pk=agent.pk, is_ready=True, load__lt=F("capacity")).update(
+                load=F("load") + 1
+            )
             if not reserved:
                 continue  # someone else took the agent's last slot
             claimed = Interaction.objects.filter(pk=interaction.pk, state=Interaction.State.QUEUED).update(
@@ -129,7 +127,9 @@ def interaction_route(*, interaction_id: int) -> Offer | None:
             try:
                 with transaction.atomic():
                     offer = Offer.objects.create(
-                        interaction=interaction, agent_id=agent.user_id, due_at=now + timedelta(seconds=timeout)
+                        interaction=interaction,
+                        agent_id=agent.user_id,
+                        due_at=now + timedelta(seconds=timeout),
                     )
             except IntegrityError:  # a pending offer exists already (another dispatcher)
                 AgentProfile.objects.filter(pk=agent.pk).update(load=F("load") - 1)
@@ -168,7 +168,9 @@ def offer_payload(offer: Offer) -> dict[str, Any]:
 
 def _close_offer(offer: Offer, *, state: str, now: datetime) -> bool:
     """End a pending offer without acceptance and put the interaction back in its queue."""
-    closed = Offer.objects.filter(pk=offer.pk, state=Offer.State.PENDING).update(state=state, responded_at=now)
+    closed = Offer.objects.filter(pk=offer.pk, state=Offer.State.PENDING).update(
+        state=state, responded_at=now
+    )
     if not closed:
         return False
     _release_capacity(offer.agent_id, now=now)
@@ -203,7 +205,9 @@ def offer_accept(*, user: Any, offer_id: int) -> Interaction:
         Interaction.objects.filter(pk=offer.interaction_id, state=Interaction.State.OFFERED).update(
             state=Interaction.State.ACTIVE, owner=user, accepted_at=now
         )
-        interaction = Interaction.objects.select_related("contact", "channel", "queue").get(pk=offer.interaction_id)
+        interaction = Interaction.objects.select_related("contact", "channel", "queue").get(
+            pk=offer.interaction_id
+        )
         events.offer_withdrawn(agent_id=user.pk, offer_id=offer.pk, reason="accepted")
         events.interaction_assigned(interaction=interaction)
     return interaction

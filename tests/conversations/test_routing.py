@@ -28,7 +28,9 @@ def ready_agent(queue, *, idle_minutes: int = 0, capacity: int = 3) -> AgentProf
     profile = AgentProfileFactory(capacity=capacity)
     profile.queues.add(queue)
     routing.agent_set_ready(user=profile.user, ready=True)
-    AgentProfile.objects.filter(pk=profile.pk).update(idle_since=timezone.now() - timedelta(minutes=idle_minutes))
+    AgentProfile.objects.filter(pk=profile.pk).update(
+        idle_since=timezone.now() - timedelta(minutes=idle_minutes)
+    )
     profile.refresh_from_db()
     return profile
 
@@ -154,7 +156,9 @@ def test_nobody_available_waits_in_order_and_is_offered_when_someone_becomes_rea
     assert newer.state == Interaction.State.QUEUED
 
 
-def test_freed_capacity_takes_the_next_waiting_interaction(channel, queue, django_capture_on_commit_callbacks):
+def test_freed_capacity_takes_the_next_waiting_interaction(
+    channel, queue, django_capture_on_commit_callbacks
+):
     from conversations.services.interactions import interaction_done
 
     agent = ready_agent(queue, capacity=1)
