@@ -281,21 +281,19 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
             earlier = earlier.filter(channel_id=interaction.channel_id)
         shown = [interaction.pk, *earlier.order_by("-created_at").values_list("pk", flat=True)[:count]]
         scope = scope.filter(interaction_id__in=shown)
-    newest_first = list(_with_joins(scope).order_by("-origination_at", "-id")[: PAGE_SIZE + 1])
-    has_more = len(newest_first) > PAGE_SIZE
-    page = newest_first[:PAGE_SIZE][::-1]
-    if not before and not has_more:
-        # The first page ends where the shown interactions start: older ones may exist.
-        oldest = page[0] if page else None
-        older_scope = Message.objects.filter(contact_id=interaction.contact_id).exclude(type__in=HIDDEN_TYPES)
-        if not cross_channel:
-            older_scope = older_scope.filter(channel_id=interaction.channel_id)
-        if oldest is not None:
-            older_scope = older_scope.filter(
-                Q(origination_at__lt=oldest.origination_at)
-                | Q(origination_at=oldest.origination_at, id__lt=oldest.pk)
-            )
-        has_more = older_scope.exists()
+    page = list(_with_joins(scope).order_by("-origination_at", "-id")[:PAGE_SIZE])[::-1]
+    # Is there anything older than this page, anywhere in the contact's history (in scope)?
+    # One EXISTS on the index, the same query for every page.
+    older_scope = Message.objects.filter(contact_id=interaction.contact_id).exclude(type__in=HIDDEN_TYPES)
+    if not cross_channel:
+        older_scope = older_scope.filter(channel_id=interaction.channel_id)
+    if page:
+        oldest = page[0]
+        older_scope = older_scope.filter(
+            Q(origination_at__lt=oldest.origination_at)
+            | Q(origination_at=oldest.origination_at, id__lt=oldest.pk)
+        )
+    has_more = bool(page) and older_scope.exists()
     interaction_ids = {m.interaction_id for m in page}
     sessions = {
         i.pk: {

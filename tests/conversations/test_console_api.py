@@ -1,0 +1,302 @@
+"""The console's REST endpoints: permissions, transcript paging (W3), query counts, R3."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from conversations.models import (
+    BusinessAttribute,
+    Interaction,
+    InteractionNote,
+    Message,
+    OptionValue,
+    Reaction,
+)
+from tests.factories import AgentProfileFactory, ChannelFactory, InteractionFactory, MessageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent(db):
+    return AgentProfileFactory().user
+
+
+@pytest.fixture
+def api(client, agent):
+    client.force_login(agent)
+    return client
+
+
+def with_history(channel, agent, *, previous: int, per_interaction: int):
+    """A contact with ``previous`` closed interactions and an open one owned by ``agent``."""
+    start = timezone.now() - timedelta(days=previous + 1)
+    current = InteractionFactory(channel=channel, owner=agent, state=Interaction.State.ACTIVE)
+    contact = current.contact
+    Interaction.objects.filter(pk=current.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    rows = []
+    for n in range(previous):
+        old = InteractionFactory(channel=channel, contact=contact, state=Interaction.State.CLOSED)
+        Interaction.objects.filter(pk=old.pk).update(created_at=start + timedelta(days=n))
+        for m in range(per_interaction):
+            at = start + timedelta(days=n, minutes=m)
+            rows.append(
+                Message(
+                    channel=channel,
+                    interaction=old,
+                    contact=contact,
+                    direction="in" if m % 2 == 0 else "out",
+                    wamid=f"wamid.h{n}-{m}",
+                    body=f"old {n}/{m}",
+                    origination_at=at,
+                    arrived_at=at,
+                )
+            )
+    for m in range(3):
+        at = timezone.now() - timedelta(minutes=10 - m)
+        rows.append(
+            Message(
+                channel=channel,
+                interaction=current,
+                contact=contact,
+                direction="in",
+                wamid=f"wamid.c{m}",
+                body=f"now {m}",
+                origination_at=at,
+                arrived_at=at,
+            )
+        )
+    Message.objects.bulk_create(rows)
+    current.refresh_from_db()
+    return current
+
+
+def test_agent_me_lists_state_offers_and_open_interactions(api, agent, channel):
+    mine = InteractionFactory(channel=channel, owner=agent, state=Interaction.State.ACTIVE)
+    InteractionFactory(channel=channel, state=Interaction.State.ACTIVE)  # someone else's
+    data = api.get("/api/v1/agent/me/").json()
+    assert data["agent"]["username"] == agent.username
+    assert [i["id"] for i in data["interactions"]] == [mine.pk]
+    assert data["options"]["whatsappsession.max-text-message-size"] == 4096
+
+
+def test_options_changes_take_effect_without_a_restart(api, agent):
+    OptionValue.objects.create(key="whatsappsession.max-text-message-size", value=100)
+    from conversations import options
+
+    options.invalidate()  # what the admin does in its process; others see it within seconds
+    assert api.get("/api/v1/agent/me/").json()["options"]["whatsappsession.max-text-message-size"] == 100
+    OptionValue.objects.create(key="whatsappsession.max-text-message-size", value=50, agent=agent)
+    options.invalidate()
+    assert api.get("/api/v1/agent/me/").json()["options"]["whatsappsession.max-text-message-size"] == 50
+
+
+def test_an_agent_cannot_open_someone_elses_interaction(api, channel):
+    other = InteractionFactory(channel=channel, state=Interaction.State.ACTIVE)
+    for path in ("console", "transcript", "messages"):
+        response = api.get(f"/api/v1/interactions/{other.pk}/{path}/")
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_api_needs_authentication(client, channel):
+    response = client.get("/api/v1/agent/me/")
+    assert response.status_code in (401, 403)
+    assert "error" in response.json()
+
+
+def test_first_transcript_page_holds_current_and_last_previous_interactions(api, agent, channel):
+    current = with_history(channel, agent, previous=4, per_interaction=3)
+    OptionValue.objects.create(key="whatsappsession.transcript-interactions-count", value=2)
+    from conversations import options
+
+    options.invalidate()
+    page = api.get(f"/api/v1/interactions/{current.pk}/transcript/").json()
+    bodies = [m["body"] for m in page["messages"]]
+    assert bodies == [
+        "old 2/0",
+        "old 2/1",
+        "old 2/2",
+        "old 3/0",
+        "old 3/1",
+        "old 3/2",
+        "now 0",
+        "now 1",
+        "now 2",
+    ]
+    assert page["older"] is not None
+    older = api.get(f"/api/v1/interactions/{current.pk}/transcript/", {"before": page["older"]}).json()
+    assert [m["body"] for m in older["messages"]][-1] == "old 1/2"
+    assert older["older"] is None  # 6 older messages fit in one page
+    assert len(page["interactions"]) == 3
+
+
+def test_transcript_shows_only_the_current_channel_unless_configured(api, agent, channel):
+    current = with_history(channel, agent, previous=0, per_interaction=0)
+    other_channel = ChannelFactory()
+    earlier = InteractionFactory(channel=other_channel, contact=current.contact, state="closed")
+    Interaction.objects.filter(pk=earlier.pk).update(created_at=timezone.now() - timedelta(days=2))
+    MessageFactory(
+        interaction=earlier, body="from the other number", origination_at=timezone.now() - timedelta(days=2)
+    )
+    bodies = [m["body"] for m in api.get(f"/api/v1/interactions/{current.pk}/transcript/").json()["messages"]]
+    assert "from the other number" not in bodies
+    OptionValue.objects.create(key="whatsappsession.show-cross-channel-messages", value=True)
+    from conversations import options
+
+    options.invalidate()
+    page = api.get(f"/api/v1/interactions/{current.pk}/transcript/").json()
+    assert "from the other number" in [m["body"] for m in page["messages"]]
+
+
+@pytest.mark.parametrize("previous,per_interaction", [(1, 5), (20, 40)])
+def test_opening_an_interaction_costs_a_fixed_number_of_queries(
+    api, agent, channel, previous, per_interaction
+):
+    """The same count for a short and a long history (no query per message)."""
+    current = with_history(channel, agent, previous=previous, per_interaction=per_interaction)
+    target = Message.objects.filter(interaction=current).first()
+    Reaction.objects.create(
+        channel=channel, target_wamid=target.wamid, direction="out", emoji="👍", reacted_at=timezone.now()
+    )
+    InteractionNote.objects.create(interaction=current, author=agent, body="called back")
+    with CaptureQueriesContext(connection) as opening:
+        assert api.get(f"/api/v1/interactions/{current.pk}/console/").status_code == 200
+        page = api.get(f"/api/v1/interactions/{current.pk}/transcript/").json()
+    assert len(opening.captured_queries) <= 16, [q["sql"][:80] for q in opening.captured_queries]
+    pytest.fixed_open_queries = getattr(pytest, "fixed_open_queries", set()) | {len(opening.captured_queries)}
+    if page["older"]:
+        with CaptureQueriesContext(connection) as older:
+            api.get(f"/api/v1/interactions/{current.pk}/transcript/", {"before": page["older"]})
+        assert len(older.captured_queries) <= 9
+    assert len(pytest.fixed_open_queries) == 1  # identical for both history sizes
+
+
+def test_deep_older_pages_cost_the_same_queries_as_the_first(api, agent, channel):
+    current = with_history(channel, agent, previous=10, per_interaction=30)
+    counts = []
+    cursor = api.get(f"/api/v1/interactions/{current.pk}/transcript/").json()["older"]
+    while cursor:
+        with CaptureQueriesContext(connection) as queries:
+            page = api.get(f"/api/v1/interactions/{current.pk}/transcript/", {"before": cursor}).json()
+        counts.append(len(queries.captured_queries))
+        cursor = page["older"]
+    assert len(counts) >= 5
+    assert len(set(counts)) == 1
+
+
+def test_a_malformed_cursor_is_a_clear_400(api, agent, channel):
+    current = with_history(channel, agent, previous=0, per_interaction=0)
+    response = api.get(f"/api/v1/interactions/{current.pk}/transcript/", {"before": "yesterday"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_cursor"
+
+
+def test_catch_up_returns_messages_after_the_last_seen_id(api, agent, channel):
+    current = with_history(channel, agent, previous=0, per_interaction=0)
+    ids = list(Message.objects.filter(interaction=current).order_by("id").values_list("pk", flat=True))
+    data = api.get(f"/api/v1/interactions/{current.pk}/messages/", {"after_id": ids[0]}).json()
+    assert [m["id"] for m in data["messages"]] == ids[1:]
+    assert api.get(f"/api/v1/interactions/{current.pk}/messages/", {"after_id": "x"}).status_code == 400
+
+
+def test_done_with_a_disposition_closes_the_interaction(
+    api, agent, channel, django_capture_on_commit_callbacks
+):
+    codes = BusinessAttribute.objects.create(name="DispositionCode")
+    codes.values.create(name="resolved", display_name="Resolved")
+    current = with_history(channel, agent, previous=0, per_interaction=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"/api/v1/interactions/{current.pk}/done/",
+            {"disposition": "resolved", "note": "Refund issued"},
+            content_type="application/json",
+        )
+    assert response.status_code == 200
+    current.refresh_from_db()
+    assert (current.state, current.disposition) == ("closed", "resolved")
+    assert current.notes.get().body == "Refund issued"
+    assert api.get("/api/v1/agent/me/").json()["interactions"] == []
+    again = api.post(f"/api/v1/interactions/{current.pk}/done/", {}, content_type="application/json")
+    assert again.status_code in (404, 409)
+
+
+def test_unknown_disposition_is_refused(api, agent, channel):
+    current = with_history(channel, agent, previous=0, per_interaction=0)
+    response = api.post(
+        f"/api/v1/interactions/{current.pk}/done/", {"disposition": "nope"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_disposition"
+    current.refresh_from_db()
+    assert current.state == "active"
+
+
+def test_case_data_notes_and_contact_edits(api, agent, channel):
+    current = with_history(channel, agent, previous=0, per_interaction=0)
+    base = f"/api/v1/interactions/{current.pk}"
+    assert api.patch(
+        f"{base}/case-data/", {"case_data": {"order": "A-17"}}, content_type="application/json"
+    ).json() == {"case_data": {"order": "A-17"}}
+    assert (
+        api.patch(f"{base}/case-data/", {"case_data": ["x"]}, content_type="application/json").status_code
+        == 400
+    )
+    note = api.post(f"{base}/notes/", {"body": "VIP"}, content_type="application/json")
+    assert note.status_code == 201 and note.json()["body"] == "VIP"
+    assert api.post(f"{base}/notes/", {"body": "  "}, content_type="application/json").status_code == 400
+    contact = api.patch(
+        f"/api/v1/contacts/{current.contact_id}/", {"name": "Dana Smith", "email": "dana@example.com"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert contact.json()["display_name"] == "Dana Smith"
+    bad = api.patch(
+        f"/api/v1/contacts/{current.contact_id}/", {"email": "not-an-email"}, content_type="application/json"
+    )
+    assert bad.status_code == 400
+    history = api.get(f"/api/v1/contacts/{current.contact_id}/history/").json()["interactions"]
+    assert [h["id"] for h in history] == [current.pk]
+
+
+def test_send_validation_errors_are_precise(api, agent, channel):
+    current = with_history(channel, agent, previous=0, per_interaction=0)
+    url = f"/api/v1/interactions/{current.pk}/messages/"
+    response = api.post(url, {"type": "image"}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "attachment_id: upload the file first (POST attachments/)"
+    response = api.post(url, {"type": "hologram"}, content_type="application/json")
+    assert response.status_code == 400
+    current.window_expires_at = timezone.now() - timedelta(hours=1)
+    current.save()
+    closed = api.post(url, {"type": "text", "body": "hi"}, content_type="application/json")
+    assert closed.status_code == 409
+    assert closed.json()["error"]["code"] == "window_closed"
+
+
+def test_upload_refuses_bad_files_and_serves_good_ones_to_their_owner(api, agent, client):
+    import io
+
+    from PIL import Image
+
+    bad = api.post("/api/v1/attachments/", {"file": io.BytesIO(b"MZ" + b"\0" * 100)})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "media_rejected"
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 10), "blue").save(buffer, "PNG")
+    buffer.name = "x.png"
+    buffer.seek(0)
+    good = api.post("/api/v1/attachments/", {"file": buffer})
+    assert good.status_code == 201, good.json()
+    attachment = good.json()
+    assert attachment["kind"] == "image"
+    served = api.get(attachment["url"])
+    assert served.status_code == 200
+    assert served["X-Content-Type-Options"] == "nosniff"
+    stranger = AgentProfileFactory().user
+    client.force_login(stranger)
+    assert client.get(attachment["url"]).status_code == 404
