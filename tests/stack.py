@@ -160,6 +160,9 @@ def running_stack(
             LOG_LEVEL="INFO",
             ALLOWED_HOSTS="127.0.0.1,localhost",
             CSRF_TRUSTED_ORIGINS=url,
+            # plain http on localhost: secure-only cookies would never come back
+            SESSION_COOKIE_SECURE="0",
+            CSRF_COOKIE_SECURE="0",
         )
         database = None
         if scaled:

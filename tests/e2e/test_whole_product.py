@@ -1,0 +1,127 @@
+"""End to end, with real processes: the ASGI server (and, scaled, a Celery worker and beat
+on Redis and PostgreSQL), the sandbox in place of Meta, real HTTP and WebSockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+import websockets.exceptions
+
+from tests.stack import running_stack
+
+pytestmark = pytest.mark.e2e
+
+
+def wait_for(predicate: Callable[[], Any], *, seconds: float = 15, what: str = "condition") -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with running_stack(options={"whatsappsession.offer-accept-timeout": 5}) as running:
+        yield running
+
+
+def pending_offer(client: httpx.Client) -> dict | None:
+    offers = client.get("/api/v1/agent/me/").json()["offers"]
+    return offers[0] if offers else None
+
+
+def test_a_conversation_through_the_sandbox(stack):
+    alice = stack.client("alice")
+    alice.post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
+    stack.customer_says("Where is my parcel?", wa_id="4915200000001", name="Lena")
+    offer = wait_for(lambda: pending_offer(alice), what="the offer")
+    assert offer["first_message"]["body"] == "Where is my parcel?"
+    assert offer["contact"]["profile_name"] == "Lena"
+    interaction = alice.post(f"/api/v1/offers/{offer['id']}/accept/").json()
+    sent = alice.post(
+        f"/api/v1/interactions/{interaction['id']}/messages/", json={"type": "text", "body": "On its way!"}
+    )
+    assert sent.status_code == 201
+
+    def status() -> str:
+        messages = alice.get(f"/api/v1/interactions/{interaction['id']}/messages/").json()["messages"]
+        return next(m["status"] for m in messages if m["id"] == sent.json()["id"])
+
+    wait_for(lambda: status() == "delivered", what="delivered (worker sent it, sandbox posted statuses)")
+    history = httpx.get(
+        f"{stack.url}/sandbox/phone/api/history",
+        params={"phone_number_id": stack.env["WHATSAPP_PHONE_NUMBER_ID"], "wa_id": "4915200000001"},
+    ).json()
+    assert [m["content"].get("body") for m in history["messages"]] == ["Where is my parcel?", "On its way!"]
+    # the customer sees it: read
+    httpx.post(
+        f"{stack.url}/sandbox/phone/api/seen",
+        json={"phone_number_id": stack.env["WHATSAPP_PHONE_NUMBER_ID"], "wa_id": "4915200000001"},
+    ).raise_for_status()
+    wait_for(lambda: status() == "read", what="read")
+    done = alice.post(f"/api/v1/interactions/{interaction['id']}/done/", json={"disposition": "resolved"})
+    assert done.json()["state"] == "closed"
+
+
+def test_an_unanswered_offer_is_redirected_by_the_beat(stack):
+    bob = stack.client("bob")
+    alice = stack.client("alice")
+    alice.post("/api/v1/agent/me/state/", json={"ready": False}).raise_for_status()
+    bob.post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
+    stack.customer_says("Hello?", wa_id="4915200000002")
+    offer = wait_for(lambda: pending_offer(bob), what="bob's offer")
+    alice.post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
+    # nobody clicks: after the 5 s accept timeout the beat redirects it to alice
+    redirected = wait_for(lambda: pending_offer(alice), seconds=20, what="the redirect")
+    assert redirected["interaction_id"] == offer["interaction_id"]
+    assert bob.get("/api/v1/agent/me/").json()["agent"]["is_ready"] is False  # no answer: Not Ready
+    alice.post(f"/api/v1/offers/{redirected['id']}/reject/").raise_for_status()
+
+
+def test_the_socket_pushes_a_customer_message_live(stack):
+    alice = stack.client("alice")
+    alice.post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
+    stack.customer_says("First", wa_id="4915200000003")
+    offer = wait_for(lambda: pending_offer(alice), what="the offer")
+    interaction = alice.post(f"/api/v1/offers/{offer['id']}/accept/").json()
+
+    async def listen() -> dict:
+        cookie = f"sessionid={alice.cookies['sessionid']}"
+        url = stack.url.replace("http", "ws") + "/ws/console/"
+        async with websockets.connect(
+            url, additional_headers={"Cookie": cookie, "Origin": stack.url}
+        ) as socket:
+            assert json.loads(await socket.recv())["type"] == "hello"
+            await socket.send(json.dumps({"command": "subscribe", "interaction_ids": [interaction["id"]]}))
+            assert json.loads(await socket.recv())["type"] == "subscribed"
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: stack.customer_says("Second", wa_id="4915200000003")
+            )
+            while True:
+                frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                if frame["type"] == "message.created":
+                    return frame
+
+    frame = asyncio.run(listen())
+    assert frame["message"]["body"] == "Second"
+    assert frame["message"]["interaction_id"] == interaction["id"]
+
+
+def test_an_anonymous_socket_is_refused(stack):
+    async def attempt() -> None:
+        url = stack.url.replace("http", "ws") + "/ws/console/"
+        async with websockets.connect(url, additional_headers={"Origin": stack.url}) as socket:
+            await socket.recv()
+
+    with pytest.raises(websockets.exceptions.WebSocketException):
+        asyncio.run(attempt())
