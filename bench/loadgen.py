@@ -92,6 +92,8 @@ class LoadResult:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
+    #: open loop: when each request (by index) was scheduled to leave (perf_counter)
+    scheduled: dict[int, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -143,6 +145,7 @@ async def open_loop(
     async def one(index: int) -> None:
         nonlocal opened
         scheduled = start + index / rate
+        result.scheduled[index] = scheduled
         delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -113,10 +113,11 @@ def _iso(value: Any) -> str | None:
 
 
 def message_created(*, message: Any, owner_id: int | None) -> None:
-    groups = [interaction_group(message.interaction_id)]
-    if owner_id:
-        groups.append(agent_group(owner_id))
-    broadcast_on_commit(groups, "message.created", {"message": message_payload(message)})
+    """To the interaction's group only: every console with the interaction open subscribed
+    to it (the owner included), so one group send reaches everyone, once."""
+    broadcast_on_commit(
+        [interaction_group(message.interaction_id)], "message.created", {"message": message_payload(message)}
+    )
 
 
 def message_status_changed(

@@ -134,9 +134,10 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextlib.contextmanager
 def running_stack(
-    *, options: dict[str, Any] | None = None, extra_env: dict[str, str] | None = None
+    *, options: dict[str, Any] | None = None, extra_env: dict[str, str] | None = None, web_workers: int = 1
 ) -> Iterator[Stack]:
-    """Start the product (see the module docstring); ``options`` are stored as global option values."""
+    """Start the product (see the module docstring); ``options`` are stored as global option
+    values; ``web_workers`` ASGI server processes share the port (scaled mode only)."""
     scaled = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -201,6 +202,8 @@ def running_stack(
                     "--lifespan",
                     "on",
                     "--no-access-log",
+                    "--workers",
+                    str(web_workers),
                 ],
                 env,
                 workdir / "server.log",

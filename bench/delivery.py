@@ -1,0 +1,360 @@
+"""B2 + B4: webhook POST → agent WebSocket frame latency, and transcript page cost.
+
+Runs the scaled product (PostgreSQL, Redis, uvicorn, Celery worker and beat: the
+``tests/stack.py`` stack; set DATABASE_URL and REDIS_URL, defaults below) with 50 agents
+connected, each owning 4 conversations. Then, in the same run:
+
+1. the floor: a bare channel-layer round trip (group_send from this process → the
+   server's consumer → the agent's WebSocket frame), at the same rate;
+2. end to end: signed webhooks posted open-loop at 50/s and 200/s, latency from each
+   webhook's *scheduled* send time to the agent's frame; every message must arrive
+   (counted over the sockets and confirmed in the database);
+3. transcript: latest page and a deep "older messages" page (cursor in the oldest 1 %)
+   for contacts with 100 / 10 000 / 100 000 messages, median of repeated requests.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/0 \\
+        python bench/delivery.py
+Targets (issue "The agent console"): p50 ≤ 25 ms and p99 ≤ 100 ms at 200 webhooks/s, nothing
+lost; deep(100 000) ≤ 1.2 × latest(100).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+import websockets
+
+from bench.loadgen import http_request, open_loop
+from tests.stack import running_stack
+
+AGENTS = 50
+PER_AGENT = 4
+APP_SECRET = "sandbox-app-secret"
+
+SETUP = """
+import json
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from datetime import timedelta
+from conversations.models import AgentProfile, Channel, Contact, Interaction
+User = get_user_model()
+channel = Channel.objects.get()
+agents = []
+for n in range({agents}):
+    user = User.objects.create_user(username=f"bench{{n}}", password="x")
+    AgentProfile.objects.create(user=user, capacity=10)
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    owned = []
+    for k in range({per_agent}):
+        contact = Contact.objects.create(wa_id=f"4917{{n:04d}}{{k:03d}}", profile_name=f"C{{n}}-{{k}}")
+        interaction = Interaction.objects.create(
+            contact=contact, channel=channel, owner=user, state="active", queued_at=timezone.now(),
+            accepted_at=timezone.now(), window_expires_at=timezone.now() + timedelta(hours=20))
+        owned.append([interaction.pk, contact.wa_id])
+    agents.append({{"id": user.pk, "session": session.session_key, "owned": owned}})
+print(json.dumps({{"agents": agents, "phone_number_id": channel.phone_number_id,
+                  "display": channel.display_phone_number}}))
+"""
+
+SEED_HISTORY = """
+import json
+from datetime import timedelta
+from django.utils import timezone
+from conversations.models import Channel, Contact, Interaction, Message
+channel = Channel.objects.get()
+owner = Interaction.objects.filter(owner__username="bench0").first().owner
+result = {{}}
+for size in {sizes}:
+    contact = Contact.objects.create(wa_id=f"4918{{size:09d}}", profile_name=f"history {{size}}")
+    start = timezone.now() - timedelta(days=400)
+    old = Interaction.objects.create(contact=contact, channel=channel, state="closed", queued_at=start)
+    Interaction.objects.filter(pk=old.pk).update(created_at=start)
+    batch = []
+    for i in range(size):
+        at = start + timedelta(seconds=i * 60)
+        batch.append(Message(channel=channel, interaction=old, contact=contact, direction="in" if i % 3 else "out",
+                             wamid=f"wamid.hist{{size}}-{{i}}", body=f"history message {{i}} of {{size}}",
+                             origination_at=at, arrived_at=at, status="received" if i % 3 else "read"))
+        if len(batch) == 5000:
+            Message.objects.bulk_create(batch); batch = []
+    Message.objects.bulk_create(batch)
+    current = Interaction.objects.create(contact=contact, channel=channel, owner=owner, state="active",
+                                         queued_at=timezone.now(), window_expires_at=timezone.now() + timedelta(hours=1))
+    deep = Message.objects.filter(contact=contact).order_by("origination_at", "id")[max(size // 100, 1)]
+    result[size] = {{"interaction": current.pk, "cursor": f"{{deep.origination_at.isoformat()}}|{{deep.pk}}"}}
+from django.db import connection
+if connection.vendor == "postgresql":
+    with connection.cursor() as c: c.execute("ANALYZE conversations_message")
+print(json.dumps(result))
+"""
+
+
+def signed_webhook(key: str, customer: tuple[str, int], setup: dict, host: str, stamp_ns: int) -> bytes:
+    """A signed single-text webhook whose body carries ``n=<key>`` (matched at the socket)."""
+    wa_id, _ = customer
+    body = json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "200000000000001",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {
+                                    "display_phone_number": setup["display"],
+                                    "phone_number_id": setup["phone_number_id"],
+                                },
+                                "contacts": [{"profile": {"name": "Bench"}, "wa_id": wa_id}],
+                                "messages": [
+                                    {
+                                        "from": wa_id,
+                                        "id": f"wamid.delivery-{stamp_ns}-{key}",
+                                        "timestamp": str(int(time.time())),
+                                        "type": "text",
+                                        "text": {"body": f"t={stamp_ns} n={key}"},
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        },
+        separators=(",", ":"),
+    ).encode()
+    signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return http_request(
+        "POST",
+        "/webhooks/whatsapp/",
+        host=host,
+        body=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+    )
+
+
+class Agents:
+    """50 console sockets; records every message frame's arrival time by its index."""
+
+    def __init__(self, url: str, setup: dict) -> None:
+        self.url, self.setup = url, setup
+        self.arrivals: dict[str, float] = {}
+        self.sockets: list = []
+        self.tasks: list[asyncio.Task] = []
+
+    async def connect(self) -> None:
+        ws_url = self.url.replace("http", "ws") + "/ws/console/"
+        for agent in self.setup["agents"]:
+            socket = await websockets.connect(
+                ws_url, additional_headers={"Cookie": f"sessionid={agent['session']}", "Origin": self.url}
+            )
+            assert json.loads(await socket.recv())["type"] == "hello"
+            await socket.send(
+                json.dumps({"command": "subscribe", "interaction_ids": [i for i, _ in agent["owned"]]})
+            )
+            assert json.loads(await socket.recv())["type"] == "subscribed"
+            self.sockets.append(socket)
+            self.tasks.append(asyncio.create_task(self._read(socket)))
+
+    async def _read(self, socket) -> None:
+        async for raw in socket:
+            now = time.perf_counter()
+            frame = json.loads(raw)
+            if frame.get("type") == "message.created":
+                body = frame["message"]["body"]
+                key = body.split(" n=")[-1] if " n=" in body else body
+                self.arrivals.setdefault(f"message.created:{key}", now)
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for socket in self.sockets:
+            await socket.close()
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+
+    def at(p: float) -> float:
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+    return {"p50": at(50), "p90": at(90), "p99": at(99), "max": ordered[-1] * 1000, "n": len(ordered)}
+
+
+async def floor_round_trip(agents: Agents, env: dict, rate: float, seconds: float) -> tuple[dict, int]:
+    """group_send from here → consumer in the server → agent socket, at a fixed rate."""
+    from channels_redis.core import RedisChannelLayer
+
+    layer = RedisChannelLayer(hosts=[env["REDIS_URL"]], group_expiry=3600, capacity=1000)
+    owners = [(a["id"], a) for a in agents.setup["agents"]]
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.1
+    scheduled: dict[str, float] = {}
+
+    async def one(i: int) -> None:
+        due = start + i / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        agent_id, _ = owners[i % len(owners)]
+        scheduled[f"floor{i}"] = due
+        await layer.group_send(
+            f"agent.{agent_id}", {"type": "message.created", "message": {"body": f"x n=floor{i}"}}
+        )
+
+    await asyncio.gather(*(one(i) for i in range(total)))
+    await asyncio.sleep(1.0)
+    latencies = [
+        agents.arrivals[f"message.created:floor{i}"] - scheduled[f"floor{i}"]
+        for i in range(total)
+        if f"message.created:floor{i}" in agents.arrivals
+    ]
+    return percentiles(latencies), total - len(latencies)
+
+
+async def end_to_end(
+    agents: Agents, url: str, rate: float, seconds: float, tag: str
+) -> tuple[dict, int, int]:
+    host = url.split("//", 1)[1]
+    port = int(host.rsplit(":", 1)[1])
+    customers = [(wa_id, agent["id"]) for agent in agents.setup["agents"] for _, wa_id in agent["owned"]]
+    total = int(rate * seconds)
+    stamp = time.time_ns()
+
+    def factory(index: int) -> bytes:
+        return signed_webhook(f"{tag}{index}", customers[index % len(customers)], agents.setup, host, stamp)
+
+    result = await open_loop("127.0.0.1", port, factory, rate=rate, seconds=seconds)
+    await asyncio.sleep(2.0)
+    latencies, lost = [], 0
+    for index in range(total):
+        arrived = agents.arrivals.get(f"message.created:{tag}{index}")
+        if arrived is None:
+            lost += 1
+        else:
+            latencies.append(arrived - result.scheduled[index])
+    return percentiles(latencies), lost, result.errors
+
+
+def transcript_costs(stack, sizes: list[int], repeat: int) -> dict[int, dict[str, float]]:
+    seeded = stack.shell(SEED_HISTORY.format(sizes=sizes))
+    session = stack.shell(
+        "from django.contrib.auth import get_user_model\n"
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "u = get_user_model().objects.get(username='bench0')\n"
+        "s = SessionStore(); s['_auth_user_id'] = str(u.pk)\n"
+        "s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend'\n"
+        "s['_auth_user_hash'] = u.get_session_auth_hash(); s.create()\n"
+        "import json; print(json.dumps(s.session_key))"
+    )
+    client = httpx.Client(base_url=stack.url, cookies={"sessionid": session}, timeout=30)
+    results: dict[int, dict[str, float]] = {}
+    for size in sizes:
+        info = seeded[str(size)]
+        latest_url = f"/api/v1/interactions/{info['interaction']}/transcript/"
+        for _ in range(3):  # warm up
+            client.get(latest_url).raise_for_status()
+            client.get(latest_url, params={"before": info["cursor"]}).raise_for_status()
+        latest, deep = [], []
+        for _ in range(repeat):  # interleaved: the same noise for both
+            t = time.perf_counter()
+            client.get(latest_url).raise_for_status()
+            latest.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            page = client.get(latest_url, params={"before": info["cursor"]})
+            deep.append(time.perf_counter() - t)
+            assert len(page.json()["messages"]) > 0
+        results[size] = {
+            "latest_ms": statistics.median(latest) * 1000,
+            "deep_ms": statistics.median(deep) * 1000,
+        }
+    return results
+
+
+async def run_delivery(stack, args) -> dict:
+    setup = stack.shell(SETUP.format(agents=AGENTS, per_agent=PER_AGENT))
+    agents = Agents(stack.url, setup)
+    await agents.connect()
+    try:
+        out: dict = {"floor": {}, "e2e": {}}
+        for rate in args.rates:
+            floor, floor_lost = await floor_round_trip(agents, stack.env, rate, args.seconds)
+            e2e, lost, errors = await end_to_end(agents, stack.url, rate, args.seconds, f"r{int(rate)}-")
+            out["floor"][rate] = {**floor, "lost": floor_lost}
+            out["e2e"][rate] = {**e2e, "lost": lost, "http_errors": errors}
+    finally:
+        await agents.close()
+    stored = stack.shell(
+        "from conversations.models import Message\n"
+        "print(Message.objects.filter(wamid__startswith='wamid.delivery-').count())"
+    )
+    out["stored"] = stored
+    out["sent"] = int(sum(r * args.seconds for r in args.rates))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rates", type=float, nargs="+", default=[50.0, 200.0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--web-workers", type=int, default=2, help="uvicorn processes (2 cores: 2)")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; PostgreSQL + Redis; {AGENTS} agents connected"
+    )
+    with running_stack(extra_env={"LOG_LEVEL": "WARNING"}, web_workers=args.web_workers) as stack:
+        delivery = asyncio.run(run_delivery(stack, args))
+        transcript = transcript_costs(stack, args.sizes, args.repeat)
+    print("\n== webhook POST -> agent WebSocket frame (open loop, from the scheduled send time)")
+    for rate in args.rates:
+        floor, e2e = delivery["floor"][rate], delivery["e2e"][rate]
+        print(
+            f"  {rate:>5.0f}/s  end to end: p50 {e2e['p50']:.1f} ms, p90 {e2e['p90']:.1f} ms, p99 {e2e['p99']:.1f} ms, "
+            f"max {e2e['max']:.1f} ms; lost {e2e['lost']} of {e2e['n'] + e2e['lost']}, HTTP errors {e2e['http_errors']}"
+        )
+        print(
+            f"         floor (channel layer -> consumer -> socket): p50 {floor['p50']:.1f} ms, "
+            f"p99 {floor['p99']:.1f} ms; lost {floor['lost']}"
+        )
+    print(f"  stored in the database: {delivery['stored']} of {delivery['sent']} webhooks sent")
+    print("\n== transcript pages (median of interleaved requests, through HTTP)")
+    base = transcript[min(args.sizes)]["latest_ms"]
+    for size in args.sizes:
+        row = transcript[size]
+        print(
+            f"  {size:>7} messages: latest {row['latest_ms']:.1f} ms, deep {row['deep_ms']:.1f} ms "
+            f"(deep / latest({min(args.sizes)}) = {row['deep_ms'] / base:.2f})"
+        )
+    print("  target: deep(100000) <= 1.2 x latest(100)")
+    if args.json:
+        args.json.write_text(
+            json.dumps({"delivery": delivery, "transcript": transcript}, indent=2, default=str)
+        )
+
+
+if __name__ == "__main__":
+    main()
