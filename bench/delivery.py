@@ -324,7 +324,8 @@ def main() -> None:
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; PostgreSQL + Redis; {AGENTS} agents connected"
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; PostgreSQL + Redis; {args.web_workers} uvicorn "
+        f"processes, a Celery worker and beat; {AGENTS} agents connected"
     )
     with running_stack(extra_env={"LOG_LEVEL": "WARNING"}, web_workers=args.web_workers) as stack:
         delivery = asyncio.run(run_delivery(stack, args))
