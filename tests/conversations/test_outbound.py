@@ -129,6 +129,31 @@ class TestSending:
         message.refresh_from_db()
         assert (message.status, message.error_code) == (S.FAILED, 131047)
 
+    def test_re_engagement_failure_by_status_webhook_marks_the_message_failed(
+        self, graph, agent, interaction, post_webhook, django_capture_on_commit_callbacks
+    ):
+        wamid = graph.accept()
+        with django_capture_on_commit_callbacks(execute=True):
+            message = send_text(agent, interaction)
+        failed = {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"phone_number_id": interaction.channel.phone_number_id},
+                "statuses": [{"id": wamid, "status": "failed", "timestamp": "1751000000", "recipient_id": "1",
+                              "errors": [{"code": 131047, "title": "Re-engagement message",
+                                          "error_data": {"details": "More than 24 hours have passed"}}]}],
+            }}]}],
+        }  # fmt: skip
+        assert post_webhook(failed).status_code == 200
+        message.refresh_from_db()
+        assert (message.status, message.error_code, message.error_title) == (
+            S.FAILED,
+            131047,
+            "Re-engagement message",
+        )
+        assert message.error_details == "More than 24 hours have passed"
+
     def test_manual_retry_really_sends_again(
         self, graph, agent, interaction, django_capture_on_commit_callbacks
     ):

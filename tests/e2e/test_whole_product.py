@@ -125,3 +125,70 @@ def test_an_anonymous_socket_is_refused(stack):
 
     with pytest.raises(websockets.exceptions.WebSocketException):
         asyncio.run(attempt())
+
+
+def png(size=(320, 200)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (20, 120, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_media_round_trip_through_the_sandbox(stack):
+    """Agent image: uploaded, sent, delivered. Customer image: downloaded, stored, thumbnailed."""
+    alice = stack.client("alice")
+    alice.post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
+    wa_id, number = "4915200000004", stack.env["WHATSAPP_PHONE_NUMBER_ID"]
+    stack.customer_says("Can you send me the label?", wa_id=wa_id)
+    offer = wait_for(lambda: pending_offer(alice), what="the offer")
+    interaction = alice.post(f"/api/v1/offers/{offer['id']}/accept/").json()
+    messages_url = f"/api/v1/interactions/{interaction['id']}/messages/"
+
+    upload = alice.post("/api/v1/attachments/", files={"file": ("label.png", png(), "image/png")})
+    assert upload.status_code == 201, upload.text
+    sent = alice.post(
+        messages_url, json={"type": "image", "attachment_id": upload.json()["id"], "body": "Here"}
+    )
+    assert sent.status_code == 201, sent.text
+
+    def message(message_id: int) -> dict:
+        return next(m for m in alice.get(messages_url).json()["messages"] if m["id"] == message_id)
+
+    wait_for(lambda: message(sent.json()["id"])["status"] == "delivered", what="the image delivered")
+    phone = httpx.get(
+        f"{stack.url}/sandbox/phone/api/history", params={"phone_number_id": number, "wa_id": wa_id}
+    )
+    image = phone.json()["messages"][-1]
+    assert image["type"] == "image" and image["content"]["caption"] == "Here"
+    assert httpx.get(f"{stack.url}{image['media_url']}").content == png()
+
+    media = httpx.post(
+        f"{stack.url}/sandbox/phone/api/media",
+        data={"phone_number_id": number},
+        files={"file": ("holiday.png", png((1200, 900)), "image/png")},
+    ).json()
+    httpx.post(
+        f"{stack.url}/sandbox/phone/api/send",
+        json={
+            "phone_number_id": number,
+            "wa_id": wa_id,
+            "type": "image",
+            "image": {"id": media["id"], "caption": "Mine"},
+        },
+    ).raise_for_status()
+
+    def stored_image() -> dict | None:
+        for m in alice.get(messages_url).json()["messages"]:
+            if m["direction"] == "in" and m["type"] == "image" and m["attachment"]["state"] == "stored":
+                return m
+        return None
+
+    received = wait_for(stored_image, what="the customer's image downloaded")
+    attachment = received["attachment"]
+    assert (attachment["width"], attachment["height"]) == (1200, 900)
+    assert alice.get(attachment["url"]).content == png((1200, 900))
+    thumbnail = alice.get(attachment["thumbnail_url"])
+    assert thumbnail.headers["content-type"] == "image/jpeg"
