@@ -2,27 +2,35 @@
 
 GET answers Meta's verification handshake. POST checks ``X-Hub-Signature-256`` over the
 raw body before anything else, then hands the body to the service, which stores it
-before this view answers 200.
+before the endpoint answers 200.
 
-The view is async and does its database work on a small dedicated thread pool whose
-threads keep their database connections: the hottest endpoint then pays neither a
-thread nor a connection per request. Live events collected during processing are
-awaited here, after the commit, on the server's event loop.
+:func:`handle` is the endpoint, independent of the transport. Two thin adapters serve
+it: the ASGI route :class:`WebhookApp` that ``waproject/asgi.py`` mounts in front of
+Django (Meta's server needs no sessions, CSRF, auth or messages middleware, nor the
+per-request threads Django's handler starts for them), and the Django view
+:func:`whatsapp_webhook` for WSGI and the test client. Database work runs on a small
+dedicated thread pool whose threads keep their connections; live events collected
+during processing are awaited after the commit, on the server's event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -31,14 +39,74 @@ from conversations.directory import directory
 from conversations.services.webhooks import webhook_receive
 from conversations.whatsapp.signature import matching_secret
 
+logger = logging.getLogger(__name__)
+
+PATH = "/webhooks/whatsapp/"
+
 _pool = (
     ThreadPoolExecutor(max_workers=settings.WEBHOOK_INGEST_THREADS, thread_name_prefix="webhook")
     if settings.WEBHOOK_INGEST_THREADS
     else None
 )
 
+#: Reads the request body; returns None when it exceeds the given number of bytes.
+BodyReader = Callable[[int], Awaitable[bytes | None]]
 
-async def _run(function: Any, *args: Any) -> _Answer:
+
+@dataclass
+class Answer:
+    status: int
+    error: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    text: str | None = None
+    broadcasts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def content_type(self) -> str:
+        return "text/plain" if self.text is not None else "application/json"
+
+    @property
+    def content(self) -> bytes:
+        if self.text is not None:
+            return self.text.encode()
+        return json.dumps({"error": self.error, **self.extra}).encode() if self.error else b""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = {"Content-Type": self.content_type}
+        if self.status == 503:
+            headers["Retry-After"] = "30"
+        if self.status == 405:
+            headers["Allow"] = "GET, POST"
+        return headers
+
+
+async def handle(
+    *, method: str, query: Mapping[str, str], headers: Mapping[str, str], read_body: BodyReader
+) -> Answer:
+    """The webhook for one request (``headers`` keys in lower case)."""
+    if method == "GET":
+        return await _run(_verify_handshake, dict(query))
+    if method != "POST":
+        return Answer(405, "use GET (verification) or POST (events)")
+    received_at = timezone.now()
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    try:
+        declared = int(headers.get("content-length") or 0)
+    except ValueError:
+        return Answer(400, "Content-Length is not a number")
+    body = None if declared > limit else await read_body(limit)
+    if body is None:
+        return Answer(413, f"webhook bodies are limited to {limit} bytes")
+    signature = headers.get("x-hub-signature-256", "")
+    if not signature:
+        return Answer(401, "missing X-Hub-Signature-256 header")
+    answer = await _run(_receive, body, signature, received_at)
+    await events.flush(answer.broadcasts)
+    return answer
+
+
+async def _run(function: Any, *args: Any) -> Answer:
     """Run ``function`` on the webhook pool; inline (the caller's thread and connection)
     when the pool is off, as in the unit tests whose data lives in one open transaction."""
     if _pool is None:
@@ -46,50 +114,7 @@ async def _run(function: Any, *args: Any) -> _Answer:
     return await asyncio.get_running_loop().run_in_executor(_pool, _in_pool, function, *args)
 
 
-@dataclass
-class _Answer:
-    status: int
-    error: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-    text: str | None = None
-    broadcasts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    def response(self) -> HttpResponse:
-        if self.text is not None:
-            return HttpResponse(self.text, content_type="text/plain", status=self.status)
-        if self.error:
-            response = JsonResponse({"error": self.error, **self.extra}, status=self.status)
-            if self.status == 503:
-                response["Retry-After"] = "30"
-            return response
-        return HttpResponse(status=self.status)
-
-
-@csrf_exempt
-async def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":
-        return (await _run(_verify_handshake, dict(request.GET.items()))).response()
-    if request.method != "POST":
-        response = JsonResponse({"error": "use GET (verification) or POST (events)"}, status=405)
-        response["Allow"] = "GET, POST"
-        return response
-    received_at = timezone.now()
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return _Answer(400, "Content-Length is not a number").response()
-    limit = settings.WEBHOOK_MAX_BODY_BYTES
-    if declared > limit or len(body := request.body) > limit:
-        return _Answer(413, f"webhook bodies are limited to {limit} bytes").response()
-    signature = request.headers.get("X-Hub-Signature-256", "")
-    if not signature:
-        return _Answer(401, "missing X-Hub-Signature-256 header").response()
-    answer = await _run(_receive, body, signature, received_at)
-    await events.flush(answer.broadcasts)
-    return answer.response()
-
-
-def _in_pool(function: Any, *args: Any) -> _Answer:
+def _in_pool(function: Any, *args: Any) -> Answer:
     """Run in a pool thread, which keeps its database connection while it is healthy.
 
     Django's request-cycle rule (close when older than CONN_MAX_AGE, i.e. at once with a
@@ -108,31 +133,103 @@ def _in_pool(function: Any, *args: Any) -> _Answer:
                 connection.close()
 
 
-def _guarded(function: Any, *args: Any) -> _Answer:
+def _guarded(function: Any, *args: Any) -> Answer:
     try:
         return function(*args)
     except DatabaseError:
         # Nothing could be stored: make Meta retry later rather than lose the event.
-        return _Answer(503, "storage unavailable, retry later")
+        logger.exception("webhook not stored")
+        return Answer(503, "storage unavailable, retry later")
 
 
-def _verify_handshake(params: dict[str, str]) -> _Answer:
+def _verify_handshake(params: dict[str, str]) -> Answer:
     mode, token, challenge = (params.get(f"hub.{k}", "") for k in ("mode", "verify_token", "challenge"))
     if mode != "subscribe" or not challenge:
-        return _Answer(400, "expected hub.mode=subscribe with a hub.challenge")
+        return Answer(400, "expected hub.mode=subscribe with a hub.challenge")
     # Compare with every token so the time taken does not depend on which one matched.
     matches = [hmac.compare_digest(token.encode(), known.encode()) for known in directory.verify_tokens()]
     if not token or not any(matches):
-        return _Answer(403, "hub.verify_token does not match any channel's verify token")
-    return _Answer(200, text=challenge)
+        return Answer(403, "hub.verify_token does not match any channel's verify token")
+    return Answer(200, text=challenge)
 
 
-def _receive(body: bytes, signature: str, received_at: datetime) -> _Answer:
+def _receive(body: bytes, signature: str, received_at: datetime) -> Answer:
     secret = matching_secret(body, signature, directory.app_secrets())
     if secret is None:
-        return _Answer(403, "X-Hub-Signature-256 does not match the body for any channel's app secret")
+        return Answer(403, "X-Hub-Signature-256 does not match the body for any channel's app secret")
     with events.collect_broadcasts() as broadcasts:
         outcome = webhook_receive(body=body, signature=signature, app_secret=secret, received_at=received_at)
     if outcome.error:
-        return _Answer(400, outcome.error, extra={"event_id": outcome.event.pk})
-    return _Answer(200, broadcasts=broadcasts)
+        return Answer(400, outcome.error, extra={"event_id": outcome.event.pk})
+    return Answer(200, broadcasts=broadcasts)
+
+
+# --- the Django view (WSGI, the test client) -------------------------------------------------
+
+
+@csrf_exempt
+async def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
+    async def read_body(limit: int) -> bytes | None:
+        body = request.body
+        return body if len(body) <= limit else None
+
+    answer = await handle(
+        method=request.method or "",
+        query=request.GET.dict(),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        read_body=read_body,
+    )
+    response = HttpResponse(answer.content, status=answer.status)
+    for name, value in answer.headers.items():
+        response[name] = value
+    return response
+
+
+# --- the ASGI route (what uvicorn serves) ------------------------------------------------------
+
+
+class WebhookApp:
+    """``/webhooks/whatsapp/`` as a plain ASGI app in front of Django.
+
+    It keeps what Django's stack would give this endpoint: the Host check against
+    ``ALLOWED_HOSTS``, a bounded body, and a JSON error instead of a traceback.
+    """
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host, _ = split_domain_port(headers.get("host", ""))
+        if not validate_host(host, settings.ALLOWED_HOSTS):
+            answer = Answer(400, "Host is not allowed")
+        else:
+            try:
+                answer = await handle(
+                    method=scope["method"],
+                    query=dict(
+                        parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+                    ),
+                    headers=headers,
+                    read_body=lambda limit: _read_asgi_body(receive, limit),
+                )
+            except Exception:
+                logger.exception("webhook failed")
+                answer = Answer(500, "internal error; the event was not stored, retry later")
+        content = answer.content
+        response_headers = [(k.lower().encode(), v.encode()) for k, v in answer.headers.items()]
+        response_headers.append((b"content-length", str(len(content)).encode()))
+        await send({"type": "http.response.start", "status": answer.status, "headers": response_headers})
+        await send({"type": "http.response.body", "body": content})
+
+
+async def _read_asgi_body(receive: Callable, limit: int) -> bytes | None:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)

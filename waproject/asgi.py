@@ -47,10 +47,26 @@ class Lifespan:
                 return
 
 
+class HttpPathRouter:
+    """Send a few exact HTTP paths to their own ASGI apps, everything else to Django."""
+
+    def __init__(self, routes, default):
+        self.routes, self.default = routes, default
+
+    async def __call__(self, scope, receive, send):
+        app = self.routes.get(scope.get("path"), self.default)
+        return await app(scope, receive, send)
+
+
+from conversations import webhooks  # noqa: E402
+
 application = Lifespan(
     ProtocolTypeRouter(
         {
-            "http": ASGIStaticFilesHandler(django_asgi_app),
+            # The webhook is machine-to-machine: it skips Django's browser middleware.
+            "http": HttpPathRouter(
+                {webhooks.PATH: webhooks.WebhookApp()}, ASGIStaticFilesHandler(django_asgi_app)
+            ),
             "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         }
     )
