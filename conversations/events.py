@@ -166,10 +166,12 @@ def interaction_payload(interaction: Any) -> dict[str, Any]:
 
 
 def interaction_changed(*, interaction: Any) -> None:
-    groups = [interaction_group(interaction.pk)]
-    if interaction.owner_id:
-        groups.append(agent_group(interaction.owner_id))
-    broadcast_on_commit(groups, "interaction.changed", {"interaction": interaction_payload(interaction)})
+    """To the interaction's group: every console showing it subscribed to it."""
+    broadcast_on_commit(
+        [interaction_group(interaction.pk)],
+        "interaction.changed",
+        {"interaction": interaction_payload(interaction)},
+    )
 
 
 def agent_payload(profile: Any) -> dict[str, Any]:
