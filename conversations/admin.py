@@ -123,6 +123,7 @@ class InteractionAdmin(admin.ModelAdmin):
         "last_inbound_wamid",
         "last_outbound_at",
         "window_expires_at",
+        "window_due_at",
         "awaiting_reply_since",
         "reply_due_at",
     )

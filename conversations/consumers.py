@@ -87,6 +87,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     interaction_changed = _forward
     interaction_assigned = _forward
     interaction_closed = _forward
+    interaction_window_closed = _forward
+    interaction_reply_timeout = _forward
     offer_created = _forward
     offer_withdrawn = _forward
     agent_state = _forward

@@ -160,9 +160,32 @@ def interaction_payload(interaction: Any) -> dict[str, Any]:
         "last_outbound_at": _iso(interaction.last_outbound_at),
         "window_expires_at": _iso(interaction.window_expires_at),
         "awaiting_reply_since": _iso(interaction.awaiting_reply_since),
-        "reply_due_at": _iso(interaction.reply_due_at),
+        "reply_window_ends_at": _iso(_reply_window_ends_at(interaction)),
         "closed_at": _iso(interaction.closed_at),
     }
+
+
+def _reply_window_ends_at(interaction: Any) -> Any:
+    from conversations.services.outbound import reply_window_ends_at
+
+    return reply_window_ends_at(interaction)
+
+
+def interaction_window_closed(*, interaction: Any) -> None:
+    """O1: the 24-hour window closed: only notifications (templates) can go now."""
+    _to_interaction_and_owner(interaction, "interaction.window_closed")
+
+
+def interaction_reply_timeout(*, interaction: Any) -> None:
+    """O2: the reply window ended: the agent's text will go out as a notification."""
+    _to_interaction_and_owner(interaction, "interaction.reply_timeout")
+
+
+def _to_interaction_and_owner(interaction: Any, event_type: str) -> None:
+    groups = [interaction_group(interaction.pk)]
+    if interaction.owner_id:
+        groups.append(agent_group(interaction.owner_id))
+    broadcast_on_commit(groups, event_type, {"interaction": interaction_payload(interaction)})
 
 
 def interaction_changed(*, interaction: Any) -> None:

@@ -77,3 +77,11 @@ def agent_load_reconcile_task() -> int:
     from conversations.services import routing
 
     return routing.agent_loads_reconcile()
+
+
+@shared_task
+def interaction_timers_task() -> int:
+    """Announce closed 24-hour windows (O1) and ended reply windows (O2)."""
+    from conversations.services.interactions import interaction_timers_due
+
+    return interaction_timers_due(now=timezone.now())

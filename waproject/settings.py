@@ -176,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.agent_load_reconcile_task",
         "schedule": schedule(run_every=60.0),
     },
+    # 24-hour windows that closed and reply windows that ended: the consoles are told.
+    "interaction-timers": {
+        "task": "conversations.tasks.interaction_timers_task",
+        "schedule": schedule(run_every=5.0),
+    },
     # Outbound sends whose retry is due, and sends abandoned by a crashed worker.
     "outbound-sweep": {
         "task": "conversations.tasks.outbound_sweep_task",

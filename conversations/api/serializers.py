@@ -49,6 +49,7 @@ class InteractionSerializer(serializers.ModelSerializer):
             "last_inbound_at",
             "window_expires_at",
             "awaiting_reply_since",
+            "window_due_at",
             "reply_due_at",
         ]
         read_only_fields = fields

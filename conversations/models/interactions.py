@@ -64,8 +64,13 @@ class Interaction(models.Model):
     awaiting_reply_since = models.DateTimeField(
         null=True, blank=True, help_text="Arrival of the first unanswered customer message"
     )
+    # Timers (DESIGN invariant 4): set with each newer customer message, cleared when the
+    # beat has announced them, so a sweep only ever reads what is due.
+    window_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When to announce that the 24-hour window closed (O1)"
+    )
     reply_due_at = models.DateTimeField(
-        null=True, blank=True, help_text="Reply timeout: after it only a notification can go"
+        null=True, blank=True, help_text="Reply timeout: after it only a notification can go (O2)"
     )
 
     class Meta:
@@ -87,8 +92,8 @@ class Interaction(models.Model):
                 name="interaction_waiting_idx",
             ),
             models.Index(
-                fields=["window_expires_at"],
-                condition=models.Q(state__in=["queued", "offered", "active", "parked"]),
+                fields=["window_due_at"],
+                condition=models.Q(window_due_at__isnull=False),
                 name="interaction_window_due_idx",
             ),
             models.Index(

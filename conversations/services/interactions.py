@@ -78,6 +78,7 @@ def _inbound_update_sql(where: str) -> str:
         f"UPDATE {table} SET "
         f"{last} = CASE WHEN {newer} THEN %s ELSE {last} END, "
         f"{qn('window_expires_at')} = CASE WHEN {newer} THEN %s ELSE {qn('window_expires_at')} END, "
+        f"{qn('window_due_at')} = CASE WHEN {newer} THEN %s ELSE {qn('window_due_at')} END, "
         f"{qn('reply_due_at')} = CASE WHEN {newer} THEN %s ELSE {qn('reply_due_at')} END, "
         f"{wamid} = CASE WHEN {not_older} THEN %s ELSE {wamid} END, "
         f"{waiting} = CASE WHEN {waiting} IS NULL AND {not_older} AND {wamid} <> %s "
@@ -96,6 +97,7 @@ def _inbound_update_params(*, wamid: str, originated_at: datetime, arrived_at: d
     ts = adapt(originated_at)
     return [
         ts, ts,
+        ts, adapt(originated_at + SERVICE_WINDOW),
         ts, adapt(originated_at + SERVICE_WINDOW),
         ts, adapt(originated_at + reply_timeout),
         ts, wamid,
@@ -197,6 +199,7 @@ def interaction_done(*, user: Any, interaction_id: int, disposition: str = "", n
         interaction.disposition = disposition
         interaction.done_note = note.strip()
         interaction.reply_due_at = None
+        interaction.window_due_at = None
         interaction.awaiting_reply_since = None
         interaction.save(
             update_fields=[
@@ -205,6 +208,7 @@ def interaction_done(*, user: Any, interaction_id: int, disposition: str = "", n
                 "disposition",
                 "done_note",
                 "reply_due_at",
+                "window_due_at",
                 "awaiting_reply_since",
                 "updated_at",
             ]
@@ -247,3 +251,36 @@ def interaction_note_add(*, user: Any, interaction_id: int, body: str) -> Intera
         note = InteractionNote.objects.create(interaction=interaction, author=user, body=body)
         events.interaction_changed(interaction=interaction)
     return note
+
+
+# --- timers (the beat) ----------------------------------------------------------------------
+
+TIMER_BATCH = 200
+
+
+def interaction_timers_due(*, now: datetime, limit: int = TIMER_BATCH) -> int:
+    """O1 / O2: announce each closed 24-hour window and each ended reply window, once per
+    customer message (a newer message sets the timer again). Returns how many fired.
+
+    The timer column is cleared as the event is sent, with a compare-and-set on its value,
+    so concurrent ticks announce each deadline once and a tick reads only what is due.
+    """
+    fired = 0
+    for column, announce in (
+        ("window_due_at", events.interaction_window_closed),
+        ("reply_due_at", events.interaction_reply_timeout),
+    ):
+        due = list(
+            Interaction.objects.filter(**{f"{column}__lte": now})
+            .order_by(column)
+            .values_list("pk", column)[:limit]
+        )
+        for pk, due_at in due:
+            with transaction.atomic():
+                if not Interaction.objects.filter(pk=pk, **{column: due_at}).update(**{column: None}):
+                    continue  # announced meanwhile, or a newer message moved it
+                interaction = Interaction.objects.select_related("contact").get(pk=pk)
+                if interaction.is_open:
+                    announce(interaction=interaction)
+                    fired += 1
+    return fired

@@ -137,9 +137,57 @@ def message_send(*, user: Any, interaction_id: int, spec: OutboundSpec) -> Messa
     return message
 
 
+def reply_window_ends_at(interaction: Interaction) -> datetime | None:
+    """O2: when the reply timeout after the customer's last message ends."""
+    if interaction.last_inbound_at is None:
+        return None
+    timeout = get_option("whatsappsession.reply-timeout", agent_id=interaction.owner_id)
+    return interaction.last_inbound_at + timedelta(seconds=timeout)
+
+
+def reply_window_is_open(interaction: Interaction, *, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    ends = reply_window_ends_at(interaction)
+    return window_is_open(interaction, now=now) and ends is not None and now < ends
+
+
+def _as_notification(*, interaction: Interaction, spec: OutboundSpec) -> OutboundSpec:
+    """O2: after the reply timeout, the agent's text goes out appended to the default
+    notification template (e.g. "Thank you for your patience! {{1}}")."""
+    from templates_app.selectors import default_notification_template, template_render
+
+    template = default_notification_template(channel=interaction.channel)
+    if template is None:
+        raise Conflict(
+            "the response window has ended: only a notification (template) can be sent, and no default "
+            "notification template is configured",
+            code="window_closed",
+        )
+    # Template parameters may not hold new lines, tabs or runs of spaces (WhatsApp 132018).
+    text = " ".join((spec.body or "").split())
+    if not text:
+        raise DomainError("the message is empty", code="empty")
+    return OutboundSpec(
+        type=Message.Type.TEMPLATE,
+        body=template_render(template.body, {1: text}),
+        content={
+            "template": {
+                "name": template.name,
+                "language": template.language,
+                "components": [{"type": "body", "parameters": [{"type": "text", "text": text}]}],
+            },
+            "notification_fallback": True,
+        },
+        reply_to_message_id=None,
+        client_ref=spec.client_ref,
+    )
+
+
 def _build_message(*, user: Any, interaction: Interaction, spec: OutboundSpec) -> Message:
     if spec.type not in SENDABLE_TYPES:
         raise DomainError(f"cannot send messages of type {spec.type!r}", code="bad_type")
+    if spec.type == Message.Type.TEXT and not reply_window_is_open(interaction):
+        spec = _as_notification(interaction=interaction, spec=spec)
     content = dict(spec.content or {})
     if spec.type != Message.Type.TEMPLATE and not window_is_open(interaction):
         raise Conflict(

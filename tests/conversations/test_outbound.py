@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from conversations.exceptions import Conflict, DomainError
-from conversations.models import Attachment, Message
+from conversations.models import Attachment, Message, OptionValue
 from conversations.services import media as media_services
 from conversations.services import outbound
 from conversations.services.outbound import OutboundSpec, message_retry, message_send
@@ -179,10 +179,51 @@ class TestRefusals:
     def test_free_form_outside_the_window_is_refused_with_a_clear_error(self, agent, interaction):
         interaction.window_expires_at = timezone.now() - timedelta(minutes=1)
         interaction.save()
-        with pytest.raises(Conflict, match="24-hour customer-service window is closed") as caught:
+        with pytest.raises(Conflict, match="only a notification") as caught:
             send_text(agent, interaction)
         assert caught.value.code == "window_closed"
         assert Message.objects.count() == 0
+
+    def test_after_the_reply_timeout_text_goes_out_as_the_default_notification(
+        self, graph, agent, interaction, django_capture_on_commit_callbacks
+    ):
+        from templates_app.models import MessageTemplate
+
+        MessageTemplate.objects.create(
+            name="thanks_for_patience",
+            language="en_US",
+            status=MessageTemplate.Status.APPROVED,
+            body="Thank you for your patience! {{1}}",
+            is_default_notification=True,
+        )
+        interaction.last_inbound_at = timezone.now() - timedelta(days=2)
+        interaction.window_expires_at = interaction.last_inbound_at + timedelta(hours=24)
+        interaction.save()
+        graph.accept()
+        with django_capture_on_commit_callbacks(execute=True):
+            message = send_text(agent, interaction, "Your refund is on its way.\n\nBest,  Alice")
+        assert message.type == "template"
+        assert message.body == "Thank you for your patience! Your refund is on its way. Best, Alice"
+        assert graph.sends()[0].json()["template"] == {
+            "name": "thanks_for_patience",
+            "language": {"code": "en_US"},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [{"type": "text", "text": "Your refund is on its way. Best, Alice"}],
+                }
+            ],
+        }
+
+    def test_a_shorter_reply_timeout_ends_free_text_before_the_24_hours(self, agent, interaction):
+        OptionValue.objects.create(key="whatsappsession.reply-timeout", value=60)
+        from conversations import options
+
+        options.invalidate()
+        interaction.last_inbound_at = timezone.now() - timedelta(minutes=2)
+        interaction.save()
+        with pytest.raises(Conflict, match="no default notification template is configured"):
+            send_text(agent, interaction)
 
     def test_template_is_allowed_outside_the_window(
         self, graph, agent, interaction, django_capture_on_commit_callbacks

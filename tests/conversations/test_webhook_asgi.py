@@ -15,7 +15,9 @@ from tests.conftest import APP_SECRET, load_fixture
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def call(method: str, *, body_chunks=(b"",), headers=(), query: bytes = b"", host: str = "127.0.0.1:8000"):
+async def call(
+    method: str, *, body_chunks=(b"",), headers=(), query: bytes = b"", host: str = "127.0.0.1:8000"
+):
     scope = {
         "type": "http",
         "method": method,
@@ -41,7 +43,10 @@ async def call(method: str, *, body_chunks=(b"",), headers=(), query: bytes = b"
 
 async def test_post_is_stored_through_the_asgi_route(channel):
     body = json.dumps(load_fixture("inbound_text.json")).encode()
-    headers = [(b"x-hub-signature-256", sign(body, APP_SECRET).encode()), (b"content-length", str(len(body)).encode())]
+    headers = [
+        (b"x-hub-signature-256", sign(body, APP_SECRET).encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
     status, _, content = await call("POST", body_chunks=[body[:100], body[100:]], headers=headers)
     assert (status, content) == (200, b"")
     assert await database_sync_to_async(Message.objects.filter(wamid="wamid.xyzxyz").exists)()
@@ -61,7 +66,9 @@ async def test_a_host_outside_allowed_hosts_is_refused(channel):
 
 async def test_a_body_streamed_past_three_megabytes_is_refused(channel):
     chunk = b"x" * (1024 * 1024)
-    status, _, _ = await call("POST", body_chunks=[chunk] * 4, headers=[(b"x-hub-signature-256", b"sha256=00")])
+    status, _, _ = await call(
+        "POST", body_chunks=[chunk] * 4, headers=[(b"x-hub-signature-256", b"sha256=00")]
+    )
     assert status == 413
     assert not await database_sync_to_async(WebhookEvent.objects.exists)()
 
