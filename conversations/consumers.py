@@ -93,3 +93,4 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     offer_withdrawn = _forward
     agent_state = _forward
     contact_changed = _forward
+    workbin_changed = _forward

@@ -276,3 +276,8 @@ def contact_changed(*, contact: Any) -> None:
         )
     )
     broadcast_lazy_on_commit([interaction_group(i) for i in ids], "contact.changed", build)
+
+
+def workbin_changed(*, workbin_id: int, user_ids: list[int]) -> None:
+    """A workbin's content changed: its members' consoles refresh their workbin list."""
+    broadcast_on_commit([agent_group(u) for u in user_ids], "workbin.changed", {"workbin_id": workbin_id})

@@ -43,12 +43,16 @@ def user_is_supervisor(user: Any) -> bool:
 
 
 def interaction_list_for_user(*, user: Any) -> QuerySet[Interaction]:
-    """Supervisors see every interaction; an agent, those they own or are offered."""
+    """Supervisors see every interaction; an agent, those they own, are offered, or can
+    open from their workbins (P6)."""
     queryset = Interaction.objects.select_related("contact", "channel", "owner", "queue")
     if user_is_supervisor(user):
         return queryset
+    from workbins.services import workbins_accessible
+
     offered = Offer.objects.filter(agent=user, state=Offer.State.PENDING).values("interaction_id")
-    return queryset.filter(Q(owner=user) | Q(pk__in=offered))
+    parked = workbins_accessible(user=user).filter(items__isnull=False).values("items__interaction_id")
+    return queryset.filter(Q(owner=user) | Q(pk__in=offered) | Q(pk__in=parked))
 
 
 def interaction_get_for_user(*, user: Any, interaction_id: int) -> Interaction:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/console/", permanent=False)),
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),
     path("api/v1/", include("conversations.api.urls")),
+    path("api/v1/", include("workbins.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -34,6 +34,7 @@ from conversations.services.interactions import (
 from conversations.services.routing import interaction_route
 from conversations.whatsapp.inbound import InboundMessage
 from waproject.embedded import enqueue_on_commit
+from workbins.services import interaction_release_on_customer_message
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class InboundReport:
     duplicates: int = 0
     reactions: int = 0
     new_interactions: list[int] = field(default_factory=list)
+    parked_interactions: list[int] = field(default_factory=list)
     media_attachment_ids: list[int] = field(default_factory=list)
 
 
@@ -64,6 +66,8 @@ def inbound_messages_store(
         _store_for_sender(channel=channel, messages=sender_messages, arrived_at=arrived_at, report=report)
     for interaction_id in report.new_interactions:
         interaction_route(interaction_id=interaction_id)  # R1: offered within the same commit
+    for interaction_id in report.parked_interactions:
+        interaction_release_on_customer_message(interaction_id=interaction_id)  # R7
     return report
 
 
@@ -84,6 +88,8 @@ def _store_for_sender(
         touched = interaction_touch_inbound(interaction_id=interaction.pk, **touch)
     elif sender.profile_name and sender.profile_name != touched.contact_profile_name:
         contact_profile_name_update(contact_id=touched.contact_id, profile_name=sender.profile_name)
+    if touched.state == Interaction.State.PARKED:
+        report.parked_interactions.append(touched.id)
     _insert_messages(
         channel=channel, touched=touched, messages=messages, arrived_at=arrived_at, report=report
     )

@@ -66,9 +66,13 @@ def agent_set_ready(*, user: Any, ready: bool) -> AgentProfile:
 
 
 def agent_logged_out(*, user: Any) -> None:
-    """Logging out never strands an offer: the agent goes Not Ready first."""
+    """Logging out never strands an offer (the agent goes Not Ready) and moves the agent's
+    interactions in progress to their personal workbin (R7)."""
+    from workbins.services import agent_interactions_park_all
+
     if AgentProfile.objects.filter(user=user).exists():
         agent_set_ready(user=user, ready=False)
+    agent_interactions_park_all(user=user)
 
 
 def _release_capacity(agent_id: int, *, now: datetime) -> None:

@@ -1,0 +1,121 @@
+"""R7: park an interaction in a workbin, open it again, logout, the customer writes back."""
+
+from __future__ import annotations
+
+import pytest
+
+from conversations.models import AgentGroup, AgentProfile, Interaction, Offer
+from conversations.services import routing
+from tests.conftest import load_fixture
+from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory
+from workbins.models import Workbin, WorkbinItem
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent(db):
+    return AgentProfileFactory(capacity=2)
+
+
+@pytest.fixture
+def api(client, agent):
+    client.force_login(agent.user)
+    return client
+
+
+def active(channel, agent, **kwargs) -> Interaction:
+    AgentProfile.objects.filter(pk=agent.pk).update(load=agent.load + 1)
+    return InteractionFactory(channel=channel, owner=agent.user, state=Interaction.State.ACTIVE, **kwargs)
+
+
+def test_park_moves_the_interaction_to_the_personal_workbin_and_frees_capacity(
+    api, agent, channel, django_capture_on_commit_callbacks
+):
+    interaction = active(channel, agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/v1/interactions/{interaction.pk}/park/")
+    assert response.status_code == 200
+    interaction.refresh_from_db()
+    assert (interaction.state, interaction.owner) == (Interaction.State.PARKED, None)
+    item = WorkbinItem.objects.get()
+    assert item.workbin.kind == "personal" and item.workbin.owner == agent.user
+    agent.refresh_from_db()
+    assert agent.load == 0
+    listing = api.get("/api/v1/workbins/").json()["workbins"]
+    assert [i["interaction_id"] for i in listing[0]["items"]] == [interaction.pk]
+    # still visible (through the workbin): the transcript opens
+    assert api.get(f"/api/v1/interactions/{interaction.pk}/transcript/").status_code == 200
+
+
+def test_open_from_the_workbin_makes_it_mine_again(api, agent, channel):
+    interaction = active(channel, agent)
+    api.post(f"/api/v1/interactions/{interaction.pk}/park/")
+    response = api.post(f"/api/v1/interactions/{interaction.pk}/unpark/")
+    assert response.status_code == 200
+    interaction.refresh_from_db()
+    assert (interaction.state, interaction.owner) == (Interaction.State.ACTIVE, agent.user)
+    assert not WorkbinItem.objects.exists()
+
+
+def test_opening_over_capacity_is_refused(api, agent, channel):
+    interaction = active(channel, agent)
+    api.post(f"/api/v1/interactions/{interaction.pk}/park/")
+    AgentProfile.objects.filter(pk=agent.pk).update(load=2)
+    response = api.post(f"/api/v1/interactions/{interaction.pk}/unpark/")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "at_capacity"
+
+
+def test_group_workbin_is_shared_with_the_group_only(client, channel):
+    team = AgentGroup.objects.create(name="Tier 2")
+    first, colleague, outsider = (
+        AgentProfileFactory(group=team),
+        AgentProfileFactory(group=team),
+        AgentProfileFactory(),
+    )
+    shared = Workbin.objects.create(name="Tier 2 follow-ups", kind="group", agent_group=team)
+    interaction = active(channel, first)
+    client.force_login(first.user)
+    assert (
+        client.post(f"/api/v1/interactions/{interaction.pk}/park/", {"workbin_id": shared.pk}).status_code
+        == 200
+    )
+    client.force_login(outsider.user)
+    assert client.post(f"/api/v1/interactions/{interaction.pk}/unpark/").status_code == 403
+    client.force_login(colleague.user)
+    assert client.post(f"/api/v1/interactions/{interaction.pk}/unpark/").status_code == 200
+
+
+def test_logout_moves_open_interactions_to_the_personal_workbin(client, agent, channel):
+    interactions = [active(channel, agent), active(channel, agent)]
+    client.force_login(agent.user)
+    client.post("/accounts/logout/")
+    for interaction in interactions:
+        interaction.refresh_from_db()
+        assert interaction.state == Interaction.State.PARKED
+    assert WorkbinItem.objects.filter(reason="logout").count() == 2
+
+
+def test_customer_writing_to_a_parked_interaction_routes_it_to_an_available_agent(
+    api, agent, channel, post_webhook, django_capture_on_commit_callbacks
+):
+    queue = QueueFactory(name="General")
+    interaction = active(channel, agent, contact__wa_id="972987654321", queue=queue)
+    api.post(f"/api/v1/interactions/{interaction.pk}/park/")
+    available = AgentProfileFactory()
+    available.queues.add(queue)
+    routing.agent_set_ready(user=available.user, ready=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_webhook(load_fixture("inbound_text.json")).status_code == 200
+    interaction.refresh_from_db()
+    assert interaction.state == Interaction.State.OFFERED
+    assert not WorkbinItem.objects.exists()
+    assert Offer.objects.get(state="pending").agent == available.user
+    assert interaction.messages.get().body == "Body Text"
+
+
+def test_only_an_interaction_in_progress_can_be_parked(api, agent, channel):
+    interaction = InteractionFactory(channel=channel, owner=agent.user, state=Interaction.State.CLOSED)
+    response = api.post(f"/api/v1/interactions/{interaction.pk}/park/")
+    assert response.status_code in (404, 409)

@@ -1,0 +1,51 @@
+"""R7 endpoints: list my workbins, park an interaction, open it again."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conversations.selectors import interaction_summary
+from workbins import selectors, services
+
+
+class WorkbinListApi(APIView):
+    """The caller's workbins (personal and their group's) with the interactions waiting."""
+
+    def get(self, request: Request) -> Response:
+        return Response({"workbins": selectors.workbin_list_for_user(user=request.user)})
+
+
+class InteractionParkApi(APIView):
+    """Move the interaction to a workbin (the personal one by default); it leaves the console."""
+
+    class InputSerializer(serializers.Serializer):
+        workbin_id = serializers.IntegerField(required=False, min_value=1)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.interaction_park(
+            user=request.user, interaction_id=pk, workbin_id=data.validated_data.get("workbin_id")
+        )
+        return Response({"interaction_id": pk, "workbin_id": item.workbin_id})
+
+
+class InteractionUnparkApi(APIView):
+    """Open a parked interaction again: it becomes the caller's."""
+
+    def post(self, request: Request, pk: int) -> Response:
+        interaction = services.interaction_unpark(user=request.user, interaction_id=pk)
+        return Response(interaction_summary(interaction))
+
+
+urlpatterns = [
+    path("workbins/", WorkbinListApi.as_view(), name="workbin-list"),
+    path("interactions/<int:pk>/park/", InteractionParkApi.as_view(), name="interaction-park"),
+    path("interactions/<int:pk>/unpark/", InteractionUnparkApi.as_view(), name="interaction-unpark"),
+]

@@ -1,0 +1,144 @@
+"""R7 workbins: park an interaction (its WhatsApp session stays alive), open it again.
+
+Parking takes the interaction out of the agent's console and frees their capacity; it
+waits in a personal or group workbin. The agent (or a member of the group) opens it
+again from there. At logout the agent's open interactions move to their personal
+workbin. When the customer writes to a parked interaction, it leaves the workbin and is
+routed to an available agent, like new work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from conversations import events
+from conversations.exceptions import Conflict, NotFound, PermissionDenied
+from conversations.models import AgentProfile, Interaction
+from workbins.models import Workbin, WorkbinItem
+
+
+def workbin_personal_for(*, user: Any) -> Workbin:
+    """The agent's personal workbin, created on first use."""
+    workbin, _ = Workbin.objects.get_or_create(
+        kind=Workbin.Kind.PERSONAL, owner=user, defaults={"name": "My workbin"}
+    )
+    return workbin
+
+
+def workbins_accessible(*, user: Any) -> Any:
+    """Workbins the user may open: their own, and their agent group's."""
+    group_id = AgentProfile.objects.filter(user=user).values_list("group_id", flat=True).first()
+    access = Q(kind=Workbin.Kind.PERSONAL, owner=user)
+    if group_id:
+        access |= Q(kind=Workbin.Kind.GROUP, agent_group_id=group_id)
+    if user.is_staff or user.is_superuser:
+        access = Q()
+    return Workbin.objects.filter(access)
+
+
+def interaction_park(
+    *, user: Any, interaction_id: int, workbin_id: int | None = None, reason: str = WorkbinItem.Reason.MOVED
+) -> WorkbinItem:
+    """Move the agent's interaction to a workbin (their personal one by default)."""
+    from conversations.services.routing import interaction_capacity_released
+
+    now = timezone.now()
+    with transaction.atomic():
+        interaction = Interaction.objects.select_for_update().filter(pk=interaction_id).first()
+        if interaction is None:
+            raise NotFound(f"interaction {interaction_id} does not exist")
+        if interaction.owner_id != user.pk and not (user.is_staff or user.is_superuser):
+            raise PermissionDenied("only the agent who owns this interaction may move it to a workbin")
+        if interaction.state != Interaction.State.ACTIVE:
+            raise Conflict(f"only an interaction in progress can be parked; this one is {interaction.state}")
+        if workbin_id is None:
+            workbin = workbin_personal_for(user=user)
+        else:
+            workbin = workbins_accessible(user=user).filter(pk=workbin_id).first()
+            if workbin is None:
+                raise NotFound(f"workbin {workbin_id} does not exist or is not yours")
+        owner_id = interaction.owner_id
+        interaction_capacity_released(interaction=interaction, now=now)
+        interaction.state = Interaction.State.PARKED
+        interaction.owner = None
+        interaction.save(update_fields=["state", "owner", "updated_at"])
+        item = WorkbinItem.objects.create(
+            interaction=interaction, workbin=workbin, placed_by=user, reason=reason
+        )
+        events.interaction_closed(interaction=interaction, owner_id=owner_id)
+        events.workbin_changed(workbin_id=workbin.pk, user_ids=_members(workbin))
+    return item
+
+
+def interaction_unpark(*, user: Any, interaction_id: int) -> Interaction:
+    """Open a parked interaction again: it becomes the user's, in their console."""
+    now = timezone.now()
+    with transaction.atomic():
+        item = (
+            WorkbinItem.objects.select_for_update()
+            .select_related("interaction", "workbin")
+            .filter(interaction_id=interaction_id)
+            .first()
+        )
+        if item is None:
+            raise NotFound(f"interaction {interaction_id} is not in a workbin")
+        if not workbins_accessible(user=user).filter(pk=item.workbin_id).exists():
+            raise PermissionDenied("this interaction is in a workbin you cannot open")
+        profile = AgentProfile.objects.get_or_create(user=user)[0]
+        if not AgentProfile.objects.filter(pk=profile.pk, load__lt=F("capacity")).update(load=F("load") + 1):
+            raise Conflict(
+                f"you are at your capacity ({profile.capacity} interactions): finish one first",
+                code="at_capacity",
+            )
+        interaction = item.interaction
+        workbin_id, members = item.workbin_id, _members(item.workbin)
+        item.delete()
+        interaction.state = Interaction.State.ACTIVE
+        interaction.owner = user
+        interaction.accepted_at = now
+        interaction.save(update_fields=["state", "owner", "accepted_at", "updated_at"])
+        events.interaction_assigned(interaction=interaction)
+        events.workbin_changed(workbin_id=workbin_id, user_ids=members)
+    return interaction
+
+
+def agent_interactions_park_all(*, user: Any) -> int:
+    """At logout: the agent's interactions in progress move to their personal workbin."""
+    ids = list(
+        Interaction.objects.filter(owner=user, state=Interaction.State.ACTIVE).values_list("pk", flat=True)
+    )
+    for interaction_id in ids:
+        interaction_park(user=user, interaction_id=interaction_id, reason=WorkbinItem.Reason.LOGOUT)
+    return len(ids)
+
+
+def interaction_release_on_customer_message(*, interaction_id: int) -> bool:
+    """The customer wrote to a parked interaction: out of the workbin, routed as new work."""
+    from conversations.services.routing import interaction_route
+
+    with transaction.atomic():
+        item = WorkbinItem.objects.select_related("workbin").filter(interaction_id=interaction_id).first()
+        released = Interaction.objects.filter(pk=interaction_id, state=Interaction.State.PARKED).update(
+            state=Interaction.State.QUEUED, queued_at=timezone.now()
+        )
+        if not released:
+            return False
+        if item is not None:
+            members = _members(item.workbin)
+            workbin_id = item.workbin_id
+            item.delete()
+            events.workbin_changed(workbin_id=workbin_id, user_ids=members)
+        interaction_route(interaction_id=interaction_id)
+    return True
+
+
+def _members(workbin: Workbin) -> list[int]:
+    if workbin.kind == Workbin.Kind.PERSONAL:
+        return [workbin.owner_id]
+    return list(
+        AgentProfile.objects.filter(group_id=workbin.agent_group_id).values_list("user_id", flat=True)
+    )
