@@ -31,7 +31,35 @@ class StandardResponseAdmin(admin.ModelAdmin):
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
+    """Templates with WhatsApp's rules checked on save (``MessageTemplate.clean``) and a
+    live preview (change_form.html); the status mirrors Meta's approval webhooks."""
+
     list_display = ("name", "language", "kind", "category", "status", "is_default_notification")
     list_filter = ("kind", "category", "status", "language")
     search_fields = ("name", "body")
     readonly_fields = ("status_reason", "whatsapp_template_id", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("kind", "name", "language", "category", "channel", "is_default_notification")}),
+        ("Content", {"fields": ("header_type", "header_text", "header_media", "body", "footer")}),
+        (
+            "Buttons and lists",
+            {
+                "fields": ("buttons", "list_button", "sections"),
+                "description": (
+                    'Buttons as JSON, e.g. [{"type": "quick_reply", "text": "Yes"}], '
+                    '[{"type": "url", "text": "Track", "url": "https://example.com/t/{{1}}"}, '
+                    '{"type": "phone_number", "text": "Call us", "phone_number": "+15550001234"}] or, '
+                    'for reply buttons, [{"type": "reply", "id": "yes", "text": "Yes"}]. List sections: '
+                    '[{"title": "Slots", "rows": [{"id": "am", "title": "Morning", "description": "8-12"}]}].'
+                ),
+            },
+        ),
+        (
+            "WhatsApp",
+            {"fields": ("status", "status_reason", "whatsapp_template_id", "created_at", "updated_at")},
+        ),
+    )
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -152,6 +152,9 @@ class MessageTemplate(models.Model):
 
     class Meta:
         ordering = ["name", "language"]
+        permissions = [
+            ("change_reply_button_attachment", "WhatsApp Can Change Attachments in Reply Button"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["name", "language", "channel"], name="template_name_language_channel"
@@ -160,3 +163,13 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} [{self.language}]"
+
+    def clean(self) -> None:
+        """T5: refuse what WhatsApp would refuse (limits, button rules, parameters)."""
+        from django.core.exceptions import ValidationError
+
+        from templates_app.composition import template_problems
+
+        problems = template_problems(self)
+        if problems:
+            raise ValidationError(problems)

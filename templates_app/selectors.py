@@ -31,6 +31,20 @@ def templates_usable(*, channel: Any) -> QuerySet[MessageTemplate]:
     )
 
 
+def templates_sendable(*, channel: Any) -> QuerySet[MessageTemplate]:
+    """What an agent may send on this number: approved templates, and our interactive
+    messages (reply buttons, lists: no Meta approval) unless disabled."""
+    notification = Q(kind__in=[MessageTemplate.Kind.NOTIFICATION, MessageTemplate.Kind.RICH_MEDIA])
+    usable = (notification & Q(status=MessageTemplate.Status.APPROVED)) | (
+        ~notification & ~Q(status__in=[MessageTemplate.Status.DISABLED, MessageTemplate.Status.DELETED])
+    )
+    return (
+        MessageTemplate.objects.filter(usable)
+        .filter(Q(channel=channel) | Q(channel__isnull=True))
+        .order_by(F("channel").asc(nulls_last=True), "kind", "name", "language")
+    )
+
+
 def default_notification_template(*, channel: Any) -> MessageTemplate | None:
     """O2: the notification the agent's text is appended to once the reply window ended.
 

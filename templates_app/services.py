@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from templates_app.models import MessageTemplate
+from templates_app.models import MessageTemplate, StandardResponseAttachment
 
 
 def template_status_apply(*, value: dict[str, Any]) -> int:
@@ -34,3 +34,64 @@ def template_status_apply(*, value: dict[str, Any]) -> int:
     if reason.upper() == "NONE":
         reason = ""
     return MessageTemplate.objects.filter(match).update(status=status, status_reason=reason[:255])
+
+
+def template_message_spec(
+    *, user: Any, channel: Any, template_id: int, parameters: dict | None, attachment_id: int | None
+):
+    """T2-T4: what to send for a template the agent filled in (an ``OutboundSpec``).
+
+    A media header uses the file the agent attached, else the template's own file; a
+    reply-button message's attachment may only be changed with the permission
+    "WhatsApp Can Change Attachments in Reply Button".
+    """
+    from conversations.exceptions import NotFound, PermissionDenied
+    from conversations.services.outbound import OutboundSpec
+    from templates_app.composition import compose
+    from templates_app.selectors import templates_sendable
+
+    template = templates_sendable(channel=channel).filter(pk=template_id).first()
+    if template is None:
+        raise NotFound(f"template {template_id} does not exist, is not approved, or is not for this number")
+    composed = compose(template, parameters=parameters)
+    if composed.content.get("media_header"):
+        changes_attachment = (
+            attachment_id and template.kind == MessageTemplate.Kind.REPLY_BUTTONS and template.header_media
+        )
+        if changes_attachment and not user.has_perm("templates_app.change_reply_button_attachment"):
+            raise PermissionDenied("changing the attachment of reply buttons needs the permission to do so")
+        if not attachment_id:
+            attachment_id = _attachment_from_file(user=user, stored=template.header_media).pk
+    elif attachment_id:
+        from conversations.exceptions import DomainError
+
+        raise DomainError("this template has no media header to attach a file to", code="invalid")
+    return OutboundSpec(
+        type=composed.type, body=composed.body, content=composed.content, attachment_id=attachment_id
+    )
+
+
+def _attachment_from_file(*, user: Any, stored: Any):
+    """A sendable copy of a file kept by content managers (template header, response file)."""
+    from conversations.exceptions import DomainError
+    from conversations.services.media import attachment_upload
+
+    if not stored:
+        raise DomainError("this template's media header has no file: attach one", code="no_attachment")
+    with stored.open("rb") as handle:
+        data = handle.read()
+    return attachment_upload(user=user, data=data, file_name=stored.name.rsplit("/", 1)[-1])
+
+
+def standard_response_attachment_use(*, user: Any, attachment_id: int):
+    """T1: a standard response's file, ready to send as its own message."""
+    from conversations.exceptions import NotFound
+
+    stored = StandardResponseAttachment.objects.filter(pk=attachment_id, response__is_active=True).first()
+    if stored is None:
+        raise NotFound(f"standard response attachment {attachment_id} does not exist")
+    attachment = _attachment_from_file(user=user, stored=stored.file)
+    if stored.file_name and attachment.file_name != stored.file_name:
+        attachment.file_name = stored.file_name
+        attachment.save(update_fields=["file_name"])
+    return attachment

@@ -22,6 +22,7 @@ urlpatterns = [
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),
     path("api/v1/", include("conversations.api.urls")),
     path("api/v1/", include("workbins.api")),
+    path("api/v1/", include("templates_app.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

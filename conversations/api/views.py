@@ -6,6 +6,7 @@ session cookie authenticates the console, a token integrators.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.http import FileResponse, Http404
@@ -140,13 +141,25 @@ class InteractionMessagesApi(APIView):
         location = serializers.DictField(required=False)
         template = serializers.DictField(required=False, help_text="{name, language, components}")
         interactive = serializers.DictField(required=False, help_text="{type: button|list, ...}")
+        template_id = serializers.IntegerField(
+            required=False, min_value=1, help_text="a stored template (notification or interactive) to fill"
+        )
+        parameters = serializers.DictField(
+            required=False, help_text='{"header": [...], "body": [...], "buttons": {"<index>": "url suffix"}}'
+        )
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             kind = attrs["type"]
             needs = {"location": "location", "template": "template", "interactive": "interactive"}
-            if kind in needs and not attrs.get(needs[kind]):
-                raise serializers.ValidationError({needs[kind]: f"required for a {kind} message"})
-            if kind in Message.MEDIA_TYPES and not attrs.get("attachment_id"):
+            if kind in needs and not attrs.get(needs[kind]) and not attrs.get("template_id"):
+                raise serializers.ValidationError(
+                    {needs[kind]: f"required for a {kind} message (or a template_id)"}
+                )
+            if (
+                kind in Message.MEDIA_TYPES
+                and not attrs.get("attachment_id")
+                and not attrs.get("template_id")
+            ):
                 raise serializers.ValidationError(
                     {"attachment_id": "upload the file first (POST attachments/)"}
                 )
@@ -175,14 +188,26 @@ class InteractionMessagesApi(APIView):
         for key in ("location", "template", "interactive"):
             if values.get(key):
                 content = {**values[key]} if key == "location" else {key: values[key]}
-        spec = outbound.OutboundSpec(
-            type=values["type"],
-            body=values.get("body", ""),
-            content=content,
-            attachment_id=values.get("attachment_id"),
-            reply_to_message_id=values.get("reply_to"),
-            client_ref=values.get("client_ref", ""),
-        )
+        if values.get("template_id"):
+            from templates_app.services import template_message_spec
+
+            filled = template_message_spec(
+                user=request.user,
+                channel=interaction.channel,
+                template_id=values["template_id"],
+                parameters=values.get("parameters"),
+                attachment_id=values.get("attachment_id"),
+            )
+            spec = dataclasses.replace(filled, client_ref=values.get("client_ref", ""))
+        else:
+            spec = outbound.OutboundSpec(
+                type=values["type"],
+                body=values.get("body", ""),
+                content=content,
+                attachment_id=values.get("attachment_id"),
+                reply_to_message_id=values.get("reply_to"),
+                client_ref=values.get("client_ref", ""),
+            )
         message = outbound.message_send(user=request.user, interaction_id=interaction.pk, spec=spec)
         return Response(selectors.messages_payload([message])[0], status=status.HTTP_201_CREATED)
 

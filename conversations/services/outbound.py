@@ -204,14 +204,15 @@ def _build_message(*, user: Any, interaction: Interaction, spec: OutboundSpec) -
             raise DomainError(
                 f"the message is {size} bytes in UTF-8; the limit is {limit} bytes", code="too_long"
             )
-    if spec.type in Message.MEDIA_TYPES:
+    if spec.type in Message.MEDIA_TYPES or (spec.content or {}).get("media_header"):
         attachment = Attachment.objects.filter(pk=spec.attachment_id, message__isnull=True).first()
         if attachment is None:
             raise DomainError("attach an uploaded file that was not sent yet", code="no_attachment")
         if attachment.uploaded_by_id not in (None, user.pk) and not user.is_staff:
             raise PermissionDenied("this file was uploaded by someone else")
-        if attachment.kind != spec.type:
-            raise DomainError(f"the file is a {attachment.kind}, not a {spec.type}", code="bad_type")
+        wanted = (spec.content or {}).get("media_header") or spec.type
+        if attachment.kind != wanted:
+            raise DomainError(f"the file is a {attachment.kind}, not a {wanted}", code="bad_type")
     context_wamid = ""
     if spec.reply_to_message_id:
         quoted = Message.objects.filter(pk=spec.reply_to_message_id, contact=interaction.contact).first()
@@ -236,7 +237,7 @@ def _build_message(*, user: Any, interaction: Interaction, spec: OutboundSpec) -
     )
     # Build the Cloud API payload now: a message WhatsApp would refuse is never queued.
     try:
-        build_payload(message, media_id="validation-only" if spec.type in Message.MEDIA_TYPES else None)
+        build_payload(message, media_id="validation-only" if _needs_upload(message) else None)
     except ValueError as exc:
         raise DomainError(str(exc), code="invalid") from exc
     return message
@@ -283,15 +284,16 @@ def build_payload(message: Message, *, media_id: str | None = None) -> dict[str,
         template = content.get("template") or {}
         if not template.get("name") or not template.get("language"):
             raise ValueError("a template message needs the template's name and language")
+        components = list(template.get("components") or ())
+        if content.get("media_header"):
+            components.insert(0, {"type": "header", "parameters": [_media_object(message, media_id)]})
         payload = payloads.template(
-            to,
-            name=template["name"],
-            language=template["language"],
-            components=template.get("components") or (),
-            reply_to=reply_to,
+            to, name=template["name"], language=template["language"], components=components, reply_to=reply_to
         )
     elif kind == Message.Type.INTERACTIVE:
-        interactive = content.get("interactive") or {}
+        interactive = dict(content.get("interactive") or {})
+        if content.get("media_header"):
+            interactive["header"] = _media_object(message, media_id)
         if interactive.get("type") == "button":
             payload = payloads.reply_buttons(
                 to,
@@ -318,6 +320,23 @@ def build_payload(message: Message, *, media_id: str | None = None) -> dict[str,
     if message.pk:
         payload["biz_opaque_callback_data"] = callback_data(message.pk)
     return payload
+
+
+def _media_object(message: Message, media_id: str | None) -> dict[str, Any]:
+    """A template's or an interactive message's media header, from the message's attachment."""
+    kind = message.content["media_header"]
+    attachment = getattr(message, "attachment", None)
+    media_id = media_id or (attachment.media_id if attachment else None)
+    if not media_id:
+        raise ValueError(f"this message needs its {kind} header: attach the file")
+    media: dict[str, Any] = {"id": media_id}
+    if kind == "document" and attachment is not None and attachment.file_name:
+        media["filename"] = attachment.file_name
+    return {"type": kind, kind: media}
+
+
+def _needs_upload(message: Message) -> bool:
+    return message.type in Message.MEDIA_TYPES or bool(message.content.get("media_header"))
 
 
 # --- sending ----------------------------------------------------------------------
@@ -376,7 +395,7 @@ def _send_one(message: Message, *, client: CloudApiClient | None) -> bool:
     client = client or CloudApiClient.for_channel(message.channel)
     try:
         try:
-            media_id = _ensure_uploaded(message, client) if message.type in Message.MEDIA_TYPES else None
+            media_id = _ensure_uploaded(message, client) if _needs_upload(message) else None
             payload = build_payload(message, media_id=media_id)
         except CloudApiError as error:
             error.may_have_arrived = False  # an upload may be repeated harmlessly

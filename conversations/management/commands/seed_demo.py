@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -30,11 +31,19 @@ from templates_app.models import MessageTemplate, StandardResponse, StandardResp
 
 CREDENTIALS_FILE = "demo-credentials.txt"
 DEMO_USERS = [
-    # username, first name, staff, agent
-    ("supervisor", "Sam", True, False),
-    ("alice", "Alice", False, True),
-    ("bob", "Bob", False, True),
+    # username, first name, role
+    ("supervisor", "Sam", "supervisor"),
+    ("alice", "Alice", "agent"),
+    ("bob", "Bob", "agent"),
+    ("content", "Cleo", "content manager"),
 ]
+#: What the "Content managers" group may do: standard responses and templates only.
+CONTENT_MODELS = (
+    "standardresponsecategory",
+    "standardresponse",
+    "standardresponseattachment",
+    "messagetemplate",
+)
 DISPOSITIONS = [
     ("resolved", "Resolved"),
     ("follow_up", "Needs follow-up"),
@@ -69,7 +78,8 @@ class Command(BaseCommand):
         User = get_user_model()
         group = AgentGroup.objects.get_or_create(name="Support team")[0]
         passwords = {}
-        for username, first_name, staff, agent in DEMO_USERS:
+        content_managers = self._content_managers_group()
+        for username, first_name, role in DEMO_USERS:
             user = User.objects.filter(username=username).first()
             if user is None:
                 # DEMO_PASSWORD gives every demo user the same password (tests, CI demos).
@@ -78,18 +88,29 @@ class Command(BaseCommand):
                     username=username,
                     password=password,
                     first_name=first_name,
-                    is_staff=staff,
-                    is_superuser=staff,
+                    is_staff=role in ("supervisor", "content manager"),
+                    is_superuser=role == "supervisor",
                 )
             else:
                 password = known.get(username, "(unchanged; set before this seed)")
             passwords[username] = password
-            if agent:
+            if role == "agent":
                 AgentProfile.objects.get_or_create(user=user, defaults={"group": group, "capacity": 3})
+            if role == "content manager":
+                user.groups.add(content_managers)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(f"{u}:{p}\n" for u, p in passwords.items()))
         path.chmod(0o600)
         return passwords
+
+    def _content_managers_group(self) -> Group:
+        group, _ = Group.objects.get_or_create(name="Content managers")
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="templates_app", content_type__model__in=CONTENT_MODELS
+            )
+        )
+        return group
 
     def _channel(self, queue: Queue) -> Channel:
         return Channel.objects.get_or_create(
@@ -256,9 +277,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  WhatsApp number: +{channel.display_phone_number} (phone_number_id {channel.phone_number_id})"
         )
+        roles = {username: role for username, _, role in DEMO_USERS}
         for username, password in passwords.items():
-            role = "supervisor (admin)" if username == "supervisor" else "agent"
-            self.stdout.write(f"  {role:18} {username:11} password: {password}")
+            self.stdout.write(f"  {roles[username]:16} {username:11} password: {password}")
         self.stdout.write("  Console: http://127.0.0.1:8000/console/   Admin: http://127.0.0.1:8000/admin/")
         if settings.WHATSAPP_SANDBOX_ENABLED:
             self.stdout.write("  Customer phone simulator: http://127.0.0.1:8000/sandbox/phone/")

@@ -1,0 +1,149 @@
+"""T1-T4 endpoints: the Standard Response Library and the templates an agent can send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path, reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound as DRFNotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conversations import selectors as conversation_selectors
+from conversations.exceptions import NotFound
+from templates_app import selectors, services
+from templates_app.composition import compose, parameter_slots
+from templates_app.models import MessageTemplate, StandardResponse
+
+
+def response_payload(response: StandardResponse) -> dict[str, Any]:
+    return {
+        "id": response.pk,
+        "name": response.name,
+        "category": str(response.category),
+        "shortcut": response.shortcut or "",
+        "text": response.text,
+        "notification_template_id": response.notification_id,
+        "attachments": [
+            {"id": a.pk, "file_name": a.file_name, "mime_type": a.mime_type, "size": a.size}
+            for a in response.attachments.all()
+        ],
+    }
+
+
+def template_payload(template: MessageTemplate) -> dict[str, Any]:
+    return {
+        "id": template.pk,
+        "kind": template.kind,
+        "name": template.name,
+        "language": template.language,
+        "category": template.category,
+        "status": template.status,
+        "header_type": template.header_type,
+        "header_text": template.header_text,
+        "has_header_file": bool(template.header_media),
+        "body": template.body,
+        "footer": template.footer,
+        "buttons": template.buttons,
+        "list_button": template.list_button,
+        "sections": template.sections,
+        "parameters": parameter_slots(template),
+        "is_default_notification": template.is_default_notification,
+    }
+
+
+class StandardResponseListApi(APIView):
+    """T1: active standard responses by name, shortcut (``/hello``) or text."""
+
+    @extend_schema(parameters=[OpenApiParameter("search", str)])
+    def get(self, request: Request) -> Response:
+        responses = selectors.standard_responses_search(query=request.query_params.get("search", "").strip())
+        return Response(
+            {"responses": [response_payload(r) for r in responses.prefetch_related("attachments")[:200]]}
+        )
+
+
+class StandardResponseAttachmentUseApi(APIView):
+    """T1: a response's file as an attachment ready to send (removable before sending)."""
+
+    def post(self, request: Request, pk: int) -> Response:
+        attachment = services.standard_response_attachment_use(user=request.user, attachment_id=pk)
+        return Response(conversation_selectors.attachment_payload(attachment), status=status.HTTP_201_CREATED)
+
+
+def _interaction(request: Request, pk: int) -> Any:
+    try:
+        return conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
+    except NotFound as exc:
+        raise DRFNotFound(exc.message) from exc
+
+
+class InteractionTemplatesApi(APIView):
+    """T2-T4: templates the agent may send in this interaction, with their parameters."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        interaction = _interaction(request, pk)
+        templates = selectors.templates_sendable(channel=interaction.channel)
+        return Response({"templates": [template_payload(t) for t in templates]})
+
+
+class TemplatePreviewApi(APIView):
+    """The Notification editor's preview: what the customer will read, or what is wrong."""
+
+    class InputSerializer(serializers.Serializer):
+        template_id = serializers.IntegerField(min_value=1)
+        parameters = serializers.DictField(required=False)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        interaction = _interaction(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        template = (
+            selectors.templates_sendable(channel=interaction.channel)
+            .filter(pk=data.validated_data["template_id"])
+            .first()
+        )
+        if template is None:
+            raise DRFNotFound("this template cannot be sent on this number")
+        composed = compose(template, parameters=data.validated_data.get("parameters"))
+        header_file = reverse("template-header-file", args=[template.pk]) if template.header_media else None
+        return Response(
+            {
+                "type": composed.type,
+                "body": composed.body,
+                "rendered": composed.content["rendered"],
+                "header_file": header_file,
+            }
+        )
+
+
+class TemplateHeaderFileApi(APIView):
+    """The template's own header file (for the preview)."""
+
+    def get(self, request: Request, pk: int) -> Any:
+        from django.http import FileResponse, Http404
+
+        template = MessageTemplate.objects.filter(pk=pk).first()
+        if template is None or not template.header_media:
+            raise Http404("no header file")
+        response = FileResponse(template.header_media.open("rb"))
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+
+urlpatterns = [
+    path("standard-responses/", StandardResponseListApi.as_view(), name="standard-response-list"),
+    path(
+        "standard-responses/attachments/<int:pk>/use/",
+        StandardResponseAttachmentUseApi.as_view(),
+        name="standard-response-attachment-use",
+    ),
+    path("interactions/<int:pk>/templates/", InteractionTemplatesApi.as_view(), name="interaction-templates"),
+    path("interactions/<int:pk>/templates/preview/", TemplatePreviewApi.as_view(), name="template-preview"),
+    path("templates/<int:pk>/header-file/", TemplateHeaderFileApi.as_view(), name="template-header-file"),
+]

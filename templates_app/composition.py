@@ -1,0 +1,312 @@
+"""Templates: their rules (T3, T4, T5) and filling them into a message (T2, T3, T4).
+
+One module answers both questions a content manager and an agent ask: is this template
+well formed (the admin's validation), and what exactly goes to WhatsApp once its
+parameters are filled (the Notification editor's preview and Send). The limits are
+WhatsApp's (reference §6, §8) and the source product's (SPEC T3, T4).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from conversations.exceptions import DomainError
+from templates_app.models import MessageTemplate
+from templates_app.selectors import template_parameters, template_render
+
+NAME = re.compile(r"^[a-z0-9_]{1,512}$")
+HEADER_TEXT_MAX = 60
+BODY_MAX = 1024
+LIST_BODY_MAX = 4096
+FOOTER_MAX = 60
+TEMPLATE_BUTTON_TEXT_MAX = 25
+REPLY_BUTTON_TEXT_MAX = 20
+QUICK_REPLIES_MAX = 3
+URL_BUTTONS_MAX = 2
+PHONE_BUTTONS_MAX = 1
+LIST_ROWS_MAX = 10
+LIST_SECTIONS_MAX = 10
+ROW_TITLE_MAX = 24
+ROW_DESCRIPTION_MAX = 72
+#: WhatsApp refuses template parameters with new lines, tabs or more than four spaces in a row.
+BAD_PARAMETER = re.compile(r"[\n\r\t]| {5,}")
+
+K = MessageTemplate.Kind
+NOTIFICATION_KINDS = (K.NOTIFICATION, K.RICH_MEDIA)
+MEDIA_HEADERS = (
+    MessageTemplate.HeaderType.IMAGE,
+    MessageTemplate.HeaderType.VIDEO,
+    MessageTemplate.HeaderType.DOCUMENT,
+)
+
+
+class TemplateError(DomainError):
+    code = "template_invalid"
+
+
+# --- is the template well formed (T5) --------------------------------------------------------
+
+
+def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
+    """Every content or format error of a template, by field (empty: it is well formed)."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field_name: str, message: str) -> None:
+        problems.setdefault(field_name, []).append(message)
+
+    interactive = template.kind in (K.REPLY_BUTTONS, K.LIST)
+    if not interactive and not NAME.match(template.name or ""):
+        add("name", "WhatsApp template names use lowercase letters, digits and underscores only")
+    header_type = template.header_type
+    if header_type == MessageTemplate.HeaderType.TEXT:
+        if not template.header_text.strip():
+            add("header_text", "a text header needs its text")
+        if len(template.header_text) > HEADER_TEXT_MAX:
+            add("header_text", f"the header is limited to {HEADER_TEXT_MAX} characters")
+        if len(template_parameters(template.header_text)) > 1:
+            add("header_text", "a header may have one parameter at most")
+    elif template.header_text:
+        add("header_text", "header text is only used with a text header")
+    if header_type in MEDIA_HEADERS and template.kind == K.NOTIFICATION:
+        add("header_type", "a media header makes this a rich media notification: choose that kind")
+    if header_type == MessageTemplate.HeaderType.LOCATION and interactive:
+        add("header_type", "interactive messages cannot have a location header")
+    if template.kind == K.LIST and header_type not in (
+        MessageTemplate.HeaderType.NONE,
+        MessageTemplate.HeaderType.TEXT,
+    ):
+        add("header_type", "list messages only have a text header")
+    body_max = LIST_BODY_MAX if template.kind == K.LIST else BODY_MAX
+    if not template.body.strip():
+        add("body", "the body is required")
+    elif len(template.body) > body_max:
+        add("body", f"the body is limited to {body_max} characters")
+    numbers = template_parameters(template.body)
+    if numbers and sorted(set(numbers)) != list(range(1, max(numbers) + 1)):
+        add("body", "parameters are numbered {{1}}, {{2}}, … without gaps")
+    if len(template.footer) > FOOTER_MAX:
+        add("footer", f"the footer is limited to {FOOTER_MAX} characters")
+    for message in _button_problems(template):
+        add("buttons", message)
+    if template.kind == K.LIST:
+        for message in _list_problems(template):
+            add("sections", message)
+    elif template.sections or template.list_button:
+        add("sections", "sections and a list button belong to list messages only")
+    return problems
+
+
+def _button_problems(template: MessageTemplate) -> list[str]:
+    buttons = template.buttons or []
+    if not isinstance(buttons, list) or not all(isinstance(b, dict) for b in buttons):
+        return ["buttons are a list of objects"]
+    kinds = [b.get("type") for b in buttons]
+    if template.kind == K.LIST:
+        return ["list messages have rows in sections, not buttons"] if buttons else []
+    if template.kind == K.REPLY_BUTTONS:
+        errors = []
+        if not 1 <= len(buttons) <= 3:
+            errors.append("reply buttons: 1 to 3 buttons")
+        if any(kind != "reply" for kind in kinds):
+            errors.append("reply buttons are of type 'reply'")
+        texts = [str(b.get("text", "")) for b in buttons]
+        if any(not t.strip() or len(t) > REPLY_BUTTON_TEXT_MAX for t in texts):
+            errors.append(f"each button text is 1 to {REPLY_BUTTON_TEXT_MAX} characters")
+        if len(set(texts)) != len(texts):
+            errors.append("button texts must differ")
+        return errors
+    errors = []
+    quick = kinds.count("quick_reply")
+    urls, phones = kinds.count("url"), kinds.count("phone_number")
+    if set(kinds) - {"quick_reply", "url", "phone_number"}:
+        errors.append("template buttons are quick_reply, url or phone_number")
+    if quick and (urls or phones):
+        errors.append("use QuickReply buttons or CallToAction buttons, not both")
+    if quick > QUICK_REPLIES_MAX:
+        errors.append(f"up to {QUICK_REPLIES_MAX} QuickReply buttons")
+    if urls > URL_BUTTONS_MAX or phones > PHONE_BUTTONS_MAX:
+        errors.append(
+            f"CallToAction: up to {URL_BUTTONS_MAX} website buttons and {PHONE_BUTTONS_MAX} phone button"
+        )
+    for button in buttons:
+        text = str(button.get("text", ""))
+        if not text.strip() or len(text) > TEMPLATE_BUTTON_TEXT_MAX:
+            errors.append(f"each button text is 1 to {TEMPLATE_BUTTON_TEXT_MAX} characters")
+        if button.get("type") == "url":
+            url = str(button.get("url", ""))
+            if not url.startswith(("https://", "http://")):
+                errors.append("a website button needs an http(s) URL")
+            if "{{" in url and not re.search(r"\{\{\s*1\s*\}\}$", url):
+                errors.append("a dynamic website URL ends with {{1}} (the parameter is appended)")
+        if button.get("type") == "phone_number" and not re.fullmatch(
+            r"\+\d{6,19}", str(button.get("phone_number", ""))
+        ):
+            errors.append("a phone button needs a number in international form (+…)")
+    return errors
+
+
+def _list_problems(template: MessageTemplate) -> list[str]:
+    errors = []
+    if not template.list_button.strip() or len(template.list_button) > REPLY_BUTTON_TEXT_MAX:
+        errors.append(f"the list button label is 1 to {REPLY_BUTTON_TEXT_MAX} characters")
+    sections = template.sections or []
+    if not isinstance(sections, list) or not 1 <= len(sections) <= LIST_SECTIONS_MAX:
+        return [*errors, f"a list has 1 to {LIST_SECTIONS_MAX} sections"]
+    rows = [row for section in sections if isinstance(section, dict) for row in section.get("rows", [])]
+    if not 1 <= len(rows) <= LIST_ROWS_MAX:
+        errors.append(f"a list has 1 to {LIST_ROWS_MAX} options in all")
+    for row in rows:
+        if not isinstance(row, dict) or not str(row.get("title", "")).strip():
+            errors.append("every option has a title")
+            continue
+        if len(str(row["title"])) > ROW_TITLE_MAX:
+            errors.append(f"option titles are limited to {ROW_TITLE_MAX} characters")
+        if len(str(row.get("description", ""))) > ROW_DESCRIPTION_MAX:
+            errors.append(f"option descriptions are limited to {ROW_DESCRIPTION_MAX} characters")
+    return errors
+
+
+# --- filling a template in (T2, T3, T4) -------------------------------------------------------------
+
+
+def parameter_slots(template: MessageTemplate) -> dict[str, Any]:
+    """What the agent fills in: header and body parameters, dynamic URL button suffixes."""
+    return {
+        "header": template_parameters(template.header_text) if template.header_type == "text" else [],
+        "body": sorted(set(template_parameters(template.body))),
+        "buttons": [
+            {"index": i, "text": b.get("text", ""), "url": b.get("url", "")}
+            for i, b in enumerate(template.buttons or [])
+            if b.get("type") == "url" and "{{" in str(b.get("url", ""))
+        ],
+        "media_header": template.header_type if template.header_type in MEDIA_HEADERS else None,
+    }
+
+
+@dataclass
+class Composed:
+    """A filled template: the message type, its transcript text, and its content."""
+
+    type: str
+    body: str
+    content: dict[str, Any] = field(default_factory=dict)
+
+
+def _parameter(value: Any, *, where: str) -> str:
+    text = str(value if value is not None else "")
+    if not text.strip():
+        raise TemplateError(f"{where} is empty")
+    if BAD_PARAMETER.search(text):
+        raise TemplateError(f"{where} may not contain new lines, tabs or more than four spaces in a row")
+    return text
+
+
+def compose(template: MessageTemplate, *, parameters: dict[str, Any] | None = None) -> Composed:
+    """Fill ``template`` with the agent's parameters; TemplateError says what is wrong.
+
+    ``parameters``: {"header": ["…"], "body": ["…", "…"], "buttons": {"<index>": "suffix"}}.
+    """
+    problems = template_problems(template)
+    if problems:
+        first = next(iter(problems.values()))[0]
+        raise TemplateError(f"the template {template.name!r} is not well formed: {first}")
+    parameters = parameters or {}
+    slots = parameter_slots(template)
+    header_values = _values(parameters.get("header"), len(slots["header"]), "header")
+    body_values = _values(parameters.get("body"), len(slots["body"]), "body")
+    header = template_render(template.header_text, dict(enumerate(header_values, start=1)))
+    body = template_render(template.body, dict(enumerate(body_values, start=1)))
+    if len(header) > HEADER_TEXT_MAX:
+        raise TemplateError(
+            f"with its parameter the header is {len(header)} characters; the limit is {HEADER_TEXT_MAX}"
+        )
+    body_max = LIST_BODY_MAX if template.kind == K.LIST else BODY_MAX
+    if len(body) > body_max:
+        raise TemplateError(
+            f"with its parameters the body is {len(body)} characters; the limit is {body_max}"
+        )
+    rendered = {"header": header, "body": body, "footer": template.footer, "buttons": template.buttons or []}
+    if template.kind in NOTIFICATION_KINDS:
+        return _notification(template, header_values, body_values, parameters, slots, body, rendered)
+    return _interactive(template, header, body, rendered)
+
+
+def _values(given: Any, count: int, where: str) -> list[str]:
+    values = list(given or [])
+    if len(values) != count:
+        raise TemplateError(f"the {where} has {count} parameter(s); {len(values)} given")
+    return [_parameter(v, where=f"{where} parameter {{{{{i}}}}}") for i, v in enumerate(values, start=1)]
+
+
+def _notification(
+    template: MessageTemplate,
+    header_values: list[str],
+    body_values: list[str],
+    parameters: dict[str, Any],
+    slots: dict[str, Any],
+    body: str,
+    rendered: dict[str, Any],
+) -> Composed:
+    components: list[dict[str, Any]] = []
+    if header_values:
+        components.append(
+            {"type": "header", "parameters": [{"type": "text", "text": v} for v in header_values]}
+        )
+    if body_values:
+        components.append({"type": "body", "parameters": [{"type": "text", "text": v} for v in body_values]})
+    suffixes = parameters.get("buttons") or {}
+    for slot in slots["buttons"]:
+        suffix = _parameter(
+            suffixes.get(str(slot["index"]), suffixes.get(slot["index"])), where=f"the {slot['text']!r} link"
+        )
+        components.append(
+            {
+                "type": "button",
+                "sub_type": "url",
+                "index": str(slot["index"]),
+                "parameters": [{"type": "text", "text": suffix}],
+            }
+        )
+    for index, button in enumerate(template.buttons or []):
+        if button.get("type") == "quick_reply":
+            payload = str(button.get("payload") or button.get("text"))
+            components.append(
+                {
+                    "type": "button",
+                    "sub_type": "quick_reply",
+                    "index": str(index),
+                    "parameters": [{"type": "payload", "payload": payload}],
+                }
+            )
+    content: dict[str, Any] = {
+        "template": {"name": template.name, "language": template.language, "components": components},
+        "rendered": rendered,
+        "template_id": template.pk,
+    }
+    if slots["media_header"]:
+        content["media_header"] = slots["media_header"]  # the message's attachment fills it when sent
+    return Composed(type="template", body=body, content=content)
+
+
+def _interactive(template: MessageTemplate, header: str, body: str, rendered: dict[str, Any]) -> Composed:
+    interactive: dict[str, Any] = {}
+    if template.kind == K.REPLY_BUTTONS:
+        interactive = {
+            "type": "button",
+            "buttons": [
+                {"id": str(b.get("id") or b.get("text")), "title": str(b.get("text"))}
+                for b in template.buttons
+            ],
+        }
+    else:
+        interactive = {"type": "list", "button": template.list_button, "sections": template.sections}
+    if template.header_type == MessageTemplate.HeaderType.TEXT:
+        interactive["header"] = {"type": "text", "text": header}
+    if template.footer:
+        interactive["footer"] = {"text": template.footer}
+    content = {"interactive": interactive, "rendered": rendered, "template_id": template.pk}
+    if template.header_type in MEDIA_HEADERS:
+        content["media_header"] = template.header_type
+    return Composed(type="interactive", body=body, content=content)
