@@ -3,6 +3,7 @@ from django.urls import path
 from conversations.api import views
 
 urlpatterns = [
+    path("outbound-sessions/", views.OutboundSessionApi.as_view(), name="outbound-session"),
     path("agent/me/", views.AgentMeApi.as_view(), name="agent-me"),
     path("agent/me/state/", views.AgentStateApi.as_view(), name="agent-state"),
     path("offers/<int:pk>/accept/", views.OfferAcceptApi.as_view(), name="offer-accept"),

@@ -384,3 +384,42 @@ class AttachmentFileApi(APIView):
 class AttachmentThumbnailApi(APIView):
     def get(self, request: Request, pk: int) -> FileResponse:
         return _serve(request, pk, thumbnail=True)
+
+
+class OutboundSessionApi(APIView):
+    """O3 / O5: open a WhatsApp conversation with a template.
+
+    By an agent from the contact directory or their history (``assign_to_me``: the
+    conversation is theirs at once), or by an integrator inviting a customer to chat (it
+    waits for the answer, which is routed to an available agent). Needs the permission
+    "Can start WhatsApp conversations".
+    """
+
+    class InputSerializer(serializers.Serializer):
+        phone = serializers.CharField(required=False, max_length=32)
+        contact_id = serializers.IntegerField(required=False, min_value=1)
+        template_id = serializers.IntegerField(min_value=1)
+        parameters = serializers.DictField(required=False)
+        channel_id = serializers.IntegerField(required=False, min_value=1)
+        queue_id = serializers.IntegerField(required=False, min_value=1)
+        assign_to_me = serializers.BooleanField(required=False, default=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if bool(attrs.get("phone")) == bool(attrs.get("contact_id")):
+                raise serializers.ValidationError("give exactly one of phone or contact_id")
+            return attrs
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request) -> Response:
+        from conversations.services.sessions import outbound_session_start
+
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        started = outbound_session_start(user=request.user, **data.validated_data)
+        return Response(
+            {
+                "interaction": selectors.interaction_summary(started.interaction),
+                "message": selectors.messages_payload([started.message])[0],
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -75,6 +75,7 @@ class Interaction(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        permissions = [("start_outbound_session", "Can start WhatsApp conversations (outbound sessions)")]
         constraints = [
             # One live session per customer and number, whatever races the webhooks run.
             models.UniqueConstraint(

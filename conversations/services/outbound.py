@@ -115,25 +115,30 @@ def message_send(*, user: Any, interaction_id: int, spec: OutboundSpec) -> Messa
             raise Conflict(
                 "this interaction is done; start a new outbound session to write again", code="closed"
             )
-        if spec.client_ref:
-            existing = Message.objects.filter(interaction=interaction, client_ref=spec.client_ref).first()
-            if existing is not None:
-                return existing
-        message = _build_message(user=user, interaction=interaction, spec=spec)
-        try:
-            with transaction.atomic():
-                message.save()
-        except IntegrityError:  # the same client_ref raced in from another request
-            return Message.objects.get(interaction=interaction, client_ref=spec.client_ref)
-        if spec.attachment_id:
-            Attachment.objects.filter(pk=spec.attachment_id).update(message=message)
-        now = timezone.now()
-        interaction.last_outbound_at = now
-        interaction.awaiting_reply_since = None  # the pending response indicator stops (W5)
-        interaction.save(update_fields=["last_outbound_at", "awaiting_reply_since", "updated_at"])
-        events.message_created(message=message, owner_id=interaction.owner_id)
-        events.interaction_changed(interaction=interaction)
-        enqueue_on_commit(tasks.interaction_outbox_flush_task, interaction.pk)
+        return message_queue(user=user, interaction=interaction, spec=spec)
+
+
+def message_queue(*, user: Any, interaction: Interaction, spec: OutboundSpec) -> Message:
+    """Queue ``spec`` into an interaction the caller already locked and authorised."""
+    if spec.client_ref:
+        existing = Message.objects.filter(interaction=interaction, client_ref=spec.client_ref).first()
+        if existing is not None:
+            return existing
+    message = _build_message(user=user, interaction=interaction, spec=spec)
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:  # the same client_ref raced in from another request
+        return Message.objects.get(interaction=interaction, client_ref=spec.client_ref)
+    if spec.attachment_id:
+        Attachment.objects.filter(pk=spec.attachment_id).update(message=message)
+    now = timezone.now()
+    interaction.last_outbound_at = now
+    interaction.awaiting_reply_since = None  # the pending response indicator stops (W5)
+    interaction.save(update_fields=["last_outbound_at", "awaiting_reply_since", "updated_at"])
+    events.message_created(message=message, owner_id=interaction.owner_id)
+    events.interaction_changed(interaction=interaction)
+    enqueue_on_commit(tasks.interaction_outbox_flush_task, interaction.pk)
     return message
 
 

@@ -79,6 +79,8 @@ class Command(BaseCommand):
         group = AgentGroup.objects.get_or_create(name="Support team")[0]
         passwords = {}
         content_managers = self._content_managers_group()
+        agents = Group.objects.get_or_create(name="Agents")[0]
+        agents.permissions.add(Permission.objects.get(codename="start_outbound_session"))
         for username, first_name, role in DEMO_USERS:
             user = User.objects.filter(username=username).first()
             if user is None:
@@ -96,6 +98,7 @@ class Command(BaseCommand):
             passwords[username] = password
             if role == "agent":
                 AgentProfile.objects.get_or_create(user=user, defaults={"group": group, "capacity": 3})
+                user.groups.add(agents)
             if role == "content manager":
                 user.groups.add(content_managers)
         path.parent.mkdir(parents=True, exist_ok=True)

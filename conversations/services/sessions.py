@@ -1,0 +1,129 @@
+"""Outbound sessions: start a WhatsApp conversation with a template (O3, O5).
+
+Only a template may open a conversation (WhatsApp's 24-hour rule), so every outbound
+session starts by sending one. An agent starting it from the contact directory or their
+history (O3) owns the new interaction at once. An integrator's invitation (O5, the
+"strategy" path) leaves it waiting, without an owner, until the customer answers; their
+answer then routes it to an available agent like any new conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from conversations import events
+from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from conversations.models import AgentProfile, Channel, Contact, Interaction, Message
+from conversations.services.contacts import contact_resolve
+from conversations.services.outbound import message_queue
+from conversations.whatsapp.inbound import SenderProfile
+
+PHONE = re.compile(r"^\+?[1-9]\d{6,14}$")
+
+
+@dataclass
+class StartedSession:
+    interaction: Interaction
+    message: Message
+
+
+def _wa_id(phone: str) -> str:
+    digits = re.sub(r"[\s\-()]", "", phone or "")
+    if not PHONE.match(digits):
+        raise DomainError(
+            f"{phone!r} is not a phone number in international form (e.g. +4915112345678)", code="bad_phone"
+        )
+    return digits.lstrip("+")
+
+
+def _channel(channel_id: int | None) -> Channel:
+    channels = Channel.objects.filter(is_active=True)
+    channel = channels.filter(pk=channel_id).first() if channel_id else channels.order_by("pk").first()
+    if channel is None:
+        raise NotFound(
+            "no such active WhatsApp number" if channel_id else "no active WhatsApp number is configured"
+        )
+    return channel
+
+
+def outbound_session_start(
+    *,
+    user: Any,
+    template_id: int,
+    parameters: dict[str, Any] | None = None,
+    contact_id: int | None = None,
+    phone: str = "",
+    channel_id: int | None = None,
+    queue_id: int | None = None,
+    assign_to_me: bool = True,
+) -> StartedSession:
+    """Open a conversation with a template.
+
+    ``assign_to_me``: O3, the agent owns the interaction at once (their capacity allows it);
+    otherwise O5, it waits for the customer's answer and is then routed (``queue_id``, else
+    the number's default queue). Needs the permission to start outbound sessions.
+    """
+    from templates_app.services import template_message_spec
+
+    if not user.has_perm("conversations.start_outbound_session"):
+        raise PermissionDenied("starting WhatsApp conversations needs the permission to do so")
+    channel = _channel(channel_id)
+    with transaction.atomic():
+        if contact_id is not None:
+            contact = Contact.objects.filter(pk=contact_id).first()
+            if contact is None:
+                raise NotFound(f"contact {contact_id} does not exist")
+            if not (contact.wa_id or contact.user_id):
+                raise DomainError("this contact has no WhatsApp number", code="bad_phone")
+        else:
+            contact = contact_resolve(sender=SenderProfile(wa_id=_wa_id(phone), user_id=None))
+        open_one = Interaction.objects.filter(
+            contact=contact, channel=channel, state__in=Interaction.OPEN_STATES
+        ).first()
+        if open_one is not None:
+            raise Conflict(
+                f"this customer already has an open conversation on this number (interaction {open_one.pk})",
+                code="interaction_open",
+            )
+        spec = template_message_spec(
+            user=user, channel=channel, template_id=template_id, parameters=parameters, attachment_id=None
+        )
+        if spec.type != Message.Type.TEMPLATE:
+            raise DomainError(
+                "a conversation can only be opened with a notification template", code="not_template"
+            )
+        now = timezone.now()
+        interaction = Interaction(
+            contact=contact,
+            channel=channel,
+            origin=Interaction.Origin.OUTBOUND,
+            queue_id=queue_id or channel.default_queue_id,
+            queued_at=now,
+        )
+        if assign_to_me:
+            profile = AgentProfile.objects.get_or_create(user=user)[0]
+            if not AgentProfile.objects.filter(pk=profile.pk, load__lt=F("capacity")).update(
+                load=F("load") + 1
+            ):
+                raise Conflict(
+                    f"you are at your capacity ({profile.capacity}): finish a conversation first",
+                    code="at_capacity",
+                )
+            interaction.state, interaction.owner, interaction.accepted_at = (
+                Interaction.State.ACTIVE,
+                user,
+                now,
+            )
+        else:
+            interaction.state = Interaction.State.PARKED  # waits for the customer's answer
+        interaction.save()
+        message = message_queue(user=user, interaction=interaction, spec=spec)
+        if assign_to_me:
+            events.interaction_assigned(interaction=interaction)
+    return StartedSession(interaction=interaction, message=message)

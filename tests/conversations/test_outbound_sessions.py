@@ -1,0 +1,124 @@
+"""O3 / O5: open a WhatsApp conversation with a template."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from conversations.models import AgentProfile, Interaction, Message, Offer
+from conversations.services import routing
+from templates_app.models import MessageTemplate
+from tests.conftest import load_fixture
+from tests.factories import AgentProfileFactory, ContactFactory, QueueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def template(db):
+    return MessageTemplate.objects.create(
+        name="hello_again",
+        language="en_US",
+        status="APPROVED",
+        body="Hi {{1}}, we have news about your order.",
+    )
+
+
+def allowed(user):
+    user.user_permissions.add(Permission.objects.get(codename="start_outbound_session"))
+    return type(user).objects.get(pk=user.pk)  # fresh permission cache
+
+
+def test_an_agent_starts_a_conversation_with_a_past_contact(
+    client, channel, template, django_capture_on_commit_callbacks
+):
+    agent = allowed(AgentProfileFactory().user)
+    contact = ContactFactory(wa_id="4915199990000")
+    client.force_login(agent)
+    response = client.post(
+        "/api/v1/outbound-sessions/",
+        {
+            "contact_id": contact.pk,
+            "template_id": template.pk,
+            "parameters": {"body": ["Dana"]},
+            "assign_to_me": True,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    interaction = Interaction.objects.get()
+    assert (interaction.state, interaction.owner, interaction.origin) == ("active", agent, "outbound")
+    message = Message.objects.get()
+    assert (message.type, message.body) == ("template", "Hi Dana, we have news about your order.")
+    assert AgentProfile.objects.get(user=agent).load == 1
+
+
+def test_an_invitation_waits_for_the_answer_which_is_then_routed(
+    client, channel, template, post_webhook, django_capture_on_commit_callbacks
+):
+    integrator = allowed(AgentProfileFactory().user)
+    queue = QueueFactory(name="Sales")
+    agent = AgentProfileFactory()
+    agent.queues.add(queue)
+    routing.agent_set_ready(user=agent.user, ready=True)
+    client.force_login(integrator)
+    response = client.post(
+        "/api/v1/outbound-sessions/",
+        {
+            "phone": "+972 98-765-4321",
+            "template_id": template.pk,
+            "parameters": {"body": ["Sam"]},
+            "queue_id": queue.pk,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    interaction = Interaction.objects.get()
+    assert (interaction.state, interaction.owner) == ("parked", None)
+    assert interaction.contact.wa_id == "972987654321"
+    assert not Offer.objects.exists()  # nobody is bothered before the customer answers
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(load_fixture("inbound_text.json"))  # the customer 972987654321 answers
+    interaction.refresh_from_db()
+    assert interaction.state == "offered"
+    assert Offer.objects.get().agent == agent.user
+
+
+def test_starting_needs_the_permission(client, channel, template):
+    client.force_login(AgentProfileFactory().user)
+    response = client.post(
+        "/api/v1/outbound-sessions/",
+        {"phone": "+4915100000000", "template_id": template.pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "payload,code",
+    [
+        ({"phone": "12"}, "bad_phone"),
+        ({"phone": "+4915100000000", "contact_id": 1}, "invalid"),
+    ],
+)
+def test_bad_requests_get_precise_errors(client, channel, template, payload, code):
+    client.force_login(allowed(AgentProfileFactory().user))
+    response = client.post(
+        "/api/v1/outbound-sessions/", {"template_id": template.pk, **payload}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
+
+
+def test_an_open_conversation_is_not_duplicated(client, channel, template):
+    from tests.factories import InteractionFactory
+
+    InteractionFactory(channel=channel, contact=ContactFactory(wa_id="4915100000001"), state="active")
+    client.force_login(allowed(AgentProfileFactory().user))
+    response = client.post(
+        "/api/v1/outbound-sessions/",
+        {"phone": "+4915100000001", "template_id": template.pk, "parameters": {"body": ["X"]}},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "interaction_open"
