@@ -1,0 +1,313 @@
+// W4 composer, W8 emoji picker, M2 sending files, O1 the closed window.
+//
+// Enter sends, Shift+Enter starts a new line. The UTF-8 size is counted as WhatsApp
+// counts it; over whatsappsession.max-text-message-size a notice shows under the message
+// area and Send is disabled. Every draft carries a client_ref: a double click, or a
+// retry after a network error, sends it once.
+
+import { el, humanSize, utf8Length, uuid } from "./dom.js";
+import { icon } from "./icons.js";
+
+const FRIENDLY = {
+  window_closed: "The 24-hour window is closed: only a notification (template) can be sent.",
+  media_rejected: "This file cannot be sent",
+  too_long: "The message is too long",
+  closed: "This conversation is done.",
+};
+
+export function describeError(error) {
+  if (!error) return "";
+  const lead = FRIENDLY[error.code];
+  if (error.code === "window_closed") return error.message || lead;
+  if (lead && error.message && !error.message.startsWith(lead)) return `${lead}: ${error.message}`;
+  return error.message || lead || "Something went wrong.";
+}
+
+export class Composer {
+  /**
+   * refs: the template's elements; host: { options(), emojis, send(payload), upload(file) }.
+   */
+  constructor(refs, host) {
+    this.refs = refs;
+    this.host = host;
+    this.sending = false;
+    this.draft = { text: null, ref: null };
+    this.pending = null; // an uploaded attachment waiting for Send (two-step upload)
+    this.windowOpen = true; // free text may be typed (perhaps to go out as a notification)
+    this.filesAllowed = true; // the 24-hour window is open
+    this.windowKey = null;
+    this.buildEmojiPanel();
+    this.bind();
+    this.update();
+  }
+
+  get limit() {
+    return Number(this.host.options()["whatsappsession.max-text-message-size"]) || 4096;
+  }
+
+  bind() {
+    const { text, composer, file, emojiButton, previewSend, previewCancel } = this.refs;
+    composer.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.sendText();
+    });
+    text.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.sendText();
+      } else if (event.key === "Escape" && !this.refs.emojiPanel.hidden) {
+        this.toggleEmoji(false);
+      }
+    });
+    text.addEventListener("input", () => this.update());
+    text.addEventListener("paste", (event) => {
+      // Text pastes natively; a pasted file (a screenshot) is attached.
+      const files = [...((event.clipboardData && event.clipboardData.files) || [])];
+      if (files.length && this.filesAllowed) {
+        event.preventDefault();
+        this.attach(files[0]);
+      }
+    });
+    file.addEventListener("change", () => {
+      const chosen = file.files && file.files[0];
+      file.value = "";
+      if (chosen) this.attach(chosen);
+    });
+    emojiButton.addEventListener("click", () => this.toggleEmoji());
+    previewSend.addEventListener("click", () => this.sendPending());
+    previewCancel.addEventListener("click", () => this.clearPending());
+    this.refs.caption.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        this.sendPending();
+      }
+    });
+    document.addEventListener("click", (event) => {
+      if (this.refs.emojiPanel.hidden) return;
+      if (!this.refs.emojiPanel.contains(event.target) && !this.refs.emojiButton.contains(event.target)) {
+        this.toggleEmoji(false);
+      }
+    });
+  }
+
+  // --- text ---------------------------------------------------------------------------
+
+  update() {
+    const { text, count, notice, send } = this.refs;
+    const bytes = utf8Length(text.value);
+    const limit = this.limit;
+    const over = bytes > limit;
+    count.textContent = `${bytes} / ${limit} bytes`;
+    count.classList.toggle("count--over", over);
+    notice.hidden = !over;
+    notice.textContent = over
+      ? `Too long: ${bytes} bytes in UTF-8, the limit is ${limit} bytes. Shorten the message to send it.`
+      : "";
+    text.setAttribute("aria-invalid", over ? "true" : "false");
+    send.disabled = over || this.sending || !this.windowOpen || !text.value.trim();
+    // Grow with the text, up to a few lines.
+    text.style.height = "auto";
+    text.style.height = `${Math.min(text.scrollHeight, 160)}px`;
+  }
+
+  async sendText() {
+    const { text } = this.refs;
+    const body = text.value;
+    if (this.sending || !this.windowOpen || !body.trim() || utf8Length(body) > this.limit) return;
+    if (this.draft.text !== body) this.draft = { text: body, ref: uuid() };
+    this.sending = true;
+    this.update();
+    try {
+      await this.host.send({ type: "text", body, client_ref: this.draft.ref });
+      if (text.value === body) text.value = "";
+      this.draft = { text: null, ref: null };
+      this.showError(null);
+    } catch (error) {
+      this.showError(error);
+    } finally {
+      this.sending = false;
+      this.update();
+      text.focus();
+    }
+  }
+
+  insertAtCaret(snippet) {
+    const { text } = this.refs;
+    if (text.disabled) return;
+    const start = text.selectionStart ?? text.value.length;
+    const end = text.selectionEnd ?? start;
+    text.setRangeText(snippet, start, end, "end");
+    text.focus();
+    this.update();
+  }
+
+  // --- emoji ---------------------------------------------------------------------------
+
+  buildEmojiPanel() {
+    const panel = this.refs.emojiPanel;
+    panel.replaceChildren(
+      ...(this.host.emojis || []).map((emoji) =>
+        el("button", {
+          type: "button",
+          class: "emoji",
+          text: emoji,
+          title: emoji,
+          "aria-label": `Insert ${emoji}`,
+          onclick: () => {
+            this.insertAtCaret(emoji);
+            this.toggleEmoji(false);
+          },
+        }),
+      ),
+    );
+    panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        this.toggleEmoji(false);
+        this.refs.emojiButton.focus();
+      }
+    });
+  }
+
+  toggleEmoji(show) {
+    const { emojiPanel, emojiButton } = this.refs;
+    const open = show ?? emojiPanel.hidden;
+    emojiPanel.hidden = !open;
+    emojiButton.setAttribute("aria-expanded", String(open));
+    if (open) {
+      const first = emojiPanel.querySelector("button");
+      if (first) first.focus();
+    }
+  }
+
+  // --- files ---------------------------------------------------------------------------
+
+  async attach(file) {
+    if (!this.filesAllowed) return;
+    this.clearPending();
+    this.showError(null);
+    this.showPreview({ file, uploading: true });
+    let attachment;
+    try {
+      attachment = await this.host.upload(file);
+    } catch (error) {
+      this.clearPending();
+      this.showError(error);
+      return;
+    }
+    this.pending = { attachment, file, ref: uuid() };
+    if (this.host.options()["whatsappsession.two-step-attachment-upload"]) {
+      this.showPreview({ file, attachment });
+      this.refs.caption.focus();
+    } else {
+      await this.sendPending();
+    }
+  }
+
+  showPreview({ file, attachment = null, uploading = false }) {
+    const { preview, previewThumb, previewName, previewSize, previewSend, caption, previewStatus } = this.refs;
+    preview.hidden = false;
+    previewName.textContent = (attachment && attachment.file_name) || file.name;
+    previewSize.textContent = [humanSize((attachment && attachment.size) || file.size), attachment ? attachment.kind : ""]
+      .filter(Boolean)
+      .join(" · ");
+    previewStatus.textContent = uploading ? "uploading…" : "";
+    previewSend.disabled = uploading;
+    caption.disabled = uploading;
+    if (!uploading) caption.value = "";
+    if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
+    this.previewUrl = null;
+    const thumb = attachment && attachment.thumbnail_url;
+    if (thumb) {
+      previewThumb.replaceChildren(el("img", { src: thumb, alt: "Preview" }));
+    } else if (file.type && file.type.startsWith("image/")) {
+      this.previewUrl = URL.createObjectURL(file);
+      previewThumb.replaceChildren(el("img", { src: this.previewUrl, alt: "Preview" }));
+    } else {
+      const kind = (attachment && attachment.kind) || "";
+      previewThumb.replaceChildren(icon(kind === "audio" ? "audio" : kind === "video" ? "video" : "doc"));
+    }
+  }
+
+  async sendPending() {
+    if (!this.pending || this.sending) return;
+    const { attachment, ref } = this.pending;
+    this.sending = true;
+    this.refs.previewSend.disabled = true;
+    try {
+      const caption = this.refs.caption.value.trim();
+      const payload = { type: attachment.kind, attachment_id: attachment.id, client_ref: ref };
+      if (caption && attachment.kind !== "audio" && attachment.kind !== "sticker") payload.body = caption;
+      await this.host.send(payload);
+      this.clearPending();
+      this.showError(null);
+    } catch (error) {
+      this.showError(error);
+      this.refs.previewSend.disabled = false;
+    } finally {
+      this.sending = false;
+      this.update();
+    }
+  }
+
+  clearPending() {
+    this.pending = null;
+    this.refs.preview.hidden = true;
+    this.refs.previewThumb.replaceChildren();
+    this.refs.caption.value = "";
+    if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
+    this.previewUrl = null;
+  }
+
+  // --- state ---------------------------------------------------------------------------
+
+  showError(error) {
+    const box = this.refs.error;
+    box.hidden = !error;
+    box.replaceChildren();
+    if (error) {
+      box.append(icon("alert"), el("span", { text: describeError(error) }));
+      box.dataset.code = error.code || "";
+    } else {
+      delete box.dataset.code;
+    }
+  }
+
+  /**
+   * O1 / O2. Files need the 24-hour window. Free text needs the reply window; after it,
+   * a server with the notification fallback sends the text appended to the default
+   * notification template (the agent is told so), an older one refuses it.
+   */
+  setWindow({ open, replyOpen, fallback }) {
+    const textAllowed = replyOpen || fallback;
+    const key = `${open}/${replyOpen}/${fallback}`;
+    if (key === this.windowKey) return;
+    this.windowKey = key;
+    this.windowOpen = textAllowed;
+    this.filesAllowed = open;
+    const { text, windowNotice, file, emojiButton } = this.refs;
+    text.disabled = !textAllowed;
+    file.disabled = !open;
+    emojiButton.disabled = !textAllowed;
+    windowNotice.hidden = replyOpen;
+    windowNotice.dataset.kind = textAllowed ? "fallback" : "closed";
+    if (replyOpen) {
+      windowNotice.textContent = "";
+      text.placeholder = "Type a message";
+    } else if (textAllowed) {
+      windowNotice.textContent = open
+        ? "The response window has ended: only a notification can be sent. What you type goes out appended to the default notification template."
+        : "The 24-hour window is closed: only a notification can be sent. What you type goes out appended to the default notification template; files cannot be sent.";
+      text.placeholder = "Type the text of the notification";
+    } else {
+      windowNotice.textContent =
+        "The customer has not written for 24 hours: the WhatsApp window is closed and only a notification (template) can be sent. Free text is disabled until the customer writes again.";
+      text.placeholder = "Free text is disabled: the 24-hour window is closed";
+    }
+    if (!open) this.clearPending();
+    this.update();
+  }
+
+  refreshOptions() {
+    this.update();
+  }
+}

@@ -1,0 +1,54 @@
+// Line icons drawn as SVG through the DOM (no icon font, no emoji font needed).
+
+const SVG = "http://www.w3.org/2000/svg";
+
+const SHAPES = {
+  check: [["path", { d: "M4 12.5l5 5L20 6.5" }]],
+  checks: [["path", { d: "M1.5 12.5l5 5L17 7" }], ["path", { d: "M10.5 16.5l1 1L22 7" }]],
+  clock: [["circle", { cx: 12, cy: 12, r: 8.5 }], ["path", { d: "M12 7.5V12l3 2" }]],
+  clip: [["path", { d: "M20.5 11.5l-8.4 8.4a5.3 5.3 0 0 1-7.5-7.5l8.4-8.4a3.6 3.6 0 0 1 5 5l-8.4 8.4a1.8 1.8 0 0 1-2.5-2.5L15.2 7" }]],
+  smile: [
+    ["circle", { cx: 12, cy: 12, r: 9 }],
+    ["path", { d: "M8 14.5c1 1.4 2.3 2 4 2s3-.6 4-2" }],
+    ["circle", { cx: 9, cy: 9.8, r: 0.6, fill: "currentColor" }],
+    ["circle", { cx: 15, cy: 9.8, r: 0.6, fill: "currentColor" }],
+  ],
+  send: [["path", { d: "M4 19.5L20.5 12 4 4.5l2.3 7.5L4 19.5z" }], ["path", { d: "M6.3 12H12" }]],
+  doc: [["path", { d: "M14 3H7a1.5 1.5 0 0 0-1.5 1.5v15A1.5 1.5 0 0 0 7 21h10a1.5 1.5 0 0 0 1.5-1.5V7.5z" }], ["path", { d: "M14 3v4.5h4.5M9 13h6M9 16.5h6" }]],
+  download: [["path", { d: "M12 4v11M7 10.5l5 5 5-5M5 20h14" }]],
+  pin: [["path", { d: "M12 21s-6.5-6-6.5-11.2a6.5 6.5 0 0 1 13 0C18.5 15 12 21 12 21z" }], ["circle", { cx: 12, cy: 9.8, r: 2.3 }]],
+  panel: [["rect", { x: 3.5, y: 4.5, width: 17, height: 15, rx: 2 }], ["path", { d: "M14.5 4.5v15" }]],
+  contrast: [["circle", { cx: 12, cy: 12, r: 8.5 }], ["path", { d: "M12 3.5a8.5 8.5 0 0 1 0 17z", fill: "currentColor" }]],
+  logout: [["path", { d: "M14 4.5h4.5v15H14" }], ["path", { d: "M9.5 8l-4 4 4 4M5.5 12h10" }]],
+  close: [["path", { d: "M6 6l12 12M18 6L6 18" }]],
+  retry: [["path", { d: "M4.5 12a7.5 7.5 0 1 0 2.3-5.4" }], ["path", { d: "M4.5 4v4.5H9" }]],
+  alert: [["path", { d: "M12 4L2.8 19.5h18.4z" }], ["path", { d: "M12 10v4.5M12 17v.3" }]],
+  play: [["path", { d: "M8 5.5v13l10-6.5z" }]],
+  image: [["rect", { x: 3.5, y: 5, width: 17, height: 14, rx: 2 }], ["circle", { cx: 9, cy: 10, r: 1.6 }], ["path", { d: "M20.5 16l-5-5-8 8" }]],
+  audio: [["path", { d: "M9 17.5V6l10-2v11.5" }], ["circle", { cx: 6.5, cy: 17.5, r: 2.5 }], ["circle", { cx: 16.5, cy: 15.5, r: 2.5 }]],
+  video: [["rect", { x: 3, y: 6, width: 13, height: 12, rx: 2 }], ["path", { d: "M16 10.5l5-3v9l-5-3z" }]],
+  chat: [["path", { d: "M4 18.5l1.2-3.6A7.8 7.8 0 1 1 8.4 18z" }]],
+  user: [["circle", { cx: 12, cy: 8.5, r: 3.8 }], ["path", { d: "M4.5 20c.8-3.6 3.8-5.6 7.5-5.6s6.7 2 7.5 5.6" }]],
+};
+
+/** An icon (aria-hidden: the button or label around it names it). */
+export function icon(name, className = "icon") {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("class", className);
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  for (const [tag, attrs] of SHAPES[name] || []) {
+    const shape = document.createElementNS(SVG, tag);
+    for (const [key, value] of Object.entries(attrs)) shape.setAttribute(key, String(value));
+    svg.append(shape);
+  }
+  return svg;
+}
+
+/** Put icons into server-rendered placeholders: <span data-icon="name"></span>. */
+export function hydrateIcons(root = document) {
+  for (const slot of root.querySelectorAll("[data-icon]")) {
+    if (!slot.firstChild) slot.append(icon(slot.dataset.icon));
+  }
+}

@@ -1,0 +1,191 @@
+// R2: offered interactions, as preview cards with Accept / Reject and a live countdown.
+
+import { describeError } from "./composer.js";
+import { el, initialOf, linkify } from "./dom.js";
+import { summaryOf } from "./transcript.js";
+
+const REASONS = {
+  expired: "Redirected: not accepted in time",
+  withdrawn: "Withdrawn",
+  rejected: "Rejected",
+  gone: "No longer available",
+};
+const LINGER_MS = 6000;
+
+export class Offers {
+  /** host: { api, now() (server-corrected clock), onAccepted(interaction), announce(text), isOpen(id) }. */
+  constructor(root, host) {
+    this.root = root;
+    this.host = host;
+    this.cards = new Map(); // offer id → { offer, node, refs, state }
+  }
+
+  get pendingCount() {
+    return [...this.cards.values()].filter((c) => c.state === "pending").length;
+  }
+
+  /**
+   * The offers the server says are pending (bootstrap, resync): add new ones, retire the
+   * ones that vanished — unless they arrived (by a frame) after the request was made.
+   */
+  sync(offers, { requestedAt = Infinity } = {}) {
+    const ids = new Set(offers.map((o) => o.id));
+    for (const offer of offers) this.add(offer, { announce: false });
+    for (const [id, card] of this.cards) {
+      if (!ids.has(id) && card.state === "pending" && card.addedAt < requestedAt) {
+        this.withdraw(id, this.host.isOpen(card.offer.interaction_id) ? "accepted" : "gone");
+      }
+    }
+  }
+
+  add(offer, { announce = true } = {}) {
+    const known = this.cards.get(offer.id);
+    if (known) {
+      if (known.state === "pending") known.offer = offer;
+      return;
+    }
+    const card = this.build(offer);
+    card.addedAt = this.host.now();
+    this.cards.set(offer.id, card);
+    this.root.prepend(card.node);
+    this.root.closest("[data-offers]")?.removeAttribute("hidden");
+    this.tick();
+    if (announce) this.host.announce(`New conversation offered: ${offer.contact.display_name}`);
+  }
+
+  build(offer) {
+    const contact = offer.contact || {};
+    const first = offer.first_message;
+    const caseData = Object.entries(offer.case_data || {});
+    const refs = {};
+    refs.countdown = el("span", { class: "countdown-text" });
+    refs.bar = el("span", { class: "countdown-bar" });
+    refs.error = el("div", { class: "offer-error", role: "alert", hidden: true });
+    refs.accept = el("button", { type: "button", class: "btn btn--primary", text: "Accept", onclick: () => this.accept(offer.id) });
+    refs.reject = el("button", { type: "button", class: "btn", text: "Reject", onclick: () => this.reject(offer.id) });
+    refs.actions = el("div", { class: "offer-actions" }, refs.reject, refs.accept);
+    refs.status = el("div", { class: "offer-status", hidden: true });
+    const titleId = `offer-title-${offer.id}`;
+    const node = el(
+      "article",
+      { class: "offer", "aria-labelledby": titleId, dataset: { offerId: String(offer.id), interactionId: String(offer.interaction_id) } },
+      el(
+        "header",
+        { class: "offer-head" },
+        el("span", { class: "avatar avatar--small", "aria-hidden": "true", text: initialOf(contact.display_name) }),
+        el(
+          "div",
+          { class: "offer-who" },
+          el("h3", { id: titleId, class: "offer-name", text: contact.display_name || "Customer" }),
+          el("div", { class: "offer-sub muted" },
+            contact.profile_name ? el("span", { class: "offer-profile", text: `~${contact.profile_name}` }) : null,
+            contact.wa_id ? el("span", { text: `+${contact.wa_id}` }) : null),
+        ),
+        el("span", { class: "offer-queue", title: "Queue", text: offer.queue || "No queue" }),
+      ),
+      first
+        ? el("blockquote", { class: "offer-first" }, first.type === "text" ? linkify(first.body) : summaryOf(first))
+        : el("p", { class: "offer-first muted", text: "No message yet" }),
+      caseData.length
+        ? el(
+            "dl",
+            { class: "offer-case" },
+            caseData.map(([key, value]) => [
+              el("dt", { text: key }),
+              el("dd", { text: typeof value === "object" ? JSON.stringify(value) : String(value) }),
+            ]),
+          )
+        : null,
+      el("div", { class: "countdown", role: "timer", "aria-label": "Time left to accept" }, refs.bar, refs.countdown),
+      refs.error,
+      refs.status,
+      refs.actions,
+    );
+    return { offer, node, refs, state: "pending", total: null };
+  }
+
+  async accept(id) {
+    const card = this.cards.get(id);
+    if (!card || card.state !== "pending") return;
+    this.busy(card, true);
+    try {
+      const interaction = await this.host.api.post(`offers/${id}/accept/`, {});
+      this.remove(id);
+      this.host.onAccepted(interaction);
+    } catch (error) {
+      this.busy(card, false);
+      this.fail(card, error);
+    }
+  }
+
+  async reject(id) {
+    const card = this.cards.get(id);
+    if (!card || card.state !== "pending") return;
+    this.busy(card, true);
+    try {
+      await this.host.api.post(`offers/${id}/reject/`, {});
+      this.withdraw(id, "rejected");
+    } catch (error) {
+      this.busy(card, false);
+      this.fail(card, error);
+    }
+  }
+
+  busy(card, on) {
+    card.refs.accept.disabled = on;
+    card.refs.reject.disabled = on;
+  }
+
+  fail(card, error) {
+    card.refs.error.hidden = false;
+    card.refs.error.textContent = describeError(error);
+    if (error.status === 409 || error.status === 404 || error.status === 403) {
+      this.withdraw(card.offer.id, error.code === "offer_expired" ? "expired" : "gone");
+    }
+  }
+
+  /** offer.withdrawn: say why on the card, then let it go. */
+  withdraw(id, reason) {
+    const card = this.cards.get(id);
+    if (!card) return;
+    if (reason === "accepted") {
+      this.remove(id);
+      return;
+    }
+    if (card.state !== "pending") return;
+    card.state = reason;
+    card.node.classList.add("offer--closed");
+    card.node.dataset.state = reason;
+    card.refs.actions.hidden = true;
+    card.refs.status.hidden = false;
+    card.refs.status.textContent = REASONS[reason] || reason;
+    card.refs.countdown.textContent = "";
+    card.refs.bar.style.width = "0";
+    setTimeout(() => this.remove(id), LINGER_MS);
+  }
+
+  remove(id) {
+    const card = this.cards.get(id);
+    if (!card) return;
+    card.node.remove();
+    this.cards.delete(id);
+    if (!this.cards.size) this.root.closest("[data-offers]")?.setAttribute("hidden", "");
+  }
+
+  /** Countdowns to due_at, on the server's clock. */
+  tick() {
+    const now = this.host.now();
+    for (const card of this.cards.values()) {
+      if (card.state !== "pending") continue;
+      const due = Date.parse(card.offer.due_at);
+      const created = Date.parse(card.offer.created_at) || now;
+      const total = Math.max(due - created, 1000);
+      const left = Math.max(0, due - now);
+      const seconds = Math.ceil(left / 1000);
+      card.refs.countdown.textContent = left > 0 ? `Accept within ${seconds} s` : "Time is up: redirecting…";
+      card.refs.bar.style.width = `${Math.min(100, (left / total) * 100).toFixed(1)}%`;
+      card.node.classList.toggle("offer--urgent", left < 5000);
+      card.node.dataset.secondsLeft = String(seconds);
+    }
+  }
+}

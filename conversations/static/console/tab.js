@@ -1,0 +1,446 @@
+// One interaction tab: its entry in the conversation list, and its panel with the
+// transcript, the composer, the pending response indicator (W5), the window state (O1)
+// and the side panel (W11).
+
+import { Composer, describeError } from "./composer.js";
+import { debounce, el, elapsed, initialOf, refsOf, remaining, timeOf, toDate } from "./dom.js";
+import { hydrateIcons } from "./icons.js";
+import { SidePanel } from "./panel.js";
+import { isPartial, summaryOf, Transcript } from "./transcript.js";
+
+/** Messages younger than this are fetched again at the next catch-up: a concurrent
+ *  transaction may commit a lower id after a higher one was already read. */
+const SETTLE_MS = 15000;
+const CATCH_UP_LIMIT = 500;
+const WINDOW_MS = 24 * 3600 * 1000;
+const MEDIA = new Set(["image", "video", "audio", "document", "sticker"]);
+
+export function thresholds(value) {
+  const [first, second] = String(value || "30,50")
+    .split(",")
+    .map((part) => Number(part.trim()));
+  const yellow = Number.isFinite(first) && first >= 0 ? first : 30;
+  const red = Number.isFinite(second) && second >= yellow ? second : Math.max(yellow, 50);
+  return { yellow: yellow * 1000, red: red * 1000 };
+}
+
+export class InteractionTab {
+  constructor(app, summary) {
+    this.app = app;
+    this.api = app.api;
+    this.id = summary.id;
+    this.summary = summary;
+    this.contact = summary.contact || {};
+    this.detail = null;
+    this.syncedId = 0;
+    this.awaitingSince = toDate(summary.awaiting_reply_since);
+    this.lastSentAt = 0;
+    this.openedAt = app.now();
+    this.unread = 0;
+    this.lastReadPosted = 0;
+    this.active = false;
+    this.catchingUp = null;
+    this.refetchAfter = null;
+    this.markReadSoon = debounce(() => this.markRead(), 600);
+    this.refetchSoon = debounce(() => this.refetch(), 250);
+    this.buildListItem();
+    this.buildPanel();
+    this.renderHeader();
+    this.tick(app.now());
+  }
+
+  // --- construction ---------------------------------------------------------------------
+
+  buildListItem() {
+    this.item = {
+      avatar: el("span", { class: "avatar", "aria-hidden": "true" }),
+      name: el("span", { class: "chat-name" }),
+      time: el("time", { class: "chat-time" }),
+      preview: el("span", { class: "chat-preview" }),
+      pending: el("span", { class: "pending-dot", hidden: true }),
+      unread: el("span", { class: "unread", hidden: true }),
+    };
+    this.button = el(
+      "button",
+      {
+        type: "button",
+        role: "tab",
+        id: `tab-${this.id}`,
+        class: "chat-item",
+        "aria-selected": "false",
+        "aria-controls": `panel-${this.id}`,
+        tabindex: "-1",
+        dataset: { interactionId: String(this.id) },
+        onclick: () => this.app.activate(this.id, { focus: true }),
+      },
+      this.item.avatar,
+      el(
+        "span",
+        { class: "chat-main" },
+        el("span", { class: "chat-top" }, this.item.name, this.item.time),
+        el("span", { class: "chat-bottom" }, this.item.preview, this.item.pending, this.item.unread),
+      ),
+    );
+  }
+
+  buildPanel() {
+    const template = document.getElementById("interaction-template");
+    this.panel = template.content.firstElementChild.cloneNode(true);
+    this.panel.id = `panel-${this.id}`;
+    this.panel.setAttribute("aria-labelledby", `tab-${this.id}`);
+    this.panel.dataset.interactionId = String(this.id);
+    this.panel.hidden = true;
+    hydrateIcons(this.panel);
+    const refs = refsOf(this.panel);
+    this.refs = refs;
+    this.transcript = new Transcript({
+      scroller: refs.scroller,
+      list: refs.messages,
+      olderButton: refs.older,
+      pill: refs.pill,
+      context: {
+        interactionId: this.id,
+        agentId: this.app.agent.id,
+        mapTemplate: this.app.boot.map_url_template || "",
+        options: () => this.app.options,
+        contactName: () => this.contact.display_name || "Customer",
+        onRetry: (message, button) => this.retry(message, button),
+        loadOlder: (cursor) => this.api.get(`interactions/${this.id}/transcript/?before=${encodeURIComponent(cursor)}`),
+        onError: (error) => this.composer.showError(error),
+      },
+    });
+    this.composer = new Composer(refs, {
+      options: () => this.app.options,
+      emojis: this.app.boot.emojis || [],
+      send: (payload) => this.send(payload),
+      upload: (file) => {
+        const form = new FormData();
+        form.append("file", file, file.name);
+        return this.api.upload("attachments/", form);
+      },
+    });
+    this.side = new SidePanel(refs, {
+      api: this.api,
+      interactionId: this.id,
+      contact: () => this.contact,
+      onContact: (contact) => this.setContact(contact),
+      dispositionLabel: (code) => this.app.dispositionLabel(code),
+    });
+    refs.done.addEventListener("click", () => this.app.openDone(this));
+    refs.panelToggle.addEventListener("click", () => this.toggleSide());
+    refs.scroller.addEventListener("scroll", () => {
+      if (this.transcript.pinned) this.markReadSoon();
+    });
+    refs.reload.addEventListener("click", () => this.load());
+    // On a narrow screen the side panel covers the transcript: it starts closed there.
+    if (window.matchMedia("(max-width: 1100px)").matches) this.toggleSide(false);
+  }
+
+  toggleSide(show) {
+    const open = show ?? this.refs.side.hidden;
+    this.refs.side.hidden = !open;
+    this.refs.panelToggle.setAttribute("aria-expanded", String(open));
+    this.panel.classList.toggle("conv--side-closed", !open);
+  }
+
+  // --- loading and catching up ------------------------------------------------------------
+
+  async load() {
+    this.refs.loadError.hidden = true;
+    this.refs.scroller.setAttribute("aria-busy", "true");
+    try {
+      const [detail, page] = await Promise.all([
+        this.api.get(`interactions/${this.id}/console/`),
+        this.api.get(`interactions/${this.id}/transcript/`),
+      ]);
+      this.applyDetail(detail);
+      this.transcript.load(page);
+      this.advanceWatermark(page.messages || []);
+      this.afterMessages();
+      this.side.loadHistory();
+      await this.catchUp();
+    } catch (error) {
+      if (error.status === 404) {
+        this.app.closeTab(this.id, "This conversation is no longer yours.");
+        return;
+      }
+      this.refs.loadError.hidden = false;
+      this.refs.loadErrorText.textContent = `Could not load the conversation: ${describeError(error)}`;
+    } finally {
+      this.refs.scroller.removeAttribute("aria-busy");
+    }
+  }
+
+  /** Messages after the watermark (the contract's catch-up), merged by id. */
+  catchUp() {
+    if (!this.transcript.loaded) return Promise.resolve();
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return this.catchingUp;
+    }
+    this.catchingUp = (async () => {
+      try {
+        let after = this.syncedId;
+        for (let page = 0; page < 20; page += 1) {
+          const data = await this.api.get(`interactions/${this.id}/messages/?after_id=${after}`);
+          const messages = data.messages || [];
+          this.receive(messages);
+          this.advanceWatermark(messages);
+          if (messages.length < CATCH_UP_LIMIT) break;
+          after = Math.max(after, ...messages.map((m) => m.id));
+        }
+      } catch (error) {
+        if (error.status === 404) this.app.closeTab(this.id, "This conversation is no longer yours.");
+      } finally {
+        this.catchingUp = null;
+        if (this.catchUpAgain) {
+          this.catchUpAgain = false;
+          this.catchUp();
+        }
+      }
+    })();
+    return this.catchingUp;
+  }
+
+  advanceWatermark(messages) {
+    const settled = this.app.now() - SETTLE_MS;
+    for (const message of messages) {
+      if (message.interaction_id !== this.id) continue;
+      const at = Date.parse(message.arrived_at || message.origination_at);
+      if (at < settled && message.id > this.syncedId) this.syncedId = message.id;
+    }
+  }
+
+  /** Frames carry the short message shape: fetch the full one for what it lacks. */
+  async refetch() {
+    const after = this.refetchAfter;
+    this.refetchAfter = null;
+    if (after === null) return;
+    try {
+      const data = await this.api.get(`interactions/${this.id}/messages/?after_id=${after}`);
+      this.receive(data.messages || [], { refetching: true });
+    } catch {
+      // The periodic catch-up will bring it.
+    }
+  }
+
+  /** Messages from anywhere (POST answer, frame, catch-up, refetch). */
+  receive(messages, { refetching = false, updated = false } = {}) {
+    const mine = messages.filter((m) => m.interaction_id === this.id || this.transcript.messages.has(m.id));
+    if (!mine.length) return;
+    const added = this.transcript.merge(mine, { live: true });
+    if (!refetching) {
+      const lacking = mine.filter((m) => isPartial(m) && (updated || MEDIA.has(m.type) || m.context_wamid));
+      if (lacking.length) {
+        const from = Math.min(...lacking.map((m) => m.id)) - 1;
+        this.refetchAfter = this.refetchAfter === null ? from : Math.min(this.refetchAfter, from);
+        this.refetchSoon();
+      }
+    }
+    for (const message of added) {
+      if (message.direction !== "in" || message.interaction_id !== this.id) continue;
+      // W5: the pending response indicator starts with a customer message.
+      // (A customer message older than the agent's last reply, brought by a catch-up, does not.)
+      const arrived = Date.parse(message.arrived_at) || this.app.now();
+      if (!this.awaitingSince && arrived > this.lastSentAt) this.awaitingSince = new Date(arrived);
+      // O1: a customer message (re)opens the 24-hour window.
+      const origin = Date.parse(message.origination_at);
+      const expires = Date.parse(this.summary.window_expires_at || "") || 0;
+      if (origin && origin + WINDOW_MS > expires) {
+        this.summary = { ...this.summary, window_expires_at: new Date(origin + WINDOW_MS).toISOString() };
+        if (Object.prototype.hasOwnProperty.call(this.summary, "reply_window_ends_at")) {
+          const timeout = Number(this.app.options["whatsappsession.reply-timeout"]) || 86400;
+          this.summary.reply_window_ends_at = new Date(origin + timeout * 1000).toISOString();
+        }
+      }
+      if (!this.isSeen()) this.unread += 1;
+    }
+    this.afterMessages();
+  }
+
+  afterMessages() {
+    this.renderListItem();
+    this.tick(this.app.now());
+    if (this.isSeen()) this.markReadSoon();
+  }
+
+  // --- sending -----------------------------------------------------------------------
+
+  async send(payload) {
+    const message = await this.api.post(`interactions/${this.id}/messages/`, payload);
+    this.lastSentAt = this.app.now();
+    this.awaitingSince = null;
+    this.receive([message]);
+    return message;
+  }
+
+  async retry(message, button) {
+    if (button) button.disabled = true;
+    try {
+      const fresh = await this.api.post(`messages/${message.id}/retry/`, {});
+      this.receive([fresh]);
+      this.composer.showError(null);
+    } catch (error) {
+      if (button) button.disabled = false;
+      this.composer.showError(error);
+    }
+  }
+
+  // --- state from the server ---------------------------------------------------------------
+
+  applyDetail(detail) {
+    this.detail = detail;
+    this.update(detail);
+    this.side.setDetail(detail);
+    this.renderHeader();
+  }
+
+  /** INTERACTION_SUMMARY from interaction.changed or a resync. */
+  update(summary, { requestedAt = this.app.now() } = {}) {
+    const keepAwaiting = requestedAt < this.lastSentAt;
+    this.summary = { ...this.summary, ...summary };
+    if (summary.contact) this.setContact(summary.contact);
+    if (!keepAwaiting && "awaiting_reply_since" in summary) this.awaitingSince = toDate(summary.awaiting_reply_since);
+    this.tick(this.app.now());
+  }
+
+  setContact(contact) {
+    this.contact = { ...this.contact, ...contact };
+    this.side.setContact(this.contact);
+    this.renderHeader();
+    this.transcript.render();
+  }
+
+  renderHeader() {
+    const contact = this.contact;
+    const name = contact.display_name || "Customer";
+    const { name: title, sub, avatar } = this.refs;
+    title.textContent = name;
+    avatar.textContent = initialOf(name);
+    const parts = [];
+    if (contact.wa_id) parts.push(`+${contact.wa_id}`);
+    if (contact.profile_name && contact.profile_name !== name) parts.push(`~${contact.profile_name}`);
+    if (this.detail && this.detail.queue) parts.push(this.detail.queue);
+    if (this.detail && this.detail.channel) parts.push(this.detail.channel.name);
+    sub.textContent = parts.join(" · ");
+    this.renderListItem();
+  }
+
+  renderListItem() {
+    const name = this.contact.display_name || "Customer";
+    this.item.avatar.textContent = initialOf(name);
+    this.item.name.textContent = name;
+    const last = this.transcript.last();
+    if (last) {
+      const prefix = last.direction === "out" ? "You: " : "";
+      this.item.preview.textContent = prefix + summaryOf(last, { contactName: name }).replace(/\s+/g, " ").slice(0, 80);
+      this.item.time.textContent = timeOf(toDate(last.arrived_at));
+    } else {
+      this.item.preview.textContent = "";
+    }
+    this.item.unread.hidden = this.unread === 0;
+    this.item.unread.textContent = String(this.unread);
+    this.item.unread.setAttribute("aria-label", `${this.unread} unread`);
+  }
+
+  /** Every half second: the pending response indicator and the window's time left. */
+  tick(now) {
+    const { pending, windowChip } = this.refs;
+    const dot = this.item.pending;
+    if (this.awaitingSince) {
+      const { yellow, red } = thresholds(this.app.options["whatsappsession.pending-response-to-customer"]);
+      const waited = Math.max(0, now - this.awaitingSince.getTime());
+      const level = waited >= red ? "red" : waited >= yellow ? "yellow" : "green";
+      if (level === "red" && pending.dataset.level !== "red") {
+        this.app.announce(`${this.contact.display_name || "A customer"} has been waiting ${elapsed(waited)} for a reply`);
+      }
+      pending.hidden = false;
+      pending.dataset.level = level;
+      pending.className = `pending pending--${level}`;
+      pending.textContent = `Reply pending ${elapsed(waited)}`;
+      pending.title = `The customer has been waiting for a reply since ${timeOf(this.awaitingSince)}`;
+      dot.hidden = false;
+      dot.className = `pending-dot pending-dot--${level}`;
+      dot.title = `Reply pending ${elapsed(waited)}`;
+    } else {
+      pending.hidden = true;
+      pending.dataset.level = "";
+      dot.hidden = true;
+    }
+    const state = this.windowState(now);
+    windowChip.dataset.state = state.open ? (state.replyOpen ? "open" : "reply-ended") : "closed";
+    windowChip.className = `window-chip window-chip--${windowChip.dataset.state}`;
+    if (!state.open) {
+      windowChip.textContent = "Window closed: only a notification can be sent";
+      windowChip.title = "More than 24 hours since the customer's last message: only a notification (template) can be sent";
+    } else if (!state.replyOpen) {
+      windowChip.textContent = "Response window ended: only a notification can be sent";
+      windowChip.title = "The reply timeout after the customer's last message has passed";
+    } else {
+      windowChip.textContent = `Window open · ${remaining(state.expires - now)} left`;
+      windowChip.title = `WhatsApp's 24-hour customer-service window closes at ${new Date(state.expires).toLocaleString()}`;
+    }
+    this.composer.setWindow(state);
+  }
+
+  /**
+   * O1 / O2: the 24-hour window (files and free text), and the reply window after which
+   * the agent's text goes out as a notification (when the server supports it: its
+   * interaction payload then has reply_window_ends_at).
+   */
+  windowState(now) {
+    const expires = Date.parse(this.summary.window_expires_at || "") || 0;
+    const open = expires > now;
+    const fallback = Object.prototype.hasOwnProperty.call(this.summary, "reply_window_ends_at");
+    const replyEnds = Date.parse(this.summary.reply_window_ends_at || "") || 0;
+    const replyOpen = open && (!fallback || replyEnds > now);
+    return { open, replyOpen, fallback, expires };
+  }
+
+  // --- being shown ---------------------------------------------------------------------
+
+  isSeen() {
+    return this.active && !document.hidden;
+  }
+
+  setActive(active) {
+    this.active = active;
+    this.button.setAttribute("aria-selected", String(active));
+    this.button.tabIndex = active ? 0 : -1;
+    this.button.classList.toggle("chat-item--active", active);
+    this.panel.hidden = !active;
+    if (active) {
+      if (this.transcript.pinned) this.transcript.scrollToBottom();
+      this.seen();
+    }
+  }
+
+  /** The agent sees this tab: unread goes, and the customer gets blue ticks (debounced). */
+  seen() {
+    if (!this.isSeen()) return;
+    this.unread = 0;
+    this.renderListItem();
+    this.markReadSoon();
+  }
+
+  markRead() {
+    if (!this.isSeen()) return;
+    const last = this.transcript.lastInboundId();
+    if (last <= this.lastReadPosted) return;
+    this.lastReadPosted = last;
+    this.api.post(`interactions/${this.id}/read/`, { message_id: last }).catch(() => {
+      this.lastReadPosted = 0;
+    });
+  }
+
+  focusComposer() {
+    if (!this.refs.text.disabled) this.refs.text.focus();
+  }
+
+  destroy() {
+    this.markReadSoon.cancel();
+    this.refetchSoon.cancel();
+    this.button.remove();
+    this.panel.remove();
+  }
+}

@@ -1,0 +1,610 @@
+"""The agent console in a real browser, against the real product (SPEC "The agent console").
+
+One stack for the module, with short timers: replies turn the pending indicator yellow
+after 2 s and red after 4 s, and an offer not accepted within 5 s is redirected.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.conftest import (
+    Console,
+    Customer,
+    customer_says,
+    customer_sends,
+    customer_sends_file,
+    customer_sends_image,
+    customer_webhook,
+    expect,
+    login,
+    png,
+    skip_without_chromium,
+)
+
+skip_without_chromium()
+pytestmark = pytest.mark.browser
+
+STACK_OPTIONS = {
+    "whatsappsession.pending-response-to-customer": "2,4",
+    "whatsappsession.offer-accept-timeout": 5,
+    "whatsappsession.transcript-interactions-count": 0,
+    "whatsappsession.agent-message-color": "#dcf8c6",
+    "whatsappsession.text-size": 15,
+    # A local "map provider": the console only fills in the coordinates.
+    "whatsappsession.location-map-url-template": "/static/console/favicon.svg?center={latitude},{longitude}&z={zoom}",
+}
+
+
+def offered_and_accepted(stack, agent: Console, customer: Customer, text: str):
+    """The agent goes Ready, the customer writes, the agent accepts: the tab's panel."""
+    agent.go_ready()
+    customer_says(stack, customer, text)
+    expect(agent.offer(customer)).to_be_visible()
+    return agent.accept(customer)
+
+
+# --- R2, W1, W4, ticks -------------------------------------------------------------------
+
+
+def test_an_offer_is_previewed_accepted_and_the_chat_goes_both_ways(stack, alice, customer, phone):
+    # given an agent who goes Ready
+    alice.go_ready()
+
+    # when a customer writes from the sandbox phone
+    phone.fill("#sbx-text", "Hello, my parcel never arrived")
+    phone.press("#sbx-text", "Enter")
+
+    # then the offer shows who, what, which queue, and counts down to its due time
+    offer = alice.offer(customer)
+    expect(offer).to_be_visible()
+    expect(offer.locator(".offer-name")).to_have_text(customer.nickname)
+    expect(offer.locator(".offer-profile")).to_have_text(f"~{customer.name}")
+    expect(offer.locator(".offer-first")).to_have_text("Hello, my parcel never arrived")
+    expect(offer.locator(".offer-queue")).to_have_text("General")
+    expect(offer.locator(".countdown-text")).to_have_text(re.compile(r"Accept within [1-5] s"))
+    first = int(offer.get_attribute("data-seconds-left"))
+    expect(offer).not_to_have_attribute("data-seconds-left", str(first))
+    assert int(offer.get_attribute("data-seconds-left")) < first
+
+    # when the agent accepts, a tab opens with the transcript: customer left, name in the header
+    panel = alice.accept(customer)
+    expect(panel.locator(".conv-name")).to_have_text(customer.nickname)
+    expect(panel.locator(".row--in .text")).to_have_text("Hello, my parcel never arrived")
+    expect(panel.locator(".separator")).to_contain_text("Conversation started")
+    expect(alice.page.locator("#agent-load")).to_have_text("1/3")
+
+    # the agent's text appears at once on the right, and on the customer's phone
+    alice.send("Hi! Let me check that for you.")
+    expect(phone.locator(".sbx-row--in .sbx-text")).to_have_text("Hi! Let me check that for you.")
+
+    # the customer's reply appears live in the console
+    phone.fill("#sbx-text", "It was order 4711")
+    phone.press("#sbx-text", "Enter")
+    expect(alice.message("It was order 4711")).to_have_class(re.compile("row--in"))
+
+    # the phone showed the agent's message: the ticks move on to read (blue)
+    sent = alice.message("Let me check that for you")
+    expect(sent).to_have_attribute("data-status", "read")
+    expect(sent.locator(".ticks")).to_have_attribute("title", "Read")
+    expect(sent.locator(".ticks")).to_have_class(re.compile("ticks--read"))
+
+    # the agent saw the reply: the customer's messages get blue ticks on the phone
+    expect(phone.locator(".sbx-row--out .sbx-ticks--read")).to_have_count(2)
+
+
+def test_images_go_both_ways_with_a_preview_before_sending(stack, alice, customer, phone):
+    panel = offered_and_accepted(stack, alice, customer, "Can I send you a photo?")
+
+    # the agent attaches an image: uploaded, previewed (two-step upload), then sent with a caption
+    panel.locator("input[type=file]").set_input_files(
+        {"name": "label.png", "mimeType": "image/png", "buffer": png((30, 90, 200))}
+    )
+    preview = panel.locator(".attachment-preview")
+    expect(preview).to_be_visible()
+    expect(preview.locator(".preview-name")).to_have_text("label.png")
+    expect(preview.locator(".preview-thumb img")).to_be_visible()
+    preview.get_by_label("Caption").fill("Your shipping label")
+    preview.get_by_role("button", name="Send").click()
+    expect(preview).to_be_hidden()
+    mine = panel.locator(".row--out[data-type=image]")
+    expect(mine.locator("img.thumb")).to_be_visible()
+    expect(mine.locator(".caption")).to_have_text("Your shipping label")
+    expect(phone.locator(".sbx-row--in img.sbx-image")).to_be_visible()
+
+    # the customer sends a photo: shown as a thumbnail that opens the full size in a new tab
+    customer_sends_image(stack, customer, png((200, 40, 40)), caption="The parcel box")
+    theirs = panel.locator(".row--in[data-type=image]")
+    expect(theirs.locator(".caption")).to_have_text("The parcel box")
+    thumb = theirs.locator("img.thumb")
+    expect(thumb).to_be_visible()
+    expect(thumb).to_have_js_property("complete", True)
+    assert thumb.evaluate("img => img.naturalWidth") > 0
+    assert "/thumbnail/" in thumb.get_attribute("src")
+    opener = theirs.locator("a.media-open")
+    assert re.search(r"/api/v1/attachments/\d+/file/$", opener.get_attribute("href"))
+    expect(opener).to_have_attribute("target", "_blank")
+    expect(opener).to_have_attribute("rel", "noopener noreferrer")
+    expect(theirs.locator("a.media-save")).to_have_attribute("href", re.compile(r"/file/\?download=1$"))
+
+    # a document: an icon, its name and size, open and save links
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n" + b" " * 2000
+    customer_sends_file(stack, customer, "document", pdf, file_name="invoice.pdf", mime="application/pdf")
+    document = panel.locator(".row--in .media--document")
+    expect(document.locator(".doc-name")).to_have_text("invoice.pdf")
+    expect(document.locator(".doc-size")).to_have_text(re.compile(r"^2\.\d KB · pdf$"))
+    expect(document.locator("a.media-save")).to_have_attribute("download", "invoice.pdf")
+
+    # a file WhatsApp would refuse is refused at upload, with the reason under the message area
+    panel.locator("input[type=file]").set_input_files(
+        {"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": b"MZ\x90\x00" + bytes(512)}
+    )
+    problem = panel.locator(".composer-error")
+    expect(problem).to_have_attribute("data-code", "media_rejected")
+    expect(problem).to_contain_text("This file cannot be sent: setup.exe is not a file type WhatsApp accepts")
+    expect(preview).to_be_hidden()
+
+
+def test_the_pending_response_indicator_goes_green_yellow_red_and_away(stack, alice, customer):
+    offered_and_accepted(stack, alice, customer, "Hello?")
+    alice.send("Hello, how can I help?")
+    pending = alice.tab.locator(".pending")
+    expect(pending).to_be_hidden()
+
+    # a customer message starts the indicator: green, yellow after 2 s, red (flashing) after 4 s
+    customer_says(stack, customer, "Are you still there?")
+    # W6: the new message blinks (3 s by default) and the transcript scrolls to it
+    fresh = alice.message("Are you still there?")
+    expect(fresh).to_have_class(re.compile("is-new"))
+    expect(fresh).to_be_in_viewport()
+    expect(pending).to_have_attribute("data-level", "green")
+    expect(pending).to_have_text(re.compile(r"Reply pending 0:0\d"))
+    expect(alice.page.locator(".chat-item .pending-dot")).to_be_visible()
+    expect(pending).to_have_attribute("data-level", "yellow", timeout=5_000)
+    expect(pending).to_have_attribute("data-level", "red", timeout=5_000)
+    expect(fresh).not_to_have_class(re.compile("is-new"))
+    assert pending.evaluate("node => getComputedStyle(node).animationName") == "flash"
+
+    # while a reply is pending and the page is hidden, the title flashes
+    base_title = alice.page.title()
+    alice.page.evaluate(
+        "() => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});"
+        " document.dispatchEvent(new Event('visibilitychange')); }"
+    )
+    alice.page.wait_for_function("() => document.title.startsWith('● Reply pending')")
+    alice.page.wait_for_function(f"() => document.title === {base_title!r}")
+    alice.page.evaluate(
+        "() => { delete document.hidden; document.dispatchEvent(new Event('visibilitychange')); }"
+    )
+    alice.page.wait_for_function(
+        f"() => document.title === {base_title!r} && !document.body.dataset.flashing"
+    )
+
+    # the agent answers: the indicator disappears
+    alice.send("Yes, still here!")
+    expect(pending).to_be_hidden()
+    expect(alice.page.locator(".chat-item .pending-dot")).to_be_hidden()
+
+
+# --- R2 reject / redirect, R3 Done --------------------------------------------------------
+
+
+def test_a_rejected_offer_goes_to_the_next_agent_and_is_redirected_when_not_answered(
+    stack, api, alice, bob, customer
+):
+    alice.go_ready()
+    bob.go_ready()  # alice has been idle longer: she is offered first
+    customer_says(stack, customer, "Anybody there?")
+
+    alice.offer(customer).get_by_role("button", name="Reject").click()
+    expect(alice.offer(customer)).to_have_attribute("data-state", "rejected")
+    expect(alice.offer(customer).locator(".offer-status")).to_have_text("Rejected")
+
+    # bob gets it, does not answer within 5 s: it is redirected (and bob goes Not Ready)
+    bob_offer = bob.offer(customer)
+    expect(bob_offer).to_be_visible()
+    expect(bob_offer).to_have_attribute("data-state", "expired", timeout=12_000)
+    expect(bob_offer.locator(".offer-status")).to_have_text("Redirected: not accepted in time")
+    expect(bob.page.locator("#ready-toggle")).to_have_attribute("aria-pressed", "false")
+
+    # nobody else may take it now (alice rejected it a moment ago): it waits in the queue
+    waiting = api["supervisor"].get("/api/v1/interactions/", params={"state": "queued"}).json()["results"]
+    assert customer.wa_id in [i["contact"]["wa_id"] for i in waiting]
+
+
+def test_done_with_a_disposition_closes_the_tab_and_the_interaction(stack, api, alice, customer):
+    panel = offered_and_accepted(stack, alice, customer, "Thanks, that's all")
+    interaction_id = alice.interaction_id(panel)
+
+    panel.get_by_role("button", name="Done").click()
+    dialog = alice.page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(f"Done with {customer.nickname}")
+    dialog.get_by_label("Disposition").select_option(label="Resolved")
+    dialog.get_by_label("Note").fill("Parcel found at the neighbour's")
+    dialog.get_by_role("button", name="Done").click()
+
+    expect(dialog).to_be_hidden()
+    expect(panel).to_have_count(0)
+    expect(alice.page.locator(".chat-item")).to_have_count(0)
+    expect(alice.page.locator("#stage-empty")).to_be_visible()
+    interaction = api["alice"].get(f"/api/v1/interactions/{interaction_id}/").json()
+    assert (interaction["state"], interaction["disposition"]) == ("closed", "resolved")
+    history = api["alice"].get(f"/api/v1/contacts/{interaction['contact']['id']}/history/").json()
+    assert history["interactions"][0]["done_note"] == "Parcel found at the neighbour's"
+
+
+# --- live transport ------------------------------------------------------------------------
+
+
+def test_after_a_dropped_connection_the_console_catches_up(stack, alice, customer):
+    offered_and_accepted(stack, alice, customer, "First message")
+    connection = alice.page.locator("#connection")
+
+    alice.context.set_offline(True)
+    expect(connection).to_have_attribute("data-state", "offline")
+    customer_says(stack, customer, "Sent while you were offline")
+    time.sleep(0.5)  # the server pushed it into the void
+    expect(alice.message("Sent while you were offline")).to_have_count(0)
+
+    alice.context.set_offline(False)
+    expect(connection).to_have_attribute("data-state", "open")
+    expect(alice.message("Sent while you were offline")).to_be_visible()
+    expect(alice.tab.locator(".row--in")).to_have_count(2)
+
+
+# --- W9: nothing a customer writes runs -------------------------------------------------------
+
+
+def test_hostile_text_is_shown_as_text_and_only_http_links_are_links(stack, api, alice, customer):
+    dialogs: list[str] = []
+    alice.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    hostile = (
+        '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script> '
+        "javascript:alert(1) see https://example.com/ok?a=1&b=<b>x</b>"
+    )
+    alice.go_ready()
+    customer_says(stack, customer, hostile)
+    expect(alice.offer(customer).locator(".offer-first")).to_have_text(hostile)
+    panel = alice.accept(customer)
+
+    text = panel.locator(".row--in .text")
+    expect(text).to_have_text(hostile)
+    assert text.locator("img, script").count() == 0
+    links = text.locator("a")
+    expect(links).to_have_count(1)
+    expect(links).to_have_attribute("href", "https://example.com/ok?a=1&b=")
+    expect(links).to_have_attribute("target", "_blank")
+    expect(links).to_have_attribute("rel", "noopener noreferrer")
+    assert alice.page.locator("a[href^='javascript']").count() == 0
+
+    # a hostile name from the contact database is text too
+    contact_id = (
+        api["alice"].get(f"/api/v1/interactions/{alice.interaction_id(panel)}/").json()["contact"]["id"]
+    )
+    api["alice"].patch(f"/api/v1/contacts/{contact_id}/", json={"name": "<b onmouseover=alert(1)>Eve</b>"})
+    expect(panel.locator(".conv-name")).to_have_text("<b onmouseover=alert(1)>Eve</b>")
+    assert alice.page.evaluate("() => window.pwned") is None
+    assert dialogs == []
+
+
+# --- W4, W8: the composer ------------------------------------------------------------------------
+
+
+def test_the_composer_counts_utf8_bytes_inserts_emoji_and_sends_once(stack, api, alice, customer):
+    offered_and_accepted(stack, alice, customer, "Hi")
+    composer, send = alice.composer, alice.tab.locator("button.send")
+    count, notice = alice.tab.locator(".count"), alice.tab.locator(".size-notice")
+
+    # emoji count several bytes: 1025 of them are over 4096 bytes though only 1025 characters
+    composer.fill("😀" * 1024)
+    expect(count).to_have_text("4096 / 4096 bytes")
+    expect(notice).to_be_hidden()
+    expect(send).to_be_enabled()
+    composer.press("End")
+    composer.press_sequentially("😀")
+    expect(count).to_have_text("4100 / 4096 bytes")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("4100 bytes in UTF-8, the limit is 4096 bytes")
+    expect(send).to_be_disabled()
+
+    # the emoji picker inserts at the caret
+    composer.fill("Hello world")
+    composer.evaluate("node => node.setSelectionRange(5, 5)")
+    alice.tab.get_by_role("button", name="Insert an emoji").click()
+    alice.tab.get_by_role("button", name="Insert 👍").click()
+    expect(composer).to_have_value("Hello👍 world")
+
+    # pasting works
+    alice.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.url)
+    alice.page.evaluate("text => navigator.clipboard.writeText(text)", "pasted from the CRM")
+    composer.fill("")
+    composer.press("Control+V")
+    expect(composer).to_have_value("pasted from the CRM")
+
+    # Shift+Enter is a new line, Enter sends
+    composer.fill("line one")
+    composer.press("Shift+Enter")
+    composer.press_sequentially("line two")
+    expect(composer).to_have_value("line one\nline two")
+    composer.press("Enter")
+    expect(alice.tab.locator(".row--out .text", has_text="line one")).to_have_text("line one\nline two")
+    expect(composer).to_have_value("")
+
+    # a double click on Send sends once (and the client_ref makes it once on the server too)
+    composer.fill("Only once, please")
+    send.dblclick()
+    expect(alice.message("Only once, please")).to_have_count(1)
+    time.sleep(0.5)
+    expect(alice.message("Only once, please")).to_have_count(1)
+    interaction_id = alice.interaction_id()
+    messages = api["alice"].get(f"/api/v1/interactions/{interaction_id}/messages/").json()["messages"]
+    assert [m["body"] for m in messages].count("Only once, please") == 1
+
+
+# --- W11: the side panel -----------------------------------------------------------------------
+
+
+def test_the_side_panel_edits_contact_and_case_information_and_adds_notes(stack, api, alice, customer):
+    panel = offered_and_accepted(stack, alice, customer, "My address changed")
+    interaction_id = alice.interaction_id(panel)
+    side = panel.locator("aside.side")
+
+    # contact information: the name from the contact database replaces the nickname
+    expect(side.get_by_label("Phone")).to_have_value(f"+{customer.wa_id}")
+    side.get_by_label("Name").fill("Lena Vogel")
+    side.get_by_label("E-mail").fill("lena@example.com")
+    side.get_by_role("button", name="Save contact").click()
+    expect(panel.locator(".conv-name")).to_have_text("Lena Vogel")
+    expect(alice.page.locator(".chat-item .chat-name")).to_have_text("Lena Vogel")
+
+    # case information: a key/value editor
+    side.get_by_role("button", name="Add field").click()
+    side.get_by_label("Field name").fill("order")
+    side.get_by_label("Value of the new field").fill("4711")
+    side.get_by_role("button", name="Save", exact=True).click()
+    expect(side.get_by_label("Value of order")).to_have_value("4711")
+
+    # notes
+    side.get_by_label("New note").fill("Customer moved to Hamburg")
+    side.get_by_role("button", name="Add note").click()
+    expect(side.locator(".note-body")).to_have_text("Customer moved to Hamburg")
+
+    # contact history: this conversation
+    expect(side.locator(".history-item--current")).to_contain_text("this conversation")
+
+    detail = api["alice"].get(f"/api/v1/interactions/{interaction_id}/console/").json()
+    assert detail["case_data"] == {"order": "4711"}
+    assert [n["body"] for n in detail["notes"]] == ["Customer moved to Hamburg"]
+    assert (detail["contact"]["name"], detail["contact"]["email"]) == ("Lena Vogel", "lena@example.com")
+
+
+# --- W1, W2, W3, W10 and rich messages -----------------------------------------------------------
+
+
+def test_the_transcript_shows_history_timing_locations_choices_and_reactions(stack, api, alice):
+    # a customer known to the contact database, with an earlier conversation (seed_demo)
+    lena = Customer(wa_id="4915112345678", name="Lena Vogel")
+    panel = offered_and_accepted(stack, alice, lena, "Hello again")
+    expect(panel.locator(".conv-name")).to_have_text("Lena Vogel (CRM)")
+    interaction_id = alice.interaction_id(panel)
+
+    # W3: earlier conversations are behind "see older messages…" (transcript-interactions-count 0)
+    older = panel.get_by_role("button", name="see older messages…")
+    expect(older).to_be_visible()
+    older.click()
+    expect(panel.locator(".separator--earlier")).to_contain_text("Earlier conversation")
+    expect(panel.locator(".row--in .text").first).to_have_text("Hi, my parcel hasn't arrived")
+    expect(older).to_be_hidden()
+
+    # W10: a location with the configured static map (numbers only in the URL) and its details
+    customer_sends(
+        stack, lena, "location",
+        location={"latitude": 52.52, "longitude": 13.405, "name": "Alexanderplatz", "address": "10178 Berlin"},
+    )  # fmt: skip
+    location = panel.locator(".row--in .location")
+    expect(location.locator(".location-name")).to_have_text("Alexanderplatz")
+    expect(location.locator(".location-address")).to_have_text("10178 Berlin")
+    expect(location.locator(".location-coords")).to_have_text("52.52000, 13.40500")
+    expect(location.locator("img.map")).to_have_attribute(
+        "src", re.compile(r"/static/console/favicon\.svg\?center=52\.52,13\.405&z=15$")
+    )
+
+    # an interactive message from the agent; the customer's choice is highlighted, quoting it
+    sent = api["alice"].post(
+        f"/api/v1/interactions/{interaction_id}/messages/",
+        json={"type": "interactive", "body": "Did we solve it?",
+              "interactive": {"type": "button", "buttons": [{"id": "yes", "title": "Yes"}, {"id": "no", "title": "Not yet"}]}},
+    )  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    expect(panel.locator(".row--out .option")).to_have_text(["Yes", "Not yet"])
+    wamid = wait_for_wamid(api["alice"], interaction_id, sent.json()["id"])
+    customer_sends(stack, lena, "button_reply", message_id=wamid, reply_id="no")
+    choice = panel.locator(".row--in .choice--chosen")
+    expect(choice).to_have_text("chose: Not yet")
+    answer = panel.locator(".row--in", has=alice.page.locator(".choice--chosen"))
+    expect(answer.locator(".quote")).to_contain_text("Did we solve it?")
+
+    # the customer reacts to the agent's message and quotes it
+    customer_sends(stack, lena, "reaction", message_id=wamid, emoji="👍")
+    expect(panel.locator(".row--out", has_text="Did we solve it?").locator(".reaction")).to_have_text("👍")
+    customer_sends(stack, lena, "text", text="About this one", reply_to=wamid)
+    quoting = panel.locator(".row--in", has_text="About this one")
+    expect(quoting.locator(".quote-body")).to_have_text("Did we solve it?")
+
+    # a template with quick replies; the customer taps one: highlighted, with the template quoted
+    template = api["alice"].post(
+        f"/api/v1/interactions/{interaction_id}/messages/",
+        json={"type": "template", "template": {"name": "order_update", "language": "en_US", "components": [
+            {"type": "header", "parameters": [{"type": "text", "text": "4711"}]},
+            {"type": "body", "parameters": [{"type": "text", "text": "Lena"}, {"type": "text", "text": "4711"},
+                                            {"type": "text", "text": "tomorrow"}]}]}},
+    )  # fmt: skip
+    assert template.status_code == 201, template.text
+    expect(panel.locator(".row--out .template-label", has_text="order_update")).to_be_visible()
+    template_wamid = wait_for_wamid(api["alice"], interaction_id, template.json()["id"])
+    customer_sends(stack, lena, "button", message_id=template_wamid, index=0)
+    tapped = panel.locator(".row--in", has=alice.page.locator(".choice--tapped"))
+    expect(tapped.locator(".choice--tapped")).to_have_text("tapped: Thanks!")
+    expect(tapped.locator(".quote--template")).to_contain_text("order_update")
+
+    # a message type the Cloud API does not support: centred, saying so
+    customer_webhook(stack, lena, {"type": "unsupported", "unsupported": {"type": "poll"}, "errors": [
+        {"code": 131051, "title": "Message type unknown", "error_data": {"details": "Message type is not supported"}}]})  # fmt: skip
+    unsupported = panel.locator(".row--center[data-type=unsupported]")
+    expect(unsupported).to_contain_text("unsupported message (poll)")
+    expect(unsupported).to_contain_text("Message type unknown")
+
+    # W2: a delayed message shows its origination time in bold (arrival as tooltip); one that
+    # originated before the message shown above it has a red timestamp
+    customer_says(stack, lena, "Out of order")
+    expect(alice.message("Out of order")).to_be_visible()
+    stack.shell(
+        "from datetime import timedelta\nfrom conversations.models import Message\n"
+        f"delayed = Message.objects.get(interaction_id={interaction_id}, body='Hello again')\n"
+        "delayed.origination_at -= timedelta(minutes=5)\ndelayed.save(update_fields=['origination_at'])\n"
+        f"late = Message.objects.get(interaction_id={interaction_id}, body='Out of order')\n"
+        "late.origination_at = delayed.origination_at - timedelta(minutes=1)\n"
+        "late.save(update_fields=['origination_at'])\nprint('null')"
+    )
+    alice.page.reload()
+    delayed = alice.message("Hello again").locator("time.ts")
+    expect(delayed).to_have_class(re.compile("ts--delayed"))
+    expect(delayed).to_have_attribute("title", re.compile(r"^Arrived .*\(sent .*\)$"))
+    assert delayed.evaluate("node => getComputedStyle(node).fontWeight") == "700"
+    late = alice.message("Out of order").locator("time.ts")
+    expect(late).to_have_class(re.compile("ts--out-of-order"))
+    assert late.evaluate("node => getComputedStyle(node).color") == "rgb(217, 48, 37)"
+
+
+def wait_for_wamid(client, interaction_id: int, message_id: int) -> str:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for message in client.get(f"/api/v1/interactions/{interaction_id}/messages/").json()["messages"]:
+            if message["id"] == message_id and message["wamid"]:
+                return message["wamid"]
+        time.sleep(0.2)
+    raise AssertionError(f"message {message_id} never got a wamid")
+
+
+def test_without_focus_on_new_messages_a_pill_leads_to_them_and_nothing_blinks(
+    stack, browser, contexts, customer
+):
+    # bob's own options (P5: per agent): no auto-scroll, no blinking
+    stack.shell(
+        "from django.contrib.auth.models import User\nfrom conversations.models import OptionValue\n"
+        "bob = User.objects.get(username='bob')\n"
+        "for key in ('focus-on-new-messages', 'new-message-blinking'):\n"
+        "    OptionValue.objects.update_or_create(key='whatsappsession.' + key, agent=bob, agent_group=None,"
+        " defaults={'value': 'false'})\nprint('null')"
+    )
+    time.sleep(2.1)  # the server's options snapshot lives two seconds
+    bob = login(browser, stack, "bob")
+    panel = offered_and_accepted(stack, bob, customer, "Message 0")
+    for n in range(1, 16):
+        customer_says(stack, customer, f"Message {n}")
+    expect(bob.message("Message 15")).to_be_visible()
+    transcript = panel.locator(".transcript")
+    transcript.evaluate("node => { node.scrollTop = 0; }")
+
+    customer_says(stack, customer, "Something new")
+    fresh = bob.message("Something new")
+    pill = panel.get_by_role("button", name="new messages ↓")
+    expect(pill).to_be_visible()
+    expect(fresh).not_to_be_in_viewport()
+    expect(fresh).not_to_have_class(re.compile("is-new"))
+    pill.click()
+    expect(fresh).to_be_in_viewport()
+    expect(pill).to_be_hidden()
+
+
+# --- W7 ------------------------------------------------------------------------------------
+
+
+def test_colours_and_text_size_come_from_options_and_high_contrast_is_a_toggle(stack, alice, customer):
+    panel = offered_and_accepted(stack, alice, customer, "Colours?")
+    alice.send("In colour")
+    bubble = panel.locator(".row--out .bubble")
+    assert bubble.evaluate("node => getComputedStyle(node).backgroundColor") == "rgb(220, 248, 198)"
+    assert panel.locator(".messages").evaluate("node => getComputedStyle(node).fontSize") == "15px"
+
+    toggle = alice.page.get_by_role("button", name="High-contrast theme")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(alice.page.locator("body")).to_have_class(re.compile("theme-hc"))
+    assert (
+        panel.locator(".transcript").evaluate("node => getComputedStyle(node).backgroundColor")
+        == "rgb(0, 0, 0)"
+    )
+    assert bubble.evaluate("node => getComputedStyle(node).color") == "rgb(255, 255, 255)"
+    alice.composer.focus()
+    assert alice.composer.evaluate("node => getComputedStyle(node).outlineStyle") == "solid"
+    toggle.click()
+    expect(alice.page.locator("body")).not_to_have_class(re.compile("theme-hc"))
+
+
+# --- failed messages, O1, signing out ------------------------------------------------------------
+
+
+def test_a_failed_message_is_centred_with_a_retry_and_a_closed_window_allows_only_notifications(
+    stack, alice, customer
+):
+    panel = offered_and_accepted(stack, alice, customer, "Hello")
+    interaction_id = alice.interaction_id(panel)
+    window = panel.locator(".window-chip")
+    expect(window).to_have_attribute("data-state", "open")
+    expect(window).to_have_text(re.compile(r"Window open · 23 h 5\d min left"))
+
+    # WhatsApp refuses the text (its 24-hour window closed, ours did not know yet): 131047
+    stack.shell(
+        "from datetime import timedelta\nfrom django.utils import timezone\n"
+        "from conversations.sandbox.models import SandboxChat\n"
+        f"SandboxChat.objects.filter(wa_id='{customer.wa_id}').update("
+        "last_customer_message_at=timezone.now() - timedelta(hours=25))\nprint('null')"
+    )
+    alice.composer.fill("Are you still there?")
+    alice.composer.press("Enter")
+    failed = panel.locator(".row--center", has_text="Are you still there?")
+    expect(failed).to_have_attribute("data-status", "failed")
+    expect(failed.locator(".notice--error")).to_contain_text("Not delivered")
+    expect(failed.locator(".notice-code")).to_have_text("(131047)")
+
+    # the customer writes again: Retry sends the message for real
+    customer_says(stack, customer, "Yes, sorry!")
+    expect(alice.message("Yes, sorry!")).to_be_visible()
+    failed.get_by_role("button", name="Retry").click()
+    resent = panel.locator(".row--out", has_text="Are you still there?")
+    expect(resent).to_have_attribute("data-status", re.compile("sent|delivered|read"))
+    expect(panel.locator(".row--center")).to_have_count(0)
+
+    # O1 / O2: 24 hours after the customer's last message only a notification can be sent;
+    # the agent's text goes out appended to the default notification template
+    stack.shell(
+        "from datetime import timedelta\nfrom django.utils import timezone\n"
+        "from conversations.models import Interaction\n"
+        f"Interaction.objects.filter(pk={interaction_id}).update("
+        "window_expires_at=timezone.now() - timedelta(minutes=1))\nprint('null')"
+    )
+    alice.page.reload()
+    panel = alice.page.locator(f"#panel-{interaction_id}")
+    expect(panel.locator(".window-chip")).to_have_text("Window closed: only a notification can be sent")
+    expect(panel.locator(".window-notice")).to_contain_text("only a notification can be sent")
+    expect(panel.locator("input[type=file]")).to_be_disabled()
+    alice.send("We found your parcel")
+    notification = panel.locator(".row--out", has_text="We found your parcel")
+    expect(notification.locator(".template-label")).to_have_text(
+        "Sent as a notification (the response window had ended)"
+    )
+    expect(notification.locator(".text")).to_have_text("Thank you for your patience! We found your parcel")
+
+
+def test_signing_out_ends_the_session_and_the_agent_is_not_ready(stack, api, alice):
+    alice.go_ready()
+    alice.page.get_by_role("button", name="Sign out").click()
+    expect(alice.page).to_have_url(re.compile(r"/accounts/login/"))
+    assert api["alice"].get("/api/v1/agent/me/").json()["agent"]["is_ready"] is False
+    alice.page.goto(alice.page.url.split("/accounts/")[0] + "/console/")
+    expect(alice.page).to_have_url(re.compile(r"/accounts/login/\?next=/console/"))

@@ -1,0 +1,83 @@
+"""The README's screenshot (docs/images/console.png): the console mid-conversation, 1280x800.
+
+A known customer (with an earlier conversation) and the agent exchange a few messages and
+a photo; the side panel has case information and a note; a second conversation waits for a
+reply and a third customer is being offered.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import (
+    Customer,
+    customer_says,
+    customer_sends_image,
+    expect,
+    png,
+    skip_without_chromium,
+)
+
+skip_without_chromium()
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "console.png"
+STACK_OPTIONS = {"whatsappsession.pending-response-to-customer": "60,120"}
+
+
+def test_readme_screenshot(stack, api, alice, phone_of):
+    lena = Customer(wa_id="4915112345678", name="Lena Vogel")  # known to the CRM, with history
+    jorge = Customer(wa_id="34611223344", name="Jorge")
+    newcomer = Customer(wa_id="447700900123", name="Sam Carter")
+    alice.go_ready()
+
+    customer_says(stack, jorge, "Hola! Can I change my delivery address for order 4788?")
+    alice.accept(jorge)
+    phone = phone_of(lena)
+    customer_says(stack, lena, "Hi, it's me again. My new order hasn't arrived yet.")
+    panel = alice.accept(lena)
+    interaction_id = alice.interaction_id(panel)
+
+    alice.send("Hi Lena! Sorry about that. Could you send me a photo of the shipping confirmation?")
+    customer_sends_image(stack, lena, png((40, 120, 200), (360, 240)), caption="Here it is")
+    expect(panel.locator(".row--in img.thumb")).to_have_js_property("complete", True)
+    alice.send(
+        "Thanks! Your parcel is at the local depot and goes out tomorrow morning. "
+        "Track it here: https://example.com/track/4711"
+    )
+    phone.locator("#sbx-text").fill("Great, thank you so much!")
+    phone.press("#sbx-text", "Enter")
+    expect(alice.message("Great, thank you so much!")).to_be_visible()
+
+    client = api["alice"]
+    contact_id = client.get(f"/api/v1/interactions/{interaction_id}/").json()["contact"]["id"]
+    client.patch(
+        f"/api/v1/contacts/{contact_id}/", json={"email": "lena.vogel@example.com"}
+    ).raise_for_status()
+    client.patch(
+        f"/api/v1/interactions/{interaction_id}/case-data/",
+        json={"case_data": {"order": "4711", "carrier": "DHL", "priority": "high"}},
+    ).raise_for_status()
+    side = panel.locator("aside.side")
+    side.get_by_label("New note").fill("Parcel delayed at the depot; customer informed.")
+    side.get_by_role("button", name="Add note").click()
+    expect(panel.locator(".note-body")).to_have_count(1)
+    alice.page.reload()  # the case information as any agent opening the tab sees it
+    panel = alice.page.locator(f"#panel-{interaction_id}")
+    alice.page.locator(".chat-item", has_text="Lena Vogel").click()
+    expect(panel.locator(".kv-row")).to_have_count(3)
+    expect(panel.locator(".row--out").last).to_have_attribute("data-status", "read")
+    expect(panel.locator(".row--in img.thumb")).to_have_js_property("complete", True)
+
+    customer_says(stack, newcomer, "Hello! Do you ship to the UK?")
+    expect(alice.offer(newcomer)).to_be_visible()
+    expect(alice.offer(newcomer)).to_have_attribute("data-seconds-left", re.compile(r"\d+"))
+
+    alice.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    alice.page.mouse.move(0, 799)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    alice.page.screenshot(path=SCREENSHOT, animations="disabled")
+    assert SCREENSHOT.stat().st_size > 20_000
