@@ -112,12 +112,76 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def message_created(*, message: Any, owner_id: int | None) -> None:
+def attachment_payload(attachment: Any) -> dict[str, Any] | None:
+    if attachment is None:
+        return None
+    from django.urls import reverse
+
+    return {
+        "id": attachment.pk,
+        "kind": attachment.kind,
+        "mime_type": attachment.mime_type,
+        "file_name": attachment.file_name,
+        "size": attachment.size,
+        "state": attachment.state,
+        "voice": attachment.voice,
+        "animated": attachment.animated,
+        "width": attachment.width,
+        "height": attachment.height,
+        "url": reverse("attachment-file", args=[attachment.pk]) if attachment.file else None,
+        "thumbnail_url": reverse("attachment-thumbnail", args=[attachment.pk])
+        if attachment.thumbnail
+        else None,
+    }
+
+
+def message_full_payload(
+    message: Any,
+    *,
+    attachment: Any = None,
+    reactions: list[dict[str, str]] | None = None,
+    quoted: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The console's MESSAGE: the message, its file, reactions, quoted message, author."""
+    author = getattr(message, "author", None) if message.author_id else None
+    return {
+        **message_payload(message),
+        "attachment": attachment_payload(attachment),
+        "reactions": reactions or [],
+        "quoted": quoted,
+        "author_name": (author.get_full_name() or author.get_username()) if author else "",
+        "revoked": message.revoked_at is not None,
+        "edited": message.edited_at is not None,
+    }
+
+
+_RELOAD = object()
+
+
+def message_created(*, message: Any, owner_id: int | None, attachment: Any = _RELOAD) -> None:
     """To the interaction's group only: every console with the interaction open subscribed
-    to it (the owner included), so one group send reaches everyone, once."""
-    broadcast_on_commit(
-        [interaction_group(message.interaction_id)], "message.created", {"message": message_payload(message)}
-    )
+    to it (the owner included), so one group send reaches everyone, once.
+
+    A new customer message has no reactions yet and its file (if any) is known: its full
+    payload is built without a query (the webhook's hot path). Otherwise the message is
+    read again after the commit.
+    """
+    if attachment is _RELOAD or message.context_wamid:
+        _message_reloaded(message.pk, message.interaction_id, "message.created")
+        return
+    payload = message_full_payload(message, attachment=attachment)
+    broadcast_on_commit([interaction_group(message.interaction_id)], "message.created", {"message": payload})
+
+
+def _message_reloaded(message_id: int, interaction_id: int, event_type: str) -> None:
+    def build() -> dict[str, Any]:
+        from conversations.models import Message
+        from conversations.selectors import messages_payload
+
+        fresh = Message.objects.select_related("attachment", "author").get(pk=message_id)
+        return {"message": messages_payload([fresh])[0]}
+
+    broadcast_lazy_on_commit([interaction_group(interaction_id)], event_type, build)
 
 
 def message_status_changed(
@@ -131,12 +195,9 @@ def message_status_changed(
 
 
 def message_updated(*, message: Any) -> None:
-    """A message changed in place (a customer's edit or delete, a status, a retry)."""
-    broadcast_on_commit(
-        [interaction_group(message.interaction_id)],
-        "message.updated",
-        {"message": message_payload(message)},
-    )
+    """A message changed in place (an edit or delete, a file downloaded, a retry): its full
+    state, read after the commit."""
+    _message_reloaded(message.pk, message.interaction_id, "message.updated")
 
 
 def reaction_changed(*, interaction_id: int, message_id: int, direction: str, emoji: str) -> None:
@@ -209,9 +270,9 @@ def agent_payload(profile: Any) -> dict[str, Any]:
     }
 
 
-def agent_state_changed(*, profile: Any, reason: str = "") -> None:
-    """The agent's Ready state (read at send time, so out-of-order events stay right)."""
-    user_id = profile.user_id
+def agent_state_changed(*, user_id: int, reason: str = "") -> None:
+    """The agent's Ready state and load, read after the commit (so out-of-order events
+    still end with the current state)."""
 
     def payload() -> dict[str, Any]:
         from conversations.models import AgentProfile

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from conversations import events
@@ -168,25 +167,7 @@ def message_list_for_interaction(*, interaction: Interaction) -> QuerySet[Messag
 
 
 def attachment_payload(attachment: Attachment | None) -> dict[str, Any] | None:
-    if attachment is None:
-        return None
-    has_file = bool(attachment.file)
-    return {
-        "id": attachment.pk,
-        "kind": attachment.kind,
-        "mime_type": attachment.mime_type,
-        "file_name": attachment.file_name,
-        "size": attachment.size,
-        "state": attachment.state,
-        "voice": attachment.voice,
-        "animated": attachment.animated,
-        "width": attachment.width,
-        "height": attachment.height,
-        "url": reverse("attachment-file", args=[attachment.pk]) if has_file else None,
-        "thumbnail_url": reverse("attachment-thumbnail", args=[attachment.pk])
-        if attachment.thumbnail
-        else None,
-    }
+    return events.attachment_payload(attachment)
 
 
 def messages_payload(messages: list[Message]) -> list[dict[str, Any]]:
@@ -213,21 +194,15 @@ def messages_payload(messages: list[Message]) -> list[dict[str, Any]]:
                 "pk", "wamid", "body", "direction", "type", "content"
             )
         }
-    result = []
-    for message in messages:
-        author = message.author
-        result.append(
-            {
-                **events.message_payload(message),
-                "attachment": attachment_payload(getattr(message, "attachment", None)),
-                "reactions": reactions.get(message.wamid or "", []),
-                "quoted": quoted.get(message.context_wamid) if message.context_wamid else None,
-                "author_name": (author.get_full_name() or author.get_username()) if author else "",
-                "revoked": message.revoked_at is not None,
-                "edited": message.edited_at is not None,
-            }
+    return [
+        events.message_full_payload(
+            message,
+            attachment=getattr(message, "attachment", None),
+            reactions=reactions.get(message.wamid or "", []),
+            quoted=quoted.get(message.context_wamid) if message.context_wamid else None,
         )
-    return result
+        for message in messages
+    ]
 
 
 def _with_joins(queryset: QuerySet[Message]) -> QuerySet[Message]:

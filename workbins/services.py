@@ -102,6 +102,7 @@ def interaction_unpark(*, user: Any, interaction_id: int) -> Interaction:
         interaction.accepted_at = now
         interaction.save(update_fields=["state", "owner", "accepted_at", "updated_at"])
         events.interaction_assigned(interaction=interaction)
+        events.agent_state_changed(user_id=user.pk)
         events.workbin_changed(workbin_id=workbin_id, user_ids=members)
     return interaction
 
@@ -142,3 +143,12 @@ def _members(workbin: Workbin) -> list[int]:
     return list(
         AgentProfile.objects.filter(group_id=workbin.agent_group_id).values_list("user_id", flat=True)
     )
+
+
+def workbin_items_remove(*, interaction_id: int) -> None:
+    """The interaction was closed (Done by a supervisor, say): it leaves its workbin."""
+    item = WorkbinItem.objects.select_related("workbin").filter(interaction_id=interaction_id).first()
+    if item is not None:
+        members, workbin_id = _members(item.workbin), item.workbin_id
+        item.delete()
+        events.workbin_changed(workbin_id=workbin_id, user_ids=members)

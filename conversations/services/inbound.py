@@ -90,6 +90,7 @@ def _store_for_sender(
         contact_profile_name_update(contact_id=touched.contact_id, profile_name=sender.profile_name)
     if touched.state == Interaction.State.PARKED:
         report.parked_interactions.append(touched.id)
+    events.interaction_changed(interaction=touched)  # window, pending reply: live
     _insert_messages(
         channel=channel, touched=touched, messages=messages, arrived_at=arrived_at, report=report
     )
@@ -153,10 +154,11 @@ def _insert_messages(
             report.media_attachment_ids.append(attachment.pk)
             if settings.WHATSAPP_MEDIA_AUTO_DOWNLOAD:
                 enqueue_on_commit(tasks.attachment_download_task, attachment.pk)
+    by_message = {attachment.message_id: attachment for attachment in attachments}
     for row, parsed in created:
         if parsed.type in ("revoke", "edit"):
             _apply_revoke_or_edit(channel=channel, message=parsed)
-        events.message_created(message=row, owner_id=touched.owner_id)
+        events.message_created(message=row, owner_id=touched.owner_id, attachment=by_message.get(row.pk))
 
 
 def _apply_revoke_or_edit(*, channel: Channel, message: InboundMessage) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
@@ -22,13 +23,25 @@ SERVICE_WINDOW = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class TouchedInteraction:
-    """What the inbound update returns: enough to store messages and push events."""
+    """What the inbound update returns: enough to store messages and push the
+    interaction's new state (``events.interaction_payload`` reads these attributes)."""
 
     id: int
     contact_id: int
     owner_id: int | None
     state: str
     contact_profile_name: str
+    channel_id: int | None = None
+    queue_id: int | None = None
+    last_inbound_at: datetime | None = None
+    last_outbound_at: datetime | None = None
+    window_expires_at: datetime | None = None
+    awaiting_reply_since: datetime | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
 
 
 def interaction_open_for(*, contact: Contact, channel: Channel, now: datetime) -> tuple[Interaction, bool]:
@@ -60,6 +73,33 @@ def interaction_open_for(*, contact: Contact, channel: Channel, now: datetime) -
     raise RuntimeError(f"could not open an interaction for contact {contact.pk}")
 
 
+#: Returned by the inbound UPDATE for the live ``interaction.changed`` event (no query).
+_PAYLOAD_COLUMNS = (
+    "channel_id",
+    "queue_id",
+    "last_inbound_at",
+    "last_outbound_at",
+    "window_expires_at",
+    "awaiting_reply_since",
+    "closed_at",
+)
+_DATETIME_COLUMNS = {
+    "last_inbound_at",
+    "last_outbound_at",
+    "window_expires_at",
+    "awaiting_reply_since",
+    "closed_at",
+}
+
+
+def _datetime(value: Any) -> datetime | None:
+    """A raw cursor's datetime: SQLite gives naive UTC text, PostgreSQL aware datetimes."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or timezone.is_aware(value) else timezone.make_aware(value, UTC)
+    parsed = parse_datetime(str(value))
+    return timezone.make_aware(parsed, UTC) if parsed and timezone.is_naive(parsed) else parsed
+
+
 def _inbound_update_sql(where: str) -> str:
     """``UPDATE interaction … RETURNING`` recording a customer message; idempotent.
 
@@ -87,7 +127,8 @@ def _inbound_update_sql(where: str) -> str:
         f"WHERE {where} "
         f"RETURNING {qn('id')}, {qn('contact_id')}, {qn('owner_id')}, {qn('state')}, "
         f"(SELECT {contacts}.{qn('profile_name')} FROM {contacts} "
-        f"WHERE {contacts}.{qn('id')} = {table}.{qn('contact_id')})"
+        f"WHERE {contacts}.{qn('id')} = {table}.{qn('contact_id')}), "
+        f"{', '.join(qn(c) for c in _PAYLOAD_COLUMNS)}"
     )
 
 
@@ -129,7 +170,12 @@ def _touch(key: str, where_params: list, **values) -> TouchedInteraction | None:
     with connection.cursor() as cursor:
         cursor.execute(_sql(connection.vendor, key), [*_inbound_update_params(**values), *where_params])
         row = cursor.fetchone()
-    return TouchedInteraction(*row) if row else None
+    if not row:
+        return None
+    base, extra = row[:5], dict(zip(_PAYLOAD_COLUMNS, row[5:], strict=True))
+    for column in _DATETIME_COLUMNS:
+        extra[column] = _datetime(extra[column])
+    return TouchedInteraction(*base, **extra)
 
 
 def interaction_touch_inbound_by_sender(
@@ -186,7 +232,8 @@ def disposition_codes(*, user: Any) -> dict[str, str]:
 def interaction_done(*, user: Any, interaction_id: int, disposition: str = "", note: str = "") -> Interaction:
     """R3 Done: close the interaction (optionally with a disposition code and a note); it
     goes to contact history, leaves the console and frees the agent's capacity."""
-    from conversations.services.routing import interaction_capacity_released
+    from conversations.services.routing import interaction_capacity_released, offers_withdraw
+    from workbins.services import workbin_items_remove
 
     now = timezone.now()
     with transaction.atomic():
@@ -217,6 +264,9 @@ def interaction_done(*, user: Any, interaction_id: int, disposition: str = "", n
             InteractionNote.objects.create(interaction=interaction, author=user, body=note.strip())
         if previous_state == Interaction.State.ACTIVE:
             interaction_capacity_released(interaction=interaction, now=now)
+        elif previous_state == Interaction.State.OFFERED:
+            offers_withdraw(interaction_id=interaction.pk, now=now)
+        workbin_items_remove(interaction_id=interaction.pk)
         events.interaction_closed(interaction=interaction, owner_id=owner_id)
     return interaction
 

@@ -60,7 +60,7 @@ def agent_set_ready(*, user: Any, ready: bool) -> AgentProfile:
         if not ready:
             for offer in Offer.objects.filter(agent=user, state=Offer.State.PENDING):
                 _close_offer(offer, state=Offer.State.WITHDRAWN, now=now)
-        events.agent_state_changed(profile=profile)
+        events.agent_state_changed(user_id=profile.user_id)
         transaction.on_commit(dispatch_waiting)
     return profile
 
@@ -78,6 +78,17 @@ def agent_logged_out(*, user: Any) -> None:
 def _release_capacity(agent_id: int, *, now: datetime) -> None:
     AgentProfile.objects.filter(user_id=agent_id, load__gt=0).update(load=F("load") - 1)
     AgentProfile.objects.filter(user_id=agent_id, load=0).update(idle_since=now)
+    events.agent_state_changed(user_id=agent_id)
+
+
+def _reserve_capacity(profile: AgentProfile) -> bool:
+    """Take one of the agent's free slots, if they are Ready and have one."""
+    reserved = AgentProfile.objects.filter(pk=profile.pk, is_ready=True, load__lt=F("capacity")).update(
+        load=F("load") + 1
+    )
+    if reserved:
+        events.agent_state_changed(user_id=profile.user_id)
+    return bool(reserved)
 
 
 # --- offers ---------------------------------------------------------------------------
@@ -98,7 +109,8 @@ def _available_agents(interaction: Interaction, *, now: datetime) -> list[AgentP
             responded_at__gte=now - REOFFER_AFTER,
         ).values_list("agent_id", flat=True)
     )
-    ordered = candidates.order_by(F("idle_since").asc(nulls_first=True), "load", "pk")
+    # Least busy first, then longest idle (idle_since: when the agent last became free).
+    ordered = candidates.order_by("load", F("idle_since").asc(nulls_first=True), "pk")
     return [agent for agent in ordered if agent.user_id not in declined]
 
 
@@ -114,16 +126,13 @@ def interaction_route(*, interaction_id: int) -> Offer | None:
         if interaction is None or interaction.state != Interaction.State.QUEUED:
             return None
         for agent in _available_agents(interaction, now=now):
-            reserved = AgentProfile.objects.filter(pk=agent.pk, is_ready=True, load__lt=F("capacity")).update(
-                load=F("load") + 1
-            )
-            if not reserved:
+            if not _reserve_capacity(agent):
                 continue  # someone else took the agent's last slot
             claimed = Interaction.objects.filter(pk=interaction.pk, state=Interaction.State.QUEUED).update(
                 state=Interaction.State.OFFERED
             )
             if not claimed:
-                AgentProfile.objects.filter(pk=agent.pk).update(load=F("load") - 1)
+                _release_capacity(agent.user_id, now=now)
                 return None
             timeout = get_option(
                 "whatsappsession.offer-accept-timeout", agent_id=agent.user_id, group_id=agent.group_id
@@ -136,7 +145,7 @@ def interaction_route(*, interaction_id: int) -> Offer | None:
                         due_at=now + timedelta(seconds=timeout),
                     )
             except IntegrityError:  # a pending offer exists already (another dispatcher)
-                AgentProfile.objects.filter(pk=agent.pk).update(load=F("load") - 1)
+                _release_capacity(agent.user_id, now=now)
                 return None
             interaction.state = Interaction.State.OFFERED
             events.offer_created(offer=offer, payload=offer_payload(offer))
@@ -279,6 +288,19 @@ def agent_loads_reconcile() -> int:
         if profile.load != expected:
             fixed += AgentProfile.objects.filter(pk=profile.pk, load=profile.load).update(load=expected)
     return fixed
+
+
+def offers_withdraw(*, interaction_id: int, now: datetime) -> int:
+    """End the interaction's pending offer without routing it again (it is being closed)."""
+    withdrawn = 0
+    for offer in Offer.objects.filter(interaction_id=interaction_id, state=Offer.State.PENDING):
+        if Offer.objects.filter(pk=offer.pk, state=Offer.State.PENDING).update(
+            state=Offer.State.WITHDRAWN, responded_at=now
+        ):
+            _release_capacity(offer.agent_id, now=now)
+            events.offer_withdrawn(agent_id=offer.agent_id, offer_id=offer.pk, reason=Offer.State.WITHDRAWN)
+            withdrawn += 1
+    return withdrawn
 
 
 def interaction_capacity_released(*, interaction: Interaction, now: datetime) -> None:

@@ -126,4 +126,5 @@ def outbound_session_start(
         message = message_queue(user=user, interaction=interaction, spec=spec)
         if assign_to_me:
             events.interaction_assigned(interaction=interaction)
+            events.agent_state_changed(user_id=user.pk)
     return StartedSession(interaction=interaction, message=message)

@@ -77,12 +77,20 @@ async def test_customer_message_reaches_the_subscribed_agent_after_commit(channe
     await communicator.receive_json_from()
     response = await database_sync_to_async(post_webhook)(load_fixture("inbound_text.json"))
     assert response.status_code == 200
-    frame = await communicator.receive_json_from(timeout=2)
-    while frame["type"] != "message.created":
+    frames = {}
+    while len(frames) < 2:
         frame = await communicator.receive_json_from(timeout=2)
-    assert frame["message"]["body"] == "Body Text"
-    assert frame["message"]["interaction_id"] == interaction.pk
-    assert await communicator.receive_nothing(timeout=0.3)  # once, not once per group
+        assert frame["type"] not in frames  # each event once, not once per group
+        frames[frame["type"]] = frame
+    message = frames["message.created"]["message"]
+    assert message["body"] == "Body Text"
+    assert message["interaction_id"] == interaction.pk
+    assert {"attachment", "reactions", "quoted", "author_name"} <= set(message)  # the full shape
+    changed = frames["interaction.changed"]["interaction"]
+    assert changed["id"] == interaction.pk
+    assert changed["awaiting_reply_since"] is not None  # the pending indicator starts, live
+    assert changed["window_expires_at"] is not None
+    assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
 
 

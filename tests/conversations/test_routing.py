@@ -220,3 +220,27 @@ def test_load_reconcile_heals_drift(channel, queue):
     assert routing.agent_loads_reconcile() == 1
     agent.refresh_from_db()
     assert agent.load == 1
+
+
+def test_least_busy_agent_goes_before_a_longer_idle_busy_one(channel, queue):
+    busy = ready_agent(queue, idle_minutes=60)
+    AgentProfile.objects.filter(pk=busy.pk).update(load=2)
+    free = ready_agent(queue, idle_minutes=1)
+    offer = routing.interaction_route(interaction_id=waiting(queue, channel).pk)
+    assert offer.agent == free.user
+
+
+def test_done_by_a_supervisor_withdraws_the_pending_offer(channel, queue, django_capture_on_commit_callbacks):
+    from conversations.services.interactions import interaction_done
+    from tests.factories import UserFactory
+
+    agent = ready_agent(queue)
+    interaction = waiting(queue, channel)
+    offer = routing.interaction_route(interaction_id=interaction.pk)
+    supervisor = UserFactory(is_staff=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        interaction_done(user=supervisor, interaction_id=interaction.pk)
+    offer.refresh_from_db()
+    agent.refresh_from_db()
+    assert offer.state == Offer.State.WITHDRAWN
+    assert agent.load == 0 and agent.is_ready

@@ -251,6 +251,7 @@ class Command(BaseCommand):
                 disposition="resolved",
                 last_inbound_at=started,
             )
+            Interaction.objects.filter(pk=interaction.pk).update(created_at=started)  # not auto_now_add
             for m, text in enumerate(texts):
                 at = started + timedelta(minutes=10 * m)
                 Message.objects.create(
