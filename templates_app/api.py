@@ -90,6 +90,34 @@ class InteractionTemplatesApi(APIView):
         return Response({"templates": [template_payload(t) for t in templates]})
 
 
+class TemplateListApi(APIView):
+    """Templates sendable on a number (``channel_id``, default: the first active number),
+    e.g. to start a conversation (O3) when no interaction is open yet."""
+
+    @extend_schema(parameters=[OpenApiParameter("channel_id", int)])
+    def get(self, request: Request) -> Response:
+        from conversations.models import Channel
+
+        channels = Channel.objects.filter(is_active=True)
+        channel_id = request.query_params.get("channel_id")
+        channel = (
+            channels.filter(pk=channel_id).first()
+            if channel_id and channel_id.isdigit()
+            else channels.first()
+        )
+        if channel is None:
+            raise DRFNotFound("no such active WhatsApp number")
+        templates = selectors.templates_sendable(channel=channel)
+        return Response(
+            {
+                "channel_id": channel.pk,
+                "templates": [
+                    template_payload(t) for t in templates if t.kind in ("notification", "rich_media")
+                ],
+            }
+        )
+
+
 class TemplatePreviewApi(APIView):
     """The Notification editor's preview: what the customer will read, or what is wrong."""
 
@@ -145,5 +173,6 @@ urlpatterns = [
     ),
     path("interactions/<int:pk>/templates/", InteractionTemplatesApi.as_view(), name="interaction-templates"),
     path("interactions/<int:pk>/templates/preview/", TemplatePreviewApi.as_view(), name="template-preview"),
+    path("templates/", TemplateListApi.as_view(), name="template-list"),
     path("templates/<int:pk>/header-file/", TemplateHeaderFileApi.as_view(), name="template-header-file"),
 ]

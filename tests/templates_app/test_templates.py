@@ -310,3 +310,11 @@ class TestApi:
         )
         assert response.status_code == 409
         assert response.json()["error"]["code"] == "window_closed"
+
+
+def test_templates_of_a_number_without_an_interaction(api, channel):
+    template()
+    template(kind=T.Kind.REPLY_BUTTONS, name="pick", body="Pick", buttons=[{"type": "reply", "text": "A"}])
+    listed = api.get("/api/v1/templates/").json()
+    assert listed["channel_id"] == channel.pk
+    assert [t["name"] for t in listed["templates"]] == ["order_update"]  # only what may open a conversation
