@@ -19,6 +19,15 @@ from tests.stack import running_stack
 pytestmark = pytest.mark.e2e
 
 
+def run_async(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop
+    running in the main thread for the whole session."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def wait_for(predicate: Callable[[], Any], *, seconds: float = 15, what: str = "condition") -> Any:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -112,7 +121,7 @@ def test_the_socket_pushes_a_customer_message_live(stack):
                 if frame["type"] == "message.created":
                     return frame
 
-    frame = asyncio.run(listen())
+    frame = run_async(listen())
     assert frame["message"]["body"] == "Second"
     assert frame["message"]["interaction_id"] == interaction["id"]
 
@@ -124,7 +133,7 @@ def test_an_anonymous_socket_is_refused(stack):
             await socket.recv()
 
     with pytest.raises(websockets.exceptions.WebSocketException):
-        asyncio.run(attempt())
+        run_async(attempt())
 
 
 def png(size=(320, 200)) -> bytes:
