@@ -4,6 +4,10 @@ from conversations.api import views
 
 urlpatterns = [
     path("outbound-sessions/", views.OutboundSessionApi.as_view(), name="outbound-session"),
+    path("transfer-targets/", views.TransferTargetsApi.as_view(), name="transfer-targets"),
+    path(
+        "interactions/<int:pk>/transfer/", views.InteractionTransferApi.as_view(), name="interaction-transfer"
+    ),
     path("agent/me/", views.AgentMeApi.as_view(), name="agent-me"),
     path("agent/me/state/", views.AgentStateApi.as_view(), name="agent-state"),
     path("offers/<int:pk>/accept/", views.OfferAcceptApi.as_view(), name="offer-accept"),

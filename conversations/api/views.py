@@ -423,3 +423,31 @@ class OutboundSessionApi(APIView):
             },
             status=status.HTTP_201_CREATED,
         )
+
+
+class InteractionTransferApi(APIView):
+    """R4 instant transfer to an agent, an agent group, a skill or a queue."""
+
+    class InputSerializer(serializers.Serializer):
+        agent_id = serializers.IntegerField(required=False, min_value=1)
+        group_id = serializers.IntegerField(required=False, min_value=1)
+        skill_id = serializers.IntegerField(required=False, min_value=1)
+        queue_id = serializers.IntegerField(required=False, min_value=1)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        interaction = routing.interaction_transfer(
+            user=request.user, interaction_id=pk, **data.validated_data
+        )
+        return Response(selectors.interaction_summary(interaction))
+
+
+class TransferTargetsApi(APIView):
+    """R4 target search by name: agents (with availability), groups, skills, queues."""
+
+    @extend_schema(parameters=[OpenApiParameter("search", str)])
+    def get(self, request: Request) -> Response:
+        search = request.query_params.get("search", "").strip()
+        return Response(routing.transfer_targets(search=search, exclude_user_id=request.user.pk))

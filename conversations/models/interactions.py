@@ -39,6 +39,13 @@ class Interaction(models.Model):
         on_delete=models.SET_NULL,
         related_name="owned_interactions",
     )
+    # Routing constraints of a transfer (R4), cleared when an agent accepts.
+    target_group = models.ForeignKey(
+        "conversations.AgentGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_skill = models.ForeignKey(
+        "conversations.Skill", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     case_data = models.JSONField(
         "case information", default=dict, blank=True, help_text="Attached data shown to agents"
     )

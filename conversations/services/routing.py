@@ -24,7 +24,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from conversations import events
-from conversations.exceptions import Conflict, NotFound, PermissionDenied
+from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Interaction, Message, Offer
 from conversations.options import get_option
 
@@ -97,6 +97,10 @@ def _reserve_capacity(profile: AgentProfile) -> bool:
 def _available_agents(interaction: Interaction, *, now: datetime) -> list[AgentProfile]:
     """Candidates in routing order: Ready, below capacity, in the queue with its skills."""
     candidates = AgentProfile.objects.filter(is_ready=True, load__lt=F("capacity"))
+    if interaction.target_group_id:  # a transfer to an agent group (R4)
+        candidates = candidates.filter(group_id=interaction.target_group_id)
+    if interaction.target_skill_id:  # a transfer to a skill (R4)
+        candidates = candidates.filter(skills=interaction.target_skill_id)
     if interaction.queue_id:
         candidates = candidates.filter(queues=interaction.queue_id)
         required = list(interaction.queue.skills.values_list("pk", flat=True)) if interaction.queue else []
@@ -216,7 +220,7 @@ def offer_accept(*, user: Any, offer_id: int) -> Interaction:
         ):
             raise Conflict("this offer was answered meanwhile", code="offer_answered")
         Interaction.objects.filter(pk=offer.interaction_id, state=Interaction.State.OFFERED).update(
-            state=Interaction.State.ACTIVE, owner=user, accepted_at=now
+            state=Interaction.State.ACTIVE, owner=user, accepted_at=now, target_group=None, target_skill=None
         )
         interaction = Interaction.objects.select_related("contact", "channel", "queue").get(
             pk=offer.interaction_id
@@ -308,3 +312,146 @@ def interaction_capacity_released(*, interaction: Interaction, now: datetime) ->
     if interaction.owner_id:
         _release_capacity(interaction.owner_id, now=now)
     transaction.on_commit(dispatch_waiting)
+
+
+# --- transfers (R4) ----------------------------------------------------------------------------
+
+TRANSFER_QUEUE_OPTION = "intercommunication.whatsappsession.queue"
+
+
+def interaction_transfer(
+    *,
+    user: Any,
+    interaction_id: int,
+    agent_id: int | None = None,
+    group_id: int | None = None,
+    skill_id: int | None = None,
+    queue_id: int | None = None,
+) -> Interaction:
+    """Instant transfer: to an agent (offered to them at once), or through routing to an
+    agent group, a skill or a queue (those need the option naming the interaction queue).
+
+    The interaction leaves the transferring agent's console and frees their capacity. If
+    the target agent rejects or lets the offer expire, it waits in its queue like any work.
+    """
+    from conversations.models import AgentGroup, Queue, Skill
+
+    targets = [t for t in (agent_id, group_id, skill_id, queue_id) if t]
+    if len(targets) != 1:
+        raise DomainError(
+            "transfer to exactly one target: an agent, an agent group, a skill or a queue", code="invalid"
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        interaction = Interaction.objects.select_for_update().filter(pk=interaction_id).first()
+        if interaction is None:
+            raise NotFound(f"interaction {interaction_id} does not exist")
+        if interaction.owner_id != user.pk and not (user.is_staff or user.is_superuser):
+            raise PermissionDenied(
+                "only the agent who owns this interaction (or a supervisor) may transfer it"
+            )
+        if interaction.state != Interaction.State.ACTIVE:
+            raise Conflict(
+                f"only an interaction in progress can be transferred; this one is {interaction.state}"
+            )
+        previous_owner = interaction.owner_id
+        target_agent = None
+        if agent_id:
+            if agent_id == previous_owner:
+                raise DomainError("the interaction is already yours", code="invalid")
+            target_agent = AgentProfile.objects.select_related("user").filter(user_id=agent_id).first()
+            if target_agent is None:
+                raise NotFound(f"agent {agent_id} does not exist")
+            if not _reserve_capacity(target_agent):
+                raise Conflict(
+                    f"{target_agent.user.get_full_name() or target_agent.user.get_username()} is not available "
+                    "(Not Ready or at capacity)",
+                    code="target_unavailable",
+                )
+        else:
+            through = get_option(TRANSFER_QUEUE_OPTION, agent_id=user.pk)
+            if not through:
+                raise Conflict(
+                    f"transfers to an agent group, a skill or a queue need the option {TRANSFER_QUEUE_OPTION}",
+                    code="transfer_not_configured",
+                )
+            if queue_id:
+                queue = Queue.objects.filter(pk=queue_id).first()
+                if queue is None:
+                    raise NotFound(f"queue {queue_id} does not exist")
+            else:
+                queue = Queue.objects.filter(name=through).first()
+                if queue is None:
+                    raise Conflict(
+                        f"the interaction queue {through!r} (option {TRANSFER_QUEUE_OPTION}) does not exist"
+                    )
+                if group_id and not AgentGroup.objects.filter(pk=group_id).exists():
+                    raise NotFound(f"agent group {group_id} does not exist")
+                if skill_id and not Skill.objects.filter(pk=skill_id).exists():
+                    raise NotFound(f"skill {skill_id} does not exist")
+            interaction.queue = queue
+        interaction_capacity_released(interaction=interaction, now=now)
+        interaction.owner = None
+        interaction.target_group_id = group_id
+        interaction.target_skill_id = skill_id
+        interaction.queued_at = now
+        interaction.state = Interaction.State.OFFERED if target_agent else Interaction.State.QUEUED
+        interaction.save(
+            update_fields=[
+                "owner",
+                "target_group",
+                "target_skill",
+                "queue",
+                "queued_at",
+                "state",
+                "updated_at",
+            ]
+        )
+        events.interaction_closed(interaction=interaction, owner_id=previous_owner)
+        if target_agent is not None:
+            timeout = get_option(
+                "whatsappsession.offer-accept-timeout",
+                agent_id=target_agent.user_id,
+                group_id=target_agent.group_id,
+            )
+            offer = Offer.objects.create(
+                interaction=interaction,
+                agent_id=target_agent.user_id,
+                due_at=now + timedelta(seconds=timeout),
+            )
+            events.offer_created(offer=offer, payload=offer_payload(offer))
+        else:
+            transaction.on_commit(lambda: interaction_route(interaction_id=interaction.pk))
+    return interaction
+
+
+def transfer_targets(
+    *, search: str = "", exclude_user_id: int | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """R4 target search by name: agents (with their state), agent groups, skills, queues."""
+    from django.db.models import Q as _Q
+
+    from conversations.models import AgentGroup, Queue, Skill
+
+    agents = AgentProfile.objects.select_related("user").order_by("user__first_name", "user__username")
+    if search:
+        agents = agents.filter(
+            _Q(user__username__icontains=search)
+            | _Q(user__first_name__icontains=search)
+            | _Q(user__last_name__icontains=search)
+        )
+    if exclude_user_id:
+        agents = agents.exclude(user_id=exclude_user_id)
+
+    def named(model: Any) -> list[dict[str, Any]]:
+        rows = model.objects.filter(name__icontains=search) if search else model.objects.all()
+        return [{"id": row.pk, "name": row.name} for row in rows.order_by("name")[:50]]
+
+    return {
+        "agents": [
+            {**events.agent_payload(a), "available": a.is_ready and a.load < a.capacity} for a in agents[:50]
+        ],
+        "groups": named(AgentGroup),
+        "skills": named(Skill),
+        "queues": named(Queue),
+    }
