@@ -3,6 +3,11 @@ from django.urls import path
 from conversations.api import views
 
 urlpatterns = [
+    path(
+        "interactions/<int:pk>/assign-contact/",
+        views.InteractionAssignContactApi.as_view(),
+        name="interaction-assign-contact",
+    ),
     path("outbound-sessions/", views.OutboundSessionApi.as_view(), name="outbound-session"),
     path("transfer-targets/", views.TransferTargetsApi.as_view(), name="transfer-targets"),
     path(

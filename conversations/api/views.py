@@ -451,3 +451,31 @@ class TransferTargetsApi(APIView):
     def get(self, request: Request) -> Response:
         search = request.query_params.get("search", "").strip()
         return Response(routing.transfer_targets(search=search, exclude_user_id=request.user.pk))
+
+
+class InteractionAssignContactApi(APIView):
+    """R8: the customer of this interaction (an unknown number, say) is a known contact:
+    merge the interaction's contact into it."""
+
+    class InputSerializer(serializers.Serializer):
+        contact_id = serializers.IntegerField(min_value=1)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        interaction = _interaction(request, pk)
+        if interaction.owner_id != request.user.pk and not selectors.user_is_supervisor(request.user):
+            return Response(
+                {
+                    "error": {
+                        "code": "permission_denied",
+                        "message": "only the interaction's agent may assign its contact",
+                    }
+                },
+                status=403,
+            )
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        target = contact_services.contact_merge(
+            user=request.user, source_id=interaction.contact_id, target_id=data.validated_data["contact_id"]
+        )
+        return Response(ContactSerializer(target).data)

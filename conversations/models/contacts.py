@@ -19,6 +19,14 @@ class Contact(models.Model):
     name = models.CharField(max_length=256, blank=True, help_text="From the contact database")
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="aliases",
+        help_text="Merged into this contact (R8): its numbers now reach that contact",
+    )
     identifiers = models.JSONField(
         default=dict, blank=True, help_text="Other identifiers (CRM ids, previous numbers, …)"
     )

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from conversations import events
-from conversations.exceptions import DomainError, NotFound
+from conversations.exceptions import Conflict, DomainError, NotFound
 from conversations.models import Contact
 from conversations.whatsapp.inbound import SenderProfile
 
@@ -28,7 +28,7 @@ def contact_resolve(*, sender: SenderProfile) -> Contact:
         contact = _find(sender)
         if contact is not None:
             _refresh_profile(contact, sender)
-            return contact
+            return _canonical(contact)
         try:
             with transaction.atomic():
                 return Contact.objects.create(
@@ -42,6 +42,15 @@ def contact_resolve(*, sender: SenderProfile) -> Contact:
         except IntegrityError:
             continue  # created meanwhile by a concurrent webhook: read it
     raise RuntimeError(f"could not resolve contact {sender.key}")
+
+
+def _canonical(contact: Contact) -> Contact:
+    """The contact a merged one now stands for (R8), following merges to the end."""
+    seen = {contact.pk}
+    while contact.merged_into_id and contact.merged_into_id not in seen:
+        seen.add(contact.merged_into_id)
+        contact = Contact.objects.get(pk=contact.merged_into_id)
+    return contact
 
 
 def _find(sender: SenderProfile) -> Contact | None:
@@ -135,3 +144,64 @@ def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
         contact.save(update_fields=[*changes, "updated_at"])
         events.contact_changed(contact=contact)
     return contact
+
+
+def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
+    """R8: the customer behind ``source`` (e.g. a new, unknown number) is ``target``.
+
+    Everything of the source moves to the target (interactions, messages), the source
+    stays as an alias so that its number keeps reaching the target, and its identifiers
+    are kept in the target's. Refused when both have a conversation open on the same
+    number (finish one first), so no two open sessions ever meet in one contact.
+    """
+    from conversations.models import Interaction, Message
+
+    if source_id == target_id:
+        raise DomainError("a contact cannot be merged into itself", code="invalid")
+    with transaction.atomic():
+        contacts = {
+            c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=[source_id, target_id])
+        }
+        if source_id not in contacts or target_id not in contacts:
+            raise NotFound("both contacts must exist")
+        source, target = contacts[source_id], contacts[target_id]
+        if target.merged_into_id:
+            raise DomainError(
+                "the target was itself merged into another contact: use that one", code="invalid"
+            )
+        open_states = Interaction.OPEN_STATES
+        source_open = set(
+            Interaction.objects.filter(contact=source, state__in=open_states).values_list(
+                "channel_id", flat=True
+            )
+        )
+        target_open = set(
+            Interaction.objects.filter(contact=target, state__in=open_states).values_list(
+                "channel_id", flat=True
+            )
+        )
+        if source_open & target_open:
+            raise Conflict(
+                "both contacts have a conversation open on the same number: finish one first",
+                code="both_open",
+            )
+        moved = Interaction.objects.filter(contact=source).update(contact=target)
+        Message.objects.filter(contact=source).update(contact=target)
+        merged = list(target.identifiers.get("merged_contacts", []))
+        merged.append(
+            {
+                "id": source.pk,
+                "wa_id": source.wa_id,
+                "user_id": source.user_id,
+                "profile_name": source.profile_name,
+            }
+        )
+        target.identifiers = {**target.identifiers, "merged_contacts": merged}
+        if not target.name and source.name:
+            target.name = source.name
+        target.save(update_fields=["identifiers", "name", "updated_at"])
+        source.merged_into = target
+        source.save(update_fields=["merged_into", "updated_at"])
+        logger.info("contact %s merged into %s by %s (%s interactions)", source.pk, target.pk, user.pk, moved)
+        events.contact_changed(contact=target)
+    return target

@@ -156,11 +156,11 @@ def _sql(vendor: str, key: str) -> str:
         "id": f"{qn('id')} = %s",
         "wa_id": (
             f"{qn('channel_id')} = %s AND {qn('state')} IN ({states}) AND {qn('contact_id')} = "
-            f"(SELECT {qn('id')} FROM {contacts} WHERE {qn('wa_id')} = %s)"
+            f"(SELECT COALESCE({qn('merged_into_id')}, {qn('id')}) FROM {contacts} WHERE {qn('wa_id')} = %s)"
         ),
         "user_id": (
             f"{qn('channel_id')} = %s AND {qn('state')} IN ({states}) AND {qn('contact_id')} = "
-            f"(SELECT {qn('id')} FROM {contacts} WHERE {qn('user_id')} = %s)"
+            f"(SELECT COALESCE({qn('merged_into_id')}, {qn('id')}) FROM {contacts} WHERE {qn('user_id')} = %s)"
         ),
     }[key]
     return _inbound_update_sql(where)
