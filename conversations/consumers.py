@@ -94,3 +94,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     agent_state = _forward
     contact_changed = _forward
     workbin_changed = _forward
+    conference_invited = _forward
+    participants_changed = _forward
+    consultation_message = _forward
+    consultation_ended = _forward

@@ -342,3 +342,91 @@ def contact_changed(*, contact: Any) -> None:
 def workbin_changed(*, workbin_id: int, user_ids: list[int]) -> None:
     """A workbin's content changed: its members' consoles refresh their workbin list."""
     broadcast_on_commit([agent_group(u) for u in user_ids], "workbin.changed", {"workbin_id": workbin_id})
+
+
+# --- conference and consultation --------------------------------------------------------------
+
+
+def conference_invited(*, invitation: Any, interaction: Any, inviter: str) -> None:
+    broadcast_on_commit(
+        [agent_group(invitation.agent_id)],
+        "conference.invited",
+        {
+            "invitation_id": invitation.pk,
+            "inviter": inviter,
+            "interaction": {
+                **interaction_payload(interaction),
+                "contact": contact_payload(interaction.contact),
+            },
+        },
+    )
+
+
+def interaction_assigned_to(*, interaction: Any, user_id: int) -> None:
+    """Open the interaction in one agent's console (a conference guest)."""
+    broadcast_on_commit(
+        [agent_group(user_id)],
+        "interaction.assigned",
+        {
+            "interaction": {
+                **interaction_payload(interaction),
+                "contact": contact_payload(interaction.contact),
+            }
+        },
+    )
+
+
+def interaction_closed_for(*, interaction: Any, user_id: int) -> None:
+    """Close the interaction's tab in one agent's console (they left a conference)."""
+    broadcast_on_commit([agent_group(user_id)], "interaction.closed", {"interaction_id": interaction.pk})
+
+
+def participants_payload(interaction_id: int) -> list[dict[str, Any]]:
+    from conversations.models import InteractionParticipant
+
+    return [
+        {
+            "id": p.pk,
+            "agent_id": p.agent_id,
+            "name": p.agent.get_full_name() or p.agent.get_username(),
+            "kind": p.kind,
+            "state": p.state,
+        }
+        for p in InteractionParticipant.objects.filter(
+            interaction_id=interaction_id, state__in=["invited", "joined"]
+        ).select_related("agent")
+    ]
+
+
+def participants_changed(*, interaction: Any) -> None:
+    interaction_id = interaction.pk
+    broadcast_lazy_on_commit(
+        [interaction_group(interaction_id)],
+        "participants.changed",
+        lambda: {"interaction_id": interaction_id, "participants": participants_payload(interaction_id)},
+    )
+
+
+def consultation_payload(message: Any) -> dict[str, Any]:
+    author = message.author
+    return {
+        "id": message.pk,
+        "interaction_id": message.interaction_id,
+        "author_id": message.author_id,
+        "author_name": (author.get_full_name() or author.get_username()) if author else "",
+        "body": message.body,
+        "created_at": _iso(message.created_at),
+    }
+
+
+def consultation_message(*, message: Any, user_ids: list[int]) -> None:
+    """To the agents of the consultation only (never the interaction's group)."""
+    broadcast_on_commit(
+        [agent_group(u) for u in user_ids], "consultation.message", {"message": consultation_payload(message)}
+    )
+
+
+def consultation_ended(*, interaction_id: int, user_ids: list[int]) -> None:
+    broadcast_on_commit(
+        [agent_group(u) for u in user_ids if u], "consultation.ended", {"interaction_id": interaction_id}
+    )

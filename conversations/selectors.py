@@ -23,6 +23,7 @@ from conversations.models import (
     Contact,
     Interaction,
     InteractionNote,
+    InteractionParticipant,
     Message,
     Offer,
     Reaction,
@@ -51,7 +52,10 @@ def interaction_list_for_user(*, user: Any) -> QuerySet[Interaction]:
 
     offered = Offer.objects.filter(agent=user, state=Offer.State.PENDING).values("interaction_id")
     parked = workbins_accessible(user=user).filter(items__isnull=False).values("items__interaction_id")
-    return queryset.filter(Q(owner=user) | Q(pk__in=offered) | Q(pk__in=parked))
+    joined = InteractionParticipant.objects.filter(
+        agent=user, state=InteractionParticipant.State.JOINED
+    ).values("interaction_id")
+    return queryset.filter(Q(owner=user) | Q(pk__in=offered) | Q(pk__in=parked) | Q(pk__in=joined))
 
 
 def interaction_get_for_user(*, user: Any, interaction_id: int) -> Interaction:
@@ -82,6 +86,7 @@ def interaction_detail(interaction: Interaction) -> dict[str, Any]:
             "display_phone_number": channel.display_phone_number,
         },
         "notes": [note_payload(n) for n in notes],
+        "participants": events.participants_payload(interaction.pk),
     }
 
 
@@ -106,8 +111,11 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
         .select_related("interaction__contact", "interaction__queue")
         .order_by("created_at")
     )
+    guest_of = InteractionParticipant.objects.filter(
+        agent=user, kind=InteractionParticipant.Kind.CONFERENCE, state=InteractionParticipant.State.JOINED
+    ).values("interaction_id")
     interactions = (
-        Interaction.objects.filter(owner=user, state=Interaction.State.ACTIVE)
+        Interaction.objects.filter(Q(owner=user) | Q(pk__in=guest_of), state=Interaction.State.ACTIVE)
         .select_related("contact")
         .order_by("accepted_at", "id")
     )

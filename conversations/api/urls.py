@@ -3,6 +3,24 @@ from django.urls import path
 from conversations.api import views
 
 urlpatterns = [
+    path("interactions/<int:pk>/conference/", views.ConferenceInviteApi.as_view(), name="conference-invite"),
+    path(
+        "interactions/<int:pk>/conference/leave/", views.ConferenceLeaveApi.as_view(), name="conference-leave"
+    ),
+    path(
+        "conference-invitations/<int:pk>/accept/",
+        views.ConferenceAnswerApi.as_view(accept=True),
+        name="conference-accept",
+    ),
+    path(
+        "conference-invitations/<int:pk>/decline/",
+        views.ConferenceAnswerApi.as_view(accept=False),
+        name="conference-decline",
+    ),
+    path("interactions/<int:pk>/consultation/", views.ConsultationApi.as_view(), name="consultation"),
+    path(
+        "interactions/<int:pk>/consultation/end/", views.ConsultationEndApi.as_view(), name="consultation-end"
+    ),
     path(
         "interactions/<int:pk>/assign-contact/",
         views.InteractionAssignContactApi.as_view(),

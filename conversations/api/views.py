@@ -479,3 +479,88 @@ class InteractionAssignContactApi(APIView):
             user=request.user, source_id=interaction.contact_id, target_id=data.validated_data["contact_id"]
         )
         return Response(ContactSerializer(target).data)
+
+
+class ConferenceInviteApi(APIView):
+    """R5: invite another agent to join the conversation (both see it and write)."""
+
+    class InputSerializer(serializers.Serializer):
+        agent_id = serializers.IntegerField(min_value=1)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        from conversations.services.collaboration import conference_invite
+
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = conference_invite(
+            user=request.user, interaction_id=pk, agent_id=data.validated_data["agent_id"]
+        )
+        return Response(
+            {"invitation_id": invitation.pk, "state": invitation.state}, status=status.HTTP_201_CREATED
+        )
+
+
+class ConferenceAnswerApi(APIView):
+    """R5: the invited agent accepts (the conversation opens in their console) or declines."""
+
+    accept = True
+
+    def post(self, request: Request, pk: int) -> Response:
+        from conversations.services.collaboration import conference_answer
+
+        invitation = conference_answer(user=request.user, participant_id=pk, accept=self.accept)
+        return Response(
+            {
+                "invitation_id": invitation.pk,
+                "state": invitation.state,
+                "interaction_id": invitation.interaction_id,
+            }
+        )
+
+
+class ConferenceLeaveApi(APIView):
+    """R5: leave the conference (the owner leaving hands the conversation over)."""
+
+    def post(self, request: Request, pk: int) -> Response:
+        from conversations.services.collaboration import conference_leave
+
+        interaction = conference_leave(user=request.user, interaction_id=pk)
+        return Response(selectors.interaction_summary(interaction))
+
+
+class ConsultationApi(APIView):
+    """R6: the internal chat about an interaction. GET: its messages. POST: start it with
+    another agent (``agent_id``) or write in it."""
+
+    class InputSerializer(serializers.Serializer):
+        agent_id = serializers.IntegerField(required=False, min_value=1)
+        body = serializers.CharField(max_length=4096)
+
+    def get(self, request: Request, pk: int) -> Response:
+        from conversations.services.collaboration import consultation_messages
+
+        return Response({"messages": consultation_messages(user=request.user, interaction_id=pk)})
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        from conversations import events
+        from conversations.services.collaboration import consultation_send, consultation_start
+
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if values.get("agent_id"):
+            message = consultation_start(
+                user=request.user, interaction_id=pk, agent_id=values["agent_id"], body=values["body"]
+            )
+        else:
+            message = consultation_send(user=request.user, interaction_id=pk, body=values["body"])
+        return Response(events.consultation_payload(message), status=status.HTTP_201_CREATED)
+
+
+class ConsultationEndApi(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        from conversations.services.collaboration import consultation_end
+
+        return Response({"ended": consultation_end(user=request.user, interaction_id=pk)})

@@ -2,7 +2,7 @@
 
 from .channels import Channel
 from .contacts import Contact
-from .interactions import Interaction, InteractionNote
+from .interactions import ConsultationMessage, Interaction, InteractionNote, InteractionParticipant
 from .messages import Attachment, Message, PendingStatus, Reaction
 from .options import BusinessAttribute, BusinessAttributeValue, OptionValue
 from .routing import AgentGroup, AgentProfile, Offer, Queue, Skill
@@ -15,9 +15,11 @@ __all__ = [
     "BusinessAttribute",
     "BusinessAttributeValue",
     "Channel",
+    "ConsultationMessage",
     "Contact",
     "Interaction",
     "InteractionNote",
+    "InteractionParticipant",
     "Message",
     "Offer",
     "OptionValue",

@@ -134,3 +134,63 @@ class InteractionNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.interaction_id}"
+
+
+class InteractionParticipant(models.Model):
+    """A second agent on an interaction: a conference (both write, R5) or a consultation
+    (an internal chat about it, invisible to the customer, R6)."""
+
+    class Kind(models.TextChoices):
+        CONFERENCE = "conference"
+        CONSULTATION = "consultation"
+
+    class State(models.TextChoices):
+        INVITED = "invited"
+        JOINED = "joined"
+        DECLINED = "declined"
+        LEFT = "left"
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="participants")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    kind = models.CharField(max_length=16, choices=Kind)
+    state = models.CharField(max_length=10, choices=State, default=State.INVITED)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interaction", "agent", "kind"],
+                condition=models.Q(state__in=["invited", "joined"]),
+                name="one_live_participation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} in {self.interaction_id} ({self.kind}, {self.state})"
+
+
+class ConsultationMessage(models.Model):
+    """An agent-to-agent message about an interaction; never sent to the customer."""
+
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.CASCADE, related_name="consultation_messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Consultation on {self.interaction_id}"

@@ -81,8 +81,14 @@ class OutboundSpec:
 
 
 def user_can_write(*, user: Any, interaction: Interaction) -> bool:
-    """The owner writes; supervisors may write into any open interaction."""
-    return bool(user.is_staff or user.is_superuser or interaction.owner_id == user.pk)
+    """The owner and agents in a conference on it write; supervisors may write into any."""
+    from conversations.models import InteractionParticipant as P
+
+    if user.is_staff or user.is_superuser or interaction.owner_id == user.pk:
+        return True
+    return P.objects.filter(
+        interaction=interaction, agent=user, kind=P.Kind.CONFERENCE, state=P.State.JOINED
+    ).exists()
 
 
 def window_is_open(interaction: Interaction, *, now: datetime | None = None) -> bool:

@@ -1,0 +1,235 @@
+"""Two agents on one interaction: conference (R5) and consultation (R6).
+
+Conference: the owner invites another agent; once they accept, both see the
+conversation and write to the customer. Either can leave; when the owner leaves, the
+remaining agent keeps the conversation. Needs the business attribute
+``InternalConferenceInvite`` (the source product's switch for the feature).
+
+Consultation: the owner opens an internal chat about the interaction with another agent,
+who can then read the conversation; their messages never reach the customer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from conversations import events
+from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from conversations.models import (
+    AgentProfile,
+    BusinessAttribute,
+    BusinessAttributeValue,
+    ConsultationMessage,
+    Interaction,
+    InteractionParticipant,
+)
+
+P = InteractionParticipant
+CONFERENCE_ATTRIBUTE = "InternalConferenceInvite"
+
+
+def _interaction_owned(*, user: Any, interaction_id: int) -> Interaction:
+    interaction = (
+        Interaction.objects.select_for_update().select_related("contact").filter(pk=interaction_id).first()
+    )
+    if interaction is None:
+        raise NotFound(f"interaction {interaction_id} does not exist")
+    if interaction.owner_id != user.pk and not (user.is_staff or user.is_superuser):
+        raise PermissionDenied("only the agent who owns this interaction may invite someone to it")
+    if interaction.state != Interaction.State.ACTIVE:
+        raise Conflict(f"only an interaction in progress can be shared; this one is {interaction.state}")
+    return interaction
+
+
+def _agent(agent_id: int, *, not_user: Any) -> AgentProfile:
+    if agent_id == not_user.pk:
+        raise DomainError("invite another agent, not yourself", code="invalid")
+    profile = AgentProfile.objects.select_related("user").filter(user_id=agent_id).first()
+    if profile is None:
+        raise NotFound(f"agent {agent_id} does not exist")
+    return profile
+
+
+def conferences_enabled() -> bool:
+    return (
+        BusinessAttribute.objects.filter(name=CONFERENCE_ATTRIBUTE).exists()
+        or BusinessAttributeValue.objects.filter(name=CONFERENCE_ATTRIBUTE).exists()
+    )
+
+
+def participants_of(interaction_id: int, *, kind: str | None = None) -> list[int]:
+    """Agents who joined the interaction (as conference or consultation partners)."""
+    joined = P.objects.filter(interaction_id=interaction_id, state=P.State.JOINED)
+    if kind:
+        joined = joined.filter(kind=kind)
+    return list(joined.values_list("agent_id", flat=True))
+
+
+# --- conference (R5) --------------------------------------------------------------------------
+
+
+def conference_invite(*, user: Any, interaction_id: int, agent_id: int) -> InteractionParticipant:
+    if not conferences_enabled():
+        raise Conflict(
+            f"conferences need the business attribute {CONFERENCE_ATTRIBUTE} (an interaction subtype)",
+            code="conference_disabled",
+        )
+    with transaction.atomic():
+        interaction = _interaction_owned(user=user, interaction_id=interaction_id)
+        profile = _agent(agent_id, not_user=user)
+        if not profile.is_ready:
+            raise Conflict(f"{_name(profile.user)} is not Ready", code="target_unavailable")
+        try:
+            with transaction.atomic():
+                invitation = P.objects.create(
+                    interaction=interaction, agent=profile.user, kind=P.Kind.CONFERENCE, invited_by=user
+                )
+        except IntegrityError:
+            raise Conflict(f"{_name(profile.user)} is already invited or in this conversation") from None
+        events.conference_invited(invitation=invitation, interaction=interaction, inviter=_name(user))
+    return invitation
+
+
+def conference_answer(*, user: Any, participant_id: int, accept: bool) -> InteractionParticipant:
+    """The invited agent joins (the conversation opens in their console) or declines."""
+    now = timezone.now()
+    with transaction.atomic():
+        invitation = P.objects.select_for_update().filter(pk=participant_id, kind=P.Kind.CONFERENCE).first()
+        if invitation is None or invitation.agent_id != user.pk:
+            raise NotFound(f"conference invitation {participant_id} does not exist or is not yours")
+        if invitation.state != P.State.INVITED:
+            raise Conflict(f"this invitation was already {invitation.state}")
+        interaction = Interaction.objects.select_related("contact").get(pk=invitation.interaction_id)
+        if accept:
+            if interaction.state != Interaction.State.ACTIVE:
+                raise Conflict("this conversation has ended meanwhile", code="closed")
+            if not AgentProfile.objects.filter(user=user, load__lt=F("capacity")).update(load=F("load") + 1):
+                raise Conflict("you are at your capacity: finish a conversation first", code="at_capacity")
+            invitation.state, invitation.joined_at = P.State.JOINED, now
+            events.agent_state_changed(user_id=user.pk)
+            events.interaction_assigned_to(interaction=interaction, user_id=user.pk)
+        else:
+            invitation.state, invitation.left_at = P.State.DECLINED, now
+        invitation.save(update_fields=["state", "joined_at", "left_at"])
+        events.participants_changed(interaction=interaction)
+    return invitation
+
+
+def conference_leave(*, user: Any, interaction_id: int) -> Interaction:
+    """Leave a conference. An invited agent leaves; the owner leaving hands the
+    conversation to the agent who stays."""
+    from conversations.services.routing import _release_capacity
+
+    now = timezone.now()
+    with transaction.atomic():
+        interaction = (
+            Interaction.objects.select_for_update()
+            .select_related("contact")
+            .filter(pk=interaction_id)
+            .first()
+        )
+        if interaction is None:
+            raise NotFound(f"interaction {interaction_id} does not exist")
+        joined = P.objects.select_for_update().filter(
+            interaction=interaction, kind=P.Kind.CONFERENCE, state=P.State.JOINED
+        )
+        mine = joined.filter(agent=user).first()
+        if mine is not None:
+            mine.state, mine.left_at = P.State.LEFT, now
+            mine.save(update_fields=["state", "left_at"])
+        elif interaction.owner_id == user.pk:
+            successor = joined.order_by("joined_at").first()
+            if successor is None:
+                raise Conflict("nobody else is in this conversation: use Done to end it")
+            successor.state, successor.left_at = P.State.LEFT, now  # now the owner, not a guest
+            successor.save(update_fields=["state", "left_at"])
+            interaction.owner_id = successor.agent_id
+            interaction.save(update_fields=["owner", "updated_at"])
+        else:
+            raise Conflict("you are not in this conference")
+        _release_capacity(user.pk, now=now)
+        events.interaction_closed_for(interaction=interaction, user_id=user.pk)
+        events.participants_changed(interaction=interaction)
+        events.interaction_changed(interaction=interaction)
+    return interaction
+
+
+# --- consultation (R6) -------------------------------------------------------------------------
+
+
+def consultation_start(*, user: Any, interaction_id: int, agent_id: int, body: str) -> ConsultationMessage:
+    """Ask another agent about the interaction; they can read it while consulted."""
+    with transaction.atomic():
+        interaction = _interaction_owned(user=user, interaction_id=interaction_id)
+        profile = _agent(agent_id, not_user=user)
+        P.objects.get_or_create(
+            interaction=interaction,
+            agent=profile.user,
+            kind=P.Kind.CONSULTATION,
+            state=P.State.JOINED,
+            defaults={"invited_by": user, "joined_at": timezone.now()},
+        )
+        message = _consultation_message(user=user, interaction=interaction, body=body)
+    return message
+
+
+def consultation_send(*, user: Any, interaction_id: int, body: str) -> ConsultationMessage:
+    with transaction.atomic():
+        interaction = Interaction.objects.filter(pk=interaction_id).first()
+        if interaction is None:
+            raise NotFound(f"interaction {interaction_id} does not exist")
+        in_it = interaction.owner_id == user.pk or user.pk in participants_of(
+            interaction.pk, kind=P.Kind.CONSULTATION
+        )
+        if not in_it:
+            raise PermissionDenied("you are not in this consultation")
+        return _consultation_message(user=user, interaction=interaction, body=body)
+
+
+def consultation_end(*, user: Any, interaction_id: int) -> int:
+    """The consulted agent leaves, or the owner ends every consultation of the interaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        interaction = Interaction.objects.filter(pk=interaction_id).first()
+        if interaction is None:
+            raise NotFound(f"interaction {interaction_id} does not exist")
+        live = P.objects.filter(interaction=interaction, kind=P.Kind.CONSULTATION, state=P.State.JOINED)
+        if interaction.owner_id != user.pk:
+            live = live.filter(agent=user)
+        ended = list(live.values_list("agent_id", flat=True))
+        live.update(state=P.State.LEFT, left_at=now)
+        events.consultation_ended(interaction_id=interaction.pk, user_ids=[*ended, interaction.owner_id])
+    return len(ended)
+
+
+def consultation_messages(*, user: Any, interaction_id: int) -> list[dict[str, Any]]:
+    interaction = Interaction.objects.filter(pk=interaction_id).first()
+    if interaction is None:
+        raise NotFound(f"interaction {interaction_id} does not exist")
+    was_in = P.objects.filter(Q(interaction=interaction, kind=P.Kind.CONSULTATION, agent=user)).exists()
+    if interaction.owner_id != user.pk and not was_in and not user.is_staff:
+        raise PermissionDenied("you are not in this consultation")
+    return [
+        events.consultation_payload(m)
+        for m in ConsultationMessage.objects.filter(interaction=interaction).select_related("author")
+    ]
+
+
+def _consultation_message(*, user: Any, interaction: Interaction, body: str) -> ConsultationMessage:
+    body = (body or "").strip()
+    if not body:
+        raise DomainError("the message is empty", code="empty")
+    if len(body) > 4096:
+        raise DomainError("consultation messages are limited to 4096 characters", code="too_long")
+    message = ConsultationMessage.objects.create(interaction=interaction, author=user, body=body)
+    recipients = [interaction.owner_id, *participants_of(interaction.pk, kind=P.Kind.CONSULTATION)]
+    events.consultation_message(message=message, user_ids=[r for r in recipients if r])
+    return message
+
+
+def _name(user: Any) -> str:
+    return user.get_full_name() or user.get_username()

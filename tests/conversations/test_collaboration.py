@@ -1,0 +1,150 @@
+"""R5 conference and R6 consultation: a second agent on one interaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from conversations.models import AgentProfile, BusinessAttribute, Interaction, InteractionParticipant, Message
+from conversations.services import routing
+from tests.factories import AgentProfileFactory, InteractionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner(db):
+    profile = AgentProfileFactory()
+    AgentProfile.objects.filter(pk=profile.pk).update(load=1)
+    return profile.user
+
+
+@pytest.fixture
+def colleague(db):
+    profile = AgentProfileFactory()
+    routing.agent_set_ready(user=profile.user, ready=True)
+    return profile.user
+
+
+@pytest.fixture
+def interaction(channel, owner):
+    now = timezone.now()
+    return InteractionFactory(
+        channel=channel,
+        owner=owner,
+        state="active",
+        last_inbound_at=now,
+        window_expires_at=now + timedelta(hours=2),
+    )
+
+
+def post(client, user, url, data=None):
+    client.force_login(user)
+    return client.post(url, data or {}, content_type="application/json")
+
+
+def test_conference_needs_the_business_attribute(client, owner, colleague, interaction):
+    response = post(
+        client, owner, f"/api/v1/interactions/{interaction.pk}/conference/", {"agent_id": colleague.pk}
+    )
+    assert response.status_code == 409
+    assert "InternalConferenceInvite" in response.json()["error"]["message"]
+
+
+def test_conference_both_agents_see_and_write_then_either_leaves(
+    client, owner, colleague, interaction, settings
+):
+    BusinessAttribute.objects.create(name="InternalConferenceInvite")
+    invited = post(
+        client, owner, f"/api/v1/interactions/{interaction.pk}/conference/", {"agent_id": colleague.pk}
+    )
+    assert invited.status_code == 201
+    invitation = invited.json()["invitation_id"]
+    # before accepting, the colleague cannot write
+    assert (
+        post(
+            client,
+            colleague,
+            f"/api/v1/interactions/{interaction.pk}/messages/",
+            {"type": "text", "body": "hi"},
+        ).status_code
+        == 404
+    )
+    assert (
+        post(client, colleague, f"/api/v1/conference-invitations/{invitation}/accept/").json()["state"]
+        == "joined"
+    )
+    client.force_login(colleague)
+    assert [i["id"] for i in client.get("/api/v1/agent/me/").json()["interactions"]] == [interaction.pk]
+    sent = post(
+        client,
+        colleague,
+        f"/api/v1/interactions/{interaction.pk}/messages/",
+        {"type": "text", "body": "Hello, I'm Bob"},
+    )
+    assert sent.status_code == 201
+    assert Message.objects.get().author == colleague
+    # the owner leaves: the colleague keeps the conversation
+    left = post(client, owner, f"/api/v1/interactions/{interaction.pk}/conference/leave/")
+    assert left.status_code == 200
+    interaction.refresh_from_db()
+    assert interaction.owner == colleague
+    assert AgentProfile.objects.get(user=owner).load == 0
+    assert AgentProfile.objects.get(user=colleague).load == 1
+
+
+def test_a_declined_invitation_changes_nothing(client, owner, colleague, interaction):
+    BusinessAttribute.objects.create(name="InternalConferenceInvite")
+    invitation = post(
+        client, owner, f"/api/v1/interactions/{interaction.pk}/conference/", {"agent_id": colleague.pk}
+    ).json()
+    assert (
+        post(
+            client, colleague, f"/api/v1/conference-invitations/{invitation['invitation_id']}/decline/"
+        ).json()["state"]
+        == "declined"
+    )
+    assert AgentProfile.objects.get(user=colleague).load == 0
+
+
+def test_consultation_is_internal_and_lets_the_consultant_read(client, owner, colleague, interaction):
+    started = post(
+        client, owner, f"/api/v1/interactions/{interaction.pk}/consultation/",
+        {"agent_id": colleague.pk, "body": "Is a refund OK here?"},
+    )  # fmt: skip
+    assert started.status_code == 201
+    client.force_login(colleague)
+    assert client.get(f"/api/v1/interactions/{interaction.pk}/transcript/").status_code == 200  # may read
+    reply = post(
+        client, colleague, f"/api/v1/interactions/{interaction.pk}/consultation/", {"body": "Yes, up to 50 €"}
+    )
+    assert reply.status_code == 201
+    bodies = [
+        m["body"]
+        for m in client.get(f"/api/v1/interactions/{interaction.pk}/consultation/").json()["messages"]
+    ]
+    assert bodies == ["Is a refund OK here?", "Yes, up to 50 €"]
+    assert not Message.objects.exists()  # nothing went to the customer
+    # but a consultant may not write to the customer
+    assert (
+        post(
+            client,
+            colleague,
+            f"/api/v1/interactions/{interaction.pk}/messages/",
+            {"type": "text", "body": "x"},
+        ).status_code
+        == 403
+    )
+    assert post(client, owner, f"/api/v1/interactions/{interaction.pk}/consultation/end/").json() == {
+        "ended": 1
+    }
+    assert not InteractionParticipant.objects.filter(state="joined").exists()
+
+
+def test_strangers_cannot_read_a_consultation(client, owner, interaction):
+    stranger = AgentProfileFactory().user
+    client.force_login(stranger)
+    assert client.get(f"/api/v1/interactions/{interaction.pk}/consultation/").status_code == 403
+    assert Interaction.objects.get().owner == owner
