@@ -3,6 +3,11 @@ from django.urls import path
 from conversations.api import views
 
 urlpatterns = [
+    path(
+        "outbound-sessions/from-other-media/",
+        views.OutboundFromOtherMediaApi.as_view(),
+        name="outbound-session-other-media",
+    ),
     path("interactions/<int:pk>/conference/", views.ConferenceInviteApi.as_view(), name="conference-invite"),
     path(
         "interactions/<int:pk>/conference/leave/", views.ConferenceLeaveApi.as_view(), name="conference-leave"

@@ -564,3 +564,31 @@ class ConsultationEndApi(APIView):
         from conversations.services.collaboration import consultation_end
 
         return Response({"ended": consultation_end(user=request.user, interaction_id=pk)})
+
+
+class OutboundFromOtherMediaApi(APIView):
+    """O4: continue on WhatsApp with a customer met on another media (a call, an SMS…);
+    number and template from the option whatsappsession.outbound-session-config."""
+
+    class InputSerializer(serializers.Serializer):
+        phone = serializers.CharField(max_length=32)
+        source_media = serializers.ChoiceField(choices=["voice", "sms", "email", "chat", "other"])
+        source_id = serializers.CharField(required=False, allow_blank=True, max_length=120)
+        parameters = serializers.DictField(required=False)
+        case_data = serializers.DictField(required=False)
+        assign_to_me = serializers.BooleanField(required=False, default=True)
+
+    @extend_schema(request=InputSerializer)
+    def post(self, request: Request) -> Response:
+        from conversations.services.sessions import outbound_session_from_other_media
+
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        started = outbound_session_from_other_media(user=request.user, **data.validated_data)
+        return Response(
+            {
+                "interaction": selectors.interaction_summary(started.interaction),
+                "message": selectors.messages_payload([started.message])[0],
+            },
+            status=status.HTTP_201_CREATED,
+        )

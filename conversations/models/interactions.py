@@ -82,7 +82,10 @@ class Interaction(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        permissions = [("start_outbound_session", "Can start WhatsApp conversations (outbound sessions)")]
+        permissions = [
+            ("start_outbound_session", "Can start WhatsApp conversations (outbound sessions)"),
+            ("start_outbound_from_other_media", "Can start WhatsApp conversations from other media"),
+        ]
         constraints = [
             # One live session per customer and number, whatever races the webhooks run.
             models.UniqueConstraint(

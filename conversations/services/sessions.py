@@ -20,6 +20,7 @@ from django.utils import timezone
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Channel, Contact, Interaction, Message
+from conversations.options import get_option
 from conversations.services.contacts import contact_resolve
 from conversations.services.outbound import message_queue
 from conversations.whatsapp.inbound import SenderProfile
@@ -62,6 +63,7 @@ def outbound_session_start(
     channel_id: int | None = None,
     queue_id: int | None = None,
     assign_to_me: bool = True,
+    case_data: dict[str, Any] | None = None,
 ) -> StartedSession:
     """Open a conversation with a template.
 
@@ -105,6 +107,7 @@ def outbound_session_start(
             origin=Interaction.Origin.OUTBOUND,
             queue_id=queue_id or channel.default_queue_id,
             queued_at=now,
+            case_data=case_data or {},
         )
         if assign_to_me:
             profile = AgentProfile.objects.get_or_create(user=user)[0]
@@ -128,3 +131,72 @@ def outbound_session_start(
             events.interaction_assigned(interaction=interaction)
             events.agent_state_changed(user_id=user.pk)
     return StartedSession(interaction=interaction, message=message)
+
+
+# --- O4: from an interaction of another media --------------------------------------------------
+
+OUTBOUND_CONFIG_OPTION = "whatsappsession.outbound-session-config"
+
+
+def outbound_config(*, user: Any) -> dict[str, str]:
+    """``whatsappsession.outbound-session-config``: ``channel=<phone_number_id>;
+    template=<name>;language=<code>`` (the template gets the agent's text, if any, as {{1}})."""
+    raw = get_option(OUTBOUND_CONFIG_OPTION, agent_id=user.pk) or ""
+    config = {}
+    for part in re.split(r"[;,]", raw):
+        key, _, value = part.partition("=")
+        if key.strip() and value.strip():
+            config[key.strip().lower()] = value.strip()
+    return config
+
+
+def outbound_session_from_other_media(
+    *,
+    user: Any,
+    phone: str,
+    source_media: str,
+    source_id: str = "",
+    parameters: dict[str, Any] | None = None,
+    case_data: dict[str, Any] | None = None,
+    assign_to_me: bool = True,
+) -> StartedSession:
+    """O4: a customer met on another media (a call, an SMS…) continues on WhatsApp.
+
+    The number and template come from ``whatsappsession.outbound-session-config``; the
+    new interaction's case information records where it came from. Needs the permission
+    "Can start WhatsApp conversations from other media" on top of the outbound one.
+    """
+    from templates_app.models import MessageTemplate
+
+    if not user.has_perm("conversations.start_outbound_from_other_media"):
+        raise PermissionDenied(
+            "starting WhatsApp conversations from other media needs the permission to do so"
+        )
+    config = outbound_config(user=user)
+    if "template" not in config:
+        raise Conflict(
+            f"the option {OUTBOUND_CONFIG_OPTION} is not configured (e.g. channel=<phone number id>;template=<name>)",
+            code="not_configured",
+        )
+    channel = Channel.objects.filter(is_active=True, phone_number_id=config.get("channel", "")).first()
+    if channel is None and "channel" in config:
+        raise Conflict(
+            f"{OUTBOUND_CONFIG_OPTION} names an unknown number {config['channel']!r}", code="not_configured"
+        )
+    template = MessageTemplate.objects.filter(
+        name=config["template"], language=config.get("language", "en_US")
+    ).first()
+    if template is None:
+        raise Conflict(
+            f"{OUTBOUND_CONFIG_OPTION} names an unknown template {config['template']!r}",
+            code="not_configured",
+        )
+    return outbound_session_start(
+        user=user,
+        template_id=template.pk,
+        parameters=parameters,
+        phone=phone,
+        channel_id=channel.pk if channel else None,
+        assign_to_me=assign_to_me,
+        case_data={**(case_data or {}), "source_media": source_media, "source_id": source_id},
+    )

@@ -122,3 +122,42 @@ def test_an_open_conversation_is_not_duplicated(client, channel, template):
     )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "interaction_open"
+
+
+def test_from_another_media_uses_the_configured_number_and_template(client, channel, template):
+    from conversations import options
+    from conversations.models import OptionValue
+
+    agent = allowed(AgentProfileFactory().user)
+    agent.user_permissions.add(Permission.objects.get(codename="start_outbound_from_other_media"))
+    agent = type(agent).objects.get(pk=agent.pk)
+    client.force_login(agent)
+    url = "/api/v1/outbound-sessions/from-other-media/"
+    payload = {
+        "phone": "+4915100000123",
+        "source_media": "voice",
+        "source_id": "call-77",
+        "parameters": {"body": ["Kim"]},
+    }
+    not_configured = client.post(url, payload, content_type="application/json")
+    assert not_configured.status_code == 409
+    assert "whatsappsession.outbound-session-config" in not_configured.json()["error"]["message"]
+    OptionValue.objects.create(
+        key="whatsappsession.outbound-session-config",
+        value=f"channel={channel.phone_number_id};template=hello_again",
+    )
+    options.invalidate()
+    response = client.post(url, payload, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    interaction = Interaction.objects.get()
+    assert interaction.case_data == {"source_media": "voice", "source_id": "call-77"}
+    assert interaction.owner == agent
+
+
+def test_from_another_media_needs_its_permission(client, channel, template):
+    client.force_login(allowed(AgentProfileFactory().user))
+    response = client.post(
+        "/api/v1/outbound-sessions/from-other-media/", {"phone": "+4915100000123", "source_media": "sms"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 403
