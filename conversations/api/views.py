@@ -416,13 +416,7 @@ class OutboundSessionApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         started = outbound_session_start(user=request.user, **data.validated_data)
-        return Response(
-            {
-                "interaction": selectors.interaction_summary(started.interaction),
-                "message": selectors.messages_payload([started.message])[0],
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return _started_session(started)
 
 
 class InteractionTransferApi(APIView):
@@ -585,10 +579,14 @@ class OutboundFromOtherMediaApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         started = outbound_session_from_other_media(user=request.user, **data.validated_data)
-        return Response(
-            {
-                "interaction": selectors.interaction_summary(started.interaction),
-                "message": selectors.messages_payload([started.message])[0],
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return _started_session(started)
+
+
+def _started_session(started: Any) -> Response:
+    return Response(
+        {
+            "interaction": selectors.interaction_summary(started.interaction),
+            "message": selectors.messages_payload([started.message])[0],
+        },
+        status=status.HTTP_201_CREATED,
+    )
