@@ -20,9 +20,11 @@ from conversations.models import (
     BusinessAttribute,
     BusinessAttributeValue,
     Channel,
+    ConsultationMessage,
     Contact,
     Interaction,
     InteractionNote,
+    InteractionParticipant,
     Message,
     Offer,
     OptionValue,
@@ -126,6 +128,8 @@ class InteractionAdmin(admin.ModelAdmin):
         "window_due_at",
         "awaiting_reply_since",
         "reply_due_at",
+        "target_group",
+        "target_skill",
     )
     inlines = [InteractionNoteInline]
 
@@ -319,3 +323,15 @@ admin.site.unregister(User)
 @admin.register(User)
 class AgentUserAdmin(UserAdmin):
     inlines = [AgentProfileInline]
+
+
+@admin.register(InteractionParticipant)
+class InteractionParticipantAdmin(ReadOnlyAdmin):
+    list_display = ("interaction", "agent", "kind", "state", "created_at", "joined_at", "left_at")
+    list_filter = ("kind", "state")
+
+
+@admin.register(ConsultationMessage)
+class ConsultationMessageAdmin(ReadOnlyAdmin):
+    list_display = ("interaction", "author", "created_at")
+    search_fields = ("body",)
