@@ -1,18 +1,23 @@
-// W4 composer, W8 emoji picker, M2 sending files, O1 the closed window.
+// W4 composer, W8 emoji picker, M2 sending files, O1 the closed window, T1 the files of
+// a standard response.
 //
 // Enter sends, Shift+Enter starts a new line. The UTF-8 size is counted as WhatsApp
 // counts it; over whatsappsession.max-text-message-size a notice shows under the message
 // area and Send is disabled. Every draft carries a client_ref: a double click, or a
-// retry after a network error, sends it once.
+// retry after a network error, sends it once. A standard response's files wait as chips
+// above the composer; Send sends the text first, then each file as its own message, in
+// order (a failure stops there: Send again goes on from the file that failed).
 
 import { el, humanSize, utf8Length, uuid } from "./dom.js";
 import { icon } from "./icons.js";
+import { fileChip } from "./library.js";
 
 const FRIENDLY = {
   window_closed: "The 24-hour window is closed: only a notification (template) can be sent.",
   media_rejected: "This file cannot be sent",
   too_long: "The message is too long",
   closed: "This conversation is done.",
+  template_invalid: "The notification cannot be sent as it is",
 };
 
 export function describeError(error) {
@@ -25,7 +30,8 @@ export function describeError(error) {
 
 export class Composer {
   /**
-   * refs: the template's elements; host: { options(), emojis, send(payload), upload(file) }.
+   * refs: the template's elements; host: { options(), emojis, send(payload), upload(file),
+   * useAttachment(id) (a standard response's file as an ATTACHMENT) }.
    */
   constructor(refs, host) {
     this.refs = refs;
@@ -33,6 +39,7 @@ export class Composer {
     this.sending = false;
     this.draft = { text: null, ref: null };
     this.pending = null; // an uploaded attachment waiting for Send (two-step upload)
+    this.chips = []; // T1: a standard response's files, sent after the text: { file, ref, attachment }
     this.windowOpen = true; // free text may be typed (perhaps to go out as a notification)
     this.filesAllowed = true; // the 24-hour window is open
     this.windowKey = null;
@@ -52,6 +59,7 @@ export class Composer {
       this.sendText();
     });
     text.addEventListener("keydown", (event) => {
+      if (event.defaultPrevented) return; // the shortcut suggestions took it
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.sendText();
@@ -93,7 +101,7 @@ export class Composer {
   // --- text ---------------------------------------------------------------------------
 
   update() {
-    const { text, count, notice, send } = this.refs;
+    const { text, count, notice, send, chipsNotice } = this.refs;
     const bytes = utf8Length(text.value);
     const limit = this.limit;
     const over = bytes > limit;
@@ -104,23 +112,43 @@ export class Composer {
       ? `Too long: ${bytes} bytes in UTF-8, the limit is ${limit} bytes. Shorten the message to send it.`
       : "";
     text.setAttribute("aria-invalid", over ? "true" : "false");
-    send.disabled = over || this.sending || !this.windowOpen || !text.value.trim();
+    const hasText = Boolean(text.value.trim());
+    const chipsBlocked = this.chips.length > 0 && !this.filesAllowed;
+    send.disabled =
+      over || this.sending || (!hasText && !this.chips.length) || (hasText && !this.windowOpen) || chipsBlocked;
+    chipsNotice.hidden = !chipsBlocked;
+    chipsNotice.textContent = chipsBlocked
+      ? "Files cannot be sent while the 24-hour window is closed: remove them to send the text."
+      : "";
     // Grow with the text, up to a few lines.
     text.style.height = "auto";
     text.style.height = `${Math.min(text.scrollHeight, 160)}px`;
   }
 
+  /** Send: the text first, in its own message; then each file of a standard response, in order. */
   async sendText() {
     const { text } = this.refs;
     const body = text.value;
-    if (this.sending || !this.windowOpen || !body.trim() || utf8Length(body) > this.limit) return;
-    if (this.draft.text !== body) this.draft = { text: body, ref: uuid() };
+    const hasText = Boolean(body.trim());
+    if (this.sending || (!hasText && !this.chips.length) || utf8Length(body) > this.limit) return;
+    if ((hasText && !this.windowOpen) || (this.chips.length && !this.filesAllowed)) return;
+    if (hasText && this.draft.text !== body) this.draft = { text: body, ref: uuid() };
     this.sending = true;
     this.update();
     try {
-      await this.host.send({ type: "text", body, client_ref: this.draft.ref });
-      if (text.value === body) text.value = "";
-      this.draft = { text: null, ref: null };
+      if (hasText) {
+        await this.host.send({ type: "text", body, client_ref: this.draft.ref });
+        // What was typed while it was on its way stays; what was sent goes.
+        if (text.value.startsWith(body)) text.value = text.value.slice(body.length).trimStart();
+        this.draft = { text: null, ref: null };
+      }
+      while (this.chips.length) {
+        const chip = this.chips[0];
+        if (!chip.attachment) chip.attachment = await this.host.useAttachment(chip.file.id);
+        await this.host.send({ type: chip.attachment.kind, attachment_id: chip.attachment.id, client_ref: chip.ref });
+        this.chips.shift();
+        this.renderChips();
+      }
       this.showError(null);
     } catch (error) {
       this.showError(error);
@@ -129,6 +157,39 @@ export class Composer {
       this.update();
       text.focus();
     }
+  }
+
+  // --- T1: a standard response ---------------------------------------------------------
+
+  /** Its text into the message (replacing the "/shortcut" typed, if any), its files as chips. */
+  insertResponse(response, range = null) {
+    const { text } = this.refs;
+    const start = range ? range.start : (text.selectionStart ?? text.value.length);
+    const end = range ? range.end : (text.selectionEnd ?? start);
+    text.setRangeText(response.text || "", start, end, "end");
+    for (const file of response.attachments || []) this.chips.push({ file, ref: uuid(), attachment: null });
+    this.renderChips();
+    this.showError(null);
+    if (!text.disabled) text.focus();
+    this.update();
+  }
+
+  renderChips() {
+    const { chipsBox, chips } = this.refs;
+    chipsBox.hidden = this.chips.length === 0;
+    chips.setAttribute("aria-label", `${this.chips.length} file${this.chips.length === 1 ? "" : "s"} sent after the text`);
+    chips.replaceChildren(...this.chips.map((chip) => fileChip(chip.file, { onRemove: () => this.removeChip(chip) })));
+  }
+
+  removeChip(chip) {
+    const index = this.chips.indexOf(chip);
+    if (index < 0 || this.sending) return;
+    this.chips.splice(index, 1);
+    this.renderChips();
+    this.update();
+    const next = this.refs.chips.querySelectorAll(".chip-remove")[Math.min(index, this.chips.length - 1)];
+    if (next) next.focus();
+    else if (!this.refs.text.disabled) this.refs.text.focus();
   }
 
   insertAtCaret(snippet) {
@@ -284,10 +345,11 @@ export class Composer {
     this.windowKey = key;
     this.windowOpen = textAllowed;
     this.filesAllowed = open;
-    const { text, windowNotice, file, emojiButton } = this.refs;
+    const { text, windowNotice, file, emojiButton, responsesButton } = this.refs;
     text.disabled = !textAllowed;
     file.disabled = !open;
     emojiButton.disabled = !textAllowed;
+    responsesButton.disabled = !textAllowed;
     windowNotice.hidden = replyOpen;
     windowNotice.dataset.kind = textAllowed ? "fallback" : "closed";
     if (replyOpen) {

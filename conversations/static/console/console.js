@@ -1,4 +1,5 @@
-// The agent console: wires the header, offers, tabs and the live transport together.
+// The agent console: wires the header, offers, tabs, the tools (standard responses,
+// the Notification editor, workbins, new conversations) and the live transport together.
 //
 // State comes from three places, merged so that nothing is ever missing for long: the
 // bootstrap JSON in the page, WebSocket frames (at-most-once), and REST resyncs after
@@ -7,10 +8,14 @@
 import { Api } from "./api.js";
 import { describeError } from "./composer.js";
 import { debounce } from "./dom.js";
+import { Directory } from "./directory.js";
 import { hydrateIcons } from "./icons.js";
+import { ResponseLibrary } from "./library.js";
+import { NotificationEditor } from "./notifications.js";
 import { Offers } from "./offers.js";
 import { LiveSocket } from "./socket.js";
 import { InteractionTab } from "./tab.js";
+import { Workbins } from "./workbins.js";
 
 const RESYNC_EVERY = 20000;
 const TICK_EVERY = 500;
@@ -62,6 +67,10 @@ class ConsoleApp {
       announce: (text) => this.announce(text),
       isOpen: (id) => this.tabs.has(id),
     });
+    this.library = new ResponseLibrary(this.api);
+    this.notifications = new NotificationEditor(this);
+    this.workbins = new Workbins(this);
+    this.directory = new Directory(this);
   }
 
   /** The server's clock (countdowns and timers are computed against server timestamps). */
@@ -79,6 +88,8 @@ class ConsoleApp {
     this.offers.sync(this.boot.offers || []);
     for (const summary of this.boot.interactions || []) this.openTab(summary);
     this.updateEmpty();
+    this.workbins.refresh();
+    this.library.all().catch(() => {}); // "/shortcut" suggestions at once (the Responses page says what fails)
 
     this.socket.addEventListener("state", (event) => this.setConnection(event.detail));
     this.socket.addEventListener("open", () => {
@@ -255,6 +266,8 @@ class ConsoleApp {
     tab.destroy();
     this.tabs.delete(id);
     if (this.doneTab === tab) $("done-dialog").close();
+    this.notifications.tabClosed(tab);
+    if (this.workbins.moveTab === tab) $("workbin-dialog").close();
     if (this.activeId === id) {
       this.activeId = null;
       const rest = [...this.tabs.keys()];
@@ -398,6 +411,10 @@ class ConsoleApp {
       case "contact.changed":
         for (const t of this.tabs.values()) if (frame.contact && t.contact.id === frame.contact.id) t.setContact(frame.contact);
         break;
+      case "workbin.changed":
+        // R7: a workbin of ours changed (moved in, opened, the customer wrote): list it again.
+        this.workbins.refreshSoon();
+        break;
       case "subscribed":
         if ((frame.refused || []).length) this.resync();
         break;
@@ -432,7 +449,7 @@ class ConsoleApp {
           if (!open.has(id) && tab.openedAt < requestedAt) this.closeTab(id, "A conversation left your console.");
         }
         this.subscribe();
-        await Promise.all([...this.tabs.values()].map((t) => t.catchUp()));
+        await Promise.all([...this.tabs.values()].map((t) => t.catchUp()).concat(this.workbins.refresh()));
       } catch (error) {
         if (!error.isNetwork) console.warn("resync failed:", error);
       } finally {

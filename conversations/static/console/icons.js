@@ -29,6 +29,17 @@ const SHAPES = {
   video: [["rect", { x: 3, y: 6, width: 13, height: 12, rx: 2 }], ["path", { d: "M16 10.5l5-3v9l-5-3z" }]],
   chat: [["path", { d: "M4 18.5l1.2-3.6A7.8 7.8 0 1 1 8.4 18z" }]],
   user: [["circle", { cx: 12, cy: 8.5, r: 3.8 }], ["path", { d: "M4.5 20c.8-3.6 3.8-5.6 7.5-5.6s6.7 2 7.5 5.6" }]],
+  // T1 the Standard Response Library, T2-T4 notifications, R7 workbins, O3 new conversations
+  bolt: [["path", { d: "M13.5 3L5 13.5h6L10 21l9-11h-6.2z" }]],
+  template: [["rect", { x: 4, y: 3.5, width: 16, height: 17, rx: 2 }], ["path", { d: "M8 8h8M8 11.5h8M8 15h4.5" }]],
+  archive: [["rect", { x: 3.5, y: 4.5, width: 17, height: 4, rx: 1 }], ["path", { d: "M5 8.5V19a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V8.5M10 12.5h4" }]],
+  plus: [["path", { d: "M12 5v14M5 12h14" }]],
+  search: [["circle", { cx: 10.5, cy: 10.5, r: 6 }], ["path", { d: "M15 15l5 5" }]],
+  reply: [["path", { d: "M9.5 7L4.5 12l5 5" }], ["path", { d: "M4.5 12H14a5.5 5.5 0 0 1 5.5 5.5V19" }]],
+  external: [["path", { d: "M13.5 4.5h6v6M19.5 4.5L11 13" }], ["path", { d: "M17 13.5v5a1 1 0 0 1-1 1H6a1 1 0 0 1-1-1v-10a1 1 0 0 1 1-1h5" }]],
+  phone: [["path", { d: "M6.5 3.5h3l1.5 4.5-2 1.5a11 11 0 0 0 5.5 5.5l1.5-2 4.5 1.5v3a2 2 0 0 1-2 2A16 16 0 0 1 4.5 5.5a2 2 0 0 1 2-2z" }]],
+  list: [["path", { d: "M9 6.5h11M9 12h11M9 17.5h11" }], ["circle", { cx: 5, cy: 6.5, r: 0.8, fill: "currentColor" }],
+    ["circle", { cx: 5, cy: 12, r: 0.8, fill: "currentColor" }], ["circle", { cx: 5, cy: 17.5, r: 0.8, fill: "currentColor" }]],
 };
 
 /** An icon (aria-hidden: the button or label around it names it). */

@@ -12,8 +12,28 @@ function display(value) {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
+/** One entry of a contact's history (the side panel, the contact search). */
+export function historyItem(item, { current = false, dispositionLabel = (code) => code } = {}) {
+  return el(
+    "li",
+    { class: `history-item${current ? " history-item--current" : ""}`, dataset: { interactionId: String(item.id) } },
+    el(
+      "div",
+      { class: "history-head" },
+      el("time", { datetime: item.created_at, text: fullTimeOf(toDate(item.created_at)) }),
+      el("span", { class: `badge badge--${item.state}`, text: current ? "this conversation" : STATE_LABELS[item.state] || item.state }),
+    ),
+    el("div", { class: "history-line muted", text: [item.channel, item.owner && `with ${item.owner}`].filter(Boolean).join(" · ") }),
+    item.disposition ? el("div", { class: "history-line", text: `Disposition: ${dispositionLabel(item.disposition)}` }) : null,
+    item.done_note ? el("div", { class: "history-line history-note", text: item.done_note }) : null,
+  );
+}
+
 export class SidePanel {
-  /** host: { api, interactionId, contact(), onContact(contact), dispositions }. */
+  /**
+   * host: { api, interactionId, contact(), onContact(contact), dispositionLabel(code),
+   * onNewConversation(), onPage(name) }.
+   */
   constructor(refs, host) {
     this.refs = refs;
     this.host = host;
@@ -23,7 +43,19 @@ export class SidePanel {
   }
 
   bind() {
-    const { contactForm, caseForm, caseAdd, noteForm, historyRefresh } = this.refs;
+    const { contactForm, caseForm, caseAdd, noteForm, historyRefresh, historyNew, sideTabDetails, sideTabResponses } = this.refs;
+    historyNew.addEventListener("click", () => this.host.onNewConversation());
+    // Details | Responses: a tab list (arrows move between the two).
+    for (const tab of [sideTabDetails, sideTabResponses]) {
+      tab.addEventListener("click", () => this.showPage(tab === sideTabDetails ? "details" : "responses"));
+      tab.addEventListener("keydown", (event) => {
+        if (["ArrowLeft", "ArrowRight", "Home", "End"].includes(event.key)) {
+          event.preventDefault();
+          const next = tab === sideTabDetails ? "responses" : "details";
+          this.showPage(event.key === "Home" ? "details" : event.key === "End" ? "responses" : next, { focusTab: true });
+        }
+      });
+    }
     contactForm.addEventListener("input", () => {
       this.dirty.contact = true;
     });
@@ -55,6 +87,20 @@ export class SidePanel {
       }
     });
     historyRefresh.addEventListener("click", () => this.loadHistory());
+  }
+
+  /** Details (contact, case, notes, history) or Responses (T1). */
+  showPage(name, { focusTab = false } = {}) {
+    const { sideTabDetails, sideTabResponses, sideDetails, sideResponses } = this.refs;
+    const responses = name === "responses";
+    sideTabDetails.setAttribute("aria-selected", String(!responses));
+    sideTabResponses.setAttribute("aria-selected", String(responses));
+    sideTabDetails.tabIndex = responses ? -1 : 0;
+    sideTabResponses.tabIndex = responses ? 0 : -1;
+    sideDetails.hidden = responses;
+    sideResponses.hidden = !responses;
+    if (focusTab) (responses ? sideTabResponses : sideTabDetails).focus();
+    this.host.onPage(name);
   }
 
   /** The full interaction (GET interactions/{id}/console/). */
@@ -197,22 +243,9 @@ export class SidePanel {
     this.status(historyStatus, "Loading…");
     try {
       const data = await this.host.api.get(`contacts/${contact.id}/history/`);
-      const items = (data.interactions || []).map((item) => {
-        const current = item.id === this.host.interactionId;
-        return el(
-          "li",
-          { class: `history-item${current ? " history-item--current" : ""}`, dataset: { interactionId: String(item.id) } },
-          el(
-            "div",
-            { class: "history-head" },
-            el("time", { datetime: item.created_at, text: fullTimeOf(toDate(item.created_at)) }),
-            el("span", { class: `badge badge--${item.state}`, text: current ? "this conversation" : STATE_LABELS[item.state] || item.state }),
-          ),
-          el("div", { class: "history-line muted", text: [item.channel, item.owner && `with ${item.owner}`].filter(Boolean).join(" · ") }),
-          item.disposition ? el("div", { class: "history-line", text: `Disposition: ${this.host.dispositionLabel(item.disposition)}` }) : null,
-          item.done_note ? el("div", { class: "history-line history-note", text: item.done_note }) : null,
-        );
-      });
+      const items = (data.interactions || []).map((item) =>
+        historyItem(item, { current: item.id === this.host.interactionId, dispositionLabel: this.host.dispositionLabel }),
+      );
       history.replaceChildren(...items);
       this.status(historyStatus, items.length ? "" : "No earlier conversations");
     } catch (error) {

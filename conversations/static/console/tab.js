@@ -1,10 +1,12 @@
 // One interaction tab: its entry in the conversation list, and its panel with the
-// transcript, the composer, the pending response indicator (W5), the window state (O1)
-// and the side panel (W11).
+// transcript, the composer, the pending response indicator (W5), the window state (O1),
+// the side panel (W11) with the Standard Response Library (T1), and the ways to the
+// Notification editor (T2-T4), the workbins (R7) and a new conversation (O3).
 
 import { Composer, describeError } from "./composer.js";
 import { debounce, el, elapsed, initialOf, refsOf, remaining, timeOf, toDate } from "./dom.js";
 import { hydrateIcons } from "./icons.js";
+import { ResponsesPanel, ShortcutSuggest } from "./library.js";
 import { SidePanel } from "./panel.js";
 import { isPartial, summaryOf, Transcript } from "./transcript.js";
 
@@ -109,6 +111,13 @@ export class InteractionTab {
         onError: (error) => this.composer.showError(error),
       },
     });
+    // T1: before the composer, so that its keydown (capture) runs first: Enter inserts.
+    this.suggest = new ShortcutSuggest(refs.text, refs.suggest, {
+      library: this.app.library,
+      idPrefix: `panel-${this.id}`,
+      onPick: (response, range) => this.insertResponse(response, range),
+      announce: (text) => this.app.announce(text),
+    });
     this.composer = new Composer(refs, {
       options: () => this.app.options,
       emojis: this.app.boot.emojis || [],
@@ -118,6 +127,19 @@ export class InteractionTab {
         form.append("file", file, file.name);
         return this.api.upload("attachments/", form);
       },
+      useAttachment: (id) => this.api.post(`standard-responses/attachments/${id}/use/`, {}),
+    });
+    refs.sideTabDetails.id = `panel-${this.id}-tab-details`;
+    refs.sideTabResponses.id = `panel-${this.id}-tab-responses`;
+    refs.sideDetails.id = `panel-${this.id}-details`;
+    refs.sideResponses.id = `panel-${this.id}-responses`;
+    refs.sideTabDetails.setAttribute("aria-controls", refs.sideDetails.id);
+    refs.sideTabResponses.setAttribute("aria-controls", refs.sideResponses.id);
+    refs.sideDetails.setAttribute("aria-labelledby", refs.sideTabDetails.id);
+    refs.sideResponses.setAttribute("aria-labelledby", refs.sideTabResponses.id);
+    this.responses = new ResponsesPanel(refs, {
+      library: this.app.library,
+      onInsert: (response) => this.insertResponse(response),
     });
     this.side = new SidePanel(refs, {
       api: this.api,
@@ -125,8 +147,15 @@ export class InteractionTab {
       contact: () => this.contact,
       onContact: (contact) => this.setContact(contact),
       dispositionLabel: (code) => this.app.dispositionLabel(code),
+      onNewConversation: () => this.app.notifications.openStart(this.contact),
+      onPage: (name) => {
+        if (name === "responses") this.responses.shown();
+      },
     });
     refs.done.addEventListener("click", () => this.app.openDone(this));
+    refs.park.addEventListener("click", () => this.app.workbins.openMove(this));
+    refs.templatesButton.addEventListener("click", () => this.app.notifications.openForTab(this));
+    refs.responsesButton.addEventListener("click", () => this.showResponses());
     refs.panelToggle.addEventListener("click", () => this.toggleSide());
     refs.scroller.addEventListener("scroll", () => {
       if (this.transcript.pinned) this.markReadSoon();
@@ -134,6 +163,29 @@ export class InteractionTab {
     refs.reload.addEventListener("click", () => this.load());
     // On a narrow screen the side panel covers the transcript: it starts closed there.
     if (window.matchMedia("(max-width: 1100px)").matches) this.toggleSide(false);
+  }
+
+  /** T1: the Responses page of the side panel, its search focused. */
+  showResponses() {
+    this.toggleSide(true);
+    this.side.showPage("responses");
+    this.refs.responseSearch.focus();
+    this.refs.responseSearch.select();
+  }
+
+  /** T1: a standard response: its text and files into the composer, or its Notification opened. */
+  insertResponse(response, range = null) {
+    if (response.notification_template_id) {
+      if (range) {
+        this.refs.text.setRangeText("", range.start, range.end, "end");
+        this.composer.update();
+      }
+      this.app.notifications.openForTab(this, { templateId: response.notification_template_id });
+      return;
+    }
+    this.composer.insertResponse(response, range);
+    const files = (response.attachments || []).length;
+    this.app.announce(`${response.name} inserted${files ? `, with ${files} file${files === 1 ? "" : "s"} sent after the text` : ""}`);
   }
 
   toggleSide(show) {

@@ -401,8 +401,8 @@ function buildRow(message, flags, ctx) {
   if (message.frequently_forwarded || message.forwarded) {
     bubble.append(el("div", { class: "forwarded", text: message.frequently_forwarded ? "Forwarded many times" : "Forwarded" }));
   }
-  if (message.quoted && !message.revoked) bubble.append(quoteBlock(message.quoted, ctx));
-  bubble.append(...[contentBlock(message, ctx)].flat().filter(Boolean));
+  if (message.quoted && !message.revoked) bubble.append(quoteBlock(message.quoted, ctx, message));
+  bubble.append(...[contentBlock(message, ctx)].flat(Infinity).filter(Boolean));
   bubble.append(metaBlock(message, flags));
   row.append(bubble);
   if ((message.reactions || []).length) {
@@ -459,14 +459,83 @@ function updateTicks(row, message) {
   slot.replaceChildren(icon(name, "icon icon--tick"));
 }
 
-function quoteBlock(quoted, ctx) {
+function quoteBlock(quoted, ctx, reply) {
   const who = quoted.direction === "in" ? ctx.contactName() : "You";
   const isTemplate = quoted.type === "template" || quoted.type === "interactive";
+  const structure = isTemplate && quoted.direction === "out" ? quotedStructure(quoted, reply) : null;
   return el(
     "div",
     { class: `quote${isTemplate ? " quote--template" : ""}`, dataset: { quotedId: String(quoted.id || "") } },
     el("div", { class: "quote-author", text: isTemplate && quoted.direction === "out" ? "Your message" : who }),
-    el("div", { class: "quote-body", text: summaryOf(quoted, { contactName: ctx.contactName() }) || quoted.type }),
+    structure || el("div", { class: "quote-body", text: summaryOf(quoted, { contactName: ctx.contactName() }) || quoted.type }),
+  );
+}
+
+/** What the customer chose in a reply: a template's quick reply or an interactive message's option. */
+function choiceOf(reply) {
+  const c = (reply && reply.content) || {};
+  if (reply && reply.type === "button") return { texts: [c.text, c.payload, reply.body].filter(Boolean), ids: [] };
+  if (reply && reply.type === "interactive") return { texts: [c.title].filter(Boolean), ids: [c.id].filter(Boolean) };
+  return null;
+}
+
+/** The options a notification or interactive message offered: [{ id, text }]. */
+function optionsOf(content) {
+  const options = [];
+  const rendered = content.rendered || {};
+  const spec = content.interactive || {};
+  const action = spec.action || spec;
+  for (const b of rendered.buttons || []) {
+    if (b.type === "url" || b.type === "phone_number") continue;
+    options.push({ id: b.id || b.payload || "", text: b.text || b.title || "" });
+  }
+  if (!options.length) {
+    for (const b of action.buttons || []) options.push({ id: (b.reply && b.reply.id) || b.id || "", text: (b.reply && b.reply.title) || b.title || "" });
+    for (const section of action.sections || rendered.sections || []) {
+      for (const row of section.rows || []) options.push({ id: row.id || "", text: row.title || "" });
+    }
+  }
+  return options.filter((o) => o.text);
+}
+
+/**
+ * T3, T4: the notification (or interactive message) a reply answers, shown whole in the
+ * quote, the customer's choice highlighted.
+ */
+function quotedStructure(quoted, reply) {
+  const c = quoted.content || {};
+  const rendered = c.rendered || null;
+  const spec = c.interactive || null;
+  if (!rendered && !spec) return null;
+  const header = (rendered && rendered.header) || (spec && spec.header && spec.header.text) || "";
+  const body = (rendered && rendered.body) || quoted.body || (spec && spec.body && spec.body.text) || "";
+  const footer = (rendered && rendered.footer) || (spec && spec.footer && spec.footer.text) || "";
+  const choice = choiceOf(reply);
+  const options = optionsOf(c);
+  const name = c.template && c.template.name;
+  return el(
+    "div",
+    { class: "quote-structure" },
+    name ? el("div", { class: "quote-label", text: `Template · ${name}` }) : null,
+    header ? el("div", { class: "quote-header", text: header }) : null,
+    el("div", { class: "quote-body", text: body }),
+    footer ? el("div", { class: "quote-footer", text: footer }) : null,
+    options.length
+      ? el(
+          "div",
+          { class: "quote-options" },
+          options.map((option) => {
+            const chosen = Boolean(choice && (choice.texts.includes(option.text) || (option.id && choice.ids.includes(option.id))));
+            return el(
+              "span",
+              { class: `quote-option${chosen ? " quote-option--chosen" : ""}`, title: chosen ? "The customer's choice" : null },
+              chosen ? icon("check", "icon icon--choice") : null,
+              option.text,
+              chosen ? el("span", { class: "sr-only", text: " (chosen)" }) : null,
+            );
+          }),
+        )
+      : null,
   );
 }
 
@@ -540,7 +609,9 @@ function contentBlock(message, ctx) {
             ? "Sent as a notification (the response window had ended)"
             : `Template · ${(c.template && c.template.name) || ""}`,
         }),
-        textBlock(message.body) || templateParameters(c.template),
+        c.rendered && !c.notification_fallback
+          ? renderedBlock(message, c.rendered)
+          : textBlock(message.body) || templateParameters(c.template),
       ];
     case "order":
       return [el("div", { class: "template-label", text: "Order" }), textBlock(message.body)];
@@ -581,9 +652,59 @@ function outboundInteractiveBlock(message) {
   const options = [];
   for (const button of action.buttons || []) options.push((button.reply && button.reply.title) || button.title || "");
   for (const section of action.sections || []) for (const r of section.rows || []) options.push(r.title || "");
+  const header = spec.header && spec.header.type === "text" ? spec.header.text : "";
+  const list = spec.type === "list" ? action.button || (spec.button) || "" : "";
   return [
+    headerMedia(message),
+    header ? el("div", { class: "tpl-header", text: header }) : null,
     textBlock(message.body || (spec.body && spec.body.text) || ""),
+    spec.footer && spec.footer.text ? el("div", { class: "tpl-footer", text: spec.footer.text }) : null,
+    list ? el("div", { class: "list-label" }, icon("list"), el("span", { text: list })) : null,
     options.length ? el("div", { class: "options" }, options.map((t) => el("span", { class: "option", text: t }))) : null,
+  ];
+}
+
+/** A template's or interactive message's media header: the message's attachment. */
+function headerMedia(message) {
+  const a = message.attachment;
+  return a ? mediaBlock({ ...message, type: a.kind || "document" }) : null;
+}
+
+/** A dynamic website button's URL with the suffix the agent filled in (its {{1}}). */
+export function filledUrl(url, template, index) {
+  const raw = String(url || "");
+  for (const component of (template && template.components) || []) {
+    if (component.type === "button" && component.sub_type === "url" && String(component.index) === String(index)) {
+      const suffix = ((component.parameters || [])[0] || {}).text || "";
+      return raw.replace(/\{\{\s*1\s*\}\}$/, suffix);
+    }
+  }
+  return raw;
+}
+
+/** T2, T3: a notification as the customer reads it: header, body, footer, buttons. */
+function renderedBlock(message, rendered) {
+  const buttons = rendered.buttons || [];
+  return [
+    headerMedia(message),
+    typeof rendered.header === "string" && rendered.header ? el("div", { class: "tpl-header", text: rendered.header }) : null,
+    textBlock(rendered.body || message.body),
+    rendered.footer ? el("div", { class: "tpl-footer", text: rendered.footer }) : null,
+    buttons.length
+      ? el(
+          "div",
+          { class: "options" },
+          buttons.map((b, index) => {
+            if (!b || !b.text) return null;
+            if (b.type === "url") {
+              const url = filledUrl(b.url, message.content && message.content.template, index);
+              return el("span", { class: "option option--link", title: url }, icon("external"), b.text);
+            }
+            if (b.type === "phone_number") return el("span", { class: "option option--link", title: b.phone_number || "" }, icon("phone"), b.text);
+            return el("span", { class: "option" }, b.text);
+          }),
+        )
+      : null,
   ];
 }
 

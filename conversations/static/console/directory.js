@@ -1,0 +1,173 @@
+// O3: start a WhatsApp conversation with a past contact. A small dialog: "My history"
+// (the agent's past conversations) or a contact search (name, WhatsApp name, e-mail or
+// phone digits); each contact's history unfolds; "New WhatsApp conversation" opens the
+// Notification editor in start mode (notifications.js).
+
+import { describeError } from "./composer.js";
+import { debounce, el, fullTimeOf, initialOf, toDate } from "./dom.js";
+import { icon } from "./icons.js";
+import { historyItem } from "./panel.js";
+
+const $ = (id) => document.getElementById(id);
+
+export class Directory {
+  constructor(app) {
+    this.app = app;
+    this.api = app.api;
+    this.dialog = $("directory-dialog");
+    this.search = $("directory-search");
+    this.seq = 0;
+    this.returnFocus = null;
+    this.searchSoon = debounce(() => this.load(), 300);
+    $("directory-open").addEventListener("click", () => this.open());
+    $("directory-close").addEventListener("click", () => this.dialog.close());
+    this.search.addEventListener("input", () => this.searchSoon());
+    $("directory-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.searchSoon.cancel();
+      this.load();
+    });
+    this.dialog.addEventListener("close", () => {
+      this.seq += 1;
+      const back = this.returnFocus;
+      this.returnFocus = null;
+      const active = document.activeElement;
+      const free = !active || active === document.body || this.dialog.contains(active);
+      if (back && back.isConnected && free && !this.app.notifications.isOpen) back.focus();
+    });
+  }
+
+  open() {
+    this.returnFocus = document.activeElement;
+    this.search.value = "";
+    $("directory-results").replaceChildren();
+    this.dialog.showModal();
+    this.search.focus();
+    this.load();
+  }
+
+  async load() {
+    const query = this.search.value.trim();
+    const seq = ++this.seq;
+    $("directory-heading").textContent = query ? `Contacts matching “${query}”` : "My history";
+    this.status(query ? "Searching…" : "Loading…");
+    try {
+      let entries;
+      if (query) {
+        const data = await this.api.get(`contacts/?search=${encodeURIComponent(query)}`);
+        entries = (data.results || []).map((contact) => ({ contact, last: null }));
+      } else {
+        const data = await this.api.get("interactions/?state=closed");
+        const seen = new Set();
+        entries = [];
+        for (const interaction of data.results || []) {
+          if (!interaction.contact || seen.has(interaction.contact.id)) continue;
+          seen.add(interaction.contact.id);
+          entries.push({ contact: interaction.contact, last: interaction });
+        }
+      }
+      if (seq !== this.seq) return;
+      $("directory-results").replaceChildren(...entries.map((entry) => this.entry(entry)));
+      this.status(
+        entries.length ? "" : query ? `No contact matches “${query}”.` : "No past conversations yet: search the contacts above.",
+      );
+    } catch (error) {
+      if (seq !== this.seq) return;
+      $("directory-results").replaceChildren();
+      this.status(`Could not ${query ? "search the contacts" : "load your history"}: ${describeError(error)}`, true);
+    }
+  }
+
+  entry({ contact, last }) {
+    const name = contact.display_name || (contact.wa_id ? `+${contact.wa_id}` : "Contact");
+    const history = el("ol", { class: "history directory-history", hidden: true });
+    const historyButton = el("button", {
+      type: "button",
+      class: "btn btn--small btn--ghost",
+      text: "History",
+      "aria-expanded": "false",
+      "aria-label": `History of ${name}`,
+      onclick: () => this.toggleHistory(contact, history, historyButton),
+    });
+    const openTab = [...this.app.tabs.values()].find((tab) => tab.contact.id === contact.id);
+    const action = openTab
+      ? el("button", {
+          type: "button",
+          class: "btn btn--small",
+          text: "Go to the conversation",
+          onclick: () => {
+            this.dialog.close();
+            this.app.activate(openTab.id, { focus: true });
+          },
+        })
+      : el(
+          "button",
+          {
+            type: "button",
+            class: "btn btn--small btn--primary",
+            "aria-label": `New WhatsApp conversation with ${name}`,
+            disabled: !contact.wa_id,
+            title: contact.wa_id ? null : "This contact has no WhatsApp number",
+            onclick: () => {
+              this.dialog.close();
+              this.app.notifications.openStart(contact);
+            },
+          },
+          icon("plus"),
+          "New WhatsApp conversation",
+        );
+    const lastAt = last ? toDate(last.closed_at || last.created_at) : null;
+    return el(
+      "li",
+      { class: "directory-item", dataset: { contactId: String(contact.id) } },
+      el(
+        "div",
+        { class: "directory-row" },
+        el("span", { class: "avatar avatar--small", "aria-hidden": "true", text: initialOf(name) }),
+        el(
+          "div",
+          { class: "directory-main" },
+          el("span", { class: "directory-name", text: name }),
+          el("span", {
+            class: "directory-sub muted",
+            text: [contact.wa_id ? `+${contact.wa_id}` : "", contact.profile_name && contact.profile_name !== name ? `~${contact.profile_name}` : "", contact.email]
+              .filter(Boolean)
+              .join(" · "),
+          }),
+          lastAt
+            ? el("span", {
+                class: "directory-sub muted",
+                text: `Last conversation ${fullTimeOf(lastAt)}${last.disposition ? ` · ${this.app.dispositionLabel(last.disposition)}` : ""}`,
+              })
+            : null,
+        ),
+      ),
+      el("div", { class: "directory-actions" }, historyButton, action),
+      history,
+    );
+  }
+
+  async toggleHistory(contact, list, button) {
+    const open = list.hidden;
+    list.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    if (!open || list.dataset.loaded) return;
+    list.replaceChildren(el("li", { class: "muted", text: "Loading…" }));
+    try {
+      const data = await this.api.get(`contacts/${contact.id}/history/`);
+      const items = (data.interactions || []).map((item) =>
+        historyItem(item, { dispositionLabel: (code) => this.app.dispositionLabel(code) }),
+      );
+      list.replaceChildren(...(items.length ? items : [el("li", { class: "muted", text: "No conversations" })]));
+      list.dataset.loaded = "true";
+    } catch (error) {
+      list.replaceChildren(el("li", { class: "form-status--error", text: describeError(error) }));
+    }
+  }
+
+  status(text, error = false) {
+    const node = $("directory-status");
+    node.textContent = text;
+    node.classList.toggle("form-status--error", error);
+  }
+}

@@ -1,0 +1,346 @@
+// T1: the Standard Response Library. One catalogue for the console (GET
+// standard-responses/), the Responses page of each tab's side panel (search, insert), and
+// the "/shortcut" suggestions of each composer (arrows, Enter or Tab to insert, Esc).
+//
+// Inserting a response puts its text in the composer, where the agent can edit it; its
+// files become chips above the composer (each removable) and go out after the text, each
+// as its own message (composer.js). A response that is a Notification opens the
+// Notification editor instead (notifications.js).
+
+import { debounce, el, humanSize } from "./dom.js";
+import { icon } from "./icons.js";
+
+const MAX_AGE_MS = 60000;
+const SUGGESTIONS_MAX = 8;
+// "/" and a shortcut at the start of the text or after a space, up to the caret.
+const TOKEN = /(^|\s)\/([\p{L}\p{N}_-]*)$/u;
+
+export function describeFailure(error) {
+  return (error && error.message) || "Something went wrong.";
+}
+
+/** The responses, shared by every tab: the whole library (cached a minute) or a search. */
+export class ResponseLibrary {
+  constructor(api) {
+    this.api = api;
+    this.cache = null;
+    this.loadedAt = 0;
+    this.loading = null;
+  }
+
+  all({ fresh = false } = {}) {
+    if (!fresh && this.cache && Date.now() - this.loadedAt < MAX_AGE_MS) return Promise.resolve(this.cache);
+    if (this.loading) return this.loading;
+    this.loading = this.api
+      .get("standard-responses/")
+      .then((data) => {
+        this.cache = data.responses || [];
+        this.loadedAt = Date.now();
+        return this.cache;
+      })
+      .finally(() => {
+        this.loading = null;
+      });
+    return this.loading;
+  }
+
+  async search(query) {
+    const q = query.trim();
+    if (!q) return this.all({ fresh: true });
+    const data = await this.api.get(`standard-responses/?search=${encodeURIComponent(q)}`);
+    return data.responses || [];
+  }
+
+  /**
+   * Responses whose shortcut (then name) starts with ``query``, shortcuts first; from the
+   * loaded library, at once (null while it has never been loaded). A stale copy answers
+   * while a fresh one loads, so that what Enter picks is always what the list shows.
+   */
+  match(query) {
+    if (!this.cache) return null;
+    if (Date.now() - this.loadedAt > MAX_AGE_MS) this.all().catch(() => {});
+    const q = query.toLowerCase();
+    const shortcut = this.cache.filter((r) => r.shortcut && r.shortcut.toLowerCase().startsWith(q));
+    const named = q ? this.cache.filter((r) => !shortcut.includes(r) && r.name.toLowerCase().startsWith(q)) : [];
+    return [...shortcut, ...named].slice(0, SUGGESTIONS_MAX);
+  }
+}
+
+function fileIcon(file) {
+  const mime = String(file.mime_type || "");
+  if (mime.startsWith("image/")) return icon("image");
+  if (mime.startsWith("video/")) return icon("video");
+  if (mime.startsWith("audio/")) return icon("audio");
+  return icon("doc");
+}
+
+export function fileChip(file, { onRemove = null } = {}) {
+  return el(
+    "li",
+    { class: "chip", dataset: { fileName: file.file_name } },
+    fileIcon(file),
+    el("span", { class: "chip-name", text: file.file_name }),
+    file.size ? el("span", { class: "chip-size", text: humanSize(file.size) }) : null,
+    onRemove
+      ? el(
+          "button",
+          {
+            type: "button",
+            class: "chip-remove",
+            title: `Remove ${file.file_name}: it will not be sent`,
+            "aria-label": `Remove ${file.file_name}`,
+            onclick: onRemove,
+          },
+          icon("close"),
+        )
+      : null,
+  );
+}
+
+/** The Responses page of a tab's side panel: search the library, insert a response. */
+export class ResponsesPanel {
+  /** refs: responseForm, responseSearch, responseStatus, responseList; host: { library, onInsert(response) }. */
+  constructor(refs, host) {
+    this.refs = refs;
+    this.host = host;
+    this.loaded = false;
+    this.seq = 0;
+    this.searchSoon = debounce(() => this.load(), 250);
+    refs.responseSearch.addEventListener("input", () => this.searchSoon());
+    refs.responseForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.searchSoon.cancel();
+      this.load();
+    });
+  }
+
+  /** The page is shown: load it the first time (the library may have changed since: refresh). */
+  shown() {
+    if (!this.loaded) this.load();
+  }
+
+  async load() {
+    const query = this.refs.responseSearch.value;
+    const seq = ++this.seq;
+    this.status("Loading…");
+    try {
+      const responses = await this.host.library.search(query);
+      if (seq !== this.seq) return;
+      this.loaded = true;
+      this.render(responses, query.trim());
+    } catch (error) {
+      if (seq === this.seq) this.status(`Could not load the responses: ${describeFailure(error)}`, true);
+    }
+  }
+
+  render(responses, query) {
+    const groups = new Map();
+    for (const response of responses) {
+      const key = response.category || "Other";
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(response);
+    }
+    this.refs.responseList.replaceChildren(
+      ...[...groups].map(([category, items]) =>
+        el(
+          "li",
+          { class: "response-group" },
+          el("h3", { class: "response-group-title", text: category }),
+          el("ul", { class: "response-items" }, items.map((response) => this.item(response))),
+        ),
+      ),
+    );
+    if (!responses.length) this.status(query ? `No response matches “${query}”.` : "The library is empty.");
+    else this.status(query ? `${responses.length} found` : "");
+  }
+
+  item(response) {
+    const files = response.attachments || [];
+    const notification = Boolean(response.notification_template_id);
+    return el(
+      "li",
+      { class: "response", dataset: { responseId: String(response.id) } },
+      el(
+        "div",
+        { class: "response-head" },
+        el("span", { class: "response-name", text: response.name }),
+        response.shortcut ? el("span", { class: "response-shortcut", text: `/${response.shortcut}` }) : null,
+        notification ? el("span", { class: "badge badge--notification", text: "Notification" }) : null,
+      ),
+      response.text ? el("div", { class: "response-text", text: response.text }) : null,
+      files.length ? el("ul", { class: "chips chips--static", "aria-label": "Files sent after the text" }, files.map((f) => fileChip(f))) : null,
+      el(
+        "div",
+        { class: "form-row" },
+        el("button", {
+          type: "button",
+          class: "btn btn--small",
+          text: notification ? "Edit and send…" : "Insert",
+          "aria-label": `${notification ? "Edit and send" : "Insert"} ${response.name}`,
+          onclick: () => this.host.onInsert(response),
+        }),
+      ),
+    );
+  }
+
+  status(text, error = false) {
+    this.refs.responseStatus.textContent = text;
+    this.refs.responseStatus.classList.toggle("form-status--error", error);
+  }
+}
+
+/**
+ * "/" and a shortcut in the composer: a list of matching responses above it. Arrows move,
+ * Enter or Tab insert, Esc dismisses (until another "/" is typed). Its keydown listener
+ * runs first (capture) so that Enter inserts instead of sending.
+ */
+export class ShortcutSuggest {
+  /** text: the textarea; list: the listbox; host: { library, idPrefix, onPick(response, range), announce(text) }. */
+  constructor(text, list, host) {
+    this.text = text;
+    this.list = list;
+    this.host = host;
+    this.items = [];
+    this.active = 0;
+    this.range = null;
+    this.dismissedAt = null;
+    list.id = `${host.idPrefix}-suggest`;
+    text.setAttribute("aria-autocomplete", "list");
+    text.setAttribute("aria-controls", list.id);
+    text.setAttribute("aria-expanded", "false");
+    text.addEventListener("keydown", (event) => this.onKey(event), { capture: true });
+    text.addEventListener("input", () => this.refresh());
+    text.addEventListener("click", () => this.refresh());
+    text.addEventListener("blur", () => {
+      // A click on a suggestion keeps the focus (mousedown is prevented); anything else closes.
+      setTimeout(() => {
+        if (document.activeElement !== this.text) this.hide();
+      }, 100);
+    });
+    list.addEventListener("mousedown", (event) => event.preventDefault());
+  }
+
+  get open() {
+    return !this.list.hidden;
+  }
+
+  /** The "/token" before the caret, if any. */
+  token() {
+    const { text } = this;
+    if (text.selectionStart !== text.selectionEnd) return null;
+    const caret = text.selectionStart;
+    const match = text.value.slice(0, caret).match(TOKEN);
+    if (!match) return null;
+    return { query: match[2], start: caret - match[2].length - 1, end: caret };
+  }
+
+  /** Synchronous once the library is loaded: the list always matches the text. */
+  refresh() {
+    const token = this.token();
+    if (!token || token.start === this.dismissedAt) {
+      if (!token) this.dismissedAt = null;
+      this.hide();
+      return;
+    }
+    const matches = this.host.library.match(token.query);
+    if (matches === null) {
+      // First "/" before the library arrived: load it, then look again.
+      this.host.library.all().then(() => this.refresh(), () => {});
+      return;
+    }
+    if (!matches.length) {
+      this.hide();
+      return;
+    }
+    this.range = token;
+    this.show(matches);
+  }
+
+  show(items) {
+    const previous = this.items[this.active];
+    this.items = items;
+    const keep = previous ? items.findIndex((r) => r.id === previous.id) : -1;
+    this.active = keep >= 0 ? keep : 0;
+    this.list.replaceChildren(
+      ...items.map((response, index) =>
+        el(
+          "li",
+          {
+            id: `${this.list.id}-${index}`,
+            role: "option",
+            class: "suggestion",
+            "aria-selected": "false",
+            dataset: { responseId: String(response.id) },
+            onclick: () => this.pick(index),
+          },
+          el("span", { class: "suggestion-shortcut", text: response.shortcut ? `/${response.shortcut}` : "" }),
+          el("span", { class: "suggestion-name", text: response.name }),
+          el("span", { class: "suggestion-text", text: response.notification_template_id ? "Notification" : response.text }),
+          (response.attachments || []).length
+            ? el("span", { class: "suggestion-files", title: "Files sent after the text" }, icon("clip"), String(response.attachments.length))
+            : null,
+        ),
+      ),
+    );
+    const wasOpen = this.open;
+    this.list.hidden = false;
+    this.text.setAttribute("aria-expanded", "true");
+    this.highlight();
+    if (!wasOpen) {
+      this.host.announce(
+        `${items.length} standard response${items.length === 1 ? "" : "s"}: arrows to choose, Enter to insert, Escape to close`,
+      );
+    }
+  }
+
+  highlight() {
+    [...this.list.children].forEach((node, index) => {
+      const on = index === this.active;
+      node.setAttribute("aria-selected", String(on));
+      node.classList.toggle("suggestion--active", on);
+      if (on) node.scrollIntoView({ block: "nearest" });
+    });
+    const active = this.list.children[this.active];
+    if (active) this.text.setAttribute("aria-activedescendant", active.id);
+  }
+
+  hide() {
+    if (this.list.hidden) return;
+    this.list.hidden = true;
+    this.list.replaceChildren();
+    this.items = [];
+    this.text.setAttribute("aria-expanded", "false");
+    this.text.removeAttribute("aria-activedescendant");
+  }
+
+  onKey(event) {
+    if (!this.open || event.isComposing) return;
+    const count = this.items.length;
+    let handled = true;
+    if (event.key === "ArrowDown") {
+      this.active = (this.active + 1) % count;
+      this.highlight();
+    } else if (event.key === "ArrowUp") {
+      this.active = (this.active - 1 + count) % count;
+      this.highlight();
+    } else if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey) {
+      this.pick(this.active);
+    } else if (event.key === "Escape") {
+      this.dismissedAt = this.range ? this.range.start : null;
+      this.hide();
+    } else {
+      handled = false;
+    }
+    if (handled) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }
+
+  pick(index) {
+    const response = this.items[index];
+    const range = this.token() || this.range;
+    this.hide();
+    if (response) this.host.onPick(response, range);
+  }
+}
