@@ -9,9 +9,11 @@ class DomainError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, **extra: object) -> None:
         super().__init__(message)
         self.message = message
+        #: Machine-readable details beside the message (e.g. the conflicting interaction's id).
+        self.extra = extra
         if code:
             self.code = code
 

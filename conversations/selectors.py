@@ -141,6 +141,17 @@ def contact_list(*, search: str = "") -> QuerySet[Contact]:
     return queryset
 
 
+def contact_history_visible(*, user: Any, contact_id: int) -> bool:
+    """Supervisors see every history; an agent, those of contacts they handle or handled."""
+    if user_is_supervisor(user):
+        return True
+    return (
+        interaction_list_for_user(user=user).filter(contact_id=contact_id).exists()
+        or Interaction.objects.filter(contact_id=contact_id, owner=user).exists()
+        or Offer.objects.filter(interaction__contact_id=contact_id, agent=user).exists()
+    )
+
+
 def contact_history(*, contact_id: int) -> list[dict[str, Any]]:
     """W11: every interaction of the contact, on every channel, newest first."""
     interactions = (

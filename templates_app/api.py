@@ -118,35 +118,55 @@ class TemplateListApi(APIView):
         )
 
 
+class PreviewInput(serializers.Serializer):
+    template_id = serializers.IntegerField(min_value=1)
+    parameters = serializers.DictField(required=False)
+    channel_id = serializers.IntegerField(required=False, min_value=1)
+
+
+def _preview(*, channel: Any, data: dict[str, Any]) -> Response:
+    template = selectors.templates_sendable(channel=channel).filter(pk=data["template_id"]).first()
+    if template is None:
+        raise DRFNotFound("this template cannot be sent on this number")
+    composed = compose(template, parameters=data.get("parameters"))
+    header_file = reverse("template-header-file", args=[template.pk]) if template.header_media else None
+    return Response(
+        {
+            "type": composed.type,
+            "body": composed.body,
+            "rendered": composed.content["rendered"],
+            "header_file": header_file,
+        }
+    )
+
+
 class TemplatePreviewApi(APIView):
     """The Notification editor's preview: what the customer will read, or what is wrong."""
 
-    class InputSerializer(serializers.Serializer):
-        template_id = serializers.IntegerField(min_value=1)
-        parameters = serializers.DictField(required=False)
-
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=PreviewInput)
     def post(self, request: Request, pk: int) -> Response:
         interaction = _interaction(request, pk)
-        data = self.InputSerializer(data=request.data)
+        data = PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
-        template = (
-            selectors.templates_sendable(channel=interaction.channel)
-            .filter(pk=data.validated_data["template_id"])
-            .first()
-        )
-        if template is None:
-            raise DRFNotFound("this template cannot be sent on this number")
-        composed = compose(template, parameters=data.validated_data.get("parameters"))
-        header_file = reverse("template-header-file", args=[template.pk]) if template.header_media else None
-        return Response(
-            {
-                "type": composed.type,
-                "body": composed.body,
-                "rendered": composed.content["rendered"],
-                "header_file": header_file,
-            }
-        )
+        return _preview(channel=interaction.channel, data=data.validated_data)
+
+
+class TemplatePreviewAnyApi(APIView):
+    """The same preview before any conversation exists (O3), for a number (``channel_id``,
+    default: the first active number)."""
+
+    @extend_schema(request=PreviewInput)
+    def post(self, request: Request) -> Response:
+        from conversations.models import Channel
+
+        data = PreviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        channels = Channel.objects.filter(is_active=True)
+        channel_id = data.validated_data.get("channel_id")
+        channel = channels.filter(pk=channel_id).first() if channel_id else channels.first()
+        if channel is None:
+            raise DRFNotFound("no such active WhatsApp number")
+        return _preview(channel=channel, data=data.validated_data)
 
 
 class TemplateHeaderFileApi(APIView):
@@ -174,5 +194,6 @@ urlpatterns = [
     path("interactions/<int:pk>/templates/", InteractionTemplatesApi.as_view(), name="interaction-templates"),
     path("interactions/<int:pk>/templates/preview/", TemplatePreviewApi.as_view(), name="template-preview"),
     path("templates/", TemplateListApi.as_view(), name="template-list"),
+    path("templates/preview/", TemplatePreviewAnyApi.as_view(), name="template-preview-any"),
     path("templates/<int:pk>/header-file/", TemplateHeaderFileApi.as_view(), name="template-header-file"),
 ]

@@ -14,7 +14,7 @@ from conversations.exceptions import DomainError
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Domain refusals keep their status and code; DRF's errors get the same envelope."""
     if isinstance(exc, DomainError):
-        return Response({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
+        return Response({"error": {"code": exc.code, "message": exc.message, **exc.extra}}, status=exc.status)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

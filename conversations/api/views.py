@@ -42,11 +42,15 @@ def _interaction(request: Request, pk: int) -> Any:
 # --- contacts ------------------------------------------------------------------------------
 
 
+class ContactPagination(pagination.CursorPagination):
+    ordering = "-id"
+
+
 class ContactListApi(generics.ListAPIView):
     """Contacts, searchable by name, profile name, e-mail or phone digits (?search=)."""
 
     serializer_class = ContactSerializer
-    pagination_class = pagination.CursorPagination
+    pagination_class = ContactPagination
 
     def get_queryset(self) -> Any:
         return selectors.contact_list(search=self.request.query_params.get("search", "").strip())
@@ -77,9 +81,12 @@ class ContactDetailApi(APIView):
 
 
 class ContactHistoryApi(APIView):
-    """W11: every interaction of the contact, on every channel, newest first."""
+    """W11: every interaction of the contact, on every channel, newest first (for
+    supervisors, and agents who handle or handled one of the contact's interactions)."""
 
     def get(self, request: Request, pk: int) -> Response:
+        if not selectors.contact_history_visible(user=request.user, contact_id=pk):
+            raise DRFNotFound(f"contact {pk} does not exist or its history is not yours to see")
         return Response({"interactions": selectors.contact_history(contact_id=pk)})
 
 
@@ -209,7 +216,11 @@ class InteractionMessagesApi(APIView):
                 client_ref=values.get("client_ref", ""),
             )
         message = outbound.message_send(user=request.user, interaction_id=interaction.pk, spec=spec)
-        return Response(selectors.messages_payload([message])[0], status=status.HTTP_201_CREATED)
+        replayed = getattr(message, "replayed", False)
+        return Response(
+            {**selectors.messages_payload([message])[0], "replayed": replayed},
+            status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
+        )
 
 
 class MessageRetryApi(APIView):
@@ -403,6 +414,9 @@ class OutboundSessionApi(APIView):
         channel_id = serializers.IntegerField(required=False, min_value=1)
         queue_id = serializers.IntegerField(required=False, min_value=1)
         assign_to_me = serializers.BooleanField(required=False, default=False)
+        attachment_id = serializers.IntegerField(
+            required=False, min_value=1, help_text="the media header of a rich media template"
+        )
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if bool(attrs.get("phone")) == bool(attrs.get("contact_id")):

@@ -129,13 +129,13 @@ def message_queue(*, user: Any, interaction: Interaction, spec: OutboundSpec) ->
     if spec.client_ref:
         existing = Message.objects.filter(interaction=interaction, client_ref=spec.client_ref).first()
         if existing is not None:
-            return existing
+            return _replayed(existing, spec)
     message = _build_message(user=user, interaction=interaction, spec=spec)
     try:
         with transaction.atomic():
             message.save()
     except IntegrityError:  # the same client_ref raced in from another request
-        return Message.objects.get(interaction=interaction, client_ref=spec.client_ref)
+        return _replayed(Message.objects.get(interaction=interaction, client_ref=spec.client_ref), spec)
     if spec.attachment_id:
         Attachment.objects.filter(pk=spec.attachment_id).update(message=message)
     now = timezone.now()
@@ -146,6 +146,33 @@ def message_queue(*, user: Any, interaction: Interaction, spec: OutboundSpec) ->
     events.interaction_changed(interaction=interaction)
     enqueue_on_commit(tasks.interaction_outbox_flush_task, interaction.pk)
     return message
+
+
+def _replayed(existing: Message, spec: OutboundSpec) -> Message:
+    """The message already queued for this ``client_ref`` (a double submit sends once).
+
+    The same reference with another content is a client bug, not a double click: refused.
+    """
+    if not _same_request(existing, spec):
+        raise Conflict(
+            f"client_ref {spec.client_ref!r} was already used for another message", code="client_ref_reused"
+        )
+    existing.replayed = True
+    return existing
+
+
+def _same_request(existing: Message, spec: OutboundSpec) -> bool:
+    content = spec.content or {}
+    if spec.type == Message.Type.TEXT:
+        if existing.content.get("notification_fallback"):  # sent as the default notification (O2)
+            return " ".join(spec.body.split()) in existing.body
+        return existing.type == Message.Type.TEXT and existing.body == spec.body
+    if spec.type in Message.MEDIA_TYPES:
+        attachment = getattr(existing, "attachment", None)
+        return attachment is not None and attachment.pk == spec.attachment_id
+    if content.get("template_id"):
+        return existing.content.get("template_id") == content["template_id"] and existing.body == spec.body
+    return existing.type == spec.type and existing.content == content
 
 
 def reply_window_ends_at(interaction: Interaction) -> datetime | None:

@@ -64,6 +64,7 @@ def outbound_session_start(
     queue_id: int | None = None,
     assign_to_me: bool = True,
     case_data: dict[str, Any] | None = None,
+    attachment_id: int | None = None,
 ) -> StartedSession:
     """Open a conversation with a template.
 
@@ -92,9 +93,14 @@ def outbound_session_start(
             raise Conflict(
                 f"this customer already has an open conversation on this number (interaction {open_one.pk})",
                 code="interaction_open",
+                interaction_id=open_one.pk,
             )
         spec = template_message_spec(
-            user=user, channel=channel, template_id=template_id, parameters=parameters, attachment_id=None
+            user=user,
+            channel=channel,
+            template_id=template_id,
+            parameters=parameters,
+            attachment_id=attachment_id,
         )
         if spec.type != Message.Type.TEMPLATE:
             raise DomainError(

@@ -300,3 +300,41 @@ def test_upload_refuses_bad_files_and_serves_good_ones_to_their_owner(api, agent
     stranger = AgentProfileFactory().user
     client.force_login(stranger)
     assert client.get(attachment["url"]).status_code == 404
+
+
+def test_contact_directory_search_pages_by_cursor(api, channel):
+    from tests.factories import ContactFactory
+
+    ContactFactory(name="Dana Smith", wa_id="4915100000077")
+    ContactFactory(name="Sam Doe")
+    page = api.get("/api/v1/contacts/", {"search": "dana"})
+    assert page.status_code == 200
+    assert [c["name"] for c in page.json()["results"]] == ["Dana Smith"]
+    assert [c["name"] for c in api.get("/api/v1/contacts/", {"search": "0077"}).json()["results"]] == [
+        "Dana Smith"
+    ]
+
+
+def test_contact_history_is_for_those_who_handle_the_contact(api, agent, channel, client):
+    mine = with_history(channel, agent, previous=1, per_interaction=1)
+    assert api.get(f"/api/v1/contacts/{mine.contact_id}/history/").status_code == 200
+    stranger = AgentProfileFactory().user
+    client.force_login(stranger)
+    assert client.get(f"/api/v1/contacts/{mine.contact_id}/history/").status_code == 404
+
+
+def test_a_replayed_client_ref_is_flagged_and_a_reused_one_refused(api, agent, channel):
+    current = with_history(channel, agent, previous=0, per_interaction=0)
+    Interaction.objects.filter(pk=current.pk).update(
+        last_inbound_at=timezone.now(), window_expires_at=timezone.now() + timedelta(hours=1)
+    )
+    url = f"/api/v1/interactions/{current.pk}/messages/"
+    first = api.post(url, {"type": "text", "body": "hi", "client_ref": "r1"}, content_type="application/json")
+    again = api.post(url, {"type": "text", "body": "hi", "client_ref": "r1"}, content_type="application/json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["replayed"] is True and again.json()["id"] == first.json()["id"]
+    other = api.post(
+        url, {"type": "text", "body": "something else", "client_ref": "r1"}, content_type="application/json"
+    )
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "client_ref_reused"

@@ -161,3 +161,18 @@ def test_from_another_media_needs_its_permission(client, channel, template):
         content_type="application/json",
     )  # fmt: skip
     assert response.status_code == 403
+
+
+def test_an_open_conversation_error_names_it(client, channel, template):
+    from tests.factories import InteractionFactory
+
+    existing = InteractionFactory(
+        channel=channel, contact=ContactFactory(wa_id="4915100000002"), state="active"
+    )
+    client.force_login(allowed(AgentProfileFactory().user))
+    response = client.post(
+        "/api/v1/outbound-sessions/",
+        {"phone": "+4915100000002", "template_id": template.pk, "parameters": {"body": ["X"]}},
+        content_type="application/json",
+    )
+    assert response.json()["error"]["interaction_id"] == existing.pk

@@ -318,3 +318,13 @@ def test_templates_of_a_number_without_an_interaction(api, channel):
     listed = api.get("/api/v1/templates/").json()
     assert listed["channel_id"] == channel.pk
     assert [t["name"] for t in listed["templates"]] == ["order_update"]  # only what may open a conversation
+
+
+def test_preview_without_an_interaction(api, channel):
+    stored = template()
+    response = api.post(
+        "/api/v1/templates/preview/",
+        {"template_id": stored.pk, "parameters": {"body": ["Kim"]}},
+        content_type="application/json",
+    )
+    assert response.json()["body"] == "Hi Kim"
