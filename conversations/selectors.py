@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
@@ -249,6 +250,22 @@ class Cursor:
         return cls(at=at, id=int(id_text))
 
 
+def _before(queryset: QuerySet[Message], at: datetime, pk: int) -> QuerySet[Message]:
+    """Messages before (at, pk) in transcript order, as ONE row-value comparison.
+
+    ``(origination_at, id) < (%s, %s)`` lets the database walk the
+    (contact, origination_at, id) index from the cursor; the equivalent
+    ``a < x OR (a = x AND b < y)`` made PostgreSQL scan from the newest message down,
+    so a deep page of a long history cost as much as the history.
+    """
+    qn = connection.ops.quote_name
+    table = qn(Message._meta.db_table)
+    return queryset.extra(
+        where=[f"({table}.{qn('origination_at')}, {table}.{qn('id')}) < (%s, %s)"],
+        params=[connection.ops.adapt_datetimefield_value(at), pk],
+    )
+
+
 def transcript_page(*, user: Any, interaction: Interaction, before: str | None = None) -> dict[str, Any]:
     """W3: the contact's transcript around ``interaction``, newest last.
 
@@ -267,7 +284,7 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
         scope = scope.filter(channel_id=interaction.channel_id)
     if before:
         cursor = Cursor.decode(before)
-        scope = scope.filter(Q(origination_at__lt=cursor.at) | Q(origination_at=cursor.at, id__lt=cursor.id))
+        scope = _before(scope, cursor.at, cursor.id)
     else:
         count = get_option(
             "whatsappsession.transcript-interactions-count", agent_id=user.pk, group_id=group_id
@@ -287,10 +304,7 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
         older_scope = older_scope.filter(channel_id=interaction.channel_id)
     if page:
         oldest = page[0]
-        older_scope = older_scope.filter(
-            Q(origination_at__lt=oldest.origination_at)
-            | Q(origination_at=oldest.origination_at, id__lt=oldest.pk)
-        )
+        older_scope = _before(older_scope, oldest.origination_at, oldest.pk)
     has_more = bool(page) and older_scope.exists()
     interaction_ids = {m.interaction_id for m in page}
     sessions = {
