@@ -318,7 +318,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--web-workers", type=int, default=2, help="uvicorn processes (2 cores: 2)")
+    parser.add_argument("--web-workers", type=int, default=1, help="uvicorn processes sharing the port")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
