@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import selectors as conversation_selectors
-from conversations.exceptions import NotFound
 from templates_app import selectors, services
 from templates_app.composition import compose, parameter_slots
 from templates_app.models import MessageTemplate, StandardResponse
@@ -74,18 +73,11 @@ class StandardResponseAttachmentUseApi(APIView):
         return Response(conversation_selectors.attachment_payload(attachment), status=status.HTTP_201_CREATED)
 
 
-def _interaction(request: Request, pk: int) -> Any:
-    try:
-        return conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
-    except NotFound as exc:
-        raise DRFNotFound(exc.message) from exc
-
-
 class InteractionTemplatesApi(APIView):
     """T2-T4: templates the agent may send in this interaction, with their parameters."""
 
     def get(self, request: Request, pk: int) -> Response:
-        interaction = _interaction(request, pk)
+        interaction = conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         templates = selectors.templates_sendable(channel=interaction.channel)
         return Response({"templates": [template_payload(t) for t in templates]})
 
@@ -145,7 +137,7 @@ class TemplatePreviewApi(APIView):
 
     @extend_schema(request=PreviewInput)
     def post(self, request: Request, pk: int) -> Response:
-        interaction = _interaction(request, pk)
+        interaction = conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         data = PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         return _preview(channel=interaction.channel, data=data.validated_data)

@@ -32,13 +32,6 @@ from waproject.embedded import enqueue_on_commit
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
-def _interaction(request: Request, pk: int) -> Any:
-    try:
-        return selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
-    except NotFound as exc:
-        raise DRFNotFound(exc.message) from exc
-
-
 # --- contacts ------------------------------------------------------------------------------
 
 
@@ -113,14 +106,18 @@ class InteractionDetailApi(generics.RetrieveAPIView):
     serializer_class = InteractionSerializer
 
     def get_object(self) -> Any:
-        return _interaction(self.request, self.kwargs["pk"])
+        return selectors.interaction_get_for_user(user=self.request.user, interaction_id=self.kwargs["pk"])
 
 
 class InteractionConsoleApi(APIView):
     """The console's view of an interaction: contact, case information, notes, window."""
 
     def get(self, request: Request, pk: int) -> Response:
-        return Response(selectors.interaction_detail(_interaction(request, pk)))
+        return Response(
+            selectors.interaction_detail(
+                selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
+            )
+        )
 
 
 class TranscriptApi(APIView):
@@ -130,7 +127,7 @@ class TranscriptApi(APIView):
         parameters=[OpenApiParameter("before", str, description="the 'older' cursor of the last page")]
     )
     def get(self, request: Request, pk: int) -> Response:
-        interaction = _interaction(request, pk)
+        interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         before = request.query_params.get("before") or None
         return Response(selectors.transcript_page(user=request.user, interaction=interaction, before=before))
 
@@ -174,7 +171,7 @@ class InteractionMessagesApi(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("after_id", int)])
     def get(self, request: Request, pk: int) -> Response:
-        interaction = _interaction(request, pk)
+        interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         try:
             after_id = int(request.query_params.get("after_id") or 0)
         except ValueError:
@@ -185,7 +182,7 @@ class InteractionMessagesApi(APIView):
 
     @extend_schema(request=SendSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        interaction = _interaction(request, pk)
+        interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         data = self.SendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -238,7 +235,7 @@ class InteractionReadApi(APIView):
         message_id = serializers.IntegerField(min_value=1)
 
     def post(self, request: Request, pk: int) -> Response:
-        interaction = _interaction(request, pk)
+        interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = (
@@ -470,7 +467,7 @@ class InteractionAssignContactApi(APIView):
 
     @extend_schema(request=InputSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        interaction = _interaction(request, pk)
+        interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         if interaction.owner_id != request.user.pk and not selectors.user_is_supervisor(request.user):
             return Response(
                 {

@@ -15,6 +15,7 @@ from django.db import connection
 
 from conversations import events
 from conversations.models import Channel, Message, PendingStatus
+from conversations.whatsapp.errors import error_from_webhook
 from conversations.whatsapp.inbound import StatusUpdate, parse_status
 
 S = Message.Status
@@ -55,25 +56,13 @@ def _status_update_sql(update: StatusUpdate, with_pricing: bool) -> str:
 def _status_update_params(update: StatusUpdate) -> list[Any]:
     params: list[Any] = [connection.ops.adapt_datetimefield_value(update.timestamp)]
     if update.status == S.FAILED:
-        error = update.error
-        params += [
-            S.FAILED,
-            _int_or_none(error.get("code")),
-            str(error.get("title") or error.get("message") or "")[:255],
-            str((error.get("error_data") or {}).get("details") or ""),
-        ]
+        error = error_from_webhook(update.error)
+        params += [S.FAILED, error.code, error.title[:255], error.details]
     else:
         params.append(update.status)
     if update.pricing:
         params.append(Message._meta.get_field("pricing").get_db_prep_save(update.pricing, connection))
     return params
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 #: Every send carries ``biz_opaque_callback_data`` naming our message; WhatsApp echoes it

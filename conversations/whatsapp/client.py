@@ -25,6 +25,7 @@ from .errors import (
     PermanentError,
     RetryableError,
     error_from_graph_response,
+    int_or_none,
     network_error,
 )
 
@@ -143,7 +144,7 @@ class CloudApiClient:
             url=url,
             mime_type=str(data.get("mime_type") or ""),
             sha256=str(data.get("sha256") or ""),
-            file_size=_int_or_none(data.get("file_size")),
+            file_size=int_or_none(data.get("file_size")),
             id=str(data.get("id") or media_id),
         )
 
@@ -162,7 +163,7 @@ class CloudApiClient:
                 )
             if not response.is_success:
                 raise error_from_graph_response(http_status=response.status_code, body=response.read())
-            declared = _int_or_none(response.headers.get("Content-Length"))
+            declared = int_or_none(response.headers.get("Content-Length"))
             if declared is not None and declared > max_bytes:
                 raise _too_large(response.status_code, size=f"{declared} bytes", max_bytes=max_bytes)
             chunks: list[bytes] = []
@@ -240,12 +241,3 @@ def _too_large(http_status: int, *, size: str, max_bytes: int) -> PermanentError
         http_status=http_status,
         title=f"media is too large to download ({size}; the limit is {max_bytes} bytes)",
     )
-
-
-def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

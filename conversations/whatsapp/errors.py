@@ -180,7 +180,7 @@ def error_from_graph_response(*, http_status: int, body: bytes | str | dict[str,
         )
     message = _CODE_PREFIX.sub("", _text(error.get("message")))
     return make_error(
-        code=_int(error.get("code")),
+        code=int_or_none(error.get("code")),
         title=message
         or _text(error.get("error_user_title"))
         or _text(error.get("type"))
@@ -188,7 +188,7 @@ def error_from_graph_response(*, http_status: int, body: bytes | str | dict[str,
         details=_details(error.get("error_data")) or _text(error.get("error_user_msg")),
         trace_id=_text(error.get("fbtrace_id")),
         http_status=http_status,
-        subcode=_int(error.get("error_subcode")),
+        subcode=int_or_none(error.get("error_subcode")),
     )
 
 
@@ -197,7 +197,7 @@ def error_from_webhook(error: dict[str, Any]) -> CloudApiError:
     title = _text(error.get("title")) or _text(error.get("message"))
     message = _text(error.get("message"))
     details = _details(error.get("error_data")) or (message if message != title else "")
-    return make_error(code=_int(error.get("code")), title=title, details=details)
+    return make_error(code=int_or_none(error.get("code")), title=title, details=details)
 
 
 #: Failures that happen before a request is sent: Meta cannot have received it.
@@ -242,7 +242,8 @@ def _snippet(body: bytes | str | dict[str, Any]) -> str:
     return text[:_NON_JSON_SNIPPET]
 
 
-def _int(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
+    """An integer from WhatsApp's JSON (numbers sometimes come as strings), else None."""
     if isinstance(value, bool):
         return None
     try:
