@@ -47,3 +47,25 @@ def test_seed_demo_is_idempotent(capsys):
 
     assert Channel.objects.count() == 1
     assert Contact.objects.count() == 2
+
+
+async def test_an_oversized_request_is_refused_before_it_is_read():
+    from waproject.asgi import application
+
+    sent = []
+
+    async def receive():  # pragma: no cover - must not be called
+        raise AssertionError("the body was read")
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/v1/attachments/",
+        "headers": [(b"host", b"127.0.0.1"), (b"content-length", b"200000000")],
+        "query_string": b"",
+    }
+    await application(scope, receive, send)
+    assert sent[0]["status"] == 413

@@ -47,6 +47,33 @@ class Lifespan:
                 return
 
 
+class RequestSizeLimit:
+    """Refuse bodies declared larger than ``settings.MAX_REQUEST_BYTES`` before anything
+    reads them (Django's ASGI handler would spool the whole body to disk first)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            for name, value in scope.get("headers", []):
+                if name == b"content-length" and value.isdigit() and int(value) > settings.MAX_REQUEST_BYTES:
+                    body = b'{"error": {"code": "too_large", "message": "the request body is too large"}}'
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 413,
+                            "headers": [
+                                (b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()),
+                            ],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": body})
+                    return
+        return await self.app(scope, receive, send)
+
+
 class HttpPathRouter:
     """Send a few exact HTTP paths to their own ASGI apps, everything else to Django."""
 
@@ -64,8 +91,10 @@ application = Lifespan(
     ProtocolTypeRouter(
         {
             # The webhook is machine-to-machine: it skips Django's browser middleware.
-            "http": HttpPathRouter(
-                {webhooks.PATH: webhooks.WebhookApp()}, ASGIStaticFilesHandler(django_asgi_app)
+            "http": RequestSizeLimit(
+                HttpPathRouter(
+                    {webhooks.PATH: webhooks.WebhookApp()}, ASGIStaticFilesHandler(django_asgi_app)
+                )
             ),
             "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         }

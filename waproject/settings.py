@@ -224,6 +224,8 @@ STORAGES = {
 # Webhook bodies may be up to 3 MB (Cloud API limit); the webhook view enforces
 # exactly that and answers 413 above it. Other requests keep Django's default.
 WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024
+#: No request may be larger than this (WhatsApp's largest file, 100 MB, plus form overhead).
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(101 * 1024 * 1024)))
 #: Threads (each keeping its database connection) that process webhooks in each server.
 WEBHOOK_INGEST_THREADS = int(os.environ.get("WEBHOOK_INGEST_THREADS", "4"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY_BYTES + 1024
