@@ -69,3 +69,11 @@ async def test_an_oversized_request_is_refused_before_it_is_read():
     }
     await application(scope, receive, send)
     assert sent[0]["status"] == 413
+
+
+def test_api_docs_need_no_internet(client):
+    import re
+
+    page = client.get("/api/docs/").content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(a.startswith("/static/") for a in assets)

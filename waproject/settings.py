@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not from a CDN
     "channels",
     "conversations",
     "conversations.sandbox",
@@ -247,6 +248,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Contacts, interactions, messages, templates, workbins and agents' state.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- WhatsApp Cloud API ------------------------------------------------------------
