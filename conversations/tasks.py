@@ -33,11 +33,16 @@ def interaction_outbox_flush_task(interaction_id: int) -> int:
 
 @shared_task
 def outbound_sweep_task() -> int:
-    """Flush interactions with due retries; recover sends of crashed workers."""
-    from conversations.services import outbound
+    """Flush interactions with due retries; recover sends of crashed workers; apply
+    statuses that arrived before their message's wamid."""
+    from conversations.services import outbound, statuses
 
     now = timezone.now()
-    return outbound.outbound_due_sweep(now=now) + outbound.abandoned_sends_sweep(now=now)
+    return (
+        outbound.outbound_due_sweep(now=now)
+        + outbound.abandoned_sends_sweep(now=now)
+        + statuses.pending_statuses_resolve()
+    )
 
 
 @shared_task

@@ -143,3 +143,34 @@ def pending_statuses_apply(*, channel: Channel, wamid: str) -> int:
     if pending:
         PendingStatus.objects.filter(pk__in=[row.pk for row in pending]).delete()
     return len(pending)
+
+
+#: Statuses of messages we never sent (another system on the same number) are kept this
+#: long for an administrator to see, then dropped.
+PENDING_STATUS_TTL_DAYS = 30
+
+
+def pending_statuses_resolve(*, limit: int = 200) -> int:
+    """Apply early statuses whose message got its wamid meanwhile.
+
+    ``message_accepted`` applies them when it records the wamid, but a status can slip
+    in between (it was stored as pending while the wamid's transaction was committing);
+    this sweep catches those. Also forgets pending statuses older than a month.
+    """
+    from datetime import timedelta
+
+    from django.db.models import Exists, OuterRef
+    from django.utils import timezone
+
+    known = Message.objects.filter(
+        channel_id=OuterRef("channel_id"), wamid=OuterRef("wamid"), direction=Message.Direction.OUTBOUND
+    )
+    pairs = list(
+        PendingStatus.objects.filter(Exists(known)).values_list("channel_id", "wamid").distinct()[:limit]
+    )
+    for channel_id, wamid in pairs:
+        pending_statuses_apply(channel=Channel(pk=channel_id), wamid=wamid)
+    PendingStatus.objects.filter(
+        received_at__lt=timezone.now() - timedelta(days=PENDING_STATUS_TTL_DAYS)
+    ).delete()
+    return len(pairs)

@@ -330,3 +330,21 @@ class TestQueryCounts:
         with CaptureQueriesContext(connection) as queries:
             post_webhook(status_payload(outbound.wamid, "delivered", 1751000200))
         assert len(statements(queries.captured_queries)) <= 2
+
+
+def test_a_status_stranded_as_pending_is_applied_by_the_sweep(post_webhook, channel):
+    from conversations.services.statuses import pending_statuses_resolve
+
+    post_webhook(status_payload("wamid.stranded", "delivered", 1751000200))
+    # the wamid got recorded without the early status being applied (the race)
+    message = MessageFactory(
+        interaction=InteractionFactory(channel=channel),
+        direction="out",
+        wamid="wamid.stranded",
+        status="accepted",
+    )
+    assert pending_statuses_resolve() == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.DELIVERED
+    assert PendingStatus.objects.count() == 0
+    assert pending_statuses_resolve() == 0
