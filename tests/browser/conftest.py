@@ -100,10 +100,15 @@ class Customer:
         return f"Customer …{self.wa_id[-4:]}"
 
 
+def new_customer(name: str = "Lena Test") -> Customer:
+    """A customer number never used before (a fresh contact with no history)."""
+    return Customer(wa_id=f"49152{next(_numbers):08d}", name=name)
+
+
 @pytest.fixture
 def customer() -> Customer:
     """A customer number never used before (a fresh contact with no history)."""
-    return Customer(wa_id=f"49152{next(_numbers):08d}", name="Lena Test")
+    return new_customer()
 
 
 # --- the customer's side: the sandbox's phone API ----------------------------------------

@@ -6,6 +6,7 @@ after 2 s and red after 4 s, and an offer not accepted within 5 s is redirected.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -343,6 +344,61 @@ def test_the_composer_counts_utf8_bytes_inserts_emoji_and_sends_once(stack, api,
     interaction_id = alice.interaction_id()
     messages = api["alice"].get(f"/api/v1/interactions/{interaction_id}/messages/").json()["messages"]
     assert [m["body"] for m in messages].count("Only once, please") == 1
+
+    # the answer is lost on the way back: Send again repeats the client_ref and the server
+    # answers with the message already queued (200, "replayed"): still one message
+    sends = re.compile(r"/api/v1/interactions/\d+/messages/$")
+    refs: list[str] = []
+
+    def answer_lost(route):
+        refs.append(route.request.post_data_json["client_ref"])
+        if len(refs) == 1:
+            route.fetch()  # it reaches the server…
+            route.abort("connectionreset")  # …but the console never hears back
+        else:
+            route.continue_()
+
+    alice.page.route(sends, answer_lost)
+    composer.fill("Your refund was approved.")
+    composer.press("Enter")
+    error = alice.tab.locator(".composer-error")
+    expect(error).to_have_attribute("data-code", "network")
+    expect(composer).to_have_value("Your refund was approved.")
+    composer.press("Enter")
+    expect(error).to_be_hidden()
+    expect(composer).to_have_value("")
+    expect(alice.message("Your refund was approved.")).to_have_count(1)
+    assert len(refs) == 2 and refs[0] == refs[1]
+    messages = api["alice"].get(f"/api/v1/interactions/{interaction_id}/messages/").json()["messages"]
+    assert [m["body"] for m in messages].count("Your refund was approved.") == 1
+    alice.page.unroute(sends)
+
+    # a client_ref refused as used for another message (409 client_ref_reused): said so,
+    # the text stays, and the next Send has a fresh one
+    refs.clear()
+
+    def refused_once(route):
+        refs.append(route.request.post_data_json["client_ref"])
+        if len(refs) == 1:
+            problem = {
+                "code": "client_ref_reused",
+                "message": "client_ref was already used for another message",
+            }
+            route.fulfill(status=409, content_type="application/json", body=json.dumps({"error": problem}))
+        else:
+            route.continue_()
+
+    alice.page.route(sends, refused_once)
+    composer.fill("It arrives within 5 days.")
+    composer.press("Enter")
+    expect(error).to_have_attribute("data-code", "client_ref_reused")
+    expect(error).to_contain_text("Press Send again to send it.")
+    expect(composer).to_have_value("It arrives within 5 days.")
+    composer.press("Enter")
+    expect(alice.message("It arrives within 5 days.")).to_have_count(1)
+    expect(error).to_be_hidden()
+    assert len(refs) == 2 and refs[0] != refs[1]
+    alice.page.unroute(sends)
 
 
 # --- W11: the side panel -----------------------------------------------------------------------

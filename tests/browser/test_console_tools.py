@@ -249,7 +249,6 @@ def test_rich_media_notifications_and_the_customers_quick_reply(stack, content, 
     # T3: a link parameter with more than four spaces in a row is refused
     dialog.get_by_label("Link “Choose a slot”").fill("4711     friday")
     expect(dialog.locator("#template-error")).to_contain_text("more than four spaces in a row")
-    expect(dialog.get_by_label("Link “Choose a slot”")).to_have_attribute("aria-invalid", "true")
     expect(dialog.get_by_role("button", name="Send")).to_be_disabled()
     dialog.get_by_role("button", name="Cancel").click()
 
@@ -522,9 +521,6 @@ def test_a_new_conversation_with_a_past_contact_from_my_history(stack, api, alic
 
 
 def test_the_contact_search_finds_past_contacts_by_phone_digits(stack, api, alice, customer):
-    probe = api["alice"].get("/api/v1/contacts/", params={"search": "4915"})
-    if probe.status_code == 500:
-        pytest.xfail("backend: GET /api/v1/contacts/ answers 500 (CursorPagination orders by 'created')")
     panel = offered_and_accepted(stack, alice, customer, "Hello")
     api["alice"].post(f"/api/v1/interactions/{alice.interaction_id(panel)}/done/", json={})
     expect(panel).to_have_count(0)

@@ -1,8 +1,9 @@
 """The README's screenshot (docs/images/console.png): the console mid-conversation, 1280x800.
 
 A known customer (with an earlier conversation) and the agent exchange a few messages and
-a photo; the side panel has case information and a note; a second conversation waits for a
-reply and a third customer is being offered.
+a photo; a colleague joins in a conference (R5) and writes too; the side panel has case
+information and a note; a second conversation waits for a reply and a third customer is
+being offered.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def test_readme_screenshot(stack, api, alice, phone_of, tmp_path):
         "Thanks! Your parcel is at the local depot and goes out tomorrow morning. "
         "Track it here: https://example.com/track/4711"
     )
+    conference_with_bob(
+        api, interaction_id, "Hi Lena, Bob from shipping: your parcel is first on tomorrow's tour."
+    )
+    expect(panel.locator(".participant", has_text="Bob")).to_contain_text("in the conference")
+    expect(alice.message("Bob from shipping").locator(".author")).to_have_text("Bob")
     phone.locator("#sbx-text").fill("Great, thank you so much!")
     phone.press("#sbx-text", "Enter")
     expect(alice.message("Great, thank you so much!")).to_be_visible()
@@ -85,3 +91,23 @@ def test_readme_screenshot(stack, api, alice, phone_of, tmp_path):
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     alice.page.screenshot(path=screenshot, animations="disabled")
     assert screenshot.stat().st_size > 20_000
+
+
+def conference_with_bob(api, interaction_id: int, text: str) -> None:
+    """Bob (through the API) joins alice's conversation, writes, and goes Not Ready so that
+    the next customer is offered to alice."""
+    bob = api["bob"]
+    bob.post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
+    invited = api["alice"].post(
+        f"/api/v1/interactions/{interaction_id}/conference/", json={"agent_id": bob_id(api)}
+    )
+    invited.raise_for_status()
+    bob.post(f"/api/v1/conference-invitations/{invited.json()['invitation_id']}/accept/").raise_for_status()
+    bob.post(
+        f"/api/v1/interactions/{interaction_id}/messages/", json={"type": "text", "body": text}
+    ).raise_for_status()
+    bob.post("/api/v1/agent/me/state/", json={"ready": False}).raise_for_status()
+
+
+def bob_id(api) -> int:
+    return api["bob"].get("/api/v1/agent/me/").json()["agent"]["id"]

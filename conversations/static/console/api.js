@@ -1,14 +1,17 @@
 // The REST API (docs/console-protocol.md): JSON in and out, the session cookie for
 // authentication and the CSRF token on writes. Errors come back as ApiError with the
-// server's {"error": {"code", "message"}} so they can be shown where they happened.
+// server's {"error": {"code", "message", …}} so they can be shown where they happened;
+// the error object's other members (e.g. interaction_open's "interaction_id") are in
+// ``details``.
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = "network", message = "", fields = null } = {}) {
+  constructor({ status = 0, code = "network", message = "", fields = null, details = null } = {}) {
     super(message || (status ? `The server answered ${status}` : "The server could not be reached"));
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.fields = fields;
+    this.details = details || {};
   }
 
   /** Nothing reached the server (offline, server restarting): the same request may be retried. */
@@ -89,6 +92,7 @@ export class Api extends EventTarget {
         code: problem.code || `http_${response.status}`,
         message: problem.message || `The server answered ${response.status} ${response.statusText}`.trim(),
         fields: problem.fields || null,
+        details: problem,
       });
       if (response.status === 401 || (response.status === 403 && error.code === "not_authenticated")) {
         this.dispatchEvent(new CustomEvent("unauthenticated", { detail: error }));

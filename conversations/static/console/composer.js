@@ -1,12 +1,14 @@
 // W4 composer, W8 emoji picker, M2 sending files, O1 the closed window, T1 the files of
-// a standard response.
+// a standard response, R6 read only for a consulted agent.
 //
 // Enter sends, Shift+Enter starts a new line. The UTF-8 size is counted as WhatsApp
 // counts it; over whatsappsession.max-text-message-size a notice shows under the message
 // area and Send is disabled. Every draft carries a client_ref: a double click, or a
 // retry after a network error, sends it once. A standard response's files wait as chips
 // above the composer; Send sends the text first, then each file as its own message, in
-// order (a failure stops there: Send again goes on from the file that failed).
+// order (a failure stops there: Send again goes on from the file that failed). A repeated
+// client_ref is answered with the message already sent (200, "replayed"); one refused as
+// reused for another content (409 client_ref_reused) gets a fresh ref at the next Send.
 
 import { el, humanSize, utf8Length, uuid } from "./dom.js";
 import { icon } from "./icons.js";
@@ -18,12 +20,17 @@ const FRIENDLY = {
   too_long: "The message is too long",
   closed: "This conversation is done.",
   template_invalid: "The notification cannot be sent as it is",
+  client_ref_reused: "Not sent: this message's reference was already used for another message. Press Send again to send it.",
+  transfer_not_configured: "Not configured",
+  conference_disabled: "Not enabled",
+  both_open: "Cannot assign",
 };
 
 export function describeError(error) {
   if (!error) return "";
   const lead = FRIENDLY[error.code];
   if (error.code === "window_closed") return error.message || lead;
+  if (error.code === "client_ref_reused") return lead;
   if (lead && error.message && !error.message.startsWith(lead)) return `${lead}: ${error.message}`;
   return error.message || lead || "Something went wrong.";
 }
@@ -43,6 +50,8 @@ export class Composer {
     this.windowOpen = true; // free text may be typed (perhaps to go out as a notification)
     this.filesAllowed = true; // the 24-hour window is open
     this.windowKey = null;
+    this.windowState = { open: true, replyOpen: true, fallback: false };
+    this.readOnly = null; // R6: why nothing can be written (a consulted agent)
     this.buildEmojiPanel();
     this.bind();
     this.update();
@@ -115,7 +124,7 @@ export class Composer {
     const hasText = Boolean(text.value.trim());
     const chipsBlocked = this.chips.length > 0 && !this.filesAllowed;
     send.disabled =
-      over || this.sending || (!hasText && !this.chips.length) || (hasText && !this.windowOpen) || chipsBlocked;
+      Boolean(this.readOnly) || over || this.sending || (!hasText && !this.chips.length) || (hasText && !this.windowOpen) || chipsBlocked;
     chipsNotice.hidden = !chipsBlocked;
     chipsNotice.textContent = chipsBlocked
       ? "Files cannot be sent while the 24-hour window is closed: remove them to send the text."
@@ -130,7 +139,7 @@ export class Composer {
     const { text } = this.refs;
     const body = text.value;
     const hasText = Boolean(body.trim());
-    if (this.sending || (!hasText && !this.chips.length) || utf8Length(body) > this.limit) return;
+    if (this.readOnly || this.sending || (!hasText && !this.chips.length) || utf8Length(body) > this.limit) return;
     if ((hasText && !this.windowOpen) || (this.chips.length && !this.filesAllowed)) return;
     if (hasText && this.draft.text !== body) this.draft = { text: body, ref: uuid() };
     this.sending = true;
@@ -151,12 +160,20 @@ export class Composer {
       }
       this.showError(null);
     } catch (error) {
+      if (error.code === "client_ref_reused") this.freshRefs();
       this.showError(error);
     } finally {
       this.sending = false;
       this.update();
       text.focus();
     }
+  }
+
+  /** New references for what waits to be sent (the old ones were taken). */
+  freshRefs() {
+    this.draft = { text: null, ref: null };
+    for (const chip of this.chips) chip.ref = uuid();
+    if (this.pending) this.pending.ref = uuid();
   }
 
   // --- T1: a standard response ---------------------------------------------------------
@@ -243,7 +260,7 @@ export class Composer {
   // --- files ---------------------------------------------------------------------------
 
   async attach(file) {
-    if (!this.filesAllowed) return;
+    if (!this.filesAllowed || this.readOnly) return;
     this.clearPending();
     this.showError(null);
     this.showPreview({ file, uploading: true });
@@ -302,6 +319,7 @@ export class Composer {
       this.clearPending();
       this.showError(null);
     } catch (error) {
+      if (error.code === "client_ref_reused") this.freshRefs();
       this.showError(error);
       this.refs.previewSend.disabled = false;
     } finally {
@@ -339,20 +357,27 @@ export class Composer {
    * notification template (the agent is told so), an older one refuses it.
    */
   setWindow({ open, replyOpen, fallback }) {
-    const textAllowed = replyOpen || fallback;
-    const key = `${open}/${replyOpen}/${fallback}`;
+    this.windowState = { open, replyOpen, fallback };
+    const readOnly = this.readOnly;
+    const textAllowed = (replyOpen || fallback) && !readOnly;
+    const key = `${open}/${replyOpen}/${fallback}/${readOnly}`;
     if (key === this.windowKey) return;
     this.windowKey = key;
     this.windowOpen = textAllowed;
-    this.filesAllowed = open;
-    const { text, windowNotice, file, emojiButton, responsesButton } = this.refs;
+    this.filesAllowed = open && !readOnly;
+    const { text, windowNotice, file, emojiButton, responsesButton, templatesButton } = this.refs;
     text.disabled = !textAllowed;
-    file.disabled = !open;
+    file.disabled = !this.filesAllowed;
     emojiButton.disabled = !textAllowed;
     responsesButton.disabled = !textAllowed;
-    windowNotice.hidden = replyOpen;
-    windowNotice.dataset.kind = textAllowed ? "fallback" : "closed";
-    if (replyOpen) {
+    templatesButton.disabled = Boolean(readOnly);
+    windowNotice.hidden = replyOpen && !readOnly;
+    windowNotice.dataset.kind = readOnly ? "readonly" : textAllowed ? "fallback" : "closed";
+    if (readOnly) {
+      windowNotice.textContent = readOnly;
+      text.placeholder = "Consultation: read only";
+      this.clearPending();
+    } else if (replyOpen) {
       windowNotice.textContent = "";
       text.placeholder = "Type a message";
     } else if (textAllowed) {
@@ -367,6 +392,13 @@ export class Composer {
     }
     if (!open) this.clearPending();
     this.update();
+  }
+
+  /** R6: a consulted agent reads the conversation; ``reason`` says so (null: writable). */
+  setReadOnly(reason) {
+    if ((reason || null) === this.readOnly) return;
+    this.readOnly = reason || null;
+    this.setWindow(this.windowState);
   }
 
   refreshOptions() {

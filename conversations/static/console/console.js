@@ -1,11 +1,15 @@
 // The agent console: wires the header, offers, tabs, the tools (standard responses,
-// the Notification editor, workbins, new conversations) and the live transport together.
+// the Notification editor, workbins, new conversations), working together (transfers,
+// conferences and their invitations, consultations), known contacts, and the live
+// transport together.
 //
 // State comes from three places, merged so that nothing is ever missing for long: the
 // bootstrap JSON in the page, WebSocket frames (at-most-once), and REST resyncs after
 // every (re)connect, when the page becomes visible and every 20 seconds.
 
 import { Api } from "./api.js";
+import { ContactAssign } from "./assign.js";
+import { Consultations, Invitations, TargetDialog } from "./collaboration.js";
 import { describeError } from "./composer.js";
 import { debounce } from "./dom.js";
 import { Directory } from "./directory.js";
@@ -18,6 +22,7 @@ import { InteractionTab } from "./tab.js";
 import { Workbins } from "./workbins.js";
 
 const RESYNC_EVERY = 20000;
+const AGENTS_MAX_AGE = 60000;
 const TICK_EVERY = 500;
 const THEME_KEY = "wa-console.theme";
 const CONNECTION_LABELS = {
@@ -71,6 +76,13 @@ class ConsoleApp {
     this.notifications = new NotificationEditor(this);
     this.workbins = new Workbins(this);
     this.directory = new Directory(this);
+    this.targets = new TargetDialog(this);
+    this.invitations = new Invitations(this);
+    this.consultations = new Consultations(this);
+    this.assign = new ContactAssign(this);
+    this.agentNames = new Map(); // agent id → name (R5: who owns a shared conversation)
+    this.agentsLoading = null;
+    this.agentsLoadedAt = 0;
   }
 
   /** The server's clock (countdowns and timers are computed against server timestamps). */
@@ -94,6 +106,7 @@ class ConsoleApp {
     this.socket.addEventListener("state", (event) => this.setConnection(event.detail));
     this.socket.addEventListener("open", () => {
       this.subscribedKey = null;
+      this.consultations.reset();
       this.subscribe();
       this.resync();
     });
@@ -214,6 +227,34 @@ class ConsoleApp {
     $("theme-toggle").setAttribute("aria-pressed", String(high));
   }
 
+  // --- other agents ------------------------------------------------------------------
+
+  rememberAgents(agents) {
+    for (const agent of agents) if (agent && agent.id) this.agentNames.set(agent.id, agent.name || agent.username);
+  }
+
+  agentName(id) {
+    if (!id) return "";
+    if (id === this.agent.id) return this.agent.name || this.agent.username || "";
+    return this.agentNames.get(id) || "";
+  }
+
+  /** The agents' names (the transfer targets' list, at most once a minute). */
+  loadAgents() {
+    if (this.agentsLoading) return this.agentsLoading;
+    if (Date.now() - this.agentsLoadedAt < AGENTS_MAX_AGE) return Promise.resolve();
+    this.agentsLoading = this.api
+      .get("transfer-targets/")
+      .then((data) => {
+        this.rememberAgents(data.agents || []);
+        this.agentsLoadedAt = Date.now();
+      })
+      .finally(() => {
+        this.agentsLoading = null;
+      });
+    return this.agentsLoading;
+  }
+
   // --- tabs --------------------------------------------------------------------------
 
   bindTabList() {
@@ -233,12 +274,12 @@ class ConsoleApp {
     });
   }
 
-  openTab(summary, { activate = false, focus = false } = {}) {
+  openTab(summary, { activate = false, focus = false, consulted = false } = {}) {
     let tab = this.tabs.get(summary.id);
     if (tab) {
       tab.update(summary);
     } else {
-      tab = new InteractionTab(this, summary);
+      tab = new InteractionTab(this, summary, { consulted });
       this.tabs.set(summary.id, tab);
       $("tab-list").append(tab.button);
       $("tab-panels").append(tab.panel);
@@ -267,6 +308,8 @@ class ConsoleApp {
     this.tabs.delete(id);
     if (this.doneTab === tab) $("done-dialog").close();
     this.notifications.tabClosed(tab);
+    this.targets.tabClosed(tab);
+    this.assign.tabClosed(tab);
     if (this.workbins.moveTab === tab) $("workbin-dialog").close();
     if (this.activeId === id) {
       this.activeId = null;
@@ -408,9 +451,45 @@ class ConsoleApp {
         if (target && !target.transcript.setReaction(frame.message_id, frame.direction, frame.emoji)) target.catchUp();
         break;
       }
-      case "contact.changed":
-        for (const t of this.tabs.values()) if (frame.contact && t.contact.id === frame.contact.id) t.setContact(frame.contact);
+      case "contact.changed": {
+        let known = false;
+        for (const t of this.tabs.values()) {
+          if (frame.contact && t.contact.id === frame.contact.id) {
+            t.setContact(frame.contact);
+            known = true;
+          }
+        }
+        // R8: a conversation of ours now belongs to another contact (a merge): the resync
+        // brings each tab's contact.
+        if (!known) this.resyncSoon();
         break;
+      }
+      case "conference.invited":
+        // R5: an invitation card, like an offer.
+        this.invitations.add(frame);
+        break;
+      case "participants.changed": {
+        const target = tab(frame.interaction_id);
+        if (target) target.setParticipants(frame.participants || []);
+        break;
+      }
+      case "consultation.message": {
+        // R6: to the agents of the consultation; a consulted agent without the tab gets it.
+        const message = frame.message;
+        if (!message) break;
+        const target = tab(message.interaction_id);
+        if (target) target.consultation.receive([message]);
+        else if (message.author_id !== this.agent.id) {
+          if (message.author_id && message.author_name) this.agentNames.set(message.author_id, message.author_name);
+          this.consultations.open(message.interaction_id, { from: message.author_name });
+        }
+        break;
+      }
+      case "consultation.ended": {
+        const target = tab(frame.interaction_id);
+        if (target) target.consultation.endedByFrame();
+        break;
+      }
       case "workbin.changed":
         // R7: a workbin of ours changed (moved in, opened, the customer wrote): list it again.
         this.workbins.refreshSoon();
@@ -446,10 +525,21 @@ class ConsoleApp {
           else this.openTab(summary);
         }
         for (const [id, tab] of this.tabs) {
-          if (!open.has(id) && tab.openedAt < requestedAt) this.closeTab(id, "A conversation left your console.");
+          // A consultation (R6) is not among the agent's interactions: the next step says.
+          if (!open.has(id) && !tab.consulted && tab.openedAt < requestedAt) this.closeTab(id, "A conversation left your console.");
         }
+        await this.consultations.sync({ requestedAt, owned: open }).catch((error) => {
+          if (!error.isNetwork) console.warn("consultations:", error);
+        });
         this.subscribe();
-        await Promise.all([...this.tabs.values()].map((t) => t.catchUp()).concat(this.workbins.refresh()));
+        const tabs = [...this.tabs.values()];
+        // Shared conversations: who is in them, and the consultation (frames may have been lost).
+        const shared = tabs.filter((t) => t.participants.length > 0);
+        await Promise.all(
+          tabs
+            .map((t) => t.catchUp())
+            .concat(shared.map((t) => t.refreshParticipants()), shared.map((t) => t.consultation.catchUp()), this.workbins.refresh()),
+        );
       } catch (error) {
         if (!error.isNetwork) console.warn("resync failed:", error);
       } finally {
@@ -471,7 +561,7 @@ class ConsoleApp {
     let pending = false;
     for (const tab of this.tabs.values()) {
       tab.tick(now);
-      if (tab.awaitingSince) pending = true;
+      if (tab.pendingReply) pending = true;
     }
     // W5: while a reply is pending and the agent looks elsewhere, the title and icon flash.
     const away = document.hidden || !this.focused;

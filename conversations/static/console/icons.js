@@ -40,6 +40,17 @@ const SHAPES = {
   phone: [["path", { d: "M6.5 3.5h3l1.5 4.5-2 1.5a11 11 0 0 0 5.5 5.5l1.5-2 4.5 1.5v3a2 2 0 0 1-2 2A16 16 0 0 1 4.5 5.5a2 2 0 0 1 2-2z" }]],
   list: [["path", { d: "M9 6.5h11M9 12h11M9 17.5h11" }], ["circle", { cx: 5, cy: 6.5, r: 0.8, fill: "currentColor" }],
     ["circle", { cx: 5, cy: 12, r: 0.8, fill: "currentColor" }], ["circle", { cx: 5, cy: 17.5, r: 0.8, fill: "currentColor" }]],
+  // R4 transfer, R5 conference, R6 consultation, R8 a known contact
+  transfer: [["path", { d: "M4 8h13M13.5 4.5L17 8l-3.5 3.5" }], ["path", { d: "M20 16H7M10.5 12.5L7 16l3.5 3.5" }]],
+  userPlus: [["circle", { cx: 9.5, cy: 8.5, r: 3.5 }], ["path", { d: "M3.5 20c.7-3.5 3.2-5.5 6-5.5s5.3 2 6 5.5" }], ["path", { d: "M18.5 7v6M15.5 10h6" }]],
+  consult: [
+    ["path", { d: "M3.5 14.5v-9A1.5 1.5 0 0 1 5 4h10a1.5 1.5 0 0 1 1.5 1.5v6A1.5 1.5 0 0 1 15 13H7.5z" }],
+    ["path", { d: "M16.5 8.5H19a1.5 1.5 0 0 1 1.5 1.5v9.5l-3.5-3H10A1.5 1.5 0 0 1 8.5 15v-.5" }],
+  ],
+  users: [["circle", { cx: 9, cy: 8.5, r: 3.2 }], ["path", { d: "M3 19.5c.6-3.3 3-5.2 6-5.2s5.4 1.9 6 5.2" }],
+    ["circle", { cx: 17, cy: 9, r: 2.5 }], ["path", { d: "M16.5 14.3c2.4.1 4 1.8 4.5 4.7" }]],
+  lock: [["rect", { x: 5, y: 10.5, width: 14, height: 10, rx: 1.5 }], ["path", { d: "M8 10.5v-3a4 4 0 0 1 8 0v3" }]],
+  leave: [["path", { d: "M10 4.5H5.5v15H10" }], ["path", { d: "M14.5 8l4 4-4 4M18.5 12h-10" }]],
 };
 
 /** An icon (aria-hidden: the button or label around it names it). */

@@ -2,10 +2,12 @@
 // notification, a rich media notification, reply buttons or a list), fill in its
 // parameters (header, body {{n}}, the suffix of a dynamic website link, a media header
 // file), see a live preview rendered by the server (every error shown, Send disabled
-// until it is fixed), then Send or Cancel.
+// until it is fixed), then Send or Cancel. The server is the one judge of what can be
+// sent: the preview asks it (POST …templates/preview/) as the agent types.
 //
 // O3 "start" mode: the same editor opens a new WhatsApp conversation with a contact
-// (POST outbound-sessions/); only notifications can open one (the 24-hour rule).
+// (POST outbound-sessions/); only notifications can open one (the 24-hour rule). Its
+// preview needs no open conversation (POST templates/preview/ with the number).
 
 import { ApiError } from "./api.js";
 import { describeError } from "./composer.js";
@@ -26,57 +28,18 @@ const MEDIA_ACCEPT = {
   document: ".pdf,.doc,.docx,.ppt,.pptx,.xls,.xlsx,.txt",
 };
 const PREVIEW_DELAY_MS = 250;
-// The server's rules (templates_app/composition.py), for the preview when no conversation
-// is open to ask the server (start mode with no tab): the server checks again on Send.
-const BAD_PARAMETER = /[\n\r\t]| {5,}/;
 const PLACEHOLDER = /\{\{\s*(\d+)\s*\}\}/g;
-const HEADER_MAX = 60;
-const BODY_MAX = 1024;
-const LIST_BODY_MAX = 4096;
 const WINDOW_REASON =
   "Reply buttons and list messages can only be sent within 24 hours of the customer's last message: the window is closed. Send a notification instead.";
 
 const $ = (id) => document.getElementById(id);
 
+/** The draft shown while the server's preview is on its way: what is typed, {{n}} elsewhere. */
 function fill(text, values) {
   return String(text || "").replace(PLACEHOLDER, (whole, n) => {
     const value = values[Number(n) - 1];
     return value ? value : whole;
   });
-}
-
-/** The preview the server would answer (start mode without an open conversation). */
-function localPreview(template, parameters, headerFileUrl) {
-  const problem = (message) => new ApiError({ status: 400, code: "template_invalid", message });
-  const check = (values, where) =>
-    values.forEach((value, i) => {
-      if (!String(value).trim()) throw problem(`${where} parameter {{${i + 1}}} is empty`);
-      if (BAD_PARAMETER.test(value)) {
-        throw problem(`${where} parameter {{${i + 1}}} may not contain new lines, tabs or more than four spaces in a row`);
-      }
-    });
-  check(parameters.header || [], "header");
-  check(parameters.body || [], "body");
-  for (const slot of template.parameters.buttons || []) {
-    const suffix = (parameters.buttons || {})[String(slot.index)] || "";
-    if (!suffix.trim()) throw problem(`the ${JSON.stringify(slot.text)} link is empty`);
-    if (BAD_PARAMETER.test(suffix)) {
-      throw problem(`the ${JSON.stringify(slot.text)} link may not contain new lines, tabs or more than four spaces in a row`);
-    }
-  }
-  const header = template.header_type === "text" ? fill(template.header_text, parameters.header || []) : "";
-  const body = fill(template.body, parameters.body || []);
-  if (header.length > HEADER_MAX) {
-    throw problem(`with its parameter the header is ${header.length} characters; the limit is ${HEADER_MAX}`);
-  }
-  const bodyMax = template.kind === "list" ? LIST_BODY_MAX : BODY_MAX;
-  if (body.length > bodyMax) throw problem(`with its parameters the body is ${body.length} characters; the limit is ${bodyMax}`);
-  return {
-    type: INTERACTIVE.has(template.kind) ? "interactive" : "template",
-    body,
-    rendered: { header, body, footer: template.footer, buttons: template.buttons || [] },
-    header_file: template.has_header_file ? headerFileUrl : null,
-  };
 }
 
 export class NotificationEditor {
@@ -304,7 +267,6 @@ export class NotificationEditor {
         class: "param",
         id,
         "aria-describedby": hint ? `${id}-hint` : null,
-        "aria-invalid": "false",
         spellcheck: "true",
       });
       input.value = get();
@@ -342,20 +304,18 @@ export class NotificationEditor {
     box.hidden = !kind;
     if (!kind) return;
     const label = MEDIA_LABELS[kind] || "file";
-    const start = this.mode && this.mode.kind === "start";
     $("template-media-legend").textContent = `Header ${label}`;
     let source;
     if (this.attachment) source = `Your file: ${this.attachment.file_name} (${humanSize(this.attachment.size)})`;
     else if (template.has_header_file) source = `The template's ${label} is sent.`;
-    else source = start ? `This template has no ${label}: it cannot open a conversation.` : `This template has no ${label}: attach one.`;
+    else source = `This template has no ${label}: attach one.`;
     $("template-media-source").textContent = source;
     const input = $("template-file");
     input.accept = MEDIA_ACCEPT[kind] || "";
-    input.disabled = start || this.uploading;
-    input.closest("label").hidden = start;
+    input.disabled = this.uploading;
     $("template-file-label").textContent = template.kind === "reply_buttons" && template.has_header_file
       ? `Change the ${label} (needs the permission)`
-      : `Attach ${this.attachment || template.has_header_file ? "another" : "a"} ${label}`;
+      : `Attach ${this.attachment || template.has_header_file ? "another" : /^[aeiou]/.test(label) ? "an" : "a"} ${label}`;
     $("template-file-reset").hidden = !this.attachment || !template.has_header_file;
   }
 
@@ -412,41 +372,18 @@ export class NotificationEditor {
     this.updateSend();
     if (!this.template) return;
     this.renderPreview(this.draftPreview(), { draft: true });
-    this.markInvalid();
     this.previewSoon();
   }
 
-  /** Filled parameters WhatsApp would refuse (new lines, tabs, five spaces): [{ id, message }]. */
-  badValues() {
-    const bad = [];
-    const slots = this.template.parameters || {};
-    const check = (value, id, where) => {
-      if (value && BAD_PARAMETER.test(value)) {
-        bad.push({ id, message: `${where} may not contain new lines, tabs or more than four spaces in a row` });
-      }
-    };
-    (slots.header || []).forEach((n, i) => check(this.values.header[i], `template-header-${n}`, `header parameter {{${n}}}`));
-    (slots.body || []).forEach((n, i) => check(this.values.body[i], `template-body-${n}`, `body parameter {{${n}}}`));
-    for (const slot of slots.buttons || []) {
-      const key = String(slot.index);
-      check(this.values.buttons[key], `template-button-${key}`, `the ${JSON.stringify(slot.text)} link`);
+  /** The server's preview: for the conversation's number, or (start mode) the contact's. */
+  previewRequest(template, parameters) {
+    const mode = this.mode;
+    if (mode.kind === "tab") {
+      return this.api.post(`interactions/${mode.tab.id}/templates/preview/`, { template_id: template.id, parameters });
     }
-    return bad;
-  }
-
-  markInvalid() {
-    const bad = new Set(this.badValues().map((b) => b.id));
-    for (const input of $("template-inputs").querySelectorAll("textarea")) {
-      input.setAttribute("aria-invalid", String(bad.has(input.id)));
-    }
-  }
-
-  /** The interaction whose preview endpoint renders this template (any open tab on the number). */
-  previewInteraction() {
-    if (!this.mode) return null;
-    if (this.mode.kind === "tab") return this.mode.tab.id;
-    for (const tab of this.app.tabs.values()) if (tab.summary.channel_id === this.mode.channelId) return tab.id;
-    return null;
+    const body = { template_id: template.id, parameters };
+    if (mode.channelId) body.channel_id = mode.channelId;
+    return this.api.post("templates/preview/", body);
   }
 
   async preview() {
@@ -455,20 +392,16 @@ export class NotificationEditor {
     const seq = ++this.seq;
     const empty = this.missing();
     if (empty.length) {
-      // Not complete yet: what is filled in is checked here, the rest waits.
-      const bad = this.badValues()[0];
-      this.problem(bad ? new ApiError({ status: 400, code: "template_invalid", message: bad.message }) : null);
+      // Not complete yet: the server judges it once every parameter is filled in.
+      this.problem(null);
       if (this.noteKind !== "blocked") this.note(`Fill in ${empty.join(", ")} to send.`, "todo");
       this.updateSend();
       return;
     }
     if (this.noteKind === "todo") this.restoreNote();
     const parameters = this.parameters();
-    const via = this.previewInteraction();
     try {
-      const result = via
-        ? await this.api.post(`interactions/${via}/templates/preview/`, { template_id: template.id, parameters })
-        : localPreview(template, parameters, this.api.url(`templates/${template.id}/header-file/`));
+      const result = await this.previewRequest(template, parameters);
       if (seq !== this.seq || template !== this.template) return;
       this.renderPreview({ ...result.rendered, header_file: result.header_file });
       this.problem(null);
@@ -607,9 +540,10 @@ export class NotificationEditor {
     box.dataset.code = error.code || "";
     const text = describeError(error);
     box.append(icon("alert"), el("span", { text: lead ? `${lead}: ${text}` : text }));
-    // O3: the customer already has an open conversation: if it is one of ours, go there.
-    const open = error.code === "interaction_open" && /interaction (\d+)/.exec(error.message || "");
-    if (open && this.app.tabs.has(Number(open[1]))) {
+    // O3: the customer already has an open conversation (the error names it): if it is
+    // one of ours, go there.
+    const openId = error.code === "interaction_open" ? Number(error.details && error.details.interaction_id) : 0;
+    if (openId && this.app.tabs.has(openId)) {
       box.append(
         el("button", {
           type: "button",
@@ -617,7 +551,7 @@ export class NotificationEditor {
           text: "Go to the conversation",
           onclick: () => {
             this.dialog.close();
-            this.app.activate(Number(open[1]), { focus: true });
+            this.app.activate(openId, { focus: true });
           },
         }),
       );
@@ -655,6 +589,7 @@ export class NotificationEditor {
           template_id: template.id,
           parameters,
           channel_id: mode.channelId || undefined,
+          attachment_id: this.attachment ? this.attachment.id : undefined,
           assign_to_me: true,
         });
         this.dialog.close();
@@ -663,6 +598,7 @@ export class NotificationEditor {
         this.app.announce(`Conversation with ${mode.contact.display_name || "the contact"} started`);
       }
     } catch (error) {
+      if (error.code === "client_ref_reused") this.ref = { key: null, value: null }; // a fresh one next time
       if (this.mode === mode) this.problem(error, "Not sent");
     } finally {
       this.sending = false;

@@ -1,10 +1,13 @@
-// W11: the side panel of a tab: contact information (editable), case information
-// (key/value editor), notes, and the contact's history on every channel.
+// W11: the side panel of a tab: contact information (editable; R8 "This is a known
+// contact…"), case information (key/value editor), notes, and the contact's history on
+// every channel. Its pages: Details, Responses (T1) and, when there is one, the
+// Consultation (R6).
 
 import { describeError } from "./composer.js";
 import { el, fullTimeOf, toDate } from "./dom.js";
 import { icon } from "./icons.js";
 
+const PAGES = ["details", "responses", "consult"];
 const STATE_LABELS = { queued: "waiting", offered: "offered", active: "active", parked: "in a workbin", closed: "done" };
 
 function display(value) {
@@ -32,7 +35,7 @@ export function historyItem(item, { current = false, dispositionLabel = (code) =
 export class SidePanel {
   /**
    * host: { api, interactionId, contact(), onContact(contact), dispositionLabel(code),
-   * onNewConversation(), onPage(name) }.
+   * onNewConversation(), onAssign(), onPage(name) }.
    */
   constructor(refs, host) {
     this.refs = refs;
@@ -43,17 +46,23 @@ export class SidePanel {
   }
 
   bind() {
-    const { contactForm, caseForm, caseAdd, noteForm, historyRefresh, historyNew, sideTabDetails, sideTabResponses } = this.refs;
+    const { contactForm, caseForm, caseAdd, noteForm, historyRefresh, historyNew, assignContact } = this.refs;
     historyNew.addEventListener("click", () => this.host.onNewConversation());
-    // Details | Responses: a tab list (arrows move between the two).
-    for (const tab of [sideTabDetails, sideTabResponses]) {
-      tab.addEventListener("click", () => this.showPage(tab === sideTabDetails ? "details" : "responses"));
+    assignContact.addEventListener("click", () => this.host.onAssign());
+    // Details | Responses | Consultation: a tab list (arrows move between the shown ones).
+    for (const name of PAGES) {
+      const tab = this.tabOf(name);
+      tab.addEventListener("click", () => this.showPage(name));
       tab.addEventListener("keydown", (event) => {
-        if (["ArrowLeft", "ArrowRight", "Home", "End"].includes(event.key)) {
-          event.preventDefault();
-          const next = tab === sideTabDetails ? "responses" : "details";
-          this.showPage(event.key === "Home" ? "details" : event.key === "End" ? "responses" : next, { focusTab: true });
-        }
+        if (!["ArrowLeft", "ArrowRight", "Home", "End"].includes(event.key)) return;
+        event.preventDefault();
+        const shown = PAGES.filter((page) => !this.tabOf(page).hidden);
+        const index = shown.indexOf(name);
+        let next = shown[(index + 1) % shown.length];
+        if (event.key === "ArrowLeft") next = shown[(index - 1 + shown.length) % shown.length];
+        else if (event.key === "Home") next = shown[0];
+        else if (event.key === "End") next = shown[shown.length - 1];
+        this.showPage(next, { focusTab: true });
       });
     }
     contactForm.addEventListener("input", () => {
@@ -89,18 +98,37 @@ export class SidePanel {
     historyRefresh.addEventListener("click", () => this.loadHistory());
   }
 
-  /** Details (contact, case, notes, history) or Responses (T1). */
+  tabOf(name) {
+    return { details: this.refs.sideTabDetails, responses: this.refs.sideTabResponses, consult: this.refs.sideTabConsult }[name];
+  }
+
+  pageOf(name) {
+    return { details: this.refs.sideDetails, responses: this.refs.sideResponses, consult: this.refs.sideConsult }[name];
+  }
+
+  /** Details (contact, case, notes, history), Responses (T1) or Consultation (R6). */
   showPage(name, { focusTab = false } = {}) {
-    const { sideTabDetails, sideTabResponses, sideDetails, sideResponses } = this.refs;
-    const responses = name === "responses";
-    sideTabDetails.setAttribute("aria-selected", String(!responses));
-    sideTabResponses.setAttribute("aria-selected", String(responses));
-    sideTabDetails.tabIndex = responses ? -1 : 0;
-    sideTabResponses.tabIndex = responses ? 0 : -1;
-    sideDetails.hidden = responses;
-    sideResponses.hidden = !responses;
-    if (focusTab) (responses ? sideTabResponses : sideTabDetails).focus();
+    this.tabOf(name).hidden = false;
+    for (const page of PAGES) {
+      const on = page === name;
+      const tab = this.tabOf(page);
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      this.pageOf(page).hidden = !on;
+    }
+    if (focusTab) this.tabOf(name).focus();
     this.host.onPage(name);
+  }
+
+  /** The details are the owner's to edit; a conference guest or a consulted agent reads them. */
+  setEditable(editable) {
+    if (this.editable === editable) return;
+    this.editable = editable;
+    const { contactForm, caseForm, noteForm, caseAdd } = this.refs;
+    for (const form of [contactForm, caseForm, noteForm]) {
+      for (const control of form.elements) control.disabled = !editable;
+    }
+    caseAdd.disabled = !editable;
   }
 
   /** The full interaction (GET interactions/{id}/console/). */
@@ -146,6 +174,7 @@ export class SidePanel {
     const rows = Object.entries(caseData).map(([key, value]) => this.caseRow(key, value));
     this.refs.caseRows.replaceChildren(...rows);
     this.refs.caseEmpty.hidden = rows.length > 0;
+    if (this.editable === false) for (const control of this.refs.caseForm.elements) control.disabled = true;
     this.dirty.case = false;
   }
 

@@ -1,8 +1,14 @@
 // One interaction tab: its entry in the conversation list, and its panel with the
 // transcript, the composer, the pending response indicator (W5), the window state (O1),
-// the side panel (W11) with the Standard Response Library (T1), and the ways to the
-// Notification editor (T2-T4), the workbins (R7) and a new conversation (O3).
+// the side panel (W11) with the Standard Response Library (T1) and the consultation (R6),
+// and the ways to the Notification editor (T2-T4), transfers (R4), conferences (R5),
+// consultations (R6), the workbins (R7), a known contact (R8) and a new conversation (O3).
+//
+// The agent's part in the conversation decides what the tab offers: its owner has every
+// action; a conference guest writes and can leave; a consulted agent reads it only (the
+// composer says why) and answers in the consultation.
 
+import { ConsultationPanel } from "./collaboration.js";
 import { Composer, describeError } from "./composer.js";
 import { debounce, el, elapsed, initialOf, refsOf, remaining, timeOf, toDate } from "./dom.js";
 import { hydrateIcons } from "./icons.js";
@@ -16,6 +22,13 @@ const SETTLE_MS = 15000;
 const CATCH_UP_LIMIT = 500;
 const WINDOW_MS = 24 * 3600 * 1000;
 const MEDIA = new Set(["image", "video", "audio", "document", "sticker"]);
+const READ_ONLY =
+  "Consultation: read only. You can read this conversation but not write to the customer; answer in the consultation (internal, never sent to the customer).";
+const PARTICIPATION = {
+  "conference/invited": "invited to the conference",
+  "conference/joined": "in the conference",
+  "consultation/joined": "consulted",
+};
 
 export function thresholds(value) {
   const [first, second] = String(value || "30,50")
@@ -27,8 +40,11 @@ export function thresholds(value) {
 }
 
 export class InteractionTab {
-  constructor(app, summary) {
+  /** consulted: opened for a consultation (R6): read only, kept while the consultation lasts. */
+  constructor(app, summary, { consulted = false } = {}) {
     this.app = app;
+    this.consulted = consulted;
+    this.participants = [];
     this.api = app.api;
     this.id = summary.id;
     this.summary = summary;
@@ -48,6 +64,7 @@ export class InteractionTab {
     this.buildListItem();
     this.buildPanel();
     this.renderHeader();
+    this.applyRole();
     this.tick(app.now());
   }
 
@@ -61,6 +78,7 @@ export class InteractionTab {
       preview: el("span", { class: "chat-preview" }),
       pending: el("span", { class: "pending-dot", hidden: true }),
       unread: el("span", { class: "unread", hidden: true }),
+      role: el("span", { class: "chat-role", hidden: true }),
     };
     this.button = el(
       "button",
@@ -80,7 +98,7 @@ export class InteractionTab {
         "span",
         { class: "chat-main" },
         el("span", { class: "chat-top" }, this.item.name, this.item.time),
-        el("span", { class: "chat-bottom" }, this.item.preview, this.item.pending, this.item.unread),
+        el("span", { class: "chat-bottom" }, this.item.preview, this.item.role, this.item.pending, this.item.unread),
       ),
     );
   }
@@ -129,14 +147,16 @@ export class InteractionTab {
       },
       useAttachment: (id) => this.api.post(`standard-responses/attachments/${id}/use/`, {}),
     });
-    refs.sideTabDetails.id = `panel-${this.id}-tab-details`;
-    refs.sideTabResponses.id = `panel-${this.id}-tab-responses`;
-    refs.sideDetails.id = `panel-${this.id}-details`;
-    refs.sideResponses.id = `panel-${this.id}-responses`;
-    refs.sideTabDetails.setAttribute("aria-controls", refs.sideDetails.id);
-    refs.sideTabResponses.setAttribute("aria-controls", refs.sideResponses.id);
-    refs.sideDetails.setAttribute("aria-labelledby", refs.sideTabDetails.id);
-    refs.sideResponses.setAttribute("aria-labelledby", refs.sideTabResponses.id);
+    for (const [tab, page, name] of [
+      [refs.sideTabDetails, refs.sideDetails, "details"],
+      [refs.sideTabResponses, refs.sideResponses, "responses"],
+      [refs.sideTabConsult, refs.sideConsult, "consult"],
+    ]) {
+      tab.id = `panel-${this.id}-tab-${name}`;
+      page.id = `panel-${this.id}-${name}`;
+      tab.setAttribute("aria-controls", page.id);
+      page.setAttribute("aria-labelledby", tab.id);
+    }
     this.responses = new ResponsesPanel(refs, {
       library: this.app.library,
       onInsert: (response) => this.insertResponse(response),
@@ -148,12 +168,19 @@ export class InteractionTab {
       onContact: (contact) => this.setContact(contact),
       dispositionLabel: (code) => this.app.dispositionLabel(code),
       onNewConversation: () => this.app.notifications.openStart(this.contact),
+      onAssign: () => this.app.assign.open(this),
       onPage: (name) => {
         if (name === "responses") this.responses.shown();
+        if (name === "consult") this.consultation.seen();
       },
     });
+    this.consultation = new ConsultationPanel(this);
     refs.done.addEventListener("click", () => this.app.openDone(this));
     refs.park.addEventListener("click", () => this.app.workbins.openMove(this));
+    refs.transfer.addEventListener("click", () => this.app.targets.open(this, "transfer"));
+    refs.conference.addEventListener("click", () => this.app.targets.open(this, "conference"));
+    refs.consult.addEventListener("click", () => this.app.targets.open(this, "consult"));
+    refs.leave.addEventListener("click", () => this.leaveConference());
     refs.templatesButton.addEventListener("click", () => this.app.notifications.openForTab(this));
     refs.responsesButton.addEventListener("click", () => this.showResponses());
     refs.panelToggle.addEventListener("click", () => this.toggleSide());
@@ -163,6 +190,14 @@ export class InteractionTab {
     refs.reload.addEventListener("click", () => this.load());
     // On a narrow screen the side panel covers the transcript: it starts closed there.
     if (window.matchMedia("(max-width: 1100px)").matches) this.toggleSide(false);
+    // A consulted agent comes for the consultation: its page first.
+    if (this.consulted) this.side.showPage("consult");
+  }
+
+  /** A page of the side panel (opened if closed). */
+  showSidePage(name) {
+    this.toggleSide(true);
+    this.side.showPage(name);
   }
 
   /** T1: the Responses page of the side panel, its search focused. */
@@ -206,6 +241,8 @@ export class InteractionTab {
         this.api.get(`interactions/${this.id}/transcript/`),
       ]);
       this.applyDetail(detail);
+      const role = this.role();
+      if (role === "owner" || role === "consultant") this.consultation.load();
       this.transcript.load(page);
       this.advanceWatermark(page.messages || []);
       this.afterMessages();
@@ -319,7 +356,9 @@ export class InteractionTab {
   // --- sending -----------------------------------------------------------------------
 
   async send(payload) {
-    const message = await this.api.post(`interactions/${this.id}/messages/`, payload);
+    // A repeated client_ref answers 200 with the message already queued ("replayed"): the
+    // same message, merged by id like any other.
+    const { replayed, ...message } = await this.api.post(`interactions/${this.id}/messages/`, payload);
     this.lastSentAt = this.app.now();
     this.awaitingSince = null;
     this.receive([message]);
@@ -344,16 +383,164 @@ export class InteractionTab {
     this.detail = detail;
     this.update(detail);
     this.side.setDetail(detail);
+    this.setParticipants(detail.participants || []);
     this.renderHeader();
   }
 
   /** INTERACTION_SUMMARY from interaction.changed or a resync. */
   update(summary, { requestedAt = this.app.now() } = {}) {
     const keepAwaiting = requestedAt < this.lastSentAt;
+    const owner = this.summary.owner_id;
     this.summary = { ...this.summary, ...summary };
     if (summary.contact) this.setContact(summary.contact);
     if (!keepAwaiting && "awaiting_reply_since" in summary) this.awaitingSince = toDate(summary.awaiting_reply_since);
+    if (this.summary.owner_id !== owner) {
+      // R5: the owner left the conference and handed the conversation over (to us, perhaps).
+      this.renderParticipants();
+      this.applyRole();
+    }
     this.tick(this.app.now());
+  }
+
+  // --- R5, R6: who is in the conversation, and what this agent can do in it -----------------
+
+  /**
+   * "owner" (every action), "guest" (in a conference: writes, can leave), "consultant"
+   * (consulted: reads only), or "other" (not known yet).
+   */
+  role() {
+    const me = this.app.agent.id;
+    if (!this.summary.owner_id || this.summary.owner_id === me) return "owner";
+    const mine = this.participants.filter((p) => p.agent_id === me && p.state === "joined");
+    if (mine.some((p) => p.kind === "conference")) return "guest";
+    if (this.consulted || mine.some((p) => p.kind === "consultation")) return "consultant";
+    return "other";
+  }
+
+  /** The participants (GET console/, participants.changed). */
+  setParticipants(participants) {
+    this.participants = participants || [];
+    const me = this.app.agent.id;
+    if (this.participants.some((p) => p.agent_id === me && p.kind === "consultation" && p.state === "joined")) this.consulted = true;
+    this.renderParticipants();
+    this.applyRole();
+    this.consultation.setParticipants(this.participants);
+  }
+
+  async refreshParticipants() {
+    try {
+      const detail = await this.api.get(`interactions/${this.id}/console/`);
+      if (this.app.tabs.get(this.id) !== this) return;
+      this.update(detail);
+      this.setParticipants(detail.participants || []);
+    } catch {
+      // The next resync or frame brings them.
+    }
+  }
+
+  /** "In this conversation: You (owner) · Bob (in the conference)". */
+  renderParticipants() {
+    const { participantsBar, participants, participantsLabel } = this.refs;
+    const me = this.app.agent.id;
+    const present = this.participants.filter((p) => PARTICIPATION[`${p.kind}/${p.state}`]);
+    const role = this.role();
+    if (!present.length && role !== "consultant") {
+      participantsBar.hidden = true;
+      participants.replaceChildren();
+      return;
+    }
+    const ownerId = this.summary.owner_id;
+    const ownerName = ownerId === me ? "You" : this.app.agentName(ownerId);
+    if (!ownerName && ownerId && this.askedOwner !== ownerId) {
+      this.askedOwner = ownerId; // once per owner: an owner who is no agent stays "The owner"
+      this.app.loadAgents().then(() => this.renderParticipants(), () => {});
+    }
+    const chip = (name, what, extra) =>
+      el(
+        "li",
+        { class: `participant participant--${extra}` },
+        el("span", { class: "avatar avatar--tiny", "aria-hidden": "true", text: initialOf(name) }),
+        el("span", { class: "participant-name", text: name }),
+        el("span", { class: "participant-what", text: what }),
+      );
+    participants.replaceChildren(
+      chip(ownerName || "The owner", "owner", "owner"),
+      ...present.map((p) =>
+        chip(p.agent_id === me ? "You" : p.name, PARTICIPATION[`${p.kind}/${p.state}`], `${p.kind} participant--${p.state}`),
+      ),
+    );
+    participantsLabel.textContent = role === "consultant" ? "Consultation · read only" : "In this conversation";
+    participantsBar.dataset.role = role;
+    participantsBar.hidden = false;
+  }
+
+  /** Show the actions of the agent's part; a consulted agent's composer is read only. */
+  applyRole() {
+    const role = this.role();
+    const refs = this.refs;
+    const me = this.app.agent.id;
+    const owner = role === "owner";
+    for (const name of ["transfer", "conference", "consult", "park", "done"]) refs[name].hidden = !owner;
+    const guests = this.participants.filter((p) => p.kind === "conference" && p.state === "joined" && p.agent_id !== me);
+    refs.leave.hidden = !(role === "guest" || (owner && guests.length > 0));
+    refs.leave.title = owner && guests.length
+      ? `Leave the conference: ${guests[0].name} keeps the conversation`
+      : "Leave the conference: the conversation leaves your console, the other agent keeps it";
+    refs.consultLeave.hidden = role !== "consultant";
+    refs.actions.hidden = role === "other";
+    refs.assignContact.hidden = !owner;
+    this.composer.setReadOnly(role === "consultant" ? READ_ONLY : null);
+    // Case information and notes are the owner's to change (the server says so too).
+    this.side.setEditable(owner);
+    this.panel.dataset.role = role;
+    const badge = { guest: "Conference", consultant: "Consultation" }[role];
+    this.item.role.hidden = !badge;
+    this.item.role.textContent = badge || "";
+    this.item.role.title = role === "consultant" ? "You are consulted: read only" : badge ? "You are in a conference" : "";
+    this.consultation.render();
+  }
+
+  /** R5: leave the conference (the owner leaving hands the conversation to the guest). */
+  async leaveConference() {
+    const button = this.refs.leave;
+    const role = this.role();
+    const guests = this.participants.filter((p) => p.kind === "conference" && p.state === "joined" && p.agent_id !== this.app.agent.id);
+    button.disabled = true;
+    try {
+      await this.api.post(`interactions/${this.id}/conference/leave/`, {});
+      const who = this.contact.display_name || "the customer";
+      const said = role === "owner" && guests.length
+        ? `You left the conversation with ${who}: ${guests[0].name} keeps it.`
+        : `You left the conference with ${who}.`;
+      if (this.app.tabs.has(this.id)) this.app.closeTab(this.id, said);
+      else this.app.toast(said);
+      this.app.announce(said);
+      this.app.resyncSoon();
+    } catch (error) {
+      this.app.toast(`Could not leave the conference: ${describeError(error)}`);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /** R8: the conversation now belongs to a known contact: show it, its history too. */
+  contactAssigned(contact) {
+    this.contact = { ...contact };
+    this.side.setContact(this.contact, { force: true });
+    this.renderHeader();
+    this.side.loadHistory();
+    this.reloadTranscript();
+  }
+
+  /** The first transcript page again (another contact's earlier conversations), merged. */
+  async reloadTranscript() {
+    try {
+      const page = await this.api.get(`interactions/${this.id}/transcript/`);
+      this.transcript.load(page);
+      this.afterMessages();
+    } catch (error) {
+      this.composer.showError(error);
+    }
   }
 
   setContact(contact) {
@@ -384,22 +571,29 @@ export class InteractionTab {
     this.item.name.textContent = name;
     const last = this.transcript.last();
     if (last) {
-      const prefix = last.direction === "out" ? "You: " : "";
+      const colleague = last.direction === "out" && last.author_id && last.author_id !== this.app.agent.id && last.author_name;
+      const prefix = last.direction === "out" ? (colleague ? `${last.author_name}: ` : "You: ") : "";
       this.item.preview.textContent = prefix + summaryOf(last, { contactName: name }).replace(/\s+/g, " ").slice(0, 80);
       this.item.time.textContent = timeOf(toDate(last.arrived_at));
     } else {
       this.item.preview.textContent = "";
     }
-    this.item.unread.hidden = this.unread === 0;
-    this.item.unread.textContent = String(this.unread);
-    this.item.unread.setAttribute("aria-label", `${this.unread} unread`);
+    const unread = this.unread + (this.consultation ? this.consultation.unread : 0);
+    this.item.unread.hidden = unread === 0;
+    this.item.unread.textContent = String(unread);
+    this.item.unread.setAttribute("aria-label", `${unread} unread`);
   }
 
   /** Every half second: the pending response indicator and the window's time left. */
+  /** W5: the customer waits for a reply from the agents who handle it (not a consulted one). */
+  get pendingReply() {
+    return Boolean(this.awaitingSince) && this.role() !== "consultant";
+  }
+
   tick(now) {
     const { pending, windowChip } = this.refs;
     const dot = this.item.pending;
-    if (this.awaitingSince) {
+    if (this.pendingReply) {
       const { yellow, red } = thresholds(this.app.options["whatsappsession.pending-response-to-customer"]);
       const waited = Math.max(0, now - this.awaitingSince.getTime());
       const level = waited >= red ? "red" : waited >= yellow ? "yellow" : "green";
@@ -464,6 +658,7 @@ export class InteractionTab {
     if (active) {
       if (this.transcript.pinned) this.transcript.scrollToBottom();
       this.seen();
+      if (this.consultation.shown()) this.consultation.seen();
     }
   }
 
@@ -476,7 +671,8 @@ export class InteractionTab {
   }
 
   markRead() {
-    if (!this.isSeen()) return;
+    // Blue ticks come from the agents who handle the conversation, not a consulted one.
+    if (!this.isSeen() || this.role() === "consultant") return;
     const last = this.transcript.lastInboundId();
     if (last <= this.lastReadPosted) return;
     this.lastReadPosted = last;

@@ -394,8 +394,12 @@ function buildRow(message, flags, ctx) {
     row.append(noticeBlock(message, flags, ctx));
     return row;
   }
-  const bubble = el("div", { class: `bubble bubble--${where}` });
-  if (message.direction === "out" && message.author_id && message.author_id !== ctx.agentId && message.author_name) {
+  // R5: another agent's message (a conference, an earlier owner) carries their name and
+  // its own colour, so that whose is whose is never in doubt.
+  const colleague = message.direction === "out" && message.author_id && message.author_id !== ctx.agentId && message.author_name;
+  const bubble = el("div", { class: `bubble bubble--${where}${colleague ? " bubble--colleague" : ""}` });
+  if (colleague) {
+    row.dataset.author = message.author_name;
     bubble.append(el("div", { class: "author", text: message.author_name }));
   }
   if (message.frequently_forwarded || message.forwarded) {
