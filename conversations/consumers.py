@@ -98,3 +98,4 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     participants_changed = _forward
     consultation_message = _forward
     consultation_ended = _forward
+    conference_withdrawn = _forward

@@ -324,12 +324,13 @@ def contact_payload(contact: Any) -> dict[str, Any]:
     }
 
 
-def contact_changed(*, contact: Any) -> None:
-    """Every open interaction of the contact shows the new details."""
+def contact_changed(*, contact: Any, merged_contact_ids: list[int] | None = None) -> None:
+    """Every open interaction of the contact shows the new details (``merged_contact_ids``:
+    contacts just merged into it, which consoles may still show)."""
     from conversations.models import Interaction
 
     def build() -> dict[str, Any]:
-        return {"contact": contact_payload(contact)}
+        return {"contact": contact_payload(contact), "merged_contact_ids": merged_contact_ids or []}
 
     ids = list(
         Interaction.objects.filter(contact=contact, state__in=Interaction.OPEN_STATES).values_list(
@@ -429,4 +430,11 @@ def consultation_message(*, message: Any, user_ids: list[int]) -> None:
 def consultation_ended(*, interaction_id: int, user_ids: list[int]) -> None:
     broadcast_on_commit(
         [agent_group(u) for u in user_ids if u], "consultation.ended", {"interaction_id": interaction_id}
+    )
+
+
+def conference_withdrawn(*, invitation_id: int, user_id: int, reason: str) -> None:
+    """An invitation became void (the conversation ended, moved or was transferred)."""
+    broadcast_on_commit(
+        [agent_group(user_id)], "conference.withdrawn", {"invitation_id": invitation_id, "reason": reason}
     )

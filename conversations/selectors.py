@@ -88,6 +88,9 @@ def interaction_detail(interaction: Interaction) -> dict[str, Any]:
         },
         "notes": [note_payload(n) for n in notes],
         "participants": events.participants_payload(interaction.pk),
+        "owner": {"id": interaction.owner_id, "name": _name(interaction.owner)}
+        if interaction.owner_id
+        else None,
     }
 
 
@@ -120,19 +123,47 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
         .select_related("contact")
         .order_by("accepted_at", "id")
     )
+    P = InteractionParticipant
+    invitations = P.objects.filter(
+        agent=user, kind=P.Kind.CONFERENCE, state=P.State.INVITED, interaction__state=Interaction.State.ACTIVE
+    ).select_related("interaction__contact", "invited_by")
+    consulted = (
+        Interaction.objects.filter(
+            state=Interaction.State.ACTIVE,
+            participants__agent=user,
+            participants__kind=P.Kind.CONSULTATION,
+            participants__state=P.State.JOINED,
+        )
+        .select_related("contact")
+        .distinct()
+    )
     return {
         "agent": events.agent_payload(profile),
         "options": options_for(agent_id=user.pk, group_id=profile.group_id),
         "offers": [offer_payload(offer) for offer in offers],
         "interactions": [interaction_summary(i) for i in interactions],
+        "invitations": [
+            {
+                "invitation_id": invitation.pk,
+                "inviter": _name(invitation.invited_by),
+                "interaction": interaction_summary(invitation.interaction),
+            }
+            for invitation in invitations
+        ],
+        "consultations": [interaction_summary(i) for i in consulted],
     }
+
+
+def _name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 # --- contacts ------------------------------------------------------------------------------
 
 
 def contact_list(*, search: str = "") -> QuerySet[Contact]:
-    queryset = Contact.objects.all()
+    """The contact directory (merged aliases left out: their contact stands for them)."""
+    queryset = Contact.objects.filter(merged_into__isnull=True)
     if search:
         digits = "".join(ch for ch in search if ch.isdigit())
         lookup = Q(name__icontains=search) | Q(profile_name__icontains=search) | Q(email__icontains=search)

@@ -194,12 +194,15 @@ class Composed:
     content: dict[str, Any] = field(default_factory=dict)
 
 
-def _parameter(value: Any, *, where: str) -> str:
+def _parameter(value: Any, *, where: str, field: str) -> str:
+    """A parameter's value; the error names the input (``field``: "body.2", "buttons.0")."""
     text = str(value if value is not None else "")
     if not text.strip():
-        raise TemplateError(f"{where} is empty")
+        raise TemplateError(f"{where} is empty", field=field)
     if BAD_PARAMETER.search(text):
-        raise TemplateError(f"{where} may not contain new lines, tabs or more than four spaces in a row")
+        raise TemplateError(
+            f"{where} may not contain new lines, tabs or more than four spaces in a row", field=field
+        )
     return text
 
 
@@ -237,7 +240,10 @@ def _values(given: Any, count: int, where: str) -> list[str]:
     values = list(given or [])
     if len(values) != count:
         raise TemplateError(f"the {where} has {count} parameter(s); {len(values)} given")
-    return [_parameter(v, where=f"{where} parameter {{{{{i}}}}}") for i, v in enumerate(values, start=1)]
+    return [
+        _parameter(v, where=f"{where} parameter {{{{{i}}}}}", field=f"{where}.{i}")
+        for i, v in enumerate(values, start=1)
+    ]
 
 
 def _notification(
@@ -259,7 +265,9 @@ def _notification(
     suffixes = parameters.get("buttons") or {}
     for slot in slots["buttons"]:
         suffix = _parameter(
-            suffixes.get(str(slot["index"]), suffixes.get(slot["index"])), where=f"the {slot['text']!r} link"
+            suffixes.get(str(slot["index"]), suffixes.get(slot["index"])),
+            where=f"the {slot['text']!r} link",
+            field=f"buttons.{slot['index']}",
         )
         components.append(
             {

@@ -44,6 +44,7 @@ def interaction_park(
     *, user: Any, interaction_id: int, workbin_id: int | None = None, reason: str = WorkbinItem.Reason.MOVED
 ) -> WorkbinItem:
     """Move the agent's interaction to a workbin (their personal one by default)."""
+    from conversations.services.collaboration import participations_end
     from conversations.services.routing import interaction_capacity_released
 
     now = timezone.now()
@@ -63,6 +64,7 @@ def interaction_park(
                 raise NotFound(f"workbin {workbin_id} does not exist or is not yours")
         owner_id = interaction.owner_id
         interaction_capacity_released(interaction=interaction, now=now)
+        participations_end(interaction=interaction, now=now, reason="parked")
         interaction.state = Interaction.State.PARKED
         interaction.owner = None
         interaction.save(update_fields=["state", "owner", "updated_at"])

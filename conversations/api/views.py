@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from conversations import selectors
 from conversations.api.serializers import ContactSerializer, InteractionSerializer
-from conversations.exceptions import NotFound
+from conversations.exceptions import NotFound, PermissionDenied
 from conversations.models import Message
 from conversations.services import contacts as contact_services
 from conversations.services import interactions as interaction_services
@@ -236,6 +236,8 @@ class InteractionReadApi(APIView):
 
     def post(self, request: Request, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
+        if not outbound.user_can_write(user=request.user, interaction=interaction):
+            raise PermissionDenied("only the interaction's agents mark the customer's messages as read")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = (

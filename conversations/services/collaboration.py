@@ -174,6 +174,7 @@ def consultation_start(*, user: Any, interaction_id: int, agent_id: int, body: s
             defaults={"invited_by": user, "joined_at": timezone.now()},
         )
         message = _consultation_message(user=user, interaction=interaction, body=body)
+        events.participants_changed(interaction=interaction)
     return message
 
 
@@ -203,6 +204,7 @@ def consultation_end(*, user: Any, interaction_id: int) -> int:
         ended = list(live.values_list("agent_id", flat=True))
         live.update(state=P.State.LEFT, left_at=now)
         events.consultation_ended(interaction_id=interaction.pk, user_ids=[*ended, interaction.owner_id])
+        events.participants_changed(interaction=interaction)
     return len(ended)
 
 
@@ -233,3 +235,35 @@ def _consultation_message(*, user: Any, interaction: Interaction, body: str) -> 
 
 def _name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
+
+
+def participations_end(*, interaction: Interaction, now: Any, reason: str) -> int:
+    """The interaction leaves its owner (Done, transfer, workbin): everyone else leaves too.
+
+    Conference guests leave (their capacity freed, their tab closed), pending invitations
+    are withdrawn, consultations end. Returns how many participations ended.
+    """
+    from conversations.services.routing import _release_capacity
+
+    ended = 0
+    for participation in P.objects.select_for_update().filter(
+        interaction=interaction, state__in=[P.State.INVITED, P.State.JOINED]
+    ):
+        if participation.state == P.State.INVITED:
+            participation.state = P.State.DECLINED
+            events.conference_withdrawn(
+                invitation_id=participation.pk, user_id=participation.agent_id, reason=reason
+            )
+        else:
+            participation.state = P.State.LEFT
+            if participation.kind == P.Kind.CONFERENCE:
+                _release_capacity(participation.agent_id, now=now)
+                events.interaction_closed_for(interaction=interaction, user_id=participation.agent_id)
+            else:
+                events.consultation_ended(interaction_id=interaction.pk, user_ids=[participation.agent_id])
+        participation.left_at = now
+        participation.save(update_fields=["state", "left_at"])
+        ended += 1
+    if ended:
+        events.participants_changed(interaction=interaction)
+    return ended

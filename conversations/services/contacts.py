@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from conversations import events
-from conversations.exceptions import Conflict, DomainError, NotFound
+from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import Contact
 from conversations.whatsapp.inbound import SenderProfile
 
@@ -123,7 +123,16 @@ EDITABLE_CONTACT_FIELDS = ("name", "email", "phone", "identifiers")
 
 
 def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
-    """W11: edit the contact database's fields (never the WhatsApp identity)."""
+    """W11: edit the contact database's fields (never the WhatsApp identity): supervisors,
+    and agents writing in one of the contact's open conversations."""
+    from conversations.models import Interaction
+    from conversations.services.outbound import user_can_write
+
+    if not (user.is_staff or user.is_superuser) and not any(
+        user_can_write(user=user, interaction=i)
+        for i in Interaction.objects.filter(contact_id=contact_id, state__in=Interaction.OPEN_STATES)
+    ):
+        raise PermissionDenied("only the agents of this customer's open conversation may edit the contact")
     unknown = set(changes) - set(EDITABLE_CONTACT_FIELDS)
     if unknown:
         raise DomainError(
@@ -203,5 +212,5 @@ def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
         source.merged_into = target
         source.save(update_fields=["merged_into", "updated_at"])
         logger.info("contact %s merged into %s by %s (%s interactions)", source.pk, target.pk, user.pk, moved)
-        events.contact_changed(contact=target)
+        events.contact_changed(contact=target, merged_contact_ids=[source.pk])
     return target

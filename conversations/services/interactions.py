@@ -232,6 +232,7 @@ def disposition_codes(*, user: Any) -> dict[str, str]:
 def interaction_done(*, user: Any, interaction_id: int, disposition: str = "", note: str = "") -> Interaction:
     """R3 Done: close the interaction (optionally with a disposition code and a note); it
     goes to contact history, leaves the console and frees the agent's capacity."""
+    from conversations.services.collaboration import participations_end
     from conversations.services.routing import interaction_capacity_released, offers_withdraw
     from workbins.services import workbin_items_remove
 
@@ -267,6 +268,7 @@ def interaction_done(*, user: Any, interaction_id: int, disposition: str = "", n
         elif previous_state == Interaction.State.OFFERED:
             offers_withdraw(interaction_id=interaction.pk, now=now)
         workbin_items_remove(interaction_id=interaction.pk)
+        participations_end(interaction=interaction, now=now, reason="done")
         events.interaction_closed(interaction=interaction, owner_id=owner_id)
     return interaction
 
@@ -296,8 +298,10 @@ def interaction_note_add(*, user: Any, interaction_id: int, body: str) -> Intera
         interaction = Interaction.objects.filter(pk=interaction_id).first()
         if interaction is None:
             raise NotFound(f"interaction {interaction_id} does not exist")
-        if interaction.owner_id != user.pk and not (user.is_staff or user.is_superuser):
-            raise PermissionDenied("only the interaction's agent (or a supervisor) may add notes")
+        from conversations.services.outbound import user_can_write
+
+        if not user_can_write(user=user, interaction=interaction):
+            raise PermissionDenied("only the interaction's agents (or a supervisor) may add notes")
         note = InteractionNote.objects.create(interaction=interaction, author=user, body=body)
         events.interaction_changed(interaction=interaction)
     return note

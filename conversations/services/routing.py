@@ -286,9 +286,18 @@ def agent_loads_reconcile() -> int:
             distinct=True,
         ),
         offered=Count("user__offers", filter=Q(user__offers__state=Offer.State.PENDING), distinct=True),
+        guest=Count(
+            "user__participations",
+            filter=Q(
+                user__participations__kind="conference",
+                user__participations__state="joined",
+                user__participations__interaction__state=Interaction.State.ACTIVE,
+            ),
+            distinct=True,
+        ),
     )
     for profile in truth:
-        expected = profile.active + profile.offered
+        expected = profile.active + profile.offered + profile.guest
         if profile.load != expected:
             fixed += AgentProfile.objects.filter(pk=profile.pk, load=profile.load).update(load=expected)
     return fixed
@@ -335,6 +344,7 @@ def interaction_transfer(
     the target agent rejects or lets the offer expire, it waits in its queue like any work.
     """
     from conversations.models import AgentGroup, Queue, Skill
+    from conversations.services.collaboration import participations_end
 
     targets = [t for t in (agent_id, group_id, skill_id, queue_id) if t]
     if len(targets) != 1:
@@ -391,6 +401,7 @@ def interaction_transfer(
                     raise NotFound(f"skill {skill_id} does not exist")
             interaction.queue = queue
         interaction_capacity_released(interaction=interaction, now=now)
+        participations_end(interaction=interaction, now=now, reason="transferred")
         interaction.owner = None
         interaction.target_group_id = group_id
         interaction.target_skill_id = skill_id

@@ -148,3 +148,48 @@ def test_strangers_cannot_read_a_consultation(client, owner, interaction):
     client.force_login(stranger)
     assert client.get(f"/api/v1/interactions/{interaction.pk}/consultation/").status_code == 403
     assert Interaction.objects.get().owner == owner
+
+
+def test_done_ends_every_participation_and_frees_the_guest(client, owner, colleague, interaction):
+    from conversations.services.collaboration import conference_answer, conference_invite
+
+    BusinessAttribute.objects.create(name="InternalConferenceInvite")
+    invitation = conference_invite(user=owner, interaction_id=interaction.pk, agent_id=colleague.pk)
+    conference_answer(user=colleague, participant_id=invitation.pk, accept=True)
+    third = AgentProfileFactory().user
+    routing.agent_set_ready(user=third, ready=True)
+    pending = conference_invite(user=owner, interaction_id=interaction.pk, agent_id=third.pk)
+    assert AgentProfile.objects.get(user=colleague).load == 1
+    assert routing.agent_loads_reconcile() == 0  # a guest's load is real load
+    assert post(client, owner, f"/api/v1/interactions/{interaction.pk}/done/").status_code == 200
+    assert AgentProfile.objects.get(user=colleague).load == 0
+    states = dict(InteractionParticipant.objects.values_list("pk", "state"))
+    assert states == {invitation.pk: "left", pending.pk: "declined"}
+
+
+def test_agent_me_lists_invitations_and_consultations(client, owner, colleague, interaction):
+    BusinessAttribute.objects.create(name="InternalConferenceInvite")
+    post(client, owner, f"/api/v1/interactions/{interaction.pk}/conference/", {"agent_id": colleague.pk})
+    third = AgentProfileFactory().user
+    post(
+        client,
+        owner,
+        f"/api/v1/interactions/{interaction.pk}/consultation/",
+        {"agent_id": third.pk, "body": "?"},
+    )
+    client.force_login(colleague)
+    assert [i["interaction"]["id"] for i in client.get("/api/v1/agent/me/").json()["invitations"]] == [
+        interaction.pk
+    ]
+    client.force_login(third)
+    assert [i["id"] for i in client.get("/api/v1/agent/me/").json()["consultations"]] == [interaction.pk]
+    # a consulted agent reads but neither marks as read nor edits the contact
+    assert (
+        post(client, third, f"/api/v1/interactions/{interaction.pk}/read/", {"message_id": 1}).status_code
+        == 403
+    )
+    client.force_login(third)
+    response = client.patch(
+        f"/api/v1/contacts/{interaction.contact_id}/", {"name": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 403

@@ -328,3 +328,13 @@ def test_preview_without_an_interaction(api, channel):
         content_type="application/json",
     )
     assert response.json()["body"] == "Hi Kim"
+
+
+def test_the_error_names_the_faulty_input(api, interaction):
+    stored = template(body="Hi {{1}}, code {{2}}")
+    response = api.post(
+        f"/api/v1/interactions/{interaction.pk}/templates/preview/",
+        {"template_id": stored.pk, "parameters": {"body": ["Kim", "a\tb"]}},
+        content_type="application/json",
+    )
+    assert response.json()["error"]["field"] == "body.2"
