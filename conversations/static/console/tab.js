@@ -235,12 +235,13 @@ export class InteractionTab {
   async load() {
     this.refs.loadError.hidden = true;
     this.refs.scroller.setAttribute("aria-busy", "true");
+    const requestedAt = performance.now();
     try {
       const [detail, page] = await Promise.all([
         this.api.get(`interactions/${this.id}/console/`),
         this.api.get(`interactions/${this.id}/transcript/`),
       ]);
-      this.applyDetail(detail);
+      this.applyDetail(detail, { requestedAt });
       const role = this.role();
       if (role === "owner" || role === "consultant") this.consultation.load();
       this.transcript.load(page);
@@ -379,11 +380,11 @@ export class InteractionTab {
 
   // --- state from the server ---------------------------------------------------------------
 
-  applyDetail(detail) {
+  applyDetail(detail, { requestedAt = performance.now() } = {}) {
     this.detail = detail;
     this.update(detail);
     this.side.setDetail(detail);
-    this.setParticipants(detail.participants || []);
+    this.setParticipants(detail.participants || [], { requestedAt });
     this.renderHeader();
   }
 
@@ -417,8 +418,13 @@ export class InteractionTab {
     return "other";
   }
 
-  /** The participants (GET console/, participants.changed). */
-  setParticipants(participants) {
+  /**
+   * The participants (GET console/, participants.changed). A GET answer older than the
+   * last participants.changed frame is stale (it left before the change): ignored.
+   */
+  setParticipants(participants, { requestedAt = null } = {}) {
+    if (requestedAt === null) this.participantsFrameAt = performance.now();
+    else if (requestedAt < (this.participantsFrameAt || 0)) return;
     this.participants = participants || [];
     const me = this.app.agent.id;
     if (this.participants.some((p) => p.agent_id === me && p.kind === "consultation" && p.state === "joined")) this.consulted = true;
@@ -428,11 +434,12 @@ export class InteractionTab {
   }
 
   async refreshParticipants() {
+    const requestedAt = performance.now();
     try {
       const detail = await this.api.get(`interactions/${this.id}/console/`);
       if (this.app.tabs.get(this.id) !== this) return;
       this.update(detail);
-      this.setParticipants(detail.participants || []);
+      this.setParticipants(detail.participants || [], { requestedAt });
     } catch {
       // The next resync or frame brings them.
     }
