@@ -382,15 +382,22 @@ export class InteractionTab {
 
   applyDetail(detail, { requestedAt = performance.now() } = {}) {
     this.detail = detail;
-    this.update(detail);
+    this.update(detail, { requestedAt: this.app.now() - (performance.now() - requestedAt) });
     this.side.setDetail(detail);
     this.setParticipants(detail.participants || [], { requestedAt });
     this.renderHeader();
   }
 
-  /** INTERACTION_SUMMARY from interaction.changed or a resync. */
-  update(summary, { requestedAt = this.app.now() } = {}) {
-    const keepAwaiting = requestedAt < this.lastSentAt;
+  /**
+   * INTERACTION_SUMMARY from a frame (no ``requestedAt``) or a REST answer (``requestedAt``:
+   * when the request left). An answer that left before our last send or before the last
+   * frame is older than what we know: its pending-reply state is not taken.
+   */
+  update(summary, { requestedAt = null } = {}) {
+    const now = this.app.now();
+    if (requestedAt === null) this.summaryFrameAt = now;
+    const stale = requestedAt !== null && (requestedAt < this.lastSentAt || requestedAt < (this.summaryFrameAt || 0));
+    const keepAwaiting = stale;
     const owner = this.summary.owner_id;
     this.summary = { ...this.summary, ...summary };
     if (summary.contact) this.setContact(summary.contact);
@@ -438,7 +445,7 @@ export class InteractionTab {
     try {
       const detail = await this.api.get(`interactions/${this.id}/console/`);
       if (this.app.tabs.get(this.id) !== this) return;
-      this.update(detail);
+      this.update(detail, { requestedAt: this.app.now() - (performance.now() - requestedAt) });
       this.setParticipants(detail.participants || [], { requestedAt });
     } catch {
       // The next resync or frame brings them.
