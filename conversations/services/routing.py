@@ -16,6 +16,7 @@ active interactions; the sweep recomputes it from the rows to heal any drift.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -260,19 +261,137 @@ def offers_expire_due(*, now: datetime, limit: int = DISPATCH_BATCH) -> int:
 # --- the queue ----------------------------------------------------------------------------
 
 
+@dataclass
+class _FreeAgent:
+    """An agent with free capacity as the sweep saw them (refreshed after a lost race)."""
+
+    profile_id: int
+    user_id: int
+    group_id: int | None
+    free: int
+    queue_ids: set[int] = field(default_factory=set)
+    skill_ids: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    pk: int
+    queue_id: int | None
+    queued_at: datetime | None
+    target_group_id: int | None
+    target_skill_id: int | None
+
+
+def _free_agents() -> dict[int, _FreeAgent]:
+    """Ready agents below capacity, with their queues and skills: three queries."""
+    agents = {
+        user_id: _FreeAgent(profile_id=pk, user_id=user_id, group_id=group_id, free=capacity - load)
+        for pk, user_id, group_id, capacity, load in AgentProfile.objects.filter(
+            is_ready=True, load__lt=F("capacity")
+        ).values_list("pk", "user_id", "group_id", "capacity", "load")
+    }
+    if not agents:
+        return agents
+    by_profile = {agent.profile_id: agent.user_id for agent in agents.values()}  # M2M rows name profiles
+    for profile_id, queue_id in AgentProfile.queues.through.objects.filter(
+        agentprofile_id__in=by_profile
+    ).values_list("agentprofile_id", "queue_id"):
+        agents[by_profile[profile_id]].queue_ids.add(queue_id)
+    for profile_id, skill_id in AgentProfile.skills.through.objects.filter(
+        agentprofile_id__in=by_profile
+    ).values_list("agentprofile_id", "skill_id"):
+        agents[by_profile[profile_id]].skill_ids.add(skill_id)
+    return agents
+
+
+def _can_take(
+    agent: _FreeAgent, item: _Waiting, *, required: dict[int, set[int]], declined: dict[int, set[int]]
+) -> bool:
+    """The in-memory twin of ``_available_agents``' filter for one agent and one item."""
+    if agent.free <= 0 or agent.user_id in declined.get(item.pk, ()):
+        return False
+    if item.queue_id is not None and (
+        item.queue_id not in agent.queue_ids or not required.get(item.queue_id, set()) <= agent.skill_ids
+    ):
+        return False
+    if item.target_group_id is not None and agent.group_id != item.target_group_id:
+        return False
+    return item.target_skill_id is None or item.target_skill_id in agent.skill_ids
+
+
+def _waiting_for(agents: dict[int, _FreeAgent], *, limit: int) -> tuple[list[_Waiting], dict[int, set[int]]]:
+    """The oldest ``limit`` waiting interactions of each queue some free agent can serve,
+    merged oldest first, and the skills each of the agents' queues requires. Queues nobody
+    free can serve are not read at all, so their backlog never holds up another queue's
+    work (no head-of-line blocking)."""
+    from conversations.models import Queue
+
+    member_queues = {q for agent in agents.values() for q in agent.queue_ids}
+    required: dict[int, set[int]] = {q: set() for q in member_queues}
+    for queue_id, skill_id in Queue.skills.through.objects.filter(queue_id__in=member_queues).values_list(
+        "queue_id", "skill_id"
+    ):
+        required[queue_id].add(skill_id)
+    servers: dict[int | None, list[_FreeAgent]] = {None: list(agents.values())}  # None: no queue
+    for queue_id, skills in required.items():
+        able = [a for a in agents.values() if queue_id in a.queue_ids and skills <= a.skill_ids]
+        if able:
+            servers[queue_id] = able
+    items: list[_Waiting] = []
+    for queue_id, able in servers.items():
+        groups = {a.group_id for a in able if a.group_id is not None}
+        skills = {s for a in able for s in a.skill_ids}
+        rows = (
+            Interaction.objects.filter(state=Interaction.State.QUEUED, queue_id=queue_id)
+            # work transferred to a group or skill nobody free has cannot be taken now
+            .filter(Q(target_group__isnull=True) | Q(target_group_id__in=groups))
+            .filter(Q(target_skill__isnull=True) | Q(target_skill_id__in=skills))
+            .order_by(F("queued_at").asc(nulls_last=True), "id")
+            .values_list("pk", "queue_id", "queued_at", "target_group_id", "target_skill_id")[:limit]
+        )
+        items.extend(_Waiting(*row) for row in rows)
+    items.sort(key=lambda w: (w.queued_at is None, w.queued_at or timezone.now(), w.pk))
+    return items, required
+
+
 def dispatch_waiting(*, limit: int = DISPATCH_BATCH) -> int:
-    """Offer waiting interactions, oldest first, while agents are available."""
-    waiting = list(
-        Interaction.objects.filter(state=Interaction.State.QUEUED)
-        .order_by("queued_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    offered = 0
-    for interaction_id in waiting:
-        if not AgentProfile.objects.filter(is_ready=True, load__lt=F("capacity")).exists():
+    """Offer waiting interactions to free agents: oldest first within each queue, and an
+    interaction is tried only when a free agent may take it (Ready, below capacity, in its
+    queue with the queue's skills, in its target group / skill, not a recent decliner).
+
+    Interactions nobody free can serve (a queue without Ready agents, say) cost nothing
+    and block nobody. Queries per sweep: a fixed handful, plus one per queue that some
+    free agent serves, plus the offers made (each through ``interaction_route``, which
+    still picks the least busy, longest idle agent and settles races).
+    """
+    agents = _free_agents()
+    if not agents:
+        return 0
+    items, required = _waiting_for(agents, limit=limit)
+    declined: dict[int, set[int]] = {}
+    if items:
+        for interaction_id, agent_id in Offer.objects.filter(
+            interaction_id__in=[w.pk for w in items],
+            state__in=(Offer.State.REJECTED, Offer.State.EXPIRED),
+            responded_at__gte=timezone.now() - REOFFER_AFTER,
+        ).values_list("interaction_id", "agent_id"):
+            declined.setdefault(interaction_id, set()).add(agent_id)
+    offered = attempts = 0
+    for item in items:
+        if attempts >= limit or not any(a.free > 0 for a in agents.values()):
             break
-        if interaction_route(interaction_id=interaction_id) is not None:
+        if not any(_can_take(a, item, required=required, declined=declined) for a in agents.values()):
+            continue
+        attempts += 1
+        offer = interaction_route(interaction_id=item.pk)
+        if offer is not None:
             offered += 1
+            if offer.agent_id in agents:
+                agents[offer.agent_id].free -= 1
+        else:  # another dispatcher took the item or the agent meanwhile: look again
+            fresh = _free_agents()
+            for user_id, agent in agents.items():
+                agent.free = fresh[user_id].free if user_id in fresh else 0
     return offered
 
 

@@ -244,3 +244,104 @@ def test_done_by_a_supervisor_withdraws_the_pending_offer(channel, queue, django
     agent.refresh_from_db()
     assert offer.state == Offer.State.WITHDRAWN
     assert agent.load == 0 and agent.is_ready
+
+
+# --- the sweep: no head-of-line blocking across queues ----------------------------------------
+
+
+def test_backlog_of_a_queue_without_agents_does_not_hold_up_another_queue_on_going_ready(
+    channel, queue, django_capture_on_commit_callbacks
+):
+    # given 60 interactions waiting (older) in a queue nobody serves, one in another queue
+    for minutes in range(60):
+        waiting(queue, channel, minutes_ago=100 - minutes)
+    billing = QueueFactory(name="Billing")
+    waiting_billing = waiting(billing, channel)
+    agent = AgentProfileFactory()
+    agent.queues.add(billing)
+    # when the Billing agent goes Ready
+    with django_capture_on_commit_callbacks(execute=True):
+        routing.agent_set_ready(user=agent.user, ready=True)
+    # then the Billing interaction is offered to them
+    offer = Offer.objects.get()
+    assert (offer.interaction, offer.agent, offer.state) == (waiting_billing, agent.user, Offer.State.PENDING)
+    waiting_billing.refresh_from_db()
+    assert waiting_billing.state == Interaction.State.OFFERED
+    assert Interaction.objects.filter(queue=queue, state=Interaction.State.QUEUED).count() == 60
+
+
+def test_sweep_offers_another_queues_work_behind_a_backlog_nobody_serves(channel, queue):
+    for minutes in range(60):
+        waiting(queue, channel, minutes_ago=100 - minutes)
+    billing = QueueFactory(name="Billing")
+    agent = AgentProfileFactory()
+    agent.queues.add(billing)
+    AgentProfile.objects.filter(pk=agent.pk).update(is_ready=True)  # Ready before the work came
+    waiting_billing = waiting(billing, channel)
+    assert routing.dispatch_waiting() == 1
+    assert Offer.objects.get().interaction == waiting_billing
+
+
+def test_sweep_costs_a_fixed_number_of_queries_when_nobody_can_take_the_backlog(
+    channel, queue, django_assert_max_num_queries
+):
+    for minutes in range(120):
+        waiting(queue, channel, minutes_ago=200 - minutes)
+    with django_assert_max_num_queries(1):
+        assert routing.dispatch_waiting() == 0  # nobody Ready: one query
+    elsewhere = AgentProfileFactory()
+    elsewhere.queues.add(QueueFactory(name="Billing"))
+    AgentProfile.objects.filter(pk=elsewhere.pk).update(is_ready=True)
+    with django_assert_max_num_queries(7):  # agents, queues, skills, queue skills, 2 queues' waiting
+        assert routing.dispatch_waiting() == 0
+    assert not Offer.objects.exists()
+
+
+def test_sweep_serves_each_queue_oldest_first_across_the_agents_queues(channel, queue):
+    billing = QueueFactory(name="Billing")
+    agent = ready_agent(queue, capacity=2)
+    agent.queues.add(billing)
+    newest = waiting(queue, channel, minutes_ago=1)
+    oldest = waiting(billing, channel, minutes_ago=9)
+    middle = waiting(queue, channel, minutes_ago=5)
+    assert routing.dispatch_waiting() == 2
+    assert set(Offer.objects.values_list("interaction", flat=True)) == {oldest.pk, middle.pk}
+    newest.refresh_from_db()
+    assert newest.state == Interaction.State.QUEUED
+
+
+def test_sweep_passes_over_work_transferred_to_a_group_nobody_free_belongs_to(channel, queue):
+    from conversations.models import AgentGroup
+
+    agent = ready_agent(queue, capacity=1)
+    for minutes in range(60):  # older work waiting for an agent group without free agents
+        transferred = waiting(queue, channel, minutes_ago=100 - minutes)
+        transferred.target_group = AgentGroup.objects.get_or_create(name="Escalations")[0]
+        transferred.save(update_fields=["target_group"])
+    plain = waiting(queue, channel, minutes_ago=1)
+    assert routing.dispatch_waiting() == 1
+    assert (Offer.objects.get().interaction, Offer.objects.get().agent) == (plain, agent.user)
+
+
+def test_sweep_does_not_reoffer_to_the_agent_who_just_rejected_it(
+    channel, queue, django_capture_on_commit_callbacks
+):
+    agent = ready_agent(queue, capacity=1)
+    rejected = waiting(queue, channel, minutes_ago=5)
+    offer = routing.interaction_route(interaction_id=rejected.pk)
+    routing.offer_reject(user=agent.user, offer_id=offer.pk)
+    later = waiting(queue, channel, minutes_ago=1)
+    assert routing.dispatch_waiting() == 1
+    assert Offer.objects.get(state=Offer.State.PENDING).interaction == later
+    rejected.refresh_from_db()
+    assert rejected.state == Interaction.State.QUEUED
+
+
+def test_sweep_skips_queues_whose_skills_the_free_agents_lack(channel, queue):
+    from conversations.models import Skill
+
+    queue.skills.add(Skill.objects.create(name="German"))
+    ready_agent(queue)  # in the queue but without the skill
+    waiting(queue, channel)
+    assert routing.dispatch_waiting() == 0
+    assert not Offer.objects.exists()
