@@ -10,7 +10,9 @@ claim abandoned *before* it is simply queued again; one abandoned *after* it is
 ambiguous — WhatsApp may have accepted the message — so it is never re-sent blindly:
 every send carries ``biz_opaque_callback_data`` naming our message, the status webhooks
 echo it and reconcile the wamid; if none arrives, the message is marked failed with an
-explanation and the agent decides whether to retry.
+explanation and the agent decides whether to retry. A status naming it that arrives
+even later still reconciles it (the failure is cleared), and a retry first looks for
+such evidence, so what WhatsApp accepted is never sent a second time.
 """
 
 from __future__ import annotations
@@ -29,7 +31,12 @@ from conversations import events, tasks
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import Attachment, Interaction, Message
 from conversations.options import get_option
-from conversations.services.statuses import callback_data, pending_statuses_apply
+from conversations.services.statuses import (
+    accepted_wamid_pending,
+    callback_data,
+    message_adopt_wamid,
+    pending_statuses_apply,
+)
 from conversations.whatsapp import payloads
 from conversations.whatsapp.client import CloudApiClient
 from conversations.whatsapp.errors import CloudApiError, ErrorKind
@@ -526,7 +533,11 @@ def _mark_failed(message: Message, *, code: int | None, title: str, details: str
 
 
 def message_retry(*, user: Any, message_id: int) -> Message:
-    """Send a failed message again (the agent's "retry"): it really goes out again."""
+    """Send a failed message again (the agent's "retry"): it really goes out again.
+
+    Unless WhatsApp accepted it after all: a parked status naming it (its send answer
+    was lost, the sweep gave up) is reconciled instead, and nothing is sent twice.
+    """
     with transaction.atomic():
         message = (
             Message.objects.select_for_update().select_related("interaction").filter(pk=message_id).first()
@@ -539,6 +550,9 @@ def message_retry(*, user: Any, message_id: int) -> Message:
             raise Conflict(
                 f"only failed messages can be retried; this one is {message.status}", code="not_failed"
             )
+        if _reconciled_before_retry(message):
+            message.refresh_from_db()
+            return message
         if not message.interaction.is_open:
             raise Conflict("this interaction is done", code="closed")
         message.status = S.QUEUED
@@ -566,6 +580,26 @@ def message_retry(*, user: Any, message_id: int) -> Message:
         events.message_updated(message=message)
         enqueue_on_commit(tasks.interaction_outbox_flush_task, message.interaction_id)
     return message
+
+
+def _reconciled_before_retry(message: Message) -> bool:
+    """True when a parked status webhook shows WhatsApp accepted ``message`` after all.
+
+    Such a status names the message by its callback data (the send's answer was lost);
+    the wamid is adopted and the parked statuses applied instead of sending it twice.
+    Evidence that cannot be adopted is refused rather than risking a second delivery.
+    """
+    wamid = accepted_wamid_pending(channel=message.channel, message_id=message.pk)
+    if wamid is None:
+        return False
+    if not message_adopt_wamid(channel=message.channel, message_id=message.pk, wamid=wamid):
+        raise Conflict(
+            "WhatsApp already accepted this message (a status webhook names it); it is not sent again",
+            code="already_accepted",
+        )
+    pending_statuses_apply(channel=message.channel, wamid=wamid)
+    logger.info("message %s: retry reconciled with %s instead of sending again", message.pk, wamid)
+    return True
 
 
 # --- the beat's sweeps --------------------------------------------------------------

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 
 from conversations import events
 from conversations.models import Channel, Message, PendingStatus
@@ -87,14 +88,61 @@ def _reconcile_wamid(*, channel: Channel, update: StatusUpdate) -> bool:
     message_id = message_id_from_callback(update.raw.get("biz_opaque_callback_data"))
     if message_id is None:
         return False
-    return bool(
-        Message.objects.filter(
-            pk=message_id,
-            channel=channel,
-            direction=Message.Direction.OUTBOUND,
-            wamid__isnull=True,
-            status__in=(S.QUEUED, S.SENDING),
-        ).update(wamid=update.wamid, status=S.ACCEPTED, next_attempt_at=None)
+    return message_adopt_wamid(channel=channel, message_id=message_id, wamid=update.wamid)
+
+
+def _adoptable() -> Q:
+    """Messages handed to WhatsApp whose answer never told us the wamid.
+
+    Still queued or being sent, or *failed after the request left* (``send_started_at``
+    set): the abandoned-sends sweep marks an unconfirmed send failed after its grace, and
+    a status webhook echoing our callback data is proof WhatsApp accepted it after all.
+    Without this, that late status would be parked forever and a manual retry would
+    deliver the message twice.
+    """
+    return Q(status__in=(S.QUEUED, S.SENDING)) | Q(status=S.FAILED, send_started_at__isnull=False)
+
+
+def message_adopt_wamid(*, channel: Channel, message_id: int, wamid: str) -> bool:
+    """Record ``wamid`` on an outbound message whose send answer was lost; False if none.
+
+    The message becomes ``accepted`` (a failure recorded by the sweep is cleared), so the
+    status that proved the acceptance can then be applied on top.
+    """
+    try:
+        with transaction.atomic():
+            adopted = (
+                Message.objects.filter(
+                    pk=message_id, channel=channel, direction=Message.Direction.OUTBOUND, wamid__isnull=True
+                )
+                .filter(_adoptable())
+                .update(
+                    wamid=wamid,
+                    status=S.ACCEPTED,
+                    next_attempt_at=None,
+                    failed_at=None,
+                    error_code=None,
+                    error_title="",
+                    error_details="",
+                )
+            )
+    except IntegrityError:  # the wamid already belongs to another message: not ours to take
+        return False
+    if adopted:
+        events.message_updated(message=Message.objects.only("pk", "interaction_id").get(pk=message_id))
+    return bool(adopted)
+
+
+def accepted_wamid_pending(*, channel: Channel, message_id: int) -> str | None:
+    """The wamid of a parked status naming ``message_id`` by its callback data, if any:
+    evidence that WhatsApp accepted a send whose answer we never got."""
+    return (
+        PendingStatus.objects.filter(
+            channel=channel, payload__biz_opaque_callback_data=callback_data(message_id)
+        )
+        .order_by("occurred_at", "pk")
+        .values_list("wamid", flat=True)
+        .first()
     )
 
 

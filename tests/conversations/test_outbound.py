@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from conversations.exceptions import Conflict, DomainError
-from conversations.models import Attachment, Message, OptionValue
+from conversations.models import Attachment, Message, OptionValue, PendingStatus
 from conversations.services import media as media_services
 from conversations.services import outbound
 from conversations.services.outbound import OutboundSpec, message_retry, message_send
@@ -380,6 +380,66 @@ class TestCrashSafety:
         assert later.status == S.ACCEPTED  # the queue moves on
         assert [s.json()["text"]["body"] for s in graph.sends()] == ["Hello!", "second"]
 
+    def test_late_status_after_the_sweep_gave_up_reconciles_and_retry_sends_nothing(
+        self, graph, agent, interaction, post_webhook
+    ):
+        # given: the answer to a send is lost and the sweep marks it failed after the grace
+        graph.drop()
+        message = send_text(agent, interaction)
+        outbound.abandoned_sends_sweep(now=timezone.now() + outbound.RECONCILE_GRACE + timedelta(seconds=1))
+        assert runner.wait_idle()
+        message.refresh_from_db()
+        assert (message.status, message.wamid) == (S.FAILED, None)
+        # when: WhatsApp's (retried) status webhook naming the message arrives late
+        late = status_payload(interaction, "wamid.late", "delivered", callback=f"wa-msg:{message.pk}")
+        assert post_webhook(late).status_code == 200
+        # then: the message is reconciled, its failure cleared, nothing is parked
+        message.refresh_from_db()
+        assert (message.status, message.wamid) == (S.DELIVERED, "wamid.late")
+        assert (message.failed_at, message.error_code, message.error_title) == (None, None, "")
+        assert message.delivered_at is not None
+        assert not PendingStatus.objects.exists()
+        # and a retry is refused (it did not fail any more): WhatsApp got exactly one POST
+        graph.accept()
+        with pytest.raises(Conflict, match="only failed messages"):
+            message_retry(user=agent, message_id=message.pk)
+        assert runner.wait_idle()
+        assert len(graph.sends()) == 1
+
+    def test_retry_reconciles_a_parked_status_instead_of_sending_again(self, graph, agent, interaction):
+        # given: a send failed by the sweep, and a status naming it that was parked
+        # (it arrived while nothing could adopt it)
+        message = MessageFactory(
+            interaction=interaction,
+            direction="out",
+            wamid=None,
+            status=S.FAILED,
+            author=agent,
+            send_started_at=timezone.now() - timedelta(minutes=10),
+            failed_at=timezone.now(),
+            error_title="Sending was interrupted",
+        )
+        [status] = status_payload(interaction, "wamid.parked", "read", callback=f"wa-msg:{message.pk}")[
+            "entry"
+        ][0]["changes"][0]["value"]["statuses"]
+        PendingStatus.objects.create(
+            channel=interaction.channel,
+            wamid="wamid.parked",
+            status="read",
+            occurred_at=timezone.now(),
+            payload=status,
+        )
+        graph.accept()
+        # when: the agent retries
+        returned = message_retry(user=agent, message_id=message.pk)
+        assert runner.wait_idle()
+        # then: the parked status is applied; nothing is sent
+        message.refresh_from_db()
+        assert (returned.status, message.status, message.wamid) == (S.READ, S.READ, "wamid.parked")
+        assert message.error_title == ""
+        assert not PendingStatus.objects.exists()
+        assert graph.sends() == []
+
     def test_claim_abandoned_before_calling_whatsapp_is_sent_once(self, graph, agent, interaction):
         message = MessageFactory(
             interaction=interaction,
@@ -395,6 +455,27 @@ class TestCrashSafety:
         message.refresh_from_db()
         assert (message.status, message.wamid) == (S.ACCEPTED, wamid)
         assert len(graph.sends()) == 1
+
+
+def status_payload(interaction, wamid: str, status: str, *, callback: str = "") -> dict:
+    """A status webhook for ``wamid``, echoing ``callback`` as WhatsApp echoes our callback data."""
+    item = {
+        "id": wamid,
+        "status": status,
+        "timestamp": str(int(timezone.now().timestamp())),
+        "recipient_id": "4915112345678",
+    }
+    if callback:
+        item["biz_opaque_callback_data"] = callback
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": interaction.channel.phone_number_id},
+        "statuses": [item],
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+    }
 
 
 def png_bytes(size=(64, 48)) -> bytes:
