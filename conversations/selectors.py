@@ -297,6 +297,25 @@ def _before(queryset: QuerySet[Message], at: datetime, pk: int) -> QuerySet[Mess
     )
 
 
+def _transcript_settings(user: Any) -> tuple[int | None, bool]:
+    """The agent's group and whether their transcript shows every channel (one query)."""
+    profile = AgentProfile.objects.filter(user=user).only("group_id").first()
+    group_id = profile.group_id if profile else None
+    cross_channel = get_option(
+        "whatsappsession.show-cross-channel-messages", agent_id=user.pk, group_id=group_id
+    )
+    return group_id, bool(cross_channel)
+
+
+def _transcript_scope(interaction: Interaction, *, cross_channel: bool) -> QuerySet[Message]:
+    """The messages a transcript around ``interaction`` may show: the contact's, on the
+    interaction's channel only unless ``cross_channel``."""
+    scope = Message.objects.filter(contact_id=interaction.contact_id)
+    if not cross_channel:
+        scope = scope.filter(channel_id=interaction.channel_id)
+    return scope
+
+
 def transcript_page(*, user: Any, interaction: Interaction, before: str | None = None) -> dict[str, Any]:
     """W3: the contact's transcript around ``interaction``, newest last.
 
@@ -305,14 +324,8 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
     them); ``older`` pages reach further back by keyset ("see older messages…"). Only
     the current channel's messages unless ``show-cross-channel-messages``.
     """
-    profile = AgentProfile.objects.filter(user=user).only("group_id").first()
-    group_id = profile.group_id if profile else None
-    cross_channel = get_option(
-        "whatsappsession.show-cross-channel-messages", agent_id=user.pk, group_id=group_id
-    )
-    scope = Message.objects.filter(contact_id=interaction.contact_id)
-    if not cross_channel:
-        scope = scope.filter(channel_id=interaction.channel_id)
+    group_id, cross_channel = _transcript_settings(user)
+    scope = _transcript_scope(interaction, cross_channel=cross_channel)
     if before:
         cursor = Cursor.decode(before)
         scope = _before(scope, cursor.at, cursor.id)
@@ -356,12 +369,35 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
     }
 
 
-def messages_after(*, interaction: Interaction, after_id: int) -> list[dict[str, Any]]:
-    """Catch-up after a reconnect: the interaction's messages with a higher id."""
-    messages = list(
-        _with_joins(Message.objects.filter(interaction=interaction, id__gt=after_id)).order_by("id")[:500]
+#: At most this many messages are caught up, or refreshed by id, per request.
+CATCH_UP_LIMIT = 500
+REFRESH_LIMIT = 200
+
+
+def messages_catch_up(
+    *, user: Any, interaction: Interaction, after_id: int, refresh_ids: list[int]
+) -> dict[str, list[dict[str, Any]]]:
+    """The catch-up: new messages (id above ``after_id``) and, again, messages already
+    shown (``refresh_ids``) whose state may have changed while frames were lost (status,
+    reactions, edits and deletes, a finished download). No message records when it last
+    changed, so the console names the ones it wants to check: its unsettled outbound
+    messages and its recent tail.
+
+    Fixed cost: the new messages, the refreshed ones and one query per kind of detail for
+    both together. A refreshed id outside the transcript's scope is left out.
+    """
+    new = list(
+        _with_joins(Message.objects.filter(interaction=interaction, id__gt=after_id)).order_by("id")[
+            :CATCH_UP_LIMIT
+        ]
     )
-    return messages_payload(messages)
+    refreshed: list[Message] = []
+    if refresh_ids:
+        _, cross_channel = _transcript_settings(user)
+        scope = _transcript_scope(interaction, cross_channel=cross_channel)
+        refreshed = list(_with_joins(scope.filter(pk__in=refresh_ids[:REFRESH_LIMIT])).order_by("id"))
+    payloads = messages_payload(new + refreshed)
+    return {"messages": payloads[: len(new)], "refreshed": payloads[len(new) :]}
 
 
 def attachment_get_for_user(*, user: Any, attachment_id: int) -> Attachment:

@@ -133,7 +133,8 @@ class TranscriptApi(APIView):
 
 
 class InteractionMessagesApi(APIView):
-    """GET: catch up (messages with an id above ``after_id``). POST: send a message."""
+    """GET: catch up (messages with an id above ``after_id``, and the ``ids`` already shown,
+    again). POST: send a message."""
 
     class SendSerializer(serializers.Serializer):
         type = serializers.ChoiceField(choices=[str(t) for t in outbound.SENDABLE_TYPES])
@@ -169,7 +170,19 @@ class InteractionMessagesApi(APIView):
                 )
             return attrs
 
-    @extend_schema(parameters=[OpenApiParameter("after_id", int)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after_id", int, description="the messages with a higher id"),
+            OpenApiParameter(
+                "ids",
+                str,
+                description=(
+                    f"comma-separated ids of messages already shown, at most {selectors.REFRESH_LIMIT}:"
+                    " returned again under 'refreshed' (status, reactions, edits, downloads)"
+                ),
+            ),
+        ]
+    )
     def get(self, request: Request, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         try:
@@ -178,7 +191,25 @@ class InteractionMessagesApi(APIView):
             return Response(
                 {"error": {"code": "invalid", "message": "after_id must be a number"}}, status=400
             )
-        return Response({"messages": selectors.messages_after(interaction=interaction, after_id=after_id)})
+        raw_ids = [part for part in (request.query_params.get("ids") or "").split(",") if part.strip()]
+        if not all(part.strip().isdigit() for part in raw_ids) or len(raw_ids) > selectors.REFRESH_LIMIT:
+            return Response(
+                {
+                    "error": {
+                        "code": "invalid",
+                        "message": f"ids must be at most {selectors.REFRESH_LIMIT} comma-separated message ids",
+                    }
+                },
+                status=400,
+            )
+        return Response(
+            selectors.messages_catch_up(
+                user=request.user,
+                interaction=interaction,
+                after_id=after_id,
+                refresh_ids=[int(part) for part in raw_ids],
+            )
+        )
 
     @extend_schema(request=SendSerializer)
     def post(self, request: Request, pk: int) -> Response:

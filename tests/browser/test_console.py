@@ -10,6 +10,7 @@ import json
 import re
 import time
 
+import httpx
 import pytest
 
 from tests.browser.conftest import (
@@ -255,6 +256,50 @@ def test_after_a_dropped_connection_the_console_catches_up(stack, alice, custome
     expect(connection).to_have_attribute("data-state", "open")
     expect(alice.message("Sent while you were offline")).to_be_visible()
     expect(alice.tab.locator(".row--in")).to_have_count(2)
+
+
+def test_after_a_dropped_connection_ticks_and_reactions_of_shown_messages_catch_up(
+    stack, api, alice, customer
+):
+    panel = offered_and_accepted(stack, alice, customer, "Can you check my order?")
+    interaction_id = alice.interaction_id(panel)
+    alice.send("Checking it now")
+    sent = alice.message("Checking it now")
+    expect(sent).to_have_attribute("data-status", "delivered")
+    message_id = int(sent.get_attribute("data-message-id"))
+    wamid = wait_for_wamid(api["alice"], interaction_id, message_id)
+    # The console's catch-up cursor moves past messages once they are 15 s old: let its clock
+    # run ahead so that the message is behind the cursor (only a refresh can bring its changes).
+    alice.page.evaluate(
+        "async () => { window.waConsole.clockOffset += 60000; await window.waConsole.resync(); }"
+    )
+    synced = alice.page.evaluate(f"() => window.waConsole.tabs.get({interaction_id}).syncedId")
+    assert synced >= message_id
+
+    connection = alice.page.locator("#connection")
+    alice.context.set_offline(True)
+    expect(connection).to_have_attribute("data-state", "offline")
+    # meanwhile the customer reads the message on the phone and reacts to it
+    seen = httpx.post(
+        f"{stack.url}/sandbox/phone/api/seen",
+        json={"phone_number_id": stack.env["WHATSAPP_PHONE_NUMBER_ID"], "wa_id": customer.wa_id},
+        timeout=20,
+    )
+    assert seen.json()["read"] >= 1, seen.text
+    customer_sends(stack, customer, "reaction", message_id=wamid, emoji="🙏")
+    stored = wait_for_stored(
+        api["alice"], interaction_id, message_id, lambda m: m["status"] == "read" and m["reactions"]
+    )
+    assert stored["reactions"] == [{"direction": "in", "emoji": "🙏"}]
+    time.sleep(0.5)  # the server pushed the frames into the void
+    expect(sent).to_have_attribute("data-status", "delivered")
+    expect(sent.locator(".reaction")).to_have_count(0)
+
+    alice.context.set_offline(False)
+    expect(connection).to_have_attribute("data-state", "open")
+    expect(sent).to_have_attribute("data-status", "read")
+    expect(sent.locator(".ticks")).to_have_attribute("title", "Read")
+    expect(sent.locator(".reaction")).to_have_text("🙏")
 
 
 # --- W9: nothing a customer writes runs -------------------------------------------------------
@@ -544,6 +589,18 @@ def wait_for_wamid(client, interaction_id: int, message_id: int) -> str:
                 return message["wamid"]
         time.sleep(0.2)
     raise AssertionError(f"message {message_id} never got a wamid")
+
+
+def wait_for_stored(client, interaction_id: int, message_id: int, done) -> dict:
+    """The message as the server has it, once ``done(message)`` holds."""
+    deadline = time.monotonic() + 10
+    path = f"/api/v1/interactions/{interaction_id}/messages/"
+    while True:
+        message = client.get(path, params={"after_id": message_id, "ids": message_id}).json()["refreshed"][0]
+        if done(message):
+            return message
+        assert time.monotonic() < deadline, f"message {message_id} never got there: {message}"
+        time.sleep(0.2)
 
 
 def test_without_focus_on_new_messages_a_pill_leads_to_them_and_nothing_blinks(

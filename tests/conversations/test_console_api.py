@@ -205,6 +205,55 @@ def test_catch_up_returns_messages_after_the_last_seen_id(api, agent, channel):
     assert api.get(f"/api/v1/interactions/{current.pk}/messages/", {"after_id": "x"}).status_code == 400
 
 
+def test_catch_up_returns_messages_already_shown_again_with_their_changes(api, agent, channel):
+    """A reconnect finds what changed on messages it already shows: ticks, reactions, deletes."""
+    current = with_history(channel, agent, previous=1, per_interaction=2)
+    shown = list(Message.objects.filter(contact=current.contact).order_by("id"))
+    mine = MessageFactory(interaction=current, direction="out", status="delivered", wamid="wamid.mine")
+    # while the console was offline: the customer read it and reacted to it, and deleted an old one
+    Message.objects.filter(pk=mine.pk).update(status="read")
+    Reaction.objects.create(
+        channel=channel, target_wamid=mine.wamid, direction="in", emoji="❤️", reacted_at=timezone.now()
+    )
+    Message.objects.filter(pk=shown[0].pk).update(revoked_at=timezone.now())
+    stranger = MessageFactory(channel=channel, body="someone else's")  # not in this transcript
+
+    ids = [shown[0].pk, mine.pk, stranger.pk]
+    data = api.get(
+        f"/api/v1/interactions/{current.pk}/messages/",
+        {"after_id": mine.pk, "ids": ",".join(map(str, ids))},
+    ).json()
+
+    assert data["messages"] == []
+    refreshed = {m["id"]: m for m in data["refreshed"]}
+    assert set(refreshed) == {shown[0].pk, mine.pk}
+    assert refreshed[mine.pk]["status"] == "read"
+    assert refreshed[mine.pk]["reactions"] == [{"direction": "in", "emoji": "❤️"}]
+    assert refreshed[shown[0].pk]["revoked"] is True
+
+
+def test_catching_up_with_messages_to_refresh_costs_a_fixed_number_of_queries(api, agent, channel):
+    current = with_history(channel, agent, previous=3, per_interaction=40)
+    ids = list(Message.objects.filter(contact=current.contact).order_by("-id").values_list("pk", flat=True))
+    path = f"/api/v1/interactions/{current.pk}/messages/"
+    api.get(path, {"ids": ids[0]})  # the options snapshot is loaded once per process
+    counts = []
+    for some in (ids[:1], ids[:100]):
+        with CaptureQueriesContext(connection) as queries:
+            data = api.get(path, {"after_id": ids[0], "ids": ",".join(map(str, some))}).json()
+        assert len(data["refreshed"]) == len(some)
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_catch_up_refuses_malformed_or_too_many_ids(api, agent, channel):
+    current = with_history(channel, agent, previous=0, per_interaction=0)
+    path = f"/api/v1/interactions/{current.pk}/messages/"
+    assert api.get(path, {"ids": "1,x"}).json()["error"]["code"] == "invalid"
+    too_many = ",".join(str(n) for n in range(1, 202))
+    assert api.get(path, {"ids": too_many}).status_code == 400
+
+
 def test_done_with_a_disposition_closes_the_interaction(
     api, agent, channel, django_capture_on_commit_callbacks
 ):

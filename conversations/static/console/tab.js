@@ -20,6 +20,11 @@ import { isPartial, summaryOf, Transcript } from "./transcript.js";
  *  transaction may commit a lower id after a higher one was already read. */
 const SETTLE_MS = 15000;
 const CATCH_UP_LIMIT = 500;
+/** Messages already shown that each catch-up checks again (the server's limit is 200). */
+const REFRESH_TAIL = 100;
+const REFRESH_MAX = 200;
+/** Outbound statuses after which nothing changes a tick any more. */
+const SETTLED_STATUSES = new Set(["read", "played"]);
 const WINDOW_MS = 24 * 3600 * 1000;
 const MEDIA = new Set(["image", "video", "audio", "document", "sticker"]);
 const READ_ONLY =
@@ -261,7 +266,28 @@ export class InteractionTab {
     }
   }
 
-  /** Messages after the watermark (the contract's catch-up), merged by id. */
+  /**
+   * Messages already shown whose state may have changed while frames were lost: our
+   * messages whose ticks can still move (or that failed and may be retried), files still
+   * downloading, and the recent tail (reactions, edits, deletes). Newest first, at most
+   * REFRESH_MAX.
+   */
+  refreshIds() {
+    const ordered = this.transcript.ordered;
+    const ids = new Set();
+    for (let i = ordered.length - 1; i >= 0 && ids.size < REFRESH_MAX; i -= 1) {
+      const m = ordered[i];
+      const unsettled = m.direction === "out" && !SETTLED_STATUSES.has(m.status);
+      const downloading = MEDIA.has(m.type) && (!m.attachment || m.attachment.state === "pending");
+      if (ordered.length - i <= REFRESH_TAIL || unsettled || downloading) ids.add(m.id);
+    }
+    return [...ids];
+  }
+
+  /**
+   * Messages after the watermark (the contract's catch-up), and the messages already
+   * shown that may have changed meanwhile (``refreshIds``), merged by id.
+   */
   catchUp() {
     if (!this.transcript.loaded) return Promise.resolve();
     if (this.catchingUp) {
@@ -271,10 +297,13 @@ export class InteractionTab {
     this.catchingUp = (async () => {
       try {
         let after = this.syncedId;
+        let refresh = this.refreshIds();
         for (let page = 0; page < 20; page += 1) {
-          const data = await this.api.get(`interactions/${this.id}/messages/?after_id=${after}`);
+          const ids = refresh.length ? `&ids=${refresh.join(",")}` : "";
+          const data = await this.api.get(`interactions/${this.id}/messages/?after_id=${after}${ids}`);
+          refresh = [];
           const messages = data.messages || [];
-          this.receive(messages);
+          this.receive([...(data.refreshed || []), ...messages]);
           this.advanceWatermark(messages);
           if (messages.length < CATCH_UP_LIMIT) break;
           after = Math.max(after, ...messages.map((m) => m.id));
