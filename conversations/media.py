@@ -6,7 +6,8 @@ is only cleaned for display and storage.
 
 - :func:`check_outbound_file` vets a file an agent wants to send: a type WhatsApp accepts,
   inside the configured allow-list, and within both the configured and WhatsApp's size limit.
-- :func:`check_inbound_download` vets a file downloaded from the Cloud API: size and sha256.
+- :func:`check_inbound_download` vets a file downloaded from the Cloud API: size (the limit
+  and the announced ``file_size``) and sha256.
 - :func:`make_thumbnail` makes a small upright JPEG preview with Pillow, refusing
   decompression bombs before decoding a single pixel.
 
@@ -205,11 +206,15 @@ def check_outbound_file(
     return CheckedFile(kind=kind, mime_type=mime, size=size, file_name=name)
 
 
-def check_inbound_download(*, data: bytes, expected_sha256: str = "", max_size: int) -> str:
+def check_inbound_download(
+    *, data: bytes, expected_sha256: str = "", expected_size: int | None = None, max_size: int
+) -> str:
     """Vet media downloaded from WhatsApp and return its sha256 as hex.
 
     ``expected_sha256`` is what WhatsApp announced: base64 in webhooks, hex in some API
-    answers; either is accepted. An empty value skips the comparison.
+    answers; either is accepted. An empty value skips the comparison. ``expected_size``
+    is the media lookup's ``file_size``: a file of another length is not the one
+    WhatsApp described (a truncated or substituted body), whatever its checksum.
     """
     if max_size <= 0:
         raise ValueError("max_size must be a positive number of bytes")
@@ -218,6 +223,10 @@ def check_inbound_download(*, data: bytes, expected_sha256: str = "", max_size: 
     if len(data) > max_size:
         raise MediaRejected(
             f"the downloaded file is {_size_beyond(len(data), max_size)}; the limit is {human_size(max_size)}"
+        )
+    if expected_size is not None and len(data) != expected_size:
+        raise MediaRejected(
+            f"the downloaded file is {len(data)} bytes but WhatsApp announced {expected_size} bytes"
         )
     digest = hashlib.sha256(data).digest()
     expected_text = (expected_sha256 or "").strip()

@@ -1,7 +1,8 @@
 """Attachments: download what customers send, vet and store what agents send (M1, M2).
 
 Inbound media arrive as an id in the webhook; the file is fetched by a task (a fresh
-5-minute URL on every try), checked against WhatsApp's announced size and sha256, stored
+5-minute URL on every try), checked against WhatsApp's announced size and sha256 (the
+media lookup's ``file_size``; the webhook's sha256, else the lookup's), stored
 with Django's storage API (local files by default, any backend by setting) and, for
 images, given a thumbnail. Retries are timer rows (``download_due_at``), so a crashed
 worker's download is picked up by the beat sweep.
@@ -69,7 +70,13 @@ def attachment_download(*, attachment_id: int, client: CloudApiClient | None = N
     try:
         info = client.get_media(attachment.media_id)  # a fresh URL on every attempt
         data = client.download_media(info.url, max_bytes=INBOUND_MAX_BYTES)
-        check_inbound_download(data=data, expected_sha256=attachment.sha256, max_size=INBOUND_MAX_BYTES)
+        # The webhook's sha256 first; the media lookup's when the webhook carried none.
+        check_inbound_download(
+            data=data,
+            expected_sha256=attachment.sha256 or info.sha256,
+            expected_size=info.file_size,
+            max_size=INBOUND_MAX_BYTES,
+        )
     except CloudApiError as error:
         if error.kind == ErrorKind.RETRYABLE and attempt < MAX_DOWNLOAD_ATTEMPTS:
             Attachment.objects.filter(pk=attachment.pk).update(last_error=str(error)[:2000])

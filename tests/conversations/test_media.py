@@ -561,6 +561,14 @@ def test_sha256_mismatch_is_refused():
     assert hashlib.sha256(b"tampered").hexdigest() in caught.value.message
 
 
+def test_download_of_another_length_than_announced_is_refused():
+    data = b"a voice note"
+    digest = hashlib.sha256(data).hexdigest()
+    assert check_inbound_download(data=data, expected_size=len(data), max_size=MB) == digest
+    with pytest.raises(MediaRejected, match="is 12 bytes but WhatsApp announced 13 bytes"):
+        check_inbound_download(data=data, expected_sha256=digest, expected_size=13, max_size=MB)
+
+
 def test_malformed_sha256_is_refused():
     with pytest.raises(MediaRejected, match="neither a hex nor a base64 sha256"):
         check_inbound_download(data=b"x", expected_sha256="not-a-hash!", max_size=MB)

@@ -558,6 +558,46 @@ class TestMedia:
         assert result.state == Attachment.State.FAILED
         assert "does not match the checksum" in result.last_error
 
+    def test_inbound_media_shorter_than_the_announced_size_is_refused(self, graph, interaction):
+        data = png_bytes()
+        message = MessageFactory(interaction=interaction, type="image", wamid="wamid.img3")
+        attachment = Attachment.objects.create(
+            message=message,
+            kind="image",
+            media_id="m3",
+            sha256=base64.b64encode(hashlib.sha256(data).digest()).decode(),
+        )
+        info = {"url": f"{graph.base_url}/d/m3", "mime_type": "image/png", "id": "m3"}
+        graph.reply_json(200, {**info, "file_size": len(data) + 100})
+        graph.reply(200, data, content_type="image/png")
+        result = media_services.attachment_download(attachment_id=attachment.pk)
+        assert result.state == Attachment.State.FAILED
+        assert f"is {len(data)} bytes but WhatsApp announced {len(data) + 100} bytes" in result.last_error
+        assert not result.file
+
+    def test_media_lookup_checksum_is_used_when_the_webhook_carried_none(self, graph, interaction):
+        data = png_bytes()
+        info = {"url": f"{graph.base_url}/d/m4", "mime_type": "image/png", "file_size": len(data)}
+        wrong, right = Attachment.objects.bulk_create(
+            Attachment(
+                message=MessageFactory(interaction=interaction, type="image", wamid=f"wamid.img-{n}"),
+                kind="image",
+                media_id=f"m4-{n}",
+                sha256="",  # the webhook carried no sha256
+            )
+            for n in (1, 2)
+        )
+        graph.reply_json(200, {**info, "sha256": hashlib.sha256(b"another file").hexdigest()})
+        graph.reply(200, data, content_type="image/png")
+        graph.reply_json(200, {**info, "sha256": hashlib.sha256(data).hexdigest()})
+        graph.reply(200, data, content_type="image/png")
+        refused = media_services.attachment_download(attachment_id=wrong.pk)
+        stored = media_services.attachment_download(attachment_id=right.pk)
+        assert refused.state == Attachment.State.FAILED
+        assert "does not match the checksum" in refused.last_error
+        assert stored.state == Attachment.State.STORED
+        assert stored.file.read() == data
+
 
 def test_payload_json_for_an_interactive_list(db, interaction, agent):
     message = Message(
