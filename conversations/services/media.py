@@ -45,7 +45,8 @@ THUMBNAIL_KINDS = ("image", "sticker")
 
 
 def _download_backoff(attempt: int) -> float:
-    return min(5 * 2 ** (attempt - 1), 3600) * random.uniform(0.8, 1.2)
+    """Seconds before download retry ``attempt``: 5 s doubling, jittered ±20 %, at most an hour."""
+    return min(5 * 2 ** (attempt - 1) * random.uniform(0.8, 1.2), 3600)
 
 
 def attachment_download(*, attachment_id: int, client: CloudApiClient | None = None) -> Attachment | None:

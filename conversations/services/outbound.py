@@ -45,8 +45,9 @@ from waproject.embedded import enqueue, enqueue_on_commit
 logger = logging.getLogger(__name__)
 
 S = Message.Status
-#: Retryable failures are retried this many times, with exponential backoff and jitter
-#: (1 s, 2 s, 4 s … capped at 5 minutes: about 20 minutes in all), then marked failed.
+#: A message is tried at most this many times; retryable failures wait an exponential,
+#: jittered backoff between tries (1 s, 2 s, 4 s … 256 s: about 8½ minutes in all, never
+#: more than the 5-minute cap per wait), then it is marked failed.
 MAX_SEND_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 300.0
@@ -67,9 +68,13 @@ SENDABLE_TYPES = (
 
 
 def backoff(attempt: int) -> float:
-    """Seconds before retry number ``attempt`` (1-based): exponential, capped, jittered."""
-    base = min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS)
-    return base * random.uniform(0.75, 1.25)
+    """Seconds before retry number ``attempt`` (1-based): exponential, jittered ±25 %, capped.
+
+    The jitter spreads the retries of many messages hit by the same outage; the cap is
+    applied last, so no wait ever exceeds ``BACKOFF_CAP_SECONDS``.
+    """
+    jittered = BACKOFF_BASE_SECONDS * 2 ** (attempt - 1) * random.uniform(0.75, 1.25)
+    return min(jittered, BACKOFF_CAP_SECONDS)
 
 
 # --- creating -------------------------------------------------------------------

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import io
 import json
+import random
 from datetime import timedelta
 
 import pytest
@@ -272,6 +273,35 @@ class TestRefusals:
         with pytest.raises(DomainError, match="20"):
             message_send(user=agent, interaction_id=interaction.pk, spec=spec)
         assert Message.objects.count() == 0
+
+
+class TestBackoff:
+    """The wait before a retry: exponential, jittered ±25 %, and never above the cap."""
+
+    @pytest.mark.parametrize(("jitter", "factor"), [("low", 0.75), ("mid", 1.0), ("high", 1.25)])
+    def test_grows_exponentially_within_the_jitter_band(self, monkeypatch, jitter, factor):
+        monkeypatch.setattr(
+            random, "uniform", {"low": min, "mid": lambda a, b: (a + b) / 2, "high": max}[jitter]
+        )
+        assert [outbound.backoff(n) for n in range(1, 6)] == [factor * 2**k for k in range(5)]
+
+    def test_jitter_spreads_the_waits(self):
+        random.seed(20250101)
+        waits = [outbound.backoff(4) for _ in range(500)]
+        assert 6.0 <= min(waits) < 6.5  # 8 s - 25 %
+        assert 9.5 < max(waits) <= 10.0  # 8 s + 25 %
+        assert len({round(w, 3) for w in waits}) > 400
+
+    def test_the_jittered_wait_never_exceeds_the_cap(self, monkeypatch):
+        monkeypatch.setattr(random, "uniform", max)  # the highest jitter
+        cap = outbound.BACKOFF_CAP_SECONDS
+        assert outbound.backoff(9) == cap  # 256 s × 1.25 = 320 s, capped
+        assert outbound.backoff(30) == cap
+        monkeypatch.setattr(random, "uniform", min)
+        assert outbound.backoff(9) == 192.0  # below the cap: still jittered
+        monkeypatch.undo()
+        random.seed(7)
+        assert max(outbound.backoff(n) for n in range(1, 40) for _ in range(20)) <= cap
 
 
 @pytest.mark.django_db(transaction=True)
