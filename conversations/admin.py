@@ -28,6 +28,7 @@ from conversations.models import (
     Message,
     Offer,
     OptionValue,
+    PendingRevision,
     PendingStatus,
     Queue,
     Reaction,
@@ -176,6 +177,13 @@ class ReactionAdmin(ReadOnlyAdmin):
 class PendingStatusAdmin(ReadOnlyAdmin):
     list_display = ("wamid", "status", "occurred_at", "received_at")
     search_fields = ("wamid",)
+
+
+@admin.register(PendingRevision)
+class PendingRevisionAdmin(ReadOnlyAdmin):
+    list_display = ("original_wamid", "kind", "occurred_at", "received_at")
+    list_filter = ("kind",)
+    search_fields = ("original_wamid", "wamid")
 
 
 @admin.register(WebhookEvent)

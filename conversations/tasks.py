@@ -10,10 +10,11 @@ from django.utils import timezone
 
 @shared_task
 def webhook_retry_sweep_task() -> int:
-    """Process stored webhook events whose processing failed and whose retry is due."""
-    from conversations.services import webhooks
+    """Process stored webhook events whose processing failed and whose retry is due, and
+    apply customers' edits and deletes whose original message has arrived meanwhile."""
+    from conversations.services import inbound, webhooks
 
-    return webhooks.webhook_retry_due(now=timezone.now())
+    return webhooks.webhook_retry_due(now=timezone.now()) + inbound.pending_revisions_resolve()
 
 
 @shared_task

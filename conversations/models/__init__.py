@@ -5,6 +5,7 @@ from .contacts import Contact
 from .interactions import ConsultationMessage, Interaction, InteractionNote, InteractionParticipant
 from .messages import Attachment, Message, PendingStatus, Reaction
 from .options import BusinessAttribute, BusinessAttributeValue, OptionValue
+from .revisions import PendingRevision
 from .routing import AgentGroup, AgentProfile, Offer, Queue, Skill
 from .webhooks import WebhookEvent
 
@@ -23,6 +24,7 @@ __all__ = [
     "Message",
     "Offer",
     "OptionValue",
+    "PendingRevision",
     "PendingStatus",
     "Queue",
     "Reaction",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -91,16 +92,26 @@ def contact_profile_name_update(*, contact_id: int, profile_name: str) -> None:
     Contact.objects.filter(pk=contact_id).exclude(profile_name=profile_name).update(profile_name=profile_name)
 
 
-def contact_change_number(*, old_wa_id: str, new_wa_id: str) -> Contact | None:
-    """Follow a ``user_changed_number`` system message: the contact keeps its history.
+def contact_change_number(*, sender: SenderProfile, new_wa_id: str) -> Contact:
+    """Follow a ``user_changed_number`` system message (``sender`` is on the old number):
+    the contact keeps its history.
 
     Idempotent: a replay finds the contact already on the new number. When another
     contact already has the new number, both are kept (a supervisor merges them) and the
-    old number is only recorded, so nothing is lost or silently merged.
+    old number is only recorded, so nothing is lost or silently merged. A sender we never
+    heard from starts on the new number.
     """
+    old_wa_id = sender.wa_id or ""
     contact = Contact.objects.filter(wa_id=old_wa_id).first()
     if contact is None:
-        return Contact.objects.filter(wa_id=new_wa_id).first()
+        contact = Contact.objects.filter(wa_id=new_wa_id).first() or contact_resolve(
+            sender=dataclasses.replace(sender, wa_id=new_wa_id)
+        )
+        if old_wa_id not in contact.identifiers.get("previous_wa_ids", []):
+            previous = [*contact.identifiers.get("previous_wa_ids", []), old_wa_id]
+            contact.identifiers = {**contact.identifiers, "previous_wa_ids": previous}
+            contact.save(update_fields=["identifiers", "updated_at"])
+        return contact
     previous = list(contact.identifiers.get("previous_wa_ids", []))
     if old_wa_id not in previous:
         previous.append(old_wa_id)

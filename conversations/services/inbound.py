@@ -15,11 +15,18 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 
 from conversations import events, tasks
 from conversations.db import insert_ignore_returning
-from conversations.models import Attachment, Channel, Contact, Interaction, Message, Reaction
+from conversations.models import (
+    Attachment,
+    Channel,
+    Interaction,
+    Message,
+    PendingRevision,
+    Reaction,
+)
 from conversations.services.contacts import (
     contact_change_number,
     contact_profile_name_update,
@@ -32,7 +39,7 @@ from conversations.services.interactions import (
     interaction_touch_inbound_by_sender,
 )
 from conversations.services.routing import interaction_route
-from conversations.whatsapp.inbound import InboundMessage
+from conversations.whatsapp.inbound import InboundMessage, SenderProfile
 from waproject.embedded import enqueue_on_commit
 from workbins.services import interaction_release_on_customer_message
 
@@ -44,6 +51,7 @@ class InboundReport:
     stored: int = 0
     duplicates: int = 0
     reactions: int = 0
+    revisions_pending: int = 0
     new_interactions: list[int] = field(default_factory=list)
     parked_interactions: list[int] = field(default_factory=list)
     media_attachment_ids: list[int] = field(default_factory=list)
@@ -55,15 +63,23 @@ def inbound_messages_store(
     """Store one change's customer messages (call inside the webhook's transaction)."""
     report = InboundReport()
     by_sender: dict[tuple[str | None, str | None], list[InboundMessage]] = defaultdict(list)
+    side_effects: list[InboundMessage] = []
     for message in messages:
         if message.type == "reaction":
             report.reactions += _reaction_apply(channel=channel, message=message)
-        elif message.type == "system":
-            _system_apply(channel=channel, message=message, arrived_at=arrived_at, report=report)
+        elif message.type in ("system", "revoke", "edit"):
+            side_effects.append(message)
         else:
             by_sender[message.sender.key].append(message)
     for sender_messages in by_sender.values():
         _store_for_sender(channel=channel, messages=sender_messages, arrived_at=arrived_at, report=report)
+    # After the plain messages: a number change then moves what the batch stored, and
+    # an edit finds an original that came in the same POST.
+    for message in side_effects:
+        if message.type == "system":
+            _system_apply(channel=channel, message=message, arrived_at=arrived_at, report=report)
+        else:
+            _revision_apply(channel=channel, message=message, arrived_at=arrived_at, report=report)
     for interaction_id in report.new_interactions:
         interaction_route(interaction_id=interaction_id)  # R1: offered within the same commit
     for interaction_id in report.parked_interactions:
@@ -81,6 +97,15 @@ def _store_for_sender(
         channel_id=channel.pk, wa_id=sender.wa_id, user_id=sender.user_id, **touch
     )
     if touched is None:
+        # The slow path: a redelivery of messages stored in a closed interaction must not
+        # open a new one (the hot path's INSERT … ON CONFLICT cannot tell in time).
+        fresh = _not_yet_stored(channel=channel, messages=messages)
+        report.duplicates += len(messages) - len(fresh)
+        if not fresh:
+            return
+        messages = fresh
+        latest = max(messages, key=lambda m: m.timestamp)
+        touch = {"wamid": latest.wamid, "originated_at": latest.timestamp, "arrived_at": arrived_at}
         contact = contact_resolve(sender=sender)
         interaction, created = interaction_open_for(contact=contact, channel=channel, now=arrived_at)
         if created:
@@ -94,6 +119,15 @@ def _store_for_sender(
     _insert_messages(
         channel=channel, touched=touched, messages=messages, arrived_at=arrived_at, report=report
     )
+
+
+def _not_yet_stored(*, channel: Channel, messages: list[InboundMessage]) -> list[InboundMessage]:
+    stored = set(
+        Message.objects.filter(channel=channel, wamid__in=[m.wamid for m in messages]).values_list(
+            "wamid", flat=True
+        )
+    )
+    return [m for m in messages if m.wamid not in stored]
 
 
 def _insert_messages(
@@ -155,25 +189,58 @@ def _insert_messages(
             if settings.WHATSAPP_MEDIA_AUTO_DOWNLOAD:
                 enqueue_on_commit(tasks.attachment_download_task, attachment.pk)
     by_message = {attachment.message_id: attachment for attachment in attachments}
-    for row, parsed in created:
-        if parsed.type in ("revoke", "edit"):
-            _apply_revoke_or_edit(channel=channel, message=parsed)
+    for row, _parsed in created:
         events.message_created(message=row, owner_id=touched.owner_id, attachment=by_message.get(row.pk))
 
 
-def _apply_revoke_or_edit(*, channel: Channel, message: InboundMessage) -> None:
-    """Reflect a customer's delete or edit on the original message (kept for the record)."""
+def _revision_apply(
+    *, channel: Channel, message: InboundMessage, arrived_at: datetime, report: InboundReport
+) -> None:
+    """A customer's delete or edit changes the original message (which is kept for the
+    record), never the conversation: it neither opens an interaction nor asks for a reply.
+    One that overtook its original waits in ``PendingRevision``."""
+    original_wamid = message.content.get("original_message_id", "")
     original = (
-        Message.objects.filter(
-            channel=channel,
-            wamid=message.content.get("original_message_id", ""),
-            direction=Message.Direction.INBOUND,
-        )
-        .select_for_update()
+        Message.objects.select_for_update()
+        .filter(channel=channel, wamid=original_wamid, direction=Message.Direction.INBOUND)
         .first()
+        if original_wamid
+        else None
     )
     if original is None:
+        if original_wamid:
+            PendingRevision.objects.bulk_create(
+                [
+                    PendingRevision(
+                        channel=channel,
+                        wamid=message.wamid,
+                        original_wamid=original_wamid,
+                        kind=message.type,
+                        occurred_at=message.timestamp,
+                        payload=_revision_payload(message),
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+        report.revisions_pending += 1
         return
+    record = Message(
+        channel_id=channel.pk,
+        interaction_id=original.interaction_id,
+        contact_id=original.contact_id,
+        direction=Message.Direction.INBOUND,
+        type=message.type,
+        wamid=message.wamid,
+        body=message.body,
+        content=message.content,
+        origination_at=message.timestamp,
+        arrived_at=arrived_at,
+        status=Message.Status.RECEIVED,
+    )
+    if not insert_ignore_returning(Message, [record]):
+        report.duplicates += 1  # a redelivery: already applied
+        return
+    report.stored += 1
     if message.type == "revoke":
         if original.revoked_at is None:
             original.revoked_at = message.timestamp
@@ -186,6 +253,47 @@ def _apply_revoke_or_edit(*, channel: Channel, message: InboundMessage) -> None:
         original.edited_at = message.timestamp
         original.save(update_fields=["content", "body", "edited_at"])
     events.message_updated(message=original)
+
+
+def _revision_payload(message: InboundMessage) -> dict:
+    return {
+        "type": message.type,
+        "body": message.body,
+        "content": message.content,
+        "timestamp": message.timestamp.isoformat(),
+        "wa_id": message.sender.wa_id,
+        "user_id": message.sender.user_id,
+    }
+
+
+def pending_revisions_resolve(*, limit: int = 200) -> int:
+    """Apply the deletes and edits whose original message has arrived meanwhile."""
+    arrived = Message.objects.filter(channel_id=OuterRef("channel_id"), wamid=OuterRef("original_wamid"))
+    due = list(
+        PendingRevision.objects.filter(Exists(arrived))
+        .select_related("channel")
+        .order_by("occurred_at", "pk")[:limit]
+    )
+    applied = 0
+    for pending in due:
+        with transaction.atomic():
+            if not PendingRevision.objects.filter(pk=pending.pk).delete()[0]:
+                continue  # another sweep took it
+            data = pending.payload
+            message = InboundMessage(
+                wamid=pending.wamid,
+                type=pending.kind,
+                timestamp=datetime.fromisoformat(data["timestamp"]),
+                sender=SenderProfile(wa_id=data.get("wa_id"), user_id=data.get("user_id")),
+                body=data.get("body", ""),
+                content=data.get("content", {}),
+            )
+            report = InboundReport()
+            _revision_apply(
+                channel=pending.channel, message=message, arrived_at=pending.received_at, report=report
+            )
+            applied += report.stored
+    return applied
 
 
 def _reaction_apply(*, channel: Channel, message: InboundMessage) -> int:
@@ -201,7 +309,7 @@ def _reaction_apply(*, channel: Channel, message: InboundMessage) -> int:
             .first()
         )
         if current is not None:
-            if current.reacted_at > message.timestamp:
+            if current.reacted_at > message.timestamp or _is_replayed_reaction(current, message, emoji):
                 return 0
             current.emoji, current.wamid, current.reacted_at = emoji, message.wamid, message.timestamp
             current.save(update_fields=["emoji", "wamid", "reacted_at"])
@@ -232,27 +340,36 @@ def _reaction_apply(*, channel: Channel, message: InboundMessage) -> int:
     return 1
 
 
+def _is_replayed_reaction(current: Reaction, message: InboundMessage, emoji: str) -> bool:
+    """A redelivered reaction after its own removal (WhatsApp gives a removal the id and
+    the second of the reaction it removes): the removal stands."""
+    return (
+        current.reacted_at == message.timestamp
+        and current.wamid == message.wamid
+        and bool(emoji)
+        and not current.emoji
+    )
+
+
 def _system_apply(
     *, channel: Channel, message: InboundMessage, arrived_at: datetime, report: InboundReport
 ) -> None:
     """A number change moves the contact to its new number; the notice joins its history
-    (its open interaction, else its latest one) without opening a conversation."""
-    contact: Contact | None = None
+    (its open interaction, else its latest one) and never opens a conversation: a contact
+    with no conversation here gets the new number and no notice."""
     new_wa_id = str(message.content.get("wa_id") or message.content.get("new_wa_id") or "")
     if message.content.get("type") == "user_changed_number" and message.sender.wa_id and new_wa_id:
-        contact = contact_change_number(old_wa_id=message.sender.wa_id, new_wa_id=new_wa_id)
-    if contact is None:
+        contact = contact_change_number(sender=message.sender, new_wa_id=new_wa_id)
+    else:
         contact = contact_resolve(sender=message.sender)
     interaction = (
         Interaction.objects.filter(contact=contact, channel=channel)
         .order_by(F("closed_at").asc(nulls_first=True), "-id")  # open first, then latest
-        .only("id", "owner_id", "contact_id")
+        .only("id", "owner_id", "contact_id", "state")
         .first()
     )
     if interaction is None:
-        interaction, created = interaction_open_for(contact=contact, channel=channel, now=arrived_at)
-        if created:
-            report.new_interactions.append(interaction.pk)
+        return
     touched = TouchedInteraction(
         id=interaction.pk,
         contact_id=contact.pk,

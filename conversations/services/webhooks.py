@@ -70,6 +70,11 @@ def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at
         return _store_unprocessable(text, signature, received_at, f"the body is not valid JSON ({exc})")
     except WebhookPayloadError as exc:
         return _store_unprocessable(text, signature, received_at, str(exc))
+    except Exception as exc:  # a parser defect: the event is still kept, flagged for replay
+        logger.exception("webhook body could not be parsed; stored flagged")
+        outcome = _store_unprocessable(text, signature, received_at, f"parse failed: {_describe(exc)}")
+        outcome.error = None  # stored and replayable: acknowledged, so Meta does not resend
+        return outcome
 
     try:
         with transaction.atomic():
@@ -93,9 +98,13 @@ def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at
             signature=signature,
             state=WebhookEvent.State.FAILED,
             retry_due_at=received_at + retry_delay(1),
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            last_error=_describe(exc),
         )
     return WebhookOutcome(event=event)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
 
 
 def _loads(text: str) -> Any:
@@ -173,8 +182,9 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
             return None  # another worker holds it
         try:
             parsed = parse_webhook(_loads(event.body), received_at=event.received_at)
-        except (ValueError, WebhookPayloadError) as exc:
-            event.state, event.flags, event.retry_due_at = WebhookEvent.State.FLAGGED, [str(exc)], None
+        except Exception as exc:  # not a webhook (or a parser defect): flagged, not retried
+            reason = str(exc) if isinstance(exc, ValueError) else f"parse failed: {_describe(exc)}"
+            event.state, event.flags, event.retry_due_at = WebhookEvent.State.FLAGGED, [reason], None
             event.save(update_fields=["state", "flags", "retry_due_at"])
             return event
         secret = matching_secret(event.body.encode(), event.signature, directory.app_secrets())
@@ -185,7 +195,7 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
             logger.exception("replay of webhook event %s failed", event.pk)
             event.attempts += 1
             event.state = WebhookEvent.State.FAILED
-            event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            event.last_error = _describe(exc)
             event.retry_due_at = (
                 timezone.now() + retry_delay(event.attempts) if event.attempts < MAX_ATTEMPTS else None
             )

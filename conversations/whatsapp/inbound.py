@@ -30,6 +30,8 @@ KNOWN_TYPES = (
     "request_welcome",
 )
 STATUS_VALUES = ("sent", "delivered", "read", "played", "failed")
+#: The JSON shape of each type's content object (``contacts`` is a list, the rest objects).
+_CONTENT_SHAPE: dict[str, type] = {"contacts": list}
 
 
 class WebhookPayloadError(ValueError):
@@ -257,10 +259,11 @@ def _parse_message(raw: Any, profiles: list[SenderProfile], received_at: datetim
     payload = raw.get(message_type)
     if message_type == "request_welcome":
         return message
-    if message_type not in KNOWN_TYPES or (
-        message_type != "unsupported" and not isinstance(payload, (dict, list))
-    ):
-        # Unknown type, or a known type without its content: keep it, shown as unsupported.
+    if message_type == "unsupported" and not isinstance(payload, dict):
+        payload = {}  # WhatsApp's own "unsupported": its detail is optional
+    if message_type not in KNOWN_TYPES or not isinstance(payload, _CONTENT_SHAPE.get(message_type, dict)):
+        # Unknown type, or a known type whose content is missing or of another shape:
+        # keep it, shown as unsupported.
         message.content["unsupported_type"] = message_type
         if payload is not None:
             message.content["raw"] = payload
@@ -316,7 +319,7 @@ def _fill_content(message: InboundMessage, payload: Any) -> None:
         message.content = dict(payload)
         message.body = _text(payload.get("body"))
     elif kind == "unsupported":
-        message.content = {"unsupported_type": _text((payload or {}).get("type"))}
+        message.content = {"unsupported_type": _text(payload.get("type"))}
     elif kind == "revoke":
         message.content = {"original_message_id": _text(payload.get("original_message_id"))}
     elif kind == "edit":

@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conversations.models import Attachment, Contact, Interaction, Message, Reaction, WebhookEvent
+from conversations.models import (
+    Attachment,
+    Contact,
+    Interaction,
+    Message,
+    PendingRevision,
+    Reaction,
+    WebhookEvent,
+)
+from conversations.services.inbound import pending_revisions_resolve
 from tests.conftest import load_fixture
 from tests.factories import InteractionFactory, MessageFactory
 
@@ -307,6 +316,13 @@ class TestReactions:
         post_webhook(load_fixture("inbound_reaction_removed.json"))  # older removal
         assert Reaction.objects.get().emoji == "😮"
 
+    def test_a_redelivered_reaction_does_not_bring_back_its_removal(self, post_webhook, channel):
+        self._our_message(channel)
+        post_webhook(load_fixture("inbound_reaction.json"))
+        post_webhook(load_fixture("inbound_reaction_removed.json"))
+        post_webhook(load_fixture("inbound_reaction.json"))  # Meta retries the first delivery
+        assert Reaction.objects.get().emoji == ""
+
 
 class TestSystem:
     def test_number_change_moves_the_contact_to_its_new_number(self, post_webhook, channel):
@@ -327,6 +343,28 @@ class TestSystem:
         contact = Contact.objects.get()
         assert contact.identifiers["previous_wa_ids"] == ["972987654321"]
         assert Message.objects.filter(type=Message.Type.SYSTEM).count() == 1
+
+    def test_number_change_of_an_unknown_sender_starts_the_contact_on_the_new_number(
+        self, post_webhook, channel
+    ):
+        assert post_webhook(load_fixture("inbound_system_user_changed_number.json")).status_code == 200
+        contact = Contact.objects.get()
+        assert contact.wa_id == "972912345678"
+        assert contact.identifiers["previous_wa_ids"] == ["972987654321"]
+        assert not Interaction.objects.exists()  # a notice alone is not a conversation to offer
+        assert not Message.objects.exists()
+
+    def test_number_change_after_a_message_of_the_same_post(self, post_webhook, channel):
+        payload = load_fixture("inbound_text.json")
+        change = load_fixture("inbound_system_user_changed_number.json")["entry"][0]["changes"][0]["value"]
+        # WhatsApp may batch them in any order: the notice first, then the last text.
+        payload["entry"][0]["changes"][0]["value"]["messages"][:0] = change["messages"]
+        assert post_webhook(payload).status_code == 200
+        contact = Contact.objects.get()
+        assert contact.wa_id == "972912345678"
+        assert contact.identifiers["previous_wa_ids"] == ["972987654321"]
+        interaction = Interaction.objects.get()
+        assert set(interaction.messages.values_list("type", flat=True)) == {"text", "system"}
 
 
 class TestRevokeAndEdit:
@@ -359,3 +397,47 @@ class TestRevokeAndEdit:
         assert original.body == "Body Text v2"
         assert original.content["previous_bodies"] == ["Body Text"]
         assert original.edited_at == at(1697043300)
+
+    def test_revoke_neither_asks_for_a_reply_nor_reopens_a_done_conversation(self, post_webhook, channel):
+        original = self._original(post_webhook)
+        Interaction.objects.update(
+            state=Interaction.State.CLOSED, closed_at=at(1697043250), awaiting_reply_since=None
+        )
+        assert post_webhook(self._event("revoke", {"original_message_id": original.wamid})).status_code == 200
+        original.refresh_from_db()
+        assert original.revoked_at == at(1697043300)
+        interaction = Interaction.objects.get()  # no new conversation was opened
+        assert interaction.awaiting_reply_since is None
+        record = Message.objects.get(type=Message.Type.REVOKE)
+        assert record.interaction == interaction  # kept for the record, beside its original
+
+    def test_edit_that_overtakes_its_original_is_applied_when_the_original_arrives(
+        self, post_webhook, channel
+    ):
+        edit = {
+            "original_message_id": "wamid.xyzxyz",
+            "message": {"type": "text", "text": {"body": "Body Text v2"}},
+        }
+        payload = self._event("edit", edit)
+        payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"] = "wamid.the-edit"
+        assert post_webhook(payload).status_code == 200
+        assert PendingRevision.objects.get().original_wamid == edit["original_message_id"]
+        assert not Interaction.objects.exists()
+
+        original = self._original(post_webhook)
+        assert original.wamid == edit["original_message_id"]
+        assert pending_revisions_resolve() == 1
+        original.refresh_from_db()
+        assert original.body == "Body Text v2"
+        assert original.content["previous_bodies"] == ["Body Text"]
+        assert not PendingRevision.objects.exists()
+        assert pending_revisions_resolve() == 0
+
+    def test_a_redelivered_edit_changes_nothing(self, post_webhook, channel):
+        original = self._original(post_webhook)
+        edit = {"original_message_id": original.wamid, "message": {"type": "text", "text": {"body": "v2"}}}
+        post_webhook(self._event("edit", edit))
+        post_webhook(self._event("edit", edit))
+        original.refresh_from_db()
+        assert original.content["previous_bodies"] == ["Body Text"]
+        assert Message.objects.filter(type=Message.Type.EDIT).count() == 1

@@ -68,6 +68,30 @@ class TestDuplicates:
         assert WebhookEvent.objects.count() == 2  # both deliveries kept, the second changed nothing
         assert WebhookEvent.objects.order_by("id").last().summary == {"duplicates": 1}
 
+    def test_redelivery_after_done_opens_no_new_interaction(self, post_webhook, channel):
+        payload = text_payload("wamid.dup")
+        post_webhook(payload)
+        Interaction.objects.update(state=Interaction.State.CLOSED, closed_at=datetime.now(tz=UTC))
+        assert post_webhook(payload).status_code == 200
+        interaction = Interaction.objects.get()
+        assert interaction.state == Interaction.State.CLOSED
+        assert Message.objects.get().interaction == interaction
+        assert WebhookEvent.objects.order_by("id").last().summary == {"duplicates": 1}
+
+    def test_partly_redelivered_batch_after_done_opens_one_interaction_for_the_new(
+        self, post_webhook, channel
+    ):
+        post_webhook(text_payload("wamid.old"))
+        Interaction.objects.update(state=Interaction.State.CLOSED, closed_at=datetime.now(tz=UTC))
+        batch = text_payload("wamid.old")
+        messages = batch["entry"][0]["changes"][0]["value"]["messages"]
+        messages.append({**copy.deepcopy(messages[0]), "id": "wamid.new", "timestamp": "1697043300"})
+        post_webhook(batch)
+        new = Message.objects.get(wamid="wamid.new")
+        assert new.interaction.state == Interaction.State.QUEUED
+        assert Message.objects.get(wamid="wamid.old").interaction.state == Interaction.State.CLOSED
+        assert new.interaction.last_inbound_wamid == "wamid.new"
+
     def test_duplicate_does_not_restart_the_pending_response_timer(self, post_webhook, channel):
         payload = text_payload("wamid.dup")
         post_webhook(payload)
@@ -189,6 +213,20 @@ class TestStatuses:
         )
         assert message.error_details.startswith("In order to maintain a healthy ecosystem engagement")
         assert message.failed_at is not None
+
+    def test_failed_for_an_experiment_keeps_its_own_code(self, post_webhook, channel):
+        message = MessageFactory(
+            interaction=InteractionFactory(channel=channel),
+            direction=Message.Direction.OUTBOUND,
+            wamid="wamid.xyzxyz",
+            status=Message.Status.DELIVERED,
+        )
+        assert post_webhook(load_fixture("status_failed_130472.json")).status_code == 200
+        message.refresh_from_db()
+        assert message.status == Message.Status.FAILED
+        assert message.error_code == 130472
+        assert message.error_title == "User's number is part of an experiment"
+        assert message.error_details.startswith("Failed to send message because this user's phone number")
 
     def test_statuses_only_move_forward_whatever_their_order(self, post_webhook, outbound):
         order = ["read", "sent", "delivered"]
