@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
-from conversations.models import Message
+from conversations.models import Message, WebhookEvent
 from templates_app.composition import TemplateError, compose, template_problems
 from templates_app.models import (
     MessageTemplate,
@@ -19,6 +19,7 @@ from templates_app.models import (
     StandardResponseAttachment,
     StandardResponseCategory,
 )
+from tests.conftest import load_fixture
 from tests.factories import AgentProfileFactory, InteractionFactory
 from tests.graph_standin import start_graph_standin
 
@@ -338,3 +339,26 @@ def test_the_error_names_the_faulty_input(api, interaction):
         content_type="application/json",
     )
     assert response.json()["error"]["field"] == "body.2"
+
+
+class TestStatusWebhook:
+    """T5: a template's status mirrors Meta's ``message_template_status_update`` webhooks."""
+
+    def test_approval_reaches_the_template_by_name_and_language(self, post_webhook, channel):
+        pending = template(name="order_confirmation", language="en_US", status=T.Status.PENDING)
+        other_language = template(name="order_confirmation", language="fr", status=T.Status.PENDING)
+        assert post_webhook(load_fixture("template_status_update_approved.json")).status_code == 200
+        pending.refresh_from_db()
+        other_language.refresh_from_db()
+        assert pending.status == T.Status.APPROVED
+        assert pending.status_reason == ""  # Meta's "NONE" is no reason
+        assert other_language.status == T.Status.PENDING
+        assert WebhookEvent.objects.get().summary == {"template_statuses": 1}
+
+    def test_rejection_keeps_the_reason(self, post_webhook, channel):
+        rejected = template(name="order_confirmation", language="en_US", status=T.Status.PENDING)
+        payload = load_fixture("template_status_update_approved.json")
+        payload["entry"][0]["changes"][0]["value"].update(event="REJECTED", reason="INVALID_FORMAT")
+        post_webhook(payload)
+        rejected.refresh_from_db()
+        assert (rejected.status, rejected.status_reason) == (T.Status.REJECTED, "INVALID_FORMAT")
