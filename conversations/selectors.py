@@ -21,6 +21,7 @@ from conversations.exceptions import DomainError, NotFound
 from conversations.models import (
     AgentProfile,
     Attachment,
+    BusinessAttributeValue,
     Contact,
     Interaction,
     InteractionNote,
@@ -104,9 +105,29 @@ def note_payload(note: InteractionNote) -> dict[str, Any]:
     }
 
 
+#: W8: the emoji picker's set when ``whatsappsession.emojis-business-attribute`` names none.
+DEFAULT_EMOJIS = ["😀", "😊", "🙂", "😉", "😍", "🙏", "👍", "👌", "👏", "🎉", "❤️", "✅", "📦", "⏰", "🚚", "💬", "🤔", "😢"]  # fmt: skip
+
+
+def console_emojis(*, options: dict[str, Any]) -> list[str]:
+    """W8: the values of the business attribute the options name, else the default set."""
+    attribute = options.get("whatsappsession.emojis-business-attribute") or ""
+    if not attribute:
+        return list(DEFAULT_EMOJIS)
+    emojis = list(
+        BusinessAttributeValue.objects.filter(attribute__name=attribute)
+        .order_by("sort_order", "id")
+        .values_list("name", flat=True)
+    )
+    return emojis or list(DEFAULT_EMOJIS)
+
+
 def agent_snapshot(*, user: Any) -> dict[str, Any]:
-    """Everything the console needs to (re)build its state: the periodic resync."""
+    """Everything the console needs to (re)build its state: the page's bootstrap and the
+    periodic resync. What options decide (the emoji set, the disposition codes, the map
+    template) is here too, so that a change reaches open consoles without a reload."""
     from conversations.options import options_for
+    from conversations.services.interactions import disposition_codes
     from conversations.services.routing import agent_profile_for, offer_payload
 
     profile = agent_profile_for(user)
@@ -137,9 +158,13 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
         .select_related("contact")
         .distinct()
     )
+    options = options_for(agent_id=user.pk, group_id=profile.group_id)
     return {
         "agent": events.agent_payload(profile),
-        "options": options_for(agent_id=user.pk, group_id=profile.group_id),
+        "options": options,
+        "emojis": console_emojis(options=options),
+        "dispositions": [{"code": c, "label": label} for c, label in disposition_codes(user=user).items()],
+        "map_url_template": options.get("whatsappsession.location-map-url-template") or "",
         "offers": [offer_payload(offer) for offer in offers],
         "interactions": [interaction_summary(i) for i in interactions],
         "invitations": [

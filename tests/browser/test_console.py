@@ -449,6 +449,62 @@ def test_the_composer_counts_utf8_bytes_inserts_emoji_and_sends_once(stack, api,
 # --- W11: the side panel -----------------------------------------------------------------------
 
 
+#: The server re-reads the options at most this often (conversations.options.SNAPSHOT_SECONDS).
+OPTIONS_SNAPSHOT_S = 2.1
+
+
+def set_option(stack, key: str, value) -> None:
+    """A global option value (None: back to the default), seen by the server within seconds."""
+    stack.shell(
+        "from conversations.models import OptionValue\n"
+        f"rows = OptionValue.objects.filter(key={key!r}, agent=None, agent_group=None)\n"
+        + (
+            "rows.delete()\n"
+            if value is None
+            else f"rows.delete(); OptionValue.objects.create(key={key!r}, value={value!r})\n"
+        )
+        + "print('null')"
+    )
+    time.sleep(OPTIONS_SNAPSHOT_S)
+
+
+def test_the_emoji_set_and_disposition_codes_follow_the_options_without_a_reload(stack, alice, customer):
+    """W8 (the emoji picker from a business attribute) and R3's codes, taken at the next resync."""
+    panel = offered_and_accepted(stack, alice, customer, "Hi there")
+    picker = panel.get_by_role("button", name="Insert an emoji")
+    picker.click()
+    expect(panel.get_by_role("button", name="Insert 👍")).to_be_visible()  # the default set
+    picker.click()
+    stack.shell(
+        "from conversations.models import BusinessAttribute\n"
+        "for name, values in (('ConsoleSmileys', [('🦄', ''), ('🍕', '')]), ('ConsoleOutcomes', [('escalated', 'Escalated')])):\n"
+        "    attribute, _ = BusinessAttribute.objects.get_or_create(name=name)\n"
+        "    for order, (value, label) in enumerate(values):\n"
+        "        attribute.values.get_or_create(name=value, defaults={'display_name': label, 'sort_order': order})\n"
+        "print('null')"
+    )  # fmt: skip
+    try:
+        set_option(stack, "whatsappsession.emojis-business-attribute", "ConsoleSmileys")
+        set_option(stack, "whatsappsession.disposition-business-attribute", "ConsoleOutcomes")
+        alice.page.evaluate("() => window.waConsole.resync()")  # what the 20 s timer does
+
+        picker.click()
+        expect(panel.locator("button.emoji")).to_have_text(["🦄", "🍕"])
+        panel.get_by_role("button", name="Insert 🍕").click()
+        expect(alice.composer).to_have_value("🍕")
+
+        panel.get_by_role("button", name="Done").click()
+        dialog = alice.page.get_by_role("dialog")
+        expect(dialog.get_by_label("Disposition").locator("option")).to_have_text(
+            ["No disposition", "Escalated"]
+        )
+        dialog.get_by_role("button", name="Cancel").click()
+        expect(dialog).to_be_hidden()
+    finally:
+        set_option(stack, "whatsappsession.emojis-business-attribute", None)
+        set_option(stack, "whatsappsession.disposition-business-attribute", None)
+
+
 def test_the_side_panel_edits_contact_and_case_information_and_adds_notes(stack, api, alice, customer):
     panel = offered_and_accepted(stack, alice, customer, "My address changed")
     interaction_id = alice.interaction_id(panel)

@@ -96,6 +96,34 @@ def test_options_changes_take_effect_without_a_restart(api, agent):
     assert api.get("/api/v1/agent/me/").json()["options"]["whatsappsession.max-text-message-size"] == 50
 
 
+def test_agent_me_brings_the_emoji_set_dispositions_and_map_template_the_options_name(api, agent):
+    """W8, R3, W10: the periodic resync carries them, so an option change needs no reload."""
+    from conversations import options
+
+    data = api.get("/api/v1/agent/me/").json()
+    assert "👍" in data["emojis"]  # no attribute named: the default set
+    assert data["dispositions"] == []
+    assert data["map_url_template"] == ""
+
+    smileys = BusinessAttribute.objects.create(name="Smileys")
+    smileys.values.create(name="🦄", sort_order=2)
+    smileys.values.create(name="🍕", sort_order=1)
+    codes = BusinessAttribute.objects.create(name="Outcomes")
+    codes.values.create(name="solved", display_name="Solved")
+    OptionValue.objects.create(key="whatsappsession.emojis-business-attribute", value="Smileys")
+    OptionValue.objects.create(key="whatsappsession.disposition-business-attribute", value="Outcomes")
+    template = "https://maps.example/static?c={latitude},{longitude}&z={zoom}"
+    OptionValue.objects.create(key="whatsappsession.location-map-url-template", value=template)
+    options.invalidate()
+
+    data = api.get("/api/v1/agent/me/").json()
+    assert data["emojis"] == ["🍕", "🦄"]
+    assert data["dispositions"] == [{"code": "solved", "label": "Solved"}]
+    assert data["map_url_template"] == template
+    page = api.get("/console/").content.decode()
+    assert '<option value="solved">Solved</option>' in page  # the Done dialog at first
+
+
 def test_an_agent_cannot_open_someone_elses_interaction(api, channel):
     other = InteractionFactory(channel=channel, state=Interaction.State.ACTIVE)
     for path in ("console", "transcript", "messages"):

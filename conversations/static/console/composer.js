@@ -37,7 +37,7 @@ export function describeError(error) {
 
 export class Composer {
   /**
-   * refs: the template's elements; host: { options(), emojis, send(payload), upload(file),
+   * refs: the template's elements; host: { options(), emojis(), send(payload), upload(file),
    * useAttachment(id) (a standard response's file as an ATTACHMENT) }.
    */
   constructor(refs, host) {
@@ -91,6 +91,12 @@ export class Composer {
       if (chosen) this.attach(chosen);
     });
     emojiButton.addEventListener("click", () => this.toggleEmoji());
+    this.refs.emojiPanel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        this.toggleEmoji(false);
+        this.refs.emojiButton.focus();
+      }
+    });
     previewSend.addEventListener("click", () => this.sendPending());
     previewCancel.addEventListener("click", () => this.clearPending());
     this.refs.caption.addEventListener("keydown", (event) => {
@@ -221,10 +227,15 @@ export class Composer {
 
   // --- emoji ---------------------------------------------------------------------------
 
+  /** W8: the picker's emojis (again when the resync brings another set). */
   buildEmojiPanel() {
     const panel = this.refs.emojiPanel;
+    const emojis = this.host.emojis() || [];
+    const key = emojis.join("\u0000");
+    if (key === this.emojiKey) return;
+    this.emojiKey = key;
     panel.replaceChildren(
-      ...(this.host.emojis || []).map((emoji) =>
+      ...emojis.map((emoji) =>
         el("button", {
           type: "button",
           class: "emoji",
@@ -238,12 +249,6 @@ export class Composer {
         }),
       ),
     );
-    panel.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") {
-        this.toggleEmoji(false);
-        this.refs.emojiButton.focus();
-      }
-    });
   }
 
   toggleEmoji(show) {
@@ -402,6 +407,7 @@ export class Composer {
   }
 
   refreshOptions() {
+    this.buildEmojiPanel();
     this.update();
   }
 }

@@ -11,7 +11,7 @@ import { Api } from "./api.js";
 import { ContactAssign } from "./assign.js";
 import { Consultations, Invitations, TargetDialog } from "./collaboration.js";
 import { describeError } from "./composer.js";
-import { debounce } from "./dom.js";
+import { debounce, el } from "./dom.js";
 import { Directory } from "./directory.js";
 import { hydrateIcons } from "./icons.js";
 import { ResponseLibrary } from "./library.js";
@@ -48,6 +48,10 @@ class ConsoleApp {
     this.boot = boot;
     this.agent = boot.agent;
     this.options = boot.options || {};
+    // W8, R3, W10: decided by options, refreshed with them by every resync.
+    this.emojis = boot.emojis || [];
+    this.dispositions = boot.dispositions || [];
+    this.mapTemplate = boot.map_url_template || "";
     const serverNow = Date.parse(boot.server_time || "");
     this.clockOffset = Number.isFinite(serverNow) ? serverNow - Date.now() : 0;
     this.api = new Api((boot.urls && boot.urls.api) || "/api/v1/");
@@ -221,6 +225,26 @@ class ConsoleApp {
     }
   }
 
+  /**
+   * What options decide beyond their values (agent/me/ brings them with the options): the
+   * emoji set (W8), the disposition codes (R3) and the map provider (W10). The tabs pick
+   * them up in applyOptions, which follows.
+   */
+  applyChoices({ emojis, dispositions, map_url_template: mapTemplate }) {
+    if (Array.isArray(emojis)) this.emojis = emojis;
+    if (typeof mapTemplate === "string") this.mapTemplate = mapTemplate;
+    if (Array.isArray(dispositions) && JSON.stringify(dispositions) !== JSON.stringify(this.dispositions)) {
+      this.dispositions = dispositions;
+      const select = $("done-form").elements.disposition;
+      const chosen = select.value;
+      select.replaceChildren(
+        select.options[0], // "No disposition"
+        ...dispositions.map((d) => el("option", { value: d.code, text: d.label })),
+      );
+      if (dispositions.some((d) => d.code === chosen)) select.value = chosen;
+    }
+  }
+
   applyTheme(theme) {
     const high = theme === "high-contrast";
     document.body.classList.toggle("theme-hc", high);
@@ -329,7 +353,7 @@ class ConsoleApp {
   }
 
   dispositionLabel(code) {
-    const found = (this.boot.dispositions || []).find((d) => d.code === code);
+    const found = this.dispositions.find((d) => d.code === code);
     return found ? found.label : code;
   }
 
@@ -516,6 +540,7 @@ class ConsoleApp {
       try {
         const me = await this.api.get("agent/me/");
         this.setAgent(me.agent);
+        this.applyChoices(me);
         this.applyOptions(me.options || {});
         this.offers.sync(me.offers || [], { requestedAt });
         const open = new Set();

@@ -118,6 +118,7 @@ export class InteractionTab {
     hydrateIcons(this.panel);
     const refs = refsOf(this.panel);
     this.refs = refs;
+    const app = this.app;
     this.transcript = new Transcript({
       scroller: refs.scroller,
       list: refs.messages,
@@ -126,7 +127,10 @@ export class InteractionTab {
       context: {
         interactionId: this.id,
         agentId: this.app.agent.id,
-        mapTemplate: this.app.boot.map_url_template || "",
+        // W10: the resync may bring another provider (a getter: always the current one).
+        get mapTemplate() {
+          return app.mapTemplate;
+        },
         options: () => this.app.options,
         contactName: () => this.contact.display_name || "Customer",
         onRetry: (message, button) => this.retry(message, button),
@@ -143,7 +147,7 @@ export class InteractionTab {
     });
     this.composer = new Composer(refs, {
       options: () => this.app.options,
-      emojis: this.app.boot.emojis || [],
+      emojis: () => this.app.emojis,
       send: (payload) => this.send(payload),
       upload: (file) => {
         const form = new FormData();
