@@ -351,6 +351,7 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
     """
     group_id, cross_channel = _transcript_settings(user)
     scope = _transcript_scope(interaction, cross_channel=cross_channel)
+    cursor: Cursor | None = None
     if before:
         cursor = Cursor.decode(before)
         scope = _before(scope, cursor.at, cursor.id)
@@ -367,14 +368,19 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
         scope = scope.filter(interaction_id__in=shown)
     page = list(_with_joins(scope).order_by("-origination_at", "-id")[:PAGE_SIZE])[::-1]
     # Is there anything older than this page, anywhere in the contact's history (in scope)?
-    # One EXISTS on the index, the same query for every page.
-    older_scope = Message.objects.filter(contact_id=interaction.contact_id).exclude(type__in=HIDDEN_TYPES)
-    if not cross_channel:
-        older_scope = older_scope.filter(channel_id=interaction.channel_id)
+    # One EXISTS on the index, the same query for every page. Older than the page's oldest
+    # message; an empty first page (a conversation without messages yet, no earlier
+    # conversation shown) looks before the conversation's start, so earlier history is
+    # still offered.
     if page:
-        oldest = page[0]
-        older_scope = _before(older_scope, oldest.origination_at, oldest.pk)
-    has_more = bool(page) and older_scope.exists()
+        position = Cursor(page[0].origination_at, page[0].pk)
+    elif cursor is None:
+        position = Cursor(interaction.created_at, 0)
+    else:
+        position = cursor
+    older_scope = _transcript_scope(interaction, cross_channel=cross_channel).exclude(type__in=HIDDEN_TYPES)
+    older_scope = _before(older_scope, position.at, position.id)
+    has_more = older_scope.exists()
     interaction_ids = {m.interaction_id for m in page}
     sessions = {
         i.pk: {
@@ -389,7 +395,7 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
     }
     return {
         "messages": messages_payload(page),
-        "older": Cursor(page[0].origination_at, page[0].pk).encode() if page and has_more else None,
+        "older": position.encode() if has_more else None,
         "interactions": sessions,
     }
 

@@ -164,6 +164,29 @@ def test_first_transcript_page_holds_current_and_last_previous_interactions(api,
     assert len(page["interactions"]) == 3
 
 
+def test_a_conversation_without_messages_still_offers_the_earlier_history(api, agent, channel):
+    """W3: nothing to show yet and no earlier conversation shown: "see older messages…" is offered."""
+    current = with_history(channel, agent, previous=2, per_interaction=3)
+    Message.objects.filter(interaction=current).delete()
+    OptionValue.objects.create(key="whatsappsession.transcript-interactions-count", value=0)
+    from conversations import options
+
+    options.invalidate()
+    page = api.get(f"/api/v1/interactions/{current.pk}/transcript/").json()
+    assert page["messages"] == []
+    assert page["older"] is not None
+    older = api.get(f"/api/v1/interactions/{current.pk}/transcript/", {"before": page["older"]}).json()
+    assert [m["body"] for m in older["messages"]] == [f"old {n}/{m}" for n in range(2) for m in range(3)]
+    assert older["older"] is None
+
+
+def test_a_contact_without_any_history_offers_no_older_messages(api, agent, channel):
+    current = with_history(channel, agent, previous=0, per_interaction=0)
+    Message.objects.filter(interaction=current).delete()
+    page = api.get(f"/api/v1/interactions/{current.pk}/transcript/").json()
+    assert (page["messages"], page["older"]) == ([], None)
+
+
 def test_transcript_shows_only_the_current_channel_unless_configured(api, agent, channel):
     current = with_history(channel, agent, previous=0, per_interaction=0)
     other_channel = ChannelFactory()
