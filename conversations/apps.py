@@ -14,6 +14,7 @@ class ConversationsConfig(AppConfig):
 
         def on_logout(sender, request, user, **kwargs):  # Django's only hook for a logout
             if user is not None:
-                agent_logged_out(user=user)
+                session = getattr(request, "session", None)
+                agent_logged_out(user=user, session_key=getattr(session, "session_key", None))
 
         user_logged_out.connect(on_logout, dispatch_uid="conversations.agent_logged_out", weak=False)

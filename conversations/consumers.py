@@ -3,6 +3,10 @@
 It carries live events (from ``events.py``, after commit) to the browser, and one
 command: ``subscribe`` to the interactions the agent has open, checked against what the
 agent may see. State changes go through the REST API: one path, one set of checks.
+
+Access is checked again whenever it may end (``access.revoked``: Done, transfer, reject,
+a withdrawn offer, leaving a conference...): a socket whose agent lost an interaction
+leaves its group. Logging out closes the session's sockets (``session.ended``, 4401).
 """
 
 from __future__ import annotations
@@ -13,12 +17,36 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from conversations import events, selectors
+from conversations.models import Interaction
 
 MAX_SUBSCRIPTIONS = 50
 
 
+#: Close code of a socket whose user is signed out (the console stops reconnecting).
+SIGNED_OUT = 4401
+
+
 def _visible_ids(user: Any, ids: list[int]) -> set[int]:
-    return set(selectors.interaction_list_for_user(user=user).filter(pk__in=ids).values_list("pk", flat=True))
+    """The interactions among ``ids`` whose live events the user may receive: those they
+    may see, and for an agent only while open (a closed one is history, read over REST)."""
+    visible = selectors.interaction_list_for_user(user=user).filter(pk__in=ids)
+    if not selectors.user_is_supervisor(user):
+        visible = visible.filter(state__in=Interaction.OPEN_STATES)
+    return set(visible.values_list("pk", flat=True))
+
+
+def _session_tag(scope: dict[str, Any]) -> str:
+    session_key = getattr(scope.get("session"), "session_key", None)
+    return events.session_tag(session_key) if session_key else ""
+
+
+def _interaction_id(event: dict[str, Any]) -> Any:
+    """The interaction an interaction-group event is about."""
+    for holder, key in ((event, "interaction_id"), (event.get("message"), "interaction_id")):
+        if isinstance(holder, dict) and key in holder:
+            return holder[key]
+    interaction = event.get("interaction")
+    return interaction.get("id") if isinstance(interaction, dict) else None
 
 
 def _hello(user: Any) -> dict[str, Any]:
@@ -31,9 +59,10 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)  # before accept(): the handshake is refused
+            await self.close(code=SIGNED_OUT)  # before accept(): the handshake is refused
             return
         self.user = user
+        self.session = _session_tag(self.scope)
         self.interaction_groups: set[str] = set()
         await self.channel_layer.group_add(events.agent_group(user.pk), self.channel_name)
         await self.accept()
@@ -78,13 +107,39 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     async def _forward(self, event: dict[str, Any]) -> None:
         await self.send_json(event)
 
+    async def _forward_subscribed(self, event: dict[str, Any]) -> None:
+        """An interaction group's event, unless this socket left the group meanwhile (an
+        event queued on the channel before the discard is dropped here)."""
+        interaction_id = _interaction_id(event)
+        if interaction_id is None or events.interaction_group(interaction_id) in self.interaction_groups:
+            await self.send_json(event)
+
+    async def access_revoked(self, event: dict[str, Any]) -> None:
+        """Someone may have lost the interaction: this socket checks its agent still may see
+        it, else leaves its group (and tells the browser, which ignores unknown frames)."""
+        interaction_id = event.get("interaction_id")
+        group = events.interaction_group(interaction_id)
+        if group not in self.interaction_groups:
+            return
+        if interaction_id in await database_sync_to_async(_visible_ids)(self.user, [interaction_id]):
+            return
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.interaction_groups.discard(group)
+        await self.send_json({"type": "access.revoked", "interaction_id": interaction_id})
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """The user logged out: this session's sockets (all of the user's when the
+        session is unknown) close as signed out."""
+        if not event.get("session") or event["session"] == self.session:
+            await self.close(code=SIGNED_OUT)
+
     # Channel-layer events: the type "a.b_c" arrives at the handler "a_b_c" and is sent
     # to the browser as it is.
-    message_created = _forward
-    message_updated = _forward
-    message_status = _forward
-    message_reaction = _forward
-    interaction_changed = _forward
+    message_created = _forward_subscribed
+    message_updated = _forward_subscribed
+    message_status = _forward_subscribed
+    message_reaction = _forward_subscribed
+    interaction_changed = _forward_subscribed
     interaction_assigned = _forward
     interaction_closed = _forward
     interaction_window_closed = _forward
@@ -95,7 +150,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     contact_changed = _forward
     workbin_changed = _forward
     conference_invited = _forward
-    participants_changed = _forward
+    participants_changed = _forward_subscribed
     consultation_message = _forward
     consultation_ended = _forward
     conference_withdrawn = _forward

@@ -8,6 +8,7 @@ at-most-once; browsers catch up from the database by their last seen message id.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -287,11 +288,18 @@ def offer_created(*, offer: Any, payload: dict[str, Any]) -> None:
     broadcast_on_commit([agent_group(offer.agent_id)], "offer.created", {"offer": payload})
 
 
-def offer_withdrawn(*, agent_id: int, offer_id: int, reason: str) -> None:
+def offer_withdrawn(*, agent_id: int, offer_id: int, reason: str, interaction_id: int | None = None) -> None:
+    """The offer is gone; unless it was accepted, the agent lost the interaction (given
+    ``interaction_id``, a socket of theirs that subscribed to it leaves its group)."""
     broadcast_on_commit([agent_group(agent_id)], "offer.withdrawn", {"offer_id": offer_id, "reason": reason})
+    if interaction_id is not None and reason != "accepted":
+        access_revoked(interaction_id=interaction_id)
 
 
 def interaction_assigned(*, interaction: Any) -> None:
+    """The interaction became one agent's: whoever saw it only through a workbin may not
+    any more (an interaction opened from a shared workbin)."""
+    access_revoked(interaction_id=interaction.pk)
     broadcast_on_commit(
         [agent_group(interaction.owner_id)],
         "interaction.assigned",
@@ -305,10 +313,39 @@ def interaction_assigned(*, interaction: Any) -> None:
 
 
 def interaction_closed(*, interaction: Any, owner_id: int | None) -> None:
+    """The interaction left its owner's console (Done, transferred, parked)."""
     groups = [interaction_group(interaction.pk)]
     if owner_id:
         groups.append(agent_group(owner_id))
     broadcast_on_commit(groups, "interaction.closed", {"interaction_id": interaction.pk})
+    access_revoked(interaction_id=interaction.pk)
+
+
+def access_revoked(*, interaction_id: int) -> None:
+    """Someone may have lost access to the interaction: after the commit, every socket
+    subscribed to it checks again and leaves the interaction's group if its agent may no
+    longer see it, so it receives no more of its messages.
+
+    Sent to the interaction's group rather than to the agents who lost access: only the
+    sockets that have it open do the check, and the check (not the sender's guess) decides,
+    so a supervisor or a workbin member who still may see it keeps receiving.
+    """
+    broadcast_on_commit(
+        [interaction_group(interaction_id)], "access.revoked", {"interaction_id": interaction_id}
+    )
+
+
+def session_tag(session_key: str) -> str:
+    """A login session's name on the channel layer (never the session key itself)."""
+    return hashlib.sha256(session_key.encode()).hexdigest()[:32]
+
+
+def session_ended(*, user_id: int, session_key: str | None) -> None:
+    """The user logged out: that session's sockets close (code 4401, "signed out"); with
+    no session key known, every socket of the user does."""
+    broadcast_on_commit(
+        [agent_group(user_id)], "session.ended", {"session": session_tag(session_key) if session_key else ""}
+    )
 
 
 def contact_payload(contact: Any) -> dict[str, Any]:
@@ -380,6 +417,7 @@ def interaction_assigned_to(*, interaction: Any, user_id: int) -> None:
 def interaction_closed_for(*, interaction: Any, user_id: int) -> None:
     """Close the interaction's tab in one agent's console (they left a conference)."""
     broadcast_on_commit([agent_group(user_id)], "interaction.closed", {"interaction_id": interaction.pk})
+    access_revoked(interaction_id=interaction.pk)
 
 
 def participants_payload(interaction_id: int) -> list[dict[str, Any]]:
@@ -431,6 +469,7 @@ def consultation_ended(*, interaction_id: int, user_ids: list[int]) -> None:
     broadcast_on_commit(
         [agent_group(u) for u in user_ids if u], "consultation.ended", {"interaction_id": interaction_id}
     )
+    access_revoked(interaction_id=interaction_id)  # the consulted agents may not see it any more
 
 
 def conference_withdrawn(*, invitation_id: int, user_id: int, reason: str) -> None:

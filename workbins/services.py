@@ -135,6 +135,7 @@ def interaction_release_on_customer_message(*, interaction_id: int) -> bool:
             workbin_id = item.workbin_id
             item.delete()
             events.workbin_changed(workbin_id=workbin_id, user_ids=members)
+            events.access_revoked(interaction_id=interaction_id)  # members' sockets stop receiving it
         interaction_route(interaction_id=interaction_id)
     return True
 

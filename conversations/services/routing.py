@@ -66,11 +66,13 @@ def agent_set_ready(*, user: Any, ready: bool) -> AgentProfile:
     return profile
 
 
-def agent_logged_out(*, user: Any) -> None:
+def agent_logged_out(*, user: Any, session_key: str | None = None) -> None:
     """Logging out never strands an offer (the agent goes Not Ready) and moves the agent's
-    interactions in progress to their personal workbin (R7)."""
+    interactions in progress to their personal workbin (R7). The session's console sockets
+    close: a signed-out browser receives nothing more."""
     from workbins.services import agent_interactions_park_all
 
+    events.session_ended(user_id=user.pk, session_key=session_key)
     if AgentProfile.objects.filter(user=user).exists():
         agent_set_ready(user=user, ready=False)
     agent_interactions_park_all(user=user)
@@ -195,7 +197,9 @@ def _close_offer(offer: Offer, *, state: str, now: datetime) -> bool:
     Interaction.objects.filter(pk=offer.interaction_id, state=Interaction.State.OFFERED).update(
         state=Interaction.State.QUEUED
     )
-    events.offer_withdrawn(agent_id=offer.agent_id, offer_id=offer.pk, reason=state)
+    events.offer_withdrawn(
+        agent_id=offer.agent_id, offer_id=offer.pk, reason=state, interaction_id=offer.interaction_id
+    )
     transaction.on_commit(dispatch_waiting)  # this one (oldest first) and whatever else waits
     return True
 
@@ -430,7 +434,12 @@ def offers_withdraw(*, interaction_id: int, now: datetime) -> int:
             state=Offer.State.WITHDRAWN, responded_at=now
         ):
             _release_capacity(offer.agent_id, now=now)
-            events.offer_withdrawn(agent_id=offer.agent_id, offer_id=offer.pk, reason=Offer.State.WITHDRAWN)
+            events.offer_withdrawn(
+                agent_id=offer.agent_id,
+                offer_id=offer.pk,
+                reason=Offer.State.WITHDRAWN,
+                interaction_id=offer.interaction_id,
+            )
             withdrawn += 1
     return withdrawn
 

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
+from conversations import events
 from conversations.consumers import AgentConsumer
-from conversations.models import Interaction
+from conversations.models import Interaction, Message
 from conversations.services import routing
 from tests.conftest import load_fixture
-from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory
+from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
 
-async def connect(user) -> WebsocketCommunicator:
+async def connect(user, *, session=None) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(AgentConsumer.as_asgi(), "/ws/console/")
     communicator.scope["user"] = user
+    if session is not None:
+        communicator.scope["session"] = session
     connected, _ = await communicator.connect()
     assert connected
     hello = await communicator.receive_json_from()
@@ -116,3 +124,157 @@ async def test_an_offer_reaches_the_chosen_agent(channel):
     assert offer["contact"]["display_name"]
     assert any(f["type"] == "agent.state" and f["agent"]["is_ready"] for f in frames)
     await communicator.disconnect()
+
+
+# --- access ends: the socket leaves the interaction's group -----------------------------------
+
+
+async def subscribed(user, interaction_id: int, *, session=None) -> WebsocketCommunicator:
+    communicator = await connect(user, session=session)
+    await communicator.send_json_to({"command": "subscribe", "interaction_ids": [interaction_id]})
+    answer = await communicator.receive_json_from()
+    assert answer["interaction_ids"] == [interaction_id]
+    return communicator
+
+
+async def frames_until(communicator: WebsocketCommunicator, frame_type: str) -> list[dict]:
+    frames = []
+    while not frames or frames[-1]["type"] != frame_type:
+        frames.append(await communicator.receive_json_from(timeout=2))
+    return frames
+
+
+async def message_frame_reaches(communicator: WebsocketCommunicator, interaction_id: int) -> bool:
+    """Push a message event to the interaction's group the way events.py does."""
+    await get_channel_layer().group_send(
+        events.interaction_group(interaction_id),
+        {"type": "message.created", "message": {"id": 1, "interaction_id": interaction_id, "body": "hi"}},
+    )
+    return not await communicator.receive_nothing(timeout=0.3)
+
+
+async def test_an_interaction_transferred_away_stops_reaching_the_previous_owners_socket(
+    channel, post_webhook
+):
+    def setup():
+        owner, target = AgentProfileFactory(), AgentProfileFactory()
+        routing.agent_set_ready(user=target.user, ready=True)
+        interaction = InteractionFactory(channel=channel, owner=owner.user, contact__wa_id="972987654321")
+        return owner.user, target.user, interaction
+
+    owner, target, interaction = await database_sync_to_async(setup)()
+    communicator = await subscribed(owner, interaction.pk)
+    await database_sync_to_async(routing.interaction_transfer)(
+        user=owner, interaction_id=interaction.pk, agent_id=target.pk
+    )
+    frames = await frames_until(communicator, "access.revoked")
+    assert "interaction.closed" in [f["type"] for f in frames]
+    assert frames[-1] == {"type": "access.revoked", "interaction_id": interaction.pk}
+    # the customer writes again: the message goes to the new agent's interaction, not here
+    response = await database_sync_to_async(post_webhook)(load_fixture("inbound_text.json"))
+    assert response.status_code == 200
+    assert await database_sync_to_async(Message.objects.filter(interaction=interaction).count)() == 1
+    while not await communicator.receive_nothing(timeout=0.3):
+        frame = await communicator.receive_json_from()
+        assert frame["type"] not in {"message.created", "interaction.changed", "message.updated"}
+    await communicator.disconnect()
+
+
+async def test_a_rejected_offer_stops_reaching_the_agents_socket(channel):
+    queue = await database_sync_to_async(QueueFactory)(name="General")
+
+    def setup():
+        profile = AgentProfileFactory()
+        profile.queues.add(queue)
+        routing.agent_set_ready(user=profile.user, ready=True)
+        interaction = InteractionFactory(channel=channel, queue=queue, state=Interaction.State.QUEUED)
+        return profile.user, interaction, routing.interaction_route(interaction_id=interaction.pk)
+
+    agent, interaction, offer = await database_sync_to_async(setup)()
+    communicator = await subscribed(agent, interaction.pk)  # the offer lets them see it
+    assert await message_frame_reaches(communicator, interaction.pk)
+    await communicator.receive_json_from()
+    await database_sync_to_async(routing.offer_reject)(user=agent, offer_id=offer.pk)
+    await frames_until(communicator, "access.revoked")
+    assert not await message_frame_reaches(communicator, interaction.pk)
+    await communicator.disconnect()
+
+
+async def test_done_stops_reaching_the_agent_but_a_supervisor_keeps_receiving(channel):
+    from conversations.services.interactions import interaction_done
+
+    def setup():
+        owner = AgentProfileFactory()
+        supervisor = UserFactory(is_staff=True)
+        return owner.user, supervisor, InteractionFactory(channel=channel, owner=owner.user)
+
+    owner, supervisor, interaction = await database_sync_to_async(setup)()
+    agent_socket = await subscribed(owner, interaction.pk)
+    supervisor_socket = await subscribed(supervisor, interaction.pk)
+    await database_sync_to_async(interaction_done)(user=owner, interaction_id=interaction.pk)
+    await frames_until(agent_socket, "access.revoked")
+    assert await supervisor_socket.receive_json_from() == {
+        "type": "interaction.closed",
+        "interaction_id": interaction.pk,
+    }
+    assert not await message_frame_reaches(agent_socket, interaction.pk)
+    assert await message_frame_reaches(supervisor_socket, interaction.pk)  # still theirs to watch
+    assert (await supervisor_socket.receive_json_from())["type"] == "message.created"
+    await agent_socket.disconnect()
+    await supervisor_socket.disconnect()
+
+
+async def test_leaving_a_conference_stops_reaching_the_guests_socket(channel):
+    from conversations.models import BusinessAttribute
+    from conversations.services.collaboration import conference_answer, conference_invite, conference_leave
+
+    def setup():
+        BusinessAttribute.objects.create(name="InternalConferenceInvite")
+        owner, guest = AgentProfileFactory(), AgentProfileFactory()
+        routing.agent_set_ready(user=guest.user, ready=True)
+        interaction = InteractionFactory(channel=channel, owner=owner.user)
+        invitation = conference_invite(user=owner.user, interaction_id=interaction.pk, agent_id=guest.user.pk)
+        conference_answer(user=guest.user, participant_id=invitation.pk, accept=True)
+        return owner.user, guest.user, interaction
+
+    owner, guest, interaction = await database_sync_to_async(setup)()
+    guest_socket = await subscribed(guest, interaction.pk)
+    owner_socket = await subscribed(owner, interaction.pk)
+    await database_sync_to_async(conference_leave)(user=guest, interaction_id=interaction.pk)
+    await frames_until(guest_socket, "access.revoked")
+    assert not await message_frame_reaches(guest_socket, interaction.pk)
+    frames = []
+    while not await owner_socket.receive_nothing(timeout=0.3):
+        frames.append(await owner_socket.receive_json_from())
+    assert "access.revoked" not in [f["type"] for f in frames]  # the owner still has it
+    assert await message_frame_reaches(owner_socket, interaction.pk)
+    await guest_socket.disconnect()
+    await owner_socket.disconnect()
+
+
+async def test_logging_out_closes_that_sessions_sockets_as_signed_out(client):
+    def login():
+        profile = AgentProfileFactory()
+        client.force_login(profile.user)
+        other = SessionStore()
+        other.create()  # the same agent signed in on another computer
+        return profile.user, SessionStore(session_key=client.session.session_key), other
+
+    user, session, other_session = await database_sync_to_async(login)()
+    signed_out = await connect(user, session=session)
+    elsewhere = await connect(user, session=other_session)
+    response = await database_sync_to_async(client.post)("/accounts/logout/")
+    assert response.status_code in (200, 302)
+    closing = await frames_or_close(signed_out)
+    assert closing == {"type": "websocket.close", "code": 4401}
+    while not await elsewhere.receive_nothing(timeout=0.3):  # Not Ready, say: but still open
+        assert (await elsewhere.receive_output())["type"] != "websocket.close"
+    await elsewhere.disconnect()
+
+
+async def frames_or_close(communicator: WebsocketCommunicator) -> dict:
+    """The socket's next close, skipping the frames before it (Not Ready, offers...)."""
+    while True:
+        output = await communicator.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            return output
