@@ -33,8 +33,9 @@ def api(client, agent):
     return client
 
 
-def with_history(channel, agent, *, previous: int, per_interaction: int):
-    """A contact with ``previous`` closed interactions and an open one owned by ``agent``."""
+def with_history(channel, agent, *, previous: int, per_interaction: int, tag: str = ""):
+    """A contact with ``previous`` closed interactions and an open one owned by ``agent``
+    (``tag`` keeps the wamids of several such contacts apart)."""
     start = timezone.now() - timedelta(days=previous + 1)
     current = InteractionFactory(channel=channel, owner=agent, state=Interaction.State.ACTIVE)
     contact = current.contact
@@ -51,7 +52,7 @@ def with_history(channel, agent, *, previous: int, per_interaction: int):
                     interaction=old,
                     contact=contact,
                     direction="in" if m % 2 == 0 else "out",
-                    wamid=f"wamid.h{n}-{m}",
+                    wamid=f"wamid.{tag}h{n}-{m}",
                     body=f"old {n}/{m}",
                     origination_at=at,
                     arrived_at=at,
@@ -65,7 +66,7 @@ def with_history(channel, agent, *, previous: int, per_interaction: int):
                 interaction=current,
                 contact=contact,
                 direction="in",
-                wamid=f"wamid.c{m}",
+                wamid=f"wamid.{tag}c{m}",
                 body=f"now {m}",
                 origination_at=at,
                 arrived_at=at,
@@ -205,27 +206,49 @@ def test_transcript_shows_only_the_current_channel_unless_configured(api, agent,
     assert "from the other number" in [m["body"] for m in page["messages"]]
 
 
-@pytest.mark.parametrize("previous,per_interaction", [(1, 5), (20, 40)])
-def test_opening_an_interaction_costs_a_fixed_number_of_queries(
-    api, agent, channel, previous, per_interaction
-):
-    """The same count for a short and a long history (no query per message)."""
-    current = with_history(channel, agent, previous=previous, per_interaction=per_interaction)
-    target = Message.objects.filter(interaction=current).first()
-    Reaction.objects.create(
-        channel=channel, target_wamid=target.wamid, direction="out", emoji="👍", reacted_at=timezone.now()
-    )
-    InteractionNote.objects.create(interaction=current, author=agent, body="called back")
-    with CaptureQueriesContext(connection) as opening:
-        assert api.get(f"/api/v1/interactions/{current.pk}/console/").status_code == 200
-        page = api.get(f"/api/v1/interactions/{current.pk}/transcript/").json()
-    assert len(opening.captured_queries) <= 17, [q["sql"][:80] for q in opening.captured_queries]
-    pytest.fixed_open_queries = getattr(pytest, "fixed_open_queries", set()) | {len(opening.captured_queries)}
-    if page["older"]:
-        with CaptureQueriesContext(connection) as older:
-            api.get(f"/api/v1/interactions/{current.pk}/transcript/", {"before": page["older"]})
-        assert len(older.captured_queries) <= 9
-    assert len(pytest.fixed_open_queries) == 1  # identical for both history sizes
+def test_opening_and_paging_cost_the_same_queries_for_a_short_and_a_long_history(api, agent, channel):
+    """Opening an interaction and a deep "see older messages" page: no query per message,
+    per reaction or per earlier interaction."""
+    short = with_history(channel, agent, previous=2, per_interaction=30, tag="s")  # 2 pages
+    long = with_history(channel, agent, previous=30, per_interaction=40, tag="l")  # 25 pages
+    for current in (short, long):
+        for target in Message.objects.filter(contact=current.contact).order_by("-id")[:3]:
+            Reaction.objects.create(
+                channel=channel,
+                target_wamid=target.wamid,
+                direction="out",
+                emoji="👍",
+                reacted_at=timezone.now(),
+            )
+        InteractionNote.objects.create(interaction=current, author=agent, body="called back")
+    OptionValue.objects.create(key="whatsappsession.transcript-interactions-count", value=1)
+    from conversations import options
+
+    options.invalidate()
+    api.get(f"/api/v1/interactions/{short.pk}/transcript/")  # the options snapshot loads once
+
+    def opening(current) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(f"/api/v1/interactions/{current.pk}/console/").status_code == 200
+            page = api.get(f"/api/v1/interactions/{current.pk}/transcript/").json()
+        return len(queries.captured_queries), page["older"]
+
+    def older_page(current, cursor: str) -> tuple[int, dict]:
+        with CaptureQueriesContext(connection) as queries:
+            page = api.get(f"/api/v1/interactions/{current.pk}/transcript/", {"before": cursor}).json()
+        return len(queries.captured_queries), page
+
+    short_opening, short_cursor = opening(short)
+    long_opening, long_cursor = opening(long)
+    assert short_opening == long_opening <= 17
+
+    short_older, short_page = older_page(short, short_cursor)
+    assert short_page["messages"] and short_page["older"] is None  # its last page
+    for _ in range(20):  # deep into the long history
+        long_older, long_page = older_page(long, long_cursor)
+        long_cursor = long_page["older"]
+    assert long_cursor is not None and len(long_page["messages"]) == 50
+    assert short_older == long_older <= 9
 
 
 def test_deep_older_pages_cost_the_same_queries_as_the_first(api, agent, channel):
