@@ -5,7 +5,9 @@ named ``report.pdf`` is a PNG, and an executable named ``photo.jpg`` is refused.
 is only cleaned for display and storage.
 
 - :func:`check_outbound_file` vets a file an agent wants to send: a type WhatsApp accepts,
-  inside the configured allow-list, and within both the configured and WhatsApp's size limit.
+  inside the configured allow-list, encoded as WhatsApp requires (8-bit RGB/RGBA images,
+  mono OPUS in Ogg; read from headers only), and within both the configured and
+  WhatsApp's size limit.
 - :func:`check_inbound_download` vets a file downloaded from the Cloud API: size (the limit
   and the announced ``file_size``) and sha256.
 - :func:`make_thumbnail` makes a small upright JPEG preview with Pillow, refusing
@@ -191,6 +193,8 @@ def check_outbound_file(
     if allowed and not _is_allowed(mime, allowed):
         raise MediaRejected(f"{name} is {mime}; only these types may be sent here: {', '.join(allowed)}")
 
+    _check_encoding(data, mime=mime, name=name)
+
     whatsapp_limit, what = WHATSAPP_LIMITS[kind], _KIND_PLURALS[kind]
     if kind == "sticker" and not webp_is_animated(data):
         whatsapp_limit, what = STATIC_STICKER_LIMIT, "static stickers"
@@ -204,6 +208,83 @@ def check_outbound_file(
             f"WhatsApp accepts {what} up to {human_size(whatsapp_limit)}"
         )
     return CheckedFile(kind=kind, mime_type=mime, size=size, file_name=name)
+
+
+def _check_encoding(data: bytes, *, mime: str, name: str) -> None:
+    """Refuse a file of an accepted type whose *encoding* WhatsApp does not take (§7).
+
+    Images must be 8-bit RGB or RGBA (no 16-bit PNG, no greyscale, palette or CMYK), and
+    ``audio/ogg`` must carry OPUS in mono. Only headers are read: never a pixel decoded.
+    """
+    if mime == "image/png":
+        problem = _png_problem(data)
+    elif mime == "image/jpeg":
+        problem = _jpeg_problem(data)
+    elif mime == "audio/ogg":
+        problem = _ogg_problem(data)
+    else:
+        return
+    if problem:
+        raise MediaRejected(f"{name}: {problem}")
+
+
+_IMAGE_FIX = "WhatsApp accepts only 8-bit RGB or RGBA images; save it as an 8-bit RGB JPEG or PNG"
+#: PNG IHDR colour types (PNG spec §11.2.2).
+_PNG_COLOUR_TYPES = {0: "greyscale", 2: "RGB", 4: "greyscale with alpha", 6: "RGBA"}
+
+
+def _png_problem(data: bytes) -> str:
+    """Read the IHDR chunk: Pillow reports a 16-bit RGB PNG as plain ``RGB``."""
+    if len(data) < 33 or data[12:16] != b"IHDR":
+        return "the PNG header is damaged or incomplete"
+    bit_depth, colour_type = data[24], data[25]
+    if colour_type in (2, 6) and bit_depth == 8:
+        return ""
+    if colour_type == 3:
+        return f"the PNG uses a colour palette (indexed colour); {_IMAGE_FIX}"
+    described = _PNG_COLOUR_TYPES.get(colour_type, f"colour type {colour_type}")
+    return f"the PNG is {bit_depth}-bit {described}; {_IMAGE_FIX}"
+
+
+def _jpeg_problem(data: bytes) -> str:
+    """Pillow parses the markers up to the frame header; no pixel data is decoded."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=("JPEG",)) as image:
+                mode, bits = image.mode, getattr(image, "bits", 8)
+    except Image.DecompressionBombError:
+        return "the JPEG declares too many pixels to be a real photo"
+    except Exception:  # Pillow raises OSError, SyntaxError, ValueError... on a bad header
+        return "the JPEG header is damaged or incomplete"
+    if mode == "RGB" and bits == 8:
+        return ""
+    described = {"L": "greyscale", "CMYK": "CMYK"}.get(mode, mode)
+    return f"the JPEG is {bits}-bit {described}; {_IMAGE_FIX}"
+
+
+def _ogg_problem(data: bytes) -> str:
+    """The first Ogg page's first packet names the codec: ``OpusHead`` for OPUS (RFC 7845 §5.1)."""
+    if len(data) < 27:
+        return "the Ogg file is damaged or incomplete"
+    payload = data[27 + data[26] :]
+    if not payload.startswith(b"OpusHead"):
+        codec = next((name for magic, name in _OGG_CODECS if payload.startswith(magic)), "not OPUS")
+        return f"the Ogg audio is {codec}; WhatsApp accepts Ogg audio only with the OPUS codec"
+    if len(payload) < 10:
+        return "the Ogg OPUS header is incomplete"
+    channels = payload[9]
+    if channels != 1:
+        return f"the OPUS audio has {channels} channels; WhatsApp accepts only mono OPUS audio"
+    return ""
+
+
+_OGG_CODECS = (
+    (b"\x01vorbis", "Vorbis"),
+    (b"Speex   ", "Speex"),
+    (b"\x7fFLAC", "FLAC"),
+    (b"\x80theora", "Theora"),
+)
 
 
 def check_inbound_download(

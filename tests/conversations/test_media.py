@@ -458,6 +458,145 @@ def test_human_size(size, text):
     assert human_size(size) == text
 
 
+##### Encoding: what WhatsApp decodes (§7: 8-bit RGB/RGBA images, mono OPUS in Ogg)
+
+
+def png_raw(width: int, height: int, *, bit_depth: int, colour_type: int) -> bytes:
+    """A complete, valid PNG of any bit depth and colour type (Pillow cannot write 48-bit RGB)."""
+    samples = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
+    row = b"\x00" + b"\x7f" * (width * samples * bit_depth // 8)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def ogg_crc(data: bytes) -> int:
+    crc = 0
+    for byte in data:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
+            crc &= 0xFFFFFFFF
+    return crc
+
+
+def ogg_first_page(packet: bytes) -> bytes:
+    """An Ogg stream's first page (beginning of stream) holding one header packet, CRC included."""
+    header = struct.pack("<4sBBqIIIB", b"OggS", 0, 2, 0, 0x1234, 0, 0, 1) + bytes([len(packet)])
+    page = header + packet
+    return page[:22] + struct.pack("<I", ogg_crc(page)) + page[26:]
+
+
+def opus_head(channels: int) -> bytes:
+    return b"OpusHead" + struct.pack("<BBHIhB", 1, channels, 312, 48000, 0, 0)
+
+
+def vorbis_id(channels: int = 1) -> bytes:
+    return b"\x01vorbis" + struct.pack("<IBIiiiBB", 0, channels, 44100, 0, 128000, 0, 0xB8, 1)
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (image_bytes("PNG", mode="RGB"), "rgb.png"),
+        (image_bytes("PNG", mode="RGBA", color=(1, 2, 3, 4)), "rgba.png"),
+        (png_raw(4, 4, bit_depth=8, colour_type=6), "rgba-raw.png"),
+        (image_bytes("JPEG", mode="RGB"), "photo.jpg"),
+        (ogg_first_page(opus_head(1)), "voice.ogg"),
+    ],
+)
+def test_8_bit_rgb_images_and_mono_opus_are_accepted(data, name):
+    assert check_outbound_file(data=data, file_name=name, max_size=NO_LIMIT).file_name == name
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (png_raw(4, 4, bit_depth=16, colour_type=2), "the PNG is 16-bit RGB"),
+        (png_raw(4, 4, bit_depth=16, colour_type=6), "the PNG is 16-bit RGBA"),
+        (image_bytes("PNG", mode="I;16", color=40000), "the PNG is 16-bit greyscale"),
+        (image_bytes("PNG", mode="L", color=128), "the PNG is 8-bit greyscale"),
+        (image_bytes("PNG", mode="P", color=3), "the PNG uses a colour palette (indexed colour)"),
+        (image_bytes("JPEG", mode="CMYK", color=(0, 255, 255, 0)), "the JPEG is 8-bit CMYK"),
+        (image_bytes("JPEG", mode="L", color=128), "the JPEG is 8-bit greyscale"),
+    ],
+    ids=["png-rgb16", "png-rgba16", "png-grey16", "png-grey8", "png-palette", "jpeg-cmyk", "jpeg-grey"],
+)
+def test_images_that_are_not_8_bit_rgb_are_refused_with_the_reason(data, problem):
+    message = rejection(data=data, file_name="picture.img")
+
+    assert message.startswith(f"picture.img: {problem}; ")
+    assert message.endswith(
+        "WhatsApp accepts only 8-bit RGB or RGBA images; save it as an 8-bit RGB JPEG or PNG"
+    )
+
+
+def test_jpeg_declaring_a_bomb_is_refused_from_its_header_alone():
+    small = image_bytes("JPEG", size=(16, 16))
+    sof = small.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+    bomb = small[: sof + 5] + struct.pack(">HH", 65000, 65000) + small[sof + 9 :]
+    tracemalloc.start()
+    try:
+        message = rejection(data=bomb, file_name="bomb.jpg")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert message == "bomb.jpg: the JPEG declares too many pixels to be a real photo"
+    assert peak < 10 * MB  # 4.2 gigapixels were never decoded
+
+
+def test_png_encoding_is_read_from_the_header_without_decoding():
+    """A PNG declaring 100 000 × 100 000 RGB pixels is judged (and accepted) by its IHDR."""
+    tracemalloc.start()
+    try:
+        checked = check_outbound_file(
+            data=png_header_only(100_000, 100_000), file_name="big.png", max_size=NO_LIMIT
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert checked.mime_type == "image/png"
+    assert peak < 10 * MB
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (
+            ogg_first_page(vorbis_id()),
+            "the Ogg audio is Vorbis; WhatsApp accepts Ogg audio only with the OPUS codec",
+        ),
+        (
+            ogg_first_page(b"\x7fFLAC\x01\x00"),
+            "the Ogg audio is FLAC; WhatsApp accepts Ogg audio only with the OPUS codec",
+        ),
+        (
+            ogg_first_page(b"Speex   1.2"),
+            "the Ogg audio is Speex; WhatsApp accepts Ogg audio only with the OPUS codec",
+        ),
+        (
+            ogg_first_page(opus_head(2)),
+            "the OPUS audio has 2 channels; WhatsApp accepts only mono OPUS audio",
+        ),
+        (b"OggS\x00\x02", "the Ogg file is damaged or incomplete"),
+    ],
+    ids=["vorbis", "flac", "speex", "stereo-opus", "truncated"],
+)
+def test_ogg_audio_must_be_mono_opus(data, problem):
+    assert sniff_mime(data) == "audio/ogg"
+    assert rejection(data=data, file_name="note.ogg") == f"note.ogg: {problem}"
+
+
 ##### Allow-list
 
 
