@@ -12,7 +12,9 @@ every send carries ``biz_opaque_callback_data`` naming our message, the status w
 echo it and reconcile the wamid; if none arrives, the message is marked failed with an
 explanation and the agent decides whether to retry. A status naming it that arrives
 even later still reconciles it (the failure is cleared), and a retry first looks for
-such evidence, so what WhatsApp accepted is never sent a second time.
+such evidence, so what WhatsApp accepted is never sent a second time. A failure before
+the request left (connection refused, connect timeout) is retried automatically like any
+retryable error; :mod:`conversations.whatsapp.errors` explains the classification.
 """
 
 from __future__ import annotations

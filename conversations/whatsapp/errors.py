@@ -3,6 +3,22 @@
 Callers branch on :class:`ErrorKind` (retry later, fall back to a template, give up),
 never on Meta's wording: classification looks only at the numeric ``code`` and the HTTP
 status (reference §10).
+
+The classification deliberately extends the issue's list (retryable: 130429, 131056,
+131000, 131016, 131057, HTTP 5xx, timeouts; needs a template: 131047; permanent: the
+rest). Per reference §10 these are retryable too: codes 4 and 80007 (app and WABA call
+rate limits: "back off"), any HTTP 429, and a 404 on a media *download* (the 5-minute
+URL expired: a fresh one is fetched, see ``CloudApiClient.download_media``).
+
+Timeouts are not all alike, because the never-send-twice rule wins over retrying:
+
+- A failure *before* the request left (connection refused, connect or pool timeout) is
+  retried automatically with backoff: Meta cannot have received it.
+- A failure *after* it left (a read timeout, a reset while waiting for the answer) sets
+  ``may_have_arrived``. A send is then **not** retried automatically: it waits
+  ``RECONCILE_GRACE`` for a status webhook naming it (``biz_opaque_callback_data``) and
+  is otherwise marked failed, for the agent to retry by hand
+  (``conversations.services.outbound``). Uploads and reads may be repeated harmlessly.
 """
 
 from __future__ import annotations

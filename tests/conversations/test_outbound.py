@@ -7,6 +7,8 @@ import hashlib
 import io
 import json
 import random
+import socket
+import time
 from datetime import timedelta
 
 import pytest
@@ -337,6 +339,39 @@ class TestRetries:
         assert bodies == ["part 0", "part 0", "part 1", "part 2"]
         assert set(Message.objects.values_list("status", flat=True)) == {S.ACCEPTED}
 
+    def test_connection_refused_is_retried_automatically_and_sent_once(
+        self, graph, agent, interaction, settings, monkeypatch
+    ):
+        """A connect failure proves the request never reached Meta: retried without waiting for anyone."""
+        monkeypatch.setattr(outbound, "BACKOFF_BASE_SECONDS", 0.3)
+        settings.WHATSAPP_GRAPH_BASE_URL = f"http://127.0.0.1:{closed_port()}"
+        wamid = graph.accept()
+        message = send_text(agent, interaction)
+        deadline = time.monotonic() + 5
+        while message.send_attempts == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+            message.refresh_from_db()
+        # the first try failed to connect: the message waits for its automatic retry
+        assert (message.status, message.send_attempts) == (S.QUEUED, 1)
+        assert "ConnectError" in message.error_title
+        assert message.next_attempt_at is not None and message.send_started_at is None
+        settings.WHATSAPP_GRAPH_BASE_URL = graph.base_url  # WhatsApp is reachable again
+        assert runner.wait_idle(timeout=10)
+        message.refresh_from_db()
+        assert (message.status, message.wamid, message.send_attempts) == (S.ACCEPTED, wamid, 2)
+        assert len(graph.sends()) == 1
+
+    def test_connection_refused_every_time_fails_at_the_bound(
+        self, agent, interaction, settings, fast_backoff, monkeypatch
+    ):
+        monkeypatch.setattr(outbound, "MAX_SEND_ATTEMPTS", 3)
+        settings.WHATSAPP_GRAPH_BASE_URL = f"http://127.0.0.1:{closed_port()}"
+        message = send_text(agent, interaction)
+        assert runner.wait_idle(timeout=10)
+        message.refresh_from_db()
+        assert (message.status, message.send_attempts, message.error_code) == (S.FAILED, 3, None)
+        assert "ConnectError" in message.error_title
+
     def test_retries_stop_at_the_bound(self, graph, agent, interaction, fast_backoff, monkeypatch):
         monkeypatch.setattr(outbound, "MAX_SEND_ATTEMPTS", 3)
         for _ in range(5):
@@ -485,6 +520,13 @@ class TestCrashSafety:
         message.refresh_from_db()
         assert (message.status, message.wamid) == (S.ACCEPTED, wamid)
         assert len(graph.sends()) == 1
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: connecting is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def status_payload(interaction, wamid: str, status: str, *, callback: str = "") -> dict:
