@@ -1,10 +1,12 @@
 """The options store (SPEC P5): every ``whatsappsession.*`` option with its default.
 
 Administrators override a default globally, per agent group or per agent
-(``OptionValue`` rows, edited in the admin). Values are read through a per-process
-snapshot refreshed every ``SNAPSHOT_SECONDS``, so a change takes effect within that
-time in every server and worker process, without a restart, and the hot paths (the
-webhook, the console) do not query for options.
+(``OptionValue`` rows, edited in the admin); an agent's value beats their group's, which
+beats the global one. Values are read through a per-process snapshot refreshed every
+``SNAPSHOT_SECONDS``, so a change takes effect within that time in every server and
+worker process, without a restart, and the hot paths (the webhook, the console) do not
+query for options. The snapshot also knows each agent's group, so a server-side check
+given only the agent applies the same group values the console shows.
 """
 
 from __future__ import annotations
@@ -183,32 +185,44 @@ def coerce(key: str, value: Any) -> Any:
 
 
 class _Snapshot:
-    """All option rows of the database, reloaded when older than ``SNAPSHOT_SECONDS``."""
+    """All option rows of the database, and (when some option has a group value) each
+    agent's group, reloaded when older than ``SNAPSHOT_SECONDS``."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._loaded_at = float("-inf")
         self._values: dict[tuple[str, str, int | None], Any] = {}
+        self._groups: dict[int, int] = {}
 
     def invalidate(self) -> None:
         with self._lock:
             self._loaded_at = float("-inf")
 
-    def values(self) -> dict[tuple[str, str, int | None], Any]:
-        if time.monotonic() - self._loaded_at > SNAPSHOT_SECONDS:
-            from conversations.models import OptionValue
+    def _refresh(self) -> None:
+        if time.monotonic() - self._loaded_at <= SNAPSHOT_SECONDS:
+            return
+        from conversations.models import AgentProfile, OptionValue
 
-            values: dict[tuple[str, str, int | None], Any] = {}
-            for key, value, group_id, agent_id in OptionValue.objects.values_list(
-                "key", "value", "agent_group_id", "agent_id"
-            ):
-                scope = (
-                    ("agent", agent_id) if agent_id else ("group", group_id) if group_id else ("global", None)
-                )
-                values[(key, *scope)] = value
-            with self._lock:
-                self._values, self._loaded_at = values, time.monotonic()
+        values: dict[tuple[str, str, int | None], Any] = {}
+        for key, value, group_id, agent_id in OptionValue.objects.values_list(
+            "key", "value", "agent_group_id", "agent_id"
+        ):
+            scope = ("agent", agent_id) if agent_id else ("group", group_id) if group_id else ("global", None)
+            values[(key, *scope)] = value
+        groups: dict[int, int] = {}
+        if any(scope == "group" for _, scope, _ in values):  # else nobody's group matters
+            groups = dict(AgentProfile.objects.filter(group__isnull=False).values_list("user_id", "group_id"))
+        with self._lock:
+            self._values, self._groups, self._loaded_at = values, groups, time.monotonic()
+
+    def values(self) -> dict[tuple[str, str, int | None], Any]:
+        self._refresh()
         return self._values
+
+    def group_of(self, agent_id: int) -> int | None:
+        """The agent's group as of the last refresh (a move applies within the refresh)."""
+        self._refresh()
+        return self._groups.get(agent_id)
 
 
 _snapshot = _Snapshot()
@@ -216,9 +230,15 @@ invalidate = _snapshot.invalidate
 
 
 def get_option(key: str, *, agent_id: int | None = None, group_id: int | None = None) -> Any:
-    """The effective value of ``key`` for an agent (and their group), else the global one."""
+    """The effective value of ``key`` for an agent, else their group, else the global one.
+
+    Given only ``agent_id``, the agent's group comes from the snapshot: the server's checks
+    then agree with what the console shows (which passes the group explicitly).
+    """
     definition = DEFINITIONS[key]
     values = _snapshot.values()
+    if group_id is None and agent_id is not None:
+        group_id = _snapshot.group_of(agent_id)
     for scope in (("agent", agent_id), ("group", group_id), ("global", None)):
         if scope[1] is None and scope[0] != "global":
             continue
