@@ -150,6 +150,52 @@ def test_images_go_both_ways_with_a_preview_before_sending(stack, alice, custome
     expect(preview).to_be_hidden()
 
 
+def test_customer_audio_and_video_get_players_with_a_save_link(stack, alice, customer):
+    """M1: an inbound voice message and video play in the transcript."""
+    from tests.conversations.test_media import iso_media, ogg_first_page, opus_head
+
+    panel = offered_and_accepted(stack, alice, customer, "Listen to this")
+    customer_sends_file(
+        stack, customer, "audio", ogg_first_page(opus_head(1)), file_name="voice.ogg", mime="audio/ogg"
+    )
+    customer_sends_file(
+        stack,
+        customer,
+        "video",
+        iso_media(b"isom"),
+        file_name="clip.mp4",
+        mime="video/mp4",
+        caption="The dent",
+    )
+    for kind in ("audio", "video"):
+        row = panel.locator(f".row--in[data-type={kind}]")
+        player = row.locator(f".media--{kind} {kind}")
+        expect(player).to_have_attribute("controls", "")
+        expect(player).to_have_attribute("src", re.compile(r"/api/v1/attachments/\d+/file/$"))
+        assert player.evaluate("node => typeof node.play") == "function"
+        expect(row.locator("a.media-save")).to_have_attribute("href", re.compile(r"/file/\?download=1$"))
+    expect(panel.locator(".row--in[data-type=video] .caption")).to_have_text("The dent")
+
+
+def test_without_two_step_upload_a_file_is_sent_on_selection(stack, alice, customer, phone):
+    """M2: whatsappsession.two-step-attachment-upload=false: no preview, sent at once."""
+    panel = offered_and_accepted(stack, alice, customer, "Send me the form")
+    try:
+        set_option(stack, "whatsappsession.two-step-attachment-upload", False)
+        alice.page.evaluate("() => window.waConsole.resync()")
+        alice.page.wait_for_function(
+            "() => window.waConsole.options['whatsappsession.two-step-attachment-upload'] === false"
+        )
+        panel.locator("input[type=file]").set_input_files(
+            {"name": "form.png", "mimeType": "image/png", "buffer": png((10, 10, 10))}
+        )
+        expect(panel.locator(".row--out[data-type=image] img.thumb")).to_be_visible()
+        expect(panel.locator(".attachment-preview")).to_be_hidden()
+        expect(phone.locator(".sbx-row--in img.sbx-image")).to_be_visible()
+    finally:
+        set_option(stack, "whatsappsession.two-step-attachment-upload", None)
+
+
 def test_the_pending_response_indicator_goes_green_yellow_red_and_away(stack, alice, customer):
     offered_and_accepted(stack, alice, customer, "Hello?")
     alice.send("Hello, how can I help?")
@@ -178,12 +224,18 @@ def test_the_pending_response_indicator_goes_green_yellow_red_and_away(stack, al
     )
     alice.page.wait_for_function("() => document.title.startsWith('● Reply pending')")
     alice.page.wait_for_function(f"() => document.title === {base_title!r}")
+    # …and so does the favicon: a red dot on and off
+    icon = "() => document.getElementById('favicon').getAttribute('href')"
+    plain = alice.page.evaluate(icon)
+    alice.page.wait_for_function(f"() => ({icon})().includes('%23e53935')")  # the red dot (#e53935)
+    alice.page.wait_for_function(f"() => ({icon})() === {plain!r}")
     alice.page.evaluate(
         "() => { delete document.hidden; document.dispatchEvent(new Event('visibilitychange')); }"
     )
     alice.page.wait_for_function(
         f"() => document.title === {base_title!r} && !document.body.dataset.flashing"
     )
+    assert alice.page.evaluate(icon) == plain
 
     # the agent answers: the indicator disappears
     alice.send("Yes, still here!")
@@ -215,6 +267,26 @@ def test_a_rejected_offer_goes_to_the_next_agent_and_is_redirected_when_not_answ
     # nobody else may take it now (alice rejected it a moment ago): it waits in the queue
     waiting = api["supervisor"].get("/api/v1/interactions/", params={"state": "queued"}).json()["results"]
     assert customer.wa_id in [i["contact"]["wa_id"] for i in waiting]
+
+
+def test_an_offer_not_accepted_in_time_reaches_the_next_agent(stack, alice, bob, customer):
+    alice.go_ready()
+    bob.go_ready()
+    customer_says(stack, customer, "Is anyone awake?")
+    deadline = time.monotonic() + 15
+    while not (alice.offer(customer).count() or bob.offer(customer).count()):  # whoever idled longer
+        assert time.monotonic() < deadline, "nobody was offered the conversation"
+        time.sleep(0.1)
+    first, second = (alice, bob) if alice.offer(customer).count() else (bob, alice)
+
+    # the first agent lets the 5 s pass: the offer is redirected to the second agent's console
+    expect(first.offer(customer)).to_have_attribute("data-state", "expired", timeout=12_000)
+    expect(first.offer(customer).locator(".offer-status")).to_have_text("Redirected: not accepted in time")
+    offer = second.offer(customer)
+    expect(offer).to_be_visible()
+    expect(offer.locator(".offer-first")).to_have_text("Is anyone awake?")
+    panel = second.accept(customer)
+    expect(panel.locator(".row--in .text")).to_have_text("Is anyone awake?")
 
 
 def test_done_with_a_disposition_closes_the_tab_and_the_interaction(stack, api, alice, customer):

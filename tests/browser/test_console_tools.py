@@ -17,7 +17,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import Console, Customer, customer_says, expect, png, skip_without_chromium
+from tests.browser.conftest import (
+    Console,
+    Customer,
+    customer_says,
+    customer_sends,
+    expect,
+    png,
+    skip_without_chromium,
+)
 
 skip_without_chromium()
 pytestmark = pytest.mark.browser
@@ -538,3 +546,25 @@ def test_the_contact_search_finds_past_contacts_by_phone_digits(stack, api, alic
     ).to_be_visible()
     editor.get_by_role("button", name="Cancel").click()
     expect(editor).to_be_hidden()
+
+
+def test_a_location_without_a_map_provider_is_text_with_a_link(stack, alice, customer):
+    """W10: no location-map-url-template (this module sets none): the details and a map link."""
+    panel = offered_and_accepted(stack, alice, customer, "Where do I bring it?")
+    place = {"latitude": 48.137154, "longitude": 11.576124, "name": "Marienplatz", "address": "80331 München"}
+    customer_sends(stack, customer, "location", location={**place, "url": "https://example.com/shop"})
+
+    location = panel.locator(".row--in .location")
+    expect(location.locator(".location-name")).to_have_text("Marienplatz")
+    expect(location.locator(".location-address")).to_have_text("80331 München")
+    expect(location.locator(".location-coords")).to_have_text("48.13715, 11.57612")
+    expect(location.locator("img")).to_have_count(0)
+    shop = location.locator(".location-url a")
+    expect(shop).to_have_attribute("href", "https://example.com/shop")
+    expect(shop).to_have_attribute("rel", "noopener noreferrer")
+    map_link = location.locator("a.location-open")
+    expect(map_link).to_have_text("Open in OpenStreetMap")
+    expect(map_link).to_have_attribute(
+        "href", re.compile(r"^https://www\.openstreetmap\.org/\?mlat=48\.137154&mlon=11\.576124#map=16/")
+    )
+    expect(map_link).to_have_attribute("rel", "noopener noreferrer")
