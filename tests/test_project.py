@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
 from django.conf import settings
@@ -47,6 +48,45 @@ def test_seed_demo_is_idempotent(capsys):
 
     assert Channel.objects.count() == 1
     assert Contact.objects.count() == 2
+
+
+def test_seed_demo_creates_the_people_queues_and_content_it_promises(capsys, settings, tmp_path, monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    from conversations.models import AgentProfile, Channel, Queue
+    from templates_app.models import MessageTemplate, StandardResponse
+
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)  # random passwords: they must be printed
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+
+    # two agents and a supervisor, each with a printed password that logs in
+    User = get_user_model()
+    agents = set(AgentProfile.objects.values_list("user__username", flat=True))
+    assert agents == {"alice", "bob"}
+    supervisor = User.objects.get(username="supervisor")
+    assert supervisor.is_staff and supervisor.is_superuser
+    assert not AgentProfile.objects.filter(user=supervisor).exists()
+    printed = dict(re.findall(r"^\s+[a-z ]+?\s+(\w+)\s+password: (\S+)$", out, re.MULTILINE))
+    for username in ("alice", "bob", "supervisor"):
+        assert username in printed, f"no password printed for {username}"
+        assert User.objects.get(username=username).check_password(printed[username])
+
+    # two queues, each served by an agent; new chats land in General
+    queues = {q.name: set(q.agents.values_list("user__username", flat=True)) for q in Queue.objects.all()}
+    assert queues == {"General": {"alice", "bob"}, "Billing": {"alice"}}
+    assert Channel.objects.get().default_queue.name == "General"
+
+    # standard responses and approved templates, one of them the default notification
+    assert set(StandardResponse.objects.values_list("shortcut", flat=True)) >= {"hello", "bye", "tracking"}
+    templates = MessageTemplate.objects.filter(status=MessageTemplate.Status.APPROVED)
+    assert set(templates.values_list("name", flat=True)) >= {
+        "thanks_for_patience",
+        "order_update",
+        "satisfaction",
+    }
+    assert templates.filter(is_default_notification=True).count() == 1
 
 
 async def test_an_oversized_request_is_refused_before_it_is_read():

@@ -37,6 +37,11 @@ DEMO_USERS = [
     ("bob", "Bob", "agent"),
     ("content", "Cleo", "content manager"),
 ]
+DEMO_QUEUES = [
+    # name, description, agents serving it; the first is the channel's default queue
+    ("General", "Every inbound chat", ("alice", "bob")),
+    ("Billing", "Invoices, refunds and payments (transfer here)", ("alice",)),
+]
 #: What the "Content managers" group may do: standard responses and templates only.
 CONTENT_MODELS = (
     "standardresponsecategory",
@@ -59,16 +64,21 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
             passwords = self._users()
-            queue = Queue.objects.get_or_create(
-                name="General", defaults={"description": "Every inbound chat"}
-            )[0]
-            for username in ("alice", "bob"):
-                AgentProfile.objects.get(user__username=username).queues.add(queue)
+            queue = self._queues()
             channel = self._channel(queue)
             self._attributes()
             self._content()
             self._history(channel)
         self._print(passwords, channel)
+
+    def _queues(self) -> Queue:
+        """Every agent serves "General" (the channel's default); only alice serves "Billing",
+        so transfers to a queue and per-queue routing can be tried out. Returns General."""
+        for name, description, usernames in DEMO_QUEUES:
+            queue = Queue.objects.get_or_create(name=name, defaults={"description": description})[0]
+            for username in usernames:
+                AgentProfile.objects.get(user__username=username).queues.add(queue)
+        return Queue.objects.get(name=DEMO_QUEUES[0][0])
 
     def _users(self) -> dict[str, str]:
         path = Path(settings.VAR_DIR) / CREDENTIALS_FILE
