@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -34,14 +35,21 @@ except ImportError:  # pragma: no cover
 
 
 def skip_without_chromium() -> None:
-    """Call at the top of a browser test module: skip it, saying why, without a browser."""
+    """Call at the top of a browser test module: skip it, saying why, without a browser.
+
+    With ``REQUIRE_BROWSER=1`` (set by ``.ci/run``) a missing browser fails the run
+    instead: CI must never pass with the browser tests silently skipped.
+    """
     if sync_playwright is None:
-        pytest.skip("Playwright for Python is not installed in this environment", allow_module_level=True)
+        _skip_or_fail("Playwright for Python is not installed in this environment")
     if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests",
-            allow_module_level=True,
-        )
+        _skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests")
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (REQUIRE_BROWSER=1: the browser tests must run)", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
 
 
 # --- processes -------------------------------------------------------------------------------
