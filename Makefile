@@ -1,12 +1,17 @@
 # The two commands of the README:
 #   make run   – the whole product at http://127.0.0.1:8000/ (embedded: SQLite, in-memory
-#                channel layer, in-process tasks and beat, the WhatsApp sandbox)
+#                channel layer, in-process tasks and beat, the WhatsApp sandbox);
+#                `make run PORT=9000` moves it, sandbox included
 #   make test  – the test suite (embedded default; .ci/run adds PostgreSQL + Redis)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where the product is reachable: the sandbox posts its status webhooks there and the
+# sandbox Graph API lives under it (settings derive WHATSAPP_GRAPH_BASE_URL from it).
+# Set it yourself when the service sits behind a proxy or HOST is 0.0.0.0.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint format migrations-check bench clean
 
@@ -24,8 +29,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python -m uvicorn waproject.asgi:application --host $(HOST) --port $(PORT) --lifespan on
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/python manage.py seed_demo
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/python -m uvicorn waproject.asgi:application --host $(HOST) --port $(PORT) --lifespan on
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -87,6 +93,53 @@ def test_seed_demo_creates_the_people_queues_and_content_it_promises(capsys, set
         "satisfaction",
     }
     assert templates.filter(is_default_notification=True).count() == 1
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def settings_in_a_fresh_process(**env: str) -> dict[str, str]:
+    """The URLs settings.py computes from ``env`` (the sandbox on, as in ``make run``)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "PUBLIC_BASE_URL"))}
+    clean.update(WHATSAPP_SANDBOX_ENABLED="1", DJANGO_SETTINGS_MODULE="waproject.settings", **env)
+    code = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps({k: getattr(settings, k) for k in ('PUBLIC_BASE_URL', 'WHATSAPP_GRAPH_BASE_URL')}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def test_the_sandbox_graph_api_follows_the_public_base_url():
+    assert settings_in_a_fresh_process(PUBLIC_BASE_URL="http://127.0.0.1:9000/") == {
+        "PUBLIC_BASE_URL": "http://127.0.0.1:9000/",
+        "WHATSAPP_GRAPH_BASE_URL": "http://127.0.0.1:9000/sandbox/graph",
+    }
+    # an explicit Graph URL still wins
+    explicit = settings_in_a_fresh_process(
+        PUBLIC_BASE_URL="http://127.0.0.1:9000", WHATSAPP_GRAPH_BASE_URL="http://graph.test"
+    )
+    assert explicit["WHATSAPP_GRAPH_BASE_URL"] == "http://graph.test"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_run_on_another_port_points_the_product_at_itself():
+    env = {k: v for k, v in os.environ.items() if k != "PUBLIC_BASE_URL"}
+    commands = subprocess.run(
+        ["make", "--dry-run", "run", "PORT=9000"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    server = next(line for line in commands if "uvicorn" in line)
+    assert "--port 9000" in server
+    assert server.startswith("PUBLIC_BASE_URL=http://127.0.0.1:9000 ")
+    seed = next(line for line in commands if "seed_demo" in line)
+    assert seed.startswith("PUBLIC_BASE_URL=http://127.0.0.1:9000 ")
 
 
 async def test_an_oversized_request_is_refused_before_it_is_read():

@@ -257,9 +257,15 @@ SPECTACULAR_SETTINGS = {
 #: The sandbox (a local stand-in for Meta) is on by default in the embedded mode only.
 WHATSAPP_SANDBOX_ENABLED = env_bool("WHATSAPP_SANDBOX_ENABLED", EMBEDDED)
 WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", "v23.0")
+#: Where this service's webhook is reachable (the sandbox posts statuses there).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+#: With the sandbox, the Graph API is this service itself: derived from PUBLIC_BASE_URL,
+#: so ``make run PORT=9000`` talks to port 9000 without setting anything else.
 WHATSAPP_GRAPH_BASE_URL = os.environ.get(
     "WHATSAPP_GRAPH_BASE_URL",
-    "http://127.0.0.1:8000/sandbox/graph" if WHATSAPP_SANDBOX_ENABLED else "https://graph.facebook.com",
+    f"{PUBLIC_BASE_URL.rstrip('/')}/sandbox/graph"
+    if WHATSAPP_SANDBOX_ENABLED
+    else "https://graph.facebook.com",
 )
 # Demo credentials of the channel that ``seed_demo`` creates; a real deployment sets
 # these (or edits the channel in the admin).
@@ -281,9 +287,6 @@ WHATSAPP_SANDBOX_AUTO_READ_SECONDS = (
 )
 #: Fetch inbound media as soon as the webhook is stored (tests turn it off to stay offline).
 WHATSAPP_MEDIA_AUTO_DOWNLOAD = env_bool("WHATSAPP_MEDIA_AUTO_DOWNLOAD", True)
-#: Where this service's webhook is reachable (the sandbox posts statuses there).
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

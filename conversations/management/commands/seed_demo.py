@@ -294,6 +294,7 @@ class Command(BaseCommand):
         roles = {username: role for username, _, role in DEMO_USERS}
         for username, password in passwords.items():
             self.stdout.write(f"  {roles[username]:16} {username:11} password: {password}")
-        self.stdout.write("  Console: http://127.0.0.1:8000/console/   Admin: http://127.0.0.1:8000/admin/")
+        base = settings.PUBLIC_BASE_URL.rstrip("/")
+        self.stdout.write(f"  Console: {base}/console/   Admin: {base}/admin/")
         if settings.WHATSAPP_SANDBOX_ENABLED:
-            self.stdout.write("  Customer phone simulator: http://127.0.0.1:8000/sandbox/phone/")
+            self.stdout.write(f"  Customer phone simulator: {base}/sandbox/phone/")
