@@ -228,6 +228,47 @@ def _check_encoding(data: bytes, *, mime: str, name: str) -> None:
         raise MediaRejected(f"{name}: {problem}")
 
 
+def image_for_whatsapp(data: bytes) -> bytes:
+    """An image WhatsApp refuses only for its colour encoding, re-encoded as 8-bit RGB(A)
+    in the same format; any other file comes back unchanged.
+
+    Screenshots are often palette PNGs and scans greyscale JPEGs: an agent should not have
+    to convert them by hand. The declared size is checked before anything is decoded (no
+    bomb), the JPEG's EXIF (its orientation) is kept, and a file that cannot be converted
+    is returned as it was, so that :func:`check_outbound_file` refuses it with its reason.
+    """
+    mime = sniff_mime(data) if data else None
+    problem = (
+        _png_problem(data) if mime == "image/png" else _jpeg_problem(data) if mime == "image/jpeg" else ""
+    )
+    if not problem.endswith(_IMAGE_FIX):
+        return data  # fine already, not an image, or damaged / oversized: not ours to fix
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as image:
+                if image.width * image.height > MAX_IMAGE_PIXELS:
+                    return data
+                return _encoded_as_8_bit_rgb(image)
+    except Exception:  # Pillow's many ways to fail on a broken file: the check will say why
+        return data
+
+
+def _encoded_as_8_bit_rgb(image: Image.Image) -> bytes:
+    fmt, options = image.format, {}
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit greyscale: keep the high byte
+        image = image.point(lambda value: value / 256).convert("L")
+    if fmt == "PNG":
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        converted = image.convert("RGBA" if has_alpha else "RGB")
+    else:
+        converted = image.convert("RGB")
+        options = {"quality": 92, "exif": image.info.get("exif", b"")}
+    buffer = io.BytesIO()
+    converted.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
 _IMAGE_FIX = "WhatsApp accepts only 8-bit RGB or RGBA images; save it as an 8-bit RGB JPEG or PNG"
 #: PNG IHDR colour types (PNG spec §11.2.2).
 _PNG_COLOUR_TYPES = {0: "greyscale", 2: "RGB", 4: "greyscale with alpha", 6: "RGBA"}

@@ -27,6 +27,7 @@ from conversations.media import (
     check_inbound_download,
     check_outbound_file,
     clean_file_name,
+    image_for_whatsapp,
     make_thumbnail,
 )
 from conversations.models import Attachment
@@ -165,6 +166,7 @@ def attachment_upload(*, user: Any, data: bytes, file_name: str) -> Attachment:
     allowed = [
         t.strip() for t in get_option("whatsappsession.attachment-allowed-types", agent_id=user.pk).split(",")
     ]
+    data = image_for_whatsapp(data)  # a palette screenshot or a greyscale scan is converted
     checked = check_outbound_file(
         data=data,
         file_name=file_name,

@@ -539,6 +539,86 @@ def test_images_that_are_not_8_bit_rgb_are_refused_with_the_reason(data, problem
     )
 
 
+def palette_png_with_transparency() -> bytes:
+    image = Image.new("P", (8, 8), 1)
+    image.putpalette([0, 0, 0, 200, 30, 30] + [0] * 762)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", transparency=0)
+    return buffer.getvalue()
+
+
+def jpeg_with_orientation(mode: str, color, orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return image_bytes("JPEG", size=(8, 4), mode=mode, color=color, exif=exif.tobytes())
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt", "mode", "pixel"),
+    [
+        (image_bytes("PNG", mode="P", color=3), "PNG", "RGB", None),
+        (palette_png_with_transparency(), "PNG", "RGBA", (200, 30, 30, 255)),
+        (image_bytes("PNG", mode="L", color=128), "PNG", "RGB", (128, 128, 128)),
+        (image_bytes("PNG", mode="LA", color=(128, 20)), "PNG", "RGBA", (128, 128, 128, 20)),
+        (image_bytes("PNG", mode="I;16", color=40000), "PNG", "RGB", (156, 156, 156)),  # 40000 / 256
+        (png_raw(4, 4, bit_depth=16, colour_type=2), "PNG", "RGB", (127, 127, 127)),
+        (image_bytes("JPEG", mode="L", color=128), "JPEG", "RGB", None),
+        (image_bytes("JPEG", mode="CMYK", color=(0, 255, 255, 0)), "JPEG", "RGB", None),
+    ],
+    ids=[
+        "png-palette",
+        "png-palette-alpha",
+        "png-grey8",
+        "png-grey-alpha",
+        "png-grey16",
+        "png-rgb16",
+        "jpeg-grey",
+        "jpeg-cmyk",
+    ],
+)
+def test_images_refused_only_for_their_colours_are_converted_to_8_bit_rgb(data, fmt, mode, pixel):
+    converted = media.image_for_whatsapp(data)
+
+    assert check_outbound_file(data=converted, file_name="picture", max_size=NO_LIMIT).mime_type
+    with Image.open(io.BytesIO(converted)) as image:
+        assert (image.format, image.mode) == (fmt, mode)
+        if pixel is not None:
+            assert image.getpixel((0, 0)) == pixel
+
+
+def test_a_converted_jpeg_keeps_its_orientation():
+    converted = media.image_for_whatsapp(jpeg_with_orientation("L", 128, orientation=6))
+    with Image.open(io.BytesIO(converted)) as image:
+        assert image.mode == "RGB"
+        assert image.getexif()[0x0112] == 6  # still shown upright by the phone
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        image_bytes("PNG", mode="RGB"),
+        b"%PDF-1.4 not an image",
+        png_raw(4, 4, bit_depth=16, colour_type=2)[:40],  # damaged: refused with its reason
+    ],
+    ids=["already-rgb", "not-an-image", "damaged"],
+)
+def test_other_files_are_not_touched_by_the_conversion(data):
+    assert media.image_for_whatsapp(data) is data
+
+
+def test_conversion_never_decodes_an_image_declaring_a_bomb():
+    bomb = png_raw(4, 4, bit_depth=8, colour_type=0)  # greyscale: would be converted…
+    bomb = bomb[:16] + struct.pack(">II", 100_000, 100_000) + bomb[24:]  # …but declares 10 gigapixels
+    tracemalloc.start()
+    try:
+        result = media.image_for_whatsapp(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result is bomb
+    assert peak < 10 * MB
+
+
 def test_jpeg_declaring_a_bomb_is_refused_from_its_header_alone():
     small = image_bytes("JPEG", size=(16, 16))
     sof = small.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width

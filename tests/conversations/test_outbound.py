@@ -578,6 +578,16 @@ class TestMedia:
         attachment.refresh_from_db()
         assert attachment.media_id == "media-123"
 
+    def test_a_palette_screenshot_is_stored_as_8_bit_rgb(self, agent):
+        buffer = io.BytesIO()
+        Image.new("P", (20, 10), 2).save(buffer, "PNG")
+        attachment = media_services.attachment_upload(
+            user=agent, data=buffer.getvalue(), file_name="shot.png"
+        )
+        with attachment.file.open("rb") as stored, Image.open(stored) as image:
+            assert (image.format, image.mode, image.size) == ("PNG", "RGB", (20, 10))
+        assert attachment.size == attachment.file.size
+
     def test_file_that_is_not_a_whatsapp_type_is_refused_by_content(self, agent):
         from conversations.media import MediaRejected
 
