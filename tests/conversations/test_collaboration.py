@@ -150,6 +150,39 @@ def test_strangers_cannot_read_a_consultation(client, owner, interaction):
     assert Interaction.objects.get().owner == owner
 
 
+def test_strangers_can_neither_end_a_consultation_nor_leave_a_conference(
+    client, owner, colleague, interaction, django_capture_on_commit_callbacks
+):
+    post(
+        client,
+        owner,
+        f"/api/v1/interactions/{interaction.pk}/consultation/",
+        {"agent_id": colleague.pk, "body": "Is a refund OK here?"},
+    )
+    stranger = AgentProfileFactory().user
+    with django_capture_on_commit_callbacks() as callbacks:
+        ended = post(client, stranger, f"/api/v1/interactions/{interaction.pk}/consultation/end/")
+        left = post(client, stranger, f"/api/v1/interactions/{interaction.pk}/conference/leave/")
+    assert (ended.status_code, ended.json()["error"]["message"]) == (403, "you are not in this consultation")
+    assert (left.status_code, left.json()["error"]["message"]) == (403, "you are not in this conference")
+    assert not callbacks  # nobody was told anything
+    assert InteractionParticipant.objects.get().state == "joined"
+
+
+def test_a_consulted_agent_ends_only_their_own_consultation(client, owner, colleague, interaction):
+    post(
+        client,
+        owner,
+        f"/api/v1/interactions/{interaction.pk}/consultation/",
+        {"agent_id": colleague.pk, "body": "Is a refund OK here?"},
+    )
+    response = post(client, colleague, f"/api/v1/interactions/{interaction.pk}/consultation/end/")
+    assert response.json() == {"ended": 1}
+    assert InteractionParticipant.objects.get().state == "left"
+    again = post(client, colleague, f"/api/v1/interactions/{interaction.pk}/consultation/end/")
+    assert again.status_code == 403
+
+
 def test_done_ends_every_participation_and_frees_the_guest(client, owner, colleague, interaction):
     from conversations.services.collaboration import conference_answer, conference_invite
 
