@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,18 +109,26 @@ def _describe(exc: BaseException) -> str:
 
 
 def _loads(text: str) -> Any:
-    """Parse JSON; NUL characters are dropped (PostgreSQL cannot store them in text)."""
+    """Parse JSON, keeping only what a database and a JSON response can hold: NUL
+    characters are dropped (PostgreSQL refuses them in text) and a lone UTF-16 surrogate
+    (an escape like ``\\ud800`` without its pair) becomes U+FFFD, which would otherwise
+    make every later read of the message fail to encode."""
     payload = json.loads(text)
-    return _without_nul(payload) if "\\u0000" in text else payload
+    if "\\u0000" in text or "\\ud" in text or "\\uD" in text:
+        return _storable(payload)
+    return payload
 
 
-def _without_nul(value: Any) -> Any:
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return _LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
     if isinstance(value, list):
-        return [_without_nul(v) for v in value]
+        return [_storable(v) for v in value]
     if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+        return {_storable(k): _storable(v) for k, v in value.items()}
     return value
 
 

@@ -10,6 +10,7 @@ import pytest
 from conversations.models import Message, WebhookEvent
 from conversations.whatsapp.signature import sign
 from tests.conftest import APP_SECRET, FIXTURES, load_fixture
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +128,21 @@ class TestBodies:
         payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = "a\u0000b"
         assert post_webhook(payload).status_code == 200
         assert Message.objects.get().body == "ab"
+
+    def test_a_lone_surrogate_is_replaced_and_the_message_stays_readable(self, post_webhook, client, channel):
+        payload = load_fixture("inbound_text.json")
+        payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = "PLACEHOLDER"
+        # json.dumps escapes non-ASCII, as Meta does: an emoji as a surrogate pair, plus a
+        # lone half of one (a truncated emoji).
+        body = json.dumps(payload).replace("PLACEHOLDER", "a\\ud800b \\ud83d\\ude00").encode()
+        assert post_webhook(body).status_code == 200
+        message = Message.objects.get()
+        assert message.body == "a\ufffdb \U0001f600"
+        supervisor = UserFactory(is_staff=True, is_superuser=True)
+        client.force_login(supervisor)
+        response = client.get(f"/api/v1/interactions/{message.interaction_id}/messages/")
+        assert response.status_code == 200
+        assert response.json()["messages"][0]["body"] == "a\ufffdb \U0001f600"
 
     def test_missing_fields_are_flagged_not_a_500(self, post_webhook, channel):
         payload = {
