@@ -7,16 +7,39 @@ beats the global one. Values are read through a per-process snapshot refreshed e
 worker process, without a restart, and the hot paths (the webhook, the console) do not
 query for options. The snapshot also knows each agent's group, so a server-side check
 given only the agent applies the same group values the console shows.
+
+Every number has bounds (:func:`coerce` enforces them for the admin). A stored value that
+breaks them anyway (written before a bound existed, or straight into the database) is
+clamped to the nearest bound, and one that is not a value of the option at all gives the
+default: either way with a logged warning, never an exception on a hot path.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from conversations.media import WHATSAPP_LIMITS
+
+logger = logging.getLogger(__name__)
+
 SNAPSHOT_SECONDS = 2.0
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+#: Upper bound of a timeout or delay: beyond this a timer is a mistake, not a policy
+#: (and ``timedelta`` overflows far beyond it, which used to fail every webhook).
+TIMEOUT_MAX = 30 * DAY
+#: WhatsApp's largest file (a document): no agent can send more, whatever the option says.
+ATTACHMENT_SIZE_MAX = max(WHATSAPP_LIMITS.values())
+#: WhatsApp's limit of a text message body.
+TEXT_MESSAGE_MAX = 4096
+#: Longest text value: options hold names, colours, URL templates, MIME-type lists.
+TEXT_OPTION_MAX_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -25,7 +48,9 @@ class OptionDefinition:
     default: Any
     kind: type
     help: str
-    minimum: float | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    unit: str = ""  # "seconds", "bytes", "pixels": named in the admin's error messages
 
 
 _DEFINITIONS = [
@@ -35,6 +60,7 @@ _DEFINITIONS = [
         int,
         "How many previous interactions of the contact appear above the current one.",
         minimum=0,
+        maximum=100,
     ),
     OptionDefinition(
         "whatsappsession.max-text-message-size",
@@ -42,6 +68,8 @@ _DEFINITIONS = [
         int,
         "Largest outbound text, in UTF-8 bytes (emoji count several).",
         minimum=1,
+        maximum=TEXT_MESSAGE_MAX,
+        unit="bytes",
     ),
     OptionDefinition(
         "whatsappsession.show-cross-channel-messages",
@@ -55,6 +83,8 @@ _DEFINITIONS = [
         int,
         "Seconds between origination and arrival above which a message counts as delayed.",
         minimum=0,
+        maximum=TIMEOUT_MAX,
+        unit="seconds",
     ),
     OptionDefinition(
         "whatsappsession.pending-response-to-customer",
@@ -71,6 +101,8 @@ _DEFINITIONS = [
         int,
         "How long (seconds) a new message blinks.",
         minimum=0,
+        maximum=10 * MINUTE,
+        unit="seconds",
     ),
     OptionDefinition(
         "whatsappsession.focus-on-new-messages",
@@ -108,6 +140,8 @@ _DEFINITIONS = [
         int,
         "Seconds an agent has to accept an offered interaction before it is redirected.",
         minimum=5,
+        maximum=DAY,  # an offer reserves the agent: longer is never a sensible wait
+        unit="seconds",
     ),
     OptionDefinition(
         "whatsappsession.reply-timeout",
@@ -115,6 +149,8 @@ _DEFINITIONS = [
         int,
         "Seconds after the customer's last message after which only a notification can be sent.",
         minimum=60,
+        maximum=TIMEOUT_MAX,
+        unit="seconds",
     ),
     OptionDefinition(
         "whatsappsession.attachment-max-size",
@@ -122,6 +158,8 @@ _DEFINITIONS = [
         int,
         "Largest file (bytes) an agent may send; WhatsApp's per-type limits apply too.",
         minimum=1,
+        maximum=ATTACHMENT_SIZE_MAX,
+        unit="bytes",
     ),
     OptionDefinition(
         "whatsappsession.attachment-allowed-types",
@@ -136,7 +174,15 @@ _DEFINITIONS = [
         str,
         "Background of customer messages.",
     ),
-    OptionDefinition("whatsappsession.text-size", 14, int, "Transcript text size in pixels.", minimum=8),
+    OptionDefinition(
+        "whatsappsession.text-size",
+        14,
+        int,
+        "Transcript text size in pixels.",
+        minimum=8,
+        maximum=72,
+        unit="pixels",
+    ),
     OptionDefinition("whatsappsession.theme", "default", str, "Console theme: default or high-contrast."),
     OptionDefinition(
         "intercommunication.whatsappsession.queue",
@@ -158,8 +204,41 @@ class OptionError(ValueError):
     pass
 
 
+class OptionOutOfRange(OptionError):
+    """A whole number outside the option's bounds; ``bound`` is the nearest allowed value."""
+
+    def __init__(self, message: str, *, bound: int) -> None:
+        super().__init__(message)
+        self.bound = bound
+
+
+def _amount(number: int, unit: str) -> str:
+    """``2592000 seconds (30 days)``: the unit, and a human reading of large ones."""
+    text = f"{number} {unit}".rstrip()
+    if unit == "seconds" and number >= DAY and number % DAY == 0:
+        text += f" ({number // DAY} day{'s' if number // DAY > 1 else ''})"
+    elif unit == "seconds" and number >= MINUTE and number % MINUTE == 0:
+        text += f" ({number // MINUTE} minute{'s' if number // MINUTE > 1 else ''})"
+    elif unit == "bytes" and number >= 1024 * 1024 and number % (1024 * 1024) == 0:
+        text += f" ({number // (1024 * 1024)} MB)"
+    return text
+
+
+def _bounds(definition: OptionDefinition) -> str:
+    low, high, unit = definition.minimum, definition.maximum, definition.unit
+    if low is not None and high is not None:
+        return f"between {_amount(low, '')} and {_amount(high, unit)}"
+    if low is not None:
+        return f"at least {_amount(low, unit)}"
+    return f"at most {_amount(high or 0, unit)}"
+
+
 def coerce(key: str, value: Any) -> Any:
-    """Validate ``value`` for option ``key`` and return it in the option's type."""
+    """Validate ``value`` for option ``key`` and return it in the option's type.
+
+    Raises :class:`OptionError` whose message names the option and what it accepts
+    (:class:`OptionOutOfRange` for a number beyond its bounds).
+    """
     definition = DEFINITIONS.get(key)
     if definition is None:
         raise OptionError(f"unknown option {key!r}")
@@ -170,18 +249,31 @@ def coerce(key: str, value: Any) -> Any:
             return value.strip().lower() in {"true", "1"}
         raise OptionError(f"{key} must be true or false")
     if definition.kind is int:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise OptionError(f"{key} must be a whole number") from None
-        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-            raise OptionError(f"{key} must be a whole number")
-        if definition.minimum is not None and number < definition.minimum:
-            raise OptionError(f"{key} must be at least {definition.minimum:g}")
-        return number
+        return _coerce_int(definition, value)
     if not isinstance(value, str):
         raise OptionError(f"{key} must be text")
+    if len(value) > TEXT_OPTION_MAX_LENGTH:
+        raise OptionError(f"{key} is limited to {TEXT_OPTION_MAX_LENGTH} characters; {len(value)} given")
     return value
+
+
+def _coerce_int(definition: OptionDefinition, value: Any) -> int:
+    key, unit = definition.key, definition.unit
+    whole = f"{key} must be a whole number" + (f" of {unit}" if unit else "")
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise OptionError(whole)
+    if isinstance(value, str) and not value.strip().lstrip("+-").isascii():
+        raise OptionError(whole)  # int() reads other scripts' digits; nobody types them on purpose
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: float("inf")
+        raise OptionError(whole) from None
+    for bound, beyond in ((definition.minimum, number.__lt__), (definition.maximum, number.__gt__)):
+        if bound is not None and beyond(bound):
+            raise OptionOutOfRange(
+                f"{key} must be {_bounds(definition)}; {number} is out of range", bound=bound
+            )
+    return number
 
 
 class _Snapshot:
@@ -233,7 +325,8 @@ def get_option(key: str, *, agent_id: int | None = None, group_id: int | None = 
     """The effective value of ``key`` for an agent, else their group, else the global one.
 
     Given only ``agent_id``, the agent's group comes from the snapshot: the server's checks
-    then agree with what the console shows (which passes the group explicitly).
+    then agree with what the console shows (which passes the group explicitly). A stored
+    value out of bounds is clamped; one that is no value of the option gives the default.
     """
     definition = DEFINITIONS[key]
     values = _snapshot.values()
@@ -243,11 +336,29 @@ def get_option(key: str, *, agent_id: int | None = None, group_id: int | None = 
         if scope[1] is None and scope[0] != "global":
             continue
         if (key, *scope) in values:
+            stored = values[(key, *scope)]
             try:
-                return coerce(key, values[(key, *scope)])
-            except OptionError:
+                return coerce(key, stored)
+            except OptionOutOfRange as exc:
+                _warn_once(key, scope, stored, f"{exc}; {exc.bound} is used")
+                return exc.bound
+            except OptionError as exc:
+                _warn_once(key, scope, stored, f"{exc}; the default {definition.default!r} is used")
                 break  # a bad stored value never breaks the product: use the default
     return definition.default
+
+
+#: The bad stored values already reported by this process (one warning each, not one per read).
+_warned: set[tuple[str, str, int | None, str]] = set()
+
+
+def _warn_once(key: str, scope: tuple[str, int | None], stored: Any, message: str) -> None:
+    seen = (key, scope[0], scope[1], repr(stored)[:200])
+    if seen in _warned:
+        return
+    _warned.add(seen)
+    where = f"{scope[0]} {scope[1]}" if scope[1] is not None else scope[0]
+    logger.warning("option %s (%s) has a bad stored value %.200r: %s", key, where, stored, message)
 
 
 def options_for(*, agent_id: int | None = None, group_id: int | None = None) -> dict[str, Any]:
