@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from conversations import events, selectors
+from conversations.api.inputs import MAX_ID
 from conversations.models import Interaction
 
 MAX_SUBSCRIPTIONS = 50
@@ -75,6 +76,21 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         for group in self.interaction_groups:
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        """A frame that is not a JSON text frame gets an error frame; the socket stays open
+        (the base class raised, which closed the socket and lost the agent's live events)."""
+        if text_data is None:
+            await self._error("bad_command", 'commands are JSON text frames, e.g. {"command": "ping"}')
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            await self._error("bad_command", 'a command is a JSON object, e.g. {"command": "ping"}')
+            return
+        await self.receive_json(content, **kwargs)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         command = content.get("command") if isinstance(content, dict) else None
         if command == "ping":
@@ -82,11 +98,15 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         elif command == "subscribe":
             await self._subscribe(content.get("interaction_ids"))
         else:
-            await self._error("unknown_command", f"unknown command {command!r}; use 'subscribe' or 'ping'")
+            named = repr(command)[:80]  # repr escapes what JSON text cannot hold; cut: no echo of 1 MB
+            await self._error("unknown_command", f"unknown command {named}; use 'subscribe' or 'ping'")
 
     async def _subscribe(self, ids: Any) -> None:
-        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-            await self._error("bad_command", "interaction_ids must be a list of numbers")
+        if not isinstance(ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID for i in ids
+        ):
+            # An id beyond the database's range raised in the query and closed the socket.
+            await self._error("bad_command", f"interaction_ids must be a list of ids (1 to {MAX_ID})")
             return
         if len(ids) > MAX_SUBSCRIPTIONS:
             await self._error("bad_command", f"at most {MAX_SUBSCRIPTIONS} interactions at once")

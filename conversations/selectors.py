@@ -8,8 +8,9 @@ is fetched with one query per kind for the whole page.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
@@ -285,6 +286,12 @@ def _with_joins(queryset: QuerySet[Message]) -> QuerySet[Message]:
     return queryset.select_related("attachment", "author").exclude(type__in=HIDDEN_TYPES)
 
 
+#: A cursor's id: ASCII digits (``str.isdigit`` accepts "²", which ``int`` refuses) up to
+#: the database's largest id.
+_CURSOR_ID = re.compile(r"[0-9]{1,19}")
+MAX_CURSOR_ID = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class Cursor:
     """A keyset position: the (origination_at, id) of the oldest message shown."""
@@ -297,9 +304,18 @@ class Cursor:
 
     @classmethod
     def decode(cls, value: str) -> Cursor:
+        """The cursor ``value`` names, or a 400 ``bad_cursor``: the client may send anything,
+        and a bad date, a non-ASCII digit or an id beyond the database's range must not
+        reach the query (each was a 500)."""
         at_text, _, id_text = value.rpartition("|")
-        at = parse_datetime(at_text) if at_text else None
-        if at is None or not id_text.isdigit():
+        try:
+            at = parse_datetime(at_text) if at_text else None
+            if at is not None:
+                # Naive means UTC; the comparison is made in UTC, which must exist.
+                at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        except (ValueError, OverflowError):
+            at = None
+        if at is None or not _CURSOR_ID.fullmatch(id_text) or int(id_text) > MAX_CURSOR_ID:
             raise DomainError(
                 "the 'before' cursor is malformed; use the value the last page returned", code="bad_cursor"
             )

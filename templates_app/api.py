@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import selectors as conversation_selectors
+from conversations.api.inputs import IdField, query_id, query_text
 from templates_app import selectors, services
 from templates_app.composition import compose, parameter_slots
 from templates_app.models import MessageTemplate, StandardResponse
@@ -59,7 +60,7 @@ class StandardResponseListApi(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("search", str)])
     def get(self, request: Request) -> Response:
-        responses = selectors.standard_responses_search(query=request.query_params.get("search", "").strip())
+        responses = selectors.standard_responses_search(query=query_text(request, "search"))
         return Response(
             {"responses": [response_payload(r) for r in responses.prefetch_related("attachments")[:200]]}
         )
@@ -91,12 +92,8 @@ class TemplateListApi(APIView):
         from conversations.models import Channel
 
         channels = Channel.objects.filter(is_active=True)
-        channel_id = request.query_params.get("channel_id")
-        channel = (
-            channels.filter(pk=channel_id).first()
-            if channel_id and channel_id.isdigit()
-            else channels.first()
-        )
+        channel_id = query_id(request, "channel_id")
+        channel = channels.filter(pk=channel_id).first() if channel_id else channels.first()
         if channel is None:
             raise DRFNotFound("no such active WhatsApp number")
         templates = selectors.templates_sendable(channel=channel)
@@ -111,9 +108,9 @@ class TemplateListApi(APIView):
 
 
 class PreviewInput(serializers.Serializer):
-    template_id = serializers.IntegerField(min_value=1)
+    template_id = IdField()
     parameters = serializers.DictField(required=False)
-    channel_id = serializers.IntegerField(required=False, min_value=1)
+    channel_id = IdField(required=False)
 
 
 def _preview(*, channel: Any, data: dict[str, Any]) -> Response:
@@ -169,7 +166,7 @@ class TemplateHeaderFileApi(APIView):
 
         template = MessageTemplate.objects.filter(pk=pk).first()
         if template is None or not template.header_media:
-            raise Http404("no header file")
+            raise Http404(f"template {pk} does not exist or has no header file")
         response = FileResponse(template.header_media.open("rb"))
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -179,13 +176,13 @@ class TemplateHeaderFileApi(APIView):
 urlpatterns = [
     path("standard-responses/", StandardResponseListApi.as_view(), name="standard-response-list"),
     path(
-        "standard-responses/attachments/<int:pk>/use/",
+        "standard-responses/attachments/<id:pk>/use/",
         StandardResponseAttachmentUseApi.as_view(),
         name="standard-response-attachment-use",
     ),
-    path("interactions/<int:pk>/templates/", InteractionTemplatesApi.as_view(), name="interaction-templates"),
-    path("interactions/<int:pk>/templates/preview/", TemplatePreviewApi.as_view(), name="template-preview"),
+    path("interactions/<id:pk>/templates/", InteractionTemplatesApi.as_view(), name="interaction-templates"),
+    path("interactions/<id:pk>/templates/preview/", TemplatePreviewApi.as_view(), name="template-preview"),
     path("templates/", TemplateListApi.as_view(), name="template-list"),
     path("templates/preview/", TemplatePreviewAnyApi.as_view(), name="template-preview-any"),
-    path("templates/<int:pk>/header-file/", TemplateHeaderFileApi.as_view(), name="template-header-file"),
+    path("templates/<id:pk>/header-file/", TemplateHeaderFileApi.as_view(), name="template-header-file"),
 ]

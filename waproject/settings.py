@@ -239,8 +239,19 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "conversations.api.schema.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "conversations.api.pagination.IdCursorPagination",
     "EXCEPTION_HANDLER": "conversations.api.errors.exception_handler",
+    # Bodies holding lone surrogates, NUL or non-finite numbers are refused (400, with the
+    # path), and answers never fail to encode: conversations/api/parsers.py, renderers.py.
+    "DEFAULT_PARSER_CLASSES": [
+        "conversations.api.parsers.JSONParser",
+        "conversations.api.parsers.FormParser",
+        "conversations.api.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "conversations.api.renderers.SafeJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -251,6 +262,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The API's <id:pk> paths (conversations/api/inputs.py IdConverter) are bounded integers.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
 }
 
 # --- WhatsApp Cloud API ------------------------------------------------------------

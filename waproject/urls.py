@@ -31,5 +31,10 @@ urlpatterns = [
     path("console/", include("conversations.console.urls")),
 ]
 
+# Under /api/ a 404 (no such endpoint, or an id out of range) and a 500 answer in the API's
+# error shape; elsewhere Django's pages.
+handler404 = "conversations.api.errors.not_found_view"
+handler500 = "conversations.api.errors.server_error_view"
+
 if settings.WHATSAPP_SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("conversations.sandbox.urls")))

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from conversations.api.inputs import IdField
 from conversations.selectors import interaction_summary
 from workbins import selectors, services
 
@@ -24,7 +25,7 @@ class InteractionParkApi(APIView):
     """Move the interaction to a workbin (the personal one by default); it leaves the console."""
 
     class InputSerializer(serializers.Serializer):
-        workbin_id = serializers.IntegerField(required=False, min_value=1)
+        workbin_id = IdField(required=False)
 
     @extend_schema(request=InputSerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -46,6 +47,6 @@ class InteractionUnparkApi(APIView):
 
 urlpatterns = [
     path("workbins/", WorkbinListApi.as_view(), name="workbin-list"),
-    path("interactions/<int:pk>/park/", InteractionParkApi.as_view(), name="interaction-park"),
-    path("interactions/<int:pk>/unpark/", InteractionUnparkApi.as_view(), name="interaction-unpark"),
+    path("interactions/<id:pk>/park/", InteractionParkApi.as_view(), name="interaction-park"),
+    path("interactions/<id:pk>/unpark/", InteractionUnparkApi.as_view(), name="interaction-unpark"),
 ]

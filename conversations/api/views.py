@@ -11,17 +11,19 @@ from typing import Any
 
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, pagination, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound as DRFNotFound
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import selectors
+from conversations.api.inputs import BooleanField, IdField, query_choice, query_id, query_ids, query_text
+from conversations.api.pagination import IdCursorPagination
+from conversations.api.parsers import MultiPartParser
 from conversations.api.serializers import ContactSerializer, InteractionSerializer
 from conversations.exceptions import NotFound, PermissionDenied
-from conversations.models import Message
+from conversations.models import Interaction, Message
 from conversations.services import contacts as contact_services
 from conversations.services import interactions as interaction_services
 from conversations.services import media as media_services
@@ -35,18 +37,14 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 # --- contacts ------------------------------------------------------------------------------
 
 
-class ContactPagination(pagination.CursorPagination):
-    ordering = "-id"
-
-
 class ContactListApi(generics.ListAPIView):
     """Contacts, searchable by name, profile name, e-mail or phone digits (?search=)."""
 
     serializer_class = ContactSerializer
-    pagination_class = ContactPagination
+    pagination_class = IdCursorPagination
 
     def get_queryset(self) -> Any:
-        return selectors.contact_list(search=self.request.query_params.get("search", "").strip())
+        return selectors.contact_list(search=query_text(self.request, "search"))
 
 
 class ContactDetailApi(APIView):
@@ -86,19 +84,15 @@ class ContactHistoryApi(APIView):
 # --- interactions ------------------------------------------------------------------------------
 
 
-class InteractionPagination(pagination.CursorPagination):
-    ordering = "-id"
-
-
 class InteractionListApi(generics.ListAPIView):
     """Interactions the caller may see (all for supervisors; their own for agents)."""
 
     serializer_class = InteractionSerializer
-    pagination_class = InteractionPagination
+    pagination_class = IdCursorPagination
 
     def get_queryset(self) -> Any:
         queryset = selectors.interaction_list_for_user(user=self.request.user)
-        state = self.request.query_params.get("state")
+        state = query_choice(self.request, "state", choices=Interaction.State.values)
         return queryset.filter(state=state) if state else queryset
 
 
@@ -139,15 +133,15 @@ class InteractionMessagesApi(APIView):
     class SendSerializer(serializers.Serializer):
         type = serializers.ChoiceField(choices=[str(t) for t in outbound.SENDABLE_TYPES])
         body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=4096)
-        preview_url = serializers.BooleanField(required=False, default=False)
+        preview_url = BooleanField(required=False, default=False)
         client_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
-        reply_to = serializers.IntegerField(required=False, min_value=1)
-        attachment_id = serializers.IntegerField(required=False, min_value=1)
+        reply_to = IdField(required=False)
+        attachment_id = IdField(required=False)
         location = serializers.DictField(required=False)
         template = serializers.DictField(required=False, help_text="{name, language, components}")
         interactive = serializers.DictField(required=False, help_text="{type: button|list, ...}")
-        template_id = serializers.IntegerField(
-            required=False, min_value=1, help_text="a stored template (notification or interactive) to fill"
+        template_id = IdField(
+            required=False, help_text="a stored template (notification or interactive) to fill"
         )
         parameters = serializers.DictField(
             required=False, help_text='{"header": [...], "body": [...], "buttons": {"<index>": "url suffix"}}'
@@ -185,29 +179,11 @@ class InteractionMessagesApi(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
-        try:
-            after_id = int(request.query_params.get("after_id") or 0)
-        except ValueError:
-            return Response(
-                {"error": {"code": "invalid", "message": "after_id must be a number"}}, status=400
-            )
-        raw_ids = [part for part in (request.query_params.get("ids") or "").split(",") if part.strip()]
-        if not all(part.strip().isdigit() for part in raw_ids) or len(raw_ids) > selectors.REFRESH_LIMIT:
-            return Response(
-                {
-                    "error": {
-                        "code": "invalid",
-                        "message": f"ids must be at most {selectors.REFRESH_LIMIT} comma-separated message ids",
-                    }
-                },
-                status=400,
-            )
+        after_id = query_id(request, "after_id", allow_zero=True) or 0
+        refresh_ids = query_ids(request, "ids", limit=selectors.REFRESH_LIMIT)
         return Response(
             selectors.messages_catch_up(
-                user=request.user,
-                interaction=interaction,
-                after_id=after_id,
-                refresh_ids=[int(part) for part in raw_ids],
+                user=request.user, interaction=interaction, after_id=after_id, refresh_ids=refresh_ids
             )
         )
 
@@ -263,7 +239,7 @@ class InteractionReadApi(APIView):
     """The agent has seen the customer's messages up to ``message_id`` (blue ticks)."""
 
     class InputSerializer(serializers.Serializer):
-        message_id = serializers.IntegerField(min_value=1)
+        message_id = IdField()
 
     def post(self, request: Request, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
@@ -347,7 +323,7 @@ class AgentStateApi(APIView):
     """Ready / Not Ready for WhatsApp."""
 
     class InputSerializer(serializers.Serializer):
-        ready = serializers.BooleanField()
+        ready = BooleanField()
 
     @extend_schema(request=InputSerializer)
     def post(self, request: Request) -> Response:
@@ -438,15 +414,13 @@ class OutboundSessionApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         phone = serializers.CharField(required=False, max_length=32)
-        contact_id = serializers.IntegerField(required=False, min_value=1)
-        template_id = serializers.IntegerField(min_value=1)
+        contact_id = IdField(required=False)
+        template_id = IdField()
         parameters = serializers.DictField(required=False)
-        channel_id = serializers.IntegerField(required=False, min_value=1)
-        queue_id = serializers.IntegerField(required=False, min_value=1)
-        assign_to_me = serializers.BooleanField(required=False, default=False)
-        attachment_id = serializers.IntegerField(
-            required=False, min_value=1, help_text="the media header of a rich media template"
-        )
+        channel_id = IdField(required=False)
+        queue_id = IdField(required=False)
+        assign_to_me = BooleanField(required=False, default=False)
+        attachment_id = IdField(required=False, help_text="the media header of a rich media template")
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if bool(attrs.get("phone")) == bool(attrs.get("contact_id")):
@@ -467,10 +441,10 @@ class InteractionTransferApi(APIView):
     """R4 instant transfer to an agent, an agent group, a skill or a queue."""
 
     class InputSerializer(serializers.Serializer):
-        agent_id = serializers.IntegerField(required=False, min_value=1)
-        group_id = serializers.IntegerField(required=False, min_value=1)
-        skill_id = serializers.IntegerField(required=False, min_value=1)
-        queue_id = serializers.IntegerField(required=False, min_value=1)
+        agent_id = IdField(required=False)
+        group_id = IdField(required=False)
+        skill_id = IdField(required=False)
+        queue_id = IdField(required=False)
 
     @extend_schema(request=InputSerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -487,7 +461,7 @@ class TransferTargetsApi(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("search", str)])
     def get(self, request: Request) -> Response:
-        search = request.query_params.get("search", "").strip()
+        search = query_text(request, "search")
         return Response(routing.transfer_targets(search=search, exclude_user_id=request.user.pk))
 
 
@@ -496,7 +470,7 @@ class InteractionAssignContactApi(APIView):
     merge the interaction's contact into it."""
 
     class InputSerializer(serializers.Serializer):
-        contact_id = serializers.IntegerField(min_value=1)
+        contact_id = IdField()
 
     @extend_schema(request=InputSerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -523,7 +497,7 @@ class ConferenceInviteApi(APIView):
     """R5: invite another agent to join the conversation (both see it and write)."""
 
     class InputSerializer(serializers.Serializer):
-        agent_id = serializers.IntegerField(min_value=1)
+        agent_id = IdField()
 
     @extend_schema(request=InputSerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -572,7 +546,7 @@ class ConsultationApi(APIView):
     another agent (``agent_id``) or write in it."""
 
     class InputSerializer(serializers.Serializer):
-        agent_id = serializers.IntegerField(required=False, min_value=1)
+        agent_id = IdField(required=False)
         body = serializers.CharField(max_length=4096)
 
     def get(self, request: Request, pk: int) -> Response:
@@ -614,7 +588,7 @@ class OutboundFromOtherMediaApi(APIView):
         source_id = serializers.CharField(required=False, allow_blank=True, max_length=120)
         parameters = serializers.DictField(required=False)
         case_data = serializers.DictField(required=False)
-        assign_to_me = serializers.BooleanField(required=False, default=True)
+        assign_to_me = BooleanField(required=False, default=True)
 
     @extend_schema(request=InputSerializer)
     def post(self, request: Request) -> Response:

@@ -75,6 +75,55 @@ async def test_malformed_commands_get_a_clear_error():
     await communicator.disconnect()
 
 
+@pytest.mark.parametrize(
+    "frame",
+    [{"text": "not json"}, {"text": ""}, {"text": "[" * 100_000}, {"bytes": b"\x00\x01"}],
+    ids=["not-json", "empty", "too-deep", "binary"],
+)
+async def test_a_frame_that_is_not_json_text_gets_an_error_and_the_socket_stays_open(frame):
+    profile = await database_sync_to_async(AgentProfileFactory)()
+    communicator = await connect(profile.user)
+
+    await communicator.send_input({"type": "websocket.receive", **frame})
+    error = await communicator.receive_json_from()
+
+    assert (error["type"], error["code"]) == ("error", "bad_command")
+    assert "JSON" in error["message"]
+    await communicator.send_json_to({"command": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("ids", [[10**30], [2**63], [0], [-1]])
+async def test_subscribing_to_an_id_beyond_the_database_range_is_refused_and_the_socket_stays_open(ids):
+    profile = await database_sync_to_async(AgentProfileFactory)()
+    mine = await database_sync_to_async(InteractionFactory)(owner=profile.user)
+    communicator = await connect(profile.user)
+
+    await communicator.send_json_to({"command": "subscribe", "interaction_ids": [mine.pk, *ids]})
+    error = await communicator.receive_json_from()
+
+    assert (error["type"], error["code"]) == ("error", "bad_command")
+    assert error["message"] == "interaction_ids must be a list of ids (1 to 9223372036854775807)"
+    await communicator.send_json_to({"command": "subscribe", "interaction_ids": [mine.pk, 2**63 - 1]})
+    answer = await communicator.receive_json_from()
+    assert answer == {"type": "subscribed", "interaction_ids": [mine.pk], "refused": [2**63 - 1]}
+    await communicator.disconnect()
+
+
+async def test_an_unknown_command_is_named_briefly_and_escaped():
+    profile = await database_sync_to_async(AgentProfileFactory)()
+    communicator = await connect(profile.user)
+
+    await communicator.send_to(text_data='{"command": "\\ud800' + "x" * 10_000 + '"}')
+    error = await communicator.receive_json_from()
+
+    assert error["code"] == "unknown_command"
+    assert error["message"].startswith("unknown command '\\ud800xxx")
+    assert len(error["message"]) < 150
+    await communicator.disconnect()
+
+
 async def test_customer_message_reaches_the_subscribed_agent_after_commit(channel, post_webhook):
     profile = await database_sync_to_async(AgentProfileFactory)()
     interaction = await database_sync_to_async(InteractionFactory)(

@@ -1,0 +1,124 @@
+"""What the API accepts from a client besides the JSON body: ids in paths and query strings,
+text query parameters, and the serializer fields every endpoint shares.
+
+Ids are bounded to the database's range (a signed 64-bit integer on PostgreSQL and SQLite)
+before they reach a query: beyond it, SQLite raises OverflowError and PostgreSQL a
+"bigint out of range" error, both a 500. Digits are ASCII only: ``str.isdigit()`` also says
+yes to "²" (which ``int()`` refuses) and to "٣" (which ``int()`` turns into 3).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.urls import register_converter
+from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.request import Request
+
+#: The largest id a row can have (PostgreSQL bigint, SQLite INTEGER).
+MAX_ID = 2**63 - 1
+#: Up to 18 ASCII digits is always below MAX_ID; 19 digits are checked by value.
+_ID_TEXT = re.compile(r"[0-9]{1,19}")
+#: Free-text query parameters (searches) are capped: a longer one is not a search, and
+#: SQLite refuses LIKE patterns above 50 000 bytes (a 500).
+MAX_QUERY_TEXT = 200
+
+
+def parse_id(text: str, *, allow_zero: bool = False) -> int | None:
+    """``text`` as an id (1..MAX_ID; 0 too with ``allow_zero``), else None."""
+    if not _ID_TEXT.fullmatch(text):
+        return None
+    value = int(text)
+    low = 0 if allow_zero else 1
+    return value if low <= value <= MAX_ID else None
+
+
+class IdConverter:
+    """The ``<id:pk>`` path converter: an id in the database's range, else the URL does not
+    match (a 404 in the error shape, from ``errors.not_found_view``)."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        parsed = parse_id(value)
+        if parsed is None:
+            raise ValueError(f"{value!r} is not an id")  # Django: this path does not match
+        return parsed
+
+    def to_url(self, value: int | str) -> str:
+        return str(value)
+
+
+#: Registered once, here (this module is imported once): every API URL module names its
+#: ids ``<id:pk>``.
+register_converter(IdConverter, "id")
+
+
+class IdField(serializers.IntegerField):
+    """A row id in a request body: a whole number from 1 to MAX_ID."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class BooleanField(serializers.BooleanField):
+    """A boolean that means the same in a form post as in JSON.
+
+    DRF's BooleanField reads a field missing from form data as False (the way an unticked
+    HTML checkbox is absent), so a required flag silently became "no" and a default of True
+    became False. Here a missing field is missing: required → 400, else its default.
+    """
+
+    default_empty_html = empty
+
+
+def _invalid(name: str, message: str) -> serializers.ValidationError:
+    return serializers.ValidationError({name: [message]})
+
+
+def query_id(request: Request, name: str, *, allow_zero: bool = False) -> int | None:
+    """The optional id query parameter ``name`` (None when absent or empty); 400 when it
+    is not an id."""
+    text = request.query_params.get(name, "")
+    if text == "":
+        return None
+    value = parse_id(text, allow_zero=allow_zero)
+    if value is None:
+        low = 0 if allow_zero else 1
+        raise _invalid(name, f"must be a whole number from {low} to {MAX_ID}")
+    return value
+
+
+def query_ids(request: Request, name: str, *, limit: int) -> list[int]:
+    """The comma-separated ids of query parameter ``name`` (at most ``limit``); 400 else."""
+    parts = [part.strip() for part in request.query_params.get(name, "").split(",") if part.strip()]
+    ids = [parse_id(part) for part in parts]
+    if len(ids) > limit or any(value is None for value in ids):
+        raise _invalid(name, f"must be at most {limit} comma-separated message ids (1 to {MAX_ID})")
+    return [value for value in ids if value is not None]
+
+
+def query_text(request: Request, name: str, *, max_length: int = MAX_QUERY_TEXT) -> str:
+    """The free-text query parameter ``name``, stripped ("" when absent); 400 when too long
+    or holding a NUL character (PostgreSQL refuses NUL in text)."""
+    text = request.query_params.get(name, "").strip()
+    if len(text) > max_length:
+        raise _invalid(name, f"at most {max_length} characters")
+    if "\x00" in text:
+        raise _invalid(name, "must not contain NUL characters")
+    return text
+
+
+def query_choice(request: Request, name: str, *, choices: Iterable[str]) -> str | None:
+    """The optional query parameter ``name``, one of ``choices``; 400 else."""
+    text = request.query_params.get(name, "")
+    if text == "":
+        return None
+    allowed = list(choices)
+    if text not in allowed:
+        raise _invalid(name, f"must be one of {', '.join(allowed)}")
+    return text

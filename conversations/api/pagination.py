@@ -1,0 +1,27 @@
+"""Cursor pagination whose cursor cannot be turned into a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import pagination
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+
+from conversations.api.inputs import parse_id
+
+
+class IdCursorPagination(pagination.CursorPagination):
+    """Newest first by id. A cursor is base64 the client may edit: its position must be
+    an id (DRF passed any text on to the query, where ``p=abc`` failed as a ValueError)."""
+
+    ordering = "-id"
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as exc:
+            raise NotFound(self.invalid_cursor_message, code="invalid_cursor") from exc
+        if cursor is not None and cursor.position is not None and parse_id(cursor.position) is None:
+            raise NotFound(self.invalid_cursor_message, code="invalid_cursor")
+        return cursor
