@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from templates_app.forms import MessageTemplateAdminForm
 from templates_app.models import (
     MessageTemplate,
     StandardResponse,
@@ -34,6 +35,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     """Templates with WhatsApp's rules checked on save (``MessageTemplate.clean``) and a
     live preview (change_form.html); the status mirrors Meta's approval webhooks."""
 
+    form = MessageTemplateAdminForm
     list_display = ("name", "language", "kind", "category", "status", "is_default_notification")
     list_filter = ("kind", "category", "status", "language")
     search_fields = ("name", "body")

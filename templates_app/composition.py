@@ -14,7 +14,7 @@ from typing import Any
 
 from conversations.exceptions import DomainError
 from templates_app.models import MessageTemplate
-from templates_app.selectors import template_parameters, template_render
+from templates_app.selectors import PARAMETER, template_parameters, template_render
 
 NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 HEADER_TEXT_MAX = 60
@@ -30,6 +30,11 @@ LIST_ROWS_MAX = 10
 LIST_SECTIONS_MAX = 10
 ROW_TITLE_MAX = 24
 ROW_DESCRIPTION_MAX = 72
+ROW_ID_MAX = 200
+SECTION_TITLE_MAX = 24
+#: Parameters are numbered {{1}} to {{PARAMETERS_MAX}}: WhatsApp's own ceiling (a body of
+#: 1024 characters holds far fewer); a larger number is a typo, refused before it is used.
+PARAMETERS_MAX = 100
 #: WhatsApp refuses template parameters with new lines, tabs or more than four spaces in a row.
 BAD_PARAMETER = re.compile(r"[\n\r\t]| {5,}")
 
@@ -65,8 +70,11 @@ def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
             add("header_text", "a text header needs its text")
         if len(template.header_text) > HEADER_TEXT_MAX:
             add("header_text", f"the header is limited to {HEADER_TEXT_MAX} characters")
-        if len(template_parameters(template.header_text)) > 1:
+        header_numbers = PARAMETER.findall(template.header_text)
+        if len(header_numbers) > 1:
             add("header_text", "a header may have one parameter at most")
+        elif header_numbers and header_numbers[0].lstrip("0") != "1":
+            add("header_text", f"{{{{{header_numbers[0][:12]}}}}}: a header's parameter is {{{{1}}}}")
     elif template.header_text:
         add("header_text", "header text is only used with a text header")
     if header_type in MEDIA_HEADERS and template.kind == K.NOTIFICATION:
@@ -83,7 +91,10 @@ def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
         add("body", "the body is required")
     elif len(template.body) > body_max:
         add("body", f"the body is limited to {body_max} characters")
-    numbers = template_parameters(template.body)
+    bad_placeholders = _bad_placeholders(template.body)
+    for placeholder in bad_placeholders:
+        add("body", f"{placeholder}: parameters are numbered {{{{1}}}} to {{{{{PARAMETERS_MAX}}}}}")
+    numbers = [] if bad_placeholders else template_parameters(template.body)
     if numbers and sorted(set(numbers)) != list(range(1, max(numbers) + 1)):
         add("body", "parameters are numbered {{1}}, {{2}}, … without gaps")
     if len(template.footer) > FOOTER_MAX:
@@ -96,6 +107,20 @@ def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
     elif template.sections or template.list_button:
         add("sections", "sections and a list button belong to list messages only")
     return problems
+
+
+def _bad_placeholders(text: str) -> list[str]:
+    """The ``{{n}}`` of ``text`` numbered outside 1..PARAMETERS_MAX, as written (shortened).
+
+    Checked on the digits as written, before any is turned into a number or a range: a
+    typo such as ``{{99999999999999999999}}`` must cost nothing and name itself.
+    """
+    bad = []
+    for digits in PARAMETER.findall(text or ""):
+        if len(digits.lstrip("0")) > len(str(PARAMETERS_MAX)) or not 1 <= int(digits) <= PARAMETERS_MAX:
+            shown = digits if len(digits) <= 24 else f"{digits[:20]}…"
+            bad.append(f"{{{{{shown}}}}}")
+    return bad
 
 
 def _button_problems(template: MessageTemplate) -> list[str]:
@@ -148,23 +173,57 @@ def _button_problems(template: MessageTemplate) -> list[str]:
 
 
 def _list_problems(template: MessageTemplate) -> list[str]:
+    """WhatsApp's rules for list messages (what ``payloads.list_message`` enforces at send)."""
     errors = []
     if not template.list_button.strip() or len(template.list_button) > REPLY_BUTTON_TEXT_MAX:
         errors.append(f"the list button label is 1 to {REPLY_BUTTON_TEXT_MAX} characters")
     sections = template.sections or []
     if not isinstance(sections, list) or not 1 <= len(sections) <= LIST_SECTIONS_MAX:
         return [*errors, f"a list has 1 to {LIST_SECTIONS_MAX} sections"]
-    rows = [row for section in sections if isinstance(section, dict) for row in section.get("rows", [])]
-    if not 1 <= len(rows) <= LIST_ROWS_MAX:
+    rows: list[Any] = []
+    readable = True  # every section is an object with a list of rows
+    for number, section in enumerate(sections, start=1):
+        if not isinstance(section, dict):
+            errors.append(f'section {number} is not an object like {{"title": "…", "rows": […]}}')
+            readable = False
+            continue
+        title = section.get("title")
+        if title is not None and not isinstance(title, str):
+            errors.append(f"section {number}: its title is text")
+        elif len(title or "") > SECTION_TITLE_MAX:
+            errors.append(f"section {number}: titles are limited to {SECTION_TITLE_MAX} characters")
+        elif len(sections) > 1 and not (title or "").strip():
+            errors.append(f"section {number} needs a title when there are several sections")
+        section_rows = section.get("rows")
+        if not isinstance(section_rows, list) or not all(isinstance(row, dict) for row in section_rows):
+            errors.append(
+                f'section {number}: "rows" is a list of row objects like {{"id": "am", "title": "Morning"}}'
+            )
+            readable = False
+            continue
+        if not section_rows:
+            errors.append(f"section {number} has no rows; each section needs at least one")
+            readable = False
+        rows.extend(section_rows)
+    if readable and not 1 <= len(rows) <= LIST_ROWS_MAX:  # a count of part of them would mislead
         errors.append(f"a list has 1 to {LIST_ROWS_MAX} options in all")
+    ids: set[str] = set()
     for row in rows:
-        if not isinstance(row, dict) or not str(row.get("title", "")).strip():
+        if not str(row.get("title", "")).strip():
             errors.append("every option has a title")
             continue
         if len(str(row["title"])) > ROW_TITLE_MAX:
             errors.append(f"option titles are limited to {ROW_TITLE_MAX} characters")
         if len(str(row.get("description", ""))) > ROW_DESCRIPTION_MAX:
             errors.append(f"option descriptions are limited to {ROW_DESCRIPTION_MAX} characters")
+        row_id = str(row.get("id") or "")
+        if not row_id.strip() or len(row_id) > ROW_ID_MAX:
+            errors.append(
+                f"option {str(row['title'])[:ROW_TITLE_MAX]!r} needs an id of 1 to {ROW_ID_MAX} characters"
+            )
+        elif row_id in ids:
+            errors.append(f"option ids must differ; {row_id[:40]!r} is repeated")
+        ids.add(row_id)
     return errors
 
 
