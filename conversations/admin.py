@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django import forms
@@ -47,7 +48,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+#: A business number as WhatsApp writes it (``metadata.display_phone_number``): the country
+#: code and number, digits only; E.164 allows 15 at most. A leading "+" is accepted and dropped.
+DISPLAY_PHONE_NUMBER = re.compile(r"\+?([0-9]{6,15})")
+
+
 class ChannelForm(forms.ModelForm):
+    def clean_display_phone_number(self) -> str:
+        value = self.cleaned_data["display_phone_number"].strip()
+        match = DISPLAY_PHONE_NUMBER.fullmatch(value)
+        if not match:
+            raise forms.ValidationError(
+                f"Enter the number as 6 to 15 digits, country code first, e.g. 15550001234 "
+                f"(a leading '+' is allowed); {value[:40]!r} is not"
+            )
+        return match.group(1)
+
     class Meta:
         model = Channel
         fields = (
@@ -61,6 +77,9 @@ class ChannelForm(forms.ModelForm):
             "default_queue",
             "is_active",
         )
+        help_texts = {
+            "display_phone_number": "Digits only, country code first, e.g. 15550001234 (a leading '+' is dropped)"
+        }
         widgets = {
             "access_token": forms.PasswordInput(render_value=True),
             "app_secret": forms.PasswordInput(render_value=True),

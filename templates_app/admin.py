@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from templates_app.forms import MessageTemplateAdminForm
+from templates_app.forms import MessageTemplateAdminForm, StandardResponseAttachmentForm
 from templates_app.models import (
     MessageTemplate,
     StandardResponse,
@@ -18,7 +18,12 @@ class StandardResponseCategoryAdmin(admin.ModelAdmin):
 
 
 class StandardResponseAttachmentInline(admin.TabularInline):
+    """Type and size are read from the file (``StandardResponseAttachmentForm``), not typed."""
+
     model = StandardResponseAttachment
+    form = StandardResponseAttachmentForm
+    fields = ("file", "file_name", "mime_type", "size", "sort_order")
+    readonly_fields = ("mime_type", "size")
     extra = 0
 
 

@@ -8,9 +8,20 @@ import math
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.forms.fields import InvalidJSONInput
 
-from templates_app.models import MessageTemplate
+from conversations.media import (
+    CheckedFile,
+    MediaRejected,
+    check_outbound_file,
+    clean_file_name,
+    human_size,
+    image_for_whatsapp,
+)
+from conversations.options import ATTACHMENT_SIZE_MAX, get_option
+from templates_app.composition import MEDIA_HEADERS
+from templates_app.models import MessageTemplate, StandardResponseAttachment
 
 #: How deep buttons and sections JSON may nest (theirs is three levels; more is a paste error).
 JSON_DEPTH_MAX = 10
@@ -50,6 +61,43 @@ def _text_problem(text: str) -> str | None:
     except UnicodeEncodeError:
         return "text may not contain an unpaired surrogate (\\ud800-\\udfff)"
     return None
+
+
+def vetted_upload(uploaded: UploadedFile) -> tuple[UploadedFile, CheckedFile]:
+    """``uploaded`` checked by its content as an agent's file is when it is sent (M2).
+
+    Content managers' files are sent by agents later: refusing them here, with the reason,
+    beats a refusal in the middle of a conversation. An image WhatsApp refuses only for its
+    colour encoding comes back converted (as an agent's upload would be), and the file is
+    renamed so its extension matches its content. Raises ``forms.ValidationError``.
+    """
+    name = clean_file_name(uploaded.name or "")
+    if (uploaded.size or 0) > ATTACHMENT_SIZE_MAX:  # not even read into memory
+        raise forms.ValidationError(
+            f"{name} is {human_size(uploaded.size or 0)}; WhatsApp accepts files up to "
+            f"{human_size(ATTACHMENT_SIZE_MAX)}"
+        )
+    uploaded.seek(0)
+    raw = uploaded.read()
+    data = image_for_whatsapp(raw)
+    allowed = [t.strip() for t in get_option("whatsappsession.attachment-allowed-types").split(",")]
+    try:
+        checked = check_outbound_file(
+            data=data,
+            file_name=uploaded.name or "",
+            max_size=get_option("whatsappsession.attachment-max-size"),
+            allowed_types=[t for t in allowed if t] or None,
+        )
+    except MediaRejected as exc:
+        raise forms.ValidationError(exc.message) from None
+    if data is raw:
+        uploaded.seek(0)
+        uploaded.name = checked.upload_name
+        return uploaded, checked
+    return SimpleUploadedFile(checked.upload_name, data, content_type=checked.mime_type), checked
+
+
+_A_KIND = {"image": "an image", "video": "a video", "document": "a document"}
 
 
 class DisplayableJSONField(forms.JSONField):
@@ -100,6 +148,42 @@ class MessageTemplateAdminForm(forms.ModelForm):
                 return
         super()._update_errors(errors)
 
+    def clean_header_media(self) -> Any:
+        media = self.cleaned_data.get("header_media")
+        self._header_file: CheckedFile | None = None
+        if isinstance(media, UploadedFile):  # a new file (an unchanged one was checked then)
+            media, self._header_file = vetted_upload(media)
+        return media
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        header_type, media = cleaned.get("header_type"), cleaned.get("header_media")
+        checked = getattr(self, "_header_file", None)
+        if header_type in MEDIA_HEADERS:
+            if checked is not None and checked.kind != header_type:
+                self.add_error(
+                    "header_media",
+                    f"{_A_KIND[header_type].capitalize()} header needs {_A_KIND[header_type]}; "
+                    f"{checked.file_name} is {checked.mime_type} ({checked.kind})",
+                )
+            elif (
+                not media
+                and cleaned.get("kind") == MessageTemplate.Kind.RICH_MEDIA
+                and "header_media" not in self.errors
+            ):
+                self.add_error(
+                    "header_media",
+                    f"A rich media notification with {_A_KIND[header_type]} header needs its file: "
+                    "upload one (WhatsApp shows it above the text)",
+                )
+        elif checked is not None and header_type:
+            self.add_error(
+                "header_media",
+                "A file is only sent with an image, video or document header: choose one, or leave "
+                "the file out",
+            )
+        return cleaned
+
     def _clean_json(self, name: str) -> Any:
         value = self.cleaned_data.get(name)
         problem = json_problem(value)
@@ -112,3 +196,45 @@ class MessageTemplateAdminForm(forms.ModelForm):
 
     def clean_sections(self) -> Any:
         return self._clean_json("sections")
+
+
+class StandardResponseAttachmentForm(forms.ModelForm):
+    """A response's file: checked by content; its type and size are read from it, never typed."""
+
+    class Meta:
+        model = StandardResponseAttachment
+        fields = ("file", "file_name", "sort_order")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file_name"].required = False
+        self.fields["file_name"].help_text = "Shown to the customer; empty: the file's own name"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if isinstance(upload, UploadedFile):
+            try:
+                upload, checked = vetted_upload(upload)
+            except forms.ValidationError as exc:
+                self.add_error("file", exc)
+                return cleaned
+            cleaned["file"] = upload
+            self.instance.mime_type, self.instance.size = checked.mime_type, checked.size
+        elif self.instance.pk:
+            checked = CheckedFile(
+                kind="", mime_type=self.instance.mime_type, size=self.instance.size, file_name=""
+            )
+        else:
+            return cleaned  # no file: the field's own error says so
+        # The name the customer sees keeps an extension that matches the content (else
+        # WhatsApp refuses the upload, error 131053).
+        typed = cleaned.get("file_name") or checked.file_name or self.instance.file_name
+        shown = CheckedFile(
+            kind=checked.kind,
+            mime_type=checked.mime_type,
+            size=checked.size,
+            file_name=clean_file_name(typed, mime_type=checked.mime_type),
+        )
+        cleaned["file_name"] = shown.upload_name
+        return cleaned

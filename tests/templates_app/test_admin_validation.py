@@ -3,13 +3,23 @@ with a precise message on the form, never a 500, and nothing is saved."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
+from conversations.models import Channel
 from templates_app.composition import template_problems
-from templates_app.models import MessageTemplate
+from templates_app.models import (
+    MessageTemplate,
+    StandardResponse,
+    StandardResponseAttachment,
+    StandardResponseCategory,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +161,189 @@ def test_a_header_parameter_other_than_1_is_refused(admin_client):
     )
     assert "{{2}}: a header's parameter is {{1}}" in form_errors(response)["header_text"]
     assert not MessageTemplate.objects.exists()
+
+
+# --- 12: files checked by content, derived fields, channel numbers ----------------------------
+
+EXE = b"MZ\x90\x00\x03\x00\x00\x00this program cannot be run in DOS mode"
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def upload(name: str, data: bytes, content_type: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path) -> Path:
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def stored_files(root: Path) -> list[Path]:
+    return [path for path in root.rglob("*") if path.is_file()]
+
+
+def rich_media_form(**fields: Any) -> dict[str, Any]:
+    return template_form(
+        kind="rich_media", name="receipt", header_type="image", list_button="", sections="[]", **fields
+    )
+
+
+def test_a_template_header_that_is_an_exe_named_png_is_refused_with_its_reason(admin_client, media_root):
+    data = rich_media_form(header_media=upload("evil.png", EXE, "image/png"))
+    response = admin_client.post(TEMPLATE_ADD, data)
+    [error] = form_errors(response)["header_media"]
+    assert "evil.png is not a file type WhatsApp accepts (detected application/x-msdownload)" in error
+    assert not MessageTemplate.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_a_rich_media_template_with_an_image_header_needs_its_file(admin_client):
+    response = admin_client.post(TEMPLATE_ADD, rich_media_form())
+    assert form_errors(response)["header_media"] == [
+        "A rich media notification with an image header needs its file: upload one "
+        "(WhatsApp shows it above the text)"
+    ]
+    assert not MessageTemplate.objects.exists()
+
+
+def test_an_image_header_with_a_pdf_is_refused(admin_client, media_root):
+    response = admin_client.post(
+        TEMPLATE_ADD, rich_media_form(header_media=upload("r.pdf", PDF, "image/png"))
+    )
+    assert form_errors(response)["header_media"] == [
+        "An image header needs an image; r.pdf is application/pdf (document)"
+    ]
+    assert not MessageTemplate.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_a_file_without_a_media_header_is_refused(admin_client):
+    form = notification_form(header_media=upload("photo.png", png(), "image/png"))
+    response = admin_client.post(TEMPLATE_ADD, form)
+    assert "only sent with an image, video or document header" in form_errors(response)["header_media"][0]
+    assert not MessageTemplate.objects.exists()
+
+
+def test_a_rich_media_template_with_a_real_image_is_saved_named_by_its_content(admin_client, media_root):
+    response = admin_client.post(
+        TEMPLATE_ADD, rich_media_form(header_media=upload("receipt.pdf", png(), "application/pdf"))
+    )
+    assert response.status_code == 302
+    template = MessageTemplate.objects.get(name="receipt")
+    assert template.header_media.name.endswith(".png")  # receipt.pdf.png: WhatsApp checks the extension
+    assert template.header_media.read() == png()
+
+
+RESPONSE_ADD = "/admin/templates_app/standardresponse/add/"
+
+
+def response_form(category: StandardResponseCategory, **attachment: Any) -> dict[str, Any]:
+    data = {
+        "category": category.pk,
+        "name": "Price list",
+        "shortcut": "prices",
+        "text": "Here are our prices",
+        "language": "",
+        "notification": "",
+        "is_active": "on",
+        "attachments-TOTAL_FORMS": "1",
+        "attachments-INITIAL_FORMS": "0",
+        "attachments-MIN_NUM_FORMS": "0",
+        "attachments-MAX_NUM_FORMS": "1000",
+        "attachments-0-sort_order": "0",
+    }
+    return {**data, **{f"attachments-0-{name}": value for name, value in attachment.items()}}
+
+
+@pytest.fixture
+def category(db) -> StandardResponseCategory:
+    return StandardResponseCategory.objects.create(name="Sales")
+
+
+def test_a_response_attachment_that_is_an_exe_named_pdf_is_refused(admin_client, category, media_root):
+    form = response_form(category, file=upload("doc.pdf", EXE, "application/pdf"), file_name="doc.pdf")
+    response = admin_client.post(RESPONSE_ADD, form)
+    assert response.status_code == 200
+    [inline] = response.context["inline_admin_formsets"]
+    [error] = inline.formset.forms[0].errors["file"]
+    assert "doc.pdf is not a file type WhatsApp accepts (detected application/x-msdownload)" in error
+    assert not StandardResponse.objects.exists()  # the response is not saved without its file
+    assert not StandardResponseAttachment.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_a_response_attachments_type_and_size_come_from_the_file_not_the_form(
+    admin_client, category, media_root
+):
+    form = response_form(
+        category,
+        file=upload("prices.pdf", PDF, "application/pdf"),
+        file_name="",
+        mime_type="text/html",  # read-only: what a tampered form sends is ignored
+        size="5",
+    )
+    response = admin_client.post(RESPONSE_ADD, form)
+    assert response.status_code == 302
+    attachment = StandardResponseAttachment.objects.get()
+    assert (attachment.mime_type, attachment.size, attachment.file_name) == (
+        "application/pdf",
+        len(PDF),
+        "prices.pdf",
+    )
+
+
+def test_a_response_attachments_name_keeps_an_extension_matching_its_content(
+    admin_client, category, media_root
+):
+    form = response_form(category, file=upload("scan.pdf", png(), "application/pdf"), file_name="Prices.pdf")
+    assert admin_client.post(RESPONSE_ADD, form).status_code == 302
+    attachment = StandardResponseAttachment.objects.get()
+    assert (attachment.mime_type, attachment.file_name) == ("image/png", "Prices.pdf.png")
+
+
+def test_the_attachment_inline_shows_type_and_size_read_only(admin_client, category):
+    page = admin_client.get(RESPONSE_ADD)
+    form = page.context["inline_admin_formsets"][0].formset.empty_form
+    assert set(form.fields) >= {"file", "file_name", "sort_order"}
+    assert "mime_type" not in form.fields and "size" not in form.fields
+
+
+CHANNEL_ADD = "/admin/conversations/channel/add/"
+
+
+def channel_form(**fields: Any) -> dict[str, Any]:
+    data = {
+        "name": "Support",
+        "phone_number_id": "555000111",
+        "display_phone_number": "15550001234",
+        "waba_id": "",
+        "access_token": "t",
+        "app_secret": "s",
+        "verify_token": "v",
+        "default_queue": "",
+        "is_active": "on",
+    }
+    return {**data, **fields}
+
+
+@pytest.mark.parametrize(
+    "number", ["abc+x", "1555 000 1234", "++15550001234", "12345", "1" * 16, "١٥٥٥٠٠٠١٢٣٤"]
+)
+def test_a_channel_number_that_is_not_digits_is_refused(admin_client, number):
+    response = admin_client.post(CHANNEL_ADD, channel_form(display_phone_number=number))
+    [error] = form_errors(response)["display_phone_number"]
+    assert error.startswith("Enter the number as 6 to 15 digits, country code first")
+    assert not Channel.objects.exists()
+
+
+def test_a_channel_number_with_a_leading_plus_is_stored_as_digits(admin_client):
+    response = admin_client.post(CHANNEL_ADD, channel_form(display_phone_number=" +15550001234 "))
+    assert response.status_code == 302
+    assert Channel.objects.get().display_phone_number == "15550001234"
