@@ -6,13 +6,13 @@ from typing import Any
 
 from conversations import events
 from workbins.models import WorkbinItem
-from workbins.services import workbin_personal_for, workbins_accessible
+from workbins.services import DEFAULT_PERSONAL_NAME, workbin_personal_for, workbins_accessible
 
 
 def workbin_list_for_user(*, user: Any) -> list[dict[str, Any]]:
     """The user's workbins (their personal one always listed) and the items in them."""
     workbin_personal_for(user=user)
-    workbins = list(workbins_accessible(user=user).order_by("kind", "name"))
+    workbins = list(workbins_accessible(user=user).select_related("owner").order_by("kind", "name"))
     items = (
         WorkbinItem.objects.filter(workbin__in=workbins)
         .select_related("interaction__contact", "placed_by")
@@ -30,4 +30,21 @@ def workbin_list_for_user(*, user: Any) -> list[dict[str, Any]]:
                 "last_inbound_at": events._iso(item.interaction.last_inbound_at),
             }
         )
-    return [{"id": w.pk, "name": w.name, "kind": w.kind, "items": by_workbin[w.pk]} for w in workbins]
+    return [
+        {
+            "id": w.pk,
+            "name": _label(w, user=user),
+            "kind": w.kind,
+            "mine": w.owner_id == user.pk,
+            "items": by_workbin[w.pk],
+        }
+        for w in sorted(workbins, key=lambda w: (w.owner_id != user.pk, w.kind, _label(w, user=user)))
+    ]
+
+
+def _label(workbin: Any, *, user: Any) -> str:
+    """A supervisor sees every agent's personal workbin: each is named after its owner."""
+    if workbin.kind != workbin.Kind.PERSONAL or workbin.owner_id in (None, user.pk):
+        return workbin.name
+    owner = workbin.owner.get_full_name() or workbin.owner.get_username()
+    return f"{owner}'s workbin" if workbin.name == DEFAULT_PERSONAL_NAME else f"{workbin.name} ({owner})"

@@ -20,11 +20,14 @@ from conversations.exceptions import Conflict, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Interaction
 from workbins.models import Workbin, WorkbinItem
 
+#: The name of a personal workbin made on first use (its owner sees it so).
+DEFAULT_PERSONAL_NAME = "My workbin"
+
 
 def workbin_personal_for(*, user: Any) -> Workbin:
     """The agent's personal workbin, created on first use."""
     workbin, _ = Workbin.objects.get_or_create(
-        kind=Workbin.Kind.PERSONAL, owner=user, defaults={"name": "My workbin"}
+        kind=Workbin.Kind.PERSONAL, owner=user, defaults={"name": DEFAULT_PERSONAL_NAME}
     )
     return workbin
 

@@ -7,8 +7,9 @@ import pytest
 from conversations.models import AgentGroup, AgentProfile, Interaction, Offer
 from conversations.services import routing
 from tests.conftest import load_fixture
-from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory
+from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory, UserFactory
 from workbins.models import Workbin, WorkbinItem
+from workbins.services import workbin_personal_for
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,22 @@ def test_only_an_interaction_in_progress_can_be_parked(api, agent, channel):
     interaction = InteractionFactory(channel=channel, owner=agent.user, state=Interaction.State.CLOSED)
     response = api.post(f"/api/v1/interactions/{interaction.pk}/park/")
     assert response.status_code in (404, 409)
+
+
+def test_a_supervisor_sees_each_agents_workbin_under_its_owners_name(client, agent):
+    supervisor = UserFactory(is_staff=True, username="sam")
+    bob = AgentProfileFactory(user__first_name="Bob", user__last_name="Brown").user
+    workbin_personal_for(user=bob)
+    workbin_personal_for(user=agent.user)
+    client.force_login(supervisor)
+    workbins = client.get("/api/v1/workbins/").json()["workbins"]
+    names = [(w["name"], w["mine"]) for w in workbins]
+    owner_of_agent = agent.user.get_full_name() or agent.user.get_username()
+    assert names[0] == ("My workbin", True)  # the supervisor's own comes first
+    assert sorted(names[1:]) == sorted(
+        [("Bob Brown's workbin", False), (f"{owner_of_agent}'s workbin", False)]
+    )
+    client.force_login(agent.user)
+    assert [(w["name"], w["mine"]) for w in client.get("/api/v1/workbins/").json()["workbins"]] == [
+        ("My workbin", True)
+    ]

@@ -155,7 +155,7 @@ export class Workbins {
     if (!this.loaded) await this.refresh();
     select.replaceChildren(
       ...this.workbins.map((w) =>
-        el("option", { value: String(w.id), text: `${w.name} (${w.kind === "group" ? "group" : "personal"})`, selected: w.kind === "personal" }),
+        el("option", { value: String(w.id), text: `${w.name} (${w.kind === "group" ? "group" : "personal"})`, selected: w.mine }),
       ),
     );
     if (!this.workbins.length) select.append(el("option", { value: "", text: "My workbin (personal)" }));
