@@ -134,7 +134,7 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
     profile = agent_profile_for(user)
     offers = (
         Offer.objects.filter(agent=user, state=Offer.State.PENDING)
-        .select_related("interaction__contact", "interaction__queue")
+        .select_related("interaction__contact", "interaction__queue", "interaction__handoff_by")
         .order_by("created_at")
     )
     guest_of = InteractionParticipant.objects.filter(

@@ -129,7 +129,10 @@ def interaction_release_on_customer_message(*, interaction_id: int) -> bool:
     with transaction.atomic():
         item = WorkbinItem.objects.select_related("workbin").filter(interaction_id=interaction_id).first()
         released = Interaction.objects.filter(pk=interaction_id, state=Interaction.State.PARKED).update(
-            state=Interaction.State.QUEUED, queued_at=timezone.now()
+            state=Interaction.State.QUEUED,
+            queued_at=timezone.now(),
+            handoff=Interaction.Handoff.WORKBIN,
+            handoff_by=item.placed_by_id if item is not None else None,
         )
         if not released:
             return False

@@ -21,6 +21,10 @@ class Interaction(models.Model):
         INBOUND = "inbound"
         OUTBOUND = "outbound"
 
+    class Handoff(models.TextChoices):
+        TRANSFER = "transfer", "Transferred"
+        WORKBIN = "workbin", "Back from a workbin"
+
     contact = models.ForeignKey(
         "conversations.Contact", on_delete=models.PROTECT, related_name="interactions"
     )
@@ -45,6 +49,11 @@ class Interaction(models.Model):
     )
     target_skill = models.ForeignKey(
         "conversations.Skill", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # How the interaction came back to routing, for the next agent's offer (cleared on accept).
+    handoff = models.CharField(max_length=10, choices=Handoff, blank=True)
+    handoff_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     case_data = models.JSONField(
         "case information", default=dict, blank=True, help_text="Attached data shown to agents"

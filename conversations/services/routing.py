@@ -129,7 +129,11 @@ def interaction_route(*, interaction_id: int) -> Offer | None:
     """
     now = timezone.now()
     with transaction.atomic():
-        interaction = Interaction.objects.select_related("queue", "contact").filter(pk=interaction_id).first()
+        interaction = (
+            Interaction.objects.select_related("queue", "contact", "handoff_by")
+            .filter(pk=interaction_id)
+            .first()
+        )
         if interaction is None or interaction.state != Interaction.State.QUEUED:
             return None
         for agent in _available_agents(interaction, now=now):
@@ -161,14 +165,24 @@ def interaction_route(*, interaction_id: int) -> Offer | None:
 
 
 def offer_payload(offer: Offer) -> dict[str, Any]:
-    """The preview an agent sees: contact, first message, case information (R2)."""
+    """The preview an agent sees: contact, first message, case information (R2); for work
+    coming back (a transfer, a customer writing to a parked conversation) also who handed
+    it over and the customer's latest message."""
     interaction = offer.interaction
     contact = interaction.contact
-    first = (
-        Message.objects.filter(interaction=interaction, direction=Message.Direction.INBOUND)
-        .order_by("origination_at", "id")
-        .first()
+    customer = Message.objects.filter(interaction=interaction, direction=Message.Direction.INBOUND).exclude(
+        type__in=(Message.Type.REVOKE, Message.Type.EDIT)
     )
+    first = customer.order_by("origination_at", "id").first()
+    latest = customer.order_by("-origination_at", "-id").first()
+    origin = None
+    if interaction.handoff:
+        by = interaction.handoff_by
+        origin = {
+            "kind": interaction.handoff,
+            "label": interaction.get_handoff_display(),
+            "by": (by.get_full_name() or by.get_username()) if by else "",
+        }
     return {
         "id": offer.pk,
         "interaction_id": interaction.pk,
@@ -181,6 +195,8 @@ def offer_payload(offer: Offer) -> dict[str, Any]:
             "profile_name": contact.profile_name,
         },
         "first_message": events.message_payload(first) if first else None,
+        "latest_message": events.message_payload(latest) if latest and latest != first else None,
+        "origin": origin,
         "case_data": interaction.case_data,
         "queue": interaction.queue.name if interaction.queue_id and interaction.queue else "",
     }
@@ -225,7 +241,13 @@ def offer_accept(*, user: Any, offer_id: int) -> Interaction:
         ):
             raise Conflict("this offer was answered meanwhile", code="offer_answered")
         Interaction.objects.filter(pk=offer.interaction_id, state=Interaction.State.OFFERED).update(
-            state=Interaction.State.ACTIVE, owner=user, accepted_at=now, target_group=None, target_skill=None
+            state=Interaction.State.ACTIVE,
+            owner=user,
+            accepted_at=now,
+            target_group=None,
+            target_skill=None,
+            handoff="",
+            handoff_by=None,
         )
         interaction = Interaction.objects.select_related("contact", "channel", "queue").get(
             pk=offer.interaction_id
@@ -533,6 +555,7 @@ def interaction_transfer(
         interaction.owner = None
         interaction.target_group_id = group_id
         interaction.target_skill_id = skill_id
+        interaction.handoff, interaction.handoff_by = Interaction.Handoff.TRANSFER, user
         interaction.queued_at = now
         interaction.state = Interaction.State.OFFERED if target_agent else Interaction.State.QUEUED
         interaction.save(
@@ -540,6 +563,8 @@ def interaction_transfer(
                 "owner",
                 "target_group",
                 "target_skill",
+                "handoff",
+                "handoff_by",
                 "queue",
                 "queued_at",
                 "state",

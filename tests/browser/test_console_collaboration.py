@@ -193,6 +193,7 @@ def test_transfer_to_an_agent_group_needs_the_interaction_queue(stack, api, team
         f"{customer.nickname} was transferred to Escalations."
     )
     offer = bob.offer(customer)
+    expect(offer.locator(".offer-origin")).to_have_text(re.compile(r"^Transferred by Alice"))
     expect(offer.locator(".offer-first")).to_have_text("Can someone senior look at my complaint?")
     expect(offer.locator(".offer-queue")).to_have_text("Transfers")
     bob.accept(customer)

@@ -146,3 +146,42 @@ def test_target_search_by_name(api, queue):
     found = api.get("/api/v1/transfer-targets/", {"search": "zo"}).json()
     assert [a["name"] for a in found["agents"]] == ["Zoe"]
     assert [g["name"] for g in found["groups"]] == ["Zoologists"]
+
+
+def test_the_next_agents_offer_says_who_transferred_it_and_the_latest_message(
+    api, interaction, owner, queue, channel
+):
+    from conversations.selectors import agent_snapshot
+    from tests.factories import MessageFactory
+
+    MessageFactory(interaction=interaction, body="My parcel never came", wamid="wamid.first")
+    MessageFactory(interaction=interaction, body="Still waiting…", wamid="wamid.latest")
+    owner.user.first_name, owner.user.last_name = "Alice", "Adams"
+    owner.user.save()
+    colleague = ready(queue)
+    api.post(
+        f"/api/v1/interactions/{interaction.pk}/transfer/",
+        {"agent_id": colleague.user_id},
+        content_type="application/json",
+    )
+    [offer] = agent_snapshot(user=colleague.user)["offers"]
+    assert offer["origin"] == {"kind": "transfer", "label": "Transferred", "by": "Alice Adams"}
+    assert offer["first_message"]["body"] == "My parcel never came"
+    assert offer["latest_message"]["body"] == "Still waiting…"
+
+    routing.offer_accept(user=colleague.user, offer_id=offer["id"])
+    interaction.refresh_from_db()
+    assert (interaction.handoff, interaction.handoff_by) == ("", None)  # the next offer is new work again
+
+
+def test_a_new_conversations_offer_has_no_origin_and_one_message(channel, queue):
+    from conversations.selectors import agent_snapshot
+    from tests.factories import MessageFactory
+
+    agent = ready(queue)
+    waiting = InteractionFactory(channel=channel, queue=queue, state=Interaction.State.QUEUED)
+    MessageFactory(interaction=waiting, body="Hello", wamid="wamid.only")
+    routing.interaction_route(interaction_id=waiting.pk)
+    [offer] = agent_snapshot(user=agent.user)["offers"]
+    assert offer["origin"] is None
+    assert offer["latest_message"] is None  # the first message is the latest: shown once

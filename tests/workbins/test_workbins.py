@@ -9,7 +9,7 @@ from conversations.services import routing
 from tests.conftest import load_fixture
 from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory, UserFactory
 from workbins.models import Workbin, WorkbinItem
-from workbins.services import workbin_personal_for
+from workbins.services import interaction_release_on_customer_message, workbin_personal_for
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +139,23 @@ def test_a_supervisor_sees_each_agents_workbin_under_its_owners_name(client, age
     assert [(w["name"], w["mine"]) for w in client.get("/api/v1/workbins/").json()["workbins"]] == [
         ("My workbin", True)
     ]
+
+
+def test_a_conversation_back_from_a_workbin_says_so_on_its_offer(api, agent, channel):
+    from conversations.selectors import agent_snapshot
+
+    queue = QueueFactory()
+    interaction = active(channel, agent, queue=queue)
+    assert (
+        api.post(
+            f"/api/v1/interactions/{interaction.pk}/park/", {}, content_type="application/json"
+        ).status_code
+        == 200
+    )
+    colleague = AgentProfileFactory()
+    colleague.queues.add(queue)
+    routing.agent_set_ready(user=colleague.user, ready=True)
+    interaction_release_on_customer_message(interaction_id=interaction.pk)
+    [offer] = agent_snapshot(user=colleague.user)["offers"]
+    assert offer["origin"]["kind"] == "workbin"
+    assert offer["origin"]["by"] == (agent.user.get_full_name() or agent.user.get_username())

@@ -56,6 +56,7 @@ export class Offers {
   build(offer) {
     const contact = offer.contact || {};
     const first = offer.first_message;
+    const latest = offer.latest_message;
     const caseData = Object.entries(offer.case_data || {});
     const refs = {};
     refs.countdown = el("span", { class: "countdown-text" });
@@ -83,9 +84,24 @@ export class Offers {
         ),
         el("span", { class: "offer-queue", title: "Queue", text: offer.queue || "No queue" }),
       ),
+      offer.origin
+        ? el("p", {
+            class: "offer-origin",
+            dataset: { kind: offer.origin.kind },
+            text: offer.origin.by ? `${offer.origin.label} by ${offer.origin.by}` : offer.origin.label,
+          })
+        : null,
       first
         ? el("blockquote", { class: "offer-first" }, first.type === "text" ? linkify(first.body) : summaryOf(first))
         : el("p", { class: "offer-first muted", text: "No message yet" }),
+      latest
+        ? el(
+            "blockquote",
+            { class: "offer-latest", "aria-label": "Latest message" },
+            el("span", { class: "offer-latest-label muted", text: "Latest: " }),
+            latest.type === "text" ? linkify(latest.body) : summaryOf(latest),
+          )
+        : null,
       caseData.length
         ? el(
             "dl",
