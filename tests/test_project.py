@@ -59,7 +59,7 @@ def test_seed_demo_is_idempotent(capsys):
 def test_seed_demo_creates_the_people_queues_and_content_it_promises(capsys, settings, tmp_path, monkeypatch):
     from django.contrib.auth import get_user_model
 
-    from conversations.models import AgentProfile, Channel, Queue
+    from conversations.models import AgentProfile, Channel, Queue, Skill
     from templates_app.models import MessageTemplate, StandardResponse
 
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)  # random passwords: they must be printed
@@ -83,6 +83,13 @@ def test_seed_demo_creates_the_people_queues_and_content_it_promises(capsys, set
     queues = {q.name: set(q.agents.values_list("user__username", flat=True)) for q in Queue.objects.all()}
     assert queues == {"General": {"alice", "bob"}, "Billing": {"alice"}}
     assert Channel.objects.get().default_queue.name == "General"
+
+    # transfers to a queue, a group or a skill work out of the box (R4)
+    from conversations.options import get_option
+
+    assert get_option("intercommunication.whatsappsession.queue") == "General"
+    skills = {s.name: set(s.agents.values_list("user__username", flat=True)) for s in Skill.objects.all()}
+    assert skills == {"Refunds": {"alice", "bob"}, "Spanish": {"bob"}}
 
     # standard responses and approved templates, one of them the default notification
     assert set(StandardResponse.objects.values_list("shortcut", flat=True)) >= {"hello", "bye", "tracking"}

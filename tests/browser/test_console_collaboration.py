@@ -159,6 +159,7 @@ def test_transfer_to_an_agent_who_gets_the_offer_with_the_preview(stack, api, al
 
 
 def test_transfer_to_an_agent_group_needs_the_interaction_queue(stack, api, teams, alice, bob, customer):
+    set_option(stack, TRANSFER_QUEUE_OPTION, "")  # the demo sets it: unset it here
     panel = accepted(stack, alice, customer, "Can someone senior look at my complaint?")
     bob.go_ready()
 

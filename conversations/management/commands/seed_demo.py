@@ -25,7 +25,9 @@ from conversations.models import (
     Contact,
     Interaction,
     Message,
+    OptionValue,
     Queue,
+    Skill,
 )
 from templates_app.models import MessageTemplate, StandardResponse, StandardResponseCategory
 
@@ -41,6 +43,11 @@ DEMO_QUEUES = [
     # name, description, agents serving it; the first is the channel's default queue
     ("General", "Every inbound chat", ("alice", "bob")),
     ("Billing", "Invoices, refunds and payments (transfer here)", ("alice",)),
+]
+DEMO_SKILLS = [
+    # name, agents who have it: a transfer "to a skill" reaches only them
+    ("Refunds", ("alice", "bob")),
+    ("Spanish", ("bob",)),
 ]
 #: What the "Content managers" group may do: standard responses and templates only.
 CONTENT_MODELS = (
@@ -78,6 +85,17 @@ class Command(BaseCommand):
             queue = Queue.objects.get_or_create(name=name, defaults={"description": description})[0]
             for username in usernames:
                 AgentProfile.objects.get(user__username=username).queues.add(queue)
+        for name, usernames in DEMO_SKILLS:
+            skill = Skill.objects.get_or_create(name=name)[0]
+            for username in usernames:
+                AgentProfile.objects.get(user__username=username).skills.add(skill)
+        # Transfers to an agent group, a skill or a queue route through this queue (R4).
+        OptionValue.objects.get_or_create(
+            key="intercommunication.whatsappsession.queue",
+            agent_group=None,
+            agent=None,
+            defaults={"value": DEMO_QUEUES[0][0]},
+        )
         return Queue.objects.get(name=DEMO_QUEUES[0][0])
 
     def _users(self) -> dict[str, str]:
