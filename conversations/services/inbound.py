@@ -121,6 +121,29 @@ def _store_for_sender(
     )
 
 
+def _message_row(
+    m: InboundMessage, *, channel_id: int, interaction_id: int, contact_id: int, arrived_at: datetime
+) -> Message:
+    return Message(
+        channel_id=channel_id,
+        interaction_id=interaction_id,
+        contact_id=contact_id,
+        direction=Message.Direction.INBOUND,
+        type=m.type,
+        wamid=m.wamid,
+        body=m.body,
+        content=m.content,
+        context_wamid=m.context_wamid,
+        forwarded=m.forwarded,
+        frequently_forwarded=m.frequently_forwarded,
+        referral=m.referral,
+        errors=m.errors,
+        origination_at=m.timestamp,
+        arrived_at=arrived_at,
+        status=Message.Status.RECEIVED,
+    )
+
+
 def _not_yet_stored(*, channel: Channel, messages: list[InboundMessage]) -> list[InboundMessage]:
     stored = set(
         Message.objects.filter(channel=channel, wamid__in=[m.wamid for m in messages]).values_list(
@@ -139,23 +162,12 @@ def _insert_messages(
     report: InboundReport,
 ) -> None:
     rows = [
-        Message(
+        _message_row(
+            m,
             channel_id=channel.pk,
             interaction_id=touched.id,
             contact_id=touched.contact_id,
-            direction=Message.Direction.INBOUND,
-            type=m.type,
-            wamid=m.wamid,
-            body=m.body,
-            content=m.content,
-            context_wamid=m.context_wamid,
-            forwarded=m.forwarded,
-            frequently_forwarded=m.frequently_forwarded,
-            referral=m.referral,
-            errors=m.errors,
-            origination_at=m.timestamp,
             arrived_at=arrived_at,
-            status=Message.Status.RECEIVED,
         )
         for m in messages
     ]
@@ -224,18 +236,12 @@ def _revision_apply(
             )
         report.revisions_pending += 1
         return
-    record = Message(
+    record = _message_row(
+        message,
         channel_id=channel.pk,
         interaction_id=original.interaction_id,
         contact_id=original.contact_id,
-        direction=Message.Direction.INBOUND,
-        type=message.type,
-        wamid=message.wamid,
-        body=message.body,
-        content=message.content,
-        origination_at=message.timestamp,
         arrived_at=arrived_at,
-        status=Message.Status.RECEIVED,
     )
     if not insert_ignore_returning(Message, [record]):
         report.duplicates += 1  # a redelivery: already applied
