@@ -20,11 +20,12 @@ import { icon } from "./icons.js";
 const $ = (id) => document.getElementById(id);
 const LINGER_MS = 6000;
 
+// none: a search found nothing; empty: there is nothing of the kind at all.
 const KINDS = {
-  agents: { label: "Agents", field: "agent_id", none: "No agent matches" },
-  groups: { label: "Agent groups", field: "group_id", none: "No agent group matches" },
-  skills: { label: "Skills", field: "skill_id", none: "No skill matches" },
-  queues: { label: "Queues", field: "queue_id", none: "No queue matches" },
+  agents: { label: "Agents", field: "agent_id", none: "No agent matches", empty: "No other agents are set up yet." },
+  groups: { label: "Agent groups", field: "group_id", none: "No agent group matches", empty: "No agent groups are defined yet." },
+  skills: { label: "Skills", field: "skill_id", none: "No skill matches", empty: "No skills are defined yet." },
+  queues: { label: "Queues", field: "queue_id", none: "No queue matches", empty: "No queues are defined yet." },
 };
 
 const MODES = {
@@ -67,6 +68,7 @@ export class TargetDialog {
     this.kind = "agents";
     this.results = null;
     this.chosen = null; // { kind, id }
+    this.undefinedKinds = new Set(); // kinds an unfiltered answer had none of
     this.seq = 0;
     this.busy = false;
     this.searchSoon = debounce(() => this.load(), 250);
@@ -169,6 +171,12 @@ export class TargetDialog {
       const data = await this.api.get(`transfer-targets/?search=${encodeURIComponent(query)}`);
       if (seq !== this.seq) return;
       this.results = data;
+      if (!query) {
+        for (const kind of Object.keys(KINDS)) {
+          if ((data[kind] || []).length) this.undefinedKinds.delete(kind);
+          else this.undefinedKinds.add(kind);
+        }
+      }
       this.app.rememberAgents(data.agents || []);
       this.render();
     } catch (error) {
@@ -187,7 +195,8 @@ export class TargetDialog {
     const items = (this.results && this.results[this.kind]) || [];
     $("target-results").replaceChildren(...items.map((target) => this.item(target)));
     if (!this.results) this.status("");
-    else if (!items.length) this.status(query ? `${kind.none} “${query}”.` : `${kind.none}.`);
+    else if (!items.length && (!query || this.undefinedKinds.has(this.kind))) this.status(kind.empty);
+    else if (!items.length) this.status(`${kind.none} “${query}”.`);
     else this.status(`${items.length} found`);
     this.updateSubmit();
   }
@@ -391,7 +400,9 @@ export class Invitations {
           el(
             "div",
             { class: "offer-sub muted" },
-            contact.profile_name && contact.profile_name !== name ? el("span", { text: `~${contact.profile_name}` }) : null,
+            contact.profile_name && contact.profile_name !== name
+              ? el("span", { class: "offer-profile", text: `~${contact.profile_name}` })
+              : null,
             contact.wa_id ? el("span", { text: `+${contact.wa_id}` }) : null,
           ),
         ),

@@ -38,7 +38,8 @@ export function describeError(error) {
 export class Composer {
   /**
    * refs: the template's elements; host: { options(), emojis(), send(payload), upload(file),
-   * useAttachment(id) (a standard response's file as an ATTACHMENT) }.
+   * useAttachment(id) (a standard response's file as an ATTACHMENT), onDraft(text) (the
+   * unsent text changed) }.
    */
   constructor(refs, host) {
     this.refs = refs;
@@ -55,6 +56,7 @@ export class Composer {
     this.buildEmojiPanel();
     this.bind();
     this.update();
+    this.savedText = ""; // from here on, what is typed is kept as the draft (host.onDraft)
   }
 
   get limit() {
@@ -135,6 +137,10 @@ export class Composer {
     chipsNotice.textContent = chipsBlocked
       ? "Files cannot be sent while the 24-hour window is closed: remove them to send the text."
       : "";
+    if (this.savedText !== undefined && text.value !== this.savedText) {
+      this.savedText = text.value;
+      if (this.host.onDraft) this.host.onDraft(text.value);
+    }
     // Grow with the text, up to a few lines.
     text.style.height = "auto";
     text.style.height = `${Math.min(text.scrollHeight, 160)}px`;
@@ -373,6 +379,17 @@ export class Composer {
     const { text, windowNotice, file, emojiButton, responsesButton, templatesButton } = this.refs;
     text.disabled = !textAllowed;
     file.disabled = !this.filesAllowed;
+    // The paperclip is a label: it looks disabled with its input, and says why.
+    const attach = file.closest(".attach");
+    if (attach) {
+      attach.classList.toggle("attach--disabled", !this.filesAllowed);
+      attach.setAttribute("aria-disabled", String(!this.filesAllowed));
+      attach.title = this.filesAllowed
+        ? "Attach a file"
+        : readOnly
+          ? "Files cannot be sent: read only"
+          : "Files cannot be sent: the 24-hour window is closed";
+    }
     emojiButton.disabled = !textAllowed;
     responsesButton.disabled = !textAllowed;
     templatesButton.disabled = Boolean(readOnly);

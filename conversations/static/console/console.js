@@ -11,7 +11,7 @@ import { Api } from "./api.js";
 import { ContactAssign } from "./assign.js";
 import { Consultations, Invitations, TargetDialog } from "./collaboration.js";
 import { describeError } from "./composer.js";
-import { debounce, el } from "./dom.js";
+import { debounce, el, fillName, session } from "./dom.js";
 import { Directory } from "./directory.js";
 import { hydrateIcons } from "./icons.js";
 import { ResponseLibrary } from "./library.js";
@@ -25,6 +25,12 @@ const RESYNC_EVERY = 20000;
 const AGENTS_MAX_AGE = 60000;
 const TICK_EVERY = 500;
 const THEME_KEY = "wa-console.theme";
+/** The console's overlay side panel starts below this width (console.css says the same). */
+const NARROW = "(max-width: 1100px)";
+/** An agent set Not Ready this soon after an offer of theirs expired was set so by the timeout. */
+const TIMEOUT_WINDOW_MS = 15000;
+/** agent.state reasons that mean "an offer was not accepted in time". */
+const TIMEOUT_REASONS = new Set(["expired", "offer_expired", "accept_timeout", "not_accepted", "rona"]);
 const CONNECTION_LABELS = {
   connecting: "Connecting…",
   open: "Live",
@@ -87,6 +93,11 @@ class ConsoleApp {
     this.agentNames = new Map(); // agent id → name (R5: who owns a shared conversation)
     this.agentsLoading = null;
     this.agentsLoadedAt = 0;
+    // Kept for this browser tab across reloads: the tabs' order, the active tab, the drafts,
+    // and why the agent is Not Ready.
+    this.storeKey = `wa-console.${this.agent.id}`;
+    this.tabOrder = session.json(`${this.storeKey}.tabs`, []).filter(Number.isInteger);
+    this.offerExpiredAt = 0;
   }
 
   /** The server's clock (countdowns and timers are computed against server timestamps). */
@@ -101,9 +112,20 @@ class ConsoleApp {
     this.bindDoneDialog();
     this.applyOptions(this.options);
     this.setAgent(this.agent);
+    this.setTimeoutNotice(!this.agent.is_ready && session.get(`${this.storeKey}.timeout`) === "1");
+    this.watchNames($("offer-list"));
+    this.watchNames($("invitation-list"));
     this.offers.sync(this.boot.offers || []);
+    const active = Number(session.get(`${this.storeKey}.active`)); // before the first tab is activated
     for (const summary of this.boot.interactions || []) this.openTab(summary);
+    if (this.tabs.has(active)) this.activate(active);
     this.updateEmpty();
+    // The window narrowed under the overlay breakpoint: the open side panels would cover the
+    // transcript and the composer. They close (the toggle opens one again, above the composer).
+    window.matchMedia(NARROW).addEventListener("change", (event) => {
+      if (event.matches) for (const tab of this.tabs.values()) tab.toggleSide(false);
+    });
+    window.addEventListener("resize", () => this.placeToast());
     this.workbins.refresh();
     this.library.all().catch(() => {}); // "/shortcut" suggestions at once (the Responses page says what fails)
 
@@ -153,6 +175,10 @@ class ConsoleApp {
       this.applyTheme(next);
     });
     $("toast-close").addEventListener("click", () => this.toast(null));
+    $("ready-notice-close").addEventListener("click", () => this.setTimeoutNotice(false));
+    $("ready-notice-go").addEventListener("click", () => {
+      if (!this.agent.is_ready) this.toggleReady();
+    });
   }
 
   async toggleReady() {
@@ -167,10 +193,14 @@ class ConsoleApp {
     }
   }
 
-  setAgent(agent) {
+  /** reason: why the state changed (agent.state frames; "" or absent when the agent chose). */
+  setAgent(agent, { reason = "" } = {}) {
     if (!agent) return;
+    const wasReady = Boolean(this.agent.is_ready);
     this.agent = { ...this.agent, ...agent };
     const ready = Boolean(this.agent.is_ready);
+    if (ready) this.setTimeoutNotice(false);
+    else if (TIMEOUT_REASONS.has(reason) || (wasReady && this.offerTimedOut())) this.setTimeoutNotice(true);
     const button = $("ready-toggle");
     button.setAttribute("aria-pressed", String(ready));
     button.dataset.ready = String(ready);
@@ -181,6 +211,37 @@ class ConsoleApp {
     $("stage-empty-hint").textContent = ready
       ? "You are Ready: new conversations appear on the left as offers."
       : "Go Ready to receive conversations.";
+  }
+
+  /** An offer of ours expired just now, or one still shown is past its due time. */
+  offerTimedOut() {
+    if (this.now() - this.offerExpiredAt < TIMEOUT_WINDOW_MS) return true;
+    const now = this.now();
+    return [...this.offers.cards.values()].some(
+      (card) => card.state === "expired" || (card.state === "pending" && Date.parse(card.offer.due_at) <= now),
+    );
+  }
+
+  /**
+   * The notice under the Ready control: set Not Ready by the accept timeout. It stays
+   * (across reloads) until dismissed or the agent is Ready again.
+   */
+  setTimeoutNotice(show) {
+    const notice = $("ready-notice");
+    const was = !notice.hidden;
+    notice.hidden = !show;
+    session.set(`${this.storeKey}.timeout`, show ? "1" : null);
+    if (show && !was) this.announce($("ready-notice-text").textContent);
+  }
+
+  /** Names in cards (offers, invitations) get their full text as a title; numbers stay visible. */
+  watchNames(root) {
+    const apply = () => {
+      for (const node of root.querySelectorAll(".offer-name:not([data-name])")) fillName(node, node.textContent);
+      for (const node of root.querySelectorAll(".offer-profile:not([title])")) node.title = node.textContent;
+    };
+    new MutationObserver(apply).observe(root, { childList: true });
+    apply();
   }
 
   setConnection(state) {
@@ -281,9 +342,14 @@ class ConsoleApp {
 
   // --- tabs --------------------------------------------------------------------------
 
+  /** The tabs' ids as listed (the order they were opened in, kept across reloads). */
+  tabIds() {
+    return [...$("tab-list").children].map((button) => Number(button.dataset.interactionId));
+  }
+
   bindTabList() {
     $("tab-list").addEventListener("keydown", (event) => {
-      const ids = [...this.tabs.keys()];
+      const ids = this.tabIds();
       const index = ids.indexOf(this.activeId);
       let next = null;
       if (event.key === "ArrowDown" || event.key === "ArrowRight") next = ids[(index + 1) % ids.length];
@@ -305,7 +371,7 @@ class ConsoleApp {
     } else {
       tab = new InteractionTab(this, summary, { consulted });
       this.tabs.set(summary.id, tab);
-      $("tab-list").append(tab.button);
+      this.placeTab(tab);
       $("tab-panels").append(tab.panel);
       tab.load();
       this.subscribe();
@@ -315,10 +381,37 @@ class ConsoleApp {
     return tab;
   }
 
+  /** A new tab goes where it was before a reload, else last. */
+  placeTab(tab) {
+    if (!this.tabOrder.includes(tab.id)) {
+      this.tabOrder.push(tab.id);
+      this.saveTabOrder();
+    }
+    const rank = (id) => this.tabOrder.indexOf(id);
+    const mine = rank(tab.id);
+    const next = [...$("tab-list").children].find((button) => rank(Number(button.dataset.interactionId)) > mine);
+    $("tab-list").insertBefore(tab.button, next || null);
+  }
+
+  saveTabOrder() {
+    this.tabOrder = this.tabOrder.slice(-100);
+    session.set(`${this.storeKey}.tabs`, JSON.stringify(this.tabOrder));
+  }
+
+  /** The composer's unsent text of a conversation, kept for a reload. */
+  savedDraft(id) {
+    return session.get(`${this.storeKey}.draft.${id}`) || "";
+  }
+
+  saveDraft(id, text) {
+    session.set(`${this.storeKey}.draft.${id}`, text.trim() ? text : null);
+  }
+
   activate(id, { focus = false } = {}) {
     const tab = this.tabs.get(id);
     if (!tab) return;
     this.activeId = id;
+    session.set(`${this.storeKey}.active`, String(id));
     for (const other of this.tabs.values()) other.setActive(other === tab);
     if (focus) tab.focusComposer();
   }
@@ -326,10 +419,14 @@ class ConsoleApp {
   closeTab(id, reason = null) {
     const tab = this.tabs.get(id);
     if (!tab) return;
-    const ids = [...this.tabs.keys()];
+    const ids = this.tabIds();
     const index = ids.indexOf(id);
     tab.destroy();
     this.tabs.delete(id);
+    // Done, transferred, parked, taken away: its draft and its place go with it.
+    this.saveDraft(id, "");
+    this.tabOrder = this.tabOrder.filter((other) => other !== id);
+    this.saveTabOrder();
     if (this.doneTab === tab) $("done-dialog").close();
     this.notifications.tabClosed(tab);
     this.targets.tabClosed(tab);
@@ -337,7 +434,7 @@ class ConsoleApp {
     if (this.workbins.moveTab === tab) $("workbin-dialog").close();
     if (this.activeId === id) {
       this.activeId = null;
-      const rest = [...this.tabs.keys()];
+      const rest = this.tabIds();
       if (rest.length) this.activate(rest[Math.min(index, rest.length - 1)]);
     }
     this.subscribe();
@@ -423,13 +520,15 @@ class ConsoleApp {
     switch (frame.type) {
       case "hello":
       case "agent.state":
-        this.setAgent(frame.agent);
+        this.setAgent(frame.agent, { reason: frame.reason || "" });
         break;
       case "offer.created":
         if (frame.offer) this.offers.add(frame.offer);
         this.resyncSoon();
         break;
       case "offer.withdrawn":
+        // Not accepted in time: the agent is set Not Ready next (agent.state follows).
+        if (frame.reason === "expired") this.offerExpiredAt = this.now();
         this.offers.withdraw(frame.offer_id, frame.reason);
         this.resyncSoon();
         break;
@@ -621,7 +720,23 @@ class ConsoleApp {
     clearTimeout(this.toastTimer);
     box.hidden = !text;
     $("toast-text").textContent = text || "";
+    this.placeToast();
     if (text) this.toastTimer = setTimeout(() => this.toast(null), 8000);
+  }
+
+  /** A toast never covers the composer: it sits above the shown conversation's composer. */
+  placeToast() {
+    const box = $("toast");
+    if (box.hidden) return;
+    const tab = this.tabs.get(this.activeId);
+    const area = tab && !tab.panel.hidden ? tab.refs.composerArea.getBoundingClientRect() : null;
+    if (!area || !area.height) {
+      box.style.removeProperty("--toast-bottom");
+      box.style.removeProperty("--toast-left");
+      return;
+    }
+    box.style.setProperty("--toast-bottom", `${Math.round(window.innerHeight - area.top + 8)}px`);
+    box.style.setProperty("--toast-left", `${Math.round(area.left + area.width / 2)}px`);
   }
 }
 

@@ -157,3 +157,57 @@ export function initialOf(name) {
   const letter = String(name || "?").trim().match(/[\p{L}\p{N}]/u);
   return letter ? letter[0].toUpperCase() : "?";
 }
+
+// A name that ends in a number ("Customer …0002", "Order 4711") is told apart by that
+// number: when the name is cut, only its head shrinks.
+const DISTINGUISHING_TAIL = /\s+\S*\p{N}{2,}\S*$/u;
+const TAIL_MAX = 14;
+
+/**
+ * A one-line name: its full text as the title (the CSS cuts it with an ellipsis), and a
+ * trailing number kept whole in a tail that never shrinks.
+ */
+export function fillName(node, name) {
+  const text = String(name ?? "");
+  if (node.dataset.name === text) return; // unchanged (the tab list re-renders often)
+  node.dataset.name = text;
+  node.title = text;
+  const match = text.match(DISTINGUISHING_TAIL);
+  const tail = match && match.index > 0 && match[0].length <= TAIL_MAX ? match[0] : "";
+  node.classList.toggle("name--split", Boolean(tail));
+  if (!tail) {
+    node.textContent = text;
+    return;
+  }
+  node.replaceChildren(
+    el("span", { class: "name-head", text: text.slice(0, match.index) }),
+    el("span", { class: "name-tail", text: tail }),
+  );
+}
+
+/** sessionStorage that never throws (private mode, quota, storage disabled). */
+export const session = {
+  get(key) {
+    try {
+      return window.sessionStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  },
+  set(key, value) {
+    try {
+      if (value === null || value === undefined || value === "") window.sessionStorage.removeItem(key);
+      else window.sessionStorage.setItem(key, value);
+    } catch {
+      // Without storage the draft lasts as long as the page.
+    }
+  },
+  json(key, fallback) {
+    try {
+      const value = JSON.parse(this.get(key));
+      return value ?? fallback;
+    } catch {
+      return fallback;
+    }
+  },
+};

@@ -10,7 +10,7 @@
 
 import { ConsultationPanel } from "./collaboration.js";
 import { Composer, describeError } from "./composer.js";
-import { debounce, el, elapsed, initialOf, refsOf, remaining, timeOf, toDate } from "./dom.js";
+import { debounce, el, elapsed, fillName, initialOf, refsOf, remaining, timeOf, toDate } from "./dom.js";
 import { hydrateIcons } from "./icons.js";
 import { ResponsesPanel, ShortcutSuggest } from "./library.js";
 import { SidePanel } from "./panel.js";
@@ -155,7 +155,14 @@ export class InteractionTab {
         return this.api.upload("attachments/", form);
       },
       useAttachment: (id) => this.api.post(`standard-responses/attachments/${id}/use/`, {}),
+      onDraft: (text) => this.app.saveDraft(this.id, text),
     });
+    // A reload keeps what was typed and not sent yet.
+    const draft = this.app.savedDraft(this.id);
+    if (draft && !refs.text.value) {
+      refs.text.value = draft;
+      this.composer.update();
+    }
     for (const [tab, page, name] of [
       [refs.sideTabDetails, refs.sideDetails, "details"],
       [refs.sideTabResponses, refs.sideResponses, "responses"],
@@ -197,8 +204,15 @@ export class InteractionTab {
       if (this.transcript.pinned) this.markReadSoon();
     });
     refs.reload.addEventListener("click", () => this.load());
-    // On a narrow screen the side panel covers the transcript: it starts closed there.
+    // On a narrow screen the side panel covers the transcript: it starts closed there (and
+    // closes when the window narrows: console.js). Open, it ends above the composer.
     if (window.matchMedia("(max-width: 1100px)").matches) this.toggleSide(false);
+    if (window.ResizeObserver) {
+      this.composerSize = new ResizeObserver(() => {
+        this.panel.style.setProperty("--composer-h", `${refs.composerArea.offsetHeight}px`);
+      });
+      this.composerSize.observe(refs.composerArea);
+    }
     // A consulted agent comes for the consultation: its page first.
     if (this.consulted) this.side.showPage("consult");
   }
@@ -601,7 +615,7 @@ export class InteractionTab {
     const contact = this.contact;
     const name = contact.display_name || "Customer";
     const { name: title, sub, avatar } = this.refs;
-    title.textContent = name;
+    fillName(title, name);
     avatar.textContent = initialOf(name);
     const parts = [];
     if (contact.wa_id) parts.push(`+${contact.wa_id}`);
@@ -609,13 +623,14 @@ export class InteractionTab {
     if (this.detail && this.detail.queue) parts.push(this.detail.queue);
     if (this.detail && this.detail.channel) parts.push(this.detail.channel.name);
     sub.textContent = parts.join(" · ");
+    sub.title = sub.textContent;
     this.renderListItem();
   }
 
   renderListItem() {
     const name = this.contact.display_name || "Customer";
     this.item.avatar.textContent = initialOf(name);
-    this.item.name.textContent = name;
+    fillName(this.item.name, name);
     const last = this.transcript.last();
     if (last) {
       const colleague = last.direction === "out" && last.author_id && last.author_id !== this.app.agent.id && last.author_name;
@@ -735,6 +750,7 @@ export class InteractionTab {
   destroy() {
     this.markReadSoon.cancel();
     this.refetchSoon.cancel();
+    if (this.composerSize) this.composerSize.disconnect();
     this.button.remove();
     this.panel.remove();
   }
