@@ -46,9 +46,10 @@ def agent_profile_for(user: Any) -> AgentProfile:
     return profile
 
 
-def agent_set_ready(*, user: Any, ready: bool) -> AgentProfile:
+def agent_set_ready(*, user: Any, ready: bool, reason: str = "") -> AgentProfile:
     """Ready / Not Ready for WhatsApp. Going Not Ready withdraws pending offers (they
-    are offered to someone else); going Ready takes waiting work at once."""
+    are offered to someone else); going Ready takes waiting work at once. ``reason`` says
+    why when the agent did not choose it (``offer_expired``), for their console."""
     now = timezone.now()
     with transaction.atomic():
         profile = AgentProfile.objects.select_for_update().get(pk=agent_profile_for(user).pk)
@@ -61,7 +62,7 @@ def agent_set_ready(*, user: Any, ready: bool) -> AgentProfile:
         if not ready:
             for offer in Offer.objects.filter(agent=user, state=Offer.State.PENDING):
                 _close_offer(offer, state=Offer.State.WITHDRAWN, now=now)
-        events.agent_state_changed(user_id=profile.user_id)
+        events.agent_state_changed(user_id=profile.user_id, reason=reason)
         transaction.on_commit(dispatch_waiting)
     return profile
 
@@ -280,7 +281,8 @@ def offers_expire_due(*, now: datetime, limit: int = DISPATCH_BATCH) -> int:
         with transaction.atomic():
             if _close_offer(offer, state=Offer.State.EXPIRED, now=now):
                 expired += 1
-                agent_set_ready(user=offer.agent, ready=False)  # also withdraws their other offers
+                # Not Ready (and their other offers withdrawn): the console says why.
+                agent_set_ready(user=offer.agent, ready=False, reason="offer_expired")
     return expired
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from importlib import import_module
 
 import pytest
@@ -172,6 +173,29 @@ async def test_an_offer_reaches_the_chosen_agent(channel):
     assert offer["interaction_id"] == interaction.pk
     assert offer["contact"]["display_name"]
     assert any(f["type"] == "agent.state" and f["agent"]["is_ready"] for f in frames)
+    await communicator.disconnect()
+
+
+async def test_an_expired_offer_tells_the_agent_why_they_are_not_ready(channel):
+    def setup():
+        queue = QueueFactory()
+        profile = AgentProfileFactory()
+        profile.queues.add(queue)
+        routing.agent_set_ready(user=profile.user, ready=True)
+        InteractionFactory(channel=channel, queue=queue, state=Interaction.State.QUEUED)
+        routing.dispatch_waiting()
+        return profile
+
+    profile = await database_sync_to_async(setup)()
+    communicator = await connect(profile.user)
+    offer = await database_sync_to_async(lambda: profile.user.offers.get())()
+    later = offer.due_at + timedelta(seconds=1)
+    assert await database_sync_to_async(routing.offers_expire_due)(now=later) == 1
+    frames = []
+    while not any(f.get("reason") == "offer_expired" for f in frames) and len(frames) < 6:
+        frames.append(await communicator.receive_json_from(timeout=2))
+    state = next(f for f in frames if f["type"] == "agent.state" and f["reason"] == "offer_expired")
+    assert state["agent"]["is_ready"] is False
     await communicator.disconnect()
 
 
