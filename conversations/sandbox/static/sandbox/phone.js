@@ -28,7 +28,13 @@ async function api(url, { method = "GET", body, form } = {}) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(url, options);
+  let response;
+  try {
+    response = await fetch(url, options);
+  } catch {
+    // fetch rejects only when no answer came at all: say so in words, not "Failed to fetch"
+    throw new Error("The server cannot be reached: check the connection, then try again.");
+  }
   let data = {};
   try {
     data = await response.json();
