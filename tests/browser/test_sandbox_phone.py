@@ -193,3 +193,16 @@ def test_a_list_row_and_a_reaction_from_the_phone_are_stored(stack, api, custome
     transcript = api["alice"].get(f"/api/v1/interactions/{interaction_id}/messages/").json()["messages"]
     shown = next(m for m in transcript if m["id"] == thanks["id"])
     assert shown["reactions"] == [{"direction": "in", "emoji": "🙏"}]
+
+
+def test_an_unreachable_server_is_said_in_words(customer, phone):
+    phone.context.set_offline(True)
+    try:
+        phone.fill("#sbx-text", "Anyone there?")
+        phone.press("#sbx-text", "Enter")
+        expect(phone.locator("#sbx-toast")).to_have_text(
+            "The server cannot be reached: check the connection, then try again."
+        )
+        expect(phone.locator("#sbx-text")).to_have_value("Anyone there?")  # nothing typed is lost
+    finally:
+        phone.context.set_offline(False)
