@@ -32,14 +32,11 @@ from conversations.models import (
     Reaction,
 )
 from conversations.options import get_option
+from conversations.permissions import user_is_supervisor
 
 PAGE_SIZE = 50
 #: Rows that only change another message (shown on it), not transcript lines.
 HIDDEN_TYPES = (Message.Type.REVOKE, Message.Type.EDIT)
-
-
-def user_is_supervisor(user: Any) -> bool:
-    return bool(user.is_staff or user.is_superuser)
 
 
 # --- interactions ------------------------------------------------------------------------

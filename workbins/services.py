@@ -18,6 +18,7 @@ from django.utils import timezone
 from conversations import events
 from conversations.exceptions import Conflict, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Interaction
+from conversations.permissions import user_is_supervisor
 from workbins.models import Workbin, WorkbinItem
 
 #: The name of a personal workbin made on first use (its owner sees it so).
@@ -38,7 +39,7 @@ def workbins_accessible(*, user: Any) -> Any:
     access = Q(kind=Workbin.Kind.PERSONAL, owner=user)
     if group_id:
         access |= Q(kind=Workbin.Kind.GROUP, agent_group_id=group_id)
-    if user.is_staff or user.is_superuser:
+    if user_is_supervisor(user):
         access = Q()
     return Workbin.objects.filter(access)
 
@@ -55,7 +56,7 @@ def interaction_park(
         interaction = Interaction.objects.select_for_update().filter(pk=interaction_id).first()
         if interaction is None:
             raise NotFound(f"interaction {interaction_id} does not exist")
-        if interaction.owner_id != user.pk and not (user.is_staff or user.is_superuser):
+        if interaction.owner_id != user.pk and not user_is_supervisor(user):
             raise PermissionDenied("only the agent who owns this interaction may move it to a workbin")
         if interaction.state != Interaction.State.ACTIVE:
             raise Conflict(f"only an interaction in progress can be parked; this one is {interaction.state}")

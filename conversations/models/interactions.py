@@ -94,6 +94,7 @@ class Interaction(models.Model):
         permissions = [
             ("start_outbound_session", "Can start WhatsApp conversations (outbound sessions)"),
             ("start_outbound_from_other_media", "Can start WhatsApp conversations from other media"),
+            ("supervise_interactions", "Can supervise every WhatsApp interaction"),
         ]
         constraints = [
             # One live session per customer and number, whatever races the webhooks run.

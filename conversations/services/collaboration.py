@@ -27,6 +27,7 @@ from conversations.models import (
     Interaction,
     InteractionParticipant,
 )
+from conversations.permissions import user_is_supervisor
 
 P = InteractionParticipant
 CONFERENCE_ATTRIBUTE = "InternalConferenceInvite"
@@ -38,7 +39,7 @@ def _interaction_owned(*, user: Any, interaction_id: int) -> Interaction:
     )
     if interaction is None:
         raise NotFound(f"interaction {interaction_id} does not exist")
-    if interaction.owner_id != user.pk and not (user.is_staff or user.is_superuser):
+    if interaction.owner_id != user.pk and not user_is_supervisor(user):
         raise PermissionDenied("only the agent who owns this interaction may invite someone to it")
     if interaction.state != Interaction.State.ACTIVE:
         raise Conflict(f"only an interaction in progress can be shared; this one is {interaction.state}")
@@ -199,7 +200,7 @@ def consultation_end(*, user: Any, interaction_id: int) -> int:
         if interaction is None:
             raise NotFound(f"interaction {interaction_id} does not exist")
         live = P.objects.filter(interaction=interaction, kind=P.Kind.CONSULTATION, state=P.State.JOINED)
-        if interaction.owner_id != user.pk and not (user.is_staff or user.is_superuser):
+        if interaction.owner_id != user.pk and not user_is_supervisor(user):
             live = live.filter(agent=user)
             if not live.exists():
                 raise PermissionDenied("you are not in this consultation")
@@ -217,7 +218,7 @@ def consultation_messages(*, user: Any, interaction_id: int) -> list[dict[str, A
     if interaction is None:
         raise NotFound(f"interaction {interaction_id} does not exist")
     was_in = P.objects.filter(Q(interaction=interaction, kind=P.Kind.CONSULTATION, agent=user)).exists()
-    if interaction.owner_id != user.pk and not was_in and not user.is_staff:
+    if interaction.owner_id != user.pk and not was_in and not user_is_supervisor(user):
         raise PermissionDenied("you are not in this consultation")
     return [
         events.consultation_payload(m)

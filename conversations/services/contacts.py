@@ -13,6 +13,7 @@ from django.db.models import Q
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import Contact
+from conversations.permissions import user_is_supervisor
 from conversations.whatsapp.inbound import SenderProfile
 
 logger = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
     from conversations.models import Interaction
     from conversations.services.outbound import user_can_write
 
-    if not (user.is_staff or user.is_superuser) and not any(
+    if not user_is_supervisor(user) and not any(
         user_can_write(user=user, interaction=i)
         for i in Interaction.objects.filter(contact_id=contact_id, state__in=Interaction.OPEN_STATES)
     ):

@@ -33,6 +33,7 @@ from conversations import events, tasks
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import Attachment, Interaction, Message
 from conversations.options import get_option
+from conversations.permissions import user_is_supervisor
 from conversations.services.statuses import (
     accepted_wamid_pending,
     callback_data,
@@ -98,7 +99,7 @@ def user_can_write(*, user: Any, interaction: Interaction) -> bool:
     """The owner and agents in a conference on it write; supervisors may write into any."""
     from conversations.models import InteractionParticipant as P
 
-    if user.is_staff or user.is_superuser or interaction.owner_id == user.pk:
+    if user_is_supervisor(user) or interaction.owner_id == user.pk:
         return True
     return P.objects.filter(
         interaction=interaction, agent=user, kind=P.Kind.CONFERENCE, state=P.State.JOINED
@@ -260,7 +261,7 @@ def _build_message(*, user: Any, interaction: Interaction, spec: OutboundSpec) -
         attachment = Attachment.objects.filter(pk=spec.attachment_id, message__isnull=True).first()
         if attachment is None:
             raise DomainError("attach an uploaded file that was not sent yet", code="no_attachment")
-        if attachment.uploaded_by_id not in (None, user.pk) and not user.is_staff:
+        if attachment.uploaded_by_id not in (None, user.pk) and not user_is_supervisor(user):
             raise PermissionDenied("this file was uploaded by someone else")
         wanted = (spec.content or {}).get("media_header") or spec.type
         if attachment.kind != wanted:

@@ -278,7 +278,7 @@ async def test_done_stops_reaching_the_agent_but_a_supervisor_keeps_receiving(ch
 
     def setup():
         owner = AgentProfileFactory()
-        supervisor = UserFactory(is_staff=True)
+        supervisor = UserFactory(is_staff=True, is_superuser=True)
         return owner.user, supervisor, InteractionFactory(channel=channel, owner=owner.user)
 
     owner, supervisor, interaction = await database_sync_to_async(setup)()

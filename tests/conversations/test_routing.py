@@ -237,7 +237,7 @@ def test_done_by_a_supervisor_withdraws_the_pending_offer(channel, queue, django
     agent = ready_agent(queue)
     interaction = waiting(queue, channel)
     offer = routing.interaction_route(interaction_id=interaction.pk)
-    supervisor = UserFactory(is_staff=True)
+    supervisor = UserFactory(is_staff=True, is_superuser=True)
     with django_capture_on_commit_callbacks(execute=True):
         interaction_done(user=supervisor, interaction_id=interaction.pk)
     offer.refresh_from_db()

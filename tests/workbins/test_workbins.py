@@ -123,7 +123,7 @@ def test_only_an_interaction_in_progress_can_be_parked(api, agent, channel):
 
 
 def test_a_supervisor_sees_each_agents_workbin_under_its_owners_name(client, agent):
-    supervisor = UserFactory(is_staff=True, username="sam")
+    supervisor = UserFactory(is_staff=True, is_superuser=True, username="sam")
     bob = AgentProfileFactory(user__first_name="Bob", user__last_name="Brown").user
     workbin_personal_for(user=bob)
     workbin_personal_for(user=agent.user)
