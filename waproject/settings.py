@@ -129,7 +129,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"),
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 gives every connection a 5 s socket timeout, the same as
+                # channels_redis's blocking read: an idle console socket then died every
+                # 5 s (redis/redis-py#4091). A longer timeout still detects a dead Redis.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_keepalive": True}],
                 # Sockets resync from the database; a day-long group membership only
                 # wastes Redis memory after a browser vanished.
                 "group_expiry": 3600,
@@ -150,7 +153,11 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True  # every task is idempotent (DESIGN invariant 5)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task taken by a worker that died comes back after this long. It must exceed the longest
+# countdown we schedule (backoffs are capped at 5 minutes), else a waiting task is handed
+# out twice (harmless: tasks are idempotent, but wasteful); an hour made a crashed worker's
+# scheduled tasks (the sandbox's status webhooks, a retry) wait an hour.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 #: How ``waproject.embedded.enqueue`` runs tasks: "broker" (a Celery worker, scaled),
 #: "thread" (an in-process pool, the embedded default), "inline" (at once, in the
 #: caller's thread: the unit tests).

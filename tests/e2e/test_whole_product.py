@@ -126,6 +126,27 @@ def test_the_socket_pushes_a_customer_message_live(stack):
     assert frame["message"]["interaction_id"] == interaction["id"]
 
 
+def test_an_idle_console_socket_stays_open(stack):
+    """Nothing happens for longer than the channel layer's blocking read (5 s): the socket
+    must still be there, and still deliver."""
+    alice = stack.client("alice")
+
+    async def idle_then_ping() -> str:
+        cookie = f"sessionid={alice.cookies['sessionid']}"
+        url = stack.url.replace("http", "ws") + "/ws/console/"
+        async with websockets.connect(
+            url, additional_headers={"Cookie": cookie, "Origin": stack.url}, ping_interval=None
+        ) as socket:
+            assert json.loads(await socket.recv())["type"] == "hello"
+            with pytest.raises(TimeoutError):
+                frame = await asyncio.wait_for(socket.recv(), 12)  # idle: nothing may come…
+                pytest.fail(f"unexpected frame while idle: {frame}")  # …and no close either
+            await socket.send(json.dumps({"command": "ping"}))
+            return json.loads(await asyncio.wait_for(socket.recv(), 5))["type"]
+
+    assert run_async(idle_then_ping()) == "pong"
+
+
 def test_an_anonymous_socket_is_refused(stack):
     async def attempt() -> None:
         url = stack.url.replace("http", "ws") + "/ws/console/"
