@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 INBOUND_MAX_BYTES = 100 * 1024 * 1024
 MAX_DOWNLOAD_ATTEMPTS = 8
 DOWNLOAD_BATCH = 50
+#: Retries due sooner than this are scheduled on the broker; later ones wait for the sweep.
+SCHEDULED_RETRY_MAX_SECONDS = 60
 THUMBNAIL_KINDS = ("image", "sticker")
 
 
@@ -82,7 +84,10 @@ def attachment_download(*, attachment_id: int, client: CloudApiClient | None = N
     except CloudApiError as error:
         if error.kind == ErrorKind.RETRYABLE and attempt < MAX_DOWNLOAD_ATTEMPTS:
             Attachment.objects.filter(pk=attachment.pk).update(last_error=str(error)[:2000])
-            enqueue(tasks.attachment_download_task, attachment.pk, countdown=delay)
+            if delay <= SCHEDULED_RETRY_MAX_SECONDS:
+                enqueue(tasks.attachment_download_task, attachment.pk, countdown=delay)
+            # a longer wait is left to the sweep of download_due_at (a broker holding a
+            # task for an hour would hand it out again after its visibility timeout)
             return None
         return _download_failed(attachment, str(error))
     except MediaRejected as rejected:
