@@ -171,6 +171,33 @@ async def test_an_oversized_request_is_refused_before_it_is_read():
     assert sent[0]["status"] == 413
 
 
+async def test_a_chunked_body_over_the_limit_is_refused_as_it_arrives(settings):
+    """No Content-Length: the bytes are counted as they come; Django never gets them all."""
+    from waproject.asgi import application
+
+    settings.MAX_REQUEST_BYTES = 1000
+    chunks = [{"type": "http.request", "body": b"x" * 400, "more_body": True} for _ in range(100)]
+    taken, sent = [], []
+
+    async def receive():
+        taken.append(1)
+        return chunks[len(taken) - 1]
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/accounts/login/",
+        "headers": [(b"host", b"127.0.0.1"), (b"transfer-encoding", b"chunked")],
+        "query_string": b"",
+    }
+    await application(scope, receive, send)
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [413]
+    assert len(taken) == 3  # 1 200 bytes read, then the client was treated as gone
+
+
 def test_api_docs_need_no_internet(client):
     import re
 

@@ -48,30 +48,56 @@ class Lifespan:
 
 
 class RequestSizeLimit:
-    """Refuse bodies declared larger than ``settings.MAX_REQUEST_BYTES`` before anything
-    reads them (Django's ASGI handler would spool the whole body to disk first)."""
+    """Refuse bodies larger than ``settings.MAX_REQUEST_BYTES`` before Django spools them to
+    disk: at once when ``Content-Length`` says so, else (a chunked body) as soon as the bytes
+    received pass the limit; the app then sees the client gone and stops reading."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            for name, value in scope.get("headers", []):
-                if name == b"content-length" and value.isdigit() and int(value) > settings.MAX_REQUEST_BYTES:
-                    body = b'{"error": {"code": "too_large", "message": "the request body is too large"}}'
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 413,
-                            "headers": [
-                                (b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                            ],
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": body})
-                    return
-        return await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = settings.MAX_REQUEST_BYTES
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                return await _too_large(send)
+        received, refused, started = 0, False, False
+
+        async def counting_receive():
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused = True
+                    if not started:
+                        await _too_large(send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if refused:
+                return  # our 413 was the answer; the app's late reply is dropped
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        return await self.app(scope, counting_receive, tracking_send)
+
+
+async def _too_large(send) -> None:
+    body = b'{"error": {"code": "too_large", "message": "the request body is too large"}}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class HttpPathRouter:
