@@ -43,6 +43,11 @@ class ChannelDirectory:
         self._fresh()
         return self._by_phone_number_id.get(phone_number_id)
 
+    def all(self) -> list:
+        """Every active channel. Read-only: do not save them."""
+        self._fresh()
+        return list(self._by_phone_number_id.values())
+
     def app_secrets(self) -> tuple[str, ...]:
         self._fresh()
         return self._secrets

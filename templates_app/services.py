@@ -9,10 +9,11 @@ from django.db.models import Q
 from templates_app.models import MessageTemplate, StandardResponseAttachment
 
 
-def template_status_apply(*, value: dict[str, Any]) -> int:
+def template_status_apply(*, value: dict[str, Any], channel_ids: list[int]) -> int:
     """Mirror a ``message_template_status_update`` webhook onto our templates.
 
-    Matched by WhatsApp's template id, else by name and language; returns how many
+    Matched by WhatsApp's template id, else by name and language, among the templates of
+    ``channel_ids`` (the WABA's numbers) and those usable on every number; returns how many
     templates changed.
     """
     status = str(value.get("event", "")).upper()
@@ -33,7 +34,8 @@ def template_status_apply(*, value: dict[str, Any]) -> int:
     reason = str(value.get("reason") or "")
     if reason.upper() == "NONE":
         reason = ""
-    return MessageTemplate.objects.filter(match).update(status=status, status_reason=reason[:255])
+    owned = Q(channel_id__in=channel_ids) | Q(channel__isnull=True)
+    return MessageTemplate.objects.filter(match, owned).update(status=status, status_reason=reason[:255])
 
 
 def template_message_spec(

@@ -149,7 +149,14 @@ def _apply(parsed: ParsedWebhook, *, app_secret: str | None, received_at: dateti
     report = _Report(flags=list(parsed.problems))
     for change in parsed.changes:
         if change.field == "message_template_status_update":
-            report.count("template_statuses", template_status_apply(value=change.value))
+            owners = _template_channels(waba_id=change.waba_id, app_secret=app_secret)
+            if not owners:
+                report.flags.append(
+                    f"template status for WABA {change.waba_id!r}: no channel of the signing app has it; ignored"
+                )
+                continue
+            changed = template_status_apply(value=change.value, channel_ids=[c.pk for c in owners])
+            report.count("template_statuses", changed)
             continue
         if change.field != "messages":
             report.flags.append(f"field {change.field!r} is not handled; kept in the event")
@@ -181,6 +188,14 @@ def _apply(parsed: ParsedWebhook, *, app_secret: str | None, received_at: dateti
                 f" ({(error.get('error_data') or {}).get('details', '')})"
             )
     return report
+
+
+def _template_channels(*, waba_id: str, app_secret: str | None) -> list:
+    """The channels a template status update may touch: those of the app that signed it
+    and of the WABA it names (one tenant never changes another's templates). Channels with
+    no WABA id recorded stand in when none has it."""
+    signed = [c for c in directory.all() if app_secret is None or c.app_secret == app_secret]
+    return [c for c in signed if c.waba_id and c.waba_id == waba_id] or [c for c in signed if not c.waba_id]
 
 
 def webhook_event_process(*, event_id: int) -> WebhookEvent | None:

@@ -362,3 +362,31 @@ class TestStatusWebhook:
         post_webhook(payload)
         rejected.refresh_from_db()
         assert (rejected.status, rejected.status_reason) == (T.Status.REJECTED, "INVALID_FORMAT")
+
+    def test_one_tenants_update_never_changes_another_tenants_template(self, post_webhook, channel):
+        from conversations.models import Channel
+        from tests.factories import ChannelFactory
+
+        Channel.objects.filter(pk=channel.pk).update(waba_id="102290129340398")
+        other = ChannelFactory(phone_number_id="999", waba_id="555", app_secret="another-app")
+        theirs = template(
+            name="order_confirmation", language="en_US", status=T.Status.APPROVED, channel=other
+        )
+        ours = template(name="order_confirmation", language="en_US", status=T.Status.PENDING, channel=channel)
+        payload = load_fixture("template_status_update_approved.json")
+        payload["entry"][0]["changes"][0]["value"].update(event="DISABLED", reason="pwned")
+        post_webhook(payload)  # signed by our app, for our WABA
+        theirs.refresh_from_db()
+        ours.refresh_from_db()
+        assert theirs.status == T.Status.APPROVED
+        assert ours.status == T.Status.DISABLED
+
+    def test_an_update_for_a_waba_of_no_channel_of_the_signing_app_is_flagged(self, post_webhook, channel):
+        from conversations.models import Channel
+
+        Channel.objects.filter(pk=channel.pk).update(waba_id="someone-else")
+        kept = template(name="order_confirmation", language="en_US", status=T.Status.APPROVED)
+        post_webhook(load_fixture("template_status_update_approved.json"))
+        kept.refresh_from_db()
+        assert kept.status == T.Status.APPROVED
+        assert "no channel of the signing app" in WebhookEvent.objects.get().flags[0]
