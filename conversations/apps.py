@@ -10,6 +10,7 @@ class ConversationsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_out
 
+        from conversations import checks  # noqa: F401  (registers the deployment checks)
         from conversations.services.routing import agent_logged_out
 
         def on_logout(sender, request, user, **kwargs):  # Django's only hook for a logout

@@ -204,3 +204,14 @@ def test_api_docs_need_no_internet(client):
     page = client.get("/api/docs/").content.decode()
     assets = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert assets and all(a.startswith("/static/") for a in assets)
+
+
+def test_deploy_check_warns_about_the_public_demo_key_when_scaled(settings):
+    from conversations.checks import DEMO_SECRET_KEY, demo_secret_key_check
+
+    settings.SECRET_KEY, settings.EMBEDDED = DEMO_SECRET_KEY, False
+    assert [w.id for w in demo_secret_key_check(None)] == ["conversations.W001"]
+    settings.EMBEDDED = True  # the demo on a laptop: fine
+    assert demo_secret_key_check(None) == []
+    settings.SECRET_KEY, settings.EMBEDDED = "a-real-secret", False
+    assert demo_secret_key_check(None) == []

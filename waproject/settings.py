@@ -37,6 +37,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 EMBEDDED = not (DATABASE_URL and REDIS_URL)
 
 # The demo key is only good for the embedded default on a developer's machine.
+# The demo default is public: `manage.py check --deploy` warns when it runs scaled (W001).
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-demo-key-change-me-in-production-3f1c9a7e")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
