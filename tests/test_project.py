@@ -215,3 +215,32 @@ def test_deploy_check_warns_about_the_public_demo_key_when_scaled(settings):
     assert demo_secret_key_check(None) == []
     settings.SECRET_KEY, settings.EMBEDDED = "a-real-secret", False
     assert demo_secret_key_check(None) == []
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "accepted"),
+    [
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", True),  # the console's own page
+        ("https://console.example.com", "console.example.com", True),  # behind TLS termination
+        ("http://127.0.0.1:31337", "127.0.0.1:8000", False),  # another local port
+        ("http://evil.example", "127.0.0.1:8000", False),
+        ("null", "127.0.0.1:8000", False),
+        ("", "127.0.0.1:8000", False),
+    ],
+)
+async def test_a_console_socket_is_accepted_only_from_the_pages_own_origin(settings, origin, host, accepted):
+    from channels.testing import WebsocketCommunicator
+
+    from waproject.asgi import SameOriginWebsocket
+
+    settings.CSRF_TRUSTED_ORIGINS = []
+
+    async def app(scope, receive, send):
+        await receive()
+        await send({"type": "websocket.accept"})
+
+    headers = [(b"host", host.encode())] + ([(b"origin", origin.encode())] if origin else [])
+    communicator = WebsocketCommunicator(SameOriginWebsocket(app), "/ws/console/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected is accepted
+    await communicator.disconnect()

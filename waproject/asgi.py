@@ -14,7 +14,7 @@ django_asgi_app = get_asgi_application()
 # Imported after Django is set up: routing pulls in consumers and models.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
@@ -100,6 +100,33 @@ async def _too_large(send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+class SameOriginWebsocket:
+    """Accept a console socket only from the page's own origin (``Origin`` naming the host
+    and port the browser connected to) or one of ``CSRF_TRUSTED_ORIGINS``, like Django's
+    CSRF check. Browsers send cookies to every port of a host, and channels'
+    AllowedHostsOriginValidator ignores the port: a page on another local port could
+    otherwise open an agent's socket."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket" and not _same_origin(dict(scope.get("headers", []))):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+def _same_origin(headers: dict) -> bool:
+    from urllib.parse import urlsplit
+
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    if origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    parts = urlsplit(origin)
+    host = headers.get(b"host", b"").decode("latin-1")
+    return parts.scheme in ("http", "https") and bool(host) and parts.netloc.lower() == host.lower()
+
+
 class HttpPathRouter:
     """Send a few exact HTTP paths to their own ASGI apps, everything else to Django."""
 
@@ -122,7 +149,9 @@ application = Lifespan(
                     {webhooks.PATH: webhooks.WebhookApp()}, ASGIStaticFilesHandler(django_asgi_app)
                 )
             ),
-            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            "websocket": AllowedHostsOriginValidator(
+                SameOriginWebsocket(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            ),
         }
     )
 )
