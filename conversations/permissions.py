@@ -16,3 +16,12 @@ def user_is_supervisor(user: Any) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return bool(user.is_superuser or (user.is_staff and user.has_perm(SUPERVISE)))
+
+
+def ensure_owner_or_supervisor(user: Any, interaction: Any, *, to: str) -> None:
+    """Only the interaction's owner, or a supervisor, may ``to`` (e.g. "transfer it"):
+    the one check every owner-only action makes, in the service (P6)."""
+    from conversations.exceptions import PermissionDenied
+
+    if interaction.owner_id != user.pk and not user_is_supervisor(user):
+        raise PermissionDenied(f"only the agent who owns this interaction (or a supervisor) may {to}")

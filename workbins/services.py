@@ -18,7 +18,7 @@ from django.utils import timezone
 from conversations import events
 from conversations.exceptions import Conflict, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Interaction
-from conversations.permissions import user_is_supervisor
+from conversations.permissions import ensure_owner_or_supervisor, user_is_supervisor
 from workbins.models import Workbin, WorkbinItem
 
 #: The name of a personal workbin made on first use (its owner sees it so).
@@ -56,8 +56,7 @@ def interaction_park(
         interaction = Interaction.objects.select_for_update().filter(pk=interaction_id).first()
         if interaction is None:
             raise NotFound(f"interaction {interaction_id} does not exist")
-        if interaction.owner_id != user.pk and not user_is_supervisor(user):
-            raise PermissionDenied("only the agent who owns this interaction may move it to a workbin")
+        ensure_owner_or_supervisor(user, interaction, to="move it to a workbin")
         if interaction.state != Interaction.State.ACTIVE:
             raise Conflict(f"only an interaction in progress can be parked; this one is {interaction.state}")
         if workbin_id is None:

@@ -27,7 +27,7 @@ from conversations.models import (
     Interaction,
     InteractionParticipant,
 )
-from conversations.permissions import user_is_supervisor
+from conversations.permissions import ensure_owner_or_supervisor, user_is_supervisor
 
 P = InteractionParticipant
 CONFERENCE_ATTRIBUTE = "InternalConferenceInvite"
@@ -39,8 +39,7 @@ def _interaction_owned(*, user: Any, interaction_id: int) -> Interaction:
     )
     if interaction is None:
         raise NotFound(f"interaction {interaction_id} does not exist")
-    if interaction.owner_id != user.pk and not user_is_supervisor(user):
-        raise PermissionDenied("only the agent who owns this interaction may invite someone to it")
+    ensure_owner_or_supervisor(user, interaction, to="invite someone to it")
     if interaction.state != Interaction.State.ACTIVE:
         raise Conflict(f"only an interaction in progress can be shared; this one is {interaction.state}")
     return interaction

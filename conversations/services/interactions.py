@@ -16,7 +16,7 @@ from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import BusinessAttributeValue, Channel, Contact, Interaction, InteractionNote
 from conversations.options import get_option
-from conversations.permissions import user_is_supervisor
+from conversations.permissions import ensure_owner_or_supervisor
 
 #: WhatsApp's customer-service window: free-form messages only within it (SPEC O1).
 SERVICE_WINDOW = timedelta(hours=24)
@@ -216,8 +216,7 @@ def _owned_open(*, user: Any, interaction_id: int) -> Interaction:
     )
     if interaction is None:
         raise NotFound(f"interaction {interaction_id} does not exist")
-    if interaction.owner_id != user.pk and not user_is_supervisor(user):
-        raise PermissionDenied("only the agent who owns this interaction (or a supervisor) may change it")
+    ensure_owner_or_supervisor(user, interaction, to="change it")
     if not interaction.is_open:
         raise Conflict("this interaction is already done", code="closed")
     return interaction

@@ -28,7 +28,7 @@ from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Interaction, Message, Offer
 from conversations.options import get_option
-from conversations.permissions import user_is_supervisor
+from conversations.permissions import ensure_owner_or_supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -509,10 +509,7 @@ def interaction_transfer(
         interaction = Interaction.objects.select_for_update().filter(pk=interaction_id).first()
         if interaction is None:
             raise NotFound(f"interaction {interaction_id} does not exist")
-        if interaction.owner_id != user.pk and not user_is_supervisor(user):
-            raise PermissionDenied(
-                "only the agent who owns this interaction (or a supervisor) may transfer it"
-            )
+        ensure_owner_or_supervisor(user, interaction, to="transfer it")
         if interaction.state != Interaction.State.ACTIVE:
             raise Conflict(
                 f"only an interaction in progress can be transferred; this one is {interaction.state}"
