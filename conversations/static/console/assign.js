@@ -5,7 +5,7 @@
 // show the known contact.
 
 import { describeError } from "./composer.js";
-import { debounce, el, initialOf } from "./dom.js";
+import { debounce, el, initialOf, showStatus } from "./dom.js";
 import { icon } from "./icons.js";
 
 const $ = (id) => document.getElementById(id);
@@ -196,9 +196,7 @@ export class ContactAssign {
   }
 
   status(text, error = false) {
-    const node = $("assign-status");
-    node.textContent = text;
-    node.classList.toggle("form-status--error", error);
+    showStatus($("assign-status"), text, error);
   }
 
   question(text) {

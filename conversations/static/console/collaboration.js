@@ -14,7 +14,7 @@
 //   first consultation.message frame, and again after a reload (the resync finds it).
 
 import { describeError } from "./composer.js";
-import { debounce, el, fullTimeOf, initialOf, linkify, timeOf, toDate } from "./dom.js";
+import { debounce, el, fullTimeOf, initialOf, linkify, onSubmit, showStatus, timeOf, toDate } from "./dom.js";
 import { icon } from "./icons.js";
 
 const $ = (id) => document.getElementById(id);
@@ -80,16 +80,7 @@ export class TargetDialog {
   }
 
   bind() {
-    this.form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.submit();
-    });
-    this.form.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        this.submit();
-      }
-    });
+    onSubmit(this.form, this.form, () => this.submit());
     $("target-cancel").addEventListener("click", () => this.dialog.close());
     this.search.addEventListener("input", () => this.searchSoon());
     // Enter in the search searches (it never submits the transfer).
@@ -319,9 +310,7 @@ export class TargetDialog {
   }
 
   status(text, error = false) {
-    const node = $("target-status");
-    node.textContent = text;
-    node.classList.toggle("form-status--error", error);
+    showStatus($("target-status"), text, error);
   }
 
   problem(error) {
@@ -504,16 +493,7 @@ export class ConsultationPanel {
 
   bind() {
     const { consultForm, consultText, consultEnd, consultLeave } = this.refs;
-    consultForm.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.send();
-    });
-    consultText.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        this.send();
-      }
-    });
+    onSubmit(consultForm, consultText, () => this.send());
     consultEnd.addEventListener("click", () => this.end());
     consultLeave.addEventListener("click", () => this.end());
   }
@@ -688,9 +668,7 @@ export class ConsultationPanel {
   }
 
   status(text, error = false) {
-    const node = this.refs.consultStatus;
-    node.textContent = text;
-    node.classList.toggle("form-status--error", error);
+    showStatus(this.refs.consultStatus, text, error);
   }
 
   formStatus(text, error = false) {

@@ -4,7 +4,7 @@
 // Notification editor in start mode (notifications.js).
 
 import { describeError } from "./composer.js";
-import { debounce, el, fullTimeOf, initialOf, toDate } from "./dom.js";
+import { debounce, el, fullTimeOf, initialOf, showStatus, toDate } from "./dom.js";
 import { icon } from "./icons.js";
 import { historyItem } from "./panel.js";
 
@@ -166,8 +166,6 @@ export class Directory {
   }
 
   status(text, error = false) {
-    const node = $("directory-status");
-    node.textContent = text;
-    node.classList.toggle("form-status--error", error);
+    showStatus($("directory-status"), text, error);
   }
 }

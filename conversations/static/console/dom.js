@@ -185,6 +185,29 @@ export function fillName(node, name) {
   );
 }
 
+/** A form status line: its text, in the error style when ``error``. */
+export function showStatus(node, text, error = false) {
+  node.textContent = text;
+  node.classList.toggle("form-status--error", error);
+}
+
+/**
+ * Submitting ``form`` (its button, Enter in a field) and Ctrl/Cmd+Enter in ``field`` (the
+ * form itself or its text area) both run ``action``, never a page load.
+ */
+export function onSubmit(form, field, action) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    action();
+  });
+  field.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      action();
+    }
+  });
+}
+
 /** sessionStorage that never throws (private mode, quota, storage disabled). */
 export const session = {
   get(key) {

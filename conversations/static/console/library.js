@@ -7,7 +7,7 @@
 // as its own message (composer.js). A response that is a Notification opens the
 // Notification editor instead (notifications.js).
 
-import { debounce, el, humanSize } from "./dom.js";
+import { debounce, el, humanSize, showStatus } from "./dom.js";
 import { icon } from "./icons.js";
 
 const MAX_AGE_MS = 60000;
@@ -184,8 +184,7 @@ export class ResponsesPanel {
   }
 
   status(text, error = false) {
-    this.refs.responseStatus.textContent = text;
-    this.refs.responseStatus.classList.toggle("form-status--error", error);
+    showStatus(this.refs.responseStatus, text, error);
   }
 }
 

@@ -11,7 +11,7 @@
 
 import { ApiError } from "./api.js";
 import { describeError } from "./composer.js";
-import { debounce, el, humanSize, linkify, safeUrl, uuid } from "./dom.js";
+import { debounce, el, humanSize, linkify, onSubmit, safeUrl, uuid } from "./dom.js";
 import { icon } from "./icons.js";
 
 const KIND_LABELS = {
@@ -71,16 +71,7 @@ export class NotificationEditor {
 
   bind() {
     this.select.addEventListener("change", () => this.choose());
-    this.form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.submit();
-    });
-    this.form.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        this.submit();
-      }
-    });
+    onSubmit(this.form, this.form, () => this.submit());
     $("template-cancel").addEventListener("click", () => this.dialog.close());
     $("template-file").addEventListener("change", (event) => {
       const input = event.target;

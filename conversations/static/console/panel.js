@@ -4,7 +4,7 @@
 // Consultation (R6).
 
 import { describeError } from "./composer.js";
-import { el, fullTimeOf, toDate } from "./dom.js";
+import { el, fullTimeOf, onSubmit, toDate } from "./dom.js";
 import { icon } from "./icons.js";
 
 const PAGES = ["details", "responses", "consult"];
@@ -85,16 +85,7 @@ export class SidePanel {
       this.dirty.case = true;
       row.querySelector("input").focus();
     });
-    noteForm.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.addNote();
-    });
-    noteForm.elements.body.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        this.addNote();
-      }
-    });
+    onSubmit(noteForm, noteForm.elements.body, () => this.addNote());
     historyRefresh.addEventListener("click", () => this.loadHistory());
   }
 
