@@ -12,7 +12,7 @@ from workbins.services import DEFAULT_PERSONAL_NAME, workbin_personal_for, workb
 def workbin_list_for_user(*, user: Any) -> list[dict[str, Any]]:
     """The user's workbins (their personal one always listed) and the items in them."""
     workbin_personal_for(user=user)
-    workbins = list(workbins_accessible(user=user).select_related("owner").order_by("kind", "name"))
+    workbins = list(workbins_accessible(user=user).select_related("owner"))
     items = (
         WorkbinItem.objects.filter(workbin__in=workbins)
         .select_related("interaction__contact", "placed_by")
@@ -30,7 +30,7 @@ def workbin_list_for_user(*, user: Any) -> list[dict[str, Any]]:
                 "last_inbound_at": events._iso(item.interaction.last_inbound_at),
             }
         )
-    return [
+    listed = [
         {
             "id": w.pk,
             "name": _label(w, user=user),
@@ -38,8 +38,9 @@ def workbin_list_for_user(*, user: Any) -> list[dict[str, Any]]:
             "mine": w.owner_id == user.pk,
             "items": by_workbin[w.pk],
         }
-        for w in sorted(workbins, key=lambda w: (w.owner_id != user.pk, w.kind, _label(w, user=user)))
+        for w in workbins
     ]
+    return sorted(listed, key=lambda w: (not w["mine"], w["kind"], w["name"]))  # the user's own first
 
 
 def _label(workbin: Any, *, user: Any) -> str:
