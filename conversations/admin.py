@@ -36,6 +36,7 @@ from conversations.models import (
     Skill,
     WebhookEvent,
 )
+from conversations.services.options import option_value_save, option_values_delete
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -327,13 +328,16 @@ class OptionValueAdmin(admin.ModelAdmin):
     list_filter = ("agent_group",)
     search_fields = ("key",)
 
+    # Through the services: the change also re-arms the reply timers it concerns (O2) and
+    # reaches the consoles at once.
     def save_model(self, request: HttpRequest, obj: OptionValue, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        options.invalidate()
+        option_value_save(option=obj)
 
     def delete_model(self, request: HttpRequest, obj: OptionValue) -> None:
-        super().delete_model(request, obj)
-        options.invalidate()
+        option_values_delete(queryset=OptionValue.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        option_values_delete(queryset=queryset)
 
 
 class AgentProfileInline(admin.StackedInline):
