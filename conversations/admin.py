@@ -36,7 +36,11 @@ from conversations.models import (
     Skill,
     WebhookEvent,
 )
-from conversations.services.options import option_value_save, option_values_delete
+from conversations.services.options import (
+    agents_moved_to_another_group,
+    option_value_save,
+    option_values_delete,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -270,6 +274,12 @@ class AgentProfileAdmin(admin.ModelAdmin):
     filter_horizontal = ("queues", "skills")
     readonly_fields = ("is_ready", "ready_changed_at", "idle_since", "load")
 
+    # The admin saves in one transaction; the service follows the move in it (O2 timers).
+    def save_model(self, request: HttpRequest, obj: AgentProfile, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "group" in form.changed_data:
+            agents_moved_to_another_group(user_ids=[obj.user_id])
+
 
 @admin.register(Offer)
 class OfferAdmin(ReadOnlyAdmin):
@@ -354,6 +364,12 @@ admin.site.unregister(User)
 @admin.register(User)
 class AgentUserAdmin(UserAdmin):
     inlines = [AgentProfileInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is AgentProfile:
+            moved = [f.instance.user_id for f in formset.forms if "group" in f.changed_data]
+            agents_moved_to_another_group(user_ids=moved)
 
 
 @admin.register(InteractionParticipant)

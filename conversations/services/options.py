@@ -62,6 +62,13 @@ def option_values_delete(*, queryset: QuerySet[OptionValue]) -> int:
     return len(rows)
 
 
+def agents_moved_to_another_group(*, user_ids: Iterable[int]) -> None:
+    """Agents changed agent group (saved in the current transaction): the group values
+    that apply to them changed, so their reply timers and consoles follow, as for a change
+    of their own values."""
+    options_changed(changed=[(REPLY_TIMEOUT, ("agent", user_id)) for user_id in user_ids])
+
+
 def options_changed(*, changed: Iterable[tuple[str, Scope]]) -> None:
     """Option values of these keys and scopes were written in the current transaction.
 

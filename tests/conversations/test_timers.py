@@ -317,3 +317,19 @@ def test_rearming_costs_the_same_for_many_interactions(channel):
     # the owners; per distinct timeout (300 s, a day) one SELECT and one UPDATE; the
     # transaction; after it, one read of the moved interactions for the consoles
     assert queries_for(40) == queries_for(8) == 8
+
+
+def test_an_agent_moved_to_a_group_with_its_own_timeout_in_the_admin_gets_it(client, channel):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    group = AgentGroup.objects.create(name="Fast replies")
+    set_option(120, agent_group=group)
+    profile = AgentProfileFactory()
+    wrote_at = whole_seconds_ago(minutes=1)
+    interaction = open_interaction(channel, profile.user, last_inbound_at=wrote_at)
+
+    response = client.post(
+        f"/admin/conversations/agentprofile/{profile.pk}/change/",
+        {"user": profile.user_id, "capacity": 3, "group": group.pk},
+    )
+    assert response.status_code == 302, response.content
+    assert Interaction.objects.get(pk=interaction.pk).reply_due_at == wrote_at + timedelta(seconds=120)
