@@ -12,9 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conversations.models import AgentGroup, Interaction, Offer, OptionValue
+from conversations.models import AgentGroup, BusinessAttribute, Interaction, Offer, OptionValue
 from conversations.options import get_option
 from conversations.services import routing
+from conversations.services.collaboration import conference_answer, conference_invite, conference_leave
 from conversations.services.interactions import (
     interaction_done,
     interaction_reply_timers_rearm,
@@ -202,6 +203,25 @@ def test_the_agent_who_opens_a_parked_interaction_gets_their_reply_timeout(chann
     interaction_unpark(user=opener, interaction_id=interaction.pk)
     interaction.refresh_from_db()
     assert interaction.reply_due_at == wrote_at + timedelta(seconds=300)
+
+
+def test_the_guest_who_takes_over_a_conference_gets_their_reply_timeout(channel):
+    owner = AgentProfileFactory().user
+    guest = AgentProfileFactory().user
+    routing.agent_set_ready(user=guest, ready=True)
+    set_option(90, agent=guest)
+    BusinessAttribute.objects.create(name="InternalConferenceInvite")
+    wrote_at = whole_seconds_ago(seconds=30)
+    interaction = open_interaction(channel, owner, last_inbound_at=wrote_at)
+    invitation = conference_invite(user=owner, interaction_id=interaction.pk, agent_id=guest.pk)
+    conference_answer(user=guest, participant_id=invitation.pk, accept=True)
+    assert Interaction.objects.get(pk=interaction.pk).reply_due_at == wrote_at + DAY  # still the owner's
+
+    conference_leave(user=owner, interaction_id=interaction.pk)  # the guest stays: theirs now
+
+    interaction.refresh_from_db()
+    assert interaction.owner == guest
+    assert interaction.reply_due_at == wrote_at + timedelta(seconds=90)
 
 
 def test_lowering_the_reply_timeout_rearms_open_interactions_and_tells_their_consoles(channel):
