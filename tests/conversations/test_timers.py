@@ -230,8 +230,8 @@ def test_lowering_the_reply_timeout_rearms_open_interactions_and_tells_their_con
     interaction = open_interaction(channel, agent, last_inbound_at=wrote_at)
     done = open_interaction(channel, agent, last_inbound_at=wrote_at)
     Interaction.objects.filter(pk=done.pk).update(state=Interaction.State.CLOSED, reply_due_at=None)
-    console = listen(f"interaction.{interaction.pk}")
-    agent_console = listen(f"agent.{agent.pk}")
+    # (a console listens afresh at each step: a drained channels_redis inbox is bound to its loop)
+    console, agent_console = listen(f"interaction.{interaction.pk}"), listen(f"agent.{agent.pk}")
 
     option = set_option(120)
 
@@ -244,15 +244,16 @@ def test_lowering_the_reply_timeout_rearms_open_interactions_and_tells_their_con
     assert Interaction.objects.get(pk=done.pk).reply_due_at is None  # a closed one is left alone
     # the new deadline has passed: the beat announces it at its next tick, once
     assert interaction_timers_due(now=timezone.now()) == 1
-    received(console)
 
     # saving the same value again changes nothing and announces nothing again
+    console = listen(f"interaction.{interaction.pk}")
     option_value_save(option=option)
     assert Interaction.objects.get(pk=interaction.pk).reply_due_at is None
     assert [f["type"] for f in received(console)] == []
     assert interaction_timers_due(now=timezone.now()) == 0
 
     # back to the default (a day): the reply window is open again, and so is its timer
+    console = listen(f"interaction.{interaction.pk}")
     option_values_delete(queryset=OptionValue.objects.filter(pk=option.pk))
     assert Interaction.objects.get(pk=interaction.pk).reply_due_at == wrote_at + DAY
     frames = received(console)
