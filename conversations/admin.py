@@ -36,6 +36,11 @@ from conversations.models import (
     Skill,
     WebhookEvent,
 )
+from conversations.services.options import (
+    agents_moved_to_another_group,
+    option_value_save,
+    option_values_delete,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -269,6 +274,12 @@ class AgentProfileAdmin(admin.ModelAdmin):
     filter_horizontal = ("queues", "skills")
     readonly_fields = ("is_ready", "ready_changed_at", "idle_since", "load")
 
+    # The admin saves in one transaction; the service follows the move in it (O2 timers).
+    def save_model(self, request: HttpRequest, obj: AgentProfile, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "group" in form.changed_data:
+            agents_moved_to_another_group(user_ids=[obj.user_id])
+
 
 @admin.register(Offer)
 class OfferAdmin(ReadOnlyAdmin):
@@ -327,13 +338,16 @@ class OptionValueAdmin(admin.ModelAdmin):
     list_filter = ("agent_group",)
     search_fields = ("key",)
 
+    # Through the services: the change also re-arms the reply timers it concerns (O2) and
+    # reaches the consoles at once.
     def save_model(self, request: HttpRequest, obj: OptionValue, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        options.invalidate()
+        option_value_save(option=obj)
 
     def delete_model(self, request: HttpRequest, obj: OptionValue) -> None:
-        super().delete_model(request, obj)
-        options.invalidate()
+        option_values_delete(queryset=OptionValue.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        option_values_delete(queryset=queryset)
 
 
 class AgentProfileInline(admin.StackedInline):
@@ -350,6 +364,12 @@ admin.site.unregister(User)
 @admin.register(User)
 class AgentUserAdmin(UserAdmin):
     inlines = [AgentProfileInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is AgentProfile:
+            moved = [f.instance.user_id for f in formset.forms if "group" in f.changed_data]
+            agents_moved_to_another_group(user_ids=moved)
 
 
 @admin.register(InteractionParticipant)

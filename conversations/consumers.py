@@ -174,3 +174,4 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     consultation_message = _forward
     consultation_ended = _forward
     conference_withdrawn = _forward
+    options_changed = _forward

@@ -61,13 +61,18 @@ def broadcast_lazy_on_commit(
 
     def send() -> None:
         message = {"type": event_type, **build()}
-        pending = getattr(_outbox, "pending", None)
-        if pending is not None:
-            pending.extend((group, message) for group in groups)
-            return
-        async_to_sync(flush)([(group, message) for group in groups])
+        _deliver([(group, message) for group in groups])
 
     transaction.on_commit(send)
+
+
+def _deliver(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
+    """Hand built broadcasts to this thread's collector, else send them now."""
+    pending = getattr(_outbox, "pending", None)
+    if pending is not None:
+        pending.extend(broadcasts)
+        return
+    async_to_sync(flush)(broadcasts)
 
 
 async def flush(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
@@ -257,6 +262,44 @@ def interaction_changed(*, interaction: Any) -> None:
         "interaction.changed",
         {"interaction": interaction_payload(interaction)},
     )
+
+
+#: How many interactions one query reads when many changed at once.
+CHANGED_CHUNK = 500
+
+
+def interactions_changed(*, interaction_ids: list[int]) -> None:
+    """Many interactions changed at once (an option moved their reply deadline): after the
+    commit, each one still open sends ``interaction.changed`` to its group, read in chunks
+    (one query per chunk, not one per interaction)."""
+    ids = sorted(set(interaction_ids))
+    if not ids:
+        return
+
+    def send() -> None:
+        from conversations.models import Interaction
+
+        for start in range(0, len(ids), CHANGED_CHUNK):
+            rows = Interaction.objects.filter(
+                pk__in=ids[start : start + CHANGED_CHUNK], state__in=Interaction.OPEN_STATES
+            )
+            _deliver(
+                [
+                    (
+                        interaction_group(row.pk),
+                        {"type": "interaction.changed", "interaction": interaction_payload(row)},
+                    )
+                    for row in rows
+                ]
+            )
+
+    transaction.on_commit(send)
+
+
+def options_changed(*, user_ids: Iterable[int]) -> None:
+    """Option values that apply to these agents changed: their consoles fetch the options
+    again (agent/me/) at once instead of at the next periodic resync."""
+    broadcast_on_commit([agent_group(u) for u in user_ids], "options.changed", {})
 
 
 def agent_payload(profile: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from conversations import events
 from conversations.exceptions import Conflict, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Interaction
 from conversations.permissions import ensure_owner_or_supervisor, user_is_supervisor
+from conversations.services.interactions import interaction_owner_changed
 from workbins.models import Workbin, WorkbinItem
 
 #: The name of a personal workbin made on first use (its owner sees it so).
@@ -71,6 +72,7 @@ def interaction_park(
         interaction.state = Interaction.State.PARKED
         interaction.owner = None
         interaction.save(update_fields=["state", "owner", "updated_at"])
+        interaction_owner_changed(interaction_id=interaction.pk)
         item = WorkbinItem.objects.create(
             interaction=interaction, workbin=workbin, placed_by=user, reason=reason
         )
@@ -106,6 +108,7 @@ def interaction_unpark(*, user: Any, interaction_id: int) -> Interaction:
         interaction.owner = user
         interaction.accepted_at = now
         interaction.save(update_fields=["state", "owner", "accepted_at", "updated_at"])
+        interaction_owner_changed(interaction_id=interaction.pk)
         events.interaction_assigned(interaction=interaction)
         events.agent_state_changed(user_id=user.pk)
         events.workbin_changed(workbin_id=workbin_id, user_ids=members)

@@ -28,6 +28,7 @@ from conversations.models import (
     InteractionParticipant,
 )
 from conversations.permissions import ensure_owner_or_supervisor, user_is_supervisor
+from conversations.services.interactions import interaction_owner_changed
 
 P = InteractionParticipant
 CONFERENCE_ATTRIBUTE = "InternalConferenceInvite"
@@ -149,6 +150,7 @@ def conference_leave(*, user: Any, interaction_id: int) -> Interaction:
             successor.save(update_fields=["state", "left_at"])
             interaction.owner_id = successor.agent_id
             interaction.save(update_fields=["owner", "updated_at"])
+            interaction_owner_changed(interaction_id=interaction.pk)
         else:
             raise PermissionDenied("you are not in this conference")
         _release_capacity(user.pk, now=now)

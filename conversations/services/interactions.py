@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -20,6 +22,15 @@ from conversations.permissions import ensure_owner_or_supervisor
 
 #: WhatsApp's customer-service window: free-form messages only within it (SPEC O1).
 SERVICE_WINDOW = timedelta(hours=24)
+#: After it, the agent's text goes out as the default notification (SPEC O2); the owner's
+#: effective value (agent, else group, else global) applies.
+REPLY_TIMEOUT = "whatsappsession.reply-timeout"
+
+
+def reply_timeout_for(owner_id: int | None) -> timedelta:
+    """The reply timeout of an interaction owned by ``owner_id`` (None: nobody's, the global
+    value). The one place the timer, the send and the console's deadline read it from."""
+    return timedelta(seconds=get_option(REPLY_TIMEOUT, agent_id=owner_id))
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,9 @@ def _inbound_update_sql(where: str) -> str:
 
 
 def _inbound_update_params(*, wamid: str, originated_at: datetime, arrived_at: datetime) -> list:
-    reply_timeout = timedelta(seconds=get_option("whatsappsession.reply-timeout"))
+    # The owner is known only once the row is found: the global value arms the reply timer
+    # here, and _touch corrects it when the owner has a value of their own (or their group).
+    reply_timeout = reply_timeout_for(None)
     adapt = connection.ops.adapt_datetimefield_value
     ts = adapt(originated_at)
     return [
@@ -176,7 +189,22 @@ def _touch(key: str, where_params: list, **values) -> TouchedInteraction | None:
     base, extra = row[:5], dict(zip(_PAYLOAD_COLUMNS, row[5:], strict=True))
     for column in _DATETIME_COLUMNS:
         extra[column] = _datetime(extra[column])
-    return TouchedInteraction(*base, **extra)
+    touched = TouchedInteraction(*base, **extra)
+    _reply_timer_for_owner(touched, originated_at=values["originated_at"])
+    return touched
+
+
+def _reply_timer_for_owner(touched: TouchedInteraction, *, originated_at: datetime) -> None:
+    """The UPDATE armed the reply timer with the global timeout; an owner with another
+    effective value gets theirs. One more query only then (no query in the common case,
+    where nobody overrides the global value)."""
+    if touched.owner_id is None or touched.last_inbound_at != originated_at:
+        return  # nobody's (the global value applies), or an older message armed nothing
+    timeout = reply_timeout_for(touched.owner_id)
+    if timeout != reply_timeout_for(None):
+        Interaction.objects.filter(pk=touched.id, last_inbound_at=originated_at).update(
+            reply_due_at=originated_at + timeout
+        )
 
 
 def interaction_touch_inbound_by_sender(
@@ -338,3 +366,55 @@ def interaction_timers_due(*, now: datetime, limit: int = TIMER_BATCH) -> int:
                     announce(interaction=interaction)
                     fired += 1
     return fired
+
+
+#: How many interactions one re-arming UPDATE names (the SQL stays a bounded size).
+REARM_CHUNK = 500
+
+
+def interaction_reply_timers_rearm(
+    *, interactions: QuerySet[Interaction], now: datetime | None = None
+) -> list[int]:
+    """O2: set the reply timer of the open ones of ``interactions`` to their owner's
+    effective reply timeout after the customer's last message, and push each moved
+    deadline to the consoles showing it (``interaction.changed``, after the commit).
+
+    Called when the timeout that applies changes: the owner changed (accept, transfer,
+    workbin, a conference handed over) or an option value did (global, group, agent).
+    Set-based: one query for the owners concerned, then per distinct timeout one SELECT of
+    the rows whose deadline moves and one UPDATE per ``REARM_CHUNK`` of them. Idempotent:
+    a row already right is neither written nor pushed again. A deadline already announced
+    (the column is cleared then) is armed again only if it now lies ahead (a longer timeout
+    reopened the reply window), so no reply timeout is announced twice.
+    Returns the ids of the interactions whose deadline moved.
+    """
+    now = now or timezone.now()
+    live = interactions.filter(state__in=Interaction.OPEN_STATES, last_inbound_at__isnull=False).order_by()
+    owners_by_timeout: dict[timedelta, list[int | None]] = defaultdict(list)
+    for owner_id in live.values_list("owner_id", flat=True).distinct():
+        owners_by_timeout[reply_timeout_for(owner_id)].append(owner_id)
+    moved: list[int] = []
+    with transaction.atomic():
+        for timeout, owners in owners_by_timeout.items():
+            owned_by = Q(owner_id__in=[o for o in owners if o is not None])
+            if None in owners:
+                owned_by |= Q(owner__isnull=True)
+            deadline = F("last_inbound_at") + timeout
+            stale = (
+                live.filter(owned_by)
+                .filter(Q(reply_due_at__isnull=False) | Q(last_inbound_at__gt=now - timeout))
+                .exclude(reply_due_at=deadline)
+            )
+            ids = list(stale.values_list("pk", flat=True))
+            for start in range(0, len(ids), REARM_CHUNK):
+                stale.filter(pk__in=ids[start : start + REARM_CHUNK]).update(
+                    reply_due_at=deadline, updated_at=now
+                )
+            moved.extend(ids)
+        events.interactions_changed(interaction_ids=moved)
+    return moved
+
+
+def interaction_owner_changed(*, interaction_id: int) -> None:
+    """The interaction has another owner (or none): their reply timeout applies now."""
+    interaction_reply_timers_rearm(interactions=Interaction.objects.filter(pk=interaction_id))

@@ -34,6 +34,7 @@ from conversations.exceptions import Conflict, DomainError, NotFound, Permission
 from conversations.models import Attachment, Interaction, Message
 from conversations.options import get_option
 from conversations.permissions import user_is_supervisor
+from conversations.services.interactions import reply_timeout_for
 from conversations.services.statuses import (
     accepted_wamid_pending,
     callback_data,
@@ -194,8 +195,7 @@ def reply_window_ends_at(interaction: Interaction) -> datetime | None:
     """O2: when the reply timeout after the customer's last message ends."""
     if interaction.last_inbound_at is None:
         return None
-    timeout = get_option("whatsappsession.reply-timeout", agent_id=interaction.owner_id)
-    return interaction.last_inbound_at + timedelta(seconds=timeout)
+    return interaction.last_inbound_at + reply_timeout_for(interaction.owner_id)
 
 
 def reply_window_is_open(interaction: Interaction, *, now: datetime | None = None) -> bool:

@@ -29,6 +29,7 @@ from conversations.exceptions import Conflict, DomainError, NotFound, Permission
 from conversations.models import AgentProfile, Interaction, Message, Offer
 from conversations.options import get_option
 from conversations.permissions import ensure_owner_or_supervisor
+from conversations.services.interactions import interaction_owner_changed
 
 logger = logging.getLogger(__name__)
 
@@ -251,6 +252,7 @@ def offer_accept(*, user: Any, offer_id: int) -> Interaction:
             handoff="",
             handoff_by=None,
         )
+        interaction_owner_changed(interaction_id=offer.interaction_id)  # their reply timeout (O2)
         interaction = Interaction.objects.select_related("contact", "channel", "queue").get(
             pk=offer.interaction_id
         )
@@ -571,6 +573,7 @@ def interaction_transfer(
                 "updated_at",
             ]
         )
+        interaction_owner_changed(interaction_id=interaction.pk)
         events.interaction_closed(interaction=interaction, owner_id=previous_owner)
         if target_agent is not None:
             timeout = get_option(

@@ -141,9 +141,10 @@ export class Composer {
       this.savedText = text.value;
       if (this.host.onDraft) this.host.onDraft(text.value);
     }
-    // Grow with the text, up to a few lines.
+    // Grow with the text, up to a few lines (the CSS max-height: more with a large text size).
     text.style.height = "auto";
-    text.style.height = `${Math.min(text.scrollHeight, 160)}px`;
+    const most = parseFloat(getComputedStyle(text).maxHeight) || 160;
+    text.style.height = `${Math.min(text.scrollHeight, most)}px`;
   }
 
   /** Send: the text first, in its own message; then each file of a standard response, in order. */

@@ -24,6 +24,8 @@ import { Workbins } from "./workbins.js";
 const RESYNC_EVERY = 20000;
 const AGENTS_MAX_AGE = 60000;
 const TICK_EVERY = 500;
+/** After options.changed, consoles resync within this long (not all in the same instant). */
+const OPTIONS_SPREAD_MS = 1000;
 const THEME_KEY = "wa-console.theme";
 /** The console's overlay side panel starts below this width (console.css says the same). */
 const NARROW = "(max-width: 1100px)";
@@ -271,8 +273,10 @@ class ConsoleApp {
     };
     color("whatsappsession.agent-message-color", "--agent-bubble");
     color("whatsappsession.customer-message-color", "--customer-bubble");
+    // The server sends the effective value within the option's bounds (options.py, 8-72):
+    // any positive size it sends applies, so the admin and the console never disagree.
     const size = Number(this.options["whatsappsession.text-size"]);
-    if (Number.isFinite(size) && size >= 8 && size <= 40) root.setProperty("--text-size", `${size}px`);
+    if (Number.isFinite(size) && size > 0) root.setProperty("--text-size", `${size}px`);
     let stored = null;
     try {
       stored = localStorage.getItem(THEME_KEY);
@@ -535,6 +539,11 @@ class ConsoleApp {
       case "interaction.assigned":
         if (frame.interaction) this.openTab(frame.interaction);
         this.resyncSoon();
+        break;
+      case "options.changed":
+        // P5: an administrator changed options of this agent: applied at once rather than at
+        // the next periodic resync (spread over a second: every console hears it at once).
+        setTimeout(() => this.resync(), Math.random() * OPTIONS_SPREAD_MS);
         break;
       case "interaction.changed":
         if (frame.interaction && tab(frame.interaction.id)) tab(frame.interaction.id).update(frame.interaction);

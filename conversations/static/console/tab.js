@@ -380,19 +380,36 @@ export class InteractionTab {
       // (A customer message older than the agent's last reply, brought by a catch-up, does not.)
       const arrived = Date.parse(message.arrived_at) || this.app.now();
       if (!this.awaitingSince && arrived > this.lastSentAt) this.awaitingSince = new Date(arrived);
-      // O1: a customer message (re)opens the 24-hour window.
+      // O1: a customer message (re)opens the 24-hour window, and the reply window (O2)
+      // with it (the interaction.changed frame that follows brings the server's own values).
       const origin = Date.parse(message.origination_at);
       const expires = Date.parse(this.summary.window_expires_at || "") || 0;
       if (origin && origin + WINDOW_MS > expires) {
-        this.summary = { ...this.summary, window_expires_at: new Date(origin + WINDOW_MS).toISOString() };
+        const timeout = this.replyTimeoutMs();
+        this.summary = {
+          ...this.summary,
+          window_expires_at: new Date(origin + WINDOW_MS).toISOString(),
+          last_inbound_at: new Date(origin).toISOString(),
+        };
         if (Object.prototype.hasOwnProperty.call(this.summary, "reply_window_ends_at")) {
-          const timeout = Number(this.app.options["whatsappsession.reply-timeout"]) || 86400;
-          this.summary.reply_window_ends_at = new Date(origin + timeout * 1000).toISOString();
+          this.summary.reply_window_ends_at = new Date(origin + timeout).toISOString();
         }
       }
       if (!this.isSeen()) this.unread += 1;
     }
     this.afterMessages();
+  }
+
+  /**
+   * O2: the reply timeout of this conversation, as the server last said it (its reply
+   * deadline after the customer's last message): the owner's, which need not be this
+   * agent's own option (a supervisor, a conference guest).
+   */
+  replyTimeoutMs() {
+    const ends = Date.parse(this.summary.reply_window_ends_at || "");
+    const since = Date.parse(this.summary.last_inbound_at || "");
+    if (ends && since && ends >= since) return ends - since;
+    return (Number(this.app.options["whatsappsession.reply-timeout"]) || 86400) * 1000;
   }
 
   afterMessages() {
@@ -684,6 +701,10 @@ export class InteractionTab {
     } else if (!state.replyOpen) {
       windowChip.textContent = "Response window ended: only a notification can be sent";
       windowChip.title = "The reply timeout after the customer's last message has passed";
+    } else if (state.fallback && state.replyEnds < state.expires) {
+      // A reply timeout shorter than the 24-hour window: its end is what the agent meets first.
+      windowChip.textContent = `Window open · ${remaining(state.replyEnds - now)} left`;
+      windowChip.title = `The reply timeout ends at ${new Date(state.replyEnds).toLocaleString()}: after it, what you type goes out as a notification`;
     } else {
       windowChip.textContent = `Window open · ${remaining(state.expires - now)} left`;
       windowChip.title = `WhatsApp's 24-hour customer-service window closes at ${new Date(state.expires).toLocaleString()}`;
@@ -694,7 +715,9 @@ export class InteractionTab {
   /**
    * O1 / O2: the 24-hour window (files and free text), and the reply window after which
    * the agent's text goes out as a notification (when the server supports it: its
-   * interaction payload then has reply_window_ends_at).
+   * interaction payload then has reply_window_ends_at). Both come from the server's
+   * deadlines (it pushes them again when an option or the owner moves them); the half-second
+   * tick shows a deadline passing without any frame.
    */
   windowState(now) {
     const expires = Date.parse(this.summary.window_expires_at || "") || 0;
@@ -702,7 +725,7 @@ export class InteractionTab {
     const fallback = Object.prototype.hasOwnProperty.call(this.summary, "reply_window_ends_at");
     const replyEnds = Date.parse(this.summary.reply_window_ends_at || "") || 0;
     const replyOpen = open && (!fallback || replyEnds > now);
-    return { open, replyOpen, fallback, expires };
+    return { open, replyOpen, fallback, expires, replyEnds };
   }
 
   // --- being shown ---------------------------------------------------------------------
