@@ -326,7 +326,9 @@ def get_option(key: str, *, agent_id: int | None = None, group_id: int | None = 
 
     Given only ``agent_id``, the agent's group comes from the snapshot: the server's checks
     then agree with what the console shows (which passes the group explicitly). A stored
-    value out of bounds is clamped; one that is no value of the option gives the default.
+    value out of bounds is clamped; one that is no value of the option is skipped, so the
+    next scope's value applies (an agent's bad value falls back to the group's, then the
+    global one, then the default).
     """
     definition = DEFINITIONS[key]
     values = _snapshot.values()
@@ -343,8 +345,9 @@ def get_option(key: str, *, agent_id: int | None = None, group_id: int | None = 
                 _warn_once(key, scope, stored, f"{exc}; {exc.bound} is used")
                 return exc.bound
             except OptionError as exc:
-                _warn_once(key, scope, stored, f"{exc}; the default {definition.default!r} is used")
-                break  # a bad stored value never breaks the product: use the default
+                # a bad stored value never breaks the product: the next scope applies
+                fallback = "the default" if scope[0] == "global" else "the next scope's value"
+                _warn_once(key, scope, stored, f"{exc}; ignored, {fallback} is used")
     return definition.default
 
 

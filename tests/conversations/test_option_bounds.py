@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from conversations import options
-from conversations.models import Interaction, Message, Offer, OptionValue, WebhookEvent
+from conversations.models import AgentGroup, Interaction, Message, Offer, OptionValue, WebhookEvent
 from conversations.options import DEFINITIONS, TIMEOUT_MAX, coerce, get_option
 from conversations.services import routing
 from tests.conftest import load_fixture
@@ -156,4 +156,18 @@ def test_a_stored_value_of_the_wrong_kind_gives_the_default_with_one_warning(cap
         assert get_option(REPLY_TIMEOUT) == 86400  # read again: no second warning
     warnings = [r.getMessage() for r in caplog.records if r.name == "conversations.options"]
     assert len(warnings) == 1
-    assert "must be a whole number of seconds; the default 86400 is used" in warnings[0]
+    assert "must be a whole number of seconds; ignored, the default is used" in warnings[0]
+
+
+def test_an_agents_bad_stored_value_falls_back_to_the_group_then_the_global_value(caplog):
+    agent = AgentProfileFactory(group=AgentGroup.objects.create(name="Night shift"))
+    OptionValue.objects.create(key=REPLY_TIMEOUT, value=600)
+    OptionValue.objects.create(key=REPLY_TIMEOUT, agent_group=agent.group, value=300)
+    OptionValue.objects.create(key=REPLY_TIMEOUT, agent=agent.user, value="soon")
+    options.invalidate()
+    with caplog.at_level(logging.WARNING, logger="conversations.options"):
+        assert get_option(REPLY_TIMEOUT, agent_id=agent.user_id) == 300
+        OptionValue.objects.filter(agent_group=agent.group).delete()
+        options.invalidate()
+        assert get_option(REPLY_TIMEOUT, agent_id=agent.user_id) == 600
+    assert "ignored, the next scope's value is used" in caplog.text
