@@ -64,6 +64,9 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     channel = factory.SubFactory(ChannelFactory)
     state = Interaction.State.ACTIVE
     queued_at = factory.LazyFunction(timezone.now)
+    # The number the customer writes from: the contact's, as the first message sets it.
+    customer_wa_id = factory.LazyAttribute(lambda o: o.contact.wa_id or "")
+    customer_user_id = factory.LazyAttribute(lambda o: o.contact.user_id or "")
 
 
 class MessageFactory(factory.django.DjangoModelFactory):

@@ -196,6 +196,7 @@ def offer_payload(offer: Offer) -> dict[str, Any]:
             "wa_id": contact.wa_id,
             "profile_name": contact.profile_name,
         },
+        "customer_wa_id": interaction.customer_wa_id,  # R8: the number this conversation is on
         "first_message": events.message_payload(first) if first else None,
         "latest_message": events.message_payload(latest) if latest and latest != first else None,
         "origin": origin,

@@ -21,7 +21,7 @@ from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Channel, Contact, Interaction, Message
 from conversations.options import get_option
-from conversations.services.contacts import contact_resolve
+from conversations.services.contacts import contact_address_in_use, contact_resolve
 from conversations.services.outbound import message_queue
 from conversations.whatsapp.inbound import SenderProfile
 
@@ -84,8 +84,14 @@ def outbound_session_start(
                 raise NotFound(f"contact {contact_id} does not exist")
             if not (contact.wa_id or contact.user_id):
                 raise DomainError("this contact has no WhatsApp number", code="bad_phone")
+            address = contact_address_in_use(contact=contact)
         else:
-            contact = contact_resolve(sender=SenderProfile(wa_id=_wa_id(phone), user_id=None))
+            wa_id = _wa_id(phone)
+            # The number typed is the one to write to, even when it is a merged alias of a
+            # known contact (R8): the conversation belongs to the contact, the message
+            # goes to that number.
+            contact = contact_resolve(sender=SenderProfile(wa_id=wa_id, user_id=None))
+            address = (wa_id, "")
         open_one = Interaction.objects.filter(
             contact=contact, channel=channel, state__in=Interaction.OPEN_STATES
         ).first()
@@ -114,6 +120,8 @@ def outbound_session_start(
             queue_id=queue_id or channel.default_queue_id,
             queued_at=now,
             case_data=case_data or {},
+            customer_wa_id=address[0],
+            customer_user_id=address[1],
         )
         if assign_to_me:
             profile = AgentProfile.objects.get_or_create(user=user)[0]

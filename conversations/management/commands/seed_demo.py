@@ -278,6 +278,7 @@ class Command(BaseCommand):
                 closed_at=started + timedelta(minutes=20),
                 disposition="resolved",
                 last_inbound_at=started,
+                customer_wa_id=wa_id,
             )
             Interaction.objects.filter(pk=interaction.pk).update(created_at=started)  # not auto_now_add
             for m, text in enumerate(texts):
