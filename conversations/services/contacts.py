@@ -210,10 +210,29 @@ def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
     return contact
 
 
+def _ensure_may_merge(*, user: Any, source_id: int, target_id: int) -> None:
+    """P6: supervisors merge any two contacts; an agent assigns the customer of a
+    conversation they own to a contact they may see (the directory, or their own)."""
+    from conversations.models import Interaction
+    from conversations.selectors import contact_list
+
+    if user_is_supervisor(user):
+        return
+    if not Interaction.objects.filter(
+        contact_id=source_id, owner_id=user.pk, state__in=Interaction.OPEN_STATES
+    ).exists():
+        raise PermissionDenied(
+            "only the agent of this customer's open conversation (or a supervisor) may assign it to a contact"
+        )
+    if not contact_list(user=user).filter(pk=target_id).exists():
+        raise NotFound(f"contact {target_id} does not exist or is not yours to see")
+
+
 def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
     """R8: the customer behind ``source`` (e.g. a new, unknown number) is ``target``.
 
-    Everything of the source moves to the target (interactions, messages), the source
+    Checked here (P6): a supervisor, or the agent owning the source's open conversation
+    and able to see the target. Everything of the source moves to the target (interactions, messages), the source
     stays as an alias so that its number keeps reaching the target, and its identifiers
     are kept in the target's. Refused when both have a conversation open on the same
     number (finish one first), so no two open sessions ever meet in one contact.
@@ -222,6 +241,7 @@ def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
 
     if source_id == target_id:
         raise DomainError("a contact cannot be merged into itself", code="invalid")
+    _ensure_may_merge(user=user, source_id=source_id, target_id=target_id)
     with transaction.atomic():
         contacts = {
             c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=[source_id, target_id])

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
-from conversations.models import AgentProfile, Channel, Contact, Interaction, Message
+from conversations.models import AgentProfile, Channel, Interaction, Message
 from conversations.options import get_option
 from conversations.services.contacts import contact_address_in_use, contact_resolve
 from conversations.services.outbound import message_queue
@@ -79,9 +79,12 @@ def outbound_session_start(
     channel = _channel(channel_id)
     with transaction.atomic():
         if contact_id is not None:
-            contact = Contact.objects.filter(pk=contact_id).first()
+            from conversations.selectors import contact_list
+
+            # P6: a contact the caller may see (the directory, or their own conversations').
+            contact = contact_list(user=user).filter(pk=contact_id).first()
             if contact is None:
-                raise NotFound(f"contact {contact_id} does not exist")
+                raise NotFound(f"contact {contact_id} does not exist or is not yours to see")
             if not (contact.wa_id or contact.user_id):
                 raise DomainError("this contact has no WhatsApp number", code="bad_phone")
             address = contact_address_in_use(contact=contact)
@@ -124,7 +127,9 @@ def outbound_session_start(
             customer_user_id=address[1],
         )
         if assign_to_me:
-            profile = AgentProfile.objects.get_or_create(user=user)[0]
+            from conversations.services.routing import agent_profile_for
+
+            profile = agent_profile_for(user)  # only an agent takes the conversation
             if not AgentProfile.objects.filter(pk=profile.pk, load__lt=F("capacity")).update(
                 load=F("load") + 1
             ):
