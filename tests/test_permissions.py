@@ -168,13 +168,21 @@ def test_without_the_directory_an_agent_sees_only_the_contacts_of_their_conversa
 
 
 def test_a_conversation_cannot_be_started_with_a_contact_the_agent_may_not_see(client, channel):
+    from templates_app.models import MessageTemplate
     from tests.factories import ContactFactory
 
+    template = MessageTemplate.objects.create(
+        name="hello_again",
+        language="en_US",
+        kind=MessageTemplate.Kind.NOTIFICATION,
+        status=MessageTemplate.Status.APPROVED,
+        body="Hello again!",
+    )
     agent = grant(AgentProfileFactory().user, "start_outbound_session")
     client.force_login(agent)
     started = client.post(
         "/api/v1/outbound-sessions/",
-        {"contact_id": ContactFactory().pk, "template_id": 1, "assign_to_me": True},
+        {"contact_id": ContactFactory().pk, "template_id": template.pk, "assign_to_me": True},
         content_type="application/json",
     )
     assert started.status_code == 404
