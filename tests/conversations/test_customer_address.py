@@ -4,6 +4,7 @@ belongs to. The contact keeps all its numbers; the console shows the one in use.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -11,7 +12,7 @@ from conversations.models import Contact, Interaction, Offer
 from conversations.services import contacts as contact_services
 from conversations.services import routing
 from tests.conftest import load_fixture
-from tests.factories import AgentProfileFactory, QueueFactory
+from tests.factories import DIRECTORY, AgentProfileFactory, QueueFactory, grant
 from tests.graph_standin import start_graph_standin
 
 pytestmark = pytest.mark.django_db
@@ -35,17 +36,8 @@ def agent(channel):
     channel.save()
     profile = AgentProfileFactory()
     profile.queues.add(queue)
-    grant_directory(profile.user)
     routing.agent_set_ready(user=profile.user, ready=True)
-    return profile.user
-
-
-def grant_directory(user) -> None:
-    from django.contrib.auth.models import Permission
-
-    permission = Permission.objects.filter(codename="browse_contact_directory").first()
-    if permission is not None:  # the directory permission (P6)
-        user.user_permissions.add(permission)
+    return grant(profile.user, DIRECTORY)  # finds the known contact in the directory
 
 
 _sequence = iter(range(1, 10_000))
@@ -199,4 +191,76 @@ def test_an_outbound_session_to_a_typed_alias_number_goes_to_that_number(
     assert started.status_code == 201, started.json()
     assert sent_to(graph) == [(f"+{NEW}", "template")]
     assert started.json()["interaction"]["contact"]["id"] == known.pk
+    assert started.json()["interaction"]["customer_wa_id"] == NEW
+
+
+@pytest.fixture
+def merged_customer(channel, agent):
+    """Dana: known on OLD, writing from NEW (a merged alias), in a conversation with the agent."""
+    from django.utils import timezone
+
+    from tests.factories import InteractionFactory
+
+    known = Contact.objects.create(wa_id=OLD, phone=f"+{OLD}", name="Dana (CRM)")
+    Contact.objects.create(wa_id=NEW, user_id=NEW_BSUID, merged_into=known)
+    now = timezone.now()
+    return InteractionFactory(
+        channel=channel,
+        contact=known,
+        owner=agent,
+        customer_wa_id=NEW,
+        customer_user_id=NEW_BSUID,
+        last_inbound_at=now - timedelta(days=2),
+        window_expires_at=now + timedelta(hours=1),
+    )
+
+
+def test_the_notification_fallback_goes_to_the_number_in_use(
+    merged_customer, agent, graph, django_capture_on_commit_callbacks
+):
+    from conversations.services.outbound import OutboundSpec, message_send
+    from templates_app.models import MessageTemplate
+
+    MessageTemplate.objects.create(
+        name="thanks_for_patience",
+        language="en_US",
+        status=MessageTemplate.Status.APPROVED,
+        body="Thank you for your patience! {{1}}",
+        is_default_notification=True,
+    )
+    graph.accept()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(
+            user=agent, interaction_id=merged_customer.pk, spec=OutboundSpec(type="text", body="Sorry!")
+        )
+    assert message.type == "template"  # after the reply timeout (O2)
+    assert sent_to(graph) == [(f"+{NEW}", "template")]
+
+
+def test_a_conversation_started_with_the_contact_goes_where_they_write_from(
+    merged_customer, client, agent, graph, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Permission
+
+    from templates_app.models import MessageTemplate
+
+    Interaction.objects.filter(pk=merged_customer.pk).update(state=Interaction.State.CLOSED)
+    agent.user_permissions.add(Permission.objects.get(codename="start_outbound_session"))
+    template = MessageTemplate.objects.create(
+        name="hello_again",
+        language="en_US",
+        kind=MessageTemplate.Kind.NOTIFICATION,
+        status=MessageTemplate.Status.APPROVED,
+        body="Hello again!",
+    )
+    client.force_login(agent)
+    graph.accept()
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(
+            "/api/v1/outbound-sessions/",
+            {"contact_id": merged_customer.contact_id, "template_id": template.pk, "assign_to_me": True},
+            content_type="application/json",
+        )
+    assert started.status_code == 201, started.json()
+    assert sent_to(graph) == [(f"+{NEW}", "template")]
     assert started.json()["interaction"]["customer_wa_id"] == NEW
