@@ -34,7 +34,7 @@ def lockout_message(request: HttpRequest) -> tuple[str, int]:
     wait = duration_text(cool_off)
     message = (
         f"Too many failed sign-ins for this account or from this address: signing in is "
-        f"temporarily locked for {wait}. Try again in {wait} (each attempt meanwhile starts the wait again)."
+        f"temporarily locked for {wait}. Each new attempt meanwhile starts the wait again."
     )
     return message, int(cool_off.total_seconds())
 
