@@ -25,6 +25,8 @@ MAX_SUBSCRIPTIONS = 50
 
 #: Close code of a socket whose user is signed out (the console stops reconnecting).
 SIGNED_OUT = 4401
+#: Close code of a socket whose user is not an agent (nor a supervisor): P6.
+NOT_AN_AGENT = 4403
 
 
 def _visible_ids(user: Any, ids: list[int]) -> set[int]:
@@ -50,10 +52,15 @@ def _interaction_id(event: dict[str, Any]) -> Any:
     return interaction.get("id") if isinstance(interaction, dict) else None
 
 
-def _hello(user: Any) -> dict[str, Any]:
+def _hello(user: Any) -> dict[str, Any] | None:
+    """The agent's state for the greeting; None for a user who is not an agent."""
+    from conversations.exceptions import PermissionDenied
     from conversations.services.routing import agent_profile_for
 
-    return events.agent_payload(agent_profile_for(user))
+    try:
+        return events.agent_payload(agent_profile_for(user))
+    except PermissionDenied:
+        return None
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
@@ -62,12 +69,16 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=SIGNED_OUT)  # before accept(): the handshake is refused
             return
+        hello = await database_sync_to_async(_hello)(user)
+        if hello is None:
+            await self.close(code=NOT_AN_AGENT)  # the console is for agents (P6)
+            return
         self.user = user
         self.session = _session_tag(self.scope)
         self.interaction_groups: set[str] = set()
         await self.channel_layer.group_add(events.agent_group(user.pk), self.channel_name)
         await self.accept()
-        await self.send_json({"type": "hello", "agent": await database_sync_to_async(_hello)(user)})
+        await self.send_json({"type": "hello", "agent": hello})
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user"):

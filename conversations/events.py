@@ -215,7 +215,9 @@ def reaction_changed(*, interaction_id: int, message_id: int, direction: str, em
 
 
 def interaction_payload(interaction: Any) -> dict[str, Any]:
-    """The console's view of an interaction's state (ids and timestamps only)."""
+    """The console's view of an interaction's state (ids, timestamps, and the customer's
+    number in this conversation: R8, the one replies go to, which the header shows; blank
+    means the contact's own)."""
     return {
         "id": interaction.pk,
         "state": interaction.state,
@@ -223,6 +225,8 @@ def interaction_payload(interaction: Any) -> dict[str, Any]:
         "queue_id": interaction.queue_id,
         "contact_id": interaction.contact_id,
         "channel_id": interaction.channel_id,
+        "customer_wa_id": interaction.customer_wa_id,
+        "customer_user_id": interaction.customer_user_id,
         "last_inbound_at": _iso(interaction.last_inbound_at),
         "last_outbound_at": _iso(interaction.last_outbound_at),
         "window_expires_at": _iso(interaction.window_expires_at),

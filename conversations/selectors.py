@@ -32,7 +32,7 @@ from conversations.models import (
     Reaction,
 )
 from conversations.options import get_option
-from conversations.permissions import user_is_supervisor
+from conversations.permissions import user_can_browse_directory, user_is_supervisor
 
 PAGE_SIZE = 50
 #: Rows that only change another message (shown on it), not transcript lines.
@@ -184,9 +184,13 @@ def _name(user: Any) -> str:
 # --- contacts ------------------------------------------------------------------------------
 
 
-def contact_list(*, search: str = "") -> QuerySet[Contact]:
-    """The contact directory (merged aliases left out: their contact stands for them)."""
+def contact_list(*, user: Any, search: str = "") -> QuerySet[Contact]:
+    """The contacts ``user`` may read (merged aliases left out: their contact stands for
+    them): the whole directory with "Can browse the contact directory" (supervisors too),
+    else only the contacts of the interactions they may see (P6)."""
     queryset = Contact.objects.filter(merged_into__isnull=True)
+    if not user_can_browse_directory(user):
+        queryset = queryset.filter(pk__in=interaction_list_for_user(user=user).values("contact_id"))
     if search:
         digits = "".join(ch for ch in search if ch.isdigit())
         lookup = Q(name__icontains=search) | Q(profile_name__icontains=search) | Q(email__icontains=search)
@@ -196,15 +200,20 @@ def contact_list(*, search: str = "") -> QuerySet[Contact]:
     return queryset
 
 
+def contact_get_for_user(*, user: Any, contact_id: int) -> Contact:
+    contact = contact_list(user=user).filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFound(f"contact {contact_id} does not exist or is not yours to see")
+    return contact
+
+
 def contact_history_visible(*, user: Any, contact_id: int) -> bool:
-    """Supervisors see every history; an agent, those of contacts they handle or handled."""
-    if user_is_supervisor(user):
+    """The directory (supervisors too) shows every contact's history; otherwise an agent
+    sees the history of a contact whose interactions they may see now (own, are offered,
+    are invited to, can open from a workbin): an expired or withdrawn offer is no link."""
+    if user_can_browse_directory(user):
         return True
-    return (
-        interaction_list_for_user(user=user).filter(contact_id=contact_id).exists()
-        or Interaction.objects.filter(contact_id=contact_id, owner=user).exists()
-        or Offer.objects.filter(interaction__contact_id=contact_id, agent=user).exists()
-    )
+    return interaction_list_for_user(user=user).filter(contact_id=contact_id).exists()
 
 
 def contact_history(*, contact_id: int) -> list[dict[str, Any]]:

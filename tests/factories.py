@@ -19,6 +19,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pw-for-tests")
 
 
+def grant(user, *codenames: str):
+    """``user`` given these permissions (by codename), read again: Django caches a user's
+    permissions on the instance."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return type(user).objects.get(pk=user.pk)
+
+
+#: What the demo's "Agents" group may do beyond owning conversations (P6).
+DIRECTORY = "browse_contact_directory"
+
+
 class QueueFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Queue
@@ -64,6 +77,9 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     channel = factory.SubFactory(ChannelFactory)
     state = Interaction.State.ACTIVE
     queued_at = factory.LazyFunction(timezone.now)
+    # The number the customer writes from: the contact's, as the first message sets it.
+    customer_wa_id = factory.LazyAttribute(lambda o: o.contact.wa_id or "")
+    customer_user_id = factory.LazyAttribute(lambda o: o.contact.user_id or "")
 
 
 class MessageFactory(factory.django.DjangoModelFactory):

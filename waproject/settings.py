@@ -11,6 +11,7 @@ worker pool and one beat on Redis, any number of ASGI server processes.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here, not from a CDN
+    "axes",  # login lockout after repeated failures (per user and per address)
     "channels",
     "conversations",
     "conversations.sandbox",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a refused login (locked out) into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "waproject.urls"
@@ -213,6 +217,23 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/console/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT failed sign-ins for one username,
+# or from one address, signing in is refused (429, saying for how long) until
+# LOGIN_LOCKOUT_MINUTES have passed since the last failure; a success resets the count.
+# Attempts are rows in the database (SQLite or PostgreSQL, shared by every server
+# process); the client address is REMOTE_ADDR (behind a proxy, let the ASGI server set
+# it from X-Forwarded-For: uvicorn --proxy-headers --forwarded-allow-ips=<proxy>).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "waproject.auth.lockout_response"
+AXES_VERBOSE = False  # lockouts are still logged (axes.handlers), not the startup banner
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -249,6 +270,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "conversations.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "conversations.api.pagination.IdCursorPagination",
     "EXCEPTION_HANDLER": "conversations.api.errors.exception_handler",
+    # API tokens (integrators) are throttled per user: API_TOKEN_THROTTLE_RATE below.
+    "DEFAULT_THROTTLE_CLASSES": ["conversations.api.throttling.TokenRateThrottle"],
     # Bodies holding lone surrogates, NUL or non-finite numbers are refused (400, with the
     # path), and answers never fail to encode: conversations/api/parsers.py, renderers.py.
     "DEFAULT_PARSER_CLASSES": [
@@ -262,6 +285,9 @@ REST_FRAMEWORK = {
     ],
     "PAGE_SIZE": 50,
 }
+#: Requests one API token may make ("<n>/second|minute|hour|day"; empty: unlimited). The
+#: console (session cookie) is not throttled: its agents signed in through the lockout.
+API_TOKEN_THROTTLE_RATE = os.environ.get("API_TOKEN_THROTTLE_RATE", "600/minute") or None
 SPECTACULAR_SETTINGS = {
     "TITLE": "WhatsApp agent workspace API",
     "DESCRIPTION": "Contacts, interactions, messages, templates, workbins and agents' state.",

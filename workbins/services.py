@@ -95,7 +95,9 @@ def interaction_unpark(*, user: Any, interaction_id: int) -> Interaction:
             raise NotFound(f"interaction {interaction_id} is not in a workbin")
         if not workbins_accessible(user=user).filter(pk=item.workbin_id).exists():
             raise PermissionDenied("this interaction is in a workbin you cannot open")
-        profile = AgentProfile.objects.get_or_create(user=user)[0]
+        from conversations.services.routing import agent_profile_for
+
+        profile = agent_profile_for(user)  # only an agent takes the conversation
         if not AgentProfile.objects.filter(pk=profile.pk, load__lt=F("capacity")).update(load=F("load") + 1):
             raise Conflict(
                 f"you are at your capacity ({profile.capacity} interactions): finish one first",

@@ -8,13 +8,20 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from conversations import selectors
+from conversations.exceptions import PermissionDenied
 
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
+    try:
+        snapshot = selectors.agent_snapshot(user=request.user)
+    except PermissionDenied:
+        # P6: not an agent (a content manager, say): a page that says so, not a console
+        # whose every request would fail.
+        return render(request, "conversations/not_an_agent.html", status=403)
     bootstrap = {
         # agent, options, emojis, dispositions, map template…: what agent/me/ refreshes
-        **selectors.agent_snapshot(user=request.user),
+        **snapshot,
         "urls": {"ws": "/ws/console/", "api": "/api/v1/"},
         "server_time": timezone.now().isoformat(),
     }

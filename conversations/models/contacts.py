@@ -35,6 +35,10 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        permissions = [
+            # P6: every contact's details and contact history (O3's directory, R8's search).
+            ("browse_contact_directory", "Can browse the contact directory"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(wa_id__isnull=False) | models.Q(user_id__isnull=False),

@@ -55,6 +55,19 @@ class Interaction(models.Model):
     handoff_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # R8: where this conversation's customer is, as they last wrote from it (or as an
+    # outbound session reached them): replies go here, not to the contact's first number.
+    # A contact may have several numbers (a merged one, a number change); the
+    # conversation talks to the one in use. Blank: the contact's own (older rows).
+    customer_wa_id = models.CharField(
+        "customer's WhatsApp number", max_length=32, blank=True, help_text="The number replies go to"
+    )
+    customer_user_id = models.CharField(
+        "customer's business-scoped user id",
+        max_length=160,
+        blank=True,
+        help_text="The BSUID replies go to when there is no number",
+    )
     case_data = models.JSONField(
         "case information", default=dict, blank=True, help_text="Attached data shown to agents"
     )
@@ -130,6 +143,16 @@ class Interaction(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def customer_address(self) -> str:
+        """Where replies go (R8): the customer's number in this conversation, else its BSUID,
+        else (rows from before the address was kept) the contact's. WhatsApp prefers the
+        number when both are known."""
+        if self.customer_wa_id or self.customer_user_id:
+            return self.customer_wa_id or self.customer_user_id
+        contact = self.contact
+        return contact.wa_id or contact.user_id or ""
 
 
 class InteractionNote(models.Model):

@@ -88,6 +88,41 @@ def _refresh_profile(contact: Contact, sender: SenderProfile) -> None:
         contact.save(update_fields=[*changed, "updated_at"])
 
 
+def contact_address_in_use(*, contact: Contact) -> tuple[str, str]:
+    """R8: the (number, BSUID) to reach ``contact`` at: the address of their latest
+    conversation (the number they last wrote from, a merged alias's say) while it is still
+    one of theirs (not a number they changed away from), else their own. A contact keeps
+    all its numbers; this is the one in use."""
+    from conversations.models import Interaction
+
+    wa_ids, user_ids = _identities_of(contact)
+    latest = (
+        Interaction.objects.filter(contact=contact)
+        .filter(Q(customer_wa_id__in=wa_ids) | Q(customer_wa_id="", customer_user_id__in=user_ids))
+        .order_by("-created_at", "-id")
+        .values_list("customer_wa_id", "customer_user_id")
+        .first()
+    )
+    if latest is not None:
+        return latest
+    return contact.wa_id or "", contact.user_id or ""
+
+
+def _identities_of(contact: Contact) -> tuple[set[str], set[str]]:
+    """The numbers and BSUIDs that reach ``contact``: its own and its merged aliases'."""
+    wa_ids, user_ids = set(), set()
+    members, frontier = {contact.pk}, [contact]
+    while frontier:
+        for member in frontier:
+            wa_ids.update([member.wa_id] if member.wa_id else [])
+            user_ids.update([member.user_id] if member.user_id else [])
+        frontier = list(
+            Contact.objects.filter(merged_into__in=[m.pk for m in frontier]).exclude(pk__in=members)
+        )
+        members.update(m.pk for m in frontier)
+    return wa_ids, user_ids
+
+
 def contact_profile_name_update(*, contact_id: int, profile_name: str) -> None:
     """Record the WhatsApp profile name the customer now uses."""
     Contact.objects.filter(pk=contact_id).exclude(profile_name=profile_name).update(profile_name=profile_name)
@@ -102,7 +137,15 @@ def contact_change_number(*, sender: SenderProfile, new_wa_id: str) -> Contact:
     old number is only recorded, so nothing is lost or silently merged. A sender we never
     heard from starts on the new number.
     """
+    from conversations.models import Interaction
+
     old_wa_id = sender.wa_id or ""
+    if old_wa_id:
+        # The open conversations on the old number go on on the new one (R8: replies go
+        # where the customer is); closed ones keep the number they were held on.
+        Interaction.objects.filter(customer_wa_id=old_wa_id, state__in=Interaction.OPEN_STATES).update(
+            customer_wa_id=new_wa_id
+        )
     contact = Contact.objects.filter(wa_id=old_wa_id).first()
     if contact is None:
         contact = Contact.objects.filter(wa_id=new_wa_id).first() or contact_resolve(
@@ -167,10 +210,29 @@ def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
     return contact
 
 
+def _ensure_may_merge(*, user: Any, source_id: int, target_id: int) -> None:
+    """P6: supervisors merge any two contacts; an agent assigns the customer of a
+    conversation they own to a contact they may see (the directory, or their own)."""
+    from conversations.models import Interaction
+    from conversations.selectors import contact_list
+
+    if user_is_supervisor(user):
+        return
+    if not Interaction.objects.filter(
+        contact_id=source_id, owner_id=user.pk, state__in=Interaction.OPEN_STATES
+    ).exists():
+        raise PermissionDenied(
+            "only the agent of this customer's open conversation (or a supervisor) may assign it to a contact"
+        )
+    if not contact_list(user=user).filter(pk=target_id).exists():
+        raise NotFound(f"contact {target_id} does not exist or is not yours to see")
+
+
 def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
     """R8: the customer behind ``source`` (e.g. a new, unknown number) is ``target``.
 
-    Everything of the source moves to the target (interactions, messages), the source
+    Checked here (P6): a supervisor, or the agent owning the source's open conversation
+    and able to see the target. Everything of the source moves to the target (interactions, messages), the source
     stays as an alias so that its number keeps reaching the target, and its identifiers
     are kept in the target's. Refused when both have a conversation open on the same
     number (finish one first), so no two open sessions ever meet in one contact.
@@ -179,6 +241,7 @@ def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
 
     if source_id == target_id:
         raise DomainError("a contact cannot be merged into itself", code="invalid")
+    _ensure_may_merge(user=user, source_id=source_id, target_id=target_id)
     with transaction.atomic():
         contacts = {
             c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=[source_id, target_id])
@@ -206,6 +269,11 @@ def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
                 "both contacts have a conversation open on the same number: finish one first",
                 code="both_open",
             )
+        # The moved conversations keep talking to the number they were held on (R8): rows
+        # from before the address was kept get the source's now, not the target's.
+        Interaction.objects.filter(contact=source, customer_wa_id="", customer_user_id="").update(
+            customer_wa_id=source.wa_id or "", customer_user_id=source.user_id or ""
+        )
         moved = Interaction.objects.filter(contact=source).update(contact=target)
         Message.objects.filter(contact=source).update(contact=target)
         merged = list(target.identifiers.get("merged_contacts", []))

@@ -92,10 +92,14 @@ def _store_for_sender(
 ) -> None:
     latest = max(messages, key=lambda m: m.timestamp)
     sender = latest.sender
-    touch = {"wamid": latest.wamid, "originated_at": latest.timestamp, "arrived_at": arrived_at}
-    touched = interaction_touch_inbound_by_sender(
-        channel_id=channel.pk, wa_id=sender.wa_id, user_id=sender.user_id, **touch
-    )
+    touch = {
+        "wamid": latest.wamid,
+        "originated_at": latest.timestamp,
+        "arrived_at": arrived_at,
+        "wa_id": sender.wa_id,
+        "user_id": sender.user_id,
+    }
+    touched = interaction_touch_inbound_by_sender(channel_id=channel.pk, **touch)
     if touched is None:
         # The slow path: a redelivery of messages stored in a closed interaction must not
         # open a new one (the hot path's INSERT … ON CONFLICT cannot tell in time).
@@ -105,7 +109,7 @@ def _store_for_sender(
             return
         messages = fresh
         latest = max(messages, key=lambda m: m.timestamp)
-        touch = {"wamid": latest.wamid, "originated_at": latest.timestamp, "arrived_at": arrived_at}
+        touch = {**touch, "wamid": latest.wamid, "originated_at": latest.timestamp}
         contact = contact_resolve(sender=sender)
         interaction, created = interaction_open_for(contact=contact, channel=channel, now=arrived_at)
         if created:

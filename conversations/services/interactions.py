@@ -50,6 +50,8 @@ class TouchedInteraction:
     window_expires_at: datetime | None = None
     awaiting_reply_since: datetime | None = None
     closed_at: datetime | None = None
+    customer_wa_id: str = ""
+    customer_user_id: str = ""
 
     @property
     def pk(self) -> int:
@@ -94,6 +96,8 @@ _PAYLOAD_COLUMNS = (
     "window_expires_at",
     "awaiting_reply_since",
     "closed_at",
+    "customer_wa_id",
+    "customer_user_id",
 )
 _DATETIME_COLUMNS = {
     "last_inbound_at",
@@ -118,6 +122,10 @@ def _inbound_update_sql(where: str) -> str:
     The window and the reply deadline follow the newest origination time. The pending
     response indicator starts at the first message after the agent's last reply; a
     redelivered message (same wamid, or older than the newest) does not restart it.
+    The customer's address (R8) follows the newest message too: replies go to the number
+    (or BSUID) the customer writes from now. A message without a number from the same
+    BSUID keeps the number (a username hides it; WhatsApp prefers phone sends), and one
+    without a BSUID from the same number keeps the BSUID.
     Hand-written (and built once per database) because this is the webhook's hot path:
     the ORM's Case/When version cost more than the rest of the webhook together.
     """
@@ -126,6 +134,7 @@ def _inbound_update_sql(where: str) -> str:
     last, wamid, waiting = qn("last_inbound_at"), qn("last_inbound_wamid"), qn("awaiting_reply_since")
     newer = f"({last} IS NULL OR {last} < %s)"
     not_older = f"({last} IS NULL OR {last} <= %s)"
+    to_wa, to_user = qn("customer_wa_id"), qn("customer_user_id")
     return (
         f"UPDATE {table} SET "
         f"{last} = CASE WHEN {newer} THEN %s ELSE {last} END, "
@@ -135,6 +144,10 @@ def _inbound_update_sql(where: str) -> str:
         f"{wamid} = CASE WHEN {not_older} THEN %s ELSE {wamid} END, "
         f"{waiting} = CASE WHEN {waiting} IS NULL AND {not_older} AND {wamid} <> %s "
         f"THEN %s ELSE {waiting} END, "
+        f"{to_wa} = CASE WHEN {newer} THEN CASE WHEN %s <> '' THEN %s WHEN {to_user} = %s "
+        f"THEN {to_wa} ELSE '' END ELSE {to_wa} END, "
+        f"{to_user} = CASE WHEN {newer} THEN CASE WHEN %s <> '' THEN %s WHEN {to_wa} = %s "
+        f"THEN {to_user} ELSE '' END ELSE {to_user} END, "
         f"{qn('updated_at')} = %s "
         f"WHERE {where} "
         f"RETURNING {qn('id')}, {qn('contact_id')}, {qn('owner_id')}, {qn('state')}, "
@@ -144,12 +157,15 @@ def _inbound_update_sql(where: str) -> str:
     )
 
 
-def _inbound_update_params(*, wamid: str, originated_at: datetime, arrived_at: datetime) -> list:
+def _inbound_update_params(
+    *, wamid: str, originated_at: datetime, arrived_at: datetime, wa_id: str | None, user_id: str | None
+) -> list:
     # The owner is known only once the row is found: the global value arms the reply timer
     # here, and _touch corrects it when the owner has a value of their own (or their group).
     reply_timeout = reply_timeout_for(None)
     adapt = connection.ops.adapt_datetimefield_value
     ts = adapt(originated_at)
+    wa_id, user_id = wa_id or "", user_id or ""
     return [
         ts, ts,
         ts, adapt(originated_at + SERVICE_WINDOW),
@@ -157,6 +173,8 @@ def _inbound_update_params(*, wamid: str, originated_at: datetime, arrived_at: d
         ts, adapt(originated_at + reply_timeout),
         ts, wamid,
         ts, wamid, adapt(arrived_at),
+        ts, wa_id, wa_id, user_id,
+        ts, user_id, user_id, wa_id,
         adapt(timezone.now()),
     ]  # fmt: skip
 
@@ -220,14 +238,35 @@ def interaction_touch_inbound_by_sender(
     UPDATE … RETURNING. None when the sender has no open interaction here."""
     key, identity = ("wa_id", wa_id) if wa_id else ("user_id", user_id)
     return _touch(
-        key, [channel_id, identity], wamid=wamid, originated_at=originated_at, arrived_at=arrived_at
+        key,
+        [channel_id, identity],
+        wamid=wamid,
+        originated_at=originated_at,
+        arrived_at=arrived_at,
+        wa_id=wa_id,
+        user_id=user_id,
     )
 
 
 def interaction_touch_inbound(
-    *, interaction_id: int, wamid: str, originated_at: datetime, arrived_at: datetime
+    *,
+    interaction_id: int,
+    wamid: str,
+    originated_at: datetime,
+    arrived_at: datetime,
+    wa_id: str | None,
+    user_id: str | None,
 ) -> TouchedInteraction:
-    touched = _touch("id", [interaction_id], wamid=wamid, originated_at=originated_at, arrived_at=arrived_at)
+    """Record a customer message (from ``wa_id`` / ``user_id``) in a known interaction."""
+    touched = _touch(
+        "id",
+        [interaction_id],
+        wamid=wamid,
+        originated_at=originated_at,
+        arrived_at=arrived_at,
+        wa_id=wa_id,
+        user_id=user_id,
+    )
     assert touched is not None, f"interaction {interaction_id} vanished"
     return touched
 

@@ -300,8 +300,9 @@ def _build_message(*, user: Any, interaction: Interaction, spec: OutboundSpec) -
 
 
 def recipient_of(message: Message) -> str:
-    contact = message.contact
-    return contact.wa_id or contact.user_id or ""
+    """R8: the address the customer uses in this conversation (the number they write from),
+    not the contact's first number: a contact may have several."""
+    return message.interaction.customer_address
 
 
 def build_payload(message: Message, *, media_id: str | None = None) -> dict[str, Any]:
@@ -424,7 +425,7 @@ def _claim_head(interaction_id: int, *, now: datetime) -> Message | None:
     )
     if not updated:
         return None  # another worker claimed it first
-    return Message.objects.select_related("channel", "contact", "attachment").get(pk=head_id)
+    return Message.objects.select_related("channel", "contact", "interaction", "attachment").get(pk=head_id)
 
 
 def interaction_outbox_flush(*, interaction_id: int, client: CloudApiClient | None = None) -> int:

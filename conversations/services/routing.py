@@ -28,7 +28,7 @@ from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Interaction, Message, Offer
 from conversations.options import get_option
-from conversations.permissions import ensure_owner_or_supervisor
+from conversations.permissions import ensure_agent, ensure_owner_or_supervisor
 from conversations.services.interactions import interaction_owner_changed
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,13 @@ DISPATCH_BATCH = 50
 
 
 def agent_profile_for(user: Any) -> AgentProfile:
-    """The user's agent profile, created (Not Ready, no queues) on first use."""
-    profile, _ = AgentProfile.objects.get_or_create(user=user)
+    """The user's agent profile. Agents have one (the admin or ``seed_demo`` gives it); a
+    supervisor working in the console gets one (Not Ready, no queues) on first use; anyone
+    else is refused (P6: a content manager never becomes an agent by calling the API)."""
+    profile = AgentProfile.objects.filter(user=user).first()
+    if profile is None:
+        ensure_agent(user)  # refuses all but supervisors here
+        profile, _ = AgentProfile.objects.get_or_create(user=user)
     return profile
 
 
@@ -197,6 +202,7 @@ def offer_payload(offer: Offer) -> dict[str, Any]:
             "wa_id": contact.wa_id,
             "profile_name": contact.profile_name,
         },
+        "customer_wa_id": interaction.customer_wa_id,  # R8: the number this conversation is on
         "first_message": events.message_payload(first) if first else None,
         "latest_message": events.message_payload(latest) if latest and latest != first else None,
         "origin": origin,
@@ -592,13 +598,15 @@ def interaction_transfer(
     return interaction
 
 
-def transfer_targets(
-    *, search: str = "", exclude_user_id: int | None = None
-) -> dict[str, list[dict[str, Any]]]:
-    """R4 target search by name: agents (with their state), agent groups, skills, queues."""
+def transfer_targets(*, user: Any, search: str = "") -> dict[str, list[dict[str, Any]]]:
+    """R4 target search by name: agents (with their state), agent groups, skills, queues;
+    for agents and supervisors (the caller is left out of the agents)."""
     from django.db.models import Q as _Q
 
     from conversations.models import AgentGroup, Queue, Skill
+
+    ensure_agent(user)
+    exclude_user_id = user.pk
 
     agents = AgentProfile.objects.select_related("user").order_by("user__first_name", "user__username")
     if search:

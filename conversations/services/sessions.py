@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
-from conversations.models import AgentProfile, Channel, Contact, Interaction, Message
+from conversations.models import AgentProfile, Channel, Interaction, Message
 from conversations.options import get_option
-from conversations.services.contacts import contact_resolve
+from conversations.services.contacts import contact_address_in_use, contact_resolve
 from conversations.services.outbound import message_queue
 from conversations.whatsapp.inbound import SenderProfile
 
@@ -79,13 +79,22 @@ def outbound_session_start(
     channel = _channel(channel_id)
     with transaction.atomic():
         if contact_id is not None:
-            contact = Contact.objects.filter(pk=contact_id).first()
+            from conversations.selectors import contact_list
+
+            # P6: a contact the caller may see (the directory, or their own conversations').
+            contact = contact_list(user=user).filter(pk=contact_id).first()
             if contact is None:
-                raise NotFound(f"contact {contact_id} does not exist")
+                raise NotFound(f"contact {contact_id} does not exist or is not yours to see")
             if not (contact.wa_id or contact.user_id):
                 raise DomainError("this contact has no WhatsApp number", code="bad_phone")
+            address = contact_address_in_use(contact=contact)
         else:
-            contact = contact_resolve(sender=SenderProfile(wa_id=_wa_id(phone), user_id=None))
+            wa_id = _wa_id(phone)
+            # The number typed is the one to write to, even when it is a merged alias of a
+            # known contact (R8): the conversation belongs to the contact, the message
+            # goes to that number.
+            contact = contact_resolve(sender=SenderProfile(wa_id=wa_id, user_id=None))
+            address = (wa_id, "")
         open_one = Interaction.objects.filter(
             contact=contact, channel=channel, state__in=Interaction.OPEN_STATES
         ).first()
@@ -114,9 +123,13 @@ def outbound_session_start(
             queue_id=queue_id or channel.default_queue_id,
             queued_at=now,
             case_data=case_data or {},
+            customer_wa_id=address[0],
+            customer_user_id=address[1],
         )
         if assign_to_me:
-            profile = AgentProfile.objects.get_or_create(user=user)[0]
+            from conversations.services.routing import agent_profile_for
+
+            profile = agent_profile_for(user)  # only an agent takes the conversation
             if not AgentProfile.objects.filter(pk=profile.pk, load__lt=F("capacity")).update(
                 load=F("load") + 1
             ):

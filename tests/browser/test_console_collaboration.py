@@ -392,7 +392,14 @@ def test_a_new_number_is_assigned_to_a_known_contact(stack, alice, customer):
     expect(panel.locator(".separator--earlier")).to_have_count(1)
     expect(panel.locator(".row--in", has_text="Hi, my parcel hasn't arrived")).to_be_visible()
     expect(alice.page.locator(".chat-item .chat-name")).to_have_text(["Lena Vogel (CRM)"])
+    # ... on the number she writes from now, which the header shows and replies go to
+    expect(panel.locator(".conv-sub")).to_contain_text(f"+{customer.wa_id}")
+    expect(panel.locator(".conv-sub")).not_to_contain_text("+4915112345678")
     alice.send("Welcome back, Lena!")
+    deadline = time.monotonic() + 15
+    while "Welcome back, Lena!" not in [m["content"].get("body") for m in business_messages(stack, customer)]:
+        assert time.monotonic() < deadline, "the reply never reached the phone she writes from"
+        time.sleep(0.2)
 
     # another new number while Lena's conversation is open: both open, refused, said so
     other = new_customer("Lena Again")

@@ -14,12 +14,14 @@ from django.utils import timezone
 
 from conversations.models import AgentProfile, Contact, Interaction, InteractionNote, Message
 from tests.factories import (
+    DIRECTORY,
     AgentProfileFactory,
     ChannelFactory,
     ContactFactory,
     InteractionFactory,
     MessageFactory,
     UserFactory,
+    grant,
 )
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,8 @@ MAX_ID = 2**63 - 1
 
 @pytest.fixture
 def alice(db):
-    return AgentProfileFactory(user=UserFactory(username="alice")).user
+    # like the demo's alice: an agent who may browse the contact directory
+    return grant(AgentProfileFactory(user=UserFactory(username="alice")).user, DIRECTORY)
 
 
 @pytest.fixture

@@ -425,9 +425,11 @@ def test_upload_refuses_bad_files_and_serves_good_ones_to_their_owner(api, agent
     assert client.get(attachment["url"]).status_code == 404
 
 
-def test_contact_directory_search_pages_by_cursor(api, channel):
-    from tests.factories import ContactFactory
+def test_contact_directory_search_pages_by_cursor(client, agent, channel):
+    from tests.factories import DIRECTORY, ContactFactory, grant
 
+    client.force_login(grant(agent, DIRECTORY))
+    api = client
     ContactFactory(name="Dana Smith", wa_id="4915100000077")
     ContactFactory(name="Sam Doe")
     page = api.get("/api/v1/contacts/", {"search": "dana"})

@@ -6,14 +6,21 @@ import pytest
 
 from conversations.models import Contact, Interaction, Message
 from tests.conftest import load_fixture
-from tests.factories import AgentProfileFactory, ContactFactory, InteractionFactory, MessageFactory
+from tests.factories import (
+    DIRECTORY,
+    AgentProfileFactory,
+    ContactFactory,
+    InteractionFactory,
+    MessageFactory,
+    grant,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def agent(db):
-    return AgentProfileFactory().user
+    return grant(AgentProfileFactory().user, DIRECTORY)  # finds the known contact in the directory
 
 
 def test_assigning_moves_the_history_and_the_number_keeps_reaching_the_contact(

@@ -25,7 +25,10 @@ def template(db):
 
 
 def allowed(user):
-    user.user_permissions.add(Permission.objects.get(codename="start_outbound_session"))
+    """An agent like the demo's: starts conversations, from the contact directory too."""
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["start_outbound_session", "browse_contact_directory"])
+    )
     return type(user).objects.get(pk=user.pk)  # fresh permission cache
 
 

@@ -108,7 +108,10 @@ class Command(BaseCommand):
         passwords = {}
         content_managers = self._content_managers_group()
         agents = Group.objects.get_or_create(name="Agents")[0]
-        agents.permissions.add(Permission.objects.get(codename="start_outbound_session"))
+        agents.permissions.add(
+            Permission.objects.get(codename="start_outbound_session"),
+            Permission.objects.get(codename="browse_contact_directory"),  # O3, R8 (P6)
+        )
         for username, first_name, role in DEMO_USERS:
             user = User.objects.filter(username=username).first()
             if user is None:
@@ -129,6 +132,9 @@ class Command(BaseCommand):
                 user.groups.add(agents)
             if role == "content manager":
                 user.groups.add(content_managers)
+                # Not an agent (P6). Earlier versions made anyone who called the agent API
+                # one: such an idle profile is removed.
+                AgentProfile.objects.filter(user=user, load=0).delete()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(f"{u}:{p}\n" for u, p in passwords.items()))
         path.chmod(0o600)
@@ -278,6 +284,7 @@ class Command(BaseCommand):
                 closed_at=started + timedelta(minutes=20),
                 disposition="resolved",
                 last_inbound_at=started,
+                customer_wa_id=wa_id,
             )
             Interaction.objects.filter(pk=interaction.pk).update(created_at=started)  # not auto_now_add
             for m, text in enumerate(texts):

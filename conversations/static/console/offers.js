@@ -80,7 +80,7 @@ export class Offers {
           el("h3", { id: titleId, class: "offer-name", text: contact.display_name || "Customer" }),
           el("div", { class: "offer-sub muted" },
             contact.profile_name ? el("span", { class: "offer-profile", text: `~${contact.profile_name}` }) : null,
-            contact.wa_id ? el("span", { text: `+${contact.wa_id}` }) : null),
+            (offer.customer_wa_id || contact.wa_id) ? el("span", { text: `+${offer.customer_wa_id || contact.wa_id}` }) : null),
         ),
         el("span", { class: "offer-queue", title: "Queue", text: offer.queue || "No queue" }),
       ),

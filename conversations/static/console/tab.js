@@ -463,8 +463,10 @@ export class InteractionTab {
     const stale = requestedAt !== null && (requestedAt < this.lastSentAt || requestedAt < (this.summaryFrameAt || 0));
     const keepAwaiting = stale;
     const owner = this.summary.owner_id;
+    const number = this.summary.customer_wa_id;
     this.summary = { ...this.summary, ...summary };
     if (summary.contact) this.setContact(summary.contact);
+    else if (this.summary.customer_wa_id !== number) this.renderHeader(); // R8: writes from another number
     if (!keepAwaiting && "awaiting_reply_since" in summary) this.awaitingSince = toDate(summary.awaiting_reply_since);
     if (this.summary.owner_id !== owner) {
       // R5: the owner left the conference and handed the conversation over (to us, perhaps).
@@ -635,7 +637,9 @@ export class InteractionTab {
     fillName(title, name);
     avatar.textContent = initialOf(name);
     const parts = [];
-    if (contact.wa_id) parts.push(`+${contact.wa_id}`);
+    // R8: the number this conversation is on (the customer may have several).
+    const number = this.summary.customer_wa_id || contact.wa_id;
+    if (number) parts.push(`+${number}`);
     if (contact.profile_name && contact.profile_name !== name) parts.push(`~${contact.profile_name}`);
     if (this.detail && this.detail.queue) parts.push(this.detail.queue);
     if (this.detail && this.detail.channel) parts.push(this.detail.channel.name);
