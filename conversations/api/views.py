@@ -109,7 +109,7 @@ class InteractionConsoleApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(
             selectors.interaction_detail(
-                selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
+                selectors.interaction_get_for_user(user=request.user, interaction_id=pk), user=request.user
             )
         )
 
@@ -278,7 +278,7 @@ class InteractionDoneApi(APIView):
         interaction = interaction_services.interaction_done(
             user=request.user, interaction_id=pk, **data.validated_data
         )
-        return Response(selectors.interaction_summary(interaction))
+        return Response(selectors.interaction_summary(interaction, user=request.user))
 
 
 class InteractionCaseDataApi(APIView):
@@ -339,7 +339,7 @@ class AgentStateApi(APIView):
 class OfferAcceptApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         interaction = routing.offer_accept(user=request.user, offer_id=pk)
-        return Response(selectors.interaction_summary(interaction))
+        return Response(selectors.interaction_summary(interaction, user=request.user))
 
 
 class OfferRejectApi(APIView):
@@ -434,7 +434,7 @@ class OutboundSessionApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         started = outbound_session_start(user=request.user, **data.validated_data)
-        return _started_session(started)
+        return _started_session(started, user=request.user)
 
 
 class InteractionTransferApi(APIView):
@@ -453,7 +453,7 @@ class InteractionTransferApi(APIView):
         interaction = routing.interaction_transfer(
             user=request.user, interaction_id=pk, **data.validated_data
         )
-        return Response(selectors.interaction_summary(interaction))
+        return Response(selectors.interaction_summary(interaction, user=request.user))
 
 
 class TransferTargetsApi(APIView):
@@ -474,21 +474,11 @@ class InteractionAssignContactApi(APIView):
 
     @extend_schema(request=InputSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
-        if interaction.owner_id != request.user.pk and not selectors.user_is_supervisor(request.user):
-            return Response(
-                {
-                    "error": {
-                        "code": "permission_denied",
-                        "message": "only the interaction's agent may assign its contact",
-                    }
-                },
-                status=403,
-            )
+        selectors.interaction_get_for_user(user=request.user, interaction_id=pk)  # 404 if not visible
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        target = contact_services.contact_merge(
-            user=request.user, source_id=interaction.contact_id, target_id=data.validated_data["contact_id"]
+        target = contact_services.interaction_contact_assign(
+            user=request.user, interaction_id=pk, contact_id=data.validated_data["contact_id"]
         )
         return Response(ContactSerializer(target).data)
 
@@ -538,7 +528,7 @@ class ConferenceLeaveApi(APIView):
         from conversations.services.collaboration import conference_leave
 
         interaction = conference_leave(user=request.user, interaction_id=pk)
-        return Response(selectors.interaction_summary(interaction))
+        return Response(selectors.interaction_summary(interaction, user=request.user))
 
 
 class ConsultationApi(APIView):
@@ -597,13 +587,13 @@ class OutboundFromOtherMediaApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         started = outbound_session_from_other_media(user=request.user, **data.validated_data)
-        return _started_session(started)
+        return _started_session(started, user=request.user)
 
 
-def _started_session(started: Any) -> Response:
+def _started_session(started: Any, *, user: Any) -> Response:
     return Response(
         {
-            "interaction": selectors.interaction_summary(started.interaction),
+            "interaction": selectors.interaction_summary(started.interaction, user=user),
             "message": selectors.messages_payload([started.message])[0],
         },
         status=status.HTTP_201_CREATED,

@@ -13,7 +13,7 @@ from django.db.models import Q
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import Contact
-from conversations.permissions import user_is_supervisor
+from conversations.permissions import can_edit_contact, ensure_owner_or_supervisor
 from conversations.whatsapp.inbound import SenderProfile
 
 logger = logging.getLogger(__name__)
@@ -137,13 +137,7 @@ EDITABLE_CONTACT_FIELDS = ("name", "email", "phone", "identifiers")
 def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
     """W11: edit the contact database's fields (never the WhatsApp identity): supervisors,
     and agents writing in one of the contact's open conversations."""
-    from conversations.models import Interaction
-    from conversations.services.outbound import user_can_write
-
-    if not user_is_supervisor(user) and not any(
-        user_can_write(user=user, interaction=i)
-        for i in Interaction.objects.filter(contact_id=contact_id, state__in=Interaction.OPEN_STATES)
-    ):
+    if not can_edit_contact(user, contact_id):
         raise PermissionDenied("only the agents of this customer's open conversation may edit the contact")
     unknown = set(changes) - set(EDITABLE_CONTACT_FIELDS)
     if unknown:
@@ -226,3 +220,15 @@ def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
         logger.info("contact %s merged into %s by %s (%s interactions)", source.pk, target.pk, user.pk, moved)
         events.contact_changed(contact=target, merged_contact_ids=[source.pk])
     return target
+
+
+def interaction_contact_assign(*, user: Any, interaction_id: int, contact_id: int) -> Contact:
+    """R8: the customer of this interaction (an unknown number, say) is a known contact:
+    its owner (or a supervisor) merges the interaction's contact into it."""
+    from conversations.models import Interaction
+
+    interaction = Interaction.objects.filter(pk=interaction_id).only("pk", "owner_id", "contact_id").first()
+    if interaction is None:
+        raise NotFound(f"interaction {interaction_id} does not exist")
+    ensure_owner_or_supervisor(user, interaction, to="assign its contact")
+    return contact_merge(user=user, source_id=interaction.contact_id, target_id=contact_id)

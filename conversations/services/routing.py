@@ -47,23 +47,33 @@ def agent_profile_for(user: Any) -> AgentProfile:
     return profile
 
 
-def agent_set_ready(*, user: Any, ready: bool, reason: str = "") -> AgentProfile:
+def agent_set_ready(
+    *, user: Any, ready: bool, reason: str = AgentProfile.NotReadyReason.CHOSEN
+) -> AgentProfile:
     """Ready / Not Ready for WhatsApp. Going Not Ready withdraws pending offers (they
-    are offered to someone else); going Ready takes waiting work at once. ``reason`` says
-    why when the agent did not choose it (``offer_expired``), for their console."""
+    are offered to someone else); going Ready takes waiting work at once. ``reason`` (an
+    ``AgentProfile.NotReadyReason``) is kept with the Not Ready state, so the agent's
+    console says why whenever it loads (``events.agent_payload``)."""
     now = timezone.now()
     with transaction.atomic():
         profile = AgentProfile.objects.select_for_update().get(pk=agent_profile_for(user).pk)
+        reason = "" if ready else AgentProfile.NotReadyReason(reason)
+        changed = []
         if profile.is_ready != ready:
             profile.is_ready = ready
             profile.ready_changed_at = now
             if ready and profile.load == 0:
                 profile.idle_since = now
-            profile.save(update_fields=["is_ready", "ready_changed_at", "idle_since"])
+            changed += ["is_ready", "ready_changed_at", "idle_since"]
+        if profile.not_ready_reason != reason:
+            profile.not_ready_reason = reason
+            changed.append("not_ready_reason")
+        if changed:
+            profile.save(update_fields=changed)
         if not ready:
             for offer in Offer.objects.filter(agent=user, state=Offer.State.PENDING):
                 _close_offer(offer, state=Offer.State.WITHDRAWN, now=now)
-        events.agent_state_changed(user_id=profile.user_id, reason=reason)
+        events.agent_state_changed(user_id=profile.user_id)
         transaction.on_commit(dispatch_waiting)
     return profile
 
@@ -76,7 +86,7 @@ def agent_logged_out(*, user: Any, session_key: str | None = None) -> None:
 
     events.session_ended(user_id=user.pk, session_key=session_key)
     if AgentProfile.objects.filter(user=user).exists():
-        agent_set_ready(user=user, ready=False)
+        agent_set_ready(user=user, ready=False, reason=AgentProfile.NotReadyReason.SIGNED_OUT)
     agent_interactions_park_all(user=user)
 
 
@@ -283,7 +293,9 @@ def offers_expire_due(*, now: datetime, limit: int = DISPATCH_BATCH) -> int:
             if _close_offer(offer, state=Offer.State.EXPIRED, now=now):
                 expired += 1
                 # Not Ready (and their other offers withdrawn): the console says why.
-                agent_set_ready(user=offer.agent, ready=False, reason="offer_expired")
+                agent_set_ready(
+                    user=offer.agent, ready=False, reason=AgentProfile.NotReadyReason.OFFER_EXPIRED
+                )
     return expired
 
 
