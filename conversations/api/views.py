@@ -37,14 +37,29 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 # --- contacts ------------------------------------------------------------------------------
 
 
+def _with_history_visible(view: generics.ListAPIView, contact_ids: Any) -> Response:
+    """A page of the list whose contacts say whether the caller may open their history
+    (``history_visible``), decided for the whole page at once."""
+    page = view.paginate_queryset(view.get_queryset())
+    visible = selectors.contact_history_visible_ids(user=view.request.user, contact_ids=contact_ids(page))
+    serializer = view.get_serializer(
+        page, many=True, context={**view.get_serializer_context(), "history_visible": visible}
+    )
+    return view.get_paginated_response(serializer.data)
+
+
 class ContactListApi(generics.ListAPIView):
-    """Contacts, searchable by name, profile name, e-mail or phone digits (?search=)."""
+    """Contacts, searchable by name, profile name, e-mail or phone digits (?search=), each
+    saying whether the caller may open its history (``history_visible``)."""
 
     serializer_class = ContactSerializer
     pagination_class = IdCursorPagination
 
     def get_queryset(self) -> Any:
         return selectors.contact_list(search=query_text(self.request, "search"))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _with_history_visible(self, lambda page: [c.pk for c in page])
 
 
 class ContactDetailApi(APIView):
@@ -61,7 +76,8 @@ class ContactDetailApi(APIView):
         contact = selectors.contact_list().filter(pk=pk).first()
         if contact is None:
             raise DRFNotFound(f"contact {pk} does not exist")
-        return Response(ContactSerializer(contact).data)
+        visible = selectors.contact_history_visible_ids(user=request.user, contact_ids=[contact.pk])
+        return Response(ContactSerializer(contact, context={"history_visible": visible}).data)
 
     @extend_schema(request=InputSerializer, responses=ContactSerializer)
     def patch(self, request: Request, pk: int) -> Response:
@@ -76,7 +92,7 @@ class ContactHistoryApi(APIView):
     supervisors, and agents who handle or handled one of the contact's interactions)."""
 
     def get(self, request: Request, pk: int) -> Response:
-        if not selectors.contact_history_visible(user=request.user, contact_id=pk):
+        if not selectors.can_view_contact_history(user=request.user, contact_id=pk):
             raise DRFNotFound(f"contact {pk} does not exist or its history is not yours to see")
         return Response({"interactions": selectors.contact_history(contact_id=pk)})
 
@@ -94,6 +110,9 @@ class InteractionListApi(generics.ListAPIView):
         queryset = selectors.interaction_list_for_user(user=self.request.user)
         state = query_choice(self.request, "state", choices=Interaction.State.values)
         return queryset.filter(state=state) if state else queryset
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _with_history_visible(self, lambda page: [i.contact_id for i in page])
 
 
 class InteractionDetailApi(generics.RetrieveAPIView):
