@@ -189,6 +189,17 @@ def test_what_whatsapp_sent_cannot_be_deleted(client, supervisor):
         assert "delete_selected" not in actions_of(client, type(row))
 
 
+def test_no_row_that_only_whatsapp_or_the_services_write_can_be_deleted(client, supervisor):
+    from conversations.admin import ReadOnlyAdmin
+
+    read_only = [m for m, a in admin.site._registry.items() if isinstance(a, ReadOnlyAdmin)]
+    assert len(read_only) >= 9  # messages, attachments, reactions, statuses, revisions, events, offers…
+    for model in [*read_only, Interaction, WorkbinItem]:
+        request = client.get(url(model, "changelist")).wsgi_request
+        assert not admin.site._registry[model].has_delete_permission(request), model
+        assert "delete_selected" not in actions_of(client, model), model
+
+
 def test_interactions_are_read_only_but_a_supervisor_may_close_them_through_done(client, supervisor, parked):
     page = client.get(url(Interaction, "change", parked.pk))
     assert page.status_code == 200 and 'name="case_data"' not in page.content.decode()
