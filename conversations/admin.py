@@ -1,4 +1,10 @@
-"""Administration of channels, routing, options; read-only views of what WhatsApp sent."""
+"""Administration of channels, routing, options; read-only views of what WhatsApp sent.
+
+What has rules goes through the services (adding or editing a contact, closing an
+interaction); what the services keep consistent is never deleted here (an interaction, an
+offer, a message) and configuration still in use says why it cannot go (a queue with
+waiting work, an agent with open conversations). docs/architecture.md lists each case.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from django.http import HttpRequest
 
 from conversations import options
 from conversations.directory import directory
+from conversations.exceptions import DomainError
 from conversations.models import (
     AgentGroup,
     AgentProfile,
@@ -36,6 +43,9 @@ from conversations.models import (
     Skill,
     WebhookEvent,
 )
+from conversations.permissions import can_edit_contact, user_is_supervisor
+from conversations.services import contacts as contact_services
+from conversations.services import routing
 from conversations.services.options import (
     agents_moved_to_another_group,
     option_value_save,
@@ -44,13 +54,35 @@ from conversations.services.options import (
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """For rows that only WhatsApp (through the webhook) or the services write."""
+    """For rows that only WhatsApp (through the webhook) or the services write: shown, never
+    added, changed or deleted here (a deleted message leaves a hole in a transcript, a
+    deleted offer a reserved agent and an interaction nobody is offered, a deleted webhook
+    event the only copy of what Meta sent)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class GuardedDeleteAdmin(admin.ModelAdmin):
+    """Configuration that may be deleted unless something still depends on it.
+
+    ``delete_blockers(obj)`` says why ``obj`` must stay (the services' reasons); the delete
+    page and the "delete selected" action show them like protected objects and delete
+    nothing (``get_deleted_objects`` is Django's hook for both)."""
+
+    def delete_blockers(self, obj: Any) -> list[str]:
+        return []
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        blocked = [f"{obj}: {reason}" for obj in objs for reason in self.delete_blockers(obj)]
+        return deleted, counts, perms_needed, [*protected, *blocked]
 
 
 #: A business number as WhatsApp writes it (``metadata.display_phone_number``): the country
@@ -107,9 +139,66 @@ class ChannelAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
         directory.invalidate()
 
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        directory.invalidate()  # "delete selected" too (a number with history is protected)
+
+
+class ContactAddForm(forms.ModelForm):
+    """A contact entered by hand: a WhatsApp number and/or a BSUID, written the way the
+    webhook writes them, so the customer's first message finds this contact."""
+
+    wa_id = forms.CharField(
+        label="WhatsApp number",
+        required=False,
+        max_length=40,
+        help_text="Country code first, e.g. +49 151 1234 5678 (spaces, dashes and a leading '+' are dropped)",
+    )
+    user_id = forms.CharField(
+        label="Business-scoped user id (BSUID)",
+        required=False,
+        max_length=160,
+        help_text="e.g. US.13491208655302741918",
+    )
+
+    class Meta:
+        model = Contact
+        fields = ("wa_id", "user_id", "name", "phone", "email", "identifiers")
+
+    def _normalised(self, field: str, normalise: Any) -> str | None:
+        value = (self.cleaned_data.get(field) or "").strip()
+        if not value:
+            return None
+        try:
+            return normalise(value)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def clean_wa_id(self) -> str | None:
+        return self._normalised("wa_id", contact_services.wa_id_normalise)
+
+    def clean_user_id(self) -> str | None:
+        return self._normalised("user_id", contact_services.bsuid_normalise)
+
+    def clean_identifiers(self) -> Any:
+        value = self.cleaned_data.get("identifiers")
+        if value is not None and not isinstance(value, dict):
+            raise forms.ValidationError('Identifiers are an object of named values, e.g. {"crm": "C-1024"}')
+        return value or {}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("wa_id") and not cleaned.get("user_id") and not self.has_error("wa_id"):
+            self.add_error("wa_id", "Give a WhatsApp number, a business-scoped user id (BSUID), or both.")
+        return cleaned
+
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    """Contacts: added by hand with a validated WhatsApp number and/or BSUID (the
+    identity is read-only afterwards); edits go through ``contact_update`` (its rule,
+    validation, and the consoles showing the change), merges through the console (R8)."""
+
     list_display = ("__str__", "wa_id", "profile_name", "name", "phone", "email", "created_at")
     search_fields = ("wa_id", "user_id", "profile_name", "name", "phone", "email")
     readonly_fields = (
@@ -118,19 +207,67 @@ class ContactAdmin(admin.ModelAdmin):
         "parent_user_id",
         "username",
         "profile_name",
+        "merged_into",
         "created_at",
         "updated_at",
     )
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs.update(form=ContactAddForm, fields=ContactAddForm.Meta.fields)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ContactAddForm.Meta.fields if obj is None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """``contact_update``'s own rule: supervisors, and agents in the contact's conversations."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_edit_contact(request.user, obj.pk))
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        if change:
+            changes = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name in contact_services.EDITABLE_CONTACT_FIELDS
+            }
+            if changes:
+                contact_services.contact_update(user=request.user, contact_id=obj.pk, **changes)
+            return
+        created = contact_services.contact_create(
+            **{name: form.cleaned_data.get(name) for name in ContactAddForm.Meta.fields}
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
 
 class InteractionNoteInline(admin.TabularInline):
+    """Notes are the interaction's history: added in the console (``interaction_note_add``)."""
+
     model = InteractionNote
     extra = 0
-    readonly_fields = ("author", "created_at")
+    can_delete = False
+    readonly_fields = ("author", "body", "created_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Interaction)
 class InteractionAdmin(admin.ModelAdmin):
+    """Interactions are shown, never written here: every change has a service with rules
+    (routing, capacity, workbins, the customer's window), used from the console and the
+    API. A supervisor may close stuck ones with the "Done" action (``interaction_done``).
+    Deleting one would delete its transcript and leave its workbin item, offers and
+    agents' capacity behind: refused."""
+
     list_display = ("id", "contact", "channel", "state", "owner", "queue", "created_at", "closed_at")
     list_filter = ("state", "channel", "queue", "origin")
     search_fields = ("contact__wa_id", "contact__name", "contact__profile_name")
@@ -158,8 +295,34 @@ class InteractionAdmin(admin.ModelAdmin):
     )
     inlines = [InteractionNoteInline]
 
+    actions = ["close"]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # interactions start from a customer's message or the outbound API
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_close_permission(self, request: HttpRequest) -> bool:
+        return user_is_supervisor(request.user)
+
+    @admin.action(description="Done: close the selected interactions", permissions=["close"])
+    def close(self, request: HttpRequest, queryset: Any) -> None:
+        from conversations.services.interactions import interaction_done
+
+        closed, refused = 0, []
+        for pk in queryset.filter(state__in=Interaction.OPEN_STATES).values_list("pk", flat=True):
+            try:
+                interaction_done(user=request.user, interaction_id=pk)
+                closed += 1
+            except DomainError as exc:
+                refused.append(f"{pk}: {exc.message}")
+        self.message_user(request, f"{closed} interaction(s) closed.", messages.INFO)
+        if refused:
+            self.message_user(request, "Not closed: " + "; ".join(refused), messages.WARNING)
 
 
 @admin.register(Message)
@@ -250,29 +413,46 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(GuardedDeleteAdmin):
     list_display = ("name", "description")
     search_fields = ("name",)
     filter_horizontal = ("skills",)
 
+    def delete_blockers(self, obj: Queue) -> list[str]:
+        return routing.queue_delete_blockers(obj)
+
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(GuardedDeleteAdmin):
     search_fields = ("name",)
+
+    def delete_blockers(self, obj: Skill) -> list[str]:
+        return routing.skill_delete_blockers(obj)
 
 
 @admin.register(AgentGroup)
-class AgentGroupAdmin(admin.ModelAdmin):
+class AgentGroupAdmin(GuardedDeleteAdmin):
     search_fields = ("name",)
+
+    def delete_blockers(self, obj: AgentGroup) -> list[str]:
+        return routing.agent_group_delete_blockers(obj)
+
+
+def _agent_work_blockers(user: Any) -> list[str]:
+    work = routing.agent_open_work(user)
+    return [f"still has {', '.join(work)}: hand them over first"] if work else []
 
 
 @admin.register(AgentProfile)
-class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "is_ready", "capacity", "load", "group", "idle_since")
+class AgentProfileAdmin(GuardedDeleteAdmin):
+    list_display = ("user", "is_ready", "not_ready_reason", "capacity", "load", "group", "idle_since")
     list_filter = ("is_ready", "group", "queues")
     search_fields = ("user__username", "user__first_name", "user__last_name")
     filter_horizontal = ("queues", "skills")
-    readonly_fields = ("is_ready", "ready_changed_at", "idle_since", "load")
+    readonly_fields = ("is_ready", "not_ready_reason", "ready_changed_at", "idle_since", "load")
+
+    def delete_blockers(self, obj: AgentProfile) -> list[str]:
+        return _agent_work_blockers(obj.user)
 
     # The admin saves in one transaction; the service follows the move in it (O2 timers).
     def save_model(self, request: HttpRequest, obj: AgentProfile, form: Any, change: bool) -> None:
@@ -283,6 +463,8 @@ class AgentProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Offer)
 class OfferAdmin(ReadOnlyAdmin):
+    """Offers come and go with routing; deleting a pending one stranded its interaction."""
+
     list_display = ("id", "interaction", "agent", "state", "created_at", "due_at", "responded_at")
     list_filter = ("state",)
 
@@ -354,7 +536,7 @@ class AgentProfileInline(admin.StackedInline):
     model = AgentProfile
     can_delete = False
     filter_horizontal = ("queues", "skills")
-    readonly_fields = ("is_ready", "ready_changed_at", "idle_since", "load")
+    readonly_fields = ("is_ready", "not_ready_reason", "ready_changed_at", "idle_since", "load")
 
 
 User = get_user_model()
@@ -362,7 +544,10 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class AgentUserAdmin(UserAdmin):
+class AgentUserAdmin(GuardedDeleteAdmin, UserAdmin):
+    """Users; one with open work as an agent stays until it is handed over (deleting them
+    deleted their offers and personal workbin and left their conversations ownerless)."""
+
     inlines = [AgentProfileInline]
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
@@ -370,6 +555,9 @@ class AgentUserAdmin(UserAdmin):
         if formset.model is AgentProfile:
             moved = [f.instance.user_id for f in formset.forms if "group" in f.changed_data]
             agents_moved_to_another_group(user_ids=moved)
+
+    def delete_blockers(self, obj: Any) -> list[str]:
+        return _agent_work_blockers(obj)
 
 
 @admin.register(InteractionParticipant)

@@ -158,6 +158,18 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.interaction_groups.discard(group)
         await self.send_json({"type": "access.revoked", "interaction_id": interaction_id})
 
+    async def participants_changed(self, event: dict[str, Any]) -> None:
+        """Who is in the conversation changed, and with it what this socket's agent may do
+        (a guest left, the owner handed over): the frame carries their ``actions`` and
+        ``part``, computed for them."""
+        interaction_id = _interaction_id(event)
+        if events.interaction_group(interaction_id) not in self.interaction_groups:
+            return
+        viewer = await database_sync_to_async(selectors.interaction_viewer)(
+            user=self.user, interaction_id=interaction_id
+        )
+        await self.send_json({**event, **viewer})
+
     async def session_ended(self, event: dict[str, Any]) -> None:
         """The user logged out: this session's sockets (all of the user's when the
         session is unknown) close as signed out."""
@@ -181,7 +193,6 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     contact_changed = _forward
     workbin_changed = _forward
     conference_invited = _forward
-    participants_changed = _forward_subscribed
     consultation_message = _forward
     consultation_ended = _forward
     conference_withdrawn = _forward

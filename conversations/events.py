@@ -306,8 +306,18 @@ def options_changed(*, user_ids: Iterable[int]) -> None:
     broadcast_on_commit([agent_group(u) for u in user_ids], "options.changed", {})
 
 
+#: What the console says under the Ready control for a Not Ready state the agent did not
+#: choose (docs/console-protocol.md); none for the others.
+NOT_READY_NOTICES = {
+    "offer_expired": "You were set to Not Ready because an offer was not accepted in time.",
+}
+
+
 def agent_payload(profile: Any) -> dict[str, Any]:
+    """AGENT: the agent's state, with why they are Not Ready (``not_ready_reason``, a code;
+    ``not_ready_notice``, what to tell them, empty when there is nothing to tell)."""
     user = profile.user
+    reason = "" if profile.is_ready else profile.not_ready_reason
     return {
         "id": user.pk,
         "username": user.get_username(),
@@ -315,18 +325,21 @@ def agent_payload(profile: Any) -> dict[str, Any]:
         "is_ready": profile.is_ready,
         "capacity": profile.capacity,
         "load": profile.load,
+        "not_ready_reason": reason,
+        "not_ready_notice": NOT_READY_NOTICES.get(reason, ""),
+        "ready_changed_at": _iso(profile.ready_changed_at),
     }
 
 
-def agent_state_changed(*, user_id: int, reason: str = "") -> None:
-    """The agent's Ready state and load, read after the commit (so out-of-order events
-    still end with the current state)."""
+def agent_state_changed(*, user_id: int) -> None:
+    """The agent's Ready state, why they are Not Ready, and their load, read after the
+    commit (so out-of-order events still end with the current state)."""
 
     def payload() -> dict[str, Any]:
         from conversations.models import AgentProfile
 
         fresh = AgentProfile.objects.select_related("user").get(user_id=user_id)
-        return {"agent": agent_payload(fresh), "reason": reason}
+        return {"agent": agent_payload(fresh), "reason": fresh.not_ready_reason if not fresh.is_ready else ""}
 
     broadcast_lazy_on_commit([agent_group(user_id)], "agent.state", payload)
 
@@ -347,16 +360,19 @@ def interaction_assigned(*, interaction: Any) -> None:
     """The interaction became one agent's: whoever saw it only through a workbin may not
     any more (an interaction opened from a shared workbin)."""
     access_revoked(interaction_id=interaction.pk)
-    broadcast_on_commit(
-        [agent_group(interaction.owner_id)],
-        "interaction.assigned",
-        {
-            "interaction": {
-                **interaction_payload(interaction),
-                "contact": contact_payload(interaction.contact),
-            }
-        },
-    )
+    _assigned(interaction, interaction.owner)
+
+
+def _assigned(interaction: Any, user: Any) -> None:
+    """``interaction.assigned`` to ``user``'s consoles: the summary with what they may do
+    with it (``actions``), read after the commit."""
+
+    def build() -> dict[str, Any]:
+        from conversations.selectors import interaction_summary
+
+        return {"interaction": interaction_summary(interaction, user=user)}
+
+    broadcast_lazy_on_commit([agent_group(user.pk)], "interaction.assigned", build)
 
 
 def interaction_closed(*, interaction: Any, owner_id: int | None) -> None:
@@ -447,18 +463,9 @@ def conference_invited(*, invitation: Any, interaction: Any, inviter: str) -> No
     )
 
 
-def interaction_assigned_to(*, interaction: Any, user_id: int) -> None:
+def interaction_assigned_to(*, interaction: Any, user: Any) -> None:
     """Open the interaction in one agent's console (a conference guest)."""
-    broadcast_on_commit(
-        [agent_group(user_id)],
-        "interaction.assigned",
-        {
-            "interaction": {
-                **interaction_payload(interaction),
-                "contact": contact_payload(interaction.contact),
-            }
-        },
-    )
+    _assigned(interaction, user)
 
 
 def interaction_closed_for(*, interaction: Any, user_id: int) -> None:

@@ -1,7 +1,13 @@
-"""Who may do what, beyond owning an interaction (P6)."""
+"""Who may do what, beyond owning an interaction (P6).
+
+Each rule is one function, called by the service that enforces it and by
+:func:`interaction_actions`, which tells the console what its viewer may do with an
+interaction: the server decides, the console shows (DESIGN invariant 8).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
 #: Supervisors see and act on every interaction. Staff status alone only opens the admin:
@@ -10,6 +16,29 @@ SUPERVISE = "conversations.supervise_interactions"
 #: The contact directory (O3, R8): every contact's details and history. Without it an
 #: agent sees only the contacts of the interactions they may see.
 BROWSE_DIRECTORY = "conversations.browse_contact_directory"
+
+CONFERENCE = "conference"
+CONSULTATION = "consultation"
+
+#: What the console may offer on an interaction, in the order it is listed (docs/console-protocol.md).
+ACTIONS = (
+    "reply",  # write to the customer: text, files, emoji, location (message_send)
+    "send_template",  # a notification or an interactive message (message_send)
+    "mark_read",  # blue ticks for the customer's messages (interactions/{id}/read/)
+    "note",  # add a note (interaction_note_add)
+    "edit_contact",  # the contact's name, e-mail, phone (contact_update)
+    "case_data",  # edit the case information (interaction_case_data_update)
+    "done",  # R3 (interaction_done)
+    "transfer",  # R4 (interaction_transfer)
+    "conference",  # R5 invite (conference_invite)
+    "consult",  # R6 start a consultation (consultation_start)
+    "park",  # R7 move to a workbin (interaction_park)
+    "assign_contact",  # R8 a known contact (interaction_contact_assign)
+    "leave_conference",  # R5 (conference_leave)
+    "consultation",  # R6 write in the consultation going on (consultation_send)
+    "end_consultation",  # R6 end it for everyone (consultation_end)
+    "leave_consultation",  # R6 a consulted agent leaves it (consultation_end)
+)
 
 
 def user_is_supervisor(user: Any) -> bool:
@@ -52,10 +81,124 @@ def ensure_agent(user: Any) -> None:
         )
 
 
+def is_owner_or_supervisor(user: Any, interaction: Any) -> bool:
+    """The interaction's owner, or a supervisor: who may take the owner's actions."""
+    return interaction.owner_id == user.pk or user_is_supervisor(user)
+
+
 def ensure_owner_or_supervisor(user: Any, interaction: Any, *, to: str) -> None:
     """Only the interaction's owner, or a supervisor, may ``to`` (e.g. "transfer it"):
     the one check every owner-only action makes, in the service (P6)."""
     from conversations.exceptions import PermissionDenied
 
-    if interaction.owner_id != user.pk and not user_is_supervisor(user):
+    if not is_owner_or_supervisor(user, interaction):
         raise PermissionDenied(f"only the agent who owns this interaction (or a supervisor) may {to}")
+
+
+def joined_participants(interaction_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """Who joined each interaction, as (agent id, kind): one query for any number of them."""
+    from conversations.models import InteractionParticipant as P
+
+    joined: dict[int, list[tuple[int, str]]] = {pk: [] for pk in interaction_ids}
+    rows = P.objects.filter(interaction_id__in=list(joined), state=P.State.JOINED).values_list(
+        "interaction_id", "agent_id", "kind"
+    )
+    for interaction_id, agent_id, kind in rows:
+        joined[interaction_id].append((agent_id, kind))
+    return joined
+
+
+def user_can_write(*, user: Any, interaction: Any, guest_ids: Collection[int] | None = None) -> bool:
+    """The owner and agents in a conference on it write; supervisors may write into any.
+    ``guest_ids``: the agents who joined its conference, when already read."""
+    if user_is_supervisor(user) or interaction.owner_id == user.pk:
+        return True
+    if guest_ids is not None:
+        return user.pk in guest_ids
+    from conversations.models import InteractionParticipant as P
+
+    return P.objects.filter(
+        interaction=interaction, agent=user, kind=P.Kind.CONFERENCE, state=P.State.JOINED
+    ).exists()
+
+
+def can_edit_contact(user: Any, contact_id: int) -> bool:
+    """W11: supervisors, and the agents writing in one of the contact's open conversations,
+    edit what the contact database holds about the customer."""
+    from conversations.models import Interaction
+
+    if user_is_supervisor(user):
+        return True
+    open_ones = Interaction.objects.filter(contact_id=contact_id, state__in=Interaction.OPEN_STATES)
+    return any(user_can_write(user=user, interaction=i) for i in open_ones)
+
+
+def may_leave_conference(user: Any, interaction: Any, *, guest_ids: Collection[int]) -> bool:
+    """A conference guest leaves; the owner leaves only to someone who stays."""
+    return user.pk in guest_ids or (interaction.owner_id == user.pk and bool(guest_ids))
+
+
+def may_write_consultation(user: Any, interaction: Any, *, consultant_ids: Collection[int]) -> bool:
+    """The owner and the agents consulted about the interaction write in its consultation."""
+    return interaction.owner_id == user.pk or user.pk in consultant_ids
+
+
+def viewer_part(user: Any, interaction: Any, *, joined: list[tuple[int, str]]) -> str:
+    """The viewer's part in the interaction, for the console's labels only ("owner",
+    "conference", "consultation", "supervisor", or "" for someone who only sees it):
+    what they may do is :func:`interaction_actions`."""
+    if interaction.owner_id == user.pk:
+        return "owner"
+    kinds = {kind for agent_id, kind in joined if agent_id == user.pk}
+    for kind in (CONFERENCE, CONSULTATION):
+        if kind in kinds:
+            return kind
+    return "supervisor" if user_is_supervisor(user) else ""
+
+
+def interaction_actions(
+    user: Any,
+    interaction: Any,
+    *,
+    joined: list[tuple[int, str]] | None = None,
+    conferences: bool | None = None,
+) -> list[str]:
+    """What ``user`` may do with ``interaction`` now, by the rules the services enforce.
+
+    ``joined``: its joined participants as (agent id, kind), when already read;
+    ``conferences``: whether conferences are enabled, when already known.
+    """
+    if joined is None:
+        joined = joined_participants([interaction.pk])[interaction.pk]
+    guests = {agent_id for agent_id, kind in joined if kind == CONFERENCE}
+    consultants = {agent_id for agent_id, kind in joined if kind == CONSULTATION}
+    in_charge = is_owner_or_supervisor(user, interaction)
+    writes = user_can_write(user=user, interaction=interaction, guest_ids=guests)
+    from conversations.models import Interaction
+
+    is_open = interaction.state in Interaction.OPEN_STATES
+    active = interaction.state == Interaction.State.ACTIVE
+    if conferences is None and in_charge and active:
+        from conversations.services.collaboration import conferences_enabled
+
+        conferences = conferences_enabled()
+    consulting = bool(consultants)
+    allowed = {
+        "reply": writes and is_open,
+        "send_template": writes and is_open,
+        "mark_read": writes,
+        "note": writes,
+        "edit_contact": (writes and is_open) or can_edit_contact(user, interaction.contact_id),
+        "case_data": in_charge and is_open,
+        "done": in_charge and is_open,
+        "transfer": in_charge and active,
+        "conference": in_charge and active and bool(conferences),
+        "consult": in_charge and active,
+        "park": in_charge and active,
+        "assign_contact": in_charge,
+        "leave_conference": may_leave_conference(user, interaction, guest_ids=guests),
+        "consultation": consulting and may_write_consultation(user, interaction, consultant_ids=consultants),
+        "end_consultation": consulting and in_charge,
+        "leave_consultation": not in_charge and user.pk in consultants,
+    }
+    return [name for name in ACTIONS if allowed[name]]

@@ -9,6 +9,7 @@ is fetched with one query per kind for the whole page.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +33,13 @@ from conversations.models import (
     Reaction,
 )
 from conversations.options import get_option
-from conversations.permissions import user_can_browse_directory, user_is_supervisor
+from conversations.permissions import (
+    interaction_actions,
+    joined_participants,
+    user_can_browse_directory,
+    user_is_supervisor,
+    viewer_part,
+)
 
 PAGE_SIZE = 50
 #: Rows that only change another message (shown on it), not transcript lines.
@@ -65,15 +72,53 @@ def interaction_get_for_user(*, user: Any, interaction_id: int) -> Interaction:
     return interaction
 
 
-def interaction_summary(interaction: Interaction) -> dict[str, Any]:
-    return {**events.interaction_payload(interaction), "contact": events.contact_payload(interaction.contact)}
+def interaction_viewer_payload(
+    *,
+    user: Any,
+    interaction: Any,
+    joined: list[tuple[int, str]] | None = None,
+    conferences: bool | None = None,
+) -> dict[str, Any]:
+    """What ``user`` may do with the interaction (``actions``) and their part in it, for
+    labels (``part``): the console shows exactly these (DESIGN invariant 8)."""
+    if joined is None:
+        joined = joined_participants([interaction.pk])[interaction.pk]
+    return {
+        "actions": interaction_actions(user, interaction, joined=joined, conferences=conferences),
+        "part": viewer_part(user, interaction, joined=joined),
+    }
 
 
-def interaction_detail(interaction: Interaction) -> dict[str, Any]:
+def interaction_viewer(*, user: Any, interaction_id: int) -> dict[str, Any]:
+    """``interaction_viewer_payload`` by id (the console socket adds it to the frames that
+    change it); empty when the interaction is gone."""
+    interaction = (
+        Interaction.objects.filter(pk=interaction_id).only("pk", "state", "owner_id", "contact_id").first()
+    )
+    return interaction_viewer_payload(user=user, interaction=interaction) if interaction else {}
+
+
+def interaction_summary(interaction: Interaction, *, user: Any = None, **viewer: Any) -> dict[str, Any]:
+    """INTERACTION_SUMMARY; for a ``user``, with what they may do with it (``viewer``: the
+    participants or the conference switch when the caller already read them)."""
+    summary = {
+        **events.interaction_payload(interaction),
+        "contact": events.contact_payload(interaction.contact),
+    }
+    if user is not None:
+        summary.update(interaction_viewer_payload(user=user, interaction=interaction, **viewer))
+    return summary
+
+
+def interaction_detail(interaction: Interaction, *, user: Any) -> dict[str, Any]:
+    """INTERACTION: the summary, case information, notes, participants, and what ``user``
+    may do with it."""
     notes = InteractionNote.objects.filter(interaction=interaction).select_related("author")
     channel = interaction.channel
+    participants = events.participants_payload(interaction.pk)
+    joined = [(p["agent_id"], p["kind"]) for p in participants if p["state"] == "joined"]
     return {
-        **interaction_summary(interaction),
+        **interaction_summary(interaction, user=user, joined=joined),
         "case_data": interaction.case_data,
         "disposition": interaction.disposition,
         "created_at": interaction.created_at.isoformat(),
@@ -86,7 +131,7 @@ def interaction_detail(interaction: Interaction) -> dict[str, Any]:
             "display_phone_number": channel.display_phone_number,
         },
         "notes": [note_payload(n) for n in notes],
-        "participants": events.participants_payload(interaction.pk),
+        "participants": participants,
         "owner": {"id": interaction.owner_id, "name": _name(interaction.owner)}
         if interaction.owner_id
         else None,
@@ -125,6 +170,7 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
     periodic resync. What options decide (the emoji set, the disposition codes, the map
     template) is here too, so that a change reaches open consoles without a reload."""
     from conversations.options import options_for
+    from conversations.services.collaboration import conferences_enabled
     from conversations.services.interactions import disposition_codes
     from conversations.services.routing import agent_profile_for, offer_payload
 
@@ -157,6 +203,18 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
         .distinct()
     )
     options = options_for(agent_id=user.pk, group_id=profile.group_id)
+    interactions, invitations, consulted = list(interactions), list(invitations), list(consulted)
+    # What the agent may do with each: the participants of all in one query, the conference
+    # switch read once.
+    shown = [*interactions, *consulted]
+    joined = joined_participants(i.pk for i in shown)
+    conferences = conferences_enabled() if shown else False
+
+    def summary(interaction: Interaction) -> dict[str, Any]:
+        return interaction_summary(
+            interaction, user=user, joined=joined[interaction.pk], conferences=conferences
+        )
+
     return {
         "agent": events.agent_payload(profile),
         "options": options,
@@ -164,7 +222,7 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
         "dispositions": [{"code": c, "label": label} for c, label in disposition_codes(user=user).items()],
         "map_url_template": options.get("whatsappsession.location-map-url-template") or "",
         "offers": [offer_payload(offer) for offer in offers],
-        "interactions": [interaction_summary(i) for i in interactions],
+        "interactions": [summary(i) for i in interactions],
         "invitations": [
             {
                 "invitation_id": invitation.pk,
@@ -173,7 +231,7 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
             }
             for invitation in invitations
         ],
-        "consultations": [interaction_summary(i) for i in consulted],
+        "consultations": [summary(i) for i in consulted],
     }
 
 
@@ -207,13 +265,24 @@ def contact_get_for_user(*, user: Any, contact_id: int) -> Contact:
     return contact
 
 
-def contact_history_visible(*, user: Any, contact_id: int) -> bool:
-    """The directory (supervisors too) shows every contact's history; otherwise an agent
-    sees the history of a contact whose interactions they may see now (own, are offered,
-    are invited to, can open from a workbin): an expired or withdrawn offer is no link."""
-    if user_can_browse_directory(user):
-        return True
-    return interaction_list_for_user(user=user).filter(contact_id=contact_id).exists()
+def contact_history_visible_ids(*, user: Any, contact_ids: Iterable[int]) -> set[int]:
+    """THE rule of who may open a contact's history (W11), for many contacts at once (one
+    query whatever their number): the directory (supervisors too) shows every contact's
+    history; otherwise an agent sees the history of a contact whose interactions they may
+    see now (own, are offered, are invited to, can open from a workbin): an expired or
+    withdrawn offer is no link. The history endpoint and every payload that offers
+    "History" (the directory's) ask this, through :func:`can_view_contact_history` or
+    directly: change the rule here only."""
+    ids = set(contact_ids)
+    if not ids or user_can_browse_directory(user):
+        return ids
+    visible = interaction_list_for_user(user=user).filter(contact_id__in=ids)
+    return set(visible.values_list("contact_id", flat=True))
+
+
+def can_view_contact_history(*, user: Any, contact_id: int) -> bool:
+    """May ``user`` open this contact's history? (:func:`contact_history_visible_ids`)"""
+    return contact_id in contact_history_visible_ids(user=user, contact_ids=[contact_id])
 
 
 def contact_history(*, contact_id: int) -> list[dict[str, Any]]:

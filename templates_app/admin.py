@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from conversations.admin import GuardedDeleteAdmin
 from templates_app.forms import MessageTemplateAdminForm, StandardResponseAttachmentForm
 from templates_app.models import (
     MessageTemplate,
@@ -9,6 +10,7 @@ from templates_app.models import (
     StandardResponseAttachment,
     StandardResponseCategory,
 )
+from templates_app.services import template_delete_blockers
 
 
 @admin.register(StandardResponseCategory)
@@ -36,9 +38,10 @@ class StandardResponseAdmin(admin.ModelAdmin):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(GuardedDeleteAdmin):
     """Templates with WhatsApp's rules checked on save (``MessageTemplate.clean``) and a
-    live preview (change_form.html); the status mirrors Meta's approval webhooks."""
+    live preview (change_form.html); the status mirrors Meta's approval webhooks. One that
+    standard responses insert, or the last default notification, is not deleted."""
 
     form = MessageTemplateAdminForm
     list_display = ("name", "language", "kind", "category", "status", "is_default_notification")
@@ -70,3 +73,6 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def delete_blockers(self, obj: MessageTemplate) -> list[str]:
+        return template_delete_blockers(obj)

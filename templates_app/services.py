@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from templates_app.models import MessageTemplate, StandardResponseAttachment
+from templates_app.models import MessageTemplate, StandardResponse, StandardResponseAttachment
 
 
 def template_status_apply(*, value: dict[str, Any], channel_ids: list[int]) -> int:
@@ -97,3 +97,18 @@ def standard_response_attachment_use(*, user: Any, attachment_id: int):
         attachment.file_name = stored.file_name
         attachment.save(update_fields=["file_name"])
     return attachment
+
+
+def template_delete_blockers(template: MessageTemplate) -> list[str]:
+    """Why ``template`` may not be deleted: standard responses that insert it would
+    silently insert their plain text instead, and without a default notification an
+    agent's text after the reply window can no longer be sent (O2)."""
+    reasons = []
+    if responses := list(
+        StandardResponse.objects.filter(notification=template).values_list("name", flat=True)
+    ):
+        reasons.append(f"the standard response(s) {', '.join(responses)} insert it: change them first")
+    others = MessageTemplate.objects.filter(is_default_notification=True).exclude(pk=template.pk)
+    if template.is_default_notification and not others.exists():
+        reasons.append("it is the default notification (sent after the reply window): choose another first")
+    return reasons

@@ -42,7 +42,7 @@ class InteractionUnparkApi(APIView):
 
     def post(self, request: Request, pk: int) -> Response:
         interaction = services.interaction_unpark(user=request.user, interaction_id=pk)
-        return Response(interaction_summary(interaction))
+        return Response(interaction_summary(interaction, user=request.user))
 
 
 urlpatterns = [

@@ -166,3 +166,10 @@ def workbin_items_remove(*, interaction_id: int) -> None:
         members, workbin_id = _members(item.workbin), item.workbin_id
         item.delete()
         events.workbin_changed(workbin_id=workbin_id, user_ids=members)
+
+
+def workbin_delete_blockers(workbin: Workbin) -> list[str]:
+    """Why ``workbin`` may not be deleted: its parked interactions would stay parked with
+    no workbin to open them from."""
+    parked = WorkbinItem.objects.filter(workbin=workbin).count()
+    return [f"{parked} parked interaction(s) wait in it: open or move them first"] if parked else []

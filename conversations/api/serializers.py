@@ -8,7 +8,17 @@ from conversations.models import Attachment, Contact, Interaction, Message
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    """CONTACT; with ``history_visible`` (may the caller open its history?) when the view
+    put the answer for its contacts in the context (the selector decides)."""
+
     display_name = serializers.CharField(read_only=True)
+
+    def to_representation(self, instance: Contact) -> dict:
+        data = super().to_representation(instance)
+        visible = self.context.get("history_visible")
+        if visible is not None:
+            data["history_visible"] = instance.pk in visible
+        return data
 
     class Meta:
         model = Contact

@@ -37,14 +37,29 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 # --- contacts ------------------------------------------------------------------------------
 
 
+def _with_history_visible(view: generics.ListAPIView, contact_ids: Any) -> Response:
+    """A page of the list whose contacts say whether the caller may open their history
+    (``history_visible``), decided for the whole page at once."""
+    page = view.paginate_queryset(view.get_queryset())
+    visible = selectors.contact_history_visible_ids(user=view.request.user, contact_ids=contact_ids(page))
+    serializer = view.get_serializer(
+        page, many=True, context={**view.get_serializer_context(), "history_visible": visible}
+    )
+    return view.get_paginated_response(serializer.data)
+
+
 class ContactListApi(generics.ListAPIView):
-    """Contacts, searchable by name, profile name, e-mail or phone digits (?search=)."""
+    """Contacts, searchable by name, profile name, e-mail or phone digits (?search=), each
+    saying whether the caller may open its history (``history_visible``)."""
 
     serializer_class = ContactSerializer
     pagination_class = IdCursorPagination
 
     def get_queryset(self) -> Any:
         return selectors.contact_list(user=self.request.user, search=query_text(self.request, "search"))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _with_history_visible(self, lambda page: [c.pk for c in page])
 
 
 class ContactDetailApi(APIView):
@@ -59,7 +74,8 @@ class ContactDetailApi(APIView):
     @extend_schema(responses=ContactSerializer)
     def get(self, request: Request, pk: int) -> Response:
         contact = selectors.contact_get_for_user(user=request.user, contact_id=pk)
-        return Response(ContactSerializer(contact).data)
+        visible = selectors.contact_history_visible_ids(user=request.user, contact_ids=[contact.pk])
+        return Response(ContactSerializer(contact, context={"history_visible": visible}).data)
 
     @extend_schema(request=InputSerializer, responses=ContactSerializer)
     def patch(self, request: Request, pk: int) -> Response:
@@ -74,7 +90,7 @@ class ContactHistoryApi(APIView):
     contact directory permission, or for agents who may see one of its interactions)."""
 
     def get(self, request: Request, pk: int) -> Response:
-        if not selectors.contact_history_visible(user=request.user, contact_id=pk):
+        if not selectors.can_view_contact_history(user=request.user, contact_id=pk):
             raise DRFNotFound(f"contact {pk} does not exist or its history is not yours to see")
         return Response({"interactions": selectors.contact_history(contact_id=pk)})
 
@@ -93,6 +109,9 @@ class InteractionListApi(generics.ListAPIView):
         state = query_choice(self.request, "state", choices=Interaction.State.values)
         return queryset.filter(state=state) if state else queryset
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _with_history_visible(self, lambda page: [i.contact_id for i in page])
+
 
 class InteractionDetailApi(generics.RetrieveAPIView):
     serializer_class = InteractionSerializer
@@ -107,7 +126,7 @@ class InteractionConsoleApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(
             selectors.interaction_detail(
-                selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
+                selectors.interaction_get_for_user(user=request.user, interaction_id=pk), user=request.user
             )
         )
 
@@ -276,7 +295,7 @@ class InteractionDoneApi(APIView):
         interaction = interaction_services.interaction_done(
             user=request.user, interaction_id=pk, **data.validated_data
         )
-        return Response(selectors.interaction_summary(interaction))
+        return Response(selectors.interaction_summary(interaction, user=request.user))
 
 
 class InteractionCaseDataApi(APIView):
@@ -337,7 +356,7 @@ class AgentStateApi(APIView):
 class OfferAcceptApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         interaction = routing.offer_accept(user=request.user, offer_id=pk)
-        return Response(selectors.interaction_summary(interaction))
+        return Response(selectors.interaction_summary(interaction, user=request.user))
 
 
 class OfferRejectApi(APIView):
@@ -432,7 +451,7 @@ class OutboundSessionApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         started = outbound_session_start(user=request.user, **data.validated_data)
-        return _started_session(started)
+        return _started_session(started, user=request.user)
 
 
 class InteractionTransferApi(APIView):
@@ -451,7 +470,7 @@ class InteractionTransferApi(APIView):
         interaction = routing.interaction_transfer(
             user=request.user, interaction_id=pk, **data.validated_data
         )
-        return Response(selectors.interaction_summary(interaction))
+        return Response(selectors.interaction_summary(interaction, user=request.user))
 
 
 class TransferTargetsApi(APIView):
@@ -472,11 +491,11 @@ class InteractionAssignContactApi(APIView):
 
     @extend_schema(request=InputSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
+        selectors.interaction_get_for_user(user=request.user, interaction_id=pk)  # 404 if not visible
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        target = contact_services.contact_merge(
-            user=request.user, source_id=interaction.contact_id, target_id=data.validated_data["contact_id"]
+        target = contact_services.interaction_contact_assign(
+            user=request.user, interaction_id=pk, contact_id=data.validated_data["contact_id"]
         )
         return Response(ContactSerializer(target).data)
 
@@ -526,7 +545,7 @@ class ConferenceLeaveApi(APIView):
         from conversations.services.collaboration import conference_leave
 
         interaction = conference_leave(user=request.user, interaction_id=pk)
-        return Response(selectors.interaction_summary(interaction))
+        return Response(selectors.interaction_summary(interaction, user=request.user))
 
 
 class ConsultationApi(APIView):
@@ -585,13 +604,13 @@ class OutboundFromOtherMediaApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         started = outbound_session_from_other_media(user=request.user, **data.validated_data)
-        return _started_session(started)
+        return _started_session(started, user=request.user)
 
 
-def _started_session(started: Any) -> Response:
+def _started_session(started: Any, *, user: Any) -> Response:
     return Response(
         {
-            "interaction": selectors.interaction_summary(started.interaction),
+            "interaction": selectors.interaction_summary(started.interaction, user=user),
             "message": selectors.messages_payload([started.message])[0],
         },
         status=status.HTTP_201_CREATED,

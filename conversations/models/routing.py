@@ -47,6 +47,13 @@ class Queue(models.Model):
 class AgentProfile(models.Model):
     """What makes a Django user an agent: Ready state, capacity, queues, skills, group."""
 
+    class NotReadyReason(models.TextChoices):
+        """Why the agent is Not Ready: the console's notice, later the supervisors' board."""
+
+        CHOSEN = "chosen", "The agent chose Not Ready"
+        OFFER_EXPIRED = "offer_expired", "An offer was not accepted in time"
+        SIGNED_OUT = "signed_out", "The agent signed out"
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
@@ -60,6 +67,8 @@ class AgentProfile(models.Model):
         AgentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="agents"
     )
     ready_changed_at = models.DateTimeField(null=True, blank=True)
+    #: Why the agent is Not Ready (empty while Ready, and for an agent never set either way).
+    not_ready_reason = models.CharField(max_length=16, choices=NotReadyReason, blank=True)
     #: When the agent last became idle (no interaction); drives longest-idle-first routing.
     idle_since = models.DateTimeField(null=True, blank=True)
     #: Interactions owned now (active or offered); kept by the routing services.

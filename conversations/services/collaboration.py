@@ -22,12 +22,17 @@ from conversations.exceptions import Conflict, DomainError, NotFound, Permission
 from conversations.models import (
     AgentProfile,
     BusinessAttribute,
-    BusinessAttributeValue,
     ConsultationMessage,
     Interaction,
     InteractionParticipant,
 )
-from conversations.permissions import ensure_owner_or_supervisor, user_is_supervisor
+from conversations.permissions import (
+    ensure_owner_or_supervisor,
+    is_owner_or_supervisor,
+    may_leave_conference,
+    may_write_consultation,
+    user_is_supervisor,
+)
 from conversations.services.interactions import interaction_owner_changed
 
 P = InteractionParticipant
@@ -56,10 +61,11 @@ def _agent(agent_id: int, *, not_user: Any) -> AgentProfile:
 
 
 def conferences_enabled() -> bool:
-    return (
-        BusinessAttribute.objects.filter(name=CONFERENCE_ATTRIBUTE).exists()
-        or BusinessAttributeValue.objects.filter(name=CONFERENCE_ATTRIBUTE).exists()
-    )
+    """The business attribute, or a value of that name in any attribute (one query: the
+    console asks with every interaction it opens)."""
+    return BusinessAttribute.objects.filter(
+        Q(name=CONFERENCE_ATTRIBUTE) | Q(values__name=CONFERENCE_ATTRIBUTE)
+    ).exists()
 
 
 def participants_of(interaction_id: int, *, kind: str | None = None) -> list[int]:
@@ -112,7 +118,7 @@ def conference_answer(*, user: Any, participant_id: int, accept: bool) -> Intera
                 raise Conflict("you are at your capacity: finish a conversation first", code="at_capacity")
             invitation.state, invitation.joined_at = P.State.JOINED, now
             events.agent_state_changed(user_id=user.pk)
-            events.interaction_assigned_to(interaction=interaction, user_id=user.pk)
+            events.interaction_assigned_to(interaction=interaction, user=user)
         else:
             invitation.state, invitation.left_at = P.State.DECLINED, now
         invitation.save(update_fields=["state", "joined_at", "left_at"])
@@ -135,24 +141,26 @@ def conference_leave(*, user: Any, interaction_id: int) -> Interaction:
         )
         if interaction is None:
             raise NotFound(f"interaction {interaction_id} does not exist")
-        joined = P.objects.select_for_update().filter(
-            interaction=interaction, kind=P.Kind.CONFERENCE, state=P.State.JOINED
+        joined = list(
+            P.objects.select_for_update()
+            .filter(interaction=interaction, kind=P.Kind.CONFERENCE, state=P.State.JOINED)
+            .order_by("joined_at", "id")
         )
-        mine = joined.filter(agent=user).first()
+        if not may_leave_conference(user, interaction, guest_ids={p.agent_id for p in joined}):
+            if interaction.owner_id == user.pk:
+                raise Conflict("nobody else is in this conversation: use Done to end it")
+            raise PermissionDenied("you are not in this conference")
+        mine = next((p for p in joined if p.agent_id == user.pk), None)
         if mine is not None:
             mine.state, mine.left_at = P.State.LEFT, now
             mine.save(update_fields=["state", "left_at"])
-        elif interaction.owner_id == user.pk:
-            successor = joined.order_by("joined_at").first()
-            if successor is None:
-                raise Conflict("nobody else is in this conversation: use Done to end it")
+        else:  # the owner hands the conversation to the agent who joined first
+            successor = joined[0]
             successor.state, successor.left_at = P.State.LEFT, now  # now the owner, not a guest
             successor.save(update_fields=["state", "left_at"])
             interaction.owner_id = successor.agent_id
             interaction.save(update_fields=["owner", "updated_at"])
             interaction_owner_changed(interaction_id=interaction.pk)
-        else:
-            raise PermissionDenied("you are not in this conference")
         _release_capacity(user.pk, now=now)
         events.interaction_closed_for(interaction=interaction, user_id=user.pk)
         events.participants_changed(interaction=interaction)
@@ -185,10 +193,8 @@ def consultation_send(*, user: Any, interaction_id: int, body: str) -> Consultat
         interaction = Interaction.objects.filter(pk=interaction_id).first()
         if interaction is None:
             raise NotFound(f"interaction {interaction_id} does not exist")
-        in_it = interaction.owner_id == user.pk or user.pk in participants_of(
-            interaction.pk, kind=P.Kind.CONSULTATION
-        )
-        if not in_it:
+        consultants = participants_of(interaction.pk, kind=P.Kind.CONSULTATION)
+        if not may_write_consultation(user, interaction, consultant_ids=consultants):
             raise PermissionDenied("you are not in this consultation")
         return _consultation_message(user=user, interaction=interaction, body=body)
 
@@ -201,7 +207,7 @@ def consultation_end(*, user: Any, interaction_id: int) -> int:
         if interaction is None:
             raise NotFound(f"interaction {interaction_id} does not exist")
         live = P.objects.filter(interaction=interaction, kind=P.Kind.CONSULTATION, state=P.State.JOINED)
-        if interaction.owner_id != user.pk and not user_is_supervisor(user):
+        if not is_owner_or_supervisor(user, interaction):  # a consulted agent leaves it
             live = live.filter(agent=user)
             if not live.exists():
                 raise PermissionDenied("you are not in this consultation")

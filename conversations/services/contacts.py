@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,10 +14,95 @@ from django.db.models import Q
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import Contact
-from conversations.permissions import user_is_supervisor
+from conversations.permissions import can_edit_contact, ensure_owner_or_supervisor, user_is_supervisor
 from conversations.whatsapp.inbound import SenderProfile
 
 logger = logging.getLogger(__name__)
+
+
+#: A WhatsApp number as the webhook's ``wa_id`` has it: country code first (never 0), then
+#: the number, digits only; E.164 allows 15 at most.
+WA_ID = re.compile(r"[1-9][0-9]{5,14}")
+#: A business-scoped user id: an ISO country code, a dot, up to 128 letters and digits
+#: (``US.13491208655302741918``; a parent BSUID has ``ENT.`` after the country).
+BSUID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
+
+
+def wa_id_normalise(phone: str) -> str:
+    """A number as a person types it (``+49 151 1234-5678``) as the webhook's ``wa_id``
+    (``4915112345678``), so that the customer's messages find the contact."""
+    compact = re.sub(r"[\s\-().]", "", phone or "")
+    digits = compact[1:] if compact.startswith("+") else compact
+    if not WA_ID.fullmatch(digits):
+        raise DomainError(
+            f"{(phone or '')[:40]!r} is not a WhatsApp number: 6 to 15 digits, country code first "
+            "(e.g. +49 151 1234 5678), without a leading 0 or 00",
+            code="bad_phone",
+        )
+    return digits
+
+
+def bsuid_normalise(value: str) -> str:
+    """A business-scoped user id as WhatsApp writes it (its country code upper case)."""
+    text = (value or "").strip()
+    text = text[:2].upper() + text[2:]
+    if not BSUID.fullmatch(text):
+        raise DomainError(
+            f"{(value or '')[:40]!r} is not a business-scoped user id: a country code, a dot and up to "
+            "128 letters and digits, e.g. US.13491208655302741918",
+            code="bad_user_id",
+        )
+    return text
+
+
+def contact_create(
+    *,
+    wa_id: str | None = None,
+    user_id: str | None = None,
+    name: str = "",
+    phone: str = "",
+    email: str = "",
+    identifiers: dict[str, Any] | None = None,
+) -> Contact:
+    """A contact entered by hand (the admin): a WhatsApp number and/or a BSUID, written as
+    the webhook writes them, so the customer's first message reaches this contact. A
+    number or BSUID another contact has is refused (``duplicate``), never a second contact."""
+    wa_id = wa_id_normalise(wa_id) if wa_id else None
+    user_id = bsuid_normalise(user_id) if user_id else None
+    if not (wa_id or user_id):
+        raise DomainError(
+            "give a WhatsApp number, a business-scoped user id (BSUID), or both", code="invalid"
+        )
+    if identifiers is not None and not isinstance(identifiers, dict):
+        raise DomainError("identifiers are an object of named values", code="invalid")
+    contact = Contact(
+        wa_id=wa_id,
+        user_id=user_id,
+        name=(name or "").strip(),
+        phone=(phone or "").strip() or (f"+{wa_id}" if wa_id else ""),
+        email=email or "",
+        identifiers=identifiers or {},
+    )
+    try:
+        contact.full_clean(exclude=["wa_id", "user_id"])
+    except ValidationError as exc:
+        raise DomainError(
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()), code="invalid"
+        ) from exc
+    taken = Q(wa_id=wa_id) if wa_id else Q(pk__in=[])
+    if user_id:
+        taken |= Q(user_id=user_id)
+    duplicate = Conflict(
+        "another contact already has this WhatsApp number or business-scoped user id", code="duplicate"
+    )
+    if Contact.objects.filter(taken).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:  # created meanwhile
+        raise duplicate from None
+    return contact
 
 
 def contact_resolve(*, sender: SenderProfile) -> Contact:
@@ -180,13 +266,7 @@ EDITABLE_CONTACT_FIELDS = ("name", "email", "phone", "identifiers")
 def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
     """W11: edit the contact database's fields (never the WhatsApp identity): supervisors,
     and agents writing in one of the contact's open conversations."""
-    from conversations.models import Interaction
-    from conversations.services.outbound import user_can_write
-
-    if not user_is_supervisor(user) and not any(
-        user_can_write(user=user, interaction=i)
-        for i in Interaction.objects.filter(contact_id=contact_id, state__in=Interaction.OPEN_STATES)
-    ):
+    if not can_edit_contact(user, contact_id):
         raise PermissionDenied("only the agents of this customer's open conversation may edit the contact")
     unknown = set(changes) - set(EDITABLE_CONTACT_FIELDS)
     if unknown:
@@ -294,3 +374,15 @@ def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
         logger.info("contact %s merged into %s by %s (%s interactions)", source.pk, target.pk, user.pk, moved)
         events.contact_changed(contact=target, merged_contact_ids=[source.pk])
     return target
+
+
+def interaction_contact_assign(*, user: Any, interaction_id: int, contact_id: int) -> Contact:
+    """R8: the customer of this interaction (an unknown number, say) is a known contact:
+    its owner (or a supervisor) merges the interaction's contact into it."""
+    from conversations.models import Interaction
+
+    interaction = Interaction.objects.filter(pk=interaction_id).only("pk", "owner_id", "contact_id").first()
+    if interaction is None:
+        raise NotFound(f"interaction {interaction_id} does not exist")
+    ensure_owner_or_supervisor(user, interaction, to="assign its contact")
+    return contact_merge(user=user, source_id=interaction.contact_id, target_id=contact_id)

@@ -18,7 +18,7 @@ from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import BusinessAttributeValue, Channel, Contact, Interaction, InteractionNote
 from conversations.options import get_option
-from conversations.permissions import ensure_owner_or_supervisor
+from conversations.permissions import ensure_owner_or_supervisor, user_can_write
 
 #: WhatsApp's customer-service window: free-form messages only within it (SPEC O1).
 SERVICE_WINDOW = timedelta(hours=24)
@@ -365,8 +365,6 @@ def interaction_note_add(*, user: Any, interaction_id: int, body: str) -> Intera
         interaction = Interaction.objects.filter(pk=interaction_id).first()
         if interaction is None:
             raise NotFound(f"interaction {interaction_id} does not exist")
-        from conversations.services.outbound import user_can_write
-
         if not user_can_write(user=user, interaction=interaction):
             raise PermissionDenied("only the interaction's agents (or a supervisor) may add notes")
         note = InteractionNote.objects.create(interaction=interaction, author=user, body=body)

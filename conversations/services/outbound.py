@@ -33,7 +33,7 @@ from conversations import events, tasks
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import Attachment, Interaction, Message
 from conversations.options import get_option
-from conversations.permissions import user_is_supervisor
+from conversations.permissions import user_can_write, user_is_supervisor
 from conversations.services.interactions import reply_timeout_for
 from conversations.services.statuses import (
     accepted_wamid_pending,
@@ -94,17 +94,6 @@ class OutboundSpec:
     attachment_id: int | None = None
     reply_to_message_id: int | None = None
     client_ref: str = ""
-
-
-def user_can_write(*, user: Any, interaction: Interaction) -> bool:
-    """The owner and agents in a conference on it write; supervisors may write into any."""
-    from conversations.models import InteractionParticipant as P
-
-    if user_is_supervisor(user) or interaction.owner_id == user.pk:
-        return True
-    return P.objects.filter(
-        interaction=interaction, agent=user, kind=P.Kind.CONFERENCE, state=P.State.JOINED
-    ).exists()
 
 
 def window_is_open(interaction: Interaction, *, now: datetime | None = None) -> bool:

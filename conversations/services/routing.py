@@ -53,23 +53,33 @@ def agent_profile_for(user: Any) -> AgentProfile:
     return profile
 
 
-def agent_set_ready(*, user: Any, ready: bool, reason: str = "") -> AgentProfile:
+def agent_set_ready(
+    *, user: Any, ready: bool, reason: str = AgentProfile.NotReadyReason.CHOSEN
+) -> AgentProfile:
     """Ready / Not Ready for WhatsApp. Going Not Ready withdraws pending offers (they
-    are offered to someone else); going Ready takes waiting work at once. ``reason`` says
-    why when the agent did not choose it (``offer_expired``), for their console."""
+    are offered to someone else); going Ready takes waiting work at once. ``reason`` (an
+    ``AgentProfile.NotReadyReason``) is kept with the Not Ready state, so the agent's
+    console says why whenever it loads (``events.agent_payload``)."""
     now = timezone.now()
     with transaction.atomic():
         profile = AgentProfile.objects.select_for_update().get(pk=agent_profile_for(user).pk)
+        reason = "" if ready else AgentProfile.NotReadyReason(reason)
+        changed = []
         if profile.is_ready != ready:
             profile.is_ready = ready
             profile.ready_changed_at = now
             if ready and profile.load == 0:
                 profile.idle_since = now
-            profile.save(update_fields=["is_ready", "ready_changed_at", "idle_since"])
+            changed += ["is_ready", "ready_changed_at", "idle_since"]
+        if profile.not_ready_reason != reason:
+            profile.not_ready_reason = reason
+            changed.append("not_ready_reason")
+        if changed:
+            profile.save(update_fields=changed)
         if not ready:
             for offer in Offer.objects.filter(agent=user, state=Offer.State.PENDING):
                 _close_offer(offer, state=Offer.State.WITHDRAWN, now=now)
-        events.agent_state_changed(user_id=profile.user_id, reason=reason)
+        events.agent_state_changed(user_id=profile.user_id)
         transaction.on_commit(dispatch_waiting)
     return profile
 
@@ -82,7 +92,7 @@ def agent_logged_out(*, user: Any, session_key: str | None = None) -> None:
 
     events.session_ended(user_id=user.pk, session_key=session_key)
     if AgentProfile.objects.filter(user=user).exists():
-        agent_set_ready(user=user, ready=False)
+        agent_set_ready(user=user, ready=False, reason=AgentProfile.NotReadyReason.SIGNED_OUT)
     agent_interactions_park_all(user=user)
 
 
@@ -291,7 +301,9 @@ def offers_expire_due(*, now: datetime, limit: int = DISPATCH_BATCH) -> int:
             if _close_offer(offer, state=Offer.State.EXPIRED, now=now):
                 expired += 1
                 # Not Ready (and their other offers withdrawn): the console says why.
-                agent_set_ready(user=offer.agent, ready=False, reason="offer_expired")
+                agent_set_ready(
+                    user=offer.agent, ready=False, reason=AgentProfile.NotReadyReason.OFFER_EXPIRED
+                )
     return expired
 
 
@@ -630,3 +642,66 @@ def transfer_targets(*, user: Any, search: str = "") -> dict[str, list[dict[str,
         "skills": named(Skill),
         "queues": named(Queue),
     }
+
+
+# --- what the admin may not delete ---------------------------------------------------------
+
+
+def _open_interactions(**lookup: Any) -> int:
+    return Interaction.objects.filter(state__in=Interaction.OPEN_STATES, **lookup).count()
+
+
+def queue_delete_blockers(queue: Any) -> list[str]:
+    """Why ``queue`` may not be deleted: work waiting or going on in it would lose its
+    queue (and be offered to anyone), new conversations of a number would have none."""
+    from conversations.models import Channel
+
+    reasons = []
+    if waiting := _open_interactions(queue=queue):
+        reasons.append(f"{waiting} open interaction(s) are in this queue: let them finish or move them first")
+    if numbers := list(Channel.objects.filter(default_queue=queue).values_list("name", flat=True)):
+        reasons.append(f"new conversations of {', '.join(numbers)} go to this queue: choose another first")
+    return reasons
+
+
+def skill_delete_blockers(skill: Any) -> list[str]:
+    """Why ``skill`` may not be deleted: a transfer waiting for an agent with it would go to
+    anyone, and a queue requiring it would silently stop requiring it."""
+    reasons = []
+    if waiting := _open_interactions(target_skill=skill):
+        reasons.append(f"{waiting} open interaction(s) were transferred to this skill and wait for it")
+    if queues := list(skill.queue_set.values_list("name", flat=True)):
+        reasons.append(f"the queue(s) {', '.join(queues)} require it: remove it from them first")
+    return reasons
+
+
+def agent_group_delete_blockers(group: Any) -> list[str]:
+    """Why ``group`` may not be deleted: a transfer waiting for it would go to anyone, and
+    its workbins (deleted with it) hold parked interactions nobody could open again."""
+    from workbins.models import WorkbinItem
+
+    reasons = []
+    if waiting := _open_interactions(target_group=group):
+        reasons.append(f"{waiting} open interaction(s) were transferred to this group and wait for it")
+    if parked := WorkbinItem.objects.filter(workbin__agent_group=group).count():
+        reasons.append(f"its workbin(s) hold {parked} parked interaction(s): open or move them first")
+    return reasons
+
+
+def agent_open_work(user: Any) -> list[str]:
+    """What ``user`` still has open as an agent; deleting them (or their agent profile)
+    would strand it: conversations without their agent, offers nobody answers, a
+    personal workbin deleted with its parked interactions."""
+    from conversations.models import InteractionParticipant as P
+    from workbins.models import WorkbinItem
+
+    work = []
+    if owned := _open_interactions(owner=user):
+        work.append(f"{owned} open interaction(s)")
+    if offered := Offer.objects.filter(agent=user, state=Offer.State.PENDING).count():
+        work.append(f"{offered} pending offer(s)")
+    if joined := P.objects.filter(agent=user, state__in=[P.State.INVITED, P.State.JOINED]).count():
+        work.append(f"{joined} conference or consultation(s)")
+    if parked := WorkbinItem.objects.filter(workbin__owner=user).count():
+        work.append(f"{parked} interaction(s) in their personal workbin")
+    return work

@@ -150,6 +150,43 @@ def test_images_go_both_ways_with_a_preview_before_sending(stack, alice, custome
     expect(preview).to_be_hidden()
 
 
+def test_attached_files_wait_together_and_enter_sends_the_text_then_each_file(stack, alice, customer, phone):
+    """M2: a second file joins the first (it used to replace it silently), each can be
+    removed, and Enter sends what the Send button sends: the text, then the files in order
+    (Enter used to send the text only and leave the file behind)."""
+    panel = offered_and_accepted(stack, alice, customer, "Please send me the label and the invoice")
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n" + b" " * 1000
+    for name, mime, data in (
+        ("label.png", "image/png", png((30, 90, 200))),
+        ("draft.png", "image/png", png((90, 90, 90))),
+        ("invoice.pdf", "application/pdf", pdf),
+    ):
+        panel.locator("input[type=file]").set_input_files({"name": name, "mimeType": mime, "buffer": data})
+    preview = panel.locator(".attachment-preview")
+    staged = preview.locator(".staged-item")
+    expect(staged.locator(".preview-name")).to_have_text(["label.png", "draft.png", "invoice.pdf"])
+    expect(staged.locator(".preview-status")).to_have_text(["", "", ""])  # all uploaded
+
+    # one is removed; the others keep their order and their captions
+    preview.get_by_role("button", name="Remove draft.png").click()
+    expect(staged.locator(".preview-name")).to_have_text(["label.png", "invoice.pdf"])
+    preview.get_by_label("Caption for label.png").fill("Your shipping label")
+
+    # Enter in the message sends everything that waits
+    alice.composer.fill("Here they are:")
+    alice.composer.press("Enter")
+    expect(preview).to_be_hidden()
+    sent = panel.locator(".row--out")
+    expect(sent).to_have_count(3)
+    expect(sent.nth(0).locator(".text")).to_have_text("Here they are:")
+    expect(sent.nth(1)).to_have_attribute("data-type", "image")
+    expect(sent.nth(1).locator(".caption")).to_have_text("Your shipping label")
+    expect(sent.nth(2)).to_have_attribute("data-type", "document")
+    expect(sent.nth(2).locator(".doc-name")).to_have_text("invoice.pdf")
+    expect(phone.locator(".sbx-row--in")).to_have_count(3)
+    expect(alice.composer).to_have_value("")
+
+
 def test_customer_audio_and_video_get_players_with_a_save_link(stack, alice, customer):
     """M1: an inbound voice message and video play in the transcript."""
     from tests.conversations.test_media import iso_media, ogg_first_page, opus_head

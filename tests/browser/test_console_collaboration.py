@@ -20,6 +20,7 @@ from tests.browser.conftest import (
     Customer,
     customer_says,
     expect,
+    login,
     new_customer,
     skip_without_chromium,
 )
@@ -269,19 +270,22 @@ def test_a_conference_both_agents_write_and_the_owner_leaves(stack, api, alice, 
 
 
 def test_a_conference_needs_the_business_attribute(stack, alice, bob, customer):
+    """Without InternalConferenceInvite the server does not allow conferences (a 409
+    conference_disabled, tests/conversations/test_collaboration.py), so the console does
+    not offer them; once it is there, the next resync offers them."""
     conference_attribute(stack, present=False)
     try:
-        accepted(stack, alice, customer, "Hello?")
+        panel = accepted(stack, alice, customer, "Hello?")
+        expect(panel.get_by_role("button", name="Transfer")).to_be_visible()
+        expect(panel.get_by_role("button", name="Invite to conference")).to_be_hidden()
+        conference_attribute(stack, present=True)
+        alice.page.evaluate("() => window.waConsole.resync()")
         bob.go_ready()
         dialog = target_dialog(alice, "Invite to conference")
         dialog.get_by_role("radio", name=re.compile("^Bob")).check()
         dialog.get_by_role("button", name="Invite").click()
-        problem = dialog.locator("#target-error")
-        expect(problem).to_have_attribute("data-code", "conference_disabled")
-        expect(problem).to_contain_text("conferences need the business attribute InternalConferenceInvite")
-        dialog.get_by_role("button", name="Cancel").click()
         expect(dialog).to_be_hidden()
-        expect(alice.tab.get_by_role("button", name="Invite to conference")).to_be_focused()
+        expect(participant(alice, "Bob")).to_contain_text("invited to the conference")
     finally:
         conference_attribute(stack, present=True)
 
@@ -356,6 +360,51 @@ def test_a_consultation_is_internal_and_the_consulted_agent_reads_only(stack, al
     )
     expect(page.get_by_label("Internal message")).to_be_hidden()
     expect(alice.tab.locator(".participants")).to_be_hidden()
+
+
+def test_a_supervisor_consulted_about_an_agents_conversation_can_transfer_it_and_finish_it(
+    stack, api, browser, contexts, alice, bob, customer
+):
+    """P6: the console offers what the server allows. A supervisor may take the owner's
+    actions on any conversation, so consulted about one they see Transfer and Done, and
+    both work (the console used to hide them from anyone but the owner)."""
+    sam = login(browser, stack, "supervisor")  # the console makes them an agent profile
+    panel = accepted(stack, alice, customer, "I want to speak to someone in charge")
+    interaction_id = alice.interaction_id(panel)
+
+    def consult_sam(agent: Console, question: str):
+        dialog = target_dialog(agent, "Consult", exact=True)
+        dialog.get_by_role("radio", name=re.compile("^Sam")).check()
+        dialog.get_by_label("Your question").fill(question)
+        dialog.get_by_role("button", name="Consult").click()
+        expect(dialog).to_be_hidden()
+        sam.page.locator(f"#tab-{interaction_id}").click()
+        return sam.page.locator(f"#panel-{interaction_id}")
+
+    watched = consult_sam(alice, "Can you take this one?")
+    expect(watched.locator(".row--in .text")).to_have_text("I want to speak to someone in charge")
+    expect(watched.get_by_role("button", name="Transfer")).to_be_visible()
+    expect(watched.get_by_role("button", name="Done")).to_be_visible()
+    expect(watched.get_by_label("Message", exact=True)).to_be_enabled()  # a supervisor may write
+
+    # Transfer to bob: alice's tab closes, bob gets the offer
+    bob.go_ready()
+    dialog = target_dialog(sam, "Transfer")
+    dialog.get_by_label("Search by name").fill("bo")
+    dialog.get_by_role("radio", name=re.compile("^Bob")).check()
+    dialog.get_by_role("button", name="Transfer").click()
+    expect(dialog).to_be_hidden()
+    expect(panel).to_have_count(0)
+    expect(watched).to_have_count(0)  # the transfer ended the consultation
+    bob.accept(customer)
+
+    # bob consults Sam too; Sam finishes the conversation with Done
+    watched = consult_sam(bob, "The customer insists, can you close it?")
+    watched.get_by_role("button", name="Done").click()
+    sam.page.locator("#done-submit").click()
+    expect(watched).to_have_count(0)
+    expect(bob.page.locator(f"#panel-{interaction_id}")).to_have_count(0)
+    assert api["supervisor"].get(f"/api/v1/interactions/{interaction_id}/").json()["state"] == "closed"
 
 
 # --- R8 ------------------------------------------------------------------------------------------

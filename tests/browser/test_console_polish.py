@@ -10,6 +10,7 @@ tells "nothing defined" from "nothing matches".
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -18,6 +19,7 @@ from tests.browser.conftest import (
     Customer,
     customer_says,
     expect,
+    login,
     new_customer,
     skip_without_chromium,
 )
@@ -244,6 +246,30 @@ def test_the_notice_of_the_accept_timeout_can_be_dismissed(stack, bob, customer)
     expect(notice).to_be_hidden()
     bob.page.reload()
     expect(bob.page.locator("body.console-ready")).to_be_attached()
+    expect(notice).to_be_hidden()
+
+
+def test_a_console_opened_after_the_accept_timeout_says_why_the_agent_is_not_ready(
+    stack, api, browser, contexts, customer
+):
+    """The reason comes from the server with the agent's state: no frame needed (the
+    console used to guess it from a frame seen in the last 15 seconds)."""
+    api["bob"].post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
+    customer_says(stack, customer, "Anyone?")
+    deadline = time.monotonic() + 20
+    while api["bob"].get("/api/v1/agent/me/").json()["agent"]["is_ready"]:  # nobody accepts
+        assert time.monotonic() < deadline, "the offer did not expire"
+        time.sleep(0.5)
+    bob = login(browser, stack, "bob")
+    notice = bob.page.locator("#ready-notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("You were set to Not Ready because an offer was not accepted in time.")
+
+    # choosing Not Ready is no news: Ready, then Not Ready, and no notice
+    bob.go_ready()
+    expect(notice).to_be_hidden()
+    bob.page.locator("#ready-toggle").click()
+    expect(bob.page.locator("#ready-toggle")).to_have_attribute("aria-pressed", "false")
     expect(notice).to_be_hidden()
 
 

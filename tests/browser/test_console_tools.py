@@ -548,6 +548,34 @@ def test_the_contact_search_finds_past_contacts_by_phone_digits(stack, api, alic
     expect(editor).to_be_hidden()
 
 
+def test_the_directory_offers_history_only_where_the_agent_may_open_it(stack, api, alice, bob, customer):
+    """W11: bob handled this customer, alice never did: her directory finds the contact
+    (to start a conversation) but offers no "History", which the server would refuse her."""
+    panel = offered_and_accepted(stack, bob, customer, "Hello")
+    api["bob"].post(f"/api/v1/interactions/{bob.interaction_id(panel)}/done/", json={})
+    expect(panel).to_have_count(0)
+
+    def entry_for(agent: Console):
+        agent.page.get_by_role("button", name="New", exact=True).click()
+        directory = agent.page.get_by_role("dialog")
+        directory.get_by_label("Find a contact").fill(customer.wa_id[-7:])
+        entry = directory.locator(".directory-item", has_text=customer.nickname)
+        expect(entry).to_have_count(1)
+        return entry
+
+    hers = entry_for(alice)
+    expect(
+        hers.get_by_role("button", name=f"New WhatsApp conversation with {customer.nickname}")
+    ).to_be_visible()
+    expect(hers.get_by_role("button", name=f"History of {customer.nickname}")).to_have_count(0)
+    contact_id = hers.get_attribute("data-contact-id")
+    assert api["alice"].get(f"/api/v1/contacts/{contact_id}/history/").status_code == 404
+
+    his = entry_for(bob)
+    his.get_by_role("button", name=f"History of {customer.nickname}").click()
+    expect(his.locator(".history-item")).to_have_count(1)
+
+
 def test_a_location_without_a_map_provider_is_text_with_a_link(stack, alice, customer):
     """W10: no location-map-url-template (this module sets none): the details and a map link."""
     panel = offered_and_accepted(stack, alice, customer, "Where do I bring it?")

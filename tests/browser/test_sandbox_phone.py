@@ -206,3 +206,31 @@ def test_an_unreachable_server_is_said_in_words(customer, phone):
         expect(phone.locator("#sbx-text")).to_have_value("Anyone there?")  # nothing typed is lost
     finally:
         phone.context.set_offline(False)
+
+
+def test_the_phone_scrolls_to_each_new_message(stack, customer, phone):
+    """P3: like a phone, the chat follows the conversation: each new message, the
+    customer's own or the business's, scrolls into view (images too, once loaded)."""
+    from tests.browser.conftest import customer_says, customer_sends_image
+
+    chat = phone.locator("#sbx-chat")
+    for n in range(14):
+        customer_says(stack, customer, f"Message number {n}")
+    expect(phone.locator(".sbx-row")).to_have_count(14)
+    assert chat.evaluate("box => box.scrollHeight > box.clientHeight")  # it overflows
+    expect(phone.locator(".sbx-row").last).to_be_in_viewport()
+
+    customer_sends_image(stack, customer, png(size=(320, 480)), caption="The box")
+    expect(phone.locator(".sbx-row img.sbx-image")).to_be_visible()
+    expect(phone.locator(".sbx-row", has_text="The box")).to_be_in_viewport()
+    phone_sends_text(phone, "And the label?")
+    expect(phone.locator(".sbx-row", has_text="And the label?")).to_be_in_viewport()
+    customer_says(stack, customer, "Hello again")
+    expect(phone.locator(".sbx-row", has_text="Hello again")).to_be_in_viewport()
+
+    # scrolled up to read, the chat stays there when a message arrives
+    chat.evaluate("box => { box.scrollTop = 0; }")
+    customer_says(stack, customer, "One more thing")
+    expect(phone.locator(".sbx-row")).to_have_count(18)
+    expect(phone.locator(".sbx-row").first).to_be_in_viewport()
+    expect(phone.locator(".sbx-row", has_text="One more thing")).not_to_be_in_viewport()

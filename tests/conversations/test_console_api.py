@@ -17,7 +17,13 @@ from conversations.models import (
     OptionValue,
     Reaction,
 )
-from tests.factories import AgentProfileFactory, ChannelFactory, InteractionFactory, MessageFactory
+from tests.factories import (
+    AgentProfileFactory,
+    ChannelFactory,
+    InteractionFactory,
+    MessageFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -446,6 +452,42 @@ def test_contact_history_is_for_those_who_handle_the_contact(api, agent, channel
     stranger = AgentProfileFactory().user
     client.force_login(stranger)
     assert client.get(f"/api/v1/contacts/{mine.contact_id}/history/").status_code == 404
+
+
+def test_the_directory_offers_history_exactly_where_the_history_endpoint_opens_it(
+    api, agent, channel, client, django_assert_max_num_queries
+):
+    """W11: "History" is offered for a contact when, and only when, its history opens:
+    the directory's payload and the endpoint ask the same rule."""
+    from tests.factories import ContactFactory
+
+    handled = with_history(channel, agent, previous=1, per_interaction=1).contact
+    handled.name = "Dana Handled"
+    handled.save(update_fields=["name"])
+    stranger = ContactFactory(name="Dana Stranger")
+    InteractionFactory(channel=channel, contact=stranger, state="closed")  # someone else's
+    for _ in range(20):  # a full page costs the same as a short one
+        ContactFactory(name="Dana Other")
+
+    def offered(client) -> dict[str, bool]:
+        results = client.get("/api/v1/contacts/", {"search": "dana"}).json()["results"]
+        return {c["name"]: c["history_visible"] for c in results if c["name"] != "Dana Other"}
+
+    def opens(client, contact) -> bool:
+        return client.get(f"/api/v1/contacts/{contact.pk}/history/").status_code == 200
+
+    with django_assert_max_num_queries(8):
+        assert offered(api) == {"Dana Handled": True, "Dana Stranger": False}
+    assert (opens(api, handled), opens(api, stranger)) == (True, False)
+    assert api.get(f"/api/v1/contacts/{stranger.pk}/").json()["history_visible"] is False
+    # "My history" (the agent's closed conversations) says so too
+    InteractionFactory(channel=channel, contact=handled, owner=agent, state="closed")
+    closed = api.get("/api/v1/interactions/", {"state": "closed"}).json()["results"]
+    assert closed and all(i["contact"]["history_visible"] for i in closed)
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))  # a supervisor sees every one
+    assert offered(client) == {"Dana Handled": True, "Dana Stranger": True}
+    assert opens(client, stranger)
 
 
 def test_a_replayed_client_ref_is_flagged_and_a_reused_one_refused(api, agent, channel):

@@ -351,3 +351,48 @@ async def frames_or_close(communicator: WebsocketCommunicator) -> dict:
         output = await communicator.receive_output(timeout=2)
         if output["type"] == "websocket.close":
             return output
+
+
+async def test_each_socket_learns_what_its_agent_may_do_when_the_participants_change(channel):
+    """The owner leaves the conference: the guest now owns the conversation and is told
+    so by the same frame that tells the owner it is gone, each with their own actions."""
+    from conversations.models import BusinessAttribute
+    from conversations.services.collaboration import conference_answer, conference_invite, conference_leave
+
+    def setup():
+        BusinessAttribute.objects.create(name="InternalConferenceInvite")
+        owner, guest = AgentProfileFactory(load=1), AgentProfileFactory()
+        routing.agent_set_ready(user=guest.user, ready=True)
+        interaction = InteractionFactory(channel=channel, owner=owner.user)
+        invitation = conference_invite(user=owner.user, interaction_id=interaction.pk, agent_id=guest.user.pk)
+        conference_answer(user=guest.user, participant_id=invitation.pk, accept=True)
+        return owner.user, guest.user, interaction
+
+    owner, guest, interaction = await database_sync_to_async(setup)()
+    guest_socket = await subscribed(guest, interaction.pk)
+    await database_sync_to_async(conference_leave)(user=owner, interaction_id=interaction.pk)
+    frames = await frames_until(guest_socket, "participants.changed")
+    changed = frames[-1]
+    assert changed["part"] == "owner"
+    assert {"done", "transfer", "park", "reply"} <= set(changed["actions"])
+    assert "leave_conference" not in changed["actions"]  # nobody else is left in it
+    await guest_socket.disconnect()
+
+
+async def test_an_assigned_interaction_arrives_with_its_owners_actions(channel):
+    from workbins.services import interaction_park, interaction_unpark
+
+    def setup():
+        profile = AgentProfileFactory(load=1)
+        interaction = InteractionFactory(channel=channel, owner=profile.user)
+        interaction_park(user=profile.user, interaction_id=interaction.pk)
+        return profile.user, interaction
+
+    agent, interaction = await database_sync_to_async(setup)()
+    communicator = await connect(agent)
+    await database_sync_to_async(interaction_unpark)(user=agent, interaction_id=interaction.pk)
+    assigned = (await frames_until(communicator, "interaction.assigned"))[-1]["interaction"]
+    assert assigned["id"] == interaction.pk
+    assert assigned["part"] == "owner"
+    assert {"reply", "done", "transfer", "park"} <= set(assigned["actions"])
+    await communicator.disconnect()

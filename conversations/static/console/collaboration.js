@@ -471,7 +471,7 @@ export class Invitations {
 // --- R6: the Consultation page of a tab ------------------------------------------------------------
 
 export class ConsultationPanel {
-  /** tab: the InteractionTab (its refs, api, app, role()). */
+  /** tab: the InteractionTab (its refs, api, app, can(action), part). */
   constructor(tab) {
     this.tab = tab;
     this.app = tab.app;
@@ -566,7 +566,7 @@ export class ConsultationPanel {
   render() {
     const { sideTabConsult, consultMessages, consultWith, consultForm, consultEnd, consultUnread } = this.refs;
     const me = this.app.agent.id;
-    const consultant = this.tab.role() === "consultant";
+    const consultant = this.tab.part === "consultation";
     sideTabConsult.hidden = !(this.live || this.messages.size || consultant);
     consultUnread.hidden = this.unread === 0;
     consultUnread.textContent = String(this.unread);
@@ -591,9 +591,8 @@ export class ConsultationPanel {
       }),
     );
     consultMessages.scrollTop = consultMessages.scrollHeight;
-    const open = this.live || consultant;
-    consultForm.hidden = !open;
-    consultEnd.hidden = consultant || !this.live;
+    consultForm.hidden = !this.tab.can("consultation");
+    consultEnd.hidden = !this.tab.can("end_consultation");
     if (consultant) {
       const owner = this.app.agentName(this.tab.summary.owner_id) || this.firstAuthor() || "The agent";
       consultWith.textContent = `${owner} consults you about this conversation. You can read it; answer here.`;
@@ -636,7 +635,7 @@ export class ConsultationPanel {
 
   /** End consultation: the owner ends it for everyone; a consulted agent leaves it. */
   async end() {
-    const consultant = this.tab.role() === "consultant";
+    const consultant = this.tab.can("leave_consultation");
     const button = consultant ? this.refs.consultLeave : this.refs.consultEnd;
     button.disabled = true;
     try {
@@ -660,7 +659,7 @@ export class ConsultationPanel {
 
   /** consultation.ended: the consulted agent's tab goes; the owner's page says so. */
   endedByFrame() {
-    if (this.tab.role() === "consultant") {
+    if (this.tab.part === "consultation") {
       this.app.closeTab(this.tab.id, `The consultation about ${this.tab.contact.display_name || "the customer"} ended.`);
       return;
     }

@@ -5,8 +5,11 @@
 // counts it; over whatsappsession.max-text-message-size a notice shows under the message
 // area and Send is disabled. Every draft carries a client_ref: a double click, or a
 // retry after a network error, sends it once. A standard response's files wait as chips
-// above the composer; Send sends the text first, then each file as its own message, in
-// order (a failure stops there: Send again goes on from the file that failed). A repeated
+// above the composer, and so do the files the agent attaches (uploaded at once, each with
+// its caption and removable, in the order attached; with two-step upload off they leave
+// as soon as they are uploaded). Send — the button, Enter, or the files' own Send — sends
+// the text first, then each file as its own message, in order (a failure stops there:
+// Send again goes on from the file that failed). A repeated
 // client_ref is answered with the message already sent (200, "replayed"); one refused as
 // reused for another content (409 client_ref_reused) gets a fresh ref at the next Send.
 
@@ -46,7 +49,7 @@ export class Composer {
     this.host = host;
     this.sending = false;
     this.draft = { text: null, ref: null };
-    this.pending = null; // an uploaded attachment waiting for Send (two-step upload)
+    this.staged = []; // files attached, waiting for Send: { file, ref, attachment, ready, node }
     this.chips = []; // T1: a standard response's files, sent after the text: { file, ref, attachment }
     this.windowOpen = true; // free text may be typed (perhaps to go out as a notification)
     this.filesAllowed = true; // the 24-hour window is open
@@ -80,17 +83,17 @@ export class Composer {
     });
     text.addEventListener("input", () => this.update());
     text.addEventListener("paste", (event) => {
-      // Text pastes natively; a pasted file (a screenshot) is attached.
+      // Text pastes natively; pasted files (a screenshot) are attached.
       const files = [...((event.clipboardData && event.clipboardData.files) || [])];
       if (files.length && this.filesAllowed) {
         event.preventDefault();
-        this.attach(files[0]);
+        for (const pasted of files) this.attach(pasted);
       }
     });
     file.addEventListener("change", () => {
-      const chosen = file.files && file.files[0];
+      const chosen = [...(file.files || [])];
       file.value = "";
-      if (chosen) this.attach(chosen);
+      for (const one of chosen) this.attach(one);
     });
     emojiButton.addEventListener("click", () => this.toggleEmoji());
     this.refs.emojiPanel.addEventListener("keydown", (event) => {
@@ -99,14 +102,8 @@ export class Composer {
         this.refs.emojiButton.focus();
       }
     });
-    previewSend.addEventListener("click", () => this.sendPending());
+    previewSend.addEventListener("click", () => this.sendText());
     previewCancel.addEventListener("click", () => this.clearPending());
-    this.refs.caption.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {
-        event.preventDefault();
-        this.sendPending();
-      }
-    });
     document.addEventListener("click", (event) => {
       if (this.refs.emojiPanel.hidden) return;
       if (!this.refs.emojiPanel.contains(event.target) && !this.refs.emojiButton.contains(event.target)) {
@@ -130,9 +127,11 @@ export class Composer {
       : "";
     text.setAttribute("aria-invalid", over ? "true" : "false");
     const hasText = Boolean(text.value.trim());
+    const files = this.chips.length + this.staged.length;
     const chipsBlocked = this.chips.length > 0 && !this.filesAllowed;
     send.disabled =
-      Boolean(this.readOnly) || over || this.sending || (!hasText && !this.chips.length) || (hasText && !this.windowOpen) || chipsBlocked;
+      Boolean(this.readOnly) || over || this.sending || (!hasText && !files) || (hasText && !this.windowOpen) || chipsBlocked;
+    this.refs.previewSend.disabled = send.disabled;
     chipsNotice.hidden = !chipsBlocked;
     chipsNotice.textContent = chipsBlocked
       ? "Files cannot be sent while the 24-hour window is closed: remove them to send the text."
@@ -147,16 +146,26 @@ export class Composer {
     text.style.height = `${Math.min(text.scrollHeight, most)}px`;
   }
 
-  /** Send: the text first, in its own message; then each file of a standard response, in order. */
-  async sendText() {
+  /**
+   * Send (the button, Enter, the files' Send): the text first, in its own message; then
+   * each file of a standard response, then each file attached, in order.
+   */
+  sendText() {
+    return this.sendAll({ withText: true });
+  }
+
+  /** withText false: only the attached files (two-step upload off: they leave on selection). */
+  async sendAll({ withText }) {
     const { text } = this.refs;
-    const body = text.value;
+    const body = withText ? text.value : "";
     const hasText = Boolean(body.trim());
-    if (this.readOnly || this.sending || (!hasText && !this.chips.length) || utf8Length(body) > this.limit) return;
-    if ((hasText && !this.windowOpen) || (this.chips.length && !this.filesAllowed)) return;
+    const files = (withText ? this.chips.length : 0) + this.staged.length;
+    if (this.readOnly || this.sending || (!hasText && !files) || utf8Length(body) > this.limit) return;
+    if ((hasText && !this.windowOpen) || (files && !this.filesAllowed)) return;
     if (hasText && this.draft.text !== body) this.draft = { text: body, ref: uuid() };
     this.sending = true;
     this.update();
+    let failed = false;
     try {
       if (hasText) {
         await this.host.send({ type: "text", body, client_ref: this.draft.ref });
@@ -164,29 +173,41 @@ export class Composer {
         if (text.value.startsWith(body)) text.value = text.value.slice(body.length).trimStart();
         this.draft = { text: null, ref: null };
       }
-      while (this.chips.length) {
+      while (withText && this.chips.length) {
         const chip = this.chips[0];
         if (!chip.attachment) chip.attachment = await this.host.useAttachment(chip.file.id);
         await this.host.send({ type: chip.attachment.kind, attachment_id: chip.attachment.id, client_ref: chip.ref });
         this.chips.shift();
         this.renderChips();
       }
+      while (this.staged.length) {
+        const item = this.staged[0];
+        const attachment = await item.ready; // still uploading: it goes when uploaded
+        const payload = { type: attachment.kind, attachment_id: attachment.id, client_ref: item.ref };
+        const caption = item.caption.value.trim();
+        if (caption && attachment.kind !== "audio" && attachment.kind !== "sticker") payload.body = caption;
+        await this.host.send(payload);
+        this.unstage(item);
+      }
       this.showError(null);
     } catch (error) {
+      failed = true;
       if (error.code === "client_ref_reused") this.freshRefs();
       this.showError(error);
     } finally {
       this.sending = false;
       this.update();
-      text.focus();
+      if (withText) text.focus();
     }
+    // Two-step upload off: a file attached while this send was on its way goes too.
+    if (!failed && this.staged.length && !this.twoStep) this.sendAll({ withText: false });
   }
 
   /** New references for what waits to be sent (the old ones were taken). */
   freshRefs() {
     this.draft = { text: null, ref: null };
     for (const chip of this.chips) chip.ref = uuid();
-    if (this.pending) this.pending.ref = uuid();
+    for (const item of this.staged) item.ref = uuid();
   }
 
   // --- T1: a standard response ---------------------------------------------------------
@@ -271,82 +292,131 @@ export class Composer {
 
   // --- files ---------------------------------------------------------------------------
 
-  async attach(file) {
-    if (!this.filesAllowed || this.readOnly) return;
-    this.clearPending();
-    this.showError(null);
-    this.showPreview({ file, uploading: true });
-    let attachment;
-    try {
-      attachment = await this.host.upload(file);
-    } catch (error) {
-      this.clearPending();
-      this.showError(error);
-      return;
-    }
-    this.pending = { attachment, file, ref: uuid() };
-    if (this.host.options()["whatsappsession.two-step-attachment-upload"]) {
-      this.showPreview({ file, attachment });
-      this.refs.caption.focus();
-    } else {
-      await this.sendPending();
-    }
+  get twoStep() {
+    return Boolean(this.host.options()["whatsappsession.two-step-attachment-upload"]);
   }
 
-  showPreview({ file, attachment = null, uploading = false }) {
-    const { preview, previewThumb, previewName, previewSize, previewSend, caption, previewStatus } = this.refs;
-    preview.hidden = false;
-    previewName.textContent = (attachment && attachment.file_name) || file.name;
-    previewSize.textContent = [humanSize((attachment && attachment.size) || file.size), attachment ? attachment.kind : ""]
+  /**
+   * M2: a file joins the ones waiting for Send (after any already there), uploaded at once.
+   * With two-step upload off it is sent as soon as it is uploaded.
+   */
+  attach(file) {
+    if (!this.filesAllowed || this.readOnly) return;
+    this.showError(null);
+    const item = { file, ref: uuid(), attachment: null, previewUrl: null };
+    item.node = this.stagedNode(item);
+    item.ready = this.host.upload(file).then(
+      (attachment) => {
+        item.attachment = attachment;
+        this.renderStagedItem(item);
+        return attachment;
+      },
+      (error) => {
+        this.unstage(item);
+        this.showError(error);
+        throw error;
+      },
+    );
+    item.ready.catch(() => {}); // reported above; a send waiting on it reports it again
+    this.staged.push(item);
+    this.renderStaged();
+    if (this.twoStep) item.caption.focus();
+    else this.sendAll({ withText: false });
+  }
+
+  /** One waiting file: its preview, name, size, state, caption and a way to remove it. */
+  stagedNode(item) {
+    const name = item.file.name || "file";
+    item.thumb = el("div", { class: "preview-thumb" });
+    item.size = el("div", { class: "preview-size" });
+    item.status = el("div", { class: "preview-status", role: "status" });
+    item.caption = el("input", {
+      type: "text",
+      maxlength: "1024",
+      placeholder: "Add a caption (optional)",
+      "aria-label": `Caption for ${name}`,
+      onkeydown: (event) => {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          this.sendText();
+        }
+      },
+    });
+    const node = el(
+      "li",
+      { class: "staged-item", dataset: { fileName: name } },
+      item.thumb,
+      el(
+        "div",
+        { class: "preview-info" },
+        el("div", { class: "preview-name", text: name }),
+        item.size,
+        item.status,
+        el("label", { class: "preview-caption" }, "Caption", item.caption),
+      ),
+      el(
+        "button",
+        {
+          type: "button",
+          class: "chip-remove",
+          title: `Remove ${name}: it will not be sent`,
+          "aria-label": `Remove ${name}`,
+          onclick: () => this.removeStaged(item),
+        },
+        icon("close"),
+      ),
+    );
+    this.renderStagedItem(item);
+    return node;
+  }
+
+  renderStagedItem(item) {
+    const { file, attachment } = item;
+    item.size.textContent = [humanSize((attachment && attachment.size) || file.size), attachment ? attachment.kind : ""]
       .filter(Boolean)
       .join(" · ");
-    previewStatus.textContent = uploading ? "uploading…" : "";
-    previewSend.disabled = uploading;
-    caption.disabled = uploading;
-    if (!uploading) caption.value = "";
-    if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
-    this.previewUrl = null;
+    item.status.textContent = attachment ? "" : "uploading…";
     const thumb = attachment && attachment.thumbnail_url;
     if (thumb) {
-      previewThumb.replaceChildren(el("img", { src: thumb, alt: "Preview" }));
+      item.thumb.replaceChildren(el("img", { src: thumb, alt: "Preview" }));
     } else if (file.type && file.type.startsWith("image/")) {
-      this.previewUrl = URL.createObjectURL(file);
-      previewThumb.replaceChildren(el("img", { src: this.previewUrl, alt: "Preview" }));
+      if (!item.previewUrl) item.previewUrl = URL.createObjectURL(file);
+      item.thumb.replaceChildren(el("img", { src: item.previewUrl, alt: "Preview" }));
     } else {
       const kind = (attachment && attachment.kind) || "";
-      previewThumb.replaceChildren(icon(kind === "audio" ? "audio" : kind === "video" ? "video" : "doc"));
+      item.thumb.replaceChildren(icon(kind === "audio" ? "audio" : kind === "video" ? "video" : "doc"));
     }
   }
 
-  async sendPending() {
-    if (!this.pending || this.sending) return;
-    const { attachment, ref } = this.pending;
-    this.sending = true;
-    this.refs.previewSend.disabled = true;
-    try {
-      const caption = this.refs.caption.value.trim();
-      const payload = { type: attachment.kind, attachment_id: attachment.id, client_ref: ref };
-      if (caption && attachment.kind !== "audio" && attachment.kind !== "sticker") payload.body = caption;
-      await this.host.send(payload);
-      this.clearPending();
-      this.showError(null);
-    } catch (error) {
-      if (error.code === "client_ref_reused") this.freshRefs();
-      this.showError(error);
-      this.refs.previewSend.disabled = false;
-    } finally {
-      this.sending = false;
-      this.update();
-    }
+  renderStaged() {
+    const { preview, stagedList } = this.refs;
+    preview.hidden = this.staged.length === 0;
+    stagedList.replaceChildren(...this.staged.map((item) => item.node));
+    stagedList.setAttribute("aria-label", `${this.staged.length} file${this.staged.length === 1 ? "" : "s"} to send`);
+    this.update();
   }
 
+  unstage(item) {
+    const index = this.staged.indexOf(item);
+    if (index < 0) return;
+    this.staged.splice(index, 1);
+    if (item.previewUrl) URL.revokeObjectURL(item.previewUrl);
+    this.renderStaged();
+  }
+
+  /** Remove one waiting file (not the one on its way). */
+  removeStaged(item) {
+    const index = this.staged.indexOf(item);
+    if (index < 0 || (this.sending && index === 0)) return;
+    this.unstage(item);
+    const next = this.refs.stagedList.querySelectorAll(".chip-remove")[Math.min(index, this.staged.length - 1)];
+    if (next) next.focus();
+    else if (!this.refs.text.disabled) this.refs.text.focus();
+  }
+
+  /** Every waiting file goes (Cancel, a closed window, read only). */
   clearPending() {
-    this.pending = null;
-    this.refs.preview.hidden = true;
-    this.refs.previewThumb.replaceChildren();
-    this.refs.caption.value = "";
-    if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
-    this.previewUrl = null;
+    for (const item of [...this.staged]) if (!(this.sending && item === this.staged[0])) this.unstage(item);
   }
 
   // --- state ---------------------------------------------------------------------------

@@ -29,10 +29,6 @@ const OPTIONS_SPREAD_MS = 1000;
 const THEME_KEY = "wa-console.theme";
 /** The console's overlay side panel starts below this width (console.css says the same). */
 const NARROW = "(max-width: 1100px)";
-/** An agent set Not Ready this soon after an offer of theirs expired was set so by the timeout. */
-const TIMEOUT_WINDOW_MS = 15000;
-/** agent.state reasons that mean "an offer was not accepted in time". */
-const TIMEOUT_REASONS = new Set(["expired", "offer_expired", "accept_timeout", "not_accepted", "rona"]);
 const CONNECTION_LABELS = {
   connecting: "Connecting…",
   open: "Live",
@@ -96,10 +92,9 @@ class ConsoleApp {
     this.agentsLoading = null;
     this.agentsLoadedAt = 0;
     // Kept for this browser tab across reloads: the tabs' order, the active tab, the drafts,
-    // and why the agent is Not Ready.
+    // and which Not Ready notice the agent dismissed.
     this.storeKey = `wa-console.${this.agent.id}`;
     this.tabOrder = session.json(`${this.storeKey}.tabs`, []).filter(Number.isInteger);
-    this.offerExpiredAt = 0;
   }
 
   /** The server's clock (countdowns and timers are computed against server timestamps). */
@@ -114,7 +109,6 @@ class ConsoleApp {
     this.bindDoneDialog();
     this.applyOptions(this.options);
     this.setAgent(this.agent);
-    this.setTimeoutNotice(!this.agent.is_ready && session.get(`${this.storeKey}.timeout`) === "1");
     this.watchNames($("offer-list"));
     this.watchNames($("invitation-list"));
     this.offers.sync(this.boot.offers || []);
@@ -177,7 +171,7 @@ class ConsoleApp {
       this.applyTheme(next);
     });
     $("toast-close").addEventListener("click", () => this.toast(null));
-    $("ready-notice-close").addEventListener("click", () => this.setTimeoutNotice(false));
+    $("ready-notice-close").addEventListener("click", () => this.dismissReadyNotice());
     $("ready-notice-go").addEventListener("click", () => {
       if (!this.agent.is_ready) this.toggleReady();
     });
@@ -195,14 +189,12 @@ class ConsoleApp {
     }
   }
 
-  /** reason: why the state changed (agent.state frames; "" or absent when the agent chose). */
-  setAgent(agent, { reason = "" } = {}) {
+  /** AGENT from any source (bootstrap, hello, agent.state, the resync, our own change). */
+  setAgent(agent) {
     if (!agent) return;
-    const wasReady = Boolean(this.agent.is_ready);
     this.agent = { ...this.agent, ...agent };
     const ready = Boolean(this.agent.is_ready);
-    if (ready) this.setTimeoutNotice(false);
-    else if (TIMEOUT_REASONS.has(reason) || (wasReady && this.offerTimedOut())) this.setTimeoutNotice(true);
+    this.renderReadyNotice();
     const button = $("ready-toggle");
     button.setAttribute("aria-pressed", String(ready));
     button.dataset.ready = String(ready);
@@ -215,25 +207,29 @@ class ConsoleApp {
       : "Go Ready to receive conversations.";
   }
 
-  /** An offer of ours expired just now, or one still shown is past its due time. */
-  offerTimedOut() {
-    if (this.now() - this.offerExpiredAt < TIMEOUT_WINDOW_MS) return true;
-    const now = this.now();
-    return [...this.offers.cards.values()].some(
-      (card) => card.state === "expired" || (card.state === "pending" && Date.parse(card.offer.due_at) <= now),
-    );
+  /** Which Not Ready state a notice is about (dismissing it hides it for that state only). */
+  notReadyKey() {
+    return `${this.agent.not_ready_reason || ""}@${this.agent.ready_changed_at || ""}`;
   }
 
   /**
-   * The notice under the Ready control: set Not Ready by the accept timeout. It stays
-   * (across reloads) until dismissed or the agent is Ready again.
+   * The notice under the Ready control: why the agent is Not Ready when they did not
+   * choose it, in the server's words (AGENT's not_ready_notice). It stays, across
+   * reloads, until dismissed or the agent is Ready again.
    */
-  setTimeoutNotice(show) {
+  renderReadyNotice() {
     const notice = $("ready-notice");
+    const text = this.agent.is_ready ? "" : this.agent.not_ready_notice || "";
+    const show = Boolean(text) && session.get(`${this.storeKey}.notice-dismissed`) !== this.notReadyKey();
     const was = !notice.hidden;
+    if (text) $("ready-notice-text").textContent = text;
     notice.hidden = !show;
-    session.set(`${this.storeKey}.timeout`, show ? "1" : null);
-    if (show && !was) this.announce($("ready-notice-text").textContent);
+    if (show && !was) this.announce(text);
+  }
+
+  dismissReadyNotice() {
+    session.set(`${this.storeKey}.notice-dismissed`, this.notReadyKey());
+    this.renderReadyNotice();
   }
 
   /** Names in cards (offers, invitations) get their full text as a title; numbers stay visible. */
@@ -524,15 +520,13 @@ class ConsoleApp {
     switch (frame.type) {
       case "hello":
       case "agent.state":
-        this.setAgent(frame.agent, { reason: frame.reason || "" });
+        this.setAgent(frame.agent);
         break;
       case "offer.created":
         if (frame.offer) this.offers.add(frame.offer);
         this.resyncSoon();
         break;
       case "offer.withdrawn":
-        // Not accepted in time: the agent is set Not Ready next (agent.state follows).
-        if (frame.reason === "expired") this.offerExpiredAt = this.now();
         this.offers.withdraw(frame.offer_id, frame.reason);
         this.resyncSoon();
         break;
@@ -602,7 +596,8 @@ class ConsoleApp {
         break;
       case "participants.changed": {
         const target = tab(frame.interaction_id);
-        if (target) target.setParticipants(frame.participants || []);
+        // The frame also says what this agent may now do with it (actions, part).
+        if (target) target.setParticipants(frame.participants || [], { viewer: frame });
         break;
       }
       case "consultation.message": {

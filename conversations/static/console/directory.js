@@ -1,6 +1,7 @@
 // O3: start a WhatsApp conversation with a past contact. A small dialog: "My history"
 // (the agent's past conversations) or a contact search (name, WhatsApp name, e-mail or
-// phone digits); each contact's history unfolds; "New WhatsApp conversation" opens the
+// phone digits); each contact's history unfolds, where the server allows it
+// (``history_visible``); "New WhatsApp conversation" opens the
 // Notification editor in start mode (notifications.js).
 
 import { describeError } from "./composer.js";
@@ -81,14 +82,17 @@ export class Directory {
   entry({ contact, last }) {
     const name = contact.display_name || (contact.wa_id ? `+${contact.wa_id}` : "Contact");
     const history = el("ol", { class: "history directory-history", hidden: true });
-    const historyButton = el("button", {
-      type: "button",
-      class: "btn btn--small btn--ghost",
-      text: "History",
-      "aria-expanded": "false",
-      "aria-label": `History of ${name}`,
-      onclick: () => this.toggleHistory(contact, history, historyButton),
-    });
+    // Offered only where the server says the agent may open it (the endpoint's own rule).
+    const historyButton = contact.history_visible
+      ? el("button", {
+          type: "button",
+          class: "btn btn--small btn--ghost",
+          text: "History",
+          "aria-expanded": "false",
+          "aria-label": `History of ${name}`,
+          onclick: () => this.toggleHistory(contact, history, historyButton),
+        })
+      : null;
     const openTab = [...this.app.tabs.values()].find((tab) => tab.contact.id === contact.id);
     const action = openTab
       ? el("button", {

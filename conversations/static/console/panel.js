@@ -111,15 +111,20 @@ export class SidePanel {
     this.host.onPage(name);
   }
 
-  /** The details are the owner's to edit; a conference guest or a consulted agent reads them. */
-  setEditable(editable) {
-    if (this.editable === editable) return;
-    this.editable = editable;
+  /**
+   * What the server allows the agent to change (the interaction's actions edit_contact,
+   * case_data, note): the other forms are read only.
+   */
+  setEditable({ contact = false, caseData = false, notes = false } = {}) {
+    const key = `${contact}/${caseData}/${notes}`;
+    if (this.editableKey === key) return;
+    this.editableKey = key;
+    this.editable = caseData;
     const { contactForm, caseForm, noteForm, caseAdd } = this.refs;
-    for (const form of [contactForm, caseForm, noteForm]) {
+    for (const [form, editable] of [[contactForm, contact], [caseForm, caseData], [noteForm, notes]]) {
       for (const control of form.elements) control.disabled = !editable;
     }
-    caseAdd.disabled = !editable;
+    caseAdd.disabled = !caseData;
   }
 
   /** The full interaction (GET interactions/{id}/console/). */

@@ -4,9 +4,10 @@
 // and the ways to the Notification editor (T2-T4), transfers (R4), conferences (R5),
 // consultations (R6), the workbins (R7), a known contact (R8) and a new conversation (O3).
 //
-// The agent's part in the conversation decides what the tab offers: its owner has every
-// action; a conference guest writes and can leave; a consulted agent reads it only (the
-// composer says why) and answers in the consultation.
+// What the tab offers is what the server says its agent may do (the interaction's
+// ``actions``, DESIGN invariant 8): an owner or a supervisor has the owner's actions, a
+// conference guest writes and can leave, a consulted agent reads it only (the composer
+// says why) and answers in the consultation. The agent's ``part`` only labels the tab.
 
 import { ConsultationPanel } from "./collaboration.js";
 import { Composer, describeError } from "./composer.js";
@@ -29,6 +30,17 @@ const WINDOW_MS = 24 * 3600 * 1000;
 const MEDIA = new Set(["image", "video", "audio", "document", "sticker"]);
 const READ_ONLY =
   "Consultation: read only. You can read this conversation but not write to the customer; answer in the consultation (internal, never sent to the customer).";
+const READ_ONLY_OTHER = "Read only: you can read this conversation but not write to the customer.";
+/** The tab's action buttons (refs) and the action of the interaction's ``actions`` each needs. */
+const ACTION_BUTTONS = [
+  ["transfer", "transfer"],
+  ["conference", "conference"],
+  ["consult", "consult"],
+  ["park", "park"],
+  ["leave", "leave_conference"],
+  ["consultLeave", "leave_consultation"],
+  ["done", "done"],
+];
 const PARTICIPATION = {
   "conference/invited": "invited to the conference",
   "conference/joined": "in the conference",
@@ -69,7 +81,7 @@ export class InteractionTab {
     this.buildListItem();
     this.buildPanel();
     this.renderHeader();
-    this.applyRole();
+    this.applyActions();
     this.tick(app.now());
   }
 
@@ -265,8 +277,9 @@ export class InteractionTab {
         this.api.get(`interactions/${this.id}/transcript/`),
       ]);
       this.applyDetail(detail, { requestedAt });
-      const role = this.role();
-      if (role === "owner" || role === "consultant") this.consultation.load();
+      if (["consult", "consultation", "end_consultation", "leave_consultation"].some((a) => this.can(a))) {
+        this.consultation.load();
+      }
       this.transcript.load(page);
       this.advanceWatermark(page.messages || []);
       this.afterMessages();
@@ -464,45 +477,56 @@ export class InteractionTab {
     const keepAwaiting = stale;
     const owner = this.summary.owner_id;
     const number = this.summary.customer_wa_id;
+    const viewer = this.viewerKey();
+    if (requestedAt !== null && requestedAt < (this.viewerFrameAt || 0)) {
+      // What the agent may do changed by a frame after this answer left: the frame's stays.
+      const { actions, part, ...rest } = summary;
+      summary = rest;
+    }
     this.summary = { ...this.summary, ...summary };
     if (summary.contact) this.setContact(summary.contact);
     else if (this.summary.customer_wa_id !== number) this.renderHeader(); // R8: writes from another number
     if (!keepAwaiting && "awaiting_reply_since" in summary) this.awaitingSince = toDate(summary.awaiting_reply_since);
-    if (this.summary.owner_id !== owner) {
+    if (this.summary.owner_id !== owner || this.viewerKey() !== viewer) {
       // R5: the owner left the conference and handed the conversation over (to us, perhaps).
       this.renderParticipants();
-      this.applyRole();
+      this.applyActions();
     }
     this.tick(this.app.now());
   }
 
   // --- R5, R6: who is in the conversation, and what this agent can do in it -----------------
 
-  /**
-   * "owner" (every action), "guest" (in a conference: writes, can leave), "consultant"
-   * (consulted: reads only), or "other" (not known yet).
-   */
-  role() {
-    const me = this.app.agent.id;
-    if (!this.summary.owner_id || this.summary.owner_id === me) return "owner";
-    const mine = this.participants.filter((p) => p.agent_id === me && p.state === "joined");
-    if (mine.some((p) => p.kind === "conference")) return "guest";
-    if (this.consulted || mine.some((p) => p.kind === "consultation")) return "consultant";
-    return "other";
+  /** The server allows this agent ``action`` on the conversation (its ``actions``). */
+  can(action) {
+    return (this.summary.actions || []).includes(action);
+  }
+
+  /** The agent's part, for labels only: "owner", "conference", "consultation", "supervisor" or "". */
+  get part() {
+    return this.summary.part || "";
+  }
+
+  viewerKey() {
+    return `${this.part}:${(this.summary.actions || []).join(",")}`;
   }
 
   /**
-   * The participants (GET console/, participants.changed). A GET answer older than the
-   * last participants.changed frame is stale (it left before the change): ignored.
+   * The participants (GET console/, participants.changed; the frame also brings what the
+   * agent may now do: ``viewer``). A GET answer older than the last participants.changed
+   * frame is stale (it left before the change): ignored.
    */
-  setParticipants(participants, { requestedAt = null } = {}) {
+  setParticipants(participants, { requestedAt = null, viewer = null } = {}) {
     if (requestedAt === null) this.participantsFrameAt = performance.now();
     else if (requestedAt < (this.participantsFrameAt || 0)) return;
     this.participants = participants || [];
-    const me = this.app.agent.id;
-    if (this.participants.some((p) => p.agent_id === me && p.kind === "consultation" && p.state === "joined")) this.consulted = true;
+    if (viewer && Array.isArray(viewer.actions)) {
+      this.summary = { ...this.summary, actions: viewer.actions, part: viewer.part || "" };
+      this.viewerFrameAt = this.app.now();
+    }
+    if (this.part === "consultation") this.consulted = true;
     this.renderParticipants();
-    this.applyRole();
+    this.applyActions();
     this.consultation.setParticipants(this.participants);
   }
 
@@ -523,8 +547,8 @@ export class InteractionTab {
     const { participantsBar, participants, participantsLabel } = this.refs;
     const me = this.app.agent.id;
     const present = this.participants.filter((p) => PARTICIPATION[`${p.kind}/${p.state}`]);
-    const role = this.role();
-    if (!present.length && role !== "consultant") {
+    const consulted = this.part === "consultation";
+    if (!present.length && !consulted) {
       participantsBar.hidden = true;
       participants.replaceChildren();
       return;
@@ -549,47 +573,42 @@ export class InteractionTab {
         chip(p.agent_id === me ? "You" : p.name, PARTICIPATION[`${p.kind}/${p.state}`], `${p.kind} participant--${p.state}`),
       ),
     );
-    participantsLabel.textContent = role === "consultant" ? "Consultation · read only" : "In this conversation";
-    participantsBar.dataset.role = role;
+    participantsLabel.textContent = consulted && !this.can("reply") ? "Consultation · read only" : "In this conversation";
+    participantsBar.dataset.role = this.part;
     participantsBar.hidden = false;
   }
 
-  /** Show the actions of the agent's part; a consulted agent's composer is read only. */
-  applyRole() {
-    const role = this.role();
+  /** Show exactly the actions the server allows; without "reply" the composer is read only. */
+  applyActions() {
     const refs = this.refs;
     const me = this.app.agent.id;
-    const owner = role === "owner";
-    for (const name of ["transfer", "conference", "consult", "park", "done"]) refs[name].hidden = !owner;
+    for (const [ref, action] of ACTION_BUTTONS) refs[ref].hidden = !this.can(action);
+    refs.actions.hidden = ACTION_BUTTONS.every(([ref]) => refs[ref].hidden);
     const guests = this.participants.filter((p) => p.kind === "conference" && p.state === "joined" && p.agent_id !== me);
-    refs.leave.hidden = !(role === "guest" || (owner && guests.length > 0));
-    refs.leave.title = owner && guests.length
+    refs.leave.title = this.part === "owner" && guests.length
       ? `Leave the conference: ${guests[0].name} keeps the conversation`
       : "Leave the conference: the conversation leaves your console, the other agent keeps it";
-    refs.consultLeave.hidden = role !== "consultant";
-    refs.actions.hidden = role === "other";
-    refs.assignContact.hidden = !owner;
-    this.composer.setReadOnly(role === "consultant" ? READ_ONLY : null);
-    // Case information and notes are the owner's to change (the server says so too).
-    this.side.setEditable(owner);
-    this.panel.dataset.role = role;
-    const badge = { guest: "Conference", consultant: "Consultation" }[role];
+    refs.assignContact.hidden = !this.can("assign_contact");
+    this.composer.setReadOnly(this.can("reply") ? null : this.part === "consultation" ? READ_ONLY : READ_ONLY_OTHER);
+    this.side.setEditable({ contact: this.can("edit_contact"), caseData: this.can("case_data"), notes: this.can("note") });
+    this.panel.dataset.role = this.part;
+    const badge = { conference: "Conference", consultation: "Consultation" }[this.part];
     this.item.role.hidden = !badge;
     this.item.role.textContent = badge || "";
-    this.item.role.title = role === "consultant" ? "You are consulted: read only" : badge ? "You are in a conference" : "";
+    this.item.role.title = this.part === "consultation" ? "You are consulted" : badge ? "You are in a conference" : "";
     this.consultation.render();
   }
 
   /** R5: leave the conference (the owner leaving hands the conversation to the guest). */
   async leaveConference() {
     const button = this.refs.leave;
-    const role = this.role();
+    const handsOver = this.part === "owner";
     const guests = this.participants.filter((p) => p.kind === "conference" && p.state === "joined" && p.agent_id !== this.app.agent.id);
     button.disabled = true;
     try {
       await this.api.post(`interactions/${this.id}/conference/leave/`, {});
       const who = this.contact.display_name || "the customer";
-      const said = role === "owner" && guests.length
+      const said = handsOver && guests.length
         ? `You left the conversation with ${who}: ${guests[0].name} keeps it.`
         : `You left the conference with ${who}.`;
       if (this.app.tabs.has(this.id)) this.app.closeTab(this.id, said);
@@ -668,9 +687,9 @@ export class InteractionTab {
   }
 
   /** Every half second: the pending response indicator and the window's time left. */
-  /** W5: the customer waits for a reply from the agents who handle it (not a consulted one). */
+  /** W5: the customer waits for a reply from the agents who may give it (not a consulted one). */
   get pendingReply() {
-    return Boolean(this.awaitingSince) && this.role() !== "consultant";
+    return Boolean(this.awaitingSince) && this.can("reply");
   }
 
   tick(now) {
@@ -761,7 +780,7 @@ export class InteractionTab {
 
   markRead() {
     // Blue ticks come from the agents who handle the conversation, not a consulted one.
-    if (!this.isSeen() || this.role() === "consultant") return;
+    if (!this.isSeen() || !this.can("mark_read")) return;
     const last = this.transcript.lastInboundId();
     if (last <= this.lastReadPosted) return;
     this.lastReadPosted = last;

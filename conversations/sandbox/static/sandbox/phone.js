@@ -17,6 +17,8 @@ const state = {
   retry: 0,
   typingTimer: null,
   seenTimer: null,
+  // The chat follows the conversation (stays at its end) until the customer scrolls up.
+  pinned: true,
 };
 
 // --- talking to the sandbox ----------------------------------------------------------
@@ -62,6 +64,7 @@ async function send(fields) {
   try {
     const data = await api(config.api.send, { method: "POST", body });
     upsert(data.message);
+    scrollToEnd(); // what the customer sends always shows, as on a phone
     if (!data.webhook.ok) toast(`Our webhook did not accept it (${data.webhook.status ?? "unreachable"}): ${data.webhook.error}`);
     return true;
   } catch (error) {
@@ -138,8 +141,31 @@ function derived(ordered) {
   return { reactions, chosen, byWamid };
 }
 
+// --- following the conversation ------------------------------------------------------
+// Whether the chat is at its end is known from the customer's scrolling, not measured
+// when a message arrives: an image that loads later makes the chat taller without any
+// scroll, and a measure taken then found the chat "scrolled up" and stopped following.
+
+function atEnd() {
+  return chatBox.scrollHeight - chatBox.scrollTop - chatBox.clientHeight < 80;
+}
+
+function scrollToEnd() {
+  chatBox.scrollTop = chatBox.scrollHeight;
+  state.pinned = true;
+}
+
+function followConversation() {
+  chatBox.addEventListener("scroll", () => { state.pinned = atEnd(); }, { passive: true });
+  // Media get their size when they load (load and loadedmetadata do not bubble: captured).
+  const grew = () => { if (state.pinned) scrollToEnd(); };
+  chatBox.addEventListener("load", grew, true);
+  chatBox.addEventListener("loadedmetadata", grew, true);
+  // The reply bar, the attachment bar or the location form make the chat shorter.
+  if (window.ResizeObserver) new ResizeObserver(grew).observe(chatBox);
+}
+
 function render() {
-  const nearBottom = chatBox.scrollHeight - chatBox.scrollTop - chatBox.clientHeight < 80;
   const ordered = sorted();
   const { reactions, chosen, byWamid } = derived(ordered);
   const wanted = [];
@@ -167,7 +193,7 @@ function render() {
   }
   if (!wanted.length && config.wa_id) wanted.push(keyed("empty", "", () => el("p", { class: "sbx-hint", text: "Say hello to the business." })));
   reconcile(wanted);
-  if (nearBottom) chatBox.scrollTop = chatBox.scrollHeight;
+  if (state.pinned) scrollToEnd();
 }
 
 function keyed(id, key, build) {
@@ -343,6 +369,7 @@ function start() {
   const details = document.querySelector(".sbx-log");
   if (details) details.addEventListener("toggle", () => { if (details.open) refreshLog(); });
   if (!config.phone_number_id || !config.wa_id) return;
+  followConversation();
   $("sbx-composer").addEventListener("submit", submitComposer);
   $("sbx-text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
