@@ -267,14 +267,15 @@ def contact_get_for_user(*, user: Any, contact_id: int) -> Contact:
 
 def contact_history_visible_ids(*, user: Any, contact_ids: Iterable[int]) -> set[int]:
     """THE rule of who may open a contact's history (W11), for many contacts at once (one
-    query whatever their number): the directory (supervisors too) shows every contact's
-    history; otherwise an agent sees the history of a contact whose interactions they may
-    see now (own, are offered, are invited to, can open from a workbin): an expired or
-    withdrawn offer is no link. The history endpoint and every payload that offers
+    query whatever their number): supervisors see every history; an agent, the history of
+    a contact whose interactions they may see now (own, are offered, are invited to, can
+    open from a workbin): an expired or withdrawn offer is no link. The directory
+    permission shows contacts' details, not their history: that lists other agents' work
+    with its dispositions and Done notes. The history endpoint and every payload that offers
     "History" (the directory's) ask this, through :func:`can_view_contact_history` or
     directly: change the rule here only."""
     ids = set(contact_ids)
-    if not ids or user_can_browse_directory(user):
+    if not ids or user_is_supervisor(user):
         return ids
     visible = interaction_list_for_user(user=user).filter(contact_id__in=ids)
     return set(visible.values_list("contact_id", flat=True))

@@ -164,7 +164,9 @@ def test_without_the_directory_an_agent_sees_only_the_contacts_of_their_conversa
     listed = {c["id"] for c in client.get("/api/v1/contacts/").json()["results"]}
     assert listed == {interaction.contact_id, stranger.pk}
     assert client.get(f"/api/v1/contacts/{stranger.pk}/").json()["name"] == "Somebody Else"
-    assert client.get(f"/api/v1/contacts/{stranger.pk}/history/").status_code == 200
+    # the directory shows details; the history (other agents' work) stays with who handles it
+    assert client.get(f"/api/v1/contacts/{stranger.pk}/").json()["history_visible"] is False
+    assert client.get(f"/api/v1/contacts/{stranger.pk}/history/").status_code == 404
 
 
 def test_a_conversation_cannot_be_started_with_a_contact_the_agent_may_not_see(client, channel):

@@ -18,11 +18,13 @@ from conversations.models import (
     Reaction,
 )
 from tests.factories import (
+    DIRECTORY,
     AgentProfileFactory,
     ChannelFactory,
     InteractionFactory,
     MessageFactory,
     UserFactory,
+    grant,
 )
 
 pytestmark = pytest.mark.django_db
@@ -468,6 +470,9 @@ def test_the_directory_offers_history_exactly_where_the_history_endpoint_opens_i
     InteractionFactory(channel=channel, contact=stranger, state="closed")  # someone else's
     for _ in range(20):  # a full page costs the same as a short one
         ContactFactory(name="Dana Other")
+
+    agent = grant(agent, DIRECTORY)  # the directory lists every contact; history is narrower
+    api.force_login(agent)
 
     def offered(client) -> dict[str, bool]:
         results = client.get("/api/v1/contacts/", {"search": "dana"}).json()["results"]
