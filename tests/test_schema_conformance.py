@@ -41,10 +41,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 #: Examples per operation and mode (each is one request through the Django app).
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 6
 #: Scenarios of the stateful run, and calls per scenario.
-STATEFUL_SCENARIOS = 20
-STATEFUL_STEPS = 8
+STATEFUL_SCENARIOS = 10
+STATEFUL_STEPS = 6
 
 
 @schemathesis.check
