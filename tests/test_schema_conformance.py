@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.contrib.auth.models import Permission
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -83,6 +85,17 @@ schema = schemathesis.openapi.from_wsgi(
     ),
 )
 HYPOTHESIS = settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(autouse=True)
+def _requests_keep_the_tests_connection():
+    """The test's transaction holds the database connection: as Django's test client does,
+    requests through the WSGI app must not close it when they finish."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
