@@ -34,7 +34,7 @@ from conversations.api.inputs import (
 )
 from conversations.api.pagination import IdCursorPagination
 from conversations.api.parsers import MultiPartParser
-from conversations.api.schema import CONFLICT, CREATED, OK, error, exactly_one_of
+from conversations.api.schema import CONFLICT, CREATED, NOT_BLANK, OK, error, exactly_one_of
 from conversations.api.serializers import ContactSerializer, InteractionSerializer
 from conversations.exceptions import NotFound, PermissionDenied
 from conversations.models import Interaction, Message
@@ -155,11 +155,18 @@ class InteractionMessagesApi(APIView):
     again). POST: send a message."""
 
     class SendSerializer(serializers.Serializer):
-        #: ``validate`` below, for the schema: what each type needs, unless a template_id fills it.
+        #: ``validate`` below (and the service's "the message is empty"), for the schema: what
+        #: each type needs, unless a template_id fills it.
         json_schema_extra: ClassVar[dict[str, Any]] = {
             "anyOf": [
                 {"required": ["template_id"]},
-                {"properties": {"type": {"type": "string", "const": "text"}}},
+                {
+                    "properties": {
+                        "type": {"type": "string", "const": "text"},
+                        "body": {"type": "string", "pattern": NOT_BLANK},
+                    },
+                    "required": ["body"],
+                },
                 *(
                     {
                         "properties": {"type": {"type": "string", "const": kind}, kind: {"minProperties": 1}},
