@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from conversations import selectors as conversation_selectors
 from conversations.api.inputs import ID_SCHEMA, QUERY_TEXT_SCHEMA, IdField, query_id, query_text
-from conversations.api.schema import CREATED
+from conversations.api.schema import CREATED, INT, OBJECT, OBJECTS, TEXT, shape
 from templates_app import selectors, services
 from templates_app.composition import compose, parameter_slots
 from templates_app.models import MessageTemplate, StandardResponse
@@ -60,7 +60,10 @@ def template_payload(template: MessageTemplate) -> dict[str, Any]:
 class StandardResponseListApi(APIView):
     """T1: active standard responses by name, shortcut (``/hello``) or text."""
 
-    @extend_schema(parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA)])
+    @extend_schema(
+        parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA)],
+        responses=shape("at most 200", responses=OBJECTS),
+    )
     def get(self, request: Request) -> Response:
         responses = selectors.standard_responses_search(query=query_text(request, "search"))
         return Response(
@@ -80,6 +83,7 @@ class StandardResponseAttachmentUseApi(APIView):
 class InteractionTemplatesApi(APIView):
     """T2-T4: templates the agent may send in this interaction, with their parameters."""
 
+    @extend_schema(responses=shape("sendable here", templates=OBJECTS))
     def get(self, request: Request, pk: int) -> Response:
         interaction = conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         templates = selectors.templates_sendable(channel=interaction.channel)
@@ -90,7 +94,10 @@ class TemplateListApi(APIView):
     """Templates sendable on a number (``channel_id``, default: the first active number),
     e.g. to start a conversation (O3) when no interaction is open yet."""
 
-    @extend_schema(parameters=[OpenApiParameter("channel_id", ID_SCHEMA)])
+    @extend_schema(
+        parameters=[OpenApiParameter("channel_id", ID_SCHEMA)],
+        responses=shape("the number's templates", channel_id=INT, templates=OBJECTS),
+    )
     def get(self, request: Request) -> Response:
         from conversations.models import Channel
 
@@ -108,6 +115,12 @@ class TemplateListApi(APIView):
                 ],
             }
         )
+
+
+#: What the customer will read (``_preview``).
+PREVIEW = shape(
+    "the composed message", type=TEXT, body=TEXT, rendered=OBJECT, header_file={"type": ["string", "null"]}
+)
 
 
 class PreviewInput(serializers.Serializer):
@@ -135,7 +148,7 @@ def _preview(*, channel: Any, data: dict[str, Any]) -> Response:
 class TemplatePreviewApi(APIView):
     """The Notification editor's preview: what the customer will read, or what is wrong."""
 
-    @extend_schema(request=PreviewInput)
+    @extend_schema(request=PreviewInput, responses=PREVIEW)
     def post(self, request: Request, pk: int) -> Response:
         interaction = conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         data = PreviewInput(data=request.data)
@@ -147,7 +160,7 @@ class TemplatePreviewAnyApi(APIView):
     """The same preview before any conversation exists (O3), for a number (``channel_id``,
     default: the first active number)."""
 
-    @extend_schema(request=PreviewInput)
+    @extend_schema(request=PreviewInput, responses=PREVIEW)
     def post(self, request: Request) -> Response:
         from conversations.models import Channel
 

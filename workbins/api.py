@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations.api.inputs import IdField
-from conversations.api.schema import CONFLICT, OK
+from conversations.api.schema import CONFLICT, INT, OBJECTS, OK, shape
 from conversations.selectors import interaction_summary
 from workbins import selectors, services
 
@@ -18,6 +18,7 @@ from workbins import selectors, services
 class WorkbinListApi(APIView):
     """The caller's workbins (personal and their group's) with the interactions waiting."""
 
+    @extend_schema(responses=shape("personal first", workbins=OBJECTS))
     def get(self, request: Request) -> Response:
         return Response({"workbins": selectors.workbin_list_for_user(user=request.user)})
 
@@ -28,7 +29,10 @@ class InteractionParkApi(APIView):
     class InputSerializer(serializers.Serializer):
         workbin_id = IdField(required=False)
 
-    @extend_schema(request=InputSerializer, responses={200: OK, 409: CONFLICT})
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: shape("parked", interaction_id=INT, workbin_id=INT), 409: CONFLICT},
+    )
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

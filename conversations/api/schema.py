@@ -83,6 +83,19 @@ def error(description: str) -> OpenApiResponse:
 
 CONFLICT = error("the current state does not allow it (the code says why)")
 OK = OpenApiResponse(OpenApiTypes.OBJECT, description="done")
+#: Value schemas for ``shape``.
+INT: dict[str, Any] = {"type": "integer"}
+TEXT: dict[str, Any] = {"type": "string"}
+OBJECT: dict[str, Any] = {"type": "object"}
+OBJECTS: dict[str, Any] = {"type": "array", "items": OBJECT}
+
+
+def shape(description: str, **properties: dict[str, Any]) -> OpenApiResponse:
+    """A success body that is an object with these keys, always present (more may come)."""
+    schema = {"type": "object", "properties": properties, "required": list(properties)}
+    return OpenApiResponse(schema, description=description)
+
+
 CREATED = OpenApiResponse(OpenApiTypes.OBJECT, description="created")
 
 

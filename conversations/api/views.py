@@ -34,7 +34,19 @@ from conversations.api.inputs import (
 )
 from conversations.api.pagination import IdCursorPagination
 from conversations.api.parsers import MultiPartParser
-from conversations.api.schema import CONFLICT, CREATED, NOT_BLANK, OK, error, exactly_one_of
+from conversations.api.schema import (
+    CONFLICT,
+    CREATED,
+    INT,
+    NOT_BLANK,
+    OBJECT,
+    OBJECTS,
+    OK,
+    TEXT,
+    error,
+    exactly_one_of,
+    shape,
+)
 from conversations.api.serializers import ContactSerializer, InteractionSerializer
 from conversations.exceptions import NotFound, PermissionDenied
 from conversations.models import Interaction, Message
@@ -90,6 +102,7 @@ class ContactHistoryApi(APIView):
     """W11: every interaction of the contact, on every channel, newest first (for
     supervisors, and agents who handle or handled one of the contact's interactions)."""
 
+    @extend_schema(responses=shape("newest first", interactions=OBJECTS))
     def get(self, request: Request, pk: int) -> Response:
         if not selectors.contact_history_visible(user=request.user, contact_id=pk):
             raise DRFNotFound(f"contact {pk} does not exist or its history is not yours to see")
@@ -301,7 +314,10 @@ class InteractionReadApi(APIView):
     class InputSerializer(serializers.Serializer):
         message_id = IdField()
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses=shape("the inbound message marked as read, if any", marked={"type": ["integer", "null"]}),
+    )
     def post(self, request: Request, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         if not outbound.user_can_write(user=request.user, interaction=interaction):
@@ -346,7 +362,7 @@ class InteractionCaseDataApi(APIView):
     class InputSerializer(serializers.Serializer):
         case_data = serializers.DictField()
 
-    @extend_schema(request=InputSerializer, responses={200: OK, 409: CONFLICT})
+    @extend_schema(request=InputSerializer, responses={200: shape("saved", case_data=OBJECT), 409: CONFLICT})
     def patch(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -485,6 +501,10 @@ class AttachmentThumbnailApi(APIView):
         return _serve(request, pk, thumbnail=True)
 
 
+#: A conversation started with a template: the interaction and the template message.
+STARTED = shape("started", interaction=OBJECT, message=OBJECT)
+
+
 class OutboundSessionApi(APIView):
     """O3 / O5: open a WhatsApp conversation with a template.
 
@@ -511,7 +531,7 @@ class OutboundSessionApi(APIView):
                 raise serializers.ValidationError("give exactly one of phone or contact_id")
             return attrs
 
-    @extend_schema(request=InputSerializer, responses={201: CREATED, 409: CONFLICT})
+    @extend_schema(request=InputSerializer, responses={201: STARTED, 409: CONFLICT})
     def post(self, request: Request) -> Response:
         from conversations.services.sessions import outbound_session_start
 
@@ -545,7 +565,10 @@ class InteractionTransferApi(APIView):
 class TransferTargetsApi(APIView):
     """R4 target search by name: agents (with availability), groups, skills, queues."""
 
-    @extend_schema(parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA)])
+    @extend_schema(
+        parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA)],
+        responses=shape("by name", agents=OBJECTS, groups=OBJECTS, skills=OBJECTS, queues=OBJECTS),
+    )
     def get(self, request: Request) -> Response:
         search = query_text(request, "search")
         return Response(routing.transfer_targets(search=search, exclude_user_id=request.user.pk))
@@ -585,7 +608,10 @@ class ConferenceInviteApi(APIView):
     class InputSerializer(serializers.Serializer):
         agent_id = IdField()
 
-    @extend_schema(request=InputSerializer, responses={201: CREATED, 409: CONFLICT})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: shape("invited", invitation_id=INT, state=TEXT), 409: CONFLICT},
+    )
     def post(self, request: Request, pk: int) -> Response:
         from conversations.services.collaboration import conference_invite
 
@@ -604,7 +630,12 @@ class ConferenceAnswerApi(APIView):
 
     accept = True
 
-    @extend_schema(responses={200: OK, 409: CONFLICT})
+    @extend_schema(
+        responses={
+            200: shape("answered", invitation_id=INT, state=TEXT, interaction_id=INT),
+            409: CONFLICT,
+        }
+    )
     def post(self, request: Request, pk: int) -> Response:
         from conversations.services.collaboration import conference_answer
 
@@ -637,6 +668,7 @@ class ConsultationApi(APIView):
         agent_id = IdField(required=False)
         body = CharField(max_length=4096)
 
+    @extend_schema(responses=shape("oldest first", messages=OBJECTS))
     def get(self, request: Request, pk: int) -> Response:
         from conversations.services.collaboration import consultation_messages
 
@@ -660,6 +692,7 @@ class ConsultationApi(APIView):
 
 
 class ConsultationEndApi(APIView):
+    @extend_schema(responses=shape("ended", ended=INT))
     def post(self, request: Request, pk: int) -> Response:
         from conversations.services.collaboration import consultation_end
 
@@ -678,7 +711,7 @@ class OutboundFromOtherMediaApi(APIView):
         case_data = serializers.DictField(required=False)
         assign_to_me = BooleanField(required=False, default=True)
 
-    @extend_schema(request=InputSerializer, responses={201: CREATED, 409: CONFLICT})
+    @extend_schema(request=InputSerializer, responses={201: STARTED, 409: CONFLICT})
     def post(self, request: Request) -> Response:
         from conversations.services.sessions import outbound_session_from_other_media
 
