@@ -3,7 +3,7 @@ agent and as a supervisor, statelessly and through the links between operations.
 
 Every answer must be documented (status, content type, body), no answer may be a 5xx, a
 request the schema refuses must be refused, and one it allows must pass input validation.
-The run is bounded and derandomized: the same examples every time, in well under a minute.
+The run is bounded and derandomized: the same examples every time, in about a minute.
 Deliberate decisions behind the schema: conversations/api/schema.py.
 """
 
