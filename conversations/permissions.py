@@ -88,11 +88,20 @@ def is_owner_or_supervisor(user: Any, interaction: Any) -> bool:
 
 def ensure_owner_or_supervisor(user: Any, interaction: Any, *, to: str) -> None:
     """Only the interaction's owner, or a supervisor, may ``to`` (e.g. "transfer it"):
-    the one check every owner-only action makes, in the service (P6)."""
-    from conversations.exceptions import PermissionDenied
+    the one check every owner-only action makes, in the service (P6).
 
-    if not is_owner_or_supervisor(user, interaction):
-        raise PermissionDenied(f"only the agent who owns this interaction (or a supervisor) may {to}")
+    Someone who may not even see the interaction gets the 404 its reading gives them (the
+    interaction "does not exist or is not yours"), not a 403 that tells it exists; a 403 is
+    for those who see it without owning it (a conference guest, an agent offered it…).
+    """
+    from conversations.exceptions import NotFound, PermissionDenied
+    from conversations.selectors import interaction_list_for_user  # selectors import this module
+
+    if is_owner_or_supervisor(user, interaction):
+        return
+    if not interaction_list_for_user(user=user).filter(pk=interaction.pk).exists():
+        raise NotFound(f"interaction {interaction.pk} does not exist or is not yours")
+    raise PermissionDenied(f"only the agent who owns this interaction (or a supervisor) may {to}")
 
 
 def joined_participants(interaction_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:

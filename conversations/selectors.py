@@ -368,6 +368,15 @@ _CURSOR_ID = re.compile(r"[0-9]{1,19}")
 MAX_CURSOR_ID = 2**63 - 1
 
 
+#: Cursors as ``Cursor.encode`` writes them, in a form every match of which ``decode``
+#: accepts (the API schema states it): an ISO date and time, years 1000-8999 and days up
+#: to the 28th (so that any offset stays a real date), then "|" and an id.
+CURSOR_PATTERN = (
+    r"^[1-8][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?\|[1-9][0-9]{0,17}$"
+)
+
+
 @dataclass(frozen=True)
 class Cursor:
     """A keyset position: the (origination_at, id) of the oldest message shown."""
@@ -444,7 +453,7 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
     group_id, cross_channel = _transcript_settings(user)
     scope = _transcript_scope(interaction, cross_channel=cross_channel)
     cursor: Cursor | None = None
-    if before:
+    if before is not None:
         cursor = Cursor.decode(before)
         scope = _before(scope, cursor.at, cursor.id)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound as DRFNotFound
@@ -13,7 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import selectors as conversation_selectors
-from conversations.api.inputs import IdField, query_id, query_text
+from conversations.api.inputs import ID_SCHEMA, QUERY_TEXT_SCHEMA, IdField, query_id, query_text
+from conversations.api.schema import CREATED, INT, OBJECT, OBJECTS, TEXT, shape
 from templates_app import selectors, services
 from templates_app.composition import compose, parameter_slots
 from templates_app.models import MessageTemplate, StandardResponse
@@ -58,7 +60,10 @@ def template_payload(template: MessageTemplate) -> dict[str, Any]:
 class StandardResponseListApi(APIView):
     """T1: active standard responses by name, shortcut (``/hello``) or text."""
 
-    @extend_schema(parameters=[OpenApiParameter("search", str)])
+    @extend_schema(
+        parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA)],
+        responses=shape("at most 200", responses=OBJECTS),
+    )
     def get(self, request: Request) -> Response:
         responses = selectors.standard_responses_search(query=query_text(request, "search"))
         return Response(
@@ -69,6 +74,7 @@ class StandardResponseListApi(APIView):
 class StandardResponseAttachmentUseApi(APIView):
     """T1: a response's file as an attachment ready to send (removable before sending)."""
 
+    @extend_schema(responses={201: CREATED})
     def post(self, request: Request, pk: int) -> Response:
         attachment = services.standard_response_attachment_use(user=request.user, attachment_id=pk)
         return Response(conversation_selectors.attachment_payload(attachment), status=status.HTTP_201_CREATED)
@@ -77,6 +83,7 @@ class StandardResponseAttachmentUseApi(APIView):
 class InteractionTemplatesApi(APIView):
     """T2-T4: templates the agent may send in this interaction, with their parameters."""
 
+    @extend_schema(responses=shape("sendable here", templates=OBJECTS))
     def get(self, request: Request, pk: int) -> Response:
         interaction = conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         templates = selectors.templates_sendable(channel=interaction.channel)
@@ -87,7 +94,10 @@ class TemplateListApi(APIView):
     """Templates sendable on a number (``channel_id``, default: the first active number),
     e.g. to start a conversation (O3) when no interaction is open yet."""
 
-    @extend_schema(parameters=[OpenApiParameter("channel_id", int)])
+    @extend_schema(
+        parameters=[OpenApiParameter("channel_id", ID_SCHEMA)],
+        responses=shape("the number's templates", channel_id=INT, templates=OBJECTS),
+    )
     def get(self, request: Request) -> Response:
         from conversations.models import Channel
 
@@ -105,6 +115,12 @@ class TemplateListApi(APIView):
                 ],
             }
         )
+
+
+#: What the customer will read (``_preview``).
+PREVIEW = shape(
+    "the composed message", type=TEXT, body=TEXT, rendered=OBJECT, header_file={"type": ["string", "null"]}
+)
 
 
 class PreviewInput(serializers.Serializer):
@@ -132,7 +148,7 @@ def _preview(*, channel: Any, data: dict[str, Any]) -> Response:
 class TemplatePreviewApi(APIView):
     """The Notification editor's preview: what the customer will read, or what is wrong."""
 
-    @extend_schema(request=PreviewInput)
+    @extend_schema(request=PreviewInput, responses=PREVIEW)
     def post(self, request: Request, pk: int) -> Response:
         interaction = conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         data = PreviewInput(data=request.data)
@@ -144,7 +160,7 @@ class TemplatePreviewAnyApi(APIView):
     """The same preview before any conversation exists (O3), for a number (``channel_id``,
     default: the first active number)."""
 
-    @extend_schema(request=PreviewInput)
+    @extend_schema(request=PreviewInput, responses=PREVIEW)
     def post(self, request: Request) -> Response:
         from conversations.models import Channel
 
@@ -161,6 +177,7 @@ class TemplatePreviewAnyApi(APIView):
 class TemplateHeaderFileApi(APIView):
     """The template's own header file (for the preview)."""
 
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int) -> Any:
         from django.http import FileResponse, Http404
 

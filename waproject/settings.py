@@ -298,6 +298,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The API's <id:pk> paths (conversations/api/inputs.py IdConverter) are bounded integers.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+    # OpenAPI 3.1: full JSON Schema (e.g. "no NUL in any key" of a free-form object).
+    "OAS_VERSION": "3.1.0",
+    # The error answers every operation can give, in the error envelope: conversations/api/schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "conversations.api.schema.declare_errors",
+    ],
 }
 
 # --- WhatsApp Cloud API ------------------------------------------------------------

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations.api.inputs import IdField
+from conversations.api.schema import CONFLICT, INT, OBJECTS, OK, shape
 from conversations.selectors import interaction_summary
 from workbins import selectors, services
 
@@ -17,6 +18,7 @@ from workbins import selectors, services
 class WorkbinListApi(APIView):
     """The caller's workbins (personal and their group's) with the interactions waiting."""
 
+    @extend_schema(responses=shape("personal first", workbins=OBJECTS))
     def get(self, request: Request) -> Response:
         return Response({"workbins": selectors.workbin_list_for_user(user=request.user)})
 
@@ -27,7 +29,10 @@ class InteractionParkApi(APIView):
     class InputSerializer(serializers.Serializer):
         workbin_id = IdField(required=False)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: shape("parked", interaction_id=INT, workbin_id=INT), 409: CONFLICT},
+    )
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -40,6 +45,7 @@ class InteractionParkApi(APIView):
 class InteractionUnparkApi(APIView):
     """Open a parked interaction again: it becomes the caller's."""
 
+    @extend_schema(responses={200: OK, 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
         interaction = services.interaction_unpark(user=request.user, interaction_id=pk)
         return Response(interaction_summary(interaction, user=request.user))

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
+from django.http import QueryDict
 from django.urls import register_converter
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.request import Request
 
+from conversations.services.sessions import PHONE_PATTERN
+
+#: A string without NUL, which PostgreSQL refuses in text (the parsers refuse it in bodies).
+NO_NUL = "^[^\\x00]*$"
 #: The largest id a row can have (PostgreSQL bigint, SQLite INTEGER).
 MAX_ID = 2**63 - 1
 #: Up to 18 ASCII digits is always below MAX_ID; 19 digits are checked by value.
@@ -56,13 +63,51 @@ class IdConverter:
 register_converter(IdConverter, "id")
 
 
-class IdField(serializers.IntegerField):
-    """A row id in a request body: a whole number from 1 to MAX_ID."""
+def _posted_as_form(field: serializers.Field) -> bool:
+    """Whether the field's input came from a form or multipart post, where every value is
+    text; a JSON body carries its types, and a value of the wrong type is refused."""
+    return isinstance(getattr(field.root, "initial_data", None), QueryDict)
 
-    def __init__(self, **kwargs: object) -> None:
+
+class CharField(serializers.CharField):
+    """Text, and only text: DRF's CharField turned a JSON number into a string (``"phone":
+    0`` was saved as "0"), where the schema promises a string."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str) and not _posted_as_form(self):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(
+    {"type": "string", "maxLength": 32, "pattern": PHONE_PATTERN, "example": "+49 151 1234-5678"}
+)
+class PhoneField(CharField):
+    """A customer's WhatsApp number in international form. The service checks it against
+    the same pattern, and refuses it with its own code (``bad_phone``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+
+class IdField(serializers.IntegerField):
+    """A row id in a request body: a whole number from 1 to MAX_ID (in JSON, a number:
+    ``"7"`` is not an id)."""
+
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        # JSON Schema's integer is a number without a fraction: 7.0 is one, "7" and true are not.
+        whole = isinstance(data, int) or (isinstance(data, float) and data.is_integer())
+        if (isinstance(data, bool) or not whole) and not _posted_as_form(self):
+            self.fail("invalid")
+        if isinstance(data, float) and whole:
+            data = int(data)  # DRF reads str(1e17), "1e+17", as no number
+        return super().to_internal_value(data)
 
 
 class BooleanField(serializers.BooleanField):
@@ -70,10 +115,16 @@ class BooleanField(serializers.BooleanField):
 
     DRF's BooleanField reads a field missing from form data as False (the way an unticked
     HTML checkbox is absent), so a required flag silently became "no" and a default of True
-    became False. Here a missing field is missing: required → 400, else its default.
+    became False. Here a missing field is missing: required → 400, else its default. In
+    JSON only ``true`` and ``false`` are booleans (DRF also took "yes", 1, "on"…).
     """
 
     default_empty_html = empty
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool) and not _posted_as_form(self):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
 
 
 def _invalid(name: str, message: str) -> serializers.ValidationError:
@@ -81,10 +132,10 @@ def _invalid(name: str, message: str) -> serializers.ValidationError:
 
 
 def query_id(request: Request, name: str, *, allow_zero: bool = False) -> int | None:
-    """The optional id query parameter ``name`` (None when absent or empty); 400 when it
-    is not an id."""
-    text = request.query_params.get(name, "")
-    if text == "":
+    """The optional id query parameter ``name`` (None when absent); 400 when it is not an
+    id, empty included (``?channel_id=`` named no number: it did not mean "the default")."""
+    text = request.query_params.get(name)
+    if text is None:
         return None
     value = parse_id(text, allow_zero=allow_zero)
     if value is None:
@@ -93,13 +144,25 @@ def query_id(request: Request, name: str, *, allow_zero: bool = False) -> int | 
     return value
 
 
+def ids_pattern(limit: int) -> str:
+    """Up to ``limit`` comma-separated ids ("12,15"), the form ``query_ids`` accepts and the
+    schema states. An id of 18 digits at most (always below MAX_ID), no leading zero."""
+    one = "[1-9][0-9]{0,17}"
+    return f"^({one}(,{one}){{0,{limit - 1}}})?$"
+
+
 def query_ids(request: Request, name: str, *, limit: int) -> list[int]:
     """The comma-separated ids of query parameter ``name`` (at most ``limit``); 400 else."""
-    parts = [part.strip() for part in request.query_params.get(name, "").split(",") if part.strip()]
-    ids = [parse_id(part) for part in parts]
-    if len(ids) > limit or any(value is None for value in ids):
+    text = request.query_params.get(name, "")
+    if not re.fullmatch(ids_pattern(limit), text):
         raise _invalid(name, f"must be at most {limit} comma-separated message ids (1 to {MAX_ID})")
-    return [value for value in ids if value is not None]
+    return [int(part) for part in text.split(",") if part]
+
+
+#: The schema of an id in a query string or a body (``query_id``, ``IdField``).
+ID_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+#: The schema of a free-text query parameter (``query_text``).
+QUERY_TEXT_SCHEMA: dict[str, Any] = {"type": "string", "maxLength": MAX_QUERY_TEXT, "pattern": NO_NUL}
 
 
 def query_text(request: Request, name: str, *, max_length: int = MAX_QUERY_TEXT) -> str:
@@ -114,9 +177,10 @@ def query_text(request: Request, name: str, *, max_length: int = MAX_QUERY_TEXT)
 
 
 def query_choice(request: Request, name: str, *, choices: Iterable[str]) -> str | None:
-    """The optional query parameter ``name``, one of ``choices``; 400 else."""
-    text = request.query_params.get(name, "")
-    if text == "":
+    """The optional query parameter ``name`` (None when absent), one of ``choices``; 400
+    else (empty included)."""
+    text = request.query_params.get(name)
+    if text is None:
         return None
     allowed = list(choices)
     if text not in allowed:

@@ -7,10 +7,11 @@ session cookie authenticates the console, a token integrators.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound as DRFNotFound
 from rest_framework.request import Request
@@ -18,9 +19,34 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import selectors
-from conversations.api.inputs import BooleanField, IdField, query_choice, query_id, query_ids, query_text
+from conversations.api.inputs import (
+    ID_SCHEMA,
+    QUERY_TEXT_SCHEMA,
+    BooleanField,
+    CharField,
+    IdField,
+    PhoneField,
+    ids_pattern,
+    query_choice,
+    query_id,
+    query_ids,
+    query_text,
+)
 from conversations.api.pagination import IdCursorPagination
 from conversations.api.parsers import MultiPartParser
+from conversations.api.schema import (
+    CONFLICT,
+    CREATED,
+    INT,
+    NOT_BLANK,
+    OBJECT,
+    OBJECTS,
+    OK,
+    TEXT,
+    error,
+    exactly_one_of,
+    shape,
+)
 from conversations.api.serializers import ContactSerializer, InteractionSerializer
 from conversations.exceptions import NotFound, PermissionDenied
 from conversations.models import Interaction, Message
@@ -48,6 +74,7 @@ def _with_history_visible(view: generics.ListAPIView, contact_ids: Any) -> Respo
     return view.get_paginated_response(serializer.data)
 
 
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA)]))
 class ContactListApi(generics.ListAPIView):
     """Contacts, searchable by name, profile name, e-mail or phone digits (?search=), each
     saying whether the caller may open its history (``history_visible``)."""
@@ -66,9 +93,9 @@ class ContactDetailApi(APIView):
     """A contact; name, phone, e-mail and identifiers are editable (the contact database)."""
 
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=256, required=False, allow_blank=True)
+        name = CharField(max_length=256, required=False, allow_blank=True)
         email = serializers.EmailField(required=False, allow_blank=True)
-        phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+        phone = CharField(max_length=32, required=False, allow_blank=True)
         identifiers = serializers.DictField(required=False)
 
     @extend_schema(responses=ContactSerializer)
@@ -89,6 +116,7 @@ class ContactHistoryApi(APIView):
     """W11: every interaction of the contact, on every channel, newest first (with the
     contact directory permission, or for agents who may see one of its interactions)."""
 
+    @extend_schema(responses=shape("newest first", interactions=OBJECTS))
     def get(self, request: Request, pk: int) -> Response:
         if not selectors.can_view_contact_history(user=request.user, contact_id=pk):
             raise DRFNotFound(f"contact {pk} does not exist or its history is not yours to see")
@@ -98,6 +126,9 @@ class ContactHistoryApi(APIView):
 # --- interactions ------------------------------------------------------------------------------
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=[OpenApiParameter("state", str, enum=Interaction.State.values)])
+)
 class InteractionListApi(generics.ListAPIView):
     """Interactions the caller may see (all for supervisors; their own for agents)."""
 
@@ -135,11 +166,17 @@ class TranscriptApi(APIView):
     """W3: the contact's transcript; ``before`` pages to older messages by keyset."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("before", str, description="the 'older' cursor of the last page")]
+        parameters=[
+            OpenApiParameter(
+                "before",
+                {"type": "string", "pattern": selectors.CURSOR_PATTERN},
+                description="the 'older' cursor of the last page",
+            )
+        ]
     )
     def get(self, request: Request, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
-        before = request.query_params.get("before") or None
+        before = request.query_params.get("before")  # "" is a malformed cursor (400), not none
         return Response(selectors.transcript_page(user=request.user, interaction=interaction, before=before))
 
 
@@ -148,10 +185,36 @@ class InteractionMessagesApi(APIView):
     again). POST: send a message."""
 
     class SendSerializer(serializers.Serializer):
+        #: ``validate`` below (and the service's "the message is empty"), for the schema: what
+        #: each type needs, unless a template_id fills it.
+        json_schema_extra: ClassVar[dict[str, Any]] = {
+            "anyOf": [
+                {"required": ["template_id"]},
+                {
+                    "properties": {
+                        "type": {"type": "string", "const": "text"},
+                        "body": {"type": "string", "pattern": NOT_BLANK},
+                    },
+                    "required": ["body"],
+                },
+                *(
+                    {
+                        "properties": {"type": {"type": "string", "const": kind}, kind: {"minProperties": 1}},
+                        "required": [kind],
+                    }
+                    for kind in ("location", "template", "interactive")
+                ),
+                {
+                    "properties": {"type": {"type": "string", "enum": [str(t) for t in Message.MEDIA_TYPES]}},
+                    "required": ["attachment_id"],
+                },
+            ]
+        }
+
         type = serializers.ChoiceField(choices=[str(t) for t in outbound.SENDABLE_TYPES])
-        body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=4096)
+        body = CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=4096)
         preview_url = BooleanField(required=False, default=False)
-        client_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
+        client_ref = CharField(required=False, allow_blank=True, max_length=64)
         reply_to = IdField(required=False)
         attachment_id = IdField(required=False)
         location = serializers.DictField(required=False)
@@ -183,10 +246,12 @@ class InteractionMessagesApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("after_id", int, description="the messages with a higher id"),
+            OpenApiParameter(
+                "after_id", {**ID_SCHEMA, "minimum": 0}, description="the messages with a higher id"
+            ),
             OpenApiParameter(
                 "ids",
-                str,
+                {"type": "string", "pattern": ids_pattern(selectors.REFRESH_LIMIT)},
                 description=(
                     f"comma-separated ids of messages already shown, at most {selectors.REFRESH_LIMIT}:"
                     " returned again under 'refreshed' (status, reactions, edits, downloads)"
@@ -204,7 +269,14 @@ class InteractionMessagesApi(APIView):
             )
         )
 
-    @extend_schema(request=SendSerializer)
+    @extend_schema(
+        request=SendSerializer,
+        responses={
+            201: CREATED,
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="a replay: the same client_ref was sent"),
+            409: CONFLICT,
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         data = self.SendSerializer(data=request.data)
@@ -247,6 +319,7 @@ class InteractionMessagesApi(APIView):
 class MessageRetryApi(APIView):
     """Send a failed message again."""
 
+    @extend_schema(responses={200: OK, 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
         message = outbound.message_retry(user=request.user, message_id=pk)
         return Response(selectors.messages_payload([message])[0])
@@ -258,6 +331,10 @@ class InteractionReadApi(APIView):
     class InputSerializer(serializers.Serializer):
         message_id = IdField()
 
+    @extend_schema(
+        request=InputSerializer,
+        responses=shape("the inbound message marked as read, if any", marked={"type": ["integer", "null"]}),
+    )
     def post(self, request: Request, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         if not outbound.user_can_write(user=request.user, interaction=interaction):
@@ -285,10 +362,10 @@ class InteractionDoneApi(APIView):
     """R3 Done, with an optional disposition code and note."""
 
     class InputSerializer(serializers.Serializer):
-        disposition = serializers.CharField(required=False, allow_blank=True, max_length=100)
-        note = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+        disposition = CharField(required=False, allow_blank=True, max_length=100)
+        note = CharField(required=False, allow_blank=True, max_length=10_000)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={200: OK, 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -302,7 +379,7 @@ class InteractionCaseDataApi(APIView):
     class InputSerializer(serializers.Serializer):
         case_data = serializers.DictField()
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={200: shape("saved", case_data=OBJECT), 409: CONFLICT})
     def patch(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -314,9 +391,9 @@ class InteractionCaseDataApi(APIView):
 
 class InteractionNotesApi(APIView):
     class InputSerializer(serializers.Serializer):
-        body = serializers.CharField(max_length=10_000)
+        body = CharField(max_length=10_000)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: CREATED, 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -354,12 +431,14 @@ class AgentStateApi(APIView):
 
 
 class OfferAcceptApi(APIView):
+    @extend_schema(responses={200: OK, 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
         interaction = routing.offer_accept(user=request.user, offer_id=pk)
         return Response(selectors.interaction_summary(interaction, user=request.user))
 
 
 class OfferRejectApi(APIView):
+    @extend_schema(responses={200: OK, 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
         routing.offer_reject(user=request.user, offer_id=pk)
         return Response({})
@@ -373,6 +452,16 @@ class AttachmentUploadApi(APIView):
 
     parser_classes = [MultiPartParser]
 
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+        responses={201: CREATED, 413: error("the file is larger than 100 MB")},
+    )
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
@@ -410,14 +499,27 @@ def _serve(request: Request, pk: int, *, thumbnail: bool) -> FileResponse:
     return response
 
 
+#: A stored file, served as it is (its own content type).
+FILE = {(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="the file")}
+
+
 class AttachmentFileApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("download", str, description="any value: as an attachment")],
+        responses=FILE,
+    )
     def get(self, request: Request, pk: int) -> FileResponse:
         return _serve(request, pk, thumbnail=False)
 
 
 class AttachmentThumbnailApi(APIView):
+    @extend_schema(responses=FILE)
     def get(self, request: Request, pk: int) -> FileResponse:
         return _serve(request, pk, thumbnail=True)
+
+
+#: A conversation started with a template: the interaction and the template message.
+STARTED = shape("started", interaction=OBJECT, message=OBJECT)
 
 
 class OutboundSessionApi(APIView):
@@ -430,7 +532,9 @@ class OutboundSessionApi(APIView):
     """
 
     class InputSerializer(serializers.Serializer):
-        phone = serializers.CharField(required=False, max_length=32)
+        json_schema_extra = exactly_one_of("phone", "contact_id")
+
+        phone = PhoneField(required=False)
         contact_id = IdField(required=False)
         template_id = IdField()
         parameters = serializers.DictField(required=False)
@@ -444,7 +548,7 @@ class OutboundSessionApi(APIView):
                 raise serializers.ValidationError("give exactly one of phone or contact_id")
             return attrs
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: STARTED, 409: CONFLICT})
     def post(self, request: Request) -> Response:
         from conversations.services.sessions import outbound_session_start
 
@@ -458,12 +562,14 @@ class InteractionTransferApi(APIView):
     """R4 instant transfer to an agent, an agent group, a skill or a queue."""
 
     class InputSerializer(serializers.Serializer):
+        json_schema_extra = exactly_one_of("agent_id", "group_id", "skill_id", "queue_id")
+
         agent_id = IdField(required=False)
         group_id = IdField(required=False)
         skill_id = IdField(required=False)
         queue_id = IdField(required=False)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={200: OK, 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -476,7 +582,10 @@ class InteractionTransferApi(APIView):
 class TransferTargetsApi(APIView):
     """R4 target search by name: agents (with availability), groups, skills, queues."""
 
-    @extend_schema(parameters=[OpenApiParameter("search", str)])
+    @extend_schema(
+        parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA)],
+        responses=shape("by name", agents=OBJECTS, groups=OBJECTS, skills=OBJECTS, queues=OBJECTS),
+    )
     def get(self, request: Request) -> Response:
         search = query_text(request, "search")
         return Response(routing.transfer_targets(user=request.user, search=search))
@@ -489,7 +598,7 @@ class InteractionAssignContactApi(APIView):
     class InputSerializer(serializers.Serializer):
         contact_id = IdField()
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={200: ContactSerializer, 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
         selectors.interaction_get_for_user(user=request.user, interaction_id=pk)  # 404 if not visible
         data = self.InputSerializer(data=request.data)
@@ -506,7 +615,10 @@ class ConferenceInviteApi(APIView):
     class InputSerializer(serializers.Serializer):
         agent_id = IdField()
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: shape("invited", invitation_id=INT, state=TEXT), 409: CONFLICT},
+    )
     def post(self, request: Request, pk: int) -> Response:
         from conversations.services.collaboration import conference_invite
 
@@ -525,6 +637,12 @@ class ConferenceAnswerApi(APIView):
 
     accept = True
 
+    @extend_schema(
+        responses={
+            200: shape("answered", invitation_id=INT, state=TEXT, interaction_id=INT),
+            409: CONFLICT,
+        }
+    )
     def post(self, request: Request, pk: int) -> Response:
         from conversations.services.collaboration import conference_answer
 
@@ -541,6 +659,7 @@ class ConferenceAnswerApi(APIView):
 class ConferenceLeaveApi(APIView):
     """R5: leave the conference (the owner leaving hands the conversation over)."""
 
+    @extend_schema(responses={200: OK, 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
         from conversations.services.collaboration import conference_leave
 
@@ -554,14 +673,15 @@ class ConsultationApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         agent_id = IdField(required=False)
-        body = serializers.CharField(max_length=4096)
+        body = CharField(max_length=4096)
 
+    @extend_schema(responses=shape("oldest first", messages=OBJECTS))
     def get(self, request: Request, pk: int) -> Response:
         from conversations.services.collaboration import consultation_messages
 
         return Response({"messages": consultation_messages(user=request.user, interaction_id=pk)})
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: CREATED, 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
         from conversations import events
         from conversations.services.collaboration import consultation_send, consultation_start
@@ -579,6 +699,7 @@ class ConsultationApi(APIView):
 
 
 class ConsultationEndApi(APIView):
+    @extend_schema(responses=shape("ended", ended=INT))
     def post(self, request: Request, pk: int) -> Response:
         from conversations.services.collaboration import consultation_end
 
@@ -590,14 +711,14 @@ class OutboundFromOtherMediaApi(APIView):
     number and template from the option whatsappsession.outbound-session-config."""
 
     class InputSerializer(serializers.Serializer):
-        phone = serializers.CharField(max_length=32)
+        phone = PhoneField()
         source_media = serializers.ChoiceField(choices=["voice", "sms", "email", "chat", "other"])
-        source_id = serializers.CharField(required=False, allow_blank=True, max_length=120)
+        source_id = CharField(required=False, allow_blank=True, max_length=120)
         parameters = serializers.DictField(required=False)
         case_data = serializers.DictField(required=False)
         assign_to_me = BooleanField(required=False, default=True)
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses={201: STARTED, 409: CONFLICT})
     def post(self, request: Request) -> Response:
         from conversations.services.sessions import outbound_session_from_other_media
 

@@ -25,7 +25,10 @@ from conversations.services.contacts import contact_address_in_use, contact_reso
 from conversations.services.outbound import message_queue
 from conversations.whatsapp.inbound import SenderProfile
 
-PHONE = re.compile(r"^\+?[1-9]\d{6,14}$")
+#: A number in international form as people type it ("+49 151 1234-5678", "(+972) 98-765-4321"):
+#: 7 to 15 ASCII digits, the first not 0, an optional leading +, spaces, dashes and
+#: parentheses between them. The API schema states this very pattern for ``phone``.
+PHONE_PATTERN = r"^[ ()-]*(\+[ ()-]*)?[1-9]([ ()-]*[0-9]){6,14}[ ()-]*$"
 
 
 @dataclass
@@ -35,12 +38,11 @@ class StartedSession:
 
 
 def _wa_id(phone: str) -> str:
-    digits = re.sub(r"[\s\-()]", "", phone or "")
-    if not PHONE.match(digits):
+    if not re.fullmatch(PHONE_PATTERN, phone or ""):
         raise DomainError(
             f"{phone!r} is not a phone number in international form (e.g. +4915112345678)", code="bad_phone"
         )
-    return digits.lstrip("+")
+    return re.sub(r"[^0-9]", "", phone)
 
 
 def _channel(channel_id: int | None) -> Channel:

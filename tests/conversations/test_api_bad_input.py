@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from conversations.exceptions import DomainError
 from conversations.models import AgentProfile, Contact, Interaction, InteractionNote, Message
 from tests.factories import (
     DIRECTORY,
@@ -443,3 +444,108 @@ def test_a_form_post_holding_nul_is_refused(api, interaction, encoding):
     assert response.status_code == 400
     assert error_of(response)["message"].startswith("body: ")
     assert InteractionNote.objects.count() == 0
+
+
+# --- issue 8: what the schema calls invalid, the server refuses (and names the field) ---------
+
+
+@pytest.mark.parametrize(
+    "method, url, payload, field",
+    [
+        ("patch", "/api/v1/contacts/{contact}/", {"phone": 0}, "phone"),
+        ("patch", "/api/v1/contacts/{contact}/", {"name": 12.5}, "name"),
+        ("post", "/api/v1/interactions/{pk}/notes/", {"body": 0}, "body"),
+        ("post", "/api/v1/interactions/{pk}/done/", {"note": False}, "note"),
+        ("post", "/api/v1/outbound-sessions/", {"phone": 4915100000000, "template_id": 1}, "phone"),
+        ("post", "/api/v1/interactions/{pk}/read/", {"message_id": "1"}, "message_id"),
+        ("post", "/api/v1/interactions/{pk}/read/", {"message_id": True}, "message_id"),
+        ("post", "/api/v1/interactions/{pk}/read/", {"message_id": 1.5}, "message_id"),
+        ("post", "/api/v1/agent/me/state/", {"ready": "yes"}, "ready"),
+        ("post", "/api/v1/agent/me/state/", {"ready": 1}, "ready"),
+    ],
+)
+def test_a_json_value_of_the_wrong_type_is_refused_not_converted(
+    api, interaction, method, url, payload, field
+):
+    contact = Contact.objects.get(pk=interaction.contact_id)
+
+    response = send(api, method, url.format(pk=interaction.pk, contact=contact.pk), payload)
+
+    assert response.status_code == 400
+    assert error_of(response)["message"].startswith(f"{field}: ")
+    contact.refresh_from_db()
+    assert (contact.phone, contact.name) == ("", "")
+    assert not InteractionNote.objects.exists()
+    assert Interaction.objects.get(pk=interaction.pk).state == Interaction.State.ACTIVE
+
+
+def test_a_whole_number_written_as_a_float_is_an_id(api, interaction):
+    response = send(api, "post", f"/api/v1/interactions/{interaction.pk}/read/", {"message_id": 1e17})
+
+    assert response.status_code == 200
+
+
+def test_form_posts_still_carry_ids_and_flags_as_text(api, interaction, alice):
+    url = f"/api/v1/interactions/{interaction.pk}/read/"
+
+    assert api.post(url, f"message_id={interaction.messages.get().pk}", content_type=FORM).status_code == 200
+    assert api.post("/api/v1/agent/me/state/", {"ready": "false"}).status_code == 200
+    assert AgentProfile.objects.get(user=alice).is_ready is False
+
+
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/api/v1/templates/?channel_id=", "channel_id"),
+        ("/api/v1/interactions/?state=", "state"),
+        ("/api/v1/interactions/{pk}/messages/?after_id=", "after_id"),
+        ("/api/v1/interactions/{pk}/messages/?ids=01", "ids"),
+        ("/api/v1/interactions/{pk}/messages/?ids=1,,2", "ids"),
+        ("/api/v1/interactions/{pk}/messages/?ids=1,%202", "ids"),
+    ],
+)
+def test_an_empty_or_malformed_query_parameter_is_refused_not_ignored(api, interaction, url, field):
+    response = api.get(url.format(pk=interaction.pk))
+
+    assert response.status_code == 400
+    assert error_of(response)["message"].startswith(f"{field}: ")
+
+
+def test_an_empty_transcript_cursor_is_malformed_not_the_first_page(api, interaction):
+    response = api.get(f"/api/v1/interactions/{interaction.pk}/transcript/?before=")
+
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "bad_cursor"
+
+
+@pytest.mark.parametrize("phone", ["+4\u0669151000000", "+49\t151 000 0000", "+49 151 000 0000\n"])
+def test_a_phone_outside_the_schemas_pattern_is_a_bad_phone(phone):
+    """Arabic-Indic digits passed ``\\d`` and became the customer's WhatsApp id."""
+    from conversations.services.sessions import _wa_id
+
+    with pytest.raises(DomainError) as refused:
+        _wa_id(phone)
+
+    assert refused.value.code == "bad_phone"
+    assert _wa_id("(+49) 151 000-0000") == "491510000000"
+
+
+@pytest.mark.parametrize(
+    "action, payload",
+    [("done", {}), ("case-data", {"case_data": {}}), ("transfer", {"queue_id": 1}), ("park", {})],
+)
+def test_an_owner_only_action_is_a_404_for_who_cannot_see_it_and_a_403_for_a_guest(
+    client, interaction, action, payload
+):
+    url = f"/api/v1/interactions/{interaction.pk}/{action}/"
+    stranger, guest = AgentProfileFactory().user, AgentProfileFactory().user
+    interaction.participants.create(agent=guest, kind="conference", state="joined")
+
+    client.force_login(stranger)
+    hidden = send(client, "post" if action != "case-data" else "patch", url, payload)
+    client.force_login(guest)
+    refused = send(client, "post" if action != "case-data" else "patch", url, payload)
+
+    assert (hidden.status_code, error_of(hidden)["code"]) == (404, "not_found")
+    assert (refused.status_code, error_of(refused)["code"]) == (403, "permission_denied")
+    assert Interaction.objects.get(pk=interaction.pk).state == Interaction.State.ACTIVE

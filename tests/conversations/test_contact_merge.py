@@ -78,4 +78,5 @@ def test_only_the_interactions_agent_assigns(client, channel):
         f"/api/v1/interactions/{current.pk}/assign-contact/", {"contact_id": ContactFactory().pk},
         content_type="application/json",
     )  # fmt: skip
-    assert response.status_code in (403, 404)
+    assert response.status_code == 404  # not theirs to see, as when they read it
+    assert response.json()["error"]["code"] == "not_found"

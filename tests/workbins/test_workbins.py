@@ -119,7 +119,8 @@ def test_customer_writing_to_a_parked_interaction_routes_it_to_an_available_agen
 def test_only_an_interaction_in_progress_can_be_parked(api, agent, channel):
     interaction = InteractionFactory(channel=channel, owner=agent.user, state=Interaction.State.CLOSED)
     response = api.post(f"/api/v1/interactions/{interaction.pk}/park/")
-    assert response.status_code in (404, 409)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
 
 
 def test_a_supervisor_sees_each_agents_workbin_under_its_owners_name(client, agent):
