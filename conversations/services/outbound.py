@@ -35,6 +35,7 @@ from conversations.models import Attachment, Interaction, Message
 from conversations.options import get_option
 from conversations.permissions import user_is_supervisor
 from conversations.services.statuses import (
+    ERROR_TITLE_MAX,
     accepted_wamid_pending,
     callback_data,
     message_adopt_wamid,
@@ -506,7 +507,7 @@ def _record_failure(message: Message, error: CloudApiError) -> None:
         # twice. It stays "sending" until a status webhook names it, or the sweep gives up.
         logger.warning("message %s: no answer from WhatsApp (%s); waiting to reconcile", message.pk, error)
         Message.objects.filter(pk=message.pk, status=S.SENDING).update(
-            error_code=error.code, error_title=error.title[:255], error_details=error.details
+            error_code=error.code, error_title=error.title[:ERROR_TITLE_MAX], error_details=error.details
         )
         return
     if error.kind == ErrorKind.RETRYABLE and attempts < MAX_SEND_ATTEMPTS:
@@ -516,7 +517,7 @@ def _record_failure(message: Message, error: CloudApiError) -> None:
             next_attempt_at=timezone.now() + timedelta(seconds=delay),
             send_started_at=None,
             error_code=error.code,
-            error_title=error.title[:255],
+            error_title=error.title[:ERROR_TITLE_MAX],
             error_details=error.details,
         )
         message.status = S.QUEUED
@@ -533,7 +534,7 @@ def _mark_failed(message: Message, *, code: int | None, title: str, details: str
             failed_at=timezone.now(),
             next_attempt_at=None,
             error_code=code,
-            error_title=title[:255],
+            error_title=title[:ERROR_TITLE_MAX],
             error_details=details,
         )
         message.refresh_from_db()
