@@ -26,7 +26,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from conversations import events, tasks
@@ -615,16 +616,25 @@ def _reconciled_before_retry(message: Message) -> bool:
 
 
 def outbound_due_sweep(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
-    """Flush interactions whose head message is due (retries, and sends never started).
+    """Flush each interaction whose head message is due (a retry, or a send never
+    started), once, oldest due first. Returns how many interactions were flushed.
 
-    The cost grows with what is due: the partial index on ``next_attempt_at`` of queued
-    rows. Returns how many interactions were flushed.
+    Only heads count, exactly as :func:`_claim_head` picks them: the messages queued
+    behind a head that waits for its retry are not due. One row per interaction
+    (``GROUP BY``, ordered by when it fell due), so one conversation's backlog never
+    fills the batch and starves another's retry. (A ``.distinct()`` here was defeated
+    by the model's default ordering: its columns joined the ``SELECT DISTINCT``.) The
+    cost grows with what is due: the partial index on ``next_attempt_at`` of queued rows.
     """
+    earlier_unsent = Message.objects.filter(_head_filter(OuterRef("interaction_id")), id__lt=OuterRef("id"))
     interaction_ids = list(
         Message.objects.filter(status=S.QUEUED, direction=Message.Direction.OUTBOUND)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .values_list("interaction_id", flat=True)
-        .distinct()[:limit]
+        .filter(~Exists(earlier_unsent))
+        .values("interaction_id")
+        .annotate(due_at=Min(Coalesce("next_attempt_at", "arrived_at")))
+        .order_by("due_at", "interaction_id")
+        .values_list("interaction_id", flat=True)[:limit]
     )
     for interaction_id in interaction_ids:
         enqueue(tasks.interaction_outbox_flush_task, interaction_id)
