@@ -80,7 +80,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user"):
             return
-        live.unwatch(self)
+        await live.unwatch(self)
         await live.leave(self.channel_layer, events.agent_group(self.user.pk), self.channel_name)
         for group in self.interaction_groups:
             await live.leave(self.channel_layer, group, self.channel_name)

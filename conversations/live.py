@@ -80,6 +80,7 @@ class Watch:
         self.channel: str | None = None
         self.lost = False
         self.task: asyncio.Task | None = None
+        self._listener: asyncio.Task | None = None
         self._sent = 0
         self._heard = asyncio.Event()
         self._rejoined_at = time.monotonic()
@@ -89,14 +90,15 @@ class Watch:
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._run(), name="live-watch")
 
-    def discard(self, socket: WatchedSocket) -> None:
+    async def discard(self, socket: WatchedSocket) -> None:
         self.sockets.discard(socket)
         if not self.sockets and self.task is not None:
-            self.task.cancel()  # nothing to watch: no probes from an idle process
-            self.task = None
+            task, self.task = self.task, None
+            task.cancel()  # nothing to watch: no probes from an idle process
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _run(self) -> None:
-        listener = asyncio.get_running_loop().create_task(self._listen(), name="live-watch-listen")
         try:
             while True:
                 healthy = await self._probe()
@@ -107,17 +109,19 @@ class Watch:
                     await self._refresh_memberships()
                 await asyncio.sleep(PROBE_EVERY)
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            await self._stop_listening()
 
     async def _probe(self) -> bool:
-        """Send a probe to our own group; True when it comes back in time."""
+        """Send a probe to our own group; True when it comes back in time. After a lost
+        probe the next one starts over on a new channel: the old one may be gone for good
+        (its receive waits on a queue the layer forgot)."""
         try:
             if self.channel is None:
                 self.channel = await self.layer.new_channel()
-            if self.lost or self._sent == 0:
                 await self.layer.group_add(self.group, self.channel)
+                self._listener = asyncio.get_running_loop().create_task(
+                    self._listen(self.channel), name="live-watch-listen"
+                )
             self._sent += 1
             self._heard.clear()
             await self.layer.group_send(self.group, {"type": "live.probe", "n": self._sent})
@@ -128,15 +132,13 @@ class Watch:
         except Exception as error:  # TimeoutError: the probe was lost with the membership
             if not self.lost:
                 logger.warning("channel layer probe failed (%r): live events may be lost", error)
+            await self._stop_listening()
             return False
 
-    async def _listen(self) -> None:
+    async def _listen(self, channel: str) -> None:
         while True:
-            if self.channel is None:
-                await asyncio.sleep(0.05)
-                continue
             try:
-                message = await self.layer.receive(self.channel)
+                message = await self.layer.receive(channel)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -144,6 +146,17 @@ class Watch:
                 continue
             if message.get("n") == self._sent:
                 self._heard.set()
+
+    async def _stop_listening(self) -> None:
+        listener, channel = self._listener, self.channel
+        self._listener = self.channel = None
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await listener
+        if channel is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.layer.group_discard(self.group, channel), PROBE_TIMEOUT)
 
     async def _close_all(self) -> None:
         """The layer answers again after a loss: every socket starts over."""
@@ -158,8 +171,9 @@ class Watch:
         if not expiry or time.monotonic() - self._rejoined_at < expiry / 3:
             return
         self._rejoined_at = time.monotonic()
-        with contextlib.suppress(Exception):
-            await self.layer.group_add(self.group, self.channel)
+        if self.channel is not None:
+            with contextlib.suppress(Exception):
+                await self.layer.group_add(self.group, self.channel)
         for socket in list(self.sockets):
             await socket.rejoin()
 
@@ -176,7 +190,7 @@ def watch(socket: WatchedSocket) -> None:
     current.add(socket)
 
 
-def unwatch(socket: WatchedSocket) -> None:
+async def unwatch(socket: WatchedSocket) -> None:
     current = _watches.get(asyncio.get_running_loop())
     if current is not None:
-        current.discard(socket)
+        await current.discard(socket)
