@@ -85,6 +85,11 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         for group in self.interaction_groups:
             await live.leave(self.channel_layer, group, self.channel_name)
 
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        """A socket being closed needs no more watching (its disconnect may come later)."""
+        await live.unwatch(self)
+        await super().close(code=code, reason=reason)
+
     async def rejoin(self) -> None:
         """Join this socket's groups again (memberships lapse after the layer's expiry)."""
         for group in [events.agent_group(self.user.pk), *self.interaction_groups]:

@@ -92,15 +92,20 @@ class Watch:
 
     async def discard(self, socket: WatchedSocket) -> None:
         self.sockets.discard(socket)
-        if not self.sockets and self.task is not None:
-            task, self.task = self.task, None
-            task.cancel()  # nothing to watch: no probes from an idle process
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self.sockets or self.task is None or self.task is asyncio.current_task():
+            return  # (the watch closing its own sockets idles once they are gone)
+        task, self.task = self.task, None
+        task.cancel()  # nothing to watch: no probes from an idle process
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def _run(self) -> None:
         try:
             while True:
+                if not self.sockets:
+                    await self._stop_listening()
+                    await asyncio.sleep(PROBE_EVERY)
+                    continue
                 healthy = await self._probe()
                 if healthy and self.lost:
                     await self._close_all()
