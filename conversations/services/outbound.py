@@ -499,6 +499,7 @@ def message_accepted(*, message_id: int, wamid: str) -> None:
             pending_statuses_apply(channel=message.channel, wamid=wamid)
             message.refresh_from_db()
         events.message_updated(message=message)
+    _typing_ended(message.interaction_id)
 
 
 def _record_failure(message: Message, error: CloudApiError) -> None:
@@ -679,8 +680,11 @@ def abandoned_sends_sweep(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
     return recovered
 
 
-def message_mark_read(*, message_id: int, client: CloudApiClient | None = None) -> None:
-    """Blue ticks for a customer's message (and the earlier ones of the thread).
+def message_mark_read(
+    *, message_id: int, typing_indicator: bool = False, client: CloudApiClient | None = None
+) -> None:
+    """Blue ticks for a customer's message (and the earlier ones of the thread); with
+    ``typing_indicator``, "typing…" on their phone too.
 
     Best effort: a failure is logged; the customer only misses a tick.
     """
@@ -694,9 +698,69 @@ def message_mark_read(*, message_id: int, client: CloudApiClient | None = None) 
     owns_client = client is None
     client = client or CloudApiClient.for_channel(message.channel)
     try:
-        client.mark_as_read(message.wamid)
+        client.mark_as_read(message.wamid, typing_indicator=typing_indicator)
     except CloudApiError as error:
         logger.warning("could not mark message %s as read: %s", message_id, error)
     finally:
         if owns_client:
             client.close()
+
+
+# --- the agent is typing -----------------------------------------------------------------
+
+#: WhatsApp shows "typing…" for 25 seconds or until the reply arrives; while the agent
+#: types, one indicator per interaction goes at most this often (the agent's message
+#: accepted by WhatsApp ends it, so typing again after a send shows it again at once).
+TYPING_EVERY = timedelta(seconds=20)
+
+
+def _typing_key(interaction_id: int) -> str:
+    return f"whatsapp-typing:{interaction_id}"
+
+
+def interaction_typing(*, user: Any, interaction_id: int) -> bool:
+    """The agent is typing: show "typing…" on the customer's phone; True when it goes.
+
+    The Cloud API shows it with a mark-as-read of the customer's latest message (its id is
+    required), so it goes only while the conversation is open, inside the 24-hour window,
+    and after the customer wrote; at most once per :data:`TYPING_EVERY` per interaction,
+    counted in the cache all server processes share.
+    """
+    interaction = Interaction.objects.filter(pk=interaction_id).first()
+    if interaction is None:
+        raise NotFound(f"interaction {interaction_id} does not exist")
+    if not user_can_write(user=user, interaction=interaction):
+        raise PermissionDenied("only the agents writing in this interaction show that they are typing")
+    if not (interaction.is_open and window_is_open(interaction) and interaction.last_inbound_wamid):
+        return False
+    latest = (
+        Message.objects.filter(
+            channel_id=interaction.channel_id,
+            wamid=interaction.last_inbound_wamid,
+            direction=Message.Direction.INBOUND,
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if latest is None or not _cache_call(
+        "add", _typing_key(interaction.pk), True, TYPING_EVERY.total_seconds()
+    ):
+        return False
+    enqueue(tasks.message_mark_read_task, latest, typing=True)
+    return True
+
+
+def _typing_ended(interaction_id: int) -> None:
+    """The agent's message reached WhatsApp: the phone stopped showing "typing…"."""
+    _cache_call("delete", _typing_key(interaction_id))
+
+
+def _cache_call(method: str, *args: Any) -> Any:
+    """A cache operation that never fails the caller (the indicator is best effort)."""
+    from django.core.cache import cache
+
+    try:
+        return getattr(cache, method)(*args)
+    except Exception as error:  # the cache's Redis is unreachable
+        logger.warning("typing indicator: cache %s failed: %r", method, error)
+        return None
