@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def quick_probes(monkeypatch):
     monkeypatch.setattr(live, "PROBE_EVERY", 0.05)
     monkeypatch.setattr(live, "PROBE_TIMEOUT", 0.3)
+    monkeypatch.setattr(live, "PROBE_GRACE", 0.1)
 
 
 def closed_port() -> int:
