@@ -7,6 +7,10 @@ agent may see. State changes go through the REST API: one path, one set of check
 Access is checked again whenever it may end (``access.revoked``: Done, transfer, reject,
 a withdrawn offer, leaving a conference...): a socket whose agent lost an interaction
 leaves its group. Logging out closes the session's sockets (``session.ended``, 4401).
+
+The channel layer may fail under a socket (a Redis restart): joins are retried, and a
+socket that cannot join is closed with 1013 (try again later), never answered with a 500;
+:mod:`conversations.live` closes sockets whose memberships were lost with 1012.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from conversations import events, selectors
+from conversations import events, live, selectors
 from conversations.api.inputs import MAX_ID
 from conversations.models import Interaction
 
@@ -73,19 +77,36 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if hello is None:
             await self.close(code=NOT_AN_AGENT)  # the console is for agents (P6)
             return
-        self.user = user
         self.session = _session_tag(self.scope)
         self.interaction_groups: set[str] = set()
-        await self.channel_layer.group_add(events.agent_group(user.pk), self.channel_name)
+        joined = await live.join(self.channel_layer, events.agent_group(user.pk), self.channel_name)
         await self.accept()
+        if not joined:
+            await self.close(code=live.TRY_AGAIN_LATER)  # a clear code: the console reconnects
+            return
+        self.user = user
+        live.watch(self)
         await self.send_json({"type": "hello", "agent": hello})
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user"):
             return
-        await self.channel_layer.group_discard(events.agent_group(self.user.pk), self.channel_name)
+        await live.unwatch(self)
+        await live.leave(self.channel_layer, events.agent_group(self.user.pk), self.channel_name)
         for group in self.interaction_groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await live.leave(self.channel_layer, group, self.channel_name)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        """A socket being closed needs no more watching (its disconnect may come later)."""
+        await live.unwatch(self)
+        await super().close(code=code, reason=reason)
+
+    async def rejoin(self) -> None:
+        """Join this socket's groups again (memberships lapse after the layer's expiry)."""
+        for group in [events.agent_group(self.user.pk), *self.interaction_groups]:
+            if not await live.join(self.channel_layer, group, self.channel_name):
+                await self.close(code=live.TRY_AGAIN_LATER)
+                return
 
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
@@ -125,9 +146,12 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         visible = await database_sync_to_async(_visible_ids)(self.user, ids)
         wanted = {events.interaction_group(i) for i in visible}
         for group in wanted - self.interaction_groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+            if not await live.join(self.channel_layer, group, self.channel_name):
+                await self.close(code=live.TRY_AGAIN_LATER)
+                return
+            self.interaction_groups.add(group)
         for group in self.interaction_groups - wanted:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await live.leave(self.channel_layer, group, self.channel_name)
         self.interaction_groups = wanted
         refused = sorted(set(ids) - visible)
         await self.send_json({"type": "subscribed", "interaction_ids": sorted(visible), "refused": refused})
@@ -154,7 +178,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         if interaction_id in await database_sync_to_async(_visible_ids)(self.user, [interaction_id]):
             return
-        await self.channel_layer.group_discard(group, self.channel_name)
+        await live.leave(self.channel_layer, group, self.channel_name)
         self.interaction_groups.discard(group)
         await self.send_json({"type": "access.revoked", "interaction_id": interaction_id})
 

@@ -7,6 +7,7 @@ at-most-once; browsers catch up from the database by their last seen message id.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -75,16 +76,27 @@ def _deliver(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
     async_to_sync(flush)(broadcasts)
 
 
+#: A push that failed (a connection that went stale under a Redis restart) is tried once
+#: more after this many seconds, on a fresh connection, before it is given up.
+PUSH_RETRY_DELAY = 0.2
+
+
 async def flush(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
-    """Send collected broadcasts; a failure is logged, never raised (browsers resync)."""
+    """Send collected broadcasts; a failure is retried once, then logged, never raised
+    (browsers resync)."""
     layer = get_channel_layer()
     if layer is None:
         return
     for group, message in broadcasts:
-        try:
-            await layer.group_send(group, message)
-        except Exception:
-            logger.exception("could not push %s to %s", message.get("type"), group)
+        for attempt in (1, 2):
+            try:
+                await layer.group_send(group, message)
+                break
+            except Exception:
+                if attempt == 2:
+                    logger.exception("could not push %s to %s", message.get("type"), group)
+                else:
+                    await asyncio.sleep(PUSH_RETRY_DELAY)
 
 
 def message_payload(message: Any) -> dict[str, Any]:

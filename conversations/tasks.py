@@ -63,11 +63,12 @@ def attachment_download_sweep_task() -> int:
 
 
 @shared_task
-def message_mark_read_task(message_id: int) -> None:
-    """Tell WhatsApp the agent read the customer's message (blue ticks on their phone)."""
+def message_mark_read_task(message_id: int, typing: bool = False) -> None:
+    """Tell WhatsApp the agent read the customer's message (blue ticks on their phone),
+    and with ``typing`` that the agent is typing ("typing…" on their phone)."""
     from conversations.services.outbound import message_mark_read
 
-    message_mark_read(message_id=message_id)
+    message_mark_read(message_id=message_id, typing_indicator=typing)
 
 
 @shared_task

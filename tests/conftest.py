@@ -35,6 +35,18 @@ def _fresh_snapshots():
     options.invalidate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets its own channel layer object: channels_redis keeps receive state
+    (a lock, buffers) bound to one event loop, and pytest-asyncio gives each test its own
+    loop; a socket a test left open made the next test fail ("bound to a different loop")."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def channel(db):
     """The business number of most fixtures (phone_number_id 1122334455667)."""

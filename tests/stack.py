@@ -175,7 +175,7 @@ def running_stack(
                 DATABASE_URL=f"{base}/{database}",
                 REDIS_URL=f"{os.environ['REDIS_URL'].rsplit('/', 1)[0]}/{redis_db}",
             )
-            subprocess.run(["redis-cli", "-n", redis_db, "flushdb"], check=True, capture_output=True)
+            subprocess.run(["redis-cli", "-u", env["REDIS_URL"], "flushdb"], check=True, capture_output=True)
         else:
             env["SQLITE_PATH"] = str(workdir / "db.sqlite3")
         env.update(extra_env or {})

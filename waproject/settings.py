@@ -130,6 +130,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer, cache, Celery ---------------------------------------------------
 if REDIS_URL:
+    from redis.asyncio.retry import Retry as _AsyncRedisRetry
+    from redis.backoff import ExponentialWithJitterBackoff
+
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"),
@@ -137,7 +140,23 @@ if REDIS_URL:
                 # redis-py 8 gives every connection a 5 s socket timeout, the same as
                 # channels_redis's blocking read: an idle console socket then died every
                 # 5 s (redis/redis-py#4091). A longer timeout still detects a dead Redis.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_keepalive": True}],
+                #
+                # A pool built from a URL gets redis-py's "no retries": after a Redis
+                # restart each pooled connection failed its first command ("Connection
+                # lost"), and a socket's group_add with it (HTTP 500 to the browser). Now
+                # a failed command is retried on a fresh connection with backoff, and a
+                # connection idle for a while is checked with a PING before use.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "socket_keepalive": True,
+                        "retry": _AsyncRedisRetry(
+                            ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=4
+                        ),
+                        "health_check_interval": 15,
+                    }
+                ],
                 # Sockets resync from the database; a day-long group membership only
                 # wastes Redis memory after a browser vanished.
                 "group_expiry": 3600,

@@ -52,6 +52,7 @@ urlpatterns = [
         "interactions/<id:pk>/messages/", views.InteractionMessagesApi.as_view(), name="interaction-messages"
     ),
     path("interactions/<id:pk>/read/", views.InteractionReadApi.as_view(), name="interaction-read"),
+    path("interactions/<id:pk>/typing/", views.InteractionTypingApi.as_view(), name="interaction-typing"),
     path("interactions/<id:pk>/done/", views.InteractionDoneApi.as_view(), name="interaction-done"),
     path(
         "interactions/<id:pk>/case-data/",

@@ -358,6 +358,14 @@ class InteractionReadApi(APIView):
         return Response({"marked": message.pk if message else None})
 
 
+class InteractionTypingApi(APIView):
+    """The agent is typing: "typing…" on the customer's phone (the server throttles it)."""
+
+    @extend_schema(request=None)
+    def post(self, request: Request, pk: int) -> Response:
+        return Response({"sent": outbound.interaction_typing(user=request.user, interaction_id=pk)})
+
+
 class InteractionDoneApi(APIView):
     """R3 Done, with an optional disposition code and note."""
 

@@ -26,7 +26,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from conversations import events, tasks
@@ -36,6 +37,7 @@ from conversations.options import get_option
 from conversations.permissions import user_can_write, user_is_supervisor
 from conversations.services.interactions import reply_timeout_for
 from conversations.services.statuses import (
+    ERROR_TITLE_MAX,
     accepted_wamid_pending,
     callback_data,
     message_adopt_wamid,
@@ -487,6 +489,7 @@ def message_accepted(*, message_id: int, wamid: str) -> None:
             pending_statuses_apply(channel=message.channel, wamid=wamid)
             message.refresh_from_db()
         events.message_updated(message=message)
+    _typing_ended(message.interaction_id)
 
 
 def _record_failure(message: Message, error: CloudApiError) -> None:
@@ -496,7 +499,7 @@ def _record_failure(message: Message, error: CloudApiError) -> None:
         # twice. It stays "sending" until a status webhook names it, or the sweep gives up.
         logger.warning("message %s: no answer from WhatsApp (%s); waiting to reconcile", message.pk, error)
         Message.objects.filter(pk=message.pk, status=S.SENDING).update(
-            error_code=error.code, error_title=error.title[:255], error_details=error.details
+            error_code=error.code, error_title=error.title[:ERROR_TITLE_MAX], error_details=error.details
         )
         return
     if error.kind == ErrorKind.RETRYABLE and attempts < MAX_SEND_ATTEMPTS:
@@ -506,7 +509,7 @@ def _record_failure(message: Message, error: CloudApiError) -> None:
             next_attempt_at=timezone.now() + timedelta(seconds=delay),
             send_started_at=None,
             error_code=error.code,
-            error_title=error.title[:255],
+            error_title=error.title[:ERROR_TITLE_MAX],
             error_details=error.details,
         )
         message.status = S.QUEUED
@@ -523,7 +526,7 @@ def _mark_failed(message: Message, *, code: int | None, title: str, details: str
             failed_at=timezone.now(),
             next_attempt_at=None,
             error_code=code,
-            error_title=title[:255],
+            error_title=title[:ERROR_TITLE_MAX],
             error_details=details,
         )
         message.refresh_from_db()
@@ -604,16 +607,25 @@ def _reconciled_before_retry(message: Message) -> bool:
 
 
 def outbound_due_sweep(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
-    """Flush interactions whose head message is due (retries, and sends never started).
+    """Flush each interaction whose head message is due (a retry, or a send never
+    started), once, oldest due first. Returns how many interactions were flushed.
 
-    The cost grows with what is due: the partial index on ``next_attempt_at`` of queued
-    rows. Returns how many interactions were flushed.
+    Only heads count, exactly as :func:`_claim_head` picks them: the messages queued
+    behind a head that waits for its retry are not due. One row per interaction
+    (``GROUP BY``, ordered by when it fell due), so one conversation's backlog never
+    fills the batch and starves another's retry. (A ``.distinct()`` here was defeated
+    by the model's default ordering: its columns joined the ``SELECT DISTINCT``.) The
+    cost grows with what is due: the partial index on ``next_attempt_at`` of queued rows.
     """
+    earlier_unsent = Message.objects.filter(_head_filter(OuterRef("interaction_id")), id__lt=OuterRef("id"))
     interaction_ids = list(
         Message.objects.filter(status=S.QUEUED, direction=Message.Direction.OUTBOUND)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .values_list("interaction_id", flat=True)
-        .distinct()[:limit]
+        .filter(~Exists(earlier_unsent))
+        .values("interaction_id")
+        .annotate(due_at=Min(Coalesce("next_attempt_at", "arrived_at")))
+        .order_by("due_at", "interaction_id")
+        .values_list("interaction_id", flat=True)[:limit]
     )
     for interaction_id in interaction_ids:
         enqueue(tasks.interaction_outbox_flush_task, interaction_id)
@@ -658,8 +670,11 @@ def abandoned_sends_sweep(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
     return recovered
 
 
-def message_mark_read(*, message_id: int, client: CloudApiClient | None = None) -> None:
-    """Blue ticks for a customer's message (and the earlier ones of the thread).
+def message_mark_read(
+    *, message_id: int, typing_indicator: bool = False, client: CloudApiClient | None = None
+) -> None:
+    """Blue ticks for a customer's message (and the earlier ones of the thread); with
+    ``typing_indicator``, "typing…" on their phone too.
 
     Best effort: a failure is logged; the customer only misses a tick.
     """
@@ -673,9 +688,69 @@ def message_mark_read(*, message_id: int, client: CloudApiClient | None = None) 
     owns_client = client is None
     client = client or CloudApiClient.for_channel(message.channel)
     try:
-        client.mark_as_read(message.wamid)
+        client.mark_as_read(message.wamid, typing_indicator=typing_indicator)
     except CloudApiError as error:
         logger.warning("could not mark message %s as read: %s", message_id, error)
     finally:
         if owns_client:
             client.close()
+
+
+# --- the agent is typing -----------------------------------------------------------------
+
+#: WhatsApp shows "typing…" for 25 seconds or until the reply arrives; while the agent
+#: types, one indicator per interaction goes at most this often (the agent's message
+#: accepted by WhatsApp ends it, so typing again after a send shows it again at once).
+TYPING_EVERY = timedelta(seconds=20)
+
+
+def _typing_key(interaction_id: int) -> str:
+    return f"whatsapp-typing:{interaction_id}"
+
+
+def interaction_typing(*, user: Any, interaction_id: int) -> bool:
+    """The agent is typing: show "typing…" on the customer's phone; True when it goes.
+
+    The Cloud API shows it with a mark-as-read of the customer's latest message (its id is
+    required), so it goes only while the conversation is open, inside the 24-hour window,
+    and after the customer wrote; at most once per :data:`TYPING_EVERY` per interaction,
+    counted in the cache all server processes share.
+    """
+    interaction = Interaction.objects.filter(pk=interaction_id).first()
+    if interaction is None:
+        raise NotFound(f"interaction {interaction_id} does not exist")
+    if not user_can_write(user=user, interaction=interaction):
+        raise PermissionDenied("only the agents writing in this interaction show that they are typing")
+    if not (interaction.is_open and window_is_open(interaction) and interaction.last_inbound_wamid):
+        return False
+    latest = (
+        Message.objects.filter(
+            channel_id=interaction.channel_id,
+            wamid=interaction.last_inbound_wamid,
+            direction=Message.Direction.INBOUND,
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if latest is None or not _cache_call(
+        "add", _typing_key(interaction.pk), True, TYPING_EVERY.total_seconds()
+    ):
+        return False
+    enqueue(tasks.message_mark_read_task, latest, typing=True)
+    return True
+
+
+def _typing_ended(interaction_id: int) -> None:
+    """The agent's message reached WhatsApp: the phone stopped showing "typing…"."""
+    _cache_call("delete", _typing_key(interaction_id))
+
+
+def _cache_call(method: str, *args: Any) -> Any:
+    """A cache operation that never fails the caller (the indicator is best effort)."""
+    from django.core.cache import cache
+
+    try:
+        return getattr(cache, method)(*args)
+    except Exception as error:  # the cache's Redis is unreachable
+        logger.warning("typing indicator: cache %s failed: %r", method, error)
+        return None

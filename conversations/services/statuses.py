@@ -23,6 +23,8 @@ S = Message.Status
 RANK = {S.QUEUED: 0, S.SENDING: 0, S.ACCEPTED: 1, S.SENT: 2, S.DELIVERED: 3, S.READ: 4, S.PLAYED: 5}
 #: The states a failure may replace (a message read by the customer did not fail).
 FAILABLE = (S.QUEUED, S.SENDING, S.ACCEPTED, S.SENT, S.DELIVERED)
+#: Meta's error title is cut to its column (the whole text stays in the raw event).
+ERROR_TITLE_MAX = Message._meta.get_field("error_title").max_length
 
 
 def _status_update_sql(update: StatusUpdate, with_pricing: bool) -> str:
@@ -58,7 +60,7 @@ def _status_update_params(update: StatusUpdate) -> list[Any]:
     params: list[Any] = [connection.ops.adapt_datetimefield_value(update.timestamp)]
     if update.status == S.FAILED:
         error = error_from_webhook(update.error)
-        params += [S.FAILED, error.code, error.title[:255], error.details]
+        params += [S.FAILED, error.code, error.title[:ERROR_TITLE_MAX], error.details]
     else:
         params.append(update.status)
     if update.pricing:

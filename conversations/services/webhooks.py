@@ -61,6 +61,7 @@ def retry_delay(attempts: int) -> timedelta:
 
 def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at: datetime) -> WebhookOutcome:
     """Store and process one verified webhook POST (``app_secret`` is the one that signed it)."""
+    signature = _normalized(signature)
     try:
         text = body.decode("utf-8")
         parsed = parse_webhook(_loads(text), received_at=received_at)
@@ -102,6 +103,13 @@ def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at
             last_error=_describe(exc),
         )
     return WebhookOutcome(event=event)
+
+
+def _normalized(signature: str) -> str:
+    """The verified signature as Meta writes it (``sha256=`` and 64 hex digits): the check
+    tolerates padding and capitals, the column holds only the digest's own length."""
+    prefix, _, digest = signature.partition("=")
+    return f"{prefix}={digest.strip().lower()}"
 
 
 def _describe(exc: BaseException) -> str:

@@ -4,14 +4,25 @@ Every entry × change × message / status / error is walked (a POST may batch ma
 Nothing here raises on an odd item: it is kept as ``unsupported`` or reported in
 ``problems`` so that the caller can store it and flag the event. Only a body that is not
 a WhatsApp webhook at all raises :class:`WebhookPayloadError`.
+
+Every record this module returns can be stored: a string longer than its column, or a
+time outside what WhatsApp can mean, would fail the whole webhook's transaction (and
+lose its valid siblings to a retry loop). So each item is checked against the columns it
+is stored in (:data:`STORED_IN`, limits read from the models) and its times against the
+arrival time (:data:`CLOCK_SKEW`). An item whose identity does not fit is left out; a
+describing field that does not fit is dropped; either way it stays in the raw event and
+``problems`` says what and where.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from conversations.whatsapp.errors import int_or_none
 
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
 KNOWN_TYPES = (
@@ -32,6 +43,73 @@ KNOWN_TYPES = (
 STATUS_VALUES = ("sent", "delivered", "read", "played", "failed")
 #: The JSON shape of each type's content object (``contacts`` is a list, the rest objects).
 _CONTENT_SHAPE: dict[str, type] = {"contacts": list}
+
+#: How far ahead of our arrival time a WhatsApp timestamp may be (the two clocks differ a
+#: little). A later time is not believed: it would move the 24-hour window (and the
+#: message's place in the transcript) into the future, so free-form sends would be
+#: allowed that Meta refuses. It is replaced by the arrival time, and flagged.
+CLOCK_SKEW = timedelta(minutes=5)
+#: WhatsApp did not exist before 2009: an earlier time (0, a negative number) is no
+#: WhatsApp timestamp either; it is replaced by the arrival time, and flagged.
+EARLIEST_TIMESTAMP = datetime(2009, 1, 1, tzinfo=UTC)
+
+#: The columns each string taken from a webhook is stored in, as ``(model, field, extra)``
+#: where ``extra`` counts the characters added when stored (a contact's phone is ``+`` and
+#: the ``wa_id``). A value must fit all of its columns; the limits come from the models'
+#: ``max_length``, so a migration that changes a column changes the check with it.
+STORED_IN: dict[str, tuple[tuple[str, str, int], ...]] = {
+    "id": (
+        ("Message", "wamid", 0),
+        ("Interaction", "last_inbound_wamid", 0),
+        ("Reaction", "wamid", 0),
+        ("PendingRevision", "wamid", 0),
+    ),
+    "from": (("Contact", "wa_id", 0), ("Contact", "phone", 1), ("Interaction", "customer_wa_id", 0)),
+    "from_user_id": (("Contact", "user_id", 0), ("Interaction", "customer_user_id", 0)),
+    "parent_user_id": (("Contact", "parent_user_id", 0),),
+    "profile.name": (("Contact", "profile_name", 0),),
+    "profile.username": (("Contact", "username", 0),),
+    "context.id": (("Message", "context_wamid", 0),),
+    "media.id": (("Attachment", "media_id", 0),),
+    "media.mime_type": (("Attachment", "mime_type", 0),),
+    "media.sha256": (("Attachment", "sha256", 0),),
+    "media.filename": (("Attachment", "file_name", 0),),
+    "reaction.message_id": (("Reaction", "target_wamid", 0),),
+    "reaction.emoji": (("Reaction", "emoji", 0),),
+    "original_message_id": (("PendingRevision", "original_wamid", 0),),
+    "system.wa_id": (("Contact", "wa_id", 0), ("Contact", "phone", 1)),
+    "status.id": (("Message", "wamid", 0), ("PendingStatus", "wamid", 0)),
+}
+
+
+@functools.cache
+def max_length(name: str) -> int:
+    """The longest value of ``name`` (a key of :data:`STORED_IN`) that all its columns hold."""
+    from django.apps import apps
+
+    return min(
+        apps.get_model("conversations", model)._meta.get_field(field_name).max_length - extra
+        for model, field_name, extra in STORED_IN[name]
+    )
+
+
+@functools.cache
+def integer_range(model: str, field_name: str) -> tuple[int, int]:
+    """The values an integer column holds on every database (SQLite's are wider than
+    PostgreSQL's): a webhook's number outside it is not stored."""
+    from django.apps import apps
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    internal_type = apps.get_model("conversations", model)._meta.get_field(field_name).get_internal_type()
+    return BaseDatabaseOperations.integer_field_ranges[internal_type]
+
+
+def _fits(value: str, name: str) -> bool:
+    return len(value) <= max_length(name)
+
+
+def _too_long(value: str, name: str, label: str = "") -> str:
+    return f"'{label or name}' has {len(value)} characters, more than the {max_length(name)} stored"
 
 
 class WebhookPayloadError(ValueError):
@@ -124,12 +202,31 @@ class ParsedWebhook:
         return {c.phone_number_id for c in self.changes if c.phone_number_id}
 
 
-def parse_timestamp(value: Any, *, default: datetime) -> datetime:
-    """Unix seconds (WhatsApp sends strings, sometimes ints) as an aware UTC datetime."""
+def parse_timestamp(value: Any, *, received_at: datetime) -> tuple[datetime, str]:
+    """WhatsApp's Unix seconds (strings, sometimes ints) as an aware UTC datetime, and what
+    was wrong with it ("" when nothing).
+
+    A missing value is the arrival time. So is one that is no Unix time, one later than
+    the arrival (beyond :data:`CLOCK_SKEW`) or earlier than WhatsApp: believed, such a
+    time would move the conversation's window, or overflow the date arithmetic after it.
+    """
+    if value is None or value == "":
+        return received_at, ""
     try:
-        return datetime.fromtimestamp(int(str(value).strip()), tz=UTC)
+        stamp = datetime.fromtimestamp(int(str(value).strip()), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
-        return default
+        return received_at, f"timestamp {str(value)[:40]!r} is not a Unix time; the arrival time is used"
+    if stamp > received_at + CLOCK_SKEW:
+        return received_at, (
+            f"timestamp {stamp.isoformat()} is later than the arrival ({received_at.isoformat()}); "
+            "the arrival time is used"
+        )
+    if stamp < EARLIEST_TIMESTAMP:
+        return (
+            received_at,
+            f"timestamp {stamp.isoformat()} is before WhatsApp existed; the arrival time is used",
+        )
+    return stamp, ""
 
 
 def parse_webhook(payload: Any, *, received_at: datetime) -> ParsedWebhook:
@@ -174,19 +271,19 @@ def _parse_change(
         return change  # template status updates and other fields: kept raw by the caller
 
     change.errors = [e for e in _as_list(value.get("errors")) if isinstance(e, dict)]
-    profiles = _profiles(value.get("contacts"))
+    profiles = _profiles(value.get("contacts"), f"{where}.contacts", problems)
     for m_index, raw_message in enumerate(_as_list(value.get("messages"))):
-        message = _parse_message(raw_message, profiles, received_at)
+        at = f"{where}.messages[{m_index}]"
+        message = _parse_message(raw_message, profiles, received_at, at, problems)
         if message is None:
-            problems.append(f"{where}.messages[{m_index}] has no message id; skipped")
             continue
         if message.type == "unsupported" and not message.errors and change.errors:
             message.errors = list(change.errors)
         change.messages.append(message)
     for s_index, raw_status in enumerate(_as_list(value.get("statuses"))):
-        status = parse_status(raw_status, received_at)
+        at = f"{where}.statuses[{s_index}]"
+        status = parse_status(raw_status, received_at, where=at, problems=problems)
         if status is None:
-            problems.append(f"{where}.statuses[{s_index}] lacks an id or a known status; skipped")
             continue
         change.statuses.append(status)
     return change
@@ -200,19 +297,32 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
-def _profiles(raw_contacts: Any) -> list[SenderProfile]:
+def _profiles(raw_contacts: Any, where: str, problems: list[str]) -> list[SenderProfile]:
     profiles = []
-    for raw in _as_list(raw_contacts):
+    for index, raw in enumerate(_as_list(raw_contacts)):
         if not isinstance(raw, dict):
             continue
         profile = raw.get("profile") if isinstance(raw.get("profile"), dict) else {}
+        kept: dict[str, str] = {}
+        for label, name, value in (
+            ("wa_id", "from", raw.get("wa_id")),
+            ("user_id", "from_user_id", raw.get("user_id")),
+            ("parent_user_id", "parent_user_id", raw.get("parent_user_id")),
+            ("profile.name", "profile.name", profile.get("name")),
+            ("profile.username", "profile.username", profile.get("username")),
+        ):
+            text = _text(value)
+            if not _fits(text, name):
+                problems.append(f"{where}[{index}]: {_too_long(text, name, label)}; left out")
+                text = ""
+            kept[label] = text
         profiles.append(
             SenderProfile(
-                wa_id=_text(raw.get("wa_id")) or None,
-                user_id=_text(raw.get("user_id")) or None,
-                parent_user_id=_text(raw.get("parent_user_id")),
-                profile_name=_text(profile.get("name")),
-                username=_text(profile.get("username")),
+                wa_id=kept["wa_id"] or None,
+                user_id=kept["user_id"] or None,
+                parent_user_id=kept["parent_user_id"],
+                profile_name=kept["profile.name"],
+                username=kept["profile.username"],
             )
         )
     return profiles
@@ -227,27 +337,56 @@ def _sender(raw: dict[str, Any], profiles: list[SenderProfile]) -> SenderProfile
             return SenderProfile(
                 wa_id=wa_id or profile.wa_id,
                 user_id=user_id or profile.user_id,
-                parent_user_id=profile.parent_user_id or _text(raw.get("from_parent_user_id")),
+                parent_user_id=profile.parent_user_id or _parent_user_id(raw),
                 profile_name=profile.profile_name,
                 username=profile.username,
             )
-    return SenderProfile(wa_id=wa_id, user_id=user_id, parent_user_id=_text(raw.get("from_parent_user_id")))
+    return SenderProfile(wa_id=wa_id, user_id=user_id, parent_user_id=_parent_user_id(raw))
 
 
-def _parse_message(raw: Any, profiles: list[SenderProfile], received_at: datetime) -> InboundMessage | None:
+def _parent_user_id(raw: dict[str, Any]) -> str:
+    value = _text(raw.get("from_parent_user_id"))
+    return value if _fits(value, "parent_user_id") else ""  # flagged by _parse_message
+
+
+def _parse_message(
+    raw: Any, profiles: list[SenderProfile], received_at: datetime, where: str, problems: list[str]
+) -> InboundMessage | None:
     if not isinstance(raw, dict) or not _text(raw.get("id")):
+        problems.append(f"{where} has no message id; skipped")
         return None
+    wamid = _text(raw["id"])
+    for name, value in (
+        ("id", wamid),
+        ("from", _text(raw.get("from"))),
+        ("from_user_id", _text(raw.get("from_user_id"))),
+    ):
+        if not _fits(value, name):
+            problems.append(f"{where}: {_too_long(value, name)}; the message is kept in the event only")
+            return None
     sender = _sender(raw, profiles)
     if not (sender.wa_id or sender.user_id):
+        problems.append(f"{where} has no sender ('from'); skipped")
         return None
+    where = f"{where} ({wamid})"
+    parent_user_id = _text(raw.get("from_parent_user_id"))
+    if not _fits(parent_user_id, "parent_user_id"):
+        problems.append(f"{where}: {_too_long(parent_user_id, 'parent_user_id')}; left out")
+    timestamp, problem = parse_timestamp(raw.get("timestamp"), received_at=received_at)
+    if problem:
+        problems.append(f"{where}: {problem}")
     message_type = _text(raw.get("type")) or "unsupported"
     context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
+    context_wamid = _text(context.get("id"))
+    if not _fits(context_wamid, "context.id"):
+        problems.append(f"{where}: {_too_long(context_wamid, 'context.id')}; the reply's quote is left out")
+        context_wamid = ""
     message = InboundMessage(
-        wamid=_text(raw["id"]),
+        wamid=wamid,
         type=message_type,
-        timestamp=parse_timestamp(raw.get("timestamp"), default=received_at),
+        timestamp=timestamp,
         sender=sender,
-        context_wamid=_text(context.get("id")),
+        context_wamid=context_wamid,
         forwarded=bool(context.get("forwarded")),
         frequently_forwarded=bool(context.get("frequently_forwarded")),
         referral=raw["referral"] if isinstance(raw.get("referral"), dict) else {},
@@ -270,7 +409,42 @@ def _parse_message(raw: Any, profiles: list[SenderProfile], received_at: datetim
         message.type = "unsupported"
         return message
     _fill_content(message, payload)
-    return message
+    return message if _content_fits(message, where, problems) else None
+
+
+def _content_fits(message: InboundMessage, where: str, problems: list[str]) -> bool:
+    """Check the content's stored strings. A media file's describing fields that do not
+    fit are left out (an id that does not fit leaves the file undownloadable, flagged);
+    a reaction, revision or number change whose ids do not fit is not applied at all."""
+    if message.media is not None:
+        media = message.media
+        kept = {}
+        for name, attribute in (
+            ("media.id", "media_id"),
+            ("media.mime_type", "mime_type"),
+            ("media.sha256", "sha256"),
+            ("media.filename", "filename"),
+        ):
+            value = getattr(media, attribute)
+            if not _fits(value, name):
+                problems.append(f"{where}: {_too_long(value, name)}; left out")
+                kept[attribute] = ""
+        message.media = replace(media, **kept) if kept else media
+        return True
+    checked = {
+        "reaction": (("reaction.message_id", "message_id"), ("reaction.emoji", "emoji")),
+        "revoke": (("original_message_id", "original_message_id"),),
+        "edit": (("original_message_id", "original_message_id"),),
+        "system": (("system.wa_id", "wa_id"), ("system.wa_id", "new_wa_id")),
+    }.get(message.type, ())
+    for name, key in checked:
+        value = _text(message.content.get(key))
+        if not _fits(value, name):
+            problems.append(
+                f"{where}: {_too_long(value, name)}; the {message.type} is kept in the event only"
+            )
+            return False
+    return True
 
 
 def _fill_content(message: InboundMessage, payload: Any) -> None:
@@ -357,12 +531,25 @@ def _fill_interactive(message: InboundMessage, payload: dict[str, Any]) -> None:
     message.content = content
 
 
-def parse_status(raw: Any, received_at: datetime) -> StatusUpdate | None:
+def parse_status(
+    raw: Any, received_at: datetime, *, where: str = "status", problems: list[str] | None = None
+) -> StatusUpdate | None:
+    """One ``statuses[]`` item; None (and a problem) when it cannot be applied."""
+    problems = problems if problems is not None else []
     if not isinstance(raw, dict):
+        problems.append(f"{where} lacks an id or a known status; skipped")
         return None
     wamid, status = _text(raw.get("id")), _text(raw.get("status"))
     if not wamid or status not in STATUS_VALUES:
+        problems.append(f"{where} lacks an id or a known status; skipped")
         return None
+    if not _fits(wamid, "status.id"):
+        problems.append(f"{where}: {_too_long(wamid, 'status.id')}; the status is kept in the event only")
+        return None
+    where = f"{where} ({status} of {wamid})"
+    timestamp, problem = parse_timestamp(raw.get("timestamp"), received_at=received_at)
+    if problem:
+        problems.append(f"{where}: {problem}")
     pricing = raw.get("pricing") if isinstance(raw.get("pricing"), dict) else {}
     conversation = raw.get("conversation") if isinstance(raw.get("conversation"), dict) else {}
     if conversation:
@@ -370,10 +557,25 @@ def parse_status(raw: Any, received_at: datetime) -> StatusUpdate | None:
     return StatusUpdate(
         wamid=wamid,
         status=status,
-        timestamp=parse_timestamp(raw.get("timestamp"), default=received_at),
+        timestamp=timestamp,
         recipient_id=_text(raw.get("recipient_id")),
         recipient_user_id=_text(raw.get("recipient_user_id")),
-        errors=[e for e in _as_list(raw.get("errors")) if isinstance(e, dict)],
+        errors=_status_errors(raw.get("errors"), where, problems),
         pricing=pricing,
         raw=raw,
     )
+
+
+def _status_errors(raw_errors: Any, where: str, problems: list[str]) -> list[dict[str, Any]]:
+    """The status's errors; a code the error column cannot hold is left out (flagged)."""
+    low, high = integer_range("Message", "error_code")
+    errors = []
+    for error in _as_list(raw_errors):
+        if not isinstance(error, dict):
+            continue
+        code = int_or_none(error.get("code"))
+        if code is not None and not low <= code <= high:
+            problems.append(f"{where}: error code {str(code)[:40]} is out of range; left out")
+            error = {k: v for k, v in error.items() if k != "code"}
+        errors.append(error)
+    return errors

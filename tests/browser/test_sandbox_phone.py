@@ -9,6 +9,7 @@ list and the reacted-to message are real outbound messages of ours.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -234,3 +235,18 @@ def test_the_phone_scrolls_to_each_new_message(stack, customer, phone):
     expect(phone.locator(".sbx-row")).to_have_count(18)
     expect(phone.locator(".sbx-row").first).to_be_in_viewport()
     expect(phone.locator(".sbx-row", has_text="One more thing")).not_to_be_in_viewport()
+
+
+def test_the_agents_typing_shows_on_the_phone_until_the_message_arrives(stack, alice, customer, phone):
+    alice.go_ready()
+    phone_sends_text(phone, "Are you there?")
+    alice.accept(customer)
+    subtitle = phone.locator("#sbx-subtitle")
+    expect(subtitle).to_have_text(re.compile(r"^\+\d+$"))  # read (blue ticks), nobody typing yet
+
+    alice.composer.press_sequentially("Yes, one moment", delay=20)  # the agent types
+
+    expect(subtitle).to_have_text("typing…")
+    alice.composer.press("Enter")
+    expect(phone.locator(".sbx-row--in", has_text="Yes, one moment")).to_be_visible()
+    expect(subtitle).to_have_text(re.compile(r"^\+\d+$"))  # the message ended it, as on WhatsApp

@@ -7,11 +7,14 @@ import hashlib
 import io
 import json
 import random
+import re
 import socket
 import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
@@ -710,3 +713,83 @@ def test_payload_json_for_an_interactive_list(db, interaction, agent):
             },
         },
     }
+
+
+@pytest.mark.django_db
+class TestDueSweep:
+    """The beat's sweep flushes each due interaction once per run, oldest due first."""
+
+    @staticmethod
+    def queued(interaction, *, due_in: timedelta | None = None, arrived_ago=timedelta(0), n: int = 1):
+        now = timezone.now()
+        return [
+            MessageFactory(
+                interaction=interaction,
+                direction=Message.Direction.OUTBOUND,
+                status=S.QUEUED,
+                wamid=None,
+                next_attempt_at=None if due_in is None else now + due_in,
+                arrived_at=now - arrived_ago,
+            )
+            for _ in range(n)
+        ]
+
+    @staticmethod
+    def sent_ids(graph) -> list[int]:
+        return [int(s.json()["biz_opaque_callback_data"].removeprefix("wa-msg:")) for s in graph.sends()]
+
+    def test_a_backlog_behind_a_waiting_retry_does_not_starve_another_interactions_retry(
+        self, graph, channel
+    ):
+        # given: one conversation's head waits for its retry, 150 messages queued behind it
+        busy = InteractionFactory(channel=channel)
+        self.queued(busy, due_in=timedelta(minutes=2))
+        self.queued(busy, n=150)
+        # and another conversation's retry is due
+        other = InteractionFactory(channel=channel)
+        [due] = self.queued(other, due_in=-timedelta(seconds=30))
+        graph.accept()
+
+        flushed = outbound.outbound_due_sweep(now=timezone.now())
+
+        assert flushed == 1  # only the interaction whose head is due
+        assert self.sent_ids(graph) == [due.pk]
+        assert Message.objects.get(pk=due.pk).status == S.ACCEPTED
+        assert Message.objects.filter(interaction=busy, status=S.QUEUED).count() == 151  # still waiting
+
+    def test_each_due_interaction_is_flushed_once_oldest_due_first(self, graph, channel):
+        now = timezone.now()
+        # three interactions, each with a due head and more due messages behind it
+        late = InteractionFactory(channel=channel)
+        late_msgs = self.queued(late, due_in=-timedelta(seconds=5), n=3)
+        never_started = InteractionFactory(channel=channel)
+        never_msgs = self.queued(
+            never_started, arrived_ago=timedelta(minutes=5), n=3
+        )  # due since it was written
+        retry = InteractionFactory(channel=channel)
+        retry_msgs = self.queued(retry, due_in=-timedelta(minutes=1), n=3)
+        for _ in range(3):
+            graph.accept()
+
+        assert outbound.outbound_due_sweep(now=now, limit=1) == 1
+        assert self.sent_ids(graph) == [m.pk for m in never_msgs]  # the oldest due: all its queue leaves
+
+        assert outbound.outbound_due_sweep(now=now, limit=2) == 2
+        for _ in range(6):
+            graph.accept()
+        assert self.sent_ids(graph)[3:] == [m.pk for m in retry_msgs + late_msgs]
+
+    def test_the_sweep_selects_one_row_per_interaction(self, graph, channel):
+        busy = InteractionFactory(channel=channel)
+        messages = self.queued(busy, n=5)
+        for _ in messages:
+            graph.accept()
+        with CaptureQueriesContext(connection) as queries:
+            assert outbound.outbound_due_sweep(now=timezone.now()) == 1
+        [sweep] = [q["sql"] for q in queries.captured_queries if "next_attempt_at" in q["sql"]][:1]
+        selected = {
+            c for c in re.findall(r'"(\w+)"', sweep.split(" FROM ")[0]) if c != Message._meta.db_table
+        }
+        assert selected == {"interaction_id"}  # not the default ordering's columns
+        assert "GROUP BY" in sweep and "DISTINCT" not in sweep
+        assert self.sent_ids(graph) == [m.pk for m in messages]  # one flush sends the whole queue, in order

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 
+from conversations.models import Interaction
 from conversations.sandbox.models import SandboxChat, SandboxMessage
+from conversations.services.outbound import OutboundSpec, interaction_typing, message_send
 from conversations.whatsapp import payloads
 from conversations.whatsapp.client import CloudApiClient
 from conversations.whatsapp.errors import CloudApiError
+from tests.factories import AgentProfileFactory
 from tests.sandbox.conftest import CUSTOMER, PDF_BYTES, PHONE_NUMBER_ID, TOKEN
 from waproject.embedded import runner
 
@@ -59,3 +64,30 @@ def test_graph_errors_reach_the_client_with_their_codes(cloud):
     assert raised.value.http_status == 400
     assert "no_such_template" in raised.value.details
     assert raised.value.trace_id
+
+
+def test_the_agents_typing_shows_on_the_phone_until_the_reply(live, business, phone_send):
+    """The product's typing indicator, through the sandbox: 'typing…' for 25 s, ended by the reply."""
+    cache.clear()
+    agent = AgentProfileFactory().user
+    phone_send({"type": "text", "text": "Is anyone there?"})  # our webhook stores it, opens a conversation
+    interaction = Interaction.objects.get()
+    Interaction.objects.filter(pk=interaction.pk).update(owner=agent, state=Interaction.State.ACTIVE)
+    chat = SandboxChat.objects.get()
+
+    assert interaction_typing(user=agent, interaction_id=interaction.pk)
+    chat.refresh_from_db()
+    left = (chat.business_typing_until - timezone.now()).total_seconds()
+    assert 20 < left <= 25  # "typing…" on the phone, as long as WhatsApp shows it
+    assert chat.messages.get().business_read_at is not None  # and the blue ticks
+
+    message_send(
+        user=agent, interaction_id=interaction.pk, spec=OutboundSpec(type="text", body="Yes, hello!")
+    )
+    assert runner.wait_idle(10)
+    chat.refresh_from_db()
+    assert chat.business_typing_until is None  # the reply ended it
+    assert interaction_typing(user=agent, interaction_id=interaction.pk)  # typing again shows it again
+    chat.refresh_from_db()
+    assert chat.business_typing_until is not None
+    cache.clear()

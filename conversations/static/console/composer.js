@@ -42,7 +42,7 @@ export class Composer {
   /**
    * refs: the template's elements; host: { options(), emojis(), send(payload), upload(file),
    * useAttachment(id) (a standard response's file as an ATTACHMENT), onDraft(text) (the
-   * unsent text changed) }.
+   * unsent text changed), onTyping() (the agent typed) }.
    */
   constructor(refs, host) {
     this.refs = refs;
@@ -81,7 +81,11 @@ export class Composer {
         this.toggleEmoji(false);
       }
     });
-    text.addEventListener("input", () => this.update());
+    text.addEventListener("input", () => {
+      this.update();
+      // The agent types (not a restored draft): "typing…" for the customer (host throttles).
+      if (text.value.trim() && !this.readOnly && this.host.onTyping) this.host.onTyping();
+    });
     text.addEventListener("paste", (event) => {
       // Text pastes natively; pasted files (a screenshot) are attached.
       const files = [...((event.clipboardData && event.clipboardData.files) || [])];

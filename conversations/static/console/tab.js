@@ -24,6 +24,8 @@ const CATCH_UP_LIMIT = 500;
 /** Messages already shown that each catch-up checks again (the server's limit is 200). */
 const REFRESH_TAIL = 100;
 const REFRESH_MAX = 200;
+/** The agent's typing is posted at most this often (the server throttles per interaction). */
+const TYPING_POST_EVERY = 3000;
 /** Outbound statuses after which nothing changes a tick any more. */
 const SETTLED_STATUSES = new Set(["read", "played"]);
 const WINDOW_MS = 24 * 3600 * 1000;
@@ -168,6 +170,7 @@ export class InteractionTab {
       },
       useAttachment: (id) => this.api.post(`standard-responses/attachments/${id}/use/`, {}),
       onDraft: (text) => this.app.saveDraft(this.id, text),
+      onTyping: () => this.typing(),
     });
     // A reload keeps what was typed and not sent yet.
     const draft = this.app.savedDraft(this.id);
@@ -787,6 +790,13 @@ export class InteractionTab {
     this.api.post(`interactions/${this.id}/read/`, { message_id: last }).catch(() => {
       this.lastReadPosted = 0;
     });
+  }
+
+  /** The agent types: the customer's phone shows "typing…" (the server sends one per 20 s at most). */
+  typing() {
+    if (this.role() === "consultant" || Date.now() - (this.typingPosted || 0) < TYPING_POST_EVERY) return;
+    this.typingPosted = Date.now();
+    this.api.post(`interactions/${this.id}/typing/`, {}).catch(() => {});
   }
 
   focusComposer() {
