@@ -794,7 +794,7 @@ export class InteractionTab {
 
   /** The agent types: the customer's phone shows "typing…" (the server sends one per 20 s at most). */
   typing() {
-    if (this.role() === "consultant" || Date.now() - (this.typingPosted || 0) < TYPING_POST_EVERY) return;
+    if (!this.can("reply") || Date.now() - (this.typingPosted || 0) < TYPING_POST_EVERY) return;
     this.typingPosted = Date.now();
     this.api.post(`interactions/${this.id}/typing/`, {}).catch(() => {});
   }
