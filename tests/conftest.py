@@ -1,10 +1,9 @@
-"""Shared fixtures: channels matching the Cloud API fixtures, signed webhook posting."""
+"""Shared fixtures: the business numbers of ``tests/cloud_api.py``, signed webhook posting."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,15 +11,10 @@ from django.test import Client
 
 from conversations.directory import directory
 from conversations.whatsapp.signature import sign
+from tests.cloud_api import SALES, SUPPORT
 from tests.factories import ChannelFactory
 
-#: The Cloud API payloads checked in beside the project (never copied into it).
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "whatsapp"
 APP_SECRET = "test-app-secret"
-
-
-def load_fixture(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text())
 
 
 @pytest.fixture(autouse=True)
@@ -37,17 +31,21 @@ def _fresh_snapshots():
 
 @pytest.fixture
 def channel(db):
-    """The business number of most fixtures (phone_number_id 1122334455667)."""
+    """The support line, where most payloads of ``tests/cloud_api.py`` arrive."""
     return ChannelFactory(
-        phone_number_id="1122334455667", display_phone_number="972123456789", app_secret=APP_SECRET
+        phone_number_id=SUPPORT.phone_number_id,
+        display_phone_number=SUPPORT.display_phone_number,
+        app_secret=APP_SECRET,
     )
 
 
 @pytest.fixture
-def status_channel(db):
-    """The business number of the status fixtures taken from Meta's docs."""
+def sales_channel(db):
+    """The sales line (another account of the same app): ad replies, campaigns."""
     return ChannelFactory(
-        phone_number_id="106540352242922", display_phone_number="15550783881", app_secret=APP_SECRET
+        phone_number_id=SALES.phone_number_id,
+        display_phone_number=SALES.display_phone_number,
+        app_secret=APP_SECRET,
     )
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from conversations.models import Interaction
 from conversations.services.interactions import interaction_done, interaction_timers_due
-from tests.conftest import load_fixture
+from tests.cloud_api import payload
 from tests.factories import AgentProfileFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +41,7 @@ async def _receive(layer, channel):
 
 
 def test_customer_message_arms_both_timers(post_webhook, channel):
-    post_webhook(load_fixture("inbound_text.json"))
+    post_webhook(payload("inbound_text"))
     interaction = Interaction.objects.get()
     assert interaction.window_due_at == interaction.window_expires_at
     assert interaction.reply_due_at == interaction.last_inbound_at + timedelta(seconds=86400)
@@ -61,9 +61,9 @@ def test_closed_window_and_ended_reply_window_are_announced_once(channel):
 
 
 def test_a_newer_customer_message_arms_the_timers_again(post_webhook, channel):
-    post_webhook(load_fixture("inbound_text.json"))
+    post_webhook(payload("inbound_text"))
     Interaction.objects.update(window_due_at=None, reply_due_at=None)  # announced
-    later = load_fixture("inbound_text.json")
+    later = payload("inbound_text")
     message = later["entry"][0]["changes"][0]["value"]["messages"][0]
     message.update({"id": "wamid.later", "timestamp": str(int(message["timestamp"]) + 60)})
     post_webhook(later)
