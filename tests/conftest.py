@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,16 @@ from tests.cloud_api import SALES, SUPPORT
 from tests.factories import ChannelFactory
 
 APP_SECRET = "test-app-secret"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the SQLite test database's WAL files (Django removes the database itself)."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME") or ""
+    if name.endswith(".sqlite3"):
+        for leftover in (name, f"{name}-wal", f"{name}-shm"):
+            Path(leftover).unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)
