@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,27 @@ APP_SECRET = "test-app-secret"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Remove the SQLite test database's WAL files (Django removes the database itself)."""
+    """Remove the SQLite test database's WAL files (Django removes the database itself),
+    and those a test process that died left beside it (they sit in RAM, in /dev/shm)."""
     from django.conf import settings
 
-    name = settings.DATABASES["default"].get("TEST", {}).get("NAME") or ""
-    if name.endswith(".sqlite3"):
-        for leftover in (name, f"{name}-wal", f"{name}-shm"):
-            Path(leftover).unlink(missing_ok=True)
+    name = Path(settings.DATABASES["default"].get("TEST", {}).get("NAME") or "")
+    if name.suffix != ".sqlite3":
+        return
+    for leftover in name.parent.glob("waproject-test-*.sqlite3*"):
+        pid = leftover.name.removeprefix("waproject-test-").split(".", 1)[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or not _process_exists(int(pid))):
+            leftover.unlink(missing_ok=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture(autouse=True)
