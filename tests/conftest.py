@@ -1,8 +1,9 @@
-"""Shared fixtures: channels matching the Cloud API fixtures, signed webhook posting."""
+"""Shared fixtures: the business numbers of ``tests/cloud_api.py``, signed webhook posting."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,15 +13,34 @@ from django.test import Client
 
 from conversations.directory import directory
 from conversations.whatsapp.signature import sign
+from tests.cloud_api import SALES, SUPPORT
 from tests.factories import ChannelFactory
 
-#: The Cloud API payloads checked in beside the project (never copied into it).
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "whatsapp"
 APP_SECRET = "test-app-secret"
 
 
-def load_fixture(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text())
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the SQLite test database's WAL files (Django removes the database itself),
+    and those a test process that died left beside it (they sit in RAM, in /dev/shm)."""
+    from django.conf import settings
+
+    name = Path(settings.DATABASES["default"].get("TEST", {}).get("NAME") or "")
+    if name.suffix != ".sqlite3":
+        return
+    for leftover in name.parent.glob("waproject-test-*.sqlite3*"):
+        pid = leftover.name.removeprefix("waproject-test-").split(".", 1)[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or not _process_exists(int(pid))):
+            leftover.unlink(missing_ok=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture(autouse=True)
@@ -49,17 +69,21 @@ def _fresh_channel_layer():
 
 @pytest.fixture
 def channel(db):
-    """The business number of most fixtures (phone_number_id 1122334455667)."""
+    """The support line, where most payloads of ``tests/cloud_api.py`` arrive."""
     return ChannelFactory(
-        phone_number_id="1122334455667", display_phone_number="972123456789", app_secret=APP_SECRET
+        phone_number_id=SUPPORT.phone_number_id,
+        display_phone_number=SUPPORT.display_phone_number,
+        app_secret=APP_SECRET,
     )
 
 
 @pytest.fixture
-def status_channel(db):
-    """The business number of the status fixtures taken from Meta's docs."""
+def sales_channel(db):
+    """The sales line (another account of the same app): ad replies, campaigns."""
     return ChannelFactory(
-        phone_number_id="106540352242922", display_phone_number="15550783881", app_secret=APP_SECRET
+        phone_number_id=SALES.phone_number_id,
+        display_phone_number=SALES.display_phone_number,
+        app_secret=APP_SECRET,
     )
 
 

@@ -4,8 +4,12 @@ The same suite runs on the embedded default (SQLite, in-memory layer) and, with
 ``DATABASE_URL`` / ``REDIS_URL`` set, on PostgreSQL and channels_redis.
 """
 
+import os
+import tempfile
+from pathlib import Path
+
 from waproject.settings import *  # noqa: F403
-from waproject.settings import VAR_DIR
+from waproject.settings import DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASK_EXECUTION = "inline"  # tasks run at once, in the test's thread
@@ -15,3 +19,18 @@ WHATSAPP_SANDBOX_ENABLED = True
 WHATSAPP_MEDIA_AUTO_DOWNLOAD = False  # tests that need it turn it on (and provide a Graph API)
 MEDIA_ROOT = VAR_DIR / "test-media"
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The test database is a file with the embedded default's settings (WAL, a 30 s busy
+    # timeout, BEGIN IMMEDIATE), not Django's default in-memory database. That one is a
+    # shared-cache database: SQLite then locks whole tables between connections, and a
+    # statement that meets another connection's lock fails at once with "database table
+    # is locked" (SQLITE_LOCKED, which the busy timeout does not cover). Tests with a live
+    # server have such a second connection: the embedded task runner's threads (the
+    # sandbox's delayed status webhooks) write while the test and the live server, which
+    # shares the test's connection, read and write; whether they met depended on thread
+    # timing, about one run in six under load. With a file, readers never block and a
+    # writer waits its turn, as in production; the live server gets its own connection.
+    # RAM-backed where possible; one file per test process, so runs can go side by side.
+    _tmp = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    DATABASES["default"]["TEST"] = {"NAME": str(_tmp / f"waproject-test-{os.getpid()}.sqlite3")}

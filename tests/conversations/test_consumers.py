@@ -16,7 +16,7 @@ from conversations import events
 from conversations.consumers import AgentConsumer
 from conversations.models import Interaction, Message
 from conversations.services import routing
-from tests.conftest import load_fixture
+from tests.cloud_api import LENA, payload
 from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -128,12 +128,12 @@ async def test_an_unknown_command_is_named_briefly_and_escaped():
 async def test_customer_message_reaches_the_subscribed_agent_after_commit(channel, post_webhook):
     profile = await database_sync_to_async(AgentProfileFactory)()
     interaction = await database_sync_to_async(InteractionFactory)(
-        channel=channel, owner=profile.user, contact__wa_id="972987654321"
+        channel=channel, owner=profile.user, contact__wa_id=LENA.wa_id
     )
     communicator = await connect(profile.user)
     await communicator.send_json_to({"command": "subscribe", "interaction_ids": [interaction.pk]})
     await communicator.receive_json_from()
-    response = await database_sync_to_async(post_webhook)(load_fixture("inbound_text.json"))
+    response = await database_sync_to_async(post_webhook)(payload("inbound_text"))
     assert response.status_code == 200
     frames = {}
     while len(frames) < 2:
@@ -141,7 +141,7 @@ async def test_customer_message_reaches_the_subscribed_agent_after_commit(channe
         assert frame["type"] not in frames  # each event once, not once per group
         frames[frame["type"]] = frame
     message = frames["message.created"]["message"]
-    assert message["body"] == "Body Text"
+    assert message["body"] == "Hello, my parcel 4471 has not arrived yet"
     assert message["interaction_id"] == interaction.pk
     assert {"attachment", "reactions", "quoted", "author_name"} <= set(message)  # the full shape
     changed = frames["interaction.changed"]["interaction"]
@@ -232,7 +232,7 @@ async def test_an_interaction_transferred_away_stops_reaching_the_previous_owner
     def setup():
         owner, target = AgentProfileFactory(), AgentProfileFactory()
         routing.agent_set_ready(user=target.user, ready=True)
-        interaction = InteractionFactory(channel=channel, owner=owner.user, contact__wa_id="972987654321")
+        interaction = InteractionFactory(channel=channel, owner=owner.user, contact__wa_id=LENA.wa_id)
         return owner.user, target.user, interaction
 
     owner, target, interaction = await database_sync_to_async(setup)()
@@ -244,7 +244,7 @@ async def test_an_interaction_transferred_away_stops_reaching_the_previous_owner
     assert "interaction.closed" in [f["type"] for f in frames]
     assert frames[-1] == {"type": "access.revoked", "interaction_id": interaction.pk}
     # the customer writes again: the message goes to the new agent's interaction, not here
-    response = await database_sync_to_async(post_webhook)(load_fixture("inbound_text.json"))
+    response = await database_sync_to_async(post_webhook)(payload("inbound_text"))
     assert response.status_code == 200
     assert await database_sync_to_async(Message.objects.filter(interaction=interaction).count)() == 1
     while not await communicator.receive_nothing(timeout=0.3):

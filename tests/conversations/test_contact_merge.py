@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conversations.models import Contact, Interaction, Message
-from tests.conftest import load_fixture
+from tests.cloud_api import LENA, payload
 from tests.factories import (
     DIRECTORY,
     AgentProfileFactory,
@@ -29,7 +29,7 @@ def test_assigning_moves_the_history_and_the_number_keeps_reaching_the_contact(
     known = ContactFactory(wa_id="4915100000009", name="Dana Smith (CRM)")
     old = InteractionFactory(channel=channel, contact=known, state="closed")
     MessageFactory(interaction=old, body="from last year")
-    assert post_webhook(load_fixture("inbound_text.json")).status_code == 200  # a new number writes
+    assert post_webhook(payload("inbound_text")).status_code == 200  # a new number writes
     current = Interaction.objects.get(state="queued")
     Interaction.objects.filter(pk=current.pk).update(state="active", owner=agent)
     client.force_login(agent)
@@ -43,15 +43,13 @@ def test_assigning_moves_the_history_and_the_number_keeps_reaching_the_contact(
     assert current.contact == known
     assert set(Message.objects.filter(contact=known).values_list("body", flat=True)) == {
         "from last year",
-        "Body Text",
+        "Hello, my parcel 4471 has not arrived yet",
     }
-    unknown = Contact.objects.get(wa_id="972987654321")
+    unknown = Contact.objects.get(wa_id=LENA.wa_id)
     assert unknown.merged_into == known
-    assert (
-        known.__class__.objects.get(pk=known.pk).identifiers["merged_contacts"][0]["wa_id"] == "972987654321"
-    )
+    assert known.__class__.objects.get(pk=known.pk).identifiers["merged_contacts"][0]["wa_id"] == LENA.wa_id
     # the new number's next message joins the known contact's open interaction
-    later = load_fixture("inbound_text.json")
+    later = payload("inbound_text")
     later["entry"][0]["changes"][0]["value"]["messages"][0]["id"] = "wamid.after-merge"
     assert post_webhook(later).status_code == 200
     assert Message.objects.get(wamid="wamid.after-merge").interaction == current

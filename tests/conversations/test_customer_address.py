@@ -11,7 +11,7 @@ import pytest
 from conversations.models import Contact, Interaction, Offer
 from conversations.services import contacts as contact_services
 from conversations.services import routing
-from tests.conftest import load_fixture
+from tests.cloud_api import payload
 from tests.factories import DIRECTORY, AgentProfileFactory, QueueFactory, grant
 from tests.graph_standin import start_graph_standin
 
@@ -43,20 +43,21 @@ def agent(channel):
 _sequence = iter(range(1, 10_000))
 
 
-def text_from(wa_id: str, body: str, *, user_id: str | None = None) -> dict:
+def text_from(wa_id: str, text: str, *, user_id: str | None = None) -> dict:
     """A customer's text message from ``wa_id``, sent now."""
-    payload = load_fixture("inbound_text.json")
-    value = payload["entry"][0]["changes"][0]["value"]
+    body = payload("inbound_text")
+    value = body["entry"][0]["changes"][0]["value"]
     sender = value["contacts"][0]
     sender["wa_id"] = wa_id
     sender["user_id"] = user_id or f"DE.{wa_id}"  # another phone is another BSUID
     sender.pop("parent_user_id", None)
     message = value["messages"][0]
     message["from"] = wa_id
+    message["from_user_id"] = sender["user_id"]
     message["id"] = f"wamid.address-{next(_sequence)}"
     message["timestamp"] = str(int(time.time()))
-    message["text"]["body"] = body
-    return payload
+    message["text"]["body"] = text
+    return body
 
 
 def sent_to(graph) -> list[tuple[str, str]]:
@@ -150,7 +151,7 @@ def test_the_conversation_follows_the_number_the_customer_writes_from(channel, p
 
 def test_a_number_change_moves_the_open_conversation_to_the_new_number(channel, post_webhook):
     assert post_webhook(text_from(OLD, "hello")).status_code == 200
-    change = load_fixture("inbound_system_user_changed_number.json")
+    change = payload("inbound_system_user_changed_number")
     value = change["entry"][0]["changes"][0]["value"]
     value["metadata"]["phone_number_id"] = channel.phone_number_id
     system = value["messages"][0]

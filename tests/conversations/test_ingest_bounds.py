@@ -33,6 +33,7 @@ from conversations.services.outbound import message_accepted, window_is_open
 from conversations.services.webhooks import webhook_event_process
 from conversations.whatsapp.inbound import CLOCK_SKEW, STORED_IN, max_length
 from conversations.whatsapp.signature import sign
+from tests.cloud_api import SUPPORT
 from tests.conftest import APP_SECRET
 from tests.factories import InteractionFactory, MessageFactory
 
@@ -62,7 +63,10 @@ def body(victim: dict | None = None, *, statuses: list | None = None) -> dict:
     """A batch: Ann's message, the victim (Vic's), Bob's message (and statuses)."""
     value: dict = {
         "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "972123456789", "phone_number_id": "1122334455667"},
+        "metadata": {
+            "display_phone_number": SUPPORT.display_phone_number,
+            "phone_number_id": SUPPORT.phone_number_id,
+        },
         "contacts": [
             {"profile": {"name": "Ann"}, "wa_id": ANN},
             {"profile": {"name": "Bob"}, "wa_id": BOB},

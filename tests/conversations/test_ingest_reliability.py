@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from conversations.models import Interaction, Message, PendingStatus, WebhookEvent
 from conversations.services import webhooks as webhook_services
 from conversations.services.outbound import message_accepted
-from tests.conftest import load_fixture
+from tests import cloud_api as wa
 from tests.factories import InteractionFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,26 +27,14 @@ def statements(queries) -> list[str]:
     return [q["sql"] for q in queries if not q["sql"].upper().startswith(TRANSACTION_CONTROL)]
 
 
-def text_payload(
-    wamid: str, body: str = "hi", timestamp: int = 1697043223, wa_id: str = "972987654321"
-) -> dict:
-    payload = load_fixture("inbound_text.json")
-    value = payload["entry"][0]["changes"][0]["value"]
-    value["contacts"][0]["wa_id"] = wa_id
-    message = value["messages"][0]
-    message.update({"id": wamid, "timestamp": str(timestamp), "from": wa_id})
-    message["text"]["body"] = body
-    return payload
+def text_payload(wamid: str, body: str = "hi", timestamp: int = wa.T0, wa_id: str = wa.LENA.wa_id) -> dict:
+    customer = wa.LENA if wa_id == wa.LENA.wa_id else wa.Customer(wa_id=wa_id, name=f"Customer {wa_id}")
+    return wa.inbound("text", {"body": body}, id=wamid, timestamp=timestamp, customer=customer)
 
 
 def status_payload(wamid: str, status: str, timestamp: int, errors: list | None = None) -> dict:
-    payload = load_fixture("status_delivered.json")
-    item = payload["entry"][0]["changes"][0]["value"]["statuses"][0]
-    item.update({"id": wamid, "status": status, "timestamp": str(timestamp)})
-    item.pop("errors", None)
-    if errors:
-        item["errors"] = errors
-    return payload
+    extra = {"errors": errors} if errors else {}
+    return wa.statuses(wa.status(wamid, status, timestamp=timestamp, **extra))
 
 
 @pytest.fixture
@@ -85,7 +73,7 @@ class TestDuplicates:
         Interaction.objects.update(state=Interaction.State.CLOSED, closed_at=datetime.now(tz=UTC))
         batch = text_payload("wamid.old")
         messages = batch["entry"][0]["changes"][0]["value"]["messages"]
-        messages.append({**copy.deepcopy(messages[0]), "id": "wamid.new", "timestamp": "1697043300"})
+        messages.append({**copy.deepcopy(messages[0]), "id": "wamid.new", "timestamp": str(wa.T0 + 77)})
         post_webhook(batch)
         new = Message.objects.get(wamid="wamid.new")
         assert new.interaction.state == Interaction.State.QUEUED
@@ -109,26 +97,23 @@ class TestDuplicates:
 
 class TestBatches:
     def test_fifty_messages_in_one_post_store_fifty_messages(self, post_webhook, channel):
-        payload = load_fixture("inbound_text.json")
-        value = payload["entry"][0]["changes"][0]["value"]
-        template = value["messages"][0]
-        value["contacts"], value["messages"] = [], []
-        for n in range(50):
-            wa_id = f"49170000{n % 10:04d}"  # 10 customers, 5 messages each
-            value["contacts"].append({"profile": {"name": f"Customer {n % 10}"}, "wa_id": wa_id})
-            message = copy.deepcopy(template)
-            message.update({"id": f"wamid.batch{n}", "from": wa_id, "timestamp": str(1697043223 + n)})
-            message["text"]["body"] = f"message {n}"
-            value["messages"].append(message)
+        customers = [wa.Customer(wa_id=f"49170000{n:04d}", name=f"Customer {n}") for n in range(10)]
+        senders = [customers[n % 10] for n in range(50)]  # 10 customers, 5 messages each
+        messages = [
+            wa.message(sender, "text", {"body": f"message {n}"}, id=f"wamid.batch{n}", timestamp=wa.T0 + n)
+            for n, sender in enumerate(senders)
+        ]
+        change = wa.messages_change(wa.SUPPORT, contacts=map(wa.contact, senders), messages=messages)
+        payload = wa.webhook(wa.entry(change, waba_id=wa.SUPPORT.waba_id))
         assert post_webhook(payload).status_code == 200
         assert Message.objects.count() == 50
         assert Interaction.objects.count() == 10
         for interaction in Interaction.objects.all():
             assert interaction.messages.count() == 5
 
-    def test_every_entry_and_change_is_walked(self, post_webhook, channel, status_channel):
+    def test_every_entry_and_change_is_walked(self, post_webhook, channel, sales_channel):
         first = text_payload("wamid.e1", wa_id="4911111111")
-        second = load_fixture("inbound_text_ctwa_referral.json")
+        second = wa.payload("inbound_text_ctwa_referral")
         payload = {"object": "whatsapp_business_account", "entry": first["entry"] + second["entry"]}
         payload["entry"][0]["changes"].append(
             copy.deepcopy(text_payload("wamid.e2", wa_id="4922222222")["entry"][0]["changes"][0])
@@ -137,29 +122,49 @@ class TestBatches:
         assert set(Message.objects.values_list("wamid", flat=True)) == {
             "wamid.e1",
             "wamid.e2",
-            "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUQ0N0VFMDA2MTQ0RkJFNkNDNAA=",
+            wa.RAFAEL_FROM_AD,
         }
 
+    def test_a_batch_of_accounts_changes_messages_and_statuses_is_walked_whole(
+        self, post_webhook, channel, sales_channel
+    ):
+        answer = MessageFactory(
+            interaction=InteractionFactory(channel=channel, contact__wa_id=wa.LENA.wa_id),
+            direction=Message.Direction.OUTBOUND,
+            wamid=wa.OUR_ANSWER,
+            status=Message.Status.SENT,
+        )
+        assert post_webhook(wa.payload("batch")).status_code == 200
+        received = Message.objects.filter(direction=Message.Direction.INBOUND).select_related("contact")
+        assert sorted((m.channel_id, m.contact.profile_name, m.body) for m in received) == sorted(
+            [
+                (channel.pk, "Lena Vogel", "Any news on 4471?"),
+                (channel.pk, "Jonas Becker", "Hi, I ordered a helmet"),
+                (sales_channel.pk, "Rafael Costa", "Is the 54 cm frame still available?"),
+            ]
+        )
+        answer.refresh_from_db()
+        assert answer.status == Message.Status.READ
+        assert answer.delivered_at.timestamp() == wa.T0 + 2
+
     def test_messages_of_one_sender_are_matched_by_id_not_position(self, post_webhook, channel):
-        payload = text_payload("wamid.a", wa_id="4911111111")
+        payload = text_payload("wamid.a")
         value = payload["entry"][0]["changes"][0]["value"]
         value["contacts"].insert(0, {"profile": {"name": "Someone Else"}, "wa_id": "4999999999"})
         assert post_webhook(payload).status_code == 200
-        assert Message.objects.get().contact.profile_name == "Test Name"
+        assert Message.objects.get().contact.profile_name == "Lena Vogel"
 
 
 class TestStatuses:
-    def test_status_fixtures_record_timestamps_and_pricing(self, post_webhook, status_channel):
-        status = load_fixture("status_sent_pmp_marketing.json")["entry"][0]["changes"][0]["value"][
-            "statuses"
-        ][0]
+    def test_statuses_record_timestamps_and_pricing(self, post_webhook, sales_channel):
+        status = wa.payload("status_sent_pmp_marketing")["entry"][0]["changes"][0]["value"]["statuses"][0]
         message = MessageFactory(
-            interaction=InteractionFactory(channel=status_channel),
+            interaction=InteractionFactory(channel=sales_channel),
             direction=Message.Direction.OUTBOUND,
             wamid=status["id"],
             status=Message.Status.QUEUED,
         )
-        assert post_webhook(load_fixture("status_sent_pmp_marketing.json")).status_code == 200
+        assert post_webhook(wa.payload("status_sent_pmp_marketing")).status_code == 200
         message.refresh_from_db()
         assert message.status == Message.Status.SENT
         assert message.sent_at == datetime.fromtimestamp(int(status["timestamp"]), tz=UTC)
@@ -169,20 +174,20 @@ class TestStatuses:
     @pytest.mark.parametrize(
         "name",
         [
-            "status_sent.json",
-            "status_delivered.json",
-            "status_read.json",
-            "status_played.json",
-            "status_v24_minimal.json",
+            "status_sent",
+            "status_sent_cbp",
+            "status_delivered",
+            "status_delivered_bsuid",
+            "status_read",
+            "status_played",
+            "status_v24_minimal",
         ],
     )
-    def test_every_status_fixture_applies(self, post_webhook, channel, status_channel, name):
-        payload = load_fixture(name)
+    def test_every_status_payload_applies(self, post_webhook, channel, sales_channel, name):
+        payload = wa.payload(name)
         value = payload["entry"][0]["changes"][0]["value"]
         item = value["statuses"][0]
-        target = (
-            channel if value["metadata"]["phone_number_id"] == channel.phone_number_id else status_channel
-        )
+        target = channel if value["metadata"]["phone_number_id"] == channel.phone_number_id else sales_channel
         message = MessageFactory(
             interaction=InteractionFactory(channel=target),
             direction=Message.Direction.OUTBOUND,
@@ -196,15 +201,15 @@ class TestStatuses:
             int(item["timestamp"]), tz=UTC
         )
 
-    def test_failed_keeps_code_title_and_details(self, post_webhook, status_channel):
-        item = load_fixture("status_failed.json")["entry"][0]["changes"][0]["value"]["statuses"][0]
+    def test_failed_keeps_code_title_and_details(self, post_webhook, sales_channel):
+        item = wa.payload("status_failed")["entry"][0]["changes"][0]["value"]["statuses"][0]
         message = MessageFactory(
-            interaction=InteractionFactory(channel=status_channel),
+            interaction=InteractionFactory(channel=sales_channel),
             direction=Message.Direction.OUTBOUND,
             wamid=item["id"],
             status=Message.Status.SENT,
         )
-        assert post_webhook(load_fixture("status_failed.json")).status_code == 200
+        assert post_webhook(wa.payload("status_failed")).status_code == 200
         message.refresh_from_db()
         assert message.status == Message.Status.FAILED
         assert message.error_code == 131049
@@ -218,10 +223,10 @@ class TestStatuses:
         message = MessageFactory(
             interaction=InteractionFactory(channel=channel),
             direction=Message.Direction.OUTBOUND,
-            wamid="wamid.xyzxyz",
+            wamid=wa.OUR_OFFER,
             status=Message.Status.DELIVERED,
         )
-        assert post_webhook(load_fixture("status_failed_130472.json")).status_code == 200
+        assert post_webhook(wa.payload("status_failed_130472")).status_code == 200
         message.refresh_from_db()
         assert message.status == Message.Status.FAILED
         assert message.error_code == 130472
@@ -296,12 +301,12 @@ class TestStatuses:
 
 class TestWindowAndTimers:
     def test_window_follows_the_newest_origination_time(self, post_webhook, channel):
-        post_webhook(text_payload("wamid.new", timestamp=1697050000))
-        post_webhook(text_payload("wamid.old", timestamp=1697040000))  # late, older
+        post_webhook(text_payload("wamid.new", timestamp=1772537000))
+        post_webhook(text_payload("wamid.old", timestamp=1772527000))  # late, older
         interaction = Interaction.objects.get()
-        assert interaction.last_inbound_at.timestamp() == 1697050000
-        assert interaction.window_expires_at.timestamp() == 1697050000 + 24 * 3600
-        assert interaction.reply_due_at.timestamp() == 1697050000 + 86400
+        assert interaction.last_inbound_at.timestamp() == 1772537000
+        assert interaction.window_expires_at.timestamp() == 1772537000 + 24 * 3600
+        assert interaction.reply_due_at.timestamp() == 1772537000 + 86400
         assert interaction.awaiting_reply_since is not None
 
 
@@ -327,22 +332,22 @@ class TestFailuresAndReplay:
 
     def test_replay_command_is_idempotent(self, post_webhook, channel, capsys):
         post_webhook(text_payload("wamid.r1"))
-        post_webhook(text_payload("wamid.r2", timestamp=1697043300))
+        post_webhook(text_payload("wamid.r2", timestamp=wa.T0 + 77))
         call_command("replay_webhooks", "--all")
         call_command("replay_webhooks", "--all")
         assert Message.objects.count() == 2
         assert "2 processed" in capsys.readouterr().out
 
-    def test_replay_after_configuring_a_missing_channel(self, post_webhook, channel, status_channel):
-        status_channel.delete()
+    def test_replay_after_configuring_a_missing_channel(self, post_webhook, channel, sales_channel):
+        sales_channel.delete()
         from conversations.directory import directory
 
         directory.invalidate()
-        post_webhook(load_fixture("inbound_text_ctwa_referral.json"))
+        post_webhook(wa.payload("inbound_text_ctwa_referral"))
         assert Message.objects.count() == 0
         from tests.factories import ChannelFactory
 
-        ChannelFactory(phone_number_id="106540352242922", app_secret=channel.app_secret)
+        ChannelFactory(phone_number_id=wa.SALES.phone_number_id, app_secret=channel.app_secret)
         directory.invalidate()
         call_command("replay_webhooks", "--flagged")
         assert Message.objects.count() == 1
@@ -358,7 +363,7 @@ class TestQueryCounts:
     def test_single_message_webhook_costs_three_statements(self, post_webhook, channel):
         post_webhook(text_payload("wamid.warm-up"))  # contact and interaction now exist
         with CaptureQueriesContext(connection) as queries:
-            assert post_webhook(text_payload("wamid.counted", timestamp=1697043300)).status_code == 200
+            assert post_webhook(text_payload("wamid.counted", timestamp=wa.T0 + 77)).status_code == 200
         sql = statements(queries.captured_queries)
         assert len(sql) <= 3, json.dumps(sql, indent=1)
         assert Message.objects.count() == 2

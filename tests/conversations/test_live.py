@@ -46,6 +46,17 @@ async def open_socket(user) -> WebsocketCommunicator:
     return communicator
 
 
+async def probing() -> None:
+    """Wait until this process's watch has its probe channel: a loss can only be noticed
+    against a membership that existed (the hello may come before the first probe)."""
+    watch = live._watches[asyncio.get_running_loop()]
+    for _ in range(100):
+        if watch.channel is not None:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the watch never probed")
+
+
 async def agent_state_pushed(user_id: int) -> None:
     await events.flush([(events.agent_group(user_id), {"type": "agent.state", "probe": True})])
 
@@ -53,6 +64,7 @@ async def agent_state_pushed(user_id: int) -> None:
 async def test_a_socket_whose_memberships_were_lost_is_told_to_reconnect(quick_probes):
     profile = await database_sync_to_async(AgentProfileFactory)()
     communicator = await open_socket(profile.user)
+    await probing()  # the process watches the layer (its probe's membership exists)
     await get_channel_layer().flush()  # what a restarted Redis does: no groups, no queues
 
     output = await communicator.receive_output(timeout=5)

@@ -14,7 +14,7 @@ from conversations import options
 from conversations.models import AgentGroup, Interaction, Message, Offer, OptionValue, WebhookEvent
 from conversations.options import DEFINITIONS, TIMEOUT_MAX, coerce, get_option
 from conversations.services import routing
-from tests.conftest import load_fixture
+from tests.cloud_api import LENA_TEXT, payload
 from tests.factories import AgentProfileFactory, QueueFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,11 +114,11 @@ def test_a_huge_stored_reply_timeout_is_clamped_and_the_webhook_still_processed(
     options.invalidate()
     # when a customer writes
     with caplog.at_level(logging.WARNING, logger="conversations.options"):
-        response = post_webhook(load_fixture("inbound_text.json"))
+        response = post_webhook(payload("inbound_text"))
     # then the message is stored and its interaction opened, due after the clamped timeout
     assert response.status_code == 200
     assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED
-    message = Message.objects.get(wamid="wamid.xyzxyz")
+    message = Message.objects.get(wamid=LENA_TEXT)
     interaction = Interaction.objects.get(pk=message.interaction_id)
     assert interaction.reply_due_at - interaction.last_inbound_at == timedelta(seconds=TIMEOUT_MAX)
     warnings = [r.getMessage() for r in caplog.records if r.name == "conversations.options"]
@@ -139,12 +139,12 @@ def test_a_huge_stored_offer_timeout_still_offers_the_interaction(channel, post_
     routing.agent_set_ready(user=agent.user, ready=True)
     # when a customer writes
     with caplog.at_level(logging.WARNING, logger="conversations.options"):
-        post_webhook(load_fixture("inbound_text.json"))
+        post_webhook(payload("inbound_text"))
     # then the agent is offered the interaction for at most a day
     offer = Offer.objects.get(agent=agent.user)
     assert offer.due_at <= timezone.now() + timedelta(days=1)
     assert offer.due_at > timezone.now() + timedelta(hours=23)
-    assert Message.objects.filter(wamid="wamid.xyzxyz").exists()
+    assert Message.objects.filter(wamid=LENA_TEXT).exists()
     assert any("offer-accept-timeout" in r.getMessage() for r in caplog.records)
 
 

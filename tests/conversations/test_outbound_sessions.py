@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from conversations.models import AgentProfile, Interaction, Message, Offer
 from conversations.services import routing
 from templates_app.models import MessageTemplate
-from tests.conftest import load_fixture
+from tests.cloud_api import LENA, payload
 from tests.factories import AgentProfileFactory, ContactFactory, QueueFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_an_invitation_waits_for_the_answer_which_is_then_routed(
     response = client.post(
         "/api/v1/outbound-sessions/",
         {
-            "phone": "+972 98-765-4321",
+            "phone": "+49 176 1234 5678",
             "template_id": template.pk,
             "parameters": {"body": ["Sam"]},
             "queue_id": queue.pk,
@@ -78,10 +78,10 @@ def test_an_invitation_waits_for_the_answer_which_is_then_routed(
     assert response.status_code == 201, response.json()
     interaction = Interaction.objects.get()
     assert (interaction.state, interaction.owner) == ("parked", None)
-    assert interaction.contact.wa_id == "972987654321"
+    assert interaction.contact.wa_id == LENA.wa_id
     assert not Offer.objects.exists()  # nobody is bothered before the customer answers
     with django_capture_on_commit_callbacks(execute=True):
-        post_webhook(load_fixture("inbound_text.json"))  # the customer 972987654321 answers
+        post_webhook(payload("inbound_text"))  # the customer answers
     interaction.refresh_from_db()
     assert interaction.state == "offered"
     assert Offer.objects.get().agent == agent.user

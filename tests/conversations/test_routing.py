@@ -10,7 +10,7 @@ from django.utils import timezone
 from conversations.exceptions import Conflict, PermissionDenied
 from conversations.models import AgentProfile, Interaction, Offer
 from conversations.services import routing
-from tests.conftest import load_fixture
+from tests.cloud_api import payload
 from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def waiting(queue, channel, *, minutes_ago: int = 0) -> Interaction:
 def test_first_customer_message_is_offered_to_the_longest_idle_agent(post_webhook, channel, queue):
     ready_agent(queue, idle_minutes=1)
     longest_idle = ready_agent(queue, idle_minutes=30)
-    assert post_webhook(load_fixture("inbound_text.json")).status_code == 200
+    assert post_webhook(payload("inbound_text")).status_code == 200
     interaction = Interaction.objects.get()
     offer = Offer.objects.get()
     assert interaction.state == Interaction.State.OFFERED

@@ -23,7 +23,7 @@ from conversations.services.interactions import (
 )
 from conversations.services.options import option_value_save, option_values_delete
 from conversations.services.outbound import reply_window_ends_at
-from tests.conftest import load_fixture
+from tests.cloud_api import payload
 from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory, UserFactory
 from workbins.models import Workbin
 from workbins.services import interaction_park, interaction_unpark
@@ -55,7 +55,7 @@ async def _receive(layer, channel):
 
 
 def test_customer_message_arms_both_timers(post_webhook, channel):
-    post_webhook(load_fixture("inbound_text.json"))
+    post_webhook(payload("inbound_text"))
     interaction = Interaction.objects.get()
     assert interaction.window_due_at == interaction.window_expires_at
     assert interaction.reply_due_at == interaction.last_inbound_at + timedelta(seconds=86400)
@@ -75,9 +75,9 @@ def test_closed_window_and_ended_reply_window_are_announced_once(channel):
 
 
 def test_a_newer_customer_message_arms_the_timers_again(post_webhook, channel):
-    post_webhook(load_fixture("inbound_text.json"))
+    post_webhook(payload("inbound_text"))
     Interaction.objects.update(window_due_at=None, reply_due_at=None)  # announced
-    later = load_fixture("inbound_text.json")
+    later = payload("inbound_text")
     message = later["entry"][0]["changes"][0]["value"]["messages"][0]
     message.update({"id": "wamid.later", "timestamp": str(int(message["timestamp"]) + 60)})
     post_webhook(later)
@@ -118,10 +118,10 @@ def queue(channel):
 
 def customer_writes(post_webhook, *, wamid: str, at) -> None:
     """The customer of the fixtures writes, originated at ``at``."""
-    payload = load_fixture("inbound_text.json")
-    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    body = payload("inbound_text")
+    message = body["entry"][0]["changes"][0]["value"]["messages"][0]
     message.update({"id": wamid, "timestamp": str(int(at.timestamp()))})
-    assert post_webhook(payload).status_code == 200
+    assert post_webhook(body).status_code == 200
 
 
 def whole_seconds_ago(**ago):

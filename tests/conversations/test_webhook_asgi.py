@@ -10,7 +10,8 @@ from channels.db import database_sync_to_async
 from conversations.models import Message, WebhookEvent
 from conversations.webhooks import WebhookApp
 from conversations.whatsapp.signature import sign
-from tests.conftest import APP_SECRET, load_fixture
+from tests.cloud_api import LENA_TEXT, payload
+from tests.conftest import APP_SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,14 +43,14 @@ async def call(
 
 
 async def test_post_is_stored_through_the_asgi_route(channel):
-    body = json.dumps(load_fixture("inbound_text.json")).encode()
+    body = json.dumps(payload("inbound_text")).encode()
     headers = [
         (b"x-hub-signature-256", sign(body, APP_SECRET).encode()),
         (b"content-length", str(len(body)).encode()),
     ]
     status, _, content = await call("POST", body_chunks=[body[:100], body[100:]], headers=headers)
     assert (status, content) == (200, b"")
-    assert await database_sync_to_async(Message.objects.filter(wamid="wamid.xyzxyz").exists)()
+    assert await database_sync_to_async(Message.objects.filter(wamid=LENA_TEXT).exists)()
 
 
 async def test_handshake_through_the_asgi_route(channel):

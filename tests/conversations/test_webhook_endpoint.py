@@ -10,7 +10,8 @@ import pytest
 from conversations.models import Message, WebhookEvent
 from conversations.whatsapp.inbound import KNOWN_TYPES
 from conversations.whatsapp.signature import sign
-from tests.conftest import APP_SECRET, FIXTURES, load_fixture
+from tests import cloud_api as wa
+from tests.conftest import APP_SECRET
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,40 +50,40 @@ class TestHandshake:
 
 class TestSignature:
     def test_missing_signature_gets_401_and_stores_nothing(self, post_webhook, channel):
-        response = post_webhook(load_fixture("inbound_text.json"), secret="")
+        response = post_webhook(wa.payload("inbound_text"), secret="")
         assert response.status_code == 401
         assert WebhookEvent.objects.count() == 0
         assert Message.objects.count() == 0
 
     def test_wrong_secret_gets_403_and_stores_nothing(self, post_webhook, channel):
-        response = post_webhook(load_fixture("inbound_text.json"), secret="not-the-app-secret")
+        response = post_webhook(wa.payload("inbound_text"), secret="not-the-app-secret")
         assert response.status_code == 403
         assert WebhookEvent.objects.count() == 0
         assert Message.objects.count() == 0
 
     def test_signature_of_another_body_is_refused(self, post_webhook, channel):
         other = sign(b"{}", APP_SECRET)
-        response = post_webhook(load_fixture("inbound_text.json"), signature=other)
+        response = post_webhook(wa.payload("inbound_text"), signature=other)
         assert response.status_code == 403
         assert WebhookEvent.objects.count() == 0
 
     def test_malformed_signature_header_is_refused(self, post_webhook, channel):
-        response = post_webhook(load_fixture("inbound_text.json"), signature="md5=abc")
+        response = post_webhook(wa.payload("inbound_text"), signature="md5=abc")
         assert response.status_code == 403
 
     def test_signature_is_checked_over_the_raw_bytes(self, post_webhook, channel):
         """Re-serialising would change spacing and escapes; the raw body must be hashed."""
-        raw = json.dumps(load_fixture("inbound_text.json"), indent=7, ensure_ascii=True).encode()
+        raw = json.dumps(wa.payload("inbound_text"), indent=7, ensure_ascii=True).encode()
         assert post_webhook(raw).status_code == 200
         assert Message.objects.count() == 1
 
-    def test_a_number_of_another_app_is_not_processed(self, post_webhook, channel, status_channel):
+    def test_a_number_of_another_app_is_not_processed(self, post_webhook, channel, sales_channel):
         """A body signed with app A's secret may not write into app B's number."""
-        status_channel.app_secret = "secret-of-app-b"
-        status_channel.save()
-        payload = load_fixture("inbound_text.json")
+        sales_channel.app_secret = "secret-of-app-b"
+        sales_channel.save()
+        payload = wa.payload("inbound_text")
         payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = (
-            status_channel.phone_number_id
+            sales_channel.phone_number_id
         )
         response = post_webhook(payload, secret=APP_SECRET)
         assert response.status_code == 200
@@ -93,11 +94,11 @@ class TestSignature:
 
 class TestBodies:
     def test_valid_post_is_stored_before_the_200(self, post_webhook, channel):
-        response = post_webhook(load_fixture("inbound_text.json"))
+        response = post_webhook(wa.payload("inbound_text"))
         assert response.status_code == 200
         event = WebhookEvent.objects.get()
         assert event.state == WebhookEvent.State.PROCESSED
-        assert json.loads(event.body) == load_fixture("inbound_text.json")
+        assert json.loads(event.body) == wa.payload("inbound_text")
         assert event.summary == {"messages": 1, "new_interactions": 1}
 
     def test_malformed_json_is_stored_flagged_and_answered_400(self, post_webhook, channel):
@@ -125,13 +126,13 @@ class TestBodies:
         assert "UTF-8" in response.json()["error"]
 
     def test_nul_characters_in_text_are_dropped_not_a_failure(self, post_webhook, channel):
-        payload = load_fixture("inbound_text.json")
+        payload = wa.payload("inbound_text")
         payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = "a\u0000b"
         assert post_webhook(payload).status_code == 200
         assert Message.objects.get().body == "ab"
 
     def test_a_lone_surrogate_is_replaced_and_the_message_stays_readable(self, post_webhook, client, channel):
-        payload = load_fixture("inbound_text.json")
+        payload = wa.payload("inbound_text")
         payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = "PLACEHOLDER"
         # json.dumps escapes non-ASCII, as Meta does: an emoji as a surrogate pair, plus a
         # lone half of one (a truncated emoji).
@@ -177,7 +178,7 @@ class TestBodies:
         assert Message.objects.count() == 0
 
     def test_unknown_phone_number_is_kept_for_replay(self, post_webhook, channel):
-        payload = load_fixture("inbound_text.json")
+        payload = wa.payload("inbound_text")
         payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999"
         assert post_webhook(payload).status_code == 200
         event = WebhookEvent.objects.get()
@@ -193,7 +194,7 @@ class TestBodies:
         assert "'account_update' is not handled" in WebhookEvent.objects.get().flags[0]
 
     def test_three_megabyte_payload_is_accepted(self, post_webhook, channel):
-        payload = load_fixture("inbound_text.json")
+        payload = wa.payload("inbound_text")
         message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
         body = json.dumps(payload).encode()
         message["text"]["body"] = "x" * (3 * 1024 * 1024 - len(body) - 10)
@@ -210,11 +211,7 @@ class TestBodies:
         assert WebhookEvent.objects.count() == 0
 
 
-FIXTURE_NAMES = sorted(
-    p.name
-    for p in FIXTURES.glob("*.json")
-    if p.name != "send_message_response.json" and p.name.startswith(("inbound_", "status_"))
-)
+PAYLOAD_NAMES = sorted(name for name in wa.PAYLOADS if name.startswith(("inbound_", "status_")))
 WRONG_VALUES = ("text", ["a", 1], 7, None, {"unexpected": {"nested": True}})
 
 
@@ -244,7 +241,7 @@ class TestAnySignedBodyIsKept:
     def test_known_type_with_content_of_another_shape_is_stored_as_unsupported(
         self, post_webhook, channel, kind, wrong
     ):
-        payload = load_fixture("inbound_text.json")
+        payload = wa.payload("inbound_text")
         message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
         del message["text"]
         message.update({"type": kind, kind: wrong})
@@ -261,9 +258,9 @@ class TestAnySignedBodyIsKept:
             assert stored.content["raw"] == wrong
         assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED
 
-    @pytest.mark.parametrize("fixture", FIXTURE_NAMES)
-    def test_every_field_of_every_fixture_may_be_of_any_shape(self, client, channel, status_channel, fixture):
-        original = load_fixture(fixture)
+    @pytest.mark.parametrize("name", PAYLOAD_NAMES)
+    def test_every_field_of_every_payload_may_be_of_any_shape(self, client, channel, sales_channel, name):
+        original = wa.payload(name)
         value_path = ("entry", 0, "changes", 0, "value")
         value = original["entry"][0]["changes"][0]["value"]
         bodies = [

@@ -29,10 +29,10 @@ from conversations.whatsapp.errors import (
     error_from_webhook,
     network_error,
 )
-from tests.conftest import load_fixture
+from tests import cloud_api as wa
 
 TOKEN = "EAAG-secret-test-token"
-PNID = "1122334455667"
+PNID = wa.SUPPORT.phone_number_id
 BASE = "https://graph.example.test"
 MEDIA_URL = "https://lookaside.fbsbx.example/whatsapp_business/attachments/?mid=1013859600285441&ext=1"
 
@@ -105,8 +105,8 @@ def multipart_fields(request: httpx.Request) -> dict[str, tuple[str | None, str,
 class TestSend:
     def test_posts_the_payload_with_the_bearer_token(self):
         # given
-        meta = answering(json=load_fixture("send_message_response.json"))
-        body = payloads.text("+16505551234", "Hello")
+        meta = answering(json=wa.send_message_response())
+        body = payloads.text("+4917612345678", "Hello")
         # when
         with client_for(meta) as client:
             result = client.send(body)
@@ -118,15 +118,15 @@ class TestSend:
         assert request.headers["content-type"] == "application/json"
         assert json.loads(request.content) == body
         assert result == SendResult(
-            wamid="wamid.HBgLMTY0NjcwNDM1OTUVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA",
-            wa_id="16505551234",
-            raw=load_fixture("send_message_response.json"),
+            wamid=wa.OUR_SENT,
+            wa_id="4917612345678",
+            raw=wa.send_message_response(),
         )
 
     def test_bsuid_recipient_has_no_wa_id(self):
         meta = answering(json={"messaging_product": "whatsapp", "messages": [{"id": "wamid.X"}]})
         with client_for(meta) as client:
-            result = client.send(payloads.text("US.13491208655302741918", "Hi"))
+            result = client.send(payloads.text(wa.LENA.user_id, "Hi"))
         assert result.wamid == "wamid.X"
         assert result.wa_id is None
 
@@ -393,24 +393,24 @@ class TestConstruction:
     def test_defaults_come_from_settings(self, settings):
         settings.WHATSAPP_GRAPH_BASE_URL = "http://127.0.0.1:8000/sandbox/graph/"
         settings.WHATSAPP_API_VERSION = "v24.0"
-        meta = answering(json=load_fixture("send_message_response.json"))
+        meta = answering(json=wa.send_message_response())
         client = CloudApiClient(access_token=TOKEN, phone_number_id=PNID, transport=httpx.MockTransport(meta))
         client.send(payloads.text("1", "Hi"))
         client.close()
         assert str(meta.last.url) == f"http://127.0.0.1:8000/sandbox/graph/v24.0/{PNID}/messages"
 
     def test_for_channel_uses_its_number_and_token(self):
-        channel = Channel(phone_number_id="106540352242922", access_token="channel-token")
-        meta = answering(json=load_fixture("send_message_response.json"))
+        channel = Channel(phone_number_id=wa.SALES.phone_number_id, access_token="channel-token")
+        meta = answering(json=wa.send_message_response())
         with CloudApiClient.for_channel(
             channel, base_url=BASE, api_version="v23.0", transport=httpx.MockTransport(meta)
         ) as client:
             client.send(payloads.text("1", "Hi"))
-        assert str(meta.last.url) == f"{BASE}/v23.0/106540352242922/messages"
+        assert str(meta.last.url) == f"{BASE}/v23.0/{wa.SALES.phone_number_id}/messages"
         assert meta.last.headers["authorization"] == "Bearer channel-token"
 
     def test_one_connection_pool_per_client_closed_on_exit(self):
-        meta = answering(json=load_fixture("send_message_response.json"))
+        meta = answering(json=wa.send_message_response())
         with client_for(meta) as client:
             http = client._http
             client.send(payloads.text("1", "a"))
@@ -579,18 +579,19 @@ class TestErrorFromGraphResponse:
 
 class TestErrorFromWebhook:
     def test_failed_status_error(self):
-        status = load_fixture("status_failed.json")["entry"][0]["changes"][0]["value"]["statuses"][0]
+        status = wa.payload("status_failed")["entry"][0]["changes"][0]["value"]["statuses"][0]
         error = error_from_webhook(status["errors"][0])
         assert isinstance(error, PermanentError)
         assert error.code == 131049
         assert error.title == "This message was not delivered to maintain healthy ecosystem engagement."
         assert error.details == (
-            "In order to maintain a healthy ecosystem engagement, the message failed to be delivered."
+            "In order to maintain a healthy ecosystem engagement, this marketing message was not delivered "
+            "to the user."
         )
         assert error.http_status is None
 
     def test_value_level_error_is_retryable(self):
-        value = load_fixture("inbound_value_level_errors.json")["entry"][0]["changes"][0]["value"]
+        value = wa.payload("inbound_value_level_errors")["entry"][0]["changes"][0]["value"]
         error = error_from_webhook(value["errors"][0])
         assert isinstance(error, RetryableError)
         assert (error.code, error.title, error.details) == (

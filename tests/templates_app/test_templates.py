@@ -19,7 +19,7 @@ from templates_app.models import (
     StandardResponseAttachment,
     StandardResponseCategory,
 )
-from tests.conftest import load_fixture
+from tests import cloud_api as wa
 from tests.factories import AgentProfileFactory, InteractionFactory
 from tests.graph_standin import start_graph_standin
 
@@ -345,9 +345,9 @@ class TestStatusWebhook:
     """T5: a template's status mirrors Meta's ``message_template_status_update`` webhooks."""
 
     def test_approval_reaches_the_template_by_name_and_language(self, post_webhook, channel):
-        pending = template(name="order_confirmation", language="en_US", status=T.Status.PENDING)
-        other_language = template(name="order_confirmation", language="fr", status=T.Status.PENDING)
-        assert post_webhook(load_fixture("template_status_update_approved.json")).status_code == 200
+        pending = template(name="parcel_delayed", language="en_GB", status=T.Status.PENDING)
+        other_language = template(name="parcel_delayed", language="de", status=T.Status.PENDING)
+        assert post_webhook(wa.payload("template_status_update_approved")).status_code == 200
         pending.refresh_from_db()
         other_language.refresh_from_db()
         assert pending.status == T.Status.APPROVED
@@ -356,8 +356,8 @@ class TestStatusWebhook:
         assert WebhookEvent.objects.get().summary == {"template_statuses": 1}
 
     def test_rejection_keeps_the_reason(self, post_webhook, channel):
-        rejected = template(name="order_confirmation", language="en_US", status=T.Status.PENDING)
-        payload = load_fixture("template_status_update_approved.json")
+        rejected = template(name="parcel_delayed", language="en_GB", status=T.Status.PENDING)
+        payload = wa.payload("template_status_update_approved")
         payload["entry"][0]["changes"][0]["value"].update(event="REJECTED", reason="INVALID_FORMAT")
         post_webhook(payload)
         rejected.refresh_from_db()
@@ -367,13 +367,11 @@ class TestStatusWebhook:
         from conversations.models import Channel
         from tests.factories import ChannelFactory
 
-        Channel.objects.filter(pk=channel.pk).update(waba_id="102290129340398")
+        Channel.objects.filter(pk=channel.pk).update(waba_id=wa.SUPPORT.waba_id)
         other = ChannelFactory(phone_number_id="999", waba_id="555", app_secret="another-app")
-        theirs = template(
-            name="order_confirmation", language="en_US", status=T.Status.APPROVED, channel=other
-        )
-        ours = template(name="order_confirmation", language="en_US", status=T.Status.PENDING, channel=channel)
-        payload = load_fixture("template_status_update_approved.json")
+        theirs = template(name="parcel_delayed", language="en_GB", status=T.Status.APPROVED, channel=other)
+        ours = template(name="parcel_delayed", language="en_GB", status=T.Status.PENDING, channel=channel)
+        payload = wa.payload("template_status_update_approved")
         payload["entry"][0]["changes"][0]["value"].update(event="DISABLED", reason="pwned")
         post_webhook(payload)  # signed by our app, for our WABA
         theirs.refresh_from_db()
@@ -385,8 +383,8 @@ class TestStatusWebhook:
         from conversations.models import Channel
 
         Channel.objects.filter(pk=channel.pk).update(waba_id="someone-else")
-        kept = template(name="order_confirmation", language="en_US", status=T.Status.APPROVED)
-        post_webhook(load_fixture("template_status_update_approved.json"))
+        kept = template(name="parcel_delayed", language="en_GB", status=T.Status.APPROVED)
+        post_webhook(wa.payload("template_status_update_approved"))
         kept.refresh_from_db()
         assert kept.status == T.Status.APPROVED
         assert "no channel of the signing app" in WebhookEvent.objects.get().flags[0]

@@ -6,7 +6,7 @@ import pytest
 
 from conversations.models import AgentGroup, AgentProfile, Interaction, Offer
 from conversations.services import routing
-from tests.conftest import load_fixture
+from tests.cloud_api import LENA, payload
 from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory, UserFactory
 from workbins.models import Workbin, WorkbinItem
 from workbins.services import interaction_release_on_customer_message, workbin_personal_for
@@ -102,18 +102,18 @@ def test_customer_writing_to_a_parked_interaction_routes_it_to_an_available_agen
     api, agent, channel, post_webhook, django_capture_on_commit_callbacks
 ):
     queue = QueueFactory(name="General")
-    interaction = active(channel, agent, contact__wa_id="972987654321", queue=queue)
+    interaction = active(channel, agent, contact__wa_id=LENA.wa_id, queue=queue)
     api.post(f"/api/v1/interactions/{interaction.pk}/park/")
     available = AgentProfileFactory()
     available.queues.add(queue)
     routing.agent_set_ready(user=available.user, ready=True)
     with django_capture_on_commit_callbacks(execute=True):
-        assert post_webhook(load_fixture("inbound_text.json")).status_code == 200
+        assert post_webhook(payload("inbound_text")).status_code == 200
     interaction.refresh_from_db()
     assert interaction.state == Interaction.State.OFFERED
     assert not WorkbinItem.objects.exists()
     assert Offer.objects.get(state="pending").agent == available.user
-    assert interaction.messages.get().body == "Body Text"
+    assert interaction.messages.get().body == "Hello, my parcel 4471 has not arrived yet"
 
 
 def test_only_an_interaction_in_progress_can_be_parked(api, agent, channel):
