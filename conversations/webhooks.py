@@ -37,7 +37,7 @@ from django.views.decorators.csrf import csrf_exempt
 from conversations import events
 from conversations.directory import directory
 from conversations.services.webhooks import webhook_receive
-from conversations.whatsapp.signature import matching_secret
+from whatsapp.signature import matching_secret
 
 logger = logging.getLogger(__name__)
 

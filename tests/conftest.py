@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 
 from conversations.directory import directory
-from conversations.whatsapp.signature import sign
 from tests.cloud_api import SALES, SUPPORT
 from tests.factories import ChannelFactory
+from whatsapp.signature import sign
 
 APP_SECRET = "test-app-secret"
 

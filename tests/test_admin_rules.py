@@ -25,7 +25,6 @@ from conversations.models import (
     WebhookEvent,
 )
 from conversations.services.contacts import contact_resolve
-from conversations.whatsapp.inbound import SenderProfile
 from templates_app.models import MessageTemplate, StandardResponse, StandardResponseCategory
 from tests.factories import (
     AgentProfileFactory,
@@ -36,6 +35,7 @@ from tests.factories import (
     QueueFactory,
     UserFactory,
 )
+from whatsapp.inbound import SenderProfile
 from workbins.models import Workbin, WorkbinItem
 
 pytestmark = pytest.mark.django_db

@@ -133,7 +133,7 @@ def test_a_non_agent_socket_is_refused_before_the_handshake(db):
     from asgiref.sync import async_to_sync
     from channels.testing import WebsocketCommunicator
 
-    from conversations.consumers import NOT_AN_AGENT, AgentConsumer
+    from console.consumers import NOT_AN_AGENT, AgentConsumer
 
     communicator = WebsocketCommunicator(AgentConsumer.as_asgi(), "/ws/console/")
     communicator.scope["user"] = UserFactory(is_staff=True)  # a content manager

@@ -2,11 +2,11 @@
 
 from django.conf import settings
 
-from conversations.routing import websocket_urlpatterns as conversation_patterns
+from console.routing import websocket_urlpatterns as conversation_patterns
 
 websocket_urlpatterns = [*conversation_patterns]
 
 if settings.WHATSAPP_SANDBOX_ENABLED:
-    from conversations.sandbox.routing import websocket_urlpatterns as sandbox_patterns
+    from sandbox.routing import websocket_urlpatterns as sandbox_patterns
 
     websocket_urlpatterns += sandbox_patterns

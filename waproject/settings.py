@@ -58,7 +58,8 @@ INSTALLED_APPS = [
     "axes",  # login lockout after repeated failures (per user and per address)
     "channels",
     "conversations",
-    "conversations.sandbox",
+    "sandbox",
+    "console",
     "templates_app",
     "workbins",
 ]

@@ -28,7 +28,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("console/", include("conversations.console.urls")),
+    path("console/", include("console.urls")),
 ]
 
 # Under /api/ a 404 (no such endpoint, or an id out of range) and a 500 answer in the API's
@@ -37,4 +37,4 @@ handler404 = "conversations.api.errors.not_found_view"
 handler500 = "conversations.api.errors.server_error_view"
 
 if settings.WHATSAPP_SANDBOX_ENABLED:
-    urlpatterns.append(path("sandbox/", include("conversations.sandbox.urls")))
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))

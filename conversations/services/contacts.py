@@ -15,7 +15,7 @@ from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import Contact
 from conversations.permissions import can_edit_contact, ensure_owner_or_supervisor, user_is_supervisor
-from conversations.whatsapp.inbound import SenderProfile
+from whatsapp.inbound import SenderProfile
 
 logger = logging.getLogger(__name__)
 

@@ -39,8 +39,8 @@ from conversations.services.interactions import (
     interaction_touch_inbound_by_sender,
 )
 from conversations.services.routing import interaction_route
-from conversations.whatsapp.inbound import InboundMessage, SenderProfile
 from waproject.embedded import enqueue_on_commit
+from whatsapp.inbound import InboundMessage, SenderProfile
 from workbins.services import interaction_release_on_customer_message
 
 logger = logging.getLogger(__name__)

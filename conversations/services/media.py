@@ -32,9 +32,9 @@ from conversations.media import (
 )
 from conversations.models import Attachment
 from conversations.options import get_option
-from conversations.whatsapp.client import CloudApiClient
-from conversations.whatsapp.errors import CloudApiError, ErrorKind
 from waproject.embedded import enqueue
+from whatsapp.client import CloudApiClient
+from whatsapp.errors import CloudApiError, ErrorKind
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ explanation and the agent decides whether to retry. A status naming it that arri
 even later still reconciles it (the failure is cleared), and a retry first looks for
 such evidence, so what WhatsApp accepted is never sent a second time. A failure before
 the request left (connection refused, connect timeout) is retried automatically like any
-retryable error; :mod:`conversations.whatsapp.errors` explains the classification.
+retryable error; :mod:`whatsapp.errors` explains the classification.
 """
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ from conversations.services.statuses import (
     message_adopt_wamid,
     pending_statuses_apply,
 )
-from conversations.whatsapp import payloads
-from conversations.whatsapp.client import CloudApiClient
-from conversations.whatsapp.errors import CloudApiError, ErrorKind
 from waproject.embedded import enqueue, enqueue_on_commit
+from whatsapp import payloads
+from whatsapp.client import CloudApiClient
+from whatsapp.errors import CloudApiError, ErrorKind
 
 logger = logging.getLogger(__name__)
 

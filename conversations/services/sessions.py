@@ -23,7 +23,7 @@ from conversations.models import AgentProfile, Channel, Interaction, Message
 from conversations.options import get_option
 from conversations.services.contacts import contact_address_in_use, contact_resolve
 from conversations.services.outbound import message_queue
-from conversations.whatsapp.inbound import SenderProfile
+from whatsapp.inbound import SenderProfile
 
 #: A number in international form as people type it ("+49 151 1234-5678", "(+972) 98-765-4321"):
 #: 7 to 15 ASCII digits, the first not 0, an optional leading +, spaces, dashes and

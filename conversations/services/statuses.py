@@ -16,8 +16,8 @@ from django.db.models import Q
 
 from conversations import events
 from conversations.models import Channel, Message, PendingStatus
-from conversations.whatsapp.errors import error_from_webhook
-from conversations.whatsapp.inbound import StatusUpdate, parse_status
+from whatsapp.errors import error_from_webhook
+from whatsapp.inbound import StatusUpdate, parse_status
 
 S = Message.Status
 RANK = {S.QUEUED: 0, S.SENDING: 0, S.ACCEPTED: 1, S.SENT: 2, S.DELIVERED: 3, S.READ: 4, S.PLAYED: 5}

@@ -25,8 +25,8 @@ from conversations.directory import directory
 from conversations.models import WebhookEvent
 from conversations.services.inbound import inbound_messages_store
 from conversations.services.statuses import status_apply
-from conversations.whatsapp.inbound import ParsedWebhook, WebhookPayloadError, parse_webhook
-from conversations.whatsapp.signature import matching_secret
+from whatsapp.inbound import ParsedWebhook, WebhookPayloadError, parse_webhook
+from whatsapp.signature import matching_secret
 
 logger = logging.getLogger(__name__)
 

@@ -133,8 +133,8 @@ def customer_sends(stack: Stack, customer: Customer, kind: str, **fields: Any) -
 
 def customer_webhook(stack: Stack, customer: Customer, message: dict[str, Any]) -> None:
     """What the phone cannot send (an unsupported type…): a signed webhook, as Meta posts it."""
-    from conversations.sandbox import wire
-    from conversations.whatsapp.signature import sign
+    from sandbox import wire
+    from whatsapp.signature import sign
 
     payload = wire.envelope(
         waba_id="200000000000001",

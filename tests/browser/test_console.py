@@ -839,7 +839,7 @@ def test_a_failed_message_is_centred_with_a_retry_and_a_closed_window_allows_onl
     # WhatsApp refuses the text (its 24-hour window closed, ours did not know yet): 131047
     stack.shell(
         "from datetime import timedelta\nfrom django.utils import timezone\n"
-        "from conversations.sandbox.models import SandboxChat\n"
+        "from sandbox.models import SandboxChat\n"
         f"SandboxChat.objects.filter(wa_id='{customer.wa_id}').update("
         "last_customer_message_at=timezone.now() - timedelta(hours=25))\nprint('null')"
     )

@@ -21,13 +21,13 @@ import httpx
 import pytest
 
 from conversations.models import Attachment, Contact, Interaction, Message, Reaction, WebhookEvent
-from conversations.whatsapp.client import CloudApiClient, SendResult
-from conversations.whatsapp.errors import PermanentError, RetryableError, error_from_webhook
-from conversations.whatsapp.payloads import text
 from templates_app.models import MessageTemplate
 from tests.conftest import APP_SECRET
 from tests.conversations.test_webhook_endpoint import WRONG_VALUES, _nodes, _replaced
 from tests.factories import ChannelFactory, InteractionFactory, MessageFactory
+from whatsapp.client import CloudApiClient, SendResult
+from whatsapp.errors import PermanentError, RetryableError, error_from_webhook
+from whatsapp.payloads import text
 
 #: Override with ``WHATSAPP_CONFORMANCE_FIXTURES`` (a folder of ``*.json`` payloads).
 SHARED_FIXTURES = Path(

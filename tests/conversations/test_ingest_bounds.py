@@ -31,11 +31,11 @@ from conversations.models import (
 )
 from conversations.services.outbound import message_accepted, window_is_open
 from conversations.services.webhooks import webhook_event_process
-from conversations.whatsapp.inbound import CLOCK_SKEW, STORED_IN, max_length
-from conversations.whatsapp.signature import sign
 from tests.cloud_api import SUPPORT
 from tests.conftest import APP_SECRET
 from tests.factories import InteractionFactory, MessageFactory
+from whatsapp.inbound import CLOCK_SKEW, STORED_IN, max_length
+from whatsapp.signature import sign
 
 pytestmark = pytest.mark.django_db
 

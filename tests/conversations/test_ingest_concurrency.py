@@ -10,9 +10,9 @@ from django.db import connection, connections
 from django.test import Client
 
 from conversations.models import Contact, Interaction, Message, WebhookEvent
-from conversations.whatsapp.signature import sign
 from tests.conftest import APP_SECRET
 from tests.conversations.test_ingest_reliability import text_payload
+from whatsapp.signature import sign
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 

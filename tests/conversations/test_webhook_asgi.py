@@ -9,9 +9,9 @@ from channels.db import database_sync_to_async
 
 from conversations.models import Message, WebhookEvent
 from conversations.webhooks import WebhookApp
-from conversations.whatsapp.signature import sign
 from tests.cloud_api import LENA_TEXT, payload
 from tests.conftest import APP_SECRET
+from whatsapp.signature import sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,11 +8,11 @@ import json
 import pytest
 
 from conversations.models import Message, WebhookEvent
-from conversations.whatsapp.inbound import KNOWN_TYPES
-from conversations.whatsapp.signature import sign
 from tests import cloud_api as wa
 from tests.conftest import APP_SECRET
 from tests.factories import UserFactory
+from whatsapp.inbound import KNOWN_TYPES
+from whatsapp.signature import sign
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from conversations.sandbox import services
-from conversations.sandbox.models import SandboxChat, SandboxMessage
+from sandbox import services
+from sandbox.models import SandboxChat, SandboxMessage
 from tests.conftest import APP_SECRET
 from tests.factories import ChannelFactory
 from waproject.embedded import runner

@@ -12,14 +12,14 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from conversations.models import Interaction
-from conversations.sandbox.models import SandboxChat, SandboxMessage
 from conversations.services.outbound import OutboundSpec, interaction_typing, message_send
-from conversations.whatsapp import payloads
-from conversations.whatsapp.client import CloudApiClient
-from conversations.whatsapp.errors import CloudApiError
+from sandbox.models import SandboxChat, SandboxMessage
 from tests.factories import AgentProfileFactory
 from tests.sandbox.conftest import CUSTOMER, PDF_BYTES, PHONE_NUMBER_ID, TOKEN
 from waproject.embedded import runner
+from whatsapp import payloads
+from whatsapp.client import CloudApiClient
+from whatsapp.errors import CloudApiError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

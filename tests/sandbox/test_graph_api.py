@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conversations.sandbox.models import GraphCall, SandboxChat, SandboxMessage
+from sandbox.models import GraphCall, SandboxChat, SandboxMessage
 from templates_app.models import MessageTemplate
 from tests.factories import ChannelFactory
 from tests.sandbox.conftest import CUSTOMER, GRAPH, PHONE_NUMBER_ID, TOKEN, png_bytes

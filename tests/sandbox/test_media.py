@@ -11,7 +11,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conversations.sandbox.models import GraphCall, SandboxMedia
+from sandbox.models import GraphCall, SandboxMedia
 from tests.factories import ChannelFactory
 from tests.sandbox.conftest import GRAPH, PDF_BYTES, PHONE_NUMBER_ID, TOKEN, png_bytes
 from tests.sandbox.test_graph_api import assert_graph_error
@@ -68,7 +68,7 @@ class TestUpload:
         assert_graph_error(upload(client, b"plain text", "fake.png", "image/png"), 131053)
 
     def test_a_too_large_image_is_131053(self, client, business, monkeypatch):
-        from conversations.sandbox import validation
+        from sandbox import validation
 
         monkeypatch.setitem(validation.MEDIA_MAX_BYTES, "image", 10)
         assert_graph_error(upload(client, png_bytes(), "big.png", "image/png"), 131053)

@@ -10,12 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conversations.models import Attachment, Contact, Message, Reaction
-from conversations.sandbox.models import SandboxChat, SandboxMessage, WebhookPost
-from conversations.whatsapp.signature import sign
+from sandbox.models import SandboxChat, SandboxMessage, WebhookPost
 from templates_app.models import MessageTemplate
 from tests.conftest import APP_SECRET
 from tests.sandbox.conftest import CUSTOMER, DISPLAY_NUMBER, PDF_BYTES, PHONE_NUMBER_ID, WABA_ID, png_bytes
 from waproject.embedded import runner
+from whatsapp.signature import sign
 
 
 def phone_upload(client, data: bytes, name: str, mime: str) -> dict:

@@ -10,9 +10,9 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 
-from conversations.sandbox import events
-from conversations.sandbox.models import SandboxChat, SandboxMessage
-from conversations.sandbox.routing import websocket_urlpatterns
+from sandbox import events
+from sandbox.models import SandboxChat, SandboxMessage
+from sandbox.routing import websocket_urlpatterns
 from tests.factories import ChannelFactory
 from tests.sandbox.conftest import CUSTOMER, PHONE_NUMBER_ID
 

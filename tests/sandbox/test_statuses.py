@@ -8,13 +8,13 @@ import pytest
 from django.utils import timezone
 
 from conversations.models import Message, WebhookEvent
-from conversations.sandbox.models import SandboxMessage, WebhookPost
 from conversations.services.statuses import pending_statuses_apply
-from conversations.whatsapp.signature import sign
+from sandbox.models import SandboxMessage, WebhookPost
 from tests.conftest import APP_SECRET
 from tests.factories import ContactFactory, InteractionFactory
 from tests.sandbox.conftest import CUSTOMER, DISPLAY_NUMBER, PHONE_NUMBER_ID, WABA_ID
 from waproject.embedded import runner
+from whatsapp.signature import sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -235,7 +235,7 @@ class TestWebhookDown:
         self, live, graph_send, customer_wrote, monkeypatch
     ):
         """Our webhook answers 503 once: the status is posted again, and "delivered" waits for it."""
-        from conversations.sandbox import services, tasks
+        from sandbox import services, tasks
 
         customer_wrote()
         monkeypatch.setattr(tasks, "WEBHOOK_RETRIES_MAX", 3)

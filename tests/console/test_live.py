@@ -1,4 +1,4 @@
-"""Console sockets through channel-layer trouble (conversations/live.py).
+"""Console sockets through channel-layer trouble (console/live.py).
 
 The Redis restart itself is exercised end to end in tests/e2e/test_redis_restart.py;
 here the layer loses its memberships by ``flush()`` (what a restarted Redis does), the
@@ -17,8 +17,9 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from conversations import events, live
-from conversations.consumers import AgentConsumer
+from console import live
+from console.consumers import AgentConsumer
+from conversations import events
 from tests.factories import AgentProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

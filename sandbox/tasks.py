@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from conversations.sandbox import services
+from sandbox import services
 from waproject.embedded import enqueue
 
 #: Another worker holds the message's lease: look again this soon, for as long as a lease lasts (60 s).

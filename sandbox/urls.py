@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from conversations.sandbox import views
+from sandbox import views
 
 app_name = "sandbox"
 

@@ -58,10 +58,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from conversations.models import Channel
-from conversations.sandbox import events, selectors, services
-from conversations.sandbox.errors import GraphError, unknown_object
-from conversations.sandbox.models import SandboxChat, SandboxMedia
-from conversations.sandbox.phone_input import (
+from sandbox import events, selectors, services
+from sandbox.errors import GraphError, unknown_object
+from sandbox.models import SandboxChat, SandboxMedia
+from sandbox.phone_input import (
     PhoneInputError,
     customer_message_build,
     phone_number_id_clean,

@@ -29,8 +29,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conversations.models import Channel
-from conversations.sandbox import events, selectors, wire
-from conversations.sandbox.errors import (
+from sandbox import events, selectors, wire
+from sandbox.errors import (
     REENGAGEMENT_DETAILS,
     TITLES,
     GraphError,
@@ -38,9 +38,9 @@ from conversations.sandbox.errors import (
     unknown_object,
     webhook_error,
 )
-from conversations.sandbox.models import GraphCall, SandboxChat, SandboxMedia, SandboxMessage, WebhookPost
-from conversations.sandbox.phone_input import CustomerMessage
-from conversations.sandbox.validation import (
+from sandbox.models import GraphCall, SandboxChat, SandboxMedia, SandboxMessage, WebhookPost
+from sandbox.phone_input import CustomerMessage
+from sandbox.validation import (
     MEDIA_MAX_BYTES,
     MEDIA_MIME_TYPES,
     MarkRead,
@@ -49,8 +49,8 @@ from conversations.sandbox.validation import (
     media_kind_for_mime,
     parse_request,
 )
-from conversations.whatsapp.signature import sign
 from waproject.embedded import enqueue, enqueue_on_commit
+from whatsapp.signature import sign
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ def _chat_touch(*, channel: Channel, wa_id: str, now: datetime, profile_name: st
 
 
 def _schedule_statuses(message: SandboxMessage) -> None:
-    from conversations.sandbox.tasks import message_status_advance_task
+    from sandbox.tasks import message_status_advance_task
 
     sent_after, delivered_after = status_delays()
     enqueue_on_commit(
@@ -600,7 +600,7 @@ def customer_played(*, chat: SandboxChat, wamid: str) -> bool:
 
 
 def _request_status(message_ids: list[int], status: str) -> None:
-    from conversations.sandbox.tasks import message_status_advance_task
+    from sandbox.tasks import message_status_advance_task
 
     for message_id in message_ids:
         enqueue(message_status_advance_task, message_id, status, countdown=MIN_COUNTDOWN)

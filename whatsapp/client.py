@@ -2,7 +2,7 @@
 
 One :class:`CloudApiClient` per business number holds one ``httpx.Client`` so that
 consecutive calls reuse the connection. Every failure surfaces as a
-:class:`~conversations.whatsapp.errors.CloudApiError` subclass (retryable, needs a
+:class:`~whatsapp.errors.CloudApiError` subclass (retryable, needs a
 template, permanent); callers never see httpx exceptions. The access token only ever
 travels in the ``Authorization`` header: it is not stored on the instance, nor shown in
 ``repr()`` or error messages.

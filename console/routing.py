@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from conversations import consumers
+from console import consumers
 
 websocket_urlpatterns = [
     path("ws/console/", consumers.AgentConsumer.as_asgi()),

@@ -12,8 +12,8 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
+from console.consumers import AgentConsumer
 from conversations import events
-from conversations.consumers import AgentConsumer
 from conversations.models import Interaction, Message
 from conversations.services import routing
 from tests.cloud_api import LENA, payload

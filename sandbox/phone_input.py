@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from conversations.sandbox import selectors, wire
-from conversations.sandbox.models import SandboxChat, SandboxMessage
+from sandbox import selectors, wire
+from sandbox.models import SandboxChat, SandboxMessage
 
 WA_ID_RE = re.compile(r"^\d{6,15}$")
 PHONE_NUMBER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

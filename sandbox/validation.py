@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conversations.models import Channel
-from conversations.sandbox import selectors
-from conversations.sandbox.errors import GraphError, invalid, missing
+from sandbox import selectors
+from sandbox.errors import GraphError, invalid, missing
 from templates_app.models import MessageTemplate
 
 MESSAGE_TYPES = (

@@ -16,9 +16,10 @@ import httpx
 import pytest
 
 from conversations.models import Channel
-from conversations.whatsapp import payloads
-from conversations.whatsapp.client import CloudApiClient, MediaInfo, SendResult
-from conversations.whatsapp.errors import (
+from tests import cloud_api as wa
+from whatsapp import payloads
+from whatsapp.client import CloudApiClient, MediaInfo, SendResult
+from whatsapp.errors import (
     CloudApiError,
     ErrorKind,
     PermanentError,
@@ -29,7 +30,6 @@ from conversations.whatsapp.errors import (
     error_from_webhook,
     network_error,
 )
-from tests import cloud_api as wa
 
 TOKEN = "EAAG-secret-test-token"
 PNID = wa.SUPPORT.phone_number_id

@@ -10,7 +10,7 @@ leaves its group. Logging out closes the session's sockets (``session.ended``, 4
 
 The channel layer may fail under a socket (a Redis restart): joins are retried, and a
 socket that cannot join is closed with 1013 (try again later), never answered with a 500;
-:mod:`conversations.live` closes sockets whose memberships were lost with 1012.
+:mod:`console.live` closes sockets whose memberships were lost with 1012.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from conversations import events, live, selectors
+from console import live
+from conversations import events, selectors
 from conversations.api.inputs import MAX_ID
 from conversations.models import Interaction
 

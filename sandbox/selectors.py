@@ -7,7 +7,7 @@ import hmac
 from django.db.models import Q, QuerySet
 
 from conversations.models import Channel
-from conversations.sandbox.models import GraphCall, SandboxChat, SandboxMedia, SandboxMessage
+from sandbox.models import GraphCall, SandboxChat, SandboxMedia, SandboxMessage
 from templates_app.models import MessageTemplate
 
 #: How many messages the phone page loads (the newest ones).

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conversations.whatsapp import payloads
+from whatsapp import payloads
 
 BSUID = "US.13491208655302741918"
 WAMID = "wamid.HBgLMTY0NjcwNDM1OTUVAgARGBI1RjQyNUE3NEYxMzAzMzQ5MkEA"

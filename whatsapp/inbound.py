@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conversations.whatsapp.errors import int_or_none
+from whatsapp.errors import int_or_none
 
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
 KNOWN_TYPES = (

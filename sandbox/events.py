@@ -13,7 +13,7 @@ from django.core import signing
 from django.urls import reverse
 
 from conversations.events import broadcast_on_commit
-from conversations.sandbox.models import SandboxChat, SandboxMessage
+from sandbox.models import SandboxChat, SandboxMessage
 
 #: Media links the page gets stay valid this long (the page reloads them on reconnect).
 PHONE_MEDIA_MAX_AGE = 24 * 3600

@@ -13,8 +13,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from conversations.sandbox import events, selectors
-from conversations.sandbox.phone_input import PHONE_NUMBER_ID_RE, WA_ID_RE
+from sandbox import events, selectors
+from sandbox.phone_input import PHONE_NUMBER_ID_RE, WA_ID_RE
 
 
 class PhoneConsumer(AsyncJsonWebsocketConsumer):

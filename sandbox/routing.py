@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from conversations.sandbox import consumers
+from sandbox import consumers
 
 websocket_urlpatterns = [
     re_path(

@@ -18,11 +18,11 @@ def console(request: HttpRequest) -> HttpResponse:
     except PermissionDenied:
         # P6: not an agent (a content manager, say): a page that says so, not a console
         # whose every request would fail.
-        return render(request, "conversations/not_an_agent.html", status=403)
+        return render(request, "console/not_an_agent.html", status=403)
     bootstrap = {
         # agent, options, emojis, dispositions, map template…: what agent/me/ refreshes
         **snapshot,
         "urls": {"ws": "/ws/console/", "api": "/api/v1/"},
         "server_time": timezone.now().isoformat(),
     }
-    return render(request, "conversations/console.html", {"bootstrap": bootstrap})
+    return render(request, "console/console.html", {"bootstrap": bootstrap})
