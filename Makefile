@@ -30,7 +30,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/python manage.py seed_demo
-	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/python -m uvicorn waproject.asgi:application --host $(HOST) --port $(PORT) --lifespan on
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/python -m waproject.serve waproject.asgi:application --host $(HOST) --port $(PORT) --lifespan on
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -193,7 +193,7 @@ def running_stack(
                 [
                     PYTHON,
                     "-m",
-                    "uvicorn",
+                    "waproject.serve",  # uvicorn with the slow-client deadlines
                     "waproject.asgi:application",
                     "--host",
                     "127.0.0.1",

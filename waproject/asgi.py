@@ -19,6 +19,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from waproject.routing import websocket_urlpatterns  # noqa: E402
+from waproject.slowclients import SlowBodyTimeout  # noqa: E402
 
 
 class Lifespan:
@@ -144,9 +145,12 @@ application = Lifespan(
     ProtocolTypeRouter(
         {
             # The webhook is machine-to-machine: it skips Django's browser middleware.
-            "http": RequestSizeLimit(
-                HttpPathRouter(
-                    {webhooks.PATH: webhooks.WebhookApp()}, ASGIStaticFilesHandler(django_asgi_app)
+            # A body that goes silent is cut off (waproject/slowclients.py).
+            "http": SlowBodyTimeout(
+                RequestSizeLimit(
+                    HttpPathRouter(
+                        {webhooks.PATH: webhooks.WebhookApp()}, ASGIStaticFilesHandler(django_asgi_app)
+                    )
                 )
             ),
             "websocket": AllowedHostsOriginValidator(
