@@ -189,6 +189,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 TASK_EXECUTION = os.environ.get("TASK_EXECUTION", "thread" if EMBEDDED else "broker")
 #: Run the beat schedule inside the ASGI server process (embedded default only).
 EMBEDDED_BEAT = env_bool("EMBEDDED_BEAT", EMBEDDED)
+if REDIS_URL:
+    # Exactly one beat fires: a second one started by mistake stands by (waproject/beat.py).
+    CELERY_BEAT_SCHEDULER = "waproject.beat:LeaderScheduler"
+#: Seconds a dead beat's leader lock outlives it (the longest pause of every timer when the
+#: leading beat dies without stopping; a normal stop hands over at once).
+BEAT_LEADER_TTL = float(os.environ.get("BEAT_LEADER_TTL", "10"))
+BEAT_LEADER_KEY = os.environ.get("BEAT_LEADER_KEY", "waproject:beat:leader")
 
 # Every periodic job is a short sweep over an indexed ``..._due_at`` column
 # (DESIGN invariant 4), so a tick costs what is due, not what is open.
