@@ -26,6 +26,7 @@ that costs a wasted sweep, never a second effect.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -81,10 +82,8 @@ class LeaderLock:
     def release(self) -> None:
         if not self.held:
             return
-        try:
+        with contextlib.suppress(redis.RedisError):  # else it expires by itself
             self._release(keys=[self.key], args=[self.token])
-        except redis.RedisError:  # it expires by itself
-            pass
         self.held = False
 
     def holder(self) -> str | None:
