@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here, not from a CDN
     "axes",  # login lockout after repeated failures (per user and per address)
+    "csp",  # Content-Security-Policy (waproject/security.py)
     "channels",
     "conversations",
     "sandbox",
@@ -66,6 +67,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with caching headers, before anything that reads sessions or users.
+    "waproject.staticfiles.StaticFilesMiddleware",
+    "waproject.security.ContentSecurityPolicyMiddleware",
+    "waproject.security.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -267,15 +272,52 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+#: How static files are served (by the application, WhiteNoise: waproject/staticfiles.py):
+#: "manifest" (scaled default) from ``collectstatic``'s output under STATIC_ROOT, hashed
+#: names cached for a year, gzip; "finders" (embedded default) straight from the apps'
+#: static folders, no collectstatic step.
+STATIC_FILES = os.environ.get("STATIC_FILES", "finders" if EMBEDDED else "manifest")
+WHITENOISE_USE_FINDERS = STATIC_FILES != "manifest"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
-STORAGES = {
-    "default": {
+#: Where files live (attachments both ways, thumbnails, standard responses' and templates'
+#: files, the sandbox's uploads): "local" (MEDIA_ROOT, or MEDIA_STORAGE_BACKEND: one host)
+#: or "s3" (an S3-compatible bucket every host shares, through django-storages). Files are
+#: always read through the storage API and served by the permission-checked views, never
+#: by a public bucket URL: the bucket stays private.
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "local")
+if MEDIA_STORAGE == "s3":
+    _media_storage: dict = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+            # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else boto3's own chain
+            # (an instance role, ~/.aws).
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,  # MinIO, Ceph, R2…
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE")
+            or None,  # "path" for most stand-ins
+            "location": os.environ.get("AWS_LOCATION", ""),  # a key prefix inside the bucket
+            "default_acl": None,  # the bucket's own (private) policy
+            "file_overwrite": False,  # a name in use gets a suffix, as on a disk
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    _media_storage = {
         "BACKEND": os.environ.get("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+    }
+STORAGES = {
+    "default": _media_storage,
+    "staticfiles": {
+        "BACKEND": "waproject.staticfiles.ManifestStorage"
+        if STATIC_FILES == "manifest"
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
 # Webhook bodies may be up to 3 MB (Cloud API limit); the webhook view enforces
@@ -381,6 +423,50 @@ LOGGING = {
     },
 }
 
-if not DEBUG and not EMBEDDED:
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+# --- Behind a TLS proxy; security headers (docs/operations.md "TLS proxy") -----------
+#: Reached over HTTPS (TLS ends at the proxy): secure cookies, HSTS, plain HTTP redirected.
+#: On by default when PUBLIC_BASE_URL is an https:// address.
+HTTPS = env_bool("HTTPS", PUBLIC_BASE_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+#: Probes of the load balancer may speak plain HTTP to the application.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/", r"^readyz/"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or (31536000 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+#: The header the proxy sets to the scheme the browser used, e.g. "X-Forwarded-Proto".
+#: Only when the application cannot be reached but through the proxy: anyone reaching it
+#: directly could claim HTTPS. uvicorn's --proxy-headers (on) with FORWARDED_ALLOW_IPS
+#: (the proxy's address) does the same and checks who says it; prefer that.
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + os.environ["SECURE_PROXY_SSL_HEADER"].strip().upper().replace("-", "_"),
+        "https",
+    )
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = os.environ.get(
+    "PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "browsing-topics=()",
+)
+# Content-Security-Policy (django-csp): no inline script or style anywhere. Images may come
+# from any web address: the console shows static maps from the provider the options name.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", "http:", "https:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
