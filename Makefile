@@ -3,6 +3,9 @@
 #                channel layer, in-process tasks and beat, the WhatsApp sandbox);
 #                `make run PORT=9000` moves it, sandbox included
 #   make test  – the test suite (embedded default; .ci/run adds PostgreSQL + Redis)
+#   make run-scaled – the scaled mode: 2 web processes, a Celery worker and one beat on
+#                PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults: this machine's),
+#                kept running by supervisord (deploy/run-scaled, docs/operations.md)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -13,7 +16,7 @@ PORT ?= 8000
 # Set it yourself when the service sits behind a proxy or HOST is 0.0.0.0.
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format migrations-check bench clean
+.PHONY: run run-scaled drill test lint format migrations-check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +34,9 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/python manage.py seed_demo
 	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/python -m waproject.serve waproject.asgi:application --host $(HOST) --port $(PORT) --lifespan on
+
+run-scaled: $(VENV)/.runtime
+	PYTHON=$(BIN)/python HOST=$(HOST) PORT=$(PORT) deploy/run-scaled
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

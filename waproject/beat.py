@@ -126,6 +126,23 @@ class LeaderScheduler(Scheduler):
             return self.standby_every
         return min(super().tick(*args, **kwargs), self.renew_every)
 
+    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
+        """Send one due task. Celery beat stops on SIGTERM by raising SystemExit from the
+        signal handler; arriving while a send waits on Redis, it surfaced as an I/O error
+        that beat logs and ignores (the process went on firing until supervisord killed
+        it, without releasing the lock). Such an error is turned back into the exit."""
+        try:
+            return super().apply_async(*args, **kwargs)
+        except Exception as exc:
+            cause: BaseException | None = exc
+            for _ in range(10):  # the chain of exceptions raised while handling another
+                if cause is None:
+                    break
+                if isinstance(cause, (SystemExit, KeyboardInterrupt)):
+                    raise SystemExit() from exc
+                cause = cause.__cause__ or cause.__context__
+            raise
+
     def close(self) -> None:
         self.leader_lock.release()  # the standby takes over at its next try, not after the TTL
         super().close()
