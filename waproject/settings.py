@@ -17,6 +17,8 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import schedule
 
+from waproject.storage import media_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -282,37 +284,10 @@ STATIC_FILES = os.environ.get("STATIC_FILES", "finders" if EMBEDDED else "manife
 WHITENOISE_USE_FINDERS = STATIC_FILES != "manifest"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
-#: Where files live (attachments both ways, thumbnails, standard responses' and templates'
-#: files, the sandbox's uploads): "local" (MEDIA_ROOT, or MEDIA_STORAGE_BACKEND: one host)
-#: or "s3" (an S3-compatible bucket every host shares, through django-storages). Files are
-#: always read through the storage API and served by the permission-checked views, never
-#: by a public bucket URL: the bucket stays private.
-MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "local")
-if MEDIA_STORAGE == "s3":
-    _media_storage: dict = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
-            # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else boto3's own chain
-            # (an instance role, ~/.aws).
-            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
-            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,  # MinIO, Ceph, R2…
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
-            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE")
-            or None,  # "path" for most stand-ins
-            "location": os.environ.get("AWS_LOCATION", ""),  # a key prefix inside the bucket
-            "default_acl": None,  # the bucket's own (private) policy
-            "file_overwrite": False,  # a name in use gets a suffix, as on a disk
-            "signature_version": "s3v4",
-        },
-    }
-else:
-    _media_storage = {
-        "BACKEND": os.environ.get("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
-    }
+#: Where files live: MEDIA_STORAGE "local" (MEDIA_ROOT, one host) or "s3" (a bucket every
+#: host shares, AWS_* variables): waproject/storage.py.
 STORAGES = {
-    "default": _media_storage,
+    "default": media_storage(os.environ),
     "staticfiles": {
         "BACKEND": "waproject.staticfiles.ManifestStorage"
         if STATIC_FILES == "manifest"
