@@ -41,6 +41,11 @@ run-scaled: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The faults drill (docs/operations.md): the scaled mode on a PostgreSQL and a Redis of its
+# own, killed and restarted under traffic; about a minute and a half.
+drill: $(VENV)/.dev
+	RUN_DRILL=1 $(BIN)/python -m pytest tests/ops/test_faults_drill.py -s $(PYTEST_ARGS)
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

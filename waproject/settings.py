@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a refused login (locked out) into the lockout answer.
     "axes.middleware.AxesMiddleware",
+    # A database that cannot be reached answers 503 + Retry-After, not 500.
+    "waproject.availability.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "waproject.urls"
@@ -109,10 +111,16 @@ if DATABASE_URL:
         # Under ASGI every request runs its sync code in a fresh thread, so per-thread
         # persistent connections would reconnect each time: a pool hands them over.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # A pooled connection is checked before use (Django passes the pool its check):
+        # after a PostgreSQL restart every pooled connection is dead, and each one failed a
+        # request (the faults drill).
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
             "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-            "timeout": 10,
+            # How long a request waits for a connection (all busy, or the database
+            # unreachable) before it fails: 503 (waproject/availability.py).
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
         }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
