@@ -3,6 +3,9 @@
 #                channel layer, in-process tasks and beat, the WhatsApp sandbox);
 #                `make run PORT=9000` moves it, sandbox included
 #   make test  – the test suite (embedded default; .ci/run adds PostgreSQL + Redis)
+#   make run-scaled – the scaled mode: 2 web processes, a Celery worker and one beat on
+#                PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults: this machine's),
+#                kept running by supervisord (deploy/run-scaled, docs/operations.md)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -13,7 +16,7 @@ PORT ?= 8000
 # Set it yourself when the service sits behind a proxy or HOST is 0.0.0.0.
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format migrations-check bench clean
+.PHONY: run run-scaled drill test lint format migrations-check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +33,18 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/python manage.py seed_demo
-	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/python -m uvicorn waproject.asgi:application --host $(HOST) --port $(PORT) --lifespan on
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/python -m waproject.serve waproject.asgi:application --host $(HOST) --port $(PORT) --lifespan on
+
+run-scaled: $(VENV)/.runtime
+	PYTHON=$(BIN)/python HOST=$(HOST) PORT=$(PORT) deploy/run-scaled
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The faults drill (docs/operations.md): the scaled mode on a PostgreSQL and a Redis of its
+# own, killed and restarted under traffic; about a minute and a half.
+drill: $(VENV)/.dev
+	RUN_DRILL=1 $(BIN)/python -m pytest tests/ops/test_faults_drill.py -s $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -72,7 +72,7 @@ from sandbox.phone_input import (
 #: The phone page only loads its own scripts and styles; media may come from business links.
 PHONE_PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' http: https: data: blob:; "
-    "media-src 'self' http: https: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+    "media-src 'self' http: https: blob:; connect-src 'self' ws: wss:; object-src 'none'; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
 CALLS_LIMIT_MAX = 200

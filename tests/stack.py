@@ -11,10 +11,12 @@ worker and Celery beat — the way production runs.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -102,6 +104,27 @@ class Stack:
         return "".join(p.read_text() for p in sorted(self.workdir.glob("*.log")))
 
 
+_collected_static: Path | None = None
+
+
+def collected_static(env: dict[str, str]) -> Path:
+    """``collectstatic``'s output (hashed, compressed: the scaled default), built once per
+    test process and shared by its stacks."""
+    global _collected_static
+    if _collected_static is None:
+        root = Path(tempfile.mkdtemp(prefix="wa-static-"))
+        subprocess.run(
+            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env={**env, "STATIC_ROOT": str(root)},
+            check=True,
+            capture_output=True,
+        )
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        _collected_static = root
+    return _collected_static
+
+
 def _wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -176,6 +199,7 @@ def running_stack(
                 REDIS_URL=f"{os.environ['REDIS_URL'].rsplit('/', 1)[0]}/{redis_db}",
             )
             subprocess.run(["redis-cli", "-u", env["REDIS_URL"], "flushdb"], check=True, capture_output=True)
+            env["STATIC_ROOT"] = str(collected_static(env))
         else:
             env["SQLITE_PATH"] = str(workdir / "db.sqlite3")
         env.update(extra_env or {})
@@ -193,7 +217,7 @@ def running_stack(
                 [
                     PYTHON,
                     "-m",
-                    "uvicorn",
+                    "waproject.serve",  # uvicorn with the slow-client deadlines
                     "waproject.asgi:application",
                     "--host",
                     "127.0.0.1",

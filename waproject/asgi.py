@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP (Django, plus static files) and the console's WebSockets.
+"""ASGI entry point: HTTP (Django; static files by its WhiteNoise middleware) and the console's
+WebSockets.
 
 Run it with any ASGI server, e.g. ``uvicorn waproject.asgi:application``. In the
 embedded default the lifespan startup also starts the in-process beat.
@@ -16,9 +17,9 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from waproject.routing import websocket_urlpatterns  # noqa: E402
+from waproject.slowclients import SlowBodyTimeout  # noqa: E402
 
 
 class Lifespan:
@@ -144,10 +145,9 @@ application = Lifespan(
     ProtocolTypeRouter(
         {
             # The webhook is machine-to-machine: it skips Django's browser middleware.
-            "http": RequestSizeLimit(
-                HttpPathRouter(
-                    {webhooks.PATH: webhooks.WebhookApp()}, ASGIStaticFilesHandler(django_asgi_app)
-                )
+            # A body that goes silent is cut off (waproject/slowclients.py).
+            "http": SlowBodyTimeout(
+                RequestSizeLimit(HttpPathRouter({webhooks.PATH: webhooks.WebhookApp()}, django_asgi_app))
             ),
             "websocket": AllowedHostsOriginValidator(
                 SameOriginWebsocket(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))

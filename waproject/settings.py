@@ -17,6 +17,8 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import schedule
 
+from waproject.storage import media_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here, not from a CDN
     "axes",  # login lockout after repeated failures (per user and per address)
+    "csp",  # Content-Security-Policy (waproject/security.py)
     "channels",
     "conversations",
     "sandbox",
@@ -66,6 +69,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with caching headers, before anything that reads sessions or users.
+    "waproject.staticfiles.StaticFilesMiddleware",
+    "waproject.security.ContentSecurityPolicyMiddleware",
+    "waproject.security.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -74,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a refused login (locked out) into the lockout answer.
     "axes.middleware.AxesMiddleware",
+    # A database that cannot be reached answers 503 + Retry-After, not 500.
+    "waproject.availability.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "waproject.urls"
@@ -102,10 +111,16 @@ if DATABASE_URL:
         # Under ASGI every request runs its sync code in a fresh thread, so per-thread
         # persistent connections would reconnect each time: a pool hands them over.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # A pooled connection is checked before use (Django passes the pool its check):
+        # after a PostgreSQL restart every pooled connection is dead, and each one failed a
+        # request (the faults drill).
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
             "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-            "timeout": 10,
+            # How long a request waits for a connection (all busy, or the database
+            # unreachable) before it fails: 503 (waproject/availability.py).
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
         }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -189,6 +204,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 TASK_EXECUTION = os.environ.get("TASK_EXECUTION", "thread" if EMBEDDED else "broker")
 #: Run the beat schedule inside the ASGI server process (embedded default only).
 EMBEDDED_BEAT = env_bool("EMBEDDED_BEAT", EMBEDDED)
+if REDIS_URL:
+    # Exactly one beat fires: a second one started by mistake stands by (waproject/beat.py).
+    CELERY_BEAT_SCHEDULER = "waproject.beat:LeaderScheduler"
+#: Seconds a dead beat's leader lock outlives it (the longest pause of every timer when the
+#: leading beat dies without stopping; a normal stop hands over at once).
+BEAT_LEADER_TTL = float(os.environ.get("BEAT_LEADER_TTL", "10"))
+BEAT_LEADER_KEY = os.environ.get("BEAT_LEADER_KEY", "waproject:beat:leader")
 
 # Every periodic job is a short sweep over an indexed ``..._due_at`` column
 # (DESIGN invariant 4), so a tick costs what is due, not what is open.
@@ -260,15 +282,25 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+#: How static files are served (by the application, WhiteNoise: waproject/staticfiles.py):
+#: "manifest" (scaled default) from ``collectstatic``'s output under STATIC_ROOT, hashed
+#: names cached for a year, gzip; "finders" (embedded default) straight from the apps'
+#: static folders, no collectstatic step.
+STATIC_FILES = os.environ.get("STATIC_FILES", "finders" if EMBEDDED else "manifest")
+WHITENOISE_USE_FINDERS = STATIC_FILES != "manifest"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+#: Where files live: MEDIA_STORAGE "local" (MEDIA_ROOT, one host) or "s3" (a bucket every
+#: host shares, AWS_* variables): waproject/storage.py.
 STORAGES = {
-    "default": {
-        "BACKEND": os.environ.get("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+    "default": media_storage(os.environ),
+    "staticfiles": {
+        "BACKEND": "waproject.staticfiles.ManifestStorage"
+        if STATIC_FILES == "manifest"
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
 # Webhook bodies may be up to 3 MB (Cloud API limit); the webhook view enforces
@@ -374,6 +406,50 @@ LOGGING = {
     },
 }
 
-if not DEBUG and not EMBEDDED:
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+# --- Behind a TLS proxy; security headers (docs/operations.md "TLS proxy") -----------
+#: Reached over HTTPS (TLS ends at the proxy): secure cookies, HSTS, plain HTTP redirected.
+#: On by default when PUBLIC_BASE_URL is an https:// address.
+HTTPS = env_bool("HTTPS", PUBLIC_BASE_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+#: Probes of the load balancer may speak plain HTTP to the application.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/", r"^readyz/"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or (31536000 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+#: The header the proxy sets to the scheme the browser used, e.g. "X-Forwarded-Proto".
+#: Only when the application cannot be reached but through the proxy: anyone reaching it
+#: directly could claim HTTPS. uvicorn's --proxy-headers (on) with FORWARDED_ALLOW_IPS
+#: (the proxy's address) does the same and checks who says it; prefer that.
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + os.environ["SECURE_PROXY_SSL_HEADER"].strip().upper().replace("-", "_"),
+        "https",
+    )
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = os.environ.get(
+    "PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "browsing-topics=()",
+)
+# Content-Security-Policy (django-csp): no inline script or style anywhere. Images may come
+# from any web address: the console shows static maps from the provider the options name.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", "http:", "https:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

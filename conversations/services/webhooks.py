@@ -25,6 +25,7 @@ from conversations.directory import directory
 from conversations.models import WebhookEvent
 from conversations.services.inbound import inbound_messages_store
 from conversations.services.statuses import status_apply
+from waproject.availability import database_unreachable
 from whatsapp.inbound import ParsedWebhook, WebhookPayloadError, parse_webhook
 from whatsapp.signature import matching_secret
 
@@ -93,6 +94,8 @@ def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at
                 )
             )
     except Exception as exc:  # processing failed: keep the event, retry later
+        if database_unreachable(exc):
+            raise  # storing the body alone would wait and fail the same way: 503, Meta retries
         logger.exception("webhook processing failed; stored for retry")
         event = WebhookEvent.objects.create(
             received_at=received_at,

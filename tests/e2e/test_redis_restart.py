@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 
@@ -22,7 +20,8 @@ import websockets
 import websockets.exceptions
 
 from tests.e2e.test_whole_product import pending_offer, run_async, wait_for
-from tests.stack import Stack, free_port, running_stack
+from tests.servers import OwnRedis
+from tests.stack import Stack, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -32,55 +31,6 @@ NEW_SOCKETS = 150
 LIVE_AGAIN_WITHIN = 6.0
 #: The close codes after which the console reconnects and resynchronises (not 4401).
 RECONNECT_CODES = {1011, 1012, 1013}
-
-
-class OwnRedis:
-    """A redis-server on a free port, restartable, without persistence (like a fresh start)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="wa-redis-")
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.dir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            ping = subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True)
-            if ping.stdout.strip() == "PONG":
-                return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
 
 @pytest.fixture(scope="module")
