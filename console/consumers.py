@@ -24,6 +24,7 @@ from console import live
 from conversations import events, selectors
 from conversations.api.inputs import MAX_ID
 from conversations.models import Interaction
+from ops import metrics
 
 MAX_SUBSCRIPTIONS = 50
 
@@ -87,11 +88,13 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         live.watch(self)
+        metrics.socket_opened(self)  # X2: wa_live_sockets
         await self.send_json({"type": "hello", "agent": hello})
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user"):
             return
+        metrics.socket_closed(self)
         await live.unwatch(self)
         await live.leave(self.channel_layer, events.agent_group(self.user.pk), self.channel_name)
         for group in self.interaction_groups:

@@ -51,6 +51,8 @@ from conversations.services.options import (
     option_value_save,
     option_values_delete,
 )
+from ops.forms import WriteOnlySecretsMixin
+from privacy.admin import ContactPrivacyAdminMixin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -90,7 +92,10 @@ class GuardedDeleteAdmin(admin.ModelAdmin):
 DISPLAY_PHONE_NUMBER = re.compile(r"\+?([0-9]{6,15})")
 
 
-class ChannelForm(forms.ModelForm):
+class ChannelForm(WriteOnlySecretsMixin, forms.ModelForm):
+    #: X3: stored encrypted; the form says whether each is set, never what it is.
+    secret_fields = ("access_token", "app_secret", "verify_token")
+
     def clean_display_phone_number(self) -> str:
         value = self.cleaned_data["display_phone_number"].strip()
         match = DISPLAY_PHONE_NUMBER.fullmatch(value)
@@ -116,11 +121,6 @@ class ChannelForm(forms.ModelForm):
         )
         help_texts = {
             "display_phone_number": "Digits only, country code first, e.g. 15550001234 (a leading '+' is dropped)"
-        }
-        widgets = {
-            "access_token": forms.PasswordInput(render_value=True),
-            "app_secret": forms.PasswordInput(render_value=True),
-            "verify_token": forms.PasswordInput(render_value=True),
         }
 
 
@@ -194,7 +194,7 @@ class ContactAddForm(forms.ModelForm):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ContactPrivacyAdminMixin, admin.ModelAdmin):
     """Contacts: added by hand with a validated WhatsApp number and/or BSUID (the
     identity is read-only afterwards); edits go through ``contact_update`` (its rule,
     validation, and the consoles showing the change), merges through the console (R8)."""
@@ -398,6 +398,8 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description="body")
     def pretty_body(self, obj: WebhookEvent) -> str:
+        if obj.body_purged_at is not None:
+            return f"(deleted on {obj.body_purged_at:%Y-%m-%d %H:%M} UTC: retention or a contact's erasure)"
         try:
             return json.dumps(json.loads(obj.body), indent=2, ensure_ascii=False)[:20000]
         except ValueError:

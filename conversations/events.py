@@ -19,6 +19,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from ops import metrics
+from privacy.notices import attachment_notice
+
 logger = logging.getLogger(__name__)
 
 
@@ -94,6 +97,7 @@ async def flush(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
                 break
             except Exception:
                 if attempt == 2:
+                    metrics.PUSH_FAILURES.inc()
                     logger.exception("could not push %s to %s", message.get("type"), group)
                 else:
                     await asyncio.sleep(PUSH_RETRY_DELAY)
@@ -142,6 +146,7 @@ def attachment_payload(attachment: Any) -> dict[str, Any] | None:
         "file_name": attachment.file_name,
         "size": attachment.size,
         "state": attachment.state,
+        "notice": attachment_notice(attachment),  # X4: "the file was deleted…", else None
         "voice": attachment.voice,
         "animated": attachment.animated,
         "width": attachment.width,

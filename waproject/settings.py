@@ -65,9 +65,16 @@ INSTALLED_APPS = [
     "console",
     "templates_app",
     "workbins",
+    # Issue 11 (operations): readiness, metrics, logs, secrets at rest (ops); the audit log
+    # (audit); retention, erasure and export of a contact's data (privacy).
+    "ops",
+    "audit",
+    "privacy",
 ]
 
 MIDDLEWARE = [
+    # First: the request id (and, once known, user and address) for logs and the audit log.
+    "ops.logs.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files with caching headers, before anything that reads sessions or users.
     "waproject.staticfiles.StaticFilesMiddleware",
@@ -79,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # X5: a supervisor opening another agent's interaction is recorded (once per session).
+    "audit.middleware.InteractionReadAuditMiddleware",
     # Last: turns a refused login (locked out) into the lockout answer.
     "axes.middleware.AxesMiddleware",
     # A database that cannot be reached answers 503 + Retry-After, not 500.
@@ -246,6 +255,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.attachment_download_sweep_task",
         "schedule": schedule(run_every=10.0),
     },
+    # X2: the beat's heartbeat (a row the readiness check reads): proves beat, broker and
+    # a worker run.
+    "beat-heartbeat": {
+        "task": "ops.tasks.beat_heartbeat_task",
+        "schedule": schedule(run_every=15.0),
+    },
+    # X4: raw webhook bodies and media files past their retention, in bounded batches.
+    "retention-purge": {
+        "task": "privacy.tasks.retention_purge_task",
+        "schedule": schedule(run_every=60.0),
+    },
 }
 
 # --- Auth, i18n, static ------------------------------------------------------------
@@ -393,18 +413,61 @@ WHATSAPP_SANDBOX_AUTO_READ_SECONDS = (
 )
 #: Fetch inbound media as soon as the webhook is stored (tests turn it off to stay offline).
 WHATSAPP_MEDIA_AUTO_DOWNLOAD = env_bool("WHATSAPP_MEDIA_AUTO_DOWNLOAD", True)
+# --- Operations (issue 11): logs, readiness, metrics, secrets, retention ---------------
+#: "json": one JSON object per line (for a log shipper), with the request / interaction /
+#: webhook / task ids of the context; "plain" (default): human-readable lines, same ids.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+_LOG_HANDLER = {
+    "class": "logging.StreamHandler",
+    "formatter": "json" if LOG_FORMAT == "json" else "plain",
+    "filters": ["context"],
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "ops.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"},
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": _LOG_HANDLER},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # One line per beat tick is noise; failures are still logged.
         "celery.app.trace": {"level": "WARNING"},
+        # uvicorn's own lines in the same format (it configured them before Django).
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "propagate": False},
+        "uvicorn.error": {"handlers": [], "propagate": True},
     },
 }
+#: Celery keeps the root logger configured here (JSON lines stay JSON in the worker).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+#: X3: Fernet keys (comma-separated) encrypting channel secrets at rest; the first
+#: encrypts, all decrypt. The default is the public demo key (check --deploy warns).
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "ZGVtby1rZXktb2YtdGhlLWVtYmVkZGVkLWRlZmF1bHQ=")
+
+#: X2 readiness (/readyz/): 503 when the beat's heartbeat is older than this (seconds),
+#: when this many webhook events await a retry or gave up, or when the oldest of them is
+#: older than this (seconds). 0 turns a threshold off.
+READINESS_BEAT_MAX_AGE = float(os.environ.get("READINESS_BEAT_MAX_AGE", "90"))
+READINESS_WEBHOOK_BACKLOG_MAX = int(os.environ.get("READINESS_WEBHOOK_BACKLOG_MAX", "100"))
+READINESS_WEBHOOK_BACKLOG_AGE_MAX = float(os.environ.get("READINESS_WEBHOOK_BACKLOG_AGE_MAX", "3600"))
+#: Seconds each dependency check (Redis, broker) may take before it counts as down.
+READINESS_TIMEOUT = float(os.environ.get("READINESS_TIMEOUT", "2"))
+#: X2 metrics (/metrics/): a scraper sends ``Authorization: Bearer <METRICS_TOKEN>``;
+#: staff users may open it signed in. Empty: staff sessions only.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+#: X4 retention, in days (0: kept forever): raw bodies of processed webhook events (only
+#: needed to replay them), and media files (received and sent). The rows stay; what
+#: remains of a message says its file was deleted.
+RETENTION_WEBHOOK_BODY_DAYS = float(os.environ.get("RETENTION_WEBHOOK_BODY_DAYS") or 30)
+RETENTION_MEDIA_DAYS = float(os.environ.get("RETENTION_MEDIA_DAYS") or 365)
+#: Rows one purge run handles per kind (the rest waits for the next minute's run).
+RETENTION_BATCH = int(os.environ.get("RETENTION_BATCH", "500"))
 
 # --- Behind a TLS proxy; security headers (docs/operations.md "TLS proxy") -----------
 #: Reached over HTTPS (TLS ends at the proxy): secure cookies, HSTS, plain HTTP redirected.

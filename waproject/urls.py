@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from conversations.webhooks import whatsapp_webhook
+from ops import views as ops_views
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -18,11 +19,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    path("readyz/", ops_views.readyz, name="readyz"),
+    path("metrics/", ops_views.metrics_view, name="metrics"),
+    path("metrics", ops_views.metrics_view),
     path("", RedirectView.as_view(url="/console/", permanent=False)),
     path("webhooks/whatsapp/", whatsapp_webhook, name="whatsapp-webhook"),
     path("api/v1/", include("conversations.api.urls")),
     path("api/v1/", include("workbins.api")),
     path("api/v1/", include("templates_app.api")),
+    path("api/v1/", include("privacy.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Its script is a request of its own (?script=): the Content-Security-Policy allows no inline one.
     path(

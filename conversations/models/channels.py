@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from ops.crypto import EncryptedTextField
+
 
 class Channel(models.Model):
     """One WhatsApp business phone number and the credentials of its Meta app."""
@@ -12,9 +14,10 @@ class Channel(models.Model):
     )
     display_phone_number = models.CharField(max_length=32, help_text="Digits only, no '+'")
     waba_id = models.CharField("WABA id", max_length=64, blank=True)
-    access_token = models.TextField(help_text="System-user or business token for the Graph API")
-    app_secret = models.CharField(max_length=255, help_text="Signs webhooks (X-Hub-Signature-256)")
-    verify_token = models.CharField(max_length=255, help_text="Answer to Meta's hub.verify_token handshake")
+    # X3: encrypted at rest (FIELD_ENCRYPTION_KEYS); read decrypted.
+    access_token = EncryptedTextField(help_text="System-user or business token for the Graph API")
+    app_secret = EncryptedTextField(max_length=255, help_text="Signs webhooks (X-Hub-Signature-256)")
+    verify_token = EncryptedTextField(max_length=255, help_text="Answer to Meta's hub.verify_token handshake")
     default_queue = models.ForeignKey(
         "conversations.Queue",
         null=True,

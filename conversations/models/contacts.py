@@ -32,12 +32,17 @@ class Contact(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: X4: when the contact's data was erased (the rows stay, with placeholders).
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
         permissions = [
             # P6: every contact's details and contact history (O3's directory, R8's search).
             ("browse_contact_directory", "Can browse the contact directory"),
+            # X4: a customer's right to erasure and to a copy of their data.
+            ("erase_contact_data", "Can erase contact data"),
+            ("export_contact_data", "Can export contact data"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -138,6 +138,11 @@ class Attachment(models.Model):
         PENDING = "pending", "Waiting for download"
         STORED = "stored"
         FAILED = "failed"
+        PURGED = "purged", "File deleted"  # X4: retention or erasure; the row stays
+
+    class PurgeReason(models.TextChoices):
+        RETENTION = "retention", "Kept for the retention period, then deleted"
+        ERASURE = "erasure", "Erased with the contact's data"
 
     message = models.OneToOneField(
         Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachment"
@@ -162,6 +167,8 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+    purge_reason = models.CharField(max_length=10, choices=PurgeReason, blank=True)
 
     class Meta:
         indexes = [
@@ -169,7 +176,11 @@ class Attachment(models.Model):
                 fields=["download_due_at"],
                 condition=models.Q(state="pending"),
                 name="attachment_download_due_idx",
-            )
+            ),
+            # X4: the retention purge reads stored files, oldest first.
+            models.Index(
+                fields=["created_at"], condition=models.Q(state="stored"), name="attachment_retention_idx"
+            ),
         ]
 
     def __str__(self) -> str:

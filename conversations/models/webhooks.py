@@ -26,6 +26,9 @@ class WebhookEvent(models.Model):
     #: Why parts of the event were not applied (unknown number, unknown field, …).
     flags = models.JSONField(default=list, blank=True)
     summary = models.JSONField(default=dict, blank=True)
+    #: X4: when the raw body was deleted (retention, or a contact's erasure); the row, its
+    #: state, flags and summary stay. A purged event cannot be replayed.
+    body_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -36,6 +39,12 @@ class WebhookEvent(models.Model):
                 name="webhook_retry_due_idx",
             ),
             models.Index(fields=["state", "-received_at"], name="webhook_state_idx"),
+            # X4: the retention purge reads only processed bodies still kept, oldest first.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(state="processed", body_purged_at__isnull=True),
+                name="webhook_body_retention_idx",
+            ),
         ]
 
     def __str__(self) -> str:

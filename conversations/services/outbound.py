@@ -43,6 +43,7 @@ from conversations.services.statuses import (
     message_adopt_wamid,
     pending_statuses_apply,
 )
+from ops import metrics
 from waproject.embedded import enqueue, enqueue_on_commit
 from whatsapp import payloads
 from whatsapp.client import CloudApiClient
@@ -447,6 +448,7 @@ def _send_one(message: Message, *, client: CloudApiClient | None) -> bool:
             _record_failure(message, error)
             return False
         except ValueError as exc:  # became invalid since it was queued (e.g. an edited template)
+            metrics.send_outcome("invalid")
             _mark_failed(message, code=None, title="WhatsApp would refuse this message", details=str(exc))
             return False
         still_ours = Message.objects.filter(
@@ -463,6 +465,7 @@ def _send_one(message: Message, *, client: CloudApiClient | None) -> bool:
         if owns_client:
             client.close()
     message_accepted(message_id=message.pk, wamid=result.wamid)
+    metrics.send_outcome("accepted")
     return True
 
 
@@ -498,11 +501,13 @@ def _record_failure(message: Message, error: CloudApiError) -> None:
         # No answer, but WhatsApp may have the message: sending again could deliver it
         # twice. It stays "sending" until a status webhook names it, or the sweep gives up.
         logger.warning("message %s: no answer from WhatsApp (%s); waiting to reconcile", message.pk, error)
+        metrics.send_outcome("no_answer", error.code)
         Message.objects.filter(pk=message.pk, status=S.SENDING).update(
             error_code=error.code, error_title=error.title[:ERROR_TITLE_MAX], error_details=error.details
         )
         return
     if error.kind == ErrorKind.RETRYABLE and attempts < MAX_SEND_ATTEMPTS:
+        metrics.send_outcome("retry", error.code)
         delay = backoff(attempts)
         Message.objects.filter(pk=message.pk, status=S.SENDING).update(
             status=S.QUEUED,
@@ -516,6 +521,7 @@ def _record_failure(message: Message, error: CloudApiError) -> None:
         enqueue(tasks.interaction_outbox_flush_task, message.interaction_id, countdown=delay)
         logger.info("message %s: retry %s in %.1f s after %s", message.pk, attempts, delay, error)
         return
+    metrics.send_outcome("failed", error.code)
     _mark_failed(message, code=error.code, title=error.title, details=error.details)
 
 

@@ -30,6 +30,7 @@ from conversations.models import AgentProfile, Interaction, Message, Offer
 from conversations.options import get_option
 from conversations.permissions import ensure_agent, ensure_owner_or_supervisor
 from conversations.services.interactions import interaction_owner_changed
+from ops import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +179,7 @@ def interaction_route(*, interaction_id: int) -> Offer | None:
                 return None
             interaction.state = Interaction.State.OFFERED
             events.offer_created(offer=offer, payload=offer_payload(offer))
+            metrics.count_on_commit(metrics.OFFERS, "made")
             return offer
     return None
 
@@ -228,6 +230,7 @@ def _close_offer(offer: Offer, *, state: str, now: datetime) -> bool:
     )
     if not closed:
         return False
+    metrics.count_on_commit(metrics.OFFERS, state)  # rejected, expired
     _release_capacity(offer.agent_id, now=now)
     Interaction.objects.filter(pk=offer.interaction_id, state=Interaction.State.OFFERED).update(
         state=Interaction.State.QUEUED
@@ -259,6 +262,7 @@ def offer_accept(*, user: Any, offer_id: int) -> Interaction:
             state=Offer.State.ACCEPTED, responded_at=now
         ):
             raise Conflict("this offer was answered meanwhile", code="offer_answered")
+        metrics.count_on_commit(metrics.OFFERS, "accepted")
         Interaction.objects.filter(pk=offer.interaction_id, state=Interaction.State.OFFERED).update(
             state=Interaction.State.ACTIVE,
             owner=user,
@@ -605,6 +609,7 @@ def interaction_transfer(
                 due_at=now + timedelta(seconds=timeout),
             )
             events.offer_created(offer=offer, payload=offer_payload(offer))
+            metrics.count_on_commit(metrics.OFFERS, "made")
         else:
             transaction.on_commit(lambda: interaction_route(interaction_id=interaction.pk))
     return interaction

@@ -25,6 +25,7 @@ from conversations.directory import directory
 from conversations.models import WebhookEvent
 from conversations.services.inbound import inbound_messages_store
 from conversations.services.statuses import status_apply
+from ops import logs, metrics
 from waproject.availability import database_unreachable
 from whatsapp.inbound import ParsedWebhook, WebhookPayloadError, parse_webhook
 from whatsapp.signature import matching_secret
@@ -96,7 +97,6 @@ def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at
     except Exception as exc:  # processing failed: keep the event, retry later
         if database_unreachable(exc):
             raise  # storing the body alone would wait and fail the same way: 503, Meta retries
-        logger.exception("webhook processing failed; stored for retry")
         event = WebhookEvent.objects.create(
             received_at=received_at,
             body=text,
@@ -105,6 +105,9 @@ def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at
             retry_due_at=received_at + retry_delay(1),
             last_error=_describe(exc),
         )
+        metrics.WEBHOOK_PROCESSING_FAILURES.inc()
+        with logs.bound(webhook_event_id=event.pk):
+            logger.exception("webhook processing failed; stored for retry")
     return WebhookOutcome(event=event)
 
 
@@ -211,10 +214,17 @@ def _template_channels(*, waba_id: str, app_secret: str | None) -> list:
 
 def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
     """Process a stored event again (a retry or a replay); idempotent."""
+    with logs.bound(webhook_event_id=event_id):
+        return _event_process(event_id=event_id)
+
+
+def _event_process(*, event_id: int) -> WebhookEvent | None:
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id).first()
         if event is None:
             return None  # another worker holds it
+        if event.body_purged_at is not None:
+            return event  # X4: its body was deleted (retention, erasure): nothing to replay
         try:
             parsed = parse_webhook(_loads(event.body), received_at=event.received_at)
         except Exception as exc:  # not a webhook (or a parser defect): flagged, not retried
@@ -239,6 +249,7 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
         event.state = WebhookEvent.State.PROCESSED
         event.processed_at = timezone.now()
         event.retry_due_at = None
+        metrics.WEBHOOK_PROCESSING_LAG.observe((event.processed_at - event.received_at).total_seconds())
         event.flags, event.summary = report.flags, report.summary
         event.save(update_fields=["state", "processed_at", "retry_due_at", "flags", "summary"])
         return event

@@ -720,7 +720,7 @@ function mediaBlock(message) {
       el("span", { text: "downloading…" }), a && a.file_name ? el("span", { class: "muted", text: a.file_name }) : null);
   }
   if (a.state === "failed" || !a.url) {
-    return el("div", { class: "media-pending media-failed" }, icon("alert"), el("span", { text: "the file could not be downloaded" }));
+    return el("div", { class: "media-pending media-failed" }, icon("alert"), el("span", { text: a.notice || "the file could not be downloaded" }));
   }
   const url = safeUrl(a.url);
   const save = url ? `${url}${url.includes("?") ? "&" : "?"}download=1` : null;

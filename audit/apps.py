@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    """The audit log (X5): who did what to which object, when, from which address.
+
+    Its own app with one small entry point, :func:`audit.services.audit_record`, that
+    every other app calls (privacy's erasure and export, the supervision features to
+    come); it hooks the admin's change log and permission changes itself (``signals``)."""
+
+    name = "audit"
+    verbose_name = "Audit log"
+
+    def ready(self) -> None:
+        from audit import signals
+
+        signals.connect()

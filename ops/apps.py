@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    """Operations (issue 11): readiness and metrics (X2), structured logs, secrets at rest
+    (X3). Infrastructure: it imports no domain module at import time."""
+
+    name = "ops"
+    verbose_name = "Operations"
+
+    def ready(self) -> None:
+        from ops import checks, signals  # noqa: F401  (register the checks and Celery hooks)

@@ -1,0 +1,70 @@
+"""The contact admin's privacy actions (X4): export one contact's data as a JSON file, and
+erase contacts' data after a confirmation page. Each calls the service, which checks the
+permission and records the action in the audit log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from conversations.exceptions import DomainError
+from privacy import services
+
+
+class ContactPrivacyAdminMixin:
+    """For the Contact ModelAdmin: the "export" and "erase" actions, shown to users with
+    the matching permission."""
+
+    actions = ["export_contact_data", "erase_contact_data"]
+
+    def has_export_contact_data_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.EXPORT_PERMISSION)
+
+    def has_erase_contact_data_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.ERASE_PERMISSION)
+
+    @admin.action(description="Export the contact's data (JSON)", permissions=["export_contact_data"])
+    def export_contact_data(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        ids = list(queryset.values_list("pk", flat=True)[:2])
+        if len(ids) != 1:
+            self.message_user(request, "Select exactly one contact to export.", messages.WARNING)  # type: ignore[attr-defined]
+            return None
+        document = services.contact_export(user=request.user, contact_id=ids[0])
+        response = HttpResponse(
+            json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+            content_type="application/json",
+        )
+        response["Content-Disposition"] = f'attachment; filename="contact-{ids[0]}.json"'
+        return response
+
+    @admin.action(description="Erase the contacts' data…", permissions=["erase_contact_data"])
+    def erase_contact_data(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        contacts = list(queryset.order_by("pk")[:100])
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/privacy/erase_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+                    "title": "Erase contacts' data?",
+                    "contacts": contacts,
+                    "opts": self.model._meta,  # type: ignore[attr-defined]
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        erased, refused = 0, []
+        for contact in contacts:
+            try:
+                services.contact_erase(user=request.user, contact_id=contact.pk)
+                erased += 1
+            except DomainError as exc:
+                refused.append(f"contact {contact.pk}: {exc.message}")
+        self.message_user(request, f"{erased} contact(s) erased.", messages.INFO)  # type: ignore[attr-defined]
+        if refused:
+            self.message_user(request, "Not erased: " + "; ".join(refused), messages.WARNING)  # type: ignore[attr-defined]
+        return None
