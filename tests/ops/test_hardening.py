@@ -115,6 +115,11 @@ PRODUCTION = {
     # docs/operations.md says when to turn them on, check --deploy asks about them
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
     "SECURE_HSTS_PRELOAD": "1",
+    # X3: a key of the deployment's own, and the Meta app's credentials, not the demo's
+    "FIELD_ENCRYPTION_KEYS": "dGhpcy1pcy1hLXRlc3Qta2V5LW9mLXRoaXJ0eS10d28=",
+    "WHATSAPP_ACCESS_TOKEN": "EAAG-production-token",
+    "WHATSAPP_APP_SECRET": "a-production-app-secret",
+    "WHATSAPP_VERIFY_TOKEN": "a-production-verify-token",
 }
 
 
