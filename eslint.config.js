@@ -12,6 +12,23 @@ export default [
     languageOptions: { ecmaVersion: 2023, sourceType: "module", globals: { ...globals.browser } },
   },
   {
+    // W9: nothing anyone writes becomes markup or script (console/static/console/dom.js).
+    files: ["console/static/**/*.js", "sandbox/static/**/*.js", "templates_app/static/**/*.js"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        ...["innerHTML", "outerHTML", "insertAdjacentHTML", "write", "writeln"].map((property) => ({
+          property,
+          message: "Data reaches the page through textContent and checked attributes (dom.js), never as HTML.",
+        })),
+      ],
+      "no-eval": "error",
+      "no-implied-eval": "error",
+      "no-new-func": "error",
+      "no-script-url": "error",
+    },
+  },
+  {
     // The admin's template preview is a classic script (no module).
     files: ["templates_app/static/**/*.js"],
     languageOptions: { ecmaVersion: 2023, sourceType: "script", globals: { ...globals.browser } },

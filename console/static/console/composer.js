@@ -16,9 +16,10 @@
 import { composerRules, draftState } from "./conversation.js";
 import { el, uuid } from "./dom.js";
 import { describeError } from "./errors.js";
-import { humanSize, plural, utf8Length } from "./format.js";
+import { plural, utf8Length } from "./format.js";
 import { icon } from "./icons.js";
 import { fileChip } from "./library.js";
+import { StagedFiles } from "./staged.js";
 import { errorCode } from "./api.js";
 
 /** @import { Attachment, Options, ResponseFile, StandardResponse } from "./types.js" */
@@ -39,21 +40,6 @@ import { errorCode } from "./api.js";
 
 /** A standard response's file, sent after the text (T1). @typedef {{ file: ResponseFile, ref: string, attachment: Attachment | null }} Chip */
 
-/**
- * A file the agent attached, uploaded at once, waiting for Send (M2).
- * @typedef {object} Staged
- * @property {File} file
- * @property {string} ref
- * @property {Attachment | null} attachment
- * @property {string | null} previewUrl
- * @property {Promise<Attachment>} ready
- * @property {HTMLElement} node
- * @property {HTMLElement} thumb
- * @property {HTMLElement} size
- * @property {HTMLElement} status
- * @property {HTMLInputElement} caption
- */
-
 export class Composer {
   /** @param {TabRefs} refs the tab's elements @param {ComposerHost} host */
   constructor(refs, host) {
@@ -62,8 +48,14 @@ export class Composer {
     this.sending = false;
     /** The text on its way and its client_ref (a retry of the same text reuses it). @type {{ text: string | null, ref: string | null }} */
     this.draft = { text: null, ref: null };
-    /** Files attached, waiting for Send. @type {Staged[]} */
-    this.staged = [];
+    /** M2: the files attached, waiting for Send. */
+    this.files = new StagedFiles(refs, {
+      upload: host.upload,
+      changed: () => this.update(),
+      failed: (error) => this.showError(error),
+      sendNow: () => this.sendText(),
+      sending: () => this.sending,
+    });
     /** T1: a standard response's files, sent after the text. @type {Chip[]} */
     this.chips = [];
     this.windowOpen = true; // free text may be typed (perhaps to go out as a notification)
@@ -146,7 +138,7 @@ export class Composer {
     const state = draftState({
       text: text.value,
       limit: this.limit,
-      files: this.chips.length + this.staged.length,
+      files: this.chips.length + this.files.items.length,
       responseFiles: this.chips.length,
       textAllowed: this.windowOpen,
       filesAllowed: this.filesAllowed,
@@ -185,7 +177,7 @@ export class Composer {
     const { text } = this.refs;
     const body = withText ? text.value : "";
     const hasText = Boolean(body.trim());
-    const files = (withText ? this.chips.length : 0) + this.staged.length;
+    const files = (withText ? this.chips.length : 0) + this.files.items.length;
     if (this.readOnly || this.sending || (!hasText && !files) || utf8Length(body) > this.limit) return;
     if ((hasText && !this.windowOpen) || (files && !this.filesAllowed)) return;
     if (hasText && this.draft.text !== body) this.draft = { text: body, ref: uuid() };
@@ -208,15 +200,14 @@ export class Composer {
           this.renderChips();
         }
       }
-      while (this.staged.length) {
-        const item = this.staged[0];
+      for (let item = this.files.items[0]; item; item = this.files.items[0]) {
         const attachment = await item.ready; // still uploading: it goes when uploaded
         /** @type {Record<string, unknown>} */
         const payload = { type: attachment.kind, attachment_id: attachment.id, client_ref: item.ref };
         const caption = item.caption.value.trim();
         if (caption && attachment.kind !== "audio" && attachment.kind !== "sticker") payload.body = caption;
         await this.host.send(payload);
-        this.unstage(item);
+        this.files.unstage(item);
       }
       this.showError(null);
     } catch (error) {
@@ -229,14 +220,14 @@ export class Composer {
       if (withText) text.focus();
     }
     // Two-step upload off: a file attached while this send was on its way goes too.
-    if (!failed && this.staged.length && !this.twoStep) this.sendAll({ withText: false });
+    if (!failed && this.files.items.length && !this.twoStep) this.sendAll({ withText: false });
   }
 
   /** New references for what waits to be sent (the old ones were taken). */
   freshRefs() {
     this.draft = { text: null, ref: null };
     for (const chip of this.chips) chip.ref = uuid();
-    for (const item of this.staged) item.ref = uuid();
+    for (const item of this.files.items) item.ref = uuid();
   }
 
   // --- T1: a standard response ---------------------------------------------------------
@@ -335,132 +326,19 @@ export class Composer {
   /**
    * M2: a file joins the ones waiting for Send (after any already there), uploaded at once.
    * With two-step upload off it is sent as soon as it is uploaded.
+   * @param {File} file
    */
-  /** @param {File} file */
   attach(file) {
     if (!this.filesAllowed || this.readOnly) return;
     this.showError(null);
-    const item = this.stagedItem(file);
-    item.ready.catch(() => {}); // reported when it failed; a send waiting on it reports it again
-    this.staged.push(item);
-    this.renderStaged();
+    const item = this.files.add(file);
     if (this.twoStep) item.caption.focus();
     else this.sendAll({ withText: false });
   }
 
-  /**
-   * One waiting file, its upload started: its preview, name, size, state, caption and a way
-   * to remove it.
-   * @param {File} file
-   * @returns {Staged}
-   */
-  stagedItem(file) {
-    const name = file.name || "file";
-    const caption = el("input", {
-      type: "text",
-      maxlength: "1024",
-      placeholder: "Add a caption (optional)",
-      "aria-label": `Caption for ${name}`,
-      onkeydown: (event) => {
-        if (event.key === "Enter") {
-          event.preventDefault();
-          this.sendText();
-        }
-      },
-    });
-    const thumb = el("div", { class: "preview-thumb" });
-    const size = el("div", { class: "preview-size" });
-    const status = el("div", { class: "preview-status", role: "status" });
-    const remove = el("button", {
-      type: "button",
-      class: "chip-remove",
-      title: `Remove ${name}: it will not be sent`,
-      "aria-label": `Remove ${name}`,
-    }, icon("close"));
-    const node = el(
-      "li",
-      { class: "staged-item", dataset: { fileName: name } },
-      thumb,
-      el(
-        "div",
-        { class: "preview-info" },
-        el("div", { class: "preview-name", text: name }),
-        size,
-        status,
-        el("label", { class: "preview-caption" }, "Caption", caption),
-      ),
-      remove,
-    );
-    /** @type {Staged} */
-    const item = {
-      file, ref: uuid(), attachment: null, previewUrl: null, node, thumb, size, status, caption,
-      ready: this.host.upload(file).then(
-        (attachment) => {
-          item.attachment = attachment;
-          this.renderStagedItem(item);
-          return attachment;
-        },
-        (error) => {
-          this.unstage(item);
-          this.showError(error);
-          throw error;
-        },
-      ),
-    };
-    remove.addEventListener("click", () => this.removeStaged(item));
-    this.renderStagedItem(item);
-    return item;
-  }
-
-  /** @param {Staged} item */
-  renderStagedItem(item) {
-    const { file, attachment } = item;
-    item.size.textContent = [humanSize((attachment && attachment.size) || file.size), attachment ? attachment.kind : ""]
-      .filter(Boolean)
-      .join(" · ");
-    item.status.textContent = attachment ? "" : "uploading…";
-    const thumb = attachment && attachment.thumbnail_url;
-    if (thumb) {
-      item.thumb.replaceChildren(el("img", { src: thumb, alt: "Preview" }));
-    } else if (file.type && file.type.startsWith("image/")) {
-      if (!item.previewUrl) item.previewUrl = URL.createObjectURL(file);
-      item.thumb.replaceChildren(el("img", { src: item.previewUrl, alt: "Preview" }));
-    } else {
-      const kind = (attachment && attachment.kind) || "";
-      item.thumb.replaceChildren(icon(kind === "audio" ? "audio" : kind === "video" ? "video" : "doc"));
-    }
-  }
-
-  renderStaged() {
-    const { preview, stagedList } = this.refs;
-    preview.hidden = this.staged.length === 0;
-    stagedList.replaceChildren(...this.staged.map((item) => item.node));
-    stagedList.setAttribute("aria-label", `${plural(this.staged.length, "file")} to send`);
-    this.update();
-  }
-
-  /** @param {Staged} item */
-  unstage(item) {
-    const index = this.staged.indexOf(item);
-    if (index < 0) return;
-    this.staged.splice(index, 1);
-    if (item.previewUrl) URL.revokeObjectURL(item.previewUrl);
-    this.renderStaged();
-  }
-
-  /** Remove one waiting file (not the one on its way). @param {Staged} item */
-  removeStaged(item) {
-    const index = this.staged.indexOf(item);
-    if (index < 0 || (this.sending && index === 0)) return;
-    this.unstage(item);
-    const next = this.refs.stagedList.querySelectorAll(".chip-remove")[Math.min(index, this.staged.length - 1)];
-    if (next instanceof HTMLElement) next.focus();
-    else if (!this.refs.text.disabled) this.refs.text.focus();
-  }
-
   /** Every waiting file goes (Cancel, a closed window, read only). */
   clearPending() {
-    for (const item of [...this.staged]) if (!(this.sending && item === this.staged[0])) this.unstage(item);
+    this.files.clear();
   }
 
   // --- state ---------------------------------------------------------------------------

@@ -14,8 +14,9 @@ import { FormDialog } from "./dialog.js";
 import { byId, el, uuid } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, humanSize } from "./format.js";
+import { parameterFields } from "./template-fields.js";
 import { KIND_LABELS, MEDIA_LABELS, previewOf } from "./template-preview.js";
-import { articleOf, emptyValues, fill, INTERACTIVE, missing, parametersOf, withSuffix } from "./templates.js";
+import { articleOf, emptyValues, fill, INTERACTIVE, missing, parametersOf } from "./templates.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -246,49 +247,9 @@ export class NotificationEditor extends FormDialog {
     this.changed();
   }
 
-  /** @param {Template} template */
+  /** The template's parameters, each a field (template-fields.js). @param {Template} template */
   renderFields(template) {
-    const slots = template.parameters || {};
-    const values = this.values;
-    /**
-     * @param {string} label
-     * @param {string | null | undefined} hint
-     * @param {() => string} get
-     * @param {(value: string) => void} set
-     * @param {string} id
-     */
-    const field = (label, hint, get, set, id) => {
-      const input = el("textarea", {
-        rows: 1,
-        class: "param",
-        id,
-        "aria-describedby": hint ? `${id}-hint` : null,
-        spellcheck: "true",
-      });
-      input.value = get();
-      input.addEventListener("input", () => {
-        set(input.value);
-        this.changed();
-      });
-      return el(
-        "div",
-        { class: "param-row" },
-        el("label", { for: id, text: label }),
-        input,
-        hint ? el("span", { class: "param-hint muted", id: `${id}-hint`, text: hint }) : null,
-      );
-    };
-    const inputs = [
-      ...(slots.header || []).map((n, i) =>
-        field(`Header {{${n}}}`, template.header_text, () => values.header[i], (v) => { values.header[i] = v; }, `template-header-${n}`)),
-      ...(slots.body || []).map((n, i) =>
-        field(`Body {{${n}}}`, null, () => values.body[i], (v) => { values.body[i] = v; }, `template-body-${n}`)),
-      ...(slots.buttons || []).map((slot) => {
-        const key = String(slot.index);
-        return field(`Link “${slot.text}”`, `Appended to ${withSuffix(slot.url, "…")}`, () => values.buttons[key],
-          (v) => { values.buttons[key] = v; }, `template-button-${key}`);
-      }),
-    ];
+    const inputs = parameterFields(template, this.values, () => this.changed());
     byId("template-inputs").replaceChildren(...inputs);
     byId("template-fields").hidden = inputs.length === 0;
   }

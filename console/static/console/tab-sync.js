@@ -1,14 +1,15 @@
-// W3, W6, P4: keeping one tab's transcript complete. WebSocket frames are at-most-once:
-// after every (re)connect, when the page becomes visible and every 20 seconds the tab
-// catches up over REST (docs/console-protocol.md): the messages after its watermark, and
-// the ones already shown that may have changed meanwhile. Frames carry the short message
-// shape: what they lack (a file, a quote, an edit) is fetched again.
+// W3, W6, P4: loading a tab and keeping its transcript complete. WebSocket frames are
+// at-most-once: after every (re)connect, when the page becomes visible and every 20
+// seconds the tab catches up over REST (docs/console-protocol.md): the messages after its
+// watermark, and the ones already shown that may have changed meanwhile. Frames carry the
+// short message shape: what they lack (a file, a quote, an edit) is fetched again.
 
 import { errorStatus } from "./api.js";
+import { describeError } from "./errors.js";
 import { debounce } from "./format.js";
 import { isPartial, MEDIA_KINDS, refreshIds } from "./messages.js";
 
-/** @import { Message } from "./types.js" */
+/** @import { Action, Interaction, Message, TranscriptPage } from "./types.js" */
 /** @import { InteractionTab } from "./tab.js" */
 
 /** Messages younger than this are fetched again at the next catch-up: a concurrent
@@ -19,6 +20,8 @@ const CATCH_UP_PAGES = 20;
 /** Messages already shown that each catch-up checks again (the server's limit is 200). */
 const REFRESH_TAIL = 100;
 const REFRESH_MAX = 200;
+/** Someone is or was consulted about the conversation: its consultation is loaded too. @type {Action[]} */
+const CONSULTATION_ACTIONS = ["consult", "consultation", "end_consultation", "leave_consultation"];
 
 export class TranscriptSync {
   /** @param {InteractionTab} tab */
@@ -32,6 +35,41 @@ export class TranscriptSync {
     /** @type {number | null} the id after which a refetch asks for the full shapes */
     this.refetchAfter = null;
     this.refetchSoon = debounce(() => this.refetch(), 250);
+  }
+
+  /**
+   * The conversation (GET console/), its first transcript page, and what happened since;
+   * a conversation that is no longer the agent's leaves the console.
+   */
+  async load() {
+    const { tab } = this;
+    const { refs } = tab;
+    refs.loadError.hidden = true;
+    refs.scroller.setAttribute("aria-busy", "true");
+    const requestedAt = performance.now();
+    try {
+      /** @type {[Interaction, TranscriptPage]} */
+      const [detail, page] = await Promise.all([
+        tab.api.get(`interactions/${tab.id}/console/`),
+        tab.api.get(`interactions/${tab.id}/transcript/`),
+      ]);
+      tab.applyDetail(detail, { requestedAt });
+      if (CONSULTATION_ACTIONS.some((action) => tab.can(action))) tab.consultation.load();
+      tab.transcript.load(page);
+      this.advanceWatermark(page.messages || []);
+      tab.afterMessages();
+      tab.side.loadHistory();
+      await this.catchUp();
+    } catch (error) {
+      if (errorStatus(error) === 404) {
+        tab.app.closeTab(tab.id, "This conversation is no longer yours.");
+        return;
+      }
+      refs.loadError.hidden = false;
+      refs.loadErrorText.textContent = `Could not load the conversation: ${describeError(error)}`;
+    } finally {
+      refs.scroller.removeAttribute("aria-busy");
+    }
   }
 
   /**

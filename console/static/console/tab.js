@@ -10,11 +10,9 @@
 // conference guest writes and can leave, a consulted agent reads it only (the composer
 // says why) and answers in the consultation. The agent's ``part`` only labels the tab.
 
-import { errorStatus } from "./api.js";
 import { ConsultationPanel } from "./consultation.js";
 import { pendingLevel, reopenedBy, thresholds, windowState } from "./conversation.js";
 import { refsOf } from "./dom.js";
-import { describeError } from "./errors.js";
 import { debounce, elapsed, toDate } from "./format.js";
 import { ResponsesPanel, ShortcutSuggest } from "./library.js";
 import { leaveConference, renderParticipants } from "./participants.js";
@@ -161,35 +159,9 @@ export class InteractionTab {
 
   // --- loading and catching up (tab-sync.js) -------------------------------------------------
 
-  async load() {
-    this.refs.loadError.hidden = true;
-    this.refs.scroller.setAttribute("aria-busy", "true");
-    const requestedAt = performance.now();
-    try {
-      /** @type {[Interaction, TranscriptPage]} */
-      const [detail, page] = await Promise.all([
-        this.api.get(`interactions/${this.id}/console/`),
-        this.api.get(`interactions/${this.id}/transcript/`),
-      ]);
-      this.applyDetail(detail, { requestedAt });
-      if (["consult", "consultation", "end_consultation", "leave_consultation"].some((a) => this.can(/** @type {Action} */ (a)))) {
-        this.consultation.load();
-      }
-      this.transcript.load(page);
-      this.sync.advanceWatermark(page.messages || []);
-      this.afterMessages();
-      this.side.loadHistory();
-      await this.catchUp();
-    } catch (error) {
-      if (errorStatus(error) === 404) {
-        this.app.closeTab(this.id, "This conversation is no longer yours.");
-        return;
-      }
-      this.refs.loadError.hidden = false;
-      this.refs.loadErrorText.textContent = `Could not load the conversation: ${describeError(error)}`;
-    } finally {
-      this.refs.scroller.removeAttribute("aria-busy");
-    }
+  /** The conversation, its transcript and what happened since (tab-sync.js). */
+  load() {
+    return this.sync.load();
   }
 
   /** The id the catch-up starts after (the browser tests read it). */
