@@ -114,6 +114,7 @@ export class ConsoleApp {
     this.watchNames(byId("offer-list"));
     this.watchNames(byId("invitation-list"));
     this.offers.sync(this.boot.offers || []);
+    this.invitations.sync(this.boot.invitations || []);
     const active = Number(session.get(`${this.storeKey}.active`)); // before the first tab is activated
     for (const summary of this.boot.interactions || []) this.openTab(summary);
     if (this.tabs.has(active)) this.activate(active);
@@ -385,7 +386,7 @@ export class ConsoleApp {
     if (this.socket.send({ command: "subscribe", interaction_ids: ids })) this.subscribedKey = key;
   }
 
-  /** Refresh everything from REST: agent, options, offers, open interactions, messages. @returns {Promise<void>} */
+  /** Refresh everything from REST: agent, options, offers, invitations, open interactions, messages. @returns {Promise<void>} */
   resync() {
     if (this.resyncing) {
       this.resyncAgain = true;
@@ -400,6 +401,7 @@ export class ConsoleApp {
         this.applyChoices(me);
         this.applyOptions(me.options || {});
         this.offers.sync(me.offers || [], { requestedAt });
+        this.invitations.sync(me.invitations || [], { requestedAt });
         /** @type {Set<number>} */
         const open = new Set();
         for (const summary of me.interactions || []) {

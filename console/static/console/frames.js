@@ -97,6 +97,8 @@ export function applyFrame(app, frame) {
       app.invitations.add(frame);
       break;
     case "conference.withdrawn":
+      // R5: the conversation was done, transferred or parked before the agent answered.
+      app.invitations.withdraw(frame.invitation_id, frame.reason);
       break;
     case "participants.changed": {
       const target = tab(frame.interaction_id);

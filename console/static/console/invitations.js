@@ -1,7 +1,8 @@
 // R5 conference invitations: an invitation is a card like an offer (who invites, which
-// customer) with Accept / Decline; accepted, the conversation opens as a tab. An
-// invitation that became void (conference.withdrawn: the conversation was done,
-// transferred or parked) says so on its card, then goes.
+// customer) with Accept / Decline; accepted, the conversation opens as a tab. The pending
+// ones come with the page and every resync, new ones as conference.invited frames. One
+// that became void (conference.withdrawn: the conversation was done, transferred or
+// parked) says so on its card, then goes.
 
 import { errorCode, errorStatus } from "./api.js";
 import { byId, el } from "./dom.js";
@@ -25,7 +26,16 @@ function contactOf(frame) {
  * @property {HTMLElement} node
  * @property {{ error: HTMLElement, status: HTMLElement, accept: HTMLButtonElement, decline: HTMLButtonElement, actions: HTMLElement }} refs
  * @property {"pending" | "closed"} state
+ * @property {number} addedAt when it came (the server's clock)
  */
+
+/** Why an invitation became void (conference.withdrawn's reason). @type {Record<string, string>} */
+const WITHDRAWN = {
+  done: "Withdrawn: the conversation is done",
+  transferred: "Withdrawn: the conversation was transferred",
+  parked: "Withdrawn: the conversation is in a workbin",
+};
+const GONE = "No longer available";
 
 export class Invitations {
   /** @param {ConsoleApp} app */
@@ -38,16 +48,42 @@ export class Invitations {
     this.cards = new Map();
   }
 
+  /**
+   * The invitations the server says are pending (the page's bootstrap, every resync): the
+   * ones missed come (a frame is at-most-once; the page may have been closed), the ones
+   * that vanished go, unless they came after the request was made.
+   * @param {Invitation[]} invitations
+   * @param {{ requestedAt?: number }} [when]
+   */
+  sync(invitations, { requestedAt = Infinity } = {}) {
+    const ids = new Set(invitations.map((i) => i.invitation_id));
+    for (const invitation of invitations) this.add(invitation, { announce: false });
+    for (const [id, card] of this.cards) {
+      if (!ids.has(id) && card.state === "pending" && card.addedAt < requestedAt) this.close(id, GONE);
+    }
+  }
+
   /** A conference.invited frame. @param {Invitation} frame */
-  add(frame) {
+  add(frame, { announce = true } = {}) {
     const id = frame.invitation_id;
     if (!id || this.cards.has(id)) return;
     const card = this.build(frame);
     this.cards.set(id, card);
     this.root.prepend(card.node);
     this.section.hidden = false;
+    if (!announce) return;
     const contact = contactOf(frame);
     this.app.announce(`${frame.inviter || "An agent"} invites you to a conference with ${contact.display_name || "a customer"}`);
+  }
+
+  /**
+   * conference.withdrawn: the conversation was done, transferred or parked before the
+   * agent answered: the card says so, then goes.
+   * @param {number} id
+   * @param {string | undefined} reason
+   */
+  withdraw(id, reason) {
+    this.close(id, (reason && WITHDRAWN[reason]) || GONE);
   }
 
   /** @param {Invitation} frame @returns {InvitationCard} */
@@ -114,7 +150,7 @@ export class Invitations {
       refs.status,
       refs.actions,
     );
-    return { frame, node, refs, state: "pending" };
+    return { frame, node, refs, state: "pending", addedAt: this.app.now() };
   }
 
   /** @param {number} id @param {boolean} accept */
@@ -148,7 +184,7 @@ export class Invitations {
       card.refs.error.textContent = describeError(error);
       // Already answered, the conversation ended, the invitation is gone: it cannot be taken.
       // (At capacity, it can: finish a conversation and accept again.)
-      if (errorCode(error) !== "at_capacity" && [403, 404, 409].includes(errorStatus(error))) this.close(id, "No longer available");
+      if (errorCode(error) !== "at_capacity" && [403, 404, 409].includes(errorStatus(error))) this.close(id, GONE);
     }
   }
 
