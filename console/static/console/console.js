@@ -42,6 +42,8 @@ export class ConsoleApp {
     this.boot = boot;
     /** @type {Agent} */
     this.agent = boot.agent;
+    /** When the agent's state last came from a frame or our own change (the server's clock). */
+    this.agentAt = 0;
     /** @type {Options} */
     this.options = boot.options || {};
     // W8, R3, W10: decided by options, refreshed with them by every resync.
@@ -161,9 +163,17 @@ export class ConsoleApp {
 
   // --- the agent and the options --------------------------------------------------------
 
-  /** AGENT from any source (bootstrap, hello, agent.state, the resync, our own change). @param {Agent | undefined} agent */
-  setAgent(agent) {
+  /**
+   * AGENT from any source (bootstrap, hello, agent.state, the resync, our own change). A
+   * resync's answer (``requestedAt``: when it left) older than the last state from a frame
+   * or our own change is not taken: it would undo a newer Ready until the next resync.
+   * @param {Agent | undefined} agent
+   * @param {{ requestedAt?: number | null }} [when]
+   */
+  setAgent(agent, { requestedAt = null } = {}) {
     if (!agent) return;
+    if (requestedAt === null) this.agentAt = this.now();
+    else if (requestedAt < this.agentAt) return;
     this.agent = { ...this.agent, ...agent };
     this.header.render();
   }
@@ -397,7 +407,7 @@ export class ConsoleApp {
       try {
         /** @type {AgentSnapshot} */
         const me = await this.api.get("agent/me/");
-        this.setAgent(me.agent);
+        this.setAgent(me.agent, { requestedAt });
         this.applyChoices(me);
         this.applyOptions(me.options || {});
         this.offers.sync(me.offers || [], { requestedAt });
