@@ -879,6 +879,36 @@ def test_a_failed_message_is_centred_with_a_retry_and_a_closed_window_allows_onl
     expect(notification.locator(".text")).to_have_text("Thank you for your patience! We found your parcel")
 
 
+def test_a_resync_that_left_before_the_agent_went_ready_does_not_undo_it(alice):
+    """The periodic resync's answer can arrive after a newer state (the agent's own click,
+    an agent.state frame): it must not put the console back to Not Ready. (Seen as a flaky
+    go_ready in this suite: the resync at connect crossed the agent's first click.)"""
+    held = []
+
+    def hold_snapshot(route) -> None:
+        if route.request.method == "GET":
+            held.append((route, route.fetch()))  # the server's answer now, delivered later
+        else:
+            route.continue_()
+
+    alice.page.route(re.compile(r"/api/v1/agent/me/$"), hold_snapshot)
+    alice.page.evaluate("() => { window.waConsole.resync(); }")
+    expect(alice.page.locator("#ready-toggle")).to_have_attribute("aria-pressed", "false")
+    for _ in range(50):
+        if held:
+            break
+        alice.page.wait_for_timeout(100)
+    assert held, "the resync asked for agent/me/"
+    alice.go_ready()
+    route, answer = held[0]
+    assert answer.json()["agent"]["is_ready"] is False
+    route.fulfill(response=answer)
+    alice.page.wait_for_timeout(1000)  # the stale answer is applied by now
+    expect(alice.page.locator("#ready-toggle")).to_have_attribute("aria-pressed", "true")
+    expect(alice.page.locator("#ready-label")).to_have_text("Ready")
+    alice.page.unroute(re.compile(r"/api/v1/agent/me/$"))
+
+
 def test_signing_out_ends_the_session_and_the_agent_is_not_ready(stack, api, alice):
     alice.go_ready()
     alice.page.get_by_role("button", name="Sign out").click()

@@ -290,6 +290,52 @@ def test_a_conference_needs_the_business_attribute(stack, alice, bob, customer):
         conference_attribute(stack, present=True)
 
 
+def invite_by_api(api, inviter: str, invitee: str, interaction_id: int) -> None:
+    """R5 without the dialog: ``inviter`` invites ``invitee`` (who must be Ready)."""
+    invitee_id = api[invitee].get("/api/v1/agent/me/").json()["agent"]["id"]
+    api[inviter].post(
+        f"/api/v1/interactions/{interaction_id}/conference/", json={"agent_id": invitee_id}
+    ).raise_for_status()
+
+
+def test_an_invitation_made_while_the_console_was_closed_is_there_when_it_opens(
+    stack, api, browser, contexts, alice, customer
+):
+    """The pending invitations come with the page (and every resync), not only as a frame:
+    an agent who signs in, reloads or missed the frame can still accept one."""
+    conference_attribute(stack, present=True)
+    panel = accepted(stack, alice, customer, "Can someone from billing help?")
+    interaction_id = alice.interaction_id(panel)
+    set_ready(api, "bob", True)
+    invite_by_api(api, "alice", "bob", interaction_id)
+
+    bob = login(browser, stack, "bob")
+    card = bob.page.get_by_role("article", name=customer.nickname)
+    expect(card.locator(".invitation-from")).to_contain_text("Alice invites you to join this conversation")
+    card.get_by_role("button", name=f"Accept the conference with {customer.nickname}").click()
+    guest = bob.page.locator(f"#panel-{interaction_id}")
+    expect(guest).to_be_visible()
+    expect(bob.page.locator(f"#tab-{interaction_id} .chat-role")).to_have_text("Conference")
+
+
+def test_an_invitation_withdrawn_says_why_and_cannot_be_accepted(stack, api, alice, bob, customer):
+    """conference.withdrawn: the conversation was done before the invited agent answered."""
+    conference_attribute(stack, present=True)
+    panel = accepted(stack, alice, customer, "Is my order on its way?")
+    interaction_id = alice.interaction_id(panel)
+    bob.go_ready()
+    invite_by_api(api, "alice", "bob", interaction_id)
+    card = bob.page.get_by_role("article", name=customer.nickname)
+    accept = card.get_by_role("button", name=f"Accept the conference with {customer.nickname}")
+    expect(accept).to_be_visible()
+
+    api["alice"].post(f"/api/v1/interactions/{interaction_id}/done/", json={}).raise_for_status()
+    expect(card.locator(".offer-status")).to_have_text("Withdrawn: the conversation is done")
+    expect(accept).to_be_hidden()
+    expect(card).to_have_count(0)  # it goes after a few seconds
+    expect(bob.page.locator(f"#panel-{interaction_id}")).to_have_count(0)
+
+
 # --- R6 ------------------------------------------------------------------------------------------
 
 

@@ -5,6 +5,14 @@
 // ``details``.
 
 export class ApiError extends Error {
+  /**
+   * @param {object} [init]
+   * @param {number} [init.status] the HTTP status (0: nothing reached the server)
+   * @param {string} [init.code]
+   * @param {string} [init.message]
+   * @param {Record<string, unknown> | null} [init.fields] input errors by field
+   * @param {Record<string, unknown> | null} [init.details] the error object's other members
+   */
   constructor({ status = 0, code = "network", message = "", fields = null, details = null } = {}) {
     super(message || (status ? `The server answered ${status}` : "The server could not be reached"));
     this.name = "ApiError";
@@ -20,6 +28,22 @@ export class ApiError extends Error {
   }
 }
 
+/** Did nothing reach the server (a request that may be retried as it is)? @param {unknown} error */
+export function isNetworkError(error) {
+  return error instanceof ApiError && error.isNetwork;
+}
+
+/** The server's error code ("" for anything that is no ApiError). @param {unknown} error */
+export function errorCode(error) {
+  return error instanceof ApiError ? error.code : "";
+}
+
+/** The HTTP status of a refusal (0 for anything else). @param {unknown} error */
+export function errorStatus(error) {
+  return error instanceof ApiError ? error.status : 0;
+}
+
+/** @param {string} name */
 function cookie(name) {
   for (const part of document.cookie.split(";")) {
     const [key, ...rest] = part.trim().split("=");
@@ -30,38 +54,83 @@ function cookie(name) {
 
 export function csrfToken() {
   const field = document.querySelector("input[name=csrfmiddlewaretoken]");
-  return cookie("csrftoken") || (field ? field.value : "");
+  return cookie("csrftoken") || (field instanceof HTMLInputElement ? field.value : "");
 }
 
+/**
+ * @typedef {object} RequestOptions
+ * @property {unknown} [body] sent as JSON
+ * @property {FormData} [form] sent as multipart (a file upload)
+ * @property {AbortSignal} [signal]
+ */
+
 export class Api extends EventTarget {
-  /** base: the API root (bootstrap urls.api); paths not starting with "/" are relative to it. */
+  /** base: the API root (bootstrap urls.api); paths not starting with "/" are relative to it. @param {string} base */
   constructor(base) {
     super();
     this.base = base.endsWith("/") ? base : `${base}/`;
   }
 
+  /** @param {string} path */
   url(path) {
     return path.startsWith("/") ? path : `${this.base}${path}`;
   }
 
+  /**
+   * The answer's JSON, of the type the caller declares for it (docs/console-protocol.md
+   * says what each path answers; ``unknown`` where nothing is declared).
+   * @template T
+   * @param {string} path
+   * @param {RequestOptions} [options]
+   * @returns {Promise<T>}
+   */
   get(path, options) {
     return this.request("GET", path, options);
   }
 
+  /**
+   * @template T
+   * @param {string} path
+   * @param {unknown} body
+   * @param {RequestOptions} [options]
+   * @returns {Promise<T>}
+   */
   post(path, body, options) {
     return this.request("POST", path, { ...options, body });
   }
 
+  /**
+   * @template T
+   * @param {string} path
+   * @param {unknown} body
+   * @param {RequestOptions} [options]
+   * @returns {Promise<T>}
+   */
   patch(path, body, options) {
     return this.request("PATCH", path, { ...options, body });
   }
 
+  /**
+   * @template T
+   * @param {string} path
+   * @param {FormData} form
+   * @param {RequestOptions} [options]
+   * @returns {Promise<T>}
+   */
   upload(path, form, options) {
     return this.request("POST", path, { ...options, form });
   }
 
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {RequestOptions} [options]
+   * @returns {Promise<any>} the JSON the server answered (the public methods type it)
+   */
   async request(method, path, { body, form, signal } = {}) {
+    /** @type {Record<string, string>} */
     const headers = { Accept: "application/json" };
+    /** @type {RequestInit} */
     const init = { method, headers, credentials: "same-origin", signal };
     if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
     if (form) init.body = form;
@@ -73,7 +142,7 @@ export class Api extends EventTarget {
     try {
       response = await fetch(this.url(path), init);
     } catch (error) {
-      if (error && error.name === "AbortError") throw error;
+      if (error instanceof Error && error.name === "AbortError") throw error;
       throw new ApiError({ message: "The server could not be reached. Check the connection and try again." });
     }
     let data = null;

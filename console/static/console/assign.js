@@ -4,13 +4,18 @@
 // the contact panel, the transcript's earlier conversations and the contact history then
 // show the known contact.
 
-import { describeError } from "./composer.js";
-import { debounce, el, initialOf, showStatus } from "./dom.js";
-import { icon } from "./icons.js";
+import { FormDialog } from "./dialog.js";
+import { byId, el } from "./dom.js";
+import { describeError } from "./errors.js";
+import { debounce, initialOf } from "./format.js";
 
-const $ = (id) => document.getElementById(id);
+/** @import { ConsoleApp } from "./console.js" */
+/** @import { InteractionTab } from "./tab.js" */
+/** @import { Contact } from "./types.js" */
 
-/** "/api/v1/contacts/?cursor=…" from the absolute "next" link of a page. */
+const HINT = "Search by name, e-mail or phone digits.";
+
+/** "/api/v1/contacts/?cursor=…" from the absolute "next" link of a page. @param {string} next */
 function pathOf(next) {
   try {
     const url = new URL(next, window.location.href);
@@ -20,74 +25,63 @@ function pathOf(next) {
   }
 }
 
+/** @param {Partial<Contact>} contact */
 function nameOf(contact) {
   return contact.display_name || (contact.wa_id ? `+${contact.wa_id}` : "Contact");
 }
 
-export class ContactAssign {
+export class ContactAssign extends FormDialog {
+  /** @param {ConsoleApp} app */
   constructor(app) {
+    super({ dialog: "assign-dialog", submit: "assign-submit", cancel: "assign-cancel", problem: "assign-error", status: "assign-status", labels: { idle: "Assign", busy: "Assigning…" } });
     this.app = app;
     this.api = app.api;
-    this.dialog = $("assign-dialog");
-    this.search = $("assign-search");
-    this.submitButton = $("assign-submit");
-    this.tab = null;
+    this.search = byId("assign-search", HTMLInputElement);
+    this.results = byId("assign-results");
+    this.more = byId("assign-more", HTMLButtonElement);
+    /** @type {Contact | null} */
     this.chosen = null;
+    /** The next page of the search. @type {string | null} */
     this.next = null;
     this.seq = 0;
-    this.busy = false;
     this.searchSoon = debounce(() => this.load(), 300);
     this.bind();
   }
 
-  get isOpen() {
-    return this.dialog.open;
-  }
-
   bind() {
-    $("assign-cancel").addEventListener("click", () => this.dialog.close());
     this.search.addEventListener("input", () => this.searchSoon());
-    $("assign-form").addEventListener("submit", (event) => {
+    byId("assign-form", HTMLFormElement).addEventListener("submit", (event) => {
       event.preventDefault();
       this.searchSoon.cancel();
       this.load();
     });
-    $("assign-more").addEventListener("click", () => this.load({ more: true }));
-    this.submitButton.addEventListener("click", () => this.submit());
-    this.dialog.addEventListener("close", () => {
-      this.seq += 1;
-      this.searchSoon.cancel();
-      const tab = this.tab;
-      this.tab = null;
-      this.chosen = null;
-      const active = document.activeElement;
-      const free = !active || active === document.body || this.dialog.contains(active);
-      if (tab && free && this.app.tabs.has(tab.id) && !tab.refs.assignContact.hidden) tab.refs.assignContact.focus();
-    });
+    this.more.addEventListener("click", () => this.load({ more: true }));
+    if (this.submitButton) this.submitButton.addEventListener("click", () => this.submit());
   }
 
+  /** @override */
+  closed() {
+    this.seq += 1;
+    this.searchSoon.cancel();
+    this.chosen = null;
+  }
+
+  /** @param {InteractionTab} tab */
   open(tab) {
-    if (this.isOpen) this.dialog.close();
-    this.tab = tab;
+    if (this.isOpen) this.close();
     this.chosen = null;
     this.next = null;
-    this.busy = false;
     const contact = tab.contact;
-    $("assign-name").textContent = nameOf(contact);
-    $("assign-number").textContent = contact.wa_id ? `+${contact.wa_id}` : "";
+    byId("assign-name").textContent = nameOf(contact);
+    byId("assign-number").textContent = contact.wa_id ? `+${contact.wa_id}` : "";
     this.search.value = "";
-    $("assign-results").replaceChildren();
-    $("assign-more").hidden = true;
+    this.results.replaceChildren();
+    this.more.hidden = true;
     this.question(null);
-    this.problem(null);
-    this.status("Search by name, e-mail or phone digits.");
-    this.updateSubmit();
-    this.dialog.showModal();
+    this.status(HINT);
+    const button = tab.refs.assignContact;
+    this.show({ tab, returnFocus: () => (this.app.tabs.has(tab.id) ? button : null) });
     this.search.focus();
-  }
-
-  tabClosed(tab) {
-    if (this.isOpen && this.tab === tab) this.dialog.close();
   }
 
   async load({ more = false } = {}) {
@@ -98,9 +92,9 @@ export class ContactAssign {
     if (!more) {
       this.next = null;
       if (!query) {
-        $("assign-results").replaceChildren();
-        $("assign-more").hidden = true;
-        this.status("Search by name, e-mail or phone digits.");
+        this.results.replaceChildren();
+        this.more.hidden = true;
+        this.status(HINT);
         return;
       }
     }
@@ -108,15 +102,16 @@ export class ContactAssign {
     if (!path) return;
     this.status("Searching…");
     try {
+      /** @type {{ results?: Contact[], next?: string | null }} */
       const data = await this.api.get(path);
       if (seq !== this.seq || tab !== this.tab) return;
       const found = (data.results || []).filter((c) => c.id !== tab.contact.id);
       const items = found.map((contact) => this.entry(contact));
-      if (more) $("assign-results").append(...items);
-      else $("assign-results").replaceChildren(...items);
+      if (more) this.results.append(...items);
+      else this.results.replaceChildren(...items);
       this.next = data.next || null;
-      $("assign-more").hidden = !this.next;
-      const shown = $("assign-results").children.length;
+      this.more.hidden = !this.next;
+      const shown = this.results.children.length;
       this.status(shown ? `${shown} found${this.next ? " (more below)" : ""}` : `No other contact matches “${query}”.`);
     } catch (error) {
       if (seq !== this.seq) return;
@@ -124,6 +119,7 @@ export class ContactAssign {
     }
   }
 
+  /** @param {Contact} contact */
   entry(contact) {
     const name = nameOf(contact);
     const sub = [contact.wa_id ? `+${contact.wa_id}` : "", contact.phone && contact.phone !== `+${contact.wa_id}` ? contact.phone : "",
@@ -136,8 +132,8 @@ export class ContactAssign {
       text: "Choose",
       "aria-label": `Choose ${name}`,
       "aria-pressed": "false",
-      onclick: () => this.choose(contact, choose),
     });
+    choose.addEventListener("click", () => this.choose(contact, choose));
     return el(
       "li",
       { class: "directory-item assign-item", dataset: { contactId: String(contact.id) } },
@@ -152,66 +148,51 @@ export class ContactAssign {
     );
   }
 
+  /** @param {Contact} contact @param {HTMLButtonElement} button */
   choose(contact, button) {
+    const tab = this.tab;
+    if (!tab) return;
     this.chosen = contact;
-    for (const other of $("assign-results").querySelectorAll("button[aria-pressed]")) {
+    for (const other of this.results.querySelectorAll("button[aria-pressed]")) {
       other.setAttribute("aria-pressed", String(other === button));
-      other.closest(".assign-item").classList.toggle("assign-item--chosen", other === button);
+      const item = other.closest(".assign-item");
+      if (item) item.classList.toggle("assign-item--chosen", other === button);
     }
-    const current = this.tab.contact;
+    const current = tab.contact;
     this.question(
       `Assign this conversation with ${nameOf(current)}${current.wa_id ? ` (+${current.wa_id})` : ""} to ${nameOf(contact)}? ` +
         `Its messages and the number move to ${nameOf(contact)}, whose earlier conversations then show here.`,
     );
     this.problem(null);
     this.updateSubmit();
-    this.submitButton.focus();
+    if (this.submitButton) this.submitButton.focus();
   }
 
-  updateSubmit() {
-    this.submitButton.disabled = this.busy || !this.chosen;
-    this.submitButton.textContent = this.busy ? "Assigning…" : "Assign";
+  /** @override */
+  canSubmit() {
+    return Boolean(this.chosen);
   }
 
-  async submit() {
+  /** @override */
+  submit() {
     const tab = this.tab;
     const contact = this.chosen;
-    if (!tab || !contact || this.busy) return;
-    this.busy = true;
-    this.problem(null);
-    this.updateSubmit();
-    try {
+    if (!tab || !contact) return;
+    this.run(async () => {
+      /** @type {Contact} */
       const target = await this.api.post(`interactions/${tab.id}/assign-contact/`, { contact_id: contact.id });
-      this.dialog.close();
+      this.close();
       tab.contactAssigned(target);
       const said = `This conversation now belongs to ${nameOf(target)}.`;
       this.app.toast(said);
       this.app.announce(said);
-    } catch (error) {
-      if (this.tab === tab) this.problem(error);
-    } finally {
-      this.busy = false;
-      if (this.tab === tab) this.updateSubmit();
-    }
+    });
   }
 
-  status(text, error = false) {
-    showStatus($("assign-status"), text, error);
-  }
-
+  /** The confirmation question (null hides it). @param {string | null} text */
   question(text) {
-    const node = $("assign-question");
+    const node = byId("assign-question");
     node.hidden = !text;
     node.textContent = text || "";
-  }
-
-  problem(error) {
-    const box = $("assign-error");
-    box.hidden = !error;
-    box.replaceChildren();
-    delete box.dataset.code;
-    if (!error) return;
-    box.dataset.code = error.code || "";
-    box.append(icon("alert"), el("span", { text: describeError(error) }));
   }
 }

@@ -13,53 +13,67 @@
 // client_ref is answered with the message already sent (200, "replayed"); one refused as
 // reused for another content (409 client_ref_reused) gets a fresh ref at the next Send.
 
-import { el, humanSize, utf8Length, uuid } from "./dom.js";
+import { composerRules, draftState } from "./conversation.js";
+import { el, uuid } from "./dom.js";
+import { describeError } from "./errors.js";
+import { plural, utf8Length } from "./format.js";
 import { icon } from "./icons.js";
 import { fileChip } from "./library.js";
+import { StagedFiles } from "./staged.js";
+import { errorCode } from "./api.js";
 
-const FRIENDLY = {
-  window_closed: "The 24-hour window is closed: only a notification (template) can be sent.",
-  media_rejected: "This file cannot be sent",
-  too_long: "The message is too long",
-  closed: "This conversation is done.",
-  template_invalid: "The notification cannot be sent as it is",
-  client_ref_reused: "Not sent: this message's reference was already used for another message. Press Send again to send it.",
-  transfer_not_configured: "Not configured",
-  conference_disabled: "Not enabled",
-  both_open: "Cannot assign",
-};
+/** @import { Attachment, Options, ResponseFile, StandardResponse } from "./types.js" */
+/** @import { TabRefs } from "./tab-refs.js" */
+/** @import { WindowState } from "./conversation.js" */
 
-export function describeError(error) {
-  if (!error) return "";
-  const lead = FRIENDLY[error.code];
-  if (error.code === "window_closed") return error.message || lead;
-  if (error.code === "client_ref_reused") return lead;
-  if (lead && error.message && !error.message.startsWith(lead)) return `${lead}: ${error.message}`;
-  return error.message || lead || "Something went wrong.";
-}
+/**
+ * What the composer asks of its tab.
+ * @typedef {object} ComposerHost
+ * @property {() => Options} options
+ * @property {() => string[]} emojis
+ * @property {(payload: Record<string, unknown>) => Promise<unknown>} send a message (POST messages/)
+ * @property {(file: File) => Promise<Attachment>} upload
+ * @property {(id: number) => Promise<Attachment>} useAttachment a standard response's file as an ATTACHMENT
+ * @property {(text: string) => void} [onDraft] the unsent text changed
+ * @property {() => void} [onTyping] the agent typed
+ */
+
+/** A standard response's file, sent after the text (T1). @typedef {{ file: ResponseFile, ref: string, attachment: Attachment | null }} Chip */
 
 export class Composer {
-  /**
-   * refs: the template's elements; host: { options(), emojis(), send(payload), upload(file),
-   * useAttachment(id) (a standard response's file as an ATTACHMENT), onDraft(text) (the
-   * unsent text changed), onTyping() (the agent typed) }.
-   */
+  /** @param {TabRefs} refs the tab's elements @param {ComposerHost} host */
   constructor(refs, host) {
     this.refs = refs;
     this.host = host;
     this.sending = false;
+    /** The text on its way and its client_ref (a retry of the same text reuses it). @type {{ text: string | null, ref: string | null }} */
     this.draft = { text: null, ref: null };
-    this.staged = []; // files attached, waiting for Send: { file, ref, attachment, ready, node }
-    this.chips = []; // T1: a standard response's files, sent after the text: { file, ref, attachment }
+    /** M2: the files attached, waiting for Send. */
+    this.files = new StagedFiles(refs, {
+      upload: host.upload,
+      changed: () => this.update(),
+      failed: (error) => this.showError(error),
+      sendNow: () => this.sendText(),
+      sending: () => this.sending,
+    });
+    /** T1: a standard response's files, sent after the text. @type {Chip[]} */
+    this.chips = [];
     this.windowOpen = true; // free text may be typed (perhaps to go out as a notification)
     this.filesAllowed = true; // the 24-hour window is open
+    /** @type {string | null} */
     this.windowKey = null;
+    /** @type {Pick<WindowState, "open" | "replyOpen" | "fallback">} */
     this.windowState = { open: true, replyOpen: true, fallback: false };
-    this.readOnly = null; // R6: why nothing can be written (a consulted agent)
+    /** R6: why nothing can be written (a consulted agent). @type {string | null} */
+    this.readOnly = null;
+    /** @type {string | undefined} */
+    this.emojiKey = undefined;
+    /** Until the constructor ends, what is typed is not kept as the draft (host.onDraft). @type {string | undefined} */
+    this.savedText = undefined;
     this.buildEmojiPanel();
     this.bind();
     this.update();
-    this.savedText = ""; // from here on, what is typed is kept as the draft (host.onDraft)
+    this.savedText = "";
   }
 
   get limit() {
@@ -110,7 +124,8 @@ export class Composer {
     previewCancel.addEventListener("click", () => this.clearPending());
     document.addEventListener("click", (event) => {
       if (this.refs.emojiPanel.hidden) return;
-      if (!this.refs.emojiPanel.contains(event.target) && !this.refs.emojiButton.contains(event.target)) {
+      const target = event.target instanceof Node ? event.target : null;
+      if (!this.refs.emojiPanel.contains(target) && !this.refs.emojiButton.contains(target)) {
         this.toggleEmoji(false);
       }
     });
@@ -120,26 +135,25 @@ export class Composer {
 
   update() {
     const { text, count, notice, send, chipsNotice } = this.refs;
-    const bytes = utf8Length(text.value);
-    const limit = this.limit;
-    const over = bytes > limit;
-    count.textContent = `${bytes} / ${limit} bytes`;
-    count.classList.toggle("count--over", over);
-    notice.hidden = !over;
-    notice.textContent = over
-      ? `Too long: ${bytes} bytes in UTF-8, the limit is ${limit} bytes. Shorten the message to send it.`
-      : "";
-    text.setAttribute("aria-invalid", over ? "true" : "false");
-    const hasText = Boolean(text.value.trim());
-    const files = this.chips.length + this.staged.length;
-    const chipsBlocked = this.chips.length > 0 && !this.filesAllowed;
-    send.disabled =
-      Boolean(this.readOnly) || over || this.sending || (!hasText && !files) || (hasText && !this.windowOpen) || chipsBlocked;
+    const state = draftState({
+      text: text.value,
+      limit: this.limit,
+      files: this.chips.length + this.files.items.length,
+      responseFiles: this.chips.length,
+      textAllowed: this.windowOpen,
+      filesAllowed: this.filesAllowed,
+      readOnly: Boolean(this.readOnly),
+      sending: this.sending,
+    });
+    count.textContent = state.count;
+    count.classList.toggle("count--over", state.over);
+    notice.hidden = !state.over;
+    notice.textContent = state.overNotice;
+    text.setAttribute("aria-invalid", state.over ? "true" : "false");
+    send.disabled = state.sendDisabled;
     this.refs.previewSend.disabled = send.disabled;
-    chipsNotice.hidden = !chipsBlocked;
-    chipsNotice.textContent = chipsBlocked
-      ? "Files cannot be sent while the 24-hour window is closed: remove them to send the text."
-      : "";
+    chipsNotice.hidden = !state.chipsBlocked;
+    chipsNotice.textContent = state.chipsNotice;
     if (this.savedText !== undefined && text.value !== this.savedText) {
       this.savedText = text.value;
       if (this.host.onDraft) this.host.onDraft(text.value);
@@ -158,12 +172,12 @@ export class Composer {
     return this.sendAll({ withText: true });
   }
 
-  /** withText false: only the attached files (two-step upload off: they leave on selection). */
+  /** withText false: only the attached files (two-step upload off: they leave on selection). @param {{ withText: boolean }} what */
   async sendAll({ withText }) {
     const { text } = this.refs;
     const body = withText ? text.value : "";
     const hasText = Boolean(body.trim());
-    const files = (withText ? this.chips.length : 0) + this.staged.length;
+    const files = (withText ? this.chips.length : 0) + this.files.items.length;
     if (this.readOnly || this.sending || (!hasText && !files) || utf8Length(body) > this.limit) return;
     if ((hasText && !this.windowOpen) || (files && !this.filesAllowed)) return;
     if (hasText && this.draft.text !== body) this.draft = { text: body, ref: uuid() };
@@ -177,26 +191,28 @@ export class Composer {
         if (text.value.startsWith(body)) text.value = text.value.slice(body.length).trimStart();
         this.draft = { text: null, ref: null };
       }
-      while (withText && this.chips.length) {
-        const chip = this.chips[0];
-        if (!chip.attachment) chip.attachment = await this.host.useAttachment(chip.file.id);
-        await this.host.send({ type: chip.attachment.kind, attachment_id: chip.attachment.id, client_ref: chip.ref });
-        this.chips.shift();
-        this.renderChips();
+      if (withText) {
+        while (this.chips.length) {
+          const chip = this.chips[0];
+          if (!chip.attachment) chip.attachment = await this.host.useAttachment(chip.file.id);
+          await this.host.send({ type: chip.attachment.kind, attachment_id: chip.attachment.id, client_ref: chip.ref });
+          this.chips.shift();
+          this.renderChips();
+        }
       }
-      while (this.staged.length) {
-        const item = this.staged[0];
+      for (let item = this.files.items[0]; item; item = this.files.items[0]) {
         const attachment = await item.ready; // still uploading: it goes when uploaded
+        /** @type {Record<string, unknown>} */
         const payload = { type: attachment.kind, attachment_id: attachment.id, client_ref: item.ref };
         const caption = item.caption.value.trim();
         if (caption && attachment.kind !== "audio" && attachment.kind !== "sticker") payload.body = caption;
         await this.host.send(payload);
-        this.unstage(item);
+        this.files.unstage(item);
       }
       this.showError(null);
     } catch (error) {
       failed = true;
-      if (error.code === "client_ref_reused") this.freshRefs();
+      if (errorCode(error) === "client_ref_reused") this.freshRefs();
       this.showError(error);
     } finally {
       this.sending = false;
@@ -204,19 +220,23 @@ export class Composer {
       if (withText) text.focus();
     }
     // Two-step upload off: a file attached while this send was on its way goes too.
-    if (!failed && this.staged.length && !this.twoStep) this.sendAll({ withText: false });
+    if (!failed && this.files.items.length && !this.twoStep) this.sendAll({ withText: false });
   }
 
   /** New references for what waits to be sent (the old ones were taken). */
   freshRefs() {
     this.draft = { text: null, ref: null };
     for (const chip of this.chips) chip.ref = uuid();
-    for (const item of this.staged) item.ref = uuid();
+    for (const item of this.files.items) item.ref = uuid();
   }
 
   // --- T1: a standard response ---------------------------------------------------------
 
-  /** Its text into the message (replacing the "/shortcut" typed, if any), its files as chips. */
+  /**
+   * Its text into the message (replacing the "/shortcut" typed, if any), its files as chips.
+   * @param {StandardResponse} response
+   * @param {{ start: number, end: number } | null} [range]
+   */
   insertResponse(response, range = null) {
     const { text } = this.refs;
     const start = range ? range.start : (text.selectionStart ?? text.value.length);
@@ -232,10 +252,11 @@ export class Composer {
   renderChips() {
     const { chipsBox, chips } = this.refs;
     chipsBox.hidden = this.chips.length === 0;
-    chips.setAttribute("aria-label", `${this.chips.length} file${this.chips.length === 1 ? "" : "s"} sent after the text`);
+    chips.setAttribute("aria-label", `${plural(this.chips.length, "file")} sent after the text`);
     chips.replaceChildren(...this.chips.map((chip) => fileChip(chip.file, { onRemove: () => this.removeChip(chip) })));
   }
 
+  /** @param {Chip} chip */
   removeChip(chip) {
     const index = this.chips.indexOf(chip);
     if (index < 0 || this.sending) return;
@@ -243,10 +264,11 @@ export class Composer {
     this.renderChips();
     this.update();
     const next = this.refs.chips.querySelectorAll(".chip-remove")[Math.min(index, this.chips.length - 1)];
-    if (next) next.focus();
+    if (next instanceof HTMLElement) next.focus();
     else if (!this.refs.text.disabled) this.refs.text.focus();
   }
 
+  /** @param {string} snippet */
   insertAtCaret(snippet) {
     const { text } = this.refs;
     if (text.disabled) return;
@@ -283,6 +305,7 @@ export class Composer {
     );
   }
 
+  /** @param {boolean} [show] open (true), close (false) or switch (undefined) */
   toggleEmoji(show) {
     const { emojiPanel, emojiButton } = this.refs;
     const open = show ?? emojiPanel.hidden;
@@ -303,195 +326,71 @@ export class Composer {
   /**
    * M2: a file joins the ones waiting for Send (after any already there), uploaded at once.
    * With two-step upload off it is sent as soon as it is uploaded.
+   * @param {File} file
    */
   attach(file) {
     if (!this.filesAllowed || this.readOnly) return;
     this.showError(null);
-    const item = { file, ref: uuid(), attachment: null, previewUrl: null };
-    item.node = this.stagedNode(item);
-    item.ready = this.host.upload(file).then(
-      (attachment) => {
-        item.attachment = attachment;
-        this.renderStagedItem(item);
-        return attachment;
-      },
-      (error) => {
-        this.unstage(item);
-        this.showError(error);
-        throw error;
-      },
-    );
-    item.ready.catch(() => {}); // reported above; a send waiting on it reports it again
-    this.staged.push(item);
-    this.renderStaged();
+    const item = this.files.add(file);
     if (this.twoStep) item.caption.focus();
     else this.sendAll({ withText: false });
   }
 
-  /** One waiting file: its preview, name, size, state, caption and a way to remove it. */
-  stagedNode(item) {
-    const name = item.file.name || "file";
-    item.thumb = el("div", { class: "preview-thumb" });
-    item.size = el("div", { class: "preview-size" });
-    item.status = el("div", { class: "preview-status", role: "status" });
-    item.caption = el("input", {
-      type: "text",
-      maxlength: "1024",
-      placeholder: "Add a caption (optional)",
-      "aria-label": `Caption for ${name}`,
-      onkeydown: (event) => {
-        if (event.key === "Enter") {
-          event.preventDefault();
-          this.sendText();
-        }
-      },
-    });
-    const node = el(
-      "li",
-      { class: "staged-item", dataset: { fileName: name } },
-      item.thumb,
-      el(
-        "div",
-        { class: "preview-info" },
-        el("div", { class: "preview-name", text: name }),
-        item.size,
-        item.status,
-        el("label", { class: "preview-caption" }, "Caption", item.caption),
-      ),
-      el(
-        "button",
-        {
-          type: "button",
-          class: "chip-remove",
-          title: `Remove ${name}: it will not be sent`,
-          "aria-label": `Remove ${name}`,
-          onclick: () => this.removeStaged(item),
-        },
-        icon("close"),
-      ),
-    );
-    this.renderStagedItem(item);
-    return node;
-  }
-
-  renderStagedItem(item) {
-    const { file, attachment } = item;
-    item.size.textContent = [humanSize((attachment && attachment.size) || file.size), attachment ? attachment.kind : ""]
-      .filter(Boolean)
-      .join(" · ");
-    item.status.textContent = attachment ? "" : "uploading…";
-    const thumb = attachment && attachment.thumbnail_url;
-    if (thumb) {
-      item.thumb.replaceChildren(el("img", { src: thumb, alt: "Preview" }));
-    } else if (file.type && file.type.startsWith("image/")) {
-      if (!item.previewUrl) item.previewUrl = URL.createObjectURL(file);
-      item.thumb.replaceChildren(el("img", { src: item.previewUrl, alt: "Preview" }));
-    } else {
-      const kind = (attachment && attachment.kind) || "";
-      item.thumb.replaceChildren(icon(kind === "audio" ? "audio" : kind === "video" ? "video" : "doc"));
-    }
-  }
-
-  renderStaged() {
-    const { preview, stagedList } = this.refs;
-    preview.hidden = this.staged.length === 0;
-    stagedList.replaceChildren(...this.staged.map((item) => item.node));
-    stagedList.setAttribute("aria-label", `${this.staged.length} file${this.staged.length === 1 ? "" : "s"} to send`);
-    this.update();
-  }
-
-  unstage(item) {
-    const index = this.staged.indexOf(item);
-    if (index < 0) return;
-    this.staged.splice(index, 1);
-    if (item.previewUrl) URL.revokeObjectURL(item.previewUrl);
-    this.renderStaged();
-  }
-
-  /** Remove one waiting file (not the one on its way). */
-  removeStaged(item) {
-    const index = this.staged.indexOf(item);
-    if (index < 0 || (this.sending && index === 0)) return;
-    this.unstage(item);
-    const next = this.refs.stagedList.querySelectorAll(".chip-remove")[Math.min(index, this.staged.length - 1)];
-    if (next) next.focus();
-    else if (!this.refs.text.disabled) this.refs.text.focus();
-  }
-
   /** Every waiting file goes (Cancel, a closed window, read only). */
   clearPending() {
-    for (const item of [...this.staged]) if (!(this.sending && item === this.staged[0])) this.unstage(item);
+    this.files.clear();
   }
 
   // --- state ---------------------------------------------------------------------------
 
+  /** The composer's error line (the server's refusal of a send); null hides it. @param {unknown} error */
   showError(error) {
     const box = this.refs.error;
     box.hidden = !error;
     box.replaceChildren();
     if (error) {
       box.append(icon("alert"), el("span", { text: describeError(error) }));
-      box.dataset.code = error.code || "";
+      box.dataset.code = errorCode(error);
     } else {
       delete box.dataset.code;
     }
   }
 
   /**
-   * O1 / O2. Files need the 24-hour window. Free text needs the reply window; after it,
-   * a server with the notification fallback sends the text appended to the default
-   * notification template (the agent is told so), an older one refuses it.
+   * O1 / O2, R6: what may be written now (conversation.js composerRules says).
+   * @param {Pick<WindowState, "open" | "replyOpen" | "fallback">} state
    */
   setWindow({ open, replyOpen, fallback }) {
     this.windowState = { open, replyOpen, fallback };
     const readOnly = this.readOnly;
-    const textAllowed = (replyOpen || fallback) && !readOnly;
     const key = `${open}/${replyOpen}/${fallback}/${readOnly}`;
     if (key === this.windowKey) return;
     this.windowKey = key;
-    this.windowOpen = textAllowed;
-    this.filesAllowed = open && !readOnly;
+    const rules = composerRules(this.windowState, readOnly);
+    this.windowOpen = rules.textAllowed;
+    this.filesAllowed = rules.filesAllowed;
     const { text, windowNotice, file, emojiButton, responsesButton, templatesButton } = this.refs;
-    text.disabled = !textAllowed;
-    file.disabled = !this.filesAllowed;
+    text.disabled = !rules.textAllowed;
+    file.disabled = !rules.filesAllowed;
     // The paperclip is a label: it looks disabled with its input, and says why.
     const attach = file.closest(".attach");
-    if (attach) {
-      attach.classList.toggle("attach--disabled", !this.filesAllowed);
-      attach.setAttribute("aria-disabled", String(!this.filesAllowed));
-      attach.title = this.filesAllowed
-        ? "Attach a file"
-        : readOnly
-          ? "Files cannot be sent: read only"
-          : "Files cannot be sent: the 24-hour window is closed";
+    if (attach instanceof HTMLElement) {
+      attach.classList.toggle("attach--disabled", !rules.filesAllowed);
+      attach.setAttribute("aria-disabled", String(!rules.filesAllowed));
+      attach.title = rules.attachTitle;
     }
-    emojiButton.disabled = !textAllowed;
-    responsesButton.disabled = !textAllowed;
+    emojiButton.disabled = !rules.textAllowed;
+    responsesButton.disabled = !rules.textAllowed;
     templatesButton.disabled = Boolean(readOnly);
-    windowNotice.hidden = replyOpen && !readOnly;
-    windowNotice.dataset.kind = readOnly ? "readonly" : textAllowed ? "fallback" : "closed";
-    if (readOnly) {
-      windowNotice.textContent = readOnly;
-      text.placeholder = "Consultation: read only";
-      this.clearPending();
-    } else if (replyOpen) {
-      windowNotice.textContent = "";
-      text.placeholder = "Type a message";
-    } else if (textAllowed) {
-      windowNotice.textContent = open
-        ? "The response window has ended: only a notification can be sent. What you type goes out appended to the default notification template."
-        : "The 24-hour window is closed: only a notification can be sent. What you type goes out appended to the default notification template; files cannot be sent.";
-      text.placeholder = "Type the text of the notification";
-    } else {
-      windowNotice.textContent =
-        "The customer has not written for 24 hours: the WhatsApp window is closed and only a notification (template) can be sent. Free text is disabled until the customer writes again.";
-      text.placeholder = "Free text is disabled: the 24-hour window is closed";
-    }
-    if (!open) this.clearPending();
+    windowNotice.hidden = rules.noticeHidden;
+    windowNotice.dataset.kind = rules.noticeKind;
+    windowNotice.textContent = rules.notice;
+    text.placeholder = rules.placeholder;
+    if (readOnly || !open) this.clearPending();
     this.update();
   }
 
-  /** R6: a consulted agent reads the conversation; ``reason`` says so (null: writable). */
+  /** R6: a consulted agent reads the conversation; ``reason`` says so (null: writable). @param {string | null} reason */
   setReadOnly(reason) {
     if ((reason || null) === this.readOnly) return;
     this.readOnly = reason || null;

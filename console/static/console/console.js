@@ -1,76 +1,86 @@
 // The agent console: wires the header, offers, tabs, the tools (standard responses,
 // the Notification editor, workbins, new conversations), working together (transfers,
 // conferences and their invitations, consultations), known contacts, and the live
-// transport together.
+// transport together. The page loads this module; it loads the others.
 //
 // State comes from three places, merged so that nothing is ever missing for long: the
-// bootstrap JSON in the page, WebSocket frames (at-most-once), and REST resyncs after
-// every (re)connect, when the page becomes visible and every 20 seconds.
+// bootstrap JSON in the page, WebSocket frames (at-most-once, frames.js), and REST resyncs
+// after every (re)connect, when the page becomes visible and every 20 seconds.
 
-import { Api } from "./api.js";
+import { Api, isNetworkError } from "./api.js";
 import { ContactAssign } from "./assign.js";
-import { Consultations, Invitations, TargetDialog } from "./collaboration.js";
-import { describeError } from "./composer.js";
-import { debounce, el, fillName, session } from "./dom.js";
+import { Consultations } from "./consultation.js";
 import { Directory } from "./directory.js";
+import { DoneDialog } from "./done.js";
+import { byId, fillName, session } from "./dom.js";
+import { debounce } from "./format.js";
+import { applyFrame } from "./frames.js";
+import { Header } from "./header.js";
 import { hydrateIcons } from "./icons.js";
+import { Invitations } from "./invitations.js";
 import { ResponseLibrary } from "./library.js";
+import { FAVICON, Notices, setFavicon } from "./notices.js";
 import { NotificationEditor } from "./notifications.js";
 import { Offers } from "./offers.js";
+import { NARROW } from "./panel.js";
 import { LiveSocket } from "./socket.js";
 import { InteractionTab } from "./tab.js";
+import { TargetDialog } from "./targets.js";
 import { Workbins } from "./workbins.js";
+
+/** @import { Agent, AgentSnapshot, Bootstrap, Choices, Disposition, Frame, InteractionSummary, Options, TargetAgent } from "./types.js" */
+/** @import { SocketState } from "./socket.js" */
 
 const RESYNC_EVERY = 20000;
 const AGENTS_MAX_AGE = 60000;
 const TICK_EVERY = 500;
-/** After options.changed, consoles resync within this long (not all in the same instant). */
-const OPTIONS_SPREAD_MS = 1000;
-const THEME_KEY = "wa-console.theme";
-/** The console's overlay side panel starts below this width (console.css says the same). */
-const NARROW = "(max-width: 1100px)";
-const CONNECTION_LABELS = {
-  connecting: "Connecting…",
-  open: "Live",
-  reconnecting: "Reconnecting…",
-  offline: "Offline",
-  "signed-out": "Signed out",
-};
+const TAB_ORDER_MAX = 100;
 
-function favicon(color, alert) {
-  const dot = alert ? '<circle cx="25" cy="7" r="6" fill="#e53935" stroke="#fff" stroke-width="2"/>' : "";
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path d="M16 3a13 13 0 0 0-11.3 19.4L3 29l6.8-1.7A13 13 0 1 0 16 3z" fill="${color}"/>${dot}</svg>`;
-  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
-}
-const FAVICON = favicon("#00a884", false);
-const FAVICON_ALERT = favicon("#00a884", true);
-
-const $ = (id) => document.getElementById(id);
-
-class ConsoleApp {
+export class ConsoleApp {
+  /** @param {Bootstrap} boot */
   constructor(boot) {
     this.boot = boot;
+    /** @type {Agent} */
     this.agent = boot.agent;
+    /** When the agent's state last came from a frame or our own change (the server's clock). */
+    this.agentAt = 0;
+    /** @type {Options} */
     this.options = boot.options || {};
     // W8, R3, W10: decided by options, refreshed with them by every resync.
+    /** @type {string[]} */
     this.emojis = boot.emojis || [];
+    /** @type {Disposition[]} */
     this.dispositions = boot.dispositions || [];
     this.mapTemplate = boot.map_url_template || "";
     const serverNow = Date.parse(boot.server_time || "");
     this.clockOffset = Number.isFinite(serverNow) ? serverNow - Date.now() : 0;
     this.api = new Api((boot.urls && boot.urls.api) || "/api/v1/");
     this.socket = new LiveSocket((boot.urls && boot.urls.ws) || "/ws/console/");
+    /** @type {Map<number, InteractionTab>} */
     this.tabs = new Map();
+    /** @type {number | null} */
     this.activeId = null;
+    /** @type {string | null} */
     this.subscribedKey = null;
+    /** @type {Promise<void> | null} */
     this.resyncing = null;
+    this.resyncAgain = false;
     this.focused = document.hasFocus();
-    this.flashOn = false;
-    this.baseTitle = document.title;
-    this.doneTab = null;
     // The agent's load changes with offers and tabs but is not pushed: fetch it (debounced).
     this.resyncSoon = debounce(() => this.resync(), 300);
-    this.offers = new Offers($("offer-list"), {
+    // Kept for this browser tab across reloads: the tabs' order, the active tab, the drafts,
+    // and which Not Ready notice the agent dismissed.
+    this.storeKey = `wa-console.${this.agent.id}`;
+    /** @type {number[]} */
+    this.tabOrder = session.json(`${this.storeKey}.tabs`, /** @type {unknown[]} */ ([])).filter(Number.isInteger).map(Number);
+    /** Agent id → name (R5: who owns a shared conversation). @type {Map<number, string>} */
+    this.agentNames = new Map();
+    /** @type {Promise<void> | null} */
+    this.agentsLoading = null;
+    this.agentsLoadedAt = 0;
+    this.header = new Header(this);
+    this.notices = new Notices(() => this.composerArea());
+    this.offers = new Offers(byId("offer-list"), {
       api: this.api,
       now: () => this.now(),
       onAccepted: (interaction) => {
@@ -81,6 +91,7 @@ class ConsoleApp {
       isOpen: (id) => this.tabs.has(id),
     });
     this.library = new ResponseLibrary(this.api);
+    this.done = new DoneDialog(this);
     this.notifications = new NotificationEditor(this);
     this.workbins = new Workbins(this);
     this.directory = new Directory(this);
@@ -88,13 +99,8 @@ class ConsoleApp {
     this.invitations = new Invitations(this);
     this.consultations = new Consultations(this);
     this.assign = new ContactAssign(this);
-    this.agentNames = new Map(); // agent id → name (R5: who owns a shared conversation)
-    this.agentsLoading = null;
-    this.agentsLoadedAt = 0;
-    // Kept for this browser tab across reloads: the tabs' order, the active tab, the drafts,
-    // and which Not Ready notice the agent dismissed.
-    this.storeKey = `wa-console.${this.agent.id}`;
-    this.tabOrder = session.json(`${this.storeKey}.tabs`, []).filter(Number.isInteger);
+    /** The dialogs about one tab: they close with it. */
+    this.tabDialogs = [this.done, this.notifications, this.targets, this.assign, this.workbins.mover];
   }
 
   /** The server's clock (countdowns and timers are computed against server timestamps). */
@@ -104,14 +110,13 @@ class ConsoleApp {
 
   start() {
     hydrateIcons(document);
-    this.bindHeader();
     this.bindTabList();
-    this.bindDoneDialog();
     this.applyOptions(this.options);
     this.setAgent(this.agent);
-    this.watchNames($("offer-list"));
-    this.watchNames($("invitation-list"));
+    this.watchNames(byId("offer-list"));
+    this.watchNames(byId("invitation-list"));
     this.offers.sync(this.boot.offers || []);
+    this.invitations.sync(this.boot.invitations || []);
     const active = Number(session.get(`${this.storeKey}.active`)); // before the first tab is activated
     for (const summary of this.boot.interactions || []) this.openTab(summary);
     if (this.tabs.has(active)) this.activate(active);
@@ -119,22 +124,21 @@ class ConsoleApp {
     // The window narrowed under the overlay breakpoint: the open side panels would cover the
     // transcript and the composer. They close (the toggle opens one again, above the composer).
     window.matchMedia(NARROW).addEventListener("change", (event) => {
-      if (event.matches) for (const tab of this.tabs.values()) tab.toggleSide(false);
+      if (event.matches) for (const tab of this.tabs.values()) tab.side.toggle(false);
     });
-    window.addEventListener("resize", () => this.placeToast());
     this.workbins.refresh();
     this.library.all().catch(() => {}); // "/shortcut" suggestions at once (the Responses page says what fails)
 
-    this.socket.addEventListener("state", (event) => this.setConnection(event.detail));
+    this.socket.addEventListener("state", (event) => this.header.setConnection(/** @type {CustomEvent<SocketState>} */ (event).detail));
     this.socket.addEventListener("open", () => {
       this.subscribedKey = null;
       this.consultations.reset();
       this.subscribe();
       this.resync();
     });
-    this.socket.addEventListener("frame", (event) => this.onFrame(event.detail));
-    this.api.addEventListener("unauthenticated", () => this.signedOut());
-    this.setConnection(this.socket.state);
+    this.socket.addEventListener("frame", (event) => applyFrame(this, /** @type {CustomEvent<Frame>} */ (event).detail));
+    this.api.addEventListener("unauthenticated", () => this.header.signedOut());
+    this.header.setConnection(this.socket.state);
     this.socket.connect();
 
     setInterval(() => this.resync(), RESYNC_EVERY);
@@ -142,7 +146,7 @@ class ConsoleApp {
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden) {
         this.resync();
-        const tab = this.tabs.get(this.activeId);
+        const tab = this.activeId === null ? undefined : this.tabs.get(this.activeId);
         if (tab) tab.seen();
       }
       this.tick();
@@ -157,111 +161,42 @@ class ConsoleApp {
     document.body.classList.add("console-ready");
   }
 
-  // --- header ------------------------------------------------------------------------
-
-  bindHeader() {
-    $("ready-toggle").addEventListener("click", () => this.toggleReady());
-    $("theme-toggle").addEventListener("click", () => {
-      const next = document.body.classList.contains("theme-hc") ? "default" : "high-contrast";
-      try {
-        localStorage.setItem(THEME_KEY, next);
-      } catch {
-        // Private mode: the choice lasts for this page only.
-      }
-      this.applyTheme(next);
-    });
-    $("toast-close").addEventListener("click", () => this.toast(null));
-    $("ready-notice-close").addEventListener("click", () => this.dismissReadyNotice());
-    $("ready-notice-go").addEventListener("click", () => {
-      if (!this.agent.is_ready) this.toggleReady();
-    });
-  }
-
-  async toggleReady() {
-    const button = $("ready-toggle");
-    button.disabled = true;
-    try {
-      this.setAgent(await this.api.post("agent/me/state/", { ready: !this.agent.is_ready }));
-    } catch (error) {
-      this.toast(`Could not change your state: ${describeError(error)}`);
-    } finally {
-      button.disabled = false;
-    }
-  }
-
-  /** AGENT from any source (bootstrap, hello, agent.state, the resync, our own change). */
-  setAgent(agent) {
-    if (!agent) return;
-    this.agent = { ...this.agent, ...agent };
-    const ready = Boolean(this.agent.is_ready);
-    this.renderReadyNotice();
-    const button = $("ready-toggle");
-    button.setAttribute("aria-pressed", String(ready));
-    button.dataset.ready = String(ready);
-    $("ready-label").textContent = ready ? "Ready" : "Not ready";
-    button.title = ready ? "You receive new conversations. Click to stop." : "Click to receive new conversations.";
-    $("agent-name").textContent = this.agent.name || this.agent.username || "";
-    $("agent-load").textContent = `${this.agent.load ?? 0}/${this.agent.capacity ?? 0}`;
-    $("stage-empty-hint").textContent = ready
-      ? "You are Ready: new conversations appear on the left as offers."
-      : "Go Ready to receive conversations.";
-  }
-
-  /** Which Not Ready state a notice is about (dismissing it hides it for that state only). */
-  notReadyKey() {
-    return `${this.agent.not_ready_reason || ""}@${this.agent.ready_changed_at || ""}`;
-  }
+  // --- the agent and the options --------------------------------------------------------
 
   /**
-   * The notice under the Ready control: why the agent is Not Ready when they did not
-   * choose it, in the server's words (AGENT's not_ready_notice). It stays, across
-   * reloads, until dismissed or the agent is Ready again.
+   * AGENT from any source (bootstrap, hello, agent.state, the resync, our own change). A
+   * resync's answer (``requestedAt``: when it left) older than the last state from a frame
+   * or our own change is not taken: it would undo a newer Ready until the next resync.
+   * @param {Agent | undefined} agent
+   * @param {{ requestedAt?: number | null }} [when]
    */
-  renderReadyNotice() {
-    const notice = $("ready-notice");
-    const text = this.agent.is_ready ? "" : this.agent.not_ready_notice || "";
-    const show = Boolean(text) && session.get(`${this.storeKey}.notice-dismissed`) !== this.notReadyKey();
-    const was = !notice.hidden;
-    if (text) $("ready-notice-text").textContent = text;
-    notice.hidden = !show;
-    if (show && !was) this.announce(text);
+  setAgent(agent, { requestedAt = null } = {}) {
+    if (!agent) return;
+    if (requestedAt === null) this.agentAt = this.now();
+    else if (requestedAt < this.agentAt) return;
+    this.agent = { ...this.agent, ...agent };
+    this.header.render();
   }
 
-  dismissReadyNotice() {
-    session.set(`${this.storeKey}.notice-dismissed`, this.notReadyKey());
-    this.renderReadyNotice();
-  }
-
-  /** Names in cards (offers, invitations) get their full text as a title; numbers stay visible. */
+  /** Names in cards (offers, invitations) get their full text as a title; numbers stay visible. @param {HTMLElement} root */
   watchNames(root) {
     const apply = () => {
-      for (const node of root.querySelectorAll(".offer-name:not([data-name])")) fillName(node, node.textContent);
-      for (const node of root.querySelectorAll(".offer-profile:not([title])")) node.title = node.textContent;
+      for (const node of root.querySelectorAll(".offer-name:not([data-name])")) {
+        if (node instanceof HTMLElement) fillName(node, node.textContent);
+      }
+      for (const node of root.querySelectorAll(".offer-profile:not([title])")) {
+        if (node instanceof HTMLElement) node.title = node.textContent || "";
+      }
     };
     new MutationObserver(apply).observe(root, { childList: true });
     apply();
   }
 
-  setConnection(state) {
-    const box = $("connection");
-    box.dataset.state = state;
-    $("connection-label").textContent = CONNECTION_LABELS[state] || state;
-    box.title =
-      state === "open"
-        ? "Live updates are on"
-        : "Live updates are interrupted; the console catches up as soon as the connection is back";
-    if (state === "signed-out") this.signedOut();
-  }
-
-  signedOut() {
-    const banner = $("signed-out");
-    banner.hidden = false;
-  }
-
-  /** P5: options can change without a restart; each resync applies them. */
+  /** P5: options can change without a restart; each resync applies them. @param {Options} options */
   applyOptions(options) {
     this.options = { ...this.options, ...options };
     const root = document.documentElement.style;
+    /** @param {string} key @param {string} property */
     const color = (key, property) => {
       const value = String(this.options[key] || "");
       if (value && window.CSS && CSS.supports("color", value)) root.setProperty(property, value);
@@ -273,13 +208,7 @@ class ConsoleApp {
     // any positive size it sends applies, so the admin and the console never disagree.
     const size = Number(this.options["whatsappsession.text-size"]);
     if (Number.isFinite(size) && size > 0) root.setProperty("--text-size", `${size}px`);
-    let stored = null;
-    try {
-      stored = localStorage.getItem(THEME_KEY);
-    } catch {
-      stored = null;
-    }
-    this.applyTheme(stored || this.options["whatsappsession.theme"]);
+    this.header.applyStoredTheme(this.options["whatsappsession.theme"]);
     for (const tab of this.tabs.values()) {
       tab.composer.refreshOptions();
       tab.transcript.render();
@@ -290,34 +219,31 @@ class ConsoleApp {
    * What options decide beyond their values (agent/me/ brings them with the options): the
    * emoji set (W8), the disposition codes (R3) and the map provider (W10). The tabs pick
    * them up in applyOptions, which follows.
+   * @param {Choices} choices
    */
   applyChoices({ emojis, dispositions, map_url_template: mapTemplate }) {
     if (Array.isArray(emojis)) this.emojis = emojis;
     if (typeof mapTemplate === "string") this.mapTemplate = mapTemplate;
     if (Array.isArray(dispositions) && JSON.stringify(dispositions) !== JSON.stringify(this.dispositions)) {
       this.dispositions = dispositions;
-      const select = $("done-form").elements.disposition;
-      const chosen = select.value;
-      select.replaceChildren(
-        select.options[0], // "No disposition"
-        ...dispositions.map((d) => el("option", { value: d.code, text: d.label })),
-      );
-      if (dispositions.some((d) => d.code === chosen)) select.value = chosen;
+      this.done.setDispositions(dispositions);
     }
   }
 
-  applyTheme(theme) {
-    const high = theme === "high-contrast";
-    document.body.classList.toggle("theme-hc", high);
-    $("theme-toggle").setAttribute("aria-pressed", String(high));
+  /** @param {string} code */
+  dispositionLabel(code) {
+    const found = this.dispositions.find((d) => d.code === code);
+    return found ? found.label : code;
   }
 
   // --- other agents ------------------------------------------------------------------
 
+  /** @param {TargetAgent[]} agents */
   rememberAgents(agents) {
-    for (const agent of agents) if (agent && agent.id) this.agentNames.set(agent.id, agent.name || agent.username);
+    for (const agent of agents) if (agent && agent.id) this.agentNames.set(agent.id, agent.name || agent.username || "");
   }
 
+  /** @param {number | null | undefined} id */
   agentName(id) {
     if (!id) return "";
     if (id === this.agent.id) return this.agent.name || this.agent.username || "";
@@ -330,7 +256,7 @@ class ConsoleApp {
     if (Date.now() - this.agentsLoadedAt < AGENTS_MAX_AGE) return Promise.resolve();
     this.agentsLoading = this.api
       .get("transfer-targets/")
-      .then((data) => {
+      .then((/** @type {{ agents?: TargetAgent[] }} */ data) => {
         this.rememberAgents(data.agents || []);
         this.agentsLoadedAt = Date.now();
       })
@@ -344,26 +270,33 @@ class ConsoleApp {
 
   /** The tabs' ids as listed (the order they were opened in, kept across reloads). */
   tabIds() {
-    return [...$("tab-list").children].map((button) => Number(button.dataset.interactionId));
+    return [...byId("tab-list").children].map((button) => Number(button.getAttribute("data-interaction-id")));
   }
 
   bindTabList() {
-    $("tab-list").addEventListener("keydown", (event) => {
+    byId("tab-list").addEventListener("keydown", (event) => {
       const ids = this.tabIds();
-      const index = ids.indexOf(this.activeId);
-      let next = null;
+      const index = this.activeId === null ? -1 : ids.indexOf(this.activeId);
+      /** @type {number | undefined} */
+      let next;
       if (event.key === "ArrowDown" || event.key === "ArrowRight") next = ids[(index + 1) % ids.length];
       else if (event.key === "ArrowUp" || event.key === "ArrowLeft") next = ids[(index - 1 + ids.length) % ids.length];
       else if (event.key === "Home") next = ids[0];
       else if (event.key === "End") next = ids[ids.length - 1];
-      if (next !== null && next !== undefined) {
+      const tab = next === undefined ? undefined : this.tabs.get(next);
+      if (next !== undefined && tab) {
         event.preventDefault();
         this.activate(next);
-        this.tabs.get(next).button.focus();
+        tab.button.focus();
       }
     });
   }
 
+  /**
+   * A tab for this interaction (the existing one updated).
+   * @param {InteractionSummary} summary
+   * @param {{ activate?: boolean, focus?: boolean, consulted?: boolean }} [how]
+   */
   openTab(summary, { activate = false, focus = false, consulted = false } = {}) {
     let tab = this.tabs.get(summary.id);
     if (tab) {
@@ -372,7 +305,7 @@ class ConsoleApp {
       tab = new InteractionTab(this, summary, { consulted });
       this.tabs.set(summary.id, tab);
       this.placeTab(tab);
-      $("tab-panels").append(tab.panel);
+      byId("tab-panels").append(tab.panel);
       tab.load();
       this.subscribe();
       this.updateEmpty();
@@ -381,32 +314,36 @@ class ConsoleApp {
     return tab;
   }
 
-  /** A new tab goes where it was before a reload, else last. */
+  /** A new tab goes where it was before a reload, else last. @param {InteractionTab} tab */
   placeTab(tab) {
     if (!this.tabOrder.includes(tab.id)) {
       this.tabOrder.push(tab.id);
       this.saveTabOrder();
     }
+    /** @param {number} id */
     const rank = (id) => this.tabOrder.indexOf(id);
     const mine = rank(tab.id);
-    const next = [...$("tab-list").children].find((button) => rank(Number(button.dataset.interactionId)) > mine);
-    $("tab-list").insertBefore(tab.button, next || null);
+    const list = byId("tab-list");
+    const next = [...list.children].find((button) => rank(Number(button.getAttribute("data-interaction-id"))) > mine);
+    list.insertBefore(tab.button, next || null);
   }
 
   saveTabOrder() {
-    this.tabOrder = this.tabOrder.slice(-100);
+    this.tabOrder = this.tabOrder.slice(-TAB_ORDER_MAX);
     session.set(`${this.storeKey}.tabs`, JSON.stringify(this.tabOrder));
   }
 
-  /** The composer's unsent text of a conversation, kept for a reload. */
+  /** The composer's unsent text of a conversation, kept for a reload. @param {number} id */
   savedDraft(id) {
     return session.get(`${this.storeKey}.draft.${id}`) || "";
   }
 
+  /** @param {number} id @param {string} text */
   saveDraft(id, text) {
     session.set(`${this.storeKey}.draft.${id}`, text.trim() ? text : null);
   }
 
+  /** @param {number} id @param {{ focus?: boolean }} [how] */
   activate(id, { focus = false } = {}) {
     const tab = this.tabs.get(id);
     if (!tab) return;
@@ -416,6 +353,12 @@ class ConsoleApp {
     if (focus) tab.focusComposer();
   }
 
+  /**
+   * Done, transferred, parked, taken away: the tab goes, with its draft, its place and the
+   * dialogs about it.
+   * @param {number} id
+   * @param {string | null} [reason] said in a toast
+   */
   closeTab(id, reason = null) {
     const tab = this.tabs.get(id);
     if (!tab) return;
@@ -423,15 +366,10 @@ class ConsoleApp {
     const index = ids.indexOf(id);
     tab.destroy();
     this.tabs.delete(id);
-    // Done, transferred, parked, taken away: its draft and its place go with it.
     this.saveDraft(id, "");
     this.tabOrder = this.tabOrder.filter((other) => other !== id);
     this.saveTabOrder();
-    if (this.doneTab === tab) $("done-dialog").close();
-    this.notifications.tabClosed(tab);
-    this.targets.tabClosed(tab);
-    this.assign.tabClosed(tab);
-    if (this.workbins.moveTab === tab) $("workbin-dialog").close();
+    for (const dialog of this.tabDialogs) dialog.tabClosed(tab);
     if (this.activeId === id) {
       this.activeId = null;
       const rest = this.tabIds();
@@ -444,66 +382,9 @@ class ConsoleApp {
 
   updateEmpty() {
     const none = this.tabs.size === 0;
-    $("stage-empty").hidden = !none;
-    $("tabs-empty").hidden = !none;
-    $("tab-count").textContent = String(this.tabs.size);
-  }
-
-  dispositionLabel(code) {
-    const found = this.dispositions.find((d) => d.code === code);
-    return found ? found.label : code;
-  }
-
-  // --- R3 Done ---------------------------------------------------------------------------
-
-  bindDoneDialog() {
-    const dialog = $("done-dialog");
-    const form = $("done-form");
-    $("done-cancel").addEventListener("click", () => dialog.close());
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const tab = this.doneTab;
-      if (!tab) return;
-      const submit = $("done-submit");
-      const problem = $("done-error");
-      submit.disabled = true;
-      problem.hidden = true;
-      try {
-        await this.api.post(`interactions/${tab.id}/done/`, {
-          disposition: form.elements.disposition.value,
-          note: form.elements.note.value,
-        });
-        dialog.close();
-        this.closeTab(tab.id);
-        this.resyncSoon();
-        this.announce(`Conversation with ${tab.contact.display_name || "the customer"} is done`);
-      } catch (error) {
-        problem.hidden = false;
-        problem.textContent = describeError(error);
-        if (error.code === "closed") {
-          dialog.close();
-          this.closeTab(tab.id);
-        }
-      } finally {
-        submit.disabled = false;
-      }
-    });
-    dialog.addEventListener("close", () => {
-      const tab = this.doneTab;
-      this.doneTab = null;
-      if (tab && this.tabs.has(tab.id)) tab.refs.done.focus();
-    });
-  }
-
-  openDone(tab) {
-    const dialog = $("done-dialog");
-    const form = $("done-form");
-    this.doneTab = tab;
-    form.reset();
-    $("done-error").hidden = true;
-    $("done-name").textContent = tab.contact.display_name || "this customer";
-    dialog.showModal();
-    form.elements.disposition.focus();
+    byId("stage-empty").hidden = !none;
+    byId("tabs-empty").hidden = !none;
+    byId("tab-count").textContent = String(this.tabs.size);
   }
 
   // --- live transport ---------------------------------------------------------------------
@@ -515,124 +396,7 @@ class ConsoleApp {
     if (this.socket.send({ command: "subscribe", interaction_ids: ids })) this.subscribedKey = key;
   }
 
-  onFrame(frame) {
-    const tab = (id) => this.tabs.get(Number(id));
-    switch (frame.type) {
-      case "hello":
-      case "agent.state":
-        this.setAgent(frame.agent);
-        break;
-      case "offer.created":
-        if (frame.offer) this.offers.add(frame.offer);
-        this.resyncSoon();
-        break;
-      case "offer.withdrawn":
-        this.offers.withdraw(frame.offer_id, frame.reason);
-        this.resyncSoon();
-        break;
-      case "interaction.assigned":
-        if (frame.interaction) this.openTab(frame.interaction);
-        this.resyncSoon();
-        break;
-      case "options.changed":
-        // P5: an administrator changed options of this agent: applied at once rather than at
-        // the next periodic resync (spread over a second: every console hears it at once).
-        setTimeout(() => this.resync(), Math.random() * OPTIONS_SPREAD_MS);
-        break;
-      case "interaction.changed":
-        if (frame.interaction && tab(frame.interaction.id)) tab(frame.interaction.id).update(frame.interaction);
-        break;
-      case "interaction.window_closed":
-      case "interaction.reply_timeout": {
-        // O1 / O2: the window or the reply window ended; the tab says what can still be sent.
-        const target = frame.interaction && tab(frame.interaction.id);
-        if (target) {
-          target.update(frame.interaction);
-          const who = target.contact.display_name || "the customer";
-          this.toast(
-            frame.type === "interaction.window_closed"
-              ? `The 24-hour window with ${who} closed: only a notification can be sent.`
-              : `The response window with ${who} ended: only a notification can be sent.`,
-          );
-        }
-        break;
-      }
-      case "interaction.closed":
-        if (tab(frame.interaction_id)) this.closeTab(Number(frame.interaction_id), "A conversation was closed.");
-        this.resyncSoon();
-        break;
-      case "message.created":
-      case "message.updated":
-        if (frame.message && tab(frame.message.interaction_id)) {
-          tab(frame.message.interaction_id).receive([frame.message], { updated: frame.type === "message.updated" });
-        }
-        break;
-      case "message.status": {
-        const target = tab(frame.interaction_id);
-        if (target && !target.transcript.setStatus(frame.message_id, frame.status, frame.error)) target.catchUp();
-        break;
-      }
-      case "message.reaction": {
-        const target = tab(frame.interaction_id);
-        if (target && !target.transcript.setReaction(frame.message_id, frame.direction, frame.emoji)) target.catchUp();
-        break;
-      }
-      case "contact.changed": {
-        let known = false;
-        for (const t of this.tabs.values()) {
-          if (frame.contact && t.contact.id === frame.contact.id) {
-            t.setContact(frame.contact);
-            known = true;
-          }
-        }
-        // R8: a conversation of ours now belongs to another contact (a merge): the resync
-        // brings each tab's contact.
-        if (!known) this.resyncSoon();
-        break;
-      }
-      case "conference.invited":
-        // R5: an invitation card, like an offer.
-        this.invitations.add(frame);
-        break;
-      case "participants.changed": {
-        const target = tab(frame.interaction_id);
-        // The frame also says what this agent may now do with it (actions, part).
-        if (target) target.setParticipants(frame.participants || [], { viewer: frame });
-        break;
-      }
-      case "consultation.message": {
-        // R6: to the agents of the consultation; a consulted agent without the tab gets it.
-        const message = frame.message;
-        if (!message) break;
-        const target = tab(message.interaction_id);
-        if (target) target.consultation.receive([message]);
-        else if (message.author_id !== this.agent.id) {
-          if (message.author_id && message.author_name) this.agentNames.set(message.author_id, message.author_name);
-          this.consultations.open(message.interaction_id, { from: message.author_name });
-        }
-        break;
-      }
-      case "consultation.ended": {
-        const target = tab(frame.interaction_id);
-        if (target) target.consultation.endedByFrame();
-        break;
-      }
-      case "workbin.changed":
-        // R7: a workbin of ours changed (moved in, opened, the customer wrote): list it again.
-        this.workbins.refreshSoon();
-        break;
-      case "subscribed":
-        if ((frame.refused || []).length) this.resync();
-        break;
-      case "error":
-        console.warn("console socket:", frame.code, frame.message);
-        break;
-      default:
-        break;
-    }
-  }
-
-  /** Refresh everything from REST: agent, options, offers, open interactions, messages. */
+  /** Refresh everything from REST: agent, options, offers, invitations, open interactions, messages. @returns {Promise<void>} */
   resync() {
     if (this.resyncing) {
       this.resyncAgain = true;
@@ -641,15 +405,19 @@ class ConsoleApp {
     this.resyncing = (async () => {
       const requestedAt = this.now();
       try {
+        /** @type {AgentSnapshot} */
         const me = await this.api.get("agent/me/");
-        this.setAgent(me.agent);
+        this.setAgent(me.agent, { requestedAt });
         this.applyChoices(me);
         this.applyOptions(me.options || {});
         this.offers.sync(me.offers || [], { requestedAt });
+        this.invitations.sync(me.invitations || [], { requestedAt });
+        /** @type {Set<number>} */
         const open = new Set();
         for (const summary of me.interactions || []) {
           open.add(summary.id);
-          if (this.tabs.has(summary.id)) this.tabs.get(summary.id).update(summary, { requestedAt });
+          const tab = this.tabs.get(summary.id);
+          if (tab) tab.update(summary, { requestedAt });
           else this.openTab(summary);
         }
         for (const [id, tab] of this.tabs) {
@@ -657,19 +425,20 @@ class ConsoleApp {
           if (!open.has(id) && !tab.consulted && tab.openedAt < requestedAt) this.closeTab(id, "A conversation left your console.");
         }
         await this.consultations.sync({ requestedAt, owned: open }).catch((error) => {
-          if (!error.isNetwork) console.warn("consultations:", error);
+          if (!isNetworkError(error)) console.warn("consultations:", error);
         });
         this.subscribe();
         const tabs = [...this.tabs.values()];
         // Shared conversations: who is in them, and the consultation (frames may have been lost).
         const shared = tabs.filter((t) => t.participants.length > 0);
-        await Promise.all(
-          tabs
-            .map((t) => t.catchUp())
-            .concat(shared.map((t) => t.refreshParticipants()), shared.map((t) => t.consultation.catchUp()), this.workbins.refresh()),
-        );
+        await Promise.all([
+          ...tabs.map((t) => t.catchUp()),
+          ...shared.map((t) => t.refreshParticipants()),
+          ...shared.map((t) => t.consultation.catchUp()),
+          this.workbins.refresh(),
+        ]);
       } catch (error) {
-        if (!error.isNetwork) console.warn("resync failed:", error);
+        if (!isNetworkError(error)) console.warn("resync failed:", error);
       } finally {
         this.resyncing = null;
         if (this.resyncAgain) {
@@ -691,66 +460,33 @@ class ConsoleApp {
       tab.tick(now);
       if (tab.pendingReply) pending = true;
     }
-    // W5: while a reply is pending and the agent looks elsewhere, the title and icon flash.
-    const away = document.hidden || !this.focused;
-    if (pending && away) {
-      this.flashOn = !this.flashOn;
-      document.title = this.flashOn ? `● Reply pending · ${this.baseTitle}` : this.baseTitle;
-      this.setFavicon(this.flashOn ? FAVICON_ALERT : FAVICON);
-      document.body.dataset.flashing = "true";
-    } else if (document.body.dataset.flashing) {
-      this.flashOn = false;
-      document.title = this.baseTitle;
-      this.setFavicon(FAVICON);
-      delete document.body.dataset.flashing;
-    }
+    this.notices.flash(pending, document.hidden || !this.focused);
   }
 
-  setFavicon(href) {
-    const icon = $("favicon");
-    if (icon && icon.getAttribute("href") !== href) icon.setAttribute("href", href);
+  /** Where the shown conversation's composer is (a toast stays above it). */
+  composerArea() {
+    const tab = this.activeId === null ? undefined : this.tabs.get(this.activeId);
+    return tab && !tab.panel.hidden ? tab.refs.composerArea.getBoundingClientRect() : null;
   }
 
+  /** @param {string} text */
   announce(text) {
-    const box = $("announcer");
-    box.textContent = "";
-    setTimeout(() => {
-      box.textContent = text;
-    }, 50);
+    this.notices.announce(text);
   }
 
+  /** @param {string | null} text */
   toast(text) {
-    const box = $("toast");
-    clearTimeout(this.toastTimer);
-    box.hidden = !text;
-    $("toast-text").textContent = text || "";
-    this.placeToast();
-    if (text) this.toastTimer = setTimeout(() => this.toast(null), 8000);
-  }
-
-  /** A toast never covers the composer: it sits above the shown conversation's composer. */
-  placeToast() {
-    const box = $("toast");
-    if (box.hidden) return;
-    const tab = this.tabs.get(this.activeId);
-    const area = tab && !tab.panel.hidden ? tab.refs.composerArea.getBoundingClientRect() : null;
-    if (!area || !area.height) {
-      box.style.removeProperty("--toast-bottom");
-      box.style.removeProperty("--toast-left");
-      return;
-    }
-    box.style.setProperty("--toast-bottom", `${Math.round(window.innerHeight - area.top + 8)}px`);
-    box.style.setProperty("--toast-left", `${Math.round(area.left + area.width / 2)}px`);
+    this.notices.toast(text);
   }
 }
 
 function start() {
   const data = document.getElementById("console-bootstrap");
   if (!data) return;
-  const app = new ConsoleApp(JSON.parse(data.textContent));
-  window.waConsole = app; // for debugging from the browser's devtools
+  const app = new ConsoleApp(JSON.parse(data.textContent || "{}"));
+  Object.assign(window, { waConsole: app }); // for debugging from the browser's devtools (and the browser tests)
   app.start();
-  $("favicon").setAttribute("href", FAVICON);
+  setFavicon(FAVICON);
 }
 
 start();

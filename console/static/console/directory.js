@@ -4,45 +4,48 @@
 // (``history_visible``); "New WhatsApp conversation" opens the
 // Notification editor in start mode (notifications.js).
 
-import { describeError } from "./composer.js";
-import { debounce, el, fullTimeOf, initialOf, showStatus, toDate } from "./dom.js";
+import { FormDialog } from "./dialog.js";
+import { byId, el } from "./dom.js";
+import { describeError } from "./errors.js";
+import { debounce, fullTimeOf, initialOf, toDate } from "./format.js";
 import { icon } from "./icons.js";
 import { historyItem } from "./panel.js";
 
-const $ = (id) => document.getElementById(id);
+/** @import { ConsoleApp } from "./console.js" */
+/** @import { Contact, HistoryEntry } from "./types.js" */
 
-export class Directory {
+/** A contact found, and their last conversation with this agent (My history). @typedef {{ contact: Contact, last: HistoryEntry | null }} Entry */
+
+export class Directory extends FormDialog {
+  /** @param {ConsoleApp} app */
   constructor(app) {
+    super({ dialog: "directory-dialog", cancel: "directory-close", status: "directory-status" });
     this.app = app;
     this.api = app.api;
-    this.dialog = $("directory-dialog");
-    this.search = $("directory-search");
+    this.search = byId("directory-search", HTMLInputElement);
+    this.results = byId("directory-results");
     this.seq = 0;
-    this.returnFocus = null;
     this.searchSoon = debounce(() => this.load(), 300);
-    $("directory-open").addEventListener("click", () => this.open());
-    $("directory-close").addEventListener("click", () => this.dialog.close());
+    byId("directory-open").addEventListener("click", () => this.open());
     this.search.addEventListener("input", () => this.searchSoon());
-    $("directory-form").addEventListener("submit", (event) => {
+    byId("directory-form", HTMLFormElement).addEventListener("submit", (event) => {
       event.preventDefault();
       this.searchSoon.cancel();
       this.load();
     });
-    this.dialog.addEventListener("close", () => {
-      this.seq += 1;
-      const back = this.returnFocus;
-      this.returnFocus = null;
-      const active = document.activeElement;
-      const free = !active || active === document.body || this.dialog.contains(active);
-      if (back && back.isConnected && free && !this.app.notifications.isOpen) back.focus();
-    });
+  }
+
+  /** @override */
+  closed() {
+    this.seq += 1;
   }
 
   open() {
-    this.returnFocus = document.activeElement;
+    const back = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     this.search.value = "";
-    $("directory-results").replaceChildren();
-    this.dialog.showModal();
+    this.results.replaceChildren();
+    // Back where the agent was, unless a new conversation's editor opened from here.
+    this.show({ returnFocus: () => (this.app.notifications.isOpen ? null : back) });
     this.search.focus();
     this.load();
   }
@@ -50,14 +53,17 @@ export class Directory {
   async load() {
     const query = this.search.value.trim();
     const seq = ++this.seq;
-    $("directory-heading").textContent = query ? `Contacts matching “${query}”` : "My history";
+    byId("directory-heading").textContent = query ? `Contacts matching “${query}”` : "My history";
     this.status(query ? "Searching…" : "Loading…");
     try {
+      /** @type {Entry[]} */
       let entries;
       if (query) {
+        /** @type {{ results?: Contact[] }} */
         const data = await this.api.get(`contacts/?search=${encodeURIComponent(query)}`);
         entries = (data.results || []).map((contact) => ({ contact, last: null }));
       } else {
+        /** @type {{ results?: HistoryEntry[] }} */
         const data = await this.api.get("interactions/?state=closed");
         const seen = new Set();
         entries = [];
@@ -68,31 +74,34 @@ export class Directory {
         }
       }
       if (seq !== this.seq) return;
-      $("directory-results").replaceChildren(...entries.map((entry) => this.entry(entry)));
+      this.results.replaceChildren(...entries.map((entry) => this.entry(entry)));
       this.status(
         entries.length ? "" : query ? `No contact matches “${query}”.` : "No past conversations yet: search the contacts above.",
       );
     } catch (error) {
       if (seq !== this.seq) return;
-      $("directory-results").replaceChildren();
+      this.results.replaceChildren();
       this.status(`Could not ${query ? "search the contacts" : "load your history"}: ${describeError(error)}`, true);
     }
   }
 
+  /** @param {Entry} entry */
   entry({ contact, last }) {
     const name = contact.display_name || (contact.wa_id ? `+${contact.wa_id}` : "Contact");
     const history = el("ol", { class: "history directory-history", hidden: true });
     // Offered only where the server says the agent may open it (the endpoint's own rule).
-    const historyButton = contact.history_visible
-      ? el("button", {
-          type: "button",
-          class: "btn btn--small btn--ghost",
-          text: "History",
-          "aria-expanded": "false",
-          "aria-label": `History of ${name}`,
-          onclick: () => this.toggleHistory(contact, history, historyButton),
-        })
-      : null;
+    let historyButton = null;
+    if (contact.history_visible) {
+      const button = el("button", {
+        type: "button",
+        class: "btn btn--small btn--ghost",
+        text: "History",
+        "aria-expanded": "false",
+        "aria-label": `History of ${name}`,
+      });
+      button.addEventListener("click", () => this.toggleHistory(contact, history, button));
+      historyButton = button;
+    }
     const openTab = [...this.app.tabs.values()].find((tab) => tab.contact.id === contact.id);
     const action = openTab
       ? el("button", {
@@ -100,7 +109,7 @@ export class Directory {
           class: "btn btn--small",
           text: "Go to the conversation",
           onclick: () => {
-            this.dialog.close();
+            this.close();
             this.app.activate(openTab.id, { focus: true });
           },
         })
@@ -113,7 +122,7 @@ export class Directory {
             disabled: !contact.wa_id,
             title: contact.wa_id ? null : "This contact has no WhatsApp number",
             onclick: () => {
-              this.dialog.close();
+              this.close();
               this.app.notifications.openStart(contact);
             },
           },
@@ -138,7 +147,7 @@ export class Directory {
               .filter(Boolean)
               .join(" · "),
           }),
-          lastAt
+          lastAt && last
             ? el("span", {
                 class: "directory-sub muted",
                 text: `Last conversation ${fullTimeOf(lastAt)}${last.disposition ? ` · ${this.app.dispositionLabel(last.disposition)}` : ""}`,
@@ -151,6 +160,7 @@ export class Directory {
     );
   }
 
+  /** @param {Contact} contact @param {HTMLElement} list @param {HTMLButtonElement} button */
   async toggleHistory(contact, list, button) {
     const open = list.hidden;
     list.hidden = !open;
@@ -158,6 +168,7 @@ export class Directory {
     if (!open || list.dataset.loaded) return;
     list.replaceChildren(el("li", { class: "muted", text: "Loading…" }));
     try {
+      /** @type {{ interactions?: HistoryEntry[] }} */
       const data = await this.api.get(`contacts/${contact.id}/history/`);
       const items = (data.interactions || []).map((item) =>
         historyItem(item, { dispositionLabel: (code) => this.app.dispositionLabel(code) }),
@@ -167,9 +178,5 @@ export class Directory {
     } catch (error) {
       list.replaceChildren(el("li", { class: "form-status--error", text: describeError(error) }));
     }
-  }
-
-  status(text, error = false) {
-    showStatus($("directory-status"), text, error);
   }
 }

@@ -2,34 +2,58 @@
 // a checked URL attribute or a CSSOM property: never innerHTML, so nothing a customer (or
 // anyone) writes can become markup or script.
 
-const SAFE_PROTOCOLS = new Set(["http:", "https:"]);
-// A URL in running text; trailing punctuation is left out of the link.
-const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"']+/gi;
-const TRAILING = /[.,;:!?'")\]}]+$/;
+import { splitLinks, splitName } from "./format.js";
 
-/** Create an element: props set attributes (text → textContent, on<event> → listener). */
+const SAFE_PROTOCOLS = new Set(["http:", "https:"]);
+
+/** What ``el`` appends: nodes, text, and lists of them (null, undefined and false are skipped). */
+/** @typedef {Node | string | number | null | undefined | false | Child[]} Child */
+
+/**
+ * The properties ``el`` sets: ``class``, ``text`` (textContent), ``dataset``, ``on<event>``
+ * (a listener), anything else an attribute (true: present; null, undefined, false: absent).
+ * @typedef {object} KnownProps
+ * @property {string | null} [class]
+ * @property {unknown} [text]
+ * @property {Record<string, string>} [dataset]
+ * @property {(event: MouseEvent) => void} [onclick]
+ * @property {(event: KeyboardEvent) => void} [onkeydown]
+ * @property {(event: Event) => void} [onplay]
+ * @typedef {KnownProps & Record<string, unknown>} Props
+ */
+
+/**
+ * Create an element: props set attributes (text → textContent, on<event> → listener).
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Props} [props]
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
+    if (key === "class") node.className = String(value);
     else if (key === "text") node.textContent = String(value);
     else if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
     else node.setAttribute(key, value === true ? "" : String(value));
   }
   append(node, children);
   return node;
 }
 
+/** @param {Element} node @param {Child[]} children */
 function append(node, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  for (const child of children) {
+    if (Array.isArray(child)) append(node, child);
+    else if (child === null || child === undefined || child === false) continue;
+    else node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
 }
 
-/** The absolute URL if it is http(s) (relative ones resolve against this page), else null. */
+/** The absolute URL if it is http(s) (relative ones resolve against this page), else null. @param {unknown} value */
 export function safeUrl(value) {
   if (typeof value !== "string" || !value.trim()) return null;
   try {
@@ -40,27 +64,23 @@ export function safeUrl(value) {
   }
 }
 
-/** A link that opens in a new tab without giving that tab a handle on ours. */
+/**
+ * A link that opens in a new tab without giving that tab a handle on ours (the label alone
+ * when the URL is not http(s)).
+ * @param {unknown} href
+ * @param {Node | string | undefined} label
+ * @param {Props} [props]
+ * @returns {Node}
+ */
 export function link(href, label, props = {}) {
   const safe = safeUrl(href);
   if (!safe) return label instanceof Node ? label : document.createTextNode(String(label ?? ""));
   return el("a", { href: safe, target: "_blank", rel: "noopener noreferrer", ...props }, label);
 }
 
-/** Text with its http(s) URLs as links: text nodes and anchors, never parsed HTML. */
+/** Text with its http(s) URLs as links: text nodes and anchors, never parsed HTML. @param {unknown} text */
 export function linkify(text) {
-  const source = String(text ?? "");
-  const nodes = [];
-  let last = 0;
-  for (const match of source.matchAll(URL_IN_TEXT)) {
-    const raw = match[0].replace(TRAILING, "");
-    if (!raw) continue;
-    if (match.index > last) nodes.push(document.createTextNode(source.slice(last, match.index)));
-    nodes.push(link(raw, raw));
-    last = match.index + raw.length;
-  }
-  if (last < source.length) nodes.push(document.createTextNode(source.slice(last)));
-  return nodes;
+  return splitLinks(text).map((part) => (part.url ? link(part.text, part.text) : document.createTextNode(part.text)));
 }
 
 /** A random id for idempotent sends (crypto.randomUUID needs a secure context). */
@@ -75,117 +95,74 @@ export function uuid() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export function debounce(fn, ms) {
-  let timer = null;
-  const wrapped = (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), ms);
-  };
-  wrapped.cancel = () => clearTimeout(timer);
-  return wrapped;
+/**
+ * The element with this id, of this type: the page's markup and the modules agree on it,
+ * so a missing one is a defect, said at once.
+ * @template {Element} [T=HTMLElement]
+ * @param {string} id
+ * @param {new () => T} [type]
+ * @returns {T}
+ */
+export function byId(id, type) {
+  const node = document.getElementById(id);
+  const expected = type || HTMLElement;
+  if (!(node instanceof expected)) throw new Error(`#${id} is missing or not a ${expected.name}`);
+  return /** @type {T} */ (/** @type {unknown} */ (node));
 }
 
-/** The elements of a cloned template that carry data-ref="name", by name. */
-export function refsOf(root) {
+/**
+ * The elements of a cloned template that carry data-ref="name", by name, each checked
+ * against the type ``spec`` names for it.
+ * @template {Record<string, new () => Element>} S
+ * @param {ParentNode} root
+ * @param {S} spec
+ * @returns {{ [K in keyof S]: InstanceType<S[K]> }}
+ */
+export function refsOf(root, spec) {
+  /** @type {Record<string, Element>} */
   const refs = {};
-  for (const node of root.querySelectorAll("[data-ref]")) refs[node.dataset.ref] = node;
-  return refs;
-}
-
-// --- formatting --------------------------------------------------------------------
-
-export function toDate(iso) {
-  if (!iso) return null;
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
-export function timeOf(date) {
-  return date ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
-}
-
-export function fullTimeOf(date) {
-  return date ? date.toLocaleString([], { dateStyle: "medium", timeStyle: "medium" }) : "";
-}
-
-export function dayOf(date) {
-  if (!date) return "";
-  const today = new Date();
-  const yesterday = new Date(today.getTime() - 86400000);
-  if (date.toDateString() === today.toDateString()) return "Today";
-  if (date.toDateString() === yesterday.toDateString()) return "Yesterday";
-  return date.toLocaleDateString([], { weekday: "short", year: "numeric", month: "long", day: "numeric" });
-}
-
-export function humanSize(bytes) {
-  const n = Number(bytes);
-  if (!Number.isFinite(n) || n < 0) return "";
-  if (n < 1024) return `${n} B`;
-  const units = ["KB", "MB", "GB"];
-  let value = n / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
+  for (const node of root.querySelectorAll("[data-ref]")) refs[node.getAttribute("data-ref") || ""] = node;
+  for (const [name, type] of Object.entries(spec)) {
+    if (!(refs[name] instanceof type)) throw new Error(`data-ref="${name}" is missing or not a ${type.name}`);
   }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+  return /** @type {{ [K in keyof S]: InstanceType<S[K]> }} */ (/** @type {unknown} */ (refs));
 }
 
-/** "0:07", "12:30", "1:02:03": how long something has been going on. */
-export function elapsed(ms) {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+/**
+ * A form's control by name, of this type.
+ * @template {Element} T
+ * @param {HTMLFormElement} form
+ * @param {string} name
+ * @param {new () => T} type
+ * @returns {T}
+ */
+export function control(form, name, type) {
+  const node = form.elements.namedItem(name);
+  if (!(node instanceof type)) throw new Error(`the form has no ${type.name} named ${name}`);
+  return node;
 }
-
-/** "23 h 12 min", "8 min", "40 s": how much time is left. */
-export function remaining(ms) {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  if (total >= 3600) return `${Math.floor(total / 3600)} h ${Math.floor((total % 3600) / 60)} min`;
-  if (total >= 60) return `${Math.floor(total / 60)} min`;
-  return `${total} s`;
-}
-
-/** UTF-8 size, as WhatsApp counts a text message (emoji take several bytes). */
-export function utf8Length(text) {
-  return new TextEncoder().encode(text).length;
-}
-
-export function initialOf(name) {
-  const letter = String(name || "?").trim().match(/[\p{L}\p{N}]/u);
-  return letter ? letter[0].toUpperCase() : "?";
-}
-
-// A name that ends in a number ("Customer …0002", "Order 4711") is told apart by that
-// number: when the name is cut, only its head shrinks.
-const DISTINGUISHING_TAIL = /\s+\S*\p{N}{2,}\S*$/u;
-const TAIL_MAX = 14;
 
 /**
  * A one-line name: its full text as the title (the CSS cuts it with an ellipsis), and a
  * trailing number kept whole in a tail that never shrinks.
+ * @param {HTMLElement} node
+ * @param {unknown} name
  */
 export function fillName(node, name) {
   const text = String(name ?? "");
   if (node.dataset.name === text) return; // unchanged (the tab list re-renders often)
   node.dataset.name = text;
   node.title = text;
-  const match = text.match(DISTINGUISHING_TAIL);
-  const tail = match && match.index > 0 && match[0].length <= TAIL_MAX ? match[0] : "";
+  const { head, tail } = splitName(text);
   node.classList.toggle("name--split", Boolean(tail));
   if (!tail) {
     node.textContent = text;
     return;
   }
-  node.replaceChildren(
-    el("span", { class: "name-head", text: text.slice(0, match.index) }),
-    el("span", { class: "name-tail", text: tail }),
-  );
+  node.replaceChildren(el("span", { class: "name-head", text: head }), el("span", { class: "name-tail", text: tail }));
 }
 
-/** A form status line: its text, in the error style when ``error``. */
+/** A form status line: its text, in the error style when ``error``. @param {HTMLElement} node @param {string} text */
 export function showStatus(node, text, error = false) {
   node.textContent = text;
   node.classList.toggle("form-status--error", error);
@@ -194,6 +171,9 @@ export function showStatus(node, text, error = false) {
 /**
  * Submitting ``form`` (its button, Enter in a field) and Ctrl/Cmd+Enter in ``field`` (the
  * form itself or its text area) both run ``action``, never a page load.
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement} field
+ * @param {() => unknown} action
  */
 export function onSubmit(form, field, action) {
   form.addEventListener("submit", (event) => {
@@ -208,8 +188,15 @@ export function onSubmit(form, field, action) {
   });
 }
 
+/** Focus may go back where it was: nothing else took it since (the page, or inside ``dialog``). @param {HTMLElement} dialog */
+export function focusIsFree(dialog) {
+  const active = document.activeElement;
+  return !active || active === document.body || dialog.contains(active);
+}
+
 /** sessionStorage that never throws (private mode, quota, storage disabled). */
 export const session = {
+  /** @param {string} key */
   get(key) {
     try {
       return window.sessionStorage.getItem(key);
@@ -217,6 +204,7 @@ export const session = {
       return null;
     }
   },
+  /** @param {string} key @param {string | null | undefined} value */
   set(key, value) {
     try {
       if (value === null || value === undefined || value === "") window.sessionStorage.removeItem(key);
@@ -225,9 +213,15 @@ export const session = {
       // Without storage the draft lasts as long as the page.
     }
   },
+  /**
+   * @template T
+   * @param {string} key
+   * @param {T} fallback
+   * @returns {T}
+   */
   json(key, fallback) {
     try {
-      const value = JSON.parse(this.get(key));
+      const value = JSON.parse(this.get(key) || "null");
       return value ?? fallback;
     } catch {
       return fallback;

@@ -2,6 +2,7 @@
 
 const SVG = "http://www.w3.org/2000/svg";
 
+/** @type {Record<string, [string, Record<string, string | number>][]>} */
 const SHAPES = {
   check: [["path", { d: "M4 12.5l5 5L20 6.5" }]],
   checks: [["path", { d: "M1.5 12.5l5 5L17 7" }], ["path", { d: "M10.5 16.5l1 1L22 7" }]],
@@ -53,7 +54,7 @@ const SHAPES = {
   leave: [["path", { d: "M10 4.5H5.5v15H10" }], ["path", { d: "M14.5 8l4 4-4 4M18.5 12h-10" }]],
 };
 
-/** An icon (aria-hidden: the button or label around it names it). */
+/** An icon (aria-hidden: the button or label around it names it). @param {string} name */
 export function icon(name, className = "icon") {
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
@@ -68,9 +69,9 @@ export function icon(name, className = "icon") {
   return svg;
 }
 
-/** Put icons into server-rendered placeholders: <span data-icon="name"></span>. */
+/** Put icons into server-rendered placeholders: <span data-icon="name"></span>. @param {ParentNode} root */
 export function hydrateIcons(root = document) {
   for (const slot of root.querySelectorAll("[data-icon]")) {
-    if (!slot.firstChild) slot.append(icon(slot.dataset.icon));
+    if (!slot.firstChild) slot.append(icon(slot.getAttribute("data-icon") || ""));
   }
 }

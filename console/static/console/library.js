@@ -7,33 +7,42 @@
 // as its own message (composer.js). A response that is a Notification opens the
 // Notification editor instead (notifications.js).
 
-import { debounce, el, humanSize, showStatus } from "./dom.js";
+import { el, showStatus } from "./dom.js";
+import { debounce, humanSize, plural } from "./format.js";
 import { icon } from "./icons.js";
+import { byCategory, matchResponses, shortcutToken } from "./responses.js";
+
+/** @import { Api } from "./api.js" */
+/** @import { ResponseFile, StandardResponse } from "./types.js" */
+/** @import { TabRefs } from "./tab-refs.js" */
 
 const MAX_AGE_MS = 60000;
 const SUGGESTIONS_MAX = 8;
-// "/" and a shortcut at the start of the text or after a space, up to the caret.
-const TOKEN = /(^|\s)\/([\p{L}\p{N}_-]*)$/u;
 
+/** What failed, in words (the server's message). @param {unknown} error */
 export function describeFailure(error) {
-  return (error && error.message) || "Something went wrong.";
+  return (error instanceof Error && error.message) || "Something went wrong.";
 }
 
 /** The responses, shared by every tab: the whole library (cached a minute) or a search. */
 export class ResponseLibrary {
+  /** @param {Api} api */
   constructor(api) {
     this.api = api;
+    /** @type {StandardResponse[] | null} */
     this.cache = null;
     this.loadedAt = 0;
+    /** @type {Promise<StandardResponse[]> | null} */
     this.loading = null;
   }
 
+  /** @returns {Promise<StandardResponse[]>} */
   all({ fresh = false } = {}) {
     if (!fresh && this.cache && Date.now() - this.loadedAt < MAX_AGE_MS) return Promise.resolve(this.cache);
     if (this.loading) return this.loading;
     this.loading = this.api
       .get("standard-responses/")
-      .then((data) => {
+      .then((/** @type {{ responses?: StandardResponse[] }} */ data) => {
         this.cache = data.responses || [];
         this.loadedAt = Date.now();
         return this.cache;
@@ -44,9 +53,11 @@ export class ResponseLibrary {
     return this.loading;
   }
 
+  /** @param {string} query @returns {Promise<StandardResponse[]>} */
   async search(query) {
     const q = query.trim();
     if (!q) return this.all({ fresh: true });
+    /** @type {{ responses?: StandardResponse[] }} */
     const data = await this.api.get(`standard-responses/?search=${encodeURIComponent(q)}`);
     return data.responses || [];
   }
@@ -55,17 +66,16 @@ export class ResponseLibrary {
    * Responses whose shortcut (then name) starts with ``query``, shortcuts first; from the
    * loaded library, at once (null while it has never been loaded). A stale copy answers
    * while a fresh one loads, so that what Enter picks is always what the list shows.
+   * @param {string} query
    */
   match(query) {
     if (!this.cache) return null;
     if (Date.now() - this.loadedAt > MAX_AGE_MS) this.all().catch(() => {});
-    const q = query.toLowerCase();
-    const shortcut = this.cache.filter((r) => r.shortcut && r.shortcut.toLowerCase().startsWith(q));
-    const named = q ? this.cache.filter((r) => !shortcut.includes(r) && r.name.toLowerCase().startsWith(q)) : [];
-    return [...shortcut, ...named].slice(0, SUGGESTIONS_MAX);
+    return matchResponses(this.cache, query, SUGGESTIONS_MAX);
   }
 }
 
+/** @param {ResponseFile} file */
 function fileIcon(file) {
   const mime = String(file.mime_type || "");
   if (mime.startsWith("image/")) return icon("image");
@@ -74,6 +84,11 @@ function fileIcon(file) {
   return icon("doc");
 }
 
+/**
+ * A file as a chip: its icon, name and size, and a way to remove it (with ``onRemove``).
+ * @param {ResponseFile} file
+ * @param {{ onRemove?: (() => void) | null }} [options]
+ */
 export function fileChip(file, { onRemove = null } = {}) {
   return el(
     "li",
@@ -99,7 +114,10 @@ export function fileChip(file, { onRemove = null } = {}) {
 
 /** The Responses page of a tab's side panel: search the library, insert a response. */
 export class ResponsesPanel {
-  /** refs: responseForm, responseSearch, responseStatus, responseList; host: { library, onInsert(response) }. */
+  /**
+   * @param {TabRefs} refs
+   * @param {{ library: ResponseLibrary, onInsert: (response: StandardResponse) => void }} host
+   */
   constructor(refs, host) {
     this.refs = refs;
     this.host = host;
@@ -133,15 +151,10 @@ export class ResponsesPanel {
     }
   }
 
+  /** @param {StandardResponse[]} responses @param {string} query */
   render(responses, query) {
-    const groups = new Map();
-    for (const response of responses) {
-      const key = response.category || "Other";
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key).push(response);
-    }
     this.refs.responseList.replaceChildren(
-      ...[...groups].map(([category, items]) =>
+      ...[...byCategory(responses)].map(([category, items]) =>
         el(
           "li",
           { class: "response-group" },
@@ -154,6 +167,7 @@ export class ResponsesPanel {
     else this.status(query ? `${responses.length} found` : "");
   }
 
+  /** @param {StandardResponse} response */
   item(response) {
     const files = response.attachments || [];
     const notification = Boolean(response.notification_template_id);
@@ -183,6 +197,7 @@ export class ResponsesPanel {
     );
   }
 
+  /** @param {string} text */
   status(text, error = false) {
     showStatus(this.refs.responseStatus, text, error);
   }
@@ -194,14 +209,25 @@ export class ResponsesPanel {
  * runs first (capture) so that Enter inserts instead of sending.
  */
 export class ShortcutSuggest {
-  /** text: the textarea; list: the listbox; host: { library, idPrefix, onPick(response, range), announce(text) }. */
+  /**
+   * @param {HTMLTextAreaElement} text the composer's text area
+   * @param {HTMLElement} list the listbox
+   * @param {object} host
+   * @param {ResponseLibrary} host.library
+   * @param {string} host.idPrefix
+   * @param {(response: StandardResponse, range: { start: number, end: number } | null) => void} host.onPick
+   * @param {(text: string) => void} host.announce
+   */
   constructor(text, list, host) {
     this.text = text;
     this.list = list;
     this.host = host;
+    /** @type {StandardResponse[]} */
     this.items = [];
     this.active = 0;
+    /** @type {{ start: number, end: number } | null} */
     this.range = null;
+    /** @type {number | null} */
     this.dismissedAt = null;
     list.id = `${host.idPrefix}-suggest`;
     text.setAttribute("aria-autocomplete", "list");
@@ -227,10 +253,7 @@ export class ShortcutSuggest {
   token() {
     const { text } = this;
     if (text.selectionStart !== text.selectionEnd) return null;
-    const caret = text.selectionStart;
-    const match = text.value.slice(0, caret).match(TOKEN);
-    if (!match) return null;
-    return { query: match[2], start: caret - match[2].length - 1, end: caret };
+    return shortcutToken(text.value, text.selectionStart);
   }
 
   /** Synchronous once the library is loaded: the list always matches the text. */
@@ -255,6 +278,7 @@ export class ShortcutSuggest {
     this.show(matches);
   }
 
+  /** @param {StandardResponse[]} items */
   show(items) {
     const previous = this.items[this.active];
     this.items = items;
@@ -275,7 +299,7 @@ export class ShortcutSuggest {
           el("span", { class: "suggestion-shortcut", text: response.shortcut ? `/${response.shortcut}` : "" }),
           el("span", { class: "suggestion-name", text: response.name }),
           el("span", { class: "suggestion-text", text: response.notification_template_id ? "Notification" : response.text }),
-          (response.attachments || []).length
+          response.attachments && response.attachments.length
             ? el("span", { class: "suggestion-files", title: "Files sent after the text" }, icon("clip"), String(response.attachments.length))
             : null,
         ),
@@ -287,7 +311,7 @@ export class ShortcutSuggest {
     this.highlight();
     if (!wasOpen) {
       this.host.announce(
-        `${items.length} standard response${items.length === 1 ? "" : "s"}: arrows to choose, Enter to insert, Escape to close`,
+        `${plural(items.length, "standard response")}: arrows to choose, Enter to insert, Escape to close`,
       );
     }
   }
@@ -312,6 +336,7 @@ export class ShortcutSuggest {
     this.text.removeAttribute("aria-activedescendant");
   }
 
+  /** @param {KeyboardEvent} event */
   onKey(event) {
     if (!this.open || event.isComposing) return;
     const count = this.items.length;
@@ -336,6 +361,7 @@ export class ShortcutSuggest {
     }
   }
 
+  /** @param {number} index */
   pick(index) {
     const response = this.items[index];
     const range = this.token() || this.range;

@@ -9,159 +9,159 @@
 // (POST outbound-sessions/); only notifications can open one (the 24-hour rule). Its
 // preview needs no open conversation (POST templates/preview/ with the number).
 
-import { ApiError } from "./api.js";
-import { describeError } from "./composer.js";
-import { debounce, el, humanSize, linkify, onSubmit, safeUrl, uuid } from "./dom.js";
-import { icon } from "./icons.js";
+import { ApiError, errorCode } from "./api.js";
+import { FormDialog } from "./dialog.js";
+import { byId, el, uuid } from "./dom.js";
+import { describeError } from "./errors.js";
+import { debounce, humanSize } from "./format.js";
+import { parameterFields } from "./template-fields.js";
+import { KIND_LABELS, MEDIA_LABELS, previewOf } from "./template-preview.js";
+import { articleOf, emptyValues, fill, INTERACTIVE, missing, parametersOf } from "./templates.js";
 
-const KIND_LABELS = {
-  notification: "Notifications",
-  rich_media: "Rich media notifications",
-  reply_buttons: "Reply buttons (interactive)",
-  list: "List messages (interactive)",
-};
-const INTERACTIVE = new Set(["reply_buttons", "list"]);
-const MEDIA_LABELS = { image: "image", video: "video", document: "document" };
+/** @import { ConsoleApp } from "./console.js" */
+/** @import { InteractionTab } from "./tab.js" */
+/** @import { Attachment, Contact, InteractionSummary, Rendered, Template, TemplateParameters, TemplateValues } from "./types.js" */
+
+/** @type {Record<string, string>} */
 const MEDIA_ACCEPT = {
   image: "image/jpeg,image/png",
   video: "video/mp4,video/3gpp",
   document: ".pdf,.doc,.docx,.ppt,.pptx,.xls,.xlsx,.txt",
 };
 const PREVIEW_DELAY_MS = 250;
-const PLACEHOLDER = /\{\{\s*(\d+)\s*\}\}/g;
 const WINDOW_REASON =
   "Reply buttons and list messages can only be sent within 24 hours of the customer's last message: the window is closed. Send a notification instead.";
 
-const $ = (id) => document.getElementById(id);
+/** @typedef {{ kind: "tab", tab: InteractionTab } | { kind: "start", contact: Contact, channelId: number | null }} EditorMode */
+/** @typedef {"info" | "blocked" | "todo"} NoteKind */
 
-/** The draft shown while the server's preview is on its way: what is typed, {{n}} elsewhere. */
-function fill(text, values) {
-  return String(text || "").replace(PLACEHOLDER, (whole, n) => {
-    const value = values[Number(n) - 1];
-    return value ? value : whole;
-  });
-}
-
-export class NotificationEditor {
+export class NotificationEditor extends FormDialog {
+  /** @param {ConsoleApp} app */
   constructor(app) {
+    super({ dialog: "template-dialog", form: "template-form", submit: "template-send", cancel: "template-cancel", problem: "template-error", labels: { idle: "Send", busy: "Sending…" } });
     this.app = app;
     this.api = app.api;
-    this.dialog = $("template-dialog");
-    this.form = $("template-form");
-    this.select = $("template-select");
-    this.sendButton = $("template-send");
-    this.mode = null; // { kind: "tab", tab } | { kind: "start", contact, channelId }
+    this.select = byId("template-select", HTMLSelectElement);
+    this.fileInput = byId("template-file", HTMLInputElement);
+    /** @type {EditorMode | null} */
+    this.mode = null;
+    /** @type {Template[]} */
     this.templates = [];
+    /** @type {Template | null} */
     this.template = null;
-    this.values = null;
-    this.attachment = null; // the agent's own header file (an ATTACHMENT)
+    /** @type {TemplateValues} */
+    this.values = emptyValues({});
+    /** The agent's own header file. @type {Attachment | null} */
+    this.attachment = null;
     this.seq = 0;
     this.valid = false;
-    this.sending = false;
     this.uploading = false;
+    /** The client_ref of what was last sent (a retry of the same sends it once). @type {{ key: string | null, value: string | null }} */
     this.ref = { key: null, value: null };
-    this.returnFocus = null;
+    /** @type {{ text: string, kind: NoteKind } | null} */
+    this.baseNote = null;
+    /** @type {NoteKind | null} */
+    this.noteKind = null;
     this.previewSoon = debounce(() => this.preview(), PREVIEW_DELAY_MS);
     this.bind();
   }
 
-  get isOpen() {
-    return this.dialog.open;
-  }
-
   bind() {
     this.select.addEventListener("change", () => this.choose());
-    onSubmit(this.form, this.form, () => this.submit());
-    $("template-cancel").addEventListener("click", () => this.dialog.close());
-    $("template-file").addEventListener("change", (event) => {
-      const input = event.target;
+    this.fileInput.addEventListener("change", () => {
+      const input = this.fileInput;
       const file = input.files && input.files[0];
       input.value = "";
       if (file) this.attach(file);
     });
-    $("template-file-reset").addEventListener("click", () => {
+    byId("template-file-reset").addEventListener("click", () => {
       this.attachment = null;
       this.renderMedia();
       this.changed();
     });
-    this.dialog.addEventListener("close", () => {
-      this.previewSoon.cancel();
-      this.seq += 1;
-      this.mode = null;
-      this.template = null;
-      this.templates = [];
-      const back = this.returnFocus;
-      this.returnFocus = null;
-      // Back where the agent was, unless they already went somewhere else.
-      const active = document.activeElement;
-      if (back && back.isConnected && (!active || active === document.body || this.dialog.contains(active))) back.focus();
-    });
+  }
+
+  /** @override */
+  closed() {
+    this.previewSoon.cancel();
+    this.seq += 1;
+    this.mode = null;
+    this.template = null;
+    this.templates = [];
   }
 
   // --- opening -----------------------------------------------------------------------------
 
-  /** T2-T4: send a template in a tab's conversation (``templateId``: preselected, e.g. by a response). */
+  /**
+   * T2-T4: send a template in a tab's conversation.
+   * @param {InteractionTab} tab
+   * @param {{ templateId?: number | null }} [preselect] templateId: preselected (e.g. by a response)
+   */
   async openForTab(tab, { templateId = null } = {}) {
     const name = tab.contact.display_name || "the customer";
-    this.open({ kind: "tab", tab }, `Send a notification to ${name}`,
+    const mode = /** @type {EditorMode} */ ({ kind: "tab", tab });
+    this.open(mode, tab, `Send a notification to ${name}`,
       "Notifications can be sent at any time; reply buttons and lists only inside the 24-hour window.");
     try {
+      /** @type {{ templates?: Template[] }} */
       const data = await this.api.get(`interactions/${tab.id}/templates/`);
-      if (!this.mode || this.mode.tab !== tab) return;
+      if (this.mode !== mode) return;
       this.setTemplates(data.templates || [], templateId);
     } catch (error) {
-      this.loadFailed(error);
+      if (this.mode === mode) this.loadFailed(error);
     }
   }
 
-  /** O3: open a new WhatsApp conversation with a contact, with a notification. */
+  /** O3: open a new WhatsApp conversation with a contact, with a notification. @param {Contact} contact */
   async openStart(contact) {
     const name = contact.display_name || (contact.wa_id ? `+${contact.wa_id}` : "this contact");
-    this.open({ kind: "start", contact, channelId: null }, `New WhatsApp conversation with ${name}`,
+    /** @type {EditorMode} */
+    const mode = { kind: "start", contact, channelId: null };
+    this.open(mode, null, `New WhatsApp conversation with ${name}`,
       "Only a notification can open a WhatsApp conversation. It opens as one of your conversations; the customer's answer comes to you.");
     try {
+      /** @type {{ templates?: Template[], channel_id?: number }} */
       const data = await this.api.get("templates/");
-      if (!this.mode || this.mode.contact !== contact) return;
-      this.mode.channelId = data.channel_id;
+      if (this.mode !== mode) return;
+      mode.channelId = data.channel_id ?? null;
       this.setTemplates(data.templates || [], null);
     } catch (error) {
-      this.loadFailed(error);
+      if (this.mode === mode) this.loadFailed(error);
     }
   }
 
-  open(mode, title, subtitle) {
-    if (this.isOpen) this.dialog.close();
-    this.returnFocus = document.activeElement;
+  /**
+   * @param {EditorMode} mode
+   * @param {InteractionTab | null} tab the tab it is about (it closes with it)
+   * @param {string} title
+   * @param {string} subtitle
+   */
+  open(mode, tab, title, subtitle) {
+    if (this.isOpen) this.close();
+    const back = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     this.mode = mode;
     this.templates = [];
     this.template = null;
     this.attachment = null;
     this.valid = false;
-    this.sending = false;
     this.ref = { key: null, value: null }; // a new client_ref per opening (a retry in it reuses it)
     this.dialog.dataset.mode = mode.kind;
-    $("template-title").textContent = title;
-    $("template-subtitle").textContent = subtitle;
+    byId("template-title").textContent = title;
+    byId("template-subtitle").textContent = subtitle;
     this.select.replaceChildren(el("option", { value: "", text: "Loading templates…" }));
     this.select.disabled = true;
-    $("template-fields").hidden = true;
-    $("template-media").hidden = true;
+    byId("template-fields").hidden = true;
+    byId("template-media").hidden = true;
     this.note(null);
-    this.problem(null);
-    $("template-preview").replaceChildren(el("p", { class: "muted template-preview-empty", text: "Choose a template to see it here." }));
-    this.updateSend();
-    this.dialog.showModal();
+    byId("template-preview").replaceChildren(el("p", { class: "muted template-preview-empty", text: "Choose a template to see it here." }));
+    this.show({ tab, returnFocus: back });
     this.select.focus();
   }
 
+  /** @param {unknown} error */
   loadFailed(error) {
     this.select.replaceChildren(el("option", { value: "", text: "No templates" }));
     this.problem(error, "Could not load the templates");
-  }
-
-  /** The Notification editor belongs to a tab that is closing: it goes with it. */
-  tabClosed(tab) {
-    if (this.isOpen && this.mode && this.mode.tab === tab) this.dialog.close();
   }
 
   windowOpen() {
@@ -169,14 +169,18 @@ export class NotificationEditor {
     return this.mode.tab.windowState(this.app.now()).open;
   }
 
+  /** @param {Template[]} templates @param {number | null} selectedId */
   setTemplates(templates, selectedId) {
     this.templates = templates;
     const open = this.windowOpen();
+    /** @type {Map<string, Template[]>} */
     const groups = new Map();
     for (const template of templates) {
-      if (!groups.has(template.kind)) groups.set(template.kind, []);
-      groups.get(template.kind).push(template);
+      const group = groups.get(template.kind) || [];
+      group.push(template);
+      groups.set(template.kind, group);
     }
+    /** @type {HTMLElement[]} */
     const options = [el("option", { value: "", text: templates.length ? "Choose a template…" : "No template can be sent here" })];
     for (const [kind, items] of groups) {
       options.push(
@@ -209,8 +213,8 @@ export class NotificationEditor {
     // The select was disabled while loading: focus it now (or the first parameter of a
     // preselected template), unless the agent already moved on.
     const active = document.activeElement;
-    if (!this.dialog.contains(active) || active === this.dialog || active === $("template-cancel")) {
-      const first = this.template && selectedId ? $("template-inputs").querySelector("textarea") : null;
+    if (!this.dialog.contains(active) || active === this.dialog || active === byId("template-cancel")) {
+      const first = this.template && selectedId ? byId("template-inputs").querySelector("textarea") : null;
       (first || this.select).focus();
     }
   }
@@ -222,7 +226,7 @@ export class NotificationEditor {
     const template = this.templates.find((t) => t.id === id) || null;
     this.template = template;
     this.attachment = null;
-    $("template-file-status").textContent = "";
+    byId("template-file-status").textContent = "";
     this.valid = false;
     this.problem(null);
     const open = this.windowOpen();
@@ -230,90 +234,52 @@ export class NotificationEditor {
     else if (!open && this.templates.some((t) => INTERACTIVE.has(t.kind))) this.note(WINDOW_REASON, "info");
     else this.note(null);
     if (!template) {
-      this.values = null;
-      $("template-fields").hidden = true;
-      $("template-media").hidden = true;
-      $("template-preview").replaceChildren(el("p", { class: "muted template-preview-empty", text: "Choose a template to see it here." }));
-      this.updateSend();
+      this.values = emptyValues({});
+      byId("template-fields").hidden = true;
+      byId("template-media").hidden = true;
+      byId("template-preview").replaceChildren(el("p", { class: "muted template-preview-empty", text: "Choose a template to see it here." }));
+      this.updateSubmit();
       return;
     }
-    const slots = template.parameters || {};
-    this.values = {
-      header: (slots.header || []).map(() => ""),
-      body: (slots.body || []).map(() => ""),
-      buttons: Object.fromEntries((slots.buttons || []).map((b) => [String(b.index), ""])),
-    };
-    this.renderFields();
+    this.values = emptyValues(template.parameters || {});
+    this.renderFields(template);
     this.renderMedia();
     this.changed();
   }
 
-  renderFields() {
-    const template = this.template;
-    const slots = template.parameters || {};
-    const inputs = [];
-    const field = (label, hint, get, set, id) => {
-      const input = el("textarea", {
-        rows: 1,
-        class: "param",
-        id,
-        "aria-describedby": hint ? `${id}-hint` : null,
-        spellcheck: "true",
-      });
-      input.value = get();
-      input.addEventListener("input", () => {
-        set(input.value);
-        this.changed();
-      });
-      return el(
-        "div",
-        { class: "param-row" },
-        el("label", { for: id, text: label }),
-        input,
-        hint ? el("span", { class: "param-hint muted", id: `${id}-hint`, text: hint }) : null,
-      );
-    };
-    (slots.header || []).forEach((n, i) => {
-      inputs.push(field(`Header {{${n}}}`, template.header_text, () => this.values.header[i], (v) => { this.values.header[i] = v; }, `template-header-${n}`));
-    });
-    (slots.body || []).forEach((n, i) => {
-      inputs.push(field(`Body {{${n}}}`, null, () => this.values.body[i], (v) => { this.values.body[i] = v; }, `template-body-${n}`));
-    });
-    for (const slot of slots.buttons || []) {
-      const key = String(slot.index);
-      const base = String(slot.url || "").replace(/\{\{\s*1\s*\}\}$/, "…");
-      inputs.push(field(`Link “${slot.text}”`, `Appended to ${base}`, () => this.values.buttons[key], (v) => { this.values.buttons[key] = v; }, `template-button-${key}`));
-    }
-    $("template-inputs").replaceChildren(...inputs);
-    $("template-fields").hidden = inputs.length === 0;
+  /** The template's parameters, each a field (template-fields.js). @param {Template} template */
+  renderFields(template) {
+    const inputs = parameterFields(template, this.values, () => this.changed());
+    byId("template-inputs").replaceChildren(...inputs);
+    byId("template-fields").hidden = inputs.length === 0;
   }
 
   renderMedia() {
     const template = this.template;
     const kind = template && template.parameters && template.parameters.media_header;
-    const box = $("template-media");
+    const box = byId("template-media");
     box.hidden = !kind;
-    if (!kind) return;
+    if (!template || !kind) return;
     const label = MEDIA_LABELS[kind] || "file";
-    $("template-media-legend").textContent = `Header ${label}`;
+    byId("template-media-legend").textContent = `Header ${label}`;
     let source;
     if (this.attachment) source = `Your file: ${this.attachment.file_name} (${humanSize(this.attachment.size)})`;
     else if (template.has_header_file) source = `The template's ${label} is sent.`;
     else source = `This template has no ${label}: attach one.`;
-    $("template-media-source").textContent = source;
-    const input = $("template-file");
-    input.accept = MEDIA_ACCEPT[kind] || "";
-    input.disabled = this.uploading;
-    $("template-file-label").textContent = template.kind === "reply_buttons" && template.has_header_file
+    byId("template-media-source").textContent = source;
+    this.fileInput.accept = MEDIA_ACCEPT[kind] || "";
+    this.fileInput.disabled = this.uploading;
+    byId("template-file-label").textContent = template.kind === "reply_buttons" && template.has_header_file
       ? `Change the ${label} (needs the permission)`
-      : `Attach ${this.attachment || template.has_header_file ? "another" : /^[aeiou]/.test(label) ? "an" : "a"} ${label}`;
-    $("template-file-reset").hidden = !this.attachment || !template.has_header_file;
+      : `Attach ${this.attachment || template.has_header_file ? "another" : articleOf(label)} ${label}`;
+    byId("template-file-reset").hidden = !this.attachment || !template.has_header_file;
   }
 
+  /** The agent's own header file (M2 checks it; its kind must be the header's). @param {File} file */
   async attach(file) {
     const template = this.template;
-    const kind = template && template.parameters.media_header;
-    const status = $("template-file-status");
+    const kind = template && template.parameters && template.parameters.media_header;
+    const status = byId("template-file-status");
     this.uploading = true;
     this.renderMedia();
     status.textContent = "Uploading…";
@@ -321,10 +287,12 @@ export class NotificationEditor {
     try {
       const form = new FormData();
       form.append("file", file, file.name);
+      /** @type {Attachment} */
       const attachment = await this.api.upload("attachments/", form);
       if (template !== this.template) return; // another template was chosen meanwhile
-      if (attachment.kind !== kind) {
-        throw new ApiError({ code: "media_rejected", message: `This header takes ${MEDIA_LABELS[kind] ? `a ${MEDIA_LABELS[kind]}` : "another kind of file"}; ${attachment.file_name} is a ${attachment.kind}.` });
+      if (!kind || attachment.kind !== kind) {
+        const wanted = kind && MEDIA_LABELS[kind] ? `a ${MEDIA_LABELS[kind]}` : "another kind of file";
+        throw new ApiError({ code: "media_rejected", message: `This header takes ${wanted}; ${attachment.file_name} is a ${attachment.kind}.` });
       }
       this.attachment = attachment;
       status.textContent = "";
@@ -338,40 +306,34 @@ export class NotificationEditor {
     }
   }
 
-  parameters() {
-    const slots = this.template.parameters || {};
-    const parameters = {};
-    if ((slots.header || []).length) parameters.header = [...this.values.header];
-    if ((slots.body || []).length) parameters.body = [...this.values.body];
-    if ((slots.buttons || []).length) parameters.buttons = { ...this.values.buttons };
-    return parameters;
-  }
-
-  missing() {
-    const empty = [];
-    const slots = this.template.parameters || {};
-    (slots.header || []).forEach((n, i) => { if (!this.values.header[i]) empty.push(`Header {{${n}}}`); });
-    (slots.body || []).forEach((n, i) => { if (!this.values.body[i]) empty.push(`Body {{${n}}}`); });
-    for (const slot of slots.buttons || []) if (!this.values.buttons[String(slot.index)]) empty.push(`Link “${slot.text}”`);
-    return empty;
+  /** @param {Template} template */
+  parameters(template) {
+    return parametersOf(template.parameters || {}, this.values);
   }
 
   /** Something changed: a preview soon; until it answers, Send waits. */
   changed() {
     this.seq += 1;
     this.valid = false;
-    this.updateSend();
-    if (!this.template) return;
-    this.renderPreview(this.draftPreview(), { draft: true });
+    this.updateSubmit();
+    const template = this.template;
+    if (!template) return;
+    this.renderPreview(template, this.draftPreview(template), { draft: true });
     this.previewSoon();
   }
 
-  /** The server's preview: for the conversation's number, or (start mode) the contact's. */
-  previewRequest(template, parameters) {
-    const mode = this.mode;
+  /**
+   * The server's preview: for the conversation's number, or (start mode) the contact's.
+   * @param {EditorMode} mode
+   * @param {Template} template
+   * @param {TemplateParameters} parameters
+   * @returns {Promise<{ rendered?: Rendered, header_file?: string | null }>}
+   */
+  previewRequest(mode, template, parameters) {
     if (mode.kind === "tab") {
       return this.api.post(`interactions/${mode.tab.id}/templates/preview/`, { template_id: template.id, parameters });
     }
+    /** @type {Record<string, unknown>} */
     const body = { template_id: template.id, parameters };
     if (mode.channelId) body.channel_id = mode.channelId;
     return this.api.post("templates/preview/", body);
@@ -379,37 +341,35 @@ export class NotificationEditor {
 
   async preview() {
     const template = this.template;
-    if (!template) return;
+    const mode = this.mode;
+    if (!template || !mode) return;
     const seq = ++this.seq;
-    const empty = this.missing();
+    const empty = missing(template.parameters || {}, this.values);
     if (empty.length) {
       // Not complete yet: the server judges it once every parameter is filled in.
       this.problem(null);
       if (this.noteKind !== "blocked") this.note(`Fill in ${empty.join(", ")} to send.`, "todo");
-      this.updateSend();
+      this.updateSubmit();
       return;
     }
     if (this.noteKind === "todo") this.restoreNote();
-    const parameters = this.parameters();
     try {
-      const result = await this.previewRequest(template, parameters);
+      const result = await this.previewRequest(mode, template, this.parameters(template));
       if (seq !== this.seq || template !== this.template) return;
-      this.renderPreview({ ...result.rendered, header_file: result.header_file });
+      this.renderPreview(template, { ...result.rendered, header_file: result.header_file });
       this.problem(null);
       this.valid = true;
     } catch (error) {
       if (seq !== this.seq || template !== this.template) return;
-      if (error && error.name === "AbortError") return;
+      if (error instanceof Error && error.name === "AbortError") return;
       this.problem(error);
       this.valid = false;
     }
-    this.updateSend();
+    this.updateSubmit();
   }
 
-  /** What the agent typed so far, before the server answers ({{n}} where nothing is typed yet). */
-  draftPreview() {
-    const template = this.template;
-    if (!template) return null;
+  /** What the agent typed so far, before the server answers ({{n}} where nothing is typed yet). @param {Template} template */
+  draftPreview(template) {
     return {
       header: template.header_type === "text" ? fill(template.header_text, this.values.header) : "",
       body: fill(template.body, this.values.body),
@@ -419,78 +379,14 @@ export class NotificationEditor {
     };
   }
 
-  renderPreview(rendered, { draft = false } = {}) {
-    const template = this.template;
-    const box = $("template-preview");
-    if (!template || !rendered) return;
+  /**
+   * @param {Template} template
+   * @param {Rendered & { header_file?: string | null }} rendered
+   */
+  renderPreview(template, rendered, { draft = false } = {}) {
+    const box = byId("template-preview");
     box.dataset.state = draft ? "draft" : "rendered";
-    const bubble = el("div", { class: "tpl-bubble" });
-    const media = template.parameters && template.parameters.media_header;
-    if (media) bubble.append(this.mediaHeader(media, rendered.header_file));
-    else if (rendered.header) bubble.append(el("div", { class: "tpl-header", text: rendered.header }));
-    bubble.append(el("div", { class: "tpl-body" }, linkify(rendered.body)));
-    if (rendered.footer) bubble.append(el("div", { class: "tpl-footer", text: rendered.footer }));
-    const buttons = (rendered.buttons || []).filter((b) => b && b.text);
-    if (buttons.length && template.kind !== "list") {
-      bubble.append(el("div", { class: "tpl-buttons" }, (rendered.buttons || []).map((b, index) => (b && b.text ? this.button(b, index) : null))));
-    }
-    if (template.kind === "list") bubble.append(this.listBlock(template));
-    box.replaceChildren(
-      el("div", { class: "tpl-kind muted", text: KIND_LABELS[template.kind] || template.kind }),
-      bubble,
-    );
-  }
-
-  button(b, index) {
-    if (b.type === "url") {
-      const suffix = this.values.buttons[String(index)];
-      const url = String(b.url || "").replace(/\{\{\s*1\s*\}\}$/, suffix || "{{1}}");
-      return el("div", { class: "tpl-button tpl-button--link", dataset: { kind: "url" } },
-        el("span", { class: "tpl-button-text" }, icon("external"), el("span", { text: b.text })),
-        el("span", { class: "tpl-url", text: url }));
-    }
-    if (b.type === "phone_number") {
-      return el("div", { class: "tpl-button tpl-button--link", dataset: { kind: "phone" } },
-        el("span", { class: "tpl-button-text" }, icon("phone"), el("span", { text: b.text })),
-        el("span", { class: "tpl-url", text: b.phone_number || "" }));
-    }
-    return el("div", { class: "tpl-button", dataset: { kind: b.type || "reply" } },
-      el("span", { class: "tpl-button-text" }, icon("reply"), el("span", { text: b.text })));
-  }
-
-  listBlock(template) {
-    return el(
-      "div",
-      { class: "tpl-list" },
-      el("div", { class: "tpl-button", dataset: { kind: "list" } },
-        el("span", { class: "tpl-button-text" }, icon("list"), el("span", { text: template.list_button || "Options" }))),
-      (template.sections || []).map((section) =>
-        el(
-          "div",
-          { class: "tpl-section" },
-          section.title ? el("div", { class: "tpl-section-title", text: section.title }) : null,
-          el("ul", { class: "tpl-rows" }, (section.rows || []).map((row) =>
-            el("li", { class: "tpl-row" }, el("span", { class: "tpl-row-title", text: row.title || "" }),
-              row.description ? el("span", { class: "tpl-row-description muted", text: row.description }) : null))),
-        ),
-      ),
-    );
-  }
-
-  mediaHeader(kind, templateFile) {
-    const a = this.attachment;
-    const label = MEDIA_LABELS[kind] || "file";
-    const src = a ? safeUrl(a.thumbnail_url || a.url) : safeUrl(templateFile);
-    if (!src) {
-      return el("div", { class: "tpl-media tpl-media--missing" }, icon(kind === "video" ? "video" : kind === "image" ? "image" : "doc"),
-        el("span", { text: `No ${label} yet` }));
-    }
-    if (kind === "image") return el("div", { class: "tpl-media" }, el("img", { src, alt: a ? `Your image ${a.file_name}` : "The template's image" }));
-    if (kind === "video") {
-      const video = a ? safeUrl(a.url) : src;
-      return el("div", { class: "tpl-media" }, el("video", { src: video, controls: true, preload: "metadata", "aria-label": "Header video" }));
-    }
-    return el("div", { class: "tpl-media tpl-media--document" }, icon("doc"), el("span", { text: a ? a.file_name : "The template's document" }));
+    box.replaceChildren(...previewOf(template, rendered, { attachment: this.attachment, suffixes: this.values.buttons }));
   }
 
   // --- state shown -----------------------------------------------------------------------
@@ -499,17 +395,18 @@ export class NotificationEditor {
     return Boolean(this.template && INTERACTIVE.has(this.template.kind) && !this.windowOpen());
   }
 
-  updateSend() {
+  /** @override */
+  canSubmit() {
+    const template = this.template;
     const mediaMissing = Boolean(
-      this.template && this.template.parameters && this.template.parameters.media_header &&
-      !this.attachment && !this.template.has_header_file,
+      template && template.parameters && template.parameters.media_header && !this.attachment && !template.has_header_file,
     );
-    this.sendButton.disabled = !this.template || !this.valid || this.sending || this.uploading || this.blocked() || mediaMissing;
-    this.sendButton.textContent = this.sending ? "Sending…" : "Send";
+    return Boolean(template) && this.valid && !this.uploading && !this.blocked() && !mediaMissing;
   }
 
+  /** @param {string | null} text @param {NoteKind} [kind] */
   note(text, kind = "info") {
-    const box = $("template-note");
+    const box = byId("template-note");
     if (kind !== "todo") this.baseNote = text ? { text, kind } : null;
     this.noteKind = text ? kind : null;
     box.hidden = !text;
@@ -522,78 +419,80 @@ export class NotificationEditor {
     this.note(base ? base.text : null, base ? base.kind : "info");
   }
 
+  /**
+   * The problem box; O3: when the customer already has an open conversation (the error
+   * names it) that is one of ours, a way there.
+   * @override
+   * @param {unknown} error
+   * @param {string} [lead]
+   */
   problem(error, lead = "") {
-    const box = $("template-error");
-    box.hidden = !error;
-    box.replaceChildren();
-    delete box.dataset.code;
-    if (!error) return;
-    box.dataset.code = error.code || "";
-    const text = describeError(error);
-    box.append(icon("alert"), el("span", { text: lead ? `${lead}: ${text}` : text }));
-    // O3: the customer already has an open conversation (the error names it): if it is
-    // one of ours, go there.
-    const openId = error.code === "interaction_open" ? Number(error.details && error.details.interaction_id) : 0;
-    if (openId && this.app.tabs.has(openId)) {
-      box.append(
-        el("button", {
-          type: "button",
-          class: "btn btn--small",
-          text: "Go to the conversation",
-          onclick: () => {
-            this.dialog.close();
-            this.app.activate(openId, { focus: true });
-          },
-        }),
-      );
-    }
+    super.problem(error, lead);
+    if (!error || !this.problemBox || errorCode(error) !== "interaction_open" || !(error instanceof ApiError)) return;
+    const openId = Number(error.details.interaction_id) || 0;
+    if (!openId || !this.app.tabs.has(openId)) return;
+    this.problemBox.append(
+      el("button", {
+        type: "button",
+        class: "btn btn--small",
+        text: "Go to the conversation",
+        onclick: () => {
+          this.close();
+          this.app.activate(openId, { focus: true });
+        },
+      }),
+    );
   }
 
   // --- sending ---------------------------------------------------------------------------
 
-  async submit() {
+  /** @override */
+  submit() {
     const template = this.template;
     const mode = this.mode;
-    if (!template || !mode || this.sendButton.disabled) return;
-    const parameters = this.parameters();
-    const key = JSON.stringify([template.id, parameters, this.attachment && this.attachment.id]);
+    if (!template || !mode) return;
+    const parameters = this.parameters(template);
+    const attachment = this.attachment;
+    const key = JSON.stringify([template.id, parameters, attachment && attachment.id]);
     if (this.ref.key !== key) this.ref = { key, value: uuid() };
-    this.sending = true;
-    this.problem(null);
-    this.updateSend();
-    try {
-      if (mode.kind === "tab") {
-        const payload = {
-          type: INTERACTIVE.has(template.kind) ? "interactive" : "template",
-          template_id: template.id,
-          parameters,
-          client_ref: this.ref.value,
-        };
-        if (this.attachment) payload.attachment_id = this.attachment.id;
-        await mode.tab.send(payload);
-        mode.tab.composer.showError(null);
-        this.dialog.close();
-        this.app.announce(`${template.name} sent`);
-      } else {
-        const started = await this.api.post("outbound-sessions/", {
-          contact_id: mode.contact.id,
-          template_id: template.id,
-          parameters,
-          channel_id: mode.channelId || undefined,
-          attachment_id: this.attachment ? this.attachment.id : undefined,
-          assign_to_me: true,
-        });
-        this.dialog.close();
-        this.app.openTab(started.interaction, { activate: true, focus: true });
-        this.app.resyncSoon();
-        this.app.announce(`Conversation with ${mode.contact.display_name || "the contact"} started`);
-      }
-    } catch (error) {
-      if (error.code === "client_ref_reused") this.ref = { key: null, value: null }; // a fresh one next time
-      if (this.mode === mode) this.problem(error, "Not sent");
-    } finally {
-      this.sending = false;
-      if (this.mode === mode) this.updateSend();
-    }
+    const ref = this.ref.value;
+    this.run(
+      async () => {
+        if (mode.kind === "tab") {
+          /** @type {Record<string, unknown>} */
+          const payload = {
+            type: INTERACTIVE.has(template.kind) ? "interactive" : "template",
+            template_id: template.id,
+            parameters,
+            client_ref: ref,
+          };
+          if (attachment) payload.attachment_id = attachment.id;
+          await mode.tab.send(payload);
+          mode.tab.composer.showError(null);
+          this.close();
+          this.app.announce(`${template.name} sent`);
+        } else {
+          /** @type {{ interaction: InteractionSummary }} */
+          const started = await this.api.post("outbound-sessions/", {
+            contact_id: mode.contact.id,
+            template_id: template.id,
+            parameters,
+            channel_id: mode.channelId || undefined,
+            attachment_id: attachment ? attachment.id : undefined,
+            assign_to_me: true,
+          });
+          this.close();
+          this.app.openTab(started.interaction, { activate: true, focus: true });
+          this.app.resyncSoon();
+          this.app.announce(`Conversation with ${mode.contact.display_name || "the contact"} started`);
+        }
+      },
+      {
+        lead: "Not sent",
+        onError: (error) => {
+          if (errorCode(error) === "client_ref_reused") this.ref = { key: null, value: null }; // a fresh one next time
+        },
+      },
+    );
   }
 }

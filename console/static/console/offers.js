@@ -1,9 +1,35 @@
 // R2: offered interactions, as preview cards with Accept / Reject and a live countdown.
 
-import { describeError } from "./composer.js";
-import { el, initialOf, linkify } from "./dom.js";
-import { summaryOf } from "./transcript.js";
+import { errorCode, errorStatus } from "./api.js";
+import { el, linkify } from "./dom.js";
+import { describeError } from "./errors.js";
+import { initialOf } from "./format.js";
+import { summaryOf } from "./messages.js";
+import { countdown } from "./routing.js";
 
+/** @import { Api } from "./api.js" */
+/** @import { InteractionSummary, Offer } from "./types.js" */
+
+/**
+ * What the offers ask of the console.
+ * @typedef {object} OffersHost
+ * @property {Api} api
+ * @property {() => number} now the server-corrected clock
+ * @property {(interaction: InteractionSummary) => void} onAccepted
+ * @property {(text: string) => void} announce
+ * @property {(interactionId: number) => boolean} isOpen a tab shows this interaction
+ */
+
+/**
+ * @typedef {object} OfferCard
+ * @property {Offer} offer
+ * @property {HTMLElement} node
+ * @property {{ countdown: HTMLElement, bar: HTMLElement, error: HTMLElement, accept: HTMLButtonElement, reject: HTMLButtonElement, actions: HTMLElement, status: HTMLElement }} refs
+ * @property {string} state "pending", or why it went
+ * @property {number} addedAt
+ */
+
+/** @type {Record<string, string>} */
 const REASONS = {
   expired: "Redirected: not accepted in time",
   withdrawn: "Withdrawn",
@@ -13,11 +39,12 @@ const REASONS = {
 const LINGER_MS = 6000;
 
 export class Offers {
-  /** host: { api, now() (server-corrected clock), onAccepted(interaction), announce(text), isOpen(id) }. */
+  /** @param {HTMLElement} root the offer list @param {OffersHost} host */
   constructor(root, host) {
     this.root = root;
     this.host = host;
-    this.cards = new Map(); // offer id → { offer, node, refs, state }
+    /** @type {Map<number, OfferCard>} */
+    this.cards = new Map();
   }
 
   get pendingCount() {
@@ -27,6 +54,8 @@ export class Offers {
   /**
    * The offers the server says are pending (bootstrap, resync): add new ones, retire the
    * ones that vanished — unless they arrived (by a frame) after the request was made.
+   * @param {Offer[]} offers
+   * @param {{ requestedAt?: number }} [when]
    */
   sync(offers, { requestedAt = Infinity } = {}) {
     const ids = new Set(offers.map((o) => o.id));
@@ -38,14 +67,14 @@ export class Offers {
     }
   }
 
+  /** @param {Offer} offer */
   add(offer, { announce = true } = {}) {
     const known = this.cards.get(offer.id);
     if (known) {
       if (known.state === "pending") known.offer = offer;
       return;
     }
-    const card = this.build(offer);
-    card.addedAt = this.host.now();
+    const card = this.build(offer, this.host.now());
     this.cards.set(offer.id, card);
     this.root.prepend(card.node);
     this.root.closest("[data-offers]")?.removeAttribute("hidden");
@@ -53,19 +82,24 @@ export class Offers {
     if (announce) this.host.announce(`New conversation offered: ${offer.contact.display_name}`);
   }
 
-  build(offer) {
+  /** @param {Offer} offer @param {number} addedAt @returns {OfferCard} */
+  build(offer, addedAt) {
+    /** @type {Partial<Offer["contact"]>} */
     const contact = offer.contact || {};
     const first = offer.first_message;
     const latest = offer.latest_message;
     const caseData = Object.entries(offer.case_data || {});
-    const refs = {};
-    refs.countdown = el("span", { class: "countdown-text" });
-    refs.bar = el("span", { class: "countdown-bar" });
-    refs.error = el("div", { class: "offer-error", role: "alert", hidden: true });
-    refs.accept = el("button", { type: "button", class: "btn btn--primary", text: "Accept", onclick: () => this.accept(offer.id) });
-    refs.reject = el("button", { type: "button", class: "btn", text: "Reject", onclick: () => this.reject(offer.id) });
-    refs.actions = el("div", { class: "offer-actions" }, refs.reject, refs.accept);
-    refs.status = el("div", { class: "offer-status", hidden: true });
+    const accept = el("button", { type: "button", class: "btn btn--primary", text: "Accept", onclick: () => this.accept(offer.id) });
+    const reject = el("button", { type: "button", class: "btn", text: "Reject", onclick: () => this.reject(offer.id) });
+    const refs = {
+      countdown: el("span", { class: "countdown-text" }),
+      bar: el("span", { class: "countdown-bar" }),
+      error: el("div", { class: "offer-error", role: "alert", hidden: true }),
+      accept,
+      reject,
+      actions: el("div", { class: "offer-actions" }, reject, accept),
+      status: el("div", { class: "offer-status", hidden: true }),
+    };
     const titleId = `offer-title-${offer.id}`;
     const node = el(
       "article",
@@ -117,14 +151,16 @@ export class Offers {
       refs.status,
       refs.actions,
     );
-    return { offer, node, refs, state: "pending", total: null };
+    return { offer, node, refs, state: "pending", addedAt };
   }
 
+  /** @param {number} id */
   async accept(id) {
     const card = this.cards.get(id);
     if (!card || card.state !== "pending") return;
     this.busy(card, true);
     try {
+      /** @type {InteractionSummary} */
       const interaction = await this.host.api.post(`offers/${id}/accept/`, {});
       this.remove(id);
       this.host.onAccepted(interaction);
@@ -134,6 +170,7 @@ export class Offers {
     }
   }
 
+  /** @param {number} id */
   async reject(id) {
     const card = this.cards.get(id);
     if (!card || card.state !== "pending") return;
@@ -147,20 +184,22 @@ export class Offers {
     }
   }
 
+  /** @param {OfferCard} card @param {boolean} on */
   busy(card, on) {
     card.refs.accept.disabled = on;
     card.refs.reject.disabled = on;
   }
 
+  /** @param {OfferCard} card @param {unknown} error */
   fail(card, error) {
     card.refs.error.hidden = false;
     card.refs.error.textContent = describeError(error);
-    if (error.status === 409 || error.status === 404 || error.status === 403) {
-      this.withdraw(card.offer.id, error.code === "offer_expired" ? "expired" : "gone");
+    if ([409, 404, 403].includes(errorStatus(error))) {
+      this.withdraw(card.offer.id, errorCode(error) === "offer_expired" ? "expired" : "gone");
     }
   }
 
-  /** offer.withdrawn: say why on the card, then let it go. */
+  /** offer.withdrawn: say why on the card, then let it go. @param {number} id @param {string} reason */
   withdraw(id, reason) {
     const card = this.cards.get(id);
     if (!card) return;
@@ -180,6 +219,7 @@ export class Offers {
     setTimeout(() => this.remove(id), LINGER_MS);
   }
 
+  /** @param {number} id */
   remove(id) {
     const card = this.cards.get(id);
     if (!card) return;
@@ -193,15 +233,11 @@ export class Offers {
     const now = this.host.now();
     for (const card of this.cards.values()) {
       if (card.state !== "pending") continue;
-      const due = Date.parse(card.offer.due_at);
-      const created = Date.parse(card.offer.created_at) || now;
-      const total = Math.max(due - created, 1000);
-      const left = Math.max(0, due - now);
-      const seconds = Math.ceil(left / 1000);
-      card.refs.countdown.textContent = left > 0 ? `Accept within ${seconds} s` : "Time is up: redirecting…";
-      card.refs.bar.style.width = `${Math.min(100, (left / total) * 100).toFixed(1)}%`;
-      card.node.classList.toggle("offer--urgent", left < 5000);
-      card.node.dataset.secondsLeft = String(seconds);
+      const shown = countdown(card.offer, now);
+      card.refs.countdown.textContent = shown.text;
+      card.refs.bar.style.width = shown.width;
+      card.node.classList.toggle("offer--urgent", shown.urgent);
+      card.node.dataset.secondsLeft = String(shown.seconds);
     }
   }
 }

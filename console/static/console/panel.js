@@ -3,19 +3,35 @@
 // every channel. Its pages: Details, Responses (T1) and, when there is one, the
 // Consultation (R6).
 
-import { describeError } from "./composer.js";
-import { el, fullTimeOf, onSubmit, toDate } from "./dom.js";
+import { control, el, onSubmit } from "./dom.js";
+import { describeError } from "./errors.js";
+import { fullTimeOf, toDate } from "./format.js";
 import { icon } from "./icons.js";
 
+/** @import { Api } from "./api.js" */
+/** @import { Contact, HistoryEntry, Interaction, Note } from "./types.js" */
+/** @import { TabRefs } from "./tab-refs.js" */
+
+/** The console's overlay side panel starts below this width (console.css says the same). */
+export const NARROW = "(max-width: 1100px)";
+
+/** @typedef {"details" | "responses" | "consult"} PageName */
+/** @type {PageName[]} */
 const PAGES = ["details", "responses", "consult"];
+/** @type {Record<string, string>} */
 const STATE_LABELS = { queued: "waiting", offered: "offered", active: "active", parked: "in a workbin", closed: "done" };
 
+/** @param {unknown} value */
 function display(value) {
   if (value === null || value === undefined) return "";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
-/** One entry of a contact's history (the side panel, the contact search). */
+/**
+ * One entry of a contact's history (the side panel, the contact search).
+ * @param {HistoryEntry} item
+ * @param {{ current?: boolean, dispositionLabel?: (code: string) => string }} [options]
+ */
 export function historyItem(item, { current = false, dispositionLabel = (code) => code } = {}) {
   return el(
     "li",
@@ -32,21 +48,43 @@ export function historyItem(item, { current = false, dispositionLabel = (code) =
   );
 }
 
+/**
+ * What the side panel asks of its tab.
+ * @typedef {object} SidePanelHost
+ * @property {HTMLElement} panel the tab's panel (narrower without the side panel)
+ * @property {Api} api
+ * @property {number} interactionId
+ * @property {() => Contact} contact
+ * @property {(contact: Contact) => void} onContact the agent saved the contact
+ * @property {(code: string) => string} dispositionLabel
+ * @property {() => void} onNewConversation
+ * @property {() => void} onAssign
+ * @property {(name: PageName) => void} onPage a page is shown
+ */
+
 export class SidePanel {
-  /**
-   * host: { api, interactionId, contact(), onContact(contact), dispositionLabel(code),
-   * onNewConversation(), onAssign(), onPage(name) }.
-   */
+  /** @param {TabRefs} refs @param {SidePanelHost} host */
   constructor(refs, host) {
     this.refs = refs;
     this.host = host;
+    /** @type {Record<string, unknown>} */
     this.caseData = {};
     this.dirty = { contact: false, case: false };
+    /** @type {string | undefined} */
+    this.editableKey = undefined;
+    /** @type {boolean | undefined} */
+    this.editable = undefined;
+    /** The pending fade of each status line. @type {Map<HTMLElement, ReturnType<typeof setTimeout>>} */
+    this.clearTimers = new Map();
     this.bind();
   }
 
   bind() {
-    const { contactForm, caseForm, caseAdd, noteForm, historyRefresh, historyNew, assignContact } = this.refs;
+    const { contactForm, caseForm, caseAdd, noteForm, historyRefresh, historyNew, assignContact, panelToggle } = this.refs;
+    panelToggle.addEventListener("click", () => this.toggle());
+    // On a narrow screen the side panel covers the transcript: it starts closed there (and
+    // closes when the window narrows: console.js). Open, it ends above the composer.
+    if (window.matchMedia(NARROW).matches) this.toggle(false);
     historyNew.addEventListener("click", () => this.host.onNewConversation());
     assignContact.addEventListener("click", () => this.host.onAssign());
     // Details | Responses | Consultation: a tab list (arrows move between the shown ones).
@@ -83,21 +121,38 @@ export class SidePanel {
       const row = this.caseRow("", "");
       this.refs.caseRows.append(row);
       this.dirty.case = true;
-      row.querySelector("input").focus();
+      const key = row.querySelector("input");
+      if (key) key.focus();
     });
-    onSubmit(noteForm, noteForm.elements.body, () => this.addNote());
+    onSubmit(noteForm, control(noteForm, "body", HTMLTextAreaElement), () => this.addNote());
     historyRefresh.addEventListener("click", () => this.loadHistory());
   }
 
+  /** @param {PageName} name */
   tabOf(name) {
     return { details: this.refs.sideTabDetails, responses: this.refs.sideTabResponses, consult: this.refs.sideTabConsult }[name];
   }
 
+  /** @param {PageName} name */
   pageOf(name) {
     return { details: this.refs.sideDetails, responses: this.refs.sideResponses, consult: this.refs.sideConsult }[name];
   }
 
-  /** Details (contact, case, notes, history), Responses (T1) or Consultation (R6). */
+  /** Open (true), close (false) or switch (undefined) the side panel. @param {boolean} [show] */
+  toggle(show) {
+    const open = show ?? this.refs.side.hidden;
+    this.refs.side.hidden = !open;
+    this.refs.panelToggle.setAttribute("aria-expanded", String(open));
+    this.host.panel.classList.toggle("conv--side-closed", !open);
+  }
+
+  /** A page, the side panel opened if closed. @param {PageName} name */
+  open(name) {
+    this.toggle(true);
+    this.showPage(name);
+  }
+
+  /** Details (contact, case, notes, history), Responses (T1) or Consultation (R6). @param {PageName} name */
   showPage(name, { focusTab = false } = {}) {
     this.tabOf(name).hidden = false;
     for (const page of PAGES) {
@@ -121,38 +176,41 @@ export class SidePanel {
     this.editableKey = key;
     this.editable = caseData;
     const { contactForm, caseForm, noteForm, caseAdd } = this.refs;
-    for (const [form, editable] of [[contactForm, contact], [caseForm, caseData], [noteForm, notes]]) {
-      for (const control of form.elements) control.disabled = !editable;
+    /** @type {[HTMLFormElement, boolean][]} */
+    const forms = [[contactForm, contact], [caseForm, caseData], [noteForm, notes]];
+    for (const [form, editable] of forms) {
+      for (const element of form.elements) setDisabled(element, !editable);
     }
     caseAdd.disabled = !caseData;
   }
 
-  /** The full interaction (GET interactions/{id}/console/). */
+  /** The full interaction (GET interactions/{id}/console/). @param {Interaction} detail */
   setDetail(detail) {
     this.setContact(detail.contact, { force: false });
     if (!this.dirty.case) this.renderCase(detail.case_data || {});
     this.renderNotes(detail.notes || []);
   }
 
+  /** @param {Contact | undefined} contact */
   setContact(contact, { force = false } = {}) {
     if (!contact) return;
     const { contactForm, contactWa, contactProfile } = this.refs;
     contactWa.textContent = contact.wa_id ? `+${contact.wa_id}` : "";
     contactProfile.textContent = contact.profile_name ? `WhatsApp name: ${contact.profile_name}` : "";
     if (this.dirty.contact && !force) return;
-    for (const name of ["name", "email", "phone"]) contactForm.elements[name].value = contact[name] || "";
+    for (const name of /** @type {const} */ (["name", "email", "phone"])) {
+      control(contactForm, name, HTMLInputElement).value = contact[name] || "";
+    }
     this.dirty.contact = false;
   }
 
   async saveContact() {
     const { contactForm, contactStatus } = this.refs;
-    const body = {
-      name: contactForm.elements.name.value.trim(),
-      email: contactForm.elements.email.value.trim(),
-      phone: contactForm.elements.phone.value.trim(),
-    };
+    const value = (/** @type {string} */ name) => control(contactForm, name, HTMLInputElement).value.trim();
+    const body = { name: value("name"), email: value("email"), phone: value("phone") };
     this.status(contactStatus, "Saving…");
     try {
+      /** @type {Contact} */
       const contact = await this.host.api.patch(`contacts/${this.host.contact().id}/`, body);
       this.dirty.contact = false;
       this.setContact(contact, { force: true });
@@ -165,15 +223,17 @@ export class SidePanel {
 
   // --- case information -------------------------------------------------------------
 
+  /** @param {Record<string, unknown>} caseData */
   renderCase(caseData) {
     this.caseData = { ...caseData };
     const rows = Object.entries(caseData).map(([key, value]) => this.caseRow(key, value));
     this.refs.caseRows.replaceChildren(...rows);
     this.refs.caseEmpty.hidden = rows.length > 0;
-    if (this.editable === false) for (const control of this.refs.caseForm.elements) control.disabled = true;
+    if (this.editable === false) for (const element of this.refs.caseForm.elements) setDisabled(element, true);
     this.dirty.case = false;
   }
 
+  /** @param {string} key @param {unknown} value */
   caseRow(key, value) {
     const shown = display(value);
     const row = el(
@@ -203,10 +263,14 @@ export class SidePanel {
 
   async saveCase() {
     const { caseRows, caseStatus } = this.refs;
+    /** @type {Record<string, unknown>} */
     const data = {};
     for (const row of caseRows.querySelectorAll(".kv-row")) {
-      const key = row.querySelector(".kv-key").value.trim();
-      const text = row.querySelector(".kv-value").value;
+      const keyInput = row.querySelector(".kv-key");
+      const valueInput = row.querySelector(".kv-value");
+      if (!(row instanceof HTMLElement) || !(keyInput instanceof HTMLInputElement) || !(valueInput instanceof HTMLInputElement)) continue;
+      const key = keyInput.value.trim();
+      const text = valueInput.value;
       if (!key) continue;
       // An unchanged value keeps its type (numbers, lists…); an edited one is text.
       const unchanged = key === row.dataset.originalKey && text === row.dataset.original;
@@ -214,6 +278,7 @@ export class SidePanel {
     }
     this.status(caseStatus, "Saving…");
     try {
+      /** @type {{ case_data?: Record<string, unknown> }} */
       const answer = await this.host.api.patch(`interactions/${this.host.interactionId}/case-data/`, { case_data: data });
       this.renderCase(answer.case_data || data);
       this.status(caseStatus, "Saved");
@@ -224,11 +289,13 @@ export class SidePanel {
 
   // --- notes -----------------------------------------------------------------------
 
+  /** @param {Note[]} notes */
   renderNotes(notes) {
     this.refs.notes.replaceChildren(...notes.map((note) => this.noteItem(note)));
     this.refs.notesEmpty.hidden = notes.length > 0;
   }
 
+  /** @param {Note} note */
   noteItem(note) {
     const at = toDate(note.created_at);
     return el(
@@ -241,7 +308,7 @@ export class SidePanel {
 
   async addNote() {
     const { noteForm, noteStatus, notes } = this.refs;
-    const field = noteForm.elements.body;
+    const field = control(noteForm, "body", HTMLTextAreaElement);
     const body = field.value.trim();
     if (!body) {
       this.status(noteStatus, "Write the note first", true);
@@ -249,6 +316,7 @@ export class SidePanel {
     }
     this.status(noteStatus, "Adding…");
     try {
+      /** @type {Note} */
       const note = await this.host.api.post(`interactions/${this.host.interactionId}/notes/`, { body });
       notes.append(this.noteItem(note));
       this.refs.notesEmpty.hidden = true;
@@ -267,6 +335,7 @@ export class SidePanel {
     if (!contact) return;
     this.status(historyStatus, "Loading…");
     try {
+      /** @type {{ interactions?: HistoryEntry[] }} */
       const data = await this.host.api.get(`contacts/${contact.id}/history/`);
       const items = (data.interactions || []).map((item) =>
         historyItem(item, { current: item.id === this.host.interactionId, dispositionLabel: this.host.dispositionLabel }),
@@ -278,10 +347,22 @@ export class SidePanel {
     }
   }
 
+  /**
+   * A form's status line; a success fades after a few seconds.
+   * @param {HTMLElement} node
+   * @param {string} text
+   */
   status(node, text, error = false) {
     node.textContent = text;
     node.classList.toggle("form-status--error", error);
-    clearTimeout(node.clearTimer);
-    if (text && !error && !text.endsWith("…")) node.clearTimer = setTimeout(() => { node.textContent = ""; }, 4000);
+    clearTimeout(this.clearTimers.get(node));
+    if (text && !error && !text.endsWith("…")) {
+      this.clearTimers.set(node, setTimeout(() => { node.textContent = ""; }, 4000));
+    }
   }
+}
+
+/** A form control on or off (anything else in ``form.elements`` is left alone). @param {Element} element @param {boolean} disabled */
+function setDisabled(element, disabled) {
+  if ("disabled" in element) /** @type {HTMLInputElement} */ (element).disabled = disabled;
 }

@@ -11,16 +11,24 @@ const PING_EVERY = 15000;
 const DEAD_AFTER = 35000;
 const SIGNED_OUT = 4401;
 
+/** @typedef {"connecting" | "open" | "reconnecting" | "offline" | "signed-out"} SocketState */
+/** @import { Frame } from "./types.js" */
+
 export class LiveSocket extends EventTarget {
+  /** @param {string} path the socket's path (or a ws:// URL) */
   constructor(path) {
     super();
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
     this.url = path.startsWith("ws") ? path : `${scheme}://${window.location.host}${path}`;
+    /** @type {WebSocket | null} */
     this.socket = null;
     this.attempt = 0;
-    this.retryTimer = null;
-    this.heartbeat = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.retryTimer = undefined;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.heartbeat = undefined;
     this.lastHeard = 0;
+    /** @type {SocketState} */
     this.state = "connecting";
     this.stopped = false;
     window.addEventListener("offline", () => this.dropped("offline"));
@@ -31,6 +39,7 @@ export class LiveSocket extends EventTarget {
     return Boolean(this.socket && this.socket.readyState === WebSocket.OPEN);
   }
 
+  /** @param {SocketState} state */
   setState(state) {
     if (state === this.state) return;
     this.state = state;
@@ -70,7 +79,7 @@ export class LiveSocket extends EventTarget {
       } catch {
         return;
       }
-      if (frame && typeof frame === "object") this.dispatchEvent(new CustomEvent("frame", { detail: frame }));
+      if (frame && typeof frame === "object") this.dispatchEvent(new CustomEvent("frame", { detail: /** @type {Frame} */ (frame) }));
     });
     socket.addEventListener("close", (event) => {
       if (socket !== this.socket) return;
@@ -99,6 +108,7 @@ export class LiveSocket extends EventTarget {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
+  /** @param {SocketState} state */
   dropped(state) {
     const socket = this.socket;
     this.socket = null;
@@ -118,8 +128,9 @@ export class LiveSocket extends EventTarget {
     this.connect();
   }
 
+  /** A command (docs/console-protocol.md); false when the socket is not open. @param {{ command: string } & Record<string, unknown>} frame */
   send(frame) {
-    if (!this.isOpen) return false;
+    if (!this.socket || !this.isOpen) return false;
     this.socket.send(JSON.stringify(frame));
     return true;
   }
@@ -134,7 +145,7 @@ export class LiveSocket extends EventTarget {
         const socket = this.socket;
         this.socket = null;
         this.stopHeartbeat();
-        socket.close();
+        if (socket) socket.close();
         this.schedule();
       } else if (quiet > PING_EVERY) {
         this.send({ command: "ping" });
@@ -144,6 +155,6 @@ export class LiveSocket extends EventTarget {
 
   stopHeartbeat() {
     clearInterval(this.heartbeat);
-    this.heartbeat = null;
+    this.heartbeat = undefined;
   }
 }

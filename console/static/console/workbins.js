@@ -3,42 +3,38 @@
 // WhatsApp session stays open) and "Open" from a workbin (it comes back as a tab).
 // The list is refreshed on the workbin.changed frame and with every resync.
 
-import { describeError } from "./composer.js";
-import { debounce, el, fullTimeOf, initialOf, timeOf, toDate } from "./dom.js";
+import { isNetworkError, errorCode } from "./api.js";
+import { FormDialog } from "./dialog.js";
+import { byId, el } from "./dom.js";
+import { describeError } from "./errors.js";
+import { debounce, fullTimeOf, initialOf, timeOf, toDate } from "./format.js";
 
-const $ = (id) => document.getElementById(id);
+/** @import { ConsoleApp } from "./console.js" */
+/** @import { InteractionTab } from "./tab.js" */
+/** @import { Contact, InteractionSummary, Workbin, WorkbinItem } from "./types.js" */
+
+/** @type {Record<string, string>} */
 const REASONS = { moved: "moved", logout: "at sign-out" };
 
 export class Workbins {
+  /** @param {ConsoleApp} app */
   constructor(app) {
     this.app = app;
     this.api = app.api;
+    /** @type {Workbin[]} */
     this.workbins = [];
     this.loaded = false;
+    /** @type {Promise<void> | null} */
     this.loading = null;
     this.again = false;
-    this.moveTab = null;
     this.refreshSoon = debounce(() => this.refresh(), 200);
-    this.bind();
-  }
-
-  bind() {
-    $("workbins-refresh").addEventListener("click", () => this.refresh());
-    const dialog = $("workbin-dialog");
-    $("workbin-cancel").addEventListener("click", () => dialog.close());
-    $("workbin-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.move();
-    });
-    dialog.addEventListener("close", () => {
-      const tab = this.moveTab;
-      this.moveTab = null;
-      if (tab && this.app.tabs.has(tab.id)) tab.refs.park.focus();
-    });
+    this.mover = new WorkbinMoveDialog(this);
+    byId("workbins-refresh").addEventListener("click", () => this.refresh());
   }
 
   // --- the list ---------------------------------------------------------------------------
 
+  /** @returns {Promise<void>} */
   refresh() {
     if (this.loading) {
       this.again = true;
@@ -46,11 +42,12 @@ export class Workbins {
     }
     this.loading = (async () => {
       try {
+        /** @type {{ workbins?: Workbin[] }} */
         const data = await this.api.get("workbins/");
         this.render(data.workbins || []);
         this.error(null);
       } catch (error) {
-        if (!error.isNetwork) this.error(`Could not load the workbins: ${describeError(error)}`);
+        if (!isNetworkError(error)) this.error(`Could not load the workbins: ${describeError(error)}`);
       } finally {
         this.loading = null;
         if (this.again) {
@@ -62,12 +59,13 @@ export class Workbins {
     return this.loading;
   }
 
+  /** @param {Workbin[]} workbins */
   render(workbins) {
     this.workbins = workbins;
     this.loaded = true;
     const total = workbins.reduce((sum, w) => sum + (w.items || []).length, 0);
-    $("workbin-count").textContent = String(total);
-    $("workbin-list").replaceChildren(
+    byId("workbin-count").textContent = String(total);
+    byId("workbin-list").replaceChildren(
       ...workbins.map((workbin) => {
         const titleId = `workbin-${workbin.id}-title`;
         const items = workbin.items || [];
@@ -89,11 +87,13 @@ export class Workbins {
     );
   }
 
+  /** @param {Workbin} workbin @param {WorkbinItem} item */
   item(workbin, item) {
+    /** @type {Partial<Contact>} */
     const contact = item.contact || {};
     const name = contact.display_name || "Customer";
     const placed = toDate(item.placed_at);
-    const how = [REASONS[item.reason] || item.reason, item.placed_by ? `by ${item.placed_by}` : ""].filter(Boolean).join(" ");
+    const how = [(item.reason && REASONS[item.reason]) || item.reason, item.placed_by ? `by ${item.placed_by}` : ""].filter(Boolean).join(" ");
     return el(
       "li",
       { class: "workbin-item", dataset: { interactionId: String(item.interaction_id) } },
@@ -109,28 +109,31 @@ export class Workbins {
           el("time", { datetime: item.placed_at || "", title: `Placed ${fullTimeOf(placed)}`, text: `${how} ${timeOf(placed)}` }),
         ),
       ),
-      el("button", {
-        type: "button",
-        class: "btn btn--small",
-        text: "Open",
-        "aria-label": `Open ${name} from ${workbin.name}`,
-        onclick: (event) => this.open(item, event.currentTarget),
-      }),
+      this.openButton(item, `Open ${name} from ${workbin.name}`),
     );
   }
 
+  /** @param {WorkbinItem} item @param {string} label */
+  openButton(item, label) {
+    const button = el("button", { type: "button", class: "btn btn--small", text: "Open", "aria-label": label });
+    button.addEventListener("click", () => this.open(item, button));
+    return button;
+  }
+
+  /** @param {string | null} text */
   error(text) {
-    const box = $("workbins-error");
+    const box = byId("workbins-error");
     box.hidden = !text;
     box.textContent = text || "";
   }
 
-  /** "Open": the interaction leaves the workbin and comes back as a tab. */
+  /** "Open": the interaction leaves the workbin and comes back as a tab. @param {WorkbinItem} item @param {HTMLButtonElement} button */
   async open(item, button) {
     const name = (item.contact && item.contact.display_name) || "the conversation";
     button.disabled = true;
     this.error(null);
     try {
+      /** @type {InteractionSummary} */
       const summary = await this.api.post(`interactions/${item.interaction_id}/unpark/`, {});
       this.app.openTab(summary, { activate: true, focus: true });
       this.app.resyncSoon();
@@ -138,55 +141,55 @@ export class Workbins {
     } catch (error) {
       button.disabled = false;
       this.error(`Could not open ${name}: ${describeError(error)}`);
-      $("workbins-error").dataset.code = error.code || "";
+      byId("workbins-error").dataset.code = errorCode(error);
     } finally {
       this.refreshSoon();
     }
   }
+}
 
-  // --- Move to workbin ---------------------------------------------------------------------
+// --- Move to workbin ---------------------------------------------------------------------
 
-  async openMove(tab) {
-    const dialog = $("workbin-dialog");
-    const select = $("workbin-select");
-    this.moveTab = tab;
-    $("workbin-name").textContent = tab.contact.display_name || "this conversation";
-    $("workbin-error").hidden = true;
-    if (!this.loaded) await this.refresh();
-    select.replaceChildren(
-      ...this.workbins.map((w) =>
+export class WorkbinMoveDialog extends FormDialog {
+  /** @param {Workbins} workbins */
+  constructor(workbins) {
+    super({ dialog: "workbin-dialog", form: "workbin-form", submit: "workbin-submit", cancel: "workbin-cancel", problem: "workbin-error" });
+    this.workbins = workbins;
+    this.app = workbins.app;
+    this.select = byId("workbin-select", HTMLSelectElement);
+  }
+
+  /** @param {InteractionTab} tab */
+  async open(tab) {
+    const { workbins } = this;
+    byId("workbin-name").textContent = tab.contact.display_name || "this conversation";
+    if (!workbins.loaded) await workbins.refresh();
+    this.select.replaceChildren(
+      ...workbins.workbins.map((w) =>
         el("option", { value: String(w.id), text: `${w.name} (${w.kind === "group" ? "group" : "personal"})`, selected: w.mine }),
       ),
     );
-    if (!this.workbins.length) select.append(el("option", { value: "", text: "My workbin (personal)" }));
-    dialog.showModal();
-    select.focus();
+    if (!workbins.workbins.length) this.select.append(el("option", { value: "", text: "My workbin (personal)" }));
+    const button = tab.refs.park;
+    this.show({ tab, returnFocus: () => (this.app.tabs.has(tab.id) ? button : null) });
+    this.select.focus();
   }
 
-  async move() {
-    const tab = this.moveTab;
+  /** @override */
+  submit() {
+    const tab = this.tab;
     if (!tab) return;
-    const select = $("workbin-select");
-    const submit = $("workbin-submit");
-    const problem = $("workbin-error");
-    const chosen = this.workbins.find((w) => String(w.id) === select.value);
-    submit.disabled = true;
-    problem.hidden = true;
-    try {
-      await this.api.post(`interactions/${tab.id}/park/`, chosen ? { workbin_id: chosen.id } : {});
-      $("workbin-dialog").close();
+    const chosen = this.workbins.workbins.find((w) => String(w.id) === this.select.value);
+    this.run(async () => {
+      await this.app.api.post(`interactions/${tab.id}/park/`, chosen ? { workbin_id: chosen.id } : {});
+      this.close();
       const who = tab.contact.display_name || "The conversation";
       const said = `${who} is in ${chosen ? chosen.name : "your workbin"}: open it from there.`;
       // The interaction.closed frame may have closed the tab already.
       if (this.app.tabs.has(tab.id)) this.app.closeTab(tab.id, said);
       else this.app.toast(said);
       this.app.resyncSoon();
-      this.refresh();
-    } catch (error) {
-      problem.hidden = false;
-      problem.textContent = describeError(error);
-    } finally {
-      submit.disabled = false;
-    }
+      this.workbins.refresh();
+    });
   }
 }

@@ -1,33 +1,71 @@
 // The customer phone page: history from the JSON API, live updates over the WebSocket,
 // and every customer action posted to /sandbox/phone/api/… (which posts the webhook).
-import { dayOf, el, reactionPicker, renderMessage, summary } from "./render.js";
+import { derived, kindOf, sorted as inOrder, summary } from "./model.js";
+import { dayOf, el, reactionPicker, renderMessage } from "./render.js";
 
-const config = JSON.parse(document.getElementById("sbx-config").textContent);
-const $ = (id) => document.getElementById(id);
+/** @import { PhoneChat, PhoneConfig, PhoneMessage, SandboxChannel } from "./types.js" */
+/** @import { Hooks } from "./render.js" */
+
+/**
+ * The element with this id, of this type (the page's markup and this module agree on it).
+ * @template {Element} [T=HTMLElement]
+ * @param {string} id
+ * @param {new () => T} [type]
+ * @returns {T}
+ */
+function $(id, type) {
+  const node = document.getElementById(id);
+  const expected = type || HTMLElement;
+  if (!(node instanceof expected)) throw new Error(`#${id} is missing or not a ${expected.name}`);
+  return /** @type {T} */ (/** @type {unknown} */ (node));
+}
+
+/** @type {PhoneConfig} */
+const config = JSON.parse($("sbx-config").textContent || "{}");
 const chatBox = $("sbx-chat");
+/** @type {Partial<SandboxChannel>} */
 const business = config.channels.find((c) => c.phone_number_id === config.phone_number_id) || {};
 
 const state = {
-  messages: new Map(), // id → message payload
-  nodes: new Map(), // id → { node, key }
+  /** @type {Map<number, PhoneMessage>} id → message payload */
+  messages: new Map(),
+  /** @type {Map<number | string, { node: HTMLElement, key: string }>} */
+  nodes: new Map(),
+  /** @type {PhoneChat | null} */
   chat: null,
+  /** @type {PhoneMessage | null} */
   replyTo: null,
+  /** @type {File | null} */
   attachment: null,
+  /** @type {WebSocket | null} */
   socket: null,
   retry: 0,
-  typingTimer: null,
-  seenTimer: null,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  typingTimer: undefined,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  seenTimer: undefined,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  toastTimer: undefined,
   // The chat follows the conversation (stays at its end) until the customer scrolls up.
   pinned: true,
 };
 
 // --- talking to the sandbox ----------------------------------------------------------
 
+/**
+ * The sandbox's phone API: JSON in and out; a refusal is an Error with the server's words.
+ * @param {string} url
+ * @param {{ method?: string, body?: unknown, form?: FormData }} [request]
+ * @returns {Promise<any>} the answer (each endpoint's own shape)
+ */
 async function api(url, { method = "GET", body, form } = {}) {
-  const options = { method, headers: { Accept: "application/json" } };
+  /** @type {Record<string, string>} */
+  const headers = { Accept: "application/json" };
+  /** @type {RequestInit} */
+  const options = { method, headers };
   if (form) options.body = form;
   else if (body !== undefined) {
-    options.headers["Content-Type"] = "application/json";
+    headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
   let response;
@@ -37,7 +75,7 @@ async function api(url, { method = "GET", body, form } = {}) {
     // fetch rejects only when no answer came at all: say so in words, not "Failed to fetch"
     throw new Error("The server cannot be reached: check the connection, then try again.");
   }
-  let data = {};
+  let data;
   try {
     data = await response.json();
   } catch {
@@ -47,18 +85,26 @@ async function api(url, { method = "GET", body, form } = {}) {
   return data;
 }
 
+/** @param {Record<string, string>} params */
 function query(params) {
   return new URLSearchParams(params).toString();
 }
 
+/** @param {string} text */
 function toast(text) {
   const box = $("sbx-toast");
   box.textContent = text;
   box.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 6000);
+  clearTimeout(state.toastTimer);
+  state.toastTimer = setTimeout(() => { box.hidden = true; }, 6000);
 }
 
+/** @param {unknown} error */
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A customer action (text, media, reply, reaction…), posted as Meta would post its webhook. @param {Record<string, unknown>} fields */
 async function send(fields) {
   const body = { phone_number_id: config.phone_number_id, wa_id: config.wa_id, profile_name: config.profile_name, ...fields };
   try {
@@ -68,7 +114,7 @@ async function send(fields) {
     if (!data.webhook.ok) toast(`Our webhook did not accept it (${data.webhook.status ?? "unreachable"}): ${data.webhook.error}`);
     return true;
   } catch (error) {
-    toast(error.message);
+    toast(messageOf(error));
     return false;
   }
 }
@@ -84,12 +130,14 @@ async function loadHistory() {
 
 // --- state and rendering -------------------------------------------------------------
 
+/** @param {PhoneMessage} message */
 function upsert(message) {
   state.messages.set(message.id, message);
   render();
   if (message.direction === "business") reportSeen();
 }
 
+/** @param {PhoneChat | null | undefined} chat */
 function setChat(chat) {
   if (!chat) return;
   state.chat = chat;
@@ -101,6 +149,7 @@ function setChat(chat) {
   showTyping(chat.typing_until);
 }
 
+/** @param {string | null | undefined} until */
 function showTyping(until) {
   const subtitle = $("sbx-subtitle");
   clearTimeout(state.typingTimer);
@@ -116,29 +165,7 @@ function showTyping(until) {
 }
 
 function sorted() {
-  return [...state.messages.values()].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.id - b.id));
-}
-
-function derived(ordered) {
-  // Reactions are messages of their own: the latest one per side and target wins.
-  const reactions = new Map();
-  const chosen = new Map();
-  const byWamid = new Map(ordered.map((m) => [m.wamid, m]));
-  for (const m of ordered) {
-    const c = m.content || {};
-    if (m.type === "reaction" && !m.error) reactions.set(`${m.direction}:${c.message_id}`, c.emoji || "");
-    if (m.direction === "customer" && m.context_wamid) {
-      if (c.button_reply) chosen.set(m.context_wamid, c.button_reply.id);
-      if (c.list_reply) chosen.set(m.context_wamid, c.list_reply.id);
-      if (m.type === "button") {
-        const target = byWamid.get(m.context_wamid);
-        const buttons = (target && target.rendered && target.rendered.buttons) || [];
-        const index = buttons.findIndex((b) => b.type === "quick_reply" && (b.payload === c.payload || b.text === c.text));
-        if (index >= 0) chosen.set(m.context_wamid, index);
-      }
-    }
-  }
-  return { reactions, chosen, byWamid };
+  return inOrder(state.messages.values());
 }
 
 // --- following the conversation ------------------------------------------------------
@@ -168,6 +195,7 @@ function followConversation() {
 function render() {
   const ordered = sorted();
   const { reactions, chosen, byWamid } = derived(ordered);
+  /** @type {HTMLElement[]} */
   const wanted = [];
   let lastDay = "";
   for (const message of ordered) {
@@ -196,6 +224,7 @@ function render() {
   if (state.pinned) scrollToEnd();
 }
 
+/** @param {number | string} id @param {string} key @param {() => HTMLElement} build */
 function keyed(id, key, build) {
   const known = state.nodes.get(id);
   if (known && known.key === key) return known.node;
@@ -204,8 +233,9 @@ function keyed(id, key, build) {
   return node;
 }
 
-/** Put the wanted nodes in order, moving only what is out of place (media keep playing). */
+/** Put the wanted nodes in order, moving only what is out of place (media keep playing). @param {HTMLElement[]} wanted */
 function reconcile(wanted) {
+  /** @type {Set<Element>} */
   const keep = new Set(wanted);
   for (const child of [...chatBox.children]) if (!keep.has(child)) child.remove();
   wanted.forEach((node, index) => {
@@ -216,6 +246,7 @@ function reconcile(wanted) {
 
 // --- what the customer does ----------------------------------------------------------
 
+/** @type {Hooks} */
 const hooks = {
   buttonReply: (message, replyId) => send({ type: "button_reply", message_id: message.wamid, reply_id: replyId }),
   listReply: (message, replyId) => send({ type: "list_reply", message_id: message.wamid, reply_id: replyId }),
@@ -238,7 +269,8 @@ const hooks = {
       picker.remove();
       send({ type: "reaction", message_id: message.wamid, emoji });
     });
-    anchor.closest(".sbx-row").append(picker);
+    const row = anchor.closest(".sbx-row");
+    if (row) row.append(picker);
   },
 };
 
@@ -249,34 +281,30 @@ function clearReply() {
 
 function clearAttachment() {
   state.attachment = null;
-  $("sbx-file").value = "";
+  $("sbx-file", HTMLInputElement).value = "";
   $("sbx-attachment").hidden = true;
 }
 
-function kindOf(mime) {
-  if (mime === "image/jpeg" || mime === "image/png") return "image";
-  if (mime.startsWith("video/")) return "video";
-  if (mime.startsWith("audio/")) return "audio";
-  return "document";
-}
-
+/** @param {SubmitEvent} event */
 async function submitComposer(event) {
   event.preventDefault();
-  const input = $("sbx-text");
+  const input = $("sbx-text", HTMLTextAreaElement);
   const text = input.value;
   const reply = state.replyTo ? { reply_to: state.replyTo.wamid } : {};
   if (state.attachment) {
     const form = new FormData();
     form.append("phone_number_id", config.phone_number_id);
     form.append("file", state.attachment);
+    /** @type {{ id: string, mime_type: string, filename?: string }} */
     let media;
     try {
       media = await api(config.api.media, { method: "POST", form });
     } catch (error) {
-      toast(error.message);
+      toast(messageOf(error));
       return;
     }
     const kind = kindOf(media.mime_type);
+    /** @type {Record<string, unknown>} */
     const object = { id: media.id };
     if (kind !== "audio" && text.trim()) object.caption = text;
     if (kind === "document") object.filename = media.filename;
@@ -294,10 +322,13 @@ async function submitComposer(event) {
   }
 }
 
+/** @param {SubmitEvent} event */
 async function submitLocation(event) {
   event.preventDefault();
   const form = event.currentTarget;
+  if (!(form instanceof HTMLFormElement)) return;
   const data = Object.fromEntries(new FormData(form));
+  /** @type {Record<string, unknown>} */
   const location = { latitude: Number(data.latitude), longitude: Number(data.longitude) };
   if (data.name) location.name = data.name;
   if (data.address) location.address = data.address;
@@ -330,7 +361,7 @@ function connect() {
   socket.addEventListener("open", () => {
     state.retry = 0;
     // Events are at-most-once: whatever happened while disconnected comes from the history.
-    loadHistory().catch((error) => toast(error.message));
+    loadHistory().catch((error) => toast(messageOf(error)));
   });
   socket.addEventListener("message", (event) => {
     const frame = JSON.parse(event.data);
@@ -351,7 +382,8 @@ async function refreshLog() {
   const list = $("sbx-log");
   if (!list || !config.phone_number_id) return;
   try {
-    const data = await api(`${config.api.calls}?${query({ phone_number_id: config.phone_number_id, limit: 30 })}`);
+    /** @type {{ calls: { created_at: string, method: string, path: string, response_status: number, request_body: unknown, response_body: unknown }[] }} */
+    const data = await api(`${config.api.calls}?${query({ phone_number_id: config.phone_number_id, limit: "30" })}`);
     list.replaceChildren(...data.calls.map((call) => el("li", {},
       el("div", { class: `sbx-log-line${call.response_status >= 400 ? " sbx-log-line--error" : ""}`,
         text: `${new Date(call.created_at).toLocaleTimeString()} ${call.method} ${call.path} → ${call.response_status}` }),
@@ -359,7 +391,7 @@ async function refreshLog() {
         el("pre", { text: JSON.stringify(call.request_body, null, 2) }),
         el("pre", { text: JSON.stringify(call.response_body, null, 2) })))));
   } catch (error) {
-    toast(error.message);
+    toast(messageOf(error));
   }
 }
 
@@ -367,18 +399,19 @@ function start() {
   const logButton = $("sbx-log-refresh");
   if (logButton) logButton.addEventListener("click", refreshLog);
   const details = document.querySelector(".sbx-log");
-  if (details) details.addEventListener("toggle", () => { if (details.open) refreshLog(); });
+  if (details instanceof HTMLDetailsElement) details.addEventListener("toggle", () => { if (details.open) refreshLog(); });
   if (!config.phone_number_id || !config.wa_id) return;
   followConversation();
-  $("sbx-composer").addEventListener("submit", submitComposer);
+  $("sbx-composer").addEventListener("submit", (event) => submitComposer(/** @type {SubmitEvent} */ (event)));
   $("sbx-text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      $("sbx-composer").requestSubmit();
+      $("sbx-composer", HTMLFormElement).requestSubmit();
     }
   });
-  $("sbx-file").addEventListener("change", (event) => {
-    const file = event.target.files[0];
+  const fileInput = $("sbx-file", HTMLInputElement);
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files && fileInput.files[0];
     if (!file) return;
     state.attachment = file;
     $("sbx-attachment-name").textContent = `📎 ${file.name} — press Enter to send, the text becomes its caption`;
@@ -388,10 +421,11 @@ function start() {
   $("sbx-reply-cancel").addEventListener("click", clearReply);
   $("sbx-location-button").addEventListener("click", () => { $("sbx-location-form").hidden = !$("sbx-location-form").hidden; });
   $("sbx-location-cancel").addEventListener("click", () => { $("sbx-location-form").hidden = true; });
-  $("sbx-location-form").addEventListener("submit", submitLocation);
+  $("sbx-location-form").addEventListener("submit", (event) => submitLocation(/** @type {SubmitEvent} */ (event)));
   document.addEventListener("visibilitychange", reportSeen);
   document.addEventListener("click", (event) => {
-    if (!event.target.closest(".sbx-picker, .sbx-action")) document.querySelectorAll(".sbx-picker").forEach((p) => p.remove());
+    const target = event.target instanceof Element ? event.target : null;
+    if (!target || !target.closest(".sbx-picker, .sbx-action")) document.querySelectorAll(".sbx-picker").forEach((p) => p.remove());
   });
   connect();
 }

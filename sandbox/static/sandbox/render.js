@@ -2,29 +2,69 @@
 // a checked URL attribute: never innerHTML, so nothing a business or customer writes can
 // become markup or script.
 
+import { contactsOf, contentOf, summary } from "./model.js";
+
+/** @import { CloudContact, CloudHeader, CloudLocation, PhoneMessage } from "./types.js" */
+
 const SAFE_LINK = /^(https?:|tel:)/i;
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
 export const REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
 
-/** Create an element: props set attributes (text → textContent, on<event> → listener). */
+/**
+ * What a message's buttons do (phone.js posts the customer's action).
+ * @typedef {object} Hooks
+ * @property {(message: PhoneMessage, replyId: string) => void} buttonReply
+ * @property {(message: PhoneMessage, replyId: string) => void} listReply
+ * @property {(message: PhoneMessage, index: number) => void} quickReply
+ * @property {(message: PhoneMessage) => void} played
+ * @property {(message: PhoneMessage) => void} replyTo
+ * @property {(message: PhoneMessage, anchor: HTMLElement) => void} openReactions
+ */
+
+/**
+ * What a bubble shows besides its message.
+ * @typedef {object} BubbleContext
+ * @property {Map<string, PhoneMessage>} byWamid
+ * @property {string} businessName
+ * @property {string} reaction the other side's reaction to it
+ * @property {string | number | undefined} chosen the option a reply chose
+ */
+
+/** @typedef {Node | string | null | undefined | false | Child[]} Child */
+
+/**
+ * Create an element: props set attributes (text → textContent, on<event> → listener).
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, unknown>} [props]
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
+    if (key === "class") node.className = String(value);
     else if (key === "text") node.textContent = String(value);
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
     else if (key === "dataset") Object.assign(node.dataset, value);
     else node.setAttribute(key, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
+  appendChildren(node, children);
   return node;
 }
 
-/** The URL if it is http(s) (or tel:), else null: a javascript: link never reaches an attribute. */
+/** One level of lists, as Array.prototype.flat() (deeper lists are not used). @param {Element} node @param {Child[]} children */
+function appendChildren(node, children) {
+  for (const item of children) {
+    for (const child of Array.isArray(item) ? item : [item]) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+  }
+}
+
+/** The URL if it is http(s) (or tel:), else null: a javascript: link never reaches an attribute. @param {unknown} value */
 export function safeUrl(value) {
   if (typeof value !== "string" || !value) return null;
   try {
@@ -35,33 +75,40 @@ export function safeUrl(value) {
   }
 }
 
-/** Text with its http(s) URLs as links (text nodes and anchors, never parsed HTML). */
+/** Text with its http(s) URLs as links (text nodes and anchors, never parsed HTML). @param {string | null | undefined} text */
 export function linkified(text) {
+  const source = String(text ?? "");
+  /** @type {Node[]} */
   const nodes = [];
   let last = 0;
-  for (const match of String(text ?? "").matchAll(URL_IN_TEXT)) {
-    if (match.index > last) nodes.push(document.createTextNode(text.slice(last, match.index)));
+  for (const match of source.matchAll(URL_IN_TEXT)) {
+    const index = match.index ?? 0;
+    if (index > last) nodes.push(document.createTextNode(source.slice(last, index)));
     const href = safeUrl(match[0]);
     nodes.push(href ? link(href, match[0]) : document.createTextNode(match[0]));
-    last = match.index + match[0].length;
+    last = index + match[0].length;
   }
-  if (last < String(text ?? "").length) nodes.push(document.createTextNode(String(text).slice(last)));
+  if (last < source.length) nodes.push(document.createTextNode(source.slice(last)));
   return nodes;
 }
 
+/** @param {string} href @param {string} label @param {Record<string, unknown>} [extra] */
 function link(href, label, extra = {}) {
   return el("a", { href, target: "_blank", rel: "noopener noreferrer nofollow", text: label, ...extra });
 }
 
+/** @param {string | null | undefined} text */
 function paragraph(text, cls = "sbx-text") {
   return text ? el("div", { class: cls }, linkified(text)) : null;
 }
 
+/** @param {string} iso */
 export function timeOf(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
+/** @param {string} iso */
 export function dayOf(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
@@ -70,29 +117,13 @@ export function dayOf(iso) {
   return date.toLocaleDateString([], { year: "numeric", month: "long", day: "numeric" });
 }
 
-/** A one-line description of a message, for quotes and the reply bar. */
-export function summary(message) {
-  if (!message) return "Message";
-  const c = message.content || {};
-  switch (message.type) {
-    case "text": return c.body || "";
-    case "image": return c.caption ? `📷 ${c.caption}` : "📷 Photo";
-    case "video": return c.caption ? `🎥 ${c.caption}` : "🎥 Video";
-    case "audio": return "🎤 Audio";
-    case "document": return `📄 ${c.filename || c.caption || "Document"}`;
-    case "sticker": return "Sticker";
-    case "location": return `📍 ${c.name || c.address || "Location"}`;
-    case "contacts": return `👤 ${(c[0] && c[0].name && c[0].name.formatted_name) || "Contact"}`;
-    case "template": return (message.rendered && message.rendered.body) || "Template";
-    case "interactive":
-      if (c.button_reply) return c.button_reply.title;
-      if (c.list_reply) return c.list_reply.title;
-      return (c.body && c.body.text) || "Interactive message";
-    case "button": return c.text || "";
-    default: return message.type;
-  }
-}
-
+/**
+ * @param {string} kind
+ * @param {string | null | undefined} url
+ * @param {{ caption?: string, filename?: string }} content
+ * @param {Hooks} hooks
+ * @param {PhoneMessage} message
+ */
 function mediaBlock(kind, url, content, hooks, message) {
   if (!url) return el("div", { class: "sbx-media-missing", text: `[${kind}]` });
   const href = safeUrl(url);
@@ -115,6 +146,7 @@ function mediaBlock(kind, url, content, hooks, message) {
   }
 }
 
+/** @param {CloudLocation} location */
 function locationBlock(location) {
   const lat = Number(location.latitude);
   const lon = Number(location.longitude);
@@ -128,6 +160,7 @@ function locationBlock(location) {
       link(map, "Open map")));
 }
 
+/** @param {CloudContact[]} contacts */
 function contactsBlock(contacts) {
   return el("div", { class: "sbx-contacts" }, (Array.isArray(contacts) ? contacts : []).map((contact) =>
     el("div", { class: "sbx-contact" },
@@ -135,18 +168,28 @@ function contactsBlock(contacts) {
       (contact.phones || []).map((phone) => el("div", { class: "sbx-muted", text: phone.phone || phone.wa_id || "" })))));
 }
 
+/**
+ * @param {CloudHeader | null | undefined} header
+ * @param {string | null | undefined} url
+ * @param {Hooks} hooks
+ * @param {PhoneMessage} message
+ */
 function headerBlock(header, url, hooks, message) {
   if (!header) return null;
   if (header.type === "text") return el("div", { class: "sbx-header-text-block", text: header.text || "" });
   if (header.type === "location") return locationBlock(header.location || {});
-  return mediaBlock(header.type, url, header[header.type] || {}, hooks, message);
+  const kind = header.type || "document";
+  const media = header[kind];
+  return mediaBlock(kind, url, media && typeof media === "object" ? media : {}, hooks, message);
 }
 
+/** @param {string | undefined} label @param {boolean} chosen @param {() => void} onclick */
 function choiceButton(label, chosen, onclick) {
   return el("button", { type: "button", class: `sbx-choice${chosen ? " sbx-choice--chosen" : ""}`,
     "aria-pressed": chosen ? "true" : "false", onclick }, label);
 }
 
+/** @param {PhoneMessage} message @param {BubbleContext} ctx @param {Hooks} hooks */
 function templateBlock(message, ctx, hooks) {
   const r = message.rendered || {};
   return [
@@ -157,7 +200,8 @@ function templateBlock(message, ctx, hooks) {
       if (button.type === "quick_reply") {
         return choiceButton(button.text, ctx.chosen === index, () => hooks.quickReply(message, index));
       }
-      if (button.type === "url" && safeUrl(button.url)) return link(safeUrl(button.url), `↗ ${button.text}`, { class: "sbx-choice" });
+      const url = button.type === "url" ? safeUrl(button.url) : null;
+      if (url) return link(url, `↗ ${button.text}`, { class: "sbx-choice" });
       if (button.type === "phone_number") {
         const number = String(button.phone_number || "").replace(/[^+\d]/g, "");
         return el("a", { class: "sbx-choice", href: `tel:${number}`, text: `📞 ${button.text}` });
@@ -167,18 +211,19 @@ function templateBlock(message, ctx, hooks) {
   ];
 }
 
+/** @param {PhoneMessage} message @param {BubbleContext} ctx @param {Hooks} hooks */
 function interactiveBlock(message, ctx, hooks) {
-  const c = message.content || {};
+  const c = contentOf(message);
   const action = c.action || {};
   const parts = [
     headerBlock(c.header, message.media_url, hooks, message),
-    paragraph(c.body && c.body.text),
+    paragraph(typeof c.body === "object" ? c.body.text : undefined),
     c.footer ? el("div", { class: "sbx-footer", text: c.footer.text || "" }) : null,
   ];
   if (c.type === "button") {
     parts.push(el("div", { class: "sbx-choices" }, (action.buttons || []).map((button) => {
       const reply = button.reply || {};
-      return choiceButton(reply.title, ctx.chosen === reply.id, () => hooks.buttonReply(message, reply.id));
+      return choiceButton(reply.title, ctx.chosen === reply.id, () => hooks.buttonReply(message, reply.id || ""));
     })));
   } else if (c.type === "list") {
     const rows = el("div", { class: "sbx-list", hidden: true }, (action.sections || []).map((section) =>
@@ -187,7 +232,7 @@ function interactiveBlock(message, ctx, hooks) {
         (section.rows || []).map((row) => el("button", {
           type: "button",
           class: `sbx-list-row${ctx.chosen === row.id ? " sbx-choice--chosen" : ""}`,
-          onclick: () => hooks.listReply(message, row.id),
+          onclick: () => hooks.listReply(message, row.id || ""),
         }, el("span", { text: row.title }), row.description ? el("small", { text: row.description }) : null)))));
     const toggle = el("button", { type: "button", class: "sbx-choice", "aria-expanded": "false",
       onclick: () => {
@@ -203,16 +248,19 @@ function interactiveBlock(message, ctx, hooks) {
   return parts;
 }
 
-function customerReplyBlock(message, ctx) {
-  const c = message.content || {};
+/** @param {PhoneMessage} message */
+function customerReplyBlock(message) {
+  const c = contentOf(message);
+  /** @type {{ title?: string, description?: string }} */
   const reply = c.button_reply || c.list_reply || {};
   return [el("div", { class: "sbx-text" }, reply.title || ""), reply.description ? el("div", { class: "sbx-muted", text: reply.description }) : null];
 }
 
+/** @param {PhoneMessage} message @param {BubbleContext} ctx @param {Hooks} hooks @returns {Child} */
 function contentBlock(message, ctx, hooks) {
-  const c = message.content || {};
+  const c = contentOf(message);
   switch (message.type) {
-    case "text": return paragraph(c.body);
+    case "text": return paragraph(typeof c.body === "string" ? c.body : undefined);
     case "image":
     case "video":
     case "audio":
@@ -220,15 +268,16 @@ function contentBlock(message, ctx, hooks) {
     case "sticker":
       return [mediaBlock(message.type, message.media_url, c, hooks, message), paragraph(c.caption)];
     case "location": return locationBlock(c);
-    case "contacts": return contactsBlock(c);
+    case "contacts": return contactsBlock(contactsOf(message));
     case "template": return templateBlock(message, ctx, hooks);
     case "interactive":
-      return message.direction === "customer" ? customerReplyBlock(message, ctx) : interactiveBlock(message, ctx, hooks);
+      return message.direction === "customer" ? customerReplyBlock(message) : interactiveBlock(message, ctx, hooks);
     case "button": return paragraph(c.text);
     default: return el("div", { class: "sbx-muted", text: `[${message.type} message]` });
   }
 }
 
+/** @param {PhoneMessage} message */
 function ticks(message) {
   if (message.webhook_status === null || message.webhook_status === undefined || message.webhook_status >= 300) {
     const why = message.webhook_error || (message.webhook_status ? `webhook answered ${message.webhook_status}` : "webhook not reached");
@@ -238,7 +287,7 @@ function ticks(message) {
   return el("span", { class: `sbx-ticks${read ? " sbx-ticks--read" : ""}`, title: read ? "Read" : "Delivered", text: "✓✓" });
 }
 
-/** A chat row: one bubble, with its quote, reactions and actions. */
+/** A chat row: one bubble, with its quote, reactions and actions. @param {PhoneMessage} message @param {BubbleContext} ctx @param {Hooks} hooks */
 export function renderMessage(message, ctx, hooks) {
   if (message.direction === "business" && message.error) {
     const e = message.error;
@@ -258,11 +307,13 @@ export function renderMessage(message, ctx, hooks) {
   const actions = el("div", { class: "sbx-actions" },
     el("button", { type: "button", class: "sbx-action", title: "Reply", "aria-label": "Reply", text: "↩", onclick: () => hooks.replyTo(message) }),
     mine ? null : el("button", { type: "button", class: "sbx-action", title: "React", "aria-label": "React", text: "☺",
-      onclick: (event) => hooks.openReactions(message, event.currentTarget) }));
+      onclick: (/** @type {MouseEvent} */ event) => {
+        if (event.currentTarget instanceof HTMLElement) hooks.openReactions(message, event.currentTarget);
+      } }));
   return el("div", { class: `sbx-row ${mine ? "sbx-row--out" : "sbx-row--in"}`, dataset: { id: String(message.id) } }, bubble, actions);
 }
 
-/** The emoji picker shown under a business message; the current emoji again removes it. */
+/** The emoji picker shown under a business message; the current emoji again removes it. @param {string} current @param {(emoji: string) => void} onpick */
 export function reactionPicker(current, onpick) {
   return el("div", { class: "sbx-picker", role: "menu" }, REACTIONS.map((emoji) =>
     el("button", { type: "button", role: "menuitem", class: emoji === current ? "sbx-picker--current" : "",

@@ -4,36 +4,56 @@
   "use strict";
   const root = document.getElementById("template-preview");
   if (!root) return;
-  const field = (name) => document.getElementById("id_" + name);
-  const part = (name) => root.querySelector('[data-part="' + name + '"]');
-  const sample = (text) => (text || "").replace(/\{\{\s*(\d+)\s*\}\}/g, (_, n) => "[value " + n + "]");
+  /** The admin form's field for a model field, if the form has it. @param {string} name */
+  const field = (name) => {
+    const node = document.getElementById(`id_${name}`);
+    return node instanceof HTMLInputElement || node instanceof HTMLTextAreaElement || node instanceof HTMLSelectElement ? node : null;
+  };
+  /** @param {string} name */
+  const value = (name) => {
+    const node = field(name);
+    return node ? node.value : "";
+  };
+  /** A part of the preview (the template's markup has each). @param {string} name */
+  const part = (name) => {
+    const node = root.querySelector(`[data-part="${name}"]`);
+    if (!(node instanceof HTMLElement)) throw new Error(`the preview has no ${name} part`);
+    return node;
+  };
+  /** @param {string} text */
+  const sample = (text) => (text || "").replace(/\{\{\s*(\d+)\s*\}\}/g, (_, n) => `[value ${n}]`);
   const limits = { header: 60, body: 1024, footer: 60 };
 
+  /**
+   * The JSON a field holds ([] when empty, null when it is no JSON).
+   * @param {string} name
+   * @returns {{ type?: string, text?: string }[] | null}
+   */
   function parseJson(name) {
     const el = field(name);
     if (!el || !el.value.trim()) return [];
-    try { return JSON.parse(el.value); } catch (e) { return null; }
+    try { return JSON.parse(el.value); } catch { return null; }
   }
 
   function render() {
-    const kind = field("kind") ? field("kind").value : "notification";
-    const headerType = field("header_type") ? field("header_type").value : "none";
+    const kind = field("kind") ? value("kind") : "notification";
+    const headerType = field("header_type") ? value("header_type") : "none";
     const header = part("header");
     header.className = "tp-header";
     header.textContent = "";
-    if (headerType === "text") header.textContent = sample(field("header_text").value);
+    if (headerType === "text") header.textContent = sample(value("header_text"));
     else if (["image", "video", "document", "location"].includes(headerType)) {
       header.classList.add("tp-media");
       header.textContent = headerType;
     }
-    const body = field("body") ? field("body").value : "";
+    const body = value("body");
     part("body").textContent = sample(body);
-    part("footer").textContent = field("footer") ? field("footer").value : "";
+    part("footer").textContent = value("footer");
     const counts = part("counts");
     counts.textContent = "";
     const max = kind === "list" ? 4096 : limits.body;
     const span = document.createElement("span");
-    span.textContent = body.length + " / " + max;
+    span.textContent = `${body.length} / ${max}`;
     if (body.length > max) span.className = "tp-over";
     counts.appendChild(span);
     const buttons = part("buttons");
@@ -46,7 +66,7 @@
       buttons.appendChild(error);
     } else if (kind === "list") {
       const label = document.createElement("span");
-      label.textContent = "☰ " + (field("list_button").value || "Options");
+      label.textContent = `☰ ${value("list_button") || "Options"}`;
       buttons.appendChild(label);
     } else {
       for (const b of list || []) {

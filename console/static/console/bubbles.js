@@ -1,0 +1,461 @@
+// W1, W2, W9, W10, M1, T2-T4: how one message of the transcript looks: its row (left for
+// the customer, right for the agents, centred for errors and notices), its bubble, file,
+// location, quote, reactions, time and delivery ticks. Every piece of data goes in through
+// textContent or a checked URL (dom.js).
+
+import { el, link, linkify, safeUrl } from "./dom.js";
+import { fullTimeOf, humanSize, timeOf, toDate } from "./format.js";
+import { icon } from "./icons.js";
+import { choiceOf, errorLine, filledUrl, MEDIA_KINDS, noticeOf, optionsOf, placement, summaryOf } from "./messages.js";
+
+/** @import { Attachment, Message, MessageContent, Quoted, Rendered, SharedContact, TemplateComponent } from "./types.js" */
+
+/**
+ * What a row needs besides the message.
+ * @typedef {object} RowContext
+ * @property {number} agentId this agent (their messages carry no name)
+ * @property {string} mapTemplate W10: the static map provider's URL template ("" for none)
+ * @property {() => string} contactName the customer's name as the console shows it
+ * @property {(message: Message, button: HTMLButtonElement) => void} onRetry a failed message's Retry
+ */
+
+/**
+ * W2: how its time is shown.
+ * @typedef {{ delayed: boolean, outOfOrder: boolean }} TimeFlags
+ */
+
+/** @type {Record<string, [string, string]>} */
+const TICKS = {
+  queued: ["clock", "Queued"],
+  sending: ["clock", "Sending"],
+  accepted: ["clock", "Accepted by WhatsApp"],
+  sent: ["check", "Sent"],
+  delivered: ["checks", "Delivered"],
+  read: ["checks", "Read"],
+  played: ["checks", "Played"],
+};
+
+/** @typedef {import("./dom.js").Child} Child */
+
+/**
+ * A message's row.
+ * @param {Message} message
+ * @param {TimeFlags} flags
+ * @param {RowContext} ctx
+ */
+export function buildRow(message, flags, ctx) {
+  const where = placement(message);
+  const row = el("li", {
+    class: `row row--${where}`,
+    dataset: { messageId: String(message.id), direction: message.direction, type: message.type },
+  });
+  if (where === "center") {
+    row.append(noticeBlock(message, flags, ctx));
+    return row;
+  }
+  // R5: another agent's message (a conference, an earlier owner) carries their name and
+  // its own colour, so that whose is whose is never in doubt.
+  const colleague = colleagueOf(message, ctx.agentId);
+  const bubble = el("div", { class: `bubble bubble--${where}${colleague ? " bubble--colleague" : ""}` });
+  if (colleague) {
+    row.dataset.author = colleague;
+    bubble.append(el("div", { class: "author", text: colleague }));
+  }
+  if (message.frequently_forwarded || message.forwarded) {
+    bubble.append(el("div", { class: "forwarded", text: message.frequently_forwarded ? "Forwarded many times" : "Forwarded" }));
+  }
+  if (message.quoted && !message.revoked) bubble.append(quoteBlock(message.quoted, ctx, message));
+  appendAll(bubble, contentBlock(message, ctx));
+  bubble.append(metaBlock(message, flags));
+  row.append(bubble);
+  const reactions = message.reactions || [];
+  if (reactions.length) {
+    row.append(
+      el(
+        "div",
+        { class: "reactions" },
+        reactions.map((r) =>
+          el("span", {
+            class: "reaction",
+            text: r.emoji,
+            title: r.direction === "in" ? `${ctx.contactName()} reacted` : "You reacted",
+          }),
+        ),
+      ),
+    );
+  }
+  return row;
+}
+
+/** Another agent's name on their message ("" for ours and the customer's). @param {Message} message @param {number} agentId */
+export function colleagueOf(message, agentId) {
+  return (message.direction === "out" && message.author_id && message.author_id !== agentId && message.author_name) || "";
+}
+
+/** @param {Element} parent @param {Child} children */
+function appendAll(parent, children) {
+  if (Array.isArray(children)) for (const child of children) appendAll(parent, child);
+  else if (children !== null && children !== undefined && children !== false && children !== "") {
+    parent.append(children instanceof Node ? children : String(children));
+  }
+}
+
+/** @param {Message} message @param {TimeFlags} flags */
+function metaBlock(message, flags) {
+  const origination = toDate(message.origination_at);
+  const arrival = toDate(message.arrived_at) || origination;
+  const classes = ["ts"];
+  let text = timeOf(arrival);
+  let title = `Arrived ${fullTimeOf(arrival)}`;
+  if (flags.delayed) {
+    classes.push("ts--delayed");
+    text = timeOf(origination);
+    title = `Arrived ${fullTimeOf(arrival)} (sent ${fullTimeOf(origination)})`;
+  }
+  if (flags.outOfOrder) {
+    classes.push("ts--out-of-order");
+    title += " · out of order: sent before the message shown above";
+  }
+  return el(
+    "div",
+    { class: "meta" },
+    message.edited ? el("span", { class: "edited", text: "(edited)" }) : null,
+    el("time", { class: classes.join(" "), datetime: message.arrived_at || "", title, text }),
+    message.direction === "out" ? el("span", { class: "ticks" }) : null,
+  );
+}
+
+/**
+ * The delivery ticks of our message, changed in place (a playing video or audio beside
+ * them is never interrupted).
+ * @param {HTMLElement} row
+ * @param {Message} message
+ */
+export function updateTicks(row, message) {
+  const slot = row.querySelector(".ticks");
+  if (!(slot instanceof HTMLElement) || slot.dataset.tick === message.status) return;
+  const [name, label] = TICKS[message.status || ""] || ["clock", message.status || "Pending"];
+  slot.dataset.tick = message.status || "";
+  slot.className = `ticks ticks--${message.status}`;
+  slot.title = label;
+  slot.setAttribute("aria-label", label);
+  slot.setAttribute("role", "img");
+  slot.replaceChildren(icon(name, "icon icon--tick"));
+}
+
+/** @param {Quoted} quoted @param {RowContext} ctx @param {Message} reply */
+function quoteBlock(quoted, ctx, reply) {
+  const who = quoted.direction === "in" ? ctx.contactName() : "You";
+  const isTemplate = quoted.type === "template" || quoted.type === "interactive";
+  const structure = isTemplate && quoted.direction === "out" ? quotedStructure(quoted, reply) : null;
+  return el(
+    "div",
+    { class: `quote${isTemplate ? " quote--template" : ""}`, dataset: { quotedId: String(quoted.id || "") } },
+    el("div", { class: "quote-author", text: isTemplate && quoted.direction === "out" ? "Your message" : who }),
+    structure || el("div", { class: "quote-body", text: summaryOf(quoted, { contactName: ctx.contactName() }) || quoted.type }),
+  );
+}
+
+/**
+ * T3, T4: the notification (or interactive message) a reply answers, shown whole in the
+ * quote, the customer's choice highlighted.
+ * @param {Quoted} quoted
+ * @param {Message} reply
+ */
+function quotedStructure(quoted, reply) {
+  const c = quoted.content || {};
+  const rendered = c.rendered || null;
+  const spec = c.interactive || null;
+  if (!rendered && !spec) return null;
+  const header = (rendered && rendered.header) || (spec && spec.header && spec.header.text) || "";
+  const body = (rendered && rendered.body) || quoted.body || (spec && spec.body && spec.body.text) || "";
+  const footer = (rendered && rendered.footer) || (spec && spec.footer && spec.footer.text) || "";
+  const choice = choiceOf(reply);
+  const options = optionsOf(c);
+  const name = c.template && c.template.name;
+  return el(
+    "div",
+    { class: "quote-structure" },
+    name ? el("div", { class: "quote-label", text: `Template · ${name}` }) : null,
+    header ? el("div", { class: "quote-header", text: header }) : null,
+    el("div", { class: "quote-body", text: body }),
+    footer ? el("div", { class: "quote-footer", text: footer }) : null,
+    options.length
+      ? el(
+          "div",
+          { class: "quote-options" },
+          options.map((option) => {
+            const chosen = Boolean(choice && (choice.texts.includes(option.text) || (option.id && choice.ids.includes(option.id))));
+            return el(
+              "span",
+              { class: `quote-option${chosen ? " quote-option--chosen" : ""}`, title: chosen ? "The customer's choice" : null },
+              chosen ? icon("check", "icon icon--choice") : null,
+              option.text,
+              chosen ? el("span", { class: "sr-only", text: " (chosen)" }) : null,
+            );
+          }),
+        )
+      : null,
+  );
+}
+
+/** A centred row: a failed message of ours (with Retry), an unsupported message, a notice. @param {Message} message @param {TimeFlags} flags @param {RowContext} ctx */
+function noticeBlock(message, flags, ctx) {
+  if (message.direction === "out" && message.status === "failed") {
+    const title = message.error_title ? `Not delivered: ${message.error_title}` : "Not delivered";
+    const retry = el("button", { type: "button", class: "btn btn--small retry" }, icon("retry"), "Retry");
+    retry.addEventListener("click", () => ctx.onRetry(message, retry));
+    return el(
+      "div",
+      { class: "notice notice--error", role: "group", "aria-label": "Message not delivered" },
+      el("div", { class: "notice-title" }, icon("alert"), el("span", { text: title }),
+        message.error_code ? el("span", { class: "notice-code", text: ` (${message.error_code})` }) : null),
+      message.error_details ? el("div", { class: "notice-details", text: message.error_details }) : null,
+      el("div", { class: "notice-quote", text: `“${summaryOf(message)}”` }),
+      el("div", { class: "notice-actions" }, retry, metaBlock(message, flags)),
+    );
+  }
+  const errors = Array.isArray(message.errors) ? message.errors : [];
+  const { text, kind } = noticeOf(message, ctx.contactName());
+  return el(
+    "div",
+    { class: `notice notice--${kind}` },
+    el("div", { class: "notice-title" }, kind === "error" ? icon("alert") : null, el("span", { text })),
+    errors.map((e) => el("div", { class: "notice-details", text: errorLine(e) })),
+    metaBlock(message, flags),
+  );
+}
+
+/** @param {string | undefined} text */
+function textBlock(text, className = "text") {
+  return text ? el("div", { class: className }, linkify(text)) : null;
+}
+
+/** @param {Message} message @param {RowContext} ctx @returns {Child} */
+function contentBlock(message, ctx) {
+  /** @type {MessageContent} */
+  const c = message.content || {};
+  if (message.revoked) return el("div", { class: "deleted", text: "message deleted" });
+  if (MEDIA_KINDS.has(message.type)) return [mediaBlock(message.type, message), textBlock(message.body, "text caption")];
+  switch (message.type) {
+    case "text":
+      return textBlock(message.body);
+    case "location":
+      return locationBlock(c, ctx.mapTemplate);
+    case "contacts":
+      return contactsBlock(c.contacts);
+    case "interactive":
+      return message.direction === "in" ? choiceBlock(message) : outboundInteractiveBlock(message);
+    case "button":
+      return el("div", { class: "choice choice--tapped" },
+        el("span", { class: "choice-label", text: "tapped:" }), " ", el("strong", { text: c.text || message.body }));
+    case "template":
+      return [
+        el("div", {
+          class: "template-label",
+          text: c.notification_fallback
+            ? "Sent as a notification (the response window had ended)"
+            : `Template · ${(c.template && c.template.name) || ""}`,
+        }),
+        c.rendered && !c.notification_fallback
+          ? renderedBlock(message, c.rendered)
+          : textBlock(message.body) || templateParameters(c.template),
+      ];
+    case "order":
+      return [el("div", { class: "template-label", text: "Order" }), textBlock(message.body)];
+    default:
+      return textBlock(message.body) || el("div", { class: "muted", text: `[${message.type}]` });
+  }
+}
+
+/** A template sent without its rendered text: its parameter values, in order. @param {{ components?: TemplateComponent[] } | undefined} template */
+function templateParameters(template) {
+  const values = [];
+  for (const component of (template && template.components) || []) {
+    for (const parameter of component.parameters || []) if (parameter.type === "text" && parameter.text) values.push(parameter.text);
+  }
+  return values.length ? el("div", { class: "text template-params", text: values.join(" · ") }) : null;
+}
+
+/** @param {Message} message @returns {Child} */
+function choiceBlock(message) {
+  const c = message.content || {};
+  if (c.reply_type === "nfm_reply") {
+    return [el("div", { class: "choice" }, el("span", { class: "choice-label", text: "answered the form:" }), " ",
+      el("strong", { text: c.name || "form" })), textBlock(message.body)];
+  }
+  return el(
+    "div",
+    { class: "choice choice--chosen" },
+    el("span", { class: "choice-label", text: "chose:" }),
+    " ",
+    el("strong", { text: c.title || message.body }),
+    c.description ? el("div", { class: "choice-description", text: c.description }) : null,
+  );
+}
+
+/** @param {Message} message @returns {Child} */
+function outboundInteractiveBlock(message) {
+  const spec = (message.content && message.content.interactive) || {};
+  // The API's short form ({type, buttons: [{id, title}], sections}) or Cloud API's ({action: …}).
+  const action = spec.action || spec;
+  const options = [];
+  for (const button of action.buttons || []) options.push((button.reply && button.reply.title) || button.title || "");
+  for (const section of action.sections || []) for (const r of section.rows || []) options.push(r.title || "");
+  const header = spec.header && spec.header.type === "text" ? spec.header.text : "";
+  const list = spec.type === "list" ? action.button || spec.button || "" : "";
+  return [
+    headerMedia(message),
+    header ? el("div", { class: "tpl-header", text: header }) : null,
+    textBlock(message.body || (spec.body && spec.body.text) || ""),
+    spec.footer && spec.footer.text ? el("div", { class: "tpl-footer", text: spec.footer.text }) : null,
+    list ? el("div", { class: "list-label" }, icon("list"), el("span", { text: list })) : null,
+    options.length ? el("div", { class: "options" }, options.map((t) => el("span", { class: "option", text: t }))) : null,
+  ];
+}
+
+/** A template's or interactive message's media header: the message's attachment. @param {Message} message */
+function headerMedia(message) {
+  const a = message.attachment;
+  return a ? mediaBlock(a.kind || "document", message) : null;
+}
+
+/**
+ * T2, T3: a notification as the customer reads it: header, body, footer, buttons.
+ * @param {Message} message
+ * @param {Rendered} rendered
+ * @returns {Child}
+ */
+function renderedBlock(message, rendered) {
+  const buttons = rendered.buttons || [];
+  return [
+    headerMedia(message),
+    typeof rendered.header === "string" && rendered.header ? el("div", { class: "tpl-header", text: rendered.header }) : null,
+    textBlock(rendered.body || message.body),
+    rendered.footer ? el("div", { class: "tpl-footer", text: rendered.footer }) : null,
+    buttons.length
+      ? el(
+          "div",
+          { class: "options" },
+          buttons.map((b, index) => {
+            if (!b || !b.text) return null;
+            if (b.type === "url") {
+              const url = filledUrl(b.url, message.content && message.content.template, index);
+              return el("span", { class: "option option--link", title: url }, icon("external"), b.text);
+            }
+            if (b.type === "phone_number") return el("span", { class: "option option--link", title: b.phone_number || "" }, icon("phone"), b.text);
+            return el("span", { class: "option" }, b.text);
+          }),
+        )
+      : null,
+  ];
+}
+
+/** M1: a file: an image or sticker, a player, or a document; pending and failed downloads say so. @param {string} kind @param {Message} message */
+function mediaBlock(kind, message) {
+  /** @type {Attachment | null | undefined} */
+  const a = message.attachment;
+  if (!a || a.state === "pending") {
+    return el("div", { class: "media-pending" }, icon(kind === "document" ? "doc" : kind === "audio" ? "audio" : kind === "video" ? "video" : "image"),
+      el("span", { text: "downloading…" }), a && a.file_name ? el("span", { class: "muted", text: a.file_name }) : null);
+  }
+  if (a.state === "failed" || !a.url) {
+    return el("div", { class: "media-pending media-failed" }, icon("alert"), el("span", { text: a.notice || "the file could not be downloaded" }));
+  }
+  const url = safeUrl(a.url);
+  const save = url ? `${url}${url.includes("?") ? "&" : "?"}download=1` : null;
+  const saveLink = save
+    ? el("a", { class: "media-save", href: save, download: a.file_name || "", title: "Save", "aria-label": `Save ${a.file_name || kind}` }, icon("download"))
+    : null;
+  if (kind === "image" || kind === "sticker") {
+    const src = safeUrl(a.thumbnail_url) || url;
+    const image = el("img", { class: kind === "sticker" ? "sticker" : "thumb", src, alt: message.body || (kind === "sticker" ? "Sticker" : "Image"), loading: "lazy" });
+    return el("div", { class: "media media--image" }, link(url, image, { class: "media-open", title: "Open full size" }), saveLink);
+  }
+  if (kind === "video") {
+    return el("div", { class: "media media--video" }, el("video", { src: url, controls: true, preload: "metadata" }), saveLink);
+  }
+  if (kind === "audio") {
+    return el("div", { class: "media media--audio" },
+      el("audio", { src: url, controls: true, preload: "metadata", "aria-label": a.voice ? "Voice message" : "Audio" }), saveLink);
+  }
+  return el(
+    "div",
+    { class: "media media--document" },
+    el("span", { class: "doc-icon" }, icon("doc")),
+    el("span", { class: "doc-text" },
+      link(url, a.file_name || "document", { class: "doc-name" }),
+      el("span", { class: "doc-size", text: [humanSize(a.size), (a.mime_type || "").split("/").pop()].filter(Boolean).join(" · ") })),
+    saveLink,
+  );
+}
+
+/**
+ * W10: a static map image when a provider is configured, else a link; and the details.
+ * @param {MessageContent} c the location
+ * @param {string} mapTemplate
+ */
+export function locationBlock(c, mapTemplate) {
+  const lat = Number(c.latitude);
+  const lon = Number(c.longitude);
+  const valid = c.latitude !== undefined && c.longitude !== undefined && Number.isFinite(lat) && Number.isFinite(lon);
+  const osm = valid
+    ? `https://www.openstreetmap.org/?mlat=${encodeURIComponent(lat)}&mlon=${encodeURIComponent(lon)}#map=16/${encodeURIComponent(lat)}/${encodeURIComponent(lon)}`
+    : null;
+  const target = safeUrl(c.url) || osm;
+  /** @type {Node | null} */
+  let preview = null;
+  if (valid && mapTemplate) {
+    const src = safeUrl(
+      String(mapTemplate)
+        .replaceAll("{latitude}", encodeURIComponent(String(lat)))
+        .replaceAll("{longitude}", encodeURIComponent(String(lon)))
+        .replaceAll("{zoom}", "15"),
+    );
+    if (src) {
+      const image = el("img", { class: "map", src, alt: `Map of ${c.name || c.address || "the location"}`, loading: "lazy" });
+      preview = target ? link(target, image, { class: "map-link" }) : image;
+    }
+  }
+  return el(
+    "div",
+    { class: "location" },
+    preview,
+    el(
+      "div",
+      { class: "location-text" },
+      el("span", { class: "location-pin" }, icon("pin")),
+      el(
+        "div",
+        {},
+        c.name ? el("strong", { class: "location-name", text: c.name }) : el("strong", { text: "Location" }),
+        c.address ? el("div", { class: "location-address", text: c.address }) : null,
+        c.url ? el("div", { class: "location-url" }, link(c.url, c.url)) : null,
+        valid ? el("div", { class: "location-coords muted", text: `${lat.toFixed(5)}, ${lon.toFixed(5)}` }) : null,
+        !preview && osm ? el("div", {}, link(osm, "Open in OpenStreetMap", { class: "location-open" })) : null,
+      ),
+    ),
+  );
+}
+
+/** @param {SharedContact[] | undefined} contacts */
+function contactsBlock(contacts) {
+  return el(
+    "div",
+    { class: "shared-contacts" },
+    (Array.isArray(contacts) ? contacts : []).map((contact) =>
+      el(
+        "div",
+        { class: "shared-contact" },
+        icon("user"),
+        el(
+          "div",
+          {},
+          el("strong", { text: (contact.name && contact.name.formatted_name) || "Contact" }),
+          (contact.phones || []).map((p) => el("div", { class: "muted", text: p.phone || p.wa_id || "" })),
+          (contact.emails || []).map((e) => el("div", { class: "muted", text: e.email || "" })),
+        ),
+      ),
+    ),
+  );
+}
