@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conversations.models import Channel
-from sandbox import events, selectors, wire
+from sandbox import events, jobs, selectors, wire
 from sandbox.errors import (
     REENGAGEMENT_DETAILS,
     TITLES,
@@ -239,22 +239,16 @@ def _chat_touch(*, channel: Channel, wa_id: str, now: datetime, profile_name: st
 
 
 def _schedule_statuses(message: SandboxMessage) -> None:
-    from sandbox.tasks import message_status_advance_task
-
     sent_after, delivered_after = status_delays()
-    enqueue_on_commit(
-        message_status_advance_task, message.pk, SandboxMessage.Status.SENT, countdown=sent_after
-    )
+    enqueue_on_commit(jobs.STATUS_ADVANCE, message.pk, SandboxMessage.Status.SENT, countdown=sent_after)
     if message.error_code:
         return  # doomed: "sent" turns into the failed status
     enqueue_on_commit(
-        message_status_advance_task, message.pk, SandboxMessage.Status.DELIVERED, countdown=delivered_after
+        jobs.STATUS_ADVANCE, message.pk, SandboxMessage.Status.DELIVERED, countdown=delivered_after
     )
     read_after = auto_read_seconds()
     if read_after is not None:
-        enqueue_on_commit(
-            message_status_advance_task, message.pk, SandboxMessage.Status.READ, countdown=read_after
-        )
+        enqueue_on_commit(jobs.STATUS_ADVANCE, message.pk, SandboxMessage.Status.READ, countdown=read_after)
 
 
 @transaction.atomic
@@ -600,7 +594,5 @@ def customer_played(*, chat: SandboxChat, wamid: str) -> bool:
 
 
 def _request_status(message_ids: list[int], status: str) -> None:
-    from sandbox.tasks import message_status_advance_task
-
     for message_id in message_ids:
-        enqueue(message_status_advance_task, message_id, status, countdown=MIN_COUNTDOWN)
+        enqueue(jobs.STATUS_ADVANCE, message_id, status, countdown=MIN_COUNTDOWN)

@@ -15,7 +15,10 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from conversations import jobs as conversation_jobs
+from sandbox import jobs as sandbox_jobs
 from waproject.celery import app
+from waproject.embedded import task_named
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +46,14 @@ def test_every_beat_entry_names_a_registered_task(name, entry):
     importlib.import_module(entry["task"].rsplit(".", 1)[0])
     assert entry["task"] in app.tasks, f"beat entry {name} names an unknown task"
     assert entry["schedule"].run_every.total_seconds() <= 60  # timers are swept often
+
+
+@pytest.mark.parametrize("name", [*conversation_jobs.ALL, *sandbox_jobs.ALL])
+def test_every_job_services_enqueue_names_a_registered_task(name):
+    """Services enqueue tasks by name (they do not import the tasks modules, which import
+    them): each name resolves to the task, as a worker would find it."""
+    task = task_named(name)
+    assert task.name == name and name in app.tasks
 
 
 def test_seed_demo_is_idempotent(capsys):

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations import selectors
+from conversations import jobs, selectors
 from conversations.api.inputs import (
     ID_SCHEMA,
     QUERY_TEXT_SCHEMA,
@@ -352,9 +352,7 @@ class InteractionReadApi(APIView):
             .first()
         )
         if message is not None:
-            from conversations import tasks
-
-            enqueue_on_commit(tasks.message_mark_read_task, message.pk)
+            enqueue_on_commit(jobs.MESSAGE_MARK_READ, message.pk)
         return Response({"marked": message.pk if message else None})
 
 

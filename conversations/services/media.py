@@ -21,7 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from conversations import events, tasks
+from conversations import events, jobs
 from conversations.media import (
     MediaRejected,
     check_inbound_download,
@@ -85,7 +85,7 @@ def attachment_download(*, attachment_id: int, client: CloudApiClient | None = N
         if error.kind == ErrorKind.RETRYABLE and attempt < MAX_DOWNLOAD_ATTEMPTS:
             Attachment.objects.filter(pk=attachment.pk).update(last_error=str(error)[:2000])
             if delay <= SCHEDULED_RETRY_MAX_SECONDS:
-                enqueue(tasks.attachment_download_task, attachment.pk, countdown=delay)
+                enqueue(jobs.ATTACHMENT_DOWNLOAD, attachment.pk, countdown=delay)
             # a longer wait is left to the sweep of download_due_at (a broker holding a
             # task for an hour would hand it out again after its visibility timeout)
             return None
@@ -159,7 +159,7 @@ def attachment_download_due(*, now: datetime, limit: int = DOWNLOAD_BATCH) -> in
         .values_list("pk", flat=True)[:limit]
     )
     for attachment_id in due:
-        enqueue(tasks.attachment_download_task, attachment_id)
+        enqueue(jobs.ATTACHMENT_DOWNLOAD, attachment_id)
     return len(due)
 
 

@@ -30,7 +30,7 @@ from django.db.models import Exists, F, Min, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from conversations import events, tasks
+from conversations import events, jobs
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import Attachment, Interaction, Message
 from conversations.options import get_option
@@ -151,7 +151,7 @@ def message_queue(*, user: Any, interaction: Interaction, spec: OutboundSpec) ->
     interaction.save(update_fields=["last_outbound_at", "awaiting_reply_since", "updated_at"])
     events.message_created(message=message, owner_id=interaction.owner_id)
     events.interaction_changed(interaction=interaction)
-    enqueue_on_commit(tasks.interaction_outbox_flush_task, interaction.pk)
+    enqueue_on_commit(jobs.OUTBOX_FLUSH, interaction.pk)
     return message
 
 
@@ -513,7 +513,7 @@ def _record_failure(message: Message, error: CloudApiError) -> None:
             error_details=error.details,
         )
         message.status = S.QUEUED
-        enqueue(tasks.interaction_outbox_flush_task, message.interaction_id, countdown=delay)
+        enqueue(jobs.OUTBOX_FLUSH, message.interaction_id, countdown=delay)
         logger.info("message %s: retry %s in %.1f s after %s", message.pk, attempts, delay, error)
         return
     _mark_failed(message, code=error.code, title=error.title, details=error.details)
@@ -579,7 +579,7 @@ def message_retry(*, user: Any, message_id: int) -> Message:
             ]
         )
         events.message_updated(message=message)
-        enqueue_on_commit(tasks.interaction_outbox_flush_task, message.interaction_id)
+        enqueue_on_commit(jobs.OUTBOX_FLUSH, message.interaction_id)
     return message
 
 
@@ -628,7 +628,7 @@ def outbound_due_sweep(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
         .values_list("interaction_id", flat=True)[:limit]
     )
     for interaction_id in interaction_ids:
-        enqueue(tasks.interaction_outbox_flush_task, interaction_id)
+        enqueue(jobs.OUTBOX_FLUSH, interaction_id)
     return len(interaction_ids)
 
 
@@ -648,7 +648,7 @@ def abandoned_sends_sweep(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
             pk=pk, status=S.SENDING, send_started_at__isnull=True, send_claimed_at=claimed_at
         )
         if stale.update(status=S.QUEUED, send_claimed_at=None):
-            enqueue(tasks.interaction_outbox_flush_task, interaction_id)
+            enqueue(jobs.OUTBOX_FLUSH, interaction_id)
             recovered += 1
     ambiguous = Message.objects.filter(
         status=S.SENDING, send_started_at__lte=now - RECONCILE_GRACE, wamid__isnull=True
@@ -663,9 +663,7 @@ def abandoned_sends_sweep(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
                 "confirmation arrived. It may or may not have reached the customer; retry to send it again."
             ),
         )
-        enqueue(
-            tasks.interaction_outbox_flush_task, message.interaction_id
-        )  # the messages behind it may go now
+        enqueue(jobs.OUTBOX_FLUSH, message.interaction_id)  # the messages behind it may go now
         recovered += 1
     return recovered
 
@@ -736,7 +734,7 @@ def interaction_typing(*, user: Any, interaction_id: int) -> bool:
         "add", _typing_key(interaction.pk), True, TYPING_EVERY.total_seconds()
     ):
         return False
-    enqueue(tasks.message_mark_read_task, latest, typing=True)
+    enqueue(jobs.MESSAGE_MARK_READ, latest, typing=True)
     return True
 
 

@@ -48,7 +48,8 @@ def scheduled(request, monkeypatch) -> list[tuple[str, tuple[Any, ...], float | 
         return calls
 
     def enqueue(task: Any, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
-        calls.append((task.name.rsplit(".", 1)[-1], args, countdown))
+        name = task if isinstance(task, str) else task.name  # a task or its registered name
+        calls.append((name.rsplit(".", 1)[-1], args, countdown))
 
     def enqueue_on_commit(task: Any, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
         transaction.on_commit(lambda: enqueue(task, *args, countdown=countdown))
