@@ -8,7 +8,7 @@ a WhatsApp webhook at all raises :class:`WebhookPayloadError`.
 Every record this module returns can be stored: a string longer than its column, or a
 time outside what WhatsApp can mean, would fail the whole webhook's transaction (and
 lose its valid siblings to a retry loop). So each item is checked against the columns it
-is stored in (:data:`STORED_IN`, limits read from the models) and its times against the
+is stored in (:class:`StorageLimits`, which the caller reads from its models) and its times against the
 arrival time (:data:`CLOCK_SKEW`). An item whose identity does not fit is left out; a
 describing field that does not fit is dropped; either way it stays in the raw event and
 ``problems`` says what and where.
@@ -16,8 +16,8 @@ describing field that does not fit is dropped; either way it stays in the raw ev
 
 from __future__ import annotations
 
-import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,63 +53,53 @@ CLOCK_SKEW = timedelta(minutes=5)
 #: WhatsApp timestamp either; it is replaced by the arrival time, and flagged.
 EARLIEST_TIMESTAMP = datetime(2009, 1, 1, tzinfo=UTC)
 
-#: The columns each string taken from a webhook is stored in, as ``(model, field, extra)``
-#: where ``extra`` counts the characters added when stored (a contact's phone is ``+`` and
-#: the ``wa_id``). A value must fit all of its columns; the limits come from the models'
-#: ``max_length``, so a migration that changes a column changes the check with it.
-STORED_IN: dict[str, tuple[tuple[str, str, int], ...]] = {
-    "id": (
-        ("Message", "wamid", 0),
-        ("Interaction", "last_inbound_wamid", 0),
-        ("Reaction", "wamid", 0),
-        ("PendingRevision", "wamid", 0),
-    ),
-    "from": (("Contact", "wa_id", 0), ("Contact", "phone", 1), ("Interaction", "customer_wa_id", 0)),
-    "from_user_id": (("Contact", "user_id", 0), ("Interaction", "customer_user_id", 0)),
-    "parent_user_id": (("Contact", "parent_user_id", 0),),
-    "profile.name": (("Contact", "profile_name", 0),),
-    "profile.username": (("Contact", "username", 0),),
-    "context.id": (("Message", "context_wamid", 0),),
-    "media.id": (("Attachment", "media_id", 0),),
-    "media.mime_type": (("Attachment", "mime_type", 0),),
-    "media.sha256": (("Attachment", "sha256", 0),),
-    "media.filename": (("Attachment", "file_name", 0),),
-    "reaction.message_id": (("Reaction", "target_wamid", 0),),
-    "reaction.emoji": (("Reaction", "emoji", 0),),
-    "original_message_id": (("PendingRevision", "original_wamid", 0),),
-    "system.wa_id": (("Contact", "wa_id", 0), ("Contact", "phone", 1)),
-    "status.id": (("Message", "wamid", 0), ("PendingStatus", "wamid", 0)),
-}
+#: The webhook's strings that the caller stores, each by the name :class:`StorageLimits`
+#: gives its limit under (``profile.name``: a contact's profile name; ``status.id``: a
+#: status's message id…).
+STORED_FIELDS = (
+    "id",
+    "from",
+    "from_user_id",
+    "parent_user_id",
+    "profile.name",
+    "profile.username",
+    "context.id",
+    "media.id",
+    "media.mime_type",
+    "media.sha256",
+    "media.filename",
+    "reaction.message_id",
+    "reaction.emoji",
+    "original_message_id",
+    "system.wa_id",
+    "status.id",
+)
 
 
-@functools.cache
-def max_length(name: str) -> int:
-    """The longest value of ``name`` (a key of :data:`STORED_IN`) that all its columns hold."""
-    from django.apps import apps
+@dataclass(frozen=True)
+class StorageLimits:
+    """What the caller can store of a webhook: the longest value of each of
+    :data:`STORED_FIELDS` (its columns' ``max_length``, minus what storing adds) and the
+    range of the status error code's column.
 
-    return min(
-        apps.get_model("conversations", model)._meta.get_field(field_name).max_length - extra
-        for model, field_name, extra in STORED_IN[name]
-    )
+    The wire has no database: the domain, which knows its columns, builds this from its
+    models (``conversations.models.bounds``) and passes it to :func:`parse_webhook`, so a
+    migration that changes a column changes the check with it.
+    """
 
+    lengths: Mapping[str, int]
+    error_code_range: tuple[int, int]
 
-@functools.cache
-def integer_range(model: str, field_name: str) -> tuple[int, int]:
-    """The values an integer column holds on every database (SQLite's are wider than
-    PostgreSQL's): a webhook's number outside it is not stored."""
-    from django.apps import apps
-    from django.db.backends.base.operations import BaseDatabaseOperations
+    def __post_init__(self) -> None:
+        missing = set(STORED_FIELDS) - set(self.lengths)
+        if missing:
+            raise ValueError(f"no storage limit for {', '.join(sorted(missing))}")
 
-    internal_type = apps.get_model("conversations", model)._meta.get_field(field_name).get_internal_type()
-    return BaseDatabaseOperations.integer_field_ranges[internal_type]
+    def fits(self, value: str, name: str) -> bool:
+        return len(value) <= self.lengths[name]
 
-
-def _fits(value: str, name: str) -> bool:
-    return len(value) <= max_length(name)
-
-
-def _too_long(value: str, name: str, label: str = "") -> str:
-    return f"'{label or name}' has {len(value)} characters, more than the {max_length(name)} stored"
+    def too_long(self, value: str, name: str, label: str = "") -> str:
+        return f"'{label or name}' has {len(value)} characters, more than the {self.lengths[name]} stored"
 
 
 class WebhookPayloadError(ValueError):
@@ -229,7 +219,7 @@ def parse_timestamp(value: Any, *, received_at: datetime) -> tuple[datetime, str
     return stamp, ""
 
 
-def parse_webhook(payload: Any, *, received_at: datetime) -> ParsedWebhook:
+def parse_webhook(payload: Any, *, received_at: datetime, limits: StorageLimits) -> ParsedWebhook:
     if not isinstance(payload, dict):
         raise WebhookPayloadError("the body must be a JSON object")
     if payload.get("object") != "whatsapp_business_account":
@@ -251,12 +241,19 @@ def parse_webhook(payload: Any, *, received_at: datetime) -> ParsedWebhook:
             if not isinstance(raw_change, dict) or not isinstance(raw_change.get("value"), dict):
                 problems.append(f"{where} has no 'value' object")
                 continue
-            changes.append(_parse_change(raw_change, str(entry.get("id", "")), where, received_at, problems))
+            changes.append(
+                _parse_change(raw_change, str(entry.get("id", "")), where, received_at, problems, limits)
+            )
     return ParsedWebhook(changes=changes, problems=problems)
 
 
 def _parse_change(
-    raw: dict[str, Any], waba_id: str, where: str, received_at: datetime, problems: list[str]
+    raw: dict[str, Any],
+    waba_id: str,
+    where: str,
+    received_at: datetime,
+    problems: list[str],
+    limits: StorageLimits,
 ) -> Change:
     value = raw["value"]
     metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
@@ -271,10 +268,10 @@ def _parse_change(
         return change  # template status updates and other fields: kept raw by the caller
 
     change.errors = [e for e in _as_list(value.get("errors")) if isinstance(e, dict)]
-    profiles = _profiles(value.get("contacts"), f"{where}.contacts", problems)
+    profiles = _profiles(value.get("contacts"), f"{where}.contacts", problems, limits)
     for m_index, raw_message in enumerate(_as_list(value.get("messages"))):
         at = f"{where}.messages[{m_index}]"
-        message = _parse_message(raw_message, profiles, received_at, at, problems)
+        message = _parse_message(raw_message, profiles, received_at, at, problems, limits)
         if message is None:
             continue
         if message.type == "unsupported" and not message.errors and change.errors:
@@ -282,7 +279,7 @@ def _parse_change(
         change.messages.append(message)
     for s_index, raw_status in enumerate(_as_list(value.get("statuses"))):
         at = f"{where}.statuses[{s_index}]"
-        status = parse_status(raw_status, received_at, where=at, problems=problems)
+        status = parse_status(raw_status, received_at, limits=limits, where=at, problems=problems)
         if status is None:
             continue
         change.statuses.append(status)
@@ -297,7 +294,9 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
-def _profiles(raw_contacts: Any, where: str, problems: list[str]) -> list[SenderProfile]:
+def _profiles(
+    raw_contacts: Any, where: str, problems: list[str], limits: StorageLimits
+) -> list[SenderProfile]:
     profiles = []
     for index, raw in enumerate(_as_list(raw_contacts)):
         if not isinstance(raw, dict):
@@ -312,8 +311,8 @@ def _profiles(raw_contacts: Any, where: str, problems: list[str]) -> list[Sender
             ("profile.username", "profile.username", profile.get("username")),
         ):
             text = _text(value)
-            if not _fits(text, name):
-                problems.append(f"{where}[{index}]: {_too_long(text, name, label)}; left out")
+            if not limits.fits(text, name):
+                problems.append(f"{where}[{index}]: {limits.too_long(text, name, label)}; left out")
                 text = ""
             kept[label] = text
         profiles.append(
@@ -328,7 +327,7 @@ def _profiles(raw_contacts: Any, where: str, problems: list[str]) -> list[Sender
     return profiles
 
 
-def _sender(raw: dict[str, Any], profiles: list[SenderProfile]) -> SenderProfile:
+def _sender(raw: dict[str, Any], profiles: list[SenderProfile], limits: StorageLimits) -> SenderProfile:
     """Match the sender to ``contacts[]`` by id, never by array position."""
     wa_id = _text(raw.get("from")) or None
     user_id = _text(raw.get("from_user_id")) or None
@@ -337,20 +336,25 @@ def _sender(raw: dict[str, Any], profiles: list[SenderProfile]) -> SenderProfile
             return SenderProfile(
                 wa_id=wa_id or profile.wa_id,
                 user_id=user_id or profile.user_id,
-                parent_user_id=profile.parent_user_id or _parent_user_id(raw),
+                parent_user_id=profile.parent_user_id or _parent_user_id(raw, limits),
                 profile_name=profile.profile_name,
                 username=profile.username,
             )
-    return SenderProfile(wa_id=wa_id, user_id=user_id, parent_user_id=_parent_user_id(raw))
+    return SenderProfile(wa_id=wa_id, user_id=user_id, parent_user_id=_parent_user_id(raw, limits))
 
 
-def _parent_user_id(raw: dict[str, Any]) -> str:
+def _parent_user_id(raw: dict[str, Any], limits: StorageLimits) -> str:
     value = _text(raw.get("from_parent_user_id"))
-    return value if _fits(value, "parent_user_id") else ""  # flagged by _parse_message
+    return value if limits.fits(value, "parent_user_id") else ""  # flagged by _parse_message
 
 
 def _parse_message(
-    raw: Any, profiles: list[SenderProfile], received_at: datetime, where: str, problems: list[str]
+    raw: Any,
+    profiles: list[SenderProfile],
+    received_at: datetime,
+    where: str,
+    problems: list[str],
+    limits: StorageLimits,
 ) -> InboundMessage | None:
     if not isinstance(raw, dict) or not _text(raw.get("id")):
         problems.append(f"{where} has no message id; skipped")
@@ -361,25 +365,27 @@ def _parse_message(
         ("from", _text(raw.get("from"))),
         ("from_user_id", _text(raw.get("from_user_id"))),
     ):
-        if not _fits(value, name):
-            problems.append(f"{where}: {_too_long(value, name)}; the message is kept in the event only")
+        if not limits.fits(value, name):
+            problems.append(f"{where}: {limits.too_long(value, name)}; the message is kept in the event only")
             return None
-    sender = _sender(raw, profiles)
+    sender = _sender(raw, profiles, limits)
     if not (sender.wa_id or sender.user_id):
         problems.append(f"{where} has no sender ('from'); skipped")
         return None
     where = f"{where} ({wamid})"
     parent_user_id = _text(raw.get("from_parent_user_id"))
-    if not _fits(parent_user_id, "parent_user_id"):
-        problems.append(f"{where}: {_too_long(parent_user_id, 'parent_user_id')}; left out")
+    if not limits.fits(parent_user_id, "parent_user_id"):
+        problems.append(f"{where}: {limits.too_long(parent_user_id, 'parent_user_id')}; left out")
     timestamp, problem = parse_timestamp(raw.get("timestamp"), received_at=received_at)
     if problem:
         problems.append(f"{where}: {problem}")
     message_type = _text(raw.get("type")) or "unsupported"
     context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
     context_wamid = _text(context.get("id"))
-    if not _fits(context_wamid, "context.id"):
-        problems.append(f"{where}: {_too_long(context_wamid, 'context.id')}; the reply's quote is left out")
+    if not limits.fits(context_wamid, "context.id"):
+        problems.append(
+            f"{where}: {limits.too_long(context_wamid, 'context.id')}; the reply's quote is left out"
+        )
         context_wamid = ""
     message = InboundMessage(
         wamid=wamid,
@@ -409,10 +415,10 @@ def _parse_message(
         message.type = "unsupported"
         return message
     _fill_content(message, payload)
-    return message if _content_fits(message, where, problems) else None
+    return message if _content_fits(message, where, problems, limits) else None
 
 
-def _content_fits(message: InboundMessage, where: str, problems: list[str]) -> bool:
+def _content_fits(message: InboundMessage, where: str, problems: list[str], limits: StorageLimits) -> bool:
     """Check the content's stored strings. A media file's describing fields that do not
     fit are left out (an id that does not fit leaves the file undownloadable, flagged);
     a reaction, revision or number change whose ids do not fit is not applied at all."""
@@ -426,8 +432,8 @@ def _content_fits(message: InboundMessage, where: str, problems: list[str]) -> b
             ("media.filename", "filename"),
         ):
             value = getattr(media, attribute)
-            if not _fits(value, name):
-                problems.append(f"{where}: {_too_long(value, name)}; left out")
+            if not limits.fits(value, name):
+                problems.append(f"{where}: {limits.too_long(value, name)}; left out")
                 kept[attribute] = ""
         message.media = replace(media, **kept) if kept else media
         return True
@@ -439,9 +445,9 @@ def _content_fits(message: InboundMessage, where: str, problems: list[str]) -> b
     }.get(message.type, ())
     for name, key in checked:
         value = _text(message.content.get(key))
-        if not _fits(value, name):
+        if not limits.fits(value, name):
             problems.append(
-                f"{where}: {_too_long(value, name)}; the {message.type} is kept in the event only"
+                f"{where}: {limits.too_long(value, name)}; the {message.type} is kept in the event only"
             )
             return False
     return True
@@ -532,7 +538,12 @@ def _fill_interactive(message: InboundMessage, payload: dict[str, Any]) -> None:
 
 
 def parse_status(
-    raw: Any, received_at: datetime, *, where: str = "status", problems: list[str] | None = None
+    raw: Any,
+    received_at: datetime,
+    *,
+    limits: StorageLimits,
+    where: str = "status",
+    problems: list[str] | None = None,
 ) -> StatusUpdate | None:
     """One ``statuses[]`` item; None (and a problem) when it cannot be applied."""
     problems = problems if problems is not None else []
@@ -543,8 +554,10 @@ def parse_status(
     if not wamid or status not in STATUS_VALUES:
         problems.append(f"{where} lacks an id or a known status; skipped")
         return None
-    if not _fits(wamid, "status.id"):
-        problems.append(f"{where}: {_too_long(wamid, 'status.id')}; the status is kept in the event only")
+    if not limits.fits(wamid, "status.id"):
+        problems.append(
+            f"{where}: {limits.too_long(wamid, 'status.id')}; the status is kept in the event only"
+        )
         return None
     where = f"{where} ({status} of {wamid})"
     timestamp, problem = parse_timestamp(raw.get("timestamp"), received_at=received_at)
@@ -560,15 +573,17 @@ def parse_status(
         timestamp=timestamp,
         recipient_id=_text(raw.get("recipient_id")),
         recipient_user_id=_text(raw.get("recipient_user_id")),
-        errors=_status_errors(raw.get("errors"), where, problems),
+        errors=_status_errors(raw.get("errors"), where, problems, limits),
         pricing=pricing,
         raw=raw,
     )
 
 
-def _status_errors(raw_errors: Any, where: str, problems: list[str]) -> list[dict[str, Any]]:
+def _status_errors(
+    raw_errors: Any, where: str, problems: list[str], limits: StorageLimits
+) -> list[dict[str, Any]]:
     """The status's errors; a code the error column cannot hold is left out (flagged)."""
-    low, high = integer_range("Message", "error_code")
+    low, high = limits.error_code_range
     errors = []
     for error in _as_list(raw_errors):
         if not isinstance(error, dict):

@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from conversations import events
 from conversations.models import Channel, Message, PendingStatus
+from conversations.models.bounds import webhook_limits
 from whatsapp.errors import error_from_webhook
 from whatsapp.inbound import StatusUpdate, parse_status
 
@@ -186,7 +187,7 @@ def pending_statuses_apply(*, channel: Channel, wamid: str) -> int:
     """Apply statuses that arrived before ``wamid`` was recorded; returns how many."""
     pending = list(PendingStatus.objects.filter(channel=channel, wamid=wamid))
     for row in pending:
-        update = parse_status(row.payload, row.occurred_at) or StatusUpdate(
+        update = parse_status(row.payload, row.occurred_at, limits=webhook_limits()) or StatusUpdate(
             wamid=wamid, status=row.status, timestamp=row.occurred_at
         )
         status_apply(channel=channel, update=update)

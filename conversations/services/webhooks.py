@@ -23,6 +23,7 @@ from django.utils import timezone
 from conversations.db import fast_create
 from conversations.directory import directory
 from conversations.models import WebhookEvent
+from conversations.models.bounds import webhook_limits
 from conversations.services.inbound import inbound_messages_store
 from conversations.services.statuses import status_apply
 from whatsapp.inbound import ParsedWebhook, WebhookPayloadError, parse_webhook
@@ -64,7 +65,7 @@ def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at
     signature = _normalized(signature)
     try:
         text = body.decode("utf-8")
-        parsed = parse_webhook(_loads(text), received_at=received_at)
+        parsed = parse_webhook(_loads(text), received_at=received_at, limits=webhook_limits())
     except UnicodeDecodeError:
         readable = body.decode("utf-8", "replace").replace("\x00", "\ufffd")
         return _store_unprocessable(readable, signature, received_at, "the body is not UTF-8")
@@ -213,7 +214,7 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
         if event is None:
             return None  # another worker holds it
         try:
-            parsed = parse_webhook(_loads(event.body), received_at=event.received_at)
+            parsed = parse_webhook(_loads(event.body), received_at=event.received_at, limits=webhook_limits())
         except Exception as exc:  # not a webhook (or a parser defect): flagged, not retried
             reason = str(exc) if isinstance(exc, ValueError) else f"parse failed: {_describe(exc)}"
             event.state, event.flags, event.retry_due_at = WebhookEvent.State.FLAGGED, [reason], None
