@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
+from templates_app.composition import template_parameters
 from templates_app.models import MessageTemplate, StandardResponse
-
-PARAMETER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
-
-
-def template_parameters(text: str) -> list[int]:
-    """The ``{{n}}`` parameter numbers of a template text, in order of appearance."""
-    return [int(n) for n in PARAMETER.findall(text or "")]
-
-
-def template_render(text: str, values: dict[int, str]) -> str:
-    """Fill ``{{n}}`` placeholders (what the customer will read)."""
-    return PARAMETER.sub(lambda m: values.get(int(m.group(1)), m.group(0)), text or "")
 
 
 def templates_usable(*, channel: Any) -> QuerySet[MessageTemplate]:

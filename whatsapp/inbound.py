@@ -23,8 +23,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from whatsapp.errors import int_or_none
+from whatsapp.limits import MEDIA_KINDS
 
-MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
 KNOWN_TYPES = (
     "text",
     *MEDIA_KINDS,

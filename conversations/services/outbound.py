@@ -198,7 +198,8 @@ def reply_window_is_open(interaction: Interaction, *, now: datetime | None = Non
 def _as_notification(*, interaction: Interaction, spec: OutboundSpec) -> OutboundSpec:
     """O2: after the reply timeout, the agent's text goes out appended to the default
     notification template (e.g. "Thank you for your patience! {{1}}")."""
-    from templates_app.selectors import default_notification_template, template_render
+    from templates_app.composition import template_render
+    from templates_app.selectors import default_notification_template
 
     template = default_notification_template(channel=interaction.channel)
     if template is None:
