@@ -21,7 +21,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from console import live
-from conversations import events, selectors
+from conversations import events, payloads, selectors
 from conversations.api.inputs import MAX_ID
 from conversations.models import Interaction
 
@@ -63,7 +63,7 @@ def _hello(user: Any) -> dict[str, Any] | None:
     from conversations.services.routing import agent_profile_for
 
     try:
-        return events.agent_payload(agent_profile_for(user))
+        return payloads.agent_payload(agent_profile_for(user))
     except PermissionDenied:
         return None
 

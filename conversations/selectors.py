@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from conversations import events
+from conversations import payloads
 from conversations.exceptions import DomainError, NotFound
 from conversations.models import (
     AgentProfile,
@@ -78,7 +78,7 @@ def interaction_viewer_payload(
     interaction: Any,
     joined: list[tuple[int, str]] | None = None,
     conferences: bool | None = None,
-) -> dict[str, Any]:
+) -> payloads.Viewer:
     """What ``user`` may do with the interaction (``actions``) and their part in it, for
     labels (``part``): the console shows exactly these (DESIGN invariant 8)."""
     if joined is None:
@@ -89,7 +89,7 @@ def interaction_viewer_payload(
     }
 
 
-def interaction_viewer(*, user: Any, interaction_id: int) -> dict[str, Any]:
+def interaction_viewer(*, user: Any, interaction_id: int) -> payloads.Viewer | dict[str, Any]:
     """``interaction_viewer_payload`` by id (the console socket adds it to the frames that
     change it); empty when the interaction is gone."""
     interaction = (
@@ -98,54 +98,39 @@ def interaction_viewer(*, user: Any, interaction_id: int) -> dict[str, Any]:
     return interaction_viewer_payload(user=user, interaction=interaction) if interaction else {}
 
 
-def interaction_summary(interaction: Interaction, *, user: Any = None, **viewer: Any) -> dict[str, Any]:
+def interaction_summary(
+    interaction: Interaction, *, user: Any = None, **viewer: Any
+) -> payloads.InteractionSummary:
     """INTERACTION_SUMMARY; for a ``user``, with what they may do with it (``viewer``: the
     participants or the conference switch when the caller already read them)."""
-    summary = {
-        **events.interaction_payload(interaction),
-        "contact": events.contact_payload(interaction.contact),
-    }
-    if user is not None:
-        summary.update(interaction_viewer_payload(user=user, interaction=interaction, **viewer))
-    return summary
+    return payloads.interaction_summary_payload(
+        interaction,
+        viewer=interaction_viewer_payload(user=user, interaction=interaction, **viewer) if user else None,
+    )
 
 
-def interaction_detail(interaction: Interaction, *, user: Any) -> dict[str, Any]:
+def interaction_detail(interaction: Interaction, *, user: Any) -> payloads.InteractionDetail:
     """INTERACTION: the summary, case information, notes, participants, and what ``user``
     may do with it."""
-    notes = InteractionNote.objects.filter(interaction=interaction).select_related("author")
-    channel = interaction.channel
-    participants = events.participants_payload(interaction.pk)
+    notes = list(InteractionNote.objects.filter(interaction=interaction).select_related("author"))
+    participants = participants_payload(interaction.pk)
     joined = [(p["agent_id"], p["kind"]) for p in participants if p["state"] == "joined"]
-    return {
-        **interaction_summary(interaction, user=user, joined=joined),
-        "case_data": interaction.case_data,
-        "disposition": interaction.disposition,
-        "created_at": interaction.created_at.isoformat(),
-        "accepted_at": interaction.accepted_at.isoformat() if interaction.accepted_at else None,
-        "origin": interaction.origin,
-        "queue": interaction.queue.name if interaction.queue else "",
-        "channel": {
-            "id": channel.pk,
-            "name": channel.name,
-            "display_phone_number": channel.display_phone_number,
-        },
-        "notes": [note_payload(n) for n in notes],
-        "participants": participants,
-        "owner": {"id": interaction.owner_id, "name": _name(interaction.owner)}
-        if interaction.owner_id
-        else None,
-    }
+    return payloads.interaction_detail_payload(
+        interaction,
+        viewer=interaction_viewer_payload(user=user, interaction=interaction, joined=joined),
+        notes=notes,
+        participants=participants,
+    )
 
 
-def note_payload(note: InteractionNote) -> dict[str, Any]:
-    author = note.author
-    return {
-        "id": note.pk,
-        "body": note.body,
-        "author": (author.get_full_name() or author.get_username()) if author else "",
-        "created_at": note.created_at.isoformat(),
-    }
+def participants_payload(interaction_id: int) -> list[payloads.Participant]:
+    """The agents invited to or in the conversation besides its owner (one query)."""
+    return [
+        payloads.participant_payload(p)
+        for p in InteractionParticipant.objects.filter(
+            interaction_id=interaction_id, state__in=["invited", "joined"]
+        ).select_related("agent")
+    ]
 
 
 #: W8: the emoji picker's set when ``whatsappsession.emojis-business-attribute`` names none.
@@ -172,7 +157,7 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
     from conversations.options import options_for
     from conversations.services.collaboration import conferences_enabled
     from conversations.services.interactions import disposition_codes
-    from conversations.services.routing import agent_profile_for, offer_payload
+    from conversations.services.routing import agent_profile_for
 
     profile = agent_profile_for(user)
     offers = (
@@ -216,7 +201,7 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
         )
 
     return {
-        "agent": events.agent_payload(profile),
+        "agent": payloads.agent_payload(profile),
         "options": options,
         "emojis": console_emojis(options=options),
         "dispositions": [{"code": c, "label": label} for c, label in disposition_codes(user=user).items()],
@@ -226,7 +211,7 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
         "invitations": [
             {
                 "invitation_id": invitation.pk,
-                "inviter": _name(invitation.invited_by),
+                "inviter": payloads.user_name(invitation.invited_by),
                 "interaction": interaction_summary(invitation.interaction),
             }
             for invitation in invitations
@@ -235,8 +220,14 @@ def agent_snapshot(*, user: Any) -> dict[str, Any]:
     }
 
 
-def _name(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
+def offer_payload(offer: Offer) -> payloads.Offer:
+    """OFFER, with the customer's first and latest message (two queries)."""
+    customer = Message.objects.filter(
+        interaction_id=offer.interaction_id, direction=Message.Direction.INBOUND
+    ).exclude(type__in=HIDDEN_TYPES)
+    first = customer.order_by("origination_at", "id").first()
+    latest = customer.order_by("-origination_at", "-id").first()
+    return payloads.offer_payload(offer, first=first, latest=latest)
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -286,26 +277,14 @@ def can_view_contact_history(*, user: Any, contact_id: int) -> bool:
     return contact_id in contact_history_visible_ids(user=user, contact_ids=[contact_id])
 
 
-def contact_history(*, contact_id: int) -> list[dict[str, Any]]:
+def contact_history(*, contact_id: int) -> list[payloads.InteractionHistoryEntry]:
     """W11: every interaction of the contact, on every channel, newest first."""
     interactions = (
         Interaction.objects.filter(contact_id=contact_id)
         .select_related("channel", "owner", "queue")
         .order_by("-created_at", "-id")
     )
-    return [
-        {
-            "id": i.pk,
-            "state": i.state,
-            "channel": i.channel.name,
-            "owner": (i.owner.get_full_name() or i.owner.get_username()) if i.owner else "",
-            "created_at": i.created_at.isoformat(),
-            "closed_at": i.closed_at.isoformat() if i.closed_at else None,
-            "disposition": i.disposition,
-            "done_note": i.done_note,
-        }
-        for i in interactions
-    ]
+    return [payloads.interaction_history_entry(i) for i in interactions]
 
 
 # --- messages --------------------------------------------------------------------------------
@@ -319,36 +298,26 @@ def message_list_for_interaction(*, interaction: Interaction) -> QuerySet[Messag
     )
 
 
-def attachment_payload(attachment: Attachment | None) -> dict[str, Any] | None:
-    return events.attachment_payload(attachment)
-
-
-def messages_payload(messages: list[Message]) -> list[dict[str, Any]]:
+def messages_payload(messages: list[Message]) -> list[payloads.Message]:
     """The console's MESSAGE shape for a page: three queries whatever the page holds."""
     wamids = [m.wamid for m in messages if m.wamid]
-    reactions: dict[str, list[dict[str, str]]] = {}
+    reactions: dict[str, list[payloads.Reaction]] = {}
     if wamids:
         for reaction in Reaction.objects.filter(target_wamid__in=wamids).exclude(emoji=""):
             reactions.setdefault(reaction.target_wamid, []).append(
                 {"direction": reaction.direction, "emoji": reaction.emoji}
             )
     quoted_wamids = {m.context_wamid for m in messages if m.context_wamid}
-    quoted = {}
+    quoted: dict[str | None, payloads.Quoted] = {}
     if quoted_wamids:
         quoted = {
-            q.wamid: {
-                "id": q.pk,
-                "body": q.body[:300],
-                "direction": q.direction,
-                "type": q.type,
-                "content": q.content,
-            }
+            q.wamid: payloads.quoted_payload(q)
             for q in Message.objects.filter(wamid__in=quoted_wamids).only(
                 "pk", "wamid", "body", "direction", "type", "content"
             )
         }
     return [
-        events.message_full_payload(
+        payloads.message_full_payload(
             message,
             attachment=getattr(message, "attachment", None),
             reactions=reactions.get(message.wamid or "", []),
@@ -484,12 +453,7 @@ def transcript_page(*, user: Any, interaction: Interaction, before: str | None =
     has_more = older_scope.exists()
     interaction_ids = {m.interaction_id for m in page}
     sessions = {
-        i.pk: {
-            "id": i.pk,
-            "created_at": i.created_at.isoformat(),
-            "channel_id": i.channel_id,
-            "state": i.state,
-        }
+        i.pk: payloads.transcript_session(i)
         for i in Interaction.objects.filter(pk__in=interaction_ids).only(
             "pk", "created_at", "channel_id", "state"
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import path, reverse
+from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -13,48 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from conversations import payloads
 from conversations import selectors as conversation_selectors
 from conversations.api.inputs import ID_SCHEMA, QUERY_TEXT_SCHEMA, IdField, query_id, query_text
 from conversations.api.schema import CREATED, INT, OBJECT, OBJECTS, TEXT, shape
 from templates_app import selectors, services
-from templates_app.composition import compose, parameter_slots
-from templates_app.models import MessageTemplate, StandardResponse
-
-
-def response_payload(response: StandardResponse) -> dict[str, Any]:
-    return {
-        "id": response.pk,
-        "name": response.name,
-        "category": str(response.category),
-        "shortcut": response.shortcut or "",
-        "text": response.text,
-        "notification_template_id": response.notification_id,
-        "attachments": [
-            {"id": a.pk, "file_name": a.file_name, "mime_type": a.mime_type, "size": a.size}
-            for a in response.attachments.all()
-        ],
-    }
-
-
-def template_payload(template: MessageTemplate) -> dict[str, Any]:
-    return {
-        "id": template.pk,
-        "kind": template.kind,
-        "name": template.name,
-        "language": template.language,
-        "category": template.category,
-        "status": template.status,
-        "header_type": template.header_type,
-        "header_text": template.header_text,
-        "has_header_file": bool(template.header_media),
-        "body": template.body,
-        "footer": template.footer,
-        "buttons": template.buttons,
-        "list_button": template.list_button,
-        "sections": template.sections,
-        "parameters": parameter_slots(template),
-        "is_default_notification": template.is_default_notification,
-    }
+from templates_app.composition import compose
+from templates_app.models import MessageTemplate
 
 
 class StandardResponseListApi(APIView):
@@ -67,7 +32,7 @@ class StandardResponseListApi(APIView):
     def get(self, request: Request) -> Response:
         responses = selectors.standard_responses_search(query=query_text(request, "search"))
         return Response(
-            {"responses": [response_payload(r) for r in responses.prefetch_related("attachments")[:200]]}
+            {"responses": [payloads.standard_response_payload(r) for r in responses.prefetch_related("attachments")[:200]]}
         )
 
 
@@ -77,7 +42,7 @@ class StandardResponseAttachmentUseApi(APIView):
     @extend_schema(responses={201: CREATED})
     def post(self, request: Request, pk: int) -> Response:
         attachment = services.standard_response_attachment_use(user=request.user, attachment_id=pk)
-        return Response(conversation_selectors.attachment_payload(attachment), status=status.HTTP_201_CREATED)
+        return Response(payloads.attachment_payload(attachment), status=status.HTTP_201_CREATED)
 
 
 class InteractionTemplatesApi(APIView):
@@ -87,7 +52,7 @@ class InteractionTemplatesApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         interaction = conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         templates = selectors.templates_sendable(channel=interaction.channel)
-        return Response({"templates": [template_payload(t) for t in templates]})
+        return Response({"templates": [payloads.template_payload(t) for t in templates]})
 
 
 class TemplateListApi(APIView):
@@ -111,7 +76,7 @@ class TemplateListApi(APIView):
             {
                 "channel_id": channel.pk,
                 "templates": [
-                    template_payload(t) for t in templates if t.kind in ("notification", "rich_media")
+                    payloads.template_payload(t) for t in templates if t.kind in ("notification", "rich_media")
                 ],
             }
         )
@@ -134,15 +99,7 @@ def _preview(*, channel: Any, data: dict[str, Any]) -> Response:
     if template is None:
         raise DRFNotFound("this template cannot be sent on this number")
     composed = compose(template, parameters=data.get("parameters"))
-    header_file = reverse("template-header-file", args=[template.pk]) if template.header_media else None
-    return Response(
-        {
-            "type": composed.type,
-            "body": composed.body,
-            "rendered": composed.content["rendered"],
-            "header_file": header_file,
-        }
-    )
+    return Response(payloads.template_preview_payload(template, composed))
 
 
 class TemplatePreviewApi(APIView):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations import events
+from conversations import payloads
 from workbins.models import WorkbinItem
 from workbins.services import DEFAULT_PERSONAL_NAME, workbin_personal_for, workbins_accessible
 
@@ -23,11 +23,11 @@ def workbin_list_for_user(*, user: Any) -> list[dict[str, Any]]:
         by_workbin[item.workbin_id].append(
             {
                 "interaction_id": item.interaction_id,
-                "contact": events.contact_payload(item.interaction.contact),
+                "contact": payloads.contact_payload(item.interaction.contact),
                 "placed_at": item.placed_at.isoformat(),
                 "reason": item.reason,
                 "placed_by": item.placed_by.get_username() if item.placed_by else "",
-                "last_inbound_at": events._iso(item.interaction.last_inbound_at),
+                "last_inbound_at": payloads.iso(item.interaction.last_inbound_at),
             }
         )
     listed = [

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations import jobs, selectors
+from conversations import jobs, payloads, selectors
 from conversations.api.inputs import (
     ID_SCHEMA,
     QUERY_TEXT_SCHEMA,
@@ -406,7 +406,7 @@ class InteractionNotesApi(APIView):
         note = interaction_services.interaction_note_add(
             user=request.user, interaction_id=pk, body=data.validated_data["body"]
         )
-        return Response(selectors.note_payload(note), status=status.HTTP_201_CREATED)
+        return Response(payloads.note_payload(note), status=status.HTTP_201_CREATED)
 
 
 # --- agents and offers -------------------------------------------------------------------------
@@ -430,10 +430,8 @@ class AgentStateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         profile = routing.agent_set_ready(user=request.user, ready=data.validated_data["ready"])
-        from conversations import events
-
         profile.refresh_from_db()
-        return Response(events.agent_payload(profile))
+        return Response(payloads.agent_payload(profile))
 
 
 class OfferAcceptApi(APIView):
@@ -481,7 +479,7 @@ class AttachmentUploadApi(APIView):
         attachment = media_services.attachment_upload(
             user=request.user, data=upload.read(), file_name=upload.name
         )
-        return Response(selectors.attachment_payload(attachment), status=status.HTTP_201_CREATED)
+        return Response(payloads.attachment_payload(attachment), status=status.HTTP_201_CREATED)
 
 
 def _serve(request: Request, pk: int, *, thumbnail: bool) -> FileResponse:
@@ -689,7 +687,6 @@ class ConsultationApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: CREATED, 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
-        from conversations import events
         from conversations.services.collaboration import consultation_send, consultation_start
 
         data = self.InputSerializer(data=request.data)
@@ -701,7 +698,7 @@ class ConsultationApi(APIView):
             )
         else:
             message = consultation_send(user=request.user, interaction_id=pk, body=values["body"])
-        return Response(events.consultation_payload(message), status=status.HTTP_201_CREATED)
+        return Response(payloads.consultation_payload(message), status=status.HTTP_201_CREATED)
 
 
 class ConsultationEndApi(APIView):

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from conversations import events
+from conversations import events, payloads
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import (
     AgentProfile,
@@ -228,7 +228,7 @@ def consultation_messages(*, user: Any, interaction_id: int) -> list[dict[str, A
     if interaction.owner_id != user.pk and not was_in and not user_is_supervisor(user):
         raise PermissionDenied("you are not in this consultation")
     return [
-        events.consultation_payload(m)
+        payloads.consultation_payload(m)
         for m in ConsultationMessage.objects.filter(interaction=interaction).select_related("author")
     ]
 

@@ -19,18 +19,7 @@ from conversations.exceptions import Conflict, DomainError, NotFound, Permission
 from conversations.models import BusinessAttributeValue, Channel, Contact, Interaction, InteractionNote
 from conversations.options import get_option
 from conversations.permissions import ensure_owner_or_supervisor, user_can_write
-
-#: WhatsApp's customer-service window: free-form messages only within it (SPEC O1).
-SERVICE_WINDOW = timedelta(hours=24)
-#: After it, the agent's text goes out as the default notification (SPEC O2); the owner's
-#: effective value (agent, else group, else global) applies.
-REPLY_TIMEOUT = "whatsappsession.reply-timeout"
-
-
-def reply_timeout_for(owner_id: int | None) -> timedelta:
-    """The reply timeout of an interaction owned by ``owner_id`` (None: nobody's, the global
-    value). The one place the timer, the send and the console's deadline read it from."""
-    return timedelta(seconds=get_option(REPLY_TIMEOUT, agent_id=owner_id))
+from conversations.windows import SERVICE_WINDOW, reply_timeout_for
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ from conversations.exceptions import Conflict, DomainError, NotFound, Permission
 from conversations.models import Attachment, Interaction, Message
 from conversations.options import get_option
 from conversations.permissions import user_can_write, user_is_supervisor
-from conversations.services.interactions import reply_timeout_for
 from conversations.services.statuses import (
     ERROR_TITLE_MAX,
     accepted_wamid_pending,
@@ -43,6 +42,7 @@ from conversations.services.statuses import (
     message_adopt_wamid,
     pending_statuses_apply,
 )
+from conversations.windows import reply_window_is_open, window_is_open
 from waproject.embedded import enqueue, enqueue_on_commit
 from whatsapp import payloads
 from whatsapp.client import CloudApiClient
@@ -96,12 +96,6 @@ class OutboundSpec:
     attachment_id: int | None = None
     reply_to_message_id: int | None = None
     client_ref: str = ""
-
-
-def window_is_open(interaction: Interaction, *, now: datetime | None = None) -> bool:
-    """Inside WhatsApp's 24-hour customer-service window (SPEC O1)."""
-    now = now or timezone.now()
-    return interaction.window_expires_at is not None and now < interaction.window_expires_at
 
 
 def message_send(*, user: Any, interaction_id: int, spec: OutboundSpec) -> Message:
@@ -180,19 +174,6 @@ def _same_request(existing: Message, spec: OutboundSpec) -> bool:
     if content.get("template_id"):
         return existing.content.get("template_id") == content["template_id"] and existing.body == spec.body
     return existing.type == spec.type and existing.content == content
-
-
-def reply_window_ends_at(interaction: Interaction) -> datetime | None:
-    """O2: when the reply timeout after the customer's last message ends."""
-    if interaction.last_inbound_at is None:
-        return None
-    return interaction.last_inbound_at + reply_timeout_for(interaction.owner_id)
-
-
-def reply_window_is_open(interaction: Interaction, *, now: datetime | None = None) -> bool:
-    now = now or timezone.now()
-    ends = reply_window_ends_at(interaction)
-    return window_is_open(interaction, now=now) and ends is not None and now < ends
 
 
 def _as_notification(*, interaction: Interaction, spec: OutboundSpec) -> OutboundSpec:

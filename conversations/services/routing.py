@@ -24,9 +24,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from conversations import events
+from conversations import events, payloads
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
-from conversations.models import AgentProfile, Interaction, Message, Offer
+from conversations.models import AgentProfile, Interaction, Offer
 from conversations.options import get_option
 from conversations.permissions import ensure_agent, ensure_owner_or_supervisor
 from conversations.services.interactions import interaction_owner_changed
@@ -59,7 +59,7 @@ def agent_set_ready(
     """Ready / Not Ready for WhatsApp. Going Not Ready withdraws pending offers (they
     are offered to someone else); going Ready takes waiting work at once. ``reason`` (an
     ``AgentProfile.NotReadyReason``) is kept with the Not Ready state, so the agent's
-    console says why whenever it loads (``events.agent_payload``)."""
+    console says why whenever it loads (``payloads.agent_payload``)."""
     now = timezone.now()
     with transaction.atomic():
         profile = AgentProfile.objects.select_for_update().get(pk=agent_profile_for(user).pk)
@@ -177,48 +177,9 @@ def interaction_route(*, interaction_id: int) -> Offer | None:
                 _release_capacity(agent.user_id, now=now)
                 return None
             interaction.state = Interaction.State.OFFERED
-            events.offer_created(offer=offer, payload=offer_payload(offer))
+            events.offer_created(offer=offer)
             return offer
     return None
-
-
-def offer_payload(offer: Offer) -> dict[str, Any]:
-    """The preview an agent sees: contact, first message, case information (R2); for work
-    coming back (a transfer, a customer writing to a parked conversation) also who handed
-    it over and the customer's latest message."""
-    interaction = offer.interaction
-    contact = interaction.contact
-    customer = Message.objects.filter(interaction=interaction, direction=Message.Direction.INBOUND).exclude(
-        type__in=(Message.Type.REVOKE, Message.Type.EDIT)
-    )
-    first = customer.order_by("origination_at", "id").first()
-    latest = customer.order_by("-origination_at", "-id").first()
-    origin = None
-    if interaction.handoff:
-        by = interaction.handoff_by
-        origin = {
-            "kind": interaction.handoff,
-            "label": interaction.get_handoff_display(),
-            "by": (by.get_full_name() or by.get_username()) if by else "",
-        }
-    return {
-        "id": offer.pk,
-        "interaction_id": interaction.pk,
-        "created_at": offer.created_at.isoformat() if offer.created_at else None,
-        "due_at": offer.due_at.isoformat(),
-        "contact": {
-            "id": contact.pk,
-            "display_name": contact.display_name,
-            "wa_id": contact.wa_id,
-            "profile_name": contact.profile_name,
-        },
-        "customer_wa_id": interaction.customer_wa_id,  # R8: the number this conversation is on
-        "first_message": events.message_payload(first) if first else None,
-        "latest_message": events.message_payload(latest) if latest and latest != first else None,
-        "origin": origin,
-        "case_data": interaction.case_data,
-        "queue": interaction.queue.name if interaction.queue_id and interaction.queue else "",
-    }
 
 
 def _close_offer(offer: Offer, *, state: str, now: datetime) -> bool:
@@ -604,7 +565,7 @@ def interaction_transfer(
                 agent_id=target_agent.user_id,
                 due_at=now + timedelta(seconds=timeout),
             )
-            events.offer_created(offer=offer, payload=offer_payload(offer))
+            events.offer_created(offer=offer)
         else:
             transaction.on_commit(lambda: interaction_route(interaction_id=interaction.pk))
     return interaction
@@ -636,7 +597,7 @@ def transfer_targets(*, user: Any, search: str = "") -> dict[str, list[dict[str,
 
     return {
         "agents": [
-            {**events.agent_payload(a), "available": a.is_ready and a.load < a.capacity} for a in agents[:50]
+            payloads.transfer_target_agent(a) for a in agents[:50]
         ],
         "groups": named(AgentGroup),
         "skills": named(Skill),

@@ -22,7 +22,7 @@ from conversations.services.interactions import (
     interaction_timers_due,
 )
 from conversations.services.options import option_value_save, option_values_delete
-from conversations.services.outbound import reply_window_ends_at
+from conversations.windows import reply_window_ends_at
 from tests.cloud_api import payload
 from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory, UserFactory
 from workbins.models import Workbin
