@@ -23,7 +23,10 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from console import live
 from conversations import events, payloads, selectors
 from conversations.api.inputs import MAX_ID
+from conversations.exceptions import PermissionDenied
 from conversations.models import Interaction
+from conversations.permissions import user_is_supervisor
+from conversations.services.capacity import agent_profile_for
 
 MAX_SUBSCRIPTIONS = 50
 
@@ -38,7 +41,7 @@ def _visible_ids(user: Any, ids: list[int]) -> set[int]:
     """The interactions among ``ids`` whose live events the user may receive: those they
     may see, and for an agent only while open (a closed one is history, read over REST)."""
     visible = selectors.interaction_list_for_user(user=user).filter(pk__in=ids)
-    if not selectors.user_is_supervisor(user):
+    if not user_is_supervisor(user):
         visible = visible.filter(state__in=Interaction.OPEN_STATES)
     return set(visible.values_list("pk", flat=True))
 
@@ -57,11 +60,8 @@ def _interaction_id(event: dict[str, Any]) -> Any:
     return interaction.get("id") if isinstance(interaction, dict) else None
 
 
-def _hello(user: Any) -> dict[str, Any] | None:
+def _hello(user: Any) -> payloads.Agent | None:
     """The agent's state for the greeting; None for a user who is not an agent."""
-    from conversations.exceptions import PermissionDenied
-    from conversations.services.routing import agent_profile_for
-
     try:
         return payloads.agent_payload(agent_profile_for(user))
     except PermissionDenied:

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
-from conversations import options
+from conversations import options, selectors
 from conversations.directory import directory
 from conversations.exceptions import DomainError
 from conversations.models import (
@@ -45,12 +45,13 @@ from conversations.models import (
 )
 from conversations.permissions import can_edit_contact, user_is_supervisor
 from conversations.services import contacts as contact_services
-from conversations.services import routing
+from conversations.services.done import interaction_done
 from conversations.services.options import (
     agents_moved_to_another_group,
     option_value_save,
     option_values_delete,
 )
+from conversations.services.webhooks import webhook_event_process
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -311,8 +312,6 @@ class InteractionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Done: close the selected interactions", permissions=["close"])
     def close(self, request: HttpRequest, queryset: Any) -> None:
-        from conversations.services.interactions import interaction_done
-
         closed, refused = 0, []
         for pk in queryset.filter(state__in=Interaction.OPEN_STATES).values_list("pk", flat=True):
             try:
@@ -405,8 +404,6 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Process the selected events again (idempotent)")
     def replay(self, request: HttpRequest, queryset: Any) -> None:
-        from conversations.services.webhooks import webhook_event_process
-
         results = [webhook_event_process(event_id=pk) for pk in queryset.values_list("pk", flat=True)]
         done = sum(1 for e in results if e is not None and e.state == WebhookEvent.State.PROCESSED)
         self.message_user(request, f"{done} of {len(results)} events processed.", messages.INFO)
@@ -419,7 +416,7 @@ class QueueAdmin(GuardedDeleteAdmin):
     filter_horizontal = ("skills",)
 
     def delete_blockers(self, obj: Queue) -> list[str]:
-        return routing.queue_delete_blockers(obj)
+        return selectors.queue_delete_blockers(obj)
 
 
 @admin.register(Skill)
@@ -427,7 +424,7 @@ class SkillAdmin(GuardedDeleteAdmin):
     search_fields = ("name",)
 
     def delete_blockers(self, obj: Skill) -> list[str]:
-        return routing.skill_delete_blockers(obj)
+        return selectors.skill_delete_blockers(obj)
 
 
 @admin.register(AgentGroup)
@@ -435,11 +432,11 @@ class AgentGroupAdmin(GuardedDeleteAdmin):
     search_fields = ("name",)
 
     def delete_blockers(self, obj: AgentGroup) -> list[str]:
-        return routing.agent_group_delete_blockers(obj)
+        return selectors.agent_group_delete_blockers(obj)
 
 
 def _agent_work_blockers(user: Any) -> list[str]:
-    work = routing.agent_open_work(user)
+    work = selectors.agent_open_work(user)
     return [f"still has {', '.join(work)}: hand them over first"] if work else []
 
 

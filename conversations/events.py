@@ -231,7 +231,9 @@ def agent_state_changed(*, user_id: int) -> None:
 def offer_created(*, offer: Offer) -> None:
     """The offer's preview, to the agent's consoles (read now: the customer's first and
     latest message)."""
-    broadcast_on_commit([agent_group(offer.agent_id)], "offer.created", {"offer": selectors.offer_payload(offer)})
+    broadcast_on_commit(
+        [agent_group(offer.agent_id)], "offer.created", {"offer": selectors.offer_payload(offer)}
+    )
 
 
 def offer_withdrawn(*, agent_id: int, offer_id: int, reason: str, interaction_id: int | None = None) -> None:
@@ -346,14 +348,19 @@ def participants_changed(*, interaction: Any) -> None:
     broadcast_lazy_on_commit(
         [interaction_group(interaction_id)],
         "participants.changed",
-        lambda: {"interaction_id": interaction_id, "participants": selectors.participants_payload(interaction_id)},
+        lambda: {
+            "interaction_id": interaction_id,
+            "participants": selectors.participants_payload(interaction_id),
+        },
     )
 
 
 def consultation_message(*, message: Any, user_ids: list[int]) -> None:
     """To the agents of the consultation only (never the interaction's group)."""
     broadcast_on_commit(
-        [agent_group(u) for u in user_ids], "consultation.message", {"message": payloads.consultation_payload(message)}
+        [agent_group(u) for u in user_ids],
+        "consultation.message",
+        {"message": payloads.consultation_payload(message)},
     )
 
 

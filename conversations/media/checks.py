@@ -19,6 +19,7 @@ import hmac
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from conversations.media.errors import MediaRejected
 from conversations.media.images import jpeg_problem, png_problem, webp_is_animated
@@ -29,7 +30,7 @@ from conversations.media.names import (
     shorten_file_name,
     size_beyond,
 )
-from conversations.media.sniff import sniff_mime
+from conversations.media.sniff import as_file, head_of, size_of, sniff_mime
 from whatsapp.limits import MEDIA_MAX_BYTES, MEDIA_MIME_TYPES, STATIC_STICKER_MAX_BYTES
 
 #: Spellings seen in configuration and in the wild for the types above.
@@ -83,18 +84,24 @@ def kind_for_mime(mime: str) -> str | None:
 
 
 def check_outbound_file(
-    *, data: bytes, file_name: str, max_size: int, allowed_types: Collection[str] | None = None
+    *,
+    data: bytes | BinaryIO,
+    file_name: str,
+    max_size: int,
+    allowed_types: Collection[str] | None = None,
 ) -> CheckedFile:
     """Vet a file an agent wants to send; raise :class:`MediaRejected` if WhatsApp or we refuse it.
 
-    ``max_size`` is the configured limit in bytes; WhatsApp's per-kind limit applies as well.
-    ``allowed_types`` is the configured allow-list of MIME types (``image/*`` allowed); empty
-    or None means every type WhatsApp accepts.
+    ``data``: the file's bytes, or the file itself (seekable), which is read in chunks and
+    by its headers, never whole. ``max_size`` is the configured limit in bytes; WhatsApp's
+    per-kind limit applies as well. ``allowed_types`` is the configured allow-list of MIME
+    types (``image/*`` allowed); empty or None means every type WhatsApp accepts.
     """
     if max_size <= 0:
         raise ValueError("max_size must be a positive number of bytes")
-    size = len(data)
-    mime = sniff_mime(data) if data else None
+    file = as_file(data)
+    size = size_of(file)
+    mime = sniff_mime(file) if size else None
     name = clean_file_name(file_name, mime_type=mime or "")
     if not size:
         raise MediaRejected(f"{name}: the file is empty")
@@ -108,10 +115,10 @@ def check_outbound_file(
     if allowed and not _is_allowed(mime, allowed):
         raise MediaRejected(f"{name} is {mime}; only these types may be sent here: {', '.join(allowed)}")
 
-    _check_encoding(data, mime=mime, name=name)
+    _check_encoding(file, mime=mime, name=name)
 
     whatsapp_limit, what = MEDIA_MAX_BYTES[kind], _KIND_PLURALS[kind]
-    if kind == "sticker" and not webp_is_animated(data):
+    if kind == "sticker" and not webp_is_animated(head_of(file, 32)):
         whatsapp_limit, what = STATIC_STICKER_MAX_BYTES, "static stickers"
     if size > min(max_size, whatsapp_limit):
         if max_size < whatsapp_limit:
@@ -125,18 +132,18 @@ def check_outbound_file(
     return CheckedFile(kind=kind, mime_type=mime, size=size, file_name=name)
 
 
-def _check_encoding(data: bytes, *, mime: str, name: str) -> None:
+def _check_encoding(file: BinaryIO, *, mime: str, name: str) -> None:
     """Refuse a file of an accepted type whose *encoding* WhatsApp does not take (§7).
 
     Images must be 8-bit RGB or RGBA (no 16-bit PNG, no greyscale, palette or CMYK), and
     ``audio/ogg`` must carry OPUS in mono. Only headers are read: never a pixel decoded.
     """
     if mime == "image/png":
-        problem = png_problem(data)
+        problem = png_problem(head_of(file))
     elif mime == "image/jpeg":
-        problem = jpeg_problem(data)
+        problem = jpeg_problem(file)
     elif mime == "audio/ogg":
-        problem = _ogg_problem(data)
+        problem = _ogg_problem(head_of(file))
     else:
         return
     if problem:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from conversations.media.errors import MediaRejected
-from conversations.media.sniff import sniff_mime
+from conversations.media.sniff import as_file, head_of, sniff_mime
 
 #: Images with more pixels than this are not previewed (a decompression bomb guard).
 MAX_IMAGE_PIXELS: int = 40_000_000
@@ -29,26 +30,35 @@ class Thumbnail:
 
 def image_for_whatsapp(data: bytes) -> bytes:
     """An image WhatsApp refuses only for its colour encoding, re-encoded as 8-bit RGB(A)
-    in the same format; any other file comes back unchanged.
+    in the same format; any other file comes back unchanged (the very object)."""
+    converted = image_converted_for_whatsapp(io.BytesIO(data))
+    return data if converted is None else converted
+
+
+def image_converted_for_whatsapp(file: BinaryIO) -> bytes | None:
+    """The image in ``file`` re-encoded as 8-bit RGB(A) in its format when WhatsApp refuses
+    it only for its colour encoding; None for any other file (read by its header only).
 
     Screenshots are often palette PNGs and scans greyscale JPEGs: an agent should not have
     to convert them by hand. The declared size is checked before anything is decoded (no
     bomb), the JPEG's EXIF (its orientation) is kept, and a file that cannot be converted
-    is returned as it was, so that :func:`check_outbound_file` refuses it with its reason.
+    gives None, so that :func:`check_outbound_file` refuses it with its reason.
     """
-    mime = sniff_mime(data) if data else None
-    problem = png_problem(data) if mime == "image/png" else jpeg_problem(data) if mime == "image/jpeg" else ""
+    head = head_of(file)
+    mime = sniff_mime(head) if head else None
+    problem = png_problem(head) if mime == "image/png" else jpeg_problem(file) if mime == "image/jpeg" else ""
     if not problem.endswith(IMAGE_FIX):
-        return data  # fine already, not an image, or damaged / oversized: not ours to fix
+        return None  # fine already, not an image, or damaged / oversized: not ours to fix
     try:
+        file.seek(0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as image:
+            with Image.open(file, formats=("PNG", "JPEG")) as image:
                 if image.width * image.height > MAX_IMAGE_PIXELS:
-                    return data
+                    return None
                 return _encoded_as_8_bit_rgb(image)
     except Exception:  # Pillow's many ways to fail on a broken file: the check will say why
-        return data
+        return None
 
 
 def _encoded_as_8_bit_rgb(image: Image.Image) -> bytes:
@@ -85,12 +95,14 @@ def png_problem(data: bytes) -> str:
     return f"the PNG is {bit_depth}-bit {described}; {IMAGE_FIX}"
 
 
-def jpeg_problem(data: bytes) -> str:
+def jpeg_problem(data: bytes | BinaryIO) -> str:
     """Pillow parses the markers up to the frame header; no pixel data is decoded."""
+    file = as_file(data)
     try:
+        file.seek(0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=("JPEG",)) as image:
+            with Image.open(file, formats=("JPEG",)) as image:
                 mode, bits = image.mode, getattr(image, "bits", 8)
     except Image.DecompressionBombError:
         return "the JPEG declares too many pixels to be a real photo"

@@ -12,6 +12,7 @@ import codecs
 import io
 import re
 import zipfile
+from typing import BinaryIO
 
 import olefile
 
@@ -113,8 +114,31 @@ _TEXT_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\v\f\r\x1b") 
 _SNIFF_CHUNK = 1 * MB
 
 
-def sniff_mime(data: bytes) -> str | None:
-    """The MIME type of ``data`` judged by its content alone, or None if unrecognised."""
+#: How much of the file's start the signatures and markup checks read.
+HEAD_BYTES = 64 * 1024
+
+
+def as_file(data: bytes | BinaryIO) -> BinaryIO:
+    """A seekable binary file of ``data``: bytes are wrapped, a file is used as it is."""
+    return io.BytesIO(data) if isinstance(data, bytes | bytearray | memoryview) else data
+
+
+def head_of(file: BinaryIO, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of ``file`` (its position is left at their end)."""
+    file.seek(0)
+    return file.read(size)
+
+
+def size_of(file: BinaryIO) -> int:
+    file.seek(0, io.SEEK_END)
+    return file.tell()
+
+
+def sniff_mime(data: bytes | BinaryIO) -> str | None:
+    """The MIME type of ``data`` (bytes, or a seekable binary file read in chunks, never
+    whole) judged by its content alone, or None if unrecognised."""
+    file = as_file(data)
+    data = head_of(file)
     if not data:
         return None
     for magic, mime in _SIGNATURES:
@@ -128,9 +152,9 @@ def sniff_mime(data: bytes) -> str | None:
     if data.startswith(b"RIFF"):
         return _RIFF_FORMATS.get(data[8:12])
     if data.startswith(_OLE_MAGIC):
-        return _sniff_ole(data)
+        return _sniff_ole(file)
     if data.startswith(_ZIP_MAGICS):
-        return _sniff_zip(data)
+        return _sniff_zip(file)
     if data.startswith(b"BM") and data[6:10] == b"\x00\x00\x00\x00":
         return "image/bmp"
     if len(data) >= 2 and data[0] == 0xFF:
@@ -141,7 +165,7 @@ def sniff_mime(data: bytes) -> str | None:
     markup = _sniff_markup(data)
     if markup:
         return markup
-    if _looks_like_text(data):
+    if _looks_like_text(file):
         return "text/plain"
     return None
 
@@ -164,26 +188,29 @@ def _sniff_markup(data: bytes) -> str | None:
     return None
 
 
-def _looks_like_text(data: bytes) -> bool:
-    """UTF-8, no NUL byte, and at most 1% control characters other than whitespace."""
-    if b"\x00" in data:
-        return False
+def _looks_like_text(file: BinaryIO) -> bool:
+    """UTF-8, no NUL byte, and at most 1% control characters other than whitespace (read
+    in chunks)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    controls = 0
+    controls = total = 0
+    file.seek(0)
     try:
-        for start in range(0, len(data), _SNIFF_CHUNK):
-            chunk = data[start : start + _SNIFF_CHUNK]
+        while chunk := file.read(_SNIFF_CHUNK):
+            if b"\x00" in chunk:
+                return False
             decoder.decode(chunk)
             controls += len(chunk) - len(chunk.translate(None, _TEXT_CONTROL_BYTES))
+            total += len(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
-    return controls * 100 <= len(data)
+    return controls * 100 <= total
 
 
-def _sniff_zip(data: bytes) -> str | None:
+def _sniff_zip(file: BinaryIO) -> str | None:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        file.seek(0)
+        with zipfile.ZipFile(file) as archive:
             names = archive.namelist()
             if "[Content_Types].xml" in names:
                 return _ooxml_type(archive, names)
@@ -229,38 +256,51 @@ _OLE_DOCUMENT_STREAMS = (
 )
 
 
-def _sniff_ole(data: bytes) -> str | None:
+def _sniff_ole(file: BinaryIO) -> str | None:
     """Tell Word, Excel and PowerPoint apart by the streams at the root of the file.
 
     Only root entries count (a Word file may embed a workbook). When ``olefile`` cannot
     walk the directory (a damaged file), fall back to looking for a directory entry with
     the stream's name anywhere.
     """
-    names = _ole_root_names(data)
+    names = _ole_root_names(file)
     for stream, mime in _OLE_DOCUMENT_STREAMS:
         if names is not None:
             if stream in names:
                 return mime
-        elif _ole_has_entry_named(data, stream):
+        elif _ole_has_entry_named(file, stream):
             return mime
     return None
 
 
-def _ole_root_names(data: bytes) -> set[str] | None:
+def _ole_root_names(file: BinaryIO) -> set[str] | None:
     """The names of the streams and storages at the root, or None for a damaged file."""
     try:
-        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        file.seek(0)
+        with olefile.OleFileIO(file) as ole:
             return {path[0] for path in ole.listdir(streams=True, storages=True) if len(path) == 1}
     except Exception:  # olefile raises OSError, ValueError, struct.error... on damaged input
         return None
 
 
-def _ole_has_entry_named(data: bytes, name: str) -> bool:
-    """A directory entry (128-byte aligned, with a matching length field) called ``name``."""
+def _ole_has_entry_named(file: BinaryIO, name: str) -> bool:
+    """A directory entry (128-byte aligned, with a matching length field) called ``name``,
+    after the 512-byte header; the file is read in chunks that overlap by an entry."""
     encoded = name.encode("utf-16-le") + b"\x00\x00"
-    position = data.find(encoded, 512)
-    while position != -1:
-        if position % 128 == 0 and data[position + 64 : position + 66] == len(encoded).to_bytes(2, "little"):
-            return True
-        position = data.find(encoded, position + 1)
+    length_field = len(encoded).to_bytes(2, "little")
+    offset = 512  # where ``block`` starts in the file
+    file.seek(offset)
+    block = file.read(_SNIFF_CHUNK)
+    while block:
+        position = block.find(encoded)
+        while position != -1:
+            if (offset + position) % 128 == 0 and block[position + 64 : position + 66] == length_field:
+                return True
+            position = block.find(encoded, position + 1)
+        more = file.read(_SNIFF_CHUNK)
+        if not more:
+            return False
+        keep = block[-128:]  # an entry across the boundary is found in the next round
+        offset += len(block) - len(keep)
+        block = keep + more
     return False

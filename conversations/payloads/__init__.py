@@ -10,6 +10,9 @@ in. docs/console-protocol.md names them in capitals (MESSAGE, INTERACTION_SUMMAR
 
 from conversations.payloads.agents import (
     Agent,
+    AgentSnapshot,
+    Disposition,
+    NamedRow,
     Offer,
     TransferTargetAgent,
     TransferTargets,
@@ -49,6 +52,7 @@ from conversations.payloads.messages import (
     message_payload,
     quoted_payload,
 )
+from conversations.payloads.pages import CatchUp, ContactHistory, StartedSession, TranscriptPage
 from conversations.payloads.templates import (
     StandardResponse,
     Template,
@@ -61,9 +65,13 @@ from conversations.payloads.workbins import Workbin, WorkbinItem, workbin_item_p
 
 __all__ = [
     "Agent",
+    "AgentSnapshot",
     "Attachment",
+    "CatchUp",
     "ConsultationMessage",
     "Contact",
+    "ContactHistory",
+    "Disposition",
     "InteractionDetail",
     "InteractionHistoryEntry",
     "InteractionState",
@@ -71,6 +79,7 @@ __all__ = [
     "Invitation",
     "Message",
     "MessageCore",
+    "NamedRow",
     "Note",
     "Offer",
     "Participant",
@@ -78,8 +87,10 @@ __all__ = [
     "Reaction",
     "SentMessage",
     "StandardResponse",
+    "StartedSession",
     "Template",
     "TemplatePreview",
+    "TranscriptPage",
     "TranscriptSession",
     "TransferTargetAgent",
     "TransferTargets",

@@ -7,8 +7,10 @@ from typing import Any, TypedDict
 from conversations.models import AgentProfile
 from conversations.models import Message as MessageModel
 from conversations.models import Offer as OfferModel
+from conversations.payloads.collaboration import Invitation
 from conversations.payloads.common import iso, user_name
 from conversations.payloads.contacts import Contact, contact_payload
+from conversations.payloads.interactions import InteractionSummary
 from conversations.payloads.messages import MessageCore, message_payload
 
 #: What the console says under the Ready control for a Not Ready state the agent did not
@@ -74,6 +76,27 @@ class Offer(TypedDict):
     origin: OfferOrigin | None
     case_data: dict[str, Any]
     queue: str
+
+
+class Disposition(TypedDict):
+    code: str
+    label: str
+
+
+class AgentSnapshot(TypedDict):
+    """Everything the console needs to (re)build its state: the page's bootstrap and the
+    periodic resync (``GET agent/me/``)."""
+
+    agent: Agent
+    #: Every option, effective for this agent.
+    options: dict[str, Any]
+    emojis: list[str]
+    dispositions: list[Disposition]
+    map_url_template: str
+    offers: list[Offer]
+    interactions: list[InteractionSummary]
+    invitations: list[Invitation]
+    consultations: list[InteractionSummary]
 
 
 def agent_payload(profile: AgentProfile) -> Agent:

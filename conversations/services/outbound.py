@@ -19,12 +19,13 @@ retryable error; :mod:`whatsapp.errors` explains the classification.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.db.models.functions import Coalesce
@@ -35,6 +36,9 @@ from conversations.exceptions import Conflict, DomainError, NotFound, Permission
 from conversations.models import Attachment, Interaction, Message
 from conversations.options import get_option
 from conversations.permissions import user_can_write, user_is_supervisor
+from conversations.selectors.interactions import interaction_get_for_user
+from conversations.services.access import interaction_locked
+from conversations.services.specs import OutboundSpec, TemplateSpec
 from conversations.services.statuses import (
     ERROR_TITLE_MAX,
     accepted_wamid_pending,
@@ -43,6 +47,9 @@ from conversations.services.statuses import (
     pending_statuses_apply,
 )
 from conversations.windows import reply_window_is_open, window_is_open
+from templates_app.composition import template_render
+from templates_app.selectors import default_notification_template
+from templates_app.services import template_message_spec
 from waproject.embedded import enqueue, enqueue_on_commit
 from whatsapp import payloads
 from whatsapp.client import CloudApiClient
@@ -86,34 +93,17 @@ def backoff(attempt: int) -> float:
 # --- creating -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OutboundSpec:
-    """What an agent (or integrator) asks to send; validated by :func:`message_send`."""
-
-    type: str
-    body: str = ""
-    content: dict[str, Any] | None = None
-    attachment_id: int | None = None
-    reply_to_message_id: int | None = None
-    client_ref: str = ""
-
-
-def message_send(*, user: Any, interaction_id: int, spec: OutboundSpec) -> Message:
+def message_send(*, user: Any, interaction_id: int, spec: OutboundSpec | TemplateSpec) -> Message:
     """Queue a message of ``user`` into an interaction; it leaves after the commit.
 
-    Refuses (DomainError with a precise message) what WhatsApp would refuse or what the
-    user may not do, so nothing half-valid is ever queued. A repeated ``client_ref``
-    returns the message already queued for it (a double-clicked Send sends once).
+    ``spec`` is a message as the agent wrote it, or a stored template to fill in (composed
+    here, on the interaction's number: T2-T4). Refuses (DomainError with a precise message)
+    what WhatsApp would refuse or what the user may not do, so nothing half-valid is ever
+    queued. A repeated ``client_ref`` returns the message already queued for it (a
+    double-clicked Send sends once).
     """
     with transaction.atomic():
-        interaction = (
-            Interaction.objects.select_for_update()
-            .select_related("channel", "contact")
-            .filter(pk=interaction_id)
-            .first()
-        )
-        if interaction is None:
-            raise NotFound(f"interaction {interaction_id} does not exist")
+        interaction = interaction_locked(interaction_id, related=("channel", "contact"))
         if not user_can_write(user=user, interaction=interaction):
             raise PermissionDenied(
                 "only the agent who owns this interaction (or a supervisor) may write to it"
@@ -122,6 +112,15 @@ def message_send(*, user: Any, interaction_id: int, spec: OutboundSpec) -> Messa
             raise Conflict(
                 "this interaction is done; start a new outbound session to write again", code="closed"
             )
+        if isinstance(spec, TemplateSpec):
+            filled = template_message_spec(
+                user=user,
+                channel=interaction.channel,
+                template_id=spec.template_id,
+                parameters=spec.parameters,
+                attachment_id=spec.attachment_id,
+            )
+            spec = dataclasses.replace(filled, client_ref=spec.client_ref)
         return message_queue(user=user, interaction=interaction, spec=spec)
 
 
@@ -179,9 +178,6 @@ def _same_request(existing: Message, spec: OutboundSpec) -> bool:
 def _as_notification(*, interaction: Interaction, spec: OutboundSpec) -> OutboundSpec:
     """O2: after the reply timeout, the agent's text goes out appended to the default
     notification template (e.g. "Thank you for your patience! {{1}}")."""
-    from templates_app.composition import template_render
-    from templates_app.selectors import default_notification_template
-
     template = default_notification_template(channel=interaction.channel)
     if template is None:
         raise Conflict(
@@ -676,6 +672,26 @@ def message_mark_read(
             client.close()
 
 
+def interaction_mark_read(*, user: Any, interaction_id: int, message_id: int) -> int | None:
+    """The agent has seen the customer's messages up to ``message_id``: blue ticks on their
+    phone for the latest inbound one (WhatsApp marks the earlier ones with it). Returns the
+    message marked, None when there is none; for the agents writing in the interaction."""
+    interaction = interaction_get_for_user(user=user, interaction_id=interaction_id)
+    if not user_can_write(user=user, interaction=interaction):
+        raise PermissionDenied("only the interaction's agents mark the customer's messages as read")
+    latest = (
+        Message.objects.filter(
+            interaction=interaction, pk__lte=message_id, direction=Message.Direction.INBOUND
+        )
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if latest is not None:
+        enqueue_on_commit(jobs.MESSAGE_MARK_READ, latest)
+    return latest
+
+
 # --- the agent is typing -----------------------------------------------------------------
 
 #: WhatsApp shows "typing…" for 25 seconds or until the reply arrives; while the agent
@@ -727,8 +743,6 @@ def _typing_ended(interaction_id: int) -> None:
 
 def _cache_call(method: str, *args: Any) -> Any:
     """A cache operation that never fails the caller (the indicator is best effort)."""
-    from django.core.cache import cache
-
     try:
         return getattr(cache, method)(*args)
     except Exception as error:  # the cache's Redis is unreachable

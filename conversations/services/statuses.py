@@ -9,10 +9,12 @@ it) waits in ``PendingStatus`` and is applied when the wamid is recorded.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from conversations import events
 from conversations.models import Channel, Message, PendingStatus
@@ -208,11 +210,6 @@ def pending_statuses_resolve(*, limit: int = 200) -> int:
     in between (it was stored as pending while the wamid's transaction was committing);
     this sweep catches those. Also forgets pending statuses older than a month.
     """
-    from datetime import timedelta
-
-    from django.db.models import Exists, OuterRef
-    from django.utils import timezone
-
     known = Message.objects.filter(
         channel_id=OuterRef("channel_id"), wamid=OuterRef("wamid"), direction=Message.Direction.OUTBOUND
     )

@@ -26,6 +26,7 @@ from conversations.models import WebhookEvent
 from conversations.models.bounds import webhook_limits
 from conversations.services.inbound import inbound_messages_store
 from conversations.services.statuses import status_apply
+from templates_app.services import template_status_apply
 from whatsapp.inbound import ParsedWebhook, WebhookPayloadError, parse_webhook
 from whatsapp.signature import matching_secret
 
@@ -153,8 +154,6 @@ def _store_unprocessable(text: str, signature: str, received_at: datetime, reaso
 
 
 def _apply(parsed: ParsedWebhook, *, app_secret: str | None, received_at: datetime) -> _Report:
-    from templates_app.services import template_status_apply
-
     report = _Report(flags=list(parsed.problems))
     for change in parsed.changes:
         if change.field == "message_template_status_update":

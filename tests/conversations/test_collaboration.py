@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from conversations.models import AgentProfile, BusinessAttribute, Interaction, InteractionParticipant, Message
-from conversations.services import routing
+from conversations.services import capacity, routing
 from tests.factories import AgentProfileFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +193,7 @@ def test_done_ends_every_participation_and_frees_the_guest(client, owner, collea
     routing.agent_set_ready(user=third, ready=True)
     pending = conference_invite(user=owner, interaction_id=interaction.pk, agent_id=third.pk)
     assert AgentProfile.objects.get(user=colleague).load == 1
-    assert routing.agent_loads_reconcile() == 0  # a guest's load is real load
+    assert capacity.agent_loads_reconcile() == 0  # a guest's load is real load
     assert post(client, owner, f"/api/v1/interactions/{interaction.pk}/done/").status_code == 200
     assert AgentProfile.objects.get(user=colleague).load == 0
     states = dict(InteractionParticipant.objects.values_list("pk", "state"))

@@ -16,8 +16,8 @@ from conversations.models import AgentGroup, BusinessAttribute, Interaction, Off
 from conversations.options import get_option
 from conversations.services import routing
 from conversations.services.collaboration import conference_answer, conference_invite, conference_leave
+from conversations.services.done import interaction_done
 from conversations.services.interactions import (
-    interaction_done,
     interaction_reply_timers_rearm,
     interaction_timers_due,
 )
