@@ -10,9 +10,11 @@ import random
 import re
 import socket
 import time
+import tracemalloc
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -26,6 +28,7 @@ from conversations.services.outbound import OutboundSpec, message_retry, message
 from tests.factories import AgentProfileFactory, InteractionFactory, MessageFactory
 from tests.graph_standin import start_graph_standin
 from waproject.embedded import runner
+from whatsapp.limits import MB
 
 S = Message.Status
 
@@ -598,6 +601,41 @@ class TestMedia:
             media_services.attachment_upload(
                 user=agent, data=b"MZ\x90\x00" + b"\x00" * 200, file_name="cat.jpg"
             )
+        assert Attachment.objects.count() == 0
+
+    def test_a_large_upload_is_vetted_and_stored_without_being_read_into_memory(self, agent, tmp_path):
+        """An upload arrives as a (temporary) file: it is checked by its headers and in
+        chunks and stored by streaming it, so a 30 MB document never sits in memory."""
+        path = tmp_path / "manual.pdf"
+        with path.open("wb") as out:
+            out.write(b"%PDF-1.7\n")
+            for _ in range(30):
+                out.write(b"0" * MB)
+        with path.open("rb") as upload:
+            tracemalloc.start()
+            try:
+                attachment = media_services.attachment_upload(user=agent, file=upload, file_name="manual.pdf")
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+        try:
+            assert (attachment.kind, attachment.mime_type) == ("document", "application/pdf")
+            assert attachment.size == attachment.file.size == path.stat().st_size
+            assert peak < 4 * MB
+        finally:
+            attachment.file.delete(save=False)
+
+    def test_an_upload_larger_than_whatsapp_takes_is_refused_413_in_the_error_envelope(
+        self, client, agent, monkeypatch
+    ):
+        monkeypatch.setattr(media_services, "LARGEST_MEDIA_BYTES", 1000)
+        client.force_login(agent)
+        upload = SimpleUploadedFile("notes.txt", b"x" * 1001, content_type="text/plain")
+        response = client.post("/api/v1/attachments/", {"file": upload})
+        assert response.status_code == 413
+        assert response.json() == {
+            "error": {"code": "media_rejected", "message": "files are limited to 1000 bytes"}
+        }
         assert Attachment.objects.count() == 0
 
     def test_inbound_image_is_downloaded_checked_and_thumbnailed(self, graph, interaction):
