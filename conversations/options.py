@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from conversations.models import AgentProfile, OptionValue
 from whatsapp.limits import LARGEST_MEDIA_BYTES, TEXT_BODY_MAX
 
 logger = logging.getLogger(__name__)
@@ -293,8 +294,6 @@ class _Snapshot:
     def _refresh(self) -> None:
         if time.monotonic() - self._loaded_at <= SNAPSHOT_SECONDS:
             return
-        from conversations.models import AgentProfile, OptionValue
-
         values: dict[tuple[str, str, int | None], Any] = {}
         for key, value, group_id, agent_id in OptionValue.objects.values_list(
             "key", "value", "agent_group_id", "agent_id"

@@ -5,7 +5,17 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from conversations.services import inbound, interactions, media, outbound, routing, statuses, webhooks
+from conversations.services import (
+    capacity,
+    inbound,
+    interactions,
+    media,
+    receipts,
+    routing,
+    sending,
+    statuses,
+    webhooks,
+)
 
 # Services enqueue these by name (conversations.jobs): they never import this module.
 
@@ -25,7 +35,7 @@ def webhook_event_process_task(event_id: int) -> None:
 @shared_task
 def interaction_outbox_flush_task(interaction_id: int) -> int:
     """Send the interaction's queued messages in order (idempotent: claims each row)."""
-    return outbound.interaction_outbox_flush(interaction_id=interaction_id)
+    return sending.interaction_outbox_flush(interaction_id=interaction_id)
 
 
 @shared_task
@@ -34,8 +44,8 @@ def outbound_sweep_task() -> int:
     statuses that arrived before their message's wamid."""
     now = timezone.now()
     return (
-        outbound.outbound_due_sweep(now=now)
-        + outbound.abandoned_sends_sweep(now=now)
+        sending.outbound_due_sweep(now=now)
+        + sending.abandoned_sends_sweep(now=now)
         + statuses.pending_statuses_resolve()
     )
 
@@ -56,7 +66,7 @@ def attachment_download_sweep_task() -> int:
 def message_mark_read_task(message_id: int, typing: bool = False) -> None:
     """Tell WhatsApp the agent read the customer's message (blue ticks on their phone),
     and with ``typing`` that the agent is typing ("typing…" on their phone)."""
-    outbound.message_mark_read(message_id=message_id, typing_indicator=typing)
+    receipts.message_mark_read(message_id=message_id, typing_indicator=typing)
 
 
 @shared_task
@@ -67,7 +77,7 @@ def routing_sweep_task() -> int:
 
 @shared_task
 def agent_load_reconcile_task() -> int:
-    return routing.agent_loads_reconcile()
+    return capacity.agent_loads_reconcile()
 
 
 @shared_task

@@ -5,6 +5,7 @@ embedded default the lifespan startup also starts the in-process beat.
 """
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.asgi import get_asgi_application
 
@@ -18,6 +19,7 @@ from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDe
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from waproject.embedded import EmbeddedBeat  # noqa: E402
 from waproject.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -35,8 +37,6 @@ class Lifespan:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 if settings.EMBEDDED and settings.EMBEDDED_BEAT:
-                    from waproject.embedded import EmbeddedBeat
-
                     self.beat = EmbeddedBeat(settings.CELERY_BEAT_SCHEDULE)
                     self.beat.start()
                 await send({"type": "lifespan.startup.complete"})
@@ -117,8 +117,6 @@ class SameOriginWebsocket:
 
 
 def _same_origin(headers: dict) -> bool:
-    from urllib.parse import urlsplit
-
     origin = headers.get(b"origin", b"").decode("latin-1")
     if origin in settings.CSRF_TRUSTED_ORIGINS:
         return True

@@ -8,8 +8,8 @@ a WhatsApp webhook at all raises :class:`WebhookPayloadError`.
 Every record this module returns can be stored: a string longer than its column, or a
 time outside what WhatsApp can mean, would fail the whole webhook's transaction (and
 lose its valid siblings to a retry loop). So each item is checked against the columns it
-is stored in (:class:`StorageLimits`, which the caller reads from its models) and its times against the
-arrival time (:data:`CLOCK_SKEW`). An item whose identity does not fit is left out; a
+is stored in (:class:`~whatsapp.records.StorageLimits`, which the caller reads from its
+models) and its times against the arrival time (:data:`~whatsapp.records.CLOCK_SKEW`). An item whose identity does not fit is left out; a
 describing field that does not fit is dropped; either way it stays in the raw event and
 ``problems`` says what and where.
 """
@@ -17,13 +17,24 @@ describing field that does not fit is dropped; either way it stays in the raw ev
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from whatsapp.errors import int_or_none
 from whatsapp.limits import MEDIA_KINDS
+from whatsapp.records import (
+    Change,
+    InboundMessage,
+    MediaRef,
+    ParsedWebhook,
+    SenderProfile,
+    StorageLimits,
+    WebhookPayloadError,
+    list_of,
+    parse_timestamp,
+    text_of,
+)
+from whatsapp.statuses import parse_status
 
 KNOWN_TYPES = (
     "text",
@@ -40,183 +51,9 @@ KNOWN_TYPES = (
     "edit",
     "request_welcome",
 )
-STATUS_VALUES = ("sent", "delivered", "read", "played", "failed")
+
 #: The JSON shape of each type's content object (``contacts`` is a list, the rest objects).
 _CONTENT_SHAPE: dict[str, type] = {"contacts": list}
-
-#: How far ahead of our arrival time a WhatsApp timestamp may be (the two clocks differ a
-#: little). A later time is not believed: it would move the 24-hour window (and the
-#: message's place in the transcript) into the future, so free-form sends would be
-#: allowed that Meta refuses. It is replaced by the arrival time, and flagged.
-CLOCK_SKEW = timedelta(minutes=5)
-#: WhatsApp did not exist before 2009: an earlier time (0, a negative number) is no
-#: WhatsApp timestamp either; it is replaced by the arrival time, and flagged.
-EARLIEST_TIMESTAMP = datetime(2009, 1, 1, tzinfo=UTC)
-
-#: The webhook's strings that the caller stores, each by the name :class:`StorageLimits`
-#: gives its limit under (``profile.name``: a contact's profile name; ``status.id``: a
-#: status's message id…).
-STORED_FIELDS = (
-    "id",
-    "from",
-    "from_user_id",
-    "parent_user_id",
-    "profile.name",
-    "profile.username",
-    "context.id",
-    "media.id",
-    "media.mime_type",
-    "media.sha256",
-    "media.filename",
-    "reaction.message_id",
-    "reaction.emoji",
-    "original_message_id",
-    "system.wa_id",
-    "status.id",
-)
-
-
-@dataclass(frozen=True)
-class StorageLimits:
-    """What the caller can store of a webhook: the longest value of each of
-    :data:`STORED_FIELDS` (its columns' ``max_length``, minus what storing adds) and the
-    range of the status error code's column.
-
-    The wire has no database: the domain, which knows its columns, builds this from its
-    models (``conversations.models.bounds``) and passes it to :func:`parse_webhook`, so a
-    migration that changes a column changes the check with it.
-    """
-
-    lengths: Mapping[str, int]
-    error_code_range: tuple[int, int]
-
-    def __post_init__(self) -> None:
-        missing = set(STORED_FIELDS) - set(self.lengths)
-        if missing:
-            raise ValueError(f"no storage limit for {', '.join(sorted(missing))}")
-
-    def fits(self, value: str, name: str) -> bool:
-        return len(value) <= self.lengths[name]
-
-    def too_long(self, value: str, name: str, label: str = "") -> str:
-        return f"'{label or name}' has {len(value)} characters, more than the {self.lengths[name]} stored"
-
-
-class WebhookPayloadError(ValueError):
-    """The body is not a WhatsApp Business Account webhook."""
-
-
-@dataclass(frozen=True)
-class SenderProfile:
-    wa_id: str | None
-    user_id: str | None
-    parent_user_id: str = ""
-    profile_name: str = ""
-    username: str = ""
-
-    @property
-    def key(self) -> tuple[str | None, str | None]:
-        return (self.wa_id, self.user_id)
-
-
-@dataclass(frozen=True)
-class MediaRef:
-    kind: str
-    media_id: str
-    mime_type: str = ""
-    sha256: str = ""
-    filename: str = ""
-    url: str = ""
-    voice: bool = False
-    animated: bool = False
-
-
-@dataclass
-class InboundMessage:
-    wamid: str
-    type: str
-    timestamp: datetime
-    sender: SenderProfile
-    body: str = ""
-    content: dict[str, Any] = field(default_factory=dict)
-    context_wamid: str = ""
-    forwarded: bool = False
-    frequently_forwarded: bool = False
-    referral: dict[str, Any] = field(default_factory=dict)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    media: MediaRef | None = None
-
-    @property
-    def is_plain(self) -> bool:
-        """True for messages that only join the transcript (no side effect elsewhere)."""
-        return self.type not in ("reaction", "system", "revoke", "edit")
-
-
-@dataclass
-class StatusUpdate:
-    wamid: str
-    status: str
-    timestamp: datetime
-    recipient_id: str = ""
-    recipient_user_id: str = ""
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    pricing: dict[str, Any] = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def error(self) -> dict[str, Any]:
-        return self.errors[0] if self.errors else {}
-
-
-@dataclass
-class Change:
-    """One ``entry[].changes[]`` item."""
-
-    field: str
-    waba_id: str
-    phone_number_id: str = ""
-    display_phone_number: str = ""
-    messages: list[InboundMessage] = field(default_factory=list)
-    statuses: list[StatusUpdate] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    value: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ParsedWebhook:
-    changes: list[Change]
-    problems: list[str]
-
-    @property
-    def phone_number_ids(self) -> set[str]:
-        return {c.phone_number_id for c in self.changes if c.phone_number_id}
-
-
-def parse_timestamp(value: Any, *, received_at: datetime) -> tuple[datetime, str]:
-    """WhatsApp's Unix seconds (strings, sometimes ints) as an aware UTC datetime, and what
-    was wrong with it ("" when nothing).
-
-    A missing value is the arrival time. So is one that is no Unix time, one later than
-    the arrival (beyond :data:`CLOCK_SKEW`) or earlier than WhatsApp: believed, such a
-    time would move the conversation's window, or overflow the date arithmetic after it.
-    """
-    if value is None or value == "":
-        return received_at, ""
-    try:
-        stamp = datetime.fromtimestamp(int(str(value).strip()), tz=UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return received_at, f"timestamp {str(value)[:40]!r} is not a Unix time; the arrival time is used"
-    if stamp > received_at + CLOCK_SKEW:
-        return received_at, (
-            f"timestamp {stamp.isoformat()} is later than the arrival ({received_at.isoformat()}); "
-            "the arrival time is used"
-        )
-    if stamp < EARLIEST_TIMESTAMP:
-        return (
-            received_at,
-            f"timestamp {stamp.isoformat()} is before WhatsApp existed; the arrival time is used",
-        )
-    return stamp, ""
 
 
 def parse_webhook(payload: Any, *, received_at: datetime, limits: StorageLimits) -> ParsedWebhook:
@@ -267,9 +104,9 @@ def _parse_change(
     if change.field != "messages":
         return change  # template status updates and other fields: kept raw by the caller
 
-    change.errors = [e for e in _as_list(value.get("errors")) if isinstance(e, dict)]
+    change.errors = [e for e in list_of(value.get("errors")) if isinstance(e, dict)]
     profiles = _profiles(value.get("contacts"), f"{where}.contacts", problems, limits)
-    for m_index, raw_message in enumerate(_as_list(value.get("messages"))):
+    for m_index, raw_message in enumerate(list_of(value.get("messages"))):
         at = f"{where}.messages[{m_index}]"
         message = _parse_message(raw_message, profiles, received_at, at, problems, limits)
         if message is None:
@@ -277,7 +114,7 @@ def _parse_change(
         if message.type == "unsupported" and not message.errors and change.errors:
             message.errors = list(change.errors)
         change.messages.append(message)
-    for s_index, raw_status in enumerate(_as_list(value.get("statuses"))):
+    for s_index, raw_status in enumerate(list_of(value.get("statuses"))):
         at = f"{where}.statuses[{s_index}]"
         status = parse_status(raw_status, received_at, limits=limits, where=at, problems=problems)
         if status is None:
@@ -286,19 +123,11 @@ def _parse_change(
     return change
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
 def _profiles(
     raw_contacts: Any, where: str, problems: list[str], limits: StorageLimits
 ) -> list[SenderProfile]:
     profiles = []
-    for index, raw in enumerate(_as_list(raw_contacts)):
+    for index, raw in enumerate(list_of(raw_contacts)):
         if not isinstance(raw, dict):
             continue
         profile = raw.get("profile") if isinstance(raw.get("profile"), dict) else {}
@@ -310,7 +139,7 @@ def _profiles(
             ("profile.name", "profile.name", profile.get("name")),
             ("profile.username", "profile.username", profile.get("username")),
         ):
-            text = _text(value)
+            text = text_of(value)
             if not limits.fits(text, name):
                 problems.append(f"{where}[{index}]: {limits.too_long(text, name, label)}; left out")
                 text = ""
@@ -329,8 +158,8 @@ def _profiles(
 
 def _sender(raw: dict[str, Any], profiles: list[SenderProfile], limits: StorageLimits) -> SenderProfile:
     """Match the sender to ``contacts[]`` by id, never by array position."""
-    wa_id = _text(raw.get("from")) or None
-    user_id = _text(raw.get("from_user_id")) or None
+    wa_id = text_of(raw.get("from")) or None
+    user_id = text_of(raw.get("from_user_id")) or None
     for profile in profiles:
         if (wa_id and profile.wa_id == wa_id) or (user_id and profile.user_id == user_id):
             return SenderProfile(
@@ -344,7 +173,7 @@ def _sender(raw: dict[str, Any], profiles: list[SenderProfile], limits: StorageL
 
 
 def _parent_user_id(raw: dict[str, Any], limits: StorageLimits) -> str:
-    value = _text(raw.get("from_parent_user_id"))
+    value = text_of(raw.get("from_parent_user_id"))
     return value if limits.fits(value, "parent_user_id") else ""  # flagged by _parse_message
 
 
@@ -356,14 +185,14 @@ def _parse_message(
     problems: list[str],
     limits: StorageLimits,
 ) -> InboundMessage | None:
-    if not isinstance(raw, dict) or not _text(raw.get("id")):
+    if not isinstance(raw, dict) or not text_of(raw.get("id")):
         problems.append(f"{where} has no message id; skipped")
         return None
-    wamid = _text(raw["id"])
+    wamid = text_of(raw["id"])
     for name, value in (
         ("id", wamid),
-        ("from", _text(raw.get("from"))),
-        ("from_user_id", _text(raw.get("from_user_id"))),
+        ("from", text_of(raw.get("from"))),
+        ("from_user_id", text_of(raw.get("from_user_id"))),
     ):
         if not limits.fits(value, name):
             problems.append(f"{where}: {limits.too_long(value, name)}; the message is kept in the event only")
@@ -373,15 +202,15 @@ def _parse_message(
         problems.append(f"{where} has no sender ('from'); skipped")
         return None
     where = f"{where} ({wamid})"
-    parent_user_id = _text(raw.get("from_parent_user_id"))
+    parent_user_id = text_of(raw.get("from_parent_user_id"))
     if not limits.fits(parent_user_id, "parent_user_id"):
         problems.append(f"{where}: {limits.too_long(parent_user_id, 'parent_user_id')}; left out")
     timestamp, problem = parse_timestamp(raw.get("timestamp"), received_at=received_at)
     if problem:
         problems.append(f"{where}: {problem}")
-    message_type = _text(raw.get("type")) or "unsupported"
+    message_type = text_of(raw.get("type")) or "unsupported"
     context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
-    context_wamid = _text(context.get("id"))
+    context_wamid = text_of(context.get("id"))
     if not limits.fits(context_wamid, "context.id"):
         problems.append(
             f"{where}: {limits.too_long(context_wamid, 'context.id')}; the reply's quote is left out"
@@ -396,7 +225,7 @@ def _parse_message(
         forwarded=bool(context.get("forwarded")),
         frequently_forwarded=bool(context.get("frequently_forwarded")),
         referral=raw["referral"] if isinstance(raw.get("referral"), dict) else {},
-        errors=[e for e in _as_list(raw.get("errors")) if isinstance(e, dict)],
+        errors=[e for e in list_of(raw.get("errors")) if isinstance(e, dict)],
     )
     if context.get("referred_product"):
         message.content["referred_product"] = context["referred_product"]
@@ -444,7 +273,7 @@ def _content_fits(message: InboundMessage, where: str, problems: list[str], limi
         "system": (("system.wa_id", "wa_id"), ("system.wa_id", "new_wa_id")),
     }.get(message.type, ())
     for name, key in checked:
-        value = _text(message.content.get(key))
+        value = text_of(message.content.get(key))
         if not limits.fits(value, name):
             problems.append(
                 f"{where}: {limits.too_long(value, name)}; the {message.type} is kept in the event only"
@@ -456,27 +285,27 @@ def _content_fits(message: InboundMessage, where: str, problems: list[str], limi
 def _fill_content(message: InboundMessage, payload: Any) -> None:
     kind = message.type
     if kind == "text":
-        message.body = _text(payload.get("body"))
+        message.body = text_of(payload.get("body"))
     elif kind in MEDIA_KINDS:
-        message.body = _text(payload.get("caption"))
+        message.body = text_of(payload.get("caption"))
         message.media = MediaRef(
             kind=kind,
-            media_id=_text(payload.get("id")),
-            mime_type=_text(payload.get("mime_type")),
-            sha256=_text(payload.get("sha256")),
-            filename=_text(payload.get("filename")),
-            url=_text(payload.get("url")),
+            media_id=text_of(payload.get("id")),
+            mime_type=text_of(payload.get("mime_type")),
+            sha256=text_of(payload.get("sha256")),
+            filename=text_of(payload.get("filename")),
+            url=text_of(payload.get("url")),
             voice=bool(payload.get("voice")),
             animated=bool(payload.get("animated")),
         )
         message.content = {k: v for k, v in payload.items() if k != "url"}
     elif kind == "location":
         message.content = dict(payload)
-        message.body = _text(payload.get("name")) or _text(payload.get("address"))
+        message.body = text_of(payload.get("name")) or text_of(payload.get("address"))
     elif kind == "contacts":
         message.content = {"contacts": payload}
         names = [
-            _text((c.get("name") or {}).get("formatted_name"))
+            text_of((c.get("name") or {}).get("formatted_name"))
             for c in payload
             if isinstance(c, dict) and isinstance(c.get("name"), dict)
         ]
@@ -484,44 +313,44 @@ def _fill_content(message: InboundMessage, payload: Any) -> None:
     elif kind == "interactive":
         _fill_interactive(message, payload)
     elif kind == "button":
-        message.content = {"payload": _text(payload.get("payload")), "text": _text(payload.get("text"))}
+        message.content = {"payload": text_of(payload.get("payload")), "text": text_of(payload.get("text"))}
         message.body = message.content["text"]
     elif kind == "reaction":
         message.content = {
-            "message_id": _text(payload.get("message_id")),
-            "emoji": _text(payload.get("emoji")),
+            "message_id": text_of(payload.get("message_id")),
+            "emoji": text_of(payload.get("emoji")),
         }
         message.body = message.content["emoji"]
     elif kind == "order":
         message.content = dict(payload)
-        message.body = _text(payload.get("text"))
+        message.body = text_of(payload.get("text"))
     elif kind == "system":
         message.content = dict(payload)
-        message.body = _text(payload.get("body"))
+        message.body = text_of(payload.get("body"))
     elif kind == "unsupported":
-        message.content = {"unsupported_type": _text(payload.get("type"))}
+        message.content = {"unsupported_type": text_of(payload.get("type"))}
     elif kind == "revoke":
-        message.content = {"original_message_id": _text(payload.get("original_message_id"))}
+        message.content = {"original_message_id": text_of(payload.get("original_message_id"))}
     elif kind == "edit":
         edited = payload.get("message") if isinstance(payload.get("message"), dict) else {}
         message.content = {
-            "original_message_id": _text(payload.get("original_message_id")),
+            "original_message_id": text_of(payload.get("original_message_id")),
             "message": edited,
         }
-        inner = edited.get(_text(edited.get("type")))
+        inner = edited.get(text_of(edited.get("type")))
         inner = inner if isinstance(inner, dict) else {}
-        message.body = _text(inner.get("body")) or _text(inner.get("caption"))
+        message.body = text_of(inner.get("body")) or text_of(inner.get("caption"))
 
 
 def _fill_interactive(message: InboundMessage, payload: dict[str, Any]) -> None:
-    reply_type = _text(payload.get("type"))
+    reply_type = text_of(payload.get("type"))
     reply = payload.get(reply_type) if isinstance(payload.get(reply_type), dict) else {}
     content: dict[str, Any] = {"reply_type": reply_type}
     if reply_type in ("button_reply", "list_reply"):
         content.update(
-            id=_text(reply.get("id")),
-            title=_text(reply.get("title")),
-            description=_text(reply.get("description")),
+            id=text_of(reply.get("id")),
+            title=text_of(reply.get("title")),
+            description=text_of(reply.get("description")),
         )
         message.body = content["title"]
     elif reply_type == "nfm_reply":
@@ -530,67 +359,8 @@ def _fill_interactive(message: InboundMessage, payload: dict[str, Any]) -> None:
             response = json.loads(raw_json) if isinstance(raw_json, str) else raw_json
         except ValueError:
             response = {"unparsed": raw_json}
-        content.update(name=_text(reply.get("name")), response=response or {})
-        message.body = _text(reply.get("body"))
+        content.update(name=text_of(reply.get("name")), response=response or {})
+        message.body = text_of(reply.get("body"))
     else:
         content["raw"] = payload
     message.content = content
-
-
-def parse_status(
-    raw: Any,
-    received_at: datetime,
-    *,
-    limits: StorageLimits,
-    where: str = "status",
-    problems: list[str] | None = None,
-) -> StatusUpdate | None:
-    """One ``statuses[]`` item; None (and a problem) when it cannot be applied."""
-    problems = problems if problems is not None else []
-    if not isinstance(raw, dict):
-        problems.append(f"{where} lacks an id or a known status; skipped")
-        return None
-    wamid, status = _text(raw.get("id")), _text(raw.get("status"))
-    if not wamid or status not in STATUS_VALUES:
-        problems.append(f"{where} lacks an id or a known status; skipped")
-        return None
-    if not limits.fits(wamid, "status.id"):
-        problems.append(
-            f"{where}: {limits.too_long(wamid, 'status.id')}; the status is kept in the event only"
-        )
-        return None
-    where = f"{where} ({status} of {wamid})"
-    timestamp, problem = parse_timestamp(raw.get("timestamp"), received_at=received_at)
-    if problem:
-        problems.append(f"{where}: {problem}")
-    pricing = raw.get("pricing") if isinstance(raw.get("pricing"), dict) else {}
-    conversation = raw.get("conversation") if isinstance(raw.get("conversation"), dict) else {}
-    if conversation:
-        pricing = {**pricing, "conversation": conversation}
-    return StatusUpdate(
-        wamid=wamid,
-        status=status,
-        timestamp=timestamp,
-        recipient_id=_text(raw.get("recipient_id")),
-        recipient_user_id=_text(raw.get("recipient_user_id")),
-        errors=_status_errors(raw.get("errors"), where, problems, limits),
-        pricing=pricing,
-        raw=raw,
-    )
-
-
-def _status_errors(
-    raw_errors: Any, where: str, problems: list[str], limits: StorageLimits
-) -> list[dict[str, Any]]:
-    """The status's errors; a code the error column cannot hold is left out (flagged)."""
-    low, high = limits.error_code_range
-    errors = []
-    for error in _as_list(raw_errors):
-        if not isinstance(error, dict):
-            continue
-        code = int_or_none(error.get("code"))
-        if code is not None and not low <= code <= high:
-            problems.append(f"{where}: error code {str(code)[:40]} is out of range; left out")
-            error = {k: v for k, v in error.items() if k != "code"}
-        errors.append(error)
-    return errors

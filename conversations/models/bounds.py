@@ -1,7 +1,7 @@
 """What a webhook's values must fit to be stored: the columns each one goes to.
 
 The wire (``whatsapp.inbound``) parses without a database; it checks each string it hands
-on against a :class:`~whatsapp.inbound.StorageLimits` built here from the models, so a
+on against a :class:`~whatsapp.records.StorageLimits` built here from the models, so a
 migration that changes a column changes the check with it (DESIGN invariant 7: one value
 too long must not fail the whole webhook's transaction).
 """
@@ -12,7 +12,7 @@ import functools
 
 from django.db.backends.base.operations import BaseDatabaseOperations
 
-from whatsapp.inbound import StorageLimits
+from whatsapp.records import StorageLimits
 
 from .contacts import Contact
 from .interactions import Interaction

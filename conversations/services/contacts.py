@@ -17,7 +17,7 @@ from conversations.models import Contact, Interaction, Message
 from conversations.permissions import can_edit_contact, user_is_supervisor
 from conversations.selectors.contacts import contact_list
 from conversations.services.access import ensure_owner_or_supervisor
-from whatsapp.inbound import SenderProfile
+from whatsapp.records import SenderProfile
 
 logger = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from conversations.services.interactions import (
 )
 from conversations.services.routing import interaction_route
 from waproject.embedded import enqueue_on_commit
-from whatsapp.inbound import InboundMessage, SenderProfile
+from whatsapp.records import InboundMessage, SenderProfile
 from workbins.services import interaction_release_on_customer_message
 
 logger = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from conversations.services.contacts import contact_address_in_use, contact_reso
 from conversations.services.outbound import message_queue
 from templates_app.models import MessageTemplate
 from templates_app.services import template_message_spec
-from whatsapp.inbound import SenderProfile
+from whatsapp.records import SenderProfile
 
 #: A number in international form as people type it ("+49 151 1234-5678", "(+972) 98-765-4321"):
 #: 7 to 15 ASCII digits, the first not 0, an optional leading +, spaces, dashes and

@@ -20,7 +20,8 @@ from conversations import events
 from conversations.models import Channel, Message, PendingStatus
 from conversations.models.bounds import webhook_limits
 from whatsapp.errors import error_from_webhook
-from whatsapp.inbound import StatusUpdate, parse_status
+from whatsapp.records import StatusUpdate
+from whatsapp.statuses import parse_status
 
 S = Message.Status
 RANK = {S.QUEUED: 0, S.SENDING: 0, S.ACCEPTED: 1, S.SENT: 2, S.DELIVERED: 3, S.READ: 4, S.PLAYED: 5}

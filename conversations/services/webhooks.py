@@ -27,7 +27,8 @@ from conversations.models.bounds import webhook_limits
 from conversations.services.inbound import inbound_messages_store
 from conversations.services.statuses import status_apply
 from templates_app.services import template_status_apply
-from whatsapp.inbound import ParsedWebhook, WebhookPayloadError, parse_webhook
+from whatsapp.inbound import parse_webhook
+from whatsapp.records import ParsedWebhook, WebhookPayloadError
 from whatsapp.signature import matching_secret
 
 logger = logging.getLogger(__name__)

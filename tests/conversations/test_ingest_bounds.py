@@ -30,13 +30,13 @@ from conversations.models import (
     WebhookEvent,
 )
 from conversations.models.bounds import STORED_IN, webhook_limits
-from conversations.services.outbound import message_accepted
+from conversations.services.sending import message_accepted
 from conversations.services.webhooks import webhook_event_process
 from conversations.windows import window_is_open
 from tests.cloud_api import SUPPORT
 from tests.conftest import APP_SECRET
 from tests.factories import InteractionFactory, MessageFactory
-from whatsapp.inbound import CLOCK_SKEW, STORED_FIELDS
+from whatsapp.records import CLOCK_SKEW, STORED_FIELDS
 from whatsapp.signature import sign
 
 pytestmark = pytest.mark.django_db

@@ -20,8 +20,8 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from sandbox import services
 from sandbox.models import SandboxChat, SandboxMessage
+from sandbox.services import common
 from tests.conftest import APP_SECRET
 from tests.factories import ChannelFactory
 from waproject.embedded import runner
@@ -54,8 +54,9 @@ def scheduled(request, monkeypatch) -> list[tuple[str, tuple[Any, ...], float | 
     def enqueue_on_commit(task: Any, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
         transaction.on_commit(lambda: enqueue(task, *args, countdown=countdown))
 
-    monkeypatch.setattr(services, "enqueue", enqueue)
-    monkeypatch.setattr(services, "enqueue_on_commit", enqueue_on_commit)
+    # the one module that schedules the sandbox's tasks
+    monkeypatch.setattr(common, "enqueue", enqueue)
+    monkeypatch.setattr(common, "enqueue_on_commit", enqueue_on_commit)
     return calls
 
 

@@ -16,7 +16,7 @@ from conversations.api.schema import BOOLEAN, CONFLICT, OBJECT, body, page_of, s
 from conversations.limits import NOTE_MAX
 from conversations.models import Interaction
 from conversations.services import interactions as interaction_services
-from conversations.services import outbound
+from conversations.services import receipts
 from conversations.services.done import interaction_done
 
 
@@ -86,7 +86,7 @@ class InteractionReadApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        marked = outbound.interaction_mark_read(
+        marked = receipts.interaction_mark_read(
             user=request.user, interaction_id=pk, message_id=data.validated_data["message_id"]
         )
         return Response({"marked": marked})
@@ -97,7 +97,7 @@ class InteractionTypingApi(APIView):
 
     @extend_schema(request=None, responses=shape("whether the indicator went", sent=BOOLEAN))
     def post(self, request: Request, pk: int) -> Response:
-        return Response({"sent": outbound.interaction_typing(user=request.user, interaction_id=pk)})
+        return Response({"sent": receipts.interaction_typing(user=request.user, interaction_id=pk)})
 
 
 class InteractionDoneApi(APIView):
