@@ -1,26 +1,24 @@
-"""Live updates to browsers: group names, payload builders, and the only group_send.
+"""Live updates to browsers: group names, who receives what, and the payloads (built by
+``conversations.payloads``), sent after commit through ``waproject.broadcasts``.
 
 Every event leaves after the transaction that caused it commits (DESIGN invariant 3), so
 no browser sees data that was rolled back. Delivery through the channel layer is
-at-most-once; browsers catch up from the database by their last seen message id.
+at-most-once; browsers catch up from the database by their last seen message id. The
+services call these emitters; an emitter never calls a service.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from conversations import payloads, selectors
 from conversations.models import AgentProfile, Interaction, Message, Offer
+from waproject.broadcasts import broadcast_lazy_on_commit, broadcast_on_commit, deliver
 
 logger = logging.getLogger(__name__)
 
@@ -31,75 +29,6 @@ def agent_group(user_id: int) -> str:
 
 def interaction_group(interaction_id: int) -> str:
     return f"interaction.{interaction_id}"
-
-
-_outbox = threading.local()
-
-
-@contextlib.contextmanager
-def collect_broadcasts() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """Collect this thread's after-commit broadcasts instead of sending them.
-
-    The webhook processes in a worker thread and hands the collected events back to its
-    async view, which awaits them on the server's own event loop: no thread hop per event.
-    """
-    collected: list[tuple[str, dict[str, Any]]] = []
-    _outbox.pending = collected
-    try:
-        yield collected
-    finally:
-        _outbox.pending = None
-
-
-def broadcast_on_commit(groups: Iterable[str], event_type: str, payload: dict[str, Any]) -> None:
-    """Send ``payload`` to each group once the current transaction commits."""
-    broadcast_lazy_on_commit(groups, event_type, lambda: payload)
-
-
-def broadcast_lazy_on_commit(
-    groups: Iterable[str], event_type: str, build: Callable[[], dict[str, Any]]
-) -> None:
-    """Send what ``build()`` returns to each group once the transaction commits; building
-    after the commit reads the state at send time (STYLE § E)."""
-    groups = list(dict.fromkeys(groups))
-
-    def send() -> None:
-        message = {"type": event_type, **build()}
-        _deliver([(group, message) for group in groups])
-
-    transaction.on_commit(send)
-
-
-def _deliver(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
-    """Hand built broadcasts to this thread's collector, else send them now."""
-    pending = getattr(_outbox, "pending", None)
-    if pending is not None:
-        pending.extend(broadcasts)
-        return
-    async_to_sync(flush)(broadcasts)
-
-
-#: A push that failed (a connection that went stale under a Redis restart) is tried once
-#: more after this many seconds, on a fresh connection, before it is given up.
-PUSH_RETRY_DELAY = 0.2
-
-
-async def flush(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
-    """Send collected broadcasts; a failure is retried once, then logged, never raised
-    (browsers resync)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for group, message in broadcasts:
-        for attempt in (1, 2):
-            try:
-                await layer.group_send(group, message)
-                break
-            except Exception:
-                if attempt == 2:
-                    logger.exception("could not push %s to %s", message.get("type"), group)
-                else:
-                    await asyncio.sleep(PUSH_RETRY_DELAY)
 
 
 _RELOAD = object()
@@ -195,7 +124,7 @@ def interactions_changed(*, interaction_ids: list[int]) -> None:
             rows = Interaction.objects.filter(
                 pk__in=ids[start : start + CHANGED_CHUNK], state__in=Interaction.OPEN_STATES
             )
-            _deliver(
+            deliver(
                 [
                     (
                         interaction_group(row.pk),
