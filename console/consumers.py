@@ -19,6 +19,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth.models import User
 
 from console import live
 from conversations import events, payloads, selectors
@@ -37,7 +38,7 @@ SIGNED_OUT = 4401
 NOT_AN_AGENT = 4403
 
 
-def _visible_ids(user: Any, ids: list[int]) -> set[int]:
+def _visible_ids(user: User, ids: list[int]) -> set[int]:
     """The interactions among ``ids`` whose live events the user may receive: those they
     may see, and for an agent only while open (a closed one is history, read over REST)."""
     visible = selectors.interaction_list_for_user(user=user).filter(pk__in=ids)
@@ -60,7 +61,7 @@ def _interaction_id(event: dict[str, Any]) -> Any:
     return interaction.get("id") if isinstance(interaction, dict) else None
 
 
-def _hello(user: Any) -> payloads.Agent | None:
+def _hello(user: User) -> payloads.Agent | None:
     """The agent's state for the greeting; None for a user who is not an agent."""
     try:
         return payloads.agent_payload(agent_profile_for(user))

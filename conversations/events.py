@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from conversations import payloads, selectors
@@ -180,7 +181,7 @@ def interaction_assigned(*, interaction: Any) -> None:
     _assigned(interaction, interaction.owner)
 
 
-def _assigned(interaction: Any, user: Any) -> None:
+def _assigned(interaction: Any, user: User) -> None:
     """``interaction.assigned`` to ``user``'s consoles: the summary with what they may do
     with it (``actions``), read after the commit."""
 
@@ -261,7 +262,7 @@ def conference_invited(*, invitation: Any, interaction: Any, inviter: str) -> No
     )
 
 
-def interaction_assigned_to(*, interaction: Any, user: Any) -> None:
+def interaction_assigned_to(*, interaction: Any, user: User) -> None:
     """Open the interaction in one agent's console (a conference guest)."""
     _assigned(interaction, user)
 

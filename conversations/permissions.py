@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 
 from conversations.exceptions import PermissionDenied
@@ -46,7 +47,7 @@ ACTIONS = (
 )
 
 
-def user_is_supervisor(user: Any) -> bool:
+def user_is_supervisor(user: User | AnonymousUser) -> bool:
     """Superusers, and staff users given "Can supervise every WhatsApp interaction" (directly
     or through a group such as "Supervisors"). Agents are not staff: answering for them
     costs no query, which matters on every console request."""
@@ -55,7 +56,7 @@ def user_is_supervisor(user: Any) -> bool:
     return bool(user.is_superuser or (user.is_staff and user.has_perm(SUPERVISE)))
 
 
-def user_can_browse_directory(user: Any) -> bool:
+def user_can_browse_directory(user: User | AnonymousUser) -> bool:
     """Supervisors, and users given "Can browse the contact directory" (the demo's
     "Agents" group has it)."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -63,7 +64,7 @@ def user_can_browse_directory(user: Any) -> bool:
     return user_is_supervisor(user) or user.has_perm(BROWSE_DIRECTORY)
 
 
-def user_is_agent(user: Any) -> bool:
+def user_is_agent(user: User | AnonymousUser) -> bool:
     """Agents are the users with an agent profile (given in the admin, or by ``seed_demo``):
     that, not staff status nor a group name, is what routing, transfers and the console
     count on. Nobody becomes an agent by opening the console: a content manager stays one."""
@@ -72,7 +73,7 @@ def user_is_agent(user: Any) -> bool:
     return AgentProfile.objects.filter(user=user).exists()
 
 
-def ensure_agent(user: Any) -> None:
+def ensure_agent(user: User | AnonymousUser) -> None:
     """The console and the agent API are for agents, and supervisors (P6): refuse anyone
     else (a content manager keeps templates and standard responses in the admin)."""
     if not (user_is_agent(user) or user_is_supervisor(user)):
@@ -94,7 +95,7 @@ def conferences_enabled() -> bool:
     ).exists()
 
 
-def is_owner_or_supervisor(user: Any, interaction: Any) -> bool:
+def is_owner_or_supervisor(user: User | AnonymousUser, interaction: Any) -> bool:
     """The interaction's owner, or a supervisor: who may take the owner's actions."""
     return interaction.owner_id == user.pk or user_is_supervisor(user)
 
@@ -111,7 +112,9 @@ def joined_participants(interaction_ids: Iterable[int]) -> dict[int, list[tuple[
     return joined
 
 
-def user_can_write(*, user: Any, interaction: Any, guest_ids: Collection[int] | None = None) -> bool:
+def user_can_write(
+    *, user: User | AnonymousUser, interaction: Any, guest_ids: Collection[int] | None = None
+) -> bool:
     """The owner and agents in a conference on it write; supervisors may write into any.
     ``guest_ids``: the agents who joined its conference, when already read."""
     if user_is_supervisor(user) or interaction.owner_id == user.pk:
@@ -124,7 +127,7 @@ def user_can_write(*, user: Any, interaction: Any, guest_ids: Collection[int] | 
     ).exists()
 
 
-def can_edit_contact(user: Any, contact_id: int) -> bool:
+def can_edit_contact(user: User | AnonymousUser, contact_id: int) -> bool:
     """W11: supervisors, and the agents writing in one of the contact's open conversations,
     edit what the contact database holds about the customer."""
     if user_is_supervisor(user):
@@ -133,17 +136,19 @@ def can_edit_contact(user: Any, contact_id: int) -> bool:
     return any(user_can_write(user=user, interaction=i) for i in open_ones)
 
 
-def may_leave_conference(user: Any, interaction: Any, *, guest_ids: Collection[int]) -> bool:
+def may_leave_conference(user: User | AnonymousUser, interaction: Any, *, guest_ids: Collection[int]) -> bool:
     """A conference guest leaves; the owner leaves only to someone who stays."""
     return user.pk in guest_ids or (interaction.owner_id == user.pk and bool(guest_ids))
 
 
-def may_write_consultation(user: Any, interaction: Any, *, consultant_ids: Collection[int]) -> bool:
+def may_write_consultation(
+    user: User | AnonymousUser, interaction: Any, *, consultant_ids: Collection[int]
+) -> bool:
     """The owner and the agents consulted about the interaction write in its consultation."""
     return interaction.owner_id == user.pk or user.pk in consultant_ids
 
 
-def viewer_part(user: Any, interaction: Any, *, joined: list[tuple[int, str]]) -> str:
+def viewer_part(user: User | AnonymousUser, interaction: Any, *, joined: list[tuple[int, str]]) -> str:
     """The viewer's part in the interaction, for the console's labels only ("owner",
     "conference", "consultation", "supervisor", or "" for someone who only sees it):
     what they may do is :func:`interaction_actions`."""
@@ -157,7 +162,7 @@ def viewer_part(user: Any, interaction: Any, *, joined: list[tuple[int, str]]) -
 
 
 def interaction_actions(
-    user: Any,
+    user: User | AnonymousUser,
     interaction: Any,
     *,
     joined: list[tuple[int, str]] | None = None,

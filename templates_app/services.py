@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db.models import Q
 
@@ -46,7 +47,7 @@ def template_status_apply(*, value: dict[str, Any], channel_ids: list[int]) -> i
 
 
 def template_message_spec(
-    *, user: Any, channel: Channel, template_id: int, parameters: dict | None, attachment_id: int | None
+    *, user: User, channel: Channel, template_id: int, parameters: dict | None, attachment_id: int | None
 ) -> OutboundSpec:
     """T2-T4: what to send for a template the agent filled in (an ``OutboundSpec``).
 
@@ -73,7 +74,7 @@ def template_message_spec(
     )
 
 
-def _attachment_from_file(*, user: Any, stored: Any) -> Attachment:
+def _attachment_from_file(*, user: User, stored: Any) -> Attachment:
     """A sendable copy of a file kept by content managers (template header, response file)."""
     if not stored:
         raise DomainError("this template's media header has no file: attach one", code="no_attachment")
@@ -81,7 +82,7 @@ def _attachment_from_file(*, user: Any, stored: Any) -> Attachment:
         return attachment_upload(user=user, file=File(handle), file_name=stored.name.rsplit("/", 1)[-1])
 
 
-def standard_response_attachment_use(*, user: Any, attachment_id: int) -> Attachment:
+def standard_response_attachment_use(*, user: User, attachment_id: int) -> Attachment:
     """T1: a standard response's file, ready to send as its own message."""
     stored = StandardResponseAttachment.objects.filter(pk=attachment_id, response__is_active=True).first()
     if stored is None:

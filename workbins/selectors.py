@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from conversations import payloads
@@ -12,7 +13,7 @@ from conversations.permissions import user_is_supervisor
 from workbins.models import DEFAULT_PERSONAL_NAME, Workbin, WorkbinItem
 
 
-def workbins_accessible(*, user: Any) -> QuerySet[Workbin]:
+def workbins_accessible(*, user: User) -> QuerySet[Workbin]:
     """Workbins the user may open: their own, and their agent group's (all: supervisors)."""
     group_id = AgentProfile.objects.filter(user=user).values_list("group_id", flat=True).first()
     access = Q(kind=Workbin.Kind.PERSONAL, owner=user)
@@ -23,7 +24,7 @@ def workbins_accessible(*, user: Any) -> QuerySet[Workbin]:
     return Workbin.objects.filter(access)
 
 
-def workbin_list_for_user(*, user: Any) -> list[payloads.Workbin]:
+def workbin_list_for_user(*, user: User) -> list[payloads.Workbin]:
     """The user's workbins and the items in them, theirs first (the entry point creates
     their personal workbin first, ``services.workbin_personal_for``, so it is always
     listed)."""
@@ -45,7 +46,7 @@ def workbin_list_for_user(*, user: Any) -> list[payloads.Workbin]:
     return sorted(listed, key=lambda w: (not w["mine"], w["kind"], w["name"]))  # the user's own first
 
 
-def _label(workbin: Any, *, user: Any) -> str:
+def _label(workbin: Any, *, user: User) -> str:
     """A supervisor sees every agent's personal workbin: each is named after its owner."""
     if workbin.kind != workbin.Kind.PERSONAL or workbin.owner_id in (None, user.pk):
         return workbin.name

@@ -9,8 +9,7 @@ routed to an available agent, like new work.
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,7 +26,7 @@ from workbins.models import DEFAULT_PERSONAL_NAME, Workbin, WorkbinItem
 from workbins.selectors import workbins_accessible
 
 
-def workbin_personal_for(*, user: Any) -> Workbin:
+def workbin_personal_for(*, user: User) -> Workbin:
     """The agent's personal workbin, created on first use."""
     workbin, _ = Workbin.objects.get_or_create(
         kind=Workbin.Kind.PERSONAL, owner=user, defaults={"name": DEFAULT_PERSONAL_NAME}
@@ -36,7 +35,7 @@ def workbin_personal_for(*, user: Any) -> Workbin:
 
 
 def interaction_park(
-    *, user: Any, interaction_id: int, workbin_id: int | None = None, reason: str = WorkbinItem.Reason.MOVED
+    *, user: User, interaction_id: int, workbin_id: int | None = None, reason: str = WorkbinItem.Reason.MOVED
 ) -> WorkbinItem:
     """Move the agent's interaction to a workbin (their personal one by default)."""
     now = timezone.now()
@@ -66,7 +65,7 @@ def interaction_park(
     return item
 
 
-def interaction_unpark(*, user: Any, interaction_id: int) -> Interaction:
+def interaction_unpark(*, user: User, interaction_id: int) -> Interaction:
     """Open a parked interaction again: it becomes the user's, in their console."""
     now = timezone.now()
     with transaction.atomic():
@@ -100,7 +99,7 @@ def interaction_unpark(*, user: Any, interaction_id: int) -> Interaction:
     return interaction
 
 
-def agent_interactions_park_all(*, user: Any) -> int:
+def agent_interactions_park_all(*, user: User) -> int:
     """At logout: the agent's interactions in progress move to their personal workbin."""
     ids = list(
         Interaction.objects.filter(owner=user, state=Interaction.State.ACTIVE).values_list("pk", flat=True)

@@ -49,7 +49,7 @@ class AgentGroupAdmin(GuardedDeleteAdmin):
         return selectors.agent_group_delete_blockers(obj)
 
 
-def _agent_work_blockers(user: Any) -> list[str]:
+def _agent_work_blockers(user: User) -> list[str]:
     work = selectors.agent_open_work(user)
     return [f"still has {', '.join(work)}: hand them over first"] if work else []
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+
+from django.contrib.auth.models import User
 
 
 def iso(value: datetime | None) -> str | None:
@@ -11,6 +12,6 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def user_name(user: Any) -> str:
+def user_name(user: User | None) -> str:
     """How the console names a user: their full name, else their username ("" for nobody)."""
     return (user.get_full_name() or user.get_username()) if user else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q
 
 from conversations import payloads
@@ -48,14 +49,14 @@ def console_emojis(*, options: dict[str, Any]) -> list[str]:
     return emojis or list(DEFAULT_EMOJIS)
 
 
-def disposition_codes(*, user: Any) -> dict[str, str]:
+def disposition_codes(*, user: User) -> dict[str, str]:
     """The disposition codes offered at Done: code -> label (business attribute values)."""
     name = get_option("whatsappsession.disposition-business-attribute", agent_id=user.pk)
     values = BusinessAttributeValue.objects.filter(attribute__name=name).order_by("sort_order", "id")
     return {v.name: v.display_name or v.name for v in values}
 
 
-def agent_snapshot(*, user: Any, profile: AgentProfile | None = None) -> payloads.AgentSnapshot:
+def agent_snapshot(*, user: User, profile: AgentProfile | None = None) -> payloads.AgentSnapshot:
     """Everything the console needs to (re)build its state: the page's bootstrap and the
     periodic resync. What options decide (the emoji set, the disposition codes, the map
     template) is here too, so that a change reaches open consoles without a reload.
@@ -135,7 +136,7 @@ def offer_payload(offer: Offer) -> payloads.Offer:
     return payloads.offer_payload(offer, first=first, latest=latest)
 
 
-def transfer_targets(*, user: Any, search: str = "") -> payloads.TransferTargets:
+def transfer_targets(*, user: User, search: str = "") -> payloads.TransferTargets:
     """R4 target search by name: agents (with their state), agent groups, skills, queues;
     for agents and supervisors (the caller is left out of the agents)."""
     ensure_agent(user)
@@ -160,7 +161,7 @@ def transfer_targets(*, user: Any, search: str = "") -> payloads.TransferTargets
     }
 
 
-def consultation_messages(*, user: Any, interaction_id: int) -> list[payloads.ConsultationMessage]:
+def consultation_messages(*, user: User, interaction_id: int) -> list[payloads.ConsultationMessage]:
     """R6: the internal chat about an interaction, oldest first: for its owner, the agents
     consulted (now or before) and supervisors."""
     interaction = Interaction.objects.filter(pk=interaction_id).first()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
+
 from conversations.models import Channel, Interaction, InteractionParticipant, Offer
 from workbins.models import WorkbinItem
 
@@ -46,7 +48,7 @@ def agent_group_delete_blockers(group: Any) -> list[str]:
     return reasons
 
 
-def agent_open_work(user: Any) -> list[str]:
+def agent_open_work(user: User) -> list[str]:
     """What ``user`` still has open as an agent; deleting them (or their agent profile)
     would strand it: conversations without their agent, offers nobody answers, a
     personal workbin deleted with its parked interactions."""

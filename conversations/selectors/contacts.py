@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from conversations import payloads
@@ -14,7 +14,7 @@ from conversations.permissions import user_can_browse_directory, user_is_supervi
 from conversations.selectors.interactions import interaction_list_for_user
 
 
-def contact_list(*, user: Any, search: str = "") -> QuerySet[Contact]:
+def contact_list(*, user: User, search: str = "") -> QuerySet[Contact]:
     """The contacts ``user`` may read (merged aliases left out: their contact stands for
     them): the whole directory with "Can browse the contact directory" (supervisors too),
     else only the contacts of the interactions they may see (P6)."""
@@ -30,14 +30,14 @@ def contact_list(*, user: Any, search: str = "") -> QuerySet[Contact]:
     return queryset
 
 
-def contact_get_for_user(*, user: Any, contact_id: int) -> Contact:
+def contact_get_for_user(*, user: User, contact_id: int) -> Contact:
     contact = contact_list(user=user).filter(pk=contact_id).first()
     if contact is None:
         raise NotFound(f"contact {contact_id} does not exist or is not yours to see")
     return contact
 
 
-def contact_history_visible_ids(*, user: Any, contact_ids: Iterable[int]) -> set[int]:
+def contact_history_visible_ids(*, user: User, contact_ids: Iterable[int]) -> set[int]:
     """THE rule of who may open a contact's history (W11), for many contacts at once (one
     query whatever their number): supervisors see every history; an agent, the history of
     a contact whose interactions they may see now (own, are offered, are invited to, can
@@ -53,7 +53,7 @@ def contact_history_visible_ids(*, user: Any, contact_ids: Iterable[int]) -> set
     return set(visible.values_list("contact_id", flat=True))
 
 
-def can_view_contact_history(*, user: Any, contact_id: int) -> bool:
+def can_view_contact_history(*, user: User, contact_id: int) -> bool:
     """May ``user`` open this contact's history? (:func:`contact_history_visible_ids`)"""
     return contact_id in contact_history_visible_ids(user=user, contact_ids=[contact_id])
 

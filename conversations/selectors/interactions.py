@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from conversations import payloads
@@ -18,7 +19,7 @@ from conversations.permissions import (
 from workbins.selectors import workbins_accessible
 
 
-def interaction_list_for_user(*, user: Any) -> QuerySet[Interaction]:
+def interaction_list_for_user(*, user: User) -> QuerySet[Interaction]:
     """Supervisors see every interaction; an agent, those they own, are offered, or can
     open from their workbins (P6)."""
     queryset = Interaction.objects.select_related("contact", "channel", "owner", "queue")
@@ -32,7 +33,7 @@ def interaction_list_for_user(*, user: Any) -> QuerySet[Interaction]:
     return queryset.filter(Q(owner=user) | Q(pk__in=offered) | Q(pk__in=parked) | Q(pk__in=joined))
 
 
-def interaction_get_for_user(*, user: Any, interaction_id: int) -> Interaction:
+def interaction_get_for_user(*, user: User, interaction_id: int) -> Interaction:
     interaction = interaction_list_for_user(user=user).filter(pk=interaction_id).first()
     if interaction is None:
         raise NotFound(f"interaction {interaction_id} does not exist or is not yours")
@@ -41,7 +42,7 @@ def interaction_get_for_user(*, user: Any, interaction_id: int) -> Interaction:
 
 def interaction_viewer_payload(
     *,
-    user: Any,
+    user: User,
     interaction: Any,
     joined: list[tuple[int, str]] | None = None,
     conferences: bool | None = None,
@@ -56,7 +57,7 @@ def interaction_viewer_payload(
     }
 
 
-def interaction_viewer(*, user: Any, interaction_id: int) -> payloads.Viewer | dict[str, Any]:
+def interaction_viewer(*, user: User, interaction_id: int) -> payloads.Viewer | dict[str, Any]:
     """``interaction_viewer_payload`` by id (the console socket adds it to the frames that
     change it); empty when the interaction is gone."""
     interaction = (
@@ -66,7 +67,7 @@ def interaction_viewer(*, user: Any, interaction_id: int) -> payloads.Viewer | d
 
 
 def interaction_summary(
-    interaction: Interaction, *, user: Any = None, **viewer: Any
+    interaction: Interaction, *, user: User = None, **viewer: Any
 ) -> payloads.InteractionSummary:
     """INTERACTION_SUMMARY; for a ``user``, with what they may do with it (``viewer``: the
     participants or the conference switch when the caller already read them)."""
@@ -76,7 +77,7 @@ def interaction_summary(
     )
 
 
-def interaction_detail(interaction: Interaction, *, user: Any) -> payloads.InteractionDetail:
+def interaction_detail(interaction: Interaction, *, user: User) -> payloads.InteractionDetail:
     """INTERACTION: the summary, case information, notes, participants, and what ``user``
     may do with it."""
     notes = list(InteractionNote.objects.filter(interaction=interaction).select_related("author"))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
@@ -124,7 +124,7 @@ def _before(queryset: QuerySet[Message], at: datetime, pk: int) -> QuerySet[Mess
     )
 
 
-def _transcript_settings(user: Any) -> tuple[int | None, bool]:
+def _transcript_settings(user: User) -> tuple[int | None, bool]:
     """The agent's group and whether their transcript shows every channel (one query)."""
     profile = AgentProfile.objects.filter(user=user).only("group_id").first()
     group_id = profile.group_id if profile else None
@@ -144,7 +144,7 @@ def _transcript_scope(interaction: Interaction, *, cross_channel: bool) -> Query
 
 
 def transcript_page(
-    *, user: Any, interaction: Interaction, before: str | None = None
+    *, user: User, interaction: Interaction, before: str | None = None
 ) -> payloads.TranscriptPage:
     """W3: the contact's transcript around ``interaction``, newest last.
 
@@ -206,7 +206,7 @@ REFRESH_LIMIT = 200
 
 
 def messages_catch_up(
-    *, user: Any, interaction: Interaction, after_id: int, refresh_ids: list[int]
+    *, user: User, interaction: Interaction, after_id: int, refresh_ids: list[int]
 ) -> payloads.CatchUp:
     """The catch-up: new messages (id above ``after_id``) and, again, messages already
     shown (``refresh_ids``) whose state may have changed while frames were lost (status,
@@ -231,7 +231,7 @@ def messages_catch_up(
     return {"messages": payloads[: len(new)], "refreshed": payloads[len(new) :]}
 
 
-def attachment_get_for_user(*, user: Any, attachment_id: int) -> Attachment:
+def attachment_get_for_user(*, user: User, attachment_id: int) -> Attachment:
     """An agent may open the files of conversations they can see, and their own uploads."""
     attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
     if attachment is None:

@@ -9,7 +9,8 @@ gives them, not a 403 that tells it exists.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+
+from django.contrib.auth.models import User
 
 from conversations.exceptions import NotFound, PermissionDenied
 from conversations.models import Interaction
@@ -29,7 +30,7 @@ def interaction_locked(interaction_id: int, *, related: Sequence[str] = ()) -> I
     return interaction
 
 
-def ensure_owner_or_supervisor(user: Any, interaction: Interaction, *, to: str) -> None:
+def ensure_owner_or_supervisor(user: User, interaction: Interaction, *, to: str) -> None:
     """Only the interaction's owner, or a supervisor, may ``to`` (e.g. "transfer it"):
     the one check every owner-only action makes, in the service (P6).
 

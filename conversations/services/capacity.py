@@ -9,8 +9,8 @@ the loads from the rows to heal any drift.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Count, F, Q
 
 from conversations import events
@@ -18,7 +18,7 @@ from conversations.models import AgentProfile, Interaction, Offer
 from conversations.permissions import ensure_agent
 
 
-def agent_profile_for(user: Any) -> AgentProfile:
+def agent_profile_for(user: User) -> AgentProfile:
     """The user's agent profile. Agents have one (the admin or ``seed_demo`` gives it); a
     supervisor working in the console gets one (Not Ready, no queues) on first use; anyone
     else is refused (P6: a content manager never becomes an agent by calling the API)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -41,7 +42,7 @@ from conversations.services.interactions import interaction_owner_changed
 P = InteractionParticipant
 
 
-def _interaction_owned(*, user: Any, interaction_id: int) -> Interaction:
+def _interaction_owned(*, user: User, interaction_id: int) -> Interaction:
     interaction = interaction_locked(interaction_id, related=("contact",))
     ensure_owner_or_supervisor(user, interaction, to="invite someone to it")
     if interaction.state != Interaction.State.ACTIVE:
@@ -49,7 +50,7 @@ def _interaction_owned(*, user: Any, interaction_id: int) -> Interaction:
     return interaction
 
 
-def _agent(agent_id: int, *, not_user: Any) -> AgentProfile:
+def _agent(agent_id: int, *, not_user: User) -> AgentProfile:
     if agent_id == not_user.pk:
         raise DomainError("invite another agent, not yourself", code="invalid")
     profile = AgentProfile.objects.select_related("user").filter(user_id=agent_id).first()
@@ -69,7 +70,7 @@ def participants_of(interaction_id: int, *, kind: str | None = None) -> list[int
 # --- conference (R5) --------------------------------------------------------------------------
 
 
-def conference_invite(*, user: Any, interaction_id: int, agent_id: int) -> InteractionParticipant:
+def conference_invite(*, user: User, interaction_id: int, agent_id: int) -> InteractionParticipant:
     if not conferences_enabled():
         raise Conflict(
             f"conferences need the business attribute {CONFERENCE_ATTRIBUTE} (an interaction subtype)",
@@ -91,7 +92,7 @@ def conference_invite(*, user: Any, interaction_id: int, agent_id: int) -> Inter
     return invitation
 
 
-def conference_answer(*, user: Any, participant_id: int, accept: bool) -> InteractionParticipant:
+def conference_answer(*, user: User, participant_id: int, accept: bool) -> InteractionParticipant:
     """The invited agent joins (the conversation opens in their console) or declines."""
     now = timezone.now()
     with transaction.atomic():
@@ -116,7 +117,7 @@ def conference_answer(*, user: Any, participant_id: int, accept: bool) -> Intera
     return invitation
 
 
-def conference_leave(*, user: Any, interaction_id: int) -> Interaction:
+def conference_leave(*, user: User, interaction_id: int) -> Interaction:
     """Leave a conference. An invited agent leaves; the owner leaving hands the
     conversation to the agent who stays."""
     now = timezone.now()
@@ -152,7 +153,7 @@ def conference_leave(*, user: Any, interaction_id: int) -> Interaction:
 # --- consultation (R6) -------------------------------------------------------------------------
 
 
-def consultation_start(*, user: Any, interaction_id: int, agent_id: int, body: str) -> ConsultationMessage:
+def consultation_start(*, user: User, interaction_id: int, agent_id: int, body: str) -> ConsultationMessage:
     """Ask another agent about the interaction; they can read it while consulted."""
     with transaction.atomic():
         interaction = _interaction_owned(user=user, interaction_id=interaction_id)
@@ -169,7 +170,7 @@ def consultation_start(*, user: Any, interaction_id: int, agent_id: int, body: s
     return message
 
 
-def consultation_send(*, user: Any, interaction_id: int, body: str) -> ConsultationMessage:
+def consultation_send(*, user: User, interaction_id: int, body: str) -> ConsultationMessage:
     with transaction.atomic():
         interaction = Interaction.objects.filter(pk=interaction_id).first()
         if interaction is None:
@@ -181,7 +182,7 @@ def consultation_send(*, user: Any, interaction_id: int, body: str) -> Consultat
 
 
 def consultation_post(
-    *, user: Any, interaction_id: int, body: str, agent_id: int | None = None
+    *, user: User, interaction_id: int, body: str, agent_id: int | None = None
 ) -> ConsultationMessage:
     """R6: with ``agent_id``, start a consultation with that agent (or write to them again);
     without, write in the consultation going on."""
@@ -190,7 +191,7 @@ def consultation_post(
     return consultation_send(user=user, interaction_id=interaction_id, body=body)
 
 
-def consultation_end(*, user: Any, interaction_id: int) -> int:
+def consultation_end(*, user: User, interaction_id: int) -> int:
     """The consulted agent leaves, or the owner ends every consultation of the interaction."""
     now = timezone.now()
     with transaction.atomic():
@@ -211,7 +212,7 @@ def consultation_end(*, user: Any, interaction_id: int) -> int:
     return len(ended)
 
 
-def _consultation_message(*, user: Any, interaction: Interaction, body: str) -> ConsultationMessage:
+def _consultation_message(*, user: User, interaction: Interaction, body: str) -> ConsultationMessage:
     body = (body or "").strip()
     if not body:
         raise DomainError("the message is empty", code="empty")

@@ -7,6 +7,7 @@ import logging
 import re
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -261,7 +262,7 @@ def contact_change_number(*, sender: SenderProfile, new_wa_id: str) -> Contact:
 EDITABLE_CONTACT_FIELDS = ("name", "email", "phone", "identifiers")
 
 
-def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
+def contact_update(*, user: User, contact_id: int, **changes: Any) -> Contact:
     """W11: edit the contact database's fields (never the WhatsApp identity): supervisors,
     and agents writing in one of the contact's open conversations."""
     if not can_edit_contact(user, contact_id):
@@ -288,7 +289,7 @@ def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
     return contact
 
 
-def _ensure_may_merge(*, user: Any, source_id: int, target_id: int) -> None:
+def _ensure_may_merge(*, user: User, source_id: int, target_id: int) -> None:
     """P6: supervisors merge any two contacts; an agent assigns the customer of a
     conversation they own to a contact they may see (the directory, or their own)."""
     if user_is_supervisor(user):
@@ -303,7 +304,7 @@ def _ensure_may_merge(*, user: Any, source_id: int, target_id: int) -> None:
         raise NotFound(f"contact {target_id} does not exist or is not yours to see")
 
 
-def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
+def contact_merge(*, user: User, source_id: int, target_id: int) -> Contact:
     """R8: the customer behind ``source`` (e.g. a new, unknown number) is ``target``.
 
     Checked here (P6): a supervisor, or the agent owning the source's open conversation
@@ -369,7 +370,7 @@ def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
     return target
 
 
-def interaction_contact_assign(*, user: Any, interaction_id: int, contact_id: int) -> Contact:
+def interaction_contact_assign(*, user: User, interaction_id: int, contact_id: int) -> Contact:
     """R8: the customer of this interaction (an unknown number, say) is a known contact:
     its owner (or a supervisor) merges the interaction's contact into it."""
     interaction = Interaction.objects.filter(pk=interaction_id).only("pk", "owner_id", "contact_id").first()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +16,9 @@ from conversations.services.routing import interaction_capacity_released, offers
 from workbins.services import workbin_items_remove
 
 
-def interaction_done(*, user: Any, interaction_id: int, disposition: str = "", note: str = "") -> Interaction:
+def interaction_done(
+    *, user: User, interaction_id: int, disposition: str = "", note: str = ""
+) -> Interaction:
     """R3 Done: close the interaction (optionally with a disposition code and a note); it
     goes to contact history, leaves the console and frees the agent's capacity."""
     now = timezone.now()

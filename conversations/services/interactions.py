@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -264,7 +265,7 @@ def interaction_touch_inbound(
 # --- the agent's actions on an interaction ------------------------------------------------
 
 
-def interaction_owned_open(*, user: Any, interaction_id: int) -> Interaction:
+def interaction_owned_open(*, user: User, interaction_id: int) -> Interaction:
     """The interaction, locked, for an owner's change: NotFound, PermissionDenied (not the
     owner nor a supervisor) or Conflict (already done) otherwise."""
     interaction = interaction_locked(interaction_id, related=("contact", "channel"))
@@ -274,7 +275,9 @@ def interaction_owned_open(*, user: Any, interaction_id: int) -> Interaction:
     return interaction
 
 
-def interaction_case_data_update(*, user: Any, interaction_id: int, case_data: dict[str, Any]) -> Interaction:
+def interaction_case_data_update(
+    *, user: User, interaction_id: int, case_data: dict[str, Any]
+) -> Interaction:
     """W11: edit the case information (attached data) shown to agents."""
     if not isinstance(case_data, dict) or not all(isinstance(k, str) for k in case_data):
         raise DomainError("case information is an object of named values", code="invalid")
@@ -288,7 +291,7 @@ def interaction_case_data_update(*, user: Any, interaction_id: int, case_data: d
     return interaction
 
 
-def interaction_note_add(*, user: Any, interaction_id: int, body: str) -> InteractionNote:
+def interaction_note_add(*, user: User, interaction_id: int, body: str) -> InteractionNote:
     """W11: a note in the interaction's history (never sent to the customer)."""
     body = (body or "").strip()
     if not body:

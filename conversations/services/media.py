@@ -16,8 +16,9 @@ import mimetypes
 import random
 import secrets
 from datetime import datetime, timedelta
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
@@ -174,7 +175,7 @@ class MediaTooLarge(MediaRejected):
 
 
 def attachment_upload(
-    *, user: Any, file_name: str, data: bytes | None = None, file: BinaryIO | None = None
+    *, user: User, file_name: str, data: bytes | None = None, file: BinaryIO | None = None
 ) -> Attachment:
     """Vet and store a file an agent wants to send (checked by content, not by name).
 

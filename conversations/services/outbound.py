@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -63,7 +63,7 @@ SENDABLE_TYPES = (
 # --- creating -------------------------------------------------------------------
 
 
-def message_send(*, user: Any, interaction_id: int, spec: OutboundSpec | TemplateSpec) -> Message:
+def message_send(*, user: User, interaction_id: int, spec: OutboundSpec | TemplateSpec) -> Message:
     """Queue a message of ``user`` into an interaction; it leaves after the commit.
 
     ``spec`` is a message as the agent wrote it, or a stored template to fill in (composed
@@ -94,7 +94,7 @@ def message_send(*, user: Any, interaction_id: int, spec: OutboundSpec | Templat
         return message_queue(user=user, interaction=interaction, spec=spec)
 
 
-def message_queue(*, user: Any, interaction: Interaction, spec: OutboundSpec) -> Message:
+def message_queue(*, user: User, interaction: Interaction, spec: OutboundSpec) -> Message:
     """Queue ``spec`` into an interaction the caller already locked and authorised."""
     if spec.client_ref:
         existing = Message.objects.filter(interaction=interaction, client_ref=spec.client_ref).first()
@@ -175,7 +175,7 @@ def _as_notification(*, interaction: Interaction, spec: OutboundSpec) -> Outboun
     )
 
 
-def _build_message(*, user: Any, interaction: Interaction, spec: OutboundSpec) -> Message:
+def _build_message(*, user: User, interaction: Interaction, spec: OutboundSpec) -> Message:
     if spec.type not in SENDABLE_TYPES:
         raise DomainError(f"cannot send messages of type {spec.type!r}", code="bad_type")
     if spec.type == Message.Type.TEXT and not reply_window_is_open(interaction):
@@ -238,7 +238,7 @@ def _build_message(*, user: Any, interaction: Interaction, spec: OutboundSpec) -
 # --- a failed message, again -------------------------------------------------------
 
 
-def message_retry(*, user: Any, message_id: int) -> Message:
+def message_retry(*, user: User, message_id: int) -> Message:
     """Send a failed message again (the agent's "retry"): it really goes out again.
 
     Unless WhatsApp accepted it after all: a parked status naming it (its send answer

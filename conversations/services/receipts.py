@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.cache import cache
 
 from conversations import jobs
@@ -50,7 +51,7 @@ def message_mark_read(
             client.close()
 
 
-def interaction_mark_read(*, user: Any, interaction_id: int, message_id: int) -> int | None:
+def interaction_mark_read(*, user: User, interaction_id: int, message_id: int) -> int | None:
     """The agent has seen the customer's messages up to ``message_id``: blue ticks on their
     phone for the latest inbound one (WhatsApp marks the earlier ones with it). Returns the
     message marked, None when there is none; for the agents writing in the interaction."""
@@ -82,7 +83,7 @@ def _typing_key(interaction_id: int) -> str:
     return f"whatsapp-typing:{interaction_id}"
 
 
-def interaction_typing(*, user: Any, interaction_id: int) -> bool:
+def interaction_typing(*, user: User, interaction_id: int) -> bool:
     """The agent is typing: show "typing…" on the customer's phone; True when it goes.
 
     The Cloud API shows it with a mark-as-read of the customer's latest message (its id is

@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -43,7 +43,7 @@ DISPATCH_BATCH = 50
 
 
 def agent_set_ready(
-    *, user: Any, ready: bool, reason: str = AgentProfile.NotReadyReason.CHOSEN
+    *, user: User, ready: bool, reason: str = AgentProfile.NotReadyReason.CHOSEN
 ) -> AgentProfile:
     """Ready / Not Ready for WhatsApp. Going Not Ready withdraws pending offers (they
     are offered to someone else); going Ready takes waiting work at once. ``reason`` (an
@@ -161,7 +161,7 @@ def _close_offer(offer: Offer, *, state: str, now: datetime) -> bool:
     return True
 
 
-def _pending_offer_of(*, user: Any, offer_id: int) -> Offer:
+def _pending_offer_of(*, user: User, offer_id: int) -> Offer:
     offer = Offer.objects.select_related("interaction").filter(pk=offer_id).first()
     if offer is None:
         raise NotFound(f"offer {offer_id} does not exist")
@@ -172,7 +172,7 @@ def _pending_offer_of(*, user: Any, offer_id: int) -> Offer:
     return offer
 
 
-def offer_accept(*, user: Any, offer_id: int) -> Interaction:
+def offer_accept(*, user: User, offer_id: int) -> Interaction:
     """Accept: the interaction becomes the agent's (its window opens in the console)."""
     now = timezone.now()
     with transaction.atomic():
@@ -199,7 +199,7 @@ def offer_accept(*, user: Any, offer_id: int) -> Interaction:
     return interaction
 
 
-def offer_reject(*, user: Any, offer_id: int) -> None:
+def offer_reject(*, user: User, offer_id: int) -> None:
     """Reject: the interaction goes back to its queue and is offered to the next agent."""
     with transaction.atomic():
         offer = _pending_offer_of(user=user, offer_id=offer_id)

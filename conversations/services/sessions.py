@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -52,7 +53,7 @@ def _wa_id(phone: str) -> str:
 
 def outbound_session_start(
     *,
-    user: Any,
+    user: User,
     template_id: int,
     parameters: dict[str, Any] | None = None,
     contact_id: int | None = None,
@@ -148,7 +149,7 @@ def outbound_session_start(
 OUTBOUND_CONFIG_OPTION = "whatsappsession.outbound-session-config"
 
 
-def outbound_config(*, user: Any) -> dict[str, str]:
+def outbound_config(*, user: User) -> dict[str, str]:
     """``whatsappsession.outbound-session-config``: ``channel=<phone_number_id>;
     template=<name>;language=<code>`` (the template gets the agent's text, if any, as {{1}})."""
     raw = get_option(OUTBOUND_CONFIG_OPTION, agent_id=user.pk) or ""
@@ -162,7 +163,7 @@ def outbound_config(*, user: Any) -> dict[str, str]:
 
 def outbound_session_from_other_media(
     *,
-    user: Any,
+    user: User,
     phone: str,
     source_media: str,
     source_id: str = "",

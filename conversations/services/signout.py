@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from django.contrib.auth.models import User
 
 from conversations import events
 from conversations.models import AgentProfile
@@ -10,7 +10,7 @@ from conversations.services.routing import agent_set_ready
 from workbins.services import agent_interactions_park_all
 
 
-def agent_logged_out(*, user: Any, session_key: str | None = None) -> None:
+def agent_logged_out(*, user: User, session_key: str | None = None) -> None:
     """Logging out never strands an offer (the agent goes Not Ready) and moves the agent's
     interactions in progress to their personal workbin (R7). The session's console sockets
     close: a signed-out browser receives nothing more."""

@@ -4,8 +4,8 @@ queue."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ TRANSFER_QUEUE_OPTION = "intercommunication.whatsappsession.queue"
 
 def interaction_transfer(
     *,
-    user: Any,
+    user: User,
     interaction_id: int,
     agent_id: int | None = None,
     group_id: int | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -21,7 +22,7 @@ from conversations.services.sessions import (
 )
 
 
-def _started(started: StartedSession, *, user: Any) -> Response:
+def _started(started: StartedSession, *, user: User) -> Response:
     answer: payloads.StartedSession = {
         "interaction": selectors.interaction_summary(started.interaction, user=user),
         "message": selectors.messages_payload([started.message])[0],
