@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from conversations import payloads, selectors
 from conversations.api.parsers import MultiPartParser
 from conversations.api.schema import body, error
-from conversations.exceptions import NotFound
+from conversations.exceptions import DomainError, NotFound
 from conversations.media import human_size
 from conversations.services import media as media_services
 from waproject.files import secure_file_response
@@ -26,16 +26,6 @@ class AttachmentUploadApi(APIView):
     never whole into memory."""
 
     parser_classes = [MultiPartParser]
-
-    class InputSerializer(serializers.Serializer):
-        # An empty file is refused by the media checks, which say so by the file's name.
-        file = serializers.FileField(
-            allow_empty_file=True,
-            error_messages={
-                "required": "send the file in the 'file' field",
-                "invalid": "send the file in the 'file' field",
-            },
-        )
 
     @extend_schema(
         request={
@@ -51,9 +41,9 @@ class AttachmentUploadApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        upload = data.validated_data["file"]
+        upload = request.FILES.get("file")
+        if upload is None:  # an empty file is refused by the media checks, by its name
+            raise DomainError("send the file in the 'file' field", code="invalid")
         attachment = media_services.attachment_upload(user=request.user, file=upload, file_name=upload.name)
         return Response(payloads.attachment_payload(attachment), status=status.HTTP_201_CREATED)
 
