@@ -36,6 +36,7 @@ from conversations.selectors.interactions import (
     interaction_summary,
     interaction_viewer,
     interaction_viewer_payload,
+    interactions_live_for_user,
     participants_payload,
 )
 from conversations.selectors.messages import (
@@ -78,6 +79,7 @@ __all__ = [
     "interaction_summary",
     "interaction_viewer",
     "interaction_viewer_payload",
+    "interactions_live_for_user",
     "messages_catch_up",
     "messages_payload",
     "offer_payload",

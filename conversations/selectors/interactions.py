@@ -33,6 +33,16 @@ def interaction_list_for_user(*, user: User) -> QuerySet[Interaction]:
     return queryset.filter(Q(owner=user) | Q(pk__in=offered) | Q(pk__in=parked) | Q(pk__in=joined))
 
 
+def interactions_live_for_user(*, user: User, interaction_ids: list[int]) -> set[int]:
+    """The interactions among ``interaction_ids`` whose live events the user may receive
+    (the console socket's subscriptions): those they may see, and for an agent only while
+    open (a closed one is history, read over REST)."""
+    visible = interaction_list_for_user(user=user).filter(pk__in=interaction_ids)
+    if not user_is_supervisor(user):
+        visible = visible.filter(state__in=Interaction.OPEN_STATES)
+    return set(visible.values_list("pk", flat=True))
+
+
 def interaction_get_for_user(*, user: User, interaction_id: int) -> Interaction:
     interaction = interaction_list_for_user(user=user).filter(pk=interaction_id).first()
     if interaction is None:
