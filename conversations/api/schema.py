@@ -16,8 +16,10 @@ What the server does for every endpoint is declared here once, not on each view:
 - request bodies are JSON (the form parsers stay for the console's file uploads and for
   clients that post forms, but only JSON is promised).
 
-A view declares what only it does: its success status and body, 409 when its service can
-refuse on the current state, 413 for an upload; an input serializer's ``json_schema_extra``
+A view declares what only it does: its success status and body (a payload shape of
+``conversations.payloads``, which becomes a component of the same name: ``body``,
+``page_of``; ``shape`` for a small answer of its own), 409 when its service can refuse on
+the current state, 413 for an upload; an input serializer's ``json_schema_extra``
 adds the rules between its fields (``exactly_one_of``…).
 
 What no schema can say stays a 400 without ``fields``: the rules of the domain, which
@@ -84,22 +86,17 @@ def error(description: str) -> OpenApiResponse:
 
 
 CONFLICT = error("the current state does not allow it (the code says why)")
-OK = OpenApiResponse(OpenApiTypes.OBJECT, description="done")
 #: Value schemas for ``shape``.
 INT: dict[str, Any] = {"type": "integer"}
 BOOLEAN: dict[str, Any] = {"type": "boolean"}
 TEXT: dict[str, Any] = {"type": "string"}
 OBJECT: dict[str, Any] = {"type": "object"}
-OBJECTS: dict[str, Any] = {"type": "array", "items": OBJECT}
 
 
 def shape(description: str, **properties: dict[str, Any]) -> OpenApiResponse:
     """A success body that is an object with these keys, always present (more may come)."""
     schema = {"type": "object", "properties": properties, "required": list(properties)}
     return OpenApiResponse(schema, description=description)
-
-
-CREATED = OpenApiResponse(OpenApiTypes.OBJECT, description="created")
 
 
 # --- response bodies from the payload shapes ----------------------------------------------------
