@@ -19,11 +19,13 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth.models import User
 
 from console import live
-from conversations import events, selectors
+from conversations import events, payloads, selectors
 from conversations.api.inputs import MAX_ID
-from conversations.models import Interaction
+from conversations.exceptions import PermissionDenied
+from conversations.services.capacity import agent_profile_for
 from ops import metrics
 
 MAX_SUBSCRIPTIONS = 50
@@ -33,15 +35,6 @@ MAX_SUBSCRIPTIONS = 50
 SIGNED_OUT = 4401
 #: Close code of a socket whose user is not an agent (nor a supervisor): P6.
 NOT_AN_AGENT = 4403
-
-
-def _visible_ids(user: Any, ids: list[int]) -> set[int]:
-    """The interactions among ``ids`` whose live events the user may receive: those they
-    may see, and for an agent only while open (a closed one is history, read over REST)."""
-    visible = selectors.interaction_list_for_user(user=user).filter(pk__in=ids)
-    if not selectors.user_is_supervisor(user):
-        visible = visible.filter(state__in=Interaction.OPEN_STATES)
-    return set(visible.values_list("pk", flat=True))
 
 
 def _session_tag(scope: dict[str, Any]) -> str:
@@ -58,13 +51,10 @@ def _interaction_id(event: dict[str, Any]) -> Any:
     return interaction.get("id") if isinstance(interaction, dict) else None
 
 
-def _hello(user: Any) -> dict[str, Any] | None:
+def _hello(user: User) -> payloads.Agent | None:
     """The agent's state for the greeting; None for a user who is not an agent."""
-    from conversations.exceptions import PermissionDenied
-    from conversations.services.routing import agent_profile_for
-
     try:
-        return events.agent_payload(agent_profile_for(user))
+        return payloads.agent_payload(agent_profile_for(user))
     except PermissionDenied:
         return None
 
@@ -147,7 +137,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if len(ids) > MAX_SUBSCRIPTIONS:
             await self._error("bad_command", f"at most {MAX_SUBSCRIPTIONS} interactions at once")
             return
-        visible = await database_sync_to_async(_visible_ids)(self.user, ids)
+        visible = await database_sync_to_async(selectors.interactions_live_for_user)(
+            user=self.user, interaction_ids=ids
+        )
         wanted = {events.interaction_group(i) for i in visible}
         for group in wanted - self.interaction_groups:
             if not await live.join(self.channel_layer, group, self.channel_name):
@@ -180,7 +172,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         group = events.interaction_group(interaction_id)
         if group not in self.interaction_groups:
             return
-        if interaction_id in await database_sync_to_async(_visible_ids)(self.user, [interaction_id]):
+        if interaction_id in await database_sync_to_async(selectors.interactions_live_for_user)(
+            user=self.user, interaction_ids=[interaction_id]
+        ):
             return
         await live.leave(self.channel_layer, group, self.channel_name)
         self.interaction_groups.discard(group)

@@ -9,19 +9,20 @@ from django.utils import timezone
 
 from conversations import selectors
 from conversations.exceptions import PermissionDenied
+from conversations.services.capacity import agent_profile_for
 
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
     try:
-        snapshot = selectors.agent_snapshot(user=request.user)
+        profile = agent_profile_for(request.user)  # a supervisor gets one on first use
     except PermissionDenied:
         # P6: not an agent (a content manager, say): a page that says so, not a console
         # whose every request would fail.
         return render(request, "console/not_an_agent.html", status=403)
     bootstrap = {
         # agent, options, emojis, dispositions, map template…: what agent/me/ refreshes
-        **snapshot,
+        **selectors.agent_snapshot(user=request.user, profile=profile),
         "urls": {"ws": "/ws/console/", "api": "/api/v1/"},
         "server_time": timezone.now().isoformat(),
     }

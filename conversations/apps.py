@@ -1,17 +1,18 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_out
 
 
 class ConversationsConfig(AppConfig):
-    """Channels, contacts, interactions, messages, routing and the Cloud API wire."""
+    """Channels, contacts, interactions, messages, routing and their services."""
 
     name = "conversations"
     verbose_name = "Conversations"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_out
-
+        # Lazy by Django's rule: this module is imported while the app registry loads, and
+        # the services import models, which may only be imported once it is ready.
         from conversations import checks  # noqa: F401  (registers the deployment checks)
-        from conversations.services.routing import agent_logged_out
+        from conversations.services.signout import agent_logged_out
 
         def on_logout(sender, request, user, **kwargs):  # Django's only hook for a logout
             if user is not None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 import time
 
+from conversations.models import Channel
+
 SNAPSHOT_SECONDS = 5.0
 
 
@@ -29,8 +31,6 @@ class ChannelDirectory:
     def _fresh(self) -> None:
         if time.monotonic() - self._loaded_at <= SNAPSHOT_SECONDS:
             return
-        from conversations.models import Channel
-
         channels = list(Channel.objects.filter(is_active=True))
         with self._lock:
             self._by_phone_number_id = {c.phone_number_id: c for c in channels}

@@ -1,26 +1,25 @@
-"""Live updates to browsers: group names, payload builders, and the only group_send.
+"""Live updates to browsers: group names, who receives what, and the payloads (built by
+``conversations.payloads``), sent after commit through ``waproject.broadcasts``.
 
 Every event leaves after the transaction that caused it commits (DESIGN invariant 3), so
 no browser sees data that was rolled back. Delivery through the channel layer is
-at-most-once; browsers catch up from the database by their last seen message id.
+at-most-once; browsers catch up from the database by their last seen message id. The
+services call these emitters; an emitter never calls a service.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from django.contrib.auth.models import User
 from django.db import transaction
 
-from ops import metrics
-from privacy.notices import attachment_notice
+from conversations import payloads, selectors
+from conversations.models import AgentProfile, Interaction, Message, Offer
+from waproject.broadcasts import broadcast_lazy_on_commit, broadcast_on_commit, deliver
 
 logger = logging.getLogger(__name__)
 
@@ -31,151 +30,6 @@ def agent_group(user_id: int) -> str:
 
 def interaction_group(interaction_id: int) -> str:
     return f"interaction.{interaction_id}"
-
-
-_outbox = threading.local()
-
-
-@contextlib.contextmanager
-def collect_broadcasts() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """Collect this thread's after-commit broadcasts instead of sending them.
-
-    The webhook processes in a worker thread and hands the collected events back to its
-    async view, which awaits them on the server's own event loop: no thread hop per event.
-    """
-    collected: list[tuple[str, dict[str, Any]]] = []
-    _outbox.pending = collected
-    try:
-        yield collected
-    finally:
-        _outbox.pending = None
-
-
-def broadcast_on_commit(groups: Iterable[str], event_type: str, payload: dict[str, Any]) -> None:
-    """Send ``payload`` to each group once the current transaction commits."""
-    broadcast_lazy_on_commit(groups, event_type, lambda: payload)
-
-
-def broadcast_lazy_on_commit(
-    groups: Iterable[str], event_type: str, build: Callable[[], dict[str, Any]]
-) -> None:
-    """Send what ``build()`` returns to each group once the transaction commits; building
-    after the commit reads the state at send time (STYLE § E)."""
-    groups = list(dict.fromkeys(groups))
-
-    def send() -> None:
-        message = {"type": event_type, **build()}
-        _deliver([(group, message) for group in groups])
-
-    transaction.on_commit(send)
-
-
-def _deliver(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
-    """Hand built broadcasts to this thread's collector, else send them now."""
-    pending = getattr(_outbox, "pending", None)
-    if pending is not None:
-        pending.extend(broadcasts)
-        return
-    async_to_sync(flush)(broadcasts)
-
-
-#: A push that failed (a connection that went stale under a Redis restart) is tried once
-#: more after this many seconds, on a fresh connection, before it is given up.
-PUSH_RETRY_DELAY = 0.2
-
-
-async def flush(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
-    """Send collected broadcasts; a failure is retried once, then logged, never raised
-    (browsers resync)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for group, message in broadcasts:
-        for attempt in (1, 2):
-            try:
-                await layer.group_send(group, message)
-                break
-            except Exception:
-                if attempt == 2:
-                    metrics.PUSH_FAILURES.inc()
-                    logger.exception("could not push %s to %s", message.get("type"), group)
-                else:
-                    await asyncio.sleep(PUSH_RETRY_DELAY)
-
-
-def message_payload(message: Any) -> dict[str, Any]:
-    """The one JSON shape of a message for browsers (and the API's message serializer)."""
-    return {
-        "id": message.pk,
-        "interaction_id": message.interaction_id,
-        "contact_id": message.contact_id,
-        "channel_id": message.channel_id,
-        "direction": message.direction,
-        "type": message.type,
-        "wamid": message.wamid,
-        "body": message.body,
-        "content": message.content,
-        "context_wamid": message.context_wamid,
-        "forwarded": message.forwarded,
-        "frequently_forwarded": message.frequently_forwarded,
-        "referral": message.referral,
-        "errors": message.errors,
-        "origination_at": _iso(message.origination_at),
-        "arrived_at": _iso(message.arrived_at),
-        "status": message.status,
-        "error_code": message.error_code,
-        "error_title": message.error_title,
-        "error_details": message.error_details,
-        "author_id": message.author_id,
-    }
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def attachment_payload(attachment: Any) -> dict[str, Any] | None:
-    if attachment is None:
-        return None
-    from django.urls import reverse
-
-    return {
-        "id": attachment.pk,
-        "kind": attachment.kind,
-        "mime_type": attachment.mime_type,
-        "file_name": attachment.file_name,
-        "size": attachment.size,
-        "state": attachment.state,
-        "notice": attachment_notice(attachment),  # X4: "the file was deleted…", else None
-        "voice": attachment.voice,
-        "animated": attachment.animated,
-        "width": attachment.width,
-        "height": attachment.height,
-        "url": reverse("attachment-file", args=[attachment.pk]) if attachment.file else None,
-        "thumbnail_url": reverse("attachment-thumbnail", args=[attachment.pk])
-        if attachment.thumbnail
-        else None,
-    }
-
-
-def message_full_payload(
-    message: Any,
-    *,
-    attachment: Any = None,
-    reactions: list[dict[str, str]] | None = None,
-    quoted: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The console's MESSAGE: the message, its file, reactions, quoted message, author."""
-    author = getattr(message, "author", None) if message.author_id else None
-    return {
-        **message_payload(message),
-        "attachment": attachment_payload(attachment),
-        "reactions": reactions or [],
-        "quoted": quoted,
-        "author_name": (author.get_full_name() or author.get_username()) if author else "",
-        "revoked": message.revoked_at is not None,
-        "edited": message.edited_at is not None,
-    }
 
 
 _RELOAD = object()
@@ -192,17 +46,14 @@ def message_created(*, message: Any, owner_id: int | None, attachment: Any = _RE
     if attachment is _RELOAD or message.context_wamid:
         _message_reloaded(message.pk, message.interaction_id, "message.created")
         return
-    payload = message_full_payload(message, attachment=attachment)
+    payload = payloads.message_full_payload(message, attachment=attachment)
     broadcast_on_commit([interaction_group(message.interaction_id)], "message.created", {"message": payload})
 
 
 def _message_reloaded(message_id: int, interaction_id: int, event_type: str) -> None:
     def build() -> dict[str, Any]:
-        from conversations.models import Message
-        from conversations.selectors import messages_payload
-
         fresh = Message.objects.select_related("attachment", "author").get(pk=message_id)
-        return {"message": messages_payload([fresh])[0]}
+        return {"message": selectors.messages_payload([fresh])[0]}
 
     broadcast_lazy_on_commit([interaction_group(interaction_id)], event_type, build)
 
@@ -231,34 +82,6 @@ def reaction_changed(*, interaction_id: int, message_id: int, direction: str, em
     )
 
 
-def interaction_payload(interaction: Any) -> dict[str, Any]:
-    """The console's view of an interaction's state (ids, timestamps, and the customer's
-    number in this conversation: R8, the one replies go to, which the header shows; blank
-    means the contact's own)."""
-    return {
-        "id": interaction.pk,
-        "state": interaction.state,
-        "owner_id": interaction.owner_id,
-        "queue_id": interaction.queue_id,
-        "contact_id": interaction.contact_id,
-        "channel_id": interaction.channel_id,
-        "customer_wa_id": interaction.customer_wa_id,
-        "customer_user_id": interaction.customer_user_id,
-        "last_inbound_at": _iso(interaction.last_inbound_at),
-        "last_outbound_at": _iso(interaction.last_outbound_at),
-        "window_expires_at": _iso(interaction.window_expires_at),
-        "awaiting_reply_since": _iso(interaction.awaiting_reply_since),
-        "reply_window_ends_at": _iso(_reply_window_ends_at(interaction)),
-        "closed_at": _iso(interaction.closed_at),
-    }
-
-
-def _reply_window_ends_at(interaction: Any) -> Any:
-    from conversations.services.outbound import reply_window_ends_at
-
-    return reply_window_ends_at(interaction)
-
-
 def interaction_window_closed(*, interaction: Any) -> None:
     """O1: the 24-hour window closed: only notifications (templates) can go now."""
     _to_interaction_and_owner(interaction, "interaction.window_closed")
@@ -273,7 +96,7 @@ def _to_interaction_and_owner(interaction: Any, event_type: str) -> None:
     groups = [interaction_group(interaction.pk)]
     if interaction.owner_id:
         groups.append(agent_group(interaction.owner_id))
-    broadcast_on_commit(groups, event_type, {"interaction": interaction_payload(interaction)})
+    broadcast_on_commit(groups, event_type, {"interaction": payloads.interaction_payload(interaction)})
 
 
 def interaction_changed(*, interaction: Any) -> None:
@@ -281,7 +104,7 @@ def interaction_changed(*, interaction: Any) -> None:
     broadcast_on_commit(
         [interaction_group(interaction.pk)],
         "interaction.changed",
-        {"interaction": interaction_payload(interaction)},
+        {"interaction": payloads.interaction_payload(interaction)},
     )
 
 
@@ -298,17 +121,15 @@ def interactions_changed(*, interaction_ids: list[int]) -> None:
         return
 
     def send() -> None:
-        from conversations.models import Interaction
-
         for start in range(0, len(ids), CHANGED_CHUNK):
             rows = Interaction.objects.filter(
                 pk__in=ids[start : start + CHANGED_CHUNK], state__in=Interaction.OPEN_STATES
             )
-            _deliver(
+            deliver(
                 [
                     (
                         interaction_group(row.pk),
-                        {"type": "interaction.changed", "interaction": interaction_payload(row)},
+                        {"type": "interaction.changed", "interaction": payloads.interaction_payload(row)},
                     )
                     for row in rows
                 ]
@@ -323,46 +144,26 @@ def options_changed(*, user_ids: Iterable[int]) -> None:
     broadcast_on_commit([agent_group(u) for u in user_ids], "options.changed", {})
 
 
-#: What the console says under the Ready control for a Not Ready state the agent did not
-#: choose (docs/console-protocol.md); none for the others.
-NOT_READY_NOTICES = {
-    "offer_expired": "You were set to Not Ready because an offer was not accepted in time.",
-}
-
-
-def agent_payload(profile: Any) -> dict[str, Any]:
-    """AGENT: the agent's state, with why they are Not Ready (``not_ready_reason``, a code;
-    ``not_ready_notice``, what to tell them, empty when there is nothing to tell)."""
-    user = profile.user
-    reason = "" if profile.is_ready else profile.not_ready_reason
-    return {
-        "id": user.pk,
-        "username": user.get_username(),
-        "name": user.get_full_name() or user.get_username(),
-        "is_ready": profile.is_ready,
-        "capacity": profile.capacity,
-        "load": profile.load,
-        "not_ready_reason": reason,
-        "not_ready_notice": NOT_READY_NOTICES.get(reason, ""),
-        "ready_changed_at": _iso(profile.ready_changed_at),
-    }
-
-
 def agent_state_changed(*, user_id: int) -> None:
     """The agent's Ready state, why they are Not Ready, and their load, read after the
     commit (so out-of-order events still end with the current state)."""
 
     def payload() -> dict[str, Any]:
-        from conversations.models import AgentProfile
-
         fresh = AgentProfile.objects.select_related("user").get(user_id=user_id)
-        return {"agent": agent_payload(fresh), "reason": fresh.not_ready_reason if not fresh.is_ready else ""}
+        return {
+            "agent": payloads.agent_payload(fresh),
+            "reason": fresh.not_ready_reason if not fresh.is_ready else "",
+        }
 
     broadcast_lazy_on_commit([agent_group(user_id)], "agent.state", payload)
 
 
-def offer_created(*, offer: Any, payload: dict[str, Any]) -> None:
-    broadcast_on_commit([agent_group(offer.agent_id)], "offer.created", {"offer": payload})
+def offer_created(*, offer: Offer) -> None:
+    """The offer's preview, to the agent's consoles (read now: the customer's first and
+    latest message)."""
+    broadcast_on_commit(
+        [agent_group(offer.agent_id)], "offer.created", {"offer": selectors.offer_payload(offer)}
+    )
 
 
 def offer_withdrawn(*, agent_id: int, offer_id: int, reason: str, interaction_id: int | None = None) -> None:
@@ -380,14 +181,12 @@ def interaction_assigned(*, interaction: Any) -> None:
     _assigned(interaction, interaction.owner)
 
 
-def _assigned(interaction: Any, user: Any) -> None:
+def _assigned(interaction: Any, user: User) -> None:
     """``interaction.assigned`` to ``user``'s consoles: the summary with what they may do
     with it (``actions``), read after the commit."""
 
     def build() -> dict[str, Any]:
-        from conversations.selectors import interaction_summary
-
-        return {"interaction": interaction_summary(interaction, user=user)}
+        return {"interaction": selectors.interaction_summary(interaction, user=user)}
 
     broadcast_lazy_on_commit([agent_group(user.pk)], "interaction.assigned", build)
 
@@ -428,26 +227,12 @@ def session_ended(*, user_id: int, session_key: str | None) -> None:
     )
 
 
-def contact_payload(contact: Any) -> dict[str, Any]:
-    return {
-        "id": contact.pk,
-        "display_name": contact.display_name,
-        "name": contact.name,
-        "profile_name": contact.profile_name,
-        "wa_id": contact.wa_id,
-        "phone": contact.phone,
-        "email": contact.email,
-        "identifiers": contact.identifiers,
-    }
-
-
 def contact_changed(*, contact: Any, merged_contact_ids: list[int] | None = None) -> None:
     """Every open interaction of the contact shows the new details (``merged_contact_ids``:
     contacts just merged into it, which consoles may still show)."""
-    from conversations.models import Interaction
 
     def build() -> dict[str, Any]:
-        return {"contact": contact_payload(contact), "merged_contact_ids": merged_contact_ids or []}
+        return {"contact": payloads.contact_payload(contact), "merged_contact_ids": merged_contact_ids or []}
 
     ids = list(
         Interaction.objects.filter(contact=contact, state__in=Interaction.OPEN_STATES).values_list(
@@ -472,15 +257,12 @@ def conference_invited(*, invitation: Any, interaction: Any, inviter: str) -> No
         {
             "invitation_id": invitation.pk,
             "inviter": inviter,
-            "interaction": {
-                **interaction_payload(interaction),
-                "contact": contact_payload(interaction.contact),
-            },
+            "interaction": payloads.interaction_summary_payload(interaction),
         },
     )
 
 
-def interaction_assigned_to(*, interaction: Any, user: Any) -> None:
+def interaction_assigned_to(*, interaction: Any, user: User) -> None:
     """Open the interaction in one agent's console (a conference guest)."""
     _assigned(interaction, user)
 
@@ -491,48 +273,24 @@ def interaction_closed_for(*, interaction: Any, user_id: int) -> None:
     access_revoked(interaction_id=interaction.pk)
 
 
-def participants_payload(interaction_id: int) -> list[dict[str, Any]]:
-    from conversations.models import InteractionParticipant
-
-    return [
-        {
-            "id": p.pk,
-            "agent_id": p.agent_id,
-            "name": p.agent.get_full_name() or p.agent.get_username(),
-            "kind": p.kind,
-            "state": p.state,
-        }
-        for p in InteractionParticipant.objects.filter(
-            interaction_id=interaction_id, state__in=["invited", "joined"]
-        ).select_related("agent")
-    ]
-
-
 def participants_changed(*, interaction: Any) -> None:
     interaction_id = interaction.pk
     broadcast_lazy_on_commit(
         [interaction_group(interaction_id)],
         "participants.changed",
-        lambda: {"interaction_id": interaction_id, "participants": participants_payload(interaction_id)},
+        lambda: {
+            "interaction_id": interaction_id,
+            "participants": selectors.participants_payload(interaction_id),
+        },
     )
-
-
-def consultation_payload(message: Any) -> dict[str, Any]:
-    author = message.author
-    return {
-        "id": message.pk,
-        "interaction_id": message.interaction_id,
-        "author_id": message.author_id,
-        "author_name": (author.get_full_name() or author.get_username()) if author else "",
-        "body": message.body,
-        "created_at": _iso(message.created_at),
-    }
 
 
 def consultation_message(*, message: Any, user_ids: list[int]) -> None:
     """To the agents of the consultation only (never the interaction's group)."""
     broadcast_on_commit(
-        [agent_group(u) for u in user_ids], "consultation.message", {"message": consultation_payload(message)}
+        [agent_group(u) for u in user_ids],
+        "consultation.message",
+        {"message": payloads.consultation_payload(message)},
     )
 
 

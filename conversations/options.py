@@ -22,7 +22,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from conversations.media import WHATSAPP_LIMITS
+from conversations.models import AgentProfile, OptionValue
+from whatsapp.limits import LARGEST_MEDIA_BYTES, TEXT_BODY_MAX
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +36,9 @@ DAY = 24 * HOUR
 #: (and ``timedelta`` overflows far beyond it, which used to fail every webhook).
 TIMEOUT_MAX = 30 * DAY
 #: WhatsApp's largest file (a document): no agent can send more, whatever the option says.
-ATTACHMENT_SIZE_MAX = max(WHATSAPP_LIMITS.values())
+ATTACHMENT_SIZE_MAX = LARGEST_MEDIA_BYTES
 #: WhatsApp's limit of a text message body.
-TEXT_MESSAGE_MAX = 4096
+TEXT_MESSAGE_MAX = TEXT_BODY_MAX
 #: Longest text value: options hold names, colours, URL templates, MIME-type lists.
 TEXT_OPTION_MAX_LENGTH = 2000
 
@@ -64,7 +65,7 @@ _DEFINITIONS = [
     ),
     OptionDefinition(
         "whatsappsession.max-text-message-size",
-        4096,
+        TEXT_MESSAGE_MAX,
         int,
         "Largest outbound text, in UTF-8 bytes (emoji count several).",
         minimum=1,
@@ -154,7 +155,7 @@ _DEFINITIONS = [
     ),
     OptionDefinition(
         "whatsappsession.attachment-max-size",
-        100 * 1024 * 1024,
+        ATTACHMENT_SIZE_MAX,
         int,
         "Largest file (bytes) an agent may send; WhatsApp's per-type limits apply too.",
         minimum=1,
@@ -293,8 +294,6 @@ class _Snapshot:
     def _refresh(self) -> None:
         if time.monotonic() - self._loaded_at <= SNAPSHOT_SECONDS:
             return
-        from conversations.models import AgentProfile, OptionValue
-
         values: dict[tuple[str, str, int | None], Any] = {}
         for key, value, group_id, agent_id in OptionValue.objects.values_list(
             "key", "value", "agent_group_id", "agent_id"

@@ -10,6 +10,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q
+
+from conversations.exceptions import PermissionDenied
+from conversations.models import AgentProfile, BusinessAttribute, Interaction, InteractionParticipant
+
 #: Supervisors see and act on every interaction. Staff status alone only opens the admin:
 #: content managers have it, and must not read transcripts or write to customers.
 SUPERVISE = "conversations.supervise_interactions"
@@ -41,7 +47,7 @@ ACTIONS = (
 )
 
 
-def user_is_supervisor(user: Any) -> bool:
+def user_is_supervisor(user: User | AnonymousUser) -> bool:
     """Superusers, and staff users given "Can supervise every WhatsApp interaction" (directly
     or through a group such as "Supervisors"). Agents are not staff: answering for them
     costs no query, which matters on every console request."""
@@ -50,7 +56,7 @@ def user_is_supervisor(user: Any) -> bool:
     return bool(user.is_superuser or (user.is_staff and user.has_perm(SUPERVISE)))
 
 
-def user_can_browse_directory(user: Any) -> bool:
+def user_can_browse_directory(user: User | AnonymousUser) -> bool:
     """Supervisors, and users given "Can browse the contact directory" (the demo's
     "Agents" group has it)."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -58,22 +64,18 @@ def user_can_browse_directory(user: Any) -> bool:
     return user_is_supervisor(user) or user.has_perm(BROWSE_DIRECTORY)
 
 
-def user_is_agent(user: Any) -> bool:
+def user_is_agent(user: User | AnonymousUser) -> bool:
     """Agents are the users with an agent profile (given in the admin, or by ``seed_demo``):
     that, not staff status nor a group name, is what routing, transfers and the console
     count on. Nobody becomes an agent by opening the console: a content manager stays one."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    from conversations.models import AgentProfile
-
     return AgentProfile.objects.filter(user=user).exists()
 
 
-def ensure_agent(user: Any) -> None:
+def ensure_agent(user: User | AnonymousUser) -> None:
     """The console and the agent API are for agents, and supervisors (P6): refuse anyone
     else (a content manager keeps templates and standard responses in the admin)."""
-    from conversations.exceptions import PermissionDenied
-
     if not (user_is_agent(user) or user_is_supervisor(user)):
         raise PermissionDenied(
             "only agents (users with an agent profile) and supervisors use the agent console and its API",
@@ -81,33 +83,26 @@ def ensure_agent(user: Any) -> None:
         )
 
 
-def is_owner_or_supervisor(user: Any, interaction: Any) -> bool:
+#: The business attribute that switches conferences on (the source product's switch, R5).
+CONFERENCE_ATTRIBUTE = "InternalConferenceInvite"
+
+
+def conferences_enabled() -> bool:
+    """R5 conferences are on: the business attribute, or a value of that name in any
+    attribute (one query: the console asks with every interaction it opens)."""
+    return BusinessAttribute.objects.filter(
+        Q(name=CONFERENCE_ATTRIBUTE) | Q(values__name=CONFERENCE_ATTRIBUTE)
+    ).exists()
+
+
+def is_owner_or_supervisor(user: User | AnonymousUser, interaction: Any) -> bool:
     """The interaction's owner, or a supervisor: who may take the owner's actions."""
     return interaction.owner_id == user.pk or user_is_supervisor(user)
 
 
-def ensure_owner_or_supervisor(user: Any, interaction: Any, *, to: str) -> None:
-    """Only the interaction's owner, or a supervisor, may ``to`` (e.g. "transfer it"):
-    the one check every owner-only action makes, in the service (P6).
-
-    Someone who may not even see the interaction gets the 404 its reading gives them (the
-    interaction "does not exist or is not yours"), not a 403 that tells it exists; a 403 is
-    for those who see it without owning it (a conference guest, an agent offered it…).
-    """
-    from conversations.exceptions import NotFound, PermissionDenied
-    from conversations.selectors import interaction_list_for_user  # selectors import this module
-
-    if is_owner_or_supervisor(user, interaction):
-        return
-    if not interaction_list_for_user(user=user).filter(pk=interaction.pk).exists():
-        raise NotFound(f"interaction {interaction.pk} does not exist or is not yours")
-    raise PermissionDenied(f"only the agent who owns this interaction (or a supervisor) may {to}")
-
-
 def joined_participants(interaction_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
     """Who joined each interaction, as (agent id, kind): one query for any number of them."""
-    from conversations.models import InteractionParticipant as P
-
+    P = InteractionParticipant
     joined: dict[int, list[tuple[int, str]]] = {pk: [] for pk in interaction_ids}
     rows = P.objects.filter(interaction_id__in=list(joined), state=P.State.JOINED).values_list(
         "interaction_id", "agent_id", "kind"
@@ -117,42 +112,43 @@ def joined_participants(interaction_ids: Iterable[int]) -> dict[int, list[tuple[
     return joined
 
 
-def user_can_write(*, user: Any, interaction: Any, guest_ids: Collection[int] | None = None) -> bool:
+def user_can_write(
+    *, user: User | AnonymousUser, interaction: Any, guest_ids: Collection[int] | None = None
+) -> bool:
     """The owner and agents in a conference on it write; supervisors may write into any.
     ``guest_ids``: the agents who joined its conference, when already read."""
     if user_is_supervisor(user) or interaction.owner_id == user.pk:
         return True
     if guest_ids is not None:
         return user.pk in guest_ids
-    from conversations.models import InteractionParticipant as P
-
+    P = InteractionParticipant
     return P.objects.filter(
         interaction=interaction, agent=user, kind=P.Kind.CONFERENCE, state=P.State.JOINED
     ).exists()
 
 
-def can_edit_contact(user: Any, contact_id: int) -> bool:
+def can_edit_contact(user: User | AnonymousUser, contact_id: int) -> bool:
     """W11: supervisors, and the agents writing in one of the contact's open conversations,
     edit what the contact database holds about the customer."""
-    from conversations.models import Interaction
-
     if user_is_supervisor(user):
         return True
     open_ones = Interaction.objects.filter(contact_id=contact_id, state__in=Interaction.OPEN_STATES)
     return any(user_can_write(user=user, interaction=i) for i in open_ones)
 
 
-def may_leave_conference(user: Any, interaction: Any, *, guest_ids: Collection[int]) -> bool:
+def may_leave_conference(user: User | AnonymousUser, interaction: Any, *, guest_ids: Collection[int]) -> bool:
     """A conference guest leaves; the owner leaves only to someone who stays."""
     return user.pk in guest_ids or (interaction.owner_id == user.pk and bool(guest_ids))
 
 
-def may_write_consultation(user: Any, interaction: Any, *, consultant_ids: Collection[int]) -> bool:
+def may_write_consultation(
+    user: User | AnonymousUser, interaction: Any, *, consultant_ids: Collection[int]
+) -> bool:
     """The owner and the agents consulted about the interaction write in its consultation."""
     return interaction.owner_id == user.pk or user.pk in consultant_ids
 
 
-def viewer_part(user: Any, interaction: Any, *, joined: list[tuple[int, str]]) -> str:
+def viewer_part(user: User | AnonymousUser, interaction: Any, *, joined: list[tuple[int, str]]) -> str:
     """The viewer's part in the interaction, for the console's labels only ("owner",
     "conference", "consultation", "supervisor", or "" for someone who only sees it):
     what they may do is :func:`interaction_actions`."""
@@ -166,7 +162,7 @@ def viewer_part(user: Any, interaction: Any, *, joined: list[tuple[int, str]]) -
 
 
 def interaction_actions(
-    user: Any,
+    user: User | AnonymousUser,
     interaction: Any,
     *,
     joined: list[tuple[int, str]] | None = None,
@@ -183,13 +179,9 @@ def interaction_actions(
     consultants = {agent_id for agent_id, kind in joined if kind == CONSULTATION}
     in_charge = is_owner_or_supervisor(user, interaction)
     writes = user_can_write(user=user, interaction=interaction, guest_ids=guests)
-    from conversations.models import Interaction
-
     is_open = interaction.state in Interaction.OPEN_STATES
     active = interaction.state == Interaction.State.ACTIVE
     if conferences is None and in_charge and active:
-        from conversations.services.collaboration import conferences_enabled
-
         conferences = conferences_enabled()
     consulting = bool(consultants)
     allowed = {

@@ -36,10 +36,10 @@ from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from conversations import events
 from conversations.directory import directory
 from conversations.services.webhooks import webhook_receive
 from ops import logs, metrics
+from waproject import broadcasts
 from whatsapp.signature import matching_secret
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ async def _handle(
     if not signature:
         return Answer(401, "missing X-Hub-Signature-256 header")
     answer = await _run(_receive, body, signature, received_at)
-    await events.flush(answer.broadcasts)
+    await broadcasts.flush(answer.broadcasts)
     return answer
 
 
@@ -180,11 +180,11 @@ def _receive(body: bytes, signature: str, received_at: datetime) -> Answer:
     secret = matching_secret(body, signature, directory.app_secrets())
     if secret is None:
         return Answer(403, "X-Hub-Signature-256 does not match the body for any channel's app secret")
-    with events.collect_broadcasts() as broadcasts:
+    with broadcasts.collect_broadcasts() as collected:
         outcome = webhook_receive(body=body, signature=signature, app_secret=secret, received_at=received_at)
     if outcome.error:
         return Answer(400, outcome.error, extra={"event_id": outcome.event.pk})
-    return Answer(200, broadcasts=broadcasts)
+    return Answer(200, broadcasts=collected)
 
 
 # --- the Django view (WSGI, the test client) -------------------------------------------------

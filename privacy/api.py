@@ -8,8 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations.api.schema import CONFLICT, INT, OBJECT, OBJECTS, TEXT, shape
+from conversations.api.schema import CONFLICT, body
 from privacy import services
+from privacy.services import ContactExport, ErasureResult
 
 
 class ContactEraseApi(APIView):
@@ -21,7 +22,7 @@ class ContactEraseApi(APIView):
     @extend_schema(
         request=None,
         responses={
-            200: shape("erased", contact_id=INT, erased_at=TEXT, counts=OBJECT),
+            200: body(ErasureResult, "erased"),
             409: CONFLICT,
         },
     )
@@ -34,17 +35,7 @@ class ContactExportApi(APIView):
     interactions with notes, messages with their attachments' metadata). Needs "Can export
     contact data"; recorded in the audit log."""
 
-    @extend_schema(
-        responses={
-            200: shape(
-                "the contact's data",
-                contact=OBJECT,
-                merged_contacts=OBJECTS,
-                interactions=OBJECTS,
-                messages=OBJECTS,
-            )
-        }
-    )
+    @extend_schema(responses={200: body(ContactExport, "the contact's data")})
     def get(self, request: Request, pk: int) -> Response:
         document = services.contact_export(user=request.user, contact_id=pk)
         response = Response(document)

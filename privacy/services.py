@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -126,13 +126,32 @@ def _delete_files(names: Any) -> None:
 # --- erasure -----------------------------------------------------------------------------
 
 
+class ErasureResult(TypedDict):
+    """What an erasure did: the contact, when, and how many rows of each kind it blanked."""
+
+    contact_id: int
+    erased_at: str
+    counts: dict[str, int]
+
+
+class ContactExport(TypedDict):
+    """Everything stored about one contact (and contacts merged into it), as one document."""
+
+    format: str
+    exported_at: str
+    contact: dict[str, Any]
+    merged_contacts: list[dict[str, Any]]
+    interactions: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+
+
 @dataclass
 class ErasureReport:
     contact_id: int
     erased_at: datetime
     counts: dict[str, int] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ErasureResult:
         return {"contact_id": self.contact_id, "erased_at": self.erased_at.isoformat(), "counts": self.counts}
 
 
@@ -293,7 +312,7 @@ def _webhook_bodies_naming(identifiers: set[str], *, now: datetime) -> int:
 # --- export ------------------------------------------------------------------------------
 
 
-def contact_export(*, user: Any, contact_id: int) -> dict[str, Any]:
+def contact_export(*, user: Any, contact_id: int) -> ContactExport:
     """Everything stored about one contact (and contacts merged into it), as JSON: the
     contact, its interactions with notes and internal messages, its messages with their
     attachments' metadata (not the files). Needs "Can export contact data"; recorded."""

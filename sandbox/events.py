@@ -1,7 +1,7 @@
 """Live updates of the customer phone page: its group, payload builders, broadcasts.
 
 One group per (business number, customer): ``sandbox.phone.<phone_number_id>.<wa_id>``.
-Events leave after commit through the project's ``broadcast_on_commit``; delivery is
+Events leave after commit through the project's ``waproject.broadcasts``; delivery is
 at-most-once, so the page reloads the history whenever its socket (re)connects.
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 from django.core import signing
 from django.urls import reverse
 
-from conversations.events import broadcast_on_commit
 from sandbox.models import SandboxChat, SandboxMessage
+from waproject.broadcasts import broadcast_on_commit
 
 #: Media links the page gets stay valid this long (the page reloads them on reconnect).
 PHONE_MEDIA_MAX_AGE = 24 * 3600

@@ -52,7 +52,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -68,6 +68,7 @@ from sandbox.phone_input import (
     profile_name_clean,
     wa_id_clean,
 )
+from waproject.files import secure_file_response
 
 #: The phone page only loads its own scripts and styles; media may come from business links.
 PHONE_PAGE_CSP = (
@@ -232,15 +233,11 @@ def media_download(request: HttpRequest) -> HttpResponse:
 
 def _file_response(media: SandboxMedia, *, inline: bool = False) -> HttpResponse:
     try:
-        handle = media.file.open("rb")
+        return secure_file_response(
+            media.file, content_type=media.mime_type, file_name=media.filename, download=not inline
+        )
     except OSError:
         return JsonResponse({"error": "the file is gone from the media store"}, status=404)
-    response = FileResponse(
-        handle, content_type=media.mime_type, as_attachment=not inline, filename=media.filename or None
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
 
 
 # --- customer phone page -------------------------------------------------------------

@@ -10,7 +10,7 @@ from templates_app.models import (
     StandardResponseAttachment,
     StandardResponseCategory,
 )
-from templates_app.services import template_delete_blockers
+from templates_app.selectors import template_delete_blockers
 
 
 @admin.register(StandardResponseCategory)

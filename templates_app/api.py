@@ -4,57 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import path, reverse
+from django.http import FileResponse, Http404
+from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound as DRFNotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from conversations import payloads
 from conversations import selectors as conversation_selectors
 from conversations.api.inputs import ID_SCHEMA, QUERY_TEXT_SCHEMA, IdField, query_id, query_text
-from conversations.api.schema import CREATED, INT, OBJECT, OBJECTS, TEXT, shape
+from conversations.api.schema import INT, body, schema_of, shape
+from conversations.models import Channel
 from templates_app import selectors, services
-from templates_app.composition import compose, parameter_slots
-from templates_app.models import MessageTemplate, StandardResponse
-
-
-def response_payload(response: StandardResponse) -> dict[str, Any]:
-    return {
-        "id": response.pk,
-        "name": response.name,
-        "category": str(response.category),
-        "shortcut": response.shortcut or "",
-        "text": response.text,
-        "notification_template_id": response.notification_id,
-        "attachments": [
-            {"id": a.pk, "file_name": a.file_name, "mime_type": a.mime_type, "size": a.size}
-            for a in response.attachments.all()
-        ],
-    }
-
-
-def template_payload(template: MessageTemplate) -> dict[str, Any]:
-    return {
-        "id": template.pk,
-        "kind": template.kind,
-        "name": template.name,
-        "language": template.language,
-        "category": template.category,
-        "status": template.status,
-        "header_type": template.header_type,
-        "header_text": template.header_text,
-        "has_header_file": bool(template.header_media),
-        "body": template.body,
-        "footer": template.footer,
-        "buttons": template.buttons,
-        "list_button": template.list_button,
-        "sections": template.sections,
-        "parameters": parameter_slots(template),
-        "is_default_notification": template.is_default_notification,
-    }
+from templates_app.composition import compose
+from waproject.files import secure_file_response
 
 
 class StandardResponseListApi(APIView):
@@ -62,65 +28,65 @@ class StandardResponseListApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA)],
-        responses=shape("at most 200", responses=OBJECTS),
+        responses=shape("at most 200", responses=schema_of(list[payloads.StandardResponse])),
     )
     def get(self, request: Request) -> Response:
         responses = selectors.standard_responses_search(query=query_text(request, "search"))
         return Response(
-            {"responses": [response_payload(r) for r in responses.prefetch_related("attachments")[:200]]}
+            {
+                "responses": [
+                    payloads.standard_response_payload(r)
+                    for r in responses.prefetch_related("attachments")[:200]
+                ]
+            }
         )
 
 
 class StandardResponseAttachmentUseApi(APIView):
     """T1: a response's file as an attachment ready to send (removable before sending)."""
 
-    @extend_schema(responses={201: CREATED})
+    @extend_schema(responses={201: body(payloads.Attachment)})
     def post(self, request: Request, pk: int) -> Response:
         attachment = services.standard_response_attachment_use(user=request.user, attachment_id=pk)
-        return Response(conversation_selectors.attachment_payload(attachment), status=status.HTTP_201_CREATED)
+        return Response(payloads.attachment_payload(attachment), status=status.HTTP_201_CREATED)
+
+
+#: The templates of a list, with their parameter slots.
+TEMPLATES = schema_of(list[payloads.Template])
 
 
 class InteractionTemplatesApi(APIView):
     """T2-T4: templates the agent may send in this interaction, with their parameters."""
 
-    @extend_schema(responses=shape("sendable here", templates=OBJECTS))
+    @extend_schema(responses=shape("sendable here", templates=TEMPLATES))
     def get(self, request: Request, pk: int) -> Response:
         interaction = conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         templates = selectors.templates_sendable(channel=interaction.channel)
-        return Response({"templates": [template_payload(t) for t in templates]})
+        return Response({"templates": [payloads.template_payload(t) for t in templates]})
 
 
 class TemplateListApi(APIView):
-    """Templates sendable on a number (``channel_id``, default: the first active number),
-    e.g. to start a conversation (O3) when no interaction is open yet."""
+    """Templates sendable on a number (``channel_id``, default: the default number, on which
+    an outbound session starts too), e.g. to start a conversation (O3) when no interaction
+    is open yet."""
 
     @extend_schema(
         parameters=[OpenApiParameter("channel_id", ID_SCHEMA)],
-        responses=shape("the number's templates", channel_id=INT, templates=OBJECTS),
+        responses=shape("the number's templates", channel_id=INT, templates=TEMPLATES),
     )
     def get(self, request: Request) -> Response:
-        from conversations.models import Channel
-
-        channels = Channel.objects.filter(is_active=True)
-        channel_id = query_id(request, "channel_id")
-        channel = channels.filter(pk=channel_id).first() if channel_id else channels.first()
-        if channel is None:
-            raise DRFNotFound("no such active WhatsApp number")
+        channel = conversation_selectors.channel_for_sending(channel_id=query_id(request, "channel_id"))
         templates = selectors.templates_sendable(channel=channel)
         return Response(
             {
                 "channel_id": channel.pk,
                 "templates": [
-                    template_payload(t) for t in templates if t.kind in ("notification", "rich_media")
+                    payloads.template_payload(t)
+                    for t in templates
+                    if t.kind in ("notification", "rich_media")
                 ],
             }
         )
-
-
-#: What the customer will read (``_preview``).
-PREVIEW = shape(
-    "the composed message", type=TEXT, body=TEXT, rendered=OBJECT, header_file={"type": ["string", "null"]}
-)
 
 
 class PreviewInput(serializers.Serializer):
@@ -129,26 +95,16 @@ class PreviewInput(serializers.Serializer):
     channel_id = IdField(required=False)
 
 
-def _preview(*, channel: Any, data: dict[str, Any]) -> Response:
-    template = selectors.templates_sendable(channel=channel).filter(pk=data["template_id"]).first()
-    if template is None:
-        raise DRFNotFound("this template cannot be sent on this number")
+def _preview(*, channel: Channel, data: dict[str, Any]) -> Response:
+    template = selectors.template_sendable_get(channel=channel, template_id=data["template_id"])
     composed = compose(template, parameters=data.get("parameters"))
-    header_file = reverse("template-header-file", args=[template.pk]) if template.header_media else None
-    return Response(
-        {
-            "type": composed.type,
-            "body": composed.body,
-            "rendered": composed.content["rendered"],
-            "header_file": header_file,
-        }
-    )
+    return Response(payloads.template_preview_payload(template, composed))
 
 
 class TemplatePreviewApi(APIView):
     """The Notification editor's preview: what the customer will read, or what is wrong."""
 
-    @extend_schema(request=PreviewInput, responses=PREVIEW)
+    @extend_schema(request=PreviewInput, responses=body(payloads.TemplatePreview))
     def post(self, request: Request, pk: int) -> Response:
         interaction = conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         data = PreviewInput(data=request.data)
@@ -158,19 +114,13 @@ class TemplatePreviewApi(APIView):
 
 class TemplatePreviewAnyApi(APIView):
     """The same preview before any conversation exists (O3), for a number (``channel_id``,
-    default: the first active number)."""
+    default: the default number, on which an outbound session starts too)."""
 
-    @extend_schema(request=PreviewInput, responses=PREVIEW)
+    @extend_schema(request=PreviewInput, responses=body(payloads.TemplatePreview))
     def post(self, request: Request) -> Response:
-        from conversations.models import Channel
-
         data = PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
-        channels = Channel.objects.filter(is_active=True)
-        channel_id = data.validated_data.get("channel_id")
-        channel = channels.filter(pk=channel_id).first() if channel_id else channels.first()
-        if channel is None:
-            raise DRFNotFound("no such active WhatsApp number")
+        channel = conversation_selectors.channel_for_sending(channel_id=data.validated_data.get("channel_id"))
         return _preview(channel=channel, data=data.validated_data)
 
 
@@ -178,16 +128,11 @@ class TemplateHeaderFileApi(APIView):
     """The template's own header file (for the preview)."""
 
     @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
-    def get(self, request: Request, pk: int) -> Any:
-        from django.http import FileResponse, Http404
-
-        template = MessageTemplate.objects.filter(pk=pk).first()
-        if template is None or not template.header_media:
+    def get(self, request: Request, pk: int) -> FileResponse:
+        template = selectors.template_with_header_file(template_id=pk)
+        if template is None:
             raise Http404(f"template {pk} does not exist or has no header file")
-        response = FileResponse(template.header_media.open("rb"))
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return secure_file_response(template.header_media)
 
 
 urlpatterns = [

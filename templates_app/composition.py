@@ -10,41 +10,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conversations.exceptions import DomainError
-from templates_app.models import MessageTemplate
-from templates_app.selectors import PARAMETER, template_parameters, template_render
+from templates_app.choices import TemplateHeaderType, TemplateKind
+from whatsapp import limits
+
+if TYPE_CHECKING:
+    from templates_app.models import MessageTemplate
 
 NAME = re.compile(r"^[a-z0-9_]{1,512}$")
-HEADER_TEXT_MAX = 60
-BODY_MAX = 1024
-LIST_BODY_MAX = 4096
-FOOTER_MAX = 60
-TEMPLATE_BUTTON_TEXT_MAX = 25
-REPLY_BUTTON_TEXT_MAX = 20
-QUICK_REPLIES_MAX = 3
-URL_BUTTONS_MAX = 2
-PHONE_BUTTONS_MAX = 1
-LIST_ROWS_MAX = 10
-LIST_SECTIONS_MAX = 10
-ROW_TITLE_MAX = 24
-ROW_DESCRIPTION_MAX = 72
-ROW_ID_MAX = 200
-SECTION_TITLE_MAX = 24
-#: Parameters are numbered {{1}} to {{PARAMETERS_MAX}}: WhatsApp's own ceiling (a body of
-#: 1024 characters holds far fewer); a larger number is a typo, refused before it is used.
-PARAMETERS_MAX = 100
+#: A template parameter as written in its text: ``{{1}}``.
+PARAMETER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 #: WhatsApp refuses template parameters with new lines, tabs or more than four spaces in a row.
 BAD_PARAMETER = re.compile(r"[\n\r\t]| {5,}")
 
-K = MessageTemplate.Kind
+K = TemplateKind
 NOTIFICATION_KINDS = (K.NOTIFICATION, K.RICH_MEDIA)
-MEDIA_HEADERS = (
-    MessageTemplate.HeaderType.IMAGE,
-    MessageTemplate.HeaderType.VIDEO,
-    MessageTemplate.HeaderType.DOCUMENT,
-)
+MEDIA_HEADERS = (TemplateHeaderType.IMAGE, TemplateHeaderType.VIDEO, TemplateHeaderType.DOCUMENT)
+
+
+def template_parameters(text: str) -> list[int]:
+    """The ``{{n}}`` parameter numbers of a template text, in order of appearance."""
+    return [int(n) for n in PARAMETER.findall(text or "")]
+
+
+def template_render(text: str, values: dict[int, str]) -> str:
+    """Fill ``{{n}}`` placeholders (what the customer will read)."""
+    return PARAMETER.sub(lambda m: values.get(int(m.group(1)), m.group(0)), text or "")
 
 
 class TemplateError(DomainError):
@@ -65,11 +58,11 @@ def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
     if not interactive and not NAME.match(template.name or ""):
         add("name", "WhatsApp template names use lowercase letters, digits and underscores only")
     header_type = template.header_type
-    if header_type == MessageTemplate.HeaderType.TEXT:
+    if header_type == TemplateHeaderType.TEXT:
         if not template.header_text.strip():
             add("header_text", "a text header needs its text")
-        if len(template.header_text) > HEADER_TEXT_MAX:
-            add("header_text", f"the header is limited to {HEADER_TEXT_MAX} characters")
+        if len(template.header_text) > limits.TEXT_HEADER_MAX:
+            add("header_text", f"the header is limited to {limits.TEXT_HEADER_MAX} characters")
         header_numbers = PARAMETER.findall(template.header_text)
         if len(header_numbers) > 1:
             add("header_text", "a header may have one parameter at most")
@@ -79,26 +72,29 @@ def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
         add("header_text", "header text is only used with a text header")
     if header_type in MEDIA_HEADERS and template.kind == K.NOTIFICATION:
         add("header_type", "a media header makes this a rich media notification: choose that kind")
-    if header_type == MessageTemplate.HeaderType.LOCATION and interactive:
+    if header_type == TemplateHeaderType.LOCATION and interactive:
         add("header_type", "interactive messages cannot have a location header")
     if template.kind == K.LIST and header_type not in (
-        MessageTemplate.HeaderType.NONE,
-        MessageTemplate.HeaderType.TEXT,
+        TemplateHeaderType.NONE,
+        TemplateHeaderType.TEXT,
     ):
         add("header_type", "list messages only have a text header")
-    body_max = LIST_BODY_MAX if template.kind == K.LIST else BODY_MAX
+    body_max = limits.LIST_BODY_MAX if template.kind == K.LIST else limits.TEMPLATE_BODY_MAX
     if not template.body.strip():
         add("body", "the body is required")
     elif len(template.body) > body_max:
         add("body", f"the body is limited to {body_max} characters")
     bad_placeholders = _bad_placeholders(template.body)
     for placeholder in bad_placeholders:
-        add("body", f"{placeholder}: parameters are numbered {{{{1}}}} to {{{{{PARAMETERS_MAX}}}}}")
+        add(
+            "body",
+            f"{placeholder}: parameters are numbered {{{{1}}}} to {{{{{limits.TEMPLATE_PARAMETERS_MAX}}}}}",
+        )
     numbers = [] if bad_placeholders else template_parameters(template.body)
     if numbers and sorted(set(numbers)) != list(range(1, max(numbers) + 1)):
         add("body", "parameters are numbered {{1}}, {{2}}, … without gaps")
-    if len(template.footer) > FOOTER_MAX:
-        add("footer", f"the footer is limited to {FOOTER_MAX} characters")
+    if len(template.footer) > limits.FOOTER_MAX:
+        add("footer", f"the footer is limited to {limits.FOOTER_MAX} characters")
     for message in _button_problems(template):
         add("buttons", message)
     if template.kind == K.LIST:
@@ -117,7 +113,10 @@ def _bad_placeholders(text: str) -> list[str]:
     """
     bad = []
     for digits in PARAMETER.findall(text or ""):
-        if len(digits.lstrip("0")) > len(str(PARAMETERS_MAX)) or not 1 <= int(digits) <= PARAMETERS_MAX:
+        if (
+            len(digits.lstrip("0")) > len(str(limits.TEMPLATE_PARAMETERS_MAX))
+            or not 1 <= int(digits) <= limits.TEMPLATE_PARAMETERS_MAX
+        ):
             shown = digits if len(digits) <= 24 else f"{digits[:20]}…"
             bad.append(f"{{{{{shown}}}}}")
     return bad
@@ -137,8 +136,8 @@ def _button_problems(template: MessageTemplate) -> list[str]:
         if any(kind != "reply" for kind in kinds):
             errors.append("reply buttons are of type 'reply'")
         texts = [str(b.get("text", "")) for b in buttons]
-        if any(not t.strip() or len(t) > REPLY_BUTTON_TEXT_MAX for t in texts):
-            errors.append(f"each button text is 1 to {REPLY_BUTTON_TEXT_MAX} characters")
+        if any(not t.strip() or len(t) > limits.BUTTON_TITLE_MAX for t in texts):
+            errors.append(f"each button text is 1 to {limits.BUTTON_TITLE_MAX} characters")
         if len(set(texts)) != len(texts):
             errors.append("button texts must differ")
         return errors
@@ -149,16 +148,16 @@ def _button_problems(template: MessageTemplate) -> list[str]:
         errors.append("template buttons are quick_reply, url or phone_number")
     if quick and (urls or phones):
         errors.append("use QuickReply buttons or CallToAction buttons, not both")
-    if quick > QUICK_REPLIES_MAX:
-        errors.append(f"up to {QUICK_REPLIES_MAX} QuickReply buttons")
-    if urls > URL_BUTTONS_MAX or phones > PHONE_BUTTONS_MAX:
+    if quick > limits.QUICK_REPLIES_MAX:
+        errors.append(f"up to {limits.QUICK_REPLIES_MAX} QuickReply buttons")
+    if urls > limits.URL_BUTTONS_MAX or phones > limits.PHONE_BUTTONS_MAX:
         errors.append(
-            f"CallToAction: up to {URL_BUTTONS_MAX} website buttons and {PHONE_BUTTONS_MAX} phone button"
+            f"CallToAction: up to {limits.URL_BUTTONS_MAX} website buttons and {limits.PHONE_BUTTONS_MAX} phone button"
         )
     for button in buttons:
         text = str(button.get("text", ""))
-        if not text.strip() or len(text) > TEMPLATE_BUTTON_TEXT_MAX:
-            errors.append(f"each button text is 1 to {TEMPLATE_BUTTON_TEXT_MAX} characters")
+        if not text.strip() or len(text) > limits.TEMPLATE_BUTTON_TEXT_MAX:
+            errors.append(f"each button text is 1 to {limits.TEMPLATE_BUTTON_TEXT_MAX} characters")
         if button.get("type") == "url":
             url = str(button.get("url", ""))
             if not url.startswith(("https://", "http://")):
@@ -175,11 +174,11 @@ def _button_problems(template: MessageTemplate) -> list[str]:
 def _list_problems(template: MessageTemplate) -> list[str]:
     """WhatsApp's rules for list messages (what ``payloads.list_message`` enforces at send)."""
     errors = []
-    if not template.list_button.strip() or len(template.list_button) > REPLY_BUTTON_TEXT_MAX:
-        errors.append(f"the list button label is 1 to {REPLY_BUTTON_TEXT_MAX} characters")
+    if not template.list_button.strip() or len(template.list_button) > limits.BUTTON_TITLE_MAX:
+        errors.append(f"the list button label is 1 to {limits.BUTTON_TITLE_MAX} characters")
     sections = template.sections or []
-    if not isinstance(sections, list) or not 1 <= len(sections) <= LIST_SECTIONS_MAX:
-        return [*errors, f"a list has 1 to {LIST_SECTIONS_MAX} sections"]
+    if not isinstance(sections, list) or not 1 <= len(sections) <= limits.SECTIONS_MAX:
+        return [*errors, f"a list has 1 to {limits.SECTIONS_MAX} sections"]
     rows: list[Any] = []
     readable = True  # every section is an object with a list of rows
     for number, section in enumerate(sections, start=1):
@@ -190,8 +189,8 @@ def _list_problems(template: MessageTemplate) -> list[str]:
         title = section.get("title")
         if title is not None and not isinstance(title, str):
             errors.append(f"section {number}: its title is text")
-        elif len(title or "") > SECTION_TITLE_MAX:
-            errors.append(f"section {number}: titles are limited to {SECTION_TITLE_MAX} characters")
+        elif len(title or "") > limits.SECTION_TITLE_MAX:
+            errors.append(f"section {number}: titles are limited to {limits.SECTION_TITLE_MAX} characters")
         elif len(sections) > 1 and not (title or "").strip():
             errors.append(f"section {number} needs a title when there are several sections")
         section_rows = section.get("rows")
@@ -205,21 +204,21 @@ def _list_problems(template: MessageTemplate) -> list[str]:
             errors.append(f"section {number} has no rows; each section needs at least one")
             readable = False
         rows.extend(section_rows)
-    if readable and not 1 <= len(rows) <= LIST_ROWS_MAX:  # a count of part of them would mislead
-        errors.append(f"a list has 1 to {LIST_ROWS_MAX} options in all")
+    if readable and not 1 <= len(rows) <= limits.ROWS_MAX:  # a count of part of them would mislead
+        errors.append(f"a list has 1 to {limits.ROWS_MAX} options in all")
     ids: set[str] = set()
     for row in rows:
         if not str(row.get("title", "")).strip():
             errors.append("every option has a title")
             continue
-        if len(str(row["title"])) > ROW_TITLE_MAX:
-            errors.append(f"option titles are limited to {ROW_TITLE_MAX} characters")
-        if len(str(row.get("description", ""))) > ROW_DESCRIPTION_MAX:
-            errors.append(f"option descriptions are limited to {ROW_DESCRIPTION_MAX} characters")
+        if len(str(row["title"])) > limits.ROW_TITLE_MAX:
+            errors.append(f"option titles are limited to {limits.ROW_TITLE_MAX} characters")
+        if len(str(row.get("description", ""))) > limits.ROW_DESCRIPTION_MAX:
+            errors.append(f"option descriptions are limited to {limits.ROW_DESCRIPTION_MAX} characters")
         row_id = str(row.get("id") or "")
-        if not row_id.strip() or len(row_id) > ROW_ID_MAX:
+        if not row_id.strip() or len(row_id) > limits.ROW_ID_MAX:
             errors.append(
-                f"option {str(row['title'])[:ROW_TITLE_MAX]!r} needs an id of 1 to {ROW_ID_MAX} characters"
+                f"option {str(row['title'])[: limits.ROW_TITLE_MAX]!r} needs an id of 1 to {limits.ROW_ID_MAX} characters"
             )
         elif row_id in ids:
             errors.append(f"option ids must differ; {row_id[:40]!r} is repeated")
@@ -280,11 +279,11 @@ def compose(template: MessageTemplate, *, parameters: dict[str, Any] | None = No
     body_values = _values(parameters.get("body"), len(slots["body"]), "body")
     header = template_render(template.header_text, dict(enumerate(header_values, start=1)))
     body = template_render(template.body, dict(enumerate(body_values, start=1)))
-    if len(header) > HEADER_TEXT_MAX:
+    if len(header) > limits.TEXT_HEADER_MAX:
         raise TemplateError(
-            f"with its parameter the header is {len(header)} characters; the limit is {HEADER_TEXT_MAX}"
+            f"with its parameter the header is {len(header)} characters; the limit is {limits.TEXT_HEADER_MAX}"
         )
-    body_max = LIST_BODY_MAX if template.kind == K.LIST else BODY_MAX
+    body_max = limits.LIST_BODY_MAX if template.kind == K.LIST else limits.TEMPLATE_BODY_MAX
     if len(body) > body_max:
         raise TemplateError(
             f"with its parameters the body is {len(body)} characters; the limit is {body_max}"
@@ -369,7 +368,7 @@ def _interactive(template: MessageTemplate, header: str, body: str, rendered: di
         }
     else:
         interactive = {"type": "list", "button": template.list_button, "sections": template.sections}
-    if template.header_type == MessageTemplate.HeaderType.TEXT:
+    if template.header_type == TemplateHeaderType.TEXT:
         interactive["header"] = {"type": "text", "text": header}
     if template.footer:
         interactive["footer"] = {"text": template.footer}

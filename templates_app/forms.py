@@ -17,8 +17,8 @@ from conversations.media import (
     check_outbound_file,
     clean_file_name,
     human_size,
-    image_for_whatsapp,
 )
+from conversations.media.images import image_converted_for_whatsapp
 from conversations.options import ATTACHMENT_SIZE_MAX, get_option
 from templates_app.composition import MEDIA_HEADERS
 from templates_app.models import MessageTemplate, StandardResponseAttachment
@@ -77,24 +77,22 @@ def vetted_upload(uploaded: UploadedFile) -> tuple[UploadedFile, CheckedFile]:
             f"{name} is {human_size(uploaded.size or 0)}; WhatsApp accepts files up to "
             f"{human_size(ATTACHMENT_SIZE_MAX)}"
         )
-    uploaded.seek(0)
-    raw = uploaded.read()
-    data = image_for_whatsapp(raw)
+    converted = image_converted_for_whatsapp(uploaded)  # read whole only to be converted
     allowed = [t.strip() for t in get_option("whatsappsession.attachment-allowed-types").split(",")]
     try:
         checked = check_outbound_file(
-            data=data,
+            data=uploaded if converted is None else converted,
             file_name=uploaded.name or "",
             max_size=get_option("whatsappsession.attachment-max-size"),
             allowed_types=[t for t in allowed if t] or None,
         )
     except MediaRejected as exc:
         raise forms.ValidationError(exc.message) from None
-    if data is raw:
+    if converted is None:
         uploaded.seek(0)
         uploaded.name = checked.upload_name
         return uploaded, checked
-    return SimpleUploadedFile(checked.upload_name, data, content_type=checked.mime_type), checked
+    return SimpleUploadedFile(checked.upload_name, converted, content_type=checked.mime_type), checked
 
 
 _A_KIND = {"image": "an image", "video": "a video", "document": "a document"}

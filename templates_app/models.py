@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from templates_app.choices import TemplateCategory, TemplateHeaderType, TemplateKind, TemplateStatus
+from templates_app.composition import template_problems
+from whatsapp.limits import FOOTER_MAX, LIST_BUTTON_MAX, TEXT_HEADER_MAX
 
 
 class StandardResponseCategory(models.Model):
@@ -74,40 +79,10 @@ class MessageTemplate(models.Model):
     inside the 24-hour window.
     """
 
-    class Kind(models.TextChoices):
-        NOTIFICATION = "notification", "Notification (text template)"
-        RICH_MEDIA = "rich_media", "Rich media notification"
-        REPLY_BUTTONS = "reply_buttons", "Interactive: reply buttons"
-        LIST = "list", "Interactive: list message"
-
-    class Category(models.TextChoices):
-        MARKETING = "MARKETING"
-        UTILITY = "UTILITY"
-        AUTHENTICATION = "AUTHENTICATION"
-
-    class Status(models.TextChoices):
-        DRAFT = "DRAFT", "Draft (not submitted)"
-        PENDING = "PENDING"
-        APPROVED = "APPROVED"
-        REJECTED = "REJECTED"
-        PAUSED = "PAUSED"
-        DISABLED = "DISABLED"
-        FLAGGED = "FLAGGED"
-        IN_APPEAL = "IN_APPEAL"
-        REINSTATED = "REINSTATED"
-        ARCHIVED = "ARCHIVED"
-        PENDING_DELETION = "PENDING_DELETION"
-        DELETED = "DELETED"
-        LOCKED = "LOCKED"
-        LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
-
-    class HeaderType(models.TextChoices):
-        NONE = "none", "No header"
-        TEXT = "text"
-        IMAGE = "image"
-        VIDEO = "video"
-        DOCUMENT = "document"
-        LOCATION = "location"
+    Kind = TemplateKind
+    Category = TemplateCategory
+    Status = TemplateStatus
+    HeaderType = TemplateHeaderType
 
     kind = models.CharField(max_length=16, choices=Kind, default=Kind.NOTIFICATION)
     name = models.CharField(
@@ -127,17 +102,17 @@ class MessageTemplate(models.Model):
     status_reason = models.CharField(max_length=255, blank=True)
     whatsapp_template_id = models.CharField(max_length=64, blank=True)
     header_type = models.CharField(max_length=10, choices=HeaderType, default=HeaderType.NONE)
-    header_text = models.CharField(max_length=60, blank=True)
+    header_text = models.CharField(max_length=TEXT_HEADER_MAX, blank=True)
     header_media = models.FileField(upload_to="templates/%Y/%m/", blank=True)
     body = models.TextField(help_text="Parameters as {{1}}, {{2}}, …")
-    footer = models.CharField(max_length=60, blank=True)
+    footer = models.CharField(max_length=FOOTER_MAX, blank=True)
     buttons = models.JSONField(
         default=list,
         blank=True,
         help_text="Quick replies, call-to-action (phone, URL) or reply buttons",
     )
     list_button = models.CharField(
-        max_length=20, blank=True, help_text="List messages: the label that opens the list"
+        max_length=LIST_BUTTON_MAX, blank=True, help_text="List messages: the label that opens the list"
     )
     sections = models.JSONField(default=list, blank=True, help_text="List messages: sections")
     is_default_notification = models.BooleanField(
@@ -166,10 +141,6 @@ class MessageTemplate(models.Model):
 
     def clean(self) -> None:
         """T5: refuse what WhatsApp would refuse (limits, button rules, parameters)."""
-        from django.core.exceptions import ValidationError
-
-        from templates_app.composition import template_problems
-
         problems = template_problems(self)
         if problems:
             raise ValidationError(problems)

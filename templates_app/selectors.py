@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
+from conversations.exceptions import NotFound
+from templates_app.composition import template_parameters
 from templates_app.models import MessageTemplate, StandardResponse
-
-PARAMETER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
-
-
-def template_parameters(text: str) -> list[int]:
-    """The ``{{n}}`` parameter numbers of a template text, in order of appearance."""
-    return [int(n) for n in PARAMETER.findall(text or "")]
-
-
-def template_render(text: str, values: dict[int, str]) -> str:
-    """Fill ``{{n}}`` placeholders (what the customer will read)."""
-    return PARAMETER.sub(lambda m: values.get(int(m.group(1)), m.group(0)), text or "")
 
 
 def templates_usable(*, channel: Any) -> QuerySet[MessageTemplate]:
@@ -65,3 +54,32 @@ def standard_responses_search(*, query: str = "") -> QuerySet[StandardResponse]:
             Q(name__icontains=query) | Q(shortcut__istartswith=query) | Q(text__icontains=query)
         )
     return responses.order_by("category__sort_order", "category__name", "name")
+
+
+def template_delete_blockers(template: MessageTemplate) -> list[str]:
+    """Why ``template`` may not be deleted: standard responses that insert it would
+    silently insert their plain text instead, and without a default notification an
+    agent's text after the reply window can no longer be sent (O2)."""
+    reasons = []
+    if responses := list(
+        StandardResponse.objects.filter(notification=template).values_list("name", flat=True)
+    ):
+        reasons.append(f"the standard response(s) {', '.join(responses)} insert it: change them first")
+    others = MessageTemplate.objects.filter(is_default_notification=True).exclude(pk=template.pk)
+    if template.is_default_notification and not others.exists():
+        reasons.append("it is the default notification (sent after the reply window): choose another first")
+    return reasons
+
+
+def template_sendable_get(*, channel: Any, template_id: int) -> MessageTemplate:
+    """A template the agent may send on this number, or NotFound."""
+    template = templates_sendable(channel=channel).filter(pk=template_id).first()
+    if template is None:
+        raise NotFound("this template cannot be sent on this number")
+    return template
+
+
+def template_with_header_file(*, template_id: int) -> MessageTemplate | None:
+    """The template, if it has a header file of its own (shown by the preview)."""
+    template = MessageTemplate.objects.filter(pk=template_id).first()
+    return template if template is not None and template.header_media else None

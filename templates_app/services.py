@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
+from django.core.files import File
 from django.db.models import Q
 
-from templates_app.models import MessageTemplate, StandardResponse, StandardResponseAttachment
+from conversations.exceptions import DomainError, NotFound, PermissionDenied
+from conversations.models import Attachment, Channel
+from conversations.services.media import attachment_upload
+from conversations.services.specs import OutboundSpec
+from templates_app.composition import compose
+from templates_app.models import MessageTemplate, StandardResponseAttachment
+from templates_app.selectors import templates_sendable
 
 
 def template_status_apply(*, value: dict[str, Any], channel_ids: list[int]) -> int:
@@ -39,19 +47,14 @@ def template_status_apply(*, value: dict[str, Any], channel_ids: list[int]) -> i
 
 
 def template_message_spec(
-    *, user: Any, channel: Any, template_id: int, parameters: dict | None, attachment_id: int | None
-):
+    *, user: User, channel: Channel, template_id: int, parameters: dict | None, attachment_id: int | None
+) -> OutboundSpec:
     """T2-T4: what to send for a template the agent filled in (an ``OutboundSpec``).
 
     A media header uses the file the agent attached, else the template's own file; a
     reply-button message's attachment may only be changed with the permission
     "WhatsApp Can Change Attachments in Reply Button".
     """
-    from conversations.exceptions import NotFound, PermissionDenied
-    from conversations.services.outbound import OutboundSpec
-    from templates_app.composition import compose
-    from templates_app.selectors import templates_sendable
-
     template = templates_sendable(channel=channel).filter(pk=template_id).first()
     if template is None:
         raise NotFound(f"template {template_id} does not exist, is not approved, or is not for this number")
@@ -65,30 +68,22 @@ def template_message_spec(
         if not attachment_id:
             attachment_id = _attachment_from_file(user=user, stored=template.header_media).pk
     elif attachment_id:
-        from conversations.exceptions import DomainError
-
         raise DomainError("this template has no media header to attach a file to", code="invalid")
     return OutboundSpec(
         type=composed.type, body=composed.body, content=composed.content, attachment_id=attachment_id
     )
 
 
-def _attachment_from_file(*, user: Any, stored: Any):
+def _attachment_from_file(*, user: User, stored: Any) -> Attachment:
     """A sendable copy of a file kept by content managers (template header, response file)."""
-    from conversations.exceptions import DomainError
-    from conversations.services.media import attachment_upload
-
     if not stored:
         raise DomainError("this template's media header has no file: attach one", code="no_attachment")
     with stored.open("rb") as handle:
-        data = handle.read()
-    return attachment_upload(user=user, data=data, file_name=stored.name.rsplit("/", 1)[-1])
+        return attachment_upload(user=user, file=File(handle), file_name=stored.name.rsplit("/", 1)[-1])
 
 
-def standard_response_attachment_use(*, user: Any, attachment_id: int):
+def standard_response_attachment_use(*, user: User, attachment_id: int) -> Attachment:
     """T1: a standard response's file, ready to send as its own message."""
-    from conversations.exceptions import NotFound
-
     stored = StandardResponseAttachment.objects.filter(pk=attachment_id, response__is_active=True).first()
     if stored is None:
         raise NotFound(f"standard response attachment {attachment_id} does not exist")
@@ -97,18 +92,3 @@ def standard_response_attachment_use(*, user: Any, attachment_id: int):
         attachment.file_name = stored.file_name
         attachment.save(update_fields=["file_name"])
     return attachment
-
-
-def template_delete_blockers(template: MessageTemplate) -> list[str]:
-    """Why ``template`` may not be deleted: standard responses that insert it would
-    silently insert their plain text instead, and without a default notification an
-    agent's text after the reply window can no longer be sent (O2)."""
-    reasons = []
-    if responses := list(
-        StandardResponse.objects.filter(notification=template).values_list("name", flat=True)
-    ):
-        reasons.append(f"the standard response(s) {', '.join(responses)} insert it: change them first")
-    others = MessageTemplate.objects.filter(is_default_notification=True).exclude(pk=template.pk)
-    if template.is_default_notification and not others.exists():
-        reasons.append("it is the default notification (sent after the reply window): choose another first")
-    return reasons

@@ -35,7 +35,7 @@ from tests.factories import (
     QueueFactory,
     UserFactory,
 )
-from whatsapp.inbound import SenderProfile
+from whatsapp.records import SenderProfile
 from workbins.models import Workbin, WorkbinItem
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,10 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from conversations import jobs as conversation_jobs
+from sandbox import jobs as sandbox_jobs
 from waproject.celery import app
+from waproject.embedded import task_named
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +41,47 @@ def test_openapi_schema_generates_without_warnings(tmp_path):
     assert "/api/v1/interactions/{id}/messages/" in (tmp_path / "schema.yml").read_text()
 
 
+def test_every_json_answer_of_the_api_is_documented_with_its_shape(client):
+    """The schema states each answer's body from the payload shapes (conversations.payloads):
+    every JSON success of /api/v1/ is a named component or an object with its properties,
+    and each entity is one component, the same wherever it appears."""
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+    undocumented = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for code, response in operation.get("responses", {}).items():
+                body = response.get("content", {}).get("application/json", {}).get("schema")
+                if not code.startswith("2") or body is None:
+                    continue
+                if "$ref" not in body and "properties" not in body:
+                    undocumented.append(f"{method.upper()} {path} {code}")
+    assert undocumented == []
+    entities = {"Contact", "Message", "Attachment", "InteractionSummary", "InteractionDetail", "Agent"}
+    assert entities | {"Offer", "Template", "StandardResponse", "Workbin", "WorkbinItem"} <= set(components)
+    assert components["Contact"]["properties"]["wa_id"] == {"type": ["string", "null"]}
+    assert "history_visible" not in components["Contact"]["required"]  # only in the directory's lists
+    summary = components["InteractionSummary"]["properties"]
+    assert summary["contact"] == {"$ref": "#/components/schemas/Contact"}
+    listed = schema["paths"]["/api/v1/interactions/"]["get"]["responses"]["200"]["content"]
+    assert listed["application/json"]["schema"]["properties"]["results"]["items"] == {
+        "$ref": "#/components/schemas/InteractionSummary"
+    }
+
+
 @pytest.mark.parametrize("name,entry", sorted(settings.CELERY_BEAT_SCHEDULE.items()))
 def test_every_beat_entry_names_a_registered_task(name, entry):
     importlib.import_module(entry["task"].rsplit(".", 1)[0])
     assert entry["task"] in app.tasks, f"beat entry {name} names an unknown task"
     assert entry["schedule"].run_every.total_seconds() <= 60  # timers are swept often
+
+
+@pytest.mark.parametrize("name", [*conversation_jobs.ALL, *sandbox_jobs.ALL])
+def test_every_job_services_enqueue_names_a_registered_task(name):
+    """Services enqueue tasks by name (they do not import the tasks modules, which import
+    them): each name resolves to the task, as a worker would find it."""
+    task = task_named(name)
+    assert task.name == name and name in app.tasks
 
 
 def test_seed_demo_is_idempotent(capsys):

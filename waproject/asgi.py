@@ -6,6 +6,7 @@ embedded default the lifespan startup also starts the in-process beat.
 """
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.asgi import get_asgi_application
 
@@ -18,6 +19,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from waproject.embedded import EmbeddedBeat  # noqa: E402
 from waproject.routing import websocket_urlpatterns  # noqa: E402
 from waproject.slowclients import SlowBodyTimeout  # noqa: E402
 
@@ -36,8 +38,6 @@ class Lifespan:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 if settings.EMBEDDED and settings.EMBEDDED_BEAT:
-                    from waproject.embedded import EmbeddedBeat
-
                     self.beat = EmbeddedBeat(settings.CELERY_BEAT_SCHEDULE)
                     self.beat.start()
                 await send({"type": "lifespan.startup.complete"})
@@ -118,8 +118,6 @@ class SameOriginWebsocket:
 
 
 def _same_origin(headers: dict) -> bool:
-    from urllib.parse import urlsplit
-
     origin = headers.get(b"origin", b"").decode("latin-1")
     if origin in settings.CSRF_TRUSTED_ORIGINS:
         return True

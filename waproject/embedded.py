@@ -8,6 +8,10 @@ thread pool inside the server process, after the caller's transaction committed.
 
 Tests use the "inline" mode: the task runs at once in the caller's thread, so a test
 sees its effects without waiting.
+
+Services enqueue tasks by their registered *name* (``conversations.jobs``), resolved here
+through the Celery app: a service never imports the tasks module that calls services, so
+the layers stay one-way (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -22,8 +26,11 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from celery import Task
 from django.conf import settings
 from django.db import close_old_connections, transaction
+
+from waproject.celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -109,9 +116,21 @@ def run_task(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         logger.error("task %s%r failed: %s\n%s", task.name, args, result.result, result.traceback)
 
 
-def enqueue(task: Any, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
-    """Run ``task`` asynchronously: through the broker when scaled, in-process when embedded
-    (``settings.TASK_EXECUTION``)."""
+def task_named(name: str) -> Task:
+    """The registered Celery task ``name`` (``"<module>.<function>"``), its module imported
+    first if no worker start or beat did yet (as a worker imports its task modules)."""
+    task = app.tasks.get(name)
+    if task is None:
+        importlib.import_module(name.rsplit(".", 1)[0])
+        task = app.tasks[name]
+    return task
+
+
+def enqueue(task: str | Task, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
+    """Run ``task`` (a task, or its registered name) asynchronously: through the broker when
+    scaled, in-process when embedded (``settings.TASK_EXECUTION``)."""
+    if isinstance(task, str):
+        task = task_named(task)
     if settings.TASK_EXECUTION == "broker":
         task.apply_async(args=args, kwargs=kwargs, countdown=countdown)
         return
@@ -121,7 +140,7 @@ def enqueue(task: Any, *args: Any, countdown: float | None = None, **kwargs: Any
     runner.submit(lambda: run_task(task, args, kwargs), countdown=countdown)
 
 
-def enqueue_on_commit(task: Any, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
+def enqueue_on_commit(task: str | Task, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
     """Enqueue ``task`` once the current transaction commits (never for rolled-back work)."""
     transaction.on_commit(lambda: enqueue(task, *args, countdown=countdown, **kwargs))
 
@@ -146,8 +165,6 @@ class EmbeddedBeat:
         self._stop.set()
 
     def _loop(self) -> None:
-        from waproject.celery import app
-
         for _, task_name, _ in self._entries:  # register the tasks, as a worker does at start
             importlib.import_module(task_name.rsplit(".", 1)[0])
         next_run = {name: time.monotonic() + interval for name, _, interval in self._entries}

@@ -8,23 +8,34 @@ a WhatsApp webhook at all raises :class:`WebhookPayloadError`.
 Every record this module returns can be stored: a string longer than its column, or a
 time outside what WhatsApp can mean, would fail the whole webhook's transaction (and
 lose its valid siblings to a retry loop). So each item is checked against the columns it
-is stored in (:data:`STORED_IN`, limits read from the models) and its times against the
-arrival time (:data:`CLOCK_SKEW`). An item whose identity does not fit is left out; a
+is stored in (:class:`~whatsapp.records.StorageLimits`, which the caller reads from its
+models) and its times against the arrival time (:data:`~whatsapp.records.CLOCK_SKEW`). An item whose identity does not fit is left out; a
 describing field that does not fit is dropped; either way it stays in the raw event and
 ``problems`` says what and where.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from whatsapp.errors import int_or_none
+from whatsapp.limits import MEDIA_KINDS
+from whatsapp.records import (
+    Change,
+    InboundMessage,
+    MediaRef,
+    ParsedWebhook,
+    SenderProfile,
+    StorageLimits,
+    WebhookPayloadError,
+    list_of,
+    parse_timestamp,
+    text_of,
+)
+from whatsapp.statuses import parse_status
 
-MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
 KNOWN_TYPES = (
     "text",
     *MEDIA_KINDS,
@@ -40,196 +51,12 @@ KNOWN_TYPES = (
     "edit",
     "request_welcome",
 )
-STATUS_VALUES = ("sent", "delivered", "read", "played", "failed")
+
 #: The JSON shape of each type's content object (``contacts`` is a list, the rest objects).
 _CONTENT_SHAPE: dict[str, type] = {"contacts": list}
 
-#: How far ahead of our arrival time a WhatsApp timestamp may be (the two clocks differ a
-#: little). A later time is not believed: it would move the 24-hour window (and the
-#: message's place in the transcript) into the future, so free-form sends would be
-#: allowed that Meta refuses. It is replaced by the arrival time, and flagged.
-CLOCK_SKEW = timedelta(minutes=5)
-#: WhatsApp did not exist before 2009: an earlier time (0, a negative number) is no
-#: WhatsApp timestamp either; it is replaced by the arrival time, and flagged.
-EARLIEST_TIMESTAMP = datetime(2009, 1, 1, tzinfo=UTC)
 
-#: The columns each string taken from a webhook is stored in, as ``(model, field, extra)``
-#: where ``extra`` counts the characters added when stored (a contact's phone is ``+`` and
-#: the ``wa_id``). A value must fit all of its columns; the limits come from the models'
-#: ``max_length``, so a migration that changes a column changes the check with it.
-STORED_IN: dict[str, tuple[tuple[str, str, int], ...]] = {
-    "id": (
-        ("Message", "wamid", 0),
-        ("Interaction", "last_inbound_wamid", 0),
-        ("Reaction", "wamid", 0),
-        ("PendingRevision", "wamid", 0),
-    ),
-    "from": (("Contact", "wa_id", 0), ("Contact", "phone", 1), ("Interaction", "customer_wa_id", 0)),
-    "from_user_id": (("Contact", "user_id", 0), ("Interaction", "customer_user_id", 0)),
-    "parent_user_id": (("Contact", "parent_user_id", 0),),
-    "profile.name": (("Contact", "profile_name", 0),),
-    "profile.username": (("Contact", "username", 0),),
-    "context.id": (("Message", "context_wamid", 0),),
-    "media.id": (("Attachment", "media_id", 0),),
-    "media.mime_type": (("Attachment", "mime_type", 0),),
-    "media.sha256": (("Attachment", "sha256", 0),),
-    "media.filename": (("Attachment", "file_name", 0),),
-    "reaction.message_id": (("Reaction", "target_wamid", 0),),
-    "reaction.emoji": (("Reaction", "emoji", 0),),
-    "original_message_id": (("PendingRevision", "original_wamid", 0),),
-    "system.wa_id": (("Contact", "wa_id", 0), ("Contact", "phone", 1)),
-    "status.id": (("Message", "wamid", 0), ("PendingStatus", "wamid", 0)),
-}
-
-
-@functools.cache
-def max_length(name: str) -> int:
-    """The longest value of ``name`` (a key of :data:`STORED_IN`) that all its columns hold."""
-    from django.apps import apps
-
-    return min(
-        apps.get_model("conversations", model)._meta.get_field(field_name).max_length - extra
-        for model, field_name, extra in STORED_IN[name]
-    )
-
-
-@functools.cache
-def integer_range(model: str, field_name: str) -> tuple[int, int]:
-    """The values an integer column holds on every database (SQLite's are wider than
-    PostgreSQL's): a webhook's number outside it is not stored."""
-    from django.apps import apps
-    from django.db.backends.base.operations import BaseDatabaseOperations
-
-    internal_type = apps.get_model("conversations", model)._meta.get_field(field_name).get_internal_type()
-    return BaseDatabaseOperations.integer_field_ranges[internal_type]
-
-
-def _fits(value: str, name: str) -> bool:
-    return len(value) <= max_length(name)
-
-
-def _too_long(value: str, name: str, label: str = "") -> str:
-    return f"'{label or name}' has {len(value)} characters, more than the {max_length(name)} stored"
-
-
-class WebhookPayloadError(ValueError):
-    """The body is not a WhatsApp Business Account webhook."""
-
-
-@dataclass(frozen=True)
-class SenderProfile:
-    wa_id: str | None
-    user_id: str | None
-    parent_user_id: str = ""
-    profile_name: str = ""
-    username: str = ""
-
-    @property
-    def key(self) -> tuple[str | None, str | None]:
-        return (self.wa_id, self.user_id)
-
-
-@dataclass(frozen=True)
-class MediaRef:
-    kind: str
-    media_id: str
-    mime_type: str = ""
-    sha256: str = ""
-    filename: str = ""
-    url: str = ""
-    voice: bool = False
-    animated: bool = False
-
-
-@dataclass
-class InboundMessage:
-    wamid: str
-    type: str
-    timestamp: datetime
-    sender: SenderProfile
-    body: str = ""
-    content: dict[str, Any] = field(default_factory=dict)
-    context_wamid: str = ""
-    forwarded: bool = False
-    frequently_forwarded: bool = False
-    referral: dict[str, Any] = field(default_factory=dict)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    media: MediaRef | None = None
-
-    @property
-    def is_plain(self) -> bool:
-        """True for messages that only join the transcript (no side effect elsewhere)."""
-        return self.type not in ("reaction", "system", "revoke", "edit")
-
-
-@dataclass
-class StatusUpdate:
-    wamid: str
-    status: str
-    timestamp: datetime
-    recipient_id: str = ""
-    recipient_user_id: str = ""
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    pricing: dict[str, Any] = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def error(self) -> dict[str, Any]:
-        return self.errors[0] if self.errors else {}
-
-
-@dataclass
-class Change:
-    """One ``entry[].changes[]`` item."""
-
-    field: str
-    waba_id: str
-    phone_number_id: str = ""
-    display_phone_number: str = ""
-    messages: list[InboundMessage] = field(default_factory=list)
-    statuses: list[StatusUpdate] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    value: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ParsedWebhook:
-    changes: list[Change]
-    problems: list[str]
-
-    @property
-    def phone_number_ids(self) -> set[str]:
-        return {c.phone_number_id for c in self.changes if c.phone_number_id}
-
-
-def parse_timestamp(value: Any, *, received_at: datetime) -> tuple[datetime, str]:
-    """WhatsApp's Unix seconds (strings, sometimes ints) as an aware UTC datetime, and what
-    was wrong with it ("" when nothing).
-
-    A missing value is the arrival time. So is one that is no Unix time, one later than
-    the arrival (beyond :data:`CLOCK_SKEW`) or earlier than WhatsApp: believed, such a
-    time would move the conversation's window, or overflow the date arithmetic after it.
-    """
-    if value is None or value == "":
-        return received_at, ""
-    try:
-        stamp = datetime.fromtimestamp(int(str(value).strip()), tz=UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return received_at, f"timestamp {str(value)[:40]!r} is not a Unix time; the arrival time is used"
-    if stamp > received_at + CLOCK_SKEW:
-        return received_at, (
-            f"timestamp {stamp.isoformat()} is later than the arrival ({received_at.isoformat()}); "
-            "the arrival time is used"
-        )
-    if stamp < EARLIEST_TIMESTAMP:
-        return (
-            received_at,
-            f"timestamp {stamp.isoformat()} is before WhatsApp existed; the arrival time is used",
-        )
-    return stamp, ""
-
-
-def parse_webhook(payload: Any, *, received_at: datetime) -> ParsedWebhook:
+def parse_webhook(payload: Any, *, received_at: datetime, limits: StorageLimits) -> ParsedWebhook:
     if not isinstance(payload, dict):
         raise WebhookPayloadError("the body must be a JSON object")
     if payload.get("object") != "whatsapp_business_account":
@@ -251,12 +78,19 @@ def parse_webhook(payload: Any, *, received_at: datetime) -> ParsedWebhook:
             if not isinstance(raw_change, dict) or not isinstance(raw_change.get("value"), dict):
                 problems.append(f"{where} has no 'value' object")
                 continue
-            changes.append(_parse_change(raw_change, str(entry.get("id", "")), where, received_at, problems))
+            changes.append(
+                _parse_change(raw_change, str(entry.get("id", "")), where, received_at, problems, limits)
+            )
     return ParsedWebhook(changes=changes, problems=problems)
 
 
 def _parse_change(
-    raw: dict[str, Any], waba_id: str, where: str, received_at: datetime, problems: list[str]
+    raw: dict[str, Any],
+    waba_id: str,
+    where: str,
+    received_at: datetime,
+    problems: list[str],
+    limits: StorageLimits,
 ) -> Change:
     value = raw["value"]
     metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
@@ -270,36 +104,30 @@ def _parse_change(
     if change.field != "messages":
         return change  # template status updates and other fields: kept raw by the caller
 
-    change.errors = [e for e in _as_list(value.get("errors")) if isinstance(e, dict)]
-    profiles = _profiles(value.get("contacts"), f"{where}.contacts", problems)
-    for m_index, raw_message in enumerate(_as_list(value.get("messages"))):
+    change.errors = [e for e in list_of(value.get("errors")) if isinstance(e, dict)]
+    profiles = _profiles(value.get("contacts"), f"{where}.contacts", problems, limits)
+    for m_index, raw_message in enumerate(list_of(value.get("messages"))):
         at = f"{where}.messages[{m_index}]"
-        message = _parse_message(raw_message, profiles, received_at, at, problems)
+        message = _parse_message(raw_message, profiles, received_at, at, problems, limits)
         if message is None:
             continue
         if message.type == "unsupported" and not message.errors and change.errors:
             message.errors = list(change.errors)
         change.messages.append(message)
-    for s_index, raw_status in enumerate(_as_list(value.get("statuses"))):
+    for s_index, raw_status in enumerate(list_of(value.get("statuses"))):
         at = f"{where}.statuses[{s_index}]"
-        status = parse_status(raw_status, received_at, where=at, problems=problems)
+        status = parse_status(raw_status, received_at, limits=limits, where=at, problems=problems)
         if status is None:
             continue
         change.statuses.append(status)
     return change
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def _profiles(raw_contacts: Any, where: str, problems: list[str]) -> list[SenderProfile]:
+def _profiles(
+    raw_contacts: Any, where: str, problems: list[str], limits: StorageLimits
+) -> list[SenderProfile]:
     profiles = []
-    for index, raw in enumerate(_as_list(raw_contacts)):
+    for index, raw in enumerate(list_of(raw_contacts)):
         if not isinstance(raw, dict):
             continue
         profile = raw.get("profile") if isinstance(raw.get("profile"), dict) else {}
@@ -311,9 +139,9 @@ def _profiles(raw_contacts: Any, where: str, problems: list[str]) -> list[Sender
             ("profile.name", "profile.name", profile.get("name")),
             ("profile.username", "profile.username", profile.get("username")),
         ):
-            text = _text(value)
-            if not _fits(text, name):
-                problems.append(f"{where}[{index}]: {_too_long(text, name, label)}; left out")
+            text = text_of(value)
+            if not limits.fits(text, name):
+                problems.append(f"{where}[{index}]: {limits.too_long(text, name, label)}; left out")
                 text = ""
             kept[label] = text
         profiles.append(
@@ -328,58 +156,65 @@ def _profiles(raw_contacts: Any, where: str, problems: list[str]) -> list[Sender
     return profiles
 
 
-def _sender(raw: dict[str, Any], profiles: list[SenderProfile]) -> SenderProfile:
+def _sender(raw: dict[str, Any], profiles: list[SenderProfile], limits: StorageLimits) -> SenderProfile:
     """Match the sender to ``contacts[]`` by id, never by array position."""
-    wa_id = _text(raw.get("from")) or None
-    user_id = _text(raw.get("from_user_id")) or None
+    wa_id = text_of(raw.get("from")) or None
+    user_id = text_of(raw.get("from_user_id")) or None
     for profile in profiles:
         if (wa_id and profile.wa_id == wa_id) or (user_id and profile.user_id == user_id):
             return SenderProfile(
                 wa_id=wa_id or profile.wa_id,
                 user_id=user_id or profile.user_id,
-                parent_user_id=profile.parent_user_id or _parent_user_id(raw),
+                parent_user_id=profile.parent_user_id or _parent_user_id(raw, limits),
                 profile_name=profile.profile_name,
                 username=profile.username,
             )
-    return SenderProfile(wa_id=wa_id, user_id=user_id, parent_user_id=_parent_user_id(raw))
+    return SenderProfile(wa_id=wa_id, user_id=user_id, parent_user_id=_parent_user_id(raw, limits))
 
 
-def _parent_user_id(raw: dict[str, Any]) -> str:
-    value = _text(raw.get("from_parent_user_id"))
-    return value if _fits(value, "parent_user_id") else ""  # flagged by _parse_message
+def _parent_user_id(raw: dict[str, Any], limits: StorageLimits) -> str:
+    value = text_of(raw.get("from_parent_user_id"))
+    return value if limits.fits(value, "parent_user_id") else ""  # flagged by _parse_message
 
 
 def _parse_message(
-    raw: Any, profiles: list[SenderProfile], received_at: datetime, where: str, problems: list[str]
+    raw: Any,
+    profiles: list[SenderProfile],
+    received_at: datetime,
+    where: str,
+    problems: list[str],
+    limits: StorageLimits,
 ) -> InboundMessage | None:
-    if not isinstance(raw, dict) or not _text(raw.get("id")):
+    if not isinstance(raw, dict) or not text_of(raw.get("id")):
         problems.append(f"{where} has no message id; skipped")
         return None
-    wamid = _text(raw["id"])
+    wamid = text_of(raw["id"])
     for name, value in (
         ("id", wamid),
-        ("from", _text(raw.get("from"))),
-        ("from_user_id", _text(raw.get("from_user_id"))),
+        ("from", text_of(raw.get("from"))),
+        ("from_user_id", text_of(raw.get("from_user_id"))),
     ):
-        if not _fits(value, name):
-            problems.append(f"{where}: {_too_long(value, name)}; the message is kept in the event only")
+        if not limits.fits(value, name):
+            problems.append(f"{where}: {limits.too_long(value, name)}; the message is kept in the event only")
             return None
-    sender = _sender(raw, profiles)
+    sender = _sender(raw, profiles, limits)
     if not (sender.wa_id or sender.user_id):
         problems.append(f"{where} has no sender ('from'); skipped")
         return None
     where = f"{where} ({wamid})"
-    parent_user_id = _text(raw.get("from_parent_user_id"))
-    if not _fits(parent_user_id, "parent_user_id"):
-        problems.append(f"{where}: {_too_long(parent_user_id, 'parent_user_id')}; left out")
+    parent_user_id = text_of(raw.get("from_parent_user_id"))
+    if not limits.fits(parent_user_id, "parent_user_id"):
+        problems.append(f"{where}: {limits.too_long(parent_user_id, 'parent_user_id')}; left out")
     timestamp, problem = parse_timestamp(raw.get("timestamp"), received_at=received_at)
     if problem:
         problems.append(f"{where}: {problem}")
-    message_type = _text(raw.get("type")) or "unsupported"
+    message_type = text_of(raw.get("type")) or "unsupported"
     context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
-    context_wamid = _text(context.get("id"))
-    if not _fits(context_wamid, "context.id"):
-        problems.append(f"{where}: {_too_long(context_wamid, 'context.id')}; the reply's quote is left out")
+    context_wamid = text_of(context.get("id"))
+    if not limits.fits(context_wamid, "context.id"):
+        problems.append(
+            f"{where}: {limits.too_long(context_wamid, 'context.id')}; the reply's quote is left out"
+        )
         context_wamid = ""
     message = InboundMessage(
         wamid=wamid,
@@ -390,7 +225,7 @@ def _parse_message(
         forwarded=bool(context.get("forwarded")),
         frequently_forwarded=bool(context.get("frequently_forwarded")),
         referral=raw["referral"] if isinstance(raw.get("referral"), dict) else {},
-        errors=[e for e in _as_list(raw.get("errors")) if isinstance(e, dict)],
+        errors=[e for e in list_of(raw.get("errors")) if isinstance(e, dict)],
     )
     if context.get("referred_product"):
         message.content["referred_product"] = context["referred_product"]
@@ -409,10 +244,10 @@ def _parse_message(
         message.type = "unsupported"
         return message
     _fill_content(message, payload)
-    return message if _content_fits(message, where, problems) else None
+    return message if _content_fits(message, where, problems, limits) else None
 
 
-def _content_fits(message: InboundMessage, where: str, problems: list[str]) -> bool:
+def _content_fits(message: InboundMessage, where: str, problems: list[str], limits: StorageLimits) -> bool:
     """Check the content's stored strings. A media file's describing fields that do not
     fit are left out (an id that does not fit leaves the file undownloadable, flagged);
     a reaction, revision or number change whose ids do not fit is not applied at all."""
@@ -426,8 +261,8 @@ def _content_fits(message: InboundMessage, where: str, problems: list[str]) -> b
             ("media.filename", "filename"),
         ):
             value = getattr(media, attribute)
-            if not _fits(value, name):
-                problems.append(f"{where}: {_too_long(value, name)}; left out")
+            if not limits.fits(value, name):
+                problems.append(f"{where}: {limits.too_long(value, name)}; left out")
                 kept[attribute] = ""
         message.media = replace(media, **kept) if kept else media
         return True
@@ -438,10 +273,10 @@ def _content_fits(message: InboundMessage, where: str, problems: list[str]) -> b
         "system": (("system.wa_id", "wa_id"), ("system.wa_id", "new_wa_id")),
     }.get(message.type, ())
     for name, key in checked:
-        value = _text(message.content.get(key))
-        if not _fits(value, name):
+        value = text_of(message.content.get(key))
+        if not limits.fits(value, name):
             problems.append(
-                f"{where}: {_too_long(value, name)}; the {message.type} is kept in the event only"
+                f"{where}: {limits.too_long(value, name)}; the {message.type} is kept in the event only"
             )
             return False
     return True
@@ -450,27 +285,27 @@ def _content_fits(message: InboundMessage, where: str, problems: list[str]) -> b
 def _fill_content(message: InboundMessage, payload: Any) -> None:
     kind = message.type
     if kind == "text":
-        message.body = _text(payload.get("body"))
+        message.body = text_of(payload.get("body"))
     elif kind in MEDIA_KINDS:
-        message.body = _text(payload.get("caption"))
+        message.body = text_of(payload.get("caption"))
         message.media = MediaRef(
             kind=kind,
-            media_id=_text(payload.get("id")),
-            mime_type=_text(payload.get("mime_type")),
-            sha256=_text(payload.get("sha256")),
-            filename=_text(payload.get("filename")),
-            url=_text(payload.get("url")),
+            media_id=text_of(payload.get("id")),
+            mime_type=text_of(payload.get("mime_type")),
+            sha256=text_of(payload.get("sha256")),
+            filename=text_of(payload.get("filename")),
+            url=text_of(payload.get("url")),
             voice=bool(payload.get("voice")),
             animated=bool(payload.get("animated")),
         )
         message.content = {k: v for k, v in payload.items() if k != "url"}
     elif kind == "location":
         message.content = dict(payload)
-        message.body = _text(payload.get("name")) or _text(payload.get("address"))
+        message.body = text_of(payload.get("name")) or text_of(payload.get("address"))
     elif kind == "contacts":
         message.content = {"contacts": payload}
         names = [
-            _text((c.get("name") or {}).get("formatted_name"))
+            text_of((c.get("name") or {}).get("formatted_name"))
             for c in payload
             if isinstance(c, dict) and isinstance(c.get("name"), dict)
         ]
@@ -478,44 +313,44 @@ def _fill_content(message: InboundMessage, payload: Any) -> None:
     elif kind == "interactive":
         _fill_interactive(message, payload)
     elif kind == "button":
-        message.content = {"payload": _text(payload.get("payload")), "text": _text(payload.get("text"))}
+        message.content = {"payload": text_of(payload.get("payload")), "text": text_of(payload.get("text"))}
         message.body = message.content["text"]
     elif kind == "reaction":
         message.content = {
-            "message_id": _text(payload.get("message_id")),
-            "emoji": _text(payload.get("emoji")),
+            "message_id": text_of(payload.get("message_id")),
+            "emoji": text_of(payload.get("emoji")),
         }
         message.body = message.content["emoji"]
     elif kind == "order":
         message.content = dict(payload)
-        message.body = _text(payload.get("text"))
+        message.body = text_of(payload.get("text"))
     elif kind == "system":
         message.content = dict(payload)
-        message.body = _text(payload.get("body"))
+        message.body = text_of(payload.get("body"))
     elif kind == "unsupported":
-        message.content = {"unsupported_type": _text(payload.get("type"))}
+        message.content = {"unsupported_type": text_of(payload.get("type"))}
     elif kind == "revoke":
-        message.content = {"original_message_id": _text(payload.get("original_message_id"))}
+        message.content = {"original_message_id": text_of(payload.get("original_message_id"))}
     elif kind == "edit":
         edited = payload.get("message") if isinstance(payload.get("message"), dict) else {}
         message.content = {
-            "original_message_id": _text(payload.get("original_message_id")),
+            "original_message_id": text_of(payload.get("original_message_id")),
             "message": edited,
         }
-        inner = edited.get(_text(edited.get("type")))
+        inner = edited.get(text_of(edited.get("type")))
         inner = inner if isinstance(inner, dict) else {}
-        message.body = _text(inner.get("body")) or _text(inner.get("caption"))
+        message.body = text_of(inner.get("body")) or text_of(inner.get("caption"))
 
 
 def _fill_interactive(message: InboundMessage, payload: dict[str, Any]) -> None:
-    reply_type = _text(payload.get("type"))
+    reply_type = text_of(payload.get("type"))
     reply = payload.get(reply_type) if isinstance(payload.get(reply_type), dict) else {}
     content: dict[str, Any] = {"reply_type": reply_type}
     if reply_type in ("button_reply", "list_reply"):
         content.update(
-            id=_text(reply.get("id")),
-            title=_text(reply.get("title")),
-            description=_text(reply.get("description")),
+            id=text_of(reply.get("id")),
+            title=text_of(reply.get("title")),
+            description=text_of(reply.get("description")),
         )
         message.body = content["title"]
     elif reply_type == "nfm_reply":
@@ -524,58 +359,8 @@ def _fill_interactive(message: InboundMessage, payload: dict[str, Any]) -> None:
             response = json.loads(raw_json) if isinstance(raw_json, str) else raw_json
         except ValueError:
             response = {"unparsed": raw_json}
-        content.update(name=_text(reply.get("name")), response=response or {})
-        message.body = _text(reply.get("body"))
+        content.update(name=text_of(reply.get("name")), response=response or {})
+        message.body = text_of(reply.get("body"))
     else:
         content["raw"] = payload
     message.content = content
-
-
-def parse_status(
-    raw: Any, received_at: datetime, *, where: str = "status", problems: list[str] | None = None
-) -> StatusUpdate | None:
-    """One ``statuses[]`` item; None (and a problem) when it cannot be applied."""
-    problems = problems if problems is not None else []
-    if not isinstance(raw, dict):
-        problems.append(f"{where} lacks an id or a known status; skipped")
-        return None
-    wamid, status = _text(raw.get("id")), _text(raw.get("status"))
-    if not wamid or status not in STATUS_VALUES:
-        problems.append(f"{where} lacks an id or a known status; skipped")
-        return None
-    if not _fits(wamid, "status.id"):
-        problems.append(f"{where}: {_too_long(wamid, 'status.id')}; the status is kept in the event only")
-        return None
-    where = f"{where} ({status} of {wamid})"
-    timestamp, problem = parse_timestamp(raw.get("timestamp"), received_at=received_at)
-    if problem:
-        problems.append(f"{where}: {problem}")
-    pricing = raw.get("pricing") if isinstance(raw.get("pricing"), dict) else {}
-    conversation = raw.get("conversation") if isinstance(raw.get("conversation"), dict) else {}
-    if conversation:
-        pricing = {**pricing, "conversation": conversation}
-    return StatusUpdate(
-        wamid=wamid,
-        status=status,
-        timestamp=timestamp,
-        recipient_id=_text(raw.get("recipient_id")),
-        recipient_user_id=_text(raw.get("recipient_user_id")),
-        errors=_status_errors(raw.get("errors"), where, problems),
-        pricing=pricing,
-        raw=raw,
-    )
-
-
-def _status_errors(raw_errors: Any, where: str, problems: list[str]) -> list[dict[str, Any]]:
-    """The status's errors; a code the error column cannot hold is left out (flagged)."""
-    low, high = integer_range("Message", "error_code")
-    errors = []
-    for error in _as_list(raw_errors):
-        if not isinstance(error, dict):
-            continue
-        code = int_or_none(error.get("code"))
-        if code is not None and not low <= code <= high:
-            problems.append(f"{where}: error code {str(code)[:40]} is out of range; left out")
-            error = {k: v for k, v in error.items() if k != "code"}
-        errors.append(error)
-    return errors

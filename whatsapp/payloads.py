@@ -12,26 +12,28 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
-CAPTION_KINDS = ("image", "video", "document")
-HEADER_TYPES = ("text", "image", "video", "document")
+from whatsapp.limits import (
+    BUTTON_ID_MAX,
+    BUTTON_TITLE_MAX,
+    BUTTONS_BODY_MAX,
+    BUTTONS_MAX,
+    CAPTION_KINDS,
+    CAPTION_MAX,
+    FOOTER_MAX,
+    LIST_BODY_MAX,
+    LIST_BUTTON_MAX,
+    MEDIA_KINDS,
+    ROW_DESCRIPTION_MAX,
+    ROW_ID_MAX,
+    ROW_TITLE_MAX,
+    ROWS_MAX,
+    SECTION_TITLE_MAX,
+    SECTIONS_MAX,
+    TEXT_BODY_MAX,
+    TEXT_HEADER_MAX,
+)
 
-TEXT_BODY_MAX = 4096
-CAPTION_MAX = 1024
-BUTTONS_MAX = 3
-BUTTON_TITLE_MAX = 20
-BUTTON_ID_MAX = 256
-BUTTONS_BODY_MAX = 1024  # the reply-button doc; the list doc allows 4096
-LIST_BODY_MAX = 4096
-LIST_BUTTON_MAX = 20
-SECTIONS_MAX = 10
-ROWS_MAX = 10  # in total, across all sections
-ROW_TITLE_MAX = 24
-ROW_DESCRIPTION_MAX = 72
-ROW_ID_MAX = 200
-SECTION_TITLE_MAX = 24
-FOOTER_MAX = 60
-TEXT_HEADER_MAX = 60
+HEADER_TYPES = ("text", "image", "video", "document")
 
 # Meta accepts "+", spaces, dashes and parentheses in phone numbers; we send "+<digits>"
 # because without "+" Meta prefixes the *business* number's country code (§6).

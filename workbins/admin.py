@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from conversations.admin import GuardedDeleteAdmin
 from workbins.models import Workbin, WorkbinItem
-from workbins.services import workbin_delete_blockers
+from workbins.selectors import workbin_delete_blockers
 
 
 class WorkbinForm(forms.ModelForm):

@@ -9,8 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from conversations import payloads
 from conversations.api.inputs import IdField
-from conversations.api.schema import CONFLICT, INT, OBJECTS, OK, shape
+from conversations.api.schema import CONFLICT, INT, body, schema_of, shape
 from conversations.selectors import interaction_summary
 from workbins import selectors, services
 
@@ -18,8 +19,9 @@ from workbins import selectors, services
 class WorkbinListApi(APIView):
     """The caller's workbins (personal and their group's) with the interactions waiting."""
 
-    @extend_schema(responses=shape("personal first", workbins=OBJECTS))
+    @extend_schema(responses=shape("personal first", workbins=schema_of(list[payloads.Workbin])))
     def get(self, request: Request) -> Response:
+        services.workbin_personal_for(user=request.user)  # always listed: made on first use
         return Response({"workbins": selectors.workbin_list_for_user(user=request.user)})
 
 
@@ -45,7 +47,7 @@ class InteractionParkApi(APIView):
 class InteractionUnparkApi(APIView):
     """Open a parked interaction again: it becomes the caller's."""
 
-    @extend_schema(responses={200: OK, 409: CONFLICT})
+    @extend_schema(responses={200: body(payloads.InteractionSummary), 409: CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
         interaction = services.interaction_unpark(user=request.user, interaction_id=pk)
         return Response(interaction_summary(interaction, user=request.user))

@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+#: The name of a personal workbin made on first use (its owner sees it so).
+DEFAULT_PERSONAL_NAME = "My workbin"
+
 
 class Workbin(models.Model):
     """A place to park interactions: personal (one agent) or shared by an agent group."""

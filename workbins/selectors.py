@@ -4,48 +4,58 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations import events
-from workbins.models import WorkbinItem
-from workbins.services import DEFAULT_PERSONAL_NAME, workbin_personal_for, workbins_accessible
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
+
+from conversations import payloads
+from conversations.models import AgentProfile
+from conversations.permissions import user_is_supervisor
+from workbins.models import DEFAULT_PERSONAL_NAME, Workbin, WorkbinItem
 
 
-def workbin_list_for_user(*, user: Any) -> list[dict[str, Any]]:
-    """The user's workbins (their personal one always listed) and the items in them."""
-    workbin_personal_for(user=user)
+def workbins_accessible(*, user: User) -> QuerySet[Workbin]:
+    """Workbins the user may open: their own, and their agent group's (all: supervisors)."""
+    group_id = AgentProfile.objects.filter(user=user).values_list("group_id", flat=True).first()
+    access = Q(kind=Workbin.Kind.PERSONAL, owner=user)
+    if group_id:
+        access |= Q(kind=Workbin.Kind.GROUP, agent_group_id=group_id)
+    if user_is_supervisor(user):
+        access = Q()
+    return Workbin.objects.filter(access)
+
+
+def workbin_list_for_user(*, user: User) -> list[payloads.Workbin]:
+    """The user's workbins and the items in them, theirs first (the entry point creates
+    their personal workbin first, ``services.workbin_personal_for``, so it is always
+    listed)."""
     workbins = list(workbins_accessible(user=user).select_related("owner"))
     items = (
         WorkbinItem.objects.filter(workbin__in=workbins)
         .select_related("interaction__contact", "placed_by")
         .order_by("-placed_at")
     )
-    by_workbin: dict[int, list[dict[str, Any]]] = {w.pk: [] for w in workbins}
+    by_workbin: dict[int, list[payloads.WorkbinItem]] = {w.pk: [] for w in workbins}
     for item in items:
-        by_workbin[item.workbin_id].append(
-            {
-                "interaction_id": item.interaction_id,
-                "contact": events.contact_payload(item.interaction.contact),
-                "placed_at": item.placed_at.isoformat(),
-                "reason": item.reason,
-                "placed_by": item.placed_by.get_username() if item.placed_by else "",
-                "last_inbound_at": events._iso(item.interaction.last_inbound_at),
-            }
-        )
+        by_workbin[item.workbin_id].append(payloads.workbin_item_payload(item))
     listed = [
-        {
-            "id": w.pk,
-            "name": _label(w, user=user),
-            "kind": w.kind,
-            "mine": w.owner_id == user.pk,
-            "items": by_workbin[w.pk],
-        }
+        payloads.workbin_payload(
+            w, name=_label(w, user=user), mine=w.owner_id == user.pk, items=by_workbin[w.pk]
+        )
         for w in workbins
     ]
     return sorted(listed, key=lambda w: (not w["mine"], w["kind"], w["name"]))  # the user's own first
 
 
-def _label(workbin: Any, *, user: Any) -> str:
+def _label(workbin: Any, *, user: User) -> str:
     """A supervisor sees every agent's personal workbin: each is named after its owner."""
     if workbin.kind != workbin.Kind.PERSONAL or workbin.owner_id in (None, user.pk):
         return workbin.name
     owner = workbin.owner.get_full_name() or workbin.owner.get_username()
     return f"{owner}'s workbin" if workbin.name == DEFAULT_PERSONAL_NAME else f"{workbin.name} ({owner})"
+
+
+def workbin_delete_blockers(workbin: Workbin) -> list[str]:
+    """Why ``workbin`` may not be deleted: its parked interactions would stay parked with
+    no workbin to open them from."""
+    parked = WorkbinItem.objects.filter(workbin=workbin).count()
+    return [f"{parked} parked interaction(s) wait in it: open or move them first"] if parked else []

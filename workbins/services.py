@@ -9,24 +9,24 @@ routed to an available agent, like new work.
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from conversations import events
 from conversations.exceptions import Conflict, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Interaction
-from conversations.permissions import ensure_owner_or_supervisor, user_is_supervisor
+from conversations.services.access import ensure_owner_or_supervisor, interaction_locked
+from conversations.services.capacity import agent_profile_for
+from conversations.services.collaboration import participations_end
 from conversations.services.interactions import interaction_owner_changed
-from workbins.models import Workbin, WorkbinItem
+from conversations.services.routing import interaction_capacity_released, interaction_route
+from workbins.models import DEFAULT_PERSONAL_NAME, Workbin, WorkbinItem
+from workbins.selectors import workbins_accessible
 
-#: The name of a personal workbin made on first use (its owner sees it so).
-DEFAULT_PERSONAL_NAME = "My workbin"
 
-
-def workbin_personal_for(*, user: Any) -> Workbin:
+def workbin_personal_for(*, user: User) -> Workbin:
     """The agent's personal workbin, created on first use."""
     workbin, _ = Workbin.objects.get_or_create(
         kind=Workbin.Kind.PERSONAL, owner=user, defaults={"name": DEFAULT_PERSONAL_NAME}
@@ -34,29 +34,13 @@ def workbin_personal_for(*, user: Any) -> Workbin:
     return workbin
 
 
-def workbins_accessible(*, user: Any) -> Any:
-    """Workbins the user may open: their own, and their agent group's."""
-    group_id = AgentProfile.objects.filter(user=user).values_list("group_id", flat=True).first()
-    access = Q(kind=Workbin.Kind.PERSONAL, owner=user)
-    if group_id:
-        access |= Q(kind=Workbin.Kind.GROUP, agent_group_id=group_id)
-    if user_is_supervisor(user):
-        access = Q()
-    return Workbin.objects.filter(access)
-
-
 def interaction_park(
-    *, user: Any, interaction_id: int, workbin_id: int | None = None, reason: str = WorkbinItem.Reason.MOVED
+    *, user: User, interaction_id: int, workbin_id: int | None = None, reason: str = WorkbinItem.Reason.MOVED
 ) -> WorkbinItem:
     """Move the agent's interaction to a workbin (their personal one by default)."""
-    from conversations.services.collaboration import participations_end
-    from conversations.services.routing import interaction_capacity_released
-
     now = timezone.now()
     with transaction.atomic():
-        interaction = Interaction.objects.select_for_update().filter(pk=interaction_id).first()
-        if interaction is None:
-            raise NotFound(f"interaction {interaction_id} does not exist")
+        interaction = interaction_locked(interaction_id)
         ensure_owner_or_supervisor(user, interaction, to="move it to a workbin")
         if interaction.state != Interaction.State.ACTIVE:
             raise Conflict(f"only an interaction in progress can be parked; this one is {interaction.state}")
@@ -81,7 +65,7 @@ def interaction_park(
     return item
 
 
-def interaction_unpark(*, user: Any, interaction_id: int) -> Interaction:
+def interaction_unpark(*, user: User, interaction_id: int) -> Interaction:
     """Open a parked interaction again: it becomes the user's, in their console."""
     now = timezone.now()
     with transaction.atomic():
@@ -95,8 +79,6 @@ def interaction_unpark(*, user: Any, interaction_id: int) -> Interaction:
             raise NotFound(f"interaction {interaction_id} is not in a workbin")
         if not workbins_accessible(user=user).filter(pk=item.workbin_id).exists():
             raise PermissionDenied("this interaction is in a workbin you cannot open")
-        from conversations.services.routing import agent_profile_for
-
         profile = agent_profile_for(user)  # only an agent takes the conversation
         if not AgentProfile.objects.filter(pk=profile.pk, load__lt=F("capacity")).update(load=F("load") + 1):
             raise Conflict(
@@ -117,7 +99,7 @@ def interaction_unpark(*, user: Any, interaction_id: int) -> Interaction:
     return interaction
 
 
-def agent_interactions_park_all(*, user: Any) -> int:
+def agent_interactions_park_all(*, user: User) -> int:
     """At logout: the agent's interactions in progress move to their personal workbin."""
     ids = list(
         Interaction.objects.filter(owner=user, state=Interaction.State.ACTIVE).values_list("pk", flat=True)
@@ -129,8 +111,6 @@ def agent_interactions_park_all(*, user: Any) -> int:
 
 def interaction_release_on_customer_message(*, interaction_id: int) -> bool:
     """The customer wrote to a parked interaction: out of the workbin, routed as new work."""
-    from conversations.services.routing import interaction_route
-
     with transaction.atomic():
         item = WorkbinItem.objects.select_related("workbin").filter(interaction_id=interaction_id).first()
         released = Interaction.objects.filter(pk=interaction_id, state=Interaction.State.PARKED).update(
@@ -166,10 +146,3 @@ def workbin_items_remove(*, interaction_id: int) -> None:
         members, workbin_id = _members(item.workbin), item.workbin_id
         item.delete()
         events.workbin_changed(workbin_id=workbin_id, user_ids=members)
-
-
-def workbin_delete_blockers(workbin: Workbin) -> list[str]:
-    """Why ``workbin`` may not be deleted: its parked interactions would stay parked with
-    no workbin to open them from."""
-    parked = WorkbinItem.objects.filter(workbin=workbin).count()
-    return [f"{parked} parked interaction(s) wait in it: open or move them first"] if parked else []

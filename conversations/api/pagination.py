@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -25,3 +26,7 @@ class IdCursorPagination(pagination.CursorPagination):
         if cursor is not None and cursor.position is not None and parse_id(cursor.position) is None:
             raise NotFound(self.invalid_cursor_message, code="invalid_cursor")
         return cursor
+
+
+#: The ``cursor`` query parameter of a paginated list, for its schema.
+CURSOR_PARAMETER = OpenApiParameter("cursor", str, description="The pagination cursor value.")

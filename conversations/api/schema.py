@@ -16,8 +16,10 @@ What the server does for every endpoint is declared here once, not on each view:
 - request bodies are JSON (the form parsers stay for the console's file uploads and for
   clients that post forms, but only JSON is promised).
 
-A view declares what only it does: its success status and body, 409 when its service can
-refuse on the current state, 413 for an upload; an input serializer's ``json_schema_extra``
+A view declares what only it does: its success status and body (a payload shape of
+``conversations.payloads``, which becomes a component of the same name: ``body``,
+``page_of``; ``shape`` for a small answer of its own), 409 when its service can refuse on
+the current state, 413 for an upload; an input serializer's ``json_schema_extra``
 adds the rules between its fields (``exactly_one_of``…).
 
 What no schema can say stays a 400 without ``fields``: the rules of the domain, which
@@ -27,7 +29,9 @@ yourself…). A 400 *with* ``fields`` is the input's shape, which the schema sta
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+import types
+from typing import Any, NotRequired, Required, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance
@@ -82,12 +86,11 @@ def error(description: str) -> OpenApiResponse:
 
 
 CONFLICT = error("the current state does not allow it (the code says why)")
-OK = OpenApiResponse(OpenApiTypes.OBJECT, description="done")
 #: Value schemas for ``shape``.
 INT: dict[str, Any] = {"type": "integer"}
+BOOLEAN: dict[str, Any] = {"type": "boolean"}
 TEXT: dict[str, Any] = {"type": "string"}
 OBJECT: dict[str, Any] = {"type": "object"}
-OBJECTS: dict[str, Any] = {"type": "array", "items": OBJECT}
 
 
 def shape(description: str, **properties: dict[str, Any]) -> OpenApiResponse:
@@ -96,7 +99,88 @@ def shape(description: str, **properties: dict[str, Any]) -> OpenApiResponse:
     return OpenApiResponse(schema, description=description)
 
 
-CREATED = OpenApiResponse(OpenApiTypes.OBJECT, description="created")
+# --- response bodies from the payload shapes ----------------------------------------------------
+
+#: The payload shapes (``conversations.payloads`` TypedDicts) the schema names, by name: each
+#: becomes a component of ``/api/schema/``, added by :func:`declare_errors`.
+_COMPONENTS: dict[str, type] = {}
+_SIMPLE = {str: "string", bool: "boolean", int: "integer", float: "number"}
+
+
+def schema_of(hint: Any) -> dict[str, Any]:
+    """The JSON Schema (OpenAPI 3.1) of a payload type: a ``TypedDict`` is a reference to its
+    component (named after it), ``X | None`` is X or null, ``list[X]`` an array of X,
+    ``dict[str, X]`` an object of X, ``Any`` anything."""
+    if is_typeddict(hint):
+        known = _COMPONENTS.setdefault(hint.__name__, hint)
+        if known is not hint:
+            raise TypeError(f"two payload shapes are named {hint.__name__}: {known} and {hint}")
+        return {"$ref": f"#/components/schemas/{hint.__name__}"}
+    if hint is Any:
+        return {}
+    if hint is None or hint is type(None):
+        return {"type": "null"}
+    if hint in _SIMPLE:
+        return {"type": _SIMPLE[hint]}
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (NotRequired, Required):
+        return schema_of(args[0])
+    if origin in (Union, types.UnionType):
+        options = [schema_of(arg) for arg in args]
+        if all(list(option) == ["type"] for option in options):
+            return {"type": [option["type"] for option in options]}
+        return {"anyOf": options}
+    if origin is list:
+        return {"type": "array", "items": schema_of(args[0]) if args else {}}
+    if origin is dict:
+        if not args or args[1] is Any:
+            return {"type": "object"}
+        return {"type": "object", "additionalProperties": schema_of(args[1])}
+    raise TypeError(f"no JSON Schema for the payload type {hint!r}")
+
+
+def _component(shape: type) -> dict[str, Any]:
+    """A payload shape's component: its keys, all required unless ``NotRequired``."""
+    hints = get_type_hints(shape, include_extras=True)
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {name: schema_of(hint) for name, hint in hints.items()},
+        "required": [name for name, hint in hints.items() if get_origin(hint) is not NotRequired],
+    }
+    doc = inspect.getdoc(shape)
+    if doc and doc != inspect.getdoc(dict):
+        schema["description"] = doc.split("\n\n")[0].replace("\n", " ")
+    return schema
+
+
+def body(hint: Any, description: str = "") -> OpenApiResponse:
+    """A success answer whose body is the payload shape ``hint`` (``list[Shape]``, ``Shape``…)."""
+    return OpenApiResponse(schema_of(hint), description=description or _describe(hint))
+
+
+def page_of(shape: type, description: str = "") -> OpenApiResponse:
+    """A cursor-paginated list of ``shape``: ``next`` and ``previous`` page links, ``results``."""
+    link = {"type": ["string", "null"]}
+    schema = {
+        "type": "object",
+        "properties": {"next": link, "previous": link, "results": schema_of(list[shape])},
+        "required": ["next", "previous", "results"],
+    }
+    return OpenApiResponse(schema, description=description or f"a page of {shape.__name__}, newest first")
+
+
+def _describe(hint: Any) -> str:
+    name = getattr(hint, "__name__", "") or str(hint)
+    return name if is_typeddict(hint) else str(hint).replace("conversations.payloads.", "")
+
+
+def _add_components(components: dict[str, Any]) -> None:
+    """Every payload shape referred to, and the shapes they refer to in turn."""
+    done: set[str] = set()
+    while pending := [name for name in _COMPONENTS if name not in done]:
+        for name in pending:
+            components[name] = _component(_COMPONENTS[name])
+            done.add(name)
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -174,6 +258,7 @@ def declare_errors(result: dict[str, Any], generator: Any, request: Any, public:
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_ENVELOPE
     components["JSONValue"] = JSON_VALUE
+    _add_components(components)
     for path, item in result.get("paths", {}).items():
         if not path.startswith("/api/"):
             continue

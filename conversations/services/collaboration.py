@@ -13,59 +13,50 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from conversations.limits import CONSULTATION_MESSAGE_MAX
 from conversations.models import (
     AgentProfile,
-    BusinessAttribute,
     ConsultationMessage,
     Interaction,
     InteractionParticipant,
 )
+from conversations.payloads import user_name
 from conversations.permissions import (
-    ensure_owner_or_supervisor,
+    CONFERENCE_ATTRIBUTE,
+    conferences_enabled,
     is_owner_or_supervisor,
     may_leave_conference,
     may_write_consultation,
-    user_is_supervisor,
 )
+from conversations.services.access import ensure_owner_or_supervisor, interaction_locked
+from conversations.services.capacity import capacity_release
 from conversations.services.interactions import interaction_owner_changed
 
 P = InteractionParticipant
-CONFERENCE_ATTRIBUTE = "InternalConferenceInvite"
 
 
-def _interaction_owned(*, user: Any, interaction_id: int) -> Interaction:
-    interaction = (
-        Interaction.objects.select_for_update().select_related("contact").filter(pk=interaction_id).first()
-    )
-    if interaction is None:
-        raise NotFound(f"interaction {interaction_id} does not exist")
+def _interaction_owned(*, user: User, interaction_id: int) -> Interaction:
+    interaction = interaction_locked(interaction_id, related=("contact",))
     ensure_owner_or_supervisor(user, interaction, to="invite someone to it")
     if interaction.state != Interaction.State.ACTIVE:
         raise Conflict(f"only an interaction in progress can be shared; this one is {interaction.state}")
     return interaction
 
 
-def _agent(agent_id: int, *, not_user: Any) -> AgentProfile:
+def _agent(agent_id: int, *, not_user: User) -> AgentProfile:
     if agent_id == not_user.pk:
         raise DomainError("invite another agent, not yourself", code="invalid")
     profile = AgentProfile.objects.select_related("user").filter(user_id=agent_id).first()
     if profile is None:
         raise NotFound(f"agent {agent_id} does not exist")
     return profile
-
-
-def conferences_enabled() -> bool:
-    """The business attribute, or a value of that name in any attribute (one query: the
-    console asks with every interaction it opens)."""
-    return BusinessAttribute.objects.filter(
-        Q(name=CONFERENCE_ATTRIBUTE) | Q(values__name=CONFERENCE_ATTRIBUTE)
-    ).exists()
 
 
 def participants_of(interaction_id: int, *, kind: str | None = None) -> list[int]:
@@ -79,7 +70,7 @@ def participants_of(interaction_id: int, *, kind: str | None = None) -> list[int
 # --- conference (R5) --------------------------------------------------------------------------
 
 
-def conference_invite(*, user: Any, interaction_id: int, agent_id: int) -> InteractionParticipant:
+def conference_invite(*, user: User, interaction_id: int, agent_id: int) -> InteractionParticipant:
     if not conferences_enabled():
         raise Conflict(
             f"conferences need the business attribute {CONFERENCE_ATTRIBUTE} (an interaction subtype)",
@@ -89,19 +80,19 @@ def conference_invite(*, user: Any, interaction_id: int, agent_id: int) -> Inter
         interaction = _interaction_owned(user=user, interaction_id=interaction_id)
         profile = _agent(agent_id, not_user=user)
         if not profile.is_ready:
-            raise Conflict(f"{_name(profile.user)} is not Ready", code="target_unavailable")
+            raise Conflict(f"{user_name(profile.user)} is not Ready", code="target_unavailable")
         try:
             with transaction.atomic():
                 invitation = P.objects.create(
                     interaction=interaction, agent=profile.user, kind=P.Kind.CONFERENCE, invited_by=user
                 )
         except IntegrityError:
-            raise Conflict(f"{_name(profile.user)} is already invited or in this conversation") from None
-        events.conference_invited(invitation=invitation, interaction=interaction, inviter=_name(user))
+            raise Conflict(f"{user_name(profile.user)} is already invited or in this conversation") from None
+        events.conference_invited(invitation=invitation, interaction=interaction, inviter=user_name(user))
     return invitation
 
 
-def conference_answer(*, user: Any, participant_id: int, accept: bool) -> InteractionParticipant:
+def conference_answer(*, user: User, participant_id: int, accept: bool) -> InteractionParticipant:
     """The invited agent joins (the conversation opens in their console) or declines."""
     now = timezone.now()
     with transaction.atomic():
@@ -126,21 +117,12 @@ def conference_answer(*, user: Any, participant_id: int, accept: bool) -> Intera
     return invitation
 
 
-def conference_leave(*, user: Any, interaction_id: int) -> Interaction:
+def conference_leave(*, user: User, interaction_id: int) -> Interaction:
     """Leave a conference. An invited agent leaves; the owner leaving hands the
     conversation to the agent who stays."""
-    from conversations.services.routing import _release_capacity
-
     now = timezone.now()
     with transaction.atomic():
-        interaction = (
-            Interaction.objects.select_for_update()
-            .select_related("contact")
-            .filter(pk=interaction_id)
-            .first()
-        )
-        if interaction is None:
-            raise NotFound(f"interaction {interaction_id} does not exist")
+        interaction = interaction_locked(interaction_id, related=("contact",))
         joined = list(
             P.objects.select_for_update()
             .filter(interaction=interaction, kind=P.Kind.CONFERENCE, state=P.State.JOINED)
@@ -161,7 +143,7 @@ def conference_leave(*, user: Any, interaction_id: int) -> Interaction:
             interaction.owner_id = successor.agent_id
             interaction.save(update_fields=["owner", "updated_at"])
             interaction_owner_changed(interaction_id=interaction.pk)
-        _release_capacity(user.pk, now=now)
+        capacity_release(user.pk, now=now)
         events.interaction_closed_for(interaction=interaction, user_id=user.pk)
         events.participants_changed(interaction=interaction)
         events.interaction_changed(interaction=interaction)
@@ -171,7 +153,7 @@ def conference_leave(*, user: Any, interaction_id: int) -> Interaction:
 # --- consultation (R6) -------------------------------------------------------------------------
 
 
-def consultation_start(*, user: Any, interaction_id: int, agent_id: int, body: str) -> ConsultationMessage:
+def consultation_start(*, user: User, interaction_id: int, agent_id: int, body: str) -> ConsultationMessage:
     """Ask another agent about the interaction; they can read it while consulted."""
     with transaction.atomic():
         interaction = _interaction_owned(user=user, interaction_id=interaction_id)
@@ -188,7 +170,7 @@ def consultation_start(*, user: Any, interaction_id: int, agent_id: int, body: s
     return message
 
 
-def consultation_send(*, user: Any, interaction_id: int, body: str) -> ConsultationMessage:
+def consultation_send(*, user: User, interaction_id: int, body: str) -> ConsultationMessage:
     with transaction.atomic():
         interaction = Interaction.objects.filter(pk=interaction_id).first()
         if interaction is None:
@@ -199,7 +181,17 @@ def consultation_send(*, user: Any, interaction_id: int, body: str) -> Consultat
         return _consultation_message(user=user, interaction=interaction, body=body)
 
 
-def consultation_end(*, user: Any, interaction_id: int) -> int:
+def consultation_post(
+    *, user: User, interaction_id: int, body: str, agent_id: int | None = None
+) -> ConsultationMessage:
+    """R6: with ``agent_id``, start a consultation with that agent (or write to them again);
+    without, write in the consultation going on."""
+    if agent_id:
+        return consultation_start(user=user, interaction_id=interaction_id, agent_id=agent_id, body=body)
+    return consultation_send(user=user, interaction_id=interaction_id, body=body)
+
+
+def consultation_end(*, user: User, interaction_id: int) -> int:
     """The consulted agent leaves, or the owner ends every consultation of the interaction."""
     now = timezone.now()
     with transaction.atomic():
@@ -220,33 +212,18 @@ def consultation_end(*, user: Any, interaction_id: int) -> int:
     return len(ended)
 
 
-def consultation_messages(*, user: Any, interaction_id: int) -> list[dict[str, Any]]:
-    interaction = Interaction.objects.filter(pk=interaction_id).first()
-    if interaction is None:
-        raise NotFound(f"interaction {interaction_id} does not exist")
-    was_in = P.objects.filter(Q(interaction=interaction, kind=P.Kind.CONSULTATION, agent=user)).exists()
-    if interaction.owner_id != user.pk and not was_in and not user_is_supervisor(user):
-        raise PermissionDenied("you are not in this consultation")
-    return [
-        events.consultation_payload(m)
-        for m in ConsultationMessage.objects.filter(interaction=interaction).select_related("author")
-    ]
-
-
-def _consultation_message(*, user: Any, interaction: Interaction, body: str) -> ConsultationMessage:
+def _consultation_message(*, user: User, interaction: Interaction, body: str) -> ConsultationMessage:
     body = (body or "").strip()
     if not body:
         raise DomainError("the message is empty", code="empty")
-    if len(body) > 4096:
-        raise DomainError("consultation messages are limited to 4096 characters", code="too_long")
+    if len(body) > CONSULTATION_MESSAGE_MAX:
+        raise DomainError(
+            f"consultation messages are limited to {CONSULTATION_MESSAGE_MAX} characters", code="too_long"
+        )
     message = ConsultationMessage.objects.create(interaction=interaction, author=user, body=body)
     recipients = [interaction.owner_id, *participants_of(interaction.pk, kind=P.Kind.CONSULTATION)]
     events.consultation_message(message=message, user_ids=[r for r in recipients if r])
     return message
-
-
-def _name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def participations_end(*, interaction: Interaction, now: Any, reason: str) -> int:
@@ -255,8 +232,6 @@ def participations_end(*, interaction: Interaction, now: Any, reason: str) -> in
     Conference guests leave (their capacity freed, their tab closed), pending invitations
     are withdrawn, consultations end. Returns how many participations ended.
     """
-    from conversations.services.routing import _release_capacity
-
     ended = 0
     for participation in P.objects.select_for_update().filter(
         interaction=interaction, state__in=[P.State.INVITED, P.State.JOINED]
@@ -269,7 +244,7 @@ def participations_end(*, interaction: Interaction, now: Any, reason: str) -> in
         else:
             participation.state = P.State.LEFT
             if participation.kind == P.Kind.CONFERENCE:
-                _release_capacity(participation.agent_id, now=now)
+                capacity_release(participation.agent_id, now=now)
                 events.interaction_closed_for(interaction=interaction, user_id=participation.agent_id)
             else:
                 events.consultation_ended(interaction_id=interaction.pk, user_ids=[participation.agent_id])

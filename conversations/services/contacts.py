@@ -7,15 +7,18 @@ import logging
 import re
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
-from conversations.models import Contact
-from conversations.permissions import can_edit_contact, ensure_owner_or_supervisor, user_is_supervisor
-from whatsapp.inbound import SenderProfile
+from conversations.models import Contact, Interaction, Message
+from conversations.permissions import can_edit_contact, user_is_supervisor
+from conversations.selectors.contacts import contact_list
+from conversations.services.access import ensure_owner_or_supervisor
+from whatsapp.records import SenderProfile
 
 logger = logging.getLogger(__name__)
 
@@ -179,8 +182,6 @@ def contact_address_in_use(*, contact: Contact) -> tuple[str, str]:
     conversation (the number they last wrote from, a merged alias's say) while it is still
     one of theirs (not a number they changed away from), else their own. A contact keeps
     all its numbers; this is the one in use."""
-    from conversations.models import Interaction
-
     wa_ids, user_ids = _identities_of(contact)
     latest = (
         Interaction.objects.filter(contact=contact)
@@ -223,8 +224,6 @@ def contact_change_number(*, sender: SenderProfile, new_wa_id: str) -> Contact:
     old number is only recorded, so nothing is lost or silently merged. A sender we never
     heard from starts on the new number.
     """
-    from conversations.models import Interaction
-
     old_wa_id = sender.wa_id or ""
     if old_wa_id:
         # The open conversations on the old number go on on the new one (R8: replies go
@@ -263,7 +262,7 @@ def contact_change_number(*, sender: SenderProfile, new_wa_id: str) -> Contact:
 EDITABLE_CONTACT_FIELDS = ("name", "email", "phone", "identifiers")
 
 
-def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
+def contact_update(*, user: User, contact_id: int, **changes: Any) -> Contact:
     """W11: edit the contact database's fields (never the WhatsApp identity): supervisors,
     and agents writing in one of the contact's open conversations."""
     if not can_edit_contact(user, contact_id):
@@ -290,12 +289,9 @@ def contact_update(*, user: Any, contact_id: int, **changes: Any) -> Contact:
     return contact
 
 
-def _ensure_may_merge(*, user: Any, source_id: int, target_id: int) -> None:
+def _ensure_may_merge(*, user: User, source_id: int, target_id: int) -> None:
     """P6: supervisors merge any two contacts; an agent assigns the customer of a
     conversation they own to a contact they may see (the directory, or their own)."""
-    from conversations.models import Interaction
-    from conversations.selectors import contact_list
-
     if user_is_supervisor(user):
         return
     if not Interaction.objects.filter(
@@ -308,7 +304,7 @@ def _ensure_may_merge(*, user: Any, source_id: int, target_id: int) -> None:
         raise NotFound(f"contact {target_id} does not exist or is not yours to see")
 
 
-def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
+def contact_merge(*, user: User, source_id: int, target_id: int) -> Contact:
     """R8: the customer behind ``source`` (e.g. a new, unknown number) is ``target``.
 
     Checked here (P6): a supervisor, or the agent owning the source's open conversation
@@ -317,8 +313,6 @@ def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
     are kept in the target's. Refused when both have a conversation open on the same
     number (finish one first), so no two open sessions ever meet in one contact.
     """
-    from conversations.models import Interaction, Message
-
     if source_id == target_id:
         raise DomainError("a contact cannot be merged into itself", code="invalid")
     _ensure_may_merge(user=user, source_id=source_id, target_id=target_id)
@@ -376,11 +370,9 @@ def contact_merge(*, user: Any, source_id: int, target_id: int) -> Contact:
     return target
 
 
-def interaction_contact_assign(*, user: Any, interaction_id: int, contact_id: int) -> Contact:
+def interaction_contact_assign(*, user: User, interaction_id: int, contact_id: int) -> Contact:
     """R8: the customer of this interaction (an unknown number, say) is a known contact:
     its owner (or a supervisor) merges the interaction's contact into it."""
-    from conversations.models import Interaction
-
     interaction = Interaction.objects.filter(pk=interaction_id).only("pk", "owner_id", "contact_id").first()
     if interaction is None:
         raise NotFound(f"interaction {interaction_id} does not exist")

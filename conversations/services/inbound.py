@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 
-from conversations import events, tasks
+from conversations import events, jobs
 from conversations.db import insert_ignore_returning
 from conversations.models import (
     Attachment,
@@ -40,7 +40,7 @@ from conversations.services.interactions import (
 )
 from conversations.services.routing import interaction_route
 from waproject.embedded import enqueue_on_commit
-from whatsapp.inbound import InboundMessage, SenderProfile
+from whatsapp.records import InboundMessage, SenderProfile
 from workbins.services import interaction_release_on_customer_message
 
 logger = logging.getLogger(__name__)
@@ -203,7 +203,7 @@ def _insert_messages(
         for attachment in attachments:
             report.media_attachment_ids.append(attachment.pk)
             if settings.WHATSAPP_MEDIA_AUTO_DOWNLOAD:
-                enqueue_on_commit(tasks.attachment_download_task, attachment.pk)
+                enqueue_on_commit(jobs.ATTACHMENT_DOWNLOAD, attachment.pk)
     by_message = {attachment.message_id: attachment for attachment in attachments}
     for row, _parsed in created:
         events.message_created(message=row, owner_id=touched.owner_id, attachment=by_message.get(row.pk))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -16,21 +17,11 @@ from django.utils.dateparse import parse_datetime
 
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
-from conversations.models import BusinessAttributeValue, Channel, Contact, Interaction, InteractionNote
-from conversations.options import get_option
-from conversations.permissions import ensure_owner_or_supervisor, user_can_write
-
-#: WhatsApp's customer-service window: free-form messages only within it (SPEC O1).
-SERVICE_WINDOW = timedelta(hours=24)
-#: After it, the agent's text goes out as the default notification (SPEC O2); the owner's
-#: effective value (agent, else group, else global) applies.
-REPLY_TIMEOUT = "whatsappsession.reply-timeout"
-
-
-def reply_timeout_for(owner_id: int | None) -> timedelta:
-    """The reply timeout of an interaction owned by ``owner_id`` (None: nobody's, the global
-    value). The one place the timer, the send and the console's deadline read it from."""
-    return timedelta(seconds=get_option(REPLY_TIMEOUT, agent_id=owner_id))
+from conversations.limits import CASE_DATA_MAX, NOTE_MAX
+from conversations.models import Channel, Contact, Interaction, InteractionNote
+from conversations.permissions import user_can_write
+from conversations.services.access import ensure_owner_or_supervisor, interaction_locked
+from conversations.windows import SERVICE_WINDOW, reply_timeout_for
 
 
 @dataclass(frozen=True)
@@ -274,93 +265,39 @@ def interaction_touch_inbound(
 # --- the agent's actions on an interaction ------------------------------------------------
 
 
-def _owned_open(*, user: Any, interaction_id: int) -> Interaction:
-    interaction = (
-        Interaction.objects.select_for_update()
-        .select_related("contact", "channel")
-        .filter(pk=interaction_id)
-        .first()
-    )
-    if interaction is None:
-        raise NotFound(f"interaction {interaction_id} does not exist")
+def interaction_owned_open(*, user: User, interaction_id: int) -> Interaction:
+    """The interaction, locked, for an owner's change: NotFound, PermissionDenied (not the
+    owner nor a supervisor) or Conflict (already done) otherwise."""
+    interaction = interaction_locked(interaction_id, related=("contact", "channel"))
     ensure_owner_or_supervisor(user, interaction, to="change it")
     if not interaction.is_open:
         raise Conflict("this interaction is already done", code="closed")
     return interaction
 
 
-def disposition_codes(*, user: Any) -> dict[str, str]:
-    """The disposition codes offered at Done: code -> label (business attribute values)."""
-    name = get_option("whatsappsession.disposition-business-attribute", agent_id=user.pk)
-    values = BusinessAttributeValue.objects.filter(attribute__name=name).order_by("sort_order", "id")
-    return {v.name: v.display_name or v.name for v in values}
-
-
-def interaction_done(*, user: Any, interaction_id: int, disposition: str = "", note: str = "") -> Interaction:
-    """R3 Done: close the interaction (optionally with a disposition code and a note); it
-    goes to contact history, leaves the console and frees the agent's capacity."""
-    from conversations.services.collaboration import participations_end
-    from conversations.services.routing import interaction_capacity_released, offers_withdraw
-    from workbins.services import workbin_items_remove
-
-    now = timezone.now()
-    with transaction.atomic():
-        interaction = _owned_open(user=user, interaction_id=interaction_id)
-        if disposition and disposition not in disposition_codes(user=user):
-            raise DomainError(f"{disposition!r} is not a disposition code", code="bad_disposition")
-        previous_state, owner_id = interaction.state, interaction.owner_id
-        interaction.state = Interaction.State.CLOSED
-        interaction.closed_at = now
-        interaction.disposition = disposition
-        interaction.done_note = note.strip()
-        interaction.reply_due_at = None
-        interaction.window_due_at = None
-        interaction.awaiting_reply_since = None
-        interaction.save(
-            update_fields=[
-                "state",
-                "closed_at",
-                "disposition",
-                "done_note",
-                "reply_due_at",
-                "window_due_at",
-                "awaiting_reply_since",
-                "updated_at",
-            ]
-        )
-        if note.strip():
-            InteractionNote.objects.create(interaction=interaction, author=user, body=note.strip())
-        if previous_state == Interaction.State.ACTIVE:
-            interaction_capacity_released(interaction=interaction, now=now)
-        elif previous_state == Interaction.State.OFFERED:
-            offers_withdraw(interaction_id=interaction.pk, now=now)
-        workbin_items_remove(interaction_id=interaction.pk)
-        participations_end(interaction=interaction, now=now, reason="done")
-        events.interaction_closed(interaction=interaction, owner_id=owner_id)
-    return interaction
-
-
-def interaction_case_data_update(*, user: Any, interaction_id: int, case_data: dict[str, Any]) -> Interaction:
+def interaction_case_data_update(
+    *, user: User, interaction_id: int, case_data: dict[str, Any]
+) -> Interaction:
     """W11: edit the case information (attached data) shown to agents."""
     if not isinstance(case_data, dict) or not all(isinstance(k, str) for k in case_data):
         raise DomainError("case information is an object of named values", code="invalid")
-    if len(json.dumps(case_data)) > 20_000:
-        raise DomainError("case information is limited to 20,000 characters", code="too_long")
+    if len(json.dumps(case_data)) > CASE_DATA_MAX:
+        raise DomainError(f"case information is limited to {CASE_DATA_MAX:,} characters", code="too_long")
     with transaction.atomic():
-        interaction = _owned_open(user=user, interaction_id=interaction_id)
+        interaction = interaction_owned_open(user=user, interaction_id=interaction_id)
         interaction.case_data = case_data
         interaction.save(update_fields=["case_data", "updated_at"])
         events.interaction_changed(interaction=interaction)
     return interaction
 
 
-def interaction_note_add(*, user: Any, interaction_id: int, body: str) -> InteractionNote:
+def interaction_note_add(*, user: User, interaction_id: int, body: str) -> InteractionNote:
     """W11: a note in the interaction's history (never sent to the customer)."""
     body = (body or "").strip()
     if not body:
         raise DomainError("the note is empty", code="empty")
-    if len(body) > 10_000:
-        raise DomainError("notes are limited to 10,000 characters", code="too_long")
+    if len(body) > NOTE_MAX:
+        raise DomainError(f"notes are limited to {NOTE_MAX:,} characters", code="too_long")
     with transaction.atomic():
         interaction = Interaction.objects.filter(pk=interaction_id).first()
         if interaction is None:

@@ -10,36 +10,41 @@ worker's download is picked up by the beat sweep.
 
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
 import random
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import BinaryIO
 
-from django.core.files.base import ContentFile
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 
-from conversations import events, tasks
+from conversations import events, jobs
 from conversations.media import (
     MediaRejected,
     check_inbound_download,
     check_outbound_file,
     clean_file_name,
-    image_for_whatsapp,
+    human_size,
     make_thumbnail,
 )
+from conversations.media.images import image_converted_for_whatsapp
+from conversations.media.sniff import as_file, size_of
 from conversations.models import Attachment
 from conversations.options import get_option
 from waproject.embedded import enqueue
 from whatsapp.client import CloudApiClient
 from whatsapp.errors import CloudApiError, ErrorKind
+from whatsapp.limits import LARGEST_MEDIA_BYTES
 
 logger = logging.getLogger(__name__)
 
-#: WhatsApp does not deliver inbound files over 100 MB (error 131052 instead).
-INBOUND_MAX_BYTES = 100 * 1024 * 1024
+#: WhatsApp does not deliver inbound files over its largest (error 131052 instead).
+INBOUND_MAX_BYTES = LARGEST_MEDIA_BYTES
 MAX_DOWNLOAD_ATTEMPTS = 8
 DOWNLOAD_BATCH = 50
 #: Retries due sooner than this are scheduled on the broker; later ones wait for the sweep.
@@ -85,7 +90,7 @@ def attachment_download(*, attachment_id: int, client: CloudApiClient | None = N
         if error.kind == ErrorKind.RETRYABLE and attempt < MAX_DOWNLOAD_ATTEMPTS:
             Attachment.objects.filter(pk=attachment.pk).update(last_error=str(error)[:2000])
             if delay <= SCHEDULED_RETRY_MAX_SECONDS:
-                enqueue(tasks.attachment_download_task, attachment.pk, countdown=delay)
+                enqueue(jobs.ATTACHMENT_DOWNLOAD, attachment.pk, countdown=delay)
             # a longer wait is left to the sweep of download_due_at (a broker holding a
             # task for an hour would hand it out again after its visibility timeout)
             return None
@@ -159,21 +164,37 @@ def attachment_download_due(*, now: datetime, limit: int = DOWNLOAD_BATCH) -> in
         .values_list("pk", flat=True)[:limit]
     )
     for attachment_id in due:
-        enqueue(tasks.attachment_download_task, attachment_id)
+        enqueue(jobs.ATTACHMENT_DOWNLOAD, attachment_id)
     return len(due)
 
 
-def attachment_upload(*, user: Any, data: bytes, file_name: str) -> Attachment:
+class MediaTooLarge(MediaRejected):
+    """A file larger than WhatsApp takes of any kind: refused before it is looked at."""
+
+    status = 413
+
+
+def attachment_upload(
+    *, user: User, file_name: str, data: bytes | None = None, file: BinaryIO | None = None
+) -> Attachment:
     """Vet and store a file an agent wants to send (checked by content, not by name).
 
-    Raises :class:`MediaRejected` with a precise message; nothing is stored then.
+    ``file``: an upload as received (read in chunks and by its headers, stored by
+    streaming it: a 100 MB document never sits in memory); or ``data``, its bytes. Raises
+    :class:`MediaRejected` with a precise message; nothing is stored then.
     """
+    source = as_file(data if data is not None else file)
+    size = size_of(source)
+    if size > LARGEST_MEDIA_BYTES:
+        raise MediaTooLarge(f"files are limited to {human_size(LARGEST_MEDIA_BYTES)}")
     allowed = [
         t.strip() for t in get_option("whatsappsession.attachment-allowed-types", agent_id=user.pk).split(",")
     ]
-    data = image_for_whatsapp(data)  # a palette screenshot or a greyscale scan is converted
+    converted = image_converted_for_whatsapp(source)  # a palette screenshot, a greyscale scan
+    if converted is not None:
+        source = io.BytesIO(converted)
     checked = check_outbound_file(
-        data=data,
+        data=source,
         file_name=file_name,
         max_size=get_option("whatsappsession.attachment-max-size", agent_id=user.pk),
         allowed_types=[t for t in allowed if t] or None,
@@ -186,8 +207,10 @@ def attachment_upload(*, user: Any, data: bytes, file_name: str) -> Attachment:
         state=Attachment.State.STORED,
         uploaded_by=user,
     )
-    attachment.file.save(checked.upload_name, ContentFile(data), save=False)
-    if checked.kind in THUMBNAIL_KINDS:
-        _add_thumbnail(attachment, data)
+    source.seek(0)
+    attachment.file.save(checked.upload_name, File(source), save=False)
+    if checked.kind in THUMBNAIL_KINDS:  # images and stickers: a few MB at most, checked above
+        source.seek(0)
+        _add_thumbnail(attachment, source.read())
     attachment.save()
     return attachment

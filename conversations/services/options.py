@@ -17,7 +17,8 @@ from django.db.models import Q, QuerySet
 from conversations import events, options
 from conversations.exceptions import DomainError
 from conversations.models import AgentProfile, Interaction, OptionValue
-from conversations.services.interactions import REPLY_TIMEOUT, interaction_reply_timers_rearm
+from conversations.services.interactions import interaction_reply_timers_rearm
+from conversations.windows import REPLY_TIMEOUT
 
 #: Who an option row applies to: ("global", None), ("group", group id), ("agent", user id).
 Scope = tuple[str, int | None]

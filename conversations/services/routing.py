@@ -18,17 +18,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from conversations import events
-from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
-from conversations.models import AgentProfile, Interaction, Message, Offer
+from conversations.exceptions import Conflict, NotFound, PermissionDenied
+from conversations.models import AgentProfile, Interaction, Offer, Queue
 from conversations.options import get_option
-from conversations.permissions import ensure_agent, ensure_owner_or_supervisor
+from conversations.services.capacity import agent_profile_for, capacity_release, capacity_reserve
 from conversations.services.interactions import interaction_owner_changed
 from ops import metrics
 
@@ -43,24 +43,13 @@ DISPATCH_BATCH = 50
 # --- agents ---------------------------------------------------------------------------
 
 
-def agent_profile_for(user: Any) -> AgentProfile:
-    """The user's agent profile. Agents have one (the admin or ``seed_demo`` gives it); a
-    supervisor working in the console gets one (Not Ready, no queues) on first use; anyone
-    else is refused (P6: a content manager never becomes an agent by calling the API)."""
-    profile = AgentProfile.objects.filter(user=user).first()
-    if profile is None:
-        ensure_agent(user)  # refuses all but supervisors here
-        profile, _ = AgentProfile.objects.get_or_create(user=user)
-    return profile
-
-
 def agent_set_ready(
-    *, user: Any, ready: bool, reason: str = AgentProfile.NotReadyReason.CHOSEN
+    *, user: User, ready: bool, reason: str = AgentProfile.NotReadyReason.CHOSEN
 ) -> AgentProfile:
     """Ready / Not Ready for WhatsApp. Going Not Ready withdraws pending offers (they
     are offered to someone else); going Ready takes waiting work at once. ``reason`` (an
     ``AgentProfile.NotReadyReason``) is kept with the Not Ready state, so the agent's
-    console says why whenever it loads (``events.agent_payload``)."""
+    console says why whenever it loads (``payloads.agent_payload``)."""
     now = timezone.now()
     with transaction.atomic():
         profile = AgentProfile.objects.select_for_update().get(pk=agent_profile_for(user).pk)
@@ -83,34 +72,6 @@ def agent_set_ready(
         events.agent_state_changed(user_id=profile.user_id)
         transaction.on_commit(dispatch_waiting)
     return profile
-
-
-def agent_logged_out(*, user: Any, session_key: str | None = None) -> None:
-    """Logging out never strands an offer (the agent goes Not Ready) and moves the agent's
-    interactions in progress to their personal workbin (R7). The session's console sockets
-    close: a signed-out browser receives nothing more."""
-    from workbins.services import agent_interactions_park_all
-
-    events.session_ended(user_id=user.pk, session_key=session_key)
-    if AgentProfile.objects.filter(user=user).exists():
-        agent_set_ready(user=user, ready=False, reason=AgentProfile.NotReadyReason.SIGNED_OUT)
-    agent_interactions_park_all(user=user)
-
-
-def _release_capacity(agent_id: int, *, now: datetime) -> None:
-    AgentProfile.objects.filter(user_id=agent_id, load__gt=0).update(load=F("load") - 1)
-    AgentProfile.objects.filter(user_id=agent_id, load=0).update(idle_since=now)
-    events.agent_state_changed(user_id=agent_id)
-
-
-def _reserve_capacity(profile: AgentProfile) -> bool:
-    """Take one of the agent's free slots, if they are Ready and have one."""
-    reserved = AgentProfile.objects.filter(pk=profile.pk, is_ready=True, load__lt=F("capacity")).update(
-        load=F("load") + 1
-    )
-    if reserved:
-        events.agent_state_changed(user_id=profile.user_id)
-    return bool(reserved)
 
 
 # --- offers ---------------------------------------------------------------------------
@@ -156,13 +117,13 @@ def interaction_route(*, interaction_id: int) -> Offer | None:
         if interaction is None or interaction.state != Interaction.State.QUEUED:
             return None
         for agent in _available_agents(interaction, now=now):
-            if not _reserve_capacity(agent):
+            if not capacity_reserve(agent):
                 continue  # someone else took the agent's last slot
             claimed = Interaction.objects.filter(pk=interaction.pk, state=Interaction.State.QUEUED).update(
                 state=Interaction.State.OFFERED
             )
             if not claimed:
-                _release_capacity(agent.user_id, now=now)
+                capacity_release(agent.user_id, now=now)
                 return None
             timeout = get_option(
                 "whatsappsession.offer-accept-timeout", agent_id=agent.user_id, group_id=agent.group_id
@@ -175,52 +136,13 @@ def interaction_route(*, interaction_id: int) -> Offer | None:
                         due_at=now + timedelta(seconds=timeout),
                     )
             except IntegrityError:  # a pending offer exists already (another dispatcher)
-                _release_capacity(agent.user_id, now=now)
+                capacity_release(agent.user_id, now=now)
                 return None
             interaction.state = Interaction.State.OFFERED
-            events.offer_created(offer=offer, payload=offer_payload(offer))
+            events.offer_created(offer=offer)
             metrics.count_on_commit(metrics.OFFERS, "made")
             return offer
     return None
-
-
-def offer_payload(offer: Offer) -> dict[str, Any]:
-    """The preview an agent sees: contact, first message, case information (R2); for work
-    coming back (a transfer, a customer writing to a parked conversation) also who handed
-    it over and the customer's latest message."""
-    interaction = offer.interaction
-    contact = interaction.contact
-    customer = Message.objects.filter(interaction=interaction, direction=Message.Direction.INBOUND).exclude(
-        type__in=(Message.Type.REVOKE, Message.Type.EDIT)
-    )
-    first = customer.order_by("origination_at", "id").first()
-    latest = customer.order_by("-origination_at", "-id").first()
-    origin = None
-    if interaction.handoff:
-        by = interaction.handoff_by
-        origin = {
-            "kind": interaction.handoff,
-            "label": interaction.get_handoff_display(),
-            "by": (by.get_full_name() or by.get_username()) if by else "",
-        }
-    return {
-        "id": offer.pk,
-        "interaction_id": interaction.pk,
-        "created_at": offer.created_at.isoformat() if offer.created_at else None,
-        "due_at": offer.due_at.isoformat(),
-        "contact": {
-            "id": contact.pk,
-            "display_name": contact.display_name,
-            "wa_id": contact.wa_id,
-            "profile_name": contact.profile_name,
-        },
-        "customer_wa_id": interaction.customer_wa_id,  # R8: the number this conversation is on
-        "first_message": events.message_payload(first) if first else None,
-        "latest_message": events.message_payload(latest) if latest and latest != first else None,
-        "origin": origin,
-        "case_data": interaction.case_data,
-        "queue": interaction.queue.name if interaction.queue_id and interaction.queue else "",
-    }
 
 
 def _close_offer(offer: Offer, *, state: str, now: datetime) -> bool:
@@ -231,7 +153,7 @@ def _close_offer(offer: Offer, *, state: str, now: datetime) -> bool:
     if not closed:
         return False
     metrics.count_on_commit(metrics.OFFERS, state)  # rejected, expired
-    _release_capacity(offer.agent_id, now=now)
+    capacity_release(offer.agent_id, now=now)
     Interaction.objects.filter(pk=offer.interaction_id, state=Interaction.State.OFFERED).update(
         state=Interaction.State.QUEUED
     )
@@ -242,7 +164,7 @@ def _close_offer(offer: Offer, *, state: str, now: datetime) -> bool:
     return True
 
 
-def _pending_offer_of(*, user: Any, offer_id: int) -> Offer:
+def _pending_offer_of(*, user: User, offer_id: int) -> Offer:
     offer = Offer.objects.select_related("interaction").filter(pk=offer_id).first()
     if offer is None:
         raise NotFound(f"offer {offer_id} does not exist")
@@ -253,7 +175,7 @@ def _pending_offer_of(*, user: Any, offer_id: int) -> Offer:
     return offer
 
 
-def offer_accept(*, user: Any, offer_id: int) -> Interaction:
+def offer_accept(*, user: User, offer_id: int) -> Interaction:
     """Accept: the interaction becomes the agent's (its window opens in the console)."""
     now = timezone.now()
     with transaction.atomic():
@@ -281,7 +203,7 @@ def offer_accept(*, user: Any, offer_id: int) -> Interaction:
     return interaction
 
 
-def offer_reject(*, user: Any, offer_id: int) -> None:
+def offer_reject(*, user: User, offer_id: int) -> None:
     """Reject: the interaction goes back to its queue and is offered to the next agent."""
     with transaction.atomic():
         offer = _pending_offer_of(user=user, offer_id=offer_id)
@@ -377,8 +299,6 @@ def _waiting_for(agents: dict[int, _FreeAgent], *, limit: int) -> tuple[list[_Wa
     merged oldest first, and the skills each of the agents' queues requires. Queues nobody
     free can serve are not read at all, so their backlog never holds up another queue's
     work (no head-of-line blocking)."""
-    from conversations.models import Queue
-
     member_queues = {q for agent in agents.values() for q in agent.queue_ids}
     required: dict[int, set[int]] = {q: set() for q in member_queues}
     for queue_id, skill_id in Queue.skills.through.objects.filter(queue_id__in=member_queues).values_list(
@@ -448,33 +368,6 @@ def dispatch_waiting(*, limit: int = DISPATCH_BATCH) -> int:
     return offered
 
 
-def agent_loads_reconcile() -> int:
-    """Recompute every agent's load from the rows (heals drift after a crash)."""
-    fixed = 0
-    truth = AgentProfile.objects.annotate(
-        active=Count(
-            "user__owned_interactions",
-            filter=Q(user__owned_interactions__state=Interaction.State.ACTIVE),
-            distinct=True,
-        ),
-        offered=Count("user__offers", filter=Q(user__offers__state=Offer.State.PENDING), distinct=True),
-        guest=Count(
-            "user__participations",
-            filter=Q(
-                user__participations__kind="conference",
-                user__participations__state="joined",
-                user__participations__interaction__state=Interaction.State.ACTIVE,
-            ),
-            distinct=True,
-        ),
-    )
-    for profile in truth:
-        expected = profile.active + profile.offered + profile.guest
-        if profile.load != expected:
-            fixed += AgentProfile.objects.filter(pk=profile.pk, load=profile.load).update(load=expected)
-    return fixed
-
-
 def offers_withdraw(*, interaction_id: int, now: datetime) -> int:
     """End the interaction's pending offer without routing it again (it is being closed)."""
     withdrawn = 0
@@ -482,7 +375,7 @@ def offers_withdraw(*, interaction_id: int, now: datetime) -> int:
         if Offer.objects.filter(pk=offer.pk, state=Offer.State.PENDING).update(
             state=Offer.State.WITHDRAWN, responded_at=now
         ):
-            _release_capacity(offer.agent_id, now=now)
+            capacity_release(offer.agent_id, now=now)
             events.offer_withdrawn(
                 agent_id=offer.agent_id,
                 offer_id=offer.pk,
@@ -496,217 +389,5 @@ def offers_withdraw(*, interaction_id: int, now: datetime) -> int:
 def interaction_capacity_released(*, interaction: Interaction, now: datetime) -> None:
     """The owner no longer handles ``interaction`` (Done, parked, transferred)."""
     if interaction.owner_id:
-        _release_capacity(interaction.owner_id, now=now)
+        capacity_release(interaction.owner_id, now=now)
     transaction.on_commit(dispatch_waiting)
-
-
-# --- transfers (R4) ----------------------------------------------------------------------------
-
-TRANSFER_QUEUE_OPTION = "intercommunication.whatsappsession.queue"
-
-
-def interaction_transfer(
-    *,
-    user: Any,
-    interaction_id: int,
-    agent_id: int | None = None,
-    group_id: int | None = None,
-    skill_id: int | None = None,
-    queue_id: int | None = None,
-) -> Interaction:
-    """Instant transfer: to an agent (offered to them at once), or through routing to an
-    agent group, a skill or a queue (those need the option naming the interaction queue).
-
-    The interaction leaves the transferring agent's console and frees their capacity. If
-    the target agent rejects or lets the offer expire, it waits in its queue like any work.
-    """
-    from conversations.models import AgentGroup, Queue, Skill
-    from conversations.services.collaboration import participations_end
-
-    targets = [t for t in (agent_id, group_id, skill_id, queue_id) if t]
-    if len(targets) != 1:
-        raise DomainError(
-            "transfer to exactly one target: an agent, an agent group, a skill or a queue", code="invalid"
-        )
-    now = timezone.now()
-    with transaction.atomic():
-        interaction = Interaction.objects.select_for_update().filter(pk=interaction_id).first()
-        if interaction is None:
-            raise NotFound(f"interaction {interaction_id} does not exist")
-        ensure_owner_or_supervisor(user, interaction, to="transfer it")
-        if interaction.state != Interaction.State.ACTIVE:
-            raise Conflict(
-                f"only an interaction in progress can be transferred; this one is {interaction.state}"
-            )
-        previous_owner = interaction.owner_id
-        target_agent = None
-        if agent_id:
-            if agent_id == previous_owner:
-                raise DomainError("the interaction is already yours", code="invalid")
-            target_agent = AgentProfile.objects.select_related("user").filter(user_id=agent_id).first()
-            if target_agent is None:
-                raise NotFound(f"agent {agent_id} does not exist")
-            if not _reserve_capacity(target_agent):
-                raise Conflict(
-                    f"{target_agent.user.get_full_name() or target_agent.user.get_username()} is not available "
-                    "(Not Ready or at capacity)",
-                    code="target_unavailable",
-                )
-        else:
-            through = get_option(TRANSFER_QUEUE_OPTION, agent_id=user.pk)
-            if not through:
-                raise Conflict(
-                    f"transfers to an agent group, a skill or a queue need the option {TRANSFER_QUEUE_OPTION}",
-                    code="transfer_not_configured",
-                )
-            if queue_id:
-                queue = Queue.objects.filter(pk=queue_id).first()
-                if queue is None:
-                    raise NotFound(f"queue {queue_id} does not exist")
-            else:
-                queue = Queue.objects.filter(name=through).first()
-                if queue is None:
-                    raise Conflict(
-                        f"the interaction queue {through!r} (option {TRANSFER_QUEUE_OPTION}) does not exist"
-                    )
-                if group_id and not AgentGroup.objects.filter(pk=group_id).exists():
-                    raise NotFound(f"agent group {group_id} does not exist")
-                if skill_id and not Skill.objects.filter(pk=skill_id).exists():
-                    raise NotFound(f"skill {skill_id} does not exist")
-            interaction.queue = queue
-        interaction_capacity_released(interaction=interaction, now=now)
-        participations_end(interaction=interaction, now=now, reason="transferred")
-        interaction.owner = None
-        interaction.target_group_id = group_id
-        interaction.target_skill_id = skill_id
-        interaction.handoff, interaction.handoff_by = Interaction.Handoff.TRANSFER, user
-        interaction.queued_at = now
-        interaction.state = Interaction.State.OFFERED if target_agent else Interaction.State.QUEUED
-        interaction.save(
-            update_fields=[
-                "owner",
-                "target_group",
-                "target_skill",
-                "handoff",
-                "handoff_by",
-                "queue",
-                "queued_at",
-                "state",
-                "updated_at",
-            ]
-        )
-        interaction_owner_changed(interaction_id=interaction.pk)
-        events.interaction_closed(interaction=interaction, owner_id=previous_owner)
-        if target_agent is not None:
-            timeout = get_option(
-                "whatsappsession.offer-accept-timeout",
-                agent_id=target_agent.user_id,
-                group_id=target_agent.group_id,
-            )
-            offer = Offer.objects.create(
-                interaction=interaction,
-                agent_id=target_agent.user_id,
-                due_at=now + timedelta(seconds=timeout),
-            )
-            events.offer_created(offer=offer, payload=offer_payload(offer))
-            metrics.count_on_commit(metrics.OFFERS, "made")
-        else:
-            transaction.on_commit(lambda: interaction_route(interaction_id=interaction.pk))
-    return interaction
-
-
-def transfer_targets(*, user: Any, search: str = "") -> dict[str, list[dict[str, Any]]]:
-    """R4 target search by name: agents (with their state), agent groups, skills, queues;
-    for agents and supervisors (the caller is left out of the agents)."""
-    from django.db.models import Q as _Q
-
-    from conversations.models import AgentGroup, Queue, Skill
-
-    ensure_agent(user)
-    exclude_user_id = user.pk
-
-    agents = AgentProfile.objects.select_related("user").order_by("user__first_name", "user__username")
-    if search:
-        agents = agents.filter(
-            _Q(user__username__icontains=search)
-            | _Q(user__first_name__icontains=search)
-            | _Q(user__last_name__icontains=search)
-        )
-    if exclude_user_id:
-        agents = agents.exclude(user_id=exclude_user_id)
-
-    def named(model: Any) -> list[dict[str, Any]]:
-        rows = model.objects.filter(name__icontains=search) if search else model.objects.all()
-        return [{"id": row.pk, "name": row.name} for row in rows.order_by("name")[:50]]
-
-    return {
-        "agents": [
-            {**events.agent_payload(a), "available": a.is_ready and a.load < a.capacity} for a in agents[:50]
-        ],
-        "groups": named(AgentGroup),
-        "skills": named(Skill),
-        "queues": named(Queue),
-    }
-
-
-# --- what the admin may not delete ---------------------------------------------------------
-
-
-def _open_interactions(**lookup: Any) -> int:
-    return Interaction.objects.filter(state__in=Interaction.OPEN_STATES, **lookup).count()
-
-
-def queue_delete_blockers(queue: Any) -> list[str]:
-    """Why ``queue`` may not be deleted: work waiting or going on in it would lose its
-    queue (and be offered to anyone), new conversations of a number would have none."""
-    from conversations.models import Channel
-
-    reasons = []
-    if waiting := _open_interactions(queue=queue):
-        reasons.append(f"{waiting} open interaction(s) are in this queue: let them finish or move them first")
-    if numbers := list(Channel.objects.filter(default_queue=queue).values_list("name", flat=True)):
-        reasons.append(f"new conversations of {', '.join(numbers)} go to this queue: choose another first")
-    return reasons
-
-
-def skill_delete_blockers(skill: Any) -> list[str]:
-    """Why ``skill`` may not be deleted: a transfer waiting for an agent with it would go to
-    anyone, and a queue requiring it would silently stop requiring it."""
-    reasons = []
-    if waiting := _open_interactions(target_skill=skill):
-        reasons.append(f"{waiting} open interaction(s) were transferred to this skill and wait for it")
-    if queues := list(skill.queue_set.values_list("name", flat=True)):
-        reasons.append(f"the queue(s) {', '.join(queues)} require it: remove it from them first")
-    return reasons
-
-
-def agent_group_delete_blockers(group: Any) -> list[str]:
-    """Why ``group`` may not be deleted: a transfer waiting for it would go to anyone, and
-    its workbins (deleted with it) hold parked interactions nobody could open again."""
-    from workbins.models import WorkbinItem
-
-    reasons = []
-    if waiting := _open_interactions(target_group=group):
-        reasons.append(f"{waiting} open interaction(s) were transferred to this group and wait for it")
-    if parked := WorkbinItem.objects.filter(workbin__agent_group=group).count():
-        reasons.append(f"its workbin(s) hold {parked} parked interaction(s): open or move them first")
-    return reasons
-
-
-def agent_open_work(user: Any) -> list[str]:
-    """What ``user`` still has open as an agent; deleting them (or their agent profile)
-    would strand it: conversations without their agent, offers nobody answers, a
-    personal workbin deleted with its parked interactions."""
-    from conversations.models import InteractionParticipant as P
-    from workbins.models import WorkbinItem
-
-    work = []
-    if owned := _open_interactions(owner=user):
-        work.append(f"{owned} open interaction(s)")
-    if offered := Offer.objects.filter(agent=user, state=Offer.State.PENDING).count():
-        work.append(f"{offered} pending offer(s)")
-    if joined := P.objects.filter(agent=user, state__in=[P.State.INVITED, P.State.JOINED]).count():
-        work.append(f"{joined} conference or consultation(s)")
-    if parked := WorkbinItem.objects.filter(workbin__owner=user).count():
-        work.append(f"{parked} interaction(s) in their personal workbin")
-    return work

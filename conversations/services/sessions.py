@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,9 +22,14 @@ from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Channel, Interaction, Message
 from conversations.options import get_option
+from conversations.selectors.channels import channel_for_sending
+from conversations.selectors.contacts import contact_list
+from conversations.services.capacity import agent_profile_for
 from conversations.services.contacts import contact_address_in_use, contact_resolve
 from conversations.services.outbound import message_queue
-from whatsapp.inbound import SenderProfile
+from templates_app.models import MessageTemplate
+from templates_app.services import template_message_spec
+from whatsapp.records import SenderProfile
 
 #: A number in international form as people type it ("+49 151 1234-5678", "(+972) 98-765-4321"):
 #: 7 to 15 ASCII digits, the first not 0, an optional leading +, spaces, dashes and
@@ -45,19 +51,9 @@ def _wa_id(phone: str) -> str:
     return re.sub(r"[^0-9]", "", phone)
 
 
-def _channel(channel_id: int | None) -> Channel:
-    channels = Channel.objects.filter(is_active=True)
-    channel = channels.filter(pk=channel_id).first() if channel_id else channels.order_by("pk").first()
-    if channel is None:
-        raise NotFound(
-            "no such active WhatsApp number" if channel_id else "no active WhatsApp number is configured"
-        )
-    return channel
-
-
 def outbound_session_start(
     *,
-    user: Any,
+    user: User,
     template_id: int,
     parameters: dict[str, Any] | None = None,
     contact_id: int | None = None,
@@ -74,15 +70,11 @@ def outbound_session_start(
     otherwise O5, it waits for the customer's answer and is then routed (``queue_id``, else
     the number's default queue). Needs the permission to start outbound sessions.
     """
-    from templates_app.services import template_message_spec
-
     if not user.has_perm("conversations.start_outbound_session"):
         raise PermissionDenied("starting WhatsApp conversations needs the permission to do so")
-    channel = _channel(channel_id)
+    channel = channel_for_sending(channel_id=channel_id)
     with transaction.atomic():
         if contact_id is not None:
-            from conversations.selectors import contact_list
-
             # P6: a contact the caller may see (the directory, or their own conversations').
             contact = contact_list(user=user).filter(pk=contact_id).first()
             if contact is None:
@@ -129,8 +121,6 @@ def outbound_session_start(
             customer_user_id=address[1],
         )
         if assign_to_me:
-            from conversations.services.routing import agent_profile_for
-
             profile = agent_profile_for(user)  # only an agent takes the conversation
             if not AgentProfile.objects.filter(pk=profile.pk, load__lt=F("capacity")).update(
                 load=F("load") + 1
@@ -159,7 +149,7 @@ def outbound_session_start(
 OUTBOUND_CONFIG_OPTION = "whatsappsession.outbound-session-config"
 
 
-def outbound_config(*, user: Any) -> dict[str, str]:
+def outbound_config(*, user: User) -> dict[str, str]:
     """``whatsappsession.outbound-session-config``: ``channel=<phone_number_id>;
     template=<name>;language=<code>`` (the template gets the agent's text, if any, as {{1}})."""
     raw = get_option(OUTBOUND_CONFIG_OPTION, agent_id=user.pk) or ""
@@ -173,7 +163,7 @@ def outbound_config(*, user: Any) -> dict[str, str]:
 
 def outbound_session_from_other_media(
     *,
-    user: Any,
+    user: User,
     phone: str,
     source_media: str,
     source_id: str = "",
@@ -187,8 +177,6 @@ def outbound_session_from_other_media(
     new interaction's case information records where it came from. Needs the permission
     "Can start WhatsApp conversations from other media" on top of the outbound one.
     """
-    from templates_app.models import MessageTemplate
-
     if not user.has_perm("conversations.start_outbound_from_other_media"):
         raise PermissionDenied(
             "starting WhatsApp conversations from other media needs the permission to do so"

@@ -9,15 +9,19 @@ it) waits in ``PendingStatus`` and is applied when the wamid is recorded.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from conversations import events
 from conversations.models import Channel, Message, PendingStatus
+from conversations.models.bounds import webhook_limits
 from whatsapp.errors import error_from_webhook
-from whatsapp.inbound import StatusUpdate, parse_status
+from whatsapp.records import StatusUpdate
+from whatsapp.statuses import parse_status
 
 S = Message.Status
 RANK = {S.QUEUED: 0, S.SENDING: 0, S.ACCEPTED: 1, S.SENT: 2, S.DELIVERED: 3, S.READ: 4, S.PLAYED: 5}
@@ -186,7 +190,7 @@ def pending_statuses_apply(*, channel: Channel, wamid: str) -> int:
     """Apply statuses that arrived before ``wamid`` was recorded; returns how many."""
     pending = list(PendingStatus.objects.filter(channel=channel, wamid=wamid))
     for row in pending:
-        update = parse_status(row.payload, row.occurred_at) or StatusUpdate(
+        update = parse_status(row.payload, row.occurred_at, limits=webhook_limits()) or StatusUpdate(
             wamid=wamid, status=row.status, timestamp=row.occurred_at
         )
         status_apply(channel=channel, update=update)
@@ -207,11 +211,6 @@ def pending_statuses_resolve(*, limit: int = 200) -> int:
     in between (it was stored as pending while the wamid's transaction was committing);
     this sweep catches those. Also forgets pending statuses older than a month.
     """
-    from datetime import timedelta
-
-    from django.db.models import Exists, OuterRef
-    from django.utils import timezone
-
     known = Message.objects.filter(
         channel_id=OuterRef("channel_id"), wamid=OuterRef("wamid"), direction=Message.Direction.OUTBOUND
     )

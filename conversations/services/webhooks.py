@@ -23,11 +23,14 @@ from django.utils import timezone
 from conversations.db import fast_create
 from conversations.directory import directory
 from conversations.models import WebhookEvent
+from conversations.models.bounds import webhook_limits
 from conversations.services.inbound import inbound_messages_store
 from conversations.services.statuses import status_apply
 from ops import logs, metrics
+from templates_app.services import template_status_apply
 from waproject.availability import database_unreachable
-from whatsapp.inbound import ParsedWebhook, WebhookPayloadError, parse_webhook
+from whatsapp.inbound import parse_webhook
+from whatsapp.records import ParsedWebhook, WebhookPayloadError
 from whatsapp.signature import matching_secret
 
 logger = logging.getLogger(__name__)
@@ -66,7 +69,7 @@ def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at
     signature = _normalized(signature)
     try:
         text = body.decode("utf-8")
-        parsed = parse_webhook(_loads(text), received_at=received_at)
+        parsed = parse_webhook(_loads(text), received_at=received_at, limits=webhook_limits())
     except UnicodeDecodeError:
         readable = body.decode("utf-8", "replace").replace("\x00", "\ufffd")
         return _store_unprocessable(readable, signature, received_at, "the body is not UTF-8")
@@ -158,8 +161,6 @@ def _store_unprocessable(text: str, signature: str, received_at: datetime, reaso
 
 
 def _apply(parsed: ParsedWebhook, *, app_secret: str | None, received_at: datetime) -> _Report:
-    from templates_app.services import template_status_apply
-
     report = _Report(flags=list(parsed.problems))
     for change in parsed.changes:
         if change.field == "message_template_status_update":
@@ -226,7 +227,7 @@ def _event_process(*, event_id: int) -> WebhookEvent | None:
         if event.body_purged_at is not None:
             return event  # X4: its body was deleted (retention, erasure): nothing to replay
         try:
-            parsed = parse_webhook(_loads(event.body), received_at=event.received_at)
+            parsed = parse_webhook(_loads(event.body), received_at=event.received_at, limits=webhook_limits())
         except Exception as exc:  # not a webhook (or a parser defect): flagged, not retried
             reason = str(exc) if isinstance(exc, ValueError) else f"parse failed: {_describe(exc)}"
             event.state, event.flags, event.retry_due_at = WebhookEvent.State.FLAGGED, [reason], None

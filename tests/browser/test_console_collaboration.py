@@ -265,8 +265,12 @@ def test_a_conference_both_agents_write_and_the_owner_leaves(stack, api, alice, 
     expect(bob.page.locator(f"#tab-{interaction_id} .chat-role")).to_be_hidden()
     bob.send("I'll finish this for you.")
     expect(phone.locator(".sbx-row--in .sbx-text").last).to_have_text("I'll finish this for you.")
-    owner = api["supervisor"].get(f"/api/v1/interactions/{interaction_id}/").json()["owner"]
-    assert owner == api["bob"].get("/api/v1/agent/me/").json()["agent"]["id"]
+    detail = api["supervisor"].get(f"/api/v1/interactions/{interaction_id}/").json()  # INTERACTION
+    assert (
+        detail["owner"]["id"]
+        == detail["owner_id"]
+        == api["bob"].get("/api/v1/agent/me/").json()["agent"]["id"]
+    )
 
 
 def test_a_conference_needs_the_business_attribute(stack, alice, bob, customer):

@@ -15,7 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from console.consumers import AgentConsumer
 from conversations import events
 from conversations.models import Interaction, Message
-from conversations.services import routing
+from conversations.services import routing, transfer
 from tests.cloud_api import LENA, payload
 from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory, UserFactory
 
@@ -237,7 +237,7 @@ async def test_an_interaction_transferred_away_stops_reaching_the_previous_owner
 
     owner, target, interaction = await database_sync_to_async(setup)()
     communicator = await subscribed(owner, interaction.pk)
-    await database_sync_to_async(routing.interaction_transfer)(
+    await database_sync_to_async(transfer.interaction_transfer)(
         user=owner, interaction_id=interaction.pk, agent_id=target.pk
     )
     frames = await frames_until(communicator, "access.revoked")
@@ -274,7 +274,7 @@ async def test_a_rejected_offer_stops_reaching_the_agents_socket(channel):
 
 
 async def test_done_stops_reaching_the_agent_but_a_supervisor_keeps_receiving(channel):
-    from conversations.services.interactions import interaction_done
+    from conversations.services.done import interaction_done
 
     def setup():
         owner = AgentProfileFactory()

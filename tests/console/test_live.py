@@ -21,6 +21,7 @@ from console import live
 from console.consumers import AgentConsumer
 from conversations import events
 from tests.factories import AgentProfileFactory
+from waproject import broadcasts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,7 +60,7 @@ async def probing() -> None:
 
 
 async def agent_state_pushed(user_id: int) -> None:
-    await events.flush([(events.agent_group(user_id), {"type": "agent.state", "probe": True})])
+    await broadcasts.flush([(events.agent_group(user_id), {"type": "agent.state", "probe": True})])
 
 
 async def test_a_socket_whose_memberships_were_lost_is_told_to_reconnect(quick_probes):

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from conversations.models import AgentProfile, BusinessAttribute, Interaction, InteractionParticipant, Offer
-from conversations.services import routing
+from conversations.services import routing, signout
 from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory, UserFactory
 from workbins.models import Workbin, WorkbinItem
 
@@ -230,6 +230,6 @@ def test_the_server_says_why_the_agent_is_not_ready_whenever_the_console_asks(cl
 def test_signing_out_is_a_reason_of_its_own(client, channel):
     profile = AgentProfileFactory()
     routing.agent_set_ready(user=profile.user, ready=True)
-    routing.agent_logged_out(user=profile.user)
+    signout.agent_logged_out(user=profile.user)
     profile.refresh_from_db()
     assert (profile.is_ready, profile.not_ready_reason) == (False, "signed_out")

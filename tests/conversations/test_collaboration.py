@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from conversations.exceptions import PermissionDenied
 from conversations.models import AgentProfile, BusinessAttribute, Interaction, InteractionParticipant, Message
-from conversations.services import routing
+from conversations.services import capacity, collaboration, routing
 from tests.factories import AgentProfileFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +194,7 @@ def test_done_ends_every_participation_and_frees_the_guest(client, owner, collea
     routing.agent_set_ready(user=third, ready=True)
     pending = conference_invite(user=owner, interaction_id=interaction.pk, agent_id=third.pk)
     assert AgentProfile.objects.get(user=colleague).load == 1
-    assert routing.agent_loads_reconcile() == 0  # a guest's load is real load
+    assert capacity.agent_loads_reconcile() == 0  # a guest's load is real load
     assert post(client, owner, f"/api/v1/interactions/{interaction.pk}/done/").status_code == 200
     assert AgentProfile.objects.get(user=colleague).load == 0
     states = dict(InteractionParticipant.objects.values_list("pk", "state"))
@@ -226,3 +227,21 @@ def test_agent_me_lists_invitations_and_consultations(client, owner, colleague, 
         f"/api/v1/contacts/{interaction.contact_id}/", {"name": "x"}, content_type="application/json"
     )
     assert response.status_code == 403
+
+
+def test_posting_in_a_consultation_starts_it_with_an_agent_or_writes_in_it(owner, colleague, interaction):
+    """Start or send is the service's decision (R6): with ``agent_id`` the owner consults
+    that agent, without it they write in the consultation going on."""
+    # when the owner consults the colleague, then writes again without naming anyone
+    first = collaboration.consultation_post(
+        user=owner, interaction_id=interaction.pk, agent_id=colleague.pk, body="Refund OK?"
+    )
+    second = collaboration.consultation_post(user=owner, interaction_id=interaction.pk, body="Up to 50 €?")
+    # then the colleague joined once, and both messages are in the one consultation
+    joined = InteractionParticipant.objects.filter(interaction=interaction, kind="consultation")
+    assert [(p.agent_id, p.state) for p in joined] == [(colleague.pk, "joined")]
+    assert [m.body for m in (first, second)] == ["Refund OK?", "Up to 50 €?"]
+    # and writing without a consultation going on is refused
+    collaboration.consultation_end(user=owner, interaction_id=interaction.pk)
+    with pytest.raises(PermissionDenied):
+        collaboration.consultation_post(user=colleague, interaction_id=interaction.pk, body="still here?")

@@ -430,6 +430,7 @@ def test_upload_refuses_bad_files_and_serves_good_ones_to_their_owner(api, agent
     served = api.get(attachment["url"])
     assert served.status_code == 200
     assert served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Security-Policy"] == "default-src 'none'; sandbox"
     stranger = AgentProfileFactory().user
     client.force_login(stranger)
     assert client.get(attachment["url"]).status_code == 404

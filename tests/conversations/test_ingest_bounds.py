@@ -29,18 +29,24 @@ from conversations.models import (
     Reaction,
     WebhookEvent,
 )
-from conversations.services.outbound import message_accepted, window_is_open
+from conversations.models.bounds import STORED_IN, webhook_limits
+from conversations.services.sending import message_accepted
 from conversations.services.webhooks import webhook_event_process
+from conversations.windows import window_is_open
 from tests.cloud_api import SUPPORT
 from tests.conftest import APP_SECRET
 from tests.factories import InteractionFactory, MessageFactory
-from whatsapp.inbound import CLOCK_SKEW, STORED_IN, max_length
+from whatsapp.records import CLOCK_SKEW, STORED_FIELDS
 from whatsapp.signature import sign
 
 pytestmark = pytest.mark.django_db
 
 ANN, BOB, VIC = "4911111111", "4922222222", "4933333333"
 STORED_MODELS = (Message, Contact, Attachment, Reaction, PendingRevision, PendingStatus, Interaction)
+
+
+def max_length(name: str) -> int:
+    return webhook_limits().lengths[name]
 
 
 def oversize(name: str) -> str:
@@ -197,7 +203,7 @@ CASES: dict[str, Case] = {
 
 
 def test_every_bounded_field_of_the_parser_has_a_case():
-    assert {name for name, _make, _stored in CASES.values()} == set(STORED_IN)
+    assert {name for name, _make, _stored in CASES.values()} == set(STORED_IN) == set(STORED_FIELDS)
 
 
 def stored_anywhere(value: str) -> list[str]:

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from conversations.models import Interaction, Message, PendingStatus, WebhookEvent
 from conversations.services import webhooks as webhook_services
-from conversations.services.outbound import message_accepted
+from conversations.services.sending import message_accepted
 from tests import cloud_api as wa
 from tests.factories import InteractionFactory, MessageFactory
 

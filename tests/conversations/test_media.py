@@ -20,11 +20,7 @@ from PIL import Image, ImageFile
 from conversations import media
 from conversations.exceptions import DomainError
 from conversations.media import (
-    KINDS,
     MAX_IMAGE_PIXELS,
-    MB,
-    WHATSAPP_LIMITS,
-    WHATSAPP_MIME_TYPES,
     CheckedFile,
     MediaRejected,
     check_inbound_download,
@@ -35,6 +31,10 @@ from conversations.media import (
     make_thumbnail,
     sniff_mime,
 )
+from whatsapp.limits import MB
+from whatsapp.limits import MEDIA_KINDS as KINDS
+from whatsapp.limits import MEDIA_MAX_BYTES as WHATSAPP_LIMITS
+from whatsapp.limits import MEDIA_MIME_TYPES as WHATSAPP_MIME_TYPES
 
 KB = 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -10,9 +10,11 @@ import random
 import re
 import socket
 import time
+import tracemalloc
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -21,11 +23,12 @@ from PIL import Image
 from conversations.exceptions import Conflict, DomainError
 from conversations.models import Attachment, Message, OptionValue, PendingStatus
 from conversations.services import media as media_services
-from conversations.services import outbound
+from conversations.services import sending, wire_messages
 from conversations.services.outbound import OutboundSpec, message_retry, message_send
 from tests.factories import AgentProfileFactory, InteractionFactory, MessageFactory
 from tests.graph_standin import start_graph_standin
 from waproject.embedded import runner
+from whatsapp.limits import MB
 
 S = Message.Status
 
@@ -58,7 +61,7 @@ def interaction(db, channel, agent):
 
 @pytest.fixture
 def fast_backoff(monkeypatch):
-    monkeypatch.setattr(outbound, "BACKOFF_BASE_SECONDS", 0.05)
+    monkeypatch.setattr(sending, "BACKOFF_BASE_SECONDS", 0.05)
 
 
 def send_text(agent, interaction, body="Hello!", **kwargs) -> Message:
@@ -288,25 +291,25 @@ class TestBackoff:
         monkeypatch.setattr(
             random, "uniform", {"low": min, "mid": lambda a, b: (a + b) / 2, "high": max}[jitter]
         )
-        assert [outbound.backoff(n) for n in range(1, 6)] == [factor * 2**k for k in range(5)]
+        assert [sending.backoff(n) for n in range(1, 6)] == [factor * 2**k for k in range(5)]
 
     def test_jitter_spreads_the_waits(self):
         random.seed(20250101)
-        waits = [outbound.backoff(4) for _ in range(500)]
+        waits = [sending.backoff(4) for _ in range(500)]
         assert 6.0 <= min(waits) < 6.5  # 8 s - 25 %
         assert 9.5 < max(waits) <= 10.0  # 8 s + 25 %
         assert len({round(w, 3) for w in waits}) > 400
 
     def test_the_jittered_wait_never_exceeds_the_cap(self, monkeypatch):
         monkeypatch.setattr(random, "uniform", max)  # the highest jitter
-        cap = outbound.BACKOFF_CAP_SECONDS
-        assert outbound.backoff(9) == cap  # 256 s × 1.25 = 320 s, capped
-        assert outbound.backoff(30) == cap
+        cap = sending.BACKOFF_CAP_SECONDS
+        assert sending.backoff(9) == cap  # 256 s × 1.25 = 320 s, capped
+        assert sending.backoff(30) == cap
         monkeypatch.setattr(random, "uniform", min)
-        assert outbound.backoff(9) == 192.0  # below the cap: still jittered
+        assert sending.backoff(9) == 192.0  # below the cap: still jittered
         monkeypatch.undo()
         random.seed(7)
-        assert max(outbound.backoff(n) for n in range(1, 40) for _ in range(20)) <= cap
+        assert max(sending.backoff(n) for n in range(1, 40) for _ in range(20)) <= cap
 
 
 @pytest.mark.django_db(transaction=True)
@@ -346,7 +349,7 @@ class TestRetries:
         self, graph, agent, interaction, settings, monkeypatch
     ):
         """A connect failure proves the request never reached Meta: retried without waiting for anyone."""
-        monkeypatch.setattr(outbound, "BACKOFF_BASE_SECONDS", 0.3)
+        monkeypatch.setattr(sending, "BACKOFF_BASE_SECONDS", 0.3)
         settings.WHATSAPP_GRAPH_BASE_URL = f"http://127.0.0.1:{closed_port()}"
         wamid = graph.accept()
         message = send_text(agent, interaction)
@@ -367,7 +370,7 @@ class TestRetries:
     def test_connection_refused_every_time_fails_at_the_bound(
         self, agent, interaction, settings, fast_backoff, monkeypatch
     ):
-        monkeypatch.setattr(outbound, "MAX_SEND_ATTEMPTS", 3)
+        monkeypatch.setattr(sending, "MAX_SEND_ATTEMPTS", 3)
         settings.WHATSAPP_GRAPH_BASE_URL = f"http://127.0.0.1:{closed_port()}"
         message = send_text(agent, interaction)
         assert runner.wait_idle(timeout=10)
@@ -376,7 +379,7 @@ class TestRetries:
         assert "ConnectError" in message.error_title
 
     def test_retries_stop_at_the_bound(self, graph, agent, interaction, fast_backoff, monkeypatch):
-        monkeypatch.setattr(outbound, "MAX_SEND_ATTEMPTS", 3)
+        monkeypatch.setattr(sending, "MAX_SEND_ATTEMPTS", 3)
         for _ in range(5):
             graph.reply_error(503, 131016, "Service unavailable")
         message = send_text(agent, interaction)
@@ -398,8 +401,8 @@ class TestCrashSafety:
         assert message.send_started_at is not None
         # the beat's sweeps run: nothing is sent again
         now = timezone.now() + timedelta(seconds=90)
-        outbound.outbound_due_sweep(now=now)
-        outbound.abandoned_sends_sweep(now=now)
+        sending.outbound_due_sweep(now=now)
+        sending.abandoned_sends_sweep(now=now)
         assert runner.wait_idle()
         assert len(graph.sends()) == 1
         # WhatsApp's status webhook names our message: it is reconciled
@@ -439,7 +442,7 @@ class TestCrashSafety:
         graph.accept()
         message = send_text(agent, interaction)
         later = send_text(agent, interaction, "second")
-        outbound.abandoned_sends_sweep(now=timezone.now() + outbound.RECONCILE_GRACE + timedelta(seconds=1))
+        sending.abandoned_sends_sweep(now=timezone.now() + sending.RECONCILE_GRACE + timedelta(seconds=1))
         assert runner.wait_idle()
         message.refresh_from_db()
         later.refresh_from_db()
@@ -454,7 +457,7 @@ class TestCrashSafety:
         # given: the answer to a send is lost and the sweep marks it failed after the grace
         graph.drop()
         message = send_text(agent, interaction)
-        outbound.abandoned_sends_sweep(now=timezone.now() + outbound.RECONCILE_GRACE + timedelta(seconds=1))
+        sending.abandoned_sends_sweep(now=timezone.now() + sending.RECONCILE_GRACE + timedelta(seconds=1))
         assert runner.wait_idle()
         message.refresh_from_db()
         assert (message.status, message.wamid) == (S.FAILED, None)
@@ -518,7 +521,7 @@ class TestCrashSafety:
             send_claimed_at=timezone.now() - timedelta(minutes=5),
         )
         wamid = graph.accept()
-        outbound.abandoned_sends_sweep(now=timezone.now())
+        sending.abandoned_sends_sweep(now=timezone.now())
         assert runner.wait_idle()
         message.refresh_from_db()
         assert (message.status, message.wamid) == (S.ACCEPTED, wamid)
@@ -598,6 +601,41 @@ class TestMedia:
             media_services.attachment_upload(
                 user=agent, data=b"MZ\x90\x00" + b"\x00" * 200, file_name="cat.jpg"
             )
+        assert Attachment.objects.count() == 0
+
+    def test_a_large_upload_is_vetted_and_stored_without_being_read_into_memory(self, agent, tmp_path):
+        """An upload arrives as a (temporary) file: it is checked by its headers and in
+        chunks and stored by streaming it, so a 30 MB document never sits in memory."""
+        path = tmp_path / "manual.pdf"
+        with path.open("wb") as out:
+            out.write(b"%PDF-1.7\n")
+            for _ in range(30):
+                out.write(b"0" * MB)
+        with path.open("rb") as upload:
+            tracemalloc.start()
+            try:
+                attachment = media_services.attachment_upload(user=agent, file=upload, file_name="manual.pdf")
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+        try:
+            assert (attachment.kind, attachment.mime_type) == ("document", "application/pdf")
+            assert attachment.size == attachment.file.size == path.stat().st_size
+            assert peak < 4 * MB
+        finally:
+            attachment.file.delete(save=False)
+
+    def test_an_upload_larger_than_whatsapp_takes_is_refused_413_in_the_error_envelope(
+        self, client, agent, monkeypatch
+    ):
+        monkeypatch.setattr(media_services, "LARGEST_MEDIA_BYTES", 1000)
+        client.force_login(agent)
+        upload = SimpleUploadedFile("notes.txt", b"x" * 1001, content_type="text/plain")
+        response = client.post("/api/v1/attachments/", {"file": upload})
+        assert response.status_code == 413
+        assert response.json() == {
+            "error": {"code": "media_rejected", "message": "files are limited to 1000 bytes"}
+        }
         assert Attachment.objects.count() == 0
 
     def test_inbound_image_is_downloaded_checked_and_thumbnailed(self, graph, interaction):
@@ -699,7 +737,7 @@ def test_payload_json_for_an_interactive_list(db, interaction, agent):
             }
         },
     )
-    assert json.loads(json.dumps(outbound.build_payload(message))) == {
+    assert json.loads(json.dumps(wire_messages.build_payload(message))) == {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
         "to": "+4915112345678",
@@ -750,7 +788,7 @@ class TestDueSweep:
         [due] = self.queued(other, due_in=-timedelta(seconds=30))
         graph.accept()
 
-        flushed = outbound.outbound_due_sweep(now=timezone.now())
+        flushed = sending.outbound_due_sweep(now=timezone.now())
 
         assert flushed == 1  # only the interaction whose head is due
         assert self.sent_ids(graph) == [due.pk]
@@ -771,10 +809,10 @@ class TestDueSweep:
         for _ in range(3):
             graph.accept()
 
-        assert outbound.outbound_due_sweep(now=now, limit=1) == 1
+        assert sending.outbound_due_sweep(now=now, limit=1) == 1
         assert self.sent_ids(graph) == [m.pk for m in never_msgs]  # the oldest due: all its queue leaves
 
-        assert outbound.outbound_due_sweep(now=now, limit=2) == 2
+        assert sending.outbound_due_sweep(now=now, limit=2) == 2
         for _ in range(6):
             graph.accept()
         assert self.sent_ids(graph)[3:] == [m.pk for m in retry_msgs + late_msgs]
@@ -785,7 +823,7 @@ class TestDueSweep:
         for _ in messages:
             graph.accept()
         with CaptureQueriesContext(connection) as queries:
-            assert outbound.outbound_due_sweep(now=timezone.now()) == 1
+            assert sending.outbound_due_sweep(now=timezone.now()) == 1
         [sweep] = [q["sql"] for q in queries.captured_queries if "next_attempt_at" in q["sql"]][:1]
         selected = {
             c for c in re.findall(r'"(\w+)"', sweep.split(" FROM ")[0]) if c != Message._meta.db_table

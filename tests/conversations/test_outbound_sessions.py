@@ -9,7 +9,7 @@ from conversations.models import AgentProfile, Interaction, Message, Offer
 from conversations.services import routing
 from templates_app.models import MessageTemplate
 from tests.cloud_api import LENA, payload
-from tests.factories import AgentProfileFactory, ContactFactory, QueueFactory
+from tests.factories import AgentProfileFactory, ChannelFactory, ContactFactory, QueueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +179,37 @@ def test_an_open_conversation_error_names_it(client, channel, template):
         content_type="application/json",
     )
     assert response.json()["error"]["interaction_id"] == existing.pk
+
+
+def test_preview_template_list_and_session_use_the_same_default_number(client, channel, template):
+    """Without ``channel_id`` there is one default number (the first configured): an
+    integrator previews, lists templates and starts the session on the same one, even when
+    another number's name sorts first (they used to differ: by name for the preview, by id
+    for the session)."""
+    # given a second active number whose name sorts before the first one's
+    other = ChannelFactory(name="Aaa sales line")
+    assert channel.pk < other.pk and other.name < channel.name
+    MessageTemplate.objects.create(
+        name="sales_only", language="en_US", status="APPROVED", body="Sales {{1}}", channel=other
+    )
+    agent = allowed(AgentProfileFactory().user)
+    client.force_login(agent)
+    # when the integrator previews, lists and starts without naming a number
+    preview = client.post(
+        "/api/v1/templates/preview/",
+        {"template_id": template.pk, "parameters": {"body": ["Dana"]}},
+        content_type="application/json",
+    )
+    listed = client.get("/api/v1/templates/").json()
+    started = client.post(
+        "/api/v1/outbound-sessions/",
+        {"phone": "+4915199990000", "template_id": template.pk, "parameters": {"body": ["Dana"]}},
+        content_type="application/json",
+    )
+    # then all three are on the first configured number
+    assert preview.status_code == 200, preview.json()
+    assert listed["channel_id"] == channel.pk
+    assert "sales_only" not in [t["name"] for t in listed["templates"]]
+    assert started.status_code == 201, started.json()
+    assert started.json()["interaction"]["channel_id"] == channel.pk
+    assert Interaction.objects.get().channel == channel

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from conversations.exceptions import Conflict, PermissionDenied
 from conversations.models import AgentProfile, Interaction, Offer
-from conversations.services import routing
+from conversations.services import capacity, routing
 from tests.cloud_api import payload
 from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory
 
@@ -159,7 +159,7 @@ def test_nobody_available_waits_in_order_and_is_offered_when_someone_becomes_rea
 def test_freed_capacity_takes_the_next_waiting_interaction(
     channel, queue, django_capture_on_commit_callbacks
 ):
-    from conversations.services.interactions import interaction_done
+    from conversations.services.done import interaction_done
 
     agent = ready_agent(queue, capacity=1)
     first = waiting(queue, channel, minutes_ago=3)
@@ -217,7 +217,7 @@ def test_load_reconcile_heals_drift(channel, queue):
     offer = routing.interaction_route(interaction_id=waiting(queue, channel).pk)
     routing.offer_accept(user=agent.user, offer_id=offer.pk)
     AgentProfile.objects.filter(pk=agent.pk).update(load=3)  # drifted
-    assert routing.agent_loads_reconcile() == 1
+    assert capacity.agent_loads_reconcile() == 1
     agent.refresh_from_db()
     assert agent.load == 1
 
@@ -231,7 +231,7 @@ def test_least_busy_agent_goes_before_a_longer_idle_busy_one(channel, queue):
 
 
 def test_done_by_a_supervisor_withdraws_the_pending_offer(channel, queue, django_capture_on_commit_callbacks):
-    from conversations.services.interactions import interaction_done
+    from conversations.services.done import interaction_done
     from tests.factories import UserFactory
 
     agent = ready_agent(queue)

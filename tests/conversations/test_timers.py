@@ -16,13 +16,13 @@ from conversations.models import AgentGroup, BusinessAttribute, Interaction, Off
 from conversations.options import get_option
 from conversations.services import routing
 from conversations.services.collaboration import conference_answer, conference_invite, conference_leave
+from conversations.services.done import interaction_done
 from conversations.services.interactions import (
-    interaction_done,
     interaction_reply_timers_rearm,
     interaction_timers_due,
 )
 from conversations.services.options import option_value_save, option_values_delete
-from conversations.services.outbound import reply_window_ends_at
+from conversations.windows import reply_window_ends_at
 from tests.cloud_api import payload
 from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory, UserFactory
 from workbins.models import Workbin

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from conversations.exceptions import NotFound, PermissionDenied
 from conversations.models import Interaction, Message
-from conversations.services.outbound import OutboundSpec, interaction_typing, message_send
+from conversations.services.outbound import OutboundSpec, message_send
+from conversations.services.receipts import interaction_typing
 from tests.factories import AgentProfileFactory, InteractionFactory, MessageFactory
 from tests.graph_standin import start_graph_standin
 

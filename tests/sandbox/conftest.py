@@ -20,8 +20,8 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from sandbox import services
 from sandbox.models import SandboxChat, SandboxMessage
+from sandbox.services import common
 from tests.conftest import APP_SECRET
 from tests.factories import ChannelFactory
 from waproject.embedded import runner
@@ -48,13 +48,15 @@ def scheduled(request, monkeypatch) -> list[tuple[str, tuple[Any, ...], float | 
         return calls
 
     def enqueue(task: Any, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
-        calls.append((task.name.rsplit(".", 1)[-1], args, countdown))
+        name = task if isinstance(task, str) else task.name  # a task or its registered name
+        calls.append((name.rsplit(".", 1)[-1], args, countdown))
 
     def enqueue_on_commit(task: Any, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
         transaction.on_commit(lambda: enqueue(task, *args, countdown=countdown))
 
-    monkeypatch.setattr(services, "enqueue", enqueue)
-    monkeypatch.setattr(services, "enqueue_on_commit", enqueue_on_commit)
+    # the one module that schedules the sandbox's tasks
+    monkeypatch.setattr(common, "enqueue", enqueue)
+    monkeypatch.setattr(common, "enqueue_on_commit", enqueue_on_commit)
     return calls
 
 

@@ -12,7 +12,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from conversations.models import Interaction
-from conversations.services.outbound import OutboundSpec, interaction_typing, message_send
+from conversations.services.outbound import OutboundSpec, message_send
+from conversations.services.receipts import interaction_typing
 from sandbox.models import SandboxChat, SandboxMessage
 from tests.factories import AgentProfileFactory
 from tests.sandbox.conftest import CUSTOMER, PDF_BYTES, PHONE_NUMBER_ID, TOKEN

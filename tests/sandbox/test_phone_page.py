@@ -123,6 +123,8 @@ class TestHistory:
         assert image.status_code == 200
         assert image["Content-Type"] == "image/png"
         assert image["X-Content-Type-Options"] == "nosniff"
+        # the one secure file response of the product: never run as a page in our origin
+        assert image["Content-Security-Policy"] == "default-src 'none'; sandbox"
         assert client.get("/sandbox/phone/media/forged:value/").status_code == 404
 
     def test_a_new_customer_has_an_empty_history(self, client, business):

@@ -235,20 +235,22 @@ class TestWebhookDown:
         self, live, graph_send, customer_wrote, monkeypatch
     ):
         """Our webhook answers 503 once: the status is posted again, and "delivered" waits for it."""
-        from sandbox import services, tasks
+        import httpx
+
+        from sandbox import tasks
 
         customer_wrote()
         monkeypatch.setattr(tasks, "WEBHOOK_RETRIES_MAX", 3)
-        real_post = services.httpx.post
+        real_post = httpx.post
         calls = {"n": 0}
 
         def flaky(*args, **kwargs):
             calls["n"] += 1
             if calls["n"] == 1:
-                return services.httpx.Response(503, text="busy")
+                return httpx.Response(503, text="busy")
             return real_post(*args, **kwargs)
 
-        monkeypatch.setattr(services.httpx, "post", flaky)
+        monkeypatch.setattr(httpx, "post", flaky)
         wamid = graph_send({"text": {"body": "x"}}).json()["messages"][0]["id"]
         assert runner.wait_idle(10)
         posts = list(WebhookPost.objects.order_by("id").values_list("status", "response_status"))

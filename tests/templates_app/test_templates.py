@@ -261,6 +261,35 @@ class TestApi:
         assert sent["name"] == "order_update"
         assert sent["components"] == [{"type": "body", "parameters": [{"type": "text", "text": "Lena"}]}]
 
+    def test_the_send_service_fills_a_stored_template_on_the_interactions_number(
+        self, agent, interaction, graph, django_capture_on_commit_callbacks
+    ):
+        """Template or plain message is the service's decision (T2): handed a TemplateSpec,
+        message_send fills the template in and sends it, once per client_ref."""
+        from conversations.services.outbound import message_send
+        from conversations.services.specs import TemplateSpec
+
+        stored = template()
+        graph.accept()
+        spec = TemplateSpec(template_id=stored.pk, parameters={"body": ["Lena"]}, client_ref="tab-1")
+        with django_capture_on_commit_callbacks(execute=True):
+            message = message_send(user=agent, interaction_id=interaction.pk, spec=spec)
+            again = message_send(user=agent, interaction_id=interaction.pk, spec=spec)
+        assert (message.type, message.body, message.client_ref) == ("template", "Hi Lena", "tab-1")
+        assert again.pk == message.pk and again.replayed
+        assert graph.sends()[0].json()["template"]["name"] == "order_update"
+        assert len(graph.sends()) == 1
+
+    def test_the_header_file_is_served_like_every_stored_file(self, api):
+        stored = template(kind=T.Kind.RICH_MEDIA, header_type="image", body="Your receipt")
+        stored.header_media.save("receipt.png", ContentFile(png()), save=True)
+        served = api.get(f"/api/v1/templates/{stored.pk}/header-file/")
+        assert served.status_code == 200
+        assert b"".join(served.streaming_content) == png()
+        assert served["X-Content-Type-Options"] == "nosniff"
+        assert served["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert api.get(f"/api/v1/templates/{template(name='plain').pk}/header-file/").status_code == 404
+
     def test_rich_media_header_uses_the_templates_file(
         self, api, interaction, graph, django_capture_on_commit_callbacks
     ):

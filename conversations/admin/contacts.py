@@ -1,0 +1,178 @@
+"""Business numbers and contacts: added and edited through the services' rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from conversations.directory import directory
+from conversations.exceptions import DomainError
+from conversations.models import (
+    Channel,
+    Contact,
+)
+from conversations.permissions import can_edit_contact
+from conversations.services import contacts as contact_services
+from ops.forms import WriteOnlySecretsMixin
+from privacy.admin import ContactPrivacyAdminMixin
+
+#: A business number as WhatsApp writes it (``metadata.display_phone_number``): the country
+#: code and number, digits only; E.164 allows 15 at most. A leading "+" is accepted and dropped.
+DISPLAY_PHONE_NUMBER = re.compile(r"\+?([0-9]{6,15})")
+
+
+class ChannelForm(WriteOnlySecretsMixin, forms.ModelForm):
+    #: X3: stored encrypted; the form says whether each is set, never what it is.
+    secret_fields = ("access_token", "app_secret", "verify_token")
+
+    def clean_display_phone_number(self) -> str:
+        value = self.cleaned_data["display_phone_number"].strip()
+        match = DISPLAY_PHONE_NUMBER.fullmatch(value)
+        if not match:
+            raise forms.ValidationError(
+                f"Enter the number as 6 to 15 digits, country code first, e.g. 15550001234 "
+                f"(a leading '+' is allowed); {value[:40]!r} is not"
+            )
+        return match.group(1)
+
+    class Meta:
+        model = Channel
+        fields = (
+            "name",
+            "phone_number_id",
+            "display_phone_number",
+            "waba_id",
+            "access_token",
+            "app_secret",
+            "verify_token",
+            "default_queue",
+            "is_active",
+        )
+        help_texts = {
+            "display_phone_number": "Digits only, country code first, e.g. 15550001234 (a leading '+' is dropped)"
+        }
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    form = ChannelForm
+    list_display = ("name", "display_phone_number", "phone_number_id", "default_queue", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "display_phone_number", "phone_number_id", "waba_id")
+
+    def save_model(self, request: HttpRequest, obj: Channel, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        directory.invalidate()  # this process at once; the others within seconds
+
+    def delete_model(self, request: HttpRequest, obj: Channel) -> None:
+        super().delete_model(request, obj)
+        directory.invalidate()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        directory.invalidate()  # "delete selected" too (a number with history is protected)
+
+
+class ContactAddForm(forms.ModelForm):
+    """A contact entered by hand: a WhatsApp number and/or a BSUID, written the way the
+    webhook writes them, so the customer's first message finds this contact."""
+
+    wa_id = forms.CharField(
+        label="WhatsApp number",
+        required=False,
+        max_length=40,
+        help_text="Country code first, e.g. +49 151 1234 5678 (spaces, dashes and a leading '+' are dropped)",
+    )
+    user_id = forms.CharField(
+        label="Business-scoped user id (BSUID)",
+        required=False,
+        max_length=160,
+        help_text="e.g. US.13491208655302741918",
+    )
+
+    class Meta:
+        model = Contact
+        fields = ("wa_id", "user_id", "name", "phone", "email", "identifiers")
+
+    def _normalised(self, field: str, normalise: Any) -> str | None:
+        value = (self.cleaned_data.get(field) or "").strip()
+        if not value:
+            return None
+        try:
+            return normalise(value)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def clean_wa_id(self) -> str | None:
+        return self._normalised("wa_id", contact_services.wa_id_normalise)
+
+    def clean_user_id(self) -> str | None:
+        return self._normalised("user_id", contact_services.bsuid_normalise)
+
+    def clean_identifiers(self) -> Any:
+        value = self.cleaned_data.get("identifiers")
+        if value is not None and not isinstance(value, dict):
+            raise forms.ValidationError('Identifiers are an object of named values, e.g. {"crm": "C-1024"}')
+        return value or {}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("wa_id") and not cleaned.get("user_id") and not self.has_error("wa_id"):
+            self.add_error("wa_id", "Give a WhatsApp number, a business-scoped user id (BSUID), or both.")
+        return cleaned
+
+
+@admin.register(Contact)
+class ContactAdmin(ContactPrivacyAdminMixin, admin.ModelAdmin):
+    """Contacts: added by hand with a validated WhatsApp number and/or BSUID (the
+    identity is read-only afterwards); edits go through ``contact_update`` (its rule,
+    validation, and the consoles showing the change), merges through the console (R8)."""
+
+    list_display = ("__str__", "wa_id", "profile_name", "name", "phone", "email", "created_at")
+    search_fields = ("wa_id", "user_id", "profile_name", "name", "phone", "email")
+    readonly_fields = (
+        "wa_id",
+        "user_id",
+        "parent_user_id",
+        "username",
+        "profile_name",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs.update(form=ContactAddForm, fields=ContactAddForm.Meta.fields)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ContactAddForm.Meta.fields if obj is None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """``contact_update``'s own rule: supervisors, and agents in the contact's conversations."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_edit_contact(request.user, obj.pk))
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        if change:
+            changes = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name in contact_services.EDITABLE_CONTACT_FIELDS
+            }
+            if changes:
+                contact_services.contact_update(user=request.user, contact_id=obj.pk, **changes)
+            return
+        created = contact_services.contact_create(
+            **{name: form.cleaned_data.get(name) for name in ContactAddForm.Meta.fields}
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()

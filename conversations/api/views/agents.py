@@ -1,0 +1,83 @@
+"""The agent: their snapshot and Ready state, offers (R2), transfers (R4)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conversations import payloads, selectors
+from conversations.api.inputs import QUERY_TEXT_SCHEMA, BooleanField, IdField, query_text
+from conversations.api.schema import CONFLICT, body, exactly_one_of, shape
+from conversations.services import routing
+from conversations.services.capacity import agent_profile_for
+from conversations.services.transfer import interaction_transfer
+
+
+class AgentMeApi(APIView):
+    """The caller's agent state, options, pending offers and open interactions."""
+
+    @extend_schema(responses=body(payloads.AgentSnapshot))
+    def get(self, request: Request) -> Response:
+        profile = agent_profile_for(request.user)  # a supervisor gets one on first use
+        return Response(selectors.agent_snapshot(user=request.user, profile=profile))
+
+
+class AgentStateApi(APIView):
+    """Ready / Not Ready for WhatsApp."""
+
+    class InputSerializer(serializers.Serializer):
+        ready = BooleanField()
+
+    @extend_schema(request=InputSerializer, responses=body(payloads.Agent))
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = routing.agent_set_ready(user=request.user, ready=data.validated_data["ready"])
+        profile.refresh_from_db()
+        return Response(payloads.agent_payload(profile))
+
+
+class OfferAcceptApi(APIView):
+    @extend_schema(responses={200: body(payloads.InteractionSummary), 409: CONFLICT})
+    def post(self, request: Request, pk: int) -> Response:
+        interaction = routing.offer_accept(user=request.user, offer_id=pk)
+        return Response(selectors.interaction_summary(interaction, user=request.user))
+
+
+class OfferRejectApi(APIView):
+    @extend_schema(responses={200: shape("rejected"), 409: CONFLICT})
+    def post(self, request: Request, pk: int) -> Response:
+        routing.offer_reject(user=request.user, offer_id=pk)
+        return Response({})
+
+
+class InteractionTransferApi(APIView):
+    """R4 instant transfer to an agent, an agent group, a skill or a queue."""
+
+    class InputSerializer(serializers.Serializer):
+        json_schema_extra = exactly_one_of("agent_id", "group_id", "skill_id", "queue_id")
+
+        agent_id = IdField(required=False)
+        group_id = IdField(required=False)
+        skill_id = IdField(required=False)
+        queue_id = IdField(required=False)
+
+    @extend_schema(request=InputSerializer, responses={200: body(payloads.InteractionSummary), 409: CONFLICT})
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        interaction = interaction_transfer(user=request.user, interaction_id=pk, **data.validated_data)
+        return Response(selectors.interaction_summary(interaction, user=request.user))
+
+
+class TransferTargetsApi(APIView):
+    """R4 target search by name: agents (with availability), groups, skills, queues."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA)], responses=body(payloads.TransferTargets)
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.transfer_targets(user=request.user, search=query_text(request, "search")))

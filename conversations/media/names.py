@@ -1,0 +1,85 @@
+"""File names and sizes as people read them: names cleaned for display and storage,
+sizes in binary units (as WhatsApp's limits are read)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from whatsapp.limits import KB, MB
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+#: Extensions that match each accepted type; the first one names a file that has no name.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "image/png": (".png",),
+    "image/webp": (".webp",),
+    "audio/aac": (".aac",),
+    "audio/amr": (".amr",),
+    "audio/mpeg": (".mp3",),
+    "audio/mp4": (".m4a", ".mp4"),
+    "audio/ogg": (".ogg", ".opus", ".oga"),
+    "video/mp4": (".mp4", ".m4v"),
+    "video/3gpp": (".3gp", ".3gpp", ".3g2"),
+    "text/plain": (".txt", ".text", ".log", ".csv", ".md"),
+    "application/pdf": (".pdf",),
+    "application/msword": (".doc", ".dot"),
+    "application/vnd.ms-excel": (".xls", ".xlt"),
+    "application/vnd.ms-powerpoint": (".ppt", ".pps", ".pot"),
+    DOCX: (".docx",),
+    XLSX: (".xlsx",),
+    PPTX: (".pptx",),
+}
+
+MAX_FILE_NAME_LENGTH = 200
+
+
+def human_size(size: int) -> str:
+    """``812 bytes``, ``500 KB``, ``17.2 MB`` (binary units, as WhatsApp's limits are read)."""
+    if size < KB:
+        return "1 byte" if size == 1 else f"{size} bytes"
+    unit, factor = next((u, f) for u, f in (("GB", MB * KB), ("MB", MB), ("KB", KB)) if size >= f)
+    return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+
+
+def clean_file_name(file_name: str, *, mime_type: str = "") -> str:
+    """A name safe to display and store: basename only, no control characters, ≤ 200 characters.
+
+    Letters of any script are kept. An empty result becomes ``file.<ext>`` for ``mime_type``.
+    """
+    name = unicodedata.normalize("NFC", file_name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(_file_name_char(ch) for ch in name)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    if not name:
+        name = "file" + EXTENSIONS.get(mime_type, (".bin",))[0]
+    return shorten_file_name(name)
+
+
+def _file_name_char(ch: str) -> str:
+    if ch.isspace():
+        return " "  # tabs, newlines, line and paragraph separators
+    category = unicodedata.category(ch)
+    # Cc: control characters. Cf: format characters such as U+202E, which can make
+    # "gpj.exe" display as "exe.jpg"; ZWNJ / ZWJ stay, as some scripts and emoji need them.
+    if category in ("Cc", "Cs") or (category == "Cf" and ch not in "\u200c\u200d"):
+        return ""
+    return ch
+
+
+def size_beyond(size: int, limit: int) -> str:
+    """``size`` in human units, with the byte count when rounding would hide the excess."""
+    shown = human_size(size)
+    return f"{shown} ({size:,} bytes)" if shown == human_size(limit) else shown
+
+
+def shorten_file_name(name: str) -> str:
+    if len(name) <= MAX_FILE_NAME_LENGTH:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem and len(extension) <= 16:
+        return stem[: MAX_FILE_NAME_LENGTH - len(extension) - 1].rstrip() + "." + extension
+    return name[:MAX_FILE_NAME_LENGTH].rstrip()

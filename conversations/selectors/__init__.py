@@ -1,0 +1,91 @@
+"""Permission-scoped reads (STYLE § B): what a user may see, with the joins it needs.
+
+One module per subject; the public reads are re-exported here for the entry points (API
+views, the console, the admin). Selectors never import a service: a read that needs a
+row created first (a supervisor's agent profile, an agent's personal workbin) gets it
+from the entry point, which asks the service before.
+"""
+
+from conversations.selectors.agents import (
+    DEFAULT_EMOJIS,
+    agent_snapshot,
+    console_emojis,
+    consultation_messages,
+    disposition_codes,
+    offer_payload,
+    transfer_targets,
+)
+from conversations.selectors.blockers import (
+    agent_group_delete_blockers,
+    agent_open_work,
+    queue_delete_blockers,
+    skill_delete_blockers,
+)
+from conversations.selectors.channels import channel_for_sending
+from conversations.selectors.contacts import (
+    can_view_contact_history,
+    contact_get_for_user,
+    contact_history,
+    contact_history_visible_ids,
+    contact_list,
+)
+from conversations.selectors.interactions import (
+    interaction_detail,
+    interaction_get_for_user,
+    interaction_list_for_user,
+    interaction_summary,
+    interaction_viewer,
+    interaction_viewer_payload,
+    interactions_live_for_user,
+    participants_payload,
+)
+from conversations.selectors.messages import (
+    CATCH_UP_LIMIT,
+    CURSOR_PATTERN,
+    HIDDEN_TYPES,
+    PAGE_SIZE,
+    REFRESH_LIMIT,
+    Cursor,
+    attachment_get_for_user,
+    messages_catch_up,
+    messages_payload,
+    transcript_page,
+)
+
+__all__ = [
+    "CATCH_UP_LIMIT",
+    "CURSOR_PATTERN",
+    "DEFAULT_EMOJIS",
+    "HIDDEN_TYPES",
+    "PAGE_SIZE",
+    "REFRESH_LIMIT",
+    "Cursor",
+    "agent_group_delete_blockers",
+    "agent_open_work",
+    "agent_snapshot",
+    "attachment_get_for_user",
+    "can_view_contact_history",
+    "channel_for_sending",
+    "console_emojis",
+    "consultation_messages",
+    "contact_get_for_user",
+    "contact_history",
+    "contact_history_visible_ids",
+    "contact_list",
+    "disposition_codes",
+    "interaction_detail",
+    "interaction_get_for_user",
+    "interaction_list_for_user",
+    "interaction_summary",
+    "interaction_viewer",
+    "interaction_viewer_payload",
+    "interactions_live_for_user",
+    "messages_catch_up",
+    "messages_payload",
+    "offer_payload",
+    "participants_payload",
+    "queue_delete_blockers",
+    "skill_delete_blockers",
+    "transcript_page",
+    "transfer_targets",
+]

@@ -1,0 +1,74 @@
+"""Agents' profiles and capacity: who is an agent, and how much work each holds.
+
+``AgentProfile.load`` counts pending offers, active interactions and conferences joined;
+a slot is reserved with ``load < capacity`` in the WHERE clause (two dispatchers never
+take one agent's last slot twice) and released when the work ends. The beat recomputes
+the loads from the rows to heal any drift.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.db.models import Count, F, Q
+
+from conversations import events
+from conversations.models import AgentProfile, Interaction, Offer
+from conversations.permissions import ensure_agent
+
+
+def agent_profile_for(user: User) -> AgentProfile:
+    """The user's agent profile. Agents have one (the admin or ``seed_demo`` gives it); a
+    supervisor working in the console gets one (Not Ready, no queues) on first use; anyone
+    else is refused (P6: a content manager never becomes an agent by calling the API)."""
+    profile = AgentProfile.objects.filter(user=user).first()
+    if profile is None:
+        ensure_agent(user)  # refuses all but supervisors here
+        profile, _ = AgentProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def capacity_reserve(profile: AgentProfile) -> bool:
+    """Take one of the agent's free slots, if they are Ready and have one."""
+    reserved = AgentProfile.objects.filter(pk=profile.pk, is_ready=True, load__lt=F("capacity")).update(
+        load=F("load") + 1
+    )
+    if reserved:
+        events.agent_state_changed(user_id=profile.user_id)
+    return bool(reserved)
+
+
+def capacity_release(agent_id: int, *, now: datetime) -> None:
+    """Give the agent's slot back (an offer ended, a conversation left them); an agent with
+    nothing left becomes idle now (longest idle is offered first)."""
+    AgentProfile.objects.filter(user_id=agent_id, load__gt=0).update(load=F("load") - 1)
+    AgentProfile.objects.filter(user_id=agent_id, load=0).update(idle_since=now)
+    events.agent_state_changed(user_id=agent_id)
+
+
+def agent_loads_reconcile() -> int:
+    """Recompute every agent's load from the rows (heals drift after a crash)."""
+    fixed = 0
+    truth = AgentProfile.objects.annotate(
+        active=Count(
+            "user__owned_interactions",
+            filter=Q(user__owned_interactions__state=Interaction.State.ACTIVE),
+            distinct=True,
+        ),
+        offered=Count("user__offers", filter=Q(user__offers__state=Offer.State.PENDING), distinct=True),
+        guest=Count(
+            "user__participations",
+            filter=Q(
+                user__participations__kind="conference",
+                user__participations__state="joined",
+                user__participations__interaction__state=Interaction.State.ACTIVE,
+            ),
+            distinct=True,
+        ),
+    )
+    for profile in truth:
+        expected = profile.active + profile.offered + profile.guest
+        if profile.load != expected:
+            fixed += AgentProfile.objects.filter(pk=profile.pk, load=profile.load).update(load=expected)
+    return fixed

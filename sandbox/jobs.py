@@ -1,0 +1,9 @@
+"""The names of the sandbox's Celery tasks, for the services that enqueue them (by name,
+so ``sandbox.services`` never imports ``sandbox.tasks``, which calls it)."""
+
+from __future__ import annotations
+
+#: Post a business message's statuses up to a given one (``message_status_advance``).
+STATUS_ADVANCE = "sandbox.tasks.message_status_advance_task"
+
+ALL = (STATUS_ADVANCE,)
