@@ -8,12 +8,12 @@ export default [
   { ignores: ["node_modules/", "staticfiles/", "var/", ".venv/"] },
   js.configs.recommended,
   {
-    files: ["console/static/**/*.js", "sandbox/static/**/*.js"],
+    files: ["console/static/**/*.js", "sandbox/static/**/*.js", "reports/static/**/*.js"],
     languageOptions: { ecmaVersion: 2023, sourceType: "module", globals: { ...globals.browser } },
   },
   {
     // W9: nothing anyone writes becomes markup or script (console/static/console/dom.js).
-    files: ["console/static/**/*.js", "sandbox/static/**/*.js", "templates_app/static/**/*.js"],
+    files: ["console/static/**/*.js", "sandbox/static/**/*.js", "templates_app/static/**/*.js", "reports/static/**/*.js"],
     rules: {
       "no-restricted-properties": [
         "error",

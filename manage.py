@@ -7,6 +7,7 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "waproject.settings")
+    # Lazy: Django's own manage.py imports it once the settings module is chosen.
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

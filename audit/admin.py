@@ -8,9 +8,8 @@ lists everything recorded about one object. Visible to superusers, and to staff 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from audit.models import AuditEntry
@@ -22,11 +21,13 @@ class ActorFilter(admin.SimpleListFilter):
     title = "actor"
     parameter_name = "actor_name"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[AuditEntry]
+    ) -> list[tuple[str, str]]:
         names = AuditEntry.objects.order_by("actor_name").values_list("actor_name", flat=True).distinct()
         return [(name or "-", name or "(system)") for name in names[:200]]
 
-    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
         value = self.value()
         if value is None:
             return queryset
@@ -59,15 +60,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
             lookup, value, request
         )
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         user = request.user
         return user.is_active and (user.is_superuser or user.has_perm("audit.view_auditentry"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False

@@ -12,6 +12,8 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self) -> None:
+        # Lazy, Django's rule: the receivers import models, which load only once the app
+        # registry is ready.
         from audit import signals
 
         signals.connect()

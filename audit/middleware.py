@@ -45,4 +45,4 @@ class InteractionReadAuditMiddleware:
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: dict[str, Any]) -> None:
         match = request.resolver_match
         if request.method == "GET" and match is not None and match.url_name in AUDITED_READS:
-            request._audit_interaction_id = kwargs.get("pk")  # type: ignore[attr-defined]
+            request._audit_interaction_id = kwargs.get("pk")  # type: ignore[attr-defined]  # ours, read below

@@ -18,6 +18,7 @@ class AuditEntry(models.Model):
     class Action(models.TextChoices):
         INTERACTION_READ = "interaction.read", "Opened an interaction that is not theirs"
         INTERACTION_INTERVENE = "interaction.intervene", "Intervened in an interaction"
+        AGENT_INTERVENE = "agent.intervene", "Changed an agent's state (Not Ready, signed out)"
         ADMIN_ADD = "admin.add", "Added in the admin"
         ADMIN_CHANGE = "admin.change", "Changed in the admin"
         ADMIN_DELETE = "admin.delete", "Deleted in the admin"

@@ -7,11 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import models
 
 from audit.models import AuditEntry
+from conversations.models import Interaction
+from conversations.permissions import user_is_supervisor
 from ops import logs
 
 #: Rows whose ``str()`` may hold a customer's name, number or words: the log names them
@@ -73,13 +76,12 @@ def audit_record(
     )
 
 
-def interaction_read_record(*, user: Any, interaction_id: int, session_key: str | None) -> bool:
+def interaction_read_record(
+    *, user: User | AnonymousUser, interaction_id: int, session_key: str | None
+) -> bool:
     """A supervisor opened an interaction that is not theirs: record it once per session
     (or, for an API token, once per user) and interaction, not on every poll. Returns
     whether an entry was written. Agents cost no query (they only see their own work)."""
-    from conversations.models import Interaction
-    from conversations.permissions import user_is_supervisor
-
     if not user_is_supervisor(user):
         return False
     key = f"audit:read:{session_key or f'user-{user.pk}'}:{interaction_id}"

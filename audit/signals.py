@@ -12,12 +12,18 @@ or removed by name.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry, LogEntryManager
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
 from django.db.models.signals import m2m_changed
+
+from audit.services import PERSONAL_MODELS, audit_record, target_label
+from ops.logs import current_request
 
 _FLAGS = {ADDITION: "admin.add", CHANGE: "admin.change", DELETION: "admin.delete"}
 
@@ -34,8 +40,10 @@ def connect() -> None:
             _mirror([e for e in entries if isinstance(e, LogEntry)])
             return written
 
-        log_actions._audited = True  # type: ignore[attr-defined]
-        LogEntryManager.log_actions = log_actions  # type: ignore[method-assign]
+        log_actions._audited = True  # type: ignore[attr-defined]  # a mark of ours: wrapped once
+        # Wrapping Django's method in place (the only hook for bulk admin deletions): mypy
+        # sees a plain function replace an overloaded method.
+        LogEntryManager.log_actions = log_actions  # type: ignore[method-assign,assignment]
 
     User = get_user_model()
     for relation in (User.groups.through, User.user_permissions.through, Group.permissions.through):
@@ -43,10 +51,12 @@ def connect() -> None:
 
 
 def _mirror(entries: list[LogEntry]) -> None:
-    from audit.services import audit_record, target_label
-
     for entry in entries:
-        model = entry.content_type.model_class() if entry.content_type_id else None
+        model = (
+            ContentType.objects.get_for_id(entry.content_type_id).model_class()
+            if entry.content_type_id
+            else None
+        )
         details: dict[str, Any] = {"admin_log_id": entry.pk}
         message = entry.get_change_message()
         if message:
@@ -63,18 +73,19 @@ def _mirror(entries: list[LogEntry]) -> None:
         )
 
 
-def _personal(model: Any) -> bool:
-    from audit.services import PERSONAL_MODELS
-
+def _personal(model: type[Model]) -> bool:
     return model._meta.label_lower in PERSONAL_MODELS
 
 
 def _permissions_changed(
-    sender: Any, instance: Any, action: str, reverse: bool, model: Any, pk_set: Any, **kwargs: Any
+    sender: type[Model],
+    instance: Model,
+    action: str,
+    reverse: bool,
+    model: type[Model],
+    pk_set: set[int] | None,
+    **kwargs: object,
 ) -> None:
-    from audit.services import audit_record
-    from ops.logs import current_request
-
     if action not in ("post_add", "post_remove", "pre_clear"):
         return
     if action == "pre_clear":
@@ -98,7 +109,7 @@ def _permissions_changed(
     )
 
 
-def _field_name(sender: Any, reverse: bool) -> str:
+def _field_name(sender: type[Model], reverse: bool) -> str:
     User = get_user_model()
     if sender is User.groups.through:
         return "user_set" if reverse else "groups"
@@ -107,7 +118,7 @@ def _field_name(sender: Any, reverse: bool) -> str:
     return "group_set" if reverse else "permissions"
 
 
-def _relation_label(sender: Any) -> str:
+def _relation_label(sender: type[Model]) -> str:
     User = get_user_model()
     if sender is User.groups.through:
         return "user groups"
@@ -116,7 +127,7 @@ def _relation_label(sender: Any) -> str:
     return "group permissions"
 
 
-def _describe(model: Any, pks: Any) -> list[str]:
+def _describe(model: type[Model], pks: Iterable[int]) -> list[str]:
     if model is Permission:
         return [
             f"{app}.{codename}"
@@ -124,4 +135,4 @@ def _describe(model: Any, pks: Any) -> list[str]:
                 "content_type__app_label", "codename"
             )
         ]
-    return [str(obj) for obj in model.objects.filter(pk__in=pks)]
+    return [str(obj) for obj in model._default_manager.filter(pk__in=pks)]

@@ -16,16 +16,26 @@ connected, each owning 4 conversations. Then, in the same run:
         python bench/delivery.py
 Targets (issue "The agent console"): p50 ≤ 25 ms and p99 ≤ 100 ms at 200 webhooks/s, nothing
 lost; deep(100 000) ≤ 1.2 × latest(100).
+
+With ``--supervisors N`` (S1, issue 12) each rate's end-to-end run is followed at once by
+the same run with N supervisors watching the live board (each socket sends the ``board``
+command and receives the pushes): their latency must stay within 10 % of the run without
+them. ``--board-filters '{"queue_sort": "-name"}'`` makes them watch a narrowed board
+(read in the web process, not by the worker). ``--skip-transcript`` leaves out part 3.
+Agents' sockets the server closed under overload (1012) are reconnected between runs, and
+counted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -35,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 import websockets
+from redis.exceptions import RedisError
 
 from bench.loadgen import http_request, open_loop
 from tests.stack import running_stack
@@ -71,6 +82,23 @@ for n in range({agents}):
     agents.append({{"id": user.pk, "session": session.session_key, "owned": owned}})
 print(json.dumps({{"agents": agents, "phone_number_id": channel.phone_number_id,
                   "display": channel.display_phone_number}}))
+"""
+
+SUPERVISORS = """
+import json
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+User = get_user_model()
+sessions = []
+for n in range({count}):
+    user = User.objects.create_superuser(username=f"boss{{n}}", password="x")
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    sessions.append(session.session_key)
+print(json.dumps(sessions))
 """
 
 SEED_HISTORY = """
@@ -162,18 +190,38 @@ class Agents:
         self.tasks: list[asyncio.Task] = []
 
     async def connect(self) -> None:
-        ws_url = self.url.replace("http", "ws") + "/ws/console/"
         for agent in self.setup["agents"]:
-            socket = await websockets.connect(
-                ws_url, additional_headers={"Cookie": f"sessionid={agent['session']}", "Origin": self.url}
-            )
-            assert json.loads(await socket.recv())["type"] == "hello"
-            await socket.send(
-                json.dumps({"command": "subscribe", "interaction_ids": [i for i, _ in agent["owned"]]})
-            )
-            assert json.loads(await socket.recv())["type"] == "subscribed"
+            await self._connect(agent)
+
+    async def reconnect_closed(self) -> int:
+        """Connect again the agents whose sockets the server closed (1012 when an overloaded
+        server's live probes failed: the console reconnects the same way); how many."""
+        closed = [i for i, socket in enumerate(self.sockets) if socket.close_code is not None]
+        for index in closed:
+            self.tasks[index].cancel()
+            await self._connect(self.setup["agents"][index], index)
+        return len(closed)
+
+    async def _connect(self, agent: dict, index: int | None = None) -> None:
+        ws_url = self.url.replace("http", "ws") + "/ws/console/"
+        # No client keepalive: on a loaded machine a late pong closed sockets (1011)
+        # and counted their messages as lost.
+        socket = await websockets.connect(
+            ws_url,
+            additional_headers={"Cookie": f"sessionid={agent['session']}", "Origin": self.url},
+            ping_interval=None,
+        )
+        assert json.loads(await socket.recv())["type"] == "hello"
+        await socket.send(
+            json.dumps({"command": "subscribe", "interaction_ids": [i for i, _ in agent["owned"]]})
+        )
+        assert json.loads(await socket.recv())["type"] == "subscribed"
+        task = asyncio.create_task(self._read(socket))
+        if index is None:
             self.sockets.append(socket)
-            self.tasks.append(asyncio.create_task(self._read(socket)))
+            self.tasks.append(task)
+        else:
+            self.sockets[index], self.tasks[index] = socket, task
 
     async def _read(self, socket) -> None:
         async for raw in socket:
@@ -191,8 +239,75 @@ class Agents:
             await socket.close()
 
 
+class Supervisors:
+    """S1: supervisors' sockets watching the board; counts the board frames they receive."""
+
+    def __init__(self, url: str, sessions: list[str], filters: dict | None = None) -> None:
+        self.url, self.sessions, self.filters = url, sessions, filters or {}
+        self.boards = 0
+        self.sockets: list = []
+        self.tasks: list[asyncio.Task] = []
+
+    async def connect(self) -> None:
+        ws_url = self.url.replace("http", "ws") + "/ws/console/"
+        for session in self.sessions:
+            socket = await websockets.connect(
+                ws_url,
+                additional_headers={"Cookie": f"sessionid={session}", "Origin": self.url},
+                max_size=2**24,
+                ping_interval=None,
+            )
+            assert json.loads(await socket.recv())["type"] == "hello"
+            await socket.send(json.dumps({"command": "board", "filters": self.filters}))
+            self.sockets.append(socket)
+            self.tasks.append(asyncio.create_task(self._read(socket)))
+
+    async def _read(self, socket) -> None:
+        async for raw in socket:
+            if json.loads(raw).get("type") == "board":
+                self.boards += 1
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for socket in self.sockets:
+            await socket.close()
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) of every process in the process group ``pgid`` (the stack
+    starts each of its processes in a session of its own): what a phase cost the server,
+    which a shared machine's load does not inflate the way it does latency."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # pgrp; utime, stime follow
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+class CpuMeter:
+    """CPU seconds the web server and the Celery worker spent over a phase."""
+
+    def __init__(self, stack) -> None:
+        self.web, self.worker = stack.processes[0].pid, stack.processes[1].pid
+        self.start = (group_cpu_seconds(self.web), group_cpu_seconds(self.worker))
+
+    def spent(self) -> dict[str, float]:
+        return {
+            "web_cpu_s": group_cpu_seconds(self.web) - self.start[0],
+            "worker_cpu_s": group_cpu_seconds(self.worker) - self.start[1],
+        }
+
+
 def percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
+    if not ordered:  # everything lost: the counts say so
+        return {"p50": float("nan"), "p90": float("nan"), "p99": float("nan"), "max": float("nan"), "n": 0}
 
     def at(p: float) -> float:
         return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
@@ -215,9 +330,11 @@ async def floor_round_trip(agents: Agents, env: dict, rate: float, seconds: floa
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
         agent_id, _ = owners[i % len(owners)]
         scheduled[f"floor{i}"] = due
-        await layer.group_send(
-            f"agent.{agent_id}", {"type": "message.created", "message": {"body": f"x n=floor{i}"}}
-        )
+        # This client's pool may run dry on an overloaded machine: such a send counts as lost.
+        with contextlib.suppress(RedisError):
+            await layer.group_send(
+                f"agent.{agent_id}", {"type": "message.created", "message": {"body": f"x n=floor{i}"}}
+            )
 
     await asyncio.gather(*(one(i) for i in range(total)))
     await asyncio.sleep(1.0)
@@ -250,6 +367,8 @@ async def end_to_end(
             lost += 1
         else:
             latencies.append(arrived - result.scheduled[index])
+    if result.failures:
+        print(f"  {tag}: failed webhooks: {result.failures}")
     return percentiles(latencies), lost, result.errors
 
 
@@ -294,11 +413,40 @@ async def run_delivery(stack, args) -> dict:
     await agents.connect()
     try:
         out: dict = {"floor": {}, "e2e": {}}
+        sessions = stack.shell(SUPERVISORS.format(count=args.supervisors)) if args.supervisors else []
+        if sessions:
+            out["watched"] = {}
         for rate in args.rates:
+            # Side by side, per rate: alone, then with the supervisors watching (the same
+            # minute of a shared machine's load for both).
+            out["reconnected"] = out.get("reconnected", 0) + await agents.reconnect_closed()
             floor, floor_lost = await floor_round_trip(agents, stack.env, rate, args.seconds)
+            meter = CpuMeter(stack)
             e2e, lost, errors = await end_to_end(agents, stack.url, rate, args.seconds, f"r{int(rate)}-")
             out["floor"][rate] = {**floor, "lost": floor_lost}
-            out["e2e"][rate] = {**e2e, "lost": lost, "http_errors": errors}
+            out["e2e"][rate] = {**e2e, "lost": lost, "http_errors": errors, **meter.spent()}
+            if not sessions:
+                continue
+            out["reconnected"] += await agents.reconnect_closed()
+            watching = Supervisors(stack.url, sessions, json.loads(args.board_filters))
+            await watching.connect()
+            try:
+                await asyncio.sleep(1.0)  # their first boards read and sent
+                before = watching.boards
+                meter = CpuMeter(stack)
+                e2e, lost, errors = await end_to_end(agents, stack.url, rate, args.seconds, f"w{int(rate)}-")
+                out["watched"][rate] = {
+                    **meter.spent(),
+                    **e2e,
+                    "lost": lost,
+                    "http_errors": errors,
+                    "boards": watching.boards - before,
+                }
+            finally:
+                await watching.close()
+            if lost:
+                closed = [s.close_code for s in agents.sockets if s.close_code is not None]
+                print(f"messages were lost with supervisors watching; agents' sockets closed: {closed}")
     finally:
         await agents.close()
     stored = stack.shell(
@@ -306,7 +454,7 @@ async def run_delivery(stack, args) -> dict:
         "print(Message.objects.filter(wamid__startswith='wamid.delivery-').count())"
     )
     out["stored"] = stored
-    out["sent"] = int(sum(r * args.seconds for r in args.rates))
+    out["sent"] = int(sum(r * args.seconds for r in args.rates)) * (2 if args.supervisors else 1)
     return out
 
 
@@ -320,6 +468,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--web-workers", type=int, default=1, help="uvicorn processes sharing the port")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--supervisors", type=int, default=0, help="S1: run again with N supervisors on the board"
+    )
+    parser.add_argument("--board-filters", default="{}", help="S1: the supervisors' board filters (JSON)")
+    parser.add_argument("--skip-transcript", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -329,7 +482,15 @@ def main() -> None:
     )
     with running_stack(extra_env={"LOG_LEVEL": "WARNING"}, web_workers=args.web_workers) as stack:
         delivery = asyncio.run(run_delivery(stack, args))
-        transcript = transcript_costs(stack, args.sizes, args.repeat)
+        transcript = {} if args.skip_transcript else transcript_costs(stack, args.sizes, args.repeat)
+        problems = [
+            line
+            for line in stack.log().splitlines()
+            if line.strip() and not re.search(r" (INFO|DEBUG) ", line)
+        ]
+        if problems:  # what the server, worker and beat complained about
+            print(f"\n== the stack's log ({len(problems)} lines, the last 40)")
+            print("\n".join(problems[-40:]))
     print("\n== webhook POST -> agent WebSocket frame (open loop, from the scheduled send time)")
     for rate in args.rates:
         floor, e2e = delivery["floor"][rate], delivery["e2e"][rate]
@@ -341,16 +502,33 @@ def main() -> None:
             f"         floor (channel layer -> consumer -> socket): p50 {floor['p50']:.1f} ms, "
             f"p99 {floor['p99']:.1f} ms; lost {floor['lost']}"
         )
-    print(f"  stored in the database: {delivery['stored']} of {delivery['sent']} webhooks sent")
-    print("\n== transcript pages (median of interleaved requests, through HTTP)")
-    base = transcript[min(args.sizes)]["latest_ms"]
-    for size in args.sizes:
-        row = transcript[size]
+    for rate, watched in delivery.get("watched", {}).items():
+        alone = delivery["e2e"][rate]
         print(
-            f"  {size:>7} messages: latest {row['latest_ms']:.1f} ms, deep {row['deep_ms']:.1f} ms "
-            f"(deep / latest({min(args.sizes)}) = {row['deep_ms'] / base:.2f})"
+            f"  {rate:>5.0f}/s  with {args.supervisors} supervisors on the board: p50 {watched['p50']:.1f} ms "
+            f"({watched['p50'] / alone['p50'] - 1:+.0%}), p99 {watched['p99']:.1f} ms "
+            f"({watched['p99'] / alone['p99'] - 1:+.0%}); lost {watched['lost']}; "
+            f"{watched['boards']} board frames ({watched['boards'] / args.seconds / args.supervisors:.1f}/s per supervisor)"
         )
-    print("  target: deep(100000) <= 1.2 x latest(100)")
+        print(
+            f"         CPU seconds over the run, web / worker: alone {alone['web_cpu_s']:.2f} / "
+            f"{alone['worker_cpu_s']:.2f}, watched {watched['web_cpu_s']:.2f} / {watched['worker_cpu_s']:.2f}"
+        )
+    print(f"  stored in the database: {delivery['stored']} of {delivery['sent']} webhooks sent")
+    if delivery.get("reconnected"):
+        print(
+            f"  agents' sockets the server closed under load and the bench reconnected: {delivery['reconnected']}"
+        )
+    if transcript:
+        print("\n== transcript pages (median of interleaved requests, through HTTP)")
+        base = transcript[min(args.sizes)]["latest_ms"]
+        for size in args.sizes:
+            row = transcript[size]
+            print(
+                f"  {size:>7} messages: latest {row['latest_ms']:.1f} ms, deep {row['deep_ms']:.1f} ms "
+                f"(deep / latest({min(args.sizes)}) = {row['deep_ms'] / base:.2f})"
+            )
+        print("  target: deep(100000) <= 1.2 x latest(100)")
     if args.json:
         args.json.write_text(
             json.dumps({"delivery": delivery, "transcript": transcript}, indent=2, default=str)

@@ -94,6 +94,12 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     #: open loop: when each request (by index) was scheduled to leave (perf_counter)
     scheduled: dict[int, float] = field(default_factory=dict)
+    #: why requests failed: "HTTP 503", "ConnectionError: server closed the connection"…
+    failures: dict[str, int] = field(default_factory=dict)
+
+    def failed(self, why: str) -> None:
+        self.errors += 1
+        self.failures[why] = self.failures.get(why, 0) + 1
 
     @property
     def rate(self) -> float:
@@ -132,12 +138,18 @@ async def closed_loop(
     return result
 
 
+#: An idle kept-alive connection is reused only this many seconds: uvicorn closes one idle
+#: for 5 s (``--timeout-keep-alive``), and a request written as it closes was counted as a
+#: failed webhook the server never saw (as HTTP clients do, a pool drops such connections).
+KEEP_ALIVE_REUSE = 3.0
+
+
 async def open_loop(
     host: str, port: int, factory: RequestFactory, *, rate: float, seconds: float, max_connections: int = 256
 ) -> LoadResult:
     """Send ``rate`` requests per second; latency counts from each request's scheduled time."""
     result = LoadResult()
-    idle: list[Connection] = []
+    idle: list[tuple[Connection, float]] = []  # with the time each went idle
     opened = 0
     total = int(rate * seconds)
     start = time.perf_counter() + 0.05
@@ -151,15 +163,19 @@ async def open_loop(
             await asyncio.sleep(delay)
         while not idle and opened >= max_connections:
             await asyncio.sleep(0.001)
+        while idle and time.perf_counter() - idle[-1][1] > KEEP_ALIVE_REUSE:
+            stale, _ = idle.pop()  # the server may be closing it right now: not reused
+            stale.close()
+            opened -= 1
         if idle:
-            conn = idle.pop()
+            conn = idle.pop()[0]
         else:
             opened += 1
             conn = await Connection.open(host, port)
         try:
             status, _ = await conn.send(factory(index))
-        except Exception:
-            result.errors += 1
+        except Exception as error:
+            result.failed(f"{type(error).__name__}: {error}")
             conn.close()
             opened -= 1
             return
@@ -168,12 +184,12 @@ async def open_loop(
         if 200 <= status < 300:
             result.completed += 1
         else:
-            result.errors += 1
-        idle.append(conn)
+            result.failed(f"HTTP {status}")
+        idle.append((conn, time.perf_counter()))
 
     await asyncio.gather(*(one(i) for i in range(total)))
     result.seconds = time.perf_counter() - start
-    for conn in idle:
+    for conn, _ in idle:
         conn.close()
     return result
 

@@ -15,20 +15,36 @@ socket that cannot join is closed with 1013 (try again later), never answered wi
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Mapping
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from console import live
 from conversations import events, payloads, selectors
 from conversations.api.inputs import MAX_ID
-from conversations.exceptions import PermissionDenied
+from conversations.exceptions import DomainError, PermissionDenied
+from conversations.permissions import signed_out_by_supervisor
 from conversations.services.capacity import agent_profile_for
 from ops import metrics
+from waproject import broadcasts
+
+logger = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS = 50
+#: S1: a supervisor's socket reads its board at most once every this many seconds (the
+#: pushes are coalesced per process; with several processes, here again per socket).
+BOARD_MIN_INTERVAL = 1.0
+#: The filters of the whole board: its watchers get the snapshot a worker reads once per
+#: change (``events.board_publish``); a narrowed board is read here (:class:`SharedBoards`).
+WHOLE_BOARD = selectors.BoardFilters()
 
 
 #: Close code of a socket whose user is signed out (the console stops reconnecting).
@@ -42,21 +58,79 @@ def _session_tag(scope: dict[str, Any]) -> str:
     return events.session_tag(session_key) if session_key else ""
 
 
-def _interaction_id(event: dict[str, Any]) -> Any:
-    """The interaction an interaction-group event is about."""
+def _interaction_id(event: Mapping[str, object]) -> int | None:
+    """The interaction an interaction-group event is about (None: it names none)."""
     for holder, key in ((event, "interaction_id"), (event.get("message"), "interaction_id")):
         if isinstance(holder, dict) and key in holder:
-            return holder[key]
+            found = holder[key]
+            return found if isinstance(found, int) and not isinstance(found, bool) else None
     interaction = event.get("interaction")
-    return interaction.get("id") if isinstance(interaction, dict) else None
+    found = interaction.get("id") if isinstance(interaction, dict) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) else None
 
 
-def _hello(user: User) -> payloads.Agent | None:
-    """The agent's state for the greeting; None for a user who is not an agent."""
+class SharedBoards:
+    """S1: one board read per change and set of filters in this process, however many
+    supervisors watch it: a socket that wants the board reuses a read that started after
+    the latest change this process heard of (its result shows that change), else starts one.
+    The board does not depend on who reads it (every watcher was checked a supervisor)."""
+
+    def __init__(self) -> None:
+        self.changed_at = 0.0
+        self.last_change: object = None
+        self.reads: dict[selectors.BoardFilters, tuple[float, asyncio.Future[str]]] = {}
+
+    def changed(self, stamp: object) -> None:
+        """A ``board.changed`` event (each socket hears the same one: its ``at`` tells)."""
+        if stamp is None or stamp != self.last_change:
+            self.last_change = stamp
+            self.changed_at = time.monotonic()
+
+    async def read(self, user: User, filters: selectors.BoardFilters) -> str:
+        """The ``board`` frame as JSON text (encoded once for every socket that shares it)."""
+        current = self.reads.get(filters)
+        if (
+            current is not None
+            and current[0] >= self.changed_at
+            and current[1].get_loop() is asyncio.get_running_loop()
+        ):
+            return await asyncio.shield(current[1])
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.reads[filters] = (time.monotonic(), future)
+        try:
+            board = await database_sync_to_async(selectors.supervisor_board)(user=user, filters=filters)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: a failed read is the caller's, not an unhandled one
+            self.reads.pop(filters, None)
+            raise
+        text = json.dumps({"type": "board", "board": board})
+        future.set_result(text)
+        return text
+
+
+shared_boards = SharedBoards()
+
+
+def _board_watch(user: User, filters: object) -> tuple[selectors.BoardFilters, payloads.Board]:
+    """Check the ``board`` command's filters and read the board once (refusals raise)."""
+    if filters is None:
+        filters = {}
+    if not isinstance(filters, dict):
+        raise DomainError('filters must be an object, e.g. {"queue_id": 3}', code="invalid")
+    selectors.ensure_supervisor(user)
+    parsed = selectors.board_filters(filters)
+    return parsed, selectors.supervisor_board(user=user, filters=parsed)
+
+
+def _hello(user: User) -> tuple[payloads.Agent | None, bool]:
+    """The agent's state for the greeting (None for a user who is not an agent), and
+    whether a supervisor signed them out since they logged in (S2)."""
     try:
-        return payloads.agent_payload(agent_profile_for(user))
+        profile = agent_profile_for(user)
     except PermissionDenied:
-        return None
+        return None, False
+    return payloads.agent_payload(profile), signed_out_by_supervisor(user, profile)
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
@@ -65,12 +139,24 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=SIGNED_OUT)  # before accept(): the handshake is refused
             return
-        hello = await database_sync_to_async(_hello)(user)
+        hello, signed_out = await database_sync_to_async(_hello)(user)
+        if signed_out:
+            await self.close(code=SIGNED_OUT)  # S2: this login was signed out by a supervisor
+            return
         if hello is None:
             await self.close(code=NOT_AN_AGENT)  # the console is for agents (P6)
             return
         self.session = _session_tag(self.scope)
         self.interaction_groups: set[str] = set()
+        self.board_filters: selectors.BoardFilters | None = None
+        self.my_queues: dict[int, str] | None = None  # S1: the agent's queues, when watched
+        self.my_waiting: list[payloads.QueueWaiting] = []
+        self._board_task: asyncio.Task | None = None
+        self._snapshot_task: asyncio.Task | None = None
+        self._board_dirty = False
+        self._board_sent_at = float("-inf")
+        self._board_latest: str | None = None  # the whole board's latest snapshot, not yet sent
+        self._board_marked_at = float("-inf")
         joined = await live.join(self.channel_layer, events.agent_group(user.pk), self.channel_name)
         await self.accept()
         if not joined:
@@ -87,6 +173,13 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         metrics.socket_closed(self)
         await live.unwatch(self)
         await live.leave(self.channel_layer, events.agent_group(self.user.pk), self.channel_name)
+        for task in (self._board_task, self._snapshot_task):
+            if task is not None:
+                task.cancel()
+        if self._watches_board():
+            await live.leave(self.channel_layer, events.BOARD_GROUP, self.channel_name)
+        if self._watches_whole_board():
+            await live.leave(self.channel_layer, events.BOARD_SNAPSHOT_GROUP, self.channel_name)
         for group in self.interaction_groups:
             await live.leave(self.channel_layer, group, self.channel_name)
 
@@ -97,7 +190,10 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def rejoin(self) -> None:
         """Join this socket's groups again (memberships lapse after the layer's expiry)."""
-        for group in [events.agent_group(self.user.pk), *self.interaction_groups]:
+        board = [events.BOARD_GROUP] if self._watches_board() else []
+        if self._watches_whole_board():
+            board.append(events.BOARD_SNAPSHOT_GROUP)
+        for group in [events.agent_group(self.user.pk), *board, *self.interaction_groups]:
             if not await live.join(self.channel_layer, group, self.channel_name):
                 await self.close(code=live.TRY_AGAIN_LATER)
                 return
@@ -123,11 +219,161 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
         elif command == "subscribe":
             await self._subscribe(content.get("interaction_ids"))
+        elif command == "board":
+            await self._board_watch(content.get("filters"))
+        elif command == "board_stop":
+            await self._board_stop()
+        elif command == "queues":
+            await self._queues_watch()
         else:
             named = repr(command)[:80]  # repr escapes what JSON text cannot hold; cut: no echo of 1 MB
-            await self._error("unknown_command", f"unknown command {named}; use 'subscribe' or 'ping'")
+            await self._error(
+                "unknown_command",
+                f"unknown command {named}; see docs/console-protocol.md",
+            )
 
-    async def _subscribe(self, ids: Any) -> None:
+    # --- S1: the board and the agents' waiting counts ------------------------------------------
+
+    def _watches_board(self) -> bool:
+        return (
+            getattr(self, "board_filters", None) is not None or getattr(self, "my_queues", None) is not None
+        )
+
+    async def _join_board(self) -> bool:
+        if self._watches_board():
+            return True  # already in the group
+        if await live.join(self.channel_layer, events.BOARD_GROUP, self.channel_name):
+            return True
+        await self.close(code=live.TRY_AGAIN_LATER)
+        return False
+
+    async def _board_watch(self, filters: object) -> None:
+        """A supervisor watches the board with these filters (again: new filters): the
+        board now, then again after changes (``board.changed``)."""
+        try:
+            parsed, board = await database_sync_to_async(_board_watch)(self.user, filters)
+        except DomainError as error:
+            await self.send_json(
+                {"type": "error", "code": error.code, "message": error.message, **error.extra}
+            )
+            return
+        if not await self._join_board():
+            return
+        whole = parsed == WHOLE_BOARD
+        if whole and not self._watches_whole_board():
+            if not await live.join(self.channel_layer, events.BOARD_SNAPSHOT_GROUP, self.channel_name):
+                await self.close(code=live.TRY_AGAIN_LATER)
+                return
+        elif not whole and self._watches_whole_board():
+            await live.leave(self.channel_layer, events.BOARD_SNAPSHOT_GROUP, self.channel_name)
+        self.board_filters = parsed
+        if whole:
+            await self._mark_watching(force=True)
+        self._board_sent_at = time.monotonic()
+        await self.send_json({"type": "board", "board": board})
+
+    def _watches_whole_board(self) -> bool:
+        return getattr(self, "board_filters", None) == WHOLE_BOARD
+
+    async def _mark_watching(self, *, force: bool = False) -> None:
+        """Tell the emitters someone watches the whole board (a mark that expires: a
+        process that dies leaves no mark behind for long), renewed while it is watched."""
+        now = time.monotonic()
+        if force or now - self._board_marked_at > events.BOARD_WATCHED_TTL / 3:
+            try:
+                await cache.aset(events.BOARD_WATCHED_KEY, True, events.BOARD_WATCHED_TTL)
+            except Exception:  # Redis away: no mark, so this socket reads changes itself
+                logger.warning("could not mark the board watched", exc_info=True)
+                return
+            self._board_marked_at = now
+
+    async def board_snapshot(self, event: dict[str, object]) -> None:
+        """The whole board, read once by a worker for every supervisor watching it: sent
+        as it came (at most once every BOARD_MIN_INTERVAL; the latest one wins)."""
+        text = event.get("text")
+        if not self._watches_whole_board() or not isinstance(text, str):
+            return
+        self._board_latest = text
+        await self._mark_watching()
+        if self._snapshot_task is None or self._snapshot_task.done():
+            self._snapshot_task = asyncio.get_running_loop().create_task(self._board_send_latest())
+
+    async def _board_send_latest(self) -> None:
+        while self._board_latest is not None and self._watches_whole_board():
+            wait = self._board_sent_at + BOARD_MIN_INTERVAL - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            text, self._board_latest = self._board_latest, None
+            if text is None or not self._watches_whole_board():
+                return
+            self._board_sent_at = time.monotonic()
+            await self.send(text_data=text)
+
+    async def _board_stop(self) -> None:
+        if self._watches_whole_board():
+            await live.leave(self.channel_layer, events.BOARD_SNAPSHOT_GROUP, self.channel_name)
+        self.board_filters = None
+        for task in (self._board_task, self._snapshot_task):
+            if task is not None:
+                task.cancel()
+        self._board_task = self._snapshot_task = None
+        if not self._watches_board():
+            await live.leave(self.channel_layer, events.BOARD_GROUP, self.channel_name)
+
+    async def _queues_watch(self) -> None:
+        """An agent watches the waiting count of their own queues: now, then on changes."""
+        try:
+            waiting = await database_sync_to_async(selectors.queue_waiting_for_agent)(user=self.user)
+        except DomainError as error:
+            await self._error(error.code, error.message)
+            return
+        if not await self._join_board():
+            return
+        self.my_queues = {q["id"]: q["name"] for q in waiting}
+        self.my_waiting = waiting
+        await self.send_json({"type": "queues", "queues": waiting})
+
+    async def board_changed(self, event: dict[str, Any]) -> None:
+        """The board changed somewhere: the agent's counts from the event (no query), the
+        supervisor's board read again (at most once every BOARD_MIN_INTERVAL)."""
+        if self.my_queues is not None:
+            counts = {pair[0]: pair[1] for pair in event.get("waiting", []) if isinstance(pair, list | tuple)}
+            waiting: list[payloads.QueueWaiting] = [
+                {"id": q, "name": name, "waiting": counts.get(q, 0)} for q, name in self.my_queues.items()
+            ]
+            if waiting != self.my_waiting:
+                self.my_waiting = waiting
+                await self.send_json({"type": "queues", "queues": waiting})
+        if self.board_filters is None:
+            return
+        if self._watches_whole_board():
+            # The whole board comes read (``board.snapshot``) while the emitters see the
+            # mark; a mark that may have lapsed (no change for its lifetime, a Redis restart)
+            # is set again and this change read here, once.
+            lapsed = time.monotonic() - self._board_marked_at >= events.BOARD_WATCHED_TTL
+            await self._mark_watching()
+            if not lapsed:
+                return
+        # A narrowed board (or a lapsed mark) is read here, once per process and filters.
+        shared_boards.changed(event.get("at"))
+        self._board_dirty = True
+        if self._board_task is None or self._board_task.done():
+            self._board_task = asyncio.get_running_loop().create_task(self._board_refresh())
+
+    async def _board_refresh(self) -> None:
+        while self._board_dirty and self.board_filters is not None:
+            wait = self._board_sent_at + BOARD_MIN_INTERVAL - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._board_dirty = False
+            filters = self.board_filters
+            if filters is None:
+                return
+            text = await shared_boards.read(self.user, filters)
+            self._board_sent_at = time.monotonic()
+            await self.send(text_data=text)
+
+    async def _subscribe(self, ids: object) -> None:
         if not isinstance(ids, list) or not all(
             isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID for i in ids
         ):
@@ -169,6 +415,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         """Someone may have lost the interaction: this socket checks its agent still may see
         it, else leaves its group (and tells the browser, which ignores unknown frames)."""
         interaction_id = event.get("interaction_id")
+        if not isinstance(interaction_id, int):  # no such group: nothing to leave
+            return
         group = events.interaction_group(interaction_id)
         if group not in self.interaction_groups:
             return
@@ -185,7 +433,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         (a guest left, the owner handed over): the frame carries their ``actions`` and
         ``part``, computed for them."""
         interaction_id = _interaction_id(event)
-        if events.interaction_group(interaction_id) not in self.interaction_groups:
+        if interaction_id is None or events.interaction_group(interaction_id) not in self.interaction_groups:
             return
         viewer = await database_sync_to_async(selectors.interaction_viewer)(
             user=self.user, interaction_id=interaction_id
@@ -200,6 +448,10 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     # Channel-layer events: the type "a.b_c" arrives at the handler "a_b_c" and is sent
     # to the browser as it is.
+    async def broadcast_batch(self, event: Mapping[str, object]) -> None:
+        """Several events from one commit to one group (``waproject.broadcasts``), in order."""
+        await broadcasts.dispatch_batch(self, event)
+
     message_created = _forward_subscribed
     message_updated = _forward_subscribed
     message_status = _forward_subscribed
@@ -219,3 +471,4 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     consultation_ended = _forward
     conference_withdrawn = _forward
     options_changed = _forward
+    supervision_notice = _forward

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connections, models
+
+M = TypeVar("M", bound=models.Model)
 
 
 @functools.cache
@@ -23,13 +25,20 @@ def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     )
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"{model.__name__}.{name} is no column")
+    return field.column
+
+
 @functools.cache
 def _insert_sql(model: type[models.Model], rows: int, returning: tuple[str, ...], using: str) -> str:
     qn = connections[using].ops.quote_name
     fields = _insert_fields(model)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     columns = ", ".join(qn(f.column) for f in fields)
-    returned = ", ".join(qn(model._meta.get_field(name).column) for name in returning)
+    returned = ", ".join(qn(_column(model, name)) for name in returning)
     return (
         f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)} "
         f"ON CONFLICT DO NOTHING RETURNING {returned}"
@@ -68,7 +77,7 @@ def insert_ignore_returning(
         return list(cursor.fetchall())
 
 
-def fast_create(obj: models.Model, using: str = "default") -> models.Model:
+def fast_create(obj: M, using: str = "default") -> M:
     """``Model.objects.create`` for a hot path: the same row, without compiling a query."""
     [(obj.pk,)] = insert_ignore_returning(type(obj), [obj], ("id",), using)
     obj._state.adding, obj._state.db = False, using

@@ -10,16 +10,35 @@ services call these emitters; an emitter never calls a service.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import transaction
 
-from conversations import payloads, selectors
-from conversations.models import AgentProfile, Interaction, Message, Offer
-from waproject.broadcasts import broadcast_lazy_on_commit, broadcast_on_commit, deliver
+from conversations import jobs, payloads, selectors
+from conversations.models import (
+    AgentProfile,
+    ConsultationMessage,
+    Contact,
+    Interaction,
+    InteractionParticipant,
+    Message,
+    Offer,
+)
+from waproject.broadcasts import (
+    broadcast_coalesced_on_commit,
+    broadcast_lazy_on_commit,
+    broadcast_on_commit,
+    coalesced_on_commit,
+    deliver,
+)
+from waproject.embedded import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +51,68 @@ def interaction_group(interaction_id: int) -> str:
     return f"interaction.{interaction_id}"
 
 
+#: S1: the supervisors' board and the agents' waiting counts listen here (console sockets
+#: that asked for them).
+BOARD_GROUP = "board"
+
+
+def board_changed() -> None:
+    """Something the board shows changed (an interaction queued, offered, accepted, closed;
+    an agent's state or load; a customer's message): after the commit, ``board.changed``
+    with the waiting count of every queue, at most once every ``BOARD_PUSH_INTERVAL``
+    seconds per process (``None``: no board pushes). Supervisors' sockets read their board
+    again (at most as often); agents' sockets pass on their queues' counts."""
+    every = getattr(settings, "BOARD_PUSH_INTERVAL", 1.0)
+    if every is None:
+        return
+
+    def build() -> dict[str, Any]:
+        return {
+            "waiting": [[q, n] for q, n in sorted(selectors.queue_waiting_counts().items())],
+            # Which change this is: the sockets of a process share one board read per change.
+            "at": time.time_ns(),
+        }
+
+    broadcast_coalesced_on_commit(BOARD_GROUP, "board.changed", build, every=every)
+    coalesced_on_commit((BOARD_SNAPSHOT_GROUP, "publish"), _board_publish_if_watched, every=every)
+
+
+#: S1: the sockets of supervisors watching the whole board (no filter, default sorting)
+#: listen here for the board itself, read once per change by a worker (``board.snapshot``).
+BOARD_SNAPSHOT_GROUP = "board.snapshot"
+#: Cache key set (with an expiry) while some supervisor watches the whole board: without
+#: it no snapshot is read.
+BOARD_WATCHED_KEY = "waproject:board:watched"
+#: How long a watching socket's mark lasts; sockets renew it well before.
+BOARD_WATCHED_TTL = 60
+
+
+def _board_publish_if_watched() -> None:
+    """After a change (coalesced per process): a worker reads the board once and pushes it
+    to every supervisor watching it, when someone does. The web processes, which carry the
+    webhooks, neither read nor encode it: 10 supervisors cost one read per change, in the
+    worker, instead of a read in every web process that heard of the change."""
+    try:
+        if cache.get(BOARD_WATCHED_KEY):
+            enqueue(jobs.BOARD_PUBLISH)
+    except Exception:
+        # Redis away: the change itself is committed and its caller (a webhook, say) must
+        # not fail over the board; the watching sockets read the next change themselves.
+        logger.warning("could not enqueue the board's snapshot", exc_info=True)
+
+
+def board_publish() -> None:
+    """The whole board, encoded once, to every socket watching it (``board.snapshot``: the
+    ``board`` frame's JSON text, which the sockets send as it is)."""
+    board = selectors.board_snapshot(selectors.BoardFilters())
+    text = json.dumps({"type": "board", "board": board})
+    deliver([(BOARD_SNAPSHOT_GROUP, {"type": "board.snapshot", "text": text, "at": time.time_ns()})])
+
+
 _RELOAD = object()
 
 
-def message_created(*, message: Any, owner_id: int | None, attachment: Any = _RELOAD) -> None:
+def message_created(*, message: Message, owner_id: int | None, attachment: Any = _RELOAD) -> None:
     """To the interaction's group only: every console with the interaction open subscribed
     to it (the owner included), so one group send reaches everyone, once.
 
@@ -43,6 +120,7 @@ def message_created(*, message: Any, owner_id: int | None, attachment: Any = _RE
     payload is built without a query (the webhook's hot path). Otherwise the message is
     read again after the commit.
     """
+    board_changed()
     if attachment is _RELOAD or message.context_wamid:
         _message_reloaded(message.pk, message.interaction_id, "message.created")
         return
@@ -68,7 +146,7 @@ def message_status_changed(
     )
 
 
-def message_updated(*, message: Any) -> None:
+def message_updated(*, message: Message) -> None:
     """A message changed in place (an edit or delete, a file downloaded, a retry): its full
     state, read after the commit."""
     _message_reloaded(message.pk, message.interaction_id, "message.updated")
@@ -82,25 +160,28 @@ def reaction_changed(*, interaction_id: int, message_id: int, direction: str, em
     )
 
 
-def interaction_window_closed(*, interaction: Any) -> None:
+def interaction_window_closed(*, interaction: Interaction) -> None:
     """O1: the 24-hour window closed: only notifications (templates) can go now."""
+    board_changed()
     _to_interaction_and_owner(interaction, "interaction.window_closed")
 
 
-def interaction_reply_timeout(*, interaction: Any) -> None:
+def interaction_reply_timeout(*, interaction: Interaction) -> None:
     """O2: the reply window ended: the agent's text will go out as a notification."""
+    board_changed()
     _to_interaction_and_owner(interaction, "interaction.reply_timeout")
 
 
-def _to_interaction_and_owner(interaction: Any, event_type: str) -> None:
+def _to_interaction_and_owner(interaction: Interaction, event_type: str) -> None:
     groups = [interaction_group(interaction.pk)]
     if interaction.owner_id:
         groups.append(agent_group(interaction.owner_id))
     broadcast_on_commit(groups, event_type, {"interaction": payloads.interaction_payload(interaction)})
 
 
-def interaction_changed(*, interaction: Any) -> None:
+def interaction_changed(*, interaction: payloads.InteractionStateSource) -> None:
     """To the interaction's group: every console showing it subscribed to it."""
+    board_changed()
     broadcast_on_commit(
         [interaction_group(interaction.pk)],
         "interaction.changed",
@@ -116,6 +197,7 @@ def interactions_changed(*, interaction_ids: list[int]) -> None:
     """Many interactions changed at once (an option moved their reply deadline): after the
     commit, each one still open sends ``interaction.changed`` to its group, read in chunks
     (one query per chunk, not one per interaction)."""
+    board_changed()
     ids = sorted(set(interaction_ids))
     if not ids:
         return
@@ -147,6 +229,7 @@ def options_changed(*, user_ids: Iterable[int]) -> None:
 def agent_state_changed(*, user_id: int) -> None:
     """The agent's Ready state, why they are Not Ready, and their load, read after the
     commit (so out-of-order events still end with the current state)."""
+    board_changed()
 
     def payload() -> dict[str, Any]:
         fresh = AgentProfile.objects.select_related("user").get(user_id=user_id)
@@ -161,6 +244,7 @@ def agent_state_changed(*, user_id: int) -> None:
 def offer_created(*, offer: Offer) -> None:
     """The offer's preview, to the agent's consoles (read now: the customer's first and
     latest message)."""
+    board_changed()
     broadcast_on_commit(
         [agent_group(offer.agent_id)], "offer.created", {"offer": selectors.offer_payload(offer)}
     )
@@ -169,19 +253,22 @@ def offer_created(*, offer: Offer) -> None:
 def offer_withdrawn(*, agent_id: int, offer_id: int, reason: str, interaction_id: int | None = None) -> None:
     """The offer is gone; unless it was accepted, the agent lost the interaction (given
     ``interaction_id``, a socket of theirs that subscribed to it leaves its group)."""
+    board_changed()
     broadcast_on_commit([agent_group(agent_id)], "offer.withdrawn", {"offer_id": offer_id, "reason": reason})
     if interaction_id is not None and reason != "accepted":
         access_revoked(interaction_id=interaction_id)
 
 
-def interaction_assigned(*, interaction: Any) -> None:
+def interaction_assigned(*, interaction: Interaction) -> None:
     """The interaction became one agent's: whoever saw it only through a workbin may not
     any more (an interaction opened from a shared workbin)."""
+    board_changed()
     access_revoked(interaction_id=interaction.pk)
-    _assigned(interaction, interaction.owner)
+    if interaction.owner is not None:  # always: assigned means owned
+        _assigned(interaction, interaction.owner)
 
 
-def _assigned(interaction: Any, user: User) -> None:
+def _assigned(interaction: Interaction, user: User) -> None:
     """``interaction.assigned`` to ``user``'s consoles: the summary with what they may do
     with it (``actions``), read after the commit."""
 
@@ -191,8 +278,9 @@ def _assigned(interaction: Any, user: User) -> None:
     broadcast_lazy_on_commit([agent_group(user.pk)], "interaction.assigned", build)
 
 
-def interaction_closed(*, interaction: Any, owner_id: int | None) -> None:
+def interaction_closed(*, interaction: Interaction, owner_id: int | None) -> None:
     """The interaction left its owner's console (Done, transferred, parked)."""
+    board_changed()
     groups = [interaction_group(interaction.pk)]
     if owner_id:
         groups.append(agent_group(owner_id))
@@ -227,7 +315,7 @@ def session_ended(*, user_id: int, session_key: str | None) -> None:
     )
 
 
-def contact_changed(*, contact: Any, merged_contact_ids: list[int] | None = None) -> None:
+def contact_changed(*, contact: Contact, merged_contact_ids: list[int] | None = None) -> None:
     """Every open interaction of the contact shows the new details (``merged_contact_ids``:
     contacts just merged into it, which consoles may still show)."""
 
@@ -244,36 +332,40 @@ def contact_changed(*, contact: Any, merged_contact_ids: list[int] | None = None
 
 def workbin_changed(*, workbin_id: int, user_ids: list[int]) -> None:
     """A workbin's content changed: its members' consoles refresh their workbin list."""
+    board_changed()
     broadcast_on_commit([agent_group(u) for u in user_ids], "workbin.changed", {"workbin_id": workbin_id})
 
 
 # --- conference and consultation --------------------------------------------------------------
 
 
-def conference_invited(*, invitation: Any, interaction: Any, inviter: str) -> None:
+def conference_invited(*, invitation: InteractionParticipant, interaction: Interaction) -> None:
     broadcast_on_commit(
         [agent_group(invitation.agent_id)],
         "conference.invited",
         {
-            "invitation_id": invitation.pk,
-            "inviter": inviter,
-            "interaction": payloads.interaction_summary_payload(interaction),
+            **payloads.invitation_payload(
+                invitation, interaction=payloads.interaction_summary_payload(interaction)
+            )
         },
     )
 
 
-def interaction_assigned_to(*, interaction: Any, user: User) -> None:
+def interaction_assigned_to(*, interaction: Interaction, user: User) -> None:
     """Open the interaction in one agent's console (a conference guest)."""
+    board_changed()
     _assigned(interaction, user)
 
 
-def interaction_closed_for(*, interaction: Any, user_id: int) -> None:
+def interaction_closed_for(*, interaction: Interaction, user_id: int) -> None:
     """Close the interaction's tab in one agent's console (they left a conference)."""
+    board_changed()
     broadcast_on_commit([agent_group(user_id)], "interaction.closed", {"interaction_id": interaction.pk})
     access_revoked(interaction_id=interaction.pk)
 
 
-def participants_changed(*, interaction: Any) -> None:
+def participants_changed(*, interaction: Interaction) -> None:
+    board_changed()
     interaction_id = interaction.pk
     broadcast_lazy_on_commit(
         [interaction_group(interaction_id)],
@@ -285,7 +377,7 @@ def participants_changed(*, interaction: Any) -> None:
     )
 
 
-def consultation_message(*, message: Any, user_ids: list[int]) -> None:
+def consultation_message(*, message: ConsultationMessage, user_ids: list[int]) -> None:
     """To the agents of the consultation only (never the interaction's group)."""
     broadcast_on_commit(
         [agent_group(u) for u in user_ids],
@@ -305,4 +397,17 @@ def conference_withdrawn(*, invitation_id: int, user_id: int, reason: str) -> No
     """An invitation became void (the conversation ended, moved or was transferred)."""
     broadcast_on_commit(
         [agent_group(user_id)], "conference.withdrawn", {"invitation_id": invitation_id, "reason": reason}
+    )
+
+
+# --- supervision (S2) -------------------------------------------------------------------------
+
+
+def supervision_notice(*, user_id: int, kind: str, interaction_id: int | None, supervisor: str) -> None:
+    """Tell an agent what a supervisor did to them or their work (``kind``: "monitoring",
+    "barged_in", "taken_over", "not_ready", "signed_out"): their console shows a notice."""
+    broadcast_on_commit(
+        [agent_group(user_id)],
+        "supervision.notice",
+        {"kind": kind, "interaction_id": interaction_id, "supervisor": supervisor},
     )

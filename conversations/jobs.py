@@ -15,4 +15,7 @@ ATTACHMENT_DOWNLOAD = "conversations.tasks.attachment_download_task"
 #: Blue ticks (and "typing…") on the customer's phone (``message_mark_read``).
 MESSAGE_MARK_READ = "conversations.tasks.message_mark_read_task"
 
-ALL = (OUTBOX_FLUSH, ATTACHMENT_DOWNLOAD, MESSAGE_MARK_READ)
+#: S1: read the whole board once and push it to the supervisors watching it (``board_publish``).
+BOARD_PUBLISH = "conversations.tasks.board_publish_task"
+
+ALL = (OUTBOX_FLUSH, ATTACHMENT_DOWNLOAD, MESSAGE_MARK_READ, BOARD_PUBLISH)

@@ -192,6 +192,18 @@ _DEFINITIONS = [
         "Queue used for transfers and conferences to a skill or an agent group.",
     ),
     OptionDefinition(
+        "whatsappsession.supervisor-monitor-notify-agent",
+        False,
+        bool,
+        "Tell the agent when a supervisor starts monitoring their interaction silently (S2).",
+    ),
+    OptionDefinition(
+        "whatsappsession.desktop-notice-sound",
+        False,
+        bool,
+        "Play a short sound with the desktop notice of a new offer, invitation or consultation (R2b).",
+    ),
+    OptionDefinition(
         "whatsappsession.outbound-session-config",
         "",
         str,
@@ -333,7 +345,8 @@ def get_option(key: str, *, agent_id: int | None = None, group_id: int | None = 
     values = _snapshot.values()
     if group_id is None and agent_id is not None:
         group_id = _snapshot.group_of(agent_id)
-    for scope in (("agent", agent_id), ("group", group_id), ("global", None)):
+    scopes: tuple[tuple[str, int | None], ...] = (("agent", agent_id), ("group", group_id), ("global", None))
+    for scope in scopes:
         if scope[1] is None and scope[0] != "global":
             continue
         if (key, *scope) in values:

@@ -8,13 +8,13 @@ interaction: the server decides, the console shows (DESIGN invariant 8).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 
-from conversations.exceptions import PermissionDenied
-from conversations.models import AgentProfile, BusinessAttribute, Interaction, InteractionParticipant
+from conversations.exceptions import Conflict, PermissionDenied
+from conversations.models import AgentProfile, BusinessAttribute, Interaction, InteractionParticipant, Queue
+from conversations.options import get_option
 
 #: Supervisors see and act on every interaction. Staff status alone only opens the admin:
 #: content managers have it, and must not read transcripts or write to customers.
@@ -46,6 +46,14 @@ ACTIONS = (
     "leave_consultation",  # R6 a consulted agent leaves it (consultation_end)
 )
 
+#: S2: a supervisor's interventions the console may offer on an interaction, in order
+#: (``conversations.services.supervision`` enforces each; docs/console-protocol.md).
+INTERVENTIONS = (
+    "barge_in",  # join as a conference participant (interaction_barge_in)
+    "take_over",  # make it theirs (interaction_take_over)
+    "move",  # to a queue or a workbin, recorded as the supervisor's (interaction_move)
+)
+
 
 def user_is_supervisor(user: User | AnonymousUser) -> bool:
     """Superusers, and staff users given "Can supervise every WhatsApp interaction" (directly
@@ -68,9 +76,18 @@ def user_is_agent(user: User | AnonymousUser) -> bool:
     """Agents are the users with an agent profile (given in the admin, or by ``seed_demo``):
     that, not staff status nor a group name, is what routing, transfers and the console
     count on. Nobody becomes an agent by opening the console: a content manager stays one."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not getattr(user, "is_authenticated", False) or not isinstance(user, User):
         return False
     return AgentProfile.objects.filter(user=user).exists()
+
+
+def signed_out_by_supervisor(user: User | AnonymousUser, profile: AgentProfile | None) -> bool:
+    """S2: a supervisor signed the agent out after they logged in: this login opens no
+    console any more (they log in again)."""
+    if profile is None or profile.signed_out_at is None:
+        return False
+    last_login = getattr(user, "last_login", None)
+    return last_login is None or last_login < profile.signed_out_at
 
 
 def ensure_agent(user: User | AnonymousUser) -> None:
@@ -95,7 +112,36 @@ def conferences_enabled() -> bool:
     ).exists()
 
 
-def is_owner_or_supervisor(user: User | AnonymousUser, interaction: Any) -> bool:
+#: The option naming the routing queue through which an agent reaches an agent group or a
+#: skill: transfers (R4, and to a queue) and conference invitations "via the Skill or Group
+#: option" (R5b). Unset, or naming no queue, neither is possible.
+ROUTING_QUEUE_OPTION = "intercommunication.whatsappsession.queue"
+
+
+def routing_queue(user: User | AnonymousUser) -> Queue | None:
+    """The queue ``ROUTING_QUEUE_OPTION`` names for ``user`` (the option may differ per agent
+    or group), or None when it is unset or names no queue (no query when unset)."""
+    name = get_option(ROUTING_QUEUE_OPTION, agent_id=user.pk)
+    return Queue.objects.filter(name=name).first() if name else None
+
+
+def ensure_routing_queue(user: User | AnonymousUser, *, needs: str, code: str) -> Queue:
+    """The routing queue for ``user``, or a Conflict ``code`` naming the option: ``needs``
+    says what needs it (e.g. "transfers to an agent group, a skill or a queue")."""
+    name = get_option(ROUTING_QUEUE_OPTION, agent_id=user.pk)
+    if not name:
+        raise Conflict(f"{needs} need the option {ROUTING_QUEUE_OPTION}", code=code)
+    queue = Queue.objects.filter(name=name).first()
+    if queue is None:
+        raise Conflict(
+            f"{needs} need the option {ROUTING_QUEUE_OPTION} to name a queue; "
+            f"the queue {name!r} it names does not exist",
+            code=code,
+        )
+    return queue
+
+
+def is_owner_or_supervisor(user: User | AnonymousUser, interaction: Interaction) -> bool:
     """The interaction's owner, or a supervisor: who may take the owner's actions."""
     return interaction.owner_id == user.pk or user_is_supervisor(user)
 
@@ -113,7 +159,7 @@ def joined_participants(interaction_ids: Iterable[int]) -> dict[int, list[tuple[
 
 
 def user_can_write(
-    *, user: User | AnonymousUser, interaction: Any, guest_ids: Collection[int] | None = None
+    *, user: User | AnonymousUser, interaction: Interaction, guest_ids: Collection[int] | None = None
 ) -> bool:
     """The owner and agents in a conference on it write; supervisors may write into any.
     ``guest_ids``: the agents who joined its conference, when already read."""
@@ -121,6 +167,8 @@ def user_can_write(
         return True
     if guest_ids is not None:
         return user.pk in guest_ids
+    if not isinstance(user, User):  # nobody signed in joins a conference
+        return False
     P = InteractionParticipant
     return P.objects.filter(
         interaction=interaction, agent=user, kind=P.Kind.CONFERENCE, state=P.State.JOINED
@@ -136,19 +184,23 @@ def can_edit_contact(user: User | AnonymousUser, contact_id: int) -> bool:
     return any(user_can_write(user=user, interaction=i) for i in open_ones)
 
 
-def may_leave_conference(user: User | AnonymousUser, interaction: Any, *, guest_ids: Collection[int]) -> bool:
+def may_leave_conference(
+    user: User | AnonymousUser, interaction: Interaction, *, guest_ids: Collection[int]
+) -> bool:
     """A conference guest leaves; the owner leaves only to someone who stays."""
     return user.pk in guest_ids or (interaction.owner_id == user.pk and bool(guest_ids))
 
 
 def may_write_consultation(
-    user: User | AnonymousUser, interaction: Any, *, consultant_ids: Collection[int]
+    user: User | AnonymousUser, interaction: Interaction, *, consultant_ids: Collection[int]
 ) -> bool:
     """The owner and the agents consulted about the interaction write in its consultation."""
     return interaction.owner_id == user.pk or user.pk in consultant_ids
 
 
-def viewer_part(user: User | AnonymousUser, interaction: Any, *, joined: list[tuple[int, str]]) -> str:
+def viewer_part(
+    user: User | AnonymousUser, interaction: Interaction, *, joined: list[tuple[int, str]]
+) -> str:
     """The viewer's part in the interaction, for the console's labels only ("owner",
     "conference", "consultation", "supervisor", or "" for someone who only sees it):
     what they may do is :func:`interaction_actions`."""
@@ -163,7 +215,7 @@ def viewer_part(user: User | AnonymousUser, interaction: Any, *, joined: list[tu
 
 def interaction_actions(
     user: User | AnonymousUser,
-    interaction: Any,
+    interaction: Interaction,
     *,
     joined: list[tuple[int, str]] | None = None,
     conferences: bool | None = None,
@@ -203,3 +255,23 @@ def interaction_actions(
         "leave_consultation": not in_charge and user.pk in consultants,
     }
     return [name for name in ACTIONS if allowed[name]]
+
+
+def interaction_interventions(
+    user: User | AnonymousUser, interaction: Interaction, *, joined: list[tuple[int, str]]
+) -> list[str]:
+    """S2: which interventions a supervisor may make on ``interaction`` now, by the rules
+    ``conversations.services.supervision`` enforces (none for anyone else, nor on their own
+    conversation): barge in while it is in progress and they are not in it yet, take it over
+    while it is open and not in a workbin, move it while it is in progress."""
+    if not user_is_supervisor(user) or interaction.owner_id == user.pk:
+        return []
+    active = interaction.state == Interaction.State.ACTIVE
+    in_conference = (user.pk, CONFERENCE) in joined
+    allowed = {
+        "barge_in": active and not in_conference,
+        "take_over": interaction.state in Interaction.OPEN_STATES
+        and interaction.state != Interaction.State.PARKED,
+        "move": active,
+    }
+    return [name for name in INTERVENTIONS if allowed[name]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from conversations import events
 from conversations.services import (
     capacity,
     inbound,
@@ -84,3 +85,10 @@ def agent_load_reconcile_task() -> int:
 def interaction_timers_task() -> int:
     """Announce closed 24-hour windows (O1) and ended reply windows (O2)."""
     return interactions.interaction_timers_due(now=timezone.now())
+
+
+@shared_task
+def board_publish_task() -> None:
+    """S1: read the whole board once and push it to every supervisor watching it (off the
+    web processes, which carry the webhooks)."""
+    events.board_publish()

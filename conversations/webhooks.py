@@ -244,7 +244,8 @@ class WebhookApp:
 
 
 async def _read_asgi_body(receive: Callable, limit: int) -> bytes | None:
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":

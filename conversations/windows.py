@@ -8,7 +8,7 @@ timer, the send and the console's deadline all read the rules here.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.utils import timezone
 
@@ -36,7 +36,17 @@ def window_is_open(interaction: Interaction, *, now: datetime | None = None) -> 
     return interaction.window_expires_at is not None and now < interaction.window_expires_at
 
 
-def reply_window_ends_at(interaction: Interaction) -> datetime | None:
+class InboundTimes(Protocol):
+    """What the reply window reads: an Interaction, or the inbound update's row."""
+
+    @property
+    def last_inbound_at(self) -> datetime | None: ...
+
+    @property
+    def owner_id(self) -> int | None: ...
+
+
+def reply_window_ends_at(interaction: InboundTimes) -> datetime | None:
     """O2: when the reply timeout after the customer's last message ends."""
     if interaction.last_inbound_at is None:
         return None

@@ -9,4 +9,6 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
+        # Lazy, Django's rule: the checks read models, which load only once the app
+        # registry is ready.
         from ops import checks, signals  # noqa: F401  (register the checks and Celery hooks)

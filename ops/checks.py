@@ -11,6 +11,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+from conversations.models import Channel
+from ops.crypto import DEMO_FIELD_ENCRYPTION_KEY, configured_keys, keys_check
 
 #: The sandbox's credentials (the defaults of WHATSAPP_*): public, in the repository.
 SANDBOX_SECRETS = {
@@ -27,12 +31,8 @@ def in_production() -> bool:
 @register(Tags.security)
 def encryption_keys_check(app_configs: Any, **kwargs: Any) -> list[Error]:
     """Every FIELD_ENCRYPTION_KEYS entry must be a Fernet key, or no secret can be read."""
-    from django.core.exceptions import ImproperlyConfigured
-
-    from ops.crypto import _fernets, configured_keys
-
     try:
-        _fernets(configured_keys())
+        keys_check(configured_keys())
     except ImproperlyConfigured as exc:
         return [Error(str(exc), id="ops.E001")]
     return []
@@ -44,8 +44,6 @@ def public_secrets_check(app_configs: Any, **kwargs: Any) -> list[Warning]:
     read secrets encrypted with the one and forge webhooks signed with the other."""
     if not in_production():
         return []
-    from ops.crypto import DEMO_FIELD_ENCRYPTION_KEY, configured_keys
-
     found: list[Warning] = []
     if DEMO_FIELD_ENCRYPTION_KEY in configured_keys():
         found.append(
@@ -88,15 +86,11 @@ def _sandbox_secret_warnings() -> list[Warning]:
 def _channels_with_sandbox_secrets() -> list[str]:
     """Active channels holding a sandbox secret (decrypted to compare); [] when the database
     cannot be read (checks also run before ``migrate``)."""
-    from django.db import DatabaseError
-
     try:
-        from conversations.models import Channel
-
         return [
             channel.name
             for channel in Channel.objects.filter(is_active=True)
             if any(getattr(channel, field) == value for field, value in SANDBOX_SECRETS.items())
         ]
-    except (DatabaseError, Exception):  # no table yet, no database, a key that does not open
+    except Exception:  # no table yet, no database, a key that does not open
         return []

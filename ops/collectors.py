@@ -16,6 +16,9 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from conversations.models import Interaction, Queue
+from ops.health import heartbeat_age, webhook_backlog
+
 logger = logging.getLogger(__name__)
 
 #: The backlog count stops here (a scrape never counts millions of rows).
@@ -33,8 +36,6 @@ class DatabaseCollector(Collector):
 
     @staticmethod
     def _queues(now) -> Iterator[GaugeMetricFamily]:
-        from conversations.models import Interaction, Queue
-
         names = dict(Queue.objects.values_list("pk", "name"))
         rows = (
             Interaction.objects.filter(state=Interaction.State.QUEUED)
@@ -58,8 +59,6 @@ class DatabaseCollector(Collector):
 
     @staticmethod
     def _backlog(now) -> Iterator[GaugeMetricFamily]:
-        from ops.health import webhook_backlog
-
         count, age = webhook_backlog(limit=BACKLOG_CAP, now=now)
         yield GaugeMetricFamily(
             "wa_webhook_backlog_events",
@@ -74,8 +73,6 @@ class DatabaseCollector(Collector):
 
     @staticmethod
     def _heartbeat(now) -> Iterator[GaugeMetricFamily]:
-        from ops.health import heartbeat_age
-
         age = heartbeat_age(now=now)
         if age is not None:
             yield GaugeMetricFamily(

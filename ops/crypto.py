@@ -23,6 +23,7 @@ import functools
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -44,6 +45,12 @@ def configured_keys() -> tuple[str, ...]:
     if isinstance(keys, str):
         keys = [k for k in (part.strip() for part in keys.split(",")) if k]
     return tuple(keys)
+
+
+def keys_check(keys: tuple[str, ...]) -> None:
+    """Raise ImproperlyConfigured unless ``keys`` are usable: at least one, each a Fernet key
+    (the system check ``ops.E001`` asks this)."""
+    _fernets(keys)
 
 
 @functools.lru_cache(maxsize=8)
@@ -137,8 +144,6 @@ class EncryptedTextField(models.TextField):
 
 def encrypted_fields() -> list[tuple[type[models.Model], list[str]]]:
     """Every concrete model with encrypted fields, and those fields' names."""
-    from django.apps import apps
-
     found = []
     for model in apps.get_models():
         names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
+# The mixin is for a ModelForm: the type checker sees it as one, at run time it adds no base.
+if TYPE_CHECKING:
+    _ModelForm = forms.ModelForm
+else:
+    _ModelForm = object
 
-class WriteOnlySecretsMixin:
+
+class WriteOnlySecretsMixin(_ModelForm):
     """For a ModelForm: the ``secret_fields`` are never shown again once stored.
 
     Each is an empty password input saying whether a value is set; leaving it empty keeps
@@ -18,12 +24,12 @@ class WriteOnlySecretsMixin:
     secret_fields: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        instance = self.instance  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)
+        instance = self.instance
         for name in self.secret_fields:
-            field = self.fields[name]  # type: ignore[attr-defined]
+            field = self.fields[name]
             field.widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
-            self.initial[name] = ""  # type: ignore[attr-defined]
+            self.initial[name] = ""
             if instance.pk is not None:
                 is_set = bool(getattr(instance, name))
                 field.required = False
@@ -33,8 +39,9 @@ class WriteOnlySecretsMixin:
                 )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()  # type: ignore[misc]
-        instance = self.instance  # type: ignore[attr-defined]
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean() returns
+        instance = self.instance
         if instance.pk is not None:
             for name in self.secret_fields:
                 if not cleaned.get(name):

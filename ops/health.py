@@ -16,9 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from kombu import Connection
+
+from conversations.models import WebhookEvent
+from ops.models import Heartbeat
 
 HEARTBEAT = "beat"
 
@@ -35,15 +40,11 @@ class CheckResult:
 
 
 def heartbeat_record(*, name: str, now: datetime | None = None) -> None:
-    from ops.models import Heartbeat
-
     Heartbeat.objects.update_or_create(name=name, defaults={"at": now or timezone.now()})
 
 
 def heartbeat_age(*, name: str = HEARTBEAT, now: datetime | None = None) -> float | None:
     """Seconds since the named heartbeat, None if none was ever recorded."""
-    from ops.models import Heartbeat
-
     at = Heartbeat.objects.filter(name=name).values_list("at", flat=True).first()
     if at is None:
         return None
@@ -55,8 +56,6 @@ def webhook_backlog(*, limit: int, now: datetime | None = None) -> tuple[int, fl
 
     Two index-bound queries (``webhook_state_idx``): the count stops at ``limit``.
     """
-    from conversations.models import WebhookEvent
-
     failed = WebhookEvent.objects.filter(state=WebhookEvent.State.FAILED)
     count = failed.order_by()[:limit].count() if limit else failed.count()
     oldest = failed.order_by("received_at").values_list("received_at", flat=True).first()
@@ -72,8 +71,6 @@ def _database() -> str:
 
 
 def _redis() -> str:
-    import redis
-
     timeout = settings.READINESS_TIMEOUT
     client = redis.Redis.from_url(
         settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout, retry=None
@@ -86,8 +83,6 @@ def _redis() -> str:
 
 
 def _broker() -> str:
-    from kombu import Connection
-
     timeout = settings.READINESS_TIMEOUT
     with Connection(
         settings.CELERY_BROKER_URL,

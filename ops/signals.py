@@ -10,6 +10,7 @@ fired, retries made, rows purged) to ``wa_beat_sweep_items``.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 import time
@@ -23,13 +24,10 @@ from ops import logs, metrics
 _state = threading.local()
 
 
+@functools.cache
 def _beat_tasks() -> dict[str, str]:
-    """Task name → the short label of its beat entry."""
-    cached = getattr(_beat_tasks, "cached", None)
-    if cached is None:
-        cached = {entry["task"]: name for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
-        _beat_tasks.cached = cached  # type: ignore[attr-defined]
-    return cached
+    """Task name → the short label of its beat entry (read once: settings do not change)."""
+    return {entry["task"]: name for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
 
 
 _parameters: dict[str, list[str]] = {}

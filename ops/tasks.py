@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from ops.health import heartbeat_record
+
 
 @shared_task
 def beat_heartbeat_task() -> None:
     """Record that the beat scheduled this and a worker ran it (the readiness check's
     "beat" reads the row)."""
-    from ops.health import heartbeat_record
-
     heartbeat_record(name="beat")

@@ -11,7 +11,7 @@ import re
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
 from ops import metrics
 from ops.collectors import DatabaseCollector
@@ -68,8 +68,6 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     if metrics.MULTIPROCESS:
-        from prometheus_client import multiprocess
-
         directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
         _forget_dead_processes(directory)
         registry = CollectorRegistry()
@@ -87,8 +85,6 @@ def _forget_dead_processes(directory: str) -> None:
     """Drop the live gauges (open sockets) of server processes that died without saying
     so (a kill -9): their counters stay, as Prometheus expects, but a dead process holds
     no sockets. One directory per host, so a pid names a process of this host."""
-    from prometheus_client import multiprocess
-
     for path in glob.glob(os.path.join(directory, "gauge_live*_*.db")):
         match = _LIVE_FILE.search(path)
         if match and not _alive(int(match.group(1))):

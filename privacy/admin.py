@@ -8,15 +8,17 @@ import json
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from conversations.exceptions import DomainError
 from privacy import services
+from waproject.requests import signed_in_user
 
 
-class ContactPrivacyAdminMixin:
+class ContactPrivacyAdminMixin(admin.ModelAdmin):
     """For the Contact ModelAdmin: the "export" and "erase" actions, shown to users with
     the matching permission."""
 
@@ -32,9 +34,9 @@ class ContactPrivacyAdminMixin:
     def export_contact_data(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
         ids = list(queryset.values_list("pk", flat=True)[:2])
         if len(ids) != 1:
-            self.message_user(request, "Select exactly one contact to export.", messages.WARNING)  # type: ignore[attr-defined]
+            self.message_user(request, "Select exactly one contact to export.", messages.WARNING)
             return None
-        document = services.contact_export(user=request.user, contact_id=ids[0])
+        document = services.contact_export(user=signed_in_user(request), contact_id=ids[0])
         response = HttpResponse(
             json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
             content_type="application/json",
@@ -50,21 +52,21 @@ class ContactPrivacyAdminMixin:
                 request,
                 "admin/privacy/erase_confirmation.html",
                 {
-                    **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+                    **self.admin_site.each_context(request),
                     "title": "Erase contacts' data?",
                     "contacts": contacts,
-                    "opts": self.model._meta,  # type: ignore[attr-defined]
-                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
                 },
             )
         erased, refused = 0, []
         for contact in contacts:
             try:
-                services.contact_erase(user=request.user, contact_id=contact.pk)
+                services.contact_erase(user=signed_in_user(request), contact_id=contact.pk)
                 erased += 1
             except DomainError as exc:
                 refused.append(f"contact {contact.pk}: {exc.message}")
-        self.message_user(request, f"{erased} contact(s) erased.", messages.INFO)  # type: ignore[attr-defined]
+        self.message_user(request, f"{erased} contact(s) erased.", messages.INFO)
         if refused:
-            self.message_user(request, "Not erased: " + "; ".join(refused), messages.WARNING)  # type: ignore[attr-defined]
+            self.message_user(request, "Not erased: " + "; ".join(refused), messages.WARNING)
         return None

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations.api.schema import CONFLICT, body
 from privacy import services
 from privacy.services import ContactExport, ErasureResult
+from waproject.requests import SignedInRequest
 
 
 class ContactEraseApi(APIView):
@@ -26,7 +26,7 @@ class ContactEraseApi(APIView):
             409: CONFLICT,
         },
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         return Response(services.contact_erase(user=request.user, contact_id=pk).as_dict())
 
 
@@ -36,7 +36,7 @@ class ContactExportApi(APIView):
     contact data"; recorded in the audit log."""
 
     @extend_schema(responses={200: body(ContactExport, "the contact's data")})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: SignedInRequest, pk: int) -> Response:
         document = services.contact_export(user=request.user, contact_id=pk)
         response = Response(document)
         response["Content-Disposition"] = f'attachment; filename="contact-{pk}.json"'

@@ -18,12 +18,14 @@ agent is still talking to the customer (close it, Done, then erase).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import models, transaction
@@ -45,6 +47,9 @@ from conversations.models import (
     Reaction,
     WebhookEvent,
 )
+from flows.models import FlowSession
+from integrations.models import Delivery
+from surveys.models import SurveyRequest
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +118,7 @@ def media_files_purge(*, created_before: datetime, now: datetime, limit: int) ->
     )
 
 
-def _delete_files(names: Any) -> None:
+def _delete_files(names: Iterable[str]) -> None:
     for name in names:
         if not name:
             continue
@@ -139,10 +144,18 @@ class ContactExport(TypedDict):
 
     format: str
     exported_at: str
-    contact: dict[str, Any]
-    merged_contacts: list[dict[str, Any]]
-    interactions: list[dict[str, Any]]
-    messages: list[dict[str, Any]]
+    contact: dict[str, object]
+    merged_contacts: list[dict[str, object]]
+    interactions: list[dict[str, object]]
+    messages: list[dict[str, object]]
+
+
+class ExportNote(TypedDict):
+    """A note or an internal message of an exported interaction."""
+
+    author: str
+    body: str
+    created_at: str | None
 
 
 @dataclass
@@ -168,7 +181,7 @@ def _people(contact: Contact) -> list[int]:
     return ids
 
 
-def contact_erase(*, user: Any, contact_id: int) -> ErasureReport:
+def contact_erase(*, user: User, contact_id: int) -> ErasureReport:
     """Erase one contact's personal data (and that of contacts merged into it); see the
     module docstring. Needs "Can erase contact data"; recorded in the audit log."""
     if not user.has_perm(ERASE_PERMISSION):
@@ -254,7 +267,18 @@ def _erase_rows(people: list[int], *, now: datetime) -> tuple[dict[str, int], li
     counts["interactions"] = interactions.update(
         case_data={}, customer_wa_id="", customer_user_id="", last_inbound_wamid=""
     )
+    # B5: integrators' outbox rows hold the customer's messages as sent: they go (and
+    # with them any still waiting for a receiver), their attempt log too.
+    counts["webhook_deliveries"] = (
+        Delivery.objects.filter(interaction__contact_id__in=people).delete()[1].get(Delivery._meta.label, 0)
+    )
+    # B1: the answers an entry flow collected (an order number, …) are the customer's.
+    counts["flow_answers"] = FlowSession.objects.filter(interaction__contact_id__in=people).update(answers={})
     counts["notes"] = InteractionNote.objects.filter(interaction__contact_id__in=people).update(body=ERASED)
+    # B3: the customer's survey comment is their words; the answer's wamids encode the number.
+    surveys = SurveyRequest.objects.filter(contact_id__in=people)
+    counts["survey_comments"] = surveys.exclude(comment="").update(comment=ERASED)
+    surveys.update(answer_wamid="", comment_wamid="")
     counts["consultation_messages"] = ConsultationMessage.objects.filter(
         interaction__contact_id__in=people
     ).update(body=ERASED)
@@ -312,7 +336,7 @@ def _webhook_bodies_naming(identifiers: set[str], *, now: datetime) -> int:
 # --- export ------------------------------------------------------------------------------
 
 
-def contact_export(*, user: Any, contact_id: int) -> ContactExport:
+def contact_export(*, user: User, contact_id: int) -> ContactExport:
     """Everything stored about one contact (and contacts merged into it), as JSON: the
     contact, its interactions with notes and internal messages, its messages with their
     attachments' metadata (not the files). Needs "Can export contact data"; recorded."""
@@ -339,7 +363,7 @@ def contact_export(*, user: Any, contact_id: int) -> ContactExport:
         .select_related("attachment", "author")
         .order_by("origination_at", "id")
     )
-    document = {
+    document: ContactExport = {
         "format": "whatsapp-agent-workspace contact export, version 1",
         "exported_at": timezone.now().isoformat(),
         "contact": _contact(contacts[contact.pk]),
@@ -361,16 +385,18 @@ def contact_export(*, user: Any, contact_id: int) -> ContactExport:
     return document
 
 
-def _iso(value: Any) -> str | None:
+def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _who(user: Any) -> str:
+def _who(user: User | None) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
-def _grouped(rows: Any) -> dict[int, list[dict[str, Any]]]:
-    grouped: dict[int, list[dict[str, Any]]] = {}
+def _grouped(
+    rows: models.QuerySet[InteractionNote] | models.QuerySet[ConsultationMessage],
+) -> dict[int, list[ExportNote]]:
+    grouped: dict[int, list[ExportNote]] = {}
     for row in rows.order_by("created_at", "id"):
         grouped.setdefault(row.interaction_id, []).append(
             {"author": _who(row.author), "body": row.body, "created_at": _iso(row.created_at)}
@@ -378,7 +404,7 @@ def _grouped(rows: Any) -> dict[int, list[dict[str, Any]]]:
     return grouped
 
 
-def _contact(contact: Contact) -> dict[str, Any]:
+def _contact(contact: Contact) -> dict[str, object]:
     return {
         "id": contact.pk,
         "wa_id": contact.wa_id,
@@ -397,7 +423,9 @@ def _contact(contact: Contact) -> dict[str, Any]:
     }
 
 
-def _interaction(interaction: Interaction, notes: list, internal: list) -> dict[str, Any]:
+def _interaction(
+    interaction: Interaction, notes: list[ExportNote], internal: list[ExportNote]
+) -> dict[str, object]:
     return {
         "id": interaction.pk,
         "contact_id": interaction.contact_id,
@@ -418,7 +446,7 @@ def _interaction(interaction: Interaction, notes: list, internal: list) -> dict[
     }
 
 
-def _message(message: Message) -> dict[str, Any]:
+def _message(message: Message) -> dict[str, object]:
     try:
         attachment = message.attachment
     except Attachment.DoesNotExist:

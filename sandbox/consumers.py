@@ -8,6 +8,7 @@ through the JSON endpoints, which are also the sandbox's programmatic API.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -15,6 +16,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from sandbox import events, selectors
 from sandbox.phone_input import PHONE_NUMBER_ID_RE, WA_ID_RE
+from waproject import broadcasts
 
 
 class PhoneConsumer(AsyncJsonWebsocketConsumer):
@@ -46,6 +48,10 @@ class PhoneConsumer(AsyncJsonWebsocketConsumer):
         )
 
     # Channel-layer events ("sandbox.message" → sandbox_message)
+    async def broadcast_batch(self, event: Mapping[str, object]) -> None:
+        """Several events from one commit to one group (``waproject.broadcasts``), in order."""
+        await broadcasts.dispatch_batch(self, event)
+
     async def sandbox_message(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "message", "message": event["message"]})
 

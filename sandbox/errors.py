@@ -17,16 +17,23 @@ TITLES: dict[int, str] = {
     100: "Invalid parameter",
     190: "Invalid OAuth access token - Cannot parse access token",
     2500: "Unknown path components",
+    2635: "Deprecated API version",
+    130429: "Rate limit hit",
+    131056: "(Business Account, Consumer Account) pair rate limit hit",
     131008: "Required parameter is missing",
     131009: "Parameter value is not valid",
     131021: "Recipient cannot be sender",
+    131026: "Message undeliverable",
     131047: "Re-engagement message",
+    131050: "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business",
     131051: "Unsupported message type",
     131053: "Media upload error",
     132000: "Number of parameters does not match the expected number of params",
     132001: "Template name does not exist in the translation",
     132005: "Translated text too long",
     132012: "Parameter format does not match format in the created template",
+    132015: "Template is Paused",
+    132016: "Template is Disabled",
 }
 
 ERROR_CODES_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"

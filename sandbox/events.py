@@ -84,6 +84,10 @@ def chat_payload(chat: SandboxChat, *, read_up_to: int | None = None) -> dict[st
         "phone_number_id": chat.channel.phone_number_id,
         "wa_id": chat.wa_id,
         "profile_name": chat.profile_name,
+        "user_id": chat.user_id,
+        "username": chat.username,
+        "hides_number": chat.hides_number,
+        "marketing_preference": chat.marketing_preference,
         "typing_until": chat.business_typing_until.isoformat() if chat.business_typing_until else None,
         "read_up_to": read_up_to,
     }

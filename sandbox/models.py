@@ -21,6 +21,16 @@ class SandboxChat(models.Model):
     channel = models.ForeignKey("conversations.Channel", on_delete=models.CASCADE, related_name="+")
     wa_id = models.CharField("customer's WhatsApp id", max_length=32)
     profile_name = models.CharField(max_length=256, blank=True)
+    #: G2: the customer's business-scoped user id (BSUID): in every webhook, and a
+    #: business may send to it (``recipient``). A new number brings a new one.
+    user_id = models.CharField("business-scoped user id", max_length=160, blank=True)
+    #: G2: the username the customer chose ("" for none); with ``hides_number`` the
+    #: webhooks carry no number (no ``wa_id``, no ``from``), only the BSUID.
+    username = models.CharField(max_length=100, blank=True)
+    hides_number = models.BooleanField(default=False)
+    #: G3: the customer stopped marketing messages from this business (Meta refuses
+    #: MARKETING templates with 131050 then); "" never chose, "stop" or "resume".
+    marketing_preference = models.CharField(max_length=8, blank=True)
     #: The 24-hour customer service window runs from here (free-form sends need it).
     last_customer_message_at = models.DateTimeField(null=True, blank=True)
     #: The business asked to show "typing…" (mark-as-read with a typing indicator).
@@ -34,6 +44,24 @@ class SandboxChat(models.Model):
 
     def __str__(self) -> str:
         return f"+{self.wa_id} ↔ {self.channel_id}"
+
+
+class SandboxNumber(models.Model):
+    """G5: a business number's health as Meta reports it (``GET /<phone_number_id>``), and
+    the pacing the sandbox plays: the next ``pacing_left`` sends are refused with
+    ``pacing_code`` (130429 throughput, 131056 pair rate)."""
+
+    channel = models.OneToOneField("conversations.Channel", on_delete=models.CASCADE, related_name="+")
+    quality_rating = models.CharField(max_length=16, default="GREEN")
+    messaging_limit = models.CharField(max_length=32, default="TIER_2K")
+    name_status = models.CharField(max_length=32, default="APPROVED")
+    status = models.CharField(max_length=32, default="CONNECTED")
+    throughput_level = models.CharField(max_length=16, default="STANDARD")
+    pacing_code = models.PositiveIntegerField(null=True, blank=True)
+    pacing_left = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: {self.quality_rating} {self.messaging_limit}"
 
 
 class SandboxMedia(models.Model):
@@ -153,6 +181,7 @@ class WebhookPost(models.Model):
     class Kind(models.TextChoices):
         MESSAGE = "message", "Customer message"
         STATUS = "status", "Message status"
+        TEMPLATE = "template", "Template status"
 
     created_at = models.DateTimeField(default=timezone.now)
     channel = models.ForeignKey("conversations.Channel", on_delete=models.CASCADE, related_name="+")
@@ -160,7 +189,7 @@ class WebhookPost(models.Model):
         SandboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_posts"
     )
     kind = models.CharField(max_length=10, choices=Kind)
-    status = models.CharField(max_length=10, blank=True, help_text="For status webhooks")
+    status = models.CharField(max_length=20, blank=True, help_text="For status webhooks")
     url = models.CharField(max_length=500)
     body = models.TextField()
     signature = models.CharField(max_length=80)
@@ -176,3 +205,33 @@ class WebhookPost(models.Model):
     @property
     def ok(self) -> bool:
         return self.response_status is not None and 200 <= self.response_status < 300
+
+
+class SandboxTemplate(models.Model):
+    """A message template as Meta holds it for a WABA (G1): what the Graph API lists,
+    creates, edits and deletes, and what its review decides after a short delay.
+
+    Deleting one keeps the row (``status`` DELETED) so its name stays taken, as at Meta.
+    """
+
+    template_id = models.CharField(max_length=32, unique=True)
+    waba_id = models.CharField(max_length=64, db_index=True)
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=16)
+    category = models.CharField(max_length=16)
+    parameter_format = models.CharField(max_length=10, default="POSITIONAL")
+    status = models.CharField(max_length=20, default="PENDING")
+    rejected_reason = models.CharField(max_length=32, default="NONE")
+    #: Why the review rejected it, in words (the webhook's ``rejection_info.reason``).
+    rejection_detail = models.CharField(max_length=255, blank=True)
+    quality_score = models.CharField(max_length=10, default="UNKNOWN")
+    components = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["waba_id", "name", "language"], name="sandbox_template_name_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.language}] {self.status}"

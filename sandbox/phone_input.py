@@ -100,6 +100,28 @@ def profile_name_clean(value: Any) -> str:
     return value.strip()
 
 
+#: G2: WhatsApp usernames: letters, digits, dots and underscores (``maya.bakes``).
+USERNAME_RE = re.compile(r"[a-z0-9._]{3,35}")
+
+
+def username_clean(value: Any) -> str:
+    """A WhatsApp username, or "" to drop it."""
+    if value in (None, ""):
+        return ""
+    text = value.strip().lstrip("@").lower() if isinstance(value, str) else None
+    if text is None or not USERNAME_RE.fullmatch(text):
+        raise PhoneInputError(
+            "username must be 3 to 35 letters, digits, dots or underscores", field="username"
+        )
+    return text
+
+
+def flag_clean(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise PhoneInputError(f"{field} must be true or false", field=field)
+    return value
+
+
 def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     if not isinstance(value, dict):
@@ -211,7 +233,7 @@ def _location(data: dict[str, Any]) -> dict[str, Any]:
     for axis, bound in (("latitude", 90.0), ("longitude", 180.0)):
         value = data.get(axis)
         try:
-            number = float(value)  # type: ignore[arg-type]
+            number = float(value)  # type: ignore[arg-type]  # any JSON value: what float() refuses is answered below
         except (TypeError, ValueError):
             raise PhoneInputError(f"location.{axis} must be a number", field=f"location.{axis}") from None
         if isinstance(value, bool) or not -bound <= number <= bound:

@@ -7,7 +7,7 @@ import hmac
 from django.db.models import Q, QuerySet
 
 from conversations.models import Channel
-from sandbox.models import GraphCall, SandboxChat, SandboxMedia, SandboxMessage
+from sandbox.models import GraphCall, SandboxChat, SandboxMedia, SandboxMessage, SandboxTemplate
 from templates_app.models import MessageTemplate
 
 #: How many messages the phone page loads (the newest ones).
@@ -67,12 +67,23 @@ def template_find(*, channel: Channel, name: str, language: str) -> MessageTempl
     return matching[0] if matching else None
 
 
+def template_held(*, channel: Channel, name: str, language: str) -> SandboxTemplate | None:
+    """G1: the template as "Meta" holds it for the number's WABA (its status decides the send)."""
+    wanted = normalize_language(language)
+    held = SandboxTemplate.objects.filter(waba_id=channel.waba_id, name=name).exclude(status="DELETED")
+    return next((t for t in held if normalize_language(t.language) == wanted), None)
+
+
 def normalize_language(code: str) -> str:
     return code.strip().replace("-", "_").lower()
 
 
 def chat_get(*, channel: Channel, wa_id: str) -> SandboxChat | None:
     return SandboxChat.objects.filter(channel=channel, wa_id=wa_id).first()
+
+
+def chat_by_user_id(*, channel: Channel, user_id: str) -> SandboxChat | None:
+    return SandboxChat.objects.filter(channel=channel, user_id=user_id).first() if user_id else None
 
 
 def chat_list_recent(*, channel: Channel, limit: int = RECENT_CHATS_LIMIT) -> list[SandboxChat]:

@@ -43,3 +43,22 @@ def message_status_advance_task(
             countdown=2.0**webhook_retries,
         )
     return outcome.value
+
+
+@shared_task
+def template_review_task(template_pk: int, submitted_at: str, webhook_retries: int = 0) -> str:
+    """Decide a submitted template and post its status webhook; a refused webhook is
+    posted again with backoff (the decision is not taken twice)."""
+    post = services.template_review(template_pk=template_pk, submitted_at=submitted_at)
+    if post is not None and not post.ok and webhook_retries < WEBHOOK_RETRIES_MAX:
+        enqueue(template_status_repost_task, post.pk, webhook_retries + 1, countdown=2.0**webhook_retries)
+    return "none" if post is None else post.status
+
+
+@shared_task
+def template_status_repost_task(post_id: int, webhook_retries: int) -> bool:
+    """Post a template status webhook our service did not take again (idempotent there)."""
+    post = services.webhook_repost(post_id=post_id)
+    if post is not None and not post.ok and webhook_retries < WEBHOOK_RETRIES_MAX:
+        enqueue(template_status_repost_task, post.pk, webhook_retries + 1, countdown=2.0**webhook_retries)
+    return post is not None and post.ok

@@ -16,6 +16,12 @@ Graph API (``/sandbox/graph/<version>/…``), the same requests and answers as
 * ``POST <version>/<phone_number_id>/media`` (multipart ``messaging_product``, ``file``, ``type``) → ``{"id"}``.
 * ``GET <version>/<media_id>[?phone_number_id=]`` → ``{"messaging_product", "url", "mime_type",
   "sha256", "file_size", "id"}``; ``DELETE`` → ``{"success": true}``.
+* G1 templates: ``GET <version>/<waba_id>/message_templates[?limit=&after=&name=&status=…]`` →
+  ``{"data": [<template>], "paging": {"cursors": {"before", "after"}, "next"?}}``; ``POST`` a
+  definition → ``{"id", "status": "PENDING", "category"}`` (or Meta's code 100 with an
+  ``error_subcode``), reviewed after ``WHATSAPP_SANDBOX_TEMPLATE_REVIEW_SECONDS`` into APPROVED or
+  REJECTED with its ``message_template_status_update`` webhook; ``POST <version>/<template_id>``
+  edits (back to review); ``DELETE …/message_templates?name=[&hsm_id=]`` → ``{"success": true}``.
 * ``GET <url>`` (``/sandbox/lookaside/whatsapp_business/attachments/?mid=…``) with the Bearer
   token → the bytes (401 without a token; 404 once the 5-minute URL expired or for a wrong one).
 
@@ -52,23 +58,26 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from conversations.models import Channel
 from sandbox import events, selectors, services
+from sandbox.controls import channel_of, chat_of, json_input, phone_api
 from sandbox.errors import GraphError, unknown_object
-from sandbox.models import SandboxChat, SandboxMedia
+from sandbox.models import SandboxMedia
 from sandbox.phone_input import (
     PhoneInputError,
     customer_message_build,
-    phone_number_id_clean,
     profile_name_clean,
     wa_id_clean,
 )
 from waproject.files import secure_file_response
+from whatsapp.limits import GRAPH_API_VERSIONS
 
 #: The phone page only loads its own scripts and styles; media may come from business links.
 PHONE_PAGE_CSP = (
@@ -98,6 +107,7 @@ def _request_record(request: HttpRequest) -> Any:
         files = {
             name: {"name": f.name, "size": f.size, "content_type": f.content_type}
             for name, f in request.FILES.items()
+            if isinstance(f, UploadedFile)  # always: one file per name
         }
         return {"form": dict(request.POST.items()), "files": files}
     try:
@@ -106,6 +116,8 @@ def _request_record(request: HttpRequest) -> Any:
         return {"error": "body too large to record"}
     if not raw:
         return {}
+    if "/upload:" in request.path:  # a file's bytes (resumable upload): its facts only
+        return {"file_offset": request.headers.get("file_offset", ""), "bytes": len(raw)}
     try:
         return json.loads(raw)
     except ValueError:
@@ -120,6 +132,7 @@ def _graph_endpoint(view: Callable[..., GraphResult]) -> Callable[..., HttpRespo
     def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         channel = None
         try:
+            _version_check(kwargs.get("version"))
             status, body, channel = view(request, **kwargs)
         except GraphError as exc:
             status, body = exc.http_status, exc.body()
@@ -138,6 +151,17 @@ def _graph_endpoint(view: Callable[..., GraphResult]) -> Callable[..., HttpRespo
         return JsonResponse(body, status=status)
 
     return wrapper
+
+
+def _version_check(version: str | None) -> None:
+    """G5: the sandbox speaks the Graph API versions the client implements; an older one
+    is refused as Meta refuses a retired version, a newer one as an unknown path."""
+    if version is None or version in GRAPH_API_VERSIONS:
+        return
+    major = version[1:].split(".")[0]
+    if major.isdigit() and int(major) < int(GRAPH_API_VERSIONS[0][1:].split(".")[0]):
+        raise GraphError(2635, f"You are calling a deprecated version of the Graph API ({version}).")
+    raise GraphError(2500, message=f"Unknown path components: /{version}")
 
 
 def _graph_json(request: HttpRequest) -> Any:
@@ -178,8 +202,71 @@ def graph_media_upload(request: HttpRequest, *, version: str, phone_number_id: s
 
 
 @_graph_endpoint
-def graph_media(request: HttpRequest, *, version: str, media_id: str) -> GraphResult:
+def graph_message_templates(request: HttpRequest, *, version: str, waba_id: str) -> GraphResult:
+    """G1: ``GET`` a page of the WABA's templates, ``POST`` a new one, ``DELETE ?name=[&hsm_id=]``."""
     method = request.method or "GET"
+    channel = services.waba_authenticate(waba_id=waba_id, token=_bearer(request))
+    if method == "GET":
+        params = {k: str(v) for k, v in request.GET.items() if k != "access_token"}
+        url = request.build_absolute_uri(request.path)
+        return 200, services.template_list(waba_id=waba_id, params=params, url=url), channel
+    if method == "POST":
+        return (
+            200,
+            services.template_create(channel=channel, waba_id=waba_id, body=_graph_json(request)),
+            channel,
+        )
+    if method == "DELETE":
+        name, hsm_id = request.GET.get("name", ""), request.GET.get("hsm_id", "")
+        return 200, services.template_delete(waba_id=waba_id, name=name, template_id=hsm_id), channel
+    raise unknown_object(waba_id, method)
+
+
+@_graph_endpoint
+def graph_upload_session(request: HttpRequest, *, version: str, app_id: str) -> GraphResult:
+    """G1: ``POST /<APP_ID>/uploads?file_name=&file_length=&file_type=`` opens an upload session."""
+    if request.method != "POST":
+        raise unknown_object(app_id, request.method or "get")
+    channel = services.app_authenticate(app_id=app_id, token=_bearer(request))
+    params = {k: str(v) for k, v in request.GET.items() if k != "access_token"}
+    return 200, services.upload_session_open(app_id=app_id, params=params), channel
+
+
+@_graph_endpoint
+def graph_upload(request: HttpRequest, *, version: str, session: str) -> GraphResult:
+    """G1: ``POST /upload:<session>`` (``Authorization: OAuth <token>``, ``file_offset: 0``,
+    the bytes as the body) → ``{"h": <file handle>}``."""
+    if request.method != "POST":
+        raise unknown_object(session, request.method or "get")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    body, channel = services.upload_receive(
+        session=session,
+        token=token.strip() if scheme.lower() == "oauth" else "",
+        # Meta's header is file_offset; WSGI servers drop names with "_": absent reads as 0
+        file_offset=request.headers.get("file_offset", request.headers.get("file-offset", "0")),
+        data=request.body,
+    )
+    return 200, body, channel
+
+
+@_graph_endpoint
+def graph_media(request: HttpRequest, *, version: str, media_id: str) -> GraphResult:
+    """``/<id>``: a template (G1: ``POST`` edits it) or a media object (``GET``, ``DELETE``)."""
+    method = request.method or "GET"
+    if method == "POST":
+        found = services.template_authenticate(template_id=media_id, token=_bearer(request))
+        if found is None:
+            raise unknown_object(media_id, method)
+        template, channel = found
+        return (
+            200,
+            services.template_edit(template=template, channel=channel, body=_graph_json(request)),
+            channel,
+        )
+    if method == "GET" and selectors.channel_get(phone_number_id=media_id) is not None:
+        # G5: GET /<phone_number_id>: the number's health (the same route as a media id).
+        channel = services.graph_channel_authenticate(phone_number_id=media_id, token=_bearer(request))
+        return 200, services.number_info(channel=channel, fields=request.GET.get("fields", "")), channel
     if method not in ("GET", "DELETE"):
         raise unknown_object(media_id, method)
     media = services.graph_media_authenticate(
@@ -201,7 +288,7 @@ def graph_unknown(request: HttpRequest, *, rest: str) -> GraphResult:
 
 
 @csrf_exempt
-def media_download(request: HttpRequest) -> HttpResponse:
+def media_download(request: HttpRequest) -> HttpResponseBase:
     """The short-lived media URL: needs the Bearer token, like Meta's lookaside URLs."""
     signed = request.GET.get("mid", "")
     try:
@@ -231,7 +318,7 @@ def media_download(request: HttpRequest) -> HttpResponse:
     return JsonResponse(body, status=status)
 
 
-def _file_response(media: SandboxMedia, *, inline: bool = False) -> HttpResponse:
+def _file_response(media: SandboxMedia, *, inline: bool = False) -> HttpResponseBase:
     try:
         return secure_file_response(
             media.file, content_type=media.mime_type, file_name=media.filename, download=not inline
@@ -277,6 +364,10 @@ def phone_page(request: HttpRequest) -> HttpResponse:
             "seen": reverse("sandbox:phone-api-seen"),
             "played": reverse("sandbox:phone-api-played"),
             "calls": reverse("sandbox:phone-api-calls"),
+            "identity": reverse("sandbox:phone-api-identity"),
+            "marketing": reverse("sandbox:phone-api-marketing"),
+            "echo": reverse("sandbox:phone-api-echo"),
+            "number": reverse("sandbox:phone-api-number"),
         },
         "ws_path": "/ws/sandbox/phone/",
     }
@@ -293,61 +384,10 @@ def phone_page(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _phone_api(*methods: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., HttpResponse]]:
-    """JSON in and out; ``PhoneInputError`` becomes a 4xx answer that says what is wrong."""
-
-    def decorate(view: Callable[..., dict[str, Any]]) -> Callable[..., HttpResponse]:
-        @csrf_exempt
-        @wraps(view)
-        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-            try:
-                if request.method not in methods:
-                    raise PhoneInputError(f"use {' or '.join(methods)}", status=405)
-                return JsonResponse(view(request, **kwargs))
-            except PhoneInputError as exc:
-                return JsonResponse(exc.body(), status=exc.status)
-            except RequestDataTooBig:
-                return JsonResponse({"error": "the request body is too large"}, status=413)
-
-        return wrapper
-
-    return decorate
-
-
-def _json_input(request: HttpRequest) -> dict[str, Any]:
-    """A JSON object body. Requiring the JSON content type keeps other sites' plain forms out."""
-    if request.content_type != "application/json":
-        raise PhoneInputError("send a JSON body with Content-Type: application/json", status=415)
-    try:
-        data = json.loads(request.body or b"null")
-    except ValueError:
-        raise PhoneInputError("the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise PhoneInputError("the body must be a JSON object")
-    return data
-
-
-def _channel_of(value: Any) -> Channel:
-    channel = selectors.channel_get(phone_number_id=phone_number_id_clean(value))
-    if channel is None:
-        raise PhoneInputError(
-            "no active business number has this phone_number_id", field="phone_number_id", status=404
-        )
-    return channel
-
-
-def _chat_of(channel: Channel, value: Any) -> SandboxChat:
-    chat = selectors.chat_get(channel=channel, wa_id=wa_id_clean(value))
-    if chat is None:
-        raise PhoneInputError("this customer has no chat with this number yet", field="wa_id", status=404)
-    chat.channel = channel
-    return chat
-
-
-@_phone_api("POST")
+@phone_api("POST")
 def phone_api_send(request: HttpRequest) -> dict[str, Any]:
-    data = _json_input(request)
-    channel = _channel_of(data.get("phone_number_id"))
+    data = json_input(request)
+    channel = channel_of(data.get("phone_number_id"))
     wa_id = wa_id_clean(data.get("wa_id"))
     profile_name = profile_name_clean(data.get("profile_name"))
     chat = selectors.chat_get(channel=channel, wa_id=wa_id)
@@ -361,11 +401,11 @@ def phone_api_send(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@_phone_api("POST")
+@phone_api("POST")
 def phone_api_media(request: HttpRequest) -> dict[str, Any]:
     if request.content_type != "multipart/form-data":
         raise PhoneInputError("upload the file as multipart/form-data (phone_number_id, file)", status=415)
-    channel = _channel_of(request.POST.get("phone_number_id"))
+    channel = channel_of(request.POST.get("phone_number_id"))
     upload = request.FILES.get("file")
     if upload is None:
         raise PhoneInputError("file is required", field="file")
@@ -384,9 +424,9 @@ def phone_api_media(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@_phone_api("GET")
+@phone_api("GET")
 def phone_api_history(request: HttpRequest) -> dict[str, Any]:
-    channel = _channel_of(request.GET.get("phone_number_id"))
+    channel = channel_of(request.GET.get("phone_number_id"))
     chat = selectors.chat_get(channel=channel, wa_id=wa_id_clean(request.GET.get("wa_id")))
     if chat is None:
         return {"chat": None, "messages": []}
@@ -397,9 +437,9 @@ def phone_api_history(request: HttpRequest) -> dict[str, Any]:
     return {"chat": events.chat_payload(chat), "messages": [events.message_payload(m) for m in messages]}
 
 
-@_phone_api("GET")
+@phone_api("GET")
 def phone_api_chats(request: HttpRequest) -> dict[str, Any]:
-    channel = _channel_of(request.GET.get("phone_number_id"))
+    channel = channel_of(request.GET.get("phone_number_id"))
     chats = selectors.chat_list_recent(channel=channel)
     return {
         "chats": [
@@ -413,17 +453,17 @@ def phone_api_chats(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@_phone_api("POST")
+@phone_api("POST")
 def phone_api_seen(request: HttpRequest) -> dict[str, Any]:
-    data = _json_input(request)
-    chat = _chat_of(_channel_of(data.get("phone_number_id")), data.get("wa_id"))
+    data = json_input(request)
+    chat = chat_of(channel_of(data.get("phone_number_id")), data.get("wa_id"))
     return {"read": services.customer_seen(chat=chat)}
 
 
-@_phone_api("POST")
+@phone_api("POST")
 def phone_api_played(request: HttpRequest) -> dict[str, Any]:
-    data = _json_input(request)
-    chat = _chat_of(_channel_of(data.get("phone_number_id")), data.get("wa_id"))
+    data = json_input(request)
+    chat = chat_of(channel_of(data.get("phone_number_id")), data.get("wa_id"))
     wamid = data.get("message_id")
     if not isinstance(wamid, str) or not services.customer_played(chat=chat, wamid=wamid):
         raise PhoneInputError(
@@ -432,9 +472,9 @@ def phone_api_played(request: HttpRequest) -> dict[str, Any]:
     return {"played": True}
 
 
-@_phone_api("GET")
+@phone_api("GET")
 def phone_api_calls(request: HttpRequest) -> dict[str, Any]:
-    channel = _channel_of(request.GET.get("phone_number_id"))
+    channel = channel_of(request.GET.get("phone_number_id"))
     try:
         limit = min(max(int(request.GET.get("limit", "50")), 1), CALLS_LIMIT_MAX)
     except ValueError:
@@ -457,7 +497,7 @@ def phone_api_calls(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def phone_media(request: HttpRequest, signed: str) -> HttpResponse:
+def phone_media(request: HttpRequest, signed: str) -> HttpResponseBase:
     """A file shown on the phone page, by the signed link its message payload carries."""
     media = services.media_from_phone_link(signed=signed)
     if media is None:

@@ -9,7 +9,6 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +20,7 @@ from conversations.models import Channel
 from templates_app import selectors, services
 from templates_app.composition import compose
 from waproject.files import secure_file_response
+from waproject.requests import SignedInRequest
 
 
 class StandardResponseListApi(APIView):
@@ -30,7 +30,7 @@ class StandardResponseListApi(APIView):
         parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA)],
         responses=shape("at most 200", responses=schema_of(list[payloads.StandardResponse])),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         responses = selectors.standard_responses_search(query=query_text(request, "search"))
         return Response(
             {
@@ -46,7 +46,7 @@ class StandardResponseAttachmentUseApi(APIView):
     """T1: a response's file as an attachment ready to send (removable before sending)."""
 
     @extend_schema(responses={201: body(payloads.Attachment)})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         attachment = services.standard_response_attachment_use(user=request.user, attachment_id=pk)
         return Response(payloads.attachment_payload(attachment), status=status.HTTP_201_CREATED)
 
@@ -59,7 +59,7 @@ class InteractionTemplatesApi(APIView):
     """T2-T4: templates the agent may send in this interaction, with their parameters."""
 
     @extend_schema(responses=shape("sendable here", templates=TEMPLATES))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: SignedInRequest, pk: int) -> Response:
         interaction = conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         templates = selectors.templates_sendable(channel=interaction.channel)
         return Response({"templates": [payloads.template_payload(t) for t in templates]})
@@ -74,7 +74,7 @@ class TemplateListApi(APIView):
         parameters=[OpenApiParameter("channel_id", ID_SCHEMA)],
         responses=shape("the number's templates", channel_id=INT, templates=TEMPLATES),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         channel = conversation_selectors.channel_for_sending(channel_id=query_id(request, "channel_id"))
         templates = selectors.templates_sendable(channel=channel)
         return Response(
@@ -105,7 +105,7 @@ class TemplatePreviewApi(APIView):
     """The Notification editor's preview: what the customer will read, or what is wrong."""
 
     @extend_schema(request=PreviewInput, responses=body(payloads.TemplatePreview))
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         interaction = conversation_selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         data = PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -117,7 +117,7 @@ class TemplatePreviewAnyApi(APIView):
     default: the default number, on which an outbound session starts too)."""
 
     @extend_schema(request=PreviewInput, responses=body(payloads.TemplatePreview))
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         channel = conversation_selectors.channel_for_sending(channel_id=data.validated_data.get("channel_id"))
@@ -128,7 +128,7 @@ class TemplateHeaderFileApi(APIView):
     """The template's own header file (for the preview)."""
 
     @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
-    def get(self, request: Request, pk: int) -> FileResponse:
+    def get(self, request: SignedInRequest, pk: int) -> FileResponse:
         template = selectors.template_with_header_file(template_id=pk)
         if template is None:
             raise Http404(f"template {pk} does not exist or has no header file")

@@ -46,3 +46,21 @@ class TemplateHeaderType(models.TextChoices):
     VIDEO = "video"
     DOCUMENT = "document"
     LOCATION = "location"
+
+
+class TemplateParameterFormat(models.TextChoices):
+    """How a template's parameters are written: ``{{1}}`` or ``{{first_name}}`` (Meta's
+    ``parameter_format``)."""
+
+    POSITIONAL = "POSITIONAL", "Positional ({{1}}, {{2}}, …)"
+    NAMED = "NAMED", "Named ({{first_name}}, …)"
+
+
+class TemplateQuality(models.TextChoices):
+    """Meta's quality score of a template (``quality_score.score``)."""
+
+    NONE = "", "—"
+    GREEN = "GREEN", "Green (high)"
+    YELLOW = "YELLOW", "Yellow (medium)"
+    RED = "RED", "Red (low)"
+    UNKNOWN = "UNKNOWN", "Unknown (not rated yet)"

@@ -9,11 +9,20 @@ WhatsApp's (reference §6, §8) and the source product's (SPEC T3, T4).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from conversations.exceptions import DomainError
-from templates_app.choices import TemplateHeaderType, TemplateKind
+from templates_app.choices import TemplateHeaderType, TemplateKind, TemplateParameterFormat, TemplateStatus
+from templates_app.parameter_kinds import (
+    VALUE_BUTTON_TYPES,
+    ParameterError,
+    button_component,
+    location_component,
+    location_value,
+)
 from whatsapp import limits
 
 if TYPE_CHECKING:
@@ -22,8 +31,32 @@ if TYPE_CHECKING:
 NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 #: A template parameter as written in its text: ``{{1}}``.
 PARAMETER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
+#: A named parameter (G1, ``parameter_format`` NAMED): ``{{first_name}}``.
+NAMED_PARAMETER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+#: Anything in double braces that is a word, however written (to name what is wrong).
+WORD_PARAMETER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 #: WhatsApp refuses template parameters with new lines, tabs or more than four spaces in a row.
 BAD_PARAMETER = re.compile(r"[\n\r\t]| {5,}")
+
+#: Button types the product sends parameters for; the others are pulled from Meta as they are.
+TEMPLATE_BUTTON_TYPES = frozenset(
+    {
+        "quick_reply",
+        "url",
+        "phone_number",
+        "copy_code",
+        "otp",
+        "flow",
+        "voice_call",
+        "mpm",
+        "spm",
+        "catalog",
+        "app",
+        "call_permission_request",
+        "request_contact_info",
+    }
+)
+META_ONLY_BUTTON_TYPES = TEMPLATE_BUTTON_TYPES - {"quick_reply", "url", "phone_number"}
 
 K = TemplateKind
 NOTIFICATION_KINDS = (K.NOTIFICATION, K.RICH_MEDIA)
@@ -38,6 +71,63 @@ def template_parameters(text: str) -> list[int]:
 def template_render(text: str, values: dict[int, str]) -> str:
     """Fill ``{{n}}`` placeholders (what the customer will read)."""
     return PARAMETER.sub(lambda m: values.get(int(m.group(1)), m.group(0)), text or "")
+
+
+def is_named(template: MessageTemplate) -> bool:
+    return template.parameter_format == TemplateParameterFormat.NAMED
+
+
+def named_parameters(text: str) -> list[str]:
+    """The distinct ``{{name}}`` parameters of a text, in order of first appearance."""
+    return list(dict.fromkeys(NAMED_PARAMETER.findall(text or "")))
+
+
+def named_render(text: str, values: dict[str, str]) -> str:
+    """Fill ``{{name}}`` placeholders."""
+    return NAMED_PARAMETER.sub(lambda m: values.get(m.group(1), m.group(0)), text or "")
+
+
+#: Why a template Meta holds cannot be sent, by its status (only APPROVED ones can).
+REFUSALS: dict[str, str] = {
+    TemplateStatus.DRAFT: "has not been submitted to Meta",
+    TemplateStatus.PENDING: "is still in review at Meta",
+    TemplateStatus.REJECTED: "was rejected by Meta",
+    TemplateStatus.PAUSED: "is paused by Meta for low quality (customers reported or blocked it)",
+    TemplateStatus.DISABLED: "is disabled by Meta for repeated low quality and can no longer be sent",
+    TemplateStatus.DELETED: "was deleted at Meta",
+    TemplateStatus.PENDING_DELETION: "is being deleted at Meta",
+    TemplateStatus.ARCHIVED: "is archived at Meta for inactivity",
+    TemplateStatus.LOCKED: "is locked at Meta",
+    TemplateStatus.FLAGGED: "is flagged by Meta for low quality",
+    TemplateStatus.IN_APPEAL: "is in appeal at Meta",
+    TemplateStatus.LIMIT_EXCEEDED: "exceeds the account's template limit at Meta",
+}
+
+
+def template_refusal(template: MessageTemplate) -> str | None:
+    """Why an agent may not send this template now (None: it may), in plain words.
+
+    Notifications need Meta's approval (status APPROVED); our interactive messages need
+    none, but a disabled or deleted one is gone.
+    """
+    status = template.status
+    if template.kind in NOTIFICATION_KINDS:
+        if status == TemplateStatus.APPROVED:
+            return None
+    elif status not in (TemplateStatus.DISABLED, TemplateStatus.DELETED):
+        return None
+    why = REFUSALS.get(status, f"has the status {status} at Meta")
+    details = []
+    if template.status_reason:
+        details.append(f"reason: {template.status_reason}")
+    if template.quality_score and status in (
+        TemplateStatus.PAUSED,
+        TemplateStatus.DISABLED,
+        TemplateStatus.FLAGGED,
+    ):
+        details.append(f"quality: {template.quality_score}")
+    shown = f" ({'; '.join(details)})" if details else ""
+    return f"the template {template.name!r} [{template.language}] {why}{shown}; only APPROVED templates can be sent"
 
 
 class TemplateError(DomainError):
@@ -64,8 +154,11 @@ def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
         if len(template.header_text) > limits.TEXT_HEADER_MAX:
             add("header_text", f"the header is limited to {limits.TEXT_HEADER_MAX} characters")
         header_numbers = PARAMETER.findall(template.header_text)
-        if len(header_numbers) > 1:
+        header_names = NAMED_PARAMETER.findall(template.header_text)
+        if len(header_numbers) + len(header_names) > 1:
             add("header_text", "a header may have one parameter at most")
+        elif is_named(template) and header_numbers:
+            add("header_text", "a template with named parameters writes them as {{first_name}}, not {{1}}")
         elif header_numbers and header_numbers[0].lstrip("0") != "1":
             add("header_text", f"{{{{{header_numbers[0][:12]}}}}}: a header's parameter is {{{{1}}}}")
     elif template.header_text:
@@ -84,15 +177,24 @@ def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
         add("body", "the body is required")
     elif len(template.body) > body_max:
         add("body", f"the body is limited to {body_max} characters")
-    bad_placeholders = _bad_placeholders(template.body)
-    for placeholder in bad_placeholders:
-        add(
-            "body",
-            f"{placeholder}: parameters are numbered {{{{1}}}} to {{{{{limits.TEMPLATE_PARAMETERS_MAX}}}}}",
-        )
-    numbers = [] if bad_placeholders else template_parameters(template.body)
-    if numbers and sorted(set(numbers)) != list(range(1, max(numbers) + 1)):
-        add("body", "parameters are numbered {{1}}, {{2}}, … without gaps")
+    if is_named(template):
+        for message in _named_problems(template):
+            add("body", message)
+    else:
+        bad_placeholders = _bad_placeholders(template.body)
+        for placeholder in bad_placeholders:
+            add(
+                "body",
+                f"{placeholder}: parameters are numbered {{{{1}}}} to {{{{{limits.TEMPLATE_PARAMETERS_MAX}}}}}",
+            )
+        numbers = [] if bad_placeholders else template_parameters(template.body)
+        if numbers and sorted(set(numbers)) != list(range(1, max(numbers) + 1)):
+            add("body", "parameters are numbered {{1}}, {{2}}, … without gaps")
+        if not interactive and (words := WORD_PARAMETER.findall(template.body)):
+            add(
+                "body",
+                f"{{{{{words[0][:40]}}}}}: a positional template numbers its parameters; choose named parameters",
+            )
     if len(template.footer) > limits.FOOTER_MAX:
         add("footer", f"the footer is limited to {limits.FOOTER_MAX} characters")
     for message in _button_problems(template):
@@ -102,6 +204,21 @@ def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
             add("sections", message)
     elif template.sections or template.list_button:
         add("sections", "sections and a list button belong to list messages only")
+    return problems
+
+
+def _named_problems(template: MessageTemplate) -> list[str]:
+    """Meta's rules for named parameters: lowercase letters, digits and underscores, no numbers."""
+    problems = []
+    if PARAMETER.findall(template.body):
+        problems.append("a template with named parameters writes them as {{first_name}}, not {{1}}")
+    for word in WORD_PARAMETER.findall(template.body):
+        if not NAMED_PARAMETER.fullmatch("{{" + word + "}}"):
+            problems.append(
+                f"{{{{{word[:40]}}}}}: named parameters use lowercase letters, digits and underscores"
+            )
+    if len(named_parameters(template.body)) > limits.TEMPLATE_PARAMETERS_MAX:
+        problems.append(f"a body has at most {limits.TEMPLATE_PARAMETERS_MAX} parameters")
     return problems
 
 
@@ -144,8 +261,10 @@ def _button_problems(template: MessageTemplate) -> list[str]:
     errors = []
     quick = kinds.count("quick_reply")
     urls, phones = kinds.count("url"), kinds.count("phone_number")
-    if set(kinds) - {"quick_reply", "url", "phone_number"}:
-        errors.append("template buttons are quick_reply, url or phone_number")
+    if set(kinds) - TEMPLATE_BUTTON_TYPES:
+        errors.append(f"template buttons are {', '.join(sorted(TEMPLATE_BUTTON_TYPES))}")
+    if set(kinds) & META_ONLY_BUTTON_TYPES:  # Meta judges these (created in WhatsApp Manager, pulled)
+        return errors
     if quick and (urls or phones):
         errors.append("use QuickReply buttons or CallToAction buttons, not both")
     if quick > limits.QUICK_REPLIES_MAX:
@@ -229,17 +348,62 @@ def _list_problems(template: MessageTemplate) -> list[str]:
 # --- filling a template in (T2, T3, T4) -------------------------------------------------------------
 
 
-def parameter_slots(template: MessageTemplate) -> dict[str, Any]:
+class ButtonSlot(TypedDict):
+    """A button whose value the agent gives: a dynamic URL's suffix (``url``), or (G1) a
+    coupon code (``copy_code``), a one-time code (``otp``) or a flow token (``flow``, optional)."""
+
+    index: int
+    kind: str
+    text: str
+    url: str
+    optional: bool
+
+
+class ParameterSlots(TypedDict):
+    """What the agent fills in: header and body parameters (numbers, or names when
+    ``named``: the console labels each field by its name), dynamic URL suffixes, and the
+    kind of file a media header needs (None: no media header); ``location``: the header is
+    a place (G1), given as {latitude, longitude, name?, address?}."""
+
+    named: bool
+    header: list[int | str]
+    body: list[int | str]
+    buttons: list[ButtonSlot]
+    media_header: str | None
+    location: bool
+
+
+def parameter_slots(template: MessageTemplate) -> ParameterSlots:
     """What the agent fills in: header and body parameters, dynamic URL button suffixes."""
+    named = is_named(template)
+    header: list[int | str] = []
+    if template.header_type == "text":
+        header = list(
+            named_parameters(template.header_text) if named else template_parameters(template.header_text)
+        )
+    body: list[int | str] = (
+        list(named_parameters(template.body))
+        if named
+        else list(sorted(set(template_parameters(template.body))))
+    )
     return {
-        "header": template_parameters(template.header_text) if template.header_type == "text" else [],
-        "body": sorted(set(template_parameters(template.body))),
+        "named": named,
+        "header": header,
+        "body": body,
         "buttons": [
-            {"index": i, "text": b.get("text", ""), "url": b.get("url", "")}
+            {
+                "index": i,
+                "kind": str(b.get("type")),
+                "text": str(b.get("text") or ""),
+                "url": str(b.get("url") or ""),
+                "optional": b.get("type") == "flow",
+            }
             for i, b in enumerate(template.buttons or [])
-            if b.get("type") == "url" and "{{" in str(b.get("url", ""))
+            if (b.get("type") == "url" and "{{" in str(b.get("url", "")))
+            or b.get("type") in VALUE_BUTTON_TYPES
         ],
         "media_header": template.header_type if template.header_type in MEDIA_HEADERS else None,
+        "location": template.header_type == TemplateHeaderType.LOCATION,
     }
 
 
@@ -275,10 +439,16 @@ def compose(template: MessageTemplate, *, parameters: dict[str, Any] | None = No
         raise TemplateError(f"the template {template.name!r} is not well formed: {first}")
     parameters = parameters or {}
     slots = parameter_slots(template)
-    header_values = _values(parameters.get("header"), len(slots["header"]), "header")
-    body_values = _values(parameters.get("body"), len(slots["body"]), "body")
-    header = template_render(template.header_text, dict(enumerate(header_values, start=1)))
-    body = template_render(template.body, dict(enumerate(body_values, start=1)))
+    header_values = _values(parameters.get("header"), slots["header"], "header", named=slots["named"])
+    body_values = _values(parameters.get("body"), slots["body"], "body", named=slots["named"])
+    if slots["named"]:
+        header = named_render(
+            template.header_text, dict(zip(map(str, slots["header"]), header_values, strict=True))
+        )
+        body = named_render(template.body, dict(zip(map(str, slots["body"]), body_values, strict=True)))
+    else:
+        header = template_render(template.header_text, dict(enumerate(header_values, start=1)))
+        body = template_render(template.body, dict(enumerate(body_values, start=1)))
     if len(header) > limits.TEXT_HEADER_MAX:
         raise TemplateError(
             f"with its parameter the header is {len(header)} characters; the limit is {limits.TEXT_HEADER_MAX}"
@@ -294,14 +464,30 @@ def compose(template: MessageTemplate, *, parameters: dict[str, Any] | None = No
     return _interactive(template, header, body, rendered)
 
 
-def _values(given: Any, count: int, where: str) -> list[str]:
+def _values(given: Any, slots: list[Any], where: str, *, named: bool = False) -> list[str]:
+    """The values of ``slots`` in their order: a list, or (named parameters) a dict by name."""
+    if named and isinstance(given, dict):
+        unknown = sorted(str(k) for k in given if k not in slots)
+        if unknown:
+            raise TemplateError(f"the {where} has no parameter {{{{{unknown[0][:40]}}}}}", field=where)
+        given = [given.get(name) for name in slots]
+    if isinstance(given, dict | str):
+        raise TemplateError(f"the {where} parameters are a list of texts", field=where)
     values = list(given or [])
+    count = len(slots)
     if len(values) != count:
         raise TemplateError(f"the {where} has {count} parameter(s); {len(values)} given")
+    labels = slots if named else range(1, count + 1)
     return [
-        _parameter(v, where=f"{where} parameter {{{{{i}}}}}", field=f"{where}.{i}")
-        for i, v in enumerate(values, start=1)
+        _parameter(v, where=f"{where} parameter {{{{{label}}}}}", field=f"{where}.{label}")
+        for label, v in zip(labels, values, strict=True)
     ]
+
+
+def _text_parameters(values: list[str], names: list[Any], named: bool) -> list[dict[str, str]]:
+    if named:
+        return [{"type": "text", "parameter_name": n, "text": v} for n, v in zip(names, values, strict=True)]
+    return [{"type": "text", "text": v} for v in values]
 
 
 def _notification(
@@ -309,19 +495,30 @@ def _notification(
     header_values: list[str],
     body_values: list[str],
     parameters: dict[str, Any],
-    slots: dict[str, Any],
+    slots: ParameterSlots,
     body: str,
     rendered: dict[str, Any],
 ) -> Composed:
     components: list[dict[str, Any]] = []
+    named = slots["named"]
     if header_values:
         components.append(
-            {"type": "header", "parameters": [{"type": "text", "text": v} for v in header_values]}
+            {"type": "header", "parameters": _text_parameters(header_values, slots["header"], named)}
         )
+    if slots["location"]:
+        components.append(_given(lambda: location_component(location_value(parameters.get("location")))))
     if body_values:
-        components.append({"type": "body", "parameters": [{"type": "text", "text": v} for v in body_values]})
+        components.append({"type": "body", "parameters": _text_parameters(body_values, slots["body"], named)})
     suffixes = parameters.get("buttons") or {}
+    if not isinstance(suffixes, dict):
+        raise TemplateError("the buttons' values are an object by button index", field="buttons")
     for slot in slots["buttons"]:
+        if slot["kind"] in VALUE_BUTTON_TYPES:
+            given = suffixes.get(str(slot["index"]), suffixes.get(slot["index"]))
+            components.append(
+                _given(partial(button_component, slot["kind"], slot["index"], given, text=slot["text"]))
+            )
+            continue
         suffix = _parameter(
             suffixes.get(str(slot["index"]), suffixes.get(slot["index"])),
             where=f"the {slot['text']!r} link",
@@ -354,6 +551,14 @@ def _notification(
     if slots["media_header"]:
         content["media_header"] = slots["media_header"]  # the message's attachment fills it when sent
     return Composed(type="template", body=body, content=content)
+
+
+def _given(build: Callable[[], dict[str, object]]) -> dict[str, object]:
+    """A component built from a value of ``templates_app.parameter_kinds``; its error, ours."""
+    try:
+        return build()
+    except ParameterError as exc:
+        raise TemplateError(str(exc), field=exc.field) from None
 
 
 def _interactive(template: MessageTemplate, header: str, body: str, rendered: dict[str, Any]) -> Composed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
@@ -20,6 +20,7 @@ from conversations.media import (
 )
 from conversations.media.images import image_converted_for_whatsapp
 from conversations.options import ATTACHMENT_SIZE_MAX, get_option
+from templates_app import syncing
 from templates_app.composition import MEDIA_HEADERS
 from templates_app.models import MessageTemplate, StandardResponseAttachment
 
@@ -77,11 +78,13 @@ def vetted_upload(uploaded: UploadedFile) -> tuple[UploadedFile, CheckedFile]:
             f"{name} is {human_size(uploaded.size or 0)}; WhatsApp accepts files up to "
             f"{human_size(ATTACHMENT_SIZE_MAX)}"
         )
-    converted = image_converted_for_whatsapp(uploaded)  # read whole only to be converted
+    # An UploadedFile is a binary file: Django's File proxies read, seek and tell.
+    upload = cast(BinaryIO, uploaded)
+    converted = image_converted_for_whatsapp(upload)  # read whole only to be converted
     allowed = [t.strip() for t in get_option("whatsappsession.attachment-allowed-types").split(",")]
     try:
         checked = check_outbound_file(
-            data=uploaded if converted is None else converted,
+            data=upload if converted is None else converted,
             file_name=uploaded.name or "",
             max_size=get_option("whatsappsession.attachment-max-size"),
             allowed_types=[t for t in allowed if t] or None,
@@ -131,20 +134,54 @@ class MessageTemplateAdminForm(forms.ModelForm):
             "buttons",
             "list_button",
             "sections",
-            "status",
+            "parameter_format",
         )
         field_classes = {"buttons": DisplayableJSONField, "sections": DisplayableJSONField}
+
+    #: G1: after our checks pass, send it to Meta for review; Meta's refusals become field errors.
+    submit_to_meta = forms.BooleanField(
+        required=False,
+        label="Submit to Meta for review when saving",
+        help_text="New: created at Meta; already at Meta: edited (it goes back to review). "
+        "The status then follows Meta's webhooks.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "parameter_format" in self.fields:
+            self.fields["parameter_format"].required = False  # not sent: positional, as before G1
+
+    def clean_parameter_format(self) -> str:
+        return self.cleaned_data.get("parameter_format") or MessageTemplate.ParameterFormat.POSITIONAL
+
+    def _post_clean(self) -> None:
+        """Our checks (the model's ``clean``) first; only a template that passes them is
+        submitted, and what Meta refuses is shown on the field it is about."""
+        # Django's hook after clean() (BaseModelForm._post_clean), absent from the stubs.
+        super()._post_clean()  # type: ignore[misc]
+        self.submitted = False
+        if self.errors or not self.cleaned_data.get("submit_to_meta"):
+            return
+        try:
+            syncing.template_submit(template=self.instance)
+        except syncing.TemplateSubmitError as exc:
+            for name, messages in exc.fields.items():
+                self.add_error(name if name in self.fields else None, messages)
+            return
+        self.submitted = True
 
     def _update_errors(self, errors: Any) -> None:
         """Keep the model's checks quiet about a field the form refused already: its value
         was not taken, so "a list has 1 to 10 sections" would describe the old one."""
         if hasattr(errors, "error_dict"):
             errors.error_dict = {
-                name: messages for name, messages in errors.error_dict.items() if name not in self._errors
+                name: messages
+                for name, messages in errors.error_dict.items()
+                if name not in self._errors  # type: ignore[attr-defined]  # Django's, not in the stubs
             }
             if not errors.error_dict:
                 return
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]  # ModelForm's hook, not in the stubs
 
     def clean_header_media(self) -> Any:
         media = self.cleaned_data.get("header_media")
@@ -154,7 +191,8 @@ class MessageTemplateAdminForm(forms.ModelForm):
         return media
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean() returns, never None here
         header_type, media = cleaned.get("header_type"), cleaned.get("header_media")
         checked = getattr(self, "_header_file", None)
         if header_type in MEDIA_HEADERS:
@@ -209,7 +247,8 @@ class StandardResponseAttachmentForm(forms.ModelForm):
         self.fields["file_name"].help_text = "Shown to the customer; empty: the file's own name"
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean() returns, never None here
         upload = cleaned.get("file")
         if isinstance(upload, UploadedFile):
             try:

@@ -4,7 +4,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from templates_app.choices import TemplateCategory, TemplateHeaderType, TemplateKind, TemplateStatus
+from templates_app.choices import (
+    TemplateCategory,
+    TemplateHeaderType,
+    TemplateKind,
+    TemplateParameterFormat,
+    TemplateQuality,
+    TemplateStatus,
+)
 from templates_app.composition import template_problems
 from whatsapp.limits import FOOTER_MAX, LIST_BUTTON_MAX, TEXT_HEADER_MAX
 
@@ -83,6 +90,8 @@ class MessageTemplate(models.Model):
     Category = TemplateCategory
     Status = TemplateStatus
     HeaderType = TemplateHeaderType
+    ParameterFormat = TemplateParameterFormat
+    Quality = TemplateQuality
 
     kind = models.CharField(max_length=16, choices=Kind, default=Kind.NOTIFICATION)
     name = models.CharField(
@@ -100,7 +109,30 @@ class MessageTemplate(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     status_reason = models.CharField(max_length=255, blank=True)
+    status_before_archive = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="The status an ARCHIVED template returns to when Meta unarchives it",
+    )
     whatsapp_template_id = models.CharField(max_length=64, blank=True)
+    parameter_format = models.CharField(
+        max_length=10,
+        choices=ParameterFormat,
+        default=ParameterFormat.POSITIONAL,
+        help_text="Named: parameters written {{first_name}}; positional: {{1}}, {{2}}",
+    )
+    # G1: mirrored from Meta (pull and webhooks), never typed.
+    quality_score = models.CharField(max_length=10, choices=Quality, blank=True, default=Quality.NONE)
+    upcoming_category = models.CharField(
+        max_length=16, blank=True, help_text="Meta announced it will re-categorise the template as this"
+    )
+    meta_components = models.JSONField(
+        default=list, blank=True, help_text="The components as Meta last returned them"
+    )
+    sync_problems = models.JSONField(
+        default=list, blank=True, help_text="What the last pull could not understand (the template is kept)"
+    )
+    synced_at = models.DateTimeField(null=True, blank=True, help_text="Last seen in a pull from Meta")
     header_type = models.CharField(max_length=10, choices=HeaderType, default=HeaderType.NONE)
     header_text = models.CharField(max_length=TEXT_HEADER_MAX, blank=True)
     header_media = models.FileField(upload_to="templates/%Y/%m/", blank=True)
@@ -144,3 +176,16 @@ class MessageTemplate(models.Model):
         problems = template_problems(self)
         if problems:
             raise ValidationError(problems)
+
+
+class TemplatePull(models.Model):
+    """G1: when each WABA's templates are pulled next (the beat sweeps ``pull_due_at``),
+    and what the last pull did."""
+
+    waba_id = models.CharField("WABA id", max_length=64, unique=True)
+    pull_due_at = models.DateTimeField(db_index=True)
+    pulled_at = models.DateTimeField(null=True, blank=True)
+    report = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"WABA {self.waba_id}: next pull {self.pull_due_at:%Y-%m-%d %H:%M} UTC"

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
-from conversations.exceptions import NotFound
-from templates_app.composition import template_parameters
+from conversations.exceptions import DomainError, NotFound
+from templates_app.composition import template_parameters, template_refusal
 from templates_app.models import MessageTemplate, StandardResponse
 
 
@@ -72,10 +72,19 @@ def template_delete_blockers(template: MessageTemplate) -> list[str]:
 
 
 def template_sendable_get(*, channel: Any, template_id: int) -> MessageTemplate:
-    """A template the agent may send on this number, or NotFound."""
-    template = templates_sendable(channel=channel).filter(pk=template_id).first()
+    """A template the agent may send on this number: NotFound when it is not one of this
+    number's, a DomainError saying why when Meta does not let it be sent (G1: only
+    APPROVED notifications; PAUSED, DISABLED, PENDING, REJECTED… are refused by name)."""
+    template = (
+        MessageTemplate.objects.filter(pk=template_id)
+        .filter(Q(channel=channel) | Q(channel__isnull=True))
+        .first()
+    )
     if template is None:
-        raise NotFound("this template cannot be sent on this number")
+        raise NotFound(f"template {template_id} does not exist or is not for this number")
+    refusal = template_refusal(template)
+    if refusal:
+        raise DomainError(refusal, code="template_not_approved", status=template.status)
     return template
 
 

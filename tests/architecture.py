@@ -17,6 +17,11 @@ import grimp
 from importlinter import Contract, ContractCheck, fields, output
 
 
+def _strings(value: object) -> list[str]:
+    """A list option's values (an import-linter field reads as a list on the instance)."""
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
 def _modules(graph: grimp.ImportGraph, packages: list[str], ignored: list[str]) -> set[str]:
     return {
         module
@@ -35,7 +40,7 @@ class AcyclicContract(Contract):
     ignore_parts = fields.ListField(subfield=fields.StringField(), required=False)
 
     def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
-        modules = _modules(graph, list(self.packages), list(self.ignore_parts or []))  # type: ignore[call-overload]
+        modules = _modules(graph, _strings(self.packages), _strings(self.ignore_parts))
         cycles = _strongly_connected(graph, modules)
         return ContractCheck(kept=not cycles, metadata={"cycles": cycles})
 
@@ -111,9 +116,9 @@ class NoPrivateImportsContract(Contract):
     ignore_parts = fields.ListField(subfield=fields.StringField(), required=False)
 
     def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
-        packages = list(self.packages)  # type: ignore[call-overload]
+        packages = _strings(self.packages)
         found: list[str] = []
-        for module in sorted(_modules(graph, packages, list(self.ignore_parts or []))):  # type: ignore[call-overload]
+        for module in sorted(_modules(graph, packages, _strings(self.ignore_parts))):
             path = _source_of(module)
             if path is None:
                 continue
@@ -131,3 +136,87 @@ class NoPrivateImportsContract(Contract):
         for line in check.metadata["found"]:
             output.print_error(line)
             output.new_line()
+
+
+def _function_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    found: list[ast.Import | ast.ImportFrom] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.extend(n for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom))
+    return sorted(set(found), key=lambda n: n.lineno)
+
+
+def _commented(lines: list[str], node: ast.Import | ast.ImportFrom, imports: set[int]) -> bool:
+    """A ``#`` on the import's own lines, or on the line above it (skipping the imports of
+    the same run)."""
+    end = node.end_lineno or node.lineno
+    if any("#" in lines[number - 1] for number in range(node.lineno, end + 1)):
+        return True
+    above = node.lineno - 1
+    while above >= 1 and (above in imports or lines[above - 1].strip().startswith(("from ", "import "))):
+        if "#" in lines[above - 1]:
+            return True
+        above -= 1
+    return above >= 1 and lines[above - 1].strip().startswith("#")
+
+
+class CommentedLazyImportsContract(Contract):
+    """No module of ``packages`` imports inside a function without a comment saying why."""
+
+    type_name = "lazy_imports_commented"
+
+    packages = fields.ListField(subfield=fields.StringField())
+    ignore_parts = fields.ListField(subfield=fields.StringField(), required=False)
+
+    def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
+        packages = _strings(self.packages)
+        found: list[str] = []
+        for module in sorted(_modules(graph, packages, _strings(self.ignore_parts))):
+            path = _source_of(module)
+            if path is None:
+                continue
+            text = path.read_text(encoding="utf-8")
+            lines = text.splitlines()
+            nodes = _function_imports(ast.parse(text, str(path)))
+            starts = {n.lineno for n in nodes}
+            for node in nodes:
+                if not _commented(lines, node, starts):
+                    found.append(f"{module}:{node.lineno} imports inside a function without saying why")
+        return ContractCheck(kept=not found, metadata={"found": found})
+
+    def render_broken_contract(self, check: ContractCheck) -> None:
+        for line in check.metadata["found"]:
+            output.print_error(line)
+            output.new_line()
+
+
+def any_annotations(root: Path) -> list[str]:
+    """Every annotation (parameter, return, variable) that mentions ``typing.Any``, in the
+    product's modules under ``root`` (not ``tests/``, ``bench/``, migrations or
+    installed packages): ``path:line``."""
+    skipped = {".venv", "node_modules", "tests", "bench", "migrations", "var", "staticfiles"}
+    found: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        if skipped & set(relative.parts):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            annotations: list[ast.expr] = []
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                arguments = node.args
+                every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+                every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+                annotations += [a.annotation for a in every if a.annotation is not None]
+                if node.returns is not None:
+                    annotations.append(node.returns)
+            elif isinstance(node, ast.AnnAssign):
+                annotations.append(node.annotation)
+            for annotation in annotations:
+                if any(
+                    (isinstance(part, ast.Name) and part.id == "Any")
+                    or (isinstance(part, ast.Attribute) and part.attr == "Any")
+                    for part in ast.walk(annotation)
+                ):
+                    found.append(f"{relative}:{annotation.lineno}")
+    return found

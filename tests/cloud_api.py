@@ -104,6 +104,16 @@ LENA_EDIT = wamid(LENA, "3EB0F7EDIT")
 RAFAEL_FROM_AD = wamid(RAFAEL, "3EB0A1ADREPLY")
 MAYA_TEXT = wamid(MAYA, "3EB0A1TEXT")
 
+MAYA_NUMBER_CHANGE = wamid(MAYA, "3EB0F8SYSTEM")
+MAYA_ID_CHANGE = wamid(MAYA, "3EB0F9SYSTEM")
+LENA_ID_CHANGE = wamid(LENA, "3EB0FASYSTEM")
+LENA_BSUID_ONLY = wamid(LENA, "3EB0FBBSUID")
+
+#: G2: the BSUID WhatsApp gives Lena with her new number (a new number, a new BSUID).
+LENA_NEW_USER_ID = "DE.5521009988776655"
+#: G2: Maya's BSUID after WhatsApp changed it without a number she shares.
+MAYA_NEW_USER_ID = "GB.7720031188204466"
+
 # Our messages (statuses and replies refer to them).
 OUR_ANSWER = wamid(LENA, "BIZ01ANSWER")
 OUR_VOICE_NOTE = wamid(LENA, "BIZ02VOICE")
@@ -290,6 +300,97 @@ def template_status_update(
         "message_template_category": category,
     }
     return webhook(entry(change("message_template_status_update", value), waba_id=waba_id, time=time))
+
+
+def user_preferences(
+    customer: Customer,
+    value: str,
+    *,
+    timestamp: int,
+    number: BusinessNumber = SUPPORT,
+    category: str = "marketing_messages",
+) -> Json:
+    """G3: a ``user_preferences`` POST: the customer stopped or resumed marketing
+    messages (the timestamp is an integer here)."""
+    wanted = "stop" if value == "stop" else "resume"
+    item: Json = {}
+    if customer.wa_id:
+        item["wa_id"] = customer.wa_id
+    if customer.user_id:
+        item["user_id"] = customer.user_id
+    item.update(
+        detail=f"User requested to {wanted} marketing messages",
+        category=category,
+        value=value,
+        timestamp=timestamp,
+    )
+    change_value: Json = {
+        "messaging_product": "whatsapp",
+        "metadata": {
+            "display_phone_number": number.display_phone_number,
+            "phone_number_id": number.phone_number_id,
+        },
+        "contacts": [contact(customer)],
+        "user_preferences": [item],
+    }
+    return webhook(entry(change("user_preferences", change_value), waba_id=number.waba_id))
+
+
+def message_echoes(*items: Json, number: BusinessNumber = SUPPORT) -> Json:
+    """G4: a ``smb_message_echoes`` POST: what the business sent from the WhatsApp
+    Business app on this number (coexistence)."""
+    value: Json = {
+        "messaging_product": "whatsapp",
+        "metadata": {
+            "display_phone_number": number.display_phone_number,
+            "phone_number_id": number.phone_number_id,
+        },
+        "message_echoes": list(items),
+    }
+    return webhook(entry(change("smb_message_echoes", value), waba_id=number.waba_id))
+
+
+def echo(
+    customer: Customer,
+    kind: str,
+    content: Any,
+    *,
+    id: str,
+    timestamp: int,
+    number: BusinessNumber = SUPPORT,
+) -> Json:
+    """One ``message_echoes[]`` item: from the business number to the customer."""
+    item: Json = {"from": number.display_phone_number}
+    if customer.wa_id:
+        item["to"] = customer.wa_id
+    if customer.user_id:
+        item["to_user_id"] = customer.user_id
+    item.update(id=id, timestamp=str(timestamp), type=kind)
+    item[kind] = content
+    return item
+
+
+#: G4: what the shop's owner answered Lena from the WhatsApp Business app.
+OUR_APP_ANSWER = wamid(LENA, "APP01ANSWER")
+
+
+def phone_number_quality_update(
+    event: str, *, limit: str, old_limit: str = "", number: BusinessNumber = SUPPORT, time: int = T0
+) -> Json:
+    """G5: Meta re-rated the number or changed its messaging limit (WABA-level: the number
+    is named by its display number; ``current_limit`` is the deprecated twin of
+    ``max_daily_conversations_per_business``)."""
+    value: Json = {"display_phone_number": number.display_phone_number, "event": event}
+    if old_limit:
+        value["old_limit"] = old_limit
+    value.update(current_limit=limit, max_daily_conversations_per_business=limit)
+    return webhook(entry(change("phone_number_quality_update", value), waba_id=number.waba_id, time=time))
+
+
+def account_update(event: str, *, number: BusinessNumber = SUPPORT, time: int = T0, **details: Any) -> Json:
+    """G5: news about the account (a restriction, a violation, a verification…)."""
+    value: Json = {"phone_number": number.display_phone_number, "event": event, **details}
+    return webhook(entry(change("account_update", value), waba_id=number.waba_id, time=time))
 
 
 # --- The named payloads ---------------------------------------------------------------
@@ -548,6 +649,96 @@ def inbound_system_user_changed_number() -> Json:
     old_number = Customer(wa_id=LENA.wa_id, name=LENA.name)
     item = message(old_number, "system", notice, id=LENA_NUMBER_CHANGE, timestamp=T0 + 86400)
     return webhook(entry(messages_change(SUPPORT, messages=[item]), waba_id=SUPPORT.waba_id))
+
+
+@_named
+def inbound_system_user_changed_number_bsuid() -> Json:
+    """G2: Lena's number change as WhatsApp sends it since 2026: a new number and with it a
+    new BSUID (``previous_user_id`` names the old one)."""
+    notice = {
+        "body": f"{LENA.name} changed from {LENA.wa_id} to {LENA_NEW_NUMBER}",
+        "wa_id": LENA_NEW_NUMBER,
+        "type": "user_changed_number",
+        "user_id": LENA_NEW_USER_ID,
+        "parent_user_id": LENA.parent_user_id,
+        "previous_user_id": LENA.user_id,
+        "previous_parent_user_id": LENA.parent_user_id,
+    }
+    old_number = Customer(wa_id=LENA.wa_id, name=LENA.name, user_id=LENA.user_id)
+    item = message(old_number, "system", notice, id=LENA_NUMBER_CHANGE, timestamp=T0 + 86400)
+    return webhook(entry(messages_change(SUPPORT, messages=[item]), waba_id=SUPPORT.waba_id))
+
+
+@_named
+def inbound_system_user_changed_user_id() -> Json:
+    """G2: Maya (a username, no number) got a new BSUID: no ``from``, no ``contacts``; the
+    notice names the previous and the new id."""
+    notice = {
+        "body": f"{MAYA.name}'s business-scoped user id changed",
+        "type": "user_changed_user_id",
+        "user_id": MAYA_NEW_USER_ID,
+        "previous_user_id": MAYA.user_id,
+    }
+    item = {"id": MAYA_ID_CHANGE, "timestamp": str(T0 + 90000), "type": "system", "system": notice}
+    return webhook(entry(messages_change(SUPPORT, messages=[item]), waba_id=SUPPORT.waba_id))
+
+
+@_named
+def inbound_text_bsuid_only_known_number() -> Json:
+    """G2: Lena, who wrote with her number before, now chose a username: only her BSUID."""
+    hidden = Customer(wa_id=None, name=LENA.name, user_id=LENA.user_id, username="lena.v")
+    return inbound(
+        "text", {"body": "Any news on 4471?"}, id=LENA_BSUID_ONLY, timestamp=T0 + 1800, customer=hidden
+    )
+
+
+@_named
+def user_preferences_stop() -> Json:
+    """G3: Rafael tapped "Stop" on a campaign of the sales line."""
+    return user_preferences(RAFAEL, "stop", timestamp=T0 + 7500, number=SALES)
+
+
+@_named
+def user_preferences_resume() -> Json:
+    return user_preferences(RAFAEL, "resume", timestamp=T0 + 9000, number=SALES)
+
+
+@_named
+def inbound_system_user_preference_changed() -> Json:
+    """G3, the older form: a system message with ``marketing: stop``."""
+    notice = {
+        "body": "User requested to stop marketing messages",
+        "marketing": "stop",
+        "type": "user_preference_changed",
+    }
+    item = message(RAFAEL, "system", notice, id=wamid(RAFAEL, "3EB0F2PREF"), timestamp=T0 + 7400)
+    return webhook(entry(messages_change(SALES, messages=[item]), waba_id=SALES.waba_id))
+
+
+@_named
+def smb_message_echo_text() -> Json:
+    """G4: the owner answered Lena's first message from the WhatsApp Business app."""
+    return message_echoes(
+        echo(LENA, "text", {"body": "Hi Lena, I'm checking 4471 now"}, id=OUR_APP_ANSWER, timestamp=T0 + 60)
+    )
+
+
+@_named
+def phone_number_quality_downgrade() -> Json:
+    """G5: the support line's quality dropped and its limit with it."""
+    return phone_number_quality_update("DOWNGRADE", limit="TIER_250", old_limit="TIER_2K", time=T0 + 86400)
+
+
+@_named
+def phone_number_quality_upgrade() -> Json:
+    return phone_number_quality_update("UPGRADE", limit="TIER_10K", old_limit="TIER_2K", time=T0 + 2 * 86400)
+
+
+@_named
+def account_update_restricted() -> Json:
+    """G5: the account may not start conversations for a while (a policy restriction)."""
+    restriction = {"restriction_type": "RESTRICTED_BIZ_INITIATED_MESSAGING", "expiration": T0 + 7 * 86400}
+    return account_update("ACCOUNT_RESTRICTION", restriction_info=[restriction], time=T0 + 3600)
 
 
 @_named

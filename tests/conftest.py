@@ -47,12 +47,18 @@ def _process_exists(pid: int) -> bool:
 def _fresh_snapshots():
     """Each test sees the channels and options it created, not a previous test's."""
     from conversations import options
+    from flows import selectors as flows
+    from integrations import selectors as integrations
 
     directory.invalidate()
     options.invalidate()
+    integrations.invalidate()
+    flows.invalidate()
     yield
     directory.invalidate()
     options.invalidate()
+    integrations.invalidate()
+    flows.invalidate()
 
 
 @pytest.fixture(autouse=True)
@@ -106,6 +112,8 @@ def post_webhook(client: Client) -> PostWebhook:
             headers["HTTP_X_HUB_SIGNATURE_256"] = signature
         elif secret:
             headers["HTTP_X_HUB_SIGNATURE_256"] = sign(body, secret)
-        return client.post("/webhooks/whatsapp/", body, content_type="application/json", **headers, **extra)
+        # WSGI environ keys (HTTP_…) go to Client.post's **extra, which mypy matches
+        # against its named parameters.
+        return client.post("/webhooks/whatsapp/", body, content_type="application/json", **headers, **extra)  # type: ignore[arg-type]
 
     return post

@@ -48,7 +48,7 @@ class GraphStandIn:
     @property
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def reply(self, status: int, body: bytes | str = b"{}", content_type: str = "application/json") -> None:
         self.answers.append(Answer(status, body.encode() if isinstance(body, str) else body, content_type))

@@ -80,9 +80,10 @@ class OwnPostgres:
     run as root (the server refuses to run as root)."""
 
     def __init__(self) -> None:
-        self.bin = postgres_bin()
-        if self.bin is None:
+        found = postgres_bin()
+        if found is None:
             raise RuntimeError("no PostgreSQL server binaries in /usr/lib/postgresql/*/bin")
+        self.bin: Path = found
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="wa-pg-"))
         self.data = self.dir / "data"

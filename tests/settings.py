@@ -43,3 +43,7 @@ WHITENOISE_USE_FINDERS = True
 # for each of the suite's clients); the servers the e2e tests start list them as deployed.
 WHITENOISE_AUTOREFRESH = True
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+
+# S1: no board pushes (``board.changed``) unless a test turns them on: they would add a
+# query after the commits of tests that count them.
+BOARD_PUSH_INTERVAL = None

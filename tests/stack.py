@@ -68,7 +68,9 @@ class Stack:
         client = httpx.Client(base_url=self.url, timeout=20, follow_redirects=False)
         if username:
             page = client.get("/accounts/login/")
-            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+            found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+            assert found, "no CSRF token on the sign-in page"
+            token = found.group(1)
             response = client.post(
                 "/accounts/login/",
                 data={
@@ -80,7 +82,7 @@ class Stack:
                 headers={"Referer": f"{self.url}/accounts/login/"},
             )
             assert response.status_code == 302, f"login of {username} failed: {response.status_code}"
-            client.headers["X-CSRFToken"] = client.cookies.get("csrftoken", "")
+            client.headers["X-CSRFToken"] = client.cookies.get("csrftoken") or ""
             client.headers["Referer"] = f"{self.url}/console/"
         return client
 
@@ -193,7 +195,9 @@ def running_stack(
             base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
             database = f"wa_stack_{port}"
             subprocess.run(["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {database}"], check=True)
-            redis_db = str(8 + port % 6)
+            # STACK_REDIS_DB: a Redis database of one's own (it is flushed) when several
+            # people share the Redis server; else one of 8..13 by port.
+            redis_db = os.environ.get("STACK_REDIS_DB") or str(8 + port % 6)
             env.update(
                 DATABASE_URL=f"{base}/{database}",
                 REDIS_URL=f"{os.environ['REDIS_URL'].rsplit('/', 1)[0]}/{redis_db}",

@@ -102,19 +102,19 @@ def _requests_keep_the_tests_connection():
 def tokens(db) -> dict[str, str]:
     """An agent with an interaction in progress, a supervisor, a contact and a template."""
     now = timezone.now()
-    agent = AgentProfileFactory(user=UserFactory(username="schema-agent")).user
-    supervisor = UserFactory(username="schema-supervisor", is_staff=True)
+    agent = AgentProfileFactory.create(user=UserFactory.create(username="schema-agent")).user
+    supervisor = UserFactory.create(username="schema-supervisor", is_staff=True)
     supervisor.user_permissions.add(Permission.objects.get(codename="supervise_interactions"))
-    interaction = InteractionFactory(
-        channel=ChannelFactory(),
+    interaction = InteractionFactory.create(
+        channel=ChannelFactory.create(),
         owner=agent,
         state=Interaction.State.ACTIVE,
         accepted_at=now,
         last_inbound_at=now,
         window_expires_at=now + timedelta(hours=20),
     )
-    MessageFactory(interaction=interaction)
-    ContactFactory()
+    MessageFactory.create(interaction=interaction)
+    ContactFactory.create()
     MessageTemplate.objects.create(
         name="order_update", language="en_US", status=MessageTemplate.Status.APPROVED, body="Hi {{1}}"
     )

@@ -35,6 +35,7 @@ from typing import Any
 
 import redis
 from celery.beat import Scheduler
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +101,6 @@ class LeaderScheduler(Scheduler):
     """
 
     def __init__(self, app: Any, *args: Any, **kwargs: Any) -> None:
-        from django.conf import settings
-
         ttl = float(settings.BEAT_LEADER_TTL)
         client = redis.Redis.from_url(
             app.conf.broker_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10

@@ -12,12 +12,15 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from channels.consumer import get_handler_name
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 
 from ops import metrics
 
@@ -60,6 +63,63 @@ def broadcast_lazy_on_commit(
     transaction.on_commit(send)
 
 
+#: Coalesced broadcasts of this process: when each (group, type) was last sent, and which
+#: have a trailing send scheduled.
+_coalesce_lock = threading.Lock()
+_last_sent: dict[tuple[str, str], float] = {}
+_scheduled: set[tuple[str, str]] = set()
+
+
+def broadcast_coalesced_on_commit(
+    group: str, event_type: str, build: Callable[[], dict[str, Any]], *, every: float
+) -> None:
+    """Send what ``build()`` returns to ``group`` after the commit, at most once every
+    ``every`` seconds per process, whatever the number of changes: a change inside the
+    interval is sent at its end (one send for all of them, built then), so the last change
+    always arrives, within ``every`` seconds. For events that say "look again" (the
+    supervisors' board), where a storm of changes must not become a storm of pushes."""
+
+    def send() -> None:
+        deliver([(group, {"type": event_type, **build()})])
+
+    coalesced_on_commit((group, event_type), send, every=every)
+
+
+def coalesced_on_commit(key: tuple[str, str], action: Callable[[], None], *, every: float) -> None:
+    """Run ``action`` after the commit, at most once every ``every`` seconds per process
+    and ``key``: a change inside the interval runs it at the interval's end (once for all
+    of them), on a timer thread whose database connection is closed after."""
+
+    def on_commit() -> None:
+        with _coalesce_lock:
+            if key in _scheduled:
+                return  # the scheduled run will cover this change too
+            wait = _last_sent.get(key, float("-inf")) + every - time.monotonic()
+            if wait > 0:
+                _scheduled.add(key)
+                timer = threading.Timer(wait, _send_scheduled, args=(key, action))
+                timer.daemon = True
+                timer.start()
+                return
+            _last_sent[key] = time.monotonic()
+        action()
+
+    transaction.on_commit(on_commit)
+
+
+def _send_scheduled(key: tuple[str, str], send: Callable[[], None]) -> None:
+    """A trailing coalesced run, on its timer's thread (its database connection closed after)."""
+    with _coalesce_lock:
+        _scheduled.discard(key)
+        _last_sent[key] = time.monotonic()
+    try:
+        send()
+    except Exception:
+        logger.exception("could not run %s for %s", key[1], key[0])
+    finally:
+        connections.close_all()
+
+
 def deliver(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
     """Hand built broadcasts to this thread's collector, else send them now."""
     pending = getattr(_outbox, "pending", None)
@@ -74,13 +134,56 @@ def deliver(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
 PUSH_RETRY_DELAY = 0.2
 
 
+#: Consecutive events to one group travel as one channel-layer message of this type; the
+#: consumers pass its events on in order (:func:`dispatch_batch`).
+BATCH_TYPE = "broadcast.batch"
+
+
+def batched(
+    broadcasts: Sequence[tuple[str, Mapping[str, object]]],
+) -> list[tuple[str, Mapping[str, object]]]:
+    """Join consecutive events to the same group into one ``broadcast.batch``.
+
+    Each group send costs the layer several sequential Redis round trips (channels_redis:
+    expire the group's old members, read them, expire the channels' old messages, send),
+    and a customer's message pushes two events (``interaction.changed``,
+    ``message.created``) to its interaction's group, so joining them halves the webhook's
+    pushes. Only neighbours are joined: every socket still gets every event in the order
+    they were sent, whichever groups it listens to. The callers' events are not changed."""
+    joined: list[tuple[str, Mapping[str, object]]] = []
+    batches: dict[int, list[Mapping[str, object]]] = {}  # position in ``joined``: its events
+    for group, message in broadcasts:
+        last = len(joined) - 1
+        if last >= 0 and joined[last][0] == group:
+            if last not in batches:
+                batches[last] = [joined[last][1]]
+                joined[last] = (group, {"type": BATCH_TYPE, "events": batches[last]})
+            batches[last].append(message)
+        else:
+            joined.append((group, message))
+    return joined
+
+
+async def dispatch_batch(consumer: object, event: Mapping[str, object]) -> None:
+    """A consumer's ``broadcast_batch`` handler: each event to its own handler, in order.
+    An event type the consumer lacks (a newer process sent it) is logged and skipped: the
+    rest of the batch still arrives and the socket stays open."""
+    messages = event.get("events")
+    for message in messages if isinstance(messages, list) else []:
+        handler = getattr(consumer, get_handler_name(message), None)
+        if handler is None:
+            logger.warning("%s has no handler for %s: skipped", type(consumer).__name__, message.get("type"))
+            continue
+        await handler(message)
+
+
 async def flush(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
-    """Send collected broadcasts; a failure is retried once, then logged, never raised
-    (browsers resync)."""
+    """Send collected broadcasts (consecutive ones to a group as one batch); a failure is
+    retried once, then logged, never raised (browsers resync)."""
     layer = get_channel_layer()
     if layer is None:
         return
-    for group, message in broadcasts:
+    for group, message in batched(broadcasts) if settings.BROADCAST_BATCHING else broadcasts:
         for attempt in (1, 2):
             try:
                 await layer.group_send(group, message)

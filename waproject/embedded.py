@@ -16,6 +16,7 @@ the layers stay one-way (docs/architecture.md).
 
 from __future__ import annotations
 
+import functools
 import heapq
 import importlib
 import itertools
@@ -29,6 +30,7 @@ from typing import Any
 from celery import Task
 from django.conf import settings
 from django.db import close_old_connections, transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from waproject.celery import app
 
@@ -141,8 +143,29 @@ def enqueue(task: str | Task, *args: Any, countdown: float | None = None, **kwar
 
 
 def enqueue_on_commit(task: str | Task, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
-    """Enqueue ``task`` once the current transaction commits (never for rolled-back work)."""
-    transaction.on_commit(lambda: enqueue(task, *args, countdown=countdown, **kwargs))
+    """Enqueue ``task`` once the current transaction commits (never for rolled-back work).
+
+    The work is committed by then, so a broker that cannot be reached (Redis restarting:
+    the faults drill) must not turn the caller, a request, into a 500: the failure is
+    logged and the job left behind. What has a row (a queued send, a pending download, an
+    integrator's delivery) is redone by its beat sweep; what has none (blue ticks, a
+    sandbox status step, a flow error's audit entry) is lost. Sweeps and tasks call
+    :func:`enqueue` itself and stop at the first failure."""
+    transaction.on_commit(lambda: enqueue_best_effort(task, *args, countdown=countdown, **kwargs))
+
+
+def enqueue_best_effort(
+    task: str | Task, *args: object, countdown: float | None = None, **kwargs: object
+) -> bool:
+    """:func:`enqueue`, logging (not raising) a broker that cannot be reached; whether it
+    was enqueued. For requests whose own work is done (see :func:`enqueue_on_commit`)."""
+    try:
+        enqueue(task, *args, countdown=countdown, **kwargs)
+    except BrokerUnavailable:
+        name = task if isinstance(task, str) else task.name
+        logger.warning("broker unavailable: %s not enqueued (a row behind it is redone by its sweep)", name)
+        return False
+    return True
 
 
 class EmbeddedBeat:
@@ -177,4 +200,4 @@ class EmbeddedBeat:
                     if task is None:
                         logger.error("beat entry %s names unknown task %s", name, task_name)
                         continue
-                    runner.submit(lambda task=task: run_task(task, (), {}))
+                    runner.submit(functools.partial(run_task, task, (), {}))

@@ -24,6 +24,7 @@ def timed_protocol(choice: Any) -> Any:
         return TimedH11Protocol
     if choice in ("auto", "httptools"):
         try:
+            # Lazy: only probes whether the optional C parser is installed, as uvicorn does.
             import httptools  # noqa: F401
         except ImportError:  # uvicorn's "auto" falls back the same way
             if choice == "httptools":
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         kwargs["http"] = timed_protocol(kwargs.get("http", "auto"))
         run(app, **kwargs)
 
-    cli.run = run_with_deadlines  # the command below calls the module's run()
+    cli.__dict__["run"] = run_with_deadlines  # the command below calls the module's run()
     cli.main.main(args=argv if argv is not None else sys.argv[1:], prog_name="waproject.serve")
 
 

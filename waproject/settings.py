@@ -18,6 +18,7 @@ import dj_database_url
 from celery.schedules import schedule
 
 from waproject.storage import media_storage
+from whatsapp.limits import GRAPH_API_VERSION
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -70,6 +71,14 @@ INSTALLED_APPS = [
     "ops",
     "audit",
     "privacy",
+    # Issue 15 (orchestration): event webhooks for integrators (B5), external bots (B4).
+    "integrations",
+    # Issue 15: waiting notices and abandonment (B2), the survey after Done (B3).
+    "surveys",
+    # Issue 15: entry flows per number (B1): greeting, hours, triage menu, questions.
+    "flows",
+    # Issue 12: reports from facts recorded as they happen (S3); interaction search (O6).
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.tasks.outbound_sweep_task",
         "schedule": schedule(run_every=2.0),
     },
+    # S3: the customer messages the webhooks stored, counted in the reports' tallies.
+    "reports-inbound-tally": {
+        "task": "reports.tasks.inbound_tally_task",
+        "schedule": schedule(run_every=2.0),
+    },
     # Inbound media downloads whose retry is due (or whose worker died).
     "attachment-download-sweep": {
         "task": "conversations.tasks.attachment_download_sweep_task",
@@ -261,12 +275,51 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ops.tasks.beat_heartbeat_task",
         "schedule": schedule(run_every=15.0),
     },
+    # G1: pull the templates of each WABA whose pull is due (WHATSAPP_TEMPLATE_PULL_SECONDS):
+    # status, quality, new and deleted ones; heals webhooks that never arrived.
+    "template-pull": {
+        "task": "templates_app.tasks.templates_pull_task",
+        "schedule": schedule(run_every=60.0),
+    },
     # X4: raw webhook bodies and media files past their retention, in bounded batches.
     "retention-purge": {
         "task": "privacy.tasks.retention_purge_task",
         "schedule": schedule(run_every=60.0),
     },
+    # B5: integrators' webhook deliveries whose retry is due (or whose enqueue was lost).
+    "webhook-deliveries-sweep": {
+        "task": "integrations.tasks.deliveries_sweep_task",
+        "schedule": schedule(run_every=2.0),
+    },
+    # B2, B3: waiting notices and abandonment of waiting interactions; past comment timers.
+    "surveys-sweep": {
+        "task": "surveys.tasks.surveys_sweep_task",
+        "schedule": schedule(run_every=5.0),
+    },
+    # B4: interactions whose external bot stayed silent past its timeout go to routing.
+    "bot-timeouts-sweep": {
+        "task": "integrations.tasks.bot_timeouts_sweep_task",
+        "schedule": schedule(run_every=2.0),
+    },
+    # B1: entry flow steps left unanswered past their timeout go to the timeout queue.
+    "flow-timeouts-sweep": {
+        "task": "flows.tasks.flow_timeouts_sweep_task",
+        "schedule": schedule(run_every=2.0),
+    },
 }
+
+# --- Integrators' webhooks (B5) ----------------------------------------------------------
+#: Deliveries to loopback, private and link-local addresses are refused unless this is set
+#: (a receiver on the same host or network, in development or tests).
+INTEGRATIONS_ALLOW_PRIVATE_URLS = env_bool("INTEGRATIONS_ALLOW_PRIVATE_URLS", False)
+#: Seconds an event is retried (exponential backoff, 10 s doubling up to an hour) before
+#: it is marked failed.
+INTEGRATIONS_RETRY_FOR = float(os.environ.get("INTEGRATIONS_RETRY_FOR", str(24 * 3600)))
+#: A receiver gets this long to accept the connection, and to answer.
+#: Days the delivery log keeps delivered and failed events (with the customers' messages).
+INTEGRATIONS_LOG_DAYS = int(os.environ.get("INTEGRATIONS_LOG_DAYS", "30"))
+INTEGRATIONS_CONNECT_TIMEOUT = float(os.environ.get("INTEGRATIONS_CONNECT_TIMEOUT", "3"))
+INTEGRATIONS_READ_TIMEOUT = float(os.environ.get("INTEGRATIONS_READ_TIMEOUT", "5"))
 
 # --- Auth, i18n, static ------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -330,6 +383,13 @@ WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(101 * 1024 * 1024)))
 #: Threads (each keeping its database connection) that process webhooks in each server.
 WEBHOOK_INGEST_THREADS = int(os.environ.get("WEBHOOK_INGEST_THREADS", "4"))
+#: S1: the supervisors' board is pushed at most once every this many seconds per process,
+#: however many changes arrive (``conversations.events.board_changed``).
+BOARD_PUSH_INTERVAL: float | None = float(os.environ.get("BOARD_PUSH_INTERVAL", "1.0"))
+#: Consecutive pushes to one group in one commit travel as one ``broadcast.batch`` (half
+#: the Redis round trips of a customer message). Turn it off ("0") while a rolling upgrade
+#: from a version without batches runs: its processes cannot read one (docs/operations.md).
+BROADCAST_BATCHING = os.environ.get("BROADCAST_BATCHING", "1") != "0"
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY_BYTES + 1024
 
 # --- REST API ----------------------------------------------------------------------
@@ -382,7 +442,9 @@ SPECTACULAR_SETTINGS = {
 # --- WhatsApp Cloud API ------------------------------------------------------------
 #: The sandbox (a local stand-in for Meta) is on by default in the embedded mode only.
 WHATSAPP_SANDBOX_ENABLED = env_bool("WHATSAPP_SANDBOX_ENABLED", EMBEDDED)
-WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", "v23.0")
+#: G5: the Graph API version (one setting): by default the newest the client and the
+#: sandbox implement (whatsapp.limits.GRAPH_API_VERSIONS).
+WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", GRAPH_API_VERSION)
 #: Where this service's webhook is reachable (the sandbox posts statuses there).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 #: With the sandbox, the Graph API is this service itself: derived from PUBLIC_BASE_URL,
@@ -411,6 +473,13 @@ WHATSAPP_SANDBOX_AUTO_READ_SECONDS = (
     if os.environ.get("WHATSAPP_SANDBOX_AUTO_READ_SECONDS")
     else None
 )
+#: G1: seconds a template submitted to the sandbox stays PENDING before its review
+#: (APPROVED, or REJECTED with a reason) and that status's webhook.
+WHATSAPP_SANDBOX_TEMPLATE_REVIEW_SECONDS = float(
+    os.environ.get("WHATSAPP_SANDBOX_TEMPLATE_REVIEW_SECONDS", "3")
+)
+#: G1: seconds between two pulls of every WABA's templates (heals missed webhooks; 0: never).
+WHATSAPP_TEMPLATE_PULL_SECONDS = float(os.environ.get("WHATSAPP_TEMPLATE_PULL_SECONDS", "3600"))
 #: Fetch inbound media as soon as the webhook is stored (tests turn it off to stay offline).
 WHATSAPP_MEDIA_AUTO_DOWNLOAD = env_bool("WHATSAPP_MEDIA_AUTO_DOWNLOAD", True)
 # --- Operations (issue 11): logs, readiness, metrics, secrets, retention ---------------

@@ -48,7 +48,12 @@ def body_timeout() -> float:
 
 class HeaderDeadline:
     """Mixin for uvicorn's HTTP protocols: close a connection whose request headers do not
-    arrive within :func:`header_timeout` seconds."""
+    arrive within :func:`header_timeout` seconds.
+
+    Its ``super()`` calls reach the uvicorn protocol it is mixed into (httptools' or h11's,
+    see below), which the type checker cannot see from the mixin: hence their
+    ``type: ignore[misc]``.
+    """
 
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
@@ -56,7 +61,7 @@ class HeaderDeadline:
 
     _header_deadline: TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self._arm_header_deadline()
 
@@ -100,11 +105,13 @@ class HeaderDeadline:
         self.transport.close()
 
 
-class TimedHttpToolsProtocol(HeaderDeadline, HttpToolsProtocol):
+# uvicorn's protocols take an asyncio.Transport, narrower than asyncio.BaseProtocol's
+# BaseTransport: the mixin says the same as they do.
+class TimedHttpToolsProtocol(HeaderDeadline, HttpToolsProtocol):  # type: ignore[misc]
     """uvicorn's httptools protocol with the header deadline."""
 
 
-class TimedH11Protocol(HeaderDeadline, H11Protocol):
+class TimedH11Protocol(HeaderDeadline, H11Protocol):  # type: ignore[misc]  # as above
     """uvicorn's h11 protocol with the header deadline."""
 
 

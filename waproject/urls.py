@@ -28,6 +28,8 @@ urlpatterns = [
     path("api/v1/", include("workbins.api")),
     path("api/v1/", include("templates_app.api")),
     path("api/v1/", include("privacy.api")),
+    path("api/v1/", include("integrations.api")),
+    path("api/v1/", include("reports.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Its script is a request of its own (?script=): the Content-Security-Policy allows no inline one.
     path(
@@ -39,6 +41,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("console/", include("console.urls")),
+    path("", include("reports.urls")),  # S3 /reports/, O6 /search/
 ]
 
 # Under /api/ a 404 (no such endpoint, or an id out of range) and a 500 answer in the API's

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Protocol, Self, TypedDict
 from urllib.parse import quote
 
 import httpx
@@ -28,6 +28,21 @@ from .errors import (
     int_or_none,
     network_error,
 )
+from .templates import LIST_FIELDS, TemplatePage, TemplateRecord, template_page_parse
+
+#: G5: what :meth:`CloudApiClient.get_phone_number` asks for (reference §5.1);
+#: ``messaging_limit_tier`` is deprecated for the portfolio's
+#: ``whatsapp_business_manager_messaging_limit``, both are read.
+PHONE_NUMBER_FIELDS = (
+    "display_phone_number",
+    "verified_name",
+    "quality_rating",
+    "name_status",
+    "status",
+    "throughput",
+    "messaging_limit_tier",
+    "whatsapp_business_manager_messaging_limit",
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,25 @@ class SendResult:
     wamid: str
     wa_id: str | None
     raw: dict[str, Any]
+
+
+class ChannelCredentials(Protocol):
+    """What a client needs of a number (a ``conversations.models.Channel``; the wire
+    imports no model)."""
+
+    @property
+    def access_token(self) -> str: ...
+
+    @property
+    def phone_number_id(self) -> str: ...
+
+
+class TemplateCreated(TypedDict):
+    """Meta's answer to a template creation."""
+
+    id: str
+    status: str
+    category: str
 
 
 @dataclass(frozen=True)
@@ -77,9 +111,24 @@ class CloudApiClient:
         )
 
     @classmethod
-    def for_channel(cls, channel: Any, **kwargs: Any) -> Self:
+    def for_channel(
+        cls,
+        channel: ChannelCredentials,
+        *,
+        base_url: str | None = None,
+        api_version: str | None = None,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> Self:
         """A client for a :class:`~conversations.models.Channel` (its number and token)."""
-        return cls(access_token=channel.access_token, phone_number_id=channel.phone_number_id, **kwargs)
+        return cls(
+            access_token=channel.access_token,
+            phone_number_id=channel.phone_number_id,
+            base_url=base_url,
+            api_version=api_version,
+            timeout=timeout,
+            transport=transport,
+        )
 
     def __repr__(self) -> str:
         return f"CloudApiClient(phone_number_id={self.phone_number_id!r}, base_url={self.base_url!r})"
@@ -116,6 +165,14 @@ class CloudApiClient:
         payload = payloads.mark_read(message_id, typing_indicator=typing_indicator)
         response = self._request("POST", self._url(self.phone_number_id, "messages"), json=payload)
         self._require_success(response, what="mark as read")
+
+    # --- the number ----------------------------------------------------------------
+
+    def get_phone_number(self, fields: tuple[str, ...] = PHONE_NUMBER_FIELDS) -> dict[str, Any]:
+        """G5: the number's health and identity at Meta (``GET /<phone_number_id>``):
+        quality rating, messaging limit, verified name and its review, status, throughput."""
+        response = self._request("GET", self._url(self.phone_number_id), params={"fields": ",".join(fields)})
+        return self._json(response)
 
     # --- media -------------------------------------------------------------------
 
@@ -183,6 +240,106 @@ class CloudApiClient:
             "DELETE", self._url(media_id), params={"phone_number_id": self.phone_number_id}
         )
         self._require_success(response, what=f"delete media {media_id}")
+
+    # --- message templates (G1) ---------------------------------------------------
+
+    #: A pull stops after this many pages (at 100 a page, more than any WABA's limit).
+    TEMPLATE_PAGES_MAX = 200
+
+    def message_templates_page(
+        self, waba_id: str, *, after: str | None = None, limit: int = 100
+    ) -> TemplatePage:
+        """One page of the WABA's templates (``after``: the previous page's cursor)."""
+        params: dict[str, str | int] = {"fields": LIST_FIELDS, "limit": limit}
+        if after:
+            params["after"] = after
+        response = self._request("GET", self._url(waba_id, "message_templates"), params=params)
+        return self._page(response)
+
+    def message_templates_all(
+        self, waba_id: str, *, limit: int = 100
+    ) -> tuple[list[TemplateRecord], list[str]]:
+        """Every template of the WABA, page after page, and what could not be read.
+
+        ``paging.next`` is followed when it points at our Graph host (a token never goes
+        elsewhere), else the ``after`` cursor; a page that repeats a cursor ends the pull.
+        """
+        page = self.message_templates_page(waba_id, limit=limit)
+        templates, problems = list(page.templates), list(page.problems)
+        seen: set[str] = set()
+        for _ in range(self.TEMPLATE_PAGES_MAX):
+            if not page.next_url or not page.after or page.after in seen:
+                break
+            seen.add(page.after)
+            if page.next_url.startswith(f"{self.base_url}/"):
+                page = self._page(self._request("GET", page.next_url))
+            else:
+                page = self.message_templates_page(waba_id, after=page.after, limit=limit)
+            templates.extend(page.templates)
+            problems.extend(page.problems)
+        return templates, problems
+
+    def template_create(self, waba_id: str, body: dict[str, object]) -> TemplateCreated:
+        """Submit a new template for review: ``{"id", "status", "category"}`` ("": not said)."""
+        response = self._request("POST", self._url(waba_id, "message_templates"), json=body)
+        data = self._json(response)
+        if not isinstance(data.get("id"), str | int) or isinstance(data.get("id"), bool):
+            raise _unexpected(response.status_code, "template creation answered no id")
+        return {
+            "id": str(data["id"]),
+            "status": str(data.get("status") or "PENDING"),
+            "category": str(data.get("category") or ""),
+        }
+
+    def template_edit(self, template_id: str, changes: dict[str, object]) -> None:
+        """Edit a template (category, components): it goes back to review."""
+        response = self._request("POST", self._url(template_id), json=changes)
+        self._require_success(response, what=f"edit template {template_id}")
+
+    def template_delete(self, waba_id: str, *, name: str, template_id: str | None = None) -> None:
+        """Delete one language of a template (``template_id``), else every language of ``name``."""
+        params = {"name": name}
+        if template_id:
+            params["hsm_id"] = template_id
+        response = self._request("DELETE", self._url(waba_id, "message_templates"), params=params)
+        self._require_success(response, what=f"delete template {name}")
+
+    # --- resumable upload (a template's media header sample) -------------------------
+
+    def template_sample_upload(self, app_id: str, *, data: bytes, file_type: str, file_name: str) -> str:
+        """Upload a media header's sample with Meta's Resumable Upload API; its handle (what
+        ``example.header_handle`` of a template's IMAGE, VIDEO or DOCUMENT header names).
+
+        Two calls: ``POST /<APP_ID>/uploads?file_name=&file_length=&file_type=`` opens a
+        session (``{"id": "upload:…"}``), ``POST /<SESSION_ID>`` with ``Authorization: OAuth
+        <token>`` and ``file_offset: 0`` sends the bytes (``{"h": "<handle>"}``). The file is
+        small (a sample), so it goes in one piece; an interrupted upload is started again.
+        """
+        params: dict[str, str | int] = {
+            "file_name": file_name,
+            "file_length": len(data),
+            "file_type": file_type,
+        }
+        response = self._request("POST", self._url(app_id, "uploads"), params=params)
+        session = self._json(response).get("id")
+        if not isinstance(session, str) or not session.startswith("upload:"):
+            raise _unexpected(response.status_code, "the upload session answered no upload: id")
+        # Meta's session id may end in "?sig=…": that part is the query string, sent as it came
+        path, _, query = session.partition("?")
+        url = f"{self.base_url}/{self.api_version}/{quote(path, safe=':')}" + (f"?{query}" if query else "")
+        token = self._http.headers["Authorization"].removeprefix("Bearer ")  # kept only there
+        headers = {"Authorization": f"OAuth {token}", "file_offset": "0"}
+        response = self._request("POST", url, headers=headers, content=data)
+        handle = self._json(response).get("h")
+        if not isinstance(handle, str) or not handle:
+            raise _unexpected(response.status_code, "the upload answered no file handle (h)")
+        return handle
+
+    def _page(self, response: httpx.Response) -> TemplatePage:
+        try:
+            return template_page_parse(self._json(response))
+        except ValueError as exc:
+            raise _unexpected(response.status_code, str(exc)) from None
 
     # --- plumbing ----------------------------------------------------------------
 

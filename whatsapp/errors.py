@@ -40,6 +40,12 @@ class ErrorKind(StrEnum):
 # Throughput / pair / app / WABA rate limits, and Meta's own transient failures
 # ("something went wrong", "service unavailable", "maintenance").
 RETRYABLE_CODES = frozenset({130429, 131056, 131000, 131016, 131057, 4, 80007})
+#: G5: Meta's pacing: the number's throughput (130429) and too many messages to one user
+#: (131056, the pair rate). Refused before anything was sent, so a resend is safe; the
+#: sender paces (per number, per recipient) instead of failing the message.
+PACING_CODES = frozenset({130429, 131056})
+#: 131056: WhatsApp lets about one message through per 6 seconds to the same user.
+PAIR_RATE_SECONDS = 6.0
 # More than 24 h since the user's last message: only a template may be sent.
 NEEDS_TEMPLATE_CODES = frozenset({131047})
 
@@ -245,7 +251,7 @@ def _details(error_data: Any) -> str:
         try:
             error_data = json.loads(error_data)
         except ValueError:
-            return error_data.strip()
+            return str(error_data).strip()
     if isinstance(error_data, dict):
         return _text(error_data.get("details"))
     return ""
@@ -268,5 +274,5 @@ def int_or_none(value: Any) -> int | None:
         return None
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""

@@ -27,9 +27,11 @@ from whatsapp.records import (
     InboundMessage,
     MediaRef,
     ParsedWebhook,
+    PreferenceUpdate,
     SenderProfile,
     StorageLimits,
     WebhookPayloadError,
+    dict_of,
     list_of,
     parse_timestamp,
     text_of,
@@ -93,7 +95,7 @@ def _parse_change(
     limits: StorageLimits,
 ) -> Change:
     value = raw["value"]
-    metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+    metadata = dict_of(value.get("metadata"))
     change = Change(
         field=str(raw.get("field", "")),
         waba_id=waba_id,
@@ -101,11 +103,23 @@ def _parse_change(
         display_phone_number=str(metadata.get("display_phone_number", "")),
         value=value,
     )
+    if change.field == "user_preferences":
+        change.preferences = parse_preferences(value, where, received_at, problems, limits)
+        return change
+    if change.field == "smb_message_echoes":
+        change.echoes = _parse_echoes(value, where, received_at, problems, limits)
+        return change
+    if change.field in HEALTH_FIELDS:
+        for key in ("event", "display_phone_number"):
+            if value.get(key) is not None and not isinstance(value.get(key), str | int):
+                problems.append(f"{where}: {change.field}'s '{key}' is not text; kept in the event only")
+        return change
     if change.field != "messages":
         return change  # template status updates and other fields: kept raw by the caller
 
     change.errors = [e for e in list_of(value.get("errors")) if isinstance(e, dict)]
     profiles = _profiles(value.get("contacts"), f"{where}.contacts", problems, limits)
+    change.profiles = profiles
     for m_index, raw_message in enumerate(list_of(value.get("messages"))):
         at = f"{where}.messages[{m_index}]"
         message = _parse_message(raw_message, profiles, received_at, at, problems, limits)
@@ -123,6 +137,81 @@ def _parse_change(
     return change
 
 
+#: G5: the WABA-level fields about a number's health (their values are read by the caller).
+HEALTH_FIELDS = ("phone_number_quality_update", "account_update")
+
+#: G3: the values a ``user_preferences`` item may have.
+PREFERENCE_VALUES = ("stop", "resume")
+
+
+def parse_preferences(
+    value: dict[str, Any], where: str, received_at: datetime, problems: list[str], limits: StorageLimits
+) -> list[PreferenceUpdate]:
+    """G3: the ``user_preferences`` items; one of a wrong shape is left out and flagged
+    (it stays in the stored event)."""
+    profiles = _profiles(value.get("contacts"), f"{where}.contacts", problems, limits)
+    raw_items = value.get("user_preferences")
+    if not isinstance(raw_items, list):
+        problems.append(f"{where}: 'user_preferences' is not a list; kept in the event only")
+        return []
+    updates = []
+    for index, raw in enumerate(raw_items):
+        at = f"{where}.user_preferences[{index}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{at} is not an object; skipped")
+            continue
+        wa_id, user_id = text_of(raw.get("wa_id")), text_of(raw.get("user_id"))
+        preference, category = text_of(raw.get("value")), text_of(raw.get("category"))
+        if not (wa_id or user_id) or preference not in PREFERENCE_VALUES or not category:
+            problems.append(
+                f"{at} needs a customer (wa_id / user_id), a category and a value of "
+                f"{' or '.join(PREFERENCE_VALUES)}; skipped"
+            )
+            continue
+        if not (limits.fits(wa_id, "from") and limits.fits(user_id, "from_user_id")):
+            problems.append(f"{at}: a customer id is longer than stored; skipped")
+            continue
+        timestamp, problem = parse_timestamp(raw.get("timestamp"), received_at=received_at)
+        if problem:
+            problems.append(f"{at}: {problem}")
+        customer = _sender({"from": wa_id, "from_user_id": user_id}, profiles, limits)
+        updates.append(
+            PreferenceUpdate(
+                customer=customer,
+                category=category,
+                value=preference,
+                timestamp=timestamp,
+                detail=text_of(raw.get("detail")),
+            )
+        )
+    return updates
+
+
+def _parse_echoes(
+    value: dict[str, Any], where: str, received_at: datetime, problems: list[str], limits: StorageLimits
+) -> list[InboundMessage]:
+    """G4: ``message_echoes[]``: the business's own messages, sent from the WhatsApp
+    Business app, parsed like customer messages with the customer they went ``to`` as
+    the sender (the content shapes are the same)."""
+    raw_items = value.get("message_echoes")
+    if not isinstance(raw_items, list):
+        problems.append(f"{where}: 'message_echoes' is not a list; kept in the event only")
+        return []
+    profiles = _profiles(value.get("contacts"), f"{where}.contacts", problems, limits)
+    echoes = []
+    for index, raw in enumerate(raw_items):
+        at = f"{where}.message_echoes[{index}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{at} is not an object; skipped")
+            continue
+        customer = {"from": raw.get("to"), "from_user_id": raw.get("to_user_id")}
+        turned = {**{k: v for k, v in raw.items() if k not in ("from", "to", "to_user_id")}, **customer}
+        message = _parse_message(turned, profiles, received_at, at, problems, limits)
+        if message is not None:
+            echoes.append(message)
+    return echoes
+
+
 def _profiles(
     raw_contacts: Any, where: str, problems: list[str], limits: StorageLimits
 ) -> list[SenderProfile]:
@@ -130,7 +219,7 @@ def _profiles(
     for index, raw in enumerate(list_of(raw_contacts)):
         if not isinstance(raw, dict):
             continue
-        profile = raw.get("profile") if isinstance(raw.get("profile"), dict) else {}
+        profile = dict_of(raw.get("profile"))
         kept: dict[str, str] = {}
         for label, name, value in (
             ("wa_id", "from", raw.get("wa_id")),
@@ -198,6 +287,14 @@ def _parse_message(
             problems.append(f"{where}: {limits.too_long(value, name)}; the message is kept in the event only")
             return None
     sender = _sender(raw, profiles, limits)
+    if not (sender.wa_id or sender.user_id) and text_of(raw.get("type")) == "system":
+        # G2: a BSUID change of a customer who hides the number names no sender; the
+        # customer is the one the system object says the change is from.
+        raw_system = raw.get("system")
+        system: dict[str, Any] = raw_system if isinstance(raw_system, dict) else {}
+        previous = text_of(system.get("previous_user_id"))
+        if limits.fits(previous, "from_user_id"):
+            sender = SenderProfile(wa_id=None, user_id=previous or None)
     if not (sender.wa_id or sender.user_id):
         problems.append(f"{where} has no sender ('from'); skipped")
         return None
@@ -209,7 +306,7 @@ def _parse_message(
     if problem:
         problems.append(f"{where}: {problem}")
     message_type = text_of(raw.get("type")) or "unsupported"
-    context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
+    context = dict_of(raw.get("context"))
     context_wamid = text_of(context.get("id"))
     if not limits.fits(context_wamid, "context.id"):
         problems.append(
@@ -253,7 +350,7 @@ def _content_fits(message: InboundMessage, where: str, problems: list[str], limi
     a reaction, revision or number change whose ids do not fit is not applied at all."""
     if message.media is not None:
         media = message.media
-        kept = {}
+        kept: dict[str, str] = {}
         for name, attribute in (
             ("media.id", "media_id"),
             ("media.mime_type", "mime_type"),
@@ -264,16 +361,37 @@ def _content_fits(message: InboundMessage, where: str, problems: list[str], limi
             if not limits.fits(value, name):
                 problems.append(f"{where}: {limits.too_long(value, name)}; left out")
                 kept[attribute] = ""
-        message.media = replace(media, **kept) if kept else media
+        message.media = (
+            replace(
+                media,
+                media_id=kept.get("media_id", media.media_id),
+                mime_type=kept.get("mime_type", media.mime_type),
+                sha256=kept.get("sha256", media.sha256),
+                filename=kept.get("filename", media.filename),
+            )
+            if kept
+            else media
+        )
         return True
     checked = {
         "reaction": (("reaction.message_id", "message_id"), ("reaction.emoji", "emoji")),
         "revoke": (("original_message_id", "original_message_id"),),
         "edit": (("original_message_id", "original_message_id"),),
-        "system": (("system.wa_id", "wa_id"), ("system.wa_id", "new_wa_id")),
+        "system": (
+            ("system.wa_id", "wa_id"),
+            ("system.wa_id", "new_wa_id"),
+            ("from_user_id", "user_id"),
+            ("from_user_id", "previous_user_id"),
+            ("parent_user_id", "parent_user_id"),
+            ("parent_user_id", "previous_parent_user_id"),
+        ),
     }.get(message.type, ())
     for name, key in checked:
-        value = text_of(message.content.get(key))
+        raw = message.content.get(key)
+        if raw is not None and not isinstance(raw, str | int):
+            problems.append(f"{where}: the {message.type}'s '{key}' is not text; kept in the event only")
+            return False
+        value = text_of(raw)
         if not limits.fits(value, name):
             problems.append(
                 f"{where}: {limits.too_long(value, name)}; the {message.type} is kept in the event only"
@@ -332,7 +450,7 @@ def _fill_content(message: InboundMessage, payload: Any) -> None:
     elif kind == "revoke":
         message.content = {"original_message_id": text_of(payload.get("original_message_id"))}
     elif kind == "edit":
-        edited = payload.get("message") if isinstance(payload.get("message"), dict) else {}
+        edited = dict_of(payload.get("message"))
         message.content = {
             "original_message_id": text_of(payload.get("original_message_id")),
             "message": edited,
@@ -344,7 +462,7 @@ def _fill_content(message: InboundMessage, payload: Any) -> None:
 
 def _fill_interactive(message: InboundMessage, payload: dict[str, Any]) -> None:
     reply_type = text_of(payload.get("type"))
-    reply = payload.get(reply_type) if isinstance(payload.get(reply_type), dict) else {}
+    reply = dict_of(payload.get(reply_type))
     content: dict[str, Any] = {"reply_type": reply_type}
     if reply_type in ("button_reply", "list_reply"):
         content.update(

@@ -86,3 +86,10 @@ MEDIA_MIME_TYPES: dict[str, str] = {
     _PPTX: "document",
     "image/webp": "sticker",
 }
+
+
+#: G5: the Graph API versions the client (and the sandbox) implement, oldest first; the
+#: newest is the default of the one setting ``WHATSAPP_API_VERSION`` (reference §7:
+#: v26.0 is the latest, released 2026-07-29; v23.0 is available until 2027-10-08).
+GRAPH_API_VERSIONS = ("v23.0", "v24.0", "v25.0", "v26.0")
+GRAPH_API_VERSION = GRAPH_API_VERSIONS[-1]

@@ -269,7 +269,7 @@ def _header(header: Mapping[str, Any], *, allowed: Sequence[str], what: str) -> 
     if kind == "text":
         _check_length(header.get("text") or "", what="text header", maximum=TEXT_HEADER_MAX)
     else:
-        media_obj = header.get(kind)
+        media_obj = header.get(kind) if isinstance(kind, str) else None
         if not isinstance(media_obj, Mapping) or bool(media_obj.get("id")) == bool(media_obj.get("link")):
             raise ValueError(f'{kind} header needs "{kind}": {{"id": ...}} or {{"link": ...}}')
     return dict(header)

@@ -3,6 +3,7 @@ changes; the storage limits the caller passes to check them against; WhatsApp's 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -133,6 +134,18 @@ class StatusUpdate:
         return self.errors[0] if self.errors else {}
 
 
+@dataclass(frozen=True)
+class PreferenceUpdate:
+    """G3: one ``user_preferences[]`` item: the customer stopped or resumed a category of
+    messages (``marketing_messages``) at ``timestamp``."""
+
+    customer: SenderProfile
+    category: str
+    value: str
+    timestamp: datetime
+    detail: str = ""
+
+
 @dataclass
 class Change:
     """One ``entry[].changes[]`` item."""
@@ -141,10 +154,19 @@ class Change:
     waba_id: str
     phone_number_id: str = ""
     display_phone_number: str = ""
-    messages: list[InboundMessage] = field(default_factory=list)
-    statuses: list[StatusUpdate] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    value: dict[str, Any] = field(default_factory=dict)
+    # dataclasses.field by its full name: ``field`` is a column of this record
+    messages: list[InboundMessage] = dataclasses.field(default_factory=list)
+    statuses: list[StatusUpdate] = dataclasses.field(default_factory=list)
+    errors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    value: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: G2: the ``contacts[]`` of a ``messages`` change (on statuses too: a delivered or
+    #: read status names the customer's username, if they have one).
+    profiles: list[SenderProfile] = dataclasses.field(default_factory=list)
+    #: G3: a ``user_preferences`` change's items.
+    preferences: list[PreferenceUpdate] = dataclasses.field(default_factory=list)
+    #: G4: a ``smb_message_echoes`` change's items: what the business sent from the
+    #: WhatsApp Business app, each with the customer it went to as its ``sender``.
+    echoes: list[InboundMessage] = dataclasses.field(default_factory=list)
 
 
 @dataclass
@@ -157,7 +179,7 @@ class ParsedWebhook:
         return {c.phone_number_id for c in self.changes if c.phone_number_id}
 
 
-def parse_timestamp(value: Any, *, received_at: datetime) -> tuple[datetime, str]:
+def parse_timestamp(value: object, *, received_at: datetime) -> tuple[datetime, str]:
     """WhatsApp's Unix seconds (strings, sometimes ints) as an aware UTC datetime, and what
     was wrong with it ("" when nothing).
 
@@ -184,9 +206,14 @@ def parse_timestamp(value: Any, *, received_at: datetime) -> tuple[datetime, str
     return stamp, ""
 
 
-def list_of(value: Any) -> list[Any]:
+def list_of(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def text_of(value: Any) -> str:
+def dict_of(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (a bad part never sinks the rest)."""
+    return value if isinstance(value, dict) else {}
+
+
+def text_of(value: object) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from whatsapp.errors import int_or_none
-from whatsapp.records import StatusUpdate, StorageLimits, list_of, parse_timestamp, text_of
+from whatsapp.records import StatusUpdate, StorageLimits, dict_of, list_of, parse_timestamp, text_of
 
 STATUS_VALUES = ("sent", "delivered", "read", "played", "failed")
 
@@ -37,8 +37,8 @@ def parse_status(
     timestamp, problem = parse_timestamp(raw.get("timestamp"), received_at=received_at)
     if problem:
         problems.append(f"{where}: {problem}")
-    pricing = raw.get("pricing") if isinstance(raw.get("pricing"), dict) else {}
-    conversation = raw.get("conversation") if isinstance(raw.get("conversation"), dict) else {}
+    pricing = dict_of(raw.get("pricing"))
+    conversation = dict_of(raw.get("conversation"))
     if conversation:
         pricing = {**pricing, "conversation": conversation}
     return StatusUpdate(

@@ -20,7 +20,8 @@ class WorkbinForm(forms.ModelForm):
         fields = ("name", "kind", "owner", "agent_group")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean() returns, never None here
         owner = cleaned.get("owner")
         kind = cleaned.get("kind")
         if kind == Workbin.Kind.PERSONAL and owner is not None:
@@ -61,8 +62,8 @@ class WorkbinItemAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: WorkbinItem | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: WorkbinItem | None = None) -> bool:
         return False

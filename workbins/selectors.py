@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from conversations import payloads
-from conversations.models import AgentProfile
+from conversations.models import AgentProfile, Interaction, Offer
 from conversations.permissions import user_is_supervisor
 from workbins.models import DEFAULT_PERSONAL_NAME, Workbin, WorkbinItem
 
@@ -59,3 +59,55 @@ def workbin_delete_blockers(workbin: Workbin) -> list[str]:
     no workbin to open them from."""
     parked = WorkbinItem.objects.filter(workbin=workbin).count()
     return [f"{parked} parked interaction(s) wait in it: open or move them first"] if parked else []
+
+
+#: How many customers the sign-out question names (the rest are counted).
+SIGN_OUT_NAMED = 5
+
+
+def interactions_parked_at_logout(*, user: User) -> QuerySet[Interaction]:
+    """What logging out moves to the agent's personal workbin (R7): their interactions in
+    progress. ``services.agent_interactions_park_all`` and the console's question before
+    signing out (:func:`sign_out_preview`) read the same rule."""
+    return Interaction.objects.filter(owner=user, state=Interaction.State.ACTIVE)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def sign_out_preview(*, user: User) -> payloads.SignOutPreview:
+    """What signing out would do now, for the console to say before it happens: the
+    conversations in progress move to the personal workbin, pending offers go to another
+    agent (``services/signout.py``: Not Ready, then park all). A read: the personal
+    workbin is named as it will be, not created."""
+    interactions = list(interactions_parked_at_logout(user=user).select_related("contact").order_by("pk"))
+    customers = [payloads.contact_payload(i.contact)["display_name"] for i in interactions[:SIGN_OUT_NAMED]]
+    workbin = (
+        Workbin.objects.filter(kind=Workbin.Kind.PERSONAL, owner=user).values_list("name", flat=True).first()
+        or DEFAULT_PERSONAL_NAME
+    )
+    offers = Offer.objects.filter(agent=user, state=Offer.State.PENDING).count()
+    parts = []
+    if interactions:
+        named = ", ".join(customers) + (
+            f" and {len(interactions) - len(customers)} more" if len(interactions) > len(customers) else ""
+        )
+        parts.append(
+            f"Your {_plural(len(interactions), 'open conversation')} ({named}) "
+            f"{'moves' if len(interactions) == 1 else 'move'} to your workbin \u201c{workbin}\u201d and "
+            f"{'leaves' if len(interactions) == 1 else 'leave'} your console: open "
+            f"{'it' if len(interactions) == 1 else 'them'} there when you are back. "
+            "A customer who writes meanwhile is routed again as new work, to an agent who is Ready."
+        )
+    if offers:
+        parts.append(
+            f"Your {_plural(offers, 'pending offer')} {'goes' if offers == 1 else 'go'} to another agent."
+        )
+    return {
+        "conversations": len(interactions),
+        "customers": customers,
+        "workbin": workbin,
+        "offers": offers,
+        "summary": " ".join(parts),
+    }

@@ -23,7 +23,7 @@ from conversations.services.collaboration import participations_end
 from conversations.services.interactions import interaction_owner_changed
 from conversations.services.routing import interaction_capacity_released, interaction_route
 from workbins.models import DEFAULT_PERSONAL_NAME, Workbin, WorkbinItem
-from workbins.selectors import workbins_accessible
+from workbins.selectors import interactions_parked_at_logout, workbins_accessible
 
 
 def workbin_personal_for(*, user: User) -> Workbin:
@@ -44,6 +44,7 @@ def interaction_park(
         ensure_owner_or_supervisor(user, interaction, to="move it to a workbin")
         if interaction.state != Interaction.State.ACTIVE:
             raise Conflict(f"only an interaction in progress can be parked; this one is {interaction.state}")
+        workbin: Workbin | None
         if workbin_id is None:
             workbin = workbin_personal_for(user=user)
         else:
@@ -101,9 +102,7 @@ def interaction_unpark(*, user: User, interaction_id: int) -> Interaction:
 
 def agent_interactions_park_all(*, user: User) -> int:
     """At logout: the agent's interactions in progress move to their personal workbin."""
-    ids = list(
-        Interaction.objects.filter(owner=user, state=Interaction.State.ACTIVE).values_list("pk", flat=True)
-    )
+    ids = list(interactions_parked_at_logout(user=user).values_list("pk", flat=True))
     for interaction_id in ids:
         interaction_park(user=user, interaction_id=interaction_id, reason=WorkbinItem.Reason.LOGOUT)
     return len(ids)
@@ -133,7 +132,7 @@ def interaction_release_on_customer_message(*, interaction_id: int) -> bool:
 
 def _members(workbin: Workbin) -> list[int]:
     if workbin.kind == Workbin.Kind.PERSONAL:
-        return [workbin.owner_id]
+        return [workbin.owner_id] if workbin.owner_id is not None else []
     return list(
         AgentProfile.objects.filter(group_id=workbin.agent_group_id).values_list("user_id", flat=True)
     )

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from conversations.directory import directory
@@ -17,8 +17,11 @@ from conversations.models import (
 )
 from conversations.permissions import can_edit_contact
 from conversations.services import contacts as contact_services
+from conversations.services import health as health_services
 from ops.forms import WriteOnlySecretsMixin
 from privacy.admin import ContactPrivacyAdminMixin
+from waproject.requests import signed_in_user
+from whatsapp.errors import CloudApiError
 
 #: A business number as WhatsApp writes it (``metadata.display_phone_number``): the country
 #: code and number, digits only; E.164 allows 15 at most. A leading "+" is accepted and dropped.
@@ -46,6 +49,7 @@ class ChannelForm(WriteOnlySecretsMixin, forms.ModelForm):
             "phone_number_id",
             "display_phone_number",
             "waba_id",
+            "app_id",
             "access_token",
             "app_secret",
             "verify_token",
@@ -60,9 +64,61 @@ class ChannelForm(WriteOnlySecretsMixin, forms.ModelForm):
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
     form = ChannelForm
-    list_display = ("name", "display_phone_number", "phone_number_id", "default_queue", "is_active")
-    list_filter = ("is_active",)
+    list_display = (
+        "name",
+        "display_phone_number",
+        "phone_number_id",
+        "default_queue",
+        "is_active",
+        "health",
+        "messaging_limit",
+    )
+    list_filter = ("is_active", "quality_rating")
     search_fields = ("name", "display_phone_number", "phone_number_id", "waba_id")
+    actions = ("pull_number_health",)
+    #: G5: the number's health mirrors Meta: read-only, pulled or from webhooks.
+    readonly_fields = (
+        "health",
+        "messaging_limit",
+        "verified_name",
+        "name_status",
+        "number_status",
+        "throughput_level",
+        "health_checked_at",
+        "account_event",
+        "send_paused_until",
+    )
+    fieldsets = (
+        (None, {"fields": ChannelForm.Meta.fields}),
+        (
+            "Number health at Meta (read-only: pull it with the action “Pull number health from Meta”)",
+            {"fields": readonly_fields},
+        ),
+    )
+
+    @admin.display(description="Quality", ordering="quality_rating")
+    def health(self, obj: Channel) -> str:
+        """G5: the quality rating; a drop is shown until the rating is GREEN again."""
+        rating = obj.quality_rating or "not checked"
+        if obj.quality_dropped_at:
+            return f"⚠ {rating}: quality dropped on {obj.quality_dropped_at:%Y-%m-%d %H:%M} UTC"
+        return rating
+
+    @admin.action(description="Pull number health from Meta (quality, limit, name, status)")
+    def pull_number_health(self, request: HttpRequest, queryset: Any) -> None:
+        for channel in queryset:
+            try:
+                pulled = health_services.channel_health_pull(channel_id=channel.pk)
+            except CloudApiError as exc:
+                self.message_user(request, f"{channel}: Meta refused: {exc}", level=messages.ERROR)
+                continue
+            level = messages.WARNING if pulled.quality_dropped_at else messages.SUCCESS
+            self.message_user(
+                request,
+                f"{pulled}: quality {pulled.quality_rating or '?'}, limit {pulled.messaging_limit or '?'}, "
+                f"status {pulled.number_status or '?'}",
+                level=level,
+            )
 
     def save_model(self, request: HttpRequest, obj: Channel, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -120,7 +176,8 @@ class ContactAddForm(forms.ModelForm):
         return value or {}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean() returns, never None here
         if not cleaned.get("wa_id") and not cleaned.get("user_id") and not self.has_error("wa_id"):
             self.add_error("wa_id", "Give a WhatsApp number, a business-scoped user id (BSUID), or both.")
         return cleaned
@@ -132,14 +189,27 @@ class ContactAdmin(ContactPrivacyAdminMixin, admin.ModelAdmin):
     identity is read-only afterwards); edits go through ``contact_update`` (its rule,
     validation, and the consoles showing the change), merges through the console (R8)."""
 
-    list_display = ("__str__", "wa_id", "profile_name", "name", "phone", "email", "created_at")
-    search_fields = ("wa_id", "user_id", "profile_name", "name", "phone", "email")
+    list_display = (
+        "__str__",
+        "wa_id",
+        "profile_name",
+        "name",
+        "phone",
+        "email",
+        "marketing_preference",
+        "created_at",
+    )
+    list_filter = ("marketing_preference",)
+    search_fields = ("wa_id", "user_id", "username", "profile_name", "name", "phone", "email")
     readonly_fields = (
         "wa_id",
         "user_id",
         "parent_user_id",
         "username",
         "profile_name",
+        # G3: the customer's choice at WhatsApp, mirrored (user_preferences), never edited here.
+        "marketing_preference",
+        "marketing_preference_at",
         "merged_into",
         "created_at",
         "updated_at",
@@ -169,7 +239,7 @@ class ContactAdmin(ContactPrivacyAdminMixin, admin.ModelAdmin):
                 if name in contact_services.EDITABLE_CONTACT_FIELDS
             }
             if changes:
-                contact_services.contact_update(user=request.user, contact_id=obj.pk, **changes)
+                contact_services.contact_update(user=signed_in_user(request), contact_id=obj.pk, **changes)
             return
         created = contact_services.contact_create(
             **{name: form.cleaned_data.get(name) for name in ContactAddForm.Meta.fields}

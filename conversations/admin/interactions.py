@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from conversations.admin.base import ReadOnlyAdmin
@@ -25,6 +25,7 @@ from conversations.models import (
 from conversations.permissions import user_is_supervisor
 from conversations.services.done import interaction_done
 from conversations.services.webhooks import webhook_event_process
+from waproject.requests import signed_in_user
 
 
 class InteractionNoteInline(admin.TabularInline):
@@ -35,10 +36,10 @@ class InteractionNoteInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ("author", "body", "created_at")
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Interaction | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Interaction | None = None) -> bool:
         return False
 
 
@@ -82,21 +83,21 @@ class InteractionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # interactions start from a customer's message or the outbound API
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Interaction | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Interaction | None = None) -> bool:
         return False
 
     def has_close_permission(self, request: HttpRequest) -> bool:
         return user_is_supervisor(request.user)
 
     @admin.action(description="Done: close the selected interactions", permissions=["close"])
-    def close(self, request: HttpRequest, queryset: Any) -> None:
+    def close(self, request: HttpRequest, queryset: QuerySet[Interaction]) -> None:
         closed, refused = 0, []
         for pk in queryset.filter(state__in=Interaction.OPEN_STATES).values_list("pk", flat=True):
             try:
-                interaction_done(user=request.user, interaction_id=pk)
+                interaction_done(user=signed_in_user(request), interaction_id=pk)
                 closed += 1
             except DomainError as exc:
                 refused.append(f"{pk}: {exc.message}")
@@ -186,7 +187,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             return obj.body[:20000]
 
     @admin.action(description="Process the selected events again (idempotent)")
-    def replay(self, request: HttpRequest, queryset: Any) -> None:
+    def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
         results = [webhook_event_process(event_id=pk) for pk in queryset.values_list("pk", flat=True)]
         done = sum(1 for e in results if e is not None and e.state == WebhookEvent.State.PROCESSED)
         self.message_user(request, f"{done} of {len(results)} events processed.", messages.INFO)

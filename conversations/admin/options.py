@@ -52,7 +52,8 @@ class OptionValueForm(forms.ModelForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean() returns, never None here
         key, value = cleaned.get("key"), cleaned.get("value")
         if key and value is not None:
             try:

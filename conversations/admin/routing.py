@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User as AuthUser
 from django.http import HttpRequest
 
 from conversations import selectors
@@ -49,7 +50,7 @@ class AgentGroupAdmin(GuardedDeleteAdmin):
         return selectors.agent_group_delete_blockers(obj)
 
 
-def _agent_work_blockers(user: User) -> list[str]:
+def _agent_work_blockers(user: AuthUser) -> list[str]:
     work = selectors.agent_open_work(user)
     return [f"still has {', '.join(work)}: hand them over first"] if work else []
 

@@ -23,7 +23,8 @@ class IdCursorPagination(pagination.CursorPagination):
             cursor = super().decode_cursor(request)
         except NotFound as exc:
             raise NotFound(self.invalid_cursor_message, code="invalid_cursor") from exc
-        if cursor is not None and cursor.position is not None and parse_id(cursor.position) is None:
+        position = cursor.position if cursor is not None else None
+        if position is not None and parse_id(str(position)) is None:  # DRF decodes it as text
             raise NotFound(self.invalid_cursor_message, code="invalid_cursor")
         return cursor
 

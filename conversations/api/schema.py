@@ -31,7 +31,17 @@ from __future__ import annotations
 
 import inspect
 import types
-from typing import Any, NotRequired, Required, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import (
+    Any,
+    Literal,
+    NotRequired,
+    Required,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+    is_typeddict,
+)
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance
@@ -110,13 +120,13 @@ _SIMPLE = {str: "string", bool: "boolean", int: "integer", float: "number"}
 def schema_of(hint: Any) -> dict[str, Any]:
     """The JSON Schema (OpenAPI 3.1) of a payload type: a ``TypedDict`` is a reference to its
     component (named after it), ``X | None`` is X or null, ``list[X]`` an array of X,
-    ``dict[str, X]`` an object of X, ``Any`` anything."""
+    ``dict[str, X]`` an object of X, ``Literal["a", "b"]`` a string enum, ``Any`` and ``object`` (JSON not known) anything."""
     if is_typeddict(hint):
         known = _COMPONENTS.setdefault(hint.__name__, hint)
         if known is not hint:
             raise TypeError(f"two payload shapes are named {hint.__name__}: {known} and {hint}")
         return {"$ref": f"#/components/schemas/{hint.__name__}"}
-    if hint is Any:
+    if hint is Any or hint is object:
         return {}
     if hint is None or hint is type(None):
         return {"type": "null"}
@@ -130,10 +140,12 @@ def schema_of(hint: Any) -> dict[str, Any]:
         if all(list(option) == ["type"] for option in options):
             return {"type": [option["type"] for option in options]}
         return {"anyOf": options}
+    if origin is Literal and all(isinstance(arg, str) for arg in args):
+        return {"type": "string", "enum": list(args)}  # U2's name_source
     if origin is list:
         return {"type": "array", "items": schema_of(args[0]) if args else {}}
     if origin is dict:
-        if not args or args[1] is Any:
+        if not args or args[1] is Any or args[1] is object:
             return {"type": "object"}
         return {"type": "object", "additionalProperties": schema_of(args[1])}
     raise TypeError(f"no JSON Schema for the payload type {hint!r}")
@@ -163,7 +175,11 @@ def page_of(shape: type, description: str = "") -> OpenApiResponse:
     link = {"type": ["string", "null"]}
     schema = {
         "type": "object",
-        "properties": {"next": link, "previous": link, "results": schema_of(list[shape])},
+        "properties": {
+            "next": link,
+            "previous": link,
+            "results": schema_of(types.GenericAlias(list, (shape,))),
+        },
         "required": ["next", "previous", "results"],
     }
     return OpenApiResponse(schema, description=description or f"a page of {shape.__name__}, newest first")

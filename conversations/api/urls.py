@@ -9,6 +9,7 @@ from conversations.api.views import (
     interactions,
     messages,
     sessions,
+    supervision,
 )
 
 urlpatterns = [
@@ -54,6 +55,26 @@ urlpatterns = [
         "interactions/<id:pk>/transfer/", agents.InteractionTransferApi.as_view(), name="interaction-transfer"
     ),
     path("agent/me/", agents.AgentMeApi.as_view(), name="agent-me"),
+    path("agent/me/queues/", supervision.AgentQueuesApi.as_view(), name="agent-queues"),
+    path("supervisor/board/", supervision.SupervisorBoardApi.as_view(), name="supervisor-board"),
+    path(
+        "interactions/<id:pk>/monitor/",
+        supervision.InteractionMonitorApi.as_view(),
+        name="interaction-monitor",
+    ),
+    path(
+        "interactions/<id:pk>/barge-in/",
+        supervision.InteractionBargeInApi.as_view(),
+        name="interaction-barge-in",
+    ),
+    path(
+        "interactions/<id:pk>/take-over/",
+        supervision.InteractionTakeOverApi.as_view(),
+        name="interaction-take-over",
+    ),
+    path("interactions/<id:pk>/move/", supervision.InteractionMoveApi.as_view(), name="interaction-move"),
+    path("agents/<id:pk>/not-ready/", supervision.AgentNotReadyApi.as_view(), name="agent-not-ready"),
+    path("agents/<id:pk>/sign-out/", supervision.AgentSignOutApi.as_view(), name="agent-sign-out"),
     path("agent/me/state/", agents.AgentStateApi.as_view(), name="agent-state"),
     path("offers/<id:pk>/accept/", agents.OfferAcceptApi.as_view(), name="offer-accept"),
     path("offers/<id:pk>/reject/", agents.OfferRejectApi.as_view(), name="offer-reject"),

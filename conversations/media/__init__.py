@@ -16,7 +16,7 @@ from conversations.media.images import (
     make_thumbnail,
     webp_is_animated,
 )
-from conversations.media.names import MAX_FILE_NAME_LENGTH, clean_file_name, human_size
+from conversations.media.names import MAX_FILE_NAME_LENGTH, clean_file_name, human_size, shown_file_name
 from conversations.media.sniff import sniff_mime
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "image_for_whatsapp",
     "kind_for_mime",
     "make_thumbnail",
+    "shown_file_name",
     "sniff_mime",
     "webp_is_animated",
 ]

@@ -3,6 +3,7 @@ sizes in binary units (as WhatsApp's limits are read)."""
 
 from __future__ import annotations
 
+import mimetypes
 import re
 import unicodedata
 
@@ -57,6 +58,29 @@ def clean_file_name(file_name: str, *, mime_type: str = "") -> str:
     if not name:
         name = "file" + EXTENSIONS.get(mime_type, (".bin",))[0]
     return shorten_file_name(name)
+
+
+#: M1b: what a file without a name is called, by its kind ("image.jpg", "voice message.ogg").
+KIND_NAMES = {
+    "image": "image",
+    "sticker": "sticker",
+    "audio": "audio",
+    "video": "video",
+    "document": "document",
+}
+
+
+def shown_file_name(*, file_name: str, kind: str, mime_type: str, voice: bool = False) -> str:
+    """M1b: the name the transcript shows for a file. WhatsApp names documents only (the
+    customer's own file name, cleaned); a photo, a voice message or a video gets a name
+    from its kind and type ("image.jpg", "voice message.ogg") so that every file has one
+    to show and to save as."""
+    if file_name:
+        return clean_file_name(file_name, mime_type=mime_type)
+    base_mime = mime_type.split(";")[0].strip().lower()
+    stem = "voice message" if voice else KIND_NAMES.get(kind, "file")
+    extension = EXTENSIONS.get(base_mime, ())[:1] or (mimetypes.guess_extension(base_mime) or ".bin",)
+    return stem + extension[0]
 
 
 def _file_name_char(ch: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 
+from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 from whatsapp.records import StorageLimits
@@ -47,10 +48,16 @@ STORED_IN: dict[str, tuple[tuple[type, str, int], ...]] = {
 }
 
 
+def field_max_length(model: type[models.Model], name: str) -> int:
+    """The ``max_length`` of a model's text column (a field without one is a mistake here)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return field.max_length
+
+
 def _max_length(name: str) -> int:
-    return min(
-        model._meta.get_field(field_name).max_length - extra for model, field_name, extra in STORED_IN[name]
-    )
+    return min(field_max_length(model, field_name) - extra for model, field_name, extra in STORED_IN[name])
 
 
 @functools.cache

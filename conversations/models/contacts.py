@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import unicodedata
+from typing import Literal
+
 from django.db import models
 
 
@@ -30,6 +33,13 @@ class Contact(models.Model):
     identifiers = models.JSONField(
         default=dict, blank=True, help_text="Other identifiers (CRM ids, previous numbers, …)"
     )
+    #: G3: the customer's last choice about marketing messages from this business
+    #: (WhatsApp's ``user_preferences``): "stop" refuses MARKETING templates before they
+    #: reach Meta; "resume" (or never chosen: "") allows them. With the time WhatsApp gave.
+    marketing_preference = models.CharField(
+        max_length=8, blank=True, choices=[("stop", "Stopped marketing"), ("resume", "Resumed marketing")]
+    )
+    marketing_preference_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     #: X4: when the contact's data was erased (the rows stay, with placeholders).
@@ -57,9 +67,82 @@ class Contact(models.Model):
     @property
     def nickname(self) -> str:
         """Default nickname when the contact database has no name for the customer."""
-        key = self.wa_id or self.user_id or str(self.pk)
-        return f"Customer …{key[-4:]}"
+        return nickname_of(self.wa_id, self.user_id, self.pk)
 
     @property
     def display_name(self) -> str:
-        return self.name or self.nickname
+        """U2: the name every screen shows for this customer (see ``shown_name``)."""
+        return self.shown_name[0]
+
+    @property
+    def name_source(self) -> NameSource:
+        """Where ``display_name`` comes from: "crm", "profile", "username", "number", "nickname"."""
+        return self.shown_name[1]
+
+    @property
+    def shown_name(self) -> tuple[str, NameSource]:
+        return shown_name(
+            name=self.name,
+            profile_name=self.profile_name,
+            username=self.username,
+            wa_id=self.wa_id,
+            user_id=self.user_id,
+            pk=self.pk,
+        )
+
+
+#: Where a contact's shown name comes from (U2), in the order it is chosen.
+NameSource = Literal["crm", "profile", "username", "number", "nickname"]
+
+
+def nickname_of(wa_id: str | None, user_id: str | None, pk: int | None) -> str:
+    """W1's nickname, "Customer …1234": the last characters of the customer's key."""
+    return f"Customer …{tail_of(wa_id, user_id, pk)}"
+
+
+def tail_of(wa_id: str | None, user_id: str | None, pk: int | None) -> str:
+    """The last four characters of the number (else the BSUID, else the row id)."""
+    return (wa_id or user_id or str(pk))[-4:]
+
+
+def shown_name(
+    *,
+    name: str,
+    profile_name: str,
+    username: str,
+    wa_id: str | None,
+    user_id: str | None,
+    pk: int | None,
+) -> tuple[str, NameSource]:
+    """U2: the one rule that names a customer on every screen, and where the name came from.
+
+    The contact database's name (the business chose it); else the WhatsApp profile name
+    with the number's last four digits ("Maria …0002": profile names are free text that
+    many customers share, so the digits always tell two Marias apart, whether or not both
+    are open); else the WhatsApp username ("@maria.s", unique on WhatsApp); else the number
+    ("+4915112340002"); else, when the number is hidden (a BSUID only) or erased, the
+    nickname "Customer …1234". Selectors that read rows as values (the board) call this
+    with the columns so that they name customers exactly as the payloads do.
+    """
+    if name.strip():
+        return name.strip(), "crm"
+    profile = _plain(profile_name)
+    if profile:
+        return f"{profile} …{tail_of(wa_id, user_id, pk)}", "profile"
+    if username:
+        return f"@{username}", "username"
+    if wa_id and wa_id.isascii() and wa_id.isdigit():
+        return f"+{wa_id}", "number"
+    return nickname_of(wa_id, user_id, pk), "nickname"
+
+
+def _plain(text: str) -> str:
+    """Free text on one line: no control or format characters (a U+202E in a profile name
+    must not turn the digits after it around; ZWNJ / ZWJ stay, scripts and emoji need them)."""
+    kept = (
+        ch
+        for ch in text
+        if unicodedata.category(ch) not in ("Cc", "Cs") or ch.isspace()
+        if unicodedata.category(ch) != "Cf" or ch in "\u200c\u200d"
+    )
+    return " ".join("".join(kept).split())

@@ -101,6 +101,11 @@ class Interaction(models.Model):
     reply_due_at = models.DateTimeField(
         null=True, blank=True, help_text="Reply timeout: after it only a notification can go (O2)"
     )
+    # B2 (surveys.services): while the interaction waits in a queue whose care is on, when
+    # the sweep next looks at it: the next waiting notice, or the abandonment deadline.
+    waiting_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="Next waiting notice or abandonment check (B2)"
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -125,6 +130,15 @@ class Interaction(models.Model):
                 condition=models.Q(state="queued"),
                 name="interaction_waiting_idx",
             ),
+            # S1: the board reads open interactions, and today's entries and ends, through
+            # these: its cost does not grow with the closed history.
+            models.Index(
+                fields=["state"],
+                condition=models.Q(state__in=["queued", "offered", "active", "parked"]),
+                name="interaction_open_idx",
+            ),
+            models.Index(fields=["queued_at"], name="interaction_queued_at_idx"),
+            models.Index(fields=["closed_at"], name="interaction_closed_at_idx"),
             models.Index(
                 fields=["window_due_at"],
                 condition=models.Q(window_due_at__isnull=False),
@@ -134,6 +148,11 @@ class Interaction(models.Model):
                 fields=["reply_due_at"],
                 condition=models.Q(reply_due_at__isnull=False),
                 name="interaction_reply_due_idx",
+            ),
+            models.Index(
+                fields=["waiting_due_at"],
+                condition=models.Q(waiting_due_at__isnull=False),
+                name="interaction_waiting_due_idx",
             ),
         ]
 
@@ -194,6 +213,14 @@ class InteractionParticipant(models.Model):
     state = models.CharField(max_length=10, choices=State, default=State.INVITED)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: R5b: a conference invitation made "via the Group or Skill option" (routing chose the
+    #: agent): which group or skill, so the invited agent's notice can say so.
+    via_group = models.ForeignKey(
+        "conversations.AgentGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    via_skill = models.ForeignKey(
+        "conversations.Skill", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     joined_at = models.DateTimeField(null=True, blank=True)

@@ -37,6 +37,9 @@ class Message(models.Model):
         UNSUPPORTED = "unsupported"
 
     MEDIA_TYPES = (Type.IMAGE, Type.VIDEO, Type.AUDIO, Type.DOCUMENT, Type.STICKER)
+    #: Not a column: set on the message an idempotent send answers again (a client_ref
+    #: replayed), so the API answers 200 with ``"replayed": true`` instead of 201.
+    replayed: bool = False
 
     class Status(models.TextChoices):
         RECEIVED = "received"  # inbound
@@ -76,6 +79,11 @@ class Message(models.Model):
         related_name="+",
         help_text="The agent who sent it",
     )
+    #: Sent by software, not a person (B4: an external bot): the transcript marks it.
+    automated = models.BooleanField(default=False, help_text="Sent by a bot or an automated flow")
+    #: G4 (coexistence): the business sent it from the WhatsApp Business app on the same
+    #: number (a message echo), not through this service: no author, never sent by us.
+    from_business_app = models.BooleanField(default=False)
 
     status = models.CharField(max_length=12, choices=Status, default=Status.RECEIVED)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -99,6 +107,9 @@ class Message(models.Model):
 
     revoked_at = models.DateTimeField(null=True, blank=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    #: S3: a customer's message counted in the reports' tallies. The webhook's hot path
+    #: stays three statements: a sweep counts what it stored (``reports.services``).
+    tallied = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["origination_at", "id"]
@@ -124,6 +135,12 @@ class Message(models.Model):
                 fields=["send_claimed_at"],
                 condition=models.Q(status="sending"),
                 name="message_sending_idx",
+            ),
+            # S3: the customer messages the reports' sweep has not counted yet.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(direction="in", tallied=False),
+                name="message_untallied_idx",
             ),
         ]
 

@@ -53,6 +53,7 @@ class AgentProfile(models.Model):
         CHOSEN = "chosen", "The agent chose Not Ready"
         OFFER_EXPIRED = "offer_expired", "An offer was not accepted in time"
         SIGNED_OUT = "signed_out", "The agent signed out"
+        SUPERVISOR = "supervisor", "A supervisor set the agent Not Ready"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
@@ -69,6 +70,10 @@ class AgentProfile(models.Model):
     ready_changed_at = models.DateTimeField(null=True, blank=True)
     #: Why the agent is Not Ready (empty while Ready, and for an agent never set either way).
     not_ready_reason = models.CharField(max_length=16, choices=NotReadyReason, blank=True)
+    #: S2: what the supervisor who set the agent Not Ready wrote (the agent's console shows it).
+    not_ready_note = models.CharField(max_length=200, blank=True)
+    #: S2: when a supervisor signed the agent out; a login older than this opens no console.
+    signed_out_at = models.DateTimeField(null=True, blank=True)
     #: When the agent last became idle (no interaction); drives longest-idle-first routing.
     idle_since = models.DateTimeField(null=True, blank=True)
     #: Interactions owned now (active or offered); kept by the routing services.

@@ -20,13 +20,33 @@ from conversations.payloads.agents import (
     offer_payload,
     transfer_target_agent,
 )
-from conversations.payloads.collaboration import ConsultationMessage, Invitation, consultation_payload
+from conversations.payloads.board import (
+    Board,
+    BoardAgent,
+    BoardFilterEcho,
+    BoardFlowError,
+    BoardInteraction,
+    BoardNumber,
+    BoardOffer,
+    BoardQueue,
+    BoardRisks,
+    QueueWaiting,
+)
+from conversations.payloads.collaboration import (
+    ConsultationMessage,
+    Invitation,
+    InvitationVia,
+    consultation_payload,
+    invitation_payload,
+    invitation_via,
+)
 from conversations.payloads.common import iso, user_name
 from conversations.payloads.contacts import Contact, contact_payload
 from conversations.payloads.interactions import (
     InteractionDetail,
     InteractionHistoryEntry,
     InteractionState,
+    InteractionStateSource,
     InteractionSummary,
     Note,
     Participant,
@@ -53,6 +73,8 @@ from conversations.payloads.messages import (
     quoted_payload,
 )
 from conversations.payloads.pages import CatchUp, ContactHistory, StartedSession, TranscriptPage
+from conversations.payloads.reports import Report, ReportCount, ReportFigures, ReportPeriod
+from conversations.payloads.search import InteractionSearchHit, interaction_search_hit
 from conversations.payloads.templates import (
     StandardResponse,
     Template,
@@ -61,12 +83,27 @@ from conversations.payloads.templates import (
     template_payload,
     template_preview_payload,
 )
-from conversations.payloads.workbins import Workbin, WorkbinItem, workbin_item_payload, workbin_payload
+from conversations.payloads.workbins import (
+    SignOutPreview,
+    Workbin,
+    WorkbinItem,
+    workbin_item_payload,
+    workbin_payload,
+)
 
 __all__ = [
     "Agent",
     "AgentSnapshot",
     "Attachment",
+    "Board",
+    "BoardAgent",
+    "BoardFilterEcho",
+    "BoardFlowError",
+    "BoardInteraction",
+    "BoardNumber",
+    "BoardOffer",
+    "BoardQueue",
+    "BoardRisks",
     "CatchUp",
     "ConsultationMessage",
     "Contact",
@@ -74,18 +111,27 @@ __all__ = [
     "Disposition",
     "InteractionDetail",
     "InteractionHistoryEntry",
+    "InteractionSearchHit",
     "InteractionState",
+    "InteractionStateSource",
     "InteractionSummary",
     "Invitation",
+    "InvitationVia",
     "Message",
     "MessageCore",
     "NamedRow",
     "Note",
     "Offer",
     "Participant",
+    "QueueWaiting",
     "Quoted",
     "Reaction",
+    "Report",
+    "ReportCount",
+    "ReportFigures",
+    "ReportPeriod",
     "SentMessage",
+    "SignOutPreview",
     "StandardResponse",
     "StartedSession",
     "Template",
@@ -104,7 +150,10 @@ __all__ = [
     "interaction_detail_payload",
     "interaction_history_entry",
     "interaction_payload",
+    "interaction_search_hit",
     "interaction_summary_payload",
+    "invitation_payload",
+    "invitation_via",
     "iso",
     "message_full_payload",
     "message_payload",

@@ -17,6 +17,7 @@ from conversations.payloads.messages import MessageCore, message_payload
 #: choose (docs/console-protocol.md); none for the others.
 NOT_READY_NOTICES = {
     "offer_expired": "You were set to Not Ready because an offer was not accepted in time.",
+    "supervisor": "A supervisor set you to Not Ready.",
 }
 
 
@@ -51,6 +52,10 @@ class TransferTargets(TypedDict):
     groups: list[NamedRow]
     skills: list[NamedRow]
     queues: list[NamedRow]
+    #: R5b: the types of target the caller may invite to a conference: "agents", and
+    #: "groups" and "skills" when the routing queue option names a queue (the server decides,
+    #: the console shows).
+    conference_kinds: list[str]
 
 
 class OfferOrigin(TypedDict):
@@ -99,6 +104,14 @@ class AgentSnapshot(TypedDict):
     consultations: list[InteractionSummary]
 
 
+def _notice(reason: str, note: str) -> str:
+    """The notice for ``reason``; a supervisor's note (S2) is quoted after it."""
+    notice = NOT_READY_NOTICES.get(reason, "")
+    if reason == "supervisor" and note:
+        notice = f"{notice[:-1]}: {note}"
+    return notice
+
+
 def agent_payload(profile: AgentProfile) -> Agent:
     user = profile.user
     reason = "" if profile.is_ready else profile.not_ready_reason
@@ -110,7 +123,7 @@ def agent_payload(profile: AgentProfile) -> Agent:
         "capacity": profile.capacity,
         "load": profile.load,
         "not_ready_reason": reason,
-        "not_ready_notice": NOT_READY_NOTICES.get(reason, ""),
+        "not_ready_notice": _notice(reason, profile.not_ready_note),
         "ready_changed_at": iso(profile.ready_changed_at),
     }
 

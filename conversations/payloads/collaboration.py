@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypedDict
 
 from conversations.models import ConsultationMessage as ConsultationMessageModel
+from conversations.models import InteractionParticipant
 from conversations.payloads.common import user_name
 from conversations.payloads.interactions import InteractionSummary
 
@@ -20,12 +21,43 @@ class ConsultationMessage(TypedDict):
     created_at: str
 
 
+class InvitationVia(TypedDict):
+    """R5b: the agent group or skill through which routing chose the invited agent."""
+
+    #: "group" or "skill"
+    kind: str
+    id: int
+    name: str
+
+
 class Invitation(TypedDict):
     """An invitation to join a conversation (a conference)."""
 
     invitation_id: int
     inviter: str
+    #: R5b: invited "via the Group or Skill option" (None: invited by name).
+    via: InvitationVia | None
     interaction: InteractionSummary
+
+
+def invitation_via(invitation: InteractionParticipant) -> InvitationVia | None:
+    """Read ``via_group`` / ``via_skill`` with the invitation (``select_related``)."""
+    if invitation.via_group is not None:
+        return {"kind": "group", "id": invitation.via_group.pk, "name": invitation.via_group.name}
+    if invitation.via_skill is not None:
+        return {"kind": "skill", "id": invitation.via_skill.pk, "name": invitation.via_skill.name}
+    return None
+
+
+def invitation_payload(invitation: InteractionParticipant, *, interaction: InteractionSummary) -> Invitation:
+    """The conference invitation as the invited agent's console shows it (the
+    conference.invited frame and the snapshot's ``invitations``)."""
+    return {
+        "invitation_id": invitation.pk,
+        "inviter": user_name(invitation.invited_by),
+        "via": invitation_via(invitation),
+        "interaction": interaction,
+    }
 
 
 def consultation_payload(message: ConsultationMessageModel) -> ConsultationMessage:

@@ -24,25 +24,52 @@ from conversations.models import InteractionNote, InteractionParticipant
 from conversations.payloads.common import iso, user_name
 from conversations.payloads.contacts import Contact, contact_payload
 from conversations.windows import reply_window_ends_at
+from surveys.payloads import SurveyResult, survey_result
 
 
 class InteractionStateSource(Protocol):
     """What :func:`interaction_payload` reads: an ``Interaction``, or the inbound UPDATE's
     ``TouchedInteraction`` (the same attributes, no query)."""
 
-    pk: Any
-    state: str
-    owner_id: int | None
-    queue_id: int | None
-    contact_id: int
-    channel_id: int | None
-    customer_wa_id: str
-    customer_user_id: str
-    last_inbound_at: datetime | None
-    last_outbound_at: datetime | None
-    window_expires_at: datetime | None
-    awaiting_reply_since: datetime | None
-    closed_at: datetime | None
+    # Read-only (properties): a model's non-null column matches an optional one here.
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def owner_id(self) -> int | None: ...
+
+    @property
+    def queue_id(self) -> int | None: ...
+
+    @property
+    def contact_id(self) -> int: ...
+
+    @property
+    def channel_id(self) -> int | None: ...
+
+    @property
+    def customer_wa_id(self) -> str: ...
+
+    @property
+    def customer_user_id(self) -> str: ...
+
+    @property
+    def last_inbound_at(self) -> datetime | None: ...
+
+    @property
+    def last_outbound_at(self) -> datetime | None: ...
+
+    @property
+    def window_expires_at(self) -> datetime | None: ...
+
+    @property
+    def awaiting_reply_since(self) -> datetime | None: ...
+
+    @property
+    def closed_at(self) -> datetime | None: ...
 
 
 class InteractionState(TypedDict):
@@ -72,6 +99,8 @@ class Viewer(TypedDict):
 
     actions: list[str]
     part: str
+    #: S2: a supervisor's interventions (barge in, take over, move), as the services allow.
+    interventions: list[str]
 
 
 class InteractionSummary(InteractionState):
@@ -82,6 +111,7 @@ class InteractionSummary(InteractionState):
     contact: Contact
     actions: NotRequired[list[str]]
     part: NotRequired[str]
+    interventions: NotRequired[list[str]]
 
 
 class Note(TypedDict):
@@ -120,6 +150,8 @@ class InteractionDetail(InteractionSummary):
     notes: list[Note]
     participants: list[Participant]
     owner: OwnerRef | None
+    #: B3: the satisfaction survey sent after Done, and the customer's answer
+    survey: SurveyResult | None
 
 
 class InteractionHistoryEntry(TypedDict):
@@ -133,6 +165,8 @@ class InteractionHistoryEntry(TypedDict):
     closed_at: str | None
     disposition: str
     done_note: str
+    #: B3: the satisfaction survey sent after Done, and the customer's answer
+    survey: SurveyResult | None
 
 
 class TranscriptSession(TypedDict):
@@ -158,7 +192,7 @@ def interaction_payload(interaction: InteractionStateSource) -> InteractionState
         "last_outbound_at": iso(interaction.last_outbound_at),
         "window_expires_at": iso(interaction.window_expires_at),
         "awaiting_reply_since": iso(interaction.awaiting_reply_since),
-        "reply_window_ends_at": iso(reply_window_ends_at(interaction)),  # type: ignore[arg-type]
+        "reply_window_ends_at": iso(reply_window_ends_at(interaction)),
         "closed_at": iso(interaction.closed_at),
     }
 
@@ -171,8 +205,10 @@ def interaction_summary_payload(
 ) -> InteractionSummary:
     """INTERACTION_SUMMARY; with ``viewer`` (what the asking user may do) when given, and
     ``history_visible`` on its contact in the directory's lists."""
+    # The state is exactly an InteractionState (no "actions" or "part", which only a viewer
+    # adds below); mypy's extra checks cannot know a TypedDict has no more keys than it says.
     summary: InteractionSummary = {
-        **interaction_payload(interaction),
+        **interaction_payload(interaction),  # type: ignore[typeddict-item]
         "origin": interaction.origin,
         "disposition": interaction.disposition,
         "created_at": interaction.created_at.isoformat(),
@@ -180,7 +216,9 @@ def interaction_summary_payload(
         "contact": contact_payload(interaction.contact, history_visible=history_visible),
     }
     if viewer is not None:
-        summary.update(viewer)
+        summary["actions"] = viewer["actions"]
+        summary["part"] = viewer["part"]
+        summary["interventions"] = viewer["interventions"]
     return summary
 
 
@@ -226,6 +264,7 @@ def interaction_detail_payload(
         "owner": {"id": interaction.owner_id, "name": user_name(interaction.owner)}
         if interaction.owner_id
         else None,
+        "survey": survey_result(interaction) if interaction.state == interaction.State.CLOSED else None,
     }
 
 
@@ -239,6 +278,7 @@ def interaction_history_entry(interaction: InteractionModel) -> InteractionHisto
         "closed_at": iso(interaction.closed_at),
         "disposition": interaction.disposition,
         "done_note": interaction.done_note,
+        "survey": survey_result(interaction) if interaction.state == interaction.State.CLOSED else None,
     }
 
 

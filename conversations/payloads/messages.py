@@ -11,9 +11,11 @@ from typing import Any, TypedDict
 
 from django.urls import reverse
 
+from conversations.media import shown_file_name
 from conversations.models import Attachment as AttachmentModel
 from conversations.models import Message as MessageModel
 from conversations.payloads.common import user_name
+from whatsapp.errors import PACING_CODES
 
 
 class Attachment(TypedDict):
@@ -22,7 +24,10 @@ class Attachment(TypedDict):
     id: int
     kind: str
     mime_type: str
+    #: M1b: the file's name, for every kind: the customer's own (documents), else one from
+    #: the kind and type ("image.jpg", "voice message.ogg"). Customer text: escape it.
     file_name: str
+    #: bytes, once the file is stored (None while it downloads)
     size: int | None
     state: str
     voice: bool
@@ -59,6 +64,12 @@ class MessageCore(TypedDict):
     error_title: str
     error_details: str
     author_id: int | None
+    #: sent by a bot or an automated flow, not a person (B4)
+    automated: bool
+    #: G4: sent from the WhatsApp Business app on the same number (a message echo).
+    from_business_app: bool
+    #: G5: WhatsApp asked to slow down (130429 / 131056): queued, it leaves after a pause.
+    waiting_to_send: bool
 
 
 class Reaction(TypedDict):
@@ -110,7 +121,12 @@ def attachment_payload(attachment: AttachmentModel | None) -> Attachment | None:
         "id": attachment.pk,
         "kind": attachment.kind,
         "mime_type": attachment.mime_type,
-        "file_name": attachment.file_name,
+        "file_name": shown_file_name(
+            file_name=attachment.file_name,
+            kind=attachment.kind,
+            mime_type=attachment.mime_type,
+            voice=attachment.voice,
+        ),
         "size": attachment.size,
         "state": attachment.state,
         "notice": attachment_notice(attachment),
@@ -149,6 +165,10 @@ def message_payload(message: MessageModel) -> MessageCore:
         "error_title": message.error_title,
         "error_details": message.error_details,
         "author_id": message.author_id,
+        "automated": message.automated,
+        "from_business_app": message.from_business_app,
+        "waiting_to_send": message.status == MessageModel.Status.QUEUED
+        and message.error_code in PACING_CODES,
     }
 
 

@@ -6,27 +6,9 @@ from typing import Any, TypedDict
 
 from django.urls import reverse
 
-from templates_app.composition import Composed, parameter_slots
+from templates_app.composition import Composed, ParameterSlots, parameter_slots
 from templates_app.models import MessageTemplate
 from templates_app.models import StandardResponse as StandardResponseModel
-
-
-class ButtonSlot(TypedDict):
-    """A URL button whose suffix the agent fills in."""
-
-    index: int
-    text: str
-    url: str
-
-
-class ParameterSlots(TypedDict):
-    """What the agent fills in: header and body parameter numbers, dynamic URL suffixes,
-    and the kind of file a media header needs (None: no media header)."""
-
-    header: list[int]
-    body: list[int]
-    buttons: list[ButtonSlot]
-    media_header: str | None
 
 
 class Template(TypedDict):
@@ -38,6 +20,8 @@ class Template(TypedDict):
     language: str
     category: str
     status: str
+    parameter_format: str
+    quality_score: str
     header_type: str
     header_text: str
     has_header_file: bool
@@ -87,6 +71,8 @@ def template_payload(template: MessageTemplate) -> Template:
         "language": template.language,
         "category": template.category,
         "status": template.status,
+        "parameter_format": template.parameter_format,
+        "quality_score": template.quality_score,
         "header_type": template.header_type,
         "header_text": template.header_text,
         "has_header_file": bool(template.header_media),
@@ -95,7 +81,7 @@ def template_payload(template: MessageTemplate) -> Template:
         "buttons": template.buttons,
         "list_button": template.list_button,
         "sections": template.sections,
-        "parameters": parameter_slots(template),  # type: ignore[typeddict-item]
+        "parameters": parameter_slots(template),
         "is_default_notification": template.is_default_notification,
     }
 

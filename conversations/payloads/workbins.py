@@ -21,6 +21,22 @@ class WorkbinItem(TypedDict):
     last_inbound_at: str | None
 
 
+class SignOutPreview(TypedDict):
+    """What signing out will do now (the logout rules, ``services/signout.py``): the
+    console says it and asks before the agent signs out."""
+
+    #: The agent's conversations in progress: they move to ``workbin``.
+    conversations: int
+    #: Their customers (the first few), as the list names them.
+    customers: list[str]
+    #: The personal workbin they move to.
+    workbin: str
+    #: Pending offers: withdrawn, offered to another agent.
+    offers: int
+    #: What will happen, in one paragraph (empty: nothing is moved).
+    summary: str
+
+
 class Workbin(TypedDict):
     """A personal or group workbin the user may open, with what waits in it; ``mine`` marks
     the user's own personal one."""

@@ -21,6 +21,16 @@ from conversations.selectors.blockers import (
     queue_delete_blockers,
     skill_delete_blockers,
 )
+from conversations.selectors.board import (
+    BoardFilters,
+    board_choices,
+    board_filters,
+    board_snapshot,
+    ensure_supervisor,
+    queue_waiting_counts,
+    queue_waiting_for_agent,
+    supervisor_board,
+)
 from conversations.selectors.channels import channel_for_sending
 from conversations.selectors.contacts import (
     can_view_contact_history,
@@ -33,6 +43,7 @@ from conversations.selectors.interactions import (
     interaction_detail,
     interaction_get_for_user,
     interaction_list_for_user,
+    interaction_monitor_detail,
     interaction_summary,
     interaction_viewer,
     interaction_viewer_payload,
@@ -51,6 +62,7 @@ from conversations.selectors.messages import (
     messages_payload,
     transcript_page,
 )
+from conversations.selectors.search import InteractionSearch, full_text_search, interaction_search
 
 __all__ = [
     "CATCH_UP_LIMIT",
@@ -59,11 +71,16 @@ __all__ = [
     "HIDDEN_TYPES",
     "PAGE_SIZE",
     "REFRESH_LIMIT",
+    "BoardFilters",
     "Cursor",
+    "InteractionSearch",
     "agent_group_delete_blockers",
     "agent_open_work",
     "agent_snapshot",
     "attachment_get_for_user",
+    "board_choices",
+    "board_filters",
+    "board_snapshot",
     "can_view_contact_history",
     "channel_for_sending",
     "console_emojis",
@@ -73,9 +90,13 @@ __all__ = [
     "contact_history_visible_ids",
     "contact_list",
     "disposition_codes",
+    "ensure_supervisor",
+    "full_text_search",
     "interaction_detail",
     "interaction_get_for_user",
     "interaction_list_for_user",
+    "interaction_monitor_detail",
+    "interaction_search",
     "interaction_summary",
     "interaction_viewer",
     "interaction_viewer_payload",
@@ -85,7 +106,10 @@ __all__ = [
     "offer_payload",
     "participants_payload",
     "queue_delete_blockers",
+    "queue_waiting_counts",
+    "queue_waiting_for_agent",
     "skill_delete_blockers",
+    "supervisor_board",
     "transcript_page",
     "transfer_targets",
 ]

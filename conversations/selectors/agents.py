@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
 from conversations import payloads
 from conversations.exceptions import NotFound, PermissionDenied
@@ -27,6 +27,7 @@ from conversations.permissions import (
     conferences_enabled,
     ensure_agent,
     joined_participants,
+    routing_queue,
     user_is_supervisor,
 )
 from conversations.selectors.interactions import interaction_summary
@@ -82,7 +83,7 @@ def agent_snapshot(*, user: User, profile: AgentProfile | None = None) -> payloa
     P = InteractionParticipant
     invitations = P.objects.filter(
         agent=user, kind=P.Kind.CONFERENCE, state=P.State.INVITED, interaction__state=Interaction.State.ACTIVE
-    ).select_related("interaction__contact", "invited_by")
+    ).select_related("interaction__contact", "invited_by", "via_group", "via_skill")
     consulted = (
         Interaction.objects.filter(
             state=Interaction.State.ACTIVE,
@@ -94,14 +95,14 @@ def agent_snapshot(*, user: User, profile: AgentProfile | None = None) -> payloa
         .distinct()
     )
     options = options_for(agent_id=user.pk, group_id=profile.group_id)
-    interactions, invitations, consulted = list(interactions), list(invitations), list(consulted)
+    owned, invited, consulting = list(interactions), list(invitations), list(consulted)
     # What the agent may do with each: the participants of all in one query, the conference
     # switch read once.
-    shown = [*interactions, *consulted]
+    shown = [*owned, *consulting]
     joined = joined_participants(i.pk for i in shown)
     conferences = conferences_enabled() if shown else False
 
-    def summary(interaction: Interaction) -> dict[str, Any]:
+    def summary(interaction: Interaction) -> payloads.InteractionSummary:
         return interaction_summary(
             interaction, user=user, joined=joined[interaction.pk], conferences=conferences
         )
@@ -113,26 +114,27 @@ def agent_snapshot(*, user: User, profile: AgentProfile | None = None) -> payloa
         "dispositions": [{"code": c, "label": label} for c, label in disposition_codes(user=user).items()],
         "map_url_template": options.get("whatsappsession.location-map-url-template") or "",
         "offers": [offer_payload(offer) for offer in offers],
-        "interactions": [summary(i) for i in interactions],
+        "interactions": [summary(i) for i in owned],
         "invitations": [
-            {
-                "invitation_id": invitation.pk,
-                "inviter": payloads.user_name(invitation.invited_by),
-                "interaction": interaction_summary(invitation.interaction),
-            }
-            for invitation in invitations
+            payloads.invitation_payload(invitation, interaction=interaction_summary(invitation.interaction))
+            for invitation in invited
         ],
-        "consultations": [summary(i) for i in consulted],
+        "consultations": [summary(i) for i in consulting],
     }
 
 
 def offer_payload(offer: Offer) -> payloads.Offer:
-    """OFFER, with the customer's first and latest message (two queries)."""
+    """OFFER, with the customer's first and latest message (one query: both are picked by
+    subqueries; a new conversation's offer is made on the webhook's path)."""
     customer = Message.objects.filter(
         interaction_id=offer.interaction_id, direction=Message.Direction.INBOUND
     ).exclude(type__in=HIDDEN_TYPES)
-    first = customer.order_by("origination_at", "id").first()
-    latest = customer.order_by("-origination_at", "-id").first()
+    first_id = customer.order_by("origination_at", "id").values("id")[:1]
+    latest_id = customer.order_by("-origination_at", "-id").values("id")[:1]
+    both = {m.pk: m for m in Message.objects.filter(Q(pk=Subquery(first_id)) | Q(pk=Subquery(latest_id)))}
+    rows = sorted(both.values(), key=lambda m: (m.origination_at, m.pk))
+    first = rows[0] if rows else None
+    latest = rows[-1] if rows else None
     return payloads.offer_payload(offer, first=first, latest=latest)
 
 
@@ -158,6 +160,7 @@ def transfer_targets(*, user: User, search: str = "") -> payloads.TransferTarget
         "groups": named(AgentGroup),
         "skills": named(Skill),
         "queues": named(Queue),
+        "conference_kinds": ["agents", "groups", "skills"] if routing_queue(user) else ["agents"],
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
-from conversations.models import Channel, Interaction, InteractionParticipant, Offer
+from conversations.models import AgentGroup, Channel, Interaction, InteractionParticipant, Offer, Queue, Skill
 from workbins.models import WorkbinItem
 
 
@@ -15,7 +15,7 @@ def _open_interactions(**lookup: Any) -> int:
     return Interaction.objects.filter(state__in=Interaction.OPEN_STATES, **lookup).count()
 
 
-def queue_delete_blockers(queue: Any) -> list[str]:
+def queue_delete_blockers(queue: Queue) -> list[str]:
     """Why ``queue`` may not be deleted: work waiting or going on in it would lose its
     queue (and be offered to anyone), new conversations of a number would have none."""
     reasons = []
@@ -26,7 +26,7 @@ def queue_delete_blockers(queue: Any) -> list[str]:
     return reasons
 
 
-def skill_delete_blockers(skill: Any) -> list[str]:
+def skill_delete_blockers(skill: Skill) -> list[str]:
     """Why ``skill`` may not be deleted: a transfer waiting for an agent with it would go to
     anyone, and a queue requiring it would silently stop requiring it."""
     reasons = []
@@ -37,7 +37,7 @@ def skill_delete_blockers(skill: Any) -> list[str]:
     return reasons
 
 
-def agent_group_delete_blockers(group: Any) -> list[str]:
+def agent_group_delete_blockers(group: AgentGroup) -> list[str]:
     """Why ``group`` may not be deleted: a transfer waiting for it would go to anyone, and
     its workbins (deleted with it) hold parked interactions nobody could open again."""
     reasons = []

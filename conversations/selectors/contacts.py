@@ -62,7 +62,7 @@ def contact_history(*, contact_id: int) -> list[payloads.InteractionHistoryEntry
     """W11: every interaction of the contact, on every channel, newest first."""
     interactions = (
         Interaction.objects.filter(contact_id=contact_id)
-        .select_related("channel", "owner", "queue")
+        .select_related("channel", "owner", "queue", "survey")
         .order_by("-created_at", "-id")
     )
     return [payloads.interaction_history_entry(i) for i in interactions]

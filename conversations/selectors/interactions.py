@@ -12,6 +12,7 @@ from conversations.exceptions import NotFound
 from conversations.models import Interaction, InteractionNote, InteractionParticipant, Offer
 from conversations.permissions import (
     interaction_actions,
+    interaction_interventions,
     joined_participants,
     user_is_supervisor,
     viewer_part,
@@ -53,7 +54,7 @@ def interaction_get_for_user(*, user: User, interaction_id: int) -> Interaction:
 def interaction_viewer_payload(
     *,
     user: User,
-    interaction: Any,
+    interaction: Interaction,
     joined: list[tuple[int, str]] | None = None,
     conferences: bool | None = None,
 ) -> payloads.Viewer:
@@ -64,6 +65,7 @@ def interaction_viewer_payload(
     return {
         "actions": interaction_actions(user, interaction, joined=joined, conferences=conferences),
         "part": viewer_part(user, interaction, joined=joined),
+        "interventions": interaction_interventions(user, interaction, joined=joined),
     }
 
 
@@ -73,11 +75,14 @@ def interaction_viewer(*, user: User, interaction_id: int) -> payloads.Viewer | 
     interaction = (
         Interaction.objects.filter(pk=interaction_id).only("pk", "state", "owner_id", "contact_id").first()
     )
-    return interaction_viewer_payload(user=user, interaction=interaction) if interaction else {}
+    if interaction is None:
+        gone: dict[str, Any] = {}
+        return gone
+    return interaction_viewer_payload(user=user, interaction=interaction)
 
 
 def interaction_summary(
-    interaction: Interaction, *, user: User = None, **viewer: Any
+    interaction: Interaction, *, user: User | None = None, **viewer: Any
 ) -> payloads.InteractionSummary:
     """INTERACTION_SUMMARY; for a ``user``, with what they may do with it (``viewer``: the
     participants or the conference switch when the caller already read them)."""
@@ -99,6 +104,15 @@ def interaction_detail(interaction: Interaction, *, user: User) -> payloads.Inte
         notes=notes,
         participants=participants,
     )
+
+
+def interaction_monitor_detail(interaction: Interaction, *, user: User) -> payloads.InteractionDetail:
+    """S2: INTERACTION as a supervisor monitoring it sees it: read-only (no actions), their
+    part "monitor" (the console opens it without a composer)."""
+    detail = interaction_detail(interaction, user=user)
+    detail["actions"] = []
+    detail["part"] = "monitor"
+    return detail
 
 
 def participants_payload(interaction_id: int) -> list[payloads.Participant]:

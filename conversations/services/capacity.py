@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from conversations import events
-from conversations.models import AgentProfile, Interaction, Offer
+from conversations.models import AgentProfile, Interaction, Offer, Queue
 from conversations.permissions import ensure_agent
 
 
@@ -27,6 +27,33 @@ def agent_profile_for(user: User) -> AgentProfile:
         ensure_agent(user)  # refuses all but supervisors here
         profile, _ = AgentProfile.objects.get_or_create(user=user)
     return profile
+
+
+def agents_available(
+    *, queue_id: int | None, group_id: int | None = None, skill_id: int | None = None
+) -> QuerySet[AgentProfile]:
+    """Who routing may offer work to now, in routing order: Ready, below capacity, in the
+    queue ``queue_id`` with every skill it requires, in the agent group ``group_id`` and
+    with ``skill_id`` (a transfer's or a conference invitation's target, R4, R5b); least
+    busy first, then longest idle (``idle_since``: when the agent last became free). The
+    queue's skills are a subquery, not a query of their own."""
+    candidates = AgentProfile.objects.filter(is_ready=True, load__lt=F("capacity"))
+    if group_id:
+        candidates = candidates.filter(group_id=group_id)
+    if skill_id:
+        candidates = candidates.filter(skills=skill_id)
+    if queue_id:
+        candidates = candidates.filter(queues=queue_id)
+        # no skill the queue requires that the agent lacks
+        lacking = Queue.skills.through.objects.filter(queue_id=queue_id).exclude(
+            Exists(
+                AgentProfile.skills.through.objects.filter(
+                    agentprofile_id=OuterRef(OuterRef("pk")), skill_id=OuterRef("skill_id")
+                )
+            )
+        )
+        candidates = candidates.exclude(Exists(lacking))
+    return candidates.order_by("load", F("idle_since").asc(nulls_first=True), "pk")
 
 
 def capacity_reserve(profile: AgentProfile) -> bool:

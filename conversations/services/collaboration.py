@@ -1,6 +1,7 @@
 """Two agents on one interaction: conference (R5) and consultation (R6).
 
-Conference: the owner invites another agent; once they accept, both see the
+Conference: the owner invites another agent, by name or through routing to an agent group
+or a skill (R5b, which needs the option naming the routing queue); once they accept, both see the
 conversation and write to the customer. Either can leave; when the owner leaves, the
 remaining agent keeps the conversation. Needs the business attribute
 ``InternalConferenceInvite`` (the source product's switch for the feature).
@@ -22,21 +23,24 @@ from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.limits import CONSULTATION_MESSAGE_MAX
 from conversations.models import (
+    AgentGroup,
     AgentProfile,
     ConsultationMessage,
     Interaction,
     InteractionParticipant,
+    Skill,
 )
 from conversations.payloads import user_name
 from conversations.permissions import (
     CONFERENCE_ATTRIBUTE,
     conferences_enabled,
+    ensure_routing_queue,
     is_owner_or_supervisor,
     may_leave_conference,
     may_write_consultation,
 )
 from conversations.services.access import ensure_owner_or_supervisor, interaction_locked
-from conversations.services.capacity import capacity_release
+from conversations.services.capacity import agents_available, capacity_release
 from conversations.services.interactions import interaction_owner_changed
 
 P = InteractionParticipant
@@ -70,7 +74,21 @@ def participants_of(interaction_id: int, *, kind: str | None = None) -> list[int
 # --- conference (R5) --------------------------------------------------------------------------
 
 
-def conference_invite(*, user: User, interaction_id: int, agent_id: int) -> InteractionParticipant:
+def conference_invite(
+    *,
+    user: User,
+    interaction_id: int,
+    agent_id: int | None = None,
+    group_id: int | None = None,
+    skill_id: int | None = None,
+) -> InteractionParticipant:
+    """Invite one agent to the conversation: by name (``agent_id``, who must be Ready), or
+    "via the Group or Skill option" (R5b): routing chooses the agent of the agent group or
+    with the skill, as it would offer them work (Ready, below capacity, in the routing queue
+    the option names, least busy then longest idle), never the inviter, the owner or an
+    agent already in or invited to the conversation. Exactly one of the three."""
+    if len([t for t in (agent_id, group_id, skill_id) if t]) != 1:
+        raise DomainError("invite exactly one target: an agent, an agent group or a skill", code="invalid")
     if not conferences_enabled():
         raise Conflict(
             f"conferences need the business attribute {CONFERENCE_ATTRIBUTE} (an interaction subtype)",
@@ -78,18 +96,75 @@ def conference_invite(*, user: User, interaction_id: int, agent_id: int) -> Inte
         )
     with transaction.atomic():
         interaction = _interaction_owned(user=user, interaction_id=interaction_id)
-        profile = _agent(agent_id, not_user=user)
-        if not profile.is_ready:
-            raise Conflict(f"{user_name(profile.user)} is not Ready", code="target_unavailable")
+        if agent_id:
+            profile = _agent(agent_id, not_user=user)
+            if not profile.is_ready:
+                raise Conflict(f"{user_name(profile.user)} is not Ready", code="target_unavailable")
+            try:
+                with transaction.atomic():
+                    invitation = P.objects.create(
+                        interaction=interaction, agent=profile.user, kind=P.Kind.CONFERENCE, invited_by=user
+                    )
+            except IntegrityError:
+                raise Conflict(
+                    f"{user_name(profile.user)} is already invited or in this conversation"
+                ) from None
+        else:
+            invitation = _invite_routed(
+                user=user, interaction=interaction, group_id=group_id, skill_id=skill_id
+            )
+        events.conference_invited(invitation=invitation, interaction=interaction)
+    return invitation
+
+
+def _invite_routed(
+    *, user: User, interaction: Interaction, group_id: int | None, skill_id: int | None
+) -> InteractionParticipant:
+    """R5b: invite the agent routing picks in the agent group or with the skill."""
+    queue = ensure_routing_queue(
+        user, needs="conference invitations to an agent group or a skill", code="conference_not_configured"
+    )
+    group = skill = None
+    if group_id:
+        group = AgentGroup.objects.filter(pk=group_id).first()
+        if group is None:
+            raise NotFound(f"agent group {group_id} does not exist")
+    if skill_id:
+        skill = Skill.objects.filter(pk=skill_id).first()
+        if skill is None:
+            raise NotFound(f"skill {skill_id} does not exist")
+    taken = set(
+        P.objects.filter(interaction=interaction, state__in=[P.State.INVITED, P.State.JOINED]).values_list(
+            "agent_id", flat=True
+        )
+    )
+    taken |= {user.pk, interaction.owner_id or user.pk}  # a supervisor may invite to an agent's conversation
+    for candidate in agents_available(queue_id=queue.pk, group_id=group_id, skill_id=skill_id).select_related(
+        "user"
+    ):
+        if candidate.user_id in taken:
+            continue
         try:
             with transaction.atomic():
-                invitation = P.objects.create(
-                    interaction=interaction, agent=profile.user, kind=P.Kind.CONFERENCE, invited_by=user
+                return P.objects.create(
+                    interaction=interaction,
+                    agent=candidate.user,
+                    kind=P.Kind.CONFERENCE,
+                    invited_by=user,
+                    via_group=group,
+                    via_skill=skill,
                 )
-        except IntegrityError:
-            raise Conflict(f"{user_name(profile.user)} is already invited or in this conversation") from None
-        events.conference_invited(invitation=invitation, interaction=interaction, inviter=user_name(user))
-    return invitation
+        except IntegrityError:  # invited meanwhile by another request: the next one
+            continue
+    who = (
+        f"in the agent group {group.name}"
+        if group is not None
+        else f"with the skill {skill.name if skill else ''}"
+    )
+    raise Conflict(
+        f"nobody {who} is available now (Ready and below capacity, in the queue {queue.name})",
+        code="target_unavailable",
+    )
 
 
 def conference_answer(*, user: User, participant_id: int, accept: bool) -> InteractionParticipant:
@@ -207,7 +282,8 @@ def consultation_end(*, user: User, interaction_id: int) -> int:
         if not ended:
             return 0
         live.update(state=P.State.LEFT, left_at=now)
-        events.consultation_ended(interaction_id=interaction.pk, user_ids=[*ended, interaction.owner_id])
+        owner = [interaction.owner_id] if interaction.owner_id is not None else []
+        events.consultation_ended(interaction_id=interaction.pk, user_ids=[*ended, *owner])
         events.participants_changed(interaction=interaction)
     return len(ended)
 

@@ -156,15 +156,62 @@ def _find(sender: SenderProfile) -> Contact | None:
     return matches[0] if matches else None
 
 
-def _refresh_profile(contact: Contact, sender: SenderProfile) -> None:
-    changed = []
+def sender_news(*, sender: SenderProfile, profile_name: str, username: str, wa_id: str, user_id: str) -> bool:
+    """Does ``sender`` tell something the contact (as stored: these values) lacks? The
+    webhook's hot path asks this before reading the contact again (G2: a BSUID that
+    joins a number, a username the customer chose)."""
+    return bool(
+        (sender.profile_name and sender.profile_name != profile_name)
+        or (sender.username and sender.username != username)
+        or (sender.user_id and sender.user_id != user_id)
+        or (sender.wa_id and not wa_id)
+    )
+
+
+def contact_username_seen(*, sender: SenderProfile) -> bool:
+    """G2: a status webhook names the customer's username (delivered / read): a known
+    contact gets it (never created for it). Returns whether a contact changed."""
+    if not sender.username or not (sender.wa_id or sender.user_id):
+        return False
+    lookup = Q(wa_id=sender.wa_id) if sender.wa_id else Q(user_id=sender.user_id)
+    contact = Contact.objects.filter(lookup).exclude(username=sender.username).only("pk").first()
+    if contact is None:
+        return False
+    return contact_identity_refresh(contact_id=contact.pk, sender=sender) is not None
+
+
+def contact_identity_refresh(*, contact_id: int, sender: SenderProfile) -> Contact | None:
+    """G2: keep a known contact's WhatsApp identity as the customer's latest message gives
+    it (the profile name, the username, a BSUID or a number it did not have), so that a
+    later message carrying only one of the ids still finds this contact. None when the
+    contact is gone."""
+    contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
+    if contact is None:
+        return None
+    if _refresh_profile(contact, sender):
+        events.contact_changed(contact=contact)  # the consoles show the new username at once
+    return contact
+
+
+def _refresh_profile(contact: Contact, sender: SenderProfile) -> list[str]:
+    """Record what the sender says of themselves that the contact lacks; the changed fields."""
+    changed: list[str] = []
     if sender.profile_name and contact.profile_name != sender.profile_name:
         contact.profile_name = sender.profile_name
         changed.append("profile_name")
     if sender.username and contact.username != sender.username:
         contact.username = sender.username
         changed.append("username")
-    if sender.user_id and not contact.user_id and not Contact.objects.filter(user_id=sender.user_id).exists():
+    if (
+        sender.user_id
+        and contact.user_id != sender.user_id
+        and not Contact.objects.filter(user_id=sender.user_id).exists()
+    ):
+        # A first BSUID, or a new one (its change notice missed or still on its way):
+        # replies go to the id WhatsApp uses now; the old one is kept on record.
+        if contact.user_id:
+            _remember(contact, "previous_user_ids", contact.user_id)
+            changed.append("identifiers")
         contact.user_id = sender.user_id
         changed.append("user_id")
     if sender.parent_user_id and contact.parent_user_id != sender.parent_user_id:
@@ -175,6 +222,56 @@ def _refresh_profile(contact: Contact, sender: SenderProfile) -> None:
         changed.append("wa_id")
     if changed:
         contact.save(update_fields=[*changed, "updated_at"])
+    return changed
+
+
+def _remember(contact: Contact, key: str, value: str) -> None:
+    """Add ``value`` to the contact's list of former identities under ``key`` (once)."""
+    kept = list(contact.identifiers.get(key, []))
+    if value and value not in kept:
+        contact.identifiers = {**contact.identifiers, key: [*kept, value]}
+
+
+def contact_change_user_id(
+    *, sender: SenderProfile, previous_user_id: str, new_user_id: str, parent_user_id: str = ""
+) -> Contact | None:
+    """G2: follow a ``user_changed_user_id`` notice (or the BSUID half of a number change):
+    the customer keeps their contact, now under ``new_user_id``; the open conversations
+    reply to the new id (the old one stops working at WhatsApp).
+
+    The contact is the one of the previous BSUID, else of the sender's ids. Idempotent: a
+    replay finds it already on the new id. When another contact already has the new id,
+    both are kept (a supervisor merges them) and the conflict is recorded. A customer we
+    never heard of is not created (the notice says nothing else about them): None.
+    """
+    old = previous_user_id or sender.user_id or ""
+    contact = (
+        (Contact.objects.filter(user_id=old).first() if old else None)
+        or Contact.objects.filter(user_id=new_user_id).first()
+        or (Contact.objects.filter(wa_id=sender.wa_id).first() if sender.wa_id else None)
+    )
+    if contact is None:
+        return None
+    contact = _canonical(contact)
+    if old and old != new_user_id:
+        Interaction.objects.filter(customer_user_id=old, state__in=Interaction.OPEN_STATES).update(
+            customer_user_id=new_user_id
+        )
+    if contact.user_id == new_user_id:
+        return contact  # a replay, or the message that named the new id came first
+    fields = ["identifiers", "updated_at"]
+    if Contact.objects.filter(user_id=new_user_id).exclude(pk=contact.pk).exists():
+        contact.identifiers = {**contact.identifiers, "user_id_change_conflict": new_user_id}
+        logger.warning("contact %s changed to a BSUID another contact has", contact.pk)
+    else:
+        _remember(contact, "previous_user_ids", contact.user_id or "")
+        contact.user_id = new_user_id
+        fields.append("user_id")
+        if parent_user_id:
+            contact.parent_user_id = parent_user_id
+            fields.append("parent_user_id")
+    contact.save(update_fields=fields)
+    return contact
 
 
 def contact_address_in_use(*, contact: Contact) -> tuple[str, str]:
@@ -208,11 +305,6 @@ def _identities_of(contact: Contact) -> tuple[set[str], set[str]]:
         )
         members.update(m.pk for m in frontier)
     return wa_ids, user_ids
-
-
-def contact_profile_name_update(*, contact_id: int, profile_name: str) -> None:
-    """Record the WhatsApp profile name the customer now uses."""
-    Contact.objects.filter(pk=contact_id).exclude(profile_name=profile_name).update(profile_name=profile_name)
 
 
 def contact_change_number(*, sender: SenderProfile, new_wa_id: str) -> Contact:

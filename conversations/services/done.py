@@ -13,6 +13,9 @@ from conversations.selectors.agents import disposition_codes
 from conversations.services.collaboration import participations_end
 from conversations.services.interactions import interaction_owned_open
 from conversations.services.routing import interaction_capacity_released, offers_withdraw
+from integrations import outbox
+from reports.services import Fact, Kind, Where, facts_record
+from surveys.services import survey_after_done
 from workbins.services import workbin_items_remove
 
 
@@ -34,6 +37,7 @@ def interaction_done(
         interaction.reply_due_at = None
         interaction.window_due_at = None
         interaction.awaiting_reply_since = None
+        interaction.waiting_due_at = None
         interaction.save(
             update_fields=[
                 "state",
@@ -43,6 +47,7 @@ def interaction_done(
                 "reply_due_at",
                 "window_due_at",
                 "awaiting_reply_since",
+                "waiting_due_at",
                 "updated_at",
             ]
         )
@@ -54,5 +59,19 @@ def interaction_done(
             offers_withdraw(interaction_id=interaction.pk, now=now)
         workbin_items_remove(interaction_id=interaction.pk)
         participations_end(interaction=interaction, now=now, reason="done")
+        started = interaction.accepted_at or interaction.created_at
+        where: Where = {
+            "queue_id": interaction.queue_id,
+            "agent_id": owner_id,
+            "channel_id": interaction.channel_id,
+        }
+        facts_record(  # S3: handle time (accepted, or opened by the agent, to Done) and the code
+            [
+                Fact(Kind.HANDLE_TIME, now, seconds=(now - started).total_seconds(), **where),
+                Fact(Kind.DISPOSITION, now, detail=disposition, **where),
+            ]
+        )
         events.interaction_closed(interaction=interaction, owner_id=owner_id)
+        outbox.interaction_done(interaction=interaction, owner_id=owner_id)
+        survey_after_done(interaction=interaction, agent_id=owner_id, now=now)  # B3, if its queue asks
     return interaction

@@ -8,6 +8,7 @@ queued interaction. Reactions, number changes, revokes and edits act on other ro
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from conversations.db import insert_ignore_returning
 from conversations.models import (
     Attachment,
     Channel,
+    Contact,
     Interaction,
     Message,
     PendingRevision,
@@ -29,16 +31,24 @@ from conversations.models import (
 )
 from conversations.services.contacts import (
     contact_change_number,
-    contact_profile_name_update,
+    contact_change_user_id,
+    contact_identity_refresh,
     contact_resolve,
+    sender_news,
 )
 from conversations.services.interactions import (
+    InboundTouch,
     TouchedInteraction,
     interaction_open_for,
     interaction_touch_inbound,
     interaction_touch_inbound_by_sender,
 )
+from conversations.services.preferences import marketing_preference_apply
 from conversations.services.routing import interaction_route
+from flows.services import flow_customer_messages, flow_take_over
+from integrations import outbox
+from integrations.bots import bot_take_over
+from surveys.services import survey_replies_take
 from waproject.embedded import enqueue_on_commit
 from whatsapp.records import InboundMessage, SenderProfile
 from workbins.services import interaction_release_on_customer_message
@@ -90,9 +100,13 @@ def inbound_messages_store(
 def _store_for_sender(
     *, channel: Channel, messages: list[InboundMessage], arrived_at: datetime, report: InboundReport
 ) -> None:
+    # B3: a tap on a survey's choice belongs to the surveyed (closed) interaction.
+    messages = survey_replies_take(channel=channel, messages=messages, arrived_at=arrived_at)
+    if not messages:
+        return
     latest = max(messages, key=lambda m: m.timestamp)
     sender = latest.sender
-    touch = {
+    touch: InboundTouch = {
         "wamid": latest.wamid,
         "originated_at": latest.timestamp,
         "arrived_at": arrived_at,
@@ -105,6 +119,8 @@ def _store_for_sender(
         # open a new one (the hot path's INSERT … ON CONFLICT cannot tell in time).
         fresh = _not_yet_stored(channel=channel, messages=messages)
         report.duplicates += len(messages) - len(fresh)
+        # B3: with no conversation open, a pending survey comment is not a new conversation.
+        fresh = survey_replies_take(channel=channel, messages=fresh, arrived_at=arrived_at, comments=True)
         if not fresh:
             return
         messages = fresh
@@ -112,11 +128,25 @@ def _store_for_sender(
         touch = {**touch, "wamid": latest.wamid, "originated_at": latest.timestamp}
         contact = contact_resolve(sender=sender)
         interaction, created = interaction_open_for(contact=contact, channel=channel, now=arrived_at)
-        if created:
+        # B4: a bot that owns the number or queue takes it before routing (no offer); else
+        # B1: the number's entry flow does (flows.services: the precedence).
+        if (
+            created
+            and not bot_take_over(interaction=interaction, now=arrived_at)
+            and not flow_take_over(interaction=interaction, now=arrived_at)
+        ):
             report.new_interactions.append(interaction.pk)
         touched = interaction_touch_inbound(interaction_id=interaction.pk, **touch)
-    elif sender.profile_name and sender.profile_name != touched.contact_profile_name:
-        contact_profile_name_update(contact_id=touched.contact_id, profile_name=sender.profile_name)
+    elif sender_news(
+        sender=sender,
+        profile_name=touched.contact_profile_name,
+        username=touched.contact_username,
+        wa_id=touched.contact_wa_id,
+        user_id=touched.contact_user_id,
+    ):
+        # G2: a BSUID joining a number (or the reverse), a new username: recorded now,
+        # so a later message with only one of the ids finds this contact.
+        contact_identity_refresh(contact_id=touched.contact_id, sender=sender)
     if touched.state == Interaction.State.PARKED:
         report.parked_interactions.append(touched.id)
     events.interaction_changed(interaction=touched)  # window, pending reply: live
@@ -207,6 +237,9 @@ def _insert_messages(
     by_message = {attachment.message_id: attachment for attachment in attachments}
     for row, _parsed in created:
         events.message_created(message=row, owner_id=touched.owner_id, attachment=by_message.get(row.pk))
+        outbox.message_created(message=row, owner_id=touched.owner_id)  # B5, same transaction
+    # B1: what was just inserted (never a redelivery) starts or advances the entry flow.
+    flow_customer_messages(owner_id=touched.owner_id, messages=[row for row, _parsed in created])
 
 
 def _revision_apply(
@@ -265,7 +298,7 @@ def _revision_apply(
     events.message_updated(message=original)
 
 
-def _revision_payload(message: InboundMessage) -> dict:
+def _revision_payload(message: InboundMessage) -> dict[str, object]:
     return {
         "type": message.type,
         "body": message.body,
@@ -361,15 +394,54 @@ def _is_replayed_reaction(current: Reaction, message: InboundMessage, emoji: str
     )
 
 
+#: System notices that change who the customer is at WhatsApp (G2).
+_IDENTITY_CHANGES = ("user_changed_number", "customer_changed_number", "user_changed_user_id")
+
+
 def _system_apply(
     *, channel: Channel, message: InboundMessage, arrived_at: datetime, report: InboundReport
 ) -> None:
     """A number change moves the contact to its new number; the notice joins its history
     (its open interaction, else its latest one) and never opens a conversation: a contact
     with no conversation here gets the new number and no notice."""
-    new_wa_id = str(message.content.get("wa_id") or message.content.get("new_wa_id") or "")
-    if message.content.get("type") == "user_changed_number" and message.sender.wa_id and new_wa_id:
+    content = message.content
+    new_wa_id = str(content.get("wa_id") or content.get("new_wa_id") or "")
+    new_user_id = str(content.get("user_id") or "")
+    previous_user_id = str(content.get("previous_user_id") or "")
+    kind = content.get("type")
+    contact: Contact | None
+    if kind in ("user_changed_number", "customer_changed_number") and message.sender.wa_id and new_wa_id:
         contact = contact_change_number(sender=message.sender, new_wa_id=new_wa_id)
+        if new_user_id:  # G2: a new number comes with a new BSUID
+            contact_change_user_id(
+                sender=dataclasses.replace(message.sender, wa_id=contact.wa_id, user_id=contact.user_id),
+                previous_user_id=previous_user_id or contact.user_id or "",
+                new_user_id=new_user_id,
+                parent_user_id=str(content.get("parent_user_id") or ""),
+            )
+            contact.refresh_from_db()
+    elif kind in _IDENTITY_CHANGES and new_user_id:
+        # A BSUID change; or a number change of a customer who hides the number (no
+        # ``from``): the new number joins the contact if it has none.
+        contact = contact_change_user_id(
+            sender=message.sender,
+            previous_user_id=previous_user_id,
+            new_user_id=new_user_id,
+            parent_user_id=str(content.get("parent_user_id") or ""),
+        )
+        if contact is None:
+            return  # a customer we never heard of: nothing to follow
+        if new_wa_id:
+            contact = (
+                contact_identity_refresh(
+                    contact_id=contact.pk, sender=SenderProfile(wa_id=new_wa_id, user_id=new_user_id)
+                )
+                or contact
+            )
+    elif kind == "user_preference_changed" and content.get("marketing") in ("stop", "resume"):
+        # G3, the older form of ``user_preferences``: a system message.
+        marketing_preference_apply(customer=message.sender, value=content["marketing"], at=message.timestamp)
+        contact = contact_resolve(sender=message.sender)
     else:
         contact = contact_resolve(sender=message.sender)
     interaction = (

@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
@@ -22,6 +22,7 @@ from conversations.models import Channel, Contact, Interaction, InteractionNote
 from conversations.permissions import user_can_write
 from conversations.services.access import ensure_owner_or_supervisor, interaction_locked
 from conversations.windows import SERVICE_WINDOW, reply_timeout_for
+from reports.services import Fact, Kind, facts_record
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class TouchedInteraction:
     owner_id: int | None
     state: str
     contact_profile_name: str
+    #: G2: the contact's WhatsApp identity as stored, so the hot path sees a new BSUID
+    #: or username without reading the contact again.
+    contact_username: str = ""
+    contact_wa_id: str = ""
+    contact_user_id: str = ""
     channel_id: int | None = None
     queue_id: int | None = None
     last_inbound_at: datetime | None = None
@@ -54,13 +60,11 @@ def interaction_open_for(*, contact: Contact, channel: Channel, now: datetime) -
 
     Concurrent webhooks of one new conversation (an album of photos, say) end in one
     interaction: a partial unique constraint decides and the loser reads the winner's.
+    The INSERT comes first: its caller (a customer's first message) has just found no open
+    interaction, so the read before it would almost always find nothing; the constraint
+    catches the rare one there is.
     """
     for _ in range(2):
-        existing = Interaction.objects.filter(
-            contact=contact, channel=channel, state__in=Interaction.OPEN_STATES
-        ).first()
-        if existing is not None:
-            return existing, False
         try:
             with transaction.atomic():
                 return (
@@ -74,7 +78,12 @@ def interaction_open_for(*, contact: Contact, channel: Channel, now: datetime) -
                     True,
                 )
         except IntegrityError:
-            continue
+            pass
+        existing = Interaction.objects.filter(
+            contact=contact, channel=channel, state__in=Interaction.OPEN_STATES
+        ).first()
+        if existing is not None:
+            return existing, False
     raise RuntimeError(f"could not open an interaction for contact {contact.pk}")
 
 
@@ -142,15 +151,22 @@ def _inbound_update_sql(where: str) -> str:
         f"{qn('updated_at')} = %s "
         f"WHERE {where} "
         f"RETURNING {qn('id')}, {qn('contact_id')}, {qn('owner_id')}, {qn('state')}, "
-        f"(SELECT {contacts}.{qn('profile_name')} FROM {contacts} "
-        f"WHERE {contacts}.{qn('id')} = {table}.{qn('contact_id')}), "
-        f"{', '.join(qn(c) for c in _PAYLOAD_COLUMNS)}"
+        + "".join(
+            f"(SELECT {contacts}.{qn(column)} FROM {contacts} "
+            f"WHERE {contacts}.{qn('id')} = {table}.{qn('contact_id')}), "
+            for column in _CONTACT_COLUMNS
+        )
+        + f"{', '.join(qn(c) for c in _PAYLOAD_COLUMNS)}"
     )
+
+
+#: The contact's columns the inbound UPDATE returns (its profile and identity, G2).
+_CONTACT_COLUMNS = ("profile_name", "username", "wa_id", "user_id")
 
 
 def _inbound_update_params(
     *, wamid: str, originated_at: datetime, arrived_at: datetime, wa_id: str | None, user_id: str | None
-) -> list:
+) -> list[Any]:  # SQL parameters, as the backend adapts them
     # The owner is known only once the row is found: the global value arms the reply timer
     # here, and _touch corrects it when the owner has a value of their own (or their group).
     reply_timeout = reply_timeout_for(None)
@@ -189,16 +205,40 @@ def _sql(vendor: str, key: str) -> str:
     return _inbound_update_sql(where)
 
 
-def _touch(key: str, where_params: list, **values) -> TouchedInteraction | None:
+class InboundTouch(TypedDict):
+    """What a customer message records on its interaction (the inbound UPDATE's values)."""
+
+    wamid: str
+    originated_at: datetime
+    arrived_at: datetime
+    wa_id: str | None
+    user_id: str | None
+
+
+def _touch(
+    key: str, where_params: list[int | str | None], **values: Unpack[InboundTouch]
+) -> TouchedInteraction | None:
     with connection.cursor() as cursor:
         cursor.execute(_sql(connection.vendor, key), [*_inbound_update_params(**values), *where_params])
         row = cursor.fetchone()
     if not row:
         return None
-    base, extra = row[:5], dict(zip(_PAYLOAD_COLUMNS, row[5:], strict=True))
+    interaction_id, contact_id, owner_id, state = row[:4]
+    profile = [value or "" for value in row[4:8]]
+    extra = dict(zip(_PAYLOAD_COLUMNS, row[8:], strict=True))
     for column in _DATETIME_COLUMNS:
         extra[column] = _datetime(extra[column])
-    touched = TouchedInteraction(*base, **extra)
+    touched = TouchedInteraction(
+        interaction_id,
+        contact_id,
+        owner_id,
+        state,
+        contact_profile_name=profile[0],
+        contact_username=profile[1],
+        contact_wa_id=profile[2],
+        contact_user_id=profile[3],
+        **extra,
+    )
     _reply_timer_for_owner(touched, originated_at=values["originated_at"])
     return touched
 
@@ -339,6 +379,19 @@ def interaction_timers_due(*, now: datetime, limit: int = TIMER_BATCH) -> int:
                 if interaction.is_open:
                     announce(interaction=interaction)
                     fired += 1
+                    # S3: a breach is a reply timeout that passed with the customer unanswered.
+                    if column == "reply_due_at" and interaction.awaiting_reply_since is not None:
+                        facts_record(
+                            [
+                                Fact(
+                                    Kind.REPLY_BREACH,
+                                    due_at,
+                                    queue_id=interaction.queue_id,
+                                    agent_id=interaction.owner_id,
+                                    channel_id=interaction.channel_id,
+                                )
+                            ]
+                        )
     return fired
 
 

@@ -54,7 +54,7 @@ THUMBNAIL_KINDS = ("image", "sticker")
 
 def _download_backoff(attempt: int) -> float:
     """Seconds before download retry ``attempt``: 5 s doubling, jittered ±20 %, at most an hour."""
-    return min(5 * 2 ** (attempt - 1) * random.uniform(0.8, 1.2), 3600)
+    return float(min(5 * 2 ** (attempt - 1) * random.uniform(0.8, 1.2), 3600))
 
 
 def attachment_download(*, attachment_id: int, client: CloudApiClient | None = None) -> Attachment | None:
@@ -64,8 +64,8 @@ def attachment_download(*, attachment_id: int, client: CloudApiClient | None = N
         .filter(pk=attachment_id, state=Attachment.State.PENDING, message__isnull=False)
         .first()
     )
-    if attachment is None or not attachment.media_id:
-        return None
+    if attachment is None or not attachment.media_id or attachment.message is None:
+        return None  # (the query asked for a message)
     attempt = attachment.download_attempts + 1
     delay = _download_backoff(attempt)
     # Claim this attempt; the due time doubles as a lease if this worker dies.
@@ -129,7 +129,8 @@ def _store_download(attachment: Attachment, data: bytes, *, mime_type: str) -> A
                 "last_error",
             ]
         )
-        events.message_updated(message=attachment.message)
+        if attachment.message is not None:  # always: an inbound file belongs to its message
+            events.message_updated(message=attachment.message)
     return attachment
 
 
@@ -149,7 +150,8 @@ def _download_failed(attachment: Attachment, reason: str) -> Attachment:
             state=Attachment.State.FAILED, download_due_at=None, last_error=reason[:2000]
         )
         attachment.refresh_from_db()
-        events.message_updated(message=attachment.message)
+        if attachment.message is not None:  # always: an inbound file belongs to its message
+            events.message_updated(message=attachment.message)
     logger.warning("attachment %s could not be downloaded: %s", attachment.pk, reason)
     return attachment
 
@@ -183,7 +185,10 @@ def attachment_upload(
     streaming it: a 100 MB document never sits in memory); or ``data``, its bytes. Raises
     :class:`MediaRejected` with a precise message; nothing is stored then.
     """
-    source = as_file(data if data is not None else file)
+    given = data if data is not None else file
+    if given is None:
+        raise MediaRejected("no file was given")
+    source = as_file(given)
     size = size_of(source)
     if size > LARGEST_MEDIA_BYTES:
         raise MediaTooLarge(f"files are limited to {human_size(LARGEST_MEDIA_BYTES)}")

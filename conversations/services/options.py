@@ -108,7 +108,7 @@ def _agents_in(scopes: set[Scope]) -> list[int]:
     if ("global", None) in scopes:
         return list(AgentProfile.objects.values_list("user_id", flat=True))
     groups = [ident for kind, ident in scopes if kind == "group"]
-    agents = {ident for kind, ident in scopes if kind == "agent"}
+    agents = {ident for kind, ident in scopes if kind == "agent" and ident is not None}
     if groups:
         agents |= set(AgentProfile.objects.filter(group_id__in=groups).values_list("user_id", flat=True))
     return sorted(agents)

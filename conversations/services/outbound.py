@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -31,6 +32,12 @@ from conversations.exceptions import Conflict, DomainError, NotFound, Permission
 from conversations.models import Attachment, Interaction, Message
 from conversations.options import get_option
 from conversations.permissions import user_can_write, user_is_supervisor
+from conversations.preferences import (
+    MARKETING_STOPPED,
+    NEEDS_PHONE_NUMBER,
+    bsuid_refusal,
+    marketing_refusal,
+)
 from conversations.services.access import interaction_locked
 from conversations.services.specs import OutboundSpec, TemplateSpec
 from conversations.services.statuses import (
@@ -40,6 +47,9 @@ from conversations.services.statuses import (
 )
 from conversations.services.wire_messages import build_payload, needs_upload
 from conversations.windows import reply_window_is_open, window_is_open
+from integrations import outbox
+from integrations.selectors import bot_of_user
+from reports.services import Fact, Kind, Where, facts_record
 from templates_app.composition import template_render
 from templates_app.selectors import default_notification_template
 from templates_app.services import template_message_spec
@@ -94,13 +104,16 @@ def message_send(*, user: User, interaction_id: int, spec: OutboundSpec | Templa
         return message_queue(user=user, interaction=interaction, spec=spec)
 
 
-def message_queue(*, user: User, interaction: Interaction, spec: OutboundSpec) -> Message:
-    """Queue ``spec`` into an interaction the caller already locked and authorised."""
+def message_queue(
+    *, user: User, interaction: Interaction, spec: OutboundSpec, automated: bool = False
+) -> Message:
+    """Queue ``spec`` into an interaction the caller already locked and authorised;
+    ``automated``: written by an automation (an entry flow, B1), shown so in the transcript."""
     if spec.client_ref:
         existing = Message.objects.filter(interaction=interaction, client_ref=spec.client_ref).first()
         if existing is not None:
             return _replayed(existing, spec)
-    message = _build_message(user=user, interaction=interaction, spec=spec)
+    message = _build_message(user=user, interaction=interaction, spec=spec, automated=automated)
     try:
         with transaction.atomic():
             message.save()
@@ -109,13 +122,48 @@ def message_queue(*, user: User, interaction: Interaction, spec: OutboundSpec) -
     if spec.attachment_id:
         Attachment.objects.filter(pk=spec.attachment_id).update(message=message)
     now = timezone.now()
+    facts_record(_facts_of(message, interaction=interaction, now=now))
     interaction.last_outbound_at = now
     interaction.awaiting_reply_since = None  # the pending response indicator stops (W5)
     interaction.save(update_fields=["last_outbound_at", "awaiting_reply_since", "updated_at"])
     events.message_created(message=message, owner_id=interaction.owner_id)
+    outbox.message_created(message=message, owner_id=interaction.owner_id)  # B5, same transaction
     events.interaction_changed(interaction=interaction)
     enqueue_on_commit(jobs.OUTBOX_FLUSH, interaction.pk)
     return message
+
+
+def _facts_of(message: Message, *, interaction: Interaction, now: datetime) -> list[Fact]:
+    """S3: a message sent (by type); a notification fallback (O2); and the first response
+    of an inbound conversation: its first message by an agent (not an automated one: an
+    entry flow's or a bot's), timed from the
+    conversation's start (the customer's first message). The interaction is locked, so
+    two first messages cannot both be first."""
+    where: Where = {
+        "queue_id": interaction.queue_id,
+        "agent_id": message.author_id,
+        "channel_id": interaction.channel_id,
+    }
+    facts = [Fact(Kind.MESSAGE_OUT, now, detail=message.type, **where)]
+    if message.content.get("notification_fallback"):
+        facts.append(Fact(Kind.FALLBACK, now, **where))
+    if (
+        message.author_id
+        and not message.automated  # an entry flow's or a bot's message is no one's response (B1)
+        and interaction.origin == Interaction.Origin.INBOUND
+        and not Message.objects.filter(
+            interaction=interaction,
+            direction=Message.Direction.OUTBOUND,
+            author__isnull=False,
+            automated=False,
+        )
+        .exclude(pk=message.pk)
+        .exists()
+    ):
+        facts.append(
+            Fact(Kind.FIRST_RESPONSE, now, seconds=(now - interaction.created_at).total_seconds(), **where)
+        )
+    return facts
 
 
 def _replayed(existing: Message, spec: OutboundSpec) -> Message:
@@ -175,9 +223,27 @@ def _as_notification(*, interaction: Interaction, spec: OutboundSpec) -> Outboun
     )
 
 
-def _build_message(*, user: User, interaction: Interaction, spec: OutboundSpec) -> Message:
+def _build_message(
+    *, user: User, interaction: Interaction, spec: OutboundSpec, automated: bool = False
+) -> Message:
     if spec.type not in SENDABLE_TYPES:
         raise DomainError(f"cannot send messages of type {spec.type!r}", code="bad_type")
+    refusal = marketing_refusal(
+        contact=interaction.contact, message_type=spec.type, content=spec.content or {}
+    )
+    if refusal:  # G3: refused here, before it reaches Meta (which would fail it: 131050)
+        raise Conflict(refusal, code=MARKETING_STOPPED)
+    address = interaction.customer_address
+    refusal = bsuid_refusal(
+        address=address,
+        wa_id_known=bool(
+            interaction.customer_wa_id or (not interaction.customer_user_id and interaction.contact.wa_id)
+        ),
+        message_type=spec.type,
+        content=spec.content or {},
+    )
+    if refusal:  # G2: Meta would answer 131062
+        raise Conflict(refusal, code=NEEDS_PHONE_NUMBER)
     if spec.type == Message.Type.TEXT and not reply_window_is_open(interaction):
         spec = _as_notification(interaction=interaction, spec=spec)
     content = dict(spec.content or {})
@@ -197,7 +263,11 @@ def _build_message(*, user: User, interaction: Interaction, spec: OutboundSpec) 
                 f"the message is {size} bytes in UTF-8; the limit is {limit} bytes", code="too_long"
             )
     if spec.type in Message.MEDIA_TYPES or (spec.content or {}).get("media_header"):
-        attachment = Attachment.objects.filter(pk=spec.attachment_id, message__isnull=True).first()
+        attachment = (
+            Attachment.objects.filter(pk=spec.attachment_id, message__isnull=True).first()
+            if spec.attachment_id is not None
+            else None
+        )
         if attachment is None:
             raise DomainError("attach an uploaded file that was not sent yet", code="no_attachment")
         if attachment.uploaded_by_id not in (None, user.pk) and not user_is_supervisor(user):
@@ -207,9 +277,16 @@ def _build_message(*, user: User, interaction: Interaction, spec: OutboundSpec) 
             raise DomainError(f"the file is a {attachment.kind}, not a {wanted}", code="bad_type")
     context_wamid = ""
     if spec.reply_to_message_id:
-        quoted = Message.objects.filter(pk=spec.reply_to_message_id, contact=interaction.contact).first()
+        # WhatsApp resolves the quoted wamid on the number that sends: a message the customer
+        # exchanged with another of our numbers cannot be quoted from this one.
+        quoted = Message.objects.filter(
+            pk=spec.reply_to_message_id, contact=interaction.contact, channel=interaction.channel_id
+        ).first()
         if quoted is None or not quoted.wamid:
-            raise DomainError("the message replied to is unknown or was never delivered", code="bad_reply")
+            raise DomainError(
+                "the message replied to is unknown, was never delivered or belongs to another number",
+                code="bad_reply",
+            )
         context_wamid = quoted.wamid
     now = timezone.now()
     message = Message(
@@ -224,6 +301,7 @@ def _build_message(*, user: User, interaction: Interaction, spec: OutboundSpec) 
         origination_at=now,
         arrived_at=now,
         author=user if getattr(user, "pk", None) else None,
+        automated=automated or bot_of_user(getattr(user, "pk", None)) is not None,  # B1 flows, B4 bots
         status=S.QUEUED,
         client_ref=spec.client_ref,
     )

@@ -18,7 +18,7 @@ from conversations.models import Interaction, Message
 from conversations.permissions import user_can_write
 from conversations.selectors.interactions import interaction_get_for_user
 from conversations.windows import window_is_open
-from waproject.embedded import enqueue, enqueue_on_commit
+from waproject.embedded import enqueue_best_effort, enqueue_on_commit
 from whatsapp.client import CloudApiClient
 from whatsapp.errors import CloudApiError
 
@@ -111,8 +111,7 @@ def interaction_typing(*, user: User, interaction_id: int) -> bool:
         "add", _typing_key(interaction.pk), True, TYPING_EVERY.total_seconds()
     ):
         return False
-    enqueue(jobs.MESSAGE_MARK_READ, latest, typing=True)
-    return True
+    return enqueue_best_effort(jobs.MESSAGE_MARK_READ, latest, typing=True)  # "typing…" is a courtesy
 
 
 def typing_ended(interaction_id: int) -> None:

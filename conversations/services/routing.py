@@ -21,16 +21,23 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from conversations import events
 from conversations.exceptions import Conflict, NotFound, PermissionDenied
 from conversations.models import AgentProfile, Interaction, Offer, Queue
 from conversations.options import get_option
-from conversations.services.capacity import agent_profile_for, capacity_release, capacity_reserve
+from conversations.services.capacity import (
+    agent_profile_for,
+    agents_available,
+    capacity_release,
+    capacity_reserve,
+)
 from conversations.services.interactions import interaction_owner_changed
+from integrations import outbox
 from ops import metrics
+from reports.services import Fact, Kind, facts_record
 
 logger = logging.getLogger(__name__)
 
@@ -78,27 +85,56 @@ def agent_set_ready(
 
 
 def _available_agents(interaction: Interaction, *, now: datetime) -> list[AgentProfile]:
-    """Candidates in routing order: Ready, below capacity, in the queue with its skills."""
-    candidates = AgentProfile.objects.filter(is_ready=True, load__lt=F("capacity"))
-    if interaction.target_group_id:  # a transfer to an agent group (R4)
-        candidates = candidates.filter(group_id=interaction.target_group_id)
-    if interaction.target_skill_id:  # a transfer to a skill (R4)
-        candidates = candidates.filter(skills=interaction.target_skill_id)
-    if interaction.queue_id:
-        candidates = candidates.filter(queues=interaction.queue_id)
-        required = list(interaction.queue.skills.values_list("pk", flat=True)) if interaction.queue else []
-        for skill_id in required:
-            candidates = candidates.filter(skills=skill_id)
-    declined = set(
-        Offer.objects.filter(
-            interaction=interaction,
-            state__in=(Offer.State.REJECTED, Offer.State.EXPIRED),
-            responded_at__gte=now - REOFFER_AFTER,
-        ).values_list("agent_id", flat=True)
+    """Candidates for a waiting interaction, in routing order, less its recent decliners.
+    One query: the queue's skills and the recent refusals are subqueries (a new
+    conversation's routing is on the webhook's path, where each round trip shows)."""
+    declined = Offer.objects.filter(
+        interaction_id=interaction.pk,
+        agent_id=OuterRef("user_id"),
+        state__in=(Offer.State.REJECTED, Offer.State.EXPIRED),
+        responded_at__gte=now - REOFFER_AFTER,
     )
-    # Least busy first, then longest idle (idle_since: when the agent last became free).
-    ordered = candidates.order_by("load", F("idle_since").asc(nulls_first=True), "pk")
-    return [agent for agent in ordered if agent.user_id not in declined]
+    return list(
+        agents_available(
+            queue_id=interaction.queue_id,
+            group_id=interaction.target_group_id,  # a transfer to an agent group (R4)
+            skill_id=interaction.target_skill_id,  # a transfer to a skill (R4)
+        ).exclude(Exists(declined))
+    )
+
+
+def interaction_requeue(
+    *, interaction: Interaction, queue: Queue | None, skill_id: int | None, now: datetime
+) -> None:
+    """An automated owner (an entry flow, B1; an external bot, B4) hands the interaction to
+    routing, inside the caller's transaction: waiting in ``queue`` (else the queue it is in,
+    else the number's default) for ``skill_id``, its ``case_data`` as the caller set it, and
+    offered once the change commits."""
+    interaction.state = Interaction.State.QUEUED
+    interaction.owner = None
+    interaction.accepted_at = None
+    interaction.queued_at = now
+    if queue is not None:
+        interaction.queue = queue
+    elif interaction.queue_id is None:
+        interaction.queue_id = interaction.channel.default_queue_id
+    interaction.target_skill_id = skill_id
+    interaction.save(
+        update_fields=[
+            "state",
+            "owner",
+            "accepted_at",
+            "queued_at",
+            "queue",
+            "target_skill",
+            "case_data",
+            "updated_at",
+        ]
+    )
+    interaction_owner_changed(interaction_id=interaction.pk)  # the agents' reply timeout applies
+    events.interaction_changed(interaction=interaction)
+    interaction_id = interaction.pk
+    transaction.on_commit(lambda: interaction_route(interaction_id=interaction_id))
 
 
 def interaction_route(*, interaction_id: int) -> Offer | None:
@@ -140,6 +176,7 @@ def interaction_route(*, interaction_id: int) -> Offer | None:
                 return None
             interaction.state = Interaction.State.OFFERED
             events.offer_created(offer=offer)
+            outbox.interaction_routed(interaction=interaction, agent_id=agent.user_id, offer_id=offer.pk)
             metrics.count_on_commit(metrics.OFFERS, "made")
             return offer
     return None
@@ -153,6 +190,10 @@ def _close_offer(offer: Offer, *, state: str, now: datetime) -> bool:
     if not closed:
         return False
     metrics.count_on_commit(metrics.OFFERS, state)  # rejected, expired
+    place = Interaction.objects.filter(pk=offer.interaction_id).values_list("queue_id", "channel_id").first()
+    queue_id, channel_id = place if place is not None else (None, None)
+    kind = Kind.OFFER_REJECTED if state == Offer.State.REJECTED else Kind.OFFER_EXPIRED
+    facts_record([Fact(kind, now, queue_id=queue_id, agent_id=offer.agent_id, channel_id=channel_id)])  # S3
     capacity_release(offer.agent_id, now=now)
     Interaction.objects.filter(pk=offer.interaction_id, state=Interaction.State.OFFERED).update(
         state=Interaction.State.QUEUED
@@ -200,6 +241,7 @@ def offer_accept(*, user: User, offer_id: int) -> Interaction:
         )
         events.offer_withdrawn(agent_id=user.pk, offer_id=offer.pk, reason="accepted")
         events.interaction_assigned(interaction=interaction)
+        outbox.interaction_accepted(interaction=interaction)
     return interaction
 
 
@@ -311,11 +353,14 @@ def _waiting_for(agents: dict[int, _FreeAgent], *, limit: int) -> tuple[list[_Wa
         if able:
             servers[queue_id] = able
     items: list[_Waiting] = []
-    for queue_id, able in servers.items():
+    for served_queue_id, able in servers.items():
         groups = {a.group_id for a in able if a.group_id is not None}
         skills = {s for a in able for s in a.skill_ids}
         rows = (
-            Interaction.objects.filter(state=Interaction.State.QUEUED, queue_id=queue_id)
+            Interaction.objects.filter(
+                Q(queue_id=served_queue_id) if served_queue_id is not None else Q(queue__isnull=True),
+                state=Interaction.State.QUEUED,
+            )
             # work transferred to a group or skill nobody free has cannot be taken now
             .filter(Q(target_group__isnull=True) | Q(target_group_id__in=groups))
             .filter(Q(target_skill__isnull=True) | Q(target_skill_id__in=skills))

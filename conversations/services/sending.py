@@ -22,14 +22,15 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from conversations import events, jobs
-from conversations.models import Attachment, Message
+from conversations.models import Attachment, Channel, Message
+from conversations.preferences import marketing_refusal
 from conversations.services.receipts import typing_ended
 from conversations.services.statuses import ERROR_TITLE_MAX, pending_statuses_apply
 from conversations.services.wire_messages import build_payload, needs_upload
 from ops import metrics
 from waproject.embedded import enqueue
 from whatsapp.client import CloudApiClient
-from whatsapp.errors import CloudApiError, ErrorKind
+from whatsapp.errors import PACING_CODES, PAIR_RATE_SECONDS, CloudApiError, ErrorKind
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,10 @@ S = Message.Status
 #: jittered backoff between tries (1 s, 2 s, 4 s … 256 s: about 8½ minutes in all, never
 #: more than the 5-minute cap per wait), then it is marked failed.
 MAX_SEND_ATTEMPTS = 10
+
+#: G5: pacing (130429, 131056) is WhatsApp asking to wait, not a failure: a message waits
+#: through more of it (with the capped backoff, about an hour) before it is failed.
+MAX_PACING_ATTEMPTS = 20
 
 BACKOFF_BASE_SECONDS = 1.0
 
@@ -59,10 +64,10 @@ def backoff(attempt: int) -> float:
     applied last, so no wait ever exceeds ``BACKOFF_CAP_SECONDS``.
     """
     jittered = BACKOFF_BASE_SECONDS * 2 ** (attempt - 1) * random.uniform(0.75, 1.25)
-    return min(jittered, BACKOFF_CAP_SECONDS)
+    return float(min(jittered, BACKOFF_CAP_SECONDS))
 
 
-def _head_filter(interaction_id: int) -> Q:
+def _head_filter(interaction_id: int | OuterRef) -> Q:
     """Still waiting to leave (queued, or being sent) in this interaction."""
     return Q(
         interaction_id=interaction_id, direction=Message.Direction.OUTBOUND, status__in=(S.QUEUED, S.SENDING)
@@ -79,6 +84,7 @@ def _claim_head(interaction_id: int, *, now: datetime) -> Message | None:
     claimed = (
         Message.objects.filter(_head_filter(interaction_id), status=S.QUEUED)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .exclude(channel__send_paused_until__gt=now)  # G5: the number is paced (130429)
         .filter(~Exists(earlier_unsent))
         .order_by("id")
         .values_list("id", flat=True)[:1]
@@ -111,6 +117,11 @@ def interaction_outbox_flush(*, interaction_id: int, client: CloudApiClient | No
 
 
 def _send_one(message: Message, *, client: CloudApiClient | None) -> bool:
+    refusal = marketing_refusal(contact=message.contact, message_type=message.type, content=message.content)
+    if refusal:  # G3: the customer stopped marketing messages after it was queued
+        metrics.send_outcome("invalid")
+        _mark_failed(message, code=None, title="The customer stopped marketing messages", details=refusal)
+        return False
     owns_client = client is None
     client = client or CloudApiClient.for_channel(message.channel)
     try:
@@ -180,6 +191,9 @@ def _record_failure(message: Message, error: CloudApiError) -> None:
             error_code=error.code, error_title=error.title[:ERROR_TITLE_MAX], error_details=error.details
         )
         return
+    if error.code in PACING_CODES and attempts < MAX_PACING_ATTEMPTS:
+        _pace(message, error, attempts)
+        return
     if error.kind == ErrorKind.RETRYABLE and attempts < MAX_SEND_ATTEMPTS:
         metrics.send_outcome("retry", error.code)
         delay = backoff(attempts)
@@ -197,6 +211,37 @@ def _record_failure(message: Message, error: CloudApiError) -> None:
         return
     metrics.send_outcome("failed", error.code)
     _mark_failed(message, code=error.code, title=error.title, details=error.details)
+
+
+def _pace(message: Message, error: CloudApiError, attempts: int) -> None:
+    """G5: WhatsApp asked us to slow down. 130429 (the number's throughput): nothing
+    leaves this number before the backoff ends. 131056 (too many messages to this
+    customer): this conversation waits at least the pair rate, with backoff. The message
+    waits "to send" (queued, with the code), it is not a failure; Meta refused it before
+    sending, so sending it later never sends it twice."""
+    delay = backoff(attempts)
+    now = timezone.now()
+    if error.code == 131056:
+        delay = max(delay, PAIR_RATE_SECONDS)
+    else:
+        until = now + timedelta(seconds=delay)
+        Channel.objects.filter(pk=message.channel_id).filter(
+            Q(send_paused_until__isnull=True) | Q(send_paused_until__lt=until)
+        ).update(send_paused_until=until)
+    metrics.send_outcome("paced", error.code)
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk, status=S.SENDING).update(
+            status=S.QUEUED,
+            next_attempt_at=now + timedelta(seconds=delay),
+            send_started_at=None,
+            error_code=error.code,
+            error_title=error.title[:ERROR_TITLE_MAX],
+            error_details=error.details,
+        )
+        message.refresh_from_db()
+        events.message_updated(message=message)  # the agent sees "waiting to send"
+    enqueue(jobs.OUTBOX_FLUSH, message.interaction_id, countdown=delay)
+    logger.info("message %s: paced %.1f s after %s", message.pk, delay, error)
 
 
 def _mark_failed(message: Message, *, code: int | None, title: str, details: str) -> None:
@@ -231,6 +276,7 @@ def outbound_due_sweep(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
     interaction_ids = list(
         Message.objects.filter(status=S.QUEUED, direction=Message.Direction.OUTBOUND)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .exclude(channel__send_paused_until__gt=now)  # G5: flushed once the number may send again
         .filter(~Exists(earlier_unsent))
         .values("interaction_id")
         .annotate(due_at=Min(Coalesce("next_attempt_at", "arrived_at")))

@@ -9,6 +9,7 @@ it) waits in ``PendingStatus`` and is applied when the wamid is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,12 +20,21 @@ from django.utils import timezone
 from conversations import events
 from conversations.models import Channel, Message, PendingStatus
 from conversations.models.bounds import webhook_limits
+from integrations import outbox
 from whatsapp.errors import error_from_webhook
 from whatsapp.records import StatusUpdate
 from whatsapp.statuses import parse_status
 
 S = Message.Status
-RANK = {S.QUEUED: 0, S.SENDING: 0, S.ACCEPTED: 1, S.SENT: 2, S.DELIVERED: 3, S.READ: 4, S.PLAYED: 5}
+RANK: dict[str, int] = {
+    S.QUEUED: 0,
+    S.SENDING: 0,
+    S.ACCEPTED: 1,
+    S.SENT: 2,
+    S.DELIVERED: 3,
+    S.READ: 4,
+    S.PLAYED: 5,
+}
 #: The states a failure may replace (a message read by the customer did not fail).
 FAILABLE = (S.QUEUED, S.SENDING, S.ACCEPTED, S.SENT, S.DELIVERED)
 #: Meta's error title is cut to its column (the whole text stays in the raw event).
@@ -37,7 +47,7 @@ def _status_update_sql(update: StatusUpdate, with_pricing: bool) -> str:
     stamp = qn(f"{update.status}_at")
     status = qn("status")
 
-    def one_of(states: list[str]) -> str:
+    def one_of(states: Sequence[str]) -> str:
         return f"{status} IN ({', '.join(repr(str(s)) for s in states)})"
 
     sets = [f"{stamp} = COALESCE({stamp}, %s)"]
@@ -177,11 +187,12 @@ def status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
         )
         return False
     message_id, interaction_id, status, code, title, details = rows[0]
+    error = {"code": code, "title": title, "details": details} if status == S.FAILED else None
     events.message_status_changed(
-        message_id=message_id,
-        interaction_id=interaction_id,
-        status=status,
-        error={"code": code, "title": title, "details": details} if status == S.FAILED else None,
+        message_id=message_id, interaction_id=interaction_id, status=status, error=error
+    )
+    outbox.message_status_changed(  # B5, same transaction
+        message_id=message_id, interaction_id=interaction_id, status=status, error=error
     )
     return True
 

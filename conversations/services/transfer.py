@@ -13,14 +13,14 @@ from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound
 from conversations.models import AgentGroup, AgentProfile, Interaction, Offer, Queue, Skill
 from conversations.options import get_option
+from conversations.permissions import ensure_routing_queue
 from conversations.services.access import ensure_owner_or_supervisor, interaction_locked
 from conversations.services.capacity import capacity_reserve
 from conversations.services.collaboration import participations_end
 from conversations.services.interactions import interaction_owner_changed
 from conversations.services.routing import interaction_capacity_released, interaction_route
+from integrations import outbox
 from ops import metrics
-
-TRANSFER_QUEUE_OPTION = "intercommunication.whatsappsession.queue"
 
 
 def interaction_transfer(
@@ -66,22 +66,16 @@ def interaction_transfer(
                     code="target_unavailable",
                 )
         else:
-            through = get_option(TRANSFER_QUEUE_OPTION, agent_id=user.pk)
-            if not through:
-                raise Conflict(
-                    f"transfers to an agent group, a skill or a queue need the option {TRANSFER_QUEUE_OPTION}",
-                    code="transfer_not_configured",
-                )
+            # through the routing queue (the option): checked even for a queue of one's own choice
+            through = ensure_routing_queue(
+                user, needs="transfers to an agent group, a skill or a queue", code="transfer_not_configured"
+            )
             if queue_id:
                 queue = Queue.objects.filter(pk=queue_id).first()
                 if queue is None:
                     raise NotFound(f"queue {queue_id} does not exist")
             else:
-                queue = Queue.objects.filter(name=through).first()
-                if queue is None:
-                    raise Conflict(
-                        f"the interaction queue {through!r} (option {TRANSFER_QUEUE_OPTION}) does not exist"
-                    )
+                queue = through
                 if group_id and not AgentGroup.objects.filter(pk=group_id).exists():
                     raise NotFound(f"agent group {group_id} does not exist")
                 if skill_id and not Skill.objects.filter(pk=skill_id).exists():
@@ -110,6 +104,17 @@ def interaction_transfer(
         )
         interaction_owner_changed(interaction_id=interaction.pk)
         events.interaction_closed(interaction=interaction, owner_id=previous_owner)
+        outbox.interaction_transferred(
+            interaction=interaction,
+            from_agent_id=previous_owner,
+            by_user_id=user.pk,
+            target={
+                "agent_id": agent_id,
+                "group_id": group_id,
+                "skill_id": skill_id,
+                "queue_id": interaction.queue_id,
+            },
+        )
         if target_agent is not None:
             timeout = get_option(
                 "whatsappsession.offer-accept-timeout",

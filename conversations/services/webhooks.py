@@ -22,18 +22,30 @@ from django.utils import timezone
 
 from conversations.db import fast_create
 from conversations.directory import directory
-from conversations.models import WebhookEvent
+from conversations.models import Channel, WebhookEvent
 from conversations.models.bounds import webhook_limits
+from conversations.services.contacts import contact_username_seen
+from conversations.services.echoes import echoes_store
+from conversations.services.health import account_update_apply, phone_number_quality_apply
 from conversations.services.inbound import inbound_messages_store
+from conversations.services.preferences import MARKETING, marketing_preference_apply
 from conversations.services.statuses import status_apply
 from ops import logs, metrics
-from templates_app.services import template_status_apply
+from templates_app.services import template_update_apply
 from waproject.availability import database_unreachable
 from whatsapp.inbound import parse_webhook
 from whatsapp.records import ParsedWebhook, WebhookPayloadError
 from whatsapp.signature import matching_secret
+from whatsapp.templates import TEMPLATE_FIELDS
 
 logger = logging.getLogger(__name__)
+
+#: The summary's count of each template webhook field (G1).
+TEMPLATE_SUMMARY_KEYS = {
+    "message_template_status_update": "template_statuses",
+    "message_template_quality_update": "template_qualities",
+    "template_category_update": "template_categories",
+}
 
 #: A failed event is retried this many times (about a day of backoff), then left for
 #: an administrator to replay.
@@ -163,17 +175,33 @@ def _store_unprocessable(text: str, signature: str, received_at: datetime, reaso
 def _apply(parsed: ParsedWebhook, *, app_secret: str | None, received_at: datetime) -> _Report:
     report = _Report(flags=list(parsed.problems))
     for change in parsed.changes:
-        if change.field == "message_template_status_update":
+        if change.field in TEMPLATE_FIELDS:  # G1: status, quality and category of templates
             owners = _template_channels(waba_id=change.waba_id, app_secret=app_secret)
             if not owners:
                 report.flags.append(
-                    f"template status for WABA {change.waba_id!r}: no channel of the signing app has it; ignored"
+                    f"{change.field} for WABA {change.waba_id!r}: no channel of the signing app has it; ignored"
                 )
                 continue
-            changed = template_status_apply(value=change.value, channel_ids=[c.pk for c in owners])
-            report.count("template_statuses", changed)
+            try:
+                changed = template_update_apply(
+                    field=change.field, value=change.value, channel_ids=[c.pk for c in owners]
+                )
+            except ValueError as exc:  # a wrong shape: kept in the event, flagged
+                report.flags.append(str(exc))
+                continue
+            report.count(TEMPLATE_SUMMARY_KEYS[change.field], changed)
             continue
-        if change.field != "messages":
+        if change.field in _HEALTH_FIELDS:  # G5: WABA-level news about the numbers
+            owners = _template_channels(waba_id=change.waba_id, app_secret=app_secret)
+            if not owners:
+                report.flags.append(
+                    f"{change.field} for WABA {change.waba_id!r}: no channel of the signing app has it; ignored"
+                )
+                continue
+            apply = _HEALTH_FIELDS[change.field]
+            report.count("number_health", apply(channels=owners, value=change.value, at=received_at))
+            continue
+        if change.field not in _NUMBER_FIELDS:
             report.flags.append(f"field {change.field!r} is not handled; kept in the event")
             continue
         channel = directory.by_phone_number_id(change.phone_number_id)
@@ -189,11 +217,32 @@ def _apply(parsed: ParsedWebhook, *, app_secret: str | None, received_at: dateti
                 "signature's; change ignored"
             )
             continue
+        if change.field == "user_preferences":  # G3
+            for update in change.preferences:
+                if update.category != MARKETING:
+                    report.flags.append(f"preference category {update.category!r} is not handled")
+                    continue
+                changed = marketing_preference_apply(
+                    customer=update.customer, value=update.value, at=update.timestamp
+                )
+                report.count("preferences", int(changed))
+            continue
+        if change.field == "smb_message_echoes":  # G4
+            echoed = echoes_store(channel=channel, echoes=change.echoes, arrived_at=received_at)
+            report.count("echoes", echoed.stored)
+            report.count("duplicates", echoed.duplicates)
+            for wamid in echoed.unplaced:
+                report.flags.append(
+                    f"echo {wamid}: the customer has no conversation on this number; kept in the event"
+                )
+            continue
         inbound = inbound_messages_store(channel=channel, messages=change.messages, arrived_at=received_at)
         report.count("messages", inbound.stored)
         report.count("duplicates", inbound.duplicates)
         report.count("reactions", inbound.reactions)
         report.count("new_interactions", len(inbound.new_interactions))
+        if change.statuses and not change.messages:  # G2: a status names the username
+            report.count("usernames", sum(contact_username_seen(sender=p) for p in change.profiles))
         applied = sum(1 for update in change.statuses if status_apply(channel=channel, update=update))
         report.count("statuses", applied)
         report.count("statuses_pending", len(change.statuses) - applied)
@@ -205,7 +254,18 @@ def _apply(parsed: ParsedWebhook, *, app_secret: str | None, received_at: dateti
     return report
 
 
-def _template_channels(*, waba_id: str, app_secret: str | None) -> list:
+#: The fields whose changes name one business number (``metadata.phone_number_id``).
+_NUMBER_FIELDS = ("messages", "user_preferences", "smb_message_echoes")
+
+
+#: G5: the WABA-level fields about the numbers' health, and what applies each.
+_HEALTH_FIELDS = {
+    "phone_number_quality_update": phone_number_quality_apply,
+    "account_update": account_update_apply,
+}
+
+
+def _template_channels(*, waba_id: str, app_secret: str | None) -> list[Channel]:
     """The channels a template status update may touch: those of the app that signed it
     and of the WABA it names (one tenant never changes another's templates). Channels with
     no WABA id recorded stand in when none has it."""

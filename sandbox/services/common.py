@@ -3,6 +3,7 @@ webhook to our service signed as Meta signs it."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,12 +67,20 @@ def chat_touch(*, channel: Channel, wa_id: str, now: datetime, profile_name: str
     chat, created = SandboxChat.objects.get_or_create(
         channel=channel,
         wa_id=wa_id,
-        defaults={"created_at": now, "last_activity_at": now, "profile_name": profile_name},
+        defaults={
+            "created_at": now,
+            "last_activity_at": now,
+            "profile_name": profile_name,
+            "user_id": wire.new_user_id(),
+        },
     )
     chat.channel = channel  # the events read it; spare the query
     if not created:
         chat.last_activity_at = now
         fields = ["last_activity_at"]
+        if not chat.user_id:  # a chat from before BSUIDs
+            chat.user_id = wire.new_user_id()
+            fields.append("user_id")
         if profile_name and profile_name != chat.profile_name:
             chat.profile_name = profile_name
             fields.append("profile_name")
@@ -148,3 +157,17 @@ def schedule_statuses(message: SandboxMessage) -> None:
 def request_status(message_ids: list[int], status: str) -> None:
     for message_id in message_ids:
         enqueue(jobs.STATUS_ADVANCE, message_id, status, countdown=MIN_COUNTDOWN)
+
+
+def webhook_repost(*, post_id: int) -> WebhookPost | None:
+    """Post a stored webhook again (its exact body); a new record keeps what happened."""
+    post = WebhookPost.objects.select_related("channel").filter(pk=post_id).first()
+    if post is None:
+        return None
+    return webhook_post(
+        channel=post.channel,
+        payload=json.loads(post.body),
+        kind=post.kind,
+        message=post.message,
+        status=post.status,
+    )

@@ -34,7 +34,8 @@ def customer_message_send(
         item: dict[str, Any] = {}
         if message.context_wamid:
             item["context"] = {"from": channel.display_phone_number, "id": message.context_wamid}
-        item.update({"from": wa_id, "id": wamid, "timestamp": wire.unix(now), "type": message.type})
+        item.update(wire.customer_ids(wa_id=wa_id, user_id=chat.user_id, hides_number=chat.hides_number))
+        item.update({"id": wamid, "timestamp": wire.unix(now), "type": message.type})
         item[message.type] = message.content
         record = SandboxMessage.objects.create(
             chat=chat,
@@ -48,7 +49,15 @@ def customer_message_send(
         )
         events.message_changed(record)
     payload = envelope(
-        channel, **wire.inbound_value(wa_id=wa_id, profile_name=chat.profile_name, message=item)
+        channel,
+        **wire.inbound_value(
+            wa_id=wa_id,
+            profile_name=chat.profile_name,
+            message=item,
+            user_id=chat.user_id,
+            username=chat.username,
+            hides_number=chat.hides_number,
+        ),
     )
     post = webhook_post(channel=channel, payload=payload, kind=WebhookPost.Kind.MESSAGE, message=record)
     record.webhook_status = post.response_status

@@ -28,6 +28,7 @@ from sandbox.services.common import (
     chat_touch,
     schedule_statuses,
 )
+from sandbox.services.numbers import number_pace_send
 from sandbox.validation import (
     MarkRead,
     OutboundSend,
@@ -112,10 +113,13 @@ def graph_messages_post(*, channel: Channel, body: Any) -> dict[str, Any]:
     if isinstance(request, MarkRead):
         business_mark_read(channel=channel, mark=request)
         return {"success": True}
+    number_pace_send(channel=channel)  # G5: 130429 / 131056 when the number is paced
     message = business_message_send(channel=channel, send=request, body=body)
+    # G2: a phone send names the WhatsApp id, a BSUID send the user id (reference §2.3).
+    recipient = {"wa_id": request.wa_id} if request.wa_id else {"user_id": request.to_input}
     return {
         "messaging_product": "whatsapp",
-        "contacts": [{"input": request.to_input, "wa_id": request.wa_id}],
+        "contacts": [{"input": request.to_input, **recipient}],
         "messages": [{"id": message.wamid}],
     }
 
@@ -128,13 +132,14 @@ def business_message_send(*, channel: Channel, send: OutboundSend, body: dict[st
     then fails asynchronously (131047), so our service must reconcile from webhooks.
     """
     now = timezone.now()
-    chat = chat_touch(channel=channel, wa_id=send.wa_id, now=now)
+    wa_id = send.wa_id or _wa_id_of_user(channel=channel, user_id=send.to_input)
+    chat = chat_touch(channel=channel, wa_id=wa_id, now=now)
     in_window = (
         chat.last_customer_message_at is not None and now - chat.last_customer_message_at <= SERVICE_WINDOW
     )
     message = SandboxMessage(
         chat=chat,
-        wamid=wire.new_wamid(send.wa_id),
+        wamid=wire.new_wamid(wa_id),
         direction=SandboxMessage.Direction.BUSINESS,
         type=send.type,
         content=send.content,
@@ -150,6 +155,11 @@ def business_message_send(*, channel: Channel, send: OutboundSend, body: dict[st
         message.error_code = 131047
         message.error_title = TITLES[131047]
         message.error_details = REENGAGEMENT_DETAILS
+    elif send.is_template and send.category == "marketing" and chat.marketing_preference == "stop":
+        # G3: the customer stopped marketing messages: accepted, then failed (reference §3).
+        message.error_code = 131050
+        message.error_title = TITLES[131050]
+        message.error_details = "The user has chosen to stop receiving marketing messages from your business."
     message.save()
     if chat.business_typing_until is not None:
         # A reply ends the typing indicator, as on a real phone.
@@ -159,6 +169,18 @@ def business_message_send(*, channel: Channel, send: OutboundSend, body: dict[st
     events.message_changed(message)
     schedule_statuses(message)
     return message
+
+
+def _wa_id_of_user(*, channel: Channel, user_id: str) -> str:
+    """G2: the customer a BSUID names. A BSUID WhatsApp replaced (a number change, a
+    changed id) reaches nobody any more."""
+    chat = selectors.chat_by_user_id(channel=channel, user_id=user_id)
+    if chat is None:
+        raise GraphError(
+            131026,
+            f"No WhatsApp user has the business-scoped user id {user_id} (it may have changed).",
+        )
+    return chat.wa_id
 
 
 @transaction.atomic

@@ -94,6 +94,8 @@ def _status_post(message: SandboxMessage, status: str) -> WebhookPost:
         conversation_expires_at=at + SERVICE_WINDOW if status == SandboxMessage.Status.SENT else None,
         errors=errors,
         biz_opaque_callback_data=str((message.request or {}).get("biz_opaque_callback_data") or ""),
+        recipient_user_id=chat.user_id,
+        hides_number=chat.hides_number,
     )
     payload = envelope(channel, statuses=[item])
     return webhook_post(

@@ -50,6 +50,7 @@ class OutboundSend:
     """A valid send: who it goes to and what, as the sandbox records and renders it."""
 
     to_input: str
+    #: The phone number sent to ("" for a send to a BSUID: ``to_input`` is the BSUID).
     wa_id: str
     type: str
     content: Any
@@ -149,10 +150,7 @@ def _recipient(body: dict[str, Any], *, channel: Channel) -> tuple[str, str]:
     if not isinstance(given, str):
         raise GraphError(100, f"Invalid parameter: to must be a string, got {type(given).__name__}.")
     if to in (None, "") and BSUID_RE.match(given):
-        raise GraphError(
-            100,
-            "Business-scoped user ids are not simulated by the sandbox; send to the customer's phone number.",
-        )
+        return given, ""  # G2: a business-scoped user id; the chat is found by it
     digits = re.sub(r"\D", "", given)
     if not PHONE_RE.match(given) or not 6 <= len(digits) <= 15:
         raise GraphError(100, f"Invalid parameter: {given!r} is not a phone number in international format.")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from conversations.models import Channel
@@ -31,6 +32,10 @@ def check_template(content: Any, *, channel: Channel) -> dict[str, Any]:
     if not isinstance(language, dict):
         raise missing("template.language")
     code = string_param(language.get("code"), "template.language.code", max_length=16, required=True)
+    held = selectors.template_held(channel=channel, name=name, language=code)
+    if held is not None and held.status != "APPROVED":  # G1: only approved templates are sent
+        code_for = {"PAUSED": 132015, "DISABLED": 132016}.get(held.status, 132001)
+        raise GraphError(code_for, f"template name ({name}) in {code} is {held.status}")
     template = selectors.template_find(channel=channel, name=name, language=code)
     if template is None:
         raise GraphError(132001, f"template name ({name}) does not exist in {code}")
@@ -154,7 +159,9 @@ def _template_buttons(
         text = str(button.get("text", ""))
         component = components.get(position)
         where = f"buttons[{position}]"
-        if component is not None and component.get("sub_type") != kind:
+        # an OTP button's code is sent as its URL's parameter (Meta stores it as a URL button)
+        sub_type = "url" if kind == "otp" else kind
+        if component is not None and component.get("sub_type") != sub_type:
             raise invalid(f"Button at index {position} is of type {kind}, not {component.get('sub_type')!r}.")
         params = (component or {}).get("parameters", [])
         item: dict[str, Any] = {"type": kind, "text": text}
@@ -166,7 +173,11 @@ def _template_buttons(
                 if len(params) != 1:
                     raise _param_count_error(where, len(params), 1)
                 suffix = _text_value(params[0], f"{where}.parameters[0]")
-                url = PLACEHOLDER_RE.sub(lambda _match, value=suffix: value, url, count=1)
+
+                def literal(_match: re.Match[str], value: str = suffix) -> str:
+                    return value  # as it is, backslashes too
+
+                url = PLACEHOLDER_RE.sub(literal, url, count=1)
             elif params:
                 raise _param_count_error(where, len(params), 0)
             item["url"] = url
@@ -184,6 +195,21 @@ def _template_buttons(
                     param.get("payload"), f"{where}.parameters[0].payload", max_length=1000, required=True
                 )
             item["payload"] = payload
+        elif kind == "otp":
+            if component is None or len(params) != 1:
+                raise _param_count_error(where, len(params), 1)
+            item["code"] = _text_value(params[0], f"{where}.parameters[0]")
+        elif kind == "flow":
+            if len(params) > 1:
+                raise _param_count_error(where, len(params), 1)
+            if params:
+                param = object_param(params[0], f"{where}.parameters[0]")
+                action = param.get("action")
+                if param.get("type") != "action" or not isinstance(action, dict):
+                    raise GraphError(
+                        132012, f"{where}: Format mismatch, expected ACTION, received {param.get('type')}"
+                    )
+                item["flow_token"] = str(action.get("flow_token") or "")
         else:
             if params and kind != "copy_code":
                 raise _param_count_error(where, len(params), 0)

@@ -31,7 +31,7 @@ AGENTS = ("alice", "bob")
 try:  # the module-level skips of the test modules say why when this is missing
     from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 except ImportError:  # pragma: no cover
-    sync_playwright = None
+    sync_playwright = None  # type: ignore[assignment]  # no Playwright: the browser tests skip
 
 
 def skip_without_chromium() -> None:
@@ -103,9 +103,10 @@ class Customer:
     name: str
 
     @property
-    def nickname(self) -> str:
-        """What the console calls a customer the contact database does not know."""
-        return f"Customer …{self.wa_id[-4:]}"
+    def shown_name(self) -> str:
+        """What the console calls a customer the contact database does not know (U2): the
+        profile name the phone sends (``customer_sends``), with the number's last digits."""
+        return f"{self.name} …{self.wa_id[-4:]}"
 
 
 def new_customer(name: str = "Lena Test") -> Customer:
@@ -247,7 +248,7 @@ class Console:
         return panel
 
     def interaction_id(self, panel: Locator | None = None) -> int:
-        return int((panel or self.tab).get_attribute("data-interaction-id"))
+        return int((panel or self.tab).get_attribute("data-interaction-id") or "")
 
     def send(self, text: str) -> None:
         self.composer.fill(text)
@@ -270,9 +271,9 @@ def login(browser: Browser, stack: Stack, username: str, **context_options: Any)
     return Console(page, username)
 
 
-def open_phone(browser: Browser, stack: Stack, customer: Customer) -> Page:
+def open_phone(browser: Browser, stack: Stack, customer: Customer, **context_options: Any) -> Page:
     """The sandbox's customer phone page, in a context of its own (no login: it is the public)."""
-    page = browser.new_context(viewport={"width": 900, "height": 800}).new_page()
+    page = browser.new_context(viewport={"width": 900, "height": 800}, **context_options).new_page()
     page.goto(
         f"{stack.url}/sandbox/phone/?phone_number_id={stack.env['WHATSAPP_PHONE_NUMBER_ID']}"
         f"&wa_id={customer.wa_id}&name={customer.name.replace(' ', '+')}"

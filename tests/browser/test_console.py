@@ -63,8 +63,11 @@ def test_an_offer_is_previewed_accepted_and_the_chat_goes_both_ways(stack, alice
     # then the offer shows who, what, which queue, and counts down to its due time
     offer = alice.offer(customer)
     expect(offer).to_be_visible()
-    expect(offer.locator(".offer-name")).to_have_text(customer.nickname)
-    expect(offer.locator(".offer-profile")).to_have_text(f"~{customer.name}")
+    expect(offer.locator(".offer-name")).to_have_text(customer.shown_name)
+    # U2: the name is the WhatsApp profile name (with the number's last digits): no "~" line
+    # repeats it; the number is beside it
+    expect(offer.locator(".offer-profile")).to_have_count(0)
+    expect(offer.locator(".offer-sub")).to_have_text(f"+{customer.wa_id}")
     expect(offer.locator(".offer-first")).to_have_text("Hello, my parcel never arrived")
     expect(offer.locator(".offer-queue")).to_have_text("General")
     expect(offer.locator(".countdown-text")).to_have_text(re.compile(r"Accept within [1-5] s"))
@@ -74,7 +77,7 @@ def test_an_offer_is_previewed_accepted_and_the_chat_goes_both_ways(stack, alice
 
     # when the agent accepts, a tab opens with the transcript: customer left, name in the header
     panel = alice.accept(customer)
-    expect(panel.locator(".conv-name")).to_have_text(customer.nickname)
+    expect(panel.locator(".conv-name")).to_have_text(customer.shown_name)
     expect(panel.locator(".row--in .text")).to_have_text("Hello, my parcel never arrived")
     expect(panel.locator(".separator")).to_contain_text("Conversation started")
     expect(alice.page.locator("#agent-load")).to_have_text("1/3")
@@ -118,7 +121,9 @@ def test_images_go_both_ways_with_a_preview_before_sending(stack, alice, custome
     expect(phone.locator(".sbx-row--in img.sbx-image")).to_be_visible()
 
     # the customer sends a photo: shown as a thumbnail that opens the full size in a new tab
-    customer_sends_image(stack, customer, png((200, 40, 40)), caption="The parcel box")
+    photo = png((200, 40, 40))
+    assert len(photo) < 1024  # shown in bytes
+    customer_sends_image(stack, customer, photo, caption="The parcel box")
     theirs = panel.locator(".row--in[data-type=image]")
     expect(theirs.locator(".caption")).to_have_text("The parcel box")
     thumb = theirs.locator("img.thumb")
@@ -131,13 +136,20 @@ def test_images_go_both_ways_with_a_preview_before_sending(stack, alice, custome
     expect(opener).to_have_attribute("target", "_blank")
     expect(opener).to_have_attribute("rel", "noopener noreferrer")
     expect(theirs.locator("a.media-save")).to_have_attribute("href", re.compile(r"/file/\?download=1$"))
+    # M1b: WhatsApp names no photo: the server does ("image.png"), with the size under it
+    meta = theirs.locator(".media-meta")
+    expect(meta.locator(".media-name")).to_have_text("image.png")
+    expect(meta.locator(".media-size")).to_have_text(f"{len(photo)} B · Image")
+    expect(meta.locator(".file-icon")).to_have_attribute("data-file-type", "image")
+    expect(theirs.locator("a.media-save")).to_have_attribute("download", "image.png")
 
     # a document: an icon, its name and size, open and save links
     pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n" + b" " * 2000
     customer_sends_file(stack, customer, "document", pdf, file_name="invoice.pdf", mime="application/pdf")
     document = panel.locator(".row--in .media--document")
     expect(document.locator(".doc-name")).to_have_text("invoice.pdf")
-    expect(document.locator(".doc-size")).to_have_text(re.compile(r"^2\.\d KB · pdf$"))
+    expect(document.locator(".doc-size")).to_have_text(re.compile(r"^2\.\d KB · PDF$"))
+    expect(document.locator(".doc-icon")).to_have_attribute("data-file-type", "pdf")  # M1b
     expect(document.locator("a.media-save")).to_have_attribute("download", "invoice.pdf")
 
     # a file WhatsApp would refuse is refused at upload, with the reason under the message area
@@ -211,7 +223,23 @@ def test_customer_audio_and_video_get_players_with_a_save_link(stack, alice, cus
         expect(player).to_have_attribute("src", re.compile(r"/api/v1/attachments/\d+/file/$"))
         assert player.evaluate("node => typeof node.play") == "function"
         expect(row.locator("a.media-save")).to_have_attribute("href", re.compile(r"/file/\?download=1$"))
+        # M1b: a name from the kind and type (WhatsApp sends none), the size, the type's icon
+        meta = row.locator(".media-meta")
+        expect(meta.locator(".media-name")).to_have_text({"audio": "audio.ogg", "video": "video.mp4"}[kind])
+        expect(meta.locator(".media-size")).to_have_text(re.compile(rf"^\d+ B · {kind.title()}$"))
+        expect(meta.locator(".file-icon")).to_have_attribute("data-file-type", kind)
     expect(panel.locator(".row--in[data-type=video] .caption")).to_have_text("The dent")
+
+    # a document's name is the customer's text: shown as text, never as markup; a
+    # spreadsheet gets its own icon
+    hostile = '<img src=x onerror="window.pwned=1">.xlsx'
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    customer_sends_file(stack, customer, "document", b"PK\x03\x04" + bytes(300), file_name=hostile, mime=xlsx)
+    document = panel.locator(".row--in .media--document")
+    expect(document.locator(".doc-name")).to_have_text(hostile)
+    expect(document.locator(".doc-icon")).to_have_attribute("data-file-type", "spreadsheet")
+    assert document.locator("img").count() == 0
+    assert alice.page.evaluate("() => window.pwned") is None
 
 
 def test_without_two_step_upload_a_file_is_sent_on_selection(stack, alice, customer, phone):
@@ -333,7 +361,7 @@ def test_done_with_a_disposition_closes_the_tab_and_the_interaction(stack, api, 
     panel.get_by_role("button", name="Done").click()
     dialog = alice.page.get_by_role("dialog")
     expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text(f"Done with {customer.nickname}")
+    expect(dialog).to_contain_text(f"Done with {customer.shown_name}")
     dialog.get_by_label("Disposition").select_option(label="Resolved")
     dialog.get_by_label("Note").fill("Parcel found at the neighbour's")
     dialog.get_by_role("button", name="Done").click()
@@ -619,13 +647,16 @@ def test_the_side_panel_edits_contact_and_case_information_and_adds_notes(stack,
     interaction_id = alice.interaction_id(panel)
     side = panel.locator("aside.side")
 
-    # contact information: the name from the contact database replaces the nickname
+    # contact information: the name from the contact database replaces the profile name,
+    # which stays beside it as "~Lena Test" (U2)
+    expect(panel.locator(".conv-sub")).not_to_contain_text("~")
     expect(side.get_by_label("Phone")).to_have_value(f"+{customer.wa_id}")
     side.get_by_label("Name").fill("Lena Vogel")
     side.get_by_label("E-mail").fill("lena@example.com")
     side.get_by_role("button", name="Save contact").click()
     expect(panel.locator(".conv-name")).to_have_text("Lena Vogel")
     expect(alice.page.locator(".chat-item .chat-name")).to_have_text("Lena Vogel")
+    expect(panel.locator(".conv-sub")).to_contain_text(f"+{customer.wa_id} · ~{customer.name}")
 
     # case information: a key/value editor
     side.get_by_role("button", name="Add field").click()

@@ -109,7 +109,7 @@ def test_transfer_to_an_agent_who_gets_the_offer_with_the_preview(stack, api, al
 
     # Transfer: the type of target, then the search; Bob is Not Ready: shown so, not choosable
     dialog = target_dialog(alice, "Transfer")
-    expect(dialog.get_by_role("heading", name=f"Transfer {customer.nickname}")).to_be_visible()
+    expect(dialog.get_by_role("heading", name=f"Transfer {customer.shown_name}")).to_be_visible()
     kinds = dialog.get_by_role("group", name="Type of target")
     expect(kinds.get_by_role("radio")).to_have_count(4)
     expect(kinds.get_by_role("radio", name="Agent", exact=True)).to_be_checked()
@@ -144,11 +144,11 @@ def test_transfer_to_an_agent_who_gets_the_offer_with_the_preview(stack, api, al
     submit.click()
     expect(dialog).to_be_hidden()
     expect(panel).to_have_count(0)
-    expect(alice.page.locator("#toast-text")).to_have_text(f"{customer.nickname} was transferred to Bob.")
+    expect(alice.page.locator("#toast-text")).to_have_text(f"{customer.shown_name} was transferred to Bob.")
     expect(alice.page.locator("#agent-load")).to_have_text("0/3")
     offer = bob.offer(customer)
     expect(offer.locator(".offer-first")).to_have_text("I need to change my invoice address")
-    expect(offer.locator(".offer-name")).to_have_text(customer.nickname)
+    expect(offer.locator(".offer-name")).to_have_text(customer.shown_name)
     tab = bob.accept(customer)
     # alice's message is hers: her name on it, in the colleague's colour
     earlier = tab.locator(".row--out", has_text="Let me pass you to our billing colleague.")
@@ -192,7 +192,7 @@ def test_transfer_to_an_agent_group_needs_the_interaction_queue(stack, api, team
     expect(dialog).to_be_hidden()
     expect(panel).to_have_count(0)
     expect(alice.page.locator("#toast-text")).to_have_text(
-        f"{customer.nickname} was transferred to Escalations."
+        f"{customer.shown_name} was transferred to Escalations."
     )
     offer = bob.offer(customer)
     expect(offer.locator(".offer-origin")).to_have_text(re.compile(r"^Transferred by Alice"))
@@ -210,19 +210,19 @@ def test_a_conference_both_agents_write_and_the_owner_leaves(stack, api, alice, 
     bob.go_ready()  # after the offer: the customer is alice's
     interaction_id = alice.interaction_id(panel)
 
-    # alice invites bob (only agents: no type of target)
+    # alice invites bob by name (an agent group or a skill would be offered too: R5b below)
     dialog = target_dialog(alice, "Invite to conference")
-    expect(dialog.get_by_role("group", name="Type of target")).to_be_hidden()
+    expect(dialog.get_by_role("radio", name="Agent", exact=True)).to_be_checked()
     dialog.get_by_role("radio", name=re.compile("^Bob")).check()
     dialog.get_by_role("button", name="Invite").click()
     expect(dialog).to_be_hidden()
     expect(participant(alice, "Bob")).to_contain_text("invited to the conference")
 
     # bob's invitation: who invites, which customer; Accept opens the conversation
-    card = bob.page.get_by_role("article", name=customer.nickname)
+    card = bob.page.get_by_role("article", name=customer.shown_name)
     expect(card.locator(".invitation-from")).to_contain_text("Alice invites you to join this conversation")
     expect(card).to_contain_text(f"+{customer.wa_id}")
-    card.get_by_role("button", name=f"Accept the conference with {customer.nickname}").click()
+    card.get_by_role("button", name=f"Accept the conference with {customer.shown_name}").click()
     expect(card).to_have_count(0)
     guest = bob.page.locator(f"#panel-{interaction_id}")
     expect(guest).to_be_visible()
@@ -273,6 +273,64 @@ def test_a_conference_both_agents_write_and_the_owner_leaves(stack, api, alice, 
     )
 
 
+def test_a_conference_via_an_agent_group_reaches_its_ready_agent(stack, api, teams, alice, bob, customer):
+    """R5b: once the option names the routing queue, the conference dialog offers agent
+    groups and skills (the server says so: not before); routing chooses the group's Ready
+    agent, whose invitation says which group it came through; they accept and both are in
+    the conversation."""
+    conference_attribute(stack, present=True)
+    set_option(stack, TRANSFER_QUEUE_OPTION, "")
+    try:
+        panel = accepted(stack, alice, customer, "Can a specialist join us?")
+        interaction_id = alice.interaction_id(panel)
+        bob.go_ready()
+
+        # without the option: agents only, no type of target
+        dialog = target_dialog(alice, "Invite to conference")
+        expect(dialog.get_by_role("group", name="Type of target")).to_be_hidden()
+        expect(dialog.get_by_role("radio", name=re.compile("^Bob"))).to_be_visible()
+        dialog.get_by_role("button", name="Cancel").click()
+        expect(dialog).to_be_hidden()
+
+        # with it: agent, agent group and skill (a conference never goes to a queue)
+        set_option(stack, TRANSFER_QUEUE_OPTION, "Transfers")
+        dialog = target_dialog(alice, "Invite to conference")
+        kinds = dialog.get_by_role("group", name="Type of target")
+        expect(kinds.get_by_role("radio")).to_have_count(3)
+        expect(kinds.get_by_role("radio", name="Skill")).to_be_visible()
+        expect(kinds.get_by_role("radio", name="Queue")).to_have_count(0)
+        kinds.get_by_role("radio", name="Agent group").check()
+        dialog.get_by_role("radio", name="Escalations").check()
+        dialog.get_by_role("button", name="Invite").click()
+        expect(dialog).to_be_hidden()
+        expect(alice.page.locator("#toast-text")).to_have_text(
+            "Bob (via the agent group Escalations) is invited: "
+            "the conversation opens in their console when they accept."
+        )
+        expect(participant(alice, "Bob")).to_contain_text("invited to the conference")
+
+        # bob, the group's Ready agent, is invited and told through which group; he accepts
+        card = bob.page.get_by_role("article", name=customer.shown_name)
+        expect(card.locator(".invitation-from")).to_have_text(
+            "Alice invites you via the agent group Escalations to join this conversation: "
+            "you both see it and write to the customer."
+        )
+        card.get_by_role("button", name=f"Accept the conference with {customer.shown_name}").click()
+        expect(card).to_have_count(0)
+        guest = bob.page.locator(f"#panel-{interaction_id}")
+        expect(guest).to_be_visible()
+        expect(guest.locator(".row--in .text")).to_have_text("Can a specialist join us?")
+        expect(bob.page.locator(f"#tab-{interaction_id} .chat-role")).to_have_text("Conference")
+        expect(participant(alice, "Bob")).to_contain_text("in the conference")
+        expect(participant(bob, "Alice")).to_contain_text("owner")
+        bob.send("Hello, Bob from escalations here.")
+        expect(panel.locator(".row--out", has_text="Bob from escalations").locator(".author")).to_have_text(
+            "Bob"
+        )
+    finally:
+        set_option(stack, TRANSFER_QUEUE_OPTION, "Transfers")
+
+
 def test_a_conference_needs_the_business_attribute(stack, alice, bob, customer):
     """Without InternalConferenceInvite the server does not allow conferences (a 409
     conference_disabled, tests/conversations/test_collaboration.py), so the console does
@@ -314,9 +372,9 @@ def test_an_invitation_made_while_the_console_was_closed_is_there_when_it_opens(
     invite_by_api(api, "alice", "bob", interaction_id)
 
     bob = login(browser, stack, "bob")
-    card = bob.page.get_by_role("article", name=customer.nickname)
+    card = bob.page.get_by_role("article", name=customer.shown_name)
     expect(card.locator(".invitation-from")).to_contain_text("Alice invites you to join this conversation")
-    card.get_by_role("button", name=f"Accept the conference with {customer.nickname}").click()
+    card.get_by_role("button", name=f"Accept the conference with {customer.shown_name}").click()
     guest = bob.page.locator(f"#panel-{interaction_id}")
     expect(guest).to_be_visible()
     expect(bob.page.locator(f"#tab-{interaction_id} .chat-role")).to_have_text("Conference")
@@ -329,8 +387,8 @@ def test_an_invitation_withdrawn_says_why_and_cannot_be_accepted(stack, api, ali
     interaction_id = alice.interaction_id(panel)
     bob.go_ready()
     invite_by_api(api, "alice", "bob", interaction_id)
-    card = bob.page.get_by_role("article", name=customer.nickname)
-    accept = card.get_by_role("button", name=f"Accept the conference with {customer.nickname}")
+    card = bob.page.get_by_role("article", name=customer.shown_name)
+    accept = card.get_by_role("button", name=f"Accept the conference with {customer.shown_name}")
     expect(accept).to_be_visible()
 
     api["alice"].post(f"/api/v1/interactions/{interaction_id}/done/", json={}).raise_for_status()
@@ -349,7 +407,7 @@ def test_a_consultation_is_internal_and_the_consulted_agent_reads_only(stack, al
 
     # alice consults bob (Not Ready: he can still be consulted) with a first message
     dialog = target_dialog(alice, "Consult", exact=True)
-    expect(dialog.get_by_role("heading")).to_have_text(f"Consult an agent about {customer.nickname}")
+    expect(dialog.get_by_role("heading")).to_have_text(f"Consult an agent about {customer.shown_name}")
     dialog.get_by_role("radio", name=re.compile("^Bob")).check()
     consult = dialog.get_by_role("button", name="Consult")
     expect(consult).to_be_disabled()  # the question first
@@ -364,7 +422,7 @@ def test_a_consultation_is_internal_and_the_consulted_agent_reads_only(stack, al
 
     # bob gets the conversation read only, and the consultation
     consulted = bob.page.locator(f"#panel-{interaction_id}")
-    expect(bob.page.locator("#toast-text")).to_contain_text(f"Alice consults you about {customer.nickname}")
+    expect(bob.page.locator("#toast-text")).to_contain_text(f"Alice consults you about {customer.shown_name}")
     expect(bob.page.locator(f"#tab-{interaction_id} .chat-role")).to_have_text("Consultation")
     bob.page.locator(f"#tab-{interaction_id}").click()
     expect(consulted.locator(".row--in .text")).to_have_text("Is my order 4711 covered by the warranty?")
@@ -403,7 +461,7 @@ def test_a_consultation_is_internal_and_the_consulted_agent_reads_only(stack, al
     page.get_by_role("button", name="End consultation").click()
     expect(consulted).to_have_count(0)
     expect(bob.page.locator("#toast-text")).to_contain_text(
-        f"The consultation about {customer.nickname} ended"
+        f"The consultation about {customer.shown_name} ended"
     )
     expect(page.locator(".consult-with")).to_have_text(
         "The consultation ended. Consult again to ask someone."
@@ -462,12 +520,12 @@ def test_a_supervisor_consulted_about_an_agents_conversation_can_transfer_it_and
 
 def test_a_new_number_is_assigned_to_a_known_contact(stack, alice, customer):
     panel = accepted(stack, alice, customer, "Hi, it's Lena, I have a new phone")
-    expect(panel.locator(".conv-name")).to_have_text(customer.nickname)
+    expect(panel.locator(".conv-name")).to_have_text(customer.shown_name)
 
     side = panel.locator("aside.side")
     side.get_by_role("button", name="This is a known contact…").click()
     dialog = alice.page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading")).to_have_text(f"Assign {customer.nickname} to a known contact")
+    expect(dialog.get_by_role("heading")).to_have_text(f"Assign {customer.shown_name} to a known contact")
     dialog.get_by_label("Find the contact").fill("Lena")
     entry = dialog.locator(".assign-item", has_text="Lena Vogel (CRM)")
     expect(entry).to_contain_text("+4915112345678")
@@ -475,7 +533,7 @@ def test_a_new_number_is_assigned_to_a_known_contact(stack, alice, customer):
     expect(assign).to_be_disabled()
     entry.get_by_role("button", name="Choose Lena Vogel (CRM)").click()
     expect(dialog.locator("#assign-question")).to_contain_text(
-        f"Assign this conversation with {customer.nickname} (+{customer.wa_id}) to Lena Vogel (CRM)?"
+        f"Assign this conversation with {customer.shown_name} (+{customer.wa_id}) to Lena Vogel (CRM)?"
     )
     expect(assign).to_be_focused()
     assign.click()
@@ -517,4 +575,4 @@ def test_a_new_number_is_assigned_to_a_known_contact(stack, alice, customer):
         "Cannot assign: both contacts have a conversation open on the same number"
     )
     dialog.get_by_role("button", name="Cancel").click()
-    expect(second.locator(".conv-name")).to_have_text(other.nickname)
+    expect(second.locator(".conv-name")).to_have_text(other.shown_name)

@@ -72,11 +72,17 @@ def test_a_lowered_reply_timeout_shows_in_an_open_chat_before_the_agent_types(st
 
     option_id = admin_sets_option(stack, api["supervisor"], REPLY_TIMEOUT, 60)
     try:
-        ended = "Response window ended: only a notification can be sent"
+        # O1/O2: files, reply buttons and lists still go inside the 24-hour window: the chip says until when
+        ended = re.compile(
+            r"^Response window ended: text goes out as a notification; files, buttons and lists until \S.*$"
+        )
         expect(chip).to_have_text(ended, timeout=PROMPTLY_MS)
         expect(chip).to_have_attribute("data-state", "reply-ended")
         expect(notice).to_be_visible()
-        expect(notice).to_contain_text("The response window has ended: only a notification can be sent")
+        expect(notice).to_contain_text(
+            "The response window has ended: what you type goes out appended to the default notification template."
+            " Files, reply buttons and lists can still be sent until "
+        )
         expect(alice.composer).to_have_attribute("placeholder", "Type the text of the notification")
         expect(alice.composer).to_have_value("")  # nothing typed, nothing sent
 

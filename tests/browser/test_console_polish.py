@@ -96,19 +96,23 @@ def test_long_names_are_cut_with_the_full_name_as_title_and_numbers_stay_visible
     offer = bob.offer(customer)
     expect(offer).to_be_visible()
 
-    # the offer card: the profile name takes two lines at most, Accept stays near the top
-    profile = offer.locator(".offer-profile")
-    expect(profile).to_have_attribute("title", f"~{LONG_NAME}")
-    size = float(profile.evaluate("node => parseFloat(getComputedStyle(node).fontSize)"))
-    assert box(profile)["height"] <= 2 * 1.4 * size + 2
-    expect(offer.locator(".offer-name")).to_have_attribute("title", customer.nickname)
+    # the offer card: the long profile name is the card's name (U2), on one line, cut in its
+    # head with the number's last digits whole; the full name is its title; Accept stays
+    # near the top
+    name = offer.locator(".offer-name")
+    expect(name).to_have_attribute("title", customer.shown_name)
+    expect(name.locator(".name-tail")).to_have_text(f" …{customer.wa_id[-4:]}")
+    size = float(name.evaluate("node => parseFloat(getComputedStyle(node).fontSize)"))
+    assert box(name)["height"] < 2 * size
+    expect(offer.locator(".offer-profile")).to_have_count(0)  # not repeated as "~…"
     assert box(offer.get_by_role("button", name="Accept"))["y"] - box(offer)["y"] < 260
 
     panel = bob.accept(customer)
     tab = bob.page.locator(f"#tab-{bob.interaction_id(panel)} .chat-name")
-    expect(tab).to_have_attribute("title", customer.nickname)
+    expect(tab).to_have_attribute("title", customer.shown_name)
 
-    # at 900 px the tab list cuts "Customer …0002" in its head: the digits stay whole
+    # at 900 px the tab list cuts "A very long profile name … …0002" in its head: the
+    # digits stay whole
     bob.page.set_viewport_size({"width": 900, "height": 800})
     tail = tab.locator(".name-tail")
     expect(tail).to_have_text(f" …{customer.wa_id[-4:]}")
@@ -125,6 +129,9 @@ def test_long_names_are_cut_with_the_full_name_as_title_and_numbers_stay_visible
     header = panel.locator(".conv-name")
     expect(header).to_have_attribute("title", LONG_NAME)
     expect(tab).to_have_attribute("title", LONG_NAME)
+    # the CRM name is the profile name's words: no "~" beside it repeats them (U2)
+    expect(panel.locator(".conv-sub")).to_have_text(re.compile(rf"^\+{customer.wa_id} · "))
+    expect(panel.locator(".conv-sub")).not_to_contain_text("~")
     for name in (header, tab):
         size = float(name.evaluate("node => parseFloat(getComputedStyle(node).fontSize)"))
         assert box(name)["height"] < 2 * size
@@ -146,7 +153,7 @@ def test_a_consultation_toast_stays_off_the_composer_and_the_read_only_paperclip
     ).raise_for_status()
 
     toast = bob.page.locator("#toast")
-    expect(toast).to_contain_text(f"Alice consults you about {customer.nickname}")
+    expect(toast).to_contain_text(f"Alice consults you about {customer.shown_name}")
     assert not overlap(box(toast), box(bob.tab.locator(".composer-area")))
     assert not covers(bob.page, bob.composer)
 

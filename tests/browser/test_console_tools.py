@@ -133,7 +133,7 @@ def test_standard_responses_by_search_and_shortcut_text_first_then_the_files(sta
     composer.press_sequentially("/")
     suggestions = panel.get_by_role("listbox", name="Standard responses by shortcut")
     expect(suggestions).to_be_visible()
-    expect(composer).to_have_attribute("aria-expanded", "true")
+    expect(composer).to_have_attribute("aria-activedescendant", re.compile(r"-suggest-0$"))
     composer.press_sequentially("re")
     expect(suggestions.get_by_role("option")).to_have_count(1)
     composer.press("Escape")
@@ -187,7 +187,9 @@ def test_standard_responses_by_search_and_shortcut_text_first_then_the_files(sta
 def test_a_notification_is_previewed_live_refused_with_a_new_line_and_sent(stack, alice, customer, phone):
     panel = offered_and_accepted(stack, alice, customer, "Any news about my parcel?")
     dialog = templates_dialog(alice)
-    expect(dialog.get_by_role("heading", name=f"Send a notification to {customer.nickname}")).to_be_visible()
+    expect(
+        dialog.get_by_role("heading", name=f"Send a notification to {customer.shown_name}")
+    ).to_be_visible()
     dialog.get_by_label("Template").select_option(label="thanks_for_patience (en_US)")
     preview = dialog.locator("#template-preview")
     expect(preview.locator(".tpl-body")).to_have_text("Thank you for your patience! {{1}}")
@@ -420,9 +422,9 @@ def test_workbins_move_open_and_the_customer_brings_it_back(stack, alice, custom
     dialog.get_by_role("button", name="Move").click()
     expect(dialog).to_be_hidden()
     expect(panel).to_have_count(0)
-    expect(alice.page.locator("#toast-text")).to_contain_text(f"{customer.nickname} is in My workbin")
+    expect(alice.page.locator("#toast-text")).to_contain_text(f"{customer.shown_name} is in My workbin")
     item = mine.locator(f".workbin-item[data-interaction-id='{interaction_id}']")
-    expect(item).to_contain_text(customer.nickname)
+    expect(item).to_contain_text(customer.shown_name)
     expect(item).to_contain_text(f"+{customer.wa_id}")
     expect(alice.page.locator("#workbin-count")).to_have_text("1")
     expect(alice.page.locator("#agent-load")).to_have_text("0/3")
@@ -440,13 +442,13 @@ def test_workbins_move_open_and_the_customer_brings_it_back(stack, alice, custom
     panel.get_by_role("button", name="Move to workbin").click()
     alice.page.get_by_role("dialog").get_by_role("button", name="Move").click()
     expect(panel).to_have_count(0)
-    open_button = mine.get_by_role("button", name=f"Open {customer.nickname} from My workbin")
+    open_button = mine.get_by_role("button", name=f"Open {customer.shown_name} from My workbin")
     set_capacity(stack, "alice", 0)
     try:
         open_button.click()
         problem = alice.page.locator("#workbins-error")
         expect(problem).to_have_attribute("data-code", "at_capacity")
-        expect(problem).to_contain_text(f"Could not open {customer.nickname}: you are at your capacity")
+        expect(problem).to_contain_text(f"Could not open {customer.shown_name}: you are at your capacity")
     finally:
         set_capacity(stack, "alice", 3)
     open_button.click()
@@ -478,18 +480,18 @@ def test_a_new_conversation_with_a_past_contact_from_my_history(stack, api, alic
     alice.page.get_by_role("button", name="New", exact=True).click()
     directory = alice.page.get_by_role("dialog")
     expect(directory.get_by_role("heading", name="My history")).to_be_visible()
-    entry = directory.locator(".directory-item", has_text=customer.nickname)
+    entry = directory.locator(".directory-item", has_text=f"+{customer.wa_id}")
     expect(entry).to_contain_text(f"+{customer.wa_id}")
     expect(entry).to_contain_text("Resolved")
-    entry.get_by_role("button", name=f"History of {customer.nickname}").click()
+    entry.get_by_role("button", name=f"History of {customer.shown_name}").click()
     expect(entry.locator(".history-item")).to_have_count(1)
     expect(entry.locator(".history-item")).to_contain_text("done")
-    entry.get_by_role("button", name=f"New WhatsApp conversation with {customer.nickname}").click()
+    entry.get_by_role("button", name=f"New WhatsApp conversation with {customer.shown_name}").click()
 
     # the Notification editor in start mode: only notifications; preview; Send opens the tab
     editor = alice.page.get_by_role("dialog")
     expect(
-        editor.get_by_role("heading", name=f"New WhatsApp conversation with {customer.nickname}")
+        editor.get_by_role("heading", name=f"New WhatsApp conversation with {customer.shown_name}")
     ).to_be_visible()
     expect(editor.locator("option", has_text="satisfaction")).to_have_count(0)
     editor.get_by_label("Template").select_option(label="thanks_for_patience (en_US)")
@@ -503,7 +505,7 @@ def test_a_new_conversation_with_a_past_contact_from_my_history(stack, api, alic
     editor.get_by_role("button", name="Send").click()
     expect(editor).to_be_hidden()
     tab = alice.tab
-    expect(tab.locator(".conv-name")).to_have_text(customer.nickname)
+    expect(tab.locator(".conv-name")).to_have_text(customer.shown_name)
     new_id = alice.interaction_id()
     assert new_id != interaction_id
     expect(tab.locator(".row--out[data-type=template] .text")).to_have_text(
@@ -537,12 +539,12 @@ def test_the_contact_search_finds_past_contacts_by_phone_digits(stack, api, alic
     directory = alice.page.get_by_role("dialog")
     directory.get_by_label("Find a contact").fill(customer.wa_id[-7:])
     expect(directory.get_by_role("heading", name=re.compile("Contacts matching"))).to_be_visible()
-    entry = directory.locator(".directory-item", has_text=customer.nickname)
+    entry = directory.locator(".directory-item", has_text=f"+{customer.wa_id}")
     expect(entry).to_have_count(1)
-    entry.get_by_role("button", name=f"New WhatsApp conversation with {customer.nickname}").click()
+    entry.get_by_role("button", name=f"New WhatsApp conversation with {customer.shown_name}").click()
     editor = alice.page.get_by_role("dialog")
     expect(
-        editor.get_by_role("heading", name=f"New WhatsApp conversation with {customer.nickname}")
+        editor.get_by_role("heading", name=f"New WhatsApp conversation with {customer.shown_name}")
     ).to_be_visible()
     editor.get_by_role("button", name="Cancel").click()
     expect(editor).to_be_hidden()
@@ -559,20 +561,20 @@ def test_the_directory_offers_history_only_where_the_agent_may_open_it(stack, ap
         agent.page.get_by_role("button", name="New", exact=True).click()
         directory = agent.page.get_by_role("dialog")
         directory.get_by_label("Find a contact").fill(customer.wa_id[-7:])
-        entry = directory.locator(".directory-item", has_text=customer.nickname)
+        entry = directory.locator(".directory-item", has_text=f"+{customer.wa_id}")
         expect(entry).to_have_count(1)
         return entry
 
     hers = entry_for(alice)
     expect(
-        hers.get_by_role("button", name=f"New WhatsApp conversation with {customer.nickname}")
+        hers.get_by_role("button", name=f"New WhatsApp conversation with {customer.shown_name}")
     ).to_be_visible()
-    expect(hers.get_by_role("button", name=f"History of {customer.nickname}")).to_have_count(0)
+    expect(hers.get_by_role("button", name=f"History of {customer.shown_name}")).to_have_count(0)
     contact_id = hers.get_attribute("data-contact-id")
     assert api["alice"].get(f"/api/v1/contacts/{contact_id}/history/").status_code == 404
 
     his = entry_for(bob)
-    his.get_by_role("button", name=f"History of {customer.nickname}").click()
+    his.get_by_role("button", name=f"History of {customer.shown_name}").click()
     expect(his.locator(".history-item")).to_have_count(1)
 
 
@@ -596,3 +598,40 @@ def test_a_location_without_a_map_provider_is_text_with_a_link(stack, alice, cus
         "href", re.compile(r"^https://www\.openstreetmap\.org/\?mlat=48\.137154&mlon=11\.576124#map=16/")
     )
     expect(map_link).to_have_attribute("rel", "noopener noreferrer")
+
+
+# --- G1: a pulled template's place and button values ---------------------------------------------
+
+
+def test_a_pulled_templates_place_and_codes_are_filled_in_and_sent(stack, alice, customer, phone):
+    stack.shell(
+        "from templates_app.models import MessageTemplate as T\n"
+        "T.objects.get_or_create(name='locker_offer', defaults=dict(status='APPROVED', header_type='location',"
+        " body='Your parcel waits in the locker, {{1}}.', buttons=[{'type': 'copy_code', 'example': 'SPRING25'},"
+        " {'type': 'flow', 'text': 'Rate us', 'flow_id': '77'}]))\n"
+        "print('null')"
+    )
+    panel = offered_and_accepted(stack, alice, customer, "Where can I pick up my parcel?")
+    dialog = templates_dialog(alice)
+    dialog.get_by_label("Template").select_option(label="locker_offer (en_US)")
+    send = dialog.get_by_role("button", name="Send")
+    expect(dialog.locator("#template-note")).to_have_text(
+        "Fill in Body {{1}}, Coupon code, Latitude, Longitude to send."
+    )
+    expect(send).to_be_disabled()
+    dialog.get_by_label("Body {{1}}").fill("Lena")
+    dialog.get_by_label("Coupon code").fill("SPRING 25")
+    dialog.get_by_label("Latitude").fill("52.52")
+    dialog.get_by_label("Longitude").fill("13.405")
+    dialog.get_by_label("Place name").fill("Locker 12")
+    # the flow token is optional; a coupon code with a space is refused by the server, on its input
+    expect(dialog.locator("#template-error")).to_contain_text("without spaces")
+    expect(send).to_be_disabled()
+    dialog.get_by_label("Coupon code").fill("SPRING25")
+    expect(dialog.locator("#template-error")).to_be_hidden()
+    expect(send).to_be_enabled()
+    send.click()
+    expect(dialog).to_be_hidden()
+    sent = panel.locator(".row--out[data-type=template]")
+    expect(sent.locator(".template-label")).to_have_text("Template · locker_offer")
+    assert len(phone_messages(stack, customer, 1)) == 1

@@ -87,6 +87,10 @@ def test_readme_screenshot(stack, api, alice, phone_of, tmp_path):
 
     alice.page.evaluate("() => document.activeElement && document.activeElement.blur()")
     alice.page.mouse.move(0, 799)
+    # U2: the window's text wraps beside the header rather than squeezing the name
+    name = panel.locator(".conv-name")
+    expect(name).to_have_text(re.compile("Lena Vogel"))
+    assert name.evaluate("node => node.scrollWidth <= node.clientWidth"), "the header's name is cut"
     screenshot = README_IMAGE if os.environ.get("README_SCREENSHOT") else tmp_path / "console.png"
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     alice.page.screenshot(path=screenshot, animations="disabled")

@@ -9,6 +9,7 @@ list and the reacted-to message are real outbound messages of ours.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -250,3 +251,72 @@ def test_the_agents_typing_shows_on_the_phone_until_the_message_arrives(stack, a
     alice.composer.press("Enter")
     expect(phone.locator(".sbx-row--in", has_text="Yes, one moment")).to_be_visible()
     expect(subtitle).to_have_text(re.compile(r"^\+\d+$"))  # the message ended it, as on WhatsApp
+
+
+#: Counts, per sandbox message id, how often the phone puts a bubble into the chat.
+COUNT_DRAWINGS = """
+window.drawings = {};
+new MutationObserver((records) => {
+  for (const record of records) {
+    if (!(record.target instanceof Element) || record.target.id !== "sbx-chat") continue;
+    for (const node of record.addedNodes) {
+      if (node instanceof HTMLElement && node.dataset.id) {
+        window.drawings[node.dataset.id] = (window.drawings[node.dataset.id] || 0) + 1;
+      }
+    }
+  }
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def test_a_bubble_is_drawn_once_while_only_its_status_changes(stack, api, customer, phone):
+    """The phone redraws a bubble when what it shows changes, not when the business
+    message's status does: a list the customer opened stays open (and the same element)
+    through "sent", "delivered" and "read". In the scaled mode each status frame reads the
+    message back from PostgreSQL, whose jsonb gives the content's keys in another order
+    than the send did: a key that compared JSON text redrew the list on the first status,
+    closing it under the customer's finger (and detaching it under Playwright's click)."""
+    frames: list[dict[str, Any]] = []
+    phone.on(
+        "websocket", lambda socket: socket.on("framereceived", lambda data: frames.append(json.loads(data)))
+    )
+    phone.add_init_script(COUNT_DRAWINGS)
+    phone.reload()  # the socket is watched, and the bubbles counted, from the start
+    expect(phone.locator("#sbx-composer")).to_be_visible()
+    phone_sends_text(phone, "Which slots are free?")
+    interaction_id = accept_by_api(api, customer)
+    slots = business_sends(
+        api,
+        interaction_id,
+        type="interactive",
+        body="Choose a delivery slot",
+        interactive={
+            "type": "list",
+            "button": "Slots",
+            "sections": [
+                {"title": "Tomorrow", "rows": [{"id": "am", "title": "Morning", "description": "8–12"}]}
+            ],
+        },
+    )
+    list_bubble = phone.locator(".sbx-row--in", has_text="Choose a delivery slot")
+    expect(list_bubble).to_be_visible()
+    list_bubble.get_by_role("button", name="☰ Slots").click()
+    expect(list_bubble.get_by_role("button", name="Morning")).to_be_visible()
+
+    wamid = stored_wamid(stack, slots["id"])
+
+    def statuses() -> list[str]:
+        return [
+            f["message"]["status"]
+            for f in frames
+            if f["type"] == "message" and f["message"]["wamid"] == wamid
+        ]
+
+    deadline = time.monotonic() + 15
+    while "read" not in statuses() and time.monotonic() < deadline:
+        phone.wait_for_timeout(200)  # lets Playwright deliver the frames
+    assert {"sent", "delivered", "read"} <= set(statuses()), statuses()
+    phone.wait_for_timeout(300)  # the page has handled the last frame
+    bubble_id = list_bubble.get_attribute("data-id")
+    assert phone.evaluate("id => window.drawings[id]", bubble_id) == 1
+    expect(list_bubble.get_by_role("button", name="Morning")).to_be_visible()  # still open

@@ -45,12 +45,12 @@ def with_history(channel, agent, *, previous: int, per_interaction: int, tag: st
     """A contact with ``previous`` closed interactions and an open one owned by ``agent``
     (``tag`` keeps the wamids of several such contacts apart)."""
     start = timezone.now() - timedelta(days=previous + 1)
-    current = InteractionFactory(channel=channel, owner=agent, state=Interaction.State.ACTIVE)
+    current = InteractionFactory.create(channel=channel, owner=agent, state=Interaction.State.ACTIVE)
     contact = current.contact
     Interaction.objects.filter(pk=current.pk).update(created_at=timezone.now() - timedelta(minutes=30))
     rows = []
     for n in range(previous):
-        old = InteractionFactory(channel=channel, contact=contact, state=Interaction.State.CLOSED)
+        old = InteractionFactory.create(channel=channel, contact=contact, state=Interaction.State.CLOSED)
         Interaction.objects.filter(pk=old.pk).update(created_at=start + timedelta(days=n))
         for m in range(per_interaction):
             at = start + timedelta(days=n, minutes=m)

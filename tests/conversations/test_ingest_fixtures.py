@@ -42,7 +42,8 @@ class TestContactsAndInteractions:
         assert contact.parent_user_id == "DE.ENT.4409128837716502"
         assert contact.profile_name == "Lena Vogel"
         assert contact.name == ""  # the contact database's name is ours, not WhatsApp's
-        assert contact.display_name == "Customer …5678"
+        # U2: the profile name is shown (with the number's last digits) until the CRM names her
+        assert contact.display_name == "Lena Vogel …5678"
         interaction = Interaction.objects.get()
         assert interaction.state == Interaction.State.QUEUED
         assert interaction.channel == channel

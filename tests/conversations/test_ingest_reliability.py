@@ -27,14 +27,17 @@ def statements(queries) -> list[str]:
     return [q["sql"] for q in queries if not q["sql"].upper().startswith(TRANSACTION_CONTROL)]
 
 
-def text_payload(wamid: str, body: str = "hi", timestamp: int = wa.T0, wa_id: str = wa.LENA.wa_id) -> dict:
+def text_payload(
+    wamid: str, body: str = "hi", timestamp: int = wa.T0, wa_id: str | None = wa.LENA.wa_id
+) -> dict:
     customer = wa.LENA if wa_id == wa.LENA.wa_id else wa.Customer(wa_id=wa_id, name=f"Customer {wa_id}")
     return wa.inbound("text", {"body": body}, id=wamid, timestamp=timestamp, customer=customer)
 
 
 def status_payload(wamid: str, status: str, timestamp: int, errors: list | None = None) -> dict:
-    extra = {"errors": errors} if errors else {}
-    return wa.statuses(wa.status(wamid, status, timestamp=timestamp, **extra))
+    if errors:
+        return wa.statuses(wa.status(wamid, status, timestamp=timestamp, errors=errors))
+    return wa.statuses(wa.status(wamid, status, timestamp=timestamp))
 
 
 @pytest.fixture

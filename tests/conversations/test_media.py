@@ -739,6 +739,29 @@ def test_empty_file_name_gets_a_name_from_the_content(raw):
     assert check_outbound_file(data=b"%PDF-1.4\n", file_name=raw, max_size=NO_LIMIT).file_name == "file.pdf"
 
 
+@pytest.mark.parametrize(
+    ("kind", "mime", "voice", "shown"),
+    [
+        ("image", "image/jpeg", False, "image.jpg"),
+        ("sticker", "image/webp", False, "sticker.webp"),
+        ("audio", "audio/ogg; codecs=opus", True, "voice message.ogg"),
+        ("audio", "audio/mpeg", False, "audio.mp3"),
+        ("video", "video/mp4", False, "video.mp4"),
+        ("document", "application/zip", False, "document.zip"),  # a type not in our table
+        ("document", "", False, "document.bin"),
+    ],
+)
+def test_a_file_without_a_name_is_named_by_its_kind_and_type(kind, mime, voice, shown):
+    """M1b: WhatsApp names documents only; every file in the transcript gets a name."""
+    assert media.shown_file_name(file_name="", kind=kind, mime_type=mime, voice=voice) == shown
+
+
+def test_a_customers_file_name_is_shown_cleaned():
+    assert (
+        media.shown_file_name(file_name="a/b/Offer\u202e.pdf", kind="document", mime_type="") == "Offer.pdf"
+    )
+
+
 def test_long_file_name_is_shortened_keeping_its_extension():
     name = clean_file_name("ж" * 300 + ".pdf")
 

@@ -27,7 +27,7 @@ NUMERIC = sorted(key for key, definition in DEFINITIONS.items() if definition.ki
 @pytest.fixture
 def admin_client(db) -> Client:
     client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 
 

@@ -28,7 +28,7 @@ from conversations.services.outbound import OutboundSpec, message_retry, message
 from tests.factories import AgentProfileFactory, InteractionFactory, MessageFactory
 from tests.graph_standin import start_graph_standin
 from waproject.embedded import runner
-from whatsapp.limits import MB
+from whatsapp.limits import GRAPH_API_VERSION, MB
 
 S = Message.Status
 
@@ -79,7 +79,7 @@ class TestSending:
         with django_capture_on_commit_callbacks(execute=True):
             message = send_text(agent, interaction, "Hello! 👋")
         [request] = graph.sends()
-        assert request.path == f"/v23.0/{interaction.channel.phone_number_id}/messages"
+        assert request.path == f"/{GRAPH_API_VERSION}/{interaction.channel.phone_number_id}/messages"
         assert request.headers["authorization"] == "Bearer test-access-token"
         assert request.json() == {
             "messaging_product": "whatsapp",
@@ -105,6 +105,18 @@ class TestSending:
         with django_capture_on_commit_callbacks(execute=True):
             send_text(agent, interaction, "About that:", reply_to_message_id=quoted.pk)
         assert graph.sends()[0].json()["context"] == {"message_id": "wamid.customer-1"}
+
+    def test_a_reply_quotes_only_a_delivered_message_of_this_number(self, agent, interaction, sales_channel):
+        """WhatsApp resolves the quote on the sending number: a message of the same customer
+        on another of our numbers, or one never delivered, is refused (400 bad_reply)."""
+        elsewhere = InteractionFactory(channel=sales_channel, contact=interaction.contact)
+        other_number = MessageFactory(interaction=elsewhere, channel=sales_channel, wamid="wamid.sales-1")
+        undelivered = MessageFactory(interaction=interaction, wamid="")
+        for quoted in (other_number, undelivered):
+            with pytest.raises(DomainError) as refused:
+                send_text(agent, interaction, "About that:", reply_to_message_id=quoted.pk)
+            assert refused.value.code == "bad_reply"
+        assert not Message.objects.filter(body="About that:").exists()
 
     def test_the_same_client_ref_sends_once(
         self, graph, agent, interaction, django_capture_on_commit_callbacks
@@ -666,9 +678,50 @@ class TestMedia:
         assert (stored.width, stored.height) == (800, 600)
         with Image.open(stored.thumbnail) as thumb:
             assert max(thumb.size) == 320
-        lookups = [r for r in graph.requests if r.path.startswith("/v23.0/media-9")]
+        lookups = [r for r in graph.requests if r.path.startswith(f"/{GRAPH_API_VERSION}/media-9")]
         assert len(lookups) == 2  # a fresh URL for each attempt
         assert all(r.headers["authorization"] == "Bearer test-access-token" for r in graph.requests)
+
+    def test_every_inbound_file_shows_its_name_and_size(self, client, graph, agent, interaction):
+        """M1b: a photo or a voice message carries no file name from WhatsApp; the transcript
+        gets one from its kind and type, with the size once downloaded (a document keeps
+        the customer's own name, cleaned); a download is saved under that name."""
+        voice = b"OggS" + b"\x00" * 60
+        files = {
+            "wamid.photo": ("image", "media-p", "image/png", png_bytes(), "", False),
+            "wamid.voice": ("audio", "media-v", "audio/ogg; codecs=opus", voice, "", True),
+            "wamid.doc": ("document", "media-d", "application/pdf", b"%PDF-1.4 x", "Offer\u202e.pdf", False),
+        }
+        attachments = {}
+        for wamid, (kind, media_id, mime, _data, name, is_voice) in files.items():
+            message = MessageFactory(interaction=interaction, type=kind, wamid=wamid)
+            attachments[wamid] = Attachment.objects.create(
+                message=message, kind=kind, media_id=media_id, mime_type=mime, file_name=name, voice=is_voice
+            )
+        client.force_login(agent)
+
+        def shown() -> dict[str, tuple[str, int | None]]:
+            page = client.get(f"/api/v1/interactions/{interaction.pk}/messages/").json()["messages"]
+            return {m["wamid"]: (m["attachment"]["file_name"], m["attachment"]["size"]) for m in page}
+
+        # before the download: names already, no size yet
+        assert shown() == {
+            "wamid.photo": ("image.png", None),
+            "wamid.voice": ("voice message.ogg", None),
+            "wamid.doc": ("Offer.pdf", None),
+        }
+        for wamid, (_kind, media_id, mime, data, _name, _voice) in files.items():
+            url = f"{graph.base_url}/download/{media_id}"
+            graph.reply_json(200, {"url": url, "mime_type": mime, "sha256": "", "file_size": len(data)})
+            graph.reply(200, data, content_type=mime.split(";")[0])
+            media_services.attachment_download(attachment_id=attachments[wamid].pk)
+        assert shown() == {
+            "wamid.photo": ("image.png", len(png_bytes())),
+            "wamid.voice": ("voice message.ogg", len(voice)),
+            "wamid.doc": ("Offer.pdf", 10),
+        }
+        saved = client.get(f"/api/v1/attachments/{attachments['wamid.voice'].pk}/file/?download=1")
+        assert 'filename="voice message.ogg"' in saved["Content-Disposition"]
 
     def test_inbound_media_with_a_wrong_checksum_is_refused(self, graph, interaction):
         message = MessageFactory(interaction=interaction, type="image", wamid="wamid.img2")

@@ -25,7 +25,7 @@ def queue(channel):
 
 
 def ready_agent(queue, *, idle_minutes: int = 0, capacity: int = 3) -> AgentProfile:
-    profile = AgentProfileFactory(capacity=capacity)
+    profile = AgentProfileFactory.create(capacity=capacity)
     profile.queues.add(queue)
     routing.agent_set_ready(user=profile.user, ready=True)
     AgentProfile.objects.filter(pk=profile.pk).update(
@@ -36,7 +36,7 @@ def ready_agent(queue, *, idle_minutes: int = 0, capacity: int = 3) -> AgentProf
 
 
 def waiting(queue, channel, *, minutes_ago: int = 0) -> Interaction:
-    return InteractionFactory(
+    return InteractionFactory.create(
         channel=channel,
         queue=queue,
         state=Interaction.State.QUEUED,

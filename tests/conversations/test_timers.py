@@ -39,13 +39,15 @@ def listen(group: str) -> str:
 
 
 def received(channel: str) -> list[dict]:
+    """The events the channel got, a ``broadcast.batch`` opened into its events."""
     layer = get_channel_layer()
-    frames = []
+    frames: list[dict] = []
     while True:
         try:
-            frames.append(async_to_sync(_receive)(layer, channel))
+            message = async_to_sync(_receive)(layer, channel)
         except TimeoutError:
             return frames
+        frames.extend(message["events"] if message["type"] == "broadcast.batch" else [message])
 
 
 async def _receive(layer, channel):

@@ -37,7 +37,7 @@ def api(client, owner):
 
 
 def ready(queue, **fields) -> AgentProfile:
-    profile = AgentProfileFactory(**fields)
+    profile = AgentProfileFactory.create(**fields)
     profile.queues.add(queue)
     routing.agent_set_ready(user=profile.user, ready=True)
     return profile
@@ -89,6 +89,26 @@ def test_group_transfer_needs_the_interaction_queue_option(api, interaction):
     )
     assert response.status_code == 409
     assert "intercommunication.whatsappsession.queue" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("target", ["group_id", "queue_id"])
+def test_a_routing_queue_option_that_names_no_queue_is_refused(api, interaction, queue, target):
+    """The check transfers share with conference invitations (R5b): the option must name a
+    queue that exists, even for a transfer to a queue of one's choosing."""
+    through_queue("Gone")
+    team = AgentGroup.objects.create(name="Tier 2")
+    response = api.post(
+        f"/api/v1/interactions/{interaction.pk}/transfer/",
+        {target: team.pk if target == "group_id" else queue.pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "transfer_not_configured"
+    assert "'Gone'" in error["message"]
+    assert "intercommunication.whatsappsession.queue" in error["message"]
+    interaction.refresh_from_db()
+    assert interaction.state == "active"
 
 
 def test_group_transfer_is_routed_to_a_member_only(api, interaction, django_capture_on_commit_callbacks):

@@ -42,7 +42,7 @@ def agent(db):
 def conversation(channel, agent, customer: str = "customer") -> Interaction:
     """An agent's conversation in which the customer wrote twice, five minutes ago."""
     now = timezone.now()
-    interaction = InteractionFactory(
+    interaction = InteractionFactory.create(
         channel=channel,
         owner=agent,
         last_inbound_at=now - timedelta(minutes=5),

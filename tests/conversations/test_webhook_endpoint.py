@@ -188,10 +188,10 @@ class TestBodies:
     def test_unknown_field_is_kept_and_acknowledged(self, post_webhook, channel):
         payload = {
             "object": "whatsapp_business_account",
-            "entry": [{"id": "1", "changes": [{"field": "account_update", "value": {"event": "X"}}]}],
+            "entry": [{"id": "1", "changes": [{"field": "history", "value": {"history": []}}]}],
         }
         assert post_webhook(payload).status_code == 200
-        assert "'account_update' is not handled" in WebhookEvent.objects.get().flags[0]
+        assert "'history' is not handled" in WebhookEvent.objects.get().flags[0]
 
     def test_three_megabyte_payload_is_accepted(self, post_webhook, channel):
         payload = wa.payload("inbound_text")

@@ -140,7 +140,7 @@ def test_an_idle_console_socket_stays_open(stack):
             assert json.loads(await socket.recv())["type"] == "hello"
             with pytest.raises(TimeoutError):
                 frame = await asyncio.wait_for(socket.recv(), 12)  # idle: nothing may come…
-                pytest.fail(f"unexpected frame while idle: {frame}")  # …and no close either
+                pytest.fail(f"unexpected frame while idle: {frame!s}")  # …and no close either
             await socket.send(json.dumps({"command": "ping"}))
             return json.loads(await asyncio.wait_for(socket.recv(), 5))["type"]
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import {
-  composerRules, draftState, pendingLevel, reopenedBy, replyTimeoutMs, thresholds, windowChip, windowState,
+  composerRules, draftState, pendingLevel, reopenedBy, replyTimeoutMs, thresholds, untilLabel, windowChip, windowState,
 } from "../../console/static/console/conversation.js";
 import { remaining } from "../../console/static/console/format.js";
 
@@ -45,12 +45,31 @@ describe("O1, O2: the windows", () => {
   });
   it("the chip says what ends first", () => {
     const both = windowState({ id: 1, window_expires_at: iso(NOW + 20 * HOUR), reply_window_ends_at: iso(NOW + 90000) }, NOW);
-    assert.deepEqual([windowChip(both, NOW, remaining).state, windowChip(both, NOW, remaining).text], ["open", "Window open · 1 min left"]);
+    assert.deepEqual([windowChip(both, NOW, remaining).state, windowChip(both, NOW, remaining).text], [
+      "open",
+      `Window open · 1 min left: text until ${untilLabel(NOW + 90000, NOW)}, files, buttons and lists until ${untilLabel(NOW + 20 * HOUR, NOW)}`,
+    ]);
     const open = windowState({ id: 1, window_expires_at: iso(NOW + 5 * HOUR + 60000) }, NOW);
-    assert.equal(windowChip(open, NOW, remaining).text, "Window open · 5 h 1 min left");
+    assert.equal(windowChip(open, NOW, remaining).text, `Window open · 5 h 1 min left: anything can be sent until ${untilLabel(NOW + 5 * HOUR + 60000, NOW)}`);
     const ended = windowState({ id: 1, window_expires_at: iso(NOW + HOUR), reply_window_ends_at: iso(NOW - 1) }, NOW);
     assert.equal(windowChip(ended, NOW, remaining).state, "reply-ended");
+    // The chip agrees with the composer and the Notification editor: after the reply timeout
+    // files, reply buttons and lists still go until the window closes (never "only a notification").
+    assert.equal(
+      windowChip(ended, NOW, remaining).text,
+      `Response window ended: text goes out as a notification; files, buttons and lists until ${untilLabel(NOW + HOUR, NOW)}`,
+    );
+    const rules = composerRules({ ...ended, now: NOW }, null);
+    assert.equal(rules.filesAllowed, true);
+    assert.match(rules.notice, /Files, reply buttons and lists can still be sent until /);
+    assert.doesNotMatch(rules.notice, /only a notification/);
     assert.equal(windowChip(windowState({ id: 1 }, NOW), NOW, remaining).text, "Window closed: only a notification can be sent");
+  });
+  it("a deadline today is a time, another day's names the day", () => {
+    const today = untilLabel(NOW + 60000, NOW);
+    assert.match(today, /\d/);
+    assert.equal(untilLabel(NOW + 60000, NOW + 60000), today);
+    assert.notEqual(untilLabel(NOW + 3 * 24 * HOUR, NOW), untilLabel(NOW + 3 * 24 * HOUR, NOW + 3 * 24 * HOUR));
   });
   it("the reply timeout is the server's last deadline after the customer's message, else the option", () => {
     assert.equal(replyTimeoutMs({ id: 1, last_inbound_at: iso(NOW), reply_window_ends_at: iso(NOW + 600000) }, {}), 600000);

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
 
 import {
-  dayOf, debounce, elapsed, humanSize, initialOf, plural, remaining, splitLinks, splitName, toDate, utf8Length,
+  dayOf, debounce, elapsed, humanSize, initialOf, plural, remaining, splitLinks, splitName, surveyWords, toDate,
+  utf8Length,
 } from "../../console/static/console/format.js";
 
 describe("toDate", () => {
@@ -88,6 +89,17 @@ describe("names", () => {
     assert.deepEqual(splitName("4711"), { head: "4711", tail: "" }); // nothing before the number
     assert.deepEqual(splitName("Ticket ABCDEFGHIJKLMN12"), { head: "Ticket ABCDEFGHIJKLMN12", tail: "" }); // too long a tail
   });
+  it("splitName keeps the digits that tell two customers apart (U2)", () => {
+    // a profile name with the number's last digits, in any script
+    assert.deepEqual(splitName("Maria …0002"), { head: "Maria", tail: " …0002" });
+    assert.deepEqual(splitName("Maria José da Silva …0003"), { head: "Maria José da Silva", tail: " …0003" });
+    assert.deepEqual(splitName("مريم …0002"), { head: "مريم", tail: " …0002" });
+    // a name that is the number: its last four digits
+    assert.deepEqual(splitName("+4915112340002"), { head: "+491511234", tail: "0002" });
+    assert.deepEqual(splitName("+44 20 7946 0958"), { head: "+44 20 7946 ", tail: "0958" });
+    // a username is unique: nothing to keep
+    assert.deepEqual(splitName("@maria.s"), { head: "@maria.s", tail: "" });
+  });
   it("plural", () => {
     assert.equal(plural(1, "file"), "1 file");
     assert.equal(plural(0, "file"), "0 files");
@@ -139,5 +151,18 @@ describe("debounce", () => {
     soon.cancel();
     t.mock.timers.tick(1000);
     assert.equal(calls.mock.callCount(), 1);
+  });
+});
+
+describe("surveyWords", () => {
+  it("shows the answer, its score, whether satisfied, and the comment (B3)", () => {
+    const sent = { sent_at: "2026-03-03T11:00:00+00:00" };
+    assert.equal(surveyWords(null), "");
+    assert.equal(surveyWords({ ...sent, score: null }), "Survey: not answered");
+    assert.equal(surveyWords({ ...sent, score: 3, answer: "Good", satisfied: true }), "Survey: Good (3) · satisfied");
+    assert.equal(
+      surveyWords({ ...sent, score: 1, answer: "Bad", satisfied: false, comment: "Too slow" }),
+      "Survey: Bad (1) · not satisfied · “Too slow”",
+    );
   });
 });

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 
 import {
   arrivalOrder, choiceOf, errorLine, filledUrl, isPartial, mergeMessage, mergedStatus, noticeOf, optionsOf, placement,
-  refreshIds, summaryOf, timing, withReaction, withStatus,
+  refreshIds, summaryOf, timing, withReaction, withStatus, waitingLabel,
 } from "../../console/static/console/messages.js";
 
 /** @import { Message } from "../../console/static/console/types.js" */
@@ -171,5 +171,16 @@ describe("refreshIds (what a catch-up checks again)", () => {
     assert.deepEqual(refreshIds(ordered, { tail: 1, max: 10 }), [5, 3, 1]);
     assert.deepEqual(refreshIds(ordered, { tail: 2, max: 2 }), [5, 4]);
     assert.deepEqual(refreshIds([], { tail: 100, max: 200 }), []);
+  });
+});
+
+describe("waitingLabel", () => {
+  const base = /** @type {Message} */ ({ id: 1, interaction_id: 1, direction: "out", type: "text", body: "Hi", status: "queued" });
+  it("says a paced message waits, per reason", () => {
+    assert.match(waitingLabel({ ...base, waiting_to_send: true, error_code: 130429 }), /slow down/);
+    assert.match(waitingLabel({ ...base, waiting_to_send: true, error_code: 131056 }), /one customer/);
+  });
+  it("says nothing otherwise", () => {
+    assert.equal(waitingLabel(base), "");
   });
 });

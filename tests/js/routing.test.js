@@ -3,7 +3,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { availability, conferenceGuests, consultants, countdown, isConsultant, participation } from "../../console/static/console/routing.js";
+import {
+  availability,
+  conferenceGuests,
+  consultants,
+  countdown,
+  isConsultant,
+  participation,
+  targetKinds,
+  viaText,
+} from "../../console/static/console/routing.js";
 
 /** @import { Offer, Participant } from "../../console/static/console/types.js" */
 
@@ -40,6 +49,26 @@ describe("R4-R6: who can be chosen", () => {
   });
   it("anyone can be consulted", () => {
     assert.deepEqual(availability(away, "consult"), { ok: true, level: "away", text: "Not Ready (can still be consulted)" });
+  });
+});
+
+describe("R4, R5b: the types of target offered", () => {
+  it("a transfer offers every type; the server refuses those not configured", () => {
+    assert.deepEqual(targetKinds("transfer", undefined), ["agents", "groups", "skills", "queues"]);
+  });
+  it("a conference offers agents, and groups and skills only when the server says so", () => {
+    assert.deepEqual(targetKinds("conference", undefined), ["agents"]);
+    assert.deepEqual(targetKinds("conference", ["agents"]), ["agents"]);
+    assert.deepEqual(targetKinds("conference", ["agents", "groups", "skills"]), ["agents", "groups", "skills"]);
+    assert.deepEqual(targetKinds("conference", ["skills"]), ["agents", "skills"]);
+  });
+  it("a consultation is with an agent", () => {
+    assert.deepEqual(targetKinds("consult", ["agents", "groups", "skills"]), ["agents"]);
+  });
+  it("an invitation names the group or skill it came through", () => {
+    assert.equal(viaText({ kind: "group", id: 1, name: "Sales" }), "via the agent group Sales");
+    assert.equal(viaText({ kind: "skill", id: 2, name: "French" }), "via the skill French");
+    assert.equal(viaText(null), "");
   });
 });
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { contactsOf, contentOf, derived, kindOf, sorted, summary } from "../../sandbox/static/sandbox/model.js";
+import { contactsOf, contentOf, derived, kindOf, sorted, stableJson, summary } from "../../sandbox/static/sandbox/model.js";
 
 /** @import { PhoneMessage } from "../../sandbox/static/sandbox/types.js" */
 
@@ -10,6 +10,15 @@ import { contactsOf, contentOf, derived, kindOf, sorted, summary } from "../../s
 const message = (fields) => ({ id: 1, wamid: "w1", direction: "customer", type: "text", content: {}, timestamp: "2026-11-27T12:00:00Z", ...fields });
 
 describe("the phone's chat", () => {
+  it("compares messages by value: keys in another order (jsonb's) are the same bubble", () => {
+    const asSent = { type: "list", body: { text: "Pick" }, action: { button: "Slots", sections: [{ title: "T", rows: [{ id: "a", title: "A" }] }] } };
+    const readBack = { body: { text: "Pick" }, type: "list", action: { sections: [{ rows: [{ title: "A", id: "a" }], title: "T" }], button: "Slots" } };
+    assert.equal(stableJson(["interactive", asSent, null]), stableJson(["interactive", readBack, null]));
+    assert.notEqual(stableJson([asSent]), stableJson([{ ...asSent, body: { text: "Pick one" } }]));
+    const rows = [{ id: "a" }, { id: "b" }];
+    assert.notEqual(stableJson(rows), stableJson([...rows].reverse())); // order in a list is content
+    assert.equal(stableJson([null, 1, "x", false]), JSON.stringify([null, 1, "x", false]));
+  });
   it("orders by time, then id", () => {
     const list = [message({ id: 3, timestamp: "2026-11-27T12:00:01Z" }), message({ id: 2 }), message({ id: 1 })];
     assert.deepEqual(sorted(list).map((m) => m.id), [1, 2, 3]);

@@ -4,7 +4,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { byCategory, matchResponses, shortcutToken } from "../../console/static/console/responses.js";
-import { articleOf, emptyValues, fill, missing, parametersOf, withSuffix } from "../../console/static/console/templates.js";
+import {
+  articleOf,
+  buttonLabel,
+  emptyValues,
+  fill,
+  missing,
+  parametersOf,
+  slotLabel,
+  withSuffix,
+} from "../../console/static/console/templates.js";
 
 /** @import { StandardResponse } from "../../console/static/console/types.js" */
 
@@ -29,6 +38,38 @@ describe("T2-T4: a template's parameters", () => {
   it("shows what is typed so far, {{n}} where nothing is", () => {
     assert.equal(fill("Hello {{1}}, your order {{ 2 }} ships", ["Lena"]), "Hello Lena, your order {{ 2 }} ships");
     assert.equal(fill(undefined, []), "");
+  });
+  it("G1: a location header's place, coupon and one-time codes, an optional flow token", () => {
+    const pulled = {
+      body: [1],
+      location: true,
+      buttons: [
+        { index: 0, kind: "copy_code" },
+        { index: 1, kind: "otp", text: "Autofill" },
+        { index: 2, kind: "flow", text: "Book", optional: true },
+      ],
+    };
+    const values = emptyValues(pulled);
+    assert.deepEqual(values.location, { latitude: "", longitude: "", name: "", address: "" });
+    assert.deepEqual(missing(pulled, values), ["Body {{1}}", "Coupon code", "One-time code “Autofill”", "Latitude", "Longitude"]);
+    Object.assign(values, { body: ["Sam"], buttons: { 0: "SPRING25", 1: "482913", 2: "" } });
+    Object.assign(values.location ?? {}, { latitude: " 52.52", longitude: "13.405", name: "Locker 12" });
+    assert.deepEqual(missing(pulled, values), []);
+    assert.deepEqual(parametersOf(pulled, values), {
+      body: ["Sam"],
+      buttons: { 0: "SPRING25", 1: "482913", 2: "" },
+      location: { latitude: "52.52", longitude: "13.405", name: "Locker 12" },
+    });
+    assert.equal(buttonLabel({ kind: "flow", text: "Book" }), "Flow token “Book” (optional)");
+    assert.equal(buttonLabel({ kind: "url", text: "Track" }), "Link “Track”");
+  });
+  it("G1: labels named parameters by their names and fills them by name", () => {
+    const named = { named: true, header: ["order_id"], body: ["first_name", "order_id"] };
+    assert.deepEqual(missing(named, { header: [""], body: ["Lena", ""], buttons: {} }), ["Order id", "Order id"]);
+    assert.equal(slotLabel("Body", "first_name", true), "First name");
+    assert.equal(slotLabel("Body", 2, false), "Body {{2}}");
+    assert.equal(fill("Hi {{first_name}}, order {{ order_id }}", ["Lena"], named.body), "Hi Lena, order {{ order_id }}");
+    assert.equal(fill("Hi {{first_name}} {{1}}", ["Lena"]), "Hi {{first_name}} Lena");
   });
   it("puts a link's suffix at its end only", () => {
     assert.equal(withSuffix("https://shop.test/t/{{1}}", "ord-1"), "https://shop.test/t/ord-1");

@@ -88,7 +88,9 @@ def fired(client: redis.Redis) -> list[tuple[str, int]]:
     sent = []
     for raw in reversed(client.lrange("celery", 0, -1)):
         headers = json.loads(raw)["headers"]
-        sent.append((headers["task"], int(re.match(r"gen(\d+)@", headers["origin"]).group(1))))
+        origin = re.match(r"gen(\d+)@", headers["origin"])
+        assert origin, headers["origin"]
+        sent.append((headers["task"], int(origin.group(1))))
     return sent
 
 

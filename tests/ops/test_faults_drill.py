@@ -69,8 +69,9 @@ class Meta:
 
     @property
     def base_url(self) -> str:
+        assert self.server is not None, "start() first"
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> None:
         meta = self
@@ -122,6 +123,7 @@ class Meta:
             time.sleep(1)
 
     def stop(self) -> None:
+        assert self.server is not None, "start() first"
         self.server.shutdown()
         self.pool.shutdown(wait=False, cancel_futures=True)
 
@@ -272,6 +274,16 @@ def resend_sends(drill: Drill, agents: list[tuple[httpx.Client, int]], seconds: 
     return resent
 
 
+def server_error_logs(scaled: Scaled, lines: int = 40) -> list[str]:
+    """The servers' log around each request that ended in a 5xx other than 503 (Django's
+    ``django.request`` logs those with their traceback), for the assertion's message."""
+    log = (scaled.workdir / "run-scaled.log").read_text(errors="replace").splitlines()
+    starts = [
+        n for n, line in enumerate(log) if "django.request" in line and "Service Unavailable" not in line
+    ]
+    return [line for n in starts[:3] for line in log[n : n + lines]]
+
+
 def stored_inbound(scaled: Scaled) -> dict[str, int]:
     return scaled.shell(
         "import json; from django.db.models import Count; from conversations.models import Message\n"
@@ -416,10 +428,14 @@ def run_the_drill(scaled: Scaled, postgres: OwnPostgres, redis: OwnRedis, meta: 
     assert figures["stored more than once"] == 0
     # during the database outage: 503 (Meta retries), never a 500 or a lost 200
     assert during_outage and set(during_outage) == {"503"}, during_outage
-    every_answer = [
-        str(status) for r in [*drill.webhooks.values(), *drill.sends.values()] for _, status in r.answers
+    server_errors = [
+        f"{at:.1f}s {what} {key}: {status}"
+        for what, records in (("webhook", drill.webhooks), ("send", drill.sends))
+        for key, record in records.items()
+        for at, status in record.answers
+        if str(status).startswith("5") and status != 503
     ]
-    assert "500" not in every_answer
+    assert not server_errors, "\n".join([*server_errors, *server_error_logs(scaled)])
     assert max(took for _, took in drill.probes) < 2, "the liveness probe stalled"
     # every send acknowledged to the agent went out exactly once
     assert len(acknowledged) == len(drill.sends)

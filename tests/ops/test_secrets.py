@@ -191,7 +191,7 @@ class TestAdminWriteOnly:
 
 
 class TestDeployWarnings:
-    def ids(self, settings) -> set[str]:
+    def ids(self, settings) -> set[str | None]:
         return {w.id for w in checks.public_secrets_check(None)}
 
     def test_the_demo_key_and_sandbox_secrets_warn_when_scaled(self, settings):

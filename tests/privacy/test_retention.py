@@ -29,7 +29,7 @@ def event(age: timedelta, state: str = WebhookEvent.State.PROCESSED) -> WebhookE
 
 
 def stored_image(age: timedelta) -> Attachment:
-    message = MessageFactory(type=Message.Type.IMAGE, body="look at this")
+    message = MessageFactory.create(type=Message.Type.IMAGE, body="look at this")
     attachment = Attachment.objects.create(
         message=message, kind="image", mime_type="image/jpeg", state="stored"
     )

@@ -61,7 +61,10 @@ class TestCustomerMessagesReachOurWebhook:
             "display_phone_number": DISPLAY_NUMBER,
             "phone_number_id": PHONE_NUMBER_ID,
         }
-        assert value["contacts"] == [{"profile": {"name": "Lena Vogel"}, "wa_id": CUSTOMER}]
+        user_id = SandboxChat.objects.get().user_id
+        assert value["contacts"] == [
+            {"profile": {"name": "Lena Vogel"}, "wa_id": CUSTOMER, "user_id": user_id}
+        ]
         item = value["messages"][0]
         assert (item["from"], item["type"], item["text"]) == (CUSTOMER, "text", {"body": "Hello"})
         assert item["id"].startswith("wamid.SBX") and item["timestamp"].isdigit()

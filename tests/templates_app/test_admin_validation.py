@@ -30,7 +30,7 @@ TEMPLATE_ADD = "/admin/templates_app/messagetemplate/add/"
 @pytest.fixture
 def admin_client(db) -> Client:
     client = Client(raise_request_exception=False)  # a 500 shows as a status, not an exception
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 
 

@@ -10,7 +10,7 @@ import pickle
 from collections.abc import Callable, Iterator
 from email import policy
 from email.parser import BytesParser
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -93,10 +93,10 @@ def multipart_fields(request: httpx.Request) -> dict[str, tuple[str | None, str,
     message = BytesParser(policy=policy.HTTP).parsebytes(head + request.content)
     assert message.is_multipart()
     return {
-        part.get_param("name", header="content-disposition"): (
+        str(part.get_param("name", header="content-disposition")): (
             part.get_filename(),
             part.get_content_type(),
-            part.get_payload(decode=True),
+            cast(bytes, part.get_payload(decode=True)),  # a non-multipart part decodes to bytes
         )
         for part in message.iter_parts()
     }

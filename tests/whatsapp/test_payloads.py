@@ -219,7 +219,7 @@ class TestReaction:
 
     def test_never_has_context(self):
         with pytest.raises(TypeError):
-            payloads.reaction("1", message_id=WAMID, emoji="👍", reply_to=WAMID)  # type: ignore[call-arg]
+            payloads.reaction("1", message_id=WAMID, emoji="👍", reply_to=WAMID)
 
     def test_needs_message_id(self):
         with pytest.raises(ValueError, match="reaction needs the message_id"):

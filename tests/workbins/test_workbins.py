@@ -27,7 +27,9 @@ def api(client, agent):
 
 def active(channel, agent, **kwargs) -> Interaction:
     AgentProfile.objects.filter(pk=agent.pk).update(load=agent.load + 1)
-    return InteractionFactory(channel=channel, owner=agent.user, state=Interaction.State.ACTIVE, **kwargs)
+    return InteractionFactory.create(
+        channel=channel, owner=agent.user, state=Interaction.State.ACTIVE, **kwargs
+    )
 
 
 def test_park_moves_the_interaction_to_the_personal_workbin_and_frees_capacity(
@@ -96,6 +98,32 @@ def test_logout_moves_open_interactions_to_the_personal_workbin(client, agent, c
         interaction.refresh_from_db()
         assert interaction.state == Interaction.State.PARKED
     assert WorkbinItem.objects.filter(reason="logout").count() == 2
+
+
+def test_sign_out_preview_says_what_the_logout_will_move(client, agent, channel):
+    """The console asks before signing out: GET agent/me/sign-out/ counts what the logout
+    moves (the same rule), names the customers and the workbin; it moves nothing itself."""
+    client.force_login(agent.user)
+    assert client.get("/api/v1/agent/me/sign-out/").json() == {
+        "conversations": 0,
+        "customers": [],
+        "workbin": "My workbin",
+        "offers": 0,
+        "summary": "",
+    }
+    first = active(channel, agent, contact__name="Lena Vogel")
+    active(channel, agent, contact__name="Max Mustermann")
+    InteractionFactory.create(channel=channel, owner=agent.user, state=Interaction.State.PARKED)
+    preview = client.get("/api/v1/agent/me/sign-out/").json()
+    assert preview["conversations"] == 2
+    assert preview["customers"] == ["Lena Vogel", "Max Mustermann"]
+    assert preview["summary"].startswith(
+        "Your 2 open conversations (Lena Vogel, Max Mustermann) move to your workbin \u201cMy workbin\u201d"
+    )
+    first.refresh_from_db()
+    assert first.state == Interaction.State.ACTIVE  # a read: nothing moved
+    client.post("/accounts/logout/")
+    assert WorkbinItem.objects.filter(reason="logout").count() == preview["conversations"]
 
 
 def test_customer_writing_to_a_parked_interaction_routes_it_to_an_available_agent(

@@ -8,6 +8,7 @@ import { FormDialog } from "./dialog.js";
 import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, initialOf } from "./format.js";
+import { nameOf, numberAside, profileAside } from "./identity.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -23,11 +24,6 @@ function pathOf(next) {
   } catch {
     return null;
   }
-}
-
-/** @param {Partial<Contact>} contact */
-function nameOf(contact) {
-  return contact.display_name || (contact.wa_id ? `+${contact.wa_id}` : "Contact");
 }
 
 export class ContactAssign extends FormDialog {
@@ -122,8 +118,8 @@ export class ContactAssign extends FormDialog {
   /** @param {Contact} contact */
   entry(contact) {
     const name = nameOf(contact);
-    const sub = [contact.wa_id ? `+${contact.wa_id}` : "", contact.phone && contact.phone !== `+${contact.wa_id}` ? contact.phone : "",
-      contact.profile_name && contact.profile_name !== name ? `~${contact.profile_name}` : "", contact.email]
+    const sub = [numberAside(contact), contact.phone && contact.phone !== `+${contact.wa_id}` ? contact.phone : "",
+      profileAside(contact), contact.email]
       .filter(Boolean)
       .join(" · ");
     const choose = el("button", {
@@ -160,7 +156,7 @@ export class ContactAssign extends FormDialog {
     }
     const current = tab.contact;
     this.question(
-      `Assign this conversation with ${nameOf(current)}${current.wa_id ? ` (+${current.wa_id})` : ""} to ${nameOf(contact)}? ` +
+      `Assign this conversation with ${nameOf(current)}${numberAside(current) ? ` (${numberAside(current)})` : ""} to ${nameOf(contact)}? ` +
         `Its messages and the number move to ${nameOf(contact)}, whose earlier conversations then show here.`,
     );
     this.problem(null);

@@ -4,9 +4,13 @@
 // textContent or a checked URL (dom.js).
 
 import { el, link, linkify, safeUrl } from "./dom.js";
-import { fullTimeOf, humanSize, timeOf, toDate } from "./format.js";
+import { FILE_TYPES, fileDetails, fileTypeOf } from "./files.js";
+import { fullTimeOf, timeOf, toDate } from "./format.js";
 import { icon } from "./icons.js";
-import { choiceOf, errorLine, filledUrl, MEDIA_KINDS, noticeOf, optionsOf, placement, summaryOf } from "./messages.js";
+import { colleagueOf } from "./identity.js";
+import {
+  choiceOf, errorLine, filledUrl, MEDIA_KINDS, noticeOf, optionsOf, placement, summaryOf, waitingLabel,
+} from "./messages.js";
 
 /** @import { Attachment, Message, MessageContent, Quoted, Rendered, SharedContact, TemplateComponent } from "./types.js" */
 
@@ -17,6 +21,8 @@ import { choiceOf, errorLine, filledUrl, MEDIA_KINDS, noticeOf, optionsOf, place
  * @property {string} mapTemplate W10: the static map provider's URL template ("" for none)
  * @property {() => string} contactName the customer's name as the console shows it
  * @property {(message: Message, button: HTMLButtonElement) => void} onRetry a failed message's Retry
+ * @property {(message: Message) => void} [onReply] U1: quote this message in the next reply
+ *   (the tab ignores it while the agent may not write: read only, window closed)
  */
 
 /**
@@ -56,7 +62,8 @@ export function buildRow(message, flags, ctx) {
   // R5: another agent's message (a conference, an earlier owner) carries their name and
   // its own colour, so that whose is whose is never in doubt.
   const colleague = colleagueOf(message, ctx.agentId);
-  const bubble = el("div", { class: `bubble bubble--${where}${colleague ? " bubble--colleague" : ""}` });
+  const automated = message.direction === "out" && message.automated ? " bubble--automated" : "";
+  const bubble = el("div", { class: `bubble bubble--${where}${colleague ? " bubble--colleague" : ""}${automated}` });
   if (colleague) {
     row.dataset.author = colleague;
     bubble.append(el("div", { class: "author", text: colleague }));
@@ -68,6 +75,8 @@ export function buildRow(message, flags, ctx) {
   appendAll(bubble, contentBlock(message, ctx));
   bubble.append(metaBlock(message, flags));
   row.append(bubble);
+  const actions = actionsBlock(message, ctx);
+  if (actions) row.append(actions);
   const reactions = message.reactions || [];
   if (reactions.length) {
     row.append(
@@ -87,10 +96,61 @@ export function buildRow(message, flags, ctx) {
   return row;
 }
 
-/** Another agent's name on their message ("" for ours and the customer's). @param {Message} message @param {number} agentId */
-export function colleagueOf(message, agentId) {
-  return (message.direction === "out" && message.author_id && message.author_id !== agentId && message.author_name) || "";
+/**
+ * U1: Reply (quote it in the next message: WhatsApp shows the quote on the phone) and
+ * Copy (its text), shown on hover. Out of the Tab order (tabindex -1: a long transcript
+ * would put hundreds of stops before the composer); the keyboard has Alt+R, reply to the
+ * customer's last message, and screen readers still list the buttons. Reply needs the message's wamid:
+ * one still on its way cannot be quoted yet (the server says the same: bad_reply).
+ * @param {Message} message @param {RowContext} ctx
+ */
+function actionsBlock(message, ctx) {
+  if (message.revoked) return null;
+  const buttons = [];
+  if (ctx.onReply && canQuote(message)) {
+    const onReply = ctx.onReply;
+    buttons.push(
+      el("button", { type: "button", class: "row-action row-action--reply", tabindex: "-1", title: "Reply", "aria-label": "Reply to this message", onclick: () => onReply(message) },
+        icon("reply")),
+    );
+  }
+  const text = message.body || "";
+  if (text.trim() && navigator.clipboard) {
+    const copy = el("button", { type: "button", class: "row-action", tabindex: "-1", title: "Copy text", "aria-label": "Copy the text" }, icon("copy"));
+    copy.addEventListener("click", () => {
+      navigator.clipboard.writeText(text).then(
+        () => flash(copy, "Copied"),
+        () => flash(copy, "Could not copy"),
+      );
+    });
+    buttons.push(copy);
+  }
+  return buttons.length ? el("div", { class: "row-actions" }, buttons) : null;
 }
+
+/**
+ * U1: whether a reply may quote this message (the Reply button and Alt+R ask the same):
+ * one WhatsApp knows (a wamid), not deleted, not a notice.
+ * @param {Message} message
+ */
+export function canQuote(message) {
+  return Boolean(message.wamid) && !message.revoked && placement(message) !== "center" && message.type !== "reaction";
+}
+
+/** Say on the button what happened, for a moment. @param {HTMLButtonElement} button @param {string} what */
+function flash(button, what) {
+  button.title = what;
+  button.classList.add("row-action--done");
+  button.setAttribute("aria-label", what);
+  setTimeout(() => {
+    button.title = "Copy text";
+    button.setAttribute("aria-label", "Copy the text");
+    button.classList.remove("row-action--done");
+  }, 1500);
+}
+
+// Another agent's name on their message, or G4's "sent from the business app" (identity.js).
+export { colleagueOf };
 
 /** @param {Element} parent @param {Child} children */
 function appendAll(parent, children) {
@@ -133,9 +193,12 @@ function metaBlock(message, flags) {
  */
 export function updateTicks(row, message) {
   const slot = row.querySelector(".ticks");
-  if (!(slot instanceof HTMLElement) || slot.dataset.tick === message.status) return;
-  const [name, label] = TICKS[message.status || ""] || ["clock", message.status || "Pending"];
-  slot.dataset.tick = message.status || "";
+  const waiting = waitingLabel(message); // G5: WhatsApp's pacing, not a failure
+  const key = `${message.status || ""}${waiting ? ":waiting" : ""}`;
+  if (!(slot instanceof HTMLElement) || slot.dataset.tick === key) return;
+  const [name, ticked] = TICKS[message.status || ""] || ["clock", message.status || "Pending"];
+  const label = waiting || ticked;
+  slot.dataset.tick = key;
   slot.className = `ticks ticks--${message.status}`;
   slot.title = label;
   slot.setAttribute("aria-label", label);
@@ -152,7 +215,7 @@ function quoteBlock(quoted, ctx, reply) {
     "div",
     { class: `quote${isTemplate ? " quote--template" : ""}`, dataset: { quotedId: String(quoted.id || "") } },
     el("div", { class: "quote-author", text: isTemplate && quoted.direction === "out" ? "Your message" : who }),
-    structure || el("div", { class: "quote-body", text: summaryOf(quoted, { contactName: ctx.contactName() }) || quoted.type }),
+    structure || el("div", { class: "quote-body", dir: "auto", text: summaryOf(quoted, { contactName: ctx.contactName() }) || quoted.type }),
   );
 }
 
@@ -178,7 +241,7 @@ function quotedStructure(quoted, reply) {
     { class: "quote-structure" },
     name ? el("div", { class: "quote-label", text: `Template · ${name}` }) : null,
     header ? el("div", { class: "quote-header", text: header }) : null,
-    el("div", { class: "quote-body", text: body }),
+    el("div", { class: "quote-body", dir: "auto", text: body }),
     footer ? el("div", { class: "quote-footer", text: footer }) : null,
     options.length
       ? el(
@@ -228,7 +291,7 @@ function noticeBlock(message, flags, ctx) {
 
 /** @param {string | undefined} text */
 function textBlock(text, className = "text") {
-  return text ? el("div", { class: className }, linkify(text)) : null;
+  return text ? el("div", { class: className, dir: "auto" }, linkify(text)) : null;
 }
 
 /** @param {Message} message @param {RowContext} ctx @returns {Child} */
@@ -351,13 +414,35 @@ function renderedBlock(message, rendered) {
   ];
 }
 
+/**
+ * M1b: a file's icon by its type (PDF, spreadsheet, …): ``data-file-type`` names it.
+ * @param {Partial<Attachment>} a
+ * @param {string} className
+ */
+function fileIcon(a, className) {
+  const type = fileTypeOf(a);
+  return el("span", { class: `${className} file-icon file-icon--${type}`, dataset: { fileType: type } }, icon(FILE_TYPES[type].icon));
+}
+
+/**
+ * M1b: the name and the details of a photo's, a video's or an audio's file, under it (a
+ * document shows them in its own box). The name is the customer's text: textContent only.
+ * @param {Attachment} a
+ */
+function fileLine(a) {
+  const name = a.file_name || "";
+  return el("div", { class: "media-meta" }, fileIcon(a, "media-meta-icon"),
+    el("span", { class: "media-name", text: name, title: name }),
+    el("span", { class: "media-size", text: fileDetails(a) }));
+}
+
 /** M1: a file: an image or sticker, a player, or a document; pending and failed downloads say so. @param {string} kind @param {Message} message */
 function mediaBlock(kind, message) {
   /** @type {Attachment | null | undefined} */
   const a = message.attachment;
   if (!a || a.state === "pending") {
-    return el("div", { class: "media-pending" }, icon(kind === "document" ? "doc" : kind === "audio" ? "audio" : kind === "video" ? "video" : "image"),
-      el("span", { text: "downloading…" }), a && a.file_name ? el("span", { class: "muted", text: a.file_name }) : null);
+    return el("div", { class: "media-pending" }, fileIcon(a || { id: 0, kind }, "pending-icon"),
+      el("span", { text: "downloading…" }), a && a.file_name ? el("span", { class: "muted media-name", text: a.file_name, title: a.file_name }) : null);
   }
   if (a.state === "failed" || !a.url) {
     return el("div", { class: "media-pending media-failed" }, icon("alert"), el("span", { text: a.notice || "the file could not be downloaded" }));
@@ -367,25 +452,33 @@ function mediaBlock(kind, message) {
   const saveLink = save
     ? el("a", { class: "media-save", href: save, download: a.file_name || "", title: "Save", "aria-label": `Save ${a.file_name || kind}` }, icon("download"))
     : null;
-  if (kind === "image" || kind === "sticker") {
+  if (kind === "sticker") {
+    // a sticker is a picture in the conversation, not a file the agent handles: no name line
     const src = safeUrl(a.thumbnail_url) || url;
-    const image = el("img", { class: kind === "sticker" ? "sticker" : "thumb", src, alt: message.body || (kind === "sticker" ? "Sticker" : "Image"), loading: "lazy" });
+    const image = el("img", { class: "sticker", src, alt: message.body || "Sticker", loading: "lazy" });
     return el("div", { class: "media media--image" }, link(url, image, { class: "media-open", title: "Open full size" }), saveLink);
   }
+  if (kind === "image") {
+    const src = safeUrl(a.thumbnail_url) || url;
+    const image = el("img", { class: "thumb", src, alt: message.body || "Image", loading: "lazy" });
+    return el("div", { class: "media media--image" }, link(url, image, { class: "media-open", title: "Open full size" }), saveLink, fileLine(a));
+  }
   if (kind === "video") {
-    return el("div", { class: "media media--video" }, el("video", { src: url, controls: true, preload: "metadata" }), saveLink);
+    return el("div", { class: "media media--video" }, el("video", { src: url, controls: true, preload: "metadata" }), saveLink, fileLine(a));
   }
   if (kind === "audio") {
     return el("div", { class: "media media--audio" },
-      el("audio", { src: url, controls: true, preload: "metadata", "aria-label": a.voice ? "Voice message" : "Audio" }), saveLink);
+      el("div", { class: "media-player" },
+        el("audio", { src: url, controls: true, preload: "metadata", "aria-label": a.voice ? "Voice message" : "Audio" }), saveLink),
+      fileLine(a));
   }
   return el(
     "div",
     { class: "media media--document" },
-    el("span", { class: "doc-icon" }, icon("doc")),
+    fileIcon(a, "doc-icon"),
     el("span", { class: "doc-text" },
-      link(url, a.file_name || "document", { class: "doc-name" }),
-      el("span", { class: "doc-size", text: [humanSize(a.size), (a.mime_type || "").split("/").pop()].filter(Boolean).join(" · ") })),
+      link(url, a.file_name || "document", { class: "doc-name", title: a.file_name || "" }),
+      el("span", { class: "doc-size", text: fileDetails(a) })),
     saveLink,
   );
 }

@@ -62,8 +62,10 @@ export class Composer {
     this.filesAllowed = true; // the 24-hour window is open
     /** @type {string | null} */
     this.windowKey = null;
-    /** @type {Pick<WindowState, "open" | "replyOpen" | "fallback">} */
-    this.windowState = { open: true, replyOpen: true, fallback: false };
+    /** @type {Pick<WindowState, "open" | "replyOpen" | "fallback" | "expires">} */
+    this.windowState = { open: true, replyOpen: true, fallback: false, expires: 0 };
+    /** U1: the message the next text quotes (WhatsApp's context.message_id). @type {{ id: number } | null} */
+    this.replying = null;
     /** R6: why nothing can be written (a consulted agent). @type {string | null} */
     this.readOnly = null;
     /** @type {string | undefined} */
@@ -93,6 +95,8 @@ export class Composer {
         this.sendText();
       } else if (event.key === "Escape" && !this.refs.emojiPanel.hidden) {
         this.toggleEmoji(false);
+      } else if (event.key === "Escape" && this.replying) {
+        this.replyTo(null);
       }
     });
     text.addEventListener("input", () => {
@@ -121,6 +125,7 @@ export class Composer {
       }
     });
     previewSend.addEventListener("click", () => this.sendText());
+    this.refs.replyCancel.addEventListener("click", () => this.replyTo(null));
     previewCancel.addEventListener("click", () => this.clearPending());
     document.addEventListener("click", (event) => {
       if (this.refs.emojiPanel.hidden) return;
@@ -186,7 +191,12 @@ export class Composer {
     let failed = false;
     try {
       if (hasText) {
-        await this.host.send({ type: "text", body, client_ref: this.draft.ref });
+        /** @type {Record<string, unknown>} */
+        const payload = { type: "text", body, client_ref: this.draft.ref };
+        const quoted = this.replying;
+        if (quoted) payload.reply_to = quoted.id;
+        await this.host.send(payload);
+        if (this.replying === quoted) this.replyTo(null, { focus: false }); // not one chosen meanwhile
         // What was typed while it was on its way stays; what was sent goes.
         if (text.value.startsWith(body)) text.value = text.value.slice(body.length).trimStart();
         this.draft = { text: null, ref: null };
@@ -221,6 +231,24 @@ export class Composer {
     }
     // Two-step upload off: a file attached while this send was on its way goes too.
     if (!failed && this.files.items.length && !this.twoStep) this.sendAll({ withText: false });
+  }
+
+  /**
+   * U1: quote ``message`` in the next text (null: no quote). The bar above the composer
+   * says which message. The draft keeps its client_ref: a text resent after an unclear
+   * failure is the same message whatever its quote (the server replays the stored one).
+   * Returns whether the quote was taken (not while nothing can be written).
+   * @param {{ id: number, summary: string } | null} message
+   * @param {{ focus?: boolean }} [how]
+   */
+  replyTo(message, { focus = true } = {}) {
+    const { replyBar, replyQuote, text } = this.refs;
+    if (message && (this.readOnly || !this.windowOpen)) return false;
+    this.replying = message ? { id: message.id } : null;
+    replyQuote.textContent = message ? message.summary : "";
+    replyBar.hidden = !message;
+    if (focus && !text.disabled) text.focus();
+    return true;
   }
 
   /** New references for what waits to be sent (the old ones were taken). */
@@ -358,16 +386,17 @@ export class Composer {
 
   /**
    * O1 / O2, R6: what may be written now (conversation.js composerRules says).
-   * @param {Pick<WindowState, "open" | "replyOpen" | "fallback">} state
+   * @param {Pick<WindowState, "open" | "replyOpen" | "fallback"> & { expires?: number }} state
    */
-  setWindow({ open, replyOpen, fallback }) {
-    this.windowState = { open, replyOpen, fallback };
+  setWindow({ open, replyOpen, fallback, expires = 0 }) {
+    this.windowState = { open, replyOpen, fallback, expires };
     const readOnly = this.readOnly;
-    const key = `${open}/${replyOpen}/${fallback}/${readOnly}`;
+    const key = `${open}/${replyOpen}/${fallback}/${expires}/${readOnly}`;
     if (key === this.windowKey) return;
     this.windowKey = key;
     const rules = composerRules(this.windowState, readOnly);
     this.windowOpen = rules.textAllowed;
+    if (!rules.textAllowed && this.replying) this.replyTo(null, { focus: false }); // no text: no quote
     this.filesAllowed = rules.filesAllowed;
     const { text, windowNotice, file, emojiButton, responsesButton, templatesButton } = this.refs;
     text.disabled = !rules.textAllowed;

@@ -10,7 +10,9 @@
 import { Api, isNetworkError } from "./api.js";
 import { ContactAssign } from "./assign.js";
 import { Consultations } from "./consultation.js";
+import { DesktopNotices } from "./desktop.js";
 import { Directory } from "./directory.js";
+import { SupervisorBoard } from "./board.js";
 import { DoneDialog } from "./done.js";
 import { byId, fillName, session } from "./dom.js";
 import { debounce } from "./format.js";
@@ -24,6 +26,8 @@ import { NotificationEditor } from "./notifications.js";
 import { Offers } from "./offers.js";
 import { NARROW } from "./panel.js";
 import { LiveSocket } from "./socket.js";
+import { Shortcuts } from "./shortcuts.js";
+import { SignOutDialog } from "./signout.js";
 import { InteractionTab } from "./tab.js";
 import { TargetDialog } from "./targets.js";
 import { Workbins } from "./workbins.js";
@@ -80,6 +84,7 @@ export class ConsoleApp {
     this.agentsLoadedAt = 0;
     this.header = new Header(this);
     this.notices = new Notices(() => this.composerArea());
+    this.desktop = new DesktopNotices(this); // R2b
     this.offers = new Offers(byId("offer-list"), {
       api: this.api,
       now: () => this.now(),
@@ -99,6 +104,9 @@ export class ConsoleApp {
     this.invitations = new Invitations(this);
     this.consultations = new Consultations(this);
     this.assign = new ContactAssign(this);
+    this.signOut = new SignOutDialog(this); // asks before open conversations move to the workbin
+    this.board = new SupervisorBoard(this); // S1, S2 (agents: their queues' waiting count)
+    this.shortcuts = new Shortcuts(this); // U1: Alt+A accept, Alt+↓/↑ next/previous, Alt+/ the list
     /** The dialogs about one tab: they close with it. */
     this.tabDialogs = [this.done, this.notifications, this.targets, this.assign, this.workbins.mover];
   }
@@ -134,6 +142,7 @@ export class ConsoleApp {
       this.subscribedKey = null;
       this.consultations.reset();
       this.subscribe();
+      this.board.connected();
       this.resync();
     });
     this.socket.addEventListener("frame", (event) => applyFrame(this, /** @type {CustomEvent<Frame>} */ (event).detail));

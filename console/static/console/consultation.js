@@ -10,6 +10,7 @@ import { errorStatus } from "./api.js";
 import { el, linkify, onSubmit, showStatus } from "./dom.js";
 import { describeError } from "./errors.js";
 import { fullTimeOf, timeOf, toDate } from "./format.js";
+import { consultationNotice } from "./desktop-notice.js";
 import { consultants, isConsultant } from "./routing.js";
 
 /** @import { ConsoleApp } from "./console.js" */
@@ -268,6 +269,7 @@ export class Consultations {
       const said = `${from || "An agent"} consults you about ${who}: the conversation is open, read only.`;
       this.app.toast(said);
       this.app.announce(said);
+      if (from) this.app.desktop.notify(consultationNotice(id, detail.contact, from)); // R2b: a frame brought it (not a reload)
     } catch {
       // Not ours (any more): nothing to show.
     } finally {

@@ -61,7 +61,25 @@ export function windowState(summary, now) {
 }
 
 /**
- * The window chip: its state and what it says.
+ * When a deadline falls, as the banner writes it: "14:05" today, "Sat 09:30" on another day
+ * (the browser's locale and time zone).
+ * @param {number} ms since the epoch
+ * @param {number} now
+ */
+export function untilLabel(ms, now) {
+  const at = new Date(ms);
+  const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  if (at.toDateString() === new Date(now).toDateString()) return time;
+  return `${at.toLocaleDateString([], { weekday: "short" })} ${time}`;
+}
+
+/**
+ * The window chip: its state and what it says. It says what can be sent now and until
+ * when, as the composer and the Notification editor allow it (the server's rules,
+ * conversations/windows.py): inside the 24-hour window anything (text, files, reply
+ * buttons, lists, notifications); after the reply timeout text goes out as a notification
+ * but files, reply buttons and lists still go until the window closes; after the window
+ * only a notification (an approved template).
  * @param {WindowState} state
  * @param {number} now
  * @param {(ms: number) => string} remaining how a time left is written
@@ -72,28 +90,29 @@ export function windowChip(state, now, remaining) {
     return {
       state: "closed",
       text: "Window closed: only a notification can be sent",
-      title: "More than 24 hours since the customer's last message: only a notification (template) can be sent",
+      title: "More than 24 hours since the customer's last message: only a notification (an approved template) can be sent, until the customer writes again",
     };
   }
+  const until = untilLabel(state.expires, now);
   if (!state.replyOpen) {
     return {
       state: "reply-ended",
-      text: "Response window ended: only a notification can be sent",
-      title: "The reply timeout after the customer's last message has passed",
+      text: `Response window ended: text goes out as a notification; files, buttons and lists until ${until}`,
+      title: `The reply timeout after the customer's last message has passed: what you type goes out appended to the default notification template. Files, reply buttons and lists can still be sent until the 24-hour window closes at ${new Date(state.expires).toLocaleString()}; after that only a notification.`,
     };
   }
   if (state.fallback && state.replyEnds < state.expires) {
     // A reply timeout shorter than the 24-hour window: its end is what the agent meets first.
     return {
       state: "open",
-      text: `Window open · ${remaining(state.replyEnds - now)} left`,
-      title: `The reply timeout ends at ${new Date(state.replyEnds).toLocaleString()}: after it, what you type goes out as a notification`,
+      text: `Window open · ${remaining(state.replyEnds - now)} left: text until ${untilLabel(state.replyEnds, now)}, files, buttons and lists until ${until}`,
+      title: `The reply timeout ends at ${new Date(state.replyEnds).toLocaleString()}: after it, what you type goes out as a notification. Files, reply buttons and lists can be sent until ${new Date(state.expires).toLocaleString()}; after that only a notification.`,
     };
   }
   return {
     state: "open",
-    text: `Window open · ${remaining(state.expires - now)} left`,
-    title: `WhatsApp's 24-hour customer-service window closes at ${new Date(state.expires).toLocaleString()}`,
+    text: `Window open · ${remaining(state.expires - now)} left: anything can be sent until ${until}`,
+    title: `WhatsApp's 24-hour customer-service window closes at ${new Date(state.expires).toLocaleString()}: until then text, files, reply buttons, lists and notifications; after that only a notification.`,
   };
 }
 
@@ -153,11 +172,12 @@ export function reopenedBy(summary, message, options) {
  * notification fallback sends the text appended to the default notification template (the
  * agent is told so), an older one refuses it. A consulted agent (``readOnly``: why) writes
  * nothing.
- * @param {Pick<WindowState, "open" | "replyOpen" | "fallback">} state
+ * @param {Pick<WindowState, "open" | "replyOpen" | "fallback"> & { expires?: number, now?: number }} state
+ *   expires, now: when the 24-hour window closes (the notice says until when files and lists go)
  * @param {string | null} readOnly
  * @returns {ComposerRules}
  */
-export function composerRules({ open, replyOpen, fallback }, readOnly) {
+export function composerRules({ open, replyOpen, fallback, expires = 0, now = Date.now() }, readOnly) {
   const textAllowed = (replyOpen || fallback) && !readOnly;
   const filesAllowed = open && !readOnly;
   const attachTitle = filesAllowed
@@ -178,7 +198,7 @@ export function composerRules({ open, replyOpen, fallback }, readOnly) {
     return {
       ...base,
       notice: open
-        ? "The response window has ended: only a notification can be sent. What you type goes out appended to the default notification template."
+        ? `The response window has ended: what you type goes out appended to the default notification template. Files, reply buttons and lists can still be sent${expires ? ` until ${untilLabel(expires, now)}` : ""}, while the 24-hour window is open.`
         : "The 24-hour window is closed: only a notification can be sent. What you type goes out appended to the default notification template; files cannot be sent.",
       placeholder: "Type the text of the notification",
     };

@@ -9,6 +9,7 @@ import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, fullTimeOf, initialOf, toDate } from "./format.js";
 import { icon } from "./icons.js";
+import { nameOf, numberAside, profileAside } from "./identity.js";
 import { historyItem } from "./panel.js";
 
 /** @import { ConsoleApp } from "./console.js" */
@@ -87,7 +88,7 @@ export class Directory extends FormDialog {
 
   /** @param {Entry} entry */
   entry({ contact, last }) {
-    const name = contact.display_name || (contact.wa_id ? `+${contact.wa_id}` : "Contact");
+    const name = nameOf(contact);
     const history = el("ol", { class: "history directory-history", hidden: true });
     // Offered only where the server says the agent may open it (the endpoint's own rule).
     let historyButton = null;
@@ -143,7 +144,7 @@ export class Directory extends FormDialog {
           el("span", { class: "directory-name", text: name }),
           el("span", {
             class: "directory-sub muted",
-            text: [contact.wa_id ? `+${contact.wa_id}` : "", contact.profile_name && contact.profile_name !== name ? `~${contact.profile_name}` : "", contact.email]
+            text: [numberAside(contact), profileAside(contact), contact.email]
               .filter(Boolean)
               .join(" · "),
           }),

@@ -1,12 +1,16 @@
 // Formatting for the console: times, durations, sizes, UTF-8 byte counts, names and the
 // links in a text. DOM-free (unit-tested with node --test, tests/js/).
 
+/** @import { SurveyResult } from "./types.js" */
+
 // A URL in running text; trailing punctuation is left out of the link.
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"']+/gi;
 const TRAILING = /[.,;:!?'")\]}]+$/;
 // A name that ends in a number ("Customer …0002", "Order 4711") is told apart by that
 // number: when the name is cut, only its head shrinks.
 const DISTINGUISHING_TAIL = /\s+\S*\p{N}{2,}\S*$/u;
+// U2: a name that is a phone number ("+4915112340002") keeps its last four digits whole.
+const NUMBER_NAME = /^\+?\d[\d -]{4,}\d{4}$/;
 const TAIL_MAX = 14;
 const DAY_MS = 86400000;
 
@@ -87,11 +91,13 @@ export function initialOf(name) {
 
 /**
  * A one-line name split into the head the CSS may cut and the number at its end that stays
- * whole ("" when there is none).
+ * whole ("" when there is none): "Maria …0002" keeps " …0002", a name that is a phone
+ * number keeps its last four digits ("+491511234" and "0002").
  * @param {string} text
  * @returns {{ head: string, tail: string }}
  */
 export function splitName(text) {
+  if (NUMBER_NAME.test(text)) return { head: text.slice(0, -4), tail: text.slice(-4) };
   const match = text.match(DISTINGUISHING_TAIL);
   if (!match || !match.index || match[0].length > TAIL_MAX) return { head: text, tail: "" };
   return { head: text.slice(0, match.index), tail: match[0] };
@@ -117,6 +123,20 @@ export function splitLinks(text) {
   }
   if (last < source.length) parts.push({ text: source.slice(last), url: false });
   return parts;
+}
+
+/**
+ * B3: a survey after Done in a line of the history: the answer and its score, whether it
+ * counts as satisfied, and the customer's comment; or that it is still unanswered.
+ * @param {SurveyResult | null | undefined} survey
+ * @returns {string}
+ */
+export function surveyWords(survey) {
+  if (!survey) return "";
+  if (survey.score === null || survey.score === undefined) return "Survey: not answered";
+  const verdict = survey.satisfied ? "satisfied" : "not satisfied";
+  const comment = survey.comment ? ` · “${survey.comment}”` : "";
+  return `Survey: ${survey.answer || "?"} (${survey.score}) · ${verdict}${comment}`;
 }
 
 /** "1 file", "3 files". @param {number} count @param {string} noun */

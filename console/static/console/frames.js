@@ -2,6 +2,8 @@
 // Delivery is at-most-once: a frame that finds nothing to change (a message not shown, a
 // contact of no open tab) leads to a catch-up or a resync instead.
 
+import { invitationNotice, offerNotice } from "./desktop-notice.js";
+
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Frame } from "./types.js" */
 
@@ -23,7 +25,11 @@ export function applyFrame(app, frame) {
       app.setAgent(frame.agent);
       break;
     case "offer.created":
-      if (frame.offer) app.offers.add(frame.offer);
+      if (frame.offer) {
+        const fresh = !app.offers.cards.has(frame.offer.id);
+        app.offers.add(frame.offer);
+        if (fresh) app.desktop.notify(offerNotice(frame.offer)); // R2b
+      }
       app.resyncSoon();
       break;
     case "offer.withdrawn":
@@ -54,7 +60,7 @@ export function applyFrame(app, frame) {
         app.toast(
           frame.type === "interaction.window_closed"
             ? `The 24-hour window with ${who} closed: only a notification can be sent.`
-            : `The response window with ${who} ended: only a notification can be sent.`,
+            : `The response window with ${who} ended: what you type now goes out as a notification; files, buttons and lists still go until the 24-hour window closes.`,
         );
       }
       break;
@@ -93,7 +99,8 @@ export function applyFrame(app, frame) {
       break;
     }
     case "conference.invited":
-      // R5: an invitation card, like an offer.
+      // R5: an invitation card, like an offer (R2b: and a desktop notice).
+      if (frame.invitation_id && !app.invitations.cards.has(frame.invitation_id)) app.desktop.notify(invitationNotice(frame));
       app.invitations.add(frame);
       break;
     case "conference.withdrawn":
@@ -126,6 +133,15 @@ export function applyFrame(app, frame) {
     case "workbin.changed":
       // R7: a workbin of ours changed (moved in, opened, the customer wrote): list it again.
       app.workbins.refreshSoon();
+      break;
+    case "board":
+      app.board.render(frame.board);
+      break;
+    case "queues":
+      app.board.queueCounts.render(frame.queues || []);
+      break;
+    case "supervision.notice":
+      app.board.notice(frame.kind, frame.supervisor);
       break;
     case "subscribed":
       if ((frame.refused || []).length) app.resync();

@@ -2,7 +2,14 @@
 
 const SVG = "http://www.w3.org/2000/svg";
 
-/** @type {Record<string, [string, Record<string, string | number>][]>} */
+/** @typedef {[string, Record<string, string | number>]} Shape */
+
+/** A page with its corner folded: the outline of every file icon. @type {Shape} */
+const PAGE = ["path", { d: "M14 3H7a1.5 1.5 0 0 0-1.5 1.5v15A1.5 1.5 0 0 0 7 21h10a1.5 1.5 0 0 0 1.5-1.5V7.5z" }];
+/** @type {Shape} */
+const FOLD = ["path", { d: "M14 3v4.5h4.5" }];
+
+/** @type {Record<string, Shape[]>} */
 const SHAPES = {
   check: [["path", { d: "M4 12.5l5 5L20 6.5" }]],
   checks: [["path", { d: "M1.5 12.5l5 5L17 7" }], ["path", { d: "M10.5 16.5l1 1L22 7" }]],
@@ -37,6 +44,7 @@ const SHAPES = {
   plus: [["path", { d: "M12 5v14M5 12h14" }]],
   search: [["circle", { cx: 10.5, cy: 10.5, r: 6 }], ["path", { d: "M15 15l5 5" }]],
   reply: [["path", { d: "M9.5 7L4.5 12l5 5" }], ["path", { d: "M4.5 12H14a5.5 5.5 0 0 1 5.5 5.5V19" }]],
+  copy: [["rect", { x: 8.5, y: 8.5, width: 11, height: 11, rx: 1.5 }], ["path", { d: "M15.5 8.5V5.5a1 1 0 0 0-1-1h-9a1 1 0 0 0-1 1v9a1 1 0 0 0 1 1h3" }]],
   external: [["path", { d: "M13.5 4.5h6v6M19.5 4.5L11 13" }], ["path", { d: "M17 13.5v5a1 1 0 0 1-1 1H6a1 1 0 0 1-1-1v-10a1 1 0 0 1 1-1h5" }]],
   phone: [["path", { d: "M6.5 3.5h3l1.5 4.5-2 1.5a11 11 0 0 0 5.5 5.5l1.5-2 4.5 1.5v3a2 2 0 0 1-2 2A16 16 0 0 1 4.5 5.5a2 2 0 0 1 2-2z" }]],
   list: [["path", { d: "M9 6.5h11M9 12h11M9 17.5h11" }], ["circle", { cx: 5, cy: 6.5, r: 0.8, fill: "currentColor" }],
@@ -52,6 +60,17 @@ const SHAPES = {
     ["circle", { cx: 17, cy: 9, r: 2.5 }], ["path", { d: "M16.5 14.3c2.4.1 4 1.8 4.5 4.7" }]],
   lock: [["rect", { x: 5, y: 10.5, width: 14, height: 10, rx: 1.5 }], ["path", { d: "M8 10.5v-3a4 4 0 0 1 8 0v3" }]],
   leave: [["path", { d: "M10 4.5H5.5v15H10" }], ["path", { d: "M14.5 8l4 4-4 4M18.5 12h-10" }]],
+  // M1b: one icon per file type (files.js): a page with what it holds
+  file: [PAGE, FOLD],
+  filePdf: [PAGE, FOLD, ["rect", { x: 7.5, y: 12, width: 9, height: 5, rx: 1, fill: "currentColor" }]],
+  fileSheet: [PAGE, FOLD, ["path", { d: "M8.5 11h7v7h-7zM8.5 14.5h7M12 11v7" }]],
+  fileWord: [PAGE, FOLD, ["path", { d: "M8.5 11.5h7M8.5 14.5h7M8.5 17.5h4.5" }]],
+  fileSlides: [PAGE, FOLD, ["rect", { x: 8, y: 11, width: 8, height: 5.5, rx: 0.6 }], ["path", { d: "M12 16.5v2M10 18.5h4" }]],
+  fileArchive: [PAGE, FOLD, ["path", { d: "M11 3.5v1.5M13 5v1.5M11 6.5V8M13 8v1.5" }], ["rect", { x: 10.3, y: 11, width: 3.4, height: 4, rx: 0.8 }]],
+  fileAudio: [PAGE, FOLD, ["path", { d: "M11 17.5V11.5l4-1v5.5" }], ["circle", { cx: 9.8, cy: 17.5, r: 1.3 }], ["circle", { cx: 13.8, cy: 16, r: 1.3 }]],
+  fileVideo: [PAGE, FOLD, ["path", { d: "M10 11.5v6l5-3z" }]],
+  fileImage: [PAGE, FOLD, ["circle", { cx: 10, cy: 12, r: 1.2 }], ["path", { d: "M7.5 18.5l3.5-3.5 2 2 1.5-1.5 2 3" }]],
+  fileText: [PAGE, FOLD, ["path", { d: "M8.5 12h7M8.5 15h7" }]],
 };
 
 /** An icon (aria-hidden: the button or label around it names it). @param {string} name */

@@ -1,5 +1,5 @@
 // R5 conference invitations: an invitation is a card like an offer (who invites, which
-// customer) with Accept / Decline; accepted, the conversation opens as a tab. The pending
+// customer, and the agent group or skill it came through, R5b) with Accept / Decline; accepted, the conversation opens as a tab. The pending
 // ones come with the page and every resync, new ones as conference.invited frames. One
 // that became void (conference.withdrawn: the conversation was done, transferred or
 // parked) says so on its card, then goes.
@@ -8,7 +8,9 @@ import { errorCode, errorStatus } from "./api.js";
 import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { initialOf } from "./format.js";
+import { numberAside, profileAside } from "./identity.js";
 import { icon } from "./icons.js";
+import { viaText } from "./routing.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Contact, Interaction, Invitation } from "./types.js" */
@@ -73,7 +75,8 @@ export class Invitations {
     this.section.hidden = false;
     if (!announce) return;
     const contact = contactOf(frame);
-    this.app.announce(`${frame.inviter || "An agent"} invites you to a conference with ${contact.display_name || "a customer"}`);
+    const via = frame.via ? ` ${viaText(frame.via)}` : "";
+    this.app.announce(`${frame.inviter || "An agent"} invites you${via} to a conference with ${contact.display_name || "a customer"}`);
   }
 
   /**
@@ -132,10 +135,8 @@ export class Invitations {
           el(
             "div",
             { class: "offer-sub muted" },
-            contact.profile_name && contact.profile_name !== name
-              ? el("span", { class: "offer-profile", text: `~${contact.profile_name}` })
-              : null,
-            contact.wa_id ? el("span", { text: `+${contact.wa_id}` }) : null,
+            profileAside(contact) ? el("span", { class: "offer-profile", text: profileAside(contact) }) : null,
+            numberAside(contact) ? el("span", { text: numberAside(contact) }) : null,
           ),
         ),
         el("span", { class: "offer-queue invitation-kind" }, icon("users"), "Conference"),
@@ -144,7 +145,9 @@ export class Invitations {
         "p",
         { class: "invitation-from" },
         el("strong", { class: "invitation-inviter", text: inviter }),
-        " invites you to join this conversation: you both see it and write to the customer.",
+        frame.via ? " invites you " : " invites you to join this conversation: you both see it and write to the customer.",
+        frame.via ? el("span", { class: "invitation-via", text: viaText(frame.via) }) : null,
+        frame.via ? " to join this conversation: you both see it and write to the customer." : null,
       ),
       refs.error,
       refs.status,

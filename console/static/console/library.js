@@ -231,8 +231,9 @@ export class ShortcutSuggest {
     this.dismissedAt = null;
     list.id = `${host.idPrefix}-suggest`;
     text.setAttribute("aria-autocomplete", "list");
+    // A textbox may not carry aria-expanded (axe: aria-allowed-attr); the open list shows
+    // through aria-activedescendant, set while an option is highlighted.
     text.setAttribute("aria-controls", list.id);
-    text.setAttribute("aria-expanded", "false");
     text.addEventListener("keydown", (event) => this.onKey(event), { capture: true });
     text.addEventListener("input", () => this.refresh());
     text.addEventListener("click", () => this.refresh());
@@ -307,7 +308,6 @@ export class ShortcutSuggest {
     );
     const wasOpen = this.open;
     this.list.hidden = false;
-    this.text.setAttribute("aria-expanded", "true");
     this.highlight();
     if (!wasOpen) {
       this.host.announce(
@@ -332,7 +332,6 @@ export class ShortcutSuggest {
     this.list.hidden = true;
     this.list.replaceChildren();
     this.items = [];
-    this.text.setAttribute("aria-expanded", "false");
     this.text.removeAttribute("aria-activedescendant");
   }
 

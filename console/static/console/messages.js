@@ -254,3 +254,15 @@ export function refreshIds(ordered, { tail, max }) {
 function present(value) {
   return Boolean(value);
 }
+
+/**
+ * G5: a message WhatsApp asked us to hold back (130429: the number's throughput, 131056:
+ * too many messages to this customer) waits to send: it is not a failure. "" otherwise.
+ * @param {Message} message
+ */
+export function waitingLabel(message) {
+  if (!message.waiting_to_send) return "";
+  return message.error_code === 131056
+    ? "Waiting to send: WhatsApp limits messages to one customer in a short time"
+    : "Waiting to send: WhatsApp asked this number to slow down";
+}

@@ -1,7 +1,8 @@
 // Telling the agent: the screen reader's announcements, the toast for passing notices
 // (never over the composer), and W5's flashing title and icon while a reply is pending and
-// the agent looks elsewhere.
+// the agent looks elsewhere (R2b: new work that came meanwhile, first).
 
+import { titleAlert } from "./desktop-notice.js";
 import { byId } from "./dom.js";
 
 const TOAST_MS = 8000;
@@ -21,6 +22,8 @@ export class Notices {
     this.composerArea = composerArea;
     this.baseTitle = document.title;
     this.flashOn = false;
+    /** R2b: new work that came while the agent looked elsewhere (the latest last). @type {string[]} */
+    this.alerts = [];
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.toastTimer = undefined;
     byId("toast-close").addEventListener("click", () => this.toast(null));
@@ -61,16 +64,29 @@ export class Notices {
   }
 
   /**
-   * W5: while a reply is pending and the agent looks elsewhere, the title and icon flash.
+   * R2b: new work came while the agent looks elsewhere: the title flashes "(n) New offer —
+   * Lena Vogel" (before W5's reply pending) until the console gets the focus.
+   * @param {string} label
+   */
+  alert(label) {
+    this.alerts.push(label);
+  }
+
+  /**
+   * W5: while a reply is pending and the agent looks elsewhere, the title and icon flash;
+   * R2b's new work comes first. Looking at the console again ends both.
    * @param {boolean} pending a customer waits for a reply
    * @param {boolean} away the page is hidden or without focus
    */
   flash(pending, away) {
-    if (pending && away) {
+    if (!away) this.alerts = [];
+    const alert = this.alerts.length ? titleAlert(this.alerts) : "";
+    if ((pending || alert) && away) {
       this.flashOn = !this.flashOn;
-      document.title = this.flashOn ? `● Reply pending · ${this.baseTitle}` : this.baseTitle;
+      const shown = alert || `● Reply pending · ${this.baseTitle}`;
+      document.title = this.flashOn ? shown : this.baseTitle;
       setFavicon(this.flashOn ? FAVICON_ALERT : FAVICON);
-      document.body.dataset.flashing = "true";
+      document.body.dataset.flashing = alert ? "new-work" : "true";
     } else if (document.body.dataset.flashing) {
       this.flashOn = false;
       document.title = this.baseTitle;

@@ -16,7 +16,7 @@ import { describeError } from "./errors.js";
 import { debounce, humanSize } from "./format.js";
 import { parameterFields } from "./template-fields.js";
 import { KIND_LABELS, MEDIA_LABELS, previewOf } from "./template-preview.js";
-import { articleOf, emptyValues, fill, INTERACTIVE, missing, parametersOf } from "./templates.js";
+import { articleOf, emptyValues, fill, INTERACTIVE, missing, namesOf, parametersOf } from "./templates.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -370,9 +370,10 @@ export class NotificationEditor extends FormDialog {
 
   /** What the agent typed so far, before the server answers ({{n}} where nothing is typed yet). @param {Template} template */
   draftPreview(template) {
+    const names = namesOf(template.parameters || {});
     return {
-      header: template.header_type === "text" ? fill(template.header_text, this.values.header) : "",
-      body: fill(template.body, this.values.body),
+      header: template.header_type === "text" ? fill(template.header_text, this.values.header, names.header) : "",
+      body: fill(template.body, this.values.body, names.body),
       footer: template.footer,
       buttons: template.buttons || [],
       header_file: template.has_header_file ? this.api.url(`templates/${template.id}/header-file/`) : null,

@@ -4,6 +4,7 @@ import { errorCode, errorStatus } from "./api.js";
 import { el, linkify } from "./dom.js";
 import { describeError } from "./errors.js";
 import { initialOf } from "./format.js";
+import { numberAside, profileAside } from "./identity.js";
 import { summaryOf } from "./messages.js";
 import { countdown } from "./routing.js";
 
@@ -113,8 +114,10 @@ export class Offers {
           { class: "offer-who" },
           el("h3", { id: titleId, class: "offer-name", text: contact.display_name || "Customer" }),
           el("div", { class: "offer-sub muted" },
-            contact.profile_name ? el("span", { class: "offer-profile", text: `~${contact.profile_name}` }) : null,
-            (offer.customer_wa_id || contact.wa_id) ? el("span", { text: `+${offer.customer_wa_id || contact.wa_id}` }) : null),
+            profileAside(contact) ? el("span", { class: "offer-profile", text: profileAside(contact) }) : null,
+            numberAside(contact, offer.customer_wa_id || contact.wa_id)
+              ? el("span", { text: numberAside(contact, offer.customer_wa_id || contact.wa_id) })
+              : null),
         ),
         el("span", { class: "offer-queue", title: "Queue", text: offer.queue || "No queue" }),
       ),

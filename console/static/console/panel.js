@@ -5,8 +5,9 @@
 
 import { control, el, onSubmit } from "./dom.js";
 import { describeError } from "./errors.js";
-import { fullTimeOf, toDate } from "./format.js";
+import { fullTimeOf, surveyWords, toDate } from "./format.js";
 import { icon } from "./icons.js";
+import { contactAddress, marketingLabel } from "./identity.js";
 
 /** @import { Api } from "./api.js" */
 /** @import { Contact, HistoryEntry, Interaction, Note } from "./types.js" */
@@ -45,6 +46,7 @@ export function historyItem(item, { current = false, dispositionLabel = (code) =
     el("div", { class: "history-line muted", text: [item.channel, item.owner && `with ${item.owner}`].filter(Boolean).join(" · ") }),
     item.disposition ? el("div", { class: "history-line", text: `Disposition: ${dispositionLabel(item.disposition)}` }) : null,
     item.done_note ? el("div", { class: "history-line history-note", text: item.done_note }) : null,
+    item.survey ? el("div", { class: "history-line history-survey", text: surveyWords(item.survey) }) : null,
   );
 }
 
@@ -186,7 +188,9 @@ export class SidePanel {
 
   /** The full interaction (GET interactions/{id}/console/). @param {Interaction} detail */
   setDetail(detail) {
-    this.setContact(detail.contact, { force: false });
+    // The tab's contact: it took the answer's only if that is not older than what a frame
+    // brought meanwhile (a "Stopped marketing" line must not go back to hidden).
+    this.setContact(this.host.contact(), { force: false });
     if (!this.dirty.case) this.renderCase(detail.case_data || {});
     this.renderNotes(detail.notes || []);
   }
@@ -194,9 +198,13 @@ export class SidePanel {
   /** @param {Contact | undefined} contact */
   setContact(contact, { force = false } = {}) {
     if (!contact) return;
-    const { contactForm, contactWa, contactProfile } = this.refs;
-    contactWa.textContent = contact.wa_id ? `+${contact.wa_id}` : "";
+    const { contactForm, contactWa, contactProfile, contactMarketing } = this.refs;
+    contactWa.textContent = contactAddress(contact);
     contactProfile.textContent = contact.profile_name ? `WhatsApp name: ${contact.profile_name}` : "";
+    const marketing = marketingLabel(contact, fullTimeOf);
+    contactMarketing.textContent = marketing;
+    contactMarketing.hidden = !marketing;
+    contactMarketing.classList.toggle("contact-marketing--stopped", contact.marketing_preference === "stop");
     if (this.dirty.contact && !force) return;
     for (const name of /** @type {const} */ (["name", "email", "phone"])) {
       control(contactForm, name, HTMLInputElement).value = contact[name] || "";

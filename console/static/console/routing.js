@@ -2,7 +2,7 @@
 // countdown, which transfer, conference or consultation targets can be chosen, and who
 // takes part in a conversation.
 
-/** @import { Offer, Participant, TargetAgent } from "./types.js" */
+/** @import { InvitationVia, Offer, Participant, TargetAgent } from "./types.js" */
 
 /**
  * R2: an offer's countdown to its due_at, on the server's clock.
@@ -51,6 +51,30 @@ export function availability(agent, mode) {
     level: "away",
     text: agent.is_ready ? `Not available: at capacity (${load})` : "Not available: Not Ready",
   };
+}
+
+/** The types of target, in the order the dialog lists them. */
+const ALL_KINDS = ["agents", "groups", "skills", "queues"];
+
+/**
+ * R4, R5b: the types of target the dialog offers for a request: a transfer any (the server
+ * refuses group, skill and queue when they are not configured, and the dialog says why), a
+ * conference what the server allows (agents, and groups and skills once the routing queue
+ * option names a queue: ``conference_kinds``), a consultation agents only.
+ * @param {TargetMode | null} mode
+ * @param {string[] | undefined} conferenceKinds
+ * @returns {string[]}
+ */
+export function targetKinds(mode, conferenceKinds) {
+  if (mode === "transfer") return ALL_KINDS;
+  if (mode === "conference") return ALL_KINDS.filter((kind) => kind === "agents" || (conferenceKinds || []).includes(kind));
+  return ["agents"];
+}
+
+/** R5b: "via the agent group Sales", "via the skill French" ("" when invited by name). @param {InvitationVia | null | undefined} via */
+export function viaText(via) {
+  if (!via) return "";
+  return `via the ${via.kind === "group" ? "agent group" : "skill"} ${via.name}`;
 }
 
 /** @type {Record<string, string>} */

@@ -5,6 +5,7 @@
 import { fillName } from "./dom.js";
 import { windowChip } from "./conversation.js";
 import { elapsed, initialOf, remaining, timeOf } from "./format.js";
+import { nameOf, numberAside, profileAside } from "./identity.js";
 
 /** @import { Contact } from "./types.js" */
 /** @import { TabRefs } from "./tab-refs.js" */
@@ -24,16 +25,12 @@ export class ConversationHeader {
    * @param {string | undefined} where.channel
    */
   render(contact, { number, queue, channel }) {
-    const name = contact.display_name || "Customer";
+    // U2: the server's name; the number and (when the name is not it) the profile name beside
+    const name = nameOf(contact);
     const { name: title, sub, avatar } = this.refs;
     fillName(title, name);
     avatar.textContent = initialOf(name);
-    const parts = [];
-    if (number) parts.push(`+${number}`);
-    if (contact.profile_name && contact.profile_name !== name) parts.push(`~${contact.profile_name}`);
-    if (queue) parts.push(queue);
-    if (channel) parts.push(channel);
-    sub.textContent = parts.join(" · ");
+    sub.textContent = [numberAside(contact, number), profileAside(contact), queue, channel].filter(Boolean).join(" · ");
     sub.title = sub.textContent;
   }
 

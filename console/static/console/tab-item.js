@@ -17,7 +17,7 @@ export class TabListItem {
     this.avatar = el("span", { class: "avatar", "aria-hidden": "true" });
     this.name = el("span", { class: "chat-name" });
     this.time = el("time", { class: "chat-time" });
-    this.preview = el("span", { class: "chat-preview" });
+    this.preview = el("span", { class: "chat-preview", dir: "auto" });
     this.pending = el("span", { class: "pending-dot", hidden: true });
     this.unread = el("span", { class: "unread", hidden: true });
     this.role = el("span", { class: "chat-role", hidden: true });

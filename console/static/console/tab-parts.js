@@ -41,6 +41,7 @@ export function transcriptFor(tab) {
       options: () => app.options,
       contactName: () => tab.contact.display_name || "Customer",
       onRetry: (message, button) => tab.retry(message, button),
+      onReply: (message) => tab.replyTo(message),
       loadOlder: (cursor) => tab.api.get(`interactions/${tab.id}/transcript/?before=${encodeURIComponent(cursor)}`),
       onError: (error) => tab.composer.showError(error),
     },

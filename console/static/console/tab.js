@@ -13,8 +13,11 @@
 import { ConsultationPanel } from "./consultation.js";
 import { pendingLevel, reopenedBy, thresholds, windowState } from "./conversation.js";
 import { refsOf } from "./dom.js";
+import { describeError } from "./errors.js";
 import { debounce, elapsed, toDate } from "./format.js";
+import { isOlderContact } from "./identity.js";
 import { ResponsesPanel, ShortcutSuggest } from "./library.js";
+import { summaryOf } from "./messages.js";
 import { leaveConference, renderParticipants } from "./participants.js";
 import { conferenceGuests, participation } from "./routing.js";
 import { ConversationHeader } from "./tab-header.js";
@@ -24,7 +27,7 @@ import { TAB_REFS } from "./tab-refs.js";
 import { TranscriptSync } from "./tab-sync.js";
 
 /** @import { ConsoleApp } from "./console.js" */
-/** @import { Action, Contact, Interaction, InteractionSummary, Message, Participant, Part, StandardResponse, TranscriptPage } from "./types.js" */
+/** @import { Action, Intervention, Contact, Interaction, InteractionSummary, Message, Participant, Part, StandardResponse, TranscriptPage } from "./types.js" */
 /** @import { TabRefs } from "./tab-refs.js" */
 
 /** The agent's typing is posted at most this often (the server throttles per interaction). */
@@ -41,6 +44,12 @@ const ACTION_BUTTONS = [
   ["leave", "leave_conference"],
   ["consultLeave", "leave_consultation"],
   ["done", "done"],
+];
+/** S2: the supervisor's intervention buttons (refs) and the intervention each needs. @type {[keyof TabRefs & ("bargeIn" | "takeOver" | "move"), Intervention][]} */
+const INTERVENTION_BUTTONS = [
+  ["bargeIn", "barge_in"],
+  ["takeOver", "take_over"],
+  ["move", "move"],
 ];
 
 export class InteractionTab {
@@ -115,6 +124,9 @@ export class InteractionTab {
     refs.conference.addEventListener("click", () => app.targets.open(this, "conference"));
     refs.consult.addEventListener("click", () => app.targets.open(this, "consult"));
     refs.leave.addEventListener("click", () => leaveConference(this));
+    refs.bargeIn.addEventListener("click", () => this.intervene("barge_in"));
+    refs.takeOver.addEventListener("click", () => this.intervene("take_over"));
+    refs.move.addEventListener("click", () => this.intervene("move"));
     refs.templatesButton.addEventListener("click", () => app.notifications.openForTab(this));
     refs.responsesButton.addEventListener("click", () => this.showResponses());
     refs.scroller.addEventListener("scroll", () => {
@@ -193,6 +205,11 @@ export class InteractionTab {
       // with it (the interaction.changed frame that follows brings the server's own values).
       this.summary = reopenedBy(this.summary, message, this.app.options);
       if (!this.isSeen()) this.unread += 1;
+      // U5: the shown tab's transcript is a live log; a message in another tab is said here.
+      if (!this.active && !refetching) {
+        const text = summaryOf(message, { contactName: this.contact.display_name || "Customer" });
+        this.app.announce(`New message from ${this.contact.display_name || "a customer"}: ${text.slice(0, 200)}`);
+      }
     }
     this.afterMessages();
   }
@@ -215,6 +232,21 @@ export class InteractionTab {
     this.awaitingSince = null;
     this.receive([message]);
     return message;
+  }
+
+  /**
+   * U1: the next text quotes ``message`` (a Reply on its row). What the bar shows is the
+   * same summary as the list's preview.
+   * @param {Message} message
+   */
+  replyTo(message) {
+    if (!this.can("reply")) return false;
+    const name = this.contact.display_name || "Customer";
+    const who = message.direction === "in" ? name : "You";
+    const summary = `${who}: ${summaryOf(message, { contactName: name })}`;
+    const taken = this.composer.replyTo({ id: message.id, summary: summary.replace(/\s+/g, " ").slice(0, 120) });
+    if (!taken) this.app.toast("Only a notification can be sent now: it cannot quote a message");
+    return taken;
   }
 
   /** A failed message, sent again. @param {Message} message @param {HTMLButtonElement | null} button */
@@ -258,7 +290,7 @@ export class InteractionTab {
     const viewer = this.viewerKey();
     if (requestedAt !== null && requestedAt < this.viewerFrameAt) {
       // What the agent may do changed by a frame after this answer left: the frame's stays.
-      const { actions: _actions, part: _part, ...rest } = summary;
+      const { actions: _actions, part: _part, interventions: _interventions, ...rest } = summary;
       summary = rest;
     }
     this.summary = { ...this.summary, ...summary };
@@ -286,7 +318,34 @@ export class InteractionTab {
   }
 
   viewerKey() {
-    return `${this.part}:${(this.summary.actions || []).join(",")}`;
+    return `${this.part}:${(this.summary.actions || []).join(",")}:${(this.summary.interventions || []).join(",")}`;
+  }
+
+  /** S2: the server allows this supervisor ``intervention`` (its ``interventions``). @param {Intervention} intervention */
+  may(intervention) {
+    return (this.summary.interventions || []).includes(intervention);
+  }
+
+  /**
+   * S2: a supervisor intervenes from the conversation itself, as from the board; the
+   * server checks and records it, and its events bring the console up to date.
+   * @param {Intervention} intervention
+   */
+  async intervene(intervention) {
+    const { app } = this;
+    try {
+      if (intervention === "barge_in") {
+        await app.api.post(`interactions/${this.id}/barge-in/`, {});
+        app.toast("You joined the conversation: you and the agent both write to the customer.");
+      } else if (intervention === "take_over") {
+        await app.api.post(`interactions/${this.id}/take-over/`, {});
+        app.toast("The conversation is yours now.");
+      } else if (intervention === "move") {
+        await app.board.move(this.id);
+      }
+    } catch (error) {
+      app.toast(`Could not do that: ${describeError(error)}`);
+    }
   }
 
   /**
@@ -294,14 +353,14 @@ export class InteractionTab {
    * agent may now do: ``viewer``). A GET answer older than the last participants.changed
    * frame is stale (it left before the change): ignored.
    * @param {Participant[]} participants
-   * @param {{ requestedAt?: number | null, viewer?: { actions?: Action[], part?: Part } | null }} [how]
+   * @param {{ requestedAt?: number | null, viewer?: { actions?: Action[], part?: Part, interventions?: Intervention[] } | null }} [how]
    */
   setParticipants(participants, { requestedAt = null, viewer = null } = {}) {
     if (requestedAt === null) this.participantsFrameAt = performance.now();
     else if (requestedAt < this.participantsFrameAt) return;
     this.participants = participants || [];
     if (viewer && Array.isArray(viewer.actions)) {
-      this.summary = { ...this.summary, actions: viewer.actions, part: viewer.part || /** @type {Part} */ ("") };
+      this.summary = { ...this.summary, actions: viewer.actions, part: viewer.part || /** @type {Part} */ (""), interventions: viewer.interventions || [] };
       this.viewerFrameAt = this.app.now();
     }
     if (this.part === "consultation") this.consulted = true;
@@ -346,13 +405,16 @@ export class InteractionTab {
   applyActions() {
     const refs = this.refs;
     for (const [ref, action] of ACTION_BUTTONS) refs[ref].hidden = !this.can(action);
-    refs.actions.hidden = ACTION_BUTTONS.every(([ref]) => refs[ref].hidden);
+    for (const [ref, intervention] of INTERVENTION_BUTTONS) refs[ref].hidden = !this.may(intervention);
+    refs.interventions.hidden = INTERVENTION_BUTTONS.every(([ref]) => refs[ref].hidden);
+    refs.actions.hidden = ACTION_BUTTONS.every(([ref]) => refs[ref].hidden) && refs.interventions.hidden;
     const guests = conferenceGuests(this.participants, this.app.agent.id);
     refs.leave.title = this.part === "owner" && guests.length
       ? `Leave the conference: ${guests[0].name} keeps the conversation`
       : "Leave the conference: the conversation leaves your console, the other agent keeps it";
     refs.assignContact.hidden = !this.can("assign_contact");
     this.composer.setReadOnly(this.can("reply") ? null : this.part === "consultation" ? READ_ONLY : READ_ONLY_OTHER);
+    this.panel.classList.toggle("conv--read-only", !this.can("reply")); // no Reply on the messages
     this.side.setEditable({ contact: this.can("edit_contact"), caseData: this.can("case_data"), notes: this.can("note") });
     this.panel.dataset.role = this.part;
     this.item.setPart(this.part);
@@ -384,6 +446,7 @@ export class InteractionTab {
 
   /** @param {Contact} contact */
   setContact(contact) {
+    if (isOlderContact(contact, this.contact)) return;
     this.contact = { ...this.contact, ...contact };
     this.side.setContact(this.contact);
     this.renderHeader();
@@ -394,7 +457,7 @@ export class InteractionTab {
     const { detail } = this;
     this.header.render(this.contact, {
       // R8: the number this conversation is on (the customer may have several).
-      number: this.summary.customer_wa_id || this.contact.wa_id,
+      number: this.summary.customer_wa_id || this.contact.wa_id || undefined,
       queue: (detail && detail.queue) || undefined,
       channel: (detail && detail.channel && detail.channel.name) || undefined,
     });

@@ -1,7 +1,8 @@
 // R4 transfer, R5 conference, R6 consultation: one dialog for the three, as the source
 // product has it ("click transfer or conference, and select the type of target; click the
-// magnifying glass to search by name"): the type (agent, agent group, skill, queue —
-// conferences and consultations are with agents), a search, the targets (an agent who
+// magnifying glass to search by name"): the type (agent, agent group, skill, queue; a
+// conference: agent, and agent group and skill when the server allows them, R5b — routing
+// then chooses the agent; a consultation: agent), a search, the targets (an agent who
 // cannot take the conversation is shown so and cannot be chosen), then Transfer / Invite /
 // Consult. Refusals (the target became unavailable, transfers or conferences not
 // configured) are shown in the dialog.
@@ -11,11 +12,11 @@ import { FormDialog } from "./dialog.js";
 import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, initialOf } from "./format.js";
-import { availability } from "./routing.js";
+import { availability, targetKinds, viaText } from "./routing.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
-/** @import { ConsultationMessage, Target, TargetAgent, Targets } from "./types.js" */
+/** @import { ConferenceInvited, ConsultationMessage, Target, TargetAgent, Targets } from "./types.js" */
 /** @import { TargetMode } from "./routing.js" */
 
 /** @typedef {"agents" | "groups" | "skills" | "queues"} TargetKind */
@@ -95,7 +96,7 @@ export class TargetDialog extends FormDialog {
     });
     for (const radio of this.kindRadios()) {
       radio.addEventListener("change", () => {
-        if (!radio.checked || !isKind(radio.value)) return;
+        if (!radio.checked || !isKind(radio.value) || !this.offeredKinds().includes(radio.value)) return;
         this.kind = radio.value;
         this.render();
       });
@@ -114,6 +115,26 @@ export class TargetDialog extends FormDialog {
     return [...(this.form ? this.form.querySelectorAll("input[name=kind]") : [])].filter(
       (node) => node instanceof HTMLInputElement,
     );
+  }
+
+  /** The types of target offered now (the server's answer says which a conference may use). */
+  offeredKinds() {
+    return targetKinds(this.mode, this.results ? this.results.conference_kinds : undefined);
+  }
+
+  /** Show the types of target offered (none when only agents); back to agents if the type shown is not. */
+  showKinds() {
+    const offered = this.offeredKinds();
+    byId("target-kinds").hidden = offered.length < 2;
+    for (const radio of this.kindRadios()) {
+      const label = radio.closest("label");
+      if (label) label.hidden = !offered.includes(radio.value);
+    }
+    if (!offered.includes(this.kind)) {
+      this.kind = "agents";
+      for (const radio of this.kindRadios()) radio.checked = radio.value === "agents";
+    }
+    byId("target-search-label").textContent = offered.length > 1 ? "Search by name" : "Search agents by name";
   }
 
   /** Closed: a search on its way is not shown. @override */
@@ -137,9 +158,8 @@ export class TargetDialog extends FormDialog {
     this.dialog.dataset.mode = mode;
     byId("target-title").textContent = spec.title(tab.contact.display_name || "the customer");
     byId("target-subtitle").textContent = spec.subtitle;
-    byId("target-kinds").hidden = mode !== "transfer";
     for (const radio of this.kindRadios()) radio.checked = radio.value === "agents";
-    byId("target-search-label").textContent = mode === "transfer" ? "Search by name" : "Search agents by name";
+    this.showKinds();
     byId("target-message-row").hidden = mode !== "consult";
     this.message.value = "";
     this.search.value = "";
@@ -167,6 +187,7 @@ export class TargetDialog extends FormDialog {
         }
       }
       this.app.rememberAgents(data.agents || []);
+      this.showKinds();
       this.render();
     } catch (error) {
       if (seq !== this.seq) return;
@@ -276,9 +297,11 @@ export class TargetDialog extends FormDialog {
           app.announce(said);
           app.resyncSoon();
         } else if (mode === "conference") {
-          await this.api.post(`interactions/${tab.id}/conference/`, { agent_id: target.id });
+          /** @type {ConferenceInvited} */
+          const invited = await this.api.post(`interactions/${tab.id}/conference/`, { [KINDS[chosen.kind].field]: target.id });
           this.close();
-          app.toast(`${target.name} is invited: the conversation opens in their console when they accept.`);
+          const invitee = invited.via ? `${invited.agent_name} (${viaText(invited.via)})` : invited.agent_name || target.name;
+          app.toast(`${invitee} is invited: the conversation opens in their console when they accept.`);
           tab.refreshParticipants();
         } else {
           const body = this.message.value.trim();

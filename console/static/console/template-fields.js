@@ -1,8 +1,8 @@
-// T2-T4: the Notification editor's parameter fields: the header's {{n}}, the body's {{n}},
-// and the suffix of each dynamic website link, in that order.
+// T2-T4: the Notification editor's parameter fields: the header's {{n}}, the body's {{n}}
+// (or, G1, their {{names}}), and the suffix of each dynamic website link, in that order.
 
 import { el } from "./dom.js";
-import { withSuffix } from "./templates.js";
+import { buttonLabel, slotLabel, withSuffix } from "./templates.js";
 
 /** @import { Template, TemplateValues } from "./types.js" */
 
@@ -42,15 +42,46 @@ export function parameterFields(template, values, changed) {
       hint ? el("span", { class: "param-hint muted", id: `${id}-hint`, text: hint }) : null,
     );
   };
+  // A named parameter is labelled by its name ("First name"); its placeholder is the hint.
+  const named = slots.named;
   return [
     ...(slots.header || []).map((n, i) =>
-      field(`Header {{${n}}}`, template.header_text, () => values.header[i], (v) => { values.header[i] = v; }, `template-header-${n}`)),
+      field(slotLabel("Header", n, named), named ? `{{${n}}} in the header: ${template.header_text}` : template.header_text,
+        () => values.header[i], (v) => { values.header[i] = v; }, `template-header-${n}`)),
     ...(slots.body || []).map((n, i) =>
-      field(`Body {{${n}}}`, null, () => values.body[i], (v) => { values.body[i] = v; }, `template-body-${n}`)),
+      field(slotLabel("Body", n, named), named ? `{{${n}}} in the body` : null,
+        () => values.body[i], (v) => { values.body[i] = v; }, `template-body-${n}`)),
     ...(slots.buttons || []).map((slot) => {
       const key = String(slot.index);
-      return field(`Link “${slot.text}”`, `Appended to ${withSuffix(slot.url, "…")}`, () => values.buttons[key],
-        (v) => { values.buttons[key] = v; }, `template-button-${key}`);
+      return field(buttonLabel(slot), BUTTON_HINTS[slot.kind || ""] || `Appended to ${withSuffix(slot.url, "…")}`,
+        () => values.buttons[key], (v) => { values.buttons[key] = v; }, `template-button-${key}`);
     }),
+    ...placeFields(values, field),
   ];
+}
+
+/** @type {Record<string, string>} */
+const BUTTON_HINTS = {
+  copy_code: "Copied by the customer's tap: up to 15 characters, no spaces",
+  otp: "The code the button copies or fills in: up to 15 characters, no spaces",
+  flow: "Passed to the flow when the customer opens it",
+};
+
+/**
+ * G1: a LOCATION header's place: latitude and longitude, a name and an address if wanted.
+ * @param {TemplateValues} values
+ * @param {(label: string, hint: string | null, get: () => string, set: (v: string) => void, id: string) => HTMLElement} field
+ */
+function placeFields(values, field) {
+  const place = values.location;
+  if (!place) return [];
+  /** @type {[keyof typeof place, string, string | null][]} */
+  const parts = [
+    ["latitude", "Latitude", "The header's place: -90 to 90, e.g. 52.5200"],
+    ["longitude", "Longitude", "-180 to 180, e.g. 13.4050"],
+    ["name", "Place name", "Optional"],
+    ["address", "Address", "Optional"],
+  ];
+  return parts.map(([key, label, hint]) =>
+    field(label, hint, () => place[key], (v) => { place[key] = v; }, `template-location-${key}`));
 }

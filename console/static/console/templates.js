@@ -4,21 +4,41 @@
 
 /** @import { TemplateParameters, TemplateSlots, TemplateValues } from "./types.js" */
 
-const PLACEHOLDER = /\{\{\s*(\d+)\s*\}\}/g;
+const PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
 const URL_SUFFIX = /\{\{\s*1\s*\}\}$/;
 /** The template kinds that are interactive messages (only inside the 24-hour window). */
 export const INTERACTIVE = new Set(["reply_buttons", "list"]);
 
 /**
  * The draft shown while the server's preview is on its way: what is typed, {{n}} elsewhere.
+ * A named template's values are in the order of its ``names`` ({{first_name}}, …).
  * @param {string | undefined} text
  * @param {string[]} values
+ * @param {(number | string)[]} [names]
  */
-export function fill(text, values) {
+export function fill(text, values, names) {
   return String(text || "").replace(PLACEHOLDER, (whole, n) => {
-    const value = values[Number(n) - 1];
+    const value = names ? values[names.indexOf(n)] : /^\d+$/.test(n) ? values[Number(n) - 1] : undefined;
     return value ? value : whole;
   });
+}
+
+/** A named template's parameter names per part (``fill``'s third argument), else none. @param {TemplateSlots} slots */
+export function namesOf(slots) {
+  return slots.named ? { header: slots.header, body: slots.body } : { header: undefined, body: undefined };
+}
+
+/**
+ * What a parameter field is called: its number ("Body {{2}}"), or for a named template its
+ * name in words ("First name", G1), so the agent knows what to type.
+ * @param {"Header" | "Body"} part
+ * @param {number | string} slot
+ * @param {boolean | undefined} named
+ */
+export function slotLabel(part, slot, named) {
+  if (!named) return `${part} {{${slot}}}`;
+  const words = String(slot).replace(/_+/g, " ").trim();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : `${part} {{${slot}}}`;
 }
 
 /** A dynamic website link with its suffix (``shown`` where there is none yet). @param {string | undefined} url @param {string} suffix */
@@ -28,11 +48,26 @@ export function withSuffix(url, suffix) {
 
 /** Nothing typed yet, one value per slot. @param {TemplateSlots} slots @returns {TemplateValues} */
 export function emptyValues(slots) {
-  return {
+  /** @type {TemplateValues} */
+  const values = {
     header: (slots.header || []).map(() => ""),
     body: (slots.body || []).map(() => ""),
     buttons: Object.fromEntries((slots.buttons || []).map((b) => [String(b.index), ""])),
   };
+  if (slots.location) values.location = { latitude: "", longitude: "", name: "", address: "" };
+  return values;
+}
+
+/**
+ * What a button's value is called (G1: a coupon code, a one-time code, a flow token).
+ * @param {{ kind?: string, text?: string }} slot
+ */
+export function buttonLabel(slot) {
+  const text = slot.text ? ` “${slot.text}”` : "";
+  if (slot.kind === "copy_code") return "Coupon code";
+  if (slot.kind === "otp") return `One-time code${text}`;
+  if (slot.kind === "flow") return `Flow token${text} (optional)`;
+  return `Link${text}`;
 }
 
 /** The labels of the slots still empty. @param {TemplateSlots} slots @param {TemplateValues} values */
@@ -40,12 +75,18 @@ export function missing(slots, values) {
   /** @type {string[]} */
   const empty = [];
   (slots.header || []).forEach((n, i) => {
-    if (!values.header[i]) empty.push(`Header {{${n}}}`);
+    if (!values.header[i]) empty.push(slotLabel("Header", n, slots.named));
   });
   (slots.body || []).forEach((n, i) => {
-    if (!values.body[i]) empty.push(`Body {{${n}}}`);
+    if (!values.body[i]) empty.push(slotLabel("Body", n, slots.named));
   });
-  for (const slot of slots.buttons || []) if (!values.buttons[String(slot.index)]) empty.push(`Link “${slot.text}”`);
+  for (const slot of slots.buttons || []) {
+    if (!slot.optional && !values.buttons[String(slot.index)]) empty.push(buttonLabel(slot));
+  }
+  if (slots.location && values.location) {
+    if (!values.location.latitude.trim()) empty.push("Latitude");
+    if (!values.location.longitude.trim()) empty.push("Longitude");
+  }
   return empty;
 }
 
@@ -56,6 +97,12 @@ export function parametersOf(slots, values) {
   if ((slots.header || []).length) parameters.header = [...values.header];
   if ((slots.body || []).length) parameters.body = [...values.body];
   if ((slots.buttons || []).length) parameters.buttons = { ...values.buttons };
+  if (slots.location && values.location) {
+    const { latitude, longitude, name, address } = values.location;
+    parameters.location = { latitude: latitude.trim(), longitude: longitude.trim() };
+    if (name.trim()) parameters.location.name = name.trim();
+    if (address.trim()) parameters.location.address = address.trim();
+  }
   return parameters;
 }
 

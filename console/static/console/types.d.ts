@@ -25,14 +25,25 @@ export interface Agent {
 /** CONTACT (the directory's lists add ``history_visible``). */
 export interface Contact {
   id: number;
+  /** U2: the name every screen shows, from the server's one rule. */
   display_name: string;
+  /** U2: where ``display_name`` comes from. */
+  name_source?: "crm" | "profile" | "username" | "number" | "nickname";
   name?: string;
   profile_name?: string;
-  wa_id?: string;
+  wa_id?: string | null;
+  /** G2: the business-scoped user id and the username the customer chose. */
+  user_id?: string | null;
+  username?: string;
+  /** G3: "stop" or "resume" (the customer's last choice), "" when never chosen. */
+  marketing_preference?: string;
+  marketing_preference_at?: IsoTime;
   phone?: string;
   email?: string;
   identifiers?: unknown;
   history_visible?: boolean;
+  /** When the contact was last changed: an older copy (a slow REST answer) never undoes a newer one. */
+  updated_at?: IsoTime | null;
 }
 
 /** What the server allows this agent with an interaction (DESIGN invariant 8). */
@@ -57,6 +68,9 @@ export type Action =
 /** The agent's part in an interaction, for labels only. */
 export type Part = "owner" | "conference" | "consultation" | "supervisor" | "";
 
+/** S2: a supervisor's interventions the server allows on an interaction (``interventions``). */
+export type Intervention = "barge_in" | "take_over" | "move";
+
 /** INTERACTION_SUMMARY (a frame's ``interaction`` may carry only some of it). */
 export interface InteractionSummary {
   id: number;
@@ -77,6 +91,7 @@ export interface InteractionSummary {
   contact?: Contact;
   actions?: Action[];
   part?: Part;
+  interventions?: Intervention[];
 }
 
 export interface Participant {
@@ -103,6 +118,7 @@ export interface Interaction extends InteractionSummary {
   owner?: { id: number; name: string } | null;
   participants?: Participant[];
   queue?: string;
+  survey?: SurveyResult | null;
 }
 
 /** ATTACHMENT */
@@ -110,8 +126,10 @@ export interface Attachment {
   id: number;
   kind: string;
   mime_type?: string;
+  /** M1b: every file has one (the server names photos, voice messages… by kind and type). */
   file_name?: string;
-  size?: number;
+  /** bytes, once downloaded */
+  size?: number | null;
   state?: string;
   voice?: boolean;
   width?: number | null;
@@ -243,6 +261,10 @@ export interface Quoted {
 export interface Message {
   id: number;
   interaction_id: number;
+  /** G4: sent from the WhatsApp Business app on the same number (a message echo). */
+  from_business_app?: boolean;
+  /** G5: queued because WhatsApp asked to slow down (130429 / 131056). */
+  waiting_to_send?: boolean;
   contact_id?: number;
   channel_id?: number;
   direction: string;
@@ -261,6 +283,8 @@ export interface Message {
   error_title?: string;
   error_details?: string;
   author_id?: number | null;
+  /** Sent by a bot or an automated flow (B4). */
+  automated?: boolean;
   attachment?: Attachment | null;
   reactions?: Reaction[];
   quoted?: Quoted | null;
@@ -312,10 +336,28 @@ export interface Choices {
   map_url_template?: string;
 }
 
+/** R5b: the agent group or skill through which routing chose the invited agent. */
+export interface InvitationVia {
+  kind: "group" | "skill";
+  id: number;
+  name: string;
+}
+
 export interface Invitation {
   invitation_id: number;
   inviter?: string;
+  /** R5b: invited via an agent group or a skill (null: by name). */
+  via?: InvitationVia | null;
   interaction?: InteractionSummary;
+}
+
+/** POST interactions/{id}/conference/ */
+export interface ConferenceInvited {
+  invitation_id: number;
+  state: string;
+  agent_id: number;
+  agent_name: string;
+  via: InvitationVia | null;
 }
 
 /** GET agent/me/ */
@@ -332,6 +374,118 @@ export interface AgentSnapshot extends Choices {
 export interface Bootstrap extends AgentSnapshot {
   urls?: { ws?: string; api?: string };
   server_time?: string;
+  /** S1: the board is shown (supervisors), with what its filters offer. */
+  is_supervisor?: boolean;
+  board_choices?: BoardChoices;
+}
+
+/** S1: an id and a name (a queue, an agent group, a number). */
+export interface NamedChoice {
+  id: number;
+  name: string;
+}
+
+/** S1: what the board's filters offer. */
+export interface BoardChoices {
+  queues: NamedChoice[];
+  groups: NamedChoice[];
+  channels: NamedChoice[];
+}
+
+/** S1 QUEUE_WAITING: interactions waiting in one of the agent's queues. */
+export interface QueueWaiting {
+  id: number;
+  name: string;
+  waiting: number;
+}
+
+/** S1: a queue on the board. */
+export interface BoardQueue {
+  id: number;
+  name: string;
+  waiting: number;
+  longest_waiting_since: IsoTime;
+  offered_now: number;
+  offered_today: number;
+  abandoned_today: number;
+  agents_ready: number;
+  agents_busy: number;
+  agents_not_ready: number;
+}
+
+/** S1: an interaction on the board. */
+export interface BoardInteraction {
+  id: number;
+  state: string;
+  contact: string;
+  queue_id: number | null;
+  queue: string;
+  channel_id: number;
+  owner_id: number | null;
+  owner: string;
+  awaiting_reply_since: IsoTime;
+  window_expires_at: IsoTime;
+}
+
+/** S1: an agent on the board. */
+export interface BoardAgent {
+  id: number;
+  name: string;
+  username: string;
+  group_id: number | null;
+  group: string;
+  status: "ready" | "busy" | "not_ready" | "signed_out";
+  is_ready: boolean;
+  not_ready_reason: string;
+  not_ready_note: string;
+  state_since: IsoTime;
+  load: number;
+  capacity: number;
+  queue_ids: number[];
+  interactions: BoardInteraction[];
+}
+
+/** S1: a pending offer on the board. */
+export interface BoardOffer {
+  id: number;
+  interaction_id: number;
+  contact: string;
+  queue: string;
+  agent_id: number;
+  agent: string;
+  due_at: string;
+}
+
+/** G5: a number whose quality at Meta is not GREEN, or dropped. */
+export interface BoardNumber {
+  id: number;
+  name: string;
+  display_phone_number: string;
+  quality_rating: string;
+  messaging_limit: string;
+  quality_dropped_at: IsoTime;
+}
+
+/** B1: an entry flow that broke today (its customers went to the default queue). */
+export interface BoardFlowError {
+  flow_id: number;
+  flow: string;
+  channel_id: number;
+  errors_today: number;
+  last_error: string;
+  last_at: string;
+}
+
+/** S1 BOARD. */
+export interface Board {
+  generated_at: string;
+  today_since: string;
+  filters: Record<string, number | string | null>;
+  queues: BoardQueue[];
+  agents: BoardAgent[];
+  at_risk: { reply_pending: BoardInteraction[]; window_closing: BoardInteraction[]; offers_expiring: BoardOffer[] };
+  numbers: BoardNumber[];
+  flow_errors: BoardFlowError[];
 }
 
 /** A consultation message (R6). */
@@ -365,10 +519,23 @@ export interface StandardResponse {
 
 /** The parameter slots of a template (T2-T4). */
 export interface TemplateSlots {
+  /** G1: the parameters are names ({{first_name}}), each field labelled by its name. */
+  named?: boolean;
   header?: (number | string)[];
   body?: (number | string)[];
-  buttons?: { index: number | string; text?: string; url?: string }[];
+  /** A dynamic link's suffix (kind "url"), or (G1) a coupon code ("copy_code"), a one-time code ("otp"), a flow token ("flow", optional). */
+  buttons?: { index: number | string; kind?: string; text?: string; url?: string; optional?: boolean }[];
   media_header?: string | null;
+  /** G1: the header is a place, given when sending. */
+  location?: boolean;
+}
+
+/** G1: a LOCATION header's place as typed (numbers as text until the server reads them). */
+export interface PlaceValues {
+  latitude: string;
+  longitude: string;
+  name: string;
+  address: string;
 }
 
 /** A sendable template (T2-T4). */
@@ -393,6 +560,7 @@ export interface TemplateValues {
   header: string[];
   body: string[];
   buttons: Record<string, string>;
+  location?: PlaceValues;
 }
 
 /** The parameters sent with a template. */
@@ -400,6 +568,7 @@ export interface TemplateParameters {
   header?: string[];
   body?: string[];
   buttons?: Record<string, string>;
+  location?: { latitude: string; longitude: string; name?: string; address?: string };
 }
 
 /** transfer-targets/ */
@@ -424,6 +593,8 @@ export interface Targets {
   groups?: Target[];
   skills?: Target[];
   queues?: Target[];
+  /** R5b: the types of target the server lets the caller invite to a conference. */
+  conference_kinds?: string[];
 }
 
 /** R7 */
@@ -443,6 +614,17 @@ export interface Workbin {
   items?: WorkbinItem[];
 }
 
+/** B3: the satisfaction survey sent after Done, and the customer's answer. */
+export interface SurveyResult {
+  sent_at: string;
+  agent_id?: number | null;
+  score?: number | null;
+  answer?: string;
+  satisfied?: boolean | null;
+  answered_at?: IsoTime;
+  comment?: string;
+}
+
 /** An entry of a contact's history (W11, O3). */
 export interface HistoryEntry {
   id: number;
@@ -453,6 +635,7 @@ export interface HistoryEntry {
   owner?: string;
   disposition?: string;
   done_note?: string;
+  survey?: SurveyResult | null;
   contact?: Contact;
 }
 
@@ -475,10 +658,13 @@ export type Frame =
   | { type: "workbin.changed"; workbin_id?: number }
   | ({ type: "conference.invited" } & Invitation)
   | { type: "conference.withdrawn"; invitation_id: number; reason?: string }
-  | { type: "participants.changed"; interaction_id: number; participants?: Participant[]; actions?: Action[]; part?: Part }
+  | { type: "participants.changed"; interaction_id: number; participants?: Participant[]; actions?: Action[]; part?: Part; interventions?: Intervention[] }
   | { type: "consultation.message"; message?: ConsultationMessage }
   | { type: "consultation.ended"; interaction_id: number }
   | { type: "options.changed" }
+  | { type: "board"; board: Board }
+  | { type: "queues"; queues: QueueWaiting[] }
+  | { type: "supervision.notice"; kind: string; interaction_id: number | null; supervisor: string }
   | { type: "subscribed"; interaction_ids?: number[]; refused?: number[] }
   | { type: "error"; code?: string; message?: string }
   | { type: "pong" };

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,13 +13,14 @@ from conversations.api.schema import CONFLICT, body, exactly_one_of, shape
 from conversations.services import routing
 from conversations.services.capacity import agent_profile_for
 from conversations.services.transfer import interaction_transfer
+from waproject.requests import SignedInRequest
 
 
 class AgentMeApi(APIView):
     """The caller's agent state, options, pending offers and open interactions."""
 
     @extend_schema(responses=body(payloads.AgentSnapshot))
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         profile = agent_profile_for(request.user)  # a supervisor gets one on first use
         return Response(selectors.agent_snapshot(user=request.user, profile=profile))
 
@@ -32,7 +32,7 @@ class AgentStateApi(APIView):
         ready = BooleanField()
 
     @extend_schema(request=InputSerializer, responses=body(payloads.Agent))
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         profile = routing.agent_set_ready(user=request.user, ready=data.validated_data["ready"])
@@ -42,14 +42,14 @@ class AgentStateApi(APIView):
 
 class OfferAcceptApi(APIView):
     @extend_schema(responses={200: body(payloads.InteractionSummary), 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         interaction = routing.offer_accept(user=request.user, offer_id=pk)
         return Response(selectors.interaction_summary(interaction, user=request.user))
 
 
 class OfferRejectApi(APIView):
     @extend_schema(responses={200: shape("rejected"), 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         routing.offer_reject(user=request.user, offer_id=pk)
         return Response({})
 
@@ -66,7 +66,7 @@ class InteractionTransferApi(APIView):
         queue_id = IdField(required=False)
 
     @extend_schema(request=InputSerializer, responses={200: body(payloads.InteractionSummary), 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         interaction = interaction_transfer(user=request.user, interaction_id=pk, **data.validated_data)
@@ -79,5 +79,5 @@ class TransferTargetsApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA)], responses=body(payloads.TransferTargets)
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         return Response(selectors.transfer_targets(user=request.user, search=query_text(request, "search")))

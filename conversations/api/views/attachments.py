@@ -6,7 +6,6 @@ from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,9 +13,10 @@ from conversations import payloads, selectors
 from conversations.api.parsers import MultiPartParser
 from conversations.api.schema import body, error
 from conversations.exceptions import DomainError, NotFound
-from conversations.media import human_size
+from conversations.media import human_size, shown_file_name
 from conversations.services import media as media_services
 from waproject.files import secure_file_response
+from waproject.requests import SignedInRequest
 from whatsapp.limits import LARGEST_MEDIA_BYTES
 
 
@@ -40,7 +40,7 @@ class AttachmentUploadApi(APIView):
             413: error(f"the file is larger than {human_size(LARGEST_MEDIA_BYTES)}"),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         upload = request.FILES.get("file")
         if upload is None:  # an empty file is refused by the media checks, by its name
             raise DomainError("send the file in the 'file' field", code="invalid")
@@ -48,7 +48,7 @@ class AttachmentUploadApi(APIView):
         return Response(payloads.attachment_payload(attachment), status=status.HTTP_201_CREATED)
 
 
-def _serve(request: Request, pk: int, *, thumbnail: bool) -> FileResponse:
+def _serve(request: SignedInRequest, pk: int, *, thumbnail: bool) -> FileResponse:
     try:
         attachment = selectors.attachment_get_for_user(user=request.user, attachment_id=pk)
     except NotFound as exc:
@@ -59,7 +59,13 @@ def _serve(request: Request, pk: int, *, thumbnail: bool) -> FileResponse:
     return secure_file_response(
         stored,
         content_type="image/jpeg" if thumbnail else (attachment.mime_type or "application/octet-stream"),
-        file_name=attachment.file_name,
+        # M1b: saved under the name the transcript shows ("image.jpg" for a photo)
+        file_name=shown_file_name(
+            file_name=attachment.file_name,
+            kind=attachment.kind,
+            mime_type=attachment.mime_type,
+            voice=attachment.voice,
+        ),
         download=bool(request.query_params.get("download")) and not thumbnail,
         private_cache_seconds=3600,
     )
@@ -74,11 +80,11 @@ class AttachmentFileApi(APIView):
         parameters=[OpenApiParameter("download", str, description="any value: as an attachment")],
         responses=FILE,
     )
-    def get(self, request: Request, pk: int) -> FileResponse:
+    def get(self, request: SignedInRequest, pk: int) -> FileResponse:
         return _serve(request, pk, thumbnail=False)
 
 
 class AttachmentThumbnailApi(APIView):
     @extend_schema(responses=FILE)
-    def get(self, request: Request, pk: int) -> FileResponse:
+    def get(self, request: SignedInRequest, pk: int) -> FileResponse:
         return _serve(request, pk, thumbnail=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,7 +13,9 @@ from conversations.api.pagination import CURSOR_PARAMETER, IdCursorPagination
 from conversations.api.schema import CONFLICT, body, page_of
 from conversations.exceptions import NotFound
 from conversations.models import Contact
+from conversations.models.bounds import field_max_length
 from conversations.services import contacts as contact_services
+from waproject.requests import SignedInRequest
 
 
 class ContactListApi(APIView):
@@ -26,10 +27,10 @@ class ContactListApi(APIView):
         parameters=[OpenApiParameter("search", QUERY_TEXT_SCHEMA), CURSOR_PARAMETER],
         responses=page_of(payloads.Contact),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         paginator = IdCursorPagination()
         contacts = selectors.contact_list(user=request.user, search=query_text(request, "search"))
-        page = paginator.paginate_queryset(contacts, request, view=self)
+        page = paginator.paginate_queryset(contacts, request, view=self) or []  # always paginated
         visible = selectors.contact_history_visible_ids(user=request.user, contact_ids=[c.pk for c in page])
         return paginator.get_paginated_response(
             [payloads.contact_payload(c, history_visible=c.pk in visible) for c in page]
@@ -37,7 +38,7 @@ class ContactListApi(APIView):
 
 
 def _max_length(field: str) -> int:
-    return Contact._meta.get_field(field).max_length
+    return field_max_length(Contact, field)
 
 
 class ContactDetailApi(APIView):
@@ -50,13 +51,13 @@ class ContactDetailApi(APIView):
         identifiers = serializers.DictField(required=False)
 
     @extend_schema(responses=body(payloads.Contact))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: SignedInRequest, pk: int) -> Response:
         contact = selectors.contact_get_for_user(user=request.user, contact_id=pk)
         visible = selectors.can_view_contact_history(user=request.user, contact_id=contact.pk)
         return Response(payloads.contact_payload(contact, history_visible=visible))
 
     @extend_schema(request=InputSerializer, responses=body(payloads.Contact))
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: SignedInRequest, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         contact = contact_services.contact_update(user=request.user, contact_id=pk, **data.validated_data)
@@ -68,7 +69,7 @@ class ContactHistoryApi(APIView):
     contact directory permission, or for agents who may see one of its interactions)."""
 
     @extend_schema(responses=body(payloads.ContactHistory))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: SignedInRequest, pk: int) -> Response:
         if not selectors.can_view_contact_history(user=request.user, contact_id=pk):
             raise NotFound(f"contact {pk} does not exist or its history is not yours to see")
         return Response({"interactions": selectors.contact_history(contact_id=pk)})
@@ -82,7 +83,7 @@ class InteractionAssignContactApi(APIView):
         contact_id = IdField()
 
     @extend_schema(request=InputSerializer, responses={200: body(payloads.Contact), 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         target = contact_services.interaction_contact_assign(

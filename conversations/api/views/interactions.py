@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,9 +14,11 @@ from conversations.api.pagination import CURSOR_PARAMETER, IdCursorPagination
 from conversations.api.schema import BOOLEAN, CONFLICT, OBJECT, body, page_of, shape
 from conversations.limits import NOTE_MAX
 from conversations.models import Interaction
+from conversations.models.bounds import field_max_length
 from conversations.services import interactions as interaction_services
 from conversations.services import receipts
 from conversations.services.done import interaction_done
+from waproject.requests import SignedInRequest
 
 
 class InteractionListApi(APIView):
@@ -29,13 +30,13 @@ class InteractionListApi(APIView):
         parameters=[OpenApiParameter("state", str, enum=Interaction.State.values), CURSOR_PARAMETER],
         responses=page_of(payloads.InteractionSummary),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         interactions = selectors.interaction_list_for_user(user=request.user)
         state = query_choice(request, "state", choices=Interaction.State.values)
         if state:
             interactions = interactions.filter(state=state)
         paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(interactions, request, view=self)
+        page = paginator.paginate_queryset(interactions, request, view=self) or []  # always paginated
         visible = selectors.contact_history_visible_ids(
             user=request.user, contact_ids=[i.contact_id for i in page]
         )
@@ -49,7 +50,7 @@ class InteractionDetailApi(APIView):
     caller may do with it (``console/`` is the same, the console's name for it)."""
 
     @extend_schema(responses=body(payloads.InteractionDetail))
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: SignedInRequest, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         return Response(selectors.interaction_detail(interaction, user=request.user))
 
@@ -67,7 +68,7 @@ class TranscriptApi(APIView):
         ],
         responses=body(payloads.TranscriptPage),
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: SignedInRequest, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         before = request.query_params.get("before")  # "" is a malformed cursor (400), not none
         return Response(selectors.transcript_page(user=request.user, interaction=interaction, before=before))
@@ -83,7 +84,7 @@ class InteractionReadApi(APIView):
         request=InputSerializer,
         responses=shape("the inbound message marked as read, if any", marked={"type": ["integer", "null"]}),
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         marked = receipts.interaction_mark_read(
@@ -96,7 +97,7 @@ class InteractionTypingApi(APIView):
     """The agent is typing: "typing…" on the customer's phone (the server throttles it)."""
 
     @extend_schema(request=None, responses=shape("whether the indicator went", sent=BOOLEAN))
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         return Response({"sent": receipts.interaction_typing(user=request.user, interaction_id=pk)})
 
 
@@ -105,12 +106,12 @@ class InteractionDoneApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         disposition = CharField(
-            required=False, allow_blank=True, max_length=Interaction._meta.get_field("disposition").max_length
+            required=False, allow_blank=True, max_length=field_max_length(Interaction, "disposition")
         )
         note = CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
 
     @extend_schema(request=InputSerializer, responses={200: body(payloads.InteractionSummary), 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         interaction = interaction_done(user=request.user, interaction_id=pk, **data.validated_data)
@@ -122,7 +123,7 @@ class InteractionCaseDataApi(APIView):
         case_data = serializers.DictField()
 
     @extend_schema(request=InputSerializer, responses={200: shape("saved", case_data=OBJECT), 409: CONFLICT})
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: SignedInRequest, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         interaction = interaction_services.interaction_case_data_update(
@@ -136,7 +137,7 @@ class InteractionNotesApi(APIView):
         body = CharField(max_length=NOTE_MAX)
 
     @extend_schema(request=InputSerializer, responses={201: body(payloads.Note), 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note = interaction_services.interaction_note_add(

@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,8 +21,10 @@ from conversations.api.inputs import (
 )
 from conversations.api.schema import CONFLICT, NOT_BLANK, body
 from conversations.models import Message
+from conversations.models.bounds import field_max_length
 from conversations.services import outbound
 from conversations.services.specs import OutboundSpec, TemplateSpec
+from waproject.requests import SignedInRequest
 from whatsapp.limits import TEXT_BODY_MAX
 
 
@@ -62,7 +63,7 @@ class InteractionMessagesApi(APIView):
         body = CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=TEXT_BODY_MAX)
         preview_url = BooleanField(required=False, default=False)
         client_ref = CharField(
-            required=False, allow_blank=True, max_length=Message._meta.get_field("client_ref").max_length
+            required=False, allow_blank=True, max_length=field_max_length(Message, "client_ref")
         )
         reply_to = IdField(required=False)
         attachment_id = IdField(required=False)
@@ -134,7 +135,7 @@ class InteractionMessagesApi(APIView):
         ],
         responses=body(payloads.CatchUp),
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: SignedInRequest, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         after_id = query_id(request, "after_id", allow_zero=True) or 0
         refresh_ids = query_ids(request, "ids", limit=selectors.REFRESH_LIMIT)
@@ -152,7 +153,7 @@ class InteractionMessagesApi(APIView):
             409: CONFLICT,
         },
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
         data = self.SendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -168,6 +169,6 @@ class MessageRetryApi(APIView):
     """Send a failed message again."""
 
     @extend_schema(responses={200: body(payloads.Message), 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         message = outbound.message_retry(user=request.user, message_id=pk)
         return Response(selectors.messages_payload([message])[0])

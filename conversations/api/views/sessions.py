@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +19,7 @@ from conversations.services.sessions import (
     outbound_session_from_other_media,
     outbound_session_start,
 )
+from waproject.requests import SignedInRequest
 
 
 def _started(started: StartedSession, *, user: User) -> Response:
@@ -58,7 +58,7 @@ class OutboundSessionApi(APIView):
             return attrs
 
     @extend_schema(request=InputSerializer, responses={201: body(payloads.StartedSession), 409: CONFLICT})
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return _started(outbound_session_start(user=request.user, **data.validated_data), user=request.user)
@@ -77,7 +77,7 @@ class OutboundFromOtherMediaApi(APIView):
         assign_to_me = BooleanField(required=False, default=True)
 
     @extend_schema(request=InputSerializer, responses={201: body(payloads.StartedSession), 409: CONFLICT})
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         started = outbound_session_from_other_media(user=request.user, **data.validated_data)

@@ -5,6 +5,7 @@ exists and prints the same credentials."""
 from __future__ import annotations
 
 import os
+import random
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +30,9 @@ from conversations.models import (
     Queue,
     Skill,
 )
+from flows.models import Flow, FlowChoice, FlowStep
+from reports.models import Tally
+from reports.services import Fact, Kind, Where, facts_record
 from templates_app.models import MessageTemplate, StandardResponse, StandardResponseCategory
 
 CREDENTIALS_FILE = "demo-credentials.txt"
@@ -75,7 +79,9 @@ class Command(BaseCommand):
             channel = self._channel(queue)
             self._attributes()
             self._content()
+            self._entry_flow(channel)
             self._history(channel)
+            self._report_history(channel)
         self._print(passwords, channel)
 
     def _queues(self) -> Queue:
@@ -162,6 +168,48 @@ class Command(BaseCommand):
                 "default_queue": queue,
             },
         )[0]
+
+    def _entry_flow(self, channel: Channel) -> None:
+        """B1: a triage flow to try out, saved inactive (new conversations of the demo go
+        straight to the queue until someone ticks "active" in the admin)."""
+        if Flow.objects.filter(channel=channel, name="Demo triage").exists():
+            return
+        flow = Flow.objects.create(
+            name="Demo triage",
+            channel=channel,
+            is_active=False,
+            time_zone="Europe/Berlin",
+            greeting="Welcome to the demo shop!",
+            out_of_hours_message="We are closed right now; an agent will answer when we open.",
+            timeout_message="No answer? An agent will take over.",
+            handoff_message="Thank you! An agent will be with you shortly.",
+        )
+        menu = FlowStep.objects.create(
+            flow=flow, name="Triage", kind=FlowStep.Kind.MENU, text="How can we help you today?"
+        )
+        order = FlowStep.objects.create(
+            flow=flow,
+            name="Order number",
+            kind=FlowStep.Kind.QUESTION,
+            text="What is your order number? (7 digits)",
+            case_field="order_number",
+            validation=FlowStep.Validation.PATTERN,
+            pattern=r"\d{7}",
+            invalid_message="That does not look like an order number: 7 digits, like 1234567.",
+        )
+        FlowChoice.objects.create(
+            step=menu, title="My order", next_step=order, case_field="topic", case_value="order", position=1
+        )
+        FlowChoice.objects.create(
+            step=menu,
+            title="Billing",
+            queue=Queue.objects.get(name=DEMO_QUEUES[1][0]),
+            case_field="topic",
+            case_value="billing",
+            position=2,
+        )
+        flow.first_step = menu
+        flow.save(update_fields=["first_step"])
 
     def _attributes(self) -> None:
         dispositions = BusinessAttribute.objects.get_or_create(
@@ -310,6 +358,103 @@ class Command(BaseCommand):
                     origination_at=at + timedelta(minutes=1),
                     arrived_at=at + timedelta(minutes=1),
                 )
+
+    def _report_history(self, channel: Channel) -> None:
+        """Three weeks of closed conversations, with the facts the services would have
+        recorded for them, so the supervisor's reports (S3) and the search (O6) show
+        something on the first run. Once: not when any tally exists."""
+        if Tally.objects.exists():
+            return
+        rng = random.Random(2026)
+        now = timezone.now()
+        queues = list(Queue.objects.order_by("pk"))
+        agents = list(get_user_model().objects.filter(username__in=("alice", "bob")).order_by("username"))
+        questions = [
+            "Where is my order?",
+            "I need a refund for my last invoice",
+            "Can I change my delivery address?",
+            "The parcel arrived damaged",
+            "Do you ship to Spain?",
+            "How do I reset my password?",
+        ]
+        answers = [
+            "Let me check that for you.",
+            "Done, anything else?",
+            "Sorry about that, sending a new one.",
+        ]
+        codes = [code for code, _ in DISPOSITIONS]
+        names = ["Ana Ruiz", "Ben Okafor", "Chloé Martin", "Dev Patel", "Eva Novak", "Finn Berg", "Gia Rossi"]
+        facts: list[Fact] = []
+        for day in range(21, 0, -1):
+            for n in range(rng.randint(3, 8)):
+                started = (now - timedelta(days=day)).replace(
+                    hour=rng.randint(8, 19), minute=rng.randint(0, 59)
+                )
+                index = day * 10 + n
+                wa_id = f"4917000{index:05d}"
+                contact = Contact.objects.get_or_create(
+                    wa_id=wa_id, defaults={"profile_name": rng.choice(names), "phone": f"+{wa_id}"}
+                )[0]
+                agent, queue = rng.choice(agents), rng.choice(queues)
+                first_response = rng.randint(15, 400)
+                handle = first_response + rng.randint(120, 1800)
+                code = rng.choice([*codes, codes[0], codes[0]])
+                interaction = Interaction.objects.create(
+                    contact=contact,
+                    channel=channel,
+                    queue=queue,
+                    owner=agent,
+                    state=Interaction.State.CLOSED,
+                    queued_at=started,
+                    accepted_at=started + timedelta(seconds=10),
+                    closed_at=started + timedelta(seconds=handle),
+                    disposition=code,
+                    last_inbound_at=started,
+                    customer_wa_id=wa_id,
+                )
+                Interaction.objects.filter(pk=interaction.pk).update(created_at=started)
+                where: Where = {"queue_id": queue.pk, "agent_id": agent.pk, "channel_id": channel.pk}
+                texts = [rng.choice(questions), rng.choice(answers), "Thanks!", "You're welcome!"]
+                rows = []
+                for m, text in enumerate(texts):
+                    at = started + timedelta(seconds=first_response * m)
+                    inbound = m % 2 == 0
+                    rows.append(
+                        Message(
+                            channel=channel,
+                            interaction=interaction,
+                            contact=contact,
+                            direction=Message.Direction.INBOUND if inbound else Message.Direction.OUTBOUND,
+                            wamid=f"wamid.demo-history-{index}-{m}",
+                            body=text,
+                            author=None if inbound else agent,
+                            tallied=True,  # counted below, with the rest of its facts
+                            status=Message.Status.RECEIVED if inbound else Message.Status.READ,
+                            origination_at=at,
+                            arrived_at=at,
+                        )
+                    )
+                    kind = Kind.MESSAGE_IN if inbound else Kind.MESSAGE_OUT
+                    facts.append(Fact(kind, at, detail="text", **where))
+                Message.objects.bulk_create(rows)
+                facts.append(
+                    Fact(
+                        Kind.FIRST_RESPONSE,
+                        started + timedelta(seconds=first_response),
+                        seconds=first_response,
+                        **where,
+                    )
+                )
+                done_at = started + timedelta(seconds=handle)
+                facts.append(Fact(Kind.HANDLE_TIME, done_at, seconds=handle - 10, **where))
+                facts.append(Fact(Kind.DISPOSITION, done_at, detail=code, **where))
+                if rng.random() < 0.15:
+                    facts.append(Fact(Kind.OFFER_REJECTED, started, **where))
+                if rng.random() < 0.05:
+                    facts.append(Fact(Kind.OFFER_EXPIRED, started, **where))
+                if first_response > 300:
+                    facts.append(Fact(Kind.REPLY_BREACH, started + timedelta(seconds=300), **where))
+        facts_record(facts)
 
     def _print(self, passwords: dict[str, str], channel: Channel) -> None:
         self.stdout.write(self.style.SUCCESS("Demo ready."))

@@ -20,6 +20,19 @@ function textOf(body) {
   return typeof body === "string" ? body : (body && body.text) || "";
 }
 
+/**
+ * JSON text of a value with every object's keys in sorted order: the same text for the
+ * same value, whichever order its keys came in. A message read back from PostgreSQL
+ * (jsonb orders keys its own way) must compare equal to the same message as created.
+ * @param {unknown} value
+ * @returns {string}
+ */
+export function stableJson(value) {
+  return JSON.stringify(value, (_key, v) => (v && typeof v === "object" && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+    : v));
+}
+
 /** Oldest first, by time then id. @param {Iterable<PhoneMessage>} messages */
 export function sorted(messages) {
   return [...messages].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.id - b.id));

@@ -1,6 +1,6 @@
 // The customer phone page: history from the JSON API, live updates over the WebSocket,
 // and every customer action posted to /sandbox/phone/api/… (which posts the webhook).
-import { derived, kindOf, sorted as inOrder, summary } from "./model.js";
+import { derived, kindOf, sorted as inOrder, stableJson, summary } from "./model.js";
 import { dayOf, el, reactionPicker, renderMessage } from "./render.js";
 
 /** @import { PhoneChat, PhoneConfig, PhoneMessage, SandboxChannel } from "./types.js" */
@@ -214,8 +214,10 @@ function render() {
     };
     const quoted = message.context_wamid ? byWamid.get(message.context_wamid) : null;
     // What the bubble shows; a status change of a business message does not redraw it
-    // (that would stop a video or audio that is playing).
-    const key = JSON.stringify([message.type, message.content, message.rendered, message.error, message.webhook_status,
+    // (that would stop a video or audio that is playing, and close a list the customer
+    // opened). Compared as values: a message as it was created and the same message read
+    // back from PostgreSQL (a status frame) give the content's keys in different orders.
+    const key = stableJson([message.type, message.content, message.rendered, message.error, message.webhook_status,
       message.read_by_business, ctx.reaction, ctx.chosen, quoted ? summary(quoted) : null]);
     wanted.push(keyed(message.id, key, () => renderMessage(message, ctx, hooks)));
   }

@@ -99,7 +99,7 @@ function link(href, label, extra = {}) {
 
 /** @param {string | null | undefined} text */
 function paragraph(text, cls = "sbx-text") {
-  return text ? el("div", { class: cls }, linkified(text)) : null;
+  return text ? el("div", { class: cls, dir: "auto" }, linkified(text)) : null;
 }
 
 /** @param {string} iso */

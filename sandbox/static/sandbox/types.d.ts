@@ -12,7 +12,11 @@ export interface PhoneConfig {
   phone_number_id: string;
   wa_id: string;
   profile_name: string;
-  api: { send: string; media: string; history: string; chats: string; seen: string; played: string; calls: string };
+  api: {
+    send: string; media: string; history: string; chats: string; seen: string; played: string; calls: string;
+    /** G2-G5: what Meta would change about the customer or the number (sandbox/controls.py). */
+    identity: string; marketing: string; echo: string; number: string;
+  };
   ws_path: string;
 }
 

@@ -20,8 +20,9 @@
     if (!(node instanceof HTMLElement)) throw new Error(`the preview has no ${name} part`);
     return node;
   };
+  // {{1}} or (named parameters, G1) {{first_name}}: a sample in its place
   /** @param {string} text */
-  const sample = (text) => (text || "").replace(/\{\{\s*(\d+)\s*\}\}/g, (_, n) => `[value ${n}]`);
+  const sample = (text) => (text || "").replace(/\{\{\s*(\w+)\s*\}\}/g, (_, n) => `[${/^\d+$/.test(n) ? `value ${n}` : n.replace(/_/g, " ")}]`);
   const limits = { header: 60, body: 1024, footer: 60 };
 
   /**
