@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "waproject.security.ContentSecurityPolicyMiddleware",
     "waproject.security.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # U4: the language of each request (the user's profile, else the browser's).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -349,7 +351,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "waproject.auth.lockout_response"
 AXES_VERBOSE = False  # lockouts are still logged (axes.handlers), not the startup banner
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+#: U4: the languages the console, the sandbox phone and our admin pages are translated to
+#: (each app's ``locale/`` folder; the console's JavaScript reads its catalogue).
+LANGUAGES = [("en", "English"), ("pt-br", "Português (Brasil)"), ("de", "Deutsch")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
