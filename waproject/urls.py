@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from conversations.webhooks import whatsapp_webhook
@@ -41,6 +42,13 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("console/", include("console.urls")),
+    # U4: the translations the console's and the sandbox phone's JavaScript use (gettext()),
+    # in the request's language; a script of its own (the CSP allows no inline one).
+    path(
+        "jsi18n/",
+        JavaScriptCatalog.as_view(packages=["console", "sandbox"]),
+        name="javascript-catalog",
+    ),
     path("", include("reports.urls")),  # S3 /reports/, O6 /search/
 ]
 
