@@ -6,6 +6,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 
 from conversations.admin import GuardedDeleteAdmin
@@ -83,11 +85,11 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
     fieldsets = (
         (None, {"fields": ("kind", "name", "language", "category", "channel", "is_default_notification")}),
         (
-            "Content",
+            _("Content"),
             {"fields": ("parameter_format", "header_type", "header_text", "header_media", "body", "footer")},
         ),
         (
-            "Buttons and lists",
+            _("Buttons and lists"),
             {
                 "fields": ("buttons", "list_button", "sections"),
                 "description": (
@@ -100,7 +102,7 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
             },
         ),
         (
-            "WhatsApp (mirrors Meta)",
+            _("WhatsApp (mirrors Meta)"),
             {
                 "fields": (
                     "submit_to_meta",
@@ -132,7 +134,9 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
         super().save_model(request, obj, form, change)
         if getattr(form, "submitted", False):
             messages.success(
-                request, f"{obj} was submitted to Meta: {obj.status}. Its status follows Meta's answer."
+                request,
+                gettext("%(template)s was submitted to Meta: %(status)s. Its status follows Meta's answer.")
+                % {"template": obj, "status": obj.status},
             )
 
     def get_urls(self) -> list:
@@ -149,13 +153,15 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
             raise PermissionDenied
         reports = syncing.templates_pull()
         if not reports:
-            messages.warning(request, "No active number has a WABA id: nothing to pull.")
+            messages.warning(request, gettext("No active number has a WABA id: nothing to pull."))
         for waba, report in reports.items():
             level = messages.WARNING if report.problems else messages.SUCCESS
-            messages.add_message(request, level, f"Pulled WABA {waba}: {report}")
+            messages.add_message(
+                request, level, gettext("Pulled WABA %(waba)s: %(report)s") % {"waba": waba, "report": report}
+            )
         return HttpResponseRedirect(reverse("admin:templates_app_messagetemplate_changelist"))
 
-    @admin.action(description="Delete the selected templates at Meta (kept here, marked deleted)")
+    @admin.action(description=_("Delete the selected templates at Meta (kept here, marked deleted)"))
     def delete_at_meta(self, request: HttpRequest, queryset: QuerySet[MessageTemplate]) -> None:
         for template in queryset:
             try:
@@ -163,7 +169,9 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
             except DomainError as exc:
                 messages.error(request, f"{template}: {exc.message}")
             else:
-                messages.success(request, f"{template} was deleted at Meta")
+                messages.success(
+                    request, gettext("%(template)s was deleted at Meta") % {"template": template}
+                )
 
     def delete_blockers(self, obj: MessageTemplate) -> list[str]:
         return template_delete_blockers(obj)

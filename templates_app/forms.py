@@ -10,6 +10,8 @@ from typing import Any, BinaryIO, cast
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.forms.fields import InvalidJSONInput
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from conversations.media import (
     CheckedFile,
@@ -98,7 +100,7 @@ def vetted_upload(uploaded: UploadedFile) -> tuple[UploadedFile, CheckedFile]:
     return SimpleUploadedFile(checked.upload_name, converted, content_type=checked.mime_type), checked
 
 
-_A_KIND = {"image": "an image", "video": "a video", "document": "a document"}
+_A_KIND = {"image": _("an image"), "video": _("a video"), "document": _("a document")}
 
 
 class DisplayableJSONField(forms.JSONField):
@@ -141,9 +143,11 @@ class MessageTemplateAdminForm(forms.ModelForm):
     #: G1: after our checks pass, send it to Meta for review; Meta's refusals become field errors.
     submit_to_meta = forms.BooleanField(
         required=False,
-        label="Submit to Meta for review when saving",
-        help_text="New: created at Meta; already at Meta: edited (it goes back to review). "
-        "The status then follows Meta's webhooks.",
+        label=_("Submit to Meta for review when saving"),
+        help_text=_(
+            "New: created at Meta; already at Meta: edited (it goes back to review). "
+            "The status then follows Meta's webhooks."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -199,8 +203,14 @@ class MessageTemplateAdminForm(forms.ModelForm):
             if checked is not None and checked.kind != header_type:
                 self.add_error(
                     "header_media",
-                    f"{_A_KIND[header_type].capitalize()} header needs {_A_KIND[header_type]}; "
-                    f"{checked.file_name} is {checked.mime_type} ({checked.kind})",
+                    gettext("%(header)s header needs %(kind)s; %(file)s is %(mime)s (%(actual)s)")
+                    % {
+                        "header": _A_KIND[header_type].capitalize(),
+                        "kind": _A_KIND[header_type],
+                        "file": checked.file_name,
+                        "mime": checked.mime_type,
+                        "actual": checked.kind,
+                    },
                 )
             elif (
                 not media
@@ -209,14 +219,19 @@ class MessageTemplateAdminForm(forms.ModelForm):
             ):
                 self.add_error(
                     "header_media",
-                    f"A rich media notification with {_A_KIND[header_type]} header needs its file: "
-                    "upload one (WhatsApp shows it above the text)",
+                    gettext(
+                        "A rich media notification with %(kind)s header needs its file: "
+                        "upload one (WhatsApp shows it above the text)"
+                    )
+                    % {"kind": _A_KIND[header_type]},
                 )
         elif checked is not None and header_type:
             self.add_error(
                 "header_media",
-                "A file is only sent with an image, video or document header: choose one, or leave "
-                "the file out",
+                gettext(
+                    "A file is only sent with an image, video or document header: choose one, or leave "
+                    "the file out"
+                ),
             )
         return cleaned
 
@@ -244,7 +259,7 @@ class StandardResponseAttachmentForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file_name"].required = False
-        self.fields["file_name"].help_text = "Shown to the customer; empty: the file's own name"
+        self.fields["file_name"].help_text = gettext("Shown to the customer; empty: the file's own name")
 
     def clean(self) -> dict[str, Any]:
         super().clean()
