@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import Field
 from django.db.models.options import Options
 from django.db.models.signals import class_prepared
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 #: The apps whose model and field labels are translated (each has ``derived_labels.py``).
@@ -56,11 +57,12 @@ def derived_labels(model: type[models.Model]) -> list[str]:
     """The labels Django derived for ``model`` (nothing written in its source), in order:
     its singular and plural names, then its fields'."""
     meta = model._meta
-    labels = [] if "verbose_name" in meta.original_attrs else [str(meta.verbose_name)]
-    plural = _plural_derived(meta)
-    if plural is not None:
-        labels.append(plural)
-    return [*labels, *(str(field.verbose_name) for field in _derived_fields(meta))]
+    with translation.override(None):  # the English source text, whatever language is active
+        labels = [] if "verbose_name" in meta.original_attrs else [str(meta.verbose_name)]
+        plural = _plural_derived(meta)
+        if plural is not None:
+            labels.append(plural)
+        return [*labels, *(str(field.verbose_name) for field in _derived_fields(meta))]
 
 
 def _translate(sender: type[models.Model], **kwargs: object) -> None:
@@ -68,7 +70,8 @@ def _translate(sender: type[models.Model], **kwargs: object) -> None:
     meta = sender._meta
     if meta.app_label not in TRANSLATED_APPS:
         return
-    plural = _plural_derived(meta)
+    with translation.override(None):  # the English source text
+        plural = _plural_derived(meta)
     if "verbose_name" not in meta.original_attrs:
         meta.verbose_name = gettext_lazy(str(meta.verbose_name))
     if plural is not None:
