@@ -37,12 +37,25 @@ def _page(client, url: str, headers: dict[str, str]) -> str:
 
 def test_the_admin_index_names_our_apps_and_models_in_the_browsers_language(supervisor_client):
     german = _page(supervisor_client, "/admin/", GERMAN)
-    for text in ("Konversationen", "Interaktionen", "Warteschlangen", "Nachrichtenvorlagen", "Standardantworten"):
+    for text in (
+        "Konversationen",
+        "Interaktionen",
+        "Warteschlangen",
+        "Nachrichtenvorlagen",
+        "Standardantworten",
+    ):
         assert text in german
     for text in ("Eingangsabläufe", "Arbeitskörbe", "Audit-Protokoll", "Wartehinweise und Umfragen"):
         assert text in german
     portuguese = _page(supervisor_client, "/admin/", PORTUGUESE)
-    for text in ("Conversas", "Interações", "Filas", "Modelos de mensagem", "Respostas padrão", "Fluxos de entrada"):
+    for text in (
+        "Conversas",
+        "Interações",
+        "Filas",
+        "Modelos de mensagem",
+        "Respostas padrão",
+        "Fluxos de entrada",
+    ):
         assert text in portuguese
     english = _page(supervisor_client, "/admin/", {})
     for text in ("Conversations", "Interactions", "Queues", "Message templates", "Standard responses"):
