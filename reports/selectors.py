@@ -238,7 +238,7 @@ def report_build(period: Period) -> payloads.Report:
 
 def _type_label(kind: str, detail: str) -> str:
     try:
-        name = Message.Type(detail).label
+        name = str(Message.Type(detail).label)
     except ValueError:
         name = detail or "?"
     return f"{'In' if kind == TallyDetail.Kind.MESSAGE_IN else 'Out'}: {name}"
