@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.management.base import BaseCommand
 
 from waproject.i18n import TRANSLATED_APPS, derived_labels_path, derived_labels_source
@@ -16,7 +14,7 @@ class Command(BaseCommand):
         "makemessages in the app."
     )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         for app_label in TRANSLATED_APPS:
             path = derived_labels_path(app_label)
             source = derived_labels_source(app_label)
