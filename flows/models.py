@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from flows import rules
@@ -129,7 +130,7 @@ class Flow(models.Model):
                 fields=["channel"],
                 condition=models.Q(is_active=True),
                 name="one_active_flow_per_channel",
-                violation_error_message="this number already has an active flow: deactivate it first",
+                violation_error_message=_("this number already has an active flow: deactivate it first"),
             )
         ]
 
@@ -139,15 +140,17 @@ class Flow(models.Model):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if not rules.time_zone_valid(self.time_zone):
-            errors["time_zone"] = (
-                f"{self.time_zone!r} is not a time zone (e.g. Europe/Berlin, America/Sao_Paulo)"
-            )
+            errors["time_zone"] = gettext(
+                "%(value)s is not a time zone (e.g. Europe/Berlin, America/Sao_Paulo)"
+            ) % {"value": repr(self.time_zone)}
         if self.out_of_hours_action == self.OutOfHours.WORKBIN and self.out_of_hours_workbin_id is None:
-            errors["out_of_hours_workbin"] = "choose the workbin that out-of-hours conversations go to"
+            errors["out_of_hours_workbin"] = gettext(
+                "choose the workbin that out-of-hours conversations go to"
+            )
         if self.first_step is not None and self.pk and self.first_step.flow_id != self.pk:
-            errors["first_step"] = "the first step must be one of this flow's steps"
+            errors["first_step"] = gettext("the first step must be one of this flow's steps")
         if self.step_timeout_seconds < 10:
-            errors["step_timeout_seconds"] = "at least 10 seconds"
+            errors["step_timeout_seconds"] = gettext("at least 10 seconds")
         if self.pk and self.handoff_button:
             problem = self._menus_without_room()
             if problem:
@@ -162,10 +165,10 @@ class Flow(models.Model):
             n=models.Count("choices")
         ):
             if step.n + 1 > most[FlowStep.MenuStyle(step.menu_style)]:
-                return (
-                    f"the menu {step.name!r} has {step.n} choices: with this button it would show more "
+                return gettext(
+                    "the menu %(name)s has %(count)d choices: with this button it would show more "
                     "than WhatsApp allows; remove a choice or leave this empty"
-                )
+                ) % {"name": repr(step.name), "count": step.n}
         return ""
 
     def handoff_words(self) -> set[str]:
@@ -268,26 +271,26 @@ class FlowStep(models.Model):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.kind in (self.Kind.MENU, self.Kind.QUESTION, self.Kind.MESSAGE) and not self.text.strip():
-            errors["text"] = "write what the customer reads"
+            errors["text"] = gettext("write what the customer reads")
         if self.kind == self.Kind.QUESTION:
             if not self.case_field.strip():
-                errors["case_field"] = "name the case data field the answer goes to"
+                errors["case_field"] = gettext("name the case data field the answer goes to")
             if self.validation == self.Validation.PATTERN:
                 problem = rules.pattern_problem(self.pattern)
                 if problem:
                     errors["pattern"] = problem
             if self.validation == self.Validation.LENGTH and self.min_length > self.max_length:
-                errors["max_length"] = "the maximum is below the minimum"
+                errors["max_length"] = gettext("the maximum is below the minimum")
             if self.validation == self.Validation.CHOICE and not rules.split_answers(self.allowed_answers):
-                errors["allowed_answers"] = "list the allowed answers, separated by commas"
+                errors["allowed_answers"] = gettext("list the allowed answers, separated by commas")
         if self.kind == self.Kind.ROUTE and self.queue_id is None and self.skill_id is None:
-            errors["queue"] = "a route step names a queue or a skill"
+            errors["queue"] = gettext("a route step names a queue or a skill")
         if self.next_step_id is not None and self.next_step_id == self.pk:
-            errors["next_step"] = "a step cannot lead to itself: the flow would loop"
+            errors["next_step"] = gettext("a step cannot lead to itself: the flow would loop")
         if self.next_step is not None and self.next_step.flow_id != self.flow_id:
-            errors["next_step"] = "the next step must be one of this flow's steps"
+            errors["next_step"] = gettext("the next step must be one of this flow's steps")
         if self.max_attempts < 1:
-            errors["max_attempts"] = "at least 1"
+            errors["max_attempts"] = gettext("at least 1")
         if errors:
             raise ValidationError(errors)
 
@@ -327,9 +330,9 @@ class FlowChoice(models.Model):
 
     def clean(self) -> None:
         if self.next_step_id is None and self.queue_id is None and self.skill_id is None:
-            raise ValidationError("a choice leads to a next step, a queue or a skill")
+            raise ValidationError(gettext("a choice leads to a next step, a queue or a skill"))
         if self.case_field and not self.case_value:
-            raise ValidationError({"case_value": "give the value the choice sets"})
+            raise ValidationError({"case_value": gettext("give the value the choice sets")})
 
 
 class BusinessHours(models.Model):
@@ -358,7 +361,7 @@ class BusinessHours(models.Model):
 
     def clean(self) -> None:
         if self.opens is not None and self.closes is not None and self.opens >= self.closes:
-            raise ValidationError({"closes": "closes must be after opens"})
+            raise ValidationError({"closes": gettext("closes must be after opens")})
 
 
 class Holiday(models.Model):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from surveys.choices import SCORE_MAX, choices_parse
@@ -110,12 +111,14 @@ class QueueCare(models.Model):
         if self.waiting_notices:
             missing = [p for p in NOTICE_PLACEHOLDERS if p not in (self.waiting_text or "")]
             if missing:
-                errors["waiting_text"] = f"Use {' and '.join(missing)} in the notice text."
+                errors["waiting_text"] = gettext("Use %(placeholders)s in the notice text.") % {
+                    "placeholders": gettext(" and ").join(missing)
+                }
             else:
                 try:
                     self.waiting_text.format(position=1, wait="1 minute")
                 except (KeyError, IndexError, ValueError):
-                    errors["waiting_text"] = (
+                    errors["waiting_text"] = gettext(
                         "Only {position} and {wait} may stand in braces (write {{ and }} for a brace)."
                     )
         try:
@@ -128,11 +131,11 @@ class QueueCare(models.Model):
             if self.survey_satisfied_from is not None and not (
                 min(scores) < self.survey_satisfied_from <= max(scores)
             ):
-                errors["survey_satisfied_from"] = (
-                    f"Choose a score above {min(scores)} and at most {max(scores)} (the choices' scores)."
-                )
+                errors["survey_satisfied_from"] = gettext(
+                    "Choose a score above %(low)d and at most %(high)d (the choices' scores)."
+                ) % {"low": min(scores), "high": max(scores)}
         if self.survey_enabled and not (self.survey_question or "").strip():
-            errors["survey_question"] = "Write the question."
+            errors["survey_question"] = gettext("Write the question.")
         if errors:
             raise ValidationError(errors)
 
