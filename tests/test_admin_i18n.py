@@ -13,7 +13,8 @@ from django.utils import translation
 
 from conversations.models import Interaction
 from templates_app.models import MessageTemplate
-from tests.factories import InteractionFactory, UserFactory
+from tests.factories import InteractionFactory, QueueFactory, UserFactory
+from tests.flows.test_admin import flow_data, hours_rows
 from waproject.i18n import TRANSLATED_APPS, derived_labels_path, derived_labels_source
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +126,23 @@ def test_a_form_error_is_given_in_the_browsers_language(supervisor_client):
     assert "Geben Sie eine WhatsApp-Nummer" in response.content.decode()
     response = supervisor_client.post("/admin/conversations/contact/add/", {"name": "Lena"}, **PORTUGUESE)
     assert "Informe um número de WhatsApp" in response.content.decode()
+
+
+def test_a_models_own_checks_and_a_formsets_refuse_in_the_browsers_language(supervisor_client, channel):
+    data = flow_data(
+        channel, time_zone="Europe/Atlantis", **hours_rows((0, "08:00", "12:00"), (0, "11:00", "18:00"))
+    )
+    page = supervisor_client.post("/admin/flows/flow/add/", data, **GERMAN).content.decode()
+    assert "&#x27;Europe/Atlantis&#x27; ist keine Zeitzone" in page  # Flow.clean
+    assert "Montag: 08:00-12:00 und 11:00-18:00 überschneiden sich" in page  # the hours' formset
+
+
+def test_a_refused_delete_says_why_in_the_browsers_language(supervisor_client):
+    interaction = InteractionFactory(state=Interaction.State.QUEUED)
+    queue = interaction.queue or QueueFactory()
+    Interaction.objects.filter(pk=interaction.pk).update(queue=queue)
+    page = _page(supervisor_client, f"/admin/conversations/queue/{queue.pk}/delete/", PORTUGUESE)
+    assert "1 interação(ões) aberta(s) nesta fila" in page
 
 
 def test_derived_labels_are_translated_lazily_and_change_no_migration():
