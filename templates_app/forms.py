@@ -38,9 +38,9 @@ def json_problem(value: Any, *, depth: int = 0) -> str | None:
     a 500 after the admin said "saved".
     """
     if depth > JSON_DEPTH_MAX:
-        return f"nested more than {JSON_DEPTH_MAX} levels deep"
+        return gettext("nested more than %(max)d levels deep") % {"max": JSON_DEPTH_MAX}
     if isinstance(value, float) and not math.isfinite(value):
-        return "NaN and Infinity are not numbers JSON can hold"
+        return gettext("NaN and Infinity are not numbers JSON can hold")
     if isinstance(value, str):
         return _text_problem(value)
     if isinstance(value, dict):
@@ -58,11 +58,11 @@ def json_problem(value: Any, *, depth: int = 0) -> str | None:
 
 def _text_problem(text: str) -> str | None:
     if "\x00" in text:
-        return "text may not contain the NUL character (\\u0000)"
+        return gettext("text may not contain the NUL character (\\u0000)")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "text may not contain an unpaired surrogate (\\ud800-\\udfff)"
+        return gettext("text may not contain an unpaired surrogate (\\ud800-\\udfff)")
     return None
 
 
@@ -77,8 +77,8 @@ def vetted_upload(uploaded: UploadedFile) -> tuple[UploadedFile, CheckedFile]:
     name = clean_file_name(uploaded.name or "")
     if (uploaded.size or 0) > ATTACHMENT_SIZE_MAX:  # not even read into memory
         raise forms.ValidationError(
-            f"{name} is {human_size(uploaded.size or 0)}; WhatsApp accepts files up to "
-            f"{human_size(ATTACHMENT_SIZE_MAX)}"
+            gettext("%(name)s is %(size)s; WhatsApp accepts files up to %(max)s")
+            % {"name": name, "size": human_size(uploaded.size or 0), "max": human_size(ATTACHMENT_SIZE_MAX)}
         )
     # An UploadedFile is a binary file: Django's File proxies read, seek and tell.
     upload = cast(BinaryIO, uploaded)
