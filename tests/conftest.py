@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         pid = leftover.name.removeprefix("waproject-test-").split(".", 1)[0]
         if pid.isdigit() and (int(pid) == os.getpid() or not _process_exists(int(pid))):
             leftover.unlink(missing_ok=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test that ran against a started stack (browser tests, e2e) reports the end
+    of the servers' log: a CI failure then says what the server did, not only what the
+    page showed."""
+    report = yield
+    stack = getattr(item, "funcargs", {}).get("stack")
+    if report.failed and report.when == "call" and callable(getattr(stack, "log", None)):
+        lines = stack.log().splitlines()[-SERVER_LOG_LINES_ON_FAILURE:]
+        report.sections.append(("the stack's log (its end)", "\n".join(lines)))
+    return report
+
+
+SERVER_LOG_LINES_ON_FAILURE = 150
 
 
 def _process_exists(pid: int) -> bool:
