@@ -215,10 +215,18 @@ def run_manage(env: dict[str, str], *args: str) -> str:
 
 
 @contextlib.contextmanager
-def asgi_server(env: dict[str, str], port: int, *, workers: int = 1):
-    """Run ``uvicorn waproject.asgi:application`` and wait until it answers /healthz/."""
+def asgi_server(
+    env: dict[str, str],
+    port: int,
+    *,
+    workers: int = 1,
+    application: str = "waproject.asgi:application",
+    python: str = PYTHON,
+):
+    """Run ``uvicorn <application>`` (ours unless told; a peer's with its own ``python``)
+    and wait until it answers /healthz/."""
     command = [
-        PYTHON, "-m", "uvicorn", "waproject.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+        python, "-m", "uvicorn", application, "--host", "127.0.0.1", "--port", str(port),
         "--no-access-log", "--log-level", "warning", "--lifespan", "on", "--workers", str(workers),
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
