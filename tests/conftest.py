@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +34,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failed test that ran against a started stack (browser tests, e2e) reports the end
     of the servers' log: a CI failure then says what the server did, not only what the
     page showed."""
     report = yield
-    stack = getattr(item, "funcargs", {}).get("stack")
-    if report.failed and report.when == "call" and callable(getattr(stack, "log", None)):
-        lines = stack.log().splitlines()[-SERVER_LOG_LINES_ON_FAILURE:]
+    log = getattr(getattr(item, "funcargs", {}).get("stack"), "log", None)
+    if report.failed and report.when == "call" and callable(log):
+        lines = str(log()).splitlines()[-SERVER_LOG_LINES_ON_FAILURE:]
         report.sections.append(("the stack's log (its end)", "\n".join(lines)))
     return report
 
