@@ -7,9 +7,9 @@ from __future__ import annotations
 import base64
 
 import pygal
-from pygal.style import Style
-
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from pygal.style import Style
 
 from conversations import payloads
 
@@ -32,7 +32,7 @@ def volumes_chart(rows: list[payloads.ReportFigures], *, title: str) -> str:
     chart.x_labels = [row["label"] for row in rows]
     chart.add(_("Messages in"), [row["messages_in"] for row in rows])
     chart.add(_("Messages out"), [row["messages_out"] for row in rows])
-    chart.add(_("Handled"), [row["handled"] for row in rows])
+    chart.add(pgettext("report", "Handled"), [row["handled"] for row in rows])
     return _data_url(chart)
 
 

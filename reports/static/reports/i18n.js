@@ -9,6 +9,7 @@
  * @typedef {object} Catalogue
  * @property {(msgid: string) => string} [gettext]
  * @property {(singular: string, plural: string, count: number) => string} [ngettext]
+ * @property {(context: string, msgid: string) => string} [pgettext]
  */
 
 /** @returns {Catalogue} */
@@ -51,4 +52,17 @@ export function ngettext(singular, plural, count, values) {
   const { ngettext: lookup } = catalogue();
   const text = typeof lookup === "function" ? lookup(singular, plural, count) : count === 1 ? singular : plural;
   return interpolate(text, values);
+}
+
+/**
+ * The text in the page's language, told apart from the same English words elsewhere by a
+ * context (a short "Read" status is not the verb).
+ * @param {string} context
+ * @param {string} msgid
+ * @param {Record<string, unknown>} [values] named values for "%(name)s"
+ * @returns {string}
+ */
+export function pgettext(context, msgid, values) {
+  const { pgettext: lookup } = catalogue();
+  return interpolate(typeof lookup === "function" ? lookup(context, msgid) : msgid, values);
 }

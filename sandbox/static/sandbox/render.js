@@ -2,7 +2,7 @@
 // a checked URL attribute: never innerHTML, so nothing a business or customer writes can
 // become markup or script.
 
-import { gettext } from "./i18n.js";
+import { gettext, pgettext } from "./i18n.js";
 import { contactsOf, contentOf, summary } from "./model.js";
 
 /** @import { CloudContact, CloudHeader, CloudLocation, PhoneMessage } from "./types.js" */
@@ -287,7 +287,7 @@ function ticks(message) {
     return el("span", { class: "sbx-ticks sbx-ticks--failed", title: why, text: "!" });
   }
   const read = message.read_by_business;
-  return el("span", { class: `sbx-ticks${read ? " sbx-ticks--read" : ""}`, title: read ? gettext("Read") : gettext("Delivered"), text: "✓✓" });
+  return el("span", { class: `sbx-ticks${read ? " sbx-ticks--read" : ""}`, title: read ? pgettext("message status", "Read") : pgettext("message status", "Delivered"), text: "✓✓" });
 }
 
 /** A chat row: one bubble, with its quote, reactions and actions. @param {PhoneMessage} message @param {BubbleContext} ctx @param {Hooks} hooks */
