@@ -7,7 +7,6 @@ import { afterEach, describe, it } from "node:test";
 import * as phone from "../../sandbox/static/sandbox/i18n.js";
 import * as search from "../../reports/static/reports/i18n.js";
 
-/** @type {Record<string, unknown>} */
 const page = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (globalThis));
 
 afterEach(() => {

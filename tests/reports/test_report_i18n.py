@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
@@ -71,3 +72,19 @@ def test_the_search_page_and_its_script_speak_the_browser_language(client, super
     assert html.index('<script src="/jsi18n/">') < html.index("reports/search.js")
     catalogue = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert '"No messages.": "Keine Nachrichten."' in catalogue
+
+
+def test_its_refusals_and_row_labels_are_translated_too(client, supervisor):
+    from reports.services import Fact, Kind, facts_record
+
+    facts_record([Fact(Kind.MESSAGE_IN, datetime(2026, 3, 2, 8, 10, tzinfo=UTC), detail="text")])
+    html = client.get(reverse("reports:report"), PERIOD, HTTP_ACCEPT_LANGUAGE="pt-BR").content.decode()
+    assert "(sem fila)" in html and "(sem agente)" in html and "Recebidas: " in html
+    backwards = {**PERIOD, "date_from": "2026-03-09"}
+    refused = client.get(reverse("reports:report"), backwards, HTTP_ACCEPT_LANGUAGE="de")
+    assert refused.status_code == 400
+    assert "darf nicht nach date_to (2026-03-07) liegen" in refused.content.decode()
+    client.force_login(UserFactory(username="al"))
+    forbidden = client.get(reverse("reports:report"), PERIOD, HTTP_ACCEPT_LANGUAGE="de")
+    assert forbidden.status_code == 403
+    assert "Berichte sind für Supervisoren" in forbidden.content.decode()
