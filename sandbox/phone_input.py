@@ -50,7 +50,8 @@ PHONE_TYPES = (
 
 
 class PhoneInputError(Exception):
-    """Bad input to the phone API: answered as ``{"error": message, "field": field}``."""
+    """Bad input to the phone API: answered as ``{"error": message, "field": field}``, the
+    message in the request's language (U4; the field names are the API's own)."""
 
     def __init__(self, message: str, *, field: str = "", status: int = 400) -> None:
         super().__init__(message)
