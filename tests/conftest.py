@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from conversations.directory import directory
 from tests.cloud_api import SALES, SUPPORT
@@ -59,6 +60,14 @@ def _process_exists(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    """U4: a request in German activates German in its thread (LocaleMiddleware) and Django
+    leaves it active; a later test in the same thread would read German texts."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -13,14 +13,6 @@ from waproject.auth import duration_text
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _language_reset():
-    """A request leaves its language active in this thread: code outside requests (the next
-    test's) must find the default again."""
-    yield
-    translation.deactivate()
-
-
 @pytest.mark.parametrize(
     ("language", "lang", "words"),
     [

@@ -8,19 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _language_reset():
-    """A request leaves its language active in this thread: code outside requests (the next
-    test's) must find the default again."""
-    yield
-    translation.deactivate()
 
 
 PERIOD = {"date_from": "2026-03-01", "date_to": "2026-03-07", "tz": "UTC"}

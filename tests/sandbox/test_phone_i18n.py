@@ -4,19 +4,10 @@ Portuguese, German), its JavaScript's words from the catalogue, its API errors t
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 
 from tests.sandbox.conftest import PHONE_NUMBER_ID
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _language_reset():
-    """A request leaves its language active in this thread: code outside requests (the next
-    test's) must find the default again."""
-    yield
-    translation.deactivate()
 
 
 def phone(client, language: str) -> str:
