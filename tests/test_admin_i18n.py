@@ -7,8 +7,6 @@ after an action, form errors and the custom templates. English stays the default
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.core.management import call_command
 from django.utils import translation
@@ -24,13 +22,6 @@ pytestmark = pytest.mark.django_db
 GERMAN = {"HTTP_ACCEPT_LANGUAGE": "de"}
 PORTUGUESE = {"HTTP_ACCEPT_LANGUAGE": "pt-br"}
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-@pytest.fixture(autouse=True)
-def _language_restored() -> Iterator[None]:
-    """A request leaves its language active in the thread: later tests expect English."""
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture
