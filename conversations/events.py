@@ -152,11 +152,32 @@ def message_updated(*, message: Message) -> None:
     _message_reloaded(message.pk, message.interaction_id, "message.updated")
 
 
-def reaction_changed(*, interaction_id: int, message_id: int, direction: str, emoji: str) -> None:
+def reaction_changed(
+    *,
+    interaction_id: int,
+    message_id: int,
+    direction: str,
+    emoji: str,
+    status: str = "",
+    error: str = "",
+    author_name: str = "",
+) -> None:
+    """A reaction set, changed or removed on a message, to every console showing it.
+
+    U1: the business's reaction (``direction`` "out", an agent's) also says where its send
+    stands (``status``: queued … read, or failed with ``error``) and who reacted."""
     broadcast_on_commit(
         [interaction_group(interaction_id)],
         "message.reaction",
-        {"message_id": message_id, "interaction_id": interaction_id, "direction": direction, "emoji": emoji},
+        {
+            "message_id": message_id,
+            "interaction_id": interaction_id,
+            "direction": direction,
+            "emoji": emoji,
+            "status": status,
+            "error": error,
+            "author_name": author_name,
+        },
     )
 
 

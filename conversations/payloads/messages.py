@@ -14,6 +14,7 @@ from django.urls import reverse
 from conversations.media import shown_file_name
 from conversations.models import Attachment as AttachmentModel
 from conversations.models import Message as MessageModel
+from conversations.models import Reaction as ReactionModel
 from conversations.payloads.common import user_name
 from whatsapp.errors import PACING_CODES
 
@@ -73,8 +74,30 @@ class MessageCore(TypedDict):
 
 
 class Reaction(TypedDict):
+    """One side's reaction to a message: the customer's ("in") or the business's ("out")."""
+
     direction: str
+    #: "" only for the business's removal that failed (its ``error`` says why)
     emoji: str
+    #: U1: the business's reaction, sent like a message: queued, sending, accepted, sent,
+    #: delivered, read or failed; "" for the customer's
+    status: str
+    #: why the business's reaction failed ("" unless it did)
+    error: str
+    #: the agent who reacted ("" for the customer)
+    author_name: str
+
+
+def reaction_payload(reaction: ReactionModel) -> Reaction:
+    """A reaction as the transcript shows it under its message."""
+    author = getattr(reaction, "author", None) if reaction.author_id else None
+    return {
+        "direction": reaction.direction,
+        "emoji": reaction.emoji,
+        "status": reaction.status,
+        "error": reaction.error_title if reaction.status == MessageModel.Status.FAILED else "",
+        "author_name": user_name(author),
+    }
 
 
 class Quoted(TypedDict):

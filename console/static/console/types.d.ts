@@ -49,6 +49,7 @@ export interface Contact {
 /** What the server allows this agent with an interaction (DESIGN invariant 8). */
 export type Action =
   | "reply"
+  | "react"
   | "send_template"
   | "mark_read"
   | "note"
@@ -143,6 +144,12 @@ export interface Attachment {
 export interface Reaction {
   direction: string;
   emoji: string;
+  /** U1: the business's reaction's send: queued … read, or failed ("" for the customer's) */
+  status?: string;
+  /** why the business's reaction failed */
+  error?: string;
+  /** the agent who reacted */
+  author_name?: string;
 }
 
 /** A button of a rendered notification (T3) or the template list. */
