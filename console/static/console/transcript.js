@@ -159,11 +159,12 @@ export class Transcript {
    * @param {number} id
    * @param {string} direction
    * @param {string} emoji
+   * @param {{ status?: string, error?: string, author_name?: string }} [state] U1: the business's send
    */
-  setReaction(id, direction, emoji) {
+  setReaction(id, direction, emoji, state = {}) {
     const known = this.messages.get(id);
     if (!known) return false;
-    this.messages.set(id, withReaction(known, direction, emoji));
+    this.messages.set(id, withReaction(known, direction, emoji, state));
     this.render();
     return true;
   }

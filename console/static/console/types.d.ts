@@ -660,7 +660,7 @@ export type Frame =
   | { type: "message.created"; message?: Message }
   | { type: "message.updated"; message?: Message }
   | { type: "message.status"; message_id: number; interaction_id: number; status: string; error?: MessageError }
-  | { type: "message.reaction"; message_id: number; interaction_id: number; direction: string; emoji: string }
+  | { type: "message.reaction"; message_id: number; interaction_id: number; direction: string; emoji: string; status?: string; error?: string; author_name?: string }
   | { type: "contact.changed"; contact?: Contact; merged_contact_ids?: number[] }
   | { type: "workbin.changed"; workbin_id?: number }
   | ({ type: "conference.invited" } & Invitation)
