@@ -174,7 +174,7 @@ function reactButton(message, onReact) {
     "aria-label": "React to this message", "aria-haspopup": "menu", "aria-expanded": "false",
   }, icon("smile"));
   button.addEventListener("click", () => {
-    const open = button.parentElement && button.parentElement.querySelector(".react-picker");
+    const open = button.parentElement && button.parentElement.querySelector(".react-picker:not([data-closing])");
     if (open) closePicker(button);
     else openPicker(button, message, onReact);
   });
@@ -185,14 +185,10 @@ function reactButton(message, onReact) {
 function openPicker(button, message, onReact) {
   const mine = (message.reactions || []).find((r) => r.direction === "out");
   const current = mine && mine.status !== "failed" ? mine.emoji : "";
-  const list = button.closest("ol, ul");
   const pick = (/** @type {string} */ emoji) => {
+    button.focus(); // the transcript keeps it on React when the row is drawn again
     closePicker(button);
-    onReact(message, emoji).finally(() => {
-      // the row is drawn again with the reaction: the focus goes back to its React button
-      const again = list && list.querySelector(`.row[data-message-id="${message.id}"] .row-action--react`);
-      if (again instanceof HTMLElement) again.focus();
-    });
+    onReact(message, emoji);
   };
   const items = REACTIONS.map((emoji) =>
     el("button", {
@@ -228,9 +224,12 @@ function openPicker(button, message, onReact) {
 
 /** @param {HTMLButtonElement} button */
 function closePicker(button) {
-  const picker = button.parentElement && button.parentElement.querySelector(".react-picker");
-  if (picker) picker.remove();
   button.setAttribute("aria-expanded", "false");
+  // Removing the focused picker blurs it, and its focusout closes it again: once is enough.
+  const picker = button.parentElement && button.parentElement.querySelector(".react-picker:not([data-closing])");
+  if (!(picker instanceof HTMLElement)) return;
+  picker.dataset.closing = "true";
+  picker.remove();
 }
 
 /** Say on the button what happened, for a moment. @param {HTMLButtonElement} button @param {string} what */
