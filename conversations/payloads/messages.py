@@ -7,7 +7,7 @@ message it quotes, its author, and whether it was edited or deleted.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from django.urls import reverse
 
@@ -79,25 +79,25 @@ class Reaction(TypedDict):
     direction: str
     #: "" only for the business's removal that failed (its ``error`` says why)
     emoji: str
-    #: U1: the business's reaction, sent like a message: queued, sending, accepted, sent,
-    #: delivered, read or failed; "" for the customer's
-    status: str
+    #: U1, the business's reaction only (an agent's), sent like a message: queued, sending,
+    #: accepted, sent, delivered, read or failed
+    status: NotRequired[str]
     #: why the business's reaction failed ("" unless it did)
-    error: str
-    #: the agent who reacted ("" for the customer)
-    author_name: str
+    error: NotRequired[str]
+    #: the agent who reacted
+    author_name: NotRequired[str]
 
 
 def reaction_payload(reaction: ReactionModel) -> Reaction:
-    """A reaction as the transcript shows it under its message."""
-    author = getattr(reaction, "author", None) if reaction.author_id else None
-    return {
-        "direction": reaction.direction,
-        "emoji": reaction.emoji,
-        "status": reaction.status,
-        "error": reaction.error_title if reaction.status == MessageModel.Status.FAILED else "",
-        "author_name": user_name(author),
-    }
+    """A reaction as the transcript shows it under its message; the business's says where
+    its send stands and who reacted."""
+    shown: Reaction = {"direction": reaction.direction, "emoji": reaction.emoji}
+    if reaction.direction == MessageModel.Direction.OUTBOUND:
+        author = getattr(reaction, "author", None) if reaction.author_id else None
+        shown["status"] = reaction.status
+        shown["error"] = reaction.error_title if reaction.status == MessageModel.Status.FAILED else ""
+        shown["author_name"] = user_name(author)
+    return shown
 
 
 class Quoted(TypedDict):

@@ -241,9 +241,9 @@ def reaction_announce(reaction: Reaction) -> None:
         message_id=target["id"],
         direction=reaction.direction,
         emoji=shown["emoji"],
-        status=shown["status"],
-        error=shown["error"],
-        author_name=shown["author_name"],
+        status=shown.get("status", ""),
+        error=shown.get("error", ""),
+        author_name=shown.get("author_name", ""),
     )
 
 
