@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from conversations import events
+from conversations import events, selectors
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.models import Interaction, InteractionParticipant, Message, PendingStatus, Reaction
 from conversations.services import reactions
 from conversations.services.reactions import react_to_message, reaction_send, reactions_due_sweep
-from tests.cloud_api import LENA, status, statuses
+from tests.cloud_api import LENA, error, status, statuses
 from tests.factories import AgentProfileFactory, InteractionFactory, MessageFactory
 from tests.graph_standin import start_graph_standin
 from whatsapp.client import SendResult
@@ -67,7 +67,7 @@ def frames(monkeypatch) -> list[tuple[list[str], str, dict[str, Any]]]:
     return sent
 
 
-def react(user, message, emoji, **kwargs):
+def react(user, message, emoji):
     return react_to_message(
         user=user, interaction_id=message.interaction_id, message_id=message.pk, emoji=emoji
     )
@@ -157,8 +157,6 @@ class TestReacting:
     ):
         monkeypatch.setattr(reactions, "enqueue_on_commit", lambda *args, **kwargs: None)
         react(agent, customer_message, "🙏")
-        from conversations import selectors  # the read side, only for this check
-
         [payload] = selectors.messages_payload([customer_message])
         [shown] = payload["reactions"]
         assert shown["direction"] == "out" and shown["emoji"] == "🙏" and shown["status"] == "queued"
@@ -308,8 +306,6 @@ class TestStatuses:
         assert frames[-1][2]["status"] == "delivered"
 
     def test_a_failed_status_shows_on_the_message(self, agent, customer_message, post_webhook, monkeypatch):
-        from tests.cloud_api import error
-
         monkeypatch.setattr(reactions, "enqueue_on_commit", lambda *args, **kwargs: None)
         reaction = react(agent, customer_message, "👍")
         reaction_send(reaction_id=reaction.pk, client=FakeClient("wamid.reaction-10"))
