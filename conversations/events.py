@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -181,23 +181,29 @@ def reaction_changed(
     )
 
 
-def interaction_window_closed(*, interaction: Interaction) -> None:
-    """O1: the 24-hour window closed: only notifications (templates) can go now."""
+def interactions_window_closed(*, interactions: Sequence[Interaction]) -> None:
+    """O1: these interactions' 24-hour windows closed: only notifications (templates) can go now."""
+    _to_interactions_and_owners(interactions, "interaction.window_closed")
+
+
+def interactions_reply_timeout(*, interactions: Sequence[Interaction]) -> None:
+    """O2: these interactions' reply windows ended: the agent's text goes out as a notification."""
+    _to_interactions_and_owners(interactions, "interaction.reply_timeout")
+
+
+def _to_interactions_and_owners(interactions: Sequence[Interaction], event_type: str) -> None:
+    """To each interaction's group and its owner's, after the commit: one board change and
+    one hand-over to the channel layer for a whole tick of timers, not one per timer."""
+    if not interactions:
+        return
     board_changed()
-    _to_interaction_and_owner(interaction, "interaction.window_closed")
-
-
-def interaction_reply_timeout(*, interaction: Interaction) -> None:
-    """O2: the reply window ended: the agent's text will go out as a notification."""
-    board_changed()
-    _to_interaction_and_owner(interaction, "interaction.reply_timeout")
-
-
-def _to_interaction_and_owner(interaction: Interaction, event_type: str) -> None:
-    groups = [interaction_group(interaction.pk)]
-    if interaction.owner_id:
-        groups.append(agent_group(interaction.owner_id))
-    broadcast_on_commit(groups, event_type, {"interaction": payloads.interaction_payload(interaction)})
+    broadcasts: list[tuple[str, dict[str, Any]]] = []
+    for interaction in interactions:
+        message = {"type": event_type, "interaction": payloads.interaction_payload(interaction)}
+        broadcasts.append((interaction_group(interaction.pk), message))
+        if interaction.owner_id:
+            broadcasts.append((agent_group(interaction.owner_id), message))
+    transaction.on_commit(lambda: deliver(broadcasts))
 
 
 def interaction_changed(*, interaction: payloads.InteractionStateSource) -> None:

@@ -119,20 +119,25 @@ def conferences_enabled() -> bool:
 ROUTING_QUEUE_OPTION = "intercommunication.whatsappsession.queue"
 
 
-def routing_queue(user: User | AnonymousUser) -> Queue | None:
-    """The queue ``ROUTING_QUEUE_OPTION`` names for ``user`` (the option may differ per agent
-    or group), or None when it is unset or names no queue (no query when unset)."""
+def _routing_queue_named(user: User | AnonymousUser) -> tuple[str, Queue | None]:
+    """The queue name ``ROUTING_QUEUE_OPTION`` holds for ``user`` (the option may differ per
+    agent or group) and that queue, None when the name is empty or names none."""
     name = get_option(ROUTING_QUEUE_OPTION, agent_id=user.pk)
-    return Queue.objects.filter(name=name).first() if name else None
+    return name, (Queue.objects.filter(name=name).first() if name else None)
+
+
+def routing_queue(user: User | AnonymousUser) -> Queue | None:
+    """The queue ``ROUTING_QUEUE_OPTION`` names for ``user``, or None when it is unset or
+    names no queue (no query when unset)."""
+    return _routing_queue_named(user)[1]
 
 
 def ensure_routing_queue(user: User | AnonymousUser, *, needs: str, code: str) -> Queue:
     """The routing queue for ``user``, or a Conflict ``code`` naming the option: ``needs``
     says what needs it (e.g. "transfers to an agent group, a skill or a queue")."""
-    name = get_option(ROUTING_QUEUE_OPTION, agent_id=user.pk)
+    name, queue = _routing_queue_named(user)
     if not name:
         raise Conflict(f"{needs} need the option {ROUTING_QUEUE_OPTION}", code=code)
-    queue = Queue.objects.filter(name=name).first()
     if queue is None:
         raise Conflict(
             f"{needs} need the option {ROUTING_QUEUE_OPTION} to name a queue; "

@@ -11,7 +11,7 @@ from typing import Any, NotRequired, TypedDict
 
 from django.urls import reverse
 
-from conversations.media import shown_file_name
+from conversations.media import shown_name_of
 from conversations.models import Attachment as AttachmentModel
 from conversations.models import Message as MessageModel
 from conversations.models import Reaction as ReactionModel
@@ -144,12 +144,7 @@ def attachment_payload(attachment: AttachmentModel | None) -> Attachment | None:
         "id": attachment.pk,
         "kind": attachment.kind,
         "mime_type": attachment.mime_type,
-        "file_name": shown_file_name(
-            file_name=attachment.file_name,
-            kind=attachment.kind,
-            mime_type=attachment.mime_type,
-            voice=attachment.voice,
-        ),
+        "file_name": shown_name_of(attachment),
         "size": attachment.size,
         "state": attachment.state,
         "notice": attachment_notice(attachment),
