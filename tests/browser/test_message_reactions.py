@@ -1,5 +1,6 @@
 """U1: the agent reacts to a customer's message with an emoji, from a small picker usable
-by keyboard; the customer's phone shows the business's reaction, and its removal."""
+by keyboard (Alt+L opens it on the customer's last message); the customer's phone shows
+the business's reaction, and its removal."""
 
 from __future__ import annotations
 
@@ -62,3 +63,13 @@ def test_the_agent_reacts_and_the_phone_shows_it_then_the_reaction_is_removed(st
     picker.get_by_role("menuitem", name="Remove your reaction").click()
     expect(thanks.locator(".reaction--out")).to_have_count(0)
     expect(bubble.locator(".sbx-reaction")).to_have_count(0)
+
+    # Alt+L opens the menu of the customer's last message from the keyboard (the row's
+    # buttons are out of the Tab order)
+    alice.page.keyboard.press("Alt+KeyL")
+    expect(picker.get_by_role("menuitemradio", name="React with 👍")).to_be_focused()
+    alice.page.keyboard.press("End")
+    expect(picker.get_by_role("menuitemradio", name="React with 🙏")).to_be_focused()
+    alice.page.keyboard.press("Enter")
+    expect(thanks.locator(".reaction--out")).to_have_text("🙏")
+    expect(bubble.locator(".sbx-reaction")).to_have_text("🙏")

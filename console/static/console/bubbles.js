@@ -25,6 +25,7 @@ import {
  *   (the tab ignores it while the agent may not write: read only, window closed)
  * @property {(message: Message, emoji: string) => Promise<unknown>} [onReact] U1: react to a
  *   customer's message ("" removes the reaction); the button shows while the server allows it
+ * @property {number} [interactionId] the tab's interaction: React only on its own messages
  */
 
 /** U1: the reactions the picker offers. */
@@ -128,7 +129,7 @@ function actionsBlock(message, ctx) {
         icon("reply")),
     );
   }
-  if (ctx.onReact && canReact(message)) buttons.push(reactButton(message, ctx.onReact));
+  if (ctx.onReact && canReact(message) && message.interaction_id === ctx.interactionId) buttons.push(reactButton(message, ctx.onReact));
   const text = message.body || "";
   if (text.trim() && navigator.clipboard) {
     const copy = el("button", { type: "button", class: "row-action", tabindex: "-1", title: "Copy text", "aria-label": "Copy the text" }, icon("copy"));
