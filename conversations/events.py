@@ -152,11 +152,32 @@ def message_updated(*, message: Message) -> None:
     _message_reloaded(message.pk, message.interaction_id, "message.updated")
 
 
-def reaction_changed(*, interaction_id: int, message_id: int, direction: str, emoji: str) -> None:
+def reaction_changed(
+    *,
+    interaction_id: int,
+    message_id: int,
+    direction: str,
+    emoji: str,
+    status: str = "",
+    error: str = "",
+    author_name: str = "",
+) -> None:
+    """A reaction set, changed or removed on a message, to every console showing it.
+
+    U1: the business's reaction (``direction`` "out", an agent's) also says where its send
+    stands (``status``: queued … read, or failed with ``error``) and who reacted."""
     broadcast_on_commit(
         [interaction_group(interaction_id)],
         "message.reaction",
-        {"message_id": message_id, "interaction_id": interaction_id, "direction": direction, "emoji": emoji},
+        {
+            "message_id": message_id,
+            "interaction_id": interaction_id,
+            "direction": direction,
+            "emoji": emoji,
+            "status": status,
+            "error": error,
+            "author_name": author_name,
+        },
     )
 
 
@@ -170,18 +191,25 @@ def interactions_reply_timeout(*, interactions: Sequence[Interaction]) -> None:
     _to_interactions_and_owners(interactions, "interaction.reply_timeout")
 
 
+def _interaction_and_owner_groups(interaction: Interaction) -> list[str]:
+    groups = [interaction_group(interaction.pk)]
+    if interaction.owner_id:
+        groups.append(agent_group(interaction.owner_id))
+    return groups
+
+
 def _to_interactions_and_owners(interactions: Sequence[Interaction], event_type: str) -> None:
     """To each interaction's group and its owner's, after the commit: one board change and
     one hand-over to the channel layer for a whole tick of timers, not one per timer."""
     if not interactions:
         return
     board_changed()
-    broadcasts: list[tuple[str, dict[str, Any]]] = []
-    for interaction in interactions:
-        message = {"type": event_type, "interaction": payloads.interaction_payload(interaction)}
-        broadcasts.append((interaction_group(interaction.pk), message))
-        if interaction.owner_id:
-            broadcasts.append((agent_group(interaction.owner_id), message))
+    broadcasts = [
+        (group, message)
+        for interaction in interactions
+        for message in ({"type": event_type, "interaction": payloads.interaction_payload(interaction)},)
+        for group in _interaction_and_owner_groups(interaction)
+    ]
     transaction.on_commit(lambda: deliver(broadcasts))
 
 

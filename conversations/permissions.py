@@ -29,6 +29,7 @@ CONSULTATION = "consultation"
 #: What the console may offer on an interaction, in the order it is listed (docs/console-protocol.md).
 ACTIONS = (
     "reply",  # write to the customer: text, files, emoji, location (message_send)
+    "react",  # U1 react to a customer's message, inside the 24-hour window (react_to_message)
     "send_template",  # a notification or an interactive message (message_send)
     "mark_read",  # blue ticks for the customer's messages (interactions/{id}/read/)
     "note",  # add a note (interaction_note_add)
@@ -243,6 +244,9 @@ def interaction_actions(
     consulting = bool(consultants)
     allowed = {
         "reply": writes and is_open,
+        # The window is not asked here: it opens and closes by itself, and the console
+        # reads it from window_expires_at, which every frame keeps current.
+        "react": writes and is_open,
         "send_template": writes and is_open,
         "mark_read": writes,
         "note": writes,
