@@ -130,6 +130,7 @@ LABELS = (
     _("emoji"),
     _("wamid"),
     _("reacted at"),
+    _("revision"),
     _("pending status"),
     _("occurred at"),
     _("payload"),

@@ -159,4 +159,7 @@ def test_derived_labels_are_translated_lazily_and_change_no_migration():
 @pytest.mark.parametrize("app_label", TRANSLATED_APPS)
 def test_every_derived_label_is_listed_for_makemessages(app_label):
     """A new model or field: run ``manage.py derived_labels``, then makemessages."""
-    assert derived_labels_path(app_label).read_text() == derived_labels_source(app_label)
+    assert derived_labels_path(app_label).read_text() == derived_labels_source(app_label), (
+        f"{app_label}/derived_labels.py is stale: run `python manage.py derived_labels`, then makemessages "
+        "and compilemessages in the app (docs/architecture.md, the admin in three languages)"
+    )
