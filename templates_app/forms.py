@@ -21,8 +21,9 @@ from conversations.media import (
 from conversations.media.images import image_converted_for_whatsapp
 from conversations.options import ATTACHMENT_SIZE_MAX, get_option
 from templates_app import syncing
-from templates_app.composition import MEDIA_HEADERS
+from templates_app.composition import MEDIA_HEADERS, parameter_keys
 from templates_app.models import MessageTemplate, StandardResponseAttachment
+from templates_app.parameter_labels import label_problems
 
 #: How deep buttons and sections JSON may nest (theirs is three levels; more is a paste error).
 JSON_DEPTH_MAX = 10
@@ -135,8 +136,13 @@ class MessageTemplateAdminForm(forms.ModelForm):
             "list_button",
             "sections",
             "parameter_format",
+            "parameter_labels",
         )
-        field_classes = {"buttons": DisplayableJSONField, "sections": DisplayableJSONField}
+        field_classes = {
+            "buttons": DisplayableJSONField,
+            "sections": DisplayableJSONField,
+            "parameter_labels": DisplayableJSONField,
+        }
 
     #: G1: after our checks pass, send it to Meta for review; Meta's refusals become field errors.
     submit_to_meta = forms.BooleanField(
@@ -160,6 +166,10 @@ class MessageTemplateAdminForm(forms.ModelForm):
         # Django's hook after clean() (BaseModelForm._post_clean), absent from the stubs.
         super()._post_clean()  # type: ignore[misc]
         self.submitted = False
+        if "parameter_labels" in self.fields and "parameter_labels" not in self.errors:
+            # U3: labels name parameters the template has (the text as saved now)
+            for problem in label_problems(self.instance.parameter_labels, keys=parameter_keys(self.instance)):
+                self.add_error("parameter_labels", problem)
         if self.errors or not self.cleaned_data.get("submit_to_meta"):
             return
         try:
@@ -232,6 +242,9 @@ class MessageTemplateAdminForm(forms.ModelForm):
 
     def clean_sections(self) -> Any:
         return self._clean_json("sections")
+
+    def clean_parameter_labels(self) -> Any:
+        return self._clean_json("parameter_labels") or {}
 
 
 class StandardResponseAttachmentForm(forms.ModelForm):
