@@ -166,8 +166,11 @@ class MessageTemplateAdminForm(forms.ModelForm):
         # Django's hook after clean() (BaseModelForm._post_clean), absent from the stubs.
         super()._post_clean()  # type: ignore[misc]
         self.submitted = False
-        if "parameter_labels" in self.fields and "parameter_labels" not in self.errors:
-            # U3: labels name parameters the template has (the text as saved now)
+        if "parameter_labels" in self.fields and not {"parameter_labels", "body", "header_text"} & set(
+            self.errors
+        ):
+            # U3: labels name parameters the template has (its text as it will be saved;
+            # a text refused already says what is wrong with it first)
             for problem in label_problems(self.instance.parameter_labels, keys=parameter_keys(self.instance)):
                 self.add_error("parameter_labels", problem)
         if self.errors or not self.cleaned_data.get("submit_to_meta"):
