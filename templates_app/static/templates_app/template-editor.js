@@ -185,7 +185,12 @@ function structured(name, empty, title, build) {
 
 const buttons = structured("buttons", /** @type {Item[]} */ ([]), "Buttons", (list, write, render) => {
   const kind = value("kind");
-  if (kind === "list") return [h("p", { class: "te-hint", text: "A list message has no buttons: its options are the list's rows below." })];
+  if (kind === "list") {
+    const note = h("p", { class: "te-hint", text: "A list message has no buttons: its options are the list's rows below." });
+    if (!list.length) return [note];
+    // typed for another kind: WhatsApp would refuse them with a list
+    return [note, button(`Remove the ${list.length === 1 ? "button" : `${list.length} buttons`}`, () => { list.splice(0); write(); render(); }, "te-remove")];
+  }
   const reply = kind === "reply_buttons";
   const rows = list.map((b, index) => {
     const row = h("div", { class: "te-item", "data-item": "button" });
