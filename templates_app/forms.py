@@ -240,14 +240,18 @@ class MessageTemplateAdminForm(forms.ModelForm):
             raise forms.ValidationError(f"{name}: {problem}")
         return value
 
+    # An emptied field is none of them (not NULL, which the column refuses).
     def clean_buttons(self) -> Any:
-        return self._clean_json("buttons")
+        value = self._clean_json("buttons")
+        return [] if value is None else value
 
     def clean_sections(self) -> Any:
-        return self._clean_json("sections")
+        value = self._clean_json("sections")
+        return [] if value is None else value
 
     def clean_parameter_labels(self) -> Any:
-        return self._clean_json("parameter_labels") or {}
+        value = self._clean_json("parameter_labels")
+        return {} if value is None else value
 
 
 class StandardResponseAttachmentForm(forms.ModelForm):

@@ -167,10 +167,13 @@ class TestAdmin:
         assert response.status_code == 302
         assert T.objects.get(name="order_ready").parameter_labels == {"body.2": "Order number"}
 
-    def test_an_empty_field_is_no_labels(self, admin_client):
-        response = admin_client.post(TEMPLATE_ADD, notification_form(parameter_labels=""))
+    def test_an_emptied_json_field_is_none_of_them_not_a_500(self, admin_client):
+        response = admin_client.post(
+            TEMPLATE_ADD, notification_form(parameter_labels="", buttons="", sections="")
+        )
         assert response.status_code == 302
-        assert T.objects.get(name="order_ready").parameter_labels == {}
+        stored = T.objects.get(name="order_ready")
+        assert (stored.parameter_labels, stored.buttons, stored.sections) == ({}, [], [])
 
     @pytest.mark.parametrize(
         ("labels", "message"),

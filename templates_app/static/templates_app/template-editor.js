@@ -78,7 +78,7 @@ function textField(label, current, onInput, { name = "", hint = "", placeholder 
   const box = h("input", { type: "text", id, class: wide ? "vTextField te-wide" : "vTextField", placeholder, "data-field": name, "aria-describedby": `${id}-error` });
   box.value = current;
   box.addEventListener("input", () => onInput(box.value));
-  return h("div", { class: "te-field" }, [
+  return h("div", { class: name ? `te-field te-field--${name}` : "te-field" }, [
     h("label", { for: id, text: label }),
     box,
     hint ? h("span", { class: "te-hint", text: hint }) : null,
@@ -141,8 +141,7 @@ function structured(name, empty, title, build) {
   /** @type {T} */
   let state = empty;
   const write = () => {
-    const text = JSON.stringify(state, null, 1);
-    raw.value = text === JSON.stringify(empty, null, 1) ? "" : text;
+    raw.value = JSON.stringify(state, null, 1);
     raw.dispatchEvent(new Event("input", { bubbles: true }));
   };
   const render = () => {
