@@ -668,7 +668,10 @@ def test_an_agent_sees_each_parameter_labelled_by_what_it_is(stack, alice, custo
     dialog.get_by_label("Template").select_option(label="pickup_ready (en_US)")
     expect(dialog.get_by_label("First name")).to_be_visible()
     expect(dialog.get_by_label("Pickup point (shop name)")).to_be_visible()
-    expect(dialog.locator("#template-inputs")).not_to_contain_text("{{")
+    expect(dialog.locator("#template-inputs label")).to_have_text(["First name", "Pickup point (shop name)"])
+    expect(dialog.locator("#template-inputs .param-hint").last).to_have_text(
+        "“…your parcel waits at {{pickup_point}}.”"
+    )
     expect(dialog.locator("#template-note")).to_have_text(
         "Fill in First name, Pickup point (shop name) to send."
     )
