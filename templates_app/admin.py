@@ -104,7 +104,7 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
                 "fields": ("buttons", "list_button", "sections"),
                 "description": (
                     "Each button, list section and option has its own fields, checked as you type; "
-                    "the preview below shows the message as WhatsApp does. Without JavaScript (or "
+                    "the live preview shows the message as WhatsApp does. Without JavaScript (or "
                     'with "Edit as JSON"): buttons as [{"type": "quick_reply", "text": "Yes"}], '
                     '[{"type": "url", "text": "Track", "url": "https://example.com/t/{{1}}"}, '
                     '{"type": "phone_number", "text": "Call us", "phone_number": "+15550001234"}] or, '

@@ -137,7 +137,7 @@ function structured(name, empty, title, build) {
   const editor = h("div", { class: "te-editor", "data-editor": name, role: "group", "aria-label": title });
   const note = h("p", { class: "te-note", role: "status" });
   const toggle = h("button", { type: "button", class: "te-toggle", "aria-expanded": "false", "aria-controls": raw.id, text: "Edit as JSON" });
-  raw.after(note, editor, toggle);
+  raw.after(h("div", { class: "te-wrap" }, [note, editor, toggle]));
   /** @type {T} */
   let state = empty;
   const write = () => {
