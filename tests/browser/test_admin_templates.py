@@ -137,6 +137,27 @@ def test_buttons_and_list_rows_are_edited_with_forms_and_previewed_live(browser,
         "Order number"
     )
     expect(page.locator("#id_status")).to_have_count(0)
+
+    # "Edit as JSON" shows the stored shape; JSON that does not parse keeps it open, saying so
+    toggle = page.locator('[data-editor="sections"] ~ .te-toggle')
+    toggle.click()
+    expect(page.locator("#id_sections")).to_be_visible()
+    expect(page.locator('[data-editor="sections"]')).to_be_hidden()
+    page.fill("#id_sections", '[{"title": "Delivery", "rows": [')
+    page.get_by_role("button", name="Back to the form").click()
+    expect(page.locator("#id_sections")).to_be_visible()
+    expect(page.locator('.te-wrap:has([data-editor="sections"]) .te-note')).to_contain_text(
+        "This is not valid JSON for list sections"
+    )
+    page.fill(
+        "#id_sections",
+        '[{"title": "Delivery", "rows": [{"id": "at_the_door", "title": "At the door", '
+        '"description": "Leave it at the door"}, {"id": "neighbour", "title": "To a neighbour"}]}]',
+    )
+    page.get_by_role("button", name="Back to the form").click()
+    expect(page.locator("#id_sections")).to_be_hidden()
+    expect(page.locator('[data-editor="sections"] [data-item="row"]')).to_have_count(2)
+    expect(preview.locator(".tp-row-title")).to_have_text(["At the door", "To a neighbour"])
     saved = stack.shell(
         "import json\nfrom templates_app.models import MessageTemplate as T\n"
         "t = T.objects.get(name='did_we_help')\n"
