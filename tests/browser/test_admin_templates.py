@@ -176,3 +176,29 @@ def test_buttons_and_list_rows_are_edited_with_forms_and_previewed_live(browser,
         "labels": {"body.2": "Order number"},
         "buttons": [],
     }
+
+
+def test_call_to_action_buttons_have_their_own_fields(browser, stack):
+    page = admin_page(browser, stack, "/admin/templates_app/messagetemplate/add/")
+    preview = page.locator("#template-preview")
+    page.select_option("#id_kind", "notification")
+    page.fill("#id_body", "Your parcel {{1}} is on its way.")
+    buttons = page.locator('[data-editor="buttons"]')
+    buttons.get_by_role("button", name="Add a button").click()
+    link = buttons.locator('[data-item="button"]').nth(0)
+    link.get_by_label("Type").select_option("url")
+    link.get_by_label("Text").fill("Track it")
+    link.get_by_label("Web address").fill("example.com/t/{{1}}")
+    expect(link.locator(".te-field--url .te-error")).to_have_text("A web address starting with https://")
+    link.get_by_label("Web address").fill("https://example.com/t/{{1}}")
+    expect(link.locator(".te-field--url .te-error")).to_be_hidden()
+    buttons.get_by_role("button", name="Add a button").click()
+    call = buttons.locator('[data-item="button"]').nth(1)
+    call.get_by_label("Type").select_option("phone_number")
+    call.get_by_label("Text").fill("Call us")
+    call.get_by_label("Phone number").fill("+4930123456")
+    expect(preview.locator(".tp-button")).to_have_text(["↗ Track it", "✆ Call us"])
+    assert page.locator("#id_buttons").input_value().replace("\n", "").replace(" ", "") == (
+        '[{"type":"url","text":"Trackit","url":"https://example.com/t/{{1}}"},'
+        '{"type":"phone_number","text":"Callus","phone_number":"+4930123456"}]'
+    )
