@@ -249,7 +249,7 @@ class MessageTemplateAdminForm(forms.ModelForm):
         value = self._clean_json("sections")
         return [] if value is None else value
 
-    def clean_parameter_labels(self) -> Any:
+    def clean_parameter_labels(self) -> object:
         value = self._clean_json("parameter_labels")
         return {} if value is None else value
 
