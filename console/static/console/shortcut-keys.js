@@ -7,7 +7,7 @@
 // there the letters work with Alt outside the text box (or with a layout where Alt types
 // nothing), and a Mac's arrows only outside it.
 
-/** @typedef {"accept" | "next" | "previous" | "unread" | "compose" | "quote" | "done" | "help"} Action */
+/** @typedef {"accept" | "next" | "previous" | "unread" | "compose" | "quote" | "react" | "done" | "help"} Action */
 
 /**
  * A shortcut: the key's code with Alt, its label for the overlay and what it does.
@@ -22,6 +22,7 @@ export const SHORTCUTS = [
   { code: "KeyU", keys: "Alt+U", label: "Next conversation with unread messages", action: "unread" },
   { code: "KeyC", keys: "Alt+C", label: "Write in the open conversation", action: "compose" },
   { code: "KeyR", keys: "Alt+R", label: "Reply to the customer's last message (quoted)", action: "quote" },
+  { code: "KeyL", keys: "Alt+L", label: "React to the customer's last message", action: "react" },
   { code: "KeyD", keys: "Alt+D", label: "Done with the open conversation", action: "done" },
   { code: "Slash", keys: "Alt+/", label: "Show these shortcuts", action: "help" },
 ];
