@@ -20,7 +20,9 @@ from templates_app.models import (
     StandardResponseAttachment,
     StandardResponseCategory,
 )
+from templates_app.parameter_labels import LABEL_MAX
 from templates_app.selectors import template_delete_blockers
+from whatsapp import limits
 
 
 @admin.register(StandardResponseCategory)
@@ -86,18 +88,30 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
         (None, {"fields": ("kind", "name", "language", "category", "channel", "is_default_notification")}),
         (
             _("Content"),
-            {"fields": ("parameter_format", "header_type", "header_text", "header_media", "body", "footer")},
+            {
+                "fields": (
+                    "parameter_format",
+                    "header_type",
+                    "header_text",
+                    "header_media",
+                    "body",
+                    "parameter_labels",
+                    "footer",
+                )
+            },
         ),
         (
             _("Buttons and lists"),
             {
                 "fields": ("buttons", "list_button", "sections"),
                 "description": (
-                    'Buttons as JSON, e.g. [{"type": "quick_reply", "text": "Yes"}], '
+                    "Each button, list section and option has its own fields, checked as you type; "
+                    "the live preview shows the message as WhatsApp does. Without JavaScript (or "
+                    'with "Edit as JSON"): buttons as [{"type": "quick_reply", "text": "Yes"}], '
                     '[{"type": "url", "text": "Track", "url": "https://example.com/t/{{1}}"}, '
                     '{"type": "phone_number", "text": "Call us", "phone_number": "+15550001234"}] or, '
-                    'for reply buttons, [{"type": "reply", "id": "yes", "text": "Yes"}]. List sections: '
-                    '[{"title": "Slots", "rows": [{"id": "am", "title": "Morning", "description": "8-12"}]}].'
+                    'for reply buttons, [{"type": "reply", "id": "yes", "text": "Yes"}]; list sections '
+                    'as [{"title": "Slots", "rows": [{"id": "am", "title": "Morning", "description": "8-12"}]}].'
                 ),
             },
         ),
@@ -128,6 +142,19 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
         database, waiting for us while we wait for it. The save itself is one statement."""
         # Django's undecorated body of changeform_view, absent from the stubs.
         return self._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[attr-defined]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """U3: the editor checks each field against WhatsApp's limits, the server's own."""
+        context["template_limits"] = {
+            "button_title": limits.BUTTON_TITLE_MAX,
+            "template_button_text": limits.TEMPLATE_BUTTON_TEXT_MAX,
+            "section_title": limits.SECTION_TITLE_MAX,
+            "row_title": limits.ROW_TITLE_MAX,
+            "row_description": limits.ROW_DESCRIPTION_MAX,
+            "row_id": limits.ROW_ID_MAX,
+            "label": LABEL_MAX,
+        }
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user

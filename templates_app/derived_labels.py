@@ -47,6 +47,7 @@ LABELS = (
     _("buttons"),
     _("list button"),
     _("sections"),
+    _("parameter labels"),
     _("is default notification"),
     _("updated by"),
     _("template pull"),

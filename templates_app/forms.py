@@ -23,8 +23,9 @@ from conversations.media import (
 from conversations.media.images import image_converted_for_whatsapp
 from conversations.options import ATTACHMENT_SIZE_MAX, get_option
 from templates_app import syncing
-from templates_app.composition import MEDIA_HEADERS
+from templates_app.composition import MEDIA_HEADERS, parameter_keys
 from templates_app.models import MessageTemplate, StandardResponseAttachment
+from templates_app.parameter_labels import label_problems
 
 #: How deep buttons and sections JSON may nest (theirs is three levels; more is a paste error).
 JSON_DEPTH_MAX = 10
@@ -137,8 +138,13 @@ class MessageTemplateAdminForm(forms.ModelForm):
             "list_button",
             "sections",
             "parameter_format",
+            "parameter_labels",
         )
-        field_classes = {"buttons": DisplayableJSONField, "sections": DisplayableJSONField}
+        field_classes = {
+            "buttons": DisplayableJSONField,
+            "sections": DisplayableJSONField,
+            "parameter_labels": DisplayableJSONField,
+        }
 
     #: G1: after our checks pass, send it to Meta for review; Meta's refusals become field errors.
     submit_to_meta = forms.BooleanField(
@@ -164,6 +170,13 @@ class MessageTemplateAdminForm(forms.ModelForm):
         # Django's hook after clean() (BaseModelForm._post_clean), absent from the stubs.
         super()._post_clean()  # type: ignore[misc]
         self.submitted = False
+        if "parameter_labels" in self.fields and not {"parameter_labels", "body", "header_text"} & set(
+            self.errors
+        ):
+            # U3: labels name parameters the template has (its text as it will be saved;
+            # a text refused already says what is wrong with it first)
+            for problem in label_problems(self.instance.parameter_labels, keys=parameter_keys(self.instance)):
+                self.add_error("parameter_labels", problem)
         if self.errors or not self.cleaned_data.get("submit_to_meta"):
             return
         try:
@@ -242,11 +255,18 @@ class MessageTemplateAdminForm(forms.ModelForm):
             raise forms.ValidationError(f"{name}: {problem}")
         return value
 
+    # An emptied field is none of them (not NULL, which the column refuses).
     def clean_buttons(self) -> Any:
-        return self._clean_json("buttons")
+        value = self._clean_json("buttons")
+        return [] if value is None else value
 
     def clean_sections(self) -> Any:
-        return self._clean_json("sections")
+        value = self._clean_json("sections")
+        return [] if value is None else value
+
+    def clean_parameter_labels(self) -> object:
+        value = self._clean_json("parameter_labels")
+        return {} if value is None else value
 
 
 class StandardResponseAttachmentForm(forms.ModelForm):

@@ -150,6 +150,15 @@ class MessageTemplate(models.Model):
         max_length=LIST_BUTTON_MAX, blank=True, help_text=_("List messages: the label that opens the list")
     )
     sections = models.JSONField(default=list, blank=True, help_text=_("List messages: sections"))
+    # U3: what each positional parameter is, as the agent's field is labelled.
+    parameter_labels = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            'What each parameter is, for the agent: {"body.2": "Order number"} '
+            "(named parameters are labelled by their names unless given one here)"
+        ),
+    )
     is_default_notification = models.BooleanField(
         default=False,
         help_text=_("Used when the reply window ended: the agent's text fills its {{1}}"),
