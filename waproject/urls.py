@@ -46,7 +46,7 @@ urlpatterns = [
     # in the request's language; a script of its own (the CSP allows no inline one).
     path(
         "jsi18n/",
-        JavaScriptCatalog.as_view(packages=["console", "sandbox", "reports"]),
+        JavaScriptCatalog.as_view(packages=["console", "sandbox", "reports", "templates_app"]),
         name="javascript-catalog",
     ),
     path("", include("reports.urls")),  # S3 /reports/, O6 /search/

@@ -3,8 +3,9 @@
 // them once the list is opened, following every keystroke (the form's own fields and the
 // button and list editor, template-editor.js, which writes the JSON fields). Parameters
 // show their labels as samples ("[Order number]"). Text only ever goes through
-// textContent: nothing typed here is interpreted as HTML.
+// textContent: nothing typed here is interpreted as HTML. U4: its own words through gettext.
 
+import { gettext } from "./i18n.js";
 import { parameterKeys, parseJson, sampleText } from "./template-rules.js";
 
 /** @import { Item } from "./template-rules.js" */
@@ -39,6 +40,8 @@ function make(tag, cls, text) {
 }
 
 const BODY_MAX = { list: 4096, reply_buttons: 1024 };
+/** A media header's placeholder in the page's language. @type {Record<string, string>} */
+const MEDIA = { image: gettext("image"), video: gettext("video"), document: gettext("document"), location: gettext("location") };
 const ICONS = { url: "↗ ", phone_number: "✆ ", reply: "↩ ", quick_reply: "↩ " };
 
 /** @param {HTMLElement} box */
@@ -55,7 +58,7 @@ function render(box) {
   if (headerType === "text") header.textContent = sampleText(value("header_text"), "header", labels, keys);
   else if (["image", "video", "document", "location"].includes(headerType)) {
     header.classList.add("tp-media");
-    header.textContent = headerType;
+    header.textContent = MEDIA[headerType] || headerType;
   }
   const body = value("body");
   part(box, "body").textContent = sampleText(body, "body", labels, keys);
@@ -70,14 +73,14 @@ function render(box) {
   buttons.replaceChildren();
   list.replaceChildren();
   if (kind === "list") {
-    buttons.append(make("span", "tp-button", `☰ ${value("list_button") || "Options"}`));
+    buttons.append(make("span", "tp-button", `☰ ${value("list_button") || gettext("Options")}`));
     const sections = parseJson(value("sections"), /** @type {Item[]} */ ([]));
     if (sections === null) {
-      list.append(make("div", "tp-error", "List sections: not valid JSON"));
+      list.append(make("div", "tp-error", gettext("List sections: not valid JSON")));
       return;
     }
     if (!sections.length) return;
-    list.append(make("div", "tp-list-title", value("list_button") || "Options"));
+    list.append(make("div", "tp-list-title", value("list_button") || gettext("Options")));
     for (const section of sections) {
       if (!section || typeof section !== "object") continue;
       const block = make("div", "tp-section");
@@ -96,7 +99,7 @@ function render(box) {
   }
   const items = parseJson(value("buttons"), /** @type {Item[]} */ ([]));
   if (items === null) {
-    buttons.append(make("div", "tp-error", "Buttons: not valid JSON"));
+    buttons.append(make("div", "tp-error", gettext("Buttons: not valid JSON")));
     return;
   }
   for (const b of items) {

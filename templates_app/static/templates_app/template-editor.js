@@ -3,8 +3,10 @@
 // the stored shape and what the form posts; this writes them as the content manager types
 // (and tells the live preview), and "Edit as JSON" shows them again. The server's checks
 // on save stay the judge; each field here says early what it will refuse. Text only ever
-// goes through textContent and value: nothing typed is interpreted as HTML.
+// goes through textContent and value: nothing typed is interpreted as HTML. U4: every word
+// it shows goes through gettext/ngettext (i18n.js), in the admin's language.
 
+import { gettext, ngettext } from "./i18n.js";
 import {
   DEFAULT_LIMITS,
   TEMPLATE_BUTTON_TYPES,
@@ -33,7 +35,10 @@ function readLimits() {
 }
 
 /** @type {Record<string, string>} */
-const BUTTON_TYPE_NAMES = { quick_reply: "Quick reply", url: "Website link", phone_number: "Phone call" };
+const BUTTON_TYPE_NAMES = { quick_reply: gettext("Quick reply"), url: gettext("Website link"), phone_number: gettext("Phone call") };
+
+/** What each editor edits, within a sentence (German keeps its nouns' capitals). @type {Record<string, string>} */
+const LOWER_TITLES = { buttons: gettext("buttons"), sections: gettext("list sections"), parameter_labels: gettext("parameter labels") };
 
 /** The form's input for a model field. @param {string} name */
 function input(name) {
@@ -136,7 +141,7 @@ function structured(name, empty, title, build) {
   if (!(raw instanceof HTMLTextAreaElement)) return null;
   const editor = h("div", { class: "te-editor", "data-editor": name, role: "group", "aria-label": title });
   const note = h("p", { class: "te-note", role: "status" });
-  const toggle = h("button", { type: "button", class: "te-toggle", "aria-expanded": "false", "aria-controls": raw.id, text: "Edit as JSON" });
+  const toggle = h("button", { type: "button", class: "te-toggle", "aria-expanded": "false", "aria-controls": raw.id, text: gettext("Edit as JSON") });
   raw.after(h("div", { class: "te-wrap" }, [note, editor, toggle]));
   /** @type {T} */
   let state = empty;
@@ -152,14 +157,14 @@ function structured(name, empty, title, build) {
     raw.hidden = form;
     editor.hidden = !form;
     toggle.setAttribute("aria-expanded", String(!form));
-    toggle.textContent = form ? "Edit as JSON" : "Back to the form";
+    toggle.textContent = form ? gettext("Edit as JSON") : gettext("Back to the form");
   };
   /** Read the field into the form; false (and the raw field shown) when it is no JSON of its shape. */
   const load = () => {
     const parsed = parseJson(raw.value, empty);
     if (parsed === null) {
       show(false);
-      note.textContent = `This is not valid JSON for ${title.toLowerCase()}: correct it, or empty the field, to edit it with the form.`;
+      note.textContent = gettext("This is not valid JSON for %(what)s: correct it, or empty the field, to edit it with the form.", { what: LOWER_TITLES[name] || title.toLowerCase() });
       return false;
     }
     state = /** @type {T} */ (parsed);
@@ -182,13 +187,13 @@ function structured(name, empty, title, build) {
 
 // --- buttons --------------------------------------------------------------------------------
 
-const buttons = structured("buttons", /** @type {Item[]} */ ([]), "Buttons", (list, write, render) => {
+const buttons = structured("buttons", /** @type {Item[]} */ ([]), gettext("Buttons"), (list, write, render) => {
   const kind = value("kind");
   if (kind === "list") {
-    const note = h("p", { class: "te-hint", text: "A list message has no buttons: its options are the list's rows below." });
+    const note = h("p", { class: "te-hint", text: gettext("A list message has no buttons: its options are the list's rows below.") });
     if (!list.length) return [note];
     // typed for another kind: WhatsApp would refuse them with a list
-    return [note, button(`Remove the ${list.length === 1 ? "button" : `${list.length} buttons`}`, () => { list.splice(0); write(); render(); }, "te-remove")];
+    return [note, button(ngettext("Remove the button", "Remove the %(count)s buttons", list.length, { count: list.length }), () => { list.splice(0); write(); render(); }, "te-remove")];
   }
   const reply = kind === "reply_buttons";
   const rows = list.map((b, index) => {
@@ -204,12 +209,14 @@ const buttons = structured("buttons", /** @type {Item[]} */ ([]), "Buttons", (li
     const type = String(b.type || (reply ? "reply" : "quick_reply"));
     if (!reply && !TEMPLATE_BUTTON_TYPES.includes(type)) {
       // pulled from Meta (copy code, one-time code, flow…): kept as it is
-      fields.append(h("span", { class: "te-fixed", text: `${type} button${b.text ? ` “${String(b.text)}”` : ""}: from Meta, kept as it is` }));
+      fields.append(h("span", { class: "te-fixed", text: b.text
+        ? gettext("%(type)s button “%(text)s”: from Meta, kept as it is", { type, text: String(b.text) })
+        : gettext("%(type)s button: from Meta, kept as it is", { type }) }));
     } else if (reply) {
       b.type = "reply";
       fields.append(
-        textField("Text", String(b.text || ""), set("text"), { name: "text", hint: `Up to ${LIMITS.button_title} characters` }),
-        textField("Reply id", String(b.id || ""), set("id"), { name: "id", hint: "What the customer's tap answers (empty: the text)" }),
+        textField(gettext("Text"), String(b.text || ""), set("text"), { name: "text", hint: gettext("Up to %(max)s characters", { max: LIMITS.button_title }) }),
+        textField(gettext("Reply id"), String(b.id || ""), set("id"), { name: "id", hint: gettext("What the customer's tap answers (empty: the text)") }),
       );
     } else {
       uid += 1;
@@ -228,22 +235,22 @@ const buttons = structured("buttons", /** @type {Item[]} */ ([]), "Buttons", (li
       });
       b.type = type;
       fields.append(
-        h("div", { class: "te-field" }, [h("label", { for: typeId, text: "Type" }), select]),
-        textField("Text", String(b.text || ""), set("text"), { name: "text", hint: `Up to ${LIMITS.template_button_text} characters` }),
+        h("div", { class: "te-field" }, [h("label", { for: typeId, text: gettext("Type") }), select]),
+        textField(gettext("Text"), String(b.text || ""), set("text"), { name: "text", hint: gettext("Up to %(max)s characters", { max: LIMITS.template_button_text }) }),
       );
       if (type === "url") {
-        fields.append(textField("Web address", String(b.url || ""), set("url"), { name: "url", wide: true, placeholder: "https://example.com/track/{{1}}", hint: "Ending in {{1}}: the agent adds the rest" }));
+        fields.append(textField(gettext("Web address"), String(b.url || ""), set("url"), { name: "url", wide: true, placeholder: "https://example.com/track/{{1}}", hint: gettext("Ending in {{1}}: the agent adds the rest") }));
       }
       if (type === "phone_number") {
-        fields.append(textField("Phone number", String(b.phone_number || ""), set("phone_number"), { name: "phone_number", placeholder: "+15550001234" }));
+        fields.append(textField(gettext("Phone number"), String(b.phone_number || ""), set("phone_number"), { name: "phone_number", placeholder: "+15550001234" }));
       }
     }
     row.append(
-      h("span", { class: "te-number", text: `Button ${index + 1}` }),
+      h("span", { class: "te-number", text: gettext("Button %(number)s", { number: index + 1 }) }),
       fields,
       h("div", { class: "te-actions" }, [
-        index > 0 ? button("Move up", () => { move(list, index, -1); write(); render(); }) : null,
-        button(`Remove button ${index + 1}`, () => { list.splice(index, 1); write(); render(); }, "te-remove"),
+        index > 0 ? button(gettext("Move up"), () => { move(list, index, -1); write(); render(); }) : null,
+        button(gettext("Remove button %(number)s", { number: index + 1 }), () => { list.splice(index, 1); write(); render(); }, "te-remove"),
       ]),
     );
     check();
@@ -252,9 +259,9 @@ const buttons = structured("buttons", /** @type {Item[]} */ ([]), "Buttons", (li
   const max = reply ? 3 : 10;
   return [
     ...rows,
-    rows.length ? null : h("p", { class: "te-hint", text: "No buttons." }),
+    rows.length ? null : h("p", { class: "te-hint", text: gettext("No buttons.") }),
     list.length < max
-      ? button("Add a button", () => { list.push(reply ? { type: "reply", id: "", text: "" } : { type: "quick_reply", text: "" }); write(); render(); focusLast("button"); })
+      ? button(gettext("Add a button"), () => { list.push(reply ? { type: "reply", id: "", text: "" } : { type: "quick_reply", text: "" }); write(); render(); focusLast("button"); })
       : null,
   ];
 });
@@ -270,22 +277,24 @@ function focusLast(item) {
 
 // --- list sections and rows ---------------------------------------------------------------------
 
-const sections = structured("sections", /** @type {Item[]} */ ([]), "List sections", (list, write, render) => {
-  if (value("kind") !== "list") return [h("p", { class: "te-hint", text: "Only a list message has sections (choose the kind “Interactive: list message”)." })];
+const sections = structured("sections", /** @type {Item[]} */ ([]), gettext("List sections"), (list, write, render) => {
+  if (value("kind") !== "list") return [h("p", { class: "te-hint", text: gettext("Only a list message has sections (choose the kind “Interactive: list message”).") })];
   const ids = new Set();
   const blocks = list.map((section, index) => {
     const rows = Array.isArray(section.rows) ? /** @type {Item[]} */ (section.rows) : (section.rows = []);
     const head = h("div", { class: "te-item te-section-head", "data-item": "section" });
     const checkHead = () => showProblems(head, { title: sectionTitleProblem(section, list.length, LIMITS) });
     head.append(
-      h("span", { class: "te-number", text: `Section ${index + 1}` }),
+      h("span", { class: "te-number", text: gettext("Section %(number)s", { number: index + 1 }) }),
       h("div", { class: "te-fields" }, [
-        textField("Section title", String(section.title || ""), (text) => { section.title = text; write(); checkHead(); },
-          { name: "title", hint: list.length > 1 ? `Required with several sections; up to ${LIMITS.section_title} characters` : `Optional with one section; up to ${LIMITS.section_title} characters` }),
+        textField(gettext("Section title"), String(section.title || ""), (text) => { section.title = text; write(); checkHead(); },
+          { name: "title", hint: list.length > 1
+            ? gettext("Required with several sections; up to %(max)s characters", { max: LIMITS.section_title })
+            : gettext("Optional with one section; up to %(max)s characters", { max: LIMITS.section_title }) }),
       ]),
       h("div", { class: "te-actions" }, [
-        index > 0 ? button("Move up", () => { move(list, index, -1); write(); render(); }) : null,
-        button(`Remove section ${index + 1}`, () => { list.splice(index, 1); write(); render(); }, "te-remove"),
+        index > 0 ? button(gettext("Move up"), () => { move(list, index, -1); write(); render(); }) : null,
+        button(gettext("Remove section %(number)s", { number: index + 1 }), () => { list.splice(index, 1); write(); render(); }, "te-remove"),
       ]),
     );
     checkHead();
@@ -313,15 +322,15 @@ const sections = structured("sections", /** @type {Item[]} */ ([]), "List sectio
         check();
       };
       node.append(
-        h("span", { class: "te-number", text: `Option ${r + 1}` }),
+        h("span", { class: "te-number", text: gettext("Option %(number)s", { number: r + 1 }) }),
         h("div", { class: "te-fields" }, [
-          textField("Option title", String(row.title || ""), set("title"), { name: "title", hint: `Up to ${LIMITS.row_title} characters` }),
-          textField("Description", String(row.description || ""), set("description"), { name: "description", wide: true, hint: `Optional; up to ${LIMITS.row_description} characters` }),
-          textField("Option id", String(row.id || ""), set("id"), { name: "id", hint: "What the customer's choice answers; from the title unless changed" }),
+          textField(gettext("Option title"), String(row.title || ""), set("title"), { name: "title", hint: gettext("Up to %(max)s characters", { max: LIMITS.row_title }) }),
+          textField(gettext("Description"), String(row.description || ""), set("description"), { name: "description", wide: true, hint: gettext("Optional; up to %(max)s characters", { max: LIMITS.row_description }) }),
+          textField(gettext("Option id"), String(row.id || ""), set("id"), { name: "id", hint: gettext("What the customer's choice answers; from the title unless changed") }),
         ]),
         h("div", { class: "te-actions" }, [
-          r > 0 ? button("Move up", () => { move(rows, r, -1); write(); render(); }) : null,
-          button(`Remove option ${r + 1}`, () => { rows.splice(r, 1); write(); render(); }, "te-remove"),
+          r > 0 ? button(gettext("Move up"), () => { move(rows, r, -1); write(); render(); }) : null,
+          button(gettext("Remove option %(number)s", { number: r + 1 }), () => { rows.splice(r, 1); write(); render(); }, "te-remove"),
         ]),
       );
       check();
@@ -330,12 +339,12 @@ const sections = structured("sections", /** @type {Item[]} */ ([]), "List sectio
     return h("div", { class: "te-section", "data-section": String(index + 1) }, [
       head,
       ...rowNodes,
-      button(`Add an option to section ${index + 1}`, () => { rows.push({ id: "", title: "" }); write(); render(); focusLast("row"); }),
+      button(gettext("Add an option to section %(number)s", { number: index + 1 }), () => { rows.push({ id: "", title: "" }); write(); render(); focusLast("row"); }),
     ]);
   });
   return [
     ...blocks,
-    list.length < 10 ? button("Add a section", () => { list.push({ title: "", rows: [{ id: "", title: "" }] }); write(); render(); }) : null,
+    list.length < 10 ? button(gettext("Add a section"), () => { list.push({ title: "", rows: [{ id: "", title: "" }] }); write(); render(); }) : null,
   ];
 });
 
@@ -346,23 +355,23 @@ const sections = structured("sections", /** @type {Item[]} */ ([]), "List sectio
 const typedLabels = {};
 let shownKeys = "";
 
-const labels = structured("parameter_labels", /** @type {Record<string, unknown>} */ ({}), "Parameter labels", (given, write) => {
+const labels = structured("parameter_labels", /** @type {Record<string, unknown>} */ ({}), gettext("Parameter labels"), (given, write) => {
   const keys = currentKeys();
   shownKeys = keys.map((k) => k.key).join(" ");
   for (const [key, text] of Object.entries(given)) if (typeof text === "string" && !(key in typedLabels)) typedLabels[key] = text;
   // only the parameters the text has now are written (the server refuses the others)
   for (const key of Object.keys(given)) if (!keys.some((k) => k.key === key)) delete given[key];
-  if (!keys.length) return [h("p", { class: "te-hint", text: "No parameters yet: write {{1}} (or {{first_name}}) in the header or body, then say here what each is." })];
+  if (!keys.length) return [h("p", { class: "te-hint", text: gettext("No parameters yet: write {{1}} (or {{first_name}}) in the header or body, then say here what each is.") })];
   return keys.map((k) => {
     const row = h("div", { class: "te-item", "data-item": "label" });
     const check = () => showProblems(row, { label: given[k.key] ? lengthProblem(given[k.key], LIMITS.label) : "" });
-    const field = textField(`${k.part === "header" ? "Header" : "Body"} {{${k.slot}}}`, typedLabels[k.key] || "", (text) => {
+    const field = textField(`${k.part === "header" ? gettext("Header") : gettext("Body")} {{${k.slot}}}`, typedLabels[k.key] || "", (text) => {
       typedLabels[k.key] = text;
       if (text.trim()) given[k.key] = text;
       else delete given[k.key];
       write();
       check();
-    }, { name: "label", placeholder: k.fallback, hint: `The agent's field is labelled “${typedLabels[k.key] || k.fallback}” without one` });
+    }, { name: "label", placeholder: k.fallback, hint: gettext("The agent's field is labelled “%(label)s” without one", { label: typedLabels[k.key] || k.fallback }) });
     row.append(h("div", { class: "te-fields" }, [field]));
     check();
     return row;

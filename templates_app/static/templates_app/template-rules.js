@@ -1,7 +1,10 @@
 // U3: what the admin's template editor and preview work out without the DOM
 // (tests/js/template-rules.test.js). The server's checks (templates_app/composition.py and
 // parameter_labels.py) stay the judge on save; these only say early, on the field it is
-// about, what the server would refuse, and fill the preview's samples.
+// about, what the server would refuse, and fill the preview's samples. U4: their words come
+// through gettext (i18n.js), English without the page's catalogue.
+
+import { gettext, pgettext } from "./i18n.js";
 
 /**
  * @typedef {{ button_title: number, template_button_text: number, section_title: number,
@@ -60,11 +63,18 @@ export function placeholders(text, named) {
   return numbers.sort((a, b) => a - b).map(String);
 }
 
-/** "1st", "2nd", "3rd", "11th". @param {number} n */
+/**
+ * "1st", "2nd", "3rd", "11th" in English; in the page's language as its catalogue says
+ * ("1." in German, "1º" in Portuguese), like Django's humanize on the server.
+ * @param {number} n
+ */
 export function ordinal(n) {
   const tens = n % 100;
   const suffix = tens >= 10 && tens <= 20 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" })[n % 10] || "th";
-  return `${n}${suffix}`;
+  if (suffix === "st") return pgettext("ordinal", "%(n)sst", { n });
+  if (suffix === "nd") return pgettext("ordinal", "%(n)snd", { n });
+  if (suffix === "rd") return pgettext("ordinal", "%(n)srd", { n });
+  return pgettext("ordinal", "%(n)sth", { n });
 }
 
 /** A named parameter in words: "first_name" → "First name". @param {string} name */
@@ -85,9 +95,13 @@ export function parameterKeys({ headerType, headerText, body, named }) {
   /** @param {"header" | "body"} part @param {string} text */
   const add = (part, text) => {
     const slots = placeholders(text, named);
-    const name = part === "header" ? "Header" : "Body";
+    const name = part === "header" ? gettext("Header") : gettext("Body");
     slots.forEach((slot, i) => {
-      const fallback = named ? nameLabel(slot) : slots.length === 1 ? `${name} value` : `${name}, ${ordinal(i + 1)} value`;
+      const fallback = named
+        ? nameLabel(slot)
+        : slots.length === 1
+          ? gettext("%(part)s value", { part: name })
+          : gettext("%(part)s, %(ordinal)s value", { part: name, ordinal: ordinal(i + 1) });
       keys.push({ key: `${part}.${slot}`, part, slot, fallback });
     });
   };
@@ -125,8 +139,8 @@ const text = (value) => (typeof value === "string" ? value : value === null || v
  */
 export function lengthProblem(value, max, { required = true } = {}) {
   const t = text(value);
-  if (required && !t.trim()) return "Required";
-  if (t.length > max) return `At most ${max} characters (now ${t.length})`;
+  if (required && !t.trim()) return gettext("Required");
+  if (t.length > max) return gettext("At most %(max)s characters (now %(count)s)", { max, count: t.length });
   return "";
 }
 
@@ -150,11 +164,11 @@ export function buttonProblems(button, kind, limits) {
   }
   if (button.type === "url") {
     const url = text(button.url);
-    if (!/^https?:\/\//.test(url)) problems.url = "A web address starting with https://";
-    else if (url.includes("{{") && !/\{\{\s*1\s*\}\}$/.test(url)) problems.url = "A dynamic address ends with {{1}}";
+    if (!/^https?:\/\//.test(url)) problems.url = gettext("A web address starting with https://");
+    else if (url.includes("{{") && !/\{\{\s*1\s*\}\}$/.test(url)) problems.url = gettext("A dynamic address ends with {{1}}");
   }
   if (button.type === "phone_number" && !/^\+\d{6,19}$/.test(text(button.phone_number))) {
-    problems.phone_number = "International form: + and 6 to 19 digits";
+    problems.phone_number = gettext("International form: + and 6 to 19 digits");
   }
   return problems;
 }
@@ -175,7 +189,7 @@ export function rowProblems(row, limits, seenIds) {
   if (description) problems.description = description;
   const id = lengthProblem(row.id, limits.row_id);
   if (id) problems.id = id;
-  else if (seenIds && seenIds.has(text(row.id))) problems.id = "Another option has this id";
+  else if (seenIds && seenIds.has(text(row.id))) problems.id = gettext("Another option has this id");
   return problems;
 }
 
