@@ -68,3 +68,32 @@ def test_a_brazilian_browser_sees_portuguese_and_an_english_one_english(browser,
     page = _admin(browser, stack, "en-US", "/admin/templates_app/messagetemplate/")
     expect(page.locator("#pull-templates")).to_have_text("Pull from Meta")
     page.context.close()
+
+
+def test_the_template_editors_own_words_follow_the_browsers_language(browser, stack):
+    """The structured editor and the live preview (template-editor.js, preview.js) read
+    Django's JavaScript catalogue: a German browser sees their buttons, hints, checks and
+    preview samples in German."""
+    page = _admin(browser, stack, "de-DE", "/admin/templates_app/messagetemplate/add/")
+    preview = page.locator("#template-preview")
+    buttons = page.locator('[data-editor="buttons"]')
+    expect(page.locator("[data-editor=buttons] + .te-toggle")).to_have_text("Als JSON bearbeiten")
+
+    page.select_option("#id_kind", "reply_buttons")
+    page.fill("#id_body", "Hallo {{1}}, Bestellung {{2}}?")
+    buttons.get_by_role("button", name="Schaltfläche hinzufügen").click()
+    first = buttons.locator('[data-item="button"]').nth(0)
+    expect(first.locator(".te-number")).to_have_text("Schaltfläche 1")
+    first.get_by_label("Text").fill("Ja, alles gelöst, danke schön")
+    expect(first.locator(".te-field--text .te-error")).to_have_text("Höchstens 20 Zeichen (jetzt 29)")
+    # the preview's samples: each parameter by where it sits, with German ordinals
+    expect(preview.locator('[data-part="body"]')).to_have_text(
+        "Hallo [Text, 1. Wert], Bestellung [Text, 2. Wert]?"
+    )
+
+    page.select_option("#id_kind", "list")
+    expect(preview.locator(".tp-button")).to_have_text("☰ Optionen")
+    expect(
+        page.locator('[data-editor="sections"]').get_by_role("button", name="Abschnitt hinzufügen")
+    ).to_be_visible()
+    page.context.close()
