@@ -9,12 +9,13 @@ import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, initialOf } from "./format.js";
 import { nameOf, numberAside, profileAside } from "./identity.js";
+import { gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
 /** @import { Contact } from "./types.js" */
 
-const HINT = "Search by name, e-mail or phone digits.";
+const HINT = gettext("Search by name, e-mail or phone digits.");
 
 /** "/api/v1/contacts/?cursor=…" from the absolute "next" link of a page. @param {string} next */
 function pathOf(next) {
@@ -29,7 +30,7 @@ function pathOf(next) {
 export class ContactAssign extends FormDialog {
   /** @param {ConsoleApp} app */
   constructor(app) {
-    super({ dialog: "assign-dialog", submit: "assign-submit", cancel: "assign-cancel", problem: "assign-error", status: "assign-status", labels: { idle: "Assign", busy: "Assigning…" } });
+    super({ dialog: "assign-dialog", submit: "assign-submit", cancel: "assign-cancel", problem: "assign-error", status: "assign-status", labels: { idle: gettext("Assign"), busy: gettext("Assigning…") } });
     this.app = app;
     this.api = app.api;
     this.search = byId("assign-search", HTMLInputElement);
@@ -96,7 +97,7 @@ export class ContactAssign extends FormDialog {
     }
     const path = more && this.next ? pathOf(this.next) : `contacts/?search=${encodeURIComponent(query)}`;
     if (!path) return;
-    this.status("Searching…");
+    this.status(gettext("Searching…"));
     try {
       /** @type {{ results?: Contact[], next?: string | null }} */
       const data = await this.api.get(path);
@@ -125,7 +126,7 @@ export class ContactAssign extends FormDialog {
     const choose = el("button", {
       type: "button",
       class: "btn btn--small",
-      text: "Choose",
+      text: gettext("Choose"),
       "aria-label": `Choose ${name}`,
       "aria-pressed": "false",
     });

@@ -31,6 +31,7 @@ import { SignOutDialog } from "./signout.js";
 import { InteractionTab } from "./tab.js";
 import { TargetDialog } from "./targets.js";
 import { Workbins } from "./workbins.js";
+import { gettext } from "./i18n.js";
 
 /** @import { Agent, AgentSnapshot, Bootstrap, Choices, Disposition, Frame, InteractionSummary, Options, TargetAgent } from "./types.js" */
 /** @import { SocketState } from "./socket.js" */
@@ -431,7 +432,7 @@ export class ConsoleApp {
         }
         for (const [id, tab] of this.tabs) {
           // A consultation (R6) is not among the agent's interactions: the next step says.
-          if (!open.has(id) && !tab.consulted && tab.openedAt < requestedAt) this.closeTab(id, "A conversation left your console.");
+          if (!open.has(id) && !tab.consulted && tab.openedAt < requestedAt) this.closeTab(id, gettext("A conversation left your console."));
         }
         await this.consultations.sync({ requestedAt, owned: open }).catch((error) => {
           if (!isNetworkError(error)) console.warn("consultations:", error);

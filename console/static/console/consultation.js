@@ -12,6 +12,7 @@ import { describeError } from "./errors.js";
 import { fullTimeOf, timeOf, toDate } from "./format.js";
 import { consultationNotice } from "./desktop-notice.js";
 import { consultants, isConsultant } from "./routing.js";
+import { gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -98,7 +99,7 @@ export class ConsultationPanel {
     if (live && fromOthers) {
       const last = messages[messages.length - 1];
       if (!this.shown()) this.unread += fromOthers;
-      this.app.announce(`Consultation: ${last.author_name || "an agent"} wrote: ${last.body}`);
+      this.app.announce(`Consultation: ${last.author_name || gettext("an agent")} wrote: ${last.body}`);
       this.tab.renderListItem();
     }
     this.render();
@@ -135,7 +136,7 @@ export class ConsultationPanel {
           el(
             "div",
             { class: "consult-meta" },
-            el("strong", { class: "consult-author", text: mine ? "You" : m.author_name || "Agent" }),
+            el("strong", { class: "consult-author", text: mine ? "You" : m.author_name || gettext("Agent") }),
             " · ",
             el("time", { datetime: m.created_at || "", title: fullTimeOf(at), text: timeOf(at) }),
           ),
@@ -147,7 +148,7 @@ export class ConsultationPanel {
     consultForm.hidden = !this.tab.can("consultation");
     consultEnd.hidden = !this.tab.can("end_consultation");
     if (consultant) {
-      const owner = this.app.agentName(this.tab.summary.owner_id) || this.firstAuthor() || "The agent";
+      const owner = this.app.agentName(this.tab.summary.owner_id) || this.firstAuthor() || gettext("The agent");
       consultWith.textContent = `${owner} consults you about this conversation. You can read it; answer here.`;
     } else if (this.live) {
       consultWith.textContent = `With ${this.consultants.map((p) => p.name).join(", ")}: they can read this conversation while consulted.`;
@@ -166,12 +167,12 @@ export class ConsultationPanel {
     const field = this.refs.consultText;
     const body = field.value.trim();
     if (!body || this.sending) {
-      if (!body) this.formStatus("Write the message first", true);
+      if (!body) this.formStatus(gettext("Write the message first"), true);
       return;
     }
     this.sending = true;
     this.refs.consultSend.disabled = true;
-    this.formStatus("Sending…");
+    this.formStatus(gettext("Sending…"));
     try {
       /** @type {ConsultationMessage} */
       const message = await this.api.post(`interactions/${this.tab.id}/consultation/`, { body });
@@ -195,13 +196,13 @@ export class ConsultationPanel {
     try {
       await this.api.post(`interactions/${this.tab.id}/consultation/end/`, {});
       if (consultant) {
-        this.app.closeTab(this.tab.id, `You left the consultation about ${this.tab.contact.display_name || "the customer"}.`);
+        this.app.closeTab(this.tab.id, `You left the consultation about ${this.tab.contact.display_name || gettext("the customer")}.`);
         return;
       }
       this.consultants = [];
       this.ended = true;
       this.render();
-      this.app.announce("The consultation ended");
+      this.app.announce(gettext("The consultation ended"));
       this.tab.refreshParticipants();
     } catch (error) {
       if (consultant) this.app.toast(`Could not end the consultation: ${describeError(error)}`);
@@ -214,7 +215,7 @@ export class ConsultationPanel {
   /** consultation.ended: the consulted agent's tab goes; the owner's page says so. */
   endedByFrame() {
     if (this.tab.part === "consultation") {
-      this.app.closeTab(this.tab.id, `The consultation about ${this.tab.contact.display_name || "the customer"} ended.`);
+      this.app.closeTab(this.tab.id, `The consultation about ${this.tab.contact.display_name || gettext("the customer")} ended.`);
       return;
     }
     this.tab.refreshParticipants();
@@ -265,8 +266,8 @@ export class Consultations {
       const me = this.app.agent.id;
       if (!(detail.participants || []).some((p) => isConsultant(p, me)) || this.app.tabs.has(id)) return;
       this.app.openTab(detail, { consulted: true });
-      const who = (detail.contact && detail.contact.display_name) || "a customer";
-      const said = `${from || "An agent"} consults you about ${who}: the conversation is open, read only.`;
+      const who = (detail.contact && detail.contact.display_name) || gettext("a customer");
+      const said = `${from || gettext("An agent")} consults you about ${who}: the conversation is open, read only.`;
       this.app.toast(said);
       this.app.announce(said);
       if (from) this.app.desktop.notify(consultationNotice(id, detail.contact, from)); // R2b: a frame brought it (not a reload)
@@ -289,7 +290,7 @@ export class Consultations {
     const visible = new Set((data.results || []).map((i) => i.id));
     for (const [id, tab] of this.app.tabs) {
       if (tab.consulted && !owned.has(id) && !visible.has(id) && tab.openedAt < requestedAt) {
-        this.app.closeTab(id, `The consultation about ${tab.contact.display_name || "the customer"} ended.`);
+        this.app.closeTab(id, `The consultation about ${tab.contact.display_name || gettext("the customer")} ended.`);
       }
     }
     for (const id of visible) {

@@ -3,6 +3,7 @@
 // the composer allows in each (W4, M2, R6).
 
 import { utf8Length } from "./format.js";
+import { gettext } from "./i18n.js";
 
 /** @import { InteractionSummary, Message, Options } from "./types.js" */
 
@@ -89,8 +90,8 @@ export function windowChip(state, now, remaining) {
   if (!state.open) {
     return {
       state: "closed",
-      text: "Window closed: only a notification can be sent",
-      title: "More than 24 hours since the customer's last message: only a notification (an approved template) can be sent, until the customer writes again",
+      text: gettext("Window closed: only a notification can be sent"),
+      title: gettext("More than 24 hours since the customer's last message: only a notification (an approved template) can be sent, until the customer writes again"),
     };
   }
   const until = untilLabel(state.expires, now);
@@ -181,10 +182,10 @@ export function composerRules({ open, replyOpen, fallback, expires = 0, now = Da
   const textAllowed = (replyOpen || fallback) && !readOnly;
   const filesAllowed = open && !readOnly;
   const attachTitle = filesAllowed
-    ? "Attach a file"
+    ? gettext("Attach a file")
     : readOnly
-      ? "Files cannot be sent: read only"
-      : "Files cannot be sent: the 24-hour window is closed";
+      ? gettext("Files cannot be sent: read only")
+      : gettext("Files cannot be sent: the 24-hour window is closed");
   const base = {
     textAllowed,
     filesAllowed,
@@ -192,22 +193,22 @@ export function composerRules({ open, replyOpen, fallback, expires = 0, now = Da
     noticeHidden: replyOpen && !readOnly,
     noticeKind: /** @type {ComposerRules["noticeKind"]} */ (readOnly ? "readonly" : textAllowed ? "fallback" : "closed"),
   };
-  if (readOnly) return { ...base, notice: readOnly, placeholder: "Consultation: read only" };
-  if (replyOpen) return { ...base, notice: "", placeholder: "Type a message" };
+  if (readOnly) return { ...base, notice: readOnly, placeholder: gettext("Consultation: read only") };
+  if (replyOpen) return { ...base, notice: "", placeholder: gettext("Type a message") };
   if (textAllowed) {
     return {
       ...base,
       notice: open
         ? `The response window has ended: what you type goes out appended to the default notification template. Files, reply buttons and lists can still be sent${expires ? ` until ${untilLabel(expires, now)}` : ""}, while the 24-hour window is open.`
-        : "The 24-hour window is closed: only a notification can be sent. What you type goes out appended to the default notification template; files cannot be sent.",
-      placeholder: "Type the text of the notification",
+        : gettext("The 24-hour window is closed: only a notification can be sent. What you type goes out appended to the default notification template; files cannot be sent."),
+      placeholder: gettext("Type the text of the notification"),
     };
   }
   return {
     ...base,
     notice:
-      "The customer has not written for 24 hours: the WhatsApp window is closed and only a notification (template) can be sent. Free text is disabled until the customer writes again.",
-    placeholder: "Free text is disabled: the 24-hour window is closed",
+      gettext("The customer has not written for 24 hours: the WhatsApp window is closed and only a notification (template) can be sent. Free text is disabled until the customer writes again."),
+    placeholder: gettext("Free text is disabled: the 24-hour window is closed"),
   };
 }
 

@@ -2,6 +2,7 @@
 // shown, without the DOM (tests/js/desktop.test.js); desktop.js shows it.
 
 import { viaText } from "./routing.js";
+import { gettext } from "./i18n.js";
 
 /** @import { Contact, Invitation, Offer } from "./types.js" */
 
@@ -19,15 +20,15 @@ import { viaText } from "./routing.js";
 export function customerOf(contact, waId = "") {
   const c = contact || {};
   const number = waId || c.wa_id || "";
-  return c.display_name || c.profile_name || (number ? `+${number}` : "a customer");
+  return c.display_name || c.profile_name || (number ? `+${number}` : gettext("a customer"));
 }
 
 /** What kind of interaction an offer is (R2b: the preview names it). @param {Offer} offer */
 export function offerTypeOf(offer) {
   const kind = offer.origin && offer.origin.kind;
-  if (kind === "transfer") return offer.origin && offer.origin.by ? `WhatsApp conversation transferred by ${offer.origin.by}` : "Transferred WhatsApp conversation";
-  if (kind === "workbin") return "WhatsApp conversation back from a workbin";
-  return "New WhatsApp conversation";
+  if (kind === "transfer") return offer.origin && offer.origin.by ? `WhatsApp conversation transferred by ${offer.origin.by}` : gettext("Transferred WhatsApp conversation");
+  if (kind === "workbin") return gettext("WhatsApp conversation back from a workbin");
+  return gettext("New WhatsApp conversation");
 }
 
 /** A message's words for a preview (text, else its kind). @param {{ type?: string, body?: string } | null | undefined} message */
@@ -60,8 +61,8 @@ export function invitationNotice(frame) {
   const who = customerOf(interaction && interaction.contact);
   return {
     kind: "invitation",
-    title: "Conference invitation: WhatsApp conversation",
-    body: `${frame.inviter || "An agent"} invites you${frame.via ? ` ${viaText(frame.via)}` : ""} to the conversation with ${who}`,
+    title: gettext("Conference invitation: WhatsApp conversation"),
+    body: `${frame.inviter || gettext("An agent")} invites you${frame.via ? ` ${viaText(frame.via)}` : ""} to the conversation with ${who}`,
     flash: `Conference invitation — ${who}`,
     tag: `wa-invitation-${frame.invitation_id}`,
     interactionId: (interaction && interaction.id) || 0,
@@ -73,8 +74,8 @@ export function consultationNotice(interactionId, contact, from) {
   const who = customerOf(contact);
   return {
     kind: "consultation",
-    title: "Consultation: WhatsApp conversation",
-    body: `${from || "An agent"} consults you about the conversation with ${who}`,
+    title: gettext("Consultation: WhatsApp conversation"),
+    body: `${from || gettext("An agent")} consults you about the conversation with ${who}`,
     flash: `Consultation — ${who}`,
     tag: `wa-consultation-${interactionId}`,
     interactionId,
@@ -94,12 +95,12 @@ export function noticePlan({ away, permission, sound }) {
 export function permissionControl(permission) {
   if (permission === null) return { hidden: true, disabled: true, text: "", title: "" };
   if (permission === "granted") {
-    return { hidden: false, disabled: true, text: "Desktop notices on", title: "New offers, invitations and consultations show on your desktop while you work elsewhere" };
+    return { hidden: false, disabled: true, text: gettext("Desktop notices on"), title: gettext("New offers, invitations and consultations show on your desktop while you work elsewhere") };
   }
   if (permission === "denied") {
-    return { hidden: false, disabled: true, text: "Desktop notices blocked", title: "The browser blocks notifications for this site: allow them in its site settings" };
+    return { hidden: false, disabled: true, text: gettext("Desktop notices blocked"), title: gettext("The browser blocks notifications for this site: allow them in its site settings") };
   }
-  return { hidden: false, disabled: false, text: "Enable desktop notices", title: "Be told on your desktop of new offers, invitations and consultations while you work elsewhere" };
+  return { hidden: false, disabled: false, text: gettext("Enable desktop notices"), title: gettext("Be told on your desktop of new offers, invitations and consultations while you work elsewhere") };
 }
 
 /** The title's words for the new work that came: "(2) New offer — Lena Vogel" (the latest). @param {string[]} alerts */

@@ -1,6 +1,8 @@
 // Formatting for the console: times, durations, sizes, UTF-8 byte counts, names and the
 // links in a text. DOM-free (unit-tested with node --test, tests/js/).
 
+import { gettext } from "./i18n.js";
+
 /** @import { SurveyResult } from "./types.js" */
 
 // A URL in running text; trailing punctuation is left out of the link.
@@ -39,8 +41,8 @@ export function fullTimeOf(date) {
 export function dayOf(date, today = new Date()) {
   if (!date) return "";
   const yesterday = new Date(today.getTime() - DAY_MS);
-  if (date.toDateString() === today.toDateString()) return "Today";
-  if (date.toDateString() === yesterday.toDateString()) return "Yesterday";
+  if (date.toDateString() === today.toDateString()) return gettext("Today");
+  if (date.toDateString() === yesterday.toDateString()) return gettext("Yesterday");
   return date.toLocaleDateString([], { weekday: "short", year: "numeric", month: "long", day: "numeric" });
 }
 
@@ -133,8 +135,8 @@ export function splitLinks(text) {
  */
 export function surveyWords(survey) {
   if (!survey) return "";
-  if (survey.score === null || survey.score === undefined) return "Survey: not answered";
-  const verdict = survey.satisfied ? "satisfied" : "not satisfied";
+  if (survey.score === null || survey.score === undefined) return gettext("Survey: not answered");
+  const verdict = survey.satisfied ? "satisfied" : gettext("not satisfied");
   const comment = survey.comment ? ` · “${survey.comment}”` : "";
   return `Survey: ${survey.answer || "?"} (${survey.score}) · ${verdict}${comment}`;
 }

@@ -3,6 +3,7 @@
 // contact of no open tab) leads to a catch-up or a resync instead.
 
 import { invitationNotice, offerNotice } from "./desktop-notice.js";
+import { gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Frame } from "./types.js" */
@@ -56,7 +57,7 @@ export function applyFrame(app, frame) {
       const target = frame.interaction && tab(frame.interaction.id);
       if (frame.interaction && target) {
         target.update(frame.interaction);
-        const who = target.contact.display_name || "the customer";
+        const who = target.contact.display_name || gettext("the customer");
         app.toast(
           frame.type === "interaction.window_closed"
             ? `The 24-hour window with ${who} closed: only a notification can be sent.`
@@ -66,7 +67,7 @@ export function applyFrame(app, frame) {
       break;
     }
     case "interaction.closed":
-      if (tab(frame.interaction_id)) app.closeTab(Number(frame.interaction_id), "A conversation was closed.");
+      if (tab(frame.interaction_id)) app.closeTab(Number(frame.interaction_id), gettext("A conversation was closed."));
       app.resyncSoon();
       break;
     case "message.created":

@@ -11,6 +11,7 @@ import { el, showStatus } from "./dom.js";
 import { debounce, humanSize, plural } from "./format.js";
 import { icon } from "./icons.js";
 import { byCategory, matchResponses, shortcutToken } from "./responses.js";
+import { gettext } from "./i18n.js";
 
 /** @import { Api } from "./api.js" */
 /** @import { ResponseFile, StandardResponse } from "./types.js" */
@@ -21,7 +22,7 @@ const SUGGESTIONS_MAX = 8;
 
 /** What failed, in words (the server's message). @param {unknown} error */
 export function describeFailure(error) {
-  return (error instanceof Error && error.message) || "Something went wrong.";
+  return (error instanceof Error && error.message) || gettext("Something went wrong.");
 }
 
 /** The responses, shared by every tab: the whole library (cached a minute) or a search. */
@@ -140,7 +141,7 @@ export class ResponsesPanel {
   async load() {
     const query = this.refs.responseSearch.value;
     const seq = ++this.seq;
-    this.status("Loading…");
+    this.status(gettext("Loading…"));
     try {
       const responses = await this.host.library.search(query);
       if (seq !== this.seq) return;
@@ -163,7 +164,7 @@ export class ResponsesPanel {
         ),
       ),
     );
-    if (!responses.length) this.status(query ? `No response matches “${query}”.` : "The library is empty.");
+    if (!responses.length) this.status(query ? `No response matches “${query}”.` : gettext("The library is empty."));
     else this.status(query ? `${responses.length} found` : "");
   }
 
@@ -179,18 +180,18 @@ export class ResponsesPanel {
         { class: "response-head" },
         el("span", { class: "response-name", text: response.name }),
         response.shortcut ? el("span", { class: "response-shortcut", text: `/${response.shortcut}` }) : null,
-        notification ? el("span", { class: "badge badge--notification", text: "Notification" }) : null,
+        notification ? el("span", { class: "badge badge--notification", text: gettext("Notification") }) : null,
       ),
       response.text ? el("div", { class: "response-text", text: response.text }) : null,
-      files.length ? el("ul", { class: "chips chips--static", "aria-label": "Files sent after the text" }, files.map((f) => fileChip(f))) : null,
+      files.length ? el("ul", { class: "chips chips--static", "aria-label": gettext("Files sent after the text") }, files.map((f) => fileChip(f))) : null,
       el(
         "div",
         { class: "form-row" },
         el("button", {
           type: "button",
           class: "btn btn--small",
-          text: notification ? "Edit and send…" : "Insert",
-          "aria-label": `${notification ? "Edit and send" : "Insert"} ${response.name}`,
+          text: notification ? "Edit and send…" : gettext("Insert"),
+          "aria-label": `${notification ? "Edit and send" : gettext("Insert")} ${response.name}`,
           onclick: () => this.host.onInsert(response),
         }),
       ),
@@ -301,7 +302,7 @@ export class ShortcutSuggest {
           el("span", { class: "suggestion-name", text: response.name }),
           el("span", { class: "suggestion-text", text: response.notification_template_id ? "Notification" : response.text }),
           response.attachments && response.attachments.length
-            ? el("span", { class: "suggestion-files", title: "Files sent after the text" }, icon("clip"), String(response.attachments.length))
+            ? el("span", { class: "suggestion-files", title: gettext("Files sent after the text") }, icon("clip"), String(response.attachments.length))
             : null,
         ),
       ),
@@ -311,7 +312,7 @@ export class ShortcutSuggest {
     this.highlight();
     if (!wasOpen) {
       this.host.announce(
-        `${plural(items.length, "standard response")}: arrows to choose, Enter to insert, Escape to close`,
+        `${plural(items.length, gettext("standard response"))}: arrows to choose, Enter to insert, Escape to close`,
       );
     }
   }

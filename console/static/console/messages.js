@@ -4,6 +4,8 @@
 // answers, WebSocket frames): a status never goes backwards (except into and out of
 // failed, a retry), a short frame never erases what only the full shape carries.
 
+import { gettext } from "./i18n.js";
+
 /** @import { Message, MessageContent, MessageError, Quoted, StatusUpdate, TemplateComponent } from "./types.js" */
 
 /** @type {Record<string, number>} */
@@ -101,9 +103,9 @@ export function placement(message) {
  * @param {Message | Quoted | null | undefined} message
  * @param {{ contactName?: string }} [options]
  */
-export function summaryOf(message, { contactName = "Customer" } = {}) {
+export function summaryOf(message, { contactName = gettext("Customer") } = {}) {
   if (!message) return "";
-  if (message.revoked) return "message deleted";
+  if (message.revoked) return gettext("message deleted");
   /** @type {MessageContent} */
   const c = message.content || {};
   const body = message.body || "";
@@ -113,13 +115,13 @@ export function summaryOf(message, { contactName = "Customer" } = {}) {
     case "text":
       return body;
     case "image":
-      return body ? `Photo: ${body}` : "Photo";
+      return body ? `Photo: ${body}` : gettext("Photo");
     case "sticker":
-      return "Sticker";
+      return gettext("Sticker");
     case "video":
-      return body ? `Video: ${body}` : "Video";
+      return body ? `Video: ${body}` : gettext("Video");
     case "audio":
-      return (attachment && attachment.voice) || c.voice ? "Voice message" : "Audio";
+      return (attachment && attachment.voice) || c.voice ? "Voice message" : gettext("Audio");
     case "document":
       return `Document: ${file || body || "file"}`;
     case "location":
@@ -128,7 +130,7 @@ export function summaryOf(message, { contactName = "Customer" } = {}) {
       return `Contact${body ? `: ${body}` : ""}`;
     case "interactive":
       if (message.direction === "in") return `chose: ${c.title || body}`;
-      return body || "Interactive message";
+      return body || gettext("Interactive message");
     case "button":
       return `tapped: ${c.text || body}`;
     case "template":
@@ -204,7 +206,7 @@ export function noticeOf(message, contactName) {
   const c = message.content || {};
   if (message.type === "unsupported") return { text: `unsupported message (${c.unsupported_type || "unknown"})`, kind: "error" };
   if (message.type === "request_welcome") return { text: `${contactName} opened the chat`, kind: "info" };
-  return { text: message.body || c.body || "System message", kind: "info" };
+  return { text: message.body || c.body || gettext("System message"), kind: "info" };
 }
 
 /** A WhatsApp error of a message, in one line. @param {MessageError} e */
@@ -263,6 +265,6 @@ function present(value) {
 export function waitingLabel(message) {
   if (!message.waiting_to_send) return "";
   return message.error_code === 131056
-    ? "Waiting to send: WhatsApp limits messages to one customer in a short time"
-    : "Waiting to send: WhatsApp asked this number to slow down";
+    ? gettext("Waiting to send: WhatsApp limits messages to one customer in a short time")
+    : gettext("Waiting to send: WhatsApp asked this number to slow down");
 }

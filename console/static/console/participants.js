@@ -6,6 +6,7 @@ import { el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { initialOf } from "./format.js";
 import { conferenceGuests, participation } from "./routing.js";
+import { gettext } from "./i18n.js";
 
 /** @import { Participant, Part } from "./types.js" */
 /** @import { TabRefs } from "./tab-refs.js" */
@@ -40,10 +41,10 @@ export function renderParticipants(refs, { participants, agentId, ownerName, par
       el("span", { class: "participant-what", text: what }),
     );
   list.replaceChildren(
-    chip(ownerName || "The owner", "owner", "owner"),
+    chip(ownerName || gettext("The owner"), "owner", "owner"),
     ...present.map((p) => chip(p.agent_id === agentId ? "You" : p.name, participation(p), `${p.kind} participant--${p.state}`)),
   );
-  participantsLabel.textContent = consulted && !canReply ? "Consultation · read only" : "In this conversation";
+  participantsLabel.textContent = consulted && !canReply ? "Consultation · read only" : gettext("In this conversation");
   participantsBar.dataset.role = part;
   participantsBar.hidden = false;
 }
@@ -57,7 +58,7 @@ export async function leaveConference(tab) {
   button.disabled = true;
   try {
     await tab.api.post(`interactions/${tab.id}/conference/leave/`, {});
-    const who = tab.contact.display_name || "the customer";
+    const who = tab.contact.display_name || gettext("the customer");
     const said = handsOver && guests.length
       ? `You left the conversation with ${who}: ${guests[0].name} keeps it.`
       : `You left the conference with ${who}.`;

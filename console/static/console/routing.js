@@ -2,6 +2,8 @@
 // countdown, which transfer, conference or consultation targets can be chosen, and who
 // takes part in a conversation.
 
+import { gettext } from "./i18n.js";
+
 /** @import { InvitationVia, Offer, Participant, TargetAgent } from "./types.js" */
 
 /**
@@ -17,7 +19,7 @@ export function countdown(offer, now) {
   const seconds = Math.ceil(left / 1000);
   return {
     seconds,
-    text: left > 0 ? `Accept within ${seconds} s` : "Time is up: redirecting…",
+    text: left > 0 ? `Accept within ${seconds} s` : gettext("Time is up: redirecting…"),
     width: `${Math.min(100, (left / total) * 100).toFixed(1)}%`,
     urgent: left < 5000,
   };
@@ -38,18 +40,18 @@ export function availability(agent, mode) {
   if (mode === "consult") {
     return agent.is_ready
       ? { ok: true, level: "ready", text: `Ready · ${load}` }
-      : { ok: true, level: "away", text: "Not Ready (can still be consulted)" };
+      : { ok: true, level: "away", text: gettext("Not Ready (can still be consulted)") };
   }
   if (mode === "conference") {
     return agent.is_ready
       ? { ok: true, level: "ready", text: `Ready · ${load}` }
-      : { ok: false, level: "away", text: "Not available: Not Ready" };
+      : { ok: false, level: "away", text: gettext("Not available: Not Ready") };
   }
   if (agent.available) return { ok: true, level: "ready", text: `Available · ${load}` };
   return {
     ok: false,
     level: "away",
-    text: agent.is_ready ? `Not available: at capacity (${load})` : "Not available: Not Ready",
+    text: agent.is_ready ? `Not available: at capacity (${load})` : gettext("Not available: Not Ready"),
   };
 }
 
@@ -79,8 +81,8 @@ export function viaText(via) {
 
 /** @type {Record<string, string>} */
 const PARTICIPATION = {
-  "conference/invited": "invited to the conference",
-  "conference/joined": "in the conference",
+  "conference/invited": gettext("invited to the conference"),
+  "conference/joined": gettext("in the conference"),
   "consultation/joined": "consulted",
 };
 

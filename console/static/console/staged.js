@@ -5,6 +5,7 @@
 import { el, uuid } from "./dom.js";
 import { humanSize, plural } from "./format.js";
 import { icon } from "./icons.js";
+import { gettext } from "./i18n.js";
 
 /** @import { Attachment } from "./types.js" */
 /** @import { TabRefs } from "./tab-refs.js" */
@@ -58,7 +59,7 @@ export class StagedFiles {
     const caption = el("input", {
       type: "text",
       maxlength: "1024",
-      placeholder: "Add a caption (optional)",
+      placeholder: gettext("Add a caption (optional)"),
       "aria-label": `Caption for ${name}`,
       onkeydown: (event) => {
         if (event.key === "Enter") {
@@ -86,7 +87,7 @@ export class StagedFiles {
         el("div", { class: "preview-name", text: name }),
         size,
         status,
-        el("label", { class: "preview-caption" }, "Caption", caption),
+        el("label", { class: "preview-caption" }, gettext("Caption"), caption),
       ),
       remove,
     );
@@ -117,13 +118,13 @@ export class StagedFiles {
     item.size.textContent = [humanSize((attachment && attachment.size) || file.size), attachment ? attachment.kind : ""]
       .filter(Boolean)
       .join(" · ");
-    item.status.textContent = attachment ? "" : "uploading…";
+    item.status.textContent = attachment ? "" : gettext("uploading…");
     const thumb = attachment && attachment.thumbnail_url;
     if (thumb) {
-      item.thumb.replaceChildren(el("img", { src: thumb, alt: "Preview" }));
+      item.thumb.replaceChildren(el("img", { src: thumb, alt: gettext("Preview") }));
     } else if (file.type && file.type.startsWith("image/")) {
       if (!item.previewUrl) item.previewUrl = URL.createObjectURL(file);
-      item.thumb.replaceChildren(el("img", { src: item.previewUrl, alt: "Preview" }));
+      item.thumb.replaceChildren(el("img", { src: item.previewUrl, alt: gettext("Preview") }));
     } else {
       const kind = (attachment && attachment.kind) || "";
       item.thumb.replaceChildren(icon(kind === "audio" ? "audio" : kind === "video" ? "video" : "doc"));

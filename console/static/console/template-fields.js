@@ -3,6 +3,7 @@
 
 import { el } from "./dom.js";
 import { buttonLabel, slotLabel, withSuffix } from "./templates.js";
+import { gettext } from "./i18n.js";
 
 /** @import { Template, TemplateValues } from "./types.js" */
 
@@ -62,9 +63,9 @@ export function parameterFields(template, values, changed) {
 
 /** @type {Record<string, string>} */
 const BUTTON_HINTS = {
-  copy_code: "Copied by the customer's tap: up to 15 characters, no spaces",
-  otp: "The code the button copies or fills in: up to 15 characters, no spaces",
-  flow: "Passed to the flow when the customer opens it",
+  copy_code: gettext("Copied by the customer's tap: up to 15 characters, no spaces"),
+  otp: gettext("The code the button copies or fills in: up to 15 characters, no spaces"),
+  flow: gettext("Passed to the flow when the customer opens it"),
 };
 
 /**
@@ -77,10 +78,10 @@ function placeFields(values, field) {
   if (!place) return [];
   /** @type {[keyof typeof place, string, string | null][]} */
   const parts = [
-    ["latitude", "Latitude", "The header's place: -90 to 90, e.g. 52.5200"],
-    ["longitude", "Longitude", "-180 to 180, e.g. 13.4050"],
-    ["name", "Place name", "Optional"],
-    ["address", "Address", "Optional"],
+    ["latitude", gettext("Latitude"), gettext("The header's place: -90 to 90, e.g. 52.5200")],
+    ["longitude", gettext("Longitude"), gettext("-180 to 180, e.g. 13.4050")],
+    ["name", gettext("Place name"), gettext("Optional")],
+    ["address", gettext("Address"), gettext("Optional")],
   ];
   return parts.map(([key, label, hint]) =>
     field(label, hint, () => place[key], (v) => { place[key] = v; }, `template-location-${key}`));

@@ -668,3 +668,11 @@ export type Frame =
   | { type: "subscribed"; interaction_ids?: number[]; refused?: number[] }
   | { type: "error"; code?: string; message?: string }
   | { type: "pong" };
+
+/** U4: what Django's JavaScript catalogue (/jsi18n/, loaded before the modules) defines;
+ * the modules call them through i18n.js, which falls back to English without them. */
+declare global {
+  function gettext(text: string): string;
+  function ngettext(singular: string, plural: string, count: number): string;
+  function interpolate(format: string, values: unknown[] | Record<string, unknown>, named?: boolean): string;
+}
