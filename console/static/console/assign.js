@@ -9,7 +9,7 @@ import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, initialOf } from "./format.js";
 import { nameOf, numberAside, profileAside } from "./identity.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -109,10 +109,10 @@ export class ContactAssign extends FormDialog {
       this.next = data.next || null;
       this.more.hidden = !this.next;
       const shown = this.results.children.length;
-      this.status(shown ? `${shown} found${this.next ? " (more below)" : ""}` : `No other contact matches “${query}”.`);
+      this.status(shown ? `${shown} found${this.next ? " (more below)" : ""}` : fmt(gettext("No other contact matches “%(query)s”."), { query }));
     } catch (error) {
       if (seq !== this.seq) return;
-      this.status(`Could not search the contacts: ${describeError(error)}`, true);
+      this.status(fmt(gettext("Could not search the contacts: %(error)s"), { error: describeError(error) }), true);
     }
   }
 
@@ -157,8 +157,10 @@ export class ContactAssign extends FormDialog {
     }
     const current = tab.contact;
     this.question(
-      `Assign this conversation with ${nameOf(current)}${numberAside(current) ? ` (${numberAside(current)})` : ""} to ${nameOf(contact)}? ` +
-        `Its messages and the number move to ${nameOf(contact)}, whose earlier conversations then show here.`,
+      fmt(
+        gettext("Assign this conversation with %(current)s%(number)s to %(contact)s? Its messages and the number move to %(contact)s, whose earlier conversations then show here."),
+        { current: nameOf(current), number: numberAside(current) ? ` (${numberAside(current)})` : "", contact: nameOf(contact) },
+      ),
     );
     this.problem(null);
     this.updateSubmit();
@@ -180,7 +182,7 @@ export class ContactAssign extends FormDialog {
       const target = await this.api.post(`interactions/${tab.id}/assign-contact/`, { contact_id: contact.id });
       this.close();
       tab.contactAssigned(target);
-      const said = `This conversation now belongs to ${nameOf(target)}.`;
+      const said = fmt(gettext("This conversation now belongs to %(name_of)s."), { name_of: nameOf(target) });
       this.app.toast(said);
       this.app.announce(said);
     });

@@ -10,7 +10,7 @@
 import { describeError } from "./errors.js";
 import { byId, el } from "./dom.js";
 import { elapsed, remaining, toDate } from "./format.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Board as BoardData, BoardAgent, BoardChoices, BoardFlowError, BoardInteraction, BoardNumber, BoardOffer, Intervention, Message, NamedChoice, QueueWaiting, TranscriptPage, Workbin } from "./types.js" */
@@ -240,7 +240,7 @@ export class SupervisorBoard {
           "li",
           { dataset: { flowId: String(f.flow_id) } },
           el("a", { href: `/admin/flows/flow/${f.flow_id}/change/`, target: "_blank", rel: "noopener", text: f.flow }),
-          el("span", { text: `${f.errors_today} to the default queue today` }),
+          el("span", { text: fmt(gettext("%(errors_today)s to the default queue today"), { errors_today: f.errors_today }) }),
           el("span", { class: "muted", text: f.last_error }),
           el("span", { class: "muted" }, gettext("last "), el("span", { dataset: { since: f.last_at } }), " ago"),
         ),
@@ -300,7 +300,7 @@ export class SupervisorBoard {
   /** @param {number} agentId */
   async signOut(agentId) {
     const agent = this.board && this.board.agents.find((a) => a.id === agentId);
-    if (!window.confirm(`Sign ${agent ? agent.name : "this agent"} out? Their conversations go to their personal workbin.`)) return;
+    if (!window.confirm(fmt(gettext("Sign %(agent)s out? Their conversations go to their personal workbin."), { agent: agent ? agent.name : "this agent" }))) return;
     await this.app.api.post(`agents/${agentId}/sign-out/`, {});
   }
 

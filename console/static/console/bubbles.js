@@ -11,7 +11,7 @@ import { colleagueOf } from "./identity.js";
 import {
   choiceOf, errorLine, filledUrl, MEDIA_KINDS, noticeOf, optionsOf, placement, summaryOf, waitingLabel,
 } from "./messages.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Attachment, Message, MessageContent, Quoted, Rendered, SharedContact, TemplateComponent } from "./types.js" */
 
@@ -171,7 +171,7 @@ function metaBlock(message, flags) {
   if (flags.delayed) {
     classes.push("ts--delayed");
     text = timeOf(origination);
-    title = `Arrived ${fullTimeOf(arrival)} (sent ${fullTimeOf(origination)})`;
+    title = fmt(gettext("Arrived %(full_time_of)s (sent %(full_time_of2)s)"), { full_time_of: fullTimeOf(arrival), full_time_of2: fullTimeOf(origination) });
   }
   if (flags.outOfOrder) {
     classes.push("ts--out-of-order");
@@ -266,7 +266,7 @@ function quotedStructure(quoted, reply) {
 /** A centred row: a failed message of ours (with Retry), an unsupported message, a notice. @param {Message} message @param {TimeFlags} flags @param {RowContext} ctx */
 function noticeBlock(message, flags, ctx) {
   if (message.direction === "out" && message.status === "failed") {
-    const title = message.error_title ? `Not delivered: ${message.error_title}` : gettext("Not delivered");
+    const title = message.error_title ? fmt(gettext("Not delivered: %(error_title)s"), { error_title: message.error_title }) : gettext("Not delivered");
     const retry = el("button", { type: "button", class: "btn btn--small retry" }, icon("retry"), gettext("Retry"));
     retry.addEventListener("click", () => ctx.onRetry(message, retry));
     return el(
@@ -319,7 +319,7 @@ function contentBlock(message, ctx) {
           class: "template-label",
           text: c.notification_fallback
             ? gettext("Sent as a notification (the response window had ended)")
-            : `Template · ${(c.template && c.template.name) || ""}`,
+            : fmt(gettext("Template · %(value)s"), { value: (c.template && c.template.name) || "" }),
         }),
         c.rendered && !c.notification_fallback
           ? renderedBlock(message, c.rendered)

@@ -2,7 +2,7 @@
 // shown, without the DOM (tests/js/desktop.test.js); desktop.js shows it.
 
 import { viaText } from "./routing.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Contact, Invitation, Offer } from "./types.js" */
 
@@ -26,7 +26,7 @@ export function customerOf(contact, waId = "") {
 /** What kind of interaction an offer is (R2b: the preview names it). @param {Offer} offer */
 export function offerTypeOf(offer) {
   const kind = offer.origin && offer.origin.kind;
-  if (kind === "transfer") return offer.origin && offer.origin.by ? `WhatsApp conversation transferred by ${offer.origin.by}` : gettext("Transferred WhatsApp conversation");
+  if (kind === "transfer") return offer.origin && offer.origin.by ? fmt(gettext("WhatsApp conversation transferred by %(by)s"), { by: offer.origin.by }) : gettext("Transferred WhatsApp conversation");
   if (kind === "workbin") return gettext("WhatsApp conversation back from a workbin");
   return gettext("New WhatsApp conversation");
 }
@@ -47,9 +47,9 @@ export function offerNotice(offer) {
   const queue = offer.queue ? ` · ${offer.queue}` : "";
   return {
     kind: "offer",
-    title: `New offer: ${offerTypeOf(offer)}`,
+    title: fmt(gettext("New offer: %(offer_type_of)s"), { offer_type_of: offerTypeOf(offer) }),
     body: `${whoLine}${queue}${latest ? `\n${latest}` : ""}`,
-    flash: `New offer — ${who}`,
+    flash: fmt(gettext("New offer — %(who)s"), { who }),
     tag: `wa-offer-${offer.id}`,
     interactionId: offer.interaction_id,
   };
@@ -62,8 +62,12 @@ export function invitationNotice(frame) {
   return {
     kind: "invitation",
     title: gettext("Conference invitation: WhatsApp conversation"),
-    body: `${frame.inviter || gettext("An agent")} invites you${frame.via ? ` ${viaText(frame.via)}` : ""} to the conversation with ${who}`,
-    flash: `Conference invitation — ${who}`,
+    body: fmt(gettext("%(inviter)s invites you%(via)s to the conversation with %(who)s"), {
+      inviter: frame.inviter || gettext("An agent"),
+      via: frame.via ? ` ${viaText(frame.via)}` : "",
+      who,
+    }),
+    flash: fmt(gettext("Conference invitation — %(who)s"), { who }),
     tag: `wa-invitation-${frame.invitation_id}`,
     interactionId: (interaction && interaction.id) || 0,
   };
@@ -75,8 +79,8 @@ export function consultationNotice(interactionId, contact, from) {
   return {
     kind: "consultation",
     title: gettext("Consultation: WhatsApp conversation"),
-    body: `${from || gettext("An agent")} consults you about the conversation with ${who}`,
-    flash: `Consultation — ${who}`,
+    body: fmt(gettext("%(from)s consults you about the conversation with %(who)s"), { from: from || gettext("An agent"), who }),
+    flash: fmt(gettext("Consultation — %(who)s"), { who }),
     tag: `wa-consultation-${interactionId}`,
     interactionId,
   };

@@ -11,7 +11,7 @@ import { debounce, fullTimeOf, initialOf, toDate } from "./format.js";
 import { icon } from "./icons.js";
 import { nameOf, numberAside, profileAside } from "./identity.js";
 import { historyItem } from "./panel.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Contact, HistoryEntry } from "./types.js" */
@@ -55,7 +55,7 @@ export class Directory extends FormDialog {
   async load() {
     const query = this.search.value.trim();
     const seq = ++this.seq;
-    byId("directory-heading").textContent = query ? `Contacts matching “${query}”` : gettext("My history");
+    byId("directory-heading").textContent = query ? fmt(gettext("Contacts matching “%(query)s”"), { query }) : gettext("My history");
     this.status(query ? "Searching…" : gettext("Loading…"));
     try {
       /** @type {Entry[]} */
@@ -78,12 +78,12 @@ export class Directory extends FormDialog {
       if (seq !== this.seq) return;
       this.results.replaceChildren(...entries.map((entry) => this.entry(entry)));
       this.status(
-        entries.length ? "" : query ? `No contact matches “${query}”.` : gettext("No past conversations yet: search the contacts above."),
+        entries.length ? "" : query ? fmt(gettext("No contact matches “%(query)s”."), { query }) : gettext("No past conversations yet: search the contacts above."),
       );
     } catch (error) {
       if (seq !== this.seq) return;
       this.results.replaceChildren();
-      this.status(`Could not ${query ? "search the contacts" : gettext("load your history")}: ${describeError(error)}`, true);
+      this.status(fmt(gettext("Could not %(query)s: %(error)s"), { query: query ? "search the contacts" : gettext("load your history"), error: describeError(error) }), true);
     }
   }
 
@@ -99,7 +99,7 @@ export class Directory extends FormDialog {
         class: "btn btn--small btn--ghost",
         text: gettext("History"),
         "aria-expanded": "false",
-        "aria-label": `History of ${name}`,
+        "aria-label": fmt(gettext("History of %(name)s"), { name }),
       });
       button.addEventListener("click", () => this.toggleHistory(contact, history, button));
       historyButton = button;
@@ -120,7 +120,7 @@ export class Directory extends FormDialog {
           {
             type: "button",
             class: "btn btn--small btn--primary",
-            "aria-label": `New WhatsApp conversation with ${name}`,
+            "aria-label": fmt(gettext("New WhatsApp conversation with %(name)s"), { name }),
             disabled: !contact.wa_id,
             title: contact.wa_id ? null : gettext("This contact has no WhatsApp number"),
             onclick: () => {
@@ -152,7 +152,10 @@ export class Directory extends FormDialog {
           lastAt && last
             ? el("span", {
                 class: "directory-sub muted",
-                text: `Last conversation ${fullTimeOf(lastAt)}${last.disposition ? ` · ${this.app.dispositionLabel(last.disposition)}` : ""}`,
+                text: fmt(gettext("Last conversation %(when)s%(disposition)s"), {
+                  when: fullTimeOf(lastAt),
+                  disposition: last.disposition ? ` · ${this.app.dispositionLabel(last.disposition)}` : "",
+                }),
               })
             : null,
         ),

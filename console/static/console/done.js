@@ -4,7 +4,7 @@
 import { errorCode } from "./api.js";
 import { FormDialog } from "./dialog.js";
 import { byId, el } from "./dom.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -54,7 +54,7 @@ export class DoneDialog extends FormDialog {
         this.close();
         app.closeTab(tab.id);
         app.resyncSoon();
-        app.announce(`Conversation with ${tab.contact.display_name || gettext("the customer")} is done`);
+        app.announce(fmt(gettext("Conversation with %(display_name)s is done"), { display_name: tab.contact.display_name || gettext("the customer") }));
       },
       {
         onError: (error) => {

@@ -1,7 +1,7 @@
 // Formatting for the console: times, durations, sizes, UTF-8 byte counts, names and the
 // links in a text. DOM-free (unit-tested with node --test, tests/js/).
 
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { SurveyResult } from "./types.js" */
 
@@ -138,7 +138,7 @@ export function surveyWords(survey) {
   if (survey.score === null || survey.score === undefined) return gettext("Survey: not answered");
   const verdict = survey.satisfied ? "satisfied" : gettext("not satisfied");
   const comment = survey.comment ? ` · “${survey.comment}”` : "";
-  return `Survey: ${survey.answer || "?"} (${survey.score}) · ${verdict}${comment}`;
+  return fmt(gettext("Survey: %(answer)s (%(score)s) · %(verdict)s%(comment)s"), { answer: survey.answer || "?", score: survey.score, verdict, comment });
 }
 
 /** "1 file", "3 files". @param {number} count @param {string} noun */

@@ -4,7 +4,7 @@
 
 import { byId, session } from "./dom.js";
 import { describeError } from "./errors.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { SocketState } from "./socket.js" */
@@ -55,7 +55,7 @@ export class Header {
     try {
       this.app.setAgent(await this.app.api.post("agent/me/state/", { ready: !this.app.agent.is_ready }));
     } catch (error) {
-      this.app.toast(`Could not change your state: ${describeError(error)}`);
+      this.app.toast(fmt(gettext("Could not change your state: %(error)s"), { error: describeError(error) }));
     } finally {
       button.disabled = false;
     }

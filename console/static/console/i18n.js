@@ -35,7 +35,7 @@ export function ngettext(singular, plural, count) {
  * Fill ``%(name)s`` placeholders (Django's named interpolation) with ``values``; the
  * translator may reorder them.
  * @param {string} text
- * @param {Record<string, string | number>} values
+ * @param {Record<string, unknown>} values
  */
 export function fmt(text, values) {
   return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? String(values[name]) : whole));

@@ -1,7 +1,7 @@
 // How the contact panel names a customer's WhatsApp identity (G2) and their marketing
 // preference (G3). DOM-free (unit-tested with node --test, tests/js/).
 
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Contact, Message } from "./types.js" */
 
@@ -60,8 +60,8 @@ export function contactAddress(contact) {
 export function marketingLabel(contact, when = (date) => date.toLocaleString()) {
   const at = contact.marketing_preference_at ? new Date(contact.marketing_preference_at) : null;
   const since = at && !Number.isNaN(at.getTime()) ? ` since ${when(at)}` : "";
-  if (contact.marketing_preference === "stop") return `Stopped marketing messages${since}`;
-  if (contact.marketing_preference === "resume") return `Accepts marketing messages again${since}`;
+  if (contact.marketing_preference === "stop") return fmt(gettext("Stopped marketing messages%(since)s"), { since });
+  if (contact.marketing_preference === "resume") return fmt(gettext("Accepts marketing messages again%(since)s"), { since });
   return "";
 }
 

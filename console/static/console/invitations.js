@@ -11,7 +11,7 @@ import { initialOf } from "./format.js";
 import { numberAside, profileAside } from "./identity.js";
 import { icon } from "./icons.js";
 import { viaText } from "./routing.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Contact, Interaction, Invitation } from "./types.js" */
@@ -77,7 +77,7 @@ export class Invitations {
     if (!announce) return;
     const contact = contactOf(frame);
     const via = frame.via ? ` ${viaText(frame.via)}` : "";
-    this.app.announce(`${frame.inviter || gettext("An agent")} invites you${via} to a conference with ${contact.display_name || gettext("a customer")}`);
+    this.app.announce(fmt(gettext("%(inviter)s invites you%(via)s to a conference with %(display_name)s"), { inviter: frame.inviter || gettext("An agent"), via, display_name: contact.display_name || gettext("a customer") }));
   }
 
   /**
@@ -101,14 +101,14 @@ export class Invitations {
       type: "button",
       class: "btn btn--primary",
       text: gettext("Accept"),
-      "aria-label": `Accept the conference with ${name}`,
+      "aria-label": fmt(gettext("Accept the conference with %(name)s"), { name }),
       onclick: () => this.answer(frame.invitation_id, true),
     });
     const decline = el("button", {
       type: "button",
       class: "btn",
       text: gettext("Decline"),
-      "aria-label": `Decline the conference with ${name}`,
+      "aria-label": fmt(gettext("Decline the conference with %(name)s"), { name }),
       onclick: () => this.answer(frame.invitation_id, false),
     });
     const refs = {
@@ -180,7 +180,7 @@ export class Invitations {
       } catch {
         // The interaction.assigned frame and the resync open it.
       }
-      this.app.announce(`You joined the conversation with ${contact.display_name || gettext("the customer")}`);
+      this.app.announce(fmt(gettext("You joined the conversation with %(display_name)s"), { display_name: contact.display_name || gettext("the customer") }));
       this.app.resyncSoon();
     } catch (error) {
       this.busy(card, false);

@@ -8,10 +8,10 @@
 // Notification editor instead (notifications.js).
 
 import { el, showStatus } from "./dom.js";
-import { debounce, humanSize, plural } from "./format.js";
+import { debounce, humanSize } from "./format.js";
 import { icon } from "./icons.js";
 import { byCategory, matchResponses, shortcutToken } from "./responses.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext, ngettext } from "./i18n.js";
 
 /** @import { Api } from "./api.js" */
 /** @import { ResponseFile, StandardResponse } from "./types.js" */
@@ -103,7 +103,7 @@ export function fileChip(file, { onRemove = null } = {}) {
           {
             type: "button",
             class: "chip-remove",
-            title: `Remove ${file.file_name}: it will not be sent`,
+            title: fmt(gettext("Remove %(file_name)s: it will not be sent"), { file_name: file.file_name }),
             "aria-label": `Remove ${file.file_name}`,
             onclick: onRemove,
           },
@@ -148,7 +148,7 @@ export class ResponsesPanel {
       this.loaded = true;
       this.render(responses, query.trim());
     } catch (error) {
-      if (seq === this.seq) this.status(`Could not load the responses: ${describeFailure(error)}`, true);
+      if (seq === this.seq) this.status(fmt(gettext("Could not load the responses: %(error)s"), { error: describeFailure(error) }), true);
     }
   }
 
@@ -164,7 +164,7 @@ export class ResponsesPanel {
         ),
       ),
     );
-    if (!responses.length) this.status(query ? `No response matches “${query}”.` : gettext("The library is empty."));
+    if (!responses.length) this.status(query ? fmt(gettext("No response matches “%(query)s”."), { query }) : gettext("The library is empty."));
     else this.status(query ? `${responses.length} found` : "");
   }
 
@@ -312,7 +312,7 @@ export class ShortcutSuggest {
     this.highlight();
     if (!wasOpen) {
       this.host.announce(
-        `${plural(items.length, gettext("standard response"))}: arrows to choose, Enter to insert, Escape to close`,
+        fmt(ngettext("%(count)s standard response: arrows to choose, Enter to insert, Escape to close", "%(count)s standard responses: arrows to choose, Enter to insert, Escape to close", items.length), { count: items.length }),
       );
     }
   }

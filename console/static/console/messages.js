@@ -4,7 +4,7 @@
 // answers, WebSocket frames): a status never goes backwards (except into and out of
 // failed, a retry), a short frame never erases what only the full shape carries.
 
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Message, MessageContent, MessageError, Quoted, StatusUpdate, TemplateComponent } from "./types.js" */
 
@@ -123,11 +123,11 @@ export function summaryOf(message, { contactName = gettext("Customer") } = {}) {
     case "audio":
       return (attachment && attachment.voice) || c.voice ? "Voice message" : gettext("Audio");
     case "document":
-      return `Document: ${file || body || "file"}`;
+      return fmt(gettext("Document: %(file)s"), { file: file || body || gettext("file") });
     case "location":
-      return `Location${c.name || c.address ? `: ${c.name || c.address}` : ""}`;
+      return c.name || c.address ? fmt(gettext("Location: %(place)s"), { place: c.name || c.address }) : gettext("Location");
     case "contacts":
-      return `Contact${body ? `: ${body}` : ""}`;
+      return body ? fmt(gettext("Contact: %(name)s"), { name: body }) : gettext("Contact");
     case "interactive":
       if (message.direction === "in") return `chose: ${c.title || body}`;
       return body || gettext("Interactive message");
@@ -136,9 +136,9 @@ export function summaryOf(message, { contactName = gettext("Customer") } = {}) {
     case "template":
       return body || `Template ${(c.template && c.template.name) || ""}`.trim();
     case "unsupported":
-      return `unsupported message (${c.unsupported_type || "unknown"})`;
+      return fmt(gettext("unsupported message (%(unsupported_type)s)"), { unsupported_type: c.unsupported_type || "unknown" });
     case "request_welcome":
-      return `${contactName} opened the chat`;
+      return fmt(gettext("%(contact_name)s opened the chat"), { contact_name: contactName });
     default:
       return body || message.type;
   }
@@ -204,8 +204,8 @@ export function optionsOf(content) {
  */
 export function noticeOf(message, contactName) {
   const c = message.content || {};
-  if (message.type === "unsupported") return { text: `unsupported message (${c.unsupported_type || "unknown"})`, kind: "error" };
-  if (message.type === "request_welcome") return { text: `${contactName} opened the chat`, kind: "info" };
+  if (message.type === "unsupported") return { text: fmt(gettext("unsupported message (%(unsupported_type)s)"), { unsupported_type: c.unsupported_type || "unknown" }), kind: "error" };
+  if (message.type === "request_welcome") return { text: fmt(gettext("%(contact_name)s opened the chat"), { contact_name: contactName }), kind: "info" };
   return { text: message.body || c.body || gettext("System message"), kind: "info" };
 }
 

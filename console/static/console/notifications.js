@@ -17,7 +17,7 @@ import { debounce, humanSize } from "./format.js";
 import { parameterFields } from "./template-fields.js";
 import { KIND_LABELS, MEDIA_LABELS, previewOf } from "./template-preview.js";
 import { articleOf, emptyValues, fill, INTERACTIVE, missing, namesOf, parametersOf } from "./templates.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -101,7 +101,7 @@ export class NotificationEditor extends FormDialog {
   async openForTab(tab, { templateId = null } = {}) {
     const name = tab.contact.display_name || gettext("the customer");
     const mode = /** @type {EditorMode} */ ({ kind: "tab", tab });
-    this.open(mode, tab, `Send a notification to ${name}`,
+    this.open(mode, tab, fmt(gettext("Send a notification to %(name)s"), { name }),
       gettext("Notifications can be sent at any time; reply buttons and lists only inside the 24-hour window."));
     try {
       /** @type {{ templates?: Template[] }} */
@@ -118,7 +118,7 @@ export class NotificationEditor extends FormDialog {
     const name = contact.display_name || (contact.wa_id ? `+${contact.wa_id}` : gettext("this contact"));
     /** @type {EditorMode} */
     const mode = { kind: "start", contact, channelId: null };
-    this.open(mode, null, `New WhatsApp conversation with ${name}`,
+    this.open(mode, null, fmt(gettext("New WhatsApp conversation with %(name)s"), { name }),
       gettext("Only a notification can open a WhatsApp conversation. It opens as one of your conversations; the customer's answer comes to you."));
     try {
       /** @type {{ templates?: Template[], channel_id?: number }} */
@@ -192,7 +192,7 @@ export class NotificationEditor extends FormDialog {
             const blocked = INTERACTIVE.has(t.kind) && !open;
             return el("option", {
               value: String(t.id),
-              text: `${t.name}${t.language ? ` (${t.language})` : ""}${blocked ? " — window closed" : ""}`,
+              text: `${t.name}${t.language ? ` (${t.language})` : ""}${blocked ? ` — ${gettext("window closed")}` : ""}`,
               disabled: blocked,
             });
           }),
@@ -264,14 +264,14 @@ export class NotificationEditor extends FormDialog {
     const label = MEDIA_LABELS[kind] || "file";
     byId("template-media-legend").textContent = `Header ${label}`;
     let source;
-    if (this.attachment) source = `Your file: ${this.attachment.file_name} (${humanSize(this.attachment.size)})`;
-    else if (template.has_header_file) source = `The template's ${label} is sent.`;
-    else source = `This template has no ${label}: attach one.`;
+    if (this.attachment) source = fmt(gettext("Your file: %(file_name)s (%(human_size)s)"), { file_name: this.attachment.file_name, human_size: humanSize(this.attachment.size) });
+    else if (template.has_header_file) source = fmt(gettext("The template's %(label)s is sent."), { label });
+    else source = fmt(gettext("This template has no %(label)s: attach one."), { label });
     byId("template-media-source").textContent = source;
     this.fileInput.accept = MEDIA_ACCEPT[kind] || "";
     this.fileInput.disabled = this.uploading;
     byId("template-file-label").textContent = template.kind === "reply_buttons" && template.has_header_file
-      ? `Change the ${label} (needs the permission)`
+      ? fmt(gettext("Change the %(label)s (needs the permission)"), { label })
       : `Attach ${this.attachment || template.has_header_file ? "another" : articleOf(label)} ${label}`;
     byId("template-file-reset").hidden = !this.attachment || !template.has_header_file;
   }
@@ -293,7 +293,7 @@ export class NotificationEditor extends FormDialog {
       if (template !== this.template) return; // another template was chosen meanwhile
       if (!kind || attachment.kind !== kind) {
         const wanted = kind && MEDIA_LABELS[kind] ? `a ${MEDIA_LABELS[kind]}` : gettext("another kind of file");
-        throw new ApiError({ code: "media_rejected", message: `This header takes ${wanted}; ${attachment.file_name} is a ${attachment.kind}.` });
+        throw new ApiError({ code: "media_rejected", message: fmt(gettext("This header takes %(wanted)s; %(file_name)s is a %(kind)s."), { wanted, file_name: attachment.file_name, kind: attachment.kind }) });
       }
       this.attachment = attachment;
       status.textContent = "";
@@ -349,7 +349,7 @@ export class NotificationEditor extends FormDialog {
     if (empty.length) {
       // Not complete yet: the server judges it once every parameter is filled in.
       this.problem(null);
-      if (this.noteKind !== "blocked") this.note(`Fill in ${empty.join(", ")} to send.`, "todo");
+      if (this.noteKind !== "blocked") this.note(fmt(gettext("Fill in %(join)s to send."), { join: empty.join(", ") }), "todo");
       this.updateSubmit();
       return;
     }
@@ -486,7 +486,7 @@ export class NotificationEditor extends FormDialog {
           this.close();
           this.app.openTab(started.interaction, { activate: true, focus: true });
           this.app.resyncSoon();
-          this.app.announce(`Conversation with ${mode.contact.display_name || gettext("the contact")} started`);
+          this.app.announce(fmt(gettext("Conversation with %(display_name)s started"), { display_name: mode.contact.display_name || gettext("the contact") }));
         }
       },
       {

@@ -7,7 +7,7 @@ import { initialOf } from "./format.js";
 import { numberAside, profileAside } from "./identity.js";
 import { summaryOf } from "./messages.js";
 import { countdown } from "./routing.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Api } from "./api.js" */
 /** @import { InteractionSummary, Offer } from "./types.js" */
@@ -81,7 +81,7 @@ export class Offers {
     this.root.prepend(card.node);
     this.root.closest("[data-offers]")?.removeAttribute("hidden");
     this.tick();
-    if (announce) this.host.announce(`New conversation offered: ${offer.contact.display_name}`);
+    if (announce) this.host.announce(fmt(gettext("New conversation offered: %(display_name)s"), { display_name: offer.contact.display_name }));
   }
 
   /** @param {Offer} offer @param {number} addedAt @returns {OfferCard} */

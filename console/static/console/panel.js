@@ -8,7 +8,7 @@ import { describeError } from "./errors.js";
 import { fullTimeOf, surveyWords, toDate } from "./format.js";
 import { icon } from "./icons.js";
 import { contactAddress, marketingLabel } from "./identity.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Api } from "./api.js" */
 /** @import { Contact, HistoryEntry, Interaction, Note } from "./types.js" */
@@ -201,7 +201,7 @@ export class SidePanel {
     if (!contact) return;
     const { contactForm, contactWa, contactProfile, contactMarketing } = this.refs;
     contactWa.textContent = contactAddress(contact);
-    contactProfile.textContent = contact.profile_name ? `WhatsApp name: ${contact.profile_name}` : "";
+    contactProfile.textContent = contact.profile_name ? fmt(gettext("WhatsApp name: %(profile_name)s"), { profile_name: contact.profile_name }) : "";
     const marketing = marketingLabel(contact, fullTimeOf);
     contactMarketing.textContent = marketing;
     contactMarketing.hidden = !marketing;

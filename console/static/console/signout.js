@@ -4,7 +4,7 @@
 
 import { FormDialog } from "./dialog.js";
 import { byId } from "./dom.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext, ngettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 
@@ -60,7 +60,7 @@ export class SignOutDialog extends FormDialog {
   render(preview) {
     const count = preview.conversations;
     byId("signout-title").textContent = count
-      ? `Sign out with ${count} open conversation${count === 1 ? "" : "s"}?`
+      ? fmt(ngettext("Sign out with %(count)s open conversation?", "Sign out with %(count)s open conversations?", count), { count })
       : gettext("Sign out?");
     byId("signout-summary").textContent = preview.summary;
     this.show({ returnFocus: this.button });

@@ -3,9 +3,9 @@
 // the order attached. The composer sends them (composer.js).
 
 import { el, uuid } from "./dom.js";
-import { humanSize, plural } from "./format.js";
+import { humanSize } from "./format.js";
 import { icon } from "./icons.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext, ngettext } from "./i18n.js";
 
 /** @import { Attachment } from "./types.js" */
 /** @import { TabRefs } from "./tab-refs.js" */
@@ -60,7 +60,7 @@ export class StagedFiles {
       type: "text",
       maxlength: "1024",
       placeholder: gettext("Add a caption (optional)"),
-      "aria-label": `Caption for ${name}`,
+      "aria-label": fmt(gettext("Caption for %(name)s"), { name }),
       onkeydown: (event) => {
         if (event.key === "Enter") {
           event.preventDefault();
@@ -74,7 +74,7 @@ export class StagedFiles {
     const remove = el("button", {
       type: "button",
       class: "chip-remove",
-      title: `Remove ${name}: it will not be sent`,
+      title: fmt(gettext("Remove %(name)s: it will not be sent"), { name }),
       "aria-label": `Remove ${name}`,
     }, icon("close"));
     const node = el(
@@ -135,7 +135,7 @@ export class StagedFiles {
     const { preview, stagedList } = this.refs;
     preview.hidden = this.items.length === 0;
     stagedList.replaceChildren(...this.items.map((item) => item.node));
-    stagedList.setAttribute("aria-label", `${plural(this.items.length, "file")} to send`);
+    stagedList.setAttribute("aria-label", fmt(ngettext("%(count)s file to send", "%(count)s files to send", this.items.length), { count: this.items.length }));
     this.host.changed();
   }
 

@@ -8,7 +8,7 @@ import { errorStatus } from "./api.js";
 import { describeError } from "./errors.js";
 import { debounce } from "./format.js";
 import { isPartial, MEDIA_KINDS, refreshIds } from "./messages.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Action, Interaction, Message, TranscriptPage } from "./types.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -67,7 +67,7 @@ export class TranscriptSync {
         return;
       }
       refs.loadError.hidden = false;
-      refs.loadErrorText.textContent = `Could not load the conversation: ${describeError(error)}`;
+      refs.loadErrorText.textContent = fmt(gettext("Could not load the conversation: %(error)s"), { error: describeError(error) });
     } finally {
       refs.scroller.removeAttribute("aria-busy");
     }

@@ -25,7 +25,7 @@ import { TabListItem } from "./tab-item.js";
 import { composerFor, panelFor, sidePanelFor, transcriptFor } from "./tab-parts.js";
 import { TAB_REFS } from "./tab-refs.js";
 import { TranscriptSync } from "./tab-sync.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext, ngettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Action, Intervention, Contact, Interaction, InteractionSummary, Message, Participant, Part, StandardResponse, TranscriptPage } from "./types.js" */
@@ -167,7 +167,11 @@ export class InteractionTab {
     }
     this.composer.insertResponse(response, range);
     const files = (response.attachments || []).length;
-    this.app.announce(`${response.name} inserted${files ? `, with ${files} file${files === 1 ? "" : "s"} sent after the text` : ""}`);
+    this.app.announce(
+      files
+        ? fmt(ngettext("%(name)s inserted, with %(count)s file sent after the text", "%(name)s inserted, with %(count)s files sent after the text", files), { name: response.name, count: files })
+        : fmt(gettext("%(name)s inserted"), { name: response.name }),
+    );
   }
 
   // --- loading and catching up (tab-sync.js) -------------------------------------------------
@@ -209,7 +213,7 @@ export class InteractionTab {
       // U5: the shown tab's transcript is a live log; a message in another tab is said here.
       if (!this.active && !refetching) {
         const text = summaryOf(message, { contactName: this.contact.display_name || gettext("Customer") });
-        this.app.announce(`New message from ${this.contact.display_name || gettext("a customer")}: ${text.slice(0, 200)}`);
+        this.app.announce(fmt(gettext("New message from %(display_name)s: %(slice)s"), { display_name: this.contact.display_name || gettext("a customer"), slice: text.slice(0, 200) }));
       }
     }
     this.afterMessages();
@@ -345,7 +349,7 @@ export class InteractionTab {
         await app.board.move(this.id);
       }
     } catch (error) {
-      app.toast(`Could not do that: ${describeError(error)}`);
+      app.toast(fmt(gettext("Could not do that: %(error)s"), { error: describeError(error) }));
     }
   }
 
@@ -411,7 +415,7 @@ export class InteractionTab {
     refs.actions.hidden = ACTION_BUTTONS.every(([ref]) => refs[ref].hidden) && refs.interventions.hidden;
     const guests = conferenceGuests(this.participants, this.app.agent.id);
     refs.leave.title = this.part === "owner" && guests.length
-      ? `Leave the conference: ${guests[0].name} keeps the conversation`
+      ? fmt(gettext("Leave the conference: %(guests)s keeps the conversation"), { guests: guests[0].name })
       : gettext("Leave the conference: the conversation leaves your console, the other agent keeps it");
     refs.assignContact.hidden = !this.can("assign_contact");
     this.composer.setReadOnly(this.can("reply") ? null : this.part === "consultation" ? READ_ONLY : READ_ONLY_OTHER);
@@ -487,9 +491,9 @@ export class InteractionTab {
       const waited = Math.max(0, now - this.awaitingSince.getTime());
       const level = pendingLevel(waited, thresholds(this.app.options["whatsappsession.pending-response-to-customer"]));
       if (this.header.showPending({ level, waited, since: this.awaitingSince })) {
-        this.app.announce(`${this.contact.display_name || gettext("A customer")} has been waiting ${elapsed(waited)} for a reply`);
+        this.app.announce(fmt(gettext("%(display_name)s has been waiting %(elapsed)s for a reply"), { display_name: this.contact.display_name || gettext("A customer"), elapsed: elapsed(waited) }));
       }
-      this.item.setPending({ level, title: `Reply pending ${elapsed(waited)}` });
+      this.item.setPending({ level, title: fmt(gettext("Reply pending %(elapsed)s"), { elapsed: elapsed(waited) }) });
     } else {
       this.header.showPending(null);
       this.item.setPending(null);

@@ -13,7 +13,7 @@ import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, initialOf } from "./format.js";
 import { availability, targetKinds, viaText } from "./routing.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -40,12 +40,12 @@ const MODES = {
     submit: gettext("Transfer"),
   },
   conference: {
-    title: (who) => `Invite an agent to the conversation with ${who}`,
+    title: (who) => fmt(gettext("Invite an agent to the conversation with %(who)s"), { who }),
     subtitle: gettext("Conference: when the agent accepts, you both see the conversation and write to the customer. Either of you can leave."),
     submit: gettext("Invite"),
   },
   consult: {
-    title: (who) => `Consult an agent about ${who}`,
+    title: (who) => fmt(gettext("Consult an agent about %(who)s"), { who }),
     subtitle:
       gettext("Consultation: an internal chat with another agent, who can read the conversation but not write to the customer. The customer never sees it."),
     submit: gettext("Consult"),
@@ -194,7 +194,7 @@ export class TargetDialog extends FormDialog {
       if (seq !== this.seq) return;
       this.results = null;
       this.resultsList.replaceChildren();
-      this.status(`Could not search: ${describeError(error)}`, true);
+      this.status(fmt(gettext("Could not search: %(error)s"), { error: describeError(error) }), true);
       this.updateSubmit();
     }
   }
@@ -291,7 +291,7 @@ export class TargetDialog extends FormDialog {
         if (mode === "transfer") {
           await this.api.post(`interactions/${tab.id}/transfer/`, { [KINDS[chosen.kind].field]: target.id });
           this.close();
-          const said = `${who} was transferred to ${target.name}.`;
+          const said = fmt(gettext("%(who)s was transferred to %(name)s."), { who, name: target.name });
           // The interaction.closed frame may have closed the tab already.
           if (app.tabs.has(tab.id)) app.closeTab(tab.id, said);
           else app.toast(said);
@@ -302,7 +302,7 @@ export class TargetDialog extends FormDialog {
           const invited = await this.api.post(`interactions/${tab.id}/conference/`, { [KINDS[chosen.kind].field]: target.id });
           this.close();
           const invitee = invited.via ? `${invited.agent_name} (${viaText(invited.via)})` : invited.agent_name || target.name;
-          app.toast(`${invitee} is invited: the conversation opens in their console when they accept.`);
+          app.toast(fmt(gettext("%(invitee)s is invited: the conversation opens in their console when they accept."), { invitee }));
           tab.refreshParticipants();
         } else {
           const body = this.message.value.trim();

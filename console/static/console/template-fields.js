@@ -3,7 +3,7 @@
 
 import { el } from "./dom.js";
 import { buttonLabel, slotLabel, withSuffix } from "./templates.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Template, TemplateValues } from "./types.js" */
 
@@ -47,14 +47,14 @@ export function parameterFields(template, values, changed) {
   const named = slots.named;
   return [
     ...(slots.header || []).map((n, i) =>
-      field(slotLabel("Header", n, named), named ? `{{${n}}} in the header: ${template.header_text}` : template.header_text,
+      field(slotLabel("Header", n, named), named ? fmt(gettext("{{%(n)s}} in the header: %(header_text)s"), { n, header_text: template.header_text }) : template.header_text,
         () => values.header[i], (v) => { values.header[i] = v; }, `template-header-${n}`)),
     ...(slots.body || []).map((n, i) =>
-      field(slotLabel("Body", n, named), named ? `{{${n}}} in the body` : null,
+      field(slotLabel("Body", n, named), named ? fmt(gettext("{{%(n)s}} in the body"), { n }) : null,
         () => values.body[i], (v) => { values.body[i] = v; }, `template-body-${n}`)),
     ...(slots.buttons || []).map((slot) => {
       const key = String(slot.index);
-      return field(buttonLabel(slot), BUTTON_HINTS[slot.kind || ""] || `Appended to ${withSuffix(slot.url, "…")}`,
+      return field(buttonLabel(slot), BUTTON_HINTS[slot.kind || ""] || fmt(gettext("Appended to %(with_suffix)s"), { with_suffix: withSuffix(slot.url, "…") }),
         () => values.buttons[key], (v) => { values.buttons[key] = v; }, `template-button-${key}`);
     }),
     ...placeFields(values, field),

@@ -8,7 +8,7 @@ import { FormDialog } from "./dialog.js";
 import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, fullTimeOf, initialOf, timeOf, toDate } from "./format.js";
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -48,7 +48,7 @@ export class Workbins {
         this.render(data.workbins || []);
         this.error(null);
       } catch (error) {
-        if (!isNetworkError(error)) this.error(`Could not load the workbins: ${describeError(error)}`);
+        if (!isNetworkError(error)) this.error(fmt(gettext("Could not load the workbins: %(error)s"), { error: describeError(error) }));
       } finally {
         this.loading = null;
         if (this.again) {
@@ -138,10 +138,10 @@ export class Workbins {
       const summary = await this.api.post(`interactions/${item.interaction_id}/unpark/`, {});
       this.app.openTab(summary, { activate: true, focus: true });
       this.app.resyncSoon();
-      this.app.announce(`${name} is open again`);
+      this.app.announce(fmt(gettext("%(name)s is open again"), { name }));
     } catch (error) {
       button.disabled = false;
-      this.error(`Could not open ${name}: ${describeError(error)}`);
+      this.error(fmt(gettext("Could not open %(name)s: %(error)s"), { name, error: describeError(error) }));
       byId("workbins-error").dataset.code = errorCode(error);
     } finally {
       this.refreshSoon();
@@ -185,7 +185,7 @@ export class WorkbinMoveDialog extends FormDialog {
       await this.app.api.post(`interactions/${tab.id}/park/`, chosen ? { workbin_id: chosen.id } : {});
       this.close();
       const who = tab.contact.display_name || gettext("The conversation");
-      const said = `${who} is in ${chosen ? chosen.name : "your workbin"}: open it from there.`;
+      const said = fmt(gettext("%(who)s is in %(chosen)s: open it from there."), { who, chosen: chosen ? chosen.name : "your workbin" });
       // The interaction.closed frame may have closed the tab already.
       if (this.app.tabs.has(tab.id)) this.app.closeTab(tab.id, said);
       else this.app.toast(said);
