@@ -9,7 +9,7 @@ import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, initialOf } from "./format.js";
 import { nameOf, numberAside, profileAside } from "./identity.js";
-import { fmt, gettext } from "./i18n.js";
+import { fmt, gettext, ngettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -109,7 +109,7 @@ export class ContactAssign extends FormDialog {
       this.next = data.next || null;
       this.more.hidden = !this.next;
       const shown = this.results.children.length;
-      this.status(shown ? `${shown} found${this.next ? " (more below)" : ""}` : fmt(gettext("No other contact matches “%(query)s”."), { query }));
+      this.status(shown ? fmt(ngettext("%(count)s found", "%(count)s found", shown), { count: shown }) + (this.next ? ` ${gettext("(more below)")}` : "") : fmt(gettext("No other contact matches “%(query)s”."), { query }));
     } catch (error) {
       if (seq !== this.seq) return;
       this.status(fmt(gettext("Could not search the contacts: %(error)s"), { error: describeError(error) }), true);

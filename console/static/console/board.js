@@ -10,7 +10,7 @@
 import { describeError } from "./errors.js";
 import { byId, el } from "./dom.js";
 import { elapsed, remaining, toDate } from "./format.js";
-import { fmt, gettext } from "./i18n.js";
+import { fmt, fmtParts, gettext, locale } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Board as BoardData, BoardAgent, BoardChoices, BoardFlowError, BoardInteraction, BoardNumber, BoardOffer, Intervention, Message, NamedChoice, QueueWaiting, TranscriptPage, Workbin } from "./types.js" */
@@ -221,9 +221,9 @@ export class SupervisorBoard {
           n.name ? el("span", { class: "muted", text: n.display_phone_number }) : "",
           // The quality webhook says "downgraded" or "flagged" without the new rating: a drop
           // with no YELLOW / RED rating read yet shows as flagged.
-          el("span", { class: `quality--${n.quality_rating || "UNKNOWN"}`, text: RATED.includes(n.quality_rating) ? `quality ${n.quality_rating}` : gettext("quality dropped (flagged)") }),
-          el("span", { text: `limit ${n.messaging_limit || "unknown"}` }),
-          n.quality_dropped_at ? el("span", { class: "muted" }, gettext("dropped "), el("span", { dataset: { since: n.quality_dropped_at } }), " ago") : "",
+          el("span", { class: `quality--${n.quality_rating || "UNKNOWN"}`, text: RATED.includes(n.quality_rating) ? fmt(gettext("quality %(rating)s"), { rating: n.quality_rating }) : gettext("quality dropped (flagged)") }),
+          el("span", { text: fmt(gettext("limit %(limit)s"), { limit: n.messaging_limit || gettext("unknown") }) }),
+          n.quality_dropped_at ? el("span", { class: "muted" }, ...fmtParts(gettext("dropped %(time)s ago"), { time: el("span", { dataset: { since: n.quality_dropped_at } }) })) : "",
         ),
       ),
     );
@@ -242,7 +242,7 @@ export class SupervisorBoard {
           el("a", { href: `/admin/flows/flow/${f.flow_id}/change/`, target: "_blank", rel: "noopener", text: f.flow }),
           el("span", { text: fmt(gettext("%(errors_today)s to the default queue today"), { errors_today: f.errors_today }) }),
           el("span", { class: "muted", text: f.last_error }),
-          el("span", { class: "muted" }, gettext("last "), el("span", { dataset: { since: f.last_at } }), " ago"),
+          el("span", { class: "muted" }, ...fmtParts(gettext("last %(time)s ago"), { time: el("span", { dataset: { since: f.last_at } }) })),
         ),
       ),
     );
@@ -300,7 +300,7 @@ export class SupervisorBoard {
   /** @param {number} agentId */
   async signOut(agentId) {
     const agent = this.board && this.board.agents.find((a) => a.id === agentId);
-    if (!window.confirm(fmt(gettext("Sign %(agent)s out? Their conversations go to their personal workbin."), { agent: agent ? agent.name : "this agent" }))) return;
+    if (!window.confirm(fmt(gettext("Sign %(agent)s out? Their conversations go to their personal workbin."), { agent: agent ? agent.name : gettext("this agent") }))) return;
     await this.app.api.post(`agents/${agentId}/sign-out/`, {});
   }
 
@@ -382,12 +382,12 @@ export class SupervisorBoard {
 
 /** One line of the monitor pane. @param {Message} m */
 function monitorLine(m) {
-  const who = m.direction === "inbound" ? "Customer" : gettext("Agent");
+  const who = m.direction === "inbound" ? gettext("Customer") : gettext("Agent");
   const at = toDate(m.origination_at || null);
   return el(
     "li",
     { class: `board-monitor-line board-monitor-line--${m.direction}` },
-    el("span", { class: "muted", text: `${at ? at.toLocaleTimeString() : ""} ${who}: ` }),
+    el("span", { class: "muted", text: `${at ? at.toLocaleTimeString(locale()) : ""} ${who}: ` }),
     m.body || `[${m.type}]`,
   );
 }

@@ -70,7 +70,7 @@ export function buildRow(message, flags, ctx) {
     bubble.append(el("div", { class: "author", text: colleague }));
   }
   if (message.frequently_forwarded || message.forwarded) {
-    bubble.append(el("div", { class: "forwarded", text: message.frequently_forwarded ? "Forwarded many times" : gettext("Forwarded") }));
+    bubble.append(el("div", { class: "forwarded", text: message.frequently_forwarded ? gettext("Forwarded many times") : gettext("Forwarded") }));
   }
   if (message.quoted && !message.revoked) bubble.append(quoteBlock(message.quoted, ctx, message));
   appendAll(bubble, contentBlock(message, ctx));
@@ -175,7 +175,7 @@ function metaBlock(message, flags) {
   }
   if (flags.outOfOrder) {
     classes.push("ts--out-of-order");
-    title += " · out of order: sent before the message shown above";
+    title += ` · ${gettext("out of order: sent before the message shown above")}`;
   }
   return el(
     "div",
@@ -215,7 +215,7 @@ function quoteBlock(quoted, ctx, reply) {
   return el(
     "div",
     { class: `quote${isTemplate ? " quote--template" : ""}`, dataset: { quotedId: String(quoted.id || "") } },
-    el("div", { class: "quote-author", text: isTemplate && quoted.direction === "out" ? "Your message" : who }),
+    el("div", { class: "quote-author", text: isTemplate && quoted.direction === "out" ? gettext("Your message") : who }),
     structure || el("div", { class: "quote-body", dir: "auto", text: summaryOf(quoted, { contactName: ctx.contactName() }) || quoted.type }),
   );
 }
@@ -252,10 +252,10 @@ function quotedStructure(quoted, reply) {
             const chosen = Boolean(choice && (choice.texts.includes(option.text) || (option.id && choice.ids.includes(option.id))));
             return el(
               "span",
-              { class: `quote-option${chosen ? " quote-option--chosen" : ""}`, title: chosen ? "The customer's choice" : null },
+              { class: `quote-option${chosen ? " quote-option--chosen" : ""}`, title: chosen ? gettext("The customer's choice") : null },
               chosen ? icon("check", "icon icon--choice") : null,
               option.text,
-              chosen ? el("span", { class: "sr-only", text: " (chosen)" }) : null,
+              chosen ? el("span", { class: "sr-only", text: ` ${gettext("(chosen)")}` }) : null,
             );
           }),
         )
@@ -470,7 +470,7 @@ function mediaBlock(kind, message) {
   if (kind === "audio") {
     return el("div", { class: "media media--audio" },
       el("div", { class: "media-player" },
-        el("audio", { src: url, controls: true, preload: "metadata", "aria-label": a.voice ? "Voice message" : gettext("Audio") }), saveLink),
+        el("audio", { src: url, controls: true, preload: "metadata", "aria-label": a.voice ? gettext("Voice message") : gettext("Audio") }), saveLink),
       fileLine(a));
   }
   return el(

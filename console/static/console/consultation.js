@@ -136,7 +136,7 @@ export class ConsultationPanel {
           el(
             "div",
             { class: "consult-meta" },
-            el("strong", { class: "consult-author", text: mine ? "You" : m.author_name || gettext("Agent") }),
+            el("strong", { class: "consult-author", text: mine ? gettext("You") : m.author_name || gettext("Agent") }),
             " · ",
             el("time", { datetime: m.created_at || "", title: fullTimeOf(at), text: timeOf(at) }),
           ),
@@ -153,7 +153,7 @@ export class ConsultationPanel {
     } else if (this.live) {
       consultWith.textContent = fmt(gettext("With %(map)s: they can read this conversation while consulted."), { map: this.consultants.map((p) => p.name).join(", ") });
     } else {
-      consultWith.textContent = this.messages.size ? "The consultation ended. Consult again to ask someone." : "";
+      consultWith.textContent = this.messages.size ? gettext("The consultation ended. Consult again to ask someone.") : "";
     }
   }
 

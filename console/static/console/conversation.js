@@ -3,7 +3,7 @@
 // the composer allows in each (W4, M2, R6).
 
 import { utf8Length } from "./format.js";
-import { fmt, gettext } from "./i18n.js";
+import { fmt, gettext, locale } from "./i18n.js";
 
 /** @import { InteractionSummary, Message, Options } from "./types.js" */
 
@@ -69,9 +69,9 @@ export function windowState(summary, now) {
  */
 export function untilLabel(ms, now) {
   const at = new Date(ms);
-  const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const time = at.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
   if (at.toDateString() === new Date(now).toDateString()) return time;
-  return `${at.toLocaleDateString([], { weekday: "short" })} ${time}`;
+  return `${at.toLocaleDateString(locale(), { weekday: "short" })} ${time}`;
 }
 
 /**
@@ -99,7 +99,7 @@ export function windowChip(state, now, remaining) {
     return {
       state: "reply-ended",
       text: fmt(gettext("Response window ended: text goes out as a notification; files, buttons and lists until %(until)s"), { until }),
-      title: fmt(gettext("The reply timeout after the customer's last message has passed: what you type goes out appended to the default notification template. Files, reply buttons and lists can still be sent until the 24-hour window closes at %(value)s; after that only a notification."), { value: new Date(state.expires).toLocaleString() }),
+      title: fmt(gettext("The reply timeout after the customer's last message has passed: what you type goes out appended to the default notification template. Files, reply buttons and lists can still be sent until the 24-hour window closes at %(value)s; after that only a notification."), { value: new Date(state.expires).toLocaleString(locale()) }),
     };
   }
   if (state.fallback && state.replyEnds < state.expires) {
@@ -107,13 +107,13 @@ export function windowChip(state, now, remaining) {
     return {
       state: "open",
       text: fmt(gettext("Window open · %(remaining)s left: text until %(until_label)s, files, buttons and lists until %(until)s"), { remaining: remaining(state.replyEnds - now), until_label: untilLabel(state.replyEnds, now), until }),
-      title: fmt(gettext("The reply timeout ends at %(value)s: after it, what you type goes out as a notification. Files, reply buttons and lists can be sent until %(value2)s; after that only a notification."), { value: new Date(state.replyEnds).toLocaleString(), value2: new Date(state.expires).toLocaleString() }),
+      title: fmt(gettext("The reply timeout ends at %(value)s: after it, what you type goes out as a notification. Files, reply buttons and lists can be sent until %(value2)s; after that only a notification."), { value: new Date(state.replyEnds).toLocaleString(locale()), value2: new Date(state.expires).toLocaleString(locale()) }),
     };
   }
   return {
     state: "open",
     text: fmt(gettext("Window open · %(remaining)s left: anything can be sent until %(until)s"), { remaining: remaining(state.expires - now), until }),
-    title: fmt(gettext("WhatsApp's 24-hour customer-service window closes at %(value)s: until then text, files, reply buttons, lists and notifications; after that only a notification."), { value: new Date(state.expires).toLocaleString() }),
+    title: fmt(gettext("WhatsApp's 24-hour customer-service window closes at %(value)s: until then text, files, reply buttons, lists and notifications; after that only a notification."), { value: new Date(state.expires).toLocaleString(locale()) }),
   };
 }
 
@@ -238,7 +238,7 @@ export function draftState({ text, limit, files, responseFiles, textAllowed, fil
     count: `${bytes} / ${limit} bytes`,
     overNotice: over ? fmt(gettext("Too long: %(bytes)s bytes in UTF-8, the limit is %(limit)s bytes. Shorten the message to send it."), { bytes, limit }) : "",
     chipsBlocked,
-    chipsNotice: chipsBlocked ? "Files cannot be sent while the 24-hour window is closed: remove them to send the text." : "",
+    chipsNotice: chipsBlocked ? gettext("Files cannot be sent while the 24-hour window is closed: remove them to send the text.") : "",
     sendDisabled,
   };
 }

@@ -56,7 +56,7 @@ export class Directory extends FormDialog {
     const query = this.search.value.trim();
     const seq = ++this.seq;
     byId("directory-heading").textContent = query ? fmt(gettext("Contacts matching “%(query)s”"), { query }) : gettext("My history");
-    this.status(query ? "Searching…" : gettext("Loading…"));
+    this.status(query ? gettext("Searching…") : gettext("Loading…"));
     try {
       /** @type {Entry[]} */
       let entries;
@@ -83,7 +83,7 @@ export class Directory extends FormDialog {
     } catch (error) {
       if (seq !== this.seq) return;
       this.results.replaceChildren();
-      this.status(fmt(gettext("Could not %(query)s: %(error)s"), { query: query ? "search the contacts" : gettext("load your history"), error: describeError(error) }), true);
+      this.status(fmt(gettext("Could not %(query)s: %(error)s"), { query: query ? gettext("search the contacts") : gettext("load your history"), error: describeError(error) }), true);
     }
   }
 

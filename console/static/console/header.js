@@ -69,8 +69,8 @@ export class Header {
     const button = this.readyButton;
     button.setAttribute("aria-pressed", String(ready));
     button.dataset.ready = String(ready);
-    byId("ready-label").textContent = ready ? "Ready" : gettext("Not ready");
-    button.title = ready ? "You receive new conversations. Click to stop." : gettext("Click to receive new conversations.");
+    byId("ready-label").textContent = ready ? gettext("Ready") : gettext("Not ready");
+    button.title = ready ? gettext("You receive new conversations. Click to stop.") : gettext("Click to receive new conversations.");
     byId("agent-name").textContent = agent.name || agent.username || "";
     byId("agent-load").textContent = `${agent.load ?? 0}/${agent.capacity ?? 0}`;
     byId("stage-empty-hint").textContent = ready

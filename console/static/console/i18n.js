@@ -46,3 +46,26 @@ export function locale() {
   const lang = page.document ? page.document.documentElement.lang : "";
   return lang || undefined;
 }
+
+/**
+ * A translated text split around its ``%(name)s`` placeholders, each replaced by the value
+ * given (a DOM node, say): for texts that wrap an element ("dropped <time> ago").
+ * @template T
+ * @param {string} text
+ * @param {Record<string, T>} values
+ * @returns {(string | T)[]}
+ */
+export function fmtParts(text, values) {
+  /** @type {(string | T)[]} */
+  const parts = [];
+  let last = 0;
+  for (const match of text.matchAll(/%\((\w+)\)s/g)) {
+    const index = match.index || 0;
+    if (!(match[1] in values)) continue;
+    if (index > last) parts.push(text.slice(last, index));
+    parts.push(values[match[1]]);
+    last = index + match[0].length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  return parts;
+}

@@ -1,7 +1,7 @@
 // How the contact panel names a customer's WhatsApp identity (G2) and their marketing
 // preference (G3). DOM-free (unit-tested with node --test, tests/js/).
 
-import { fmt, gettext } from "./i18n.js";
+import { fmt, gettext, locale } from "./i18n.js";
 
 /** @import { Contact, Message } from "./types.js" */
 
@@ -57,7 +57,7 @@ export function contactAddress(contact) {
  * @param {Contact} contact
  * @param {(date: Date) => string} [when] how to write the time
  */
-export function marketingLabel(contact, when = (date) => date.toLocaleString()) {
+export function marketingLabel(contact, when = (date) => date.toLocaleString(locale())) {
   const at = contact.marketing_preference_at ? new Date(contact.marketing_preference_at) : null;
   const since = at && !Number.isNaN(at.getTime()) ? ` since ${when(at)}` : "";
   if (contact.marketing_preference === "stop") return fmt(gettext("Stopped marketing messages%(since)s"), { since });

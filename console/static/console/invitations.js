@@ -11,7 +11,7 @@ import { initialOf } from "./format.js";
 import { numberAside, profileAside } from "./identity.js";
 import { icon } from "./icons.js";
 import { viaText } from "./routing.js";
-import { fmt, gettext } from "./i18n.js";
+import { fmt, fmtParts, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Contact, Interaction, Invitation } from "./types.js" */
@@ -145,10 +145,15 @@ export class Invitations {
       el(
         "p",
         { class: "invitation-from" },
-        el("strong", { class: "invitation-inviter", text: inviter }),
-        frame.via ? " invites you " : " invites you to join this conversation: you both see it and write to the customer.",
-        frame.via ? el("span", { class: "invitation-via", text: viaText(frame.via) }) : null,
-        frame.via ? " to join this conversation: you both see it and write to the customer." : null,
+        ...fmtParts(
+          frame.via
+            ? gettext("%(inviter)s invites you %(via)s to join this conversation: you both see it and write to the customer.")
+            : gettext("%(inviter)s invites you to join this conversation: you both see it and write to the customer."),
+          {
+            inviter: el("strong", { class: "invitation-inviter", text: inviter }),
+            via: el("span", { class: "invitation-via", text: frame.via ? viaText(frame.via) : "" }),
+          },
+        ),
       ),
       refs.error,
       refs.status,

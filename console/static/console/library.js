@@ -190,8 +190,8 @@ export class ResponsesPanel {
         el("button", {
           type: "button",
           class: "btn btn--small",
-          text: notification ? "Edit and send…" : gettext("Insert"),
-          "aria-label": `${notification ? "Edit and send" : gettext("Insert")} ${response.name}`,
+          text: notification ? gettext("Edit and send…") : gettext("Insert"),
+          "aria-label": `${notification ? gettext("Edit and send") : gettext("Insert")} ${response.name}`,
           onclick: () => this.host.onInsert(response),
         }),
       ),
@@ -300,7 +300,7 @@ export class ShortcutSuggest {
           },
           el("span", { class: "suggestion-shortcut", text: response.shortcut ? `/${response.shortcut}` : "" }),
           el("span", { class: "suggestion-name", text: response.name }),
-          el("span", { class: "suggestion-text", text: response.notification_template_id ? "Notification" : response.text }),
+          el("span", { class: "suggestion-text", text: response.notification_template_id ? gettext("Notification") : response.text }),
           response.attachments && response.attachments.length
             ? el("span", { class: "suggestion-files", title: gettext("Files sent after the text") }, icon("clip"), String(response.attachments.length))
             : null,

@@ -121,7 +121,7 @@ export function summaryOf(message, { contactName = gettext("Customer") } = {}) {
     case "video":
       return body ? `Video: ${body}` : gettext("Video");
     case "audio":
-      return (attachment && attachment.voice) || c.voice ? "Voice message" : gettext("Audio");
+      return (attachment && attachment.voice) || c.voice ? gettext("Voice message") : gettext("Audio");
     case "document":
       return fmt(gettext("Document: %(file)s"), { file: file || body || gettext("file") });
     case "location":

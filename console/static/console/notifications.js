@@ -182,7 +182,7 @@ export class NotificationEditor extends FormDialog {
       groups.set(template.kind, group);
     }
     /** @type {HTMLElement[]} */
-    const options = [el("option", { value: "", text: templates.length ? "Choose a template…" : gettext("No template can be sent here") })];
+    const options = [el("option", { value: "", text: templates.length ? gettext("Choose a template…") : gettext("No template can be sent here") })];
     for (const [kind, items] of groups) {
       options.push(
         el(

@@ -42,9 +42,9 @@ export function renderParticipants(refs, { participants, agentId, ownerName, par
     );
   list.replaceChildren(
     chip(ownerName || gettext("The owner"), "owner", "owner"),
-    ...present.map((p) => chip(p.agent_id === agentId ? "You" : p.name, participation(p), `${p.kind} participant--${p.state}`)),
+    ...present.map((p) => chip(p.agent_id === agentId ? gettext("You") : p.name, participation(p), `${p.kind} participant--${p.state}`)),
   );
-  participantsLabel.textContent = consulted && !canReply ? "Consultation · read only" : gettext("In this conversation");
+  participantsLabel.textContent = consulted && !canReply ? gettext("Consultation · read only") : gettext("In this conversation");
   participantsBar.dataset.role = part;
   participantsBar.hidden = false;
 }

@@ -82,7 +82,7 @@ export class TabListItem {
     const badge = { conference: gettext("Conference"), consultation: gettext("Consultation") }[/** @type {string} */ (part)];
     this.role.hidden = !badge;
     this.role.textContent = badge || "";
-    this.role.title = part === "consultation" ? "You are consulted" : badge ? "You are in a conference" : "";
+    this.role.title = part === "consultation" ? gettext("You are consulted") : badge ? gettext("You are in a conference") : "";
   }
 
   /** @param {boolean} active */

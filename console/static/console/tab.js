@@ -391,7 +391,7 @@ export class InteractionTab {
   renderParticipants() {
     const me = this.app.agent.id;
     const ownerId = this.summary.owner_id;
-    const ownerName = ownerId === me ? "You" : this.app.agentName(ownerId);
+    const ownerName = ownerId === me ? gettext("You") : this.app.agentName(ownerId);
     const shown = this.participants.some((p) => participation(p)) || this.part === "consultation";
     if (shown && !ownerName && ownerId && this.askedOwner !== ownerId) {
       this.askedOwner = ownerId; // once per owner: an owner who is no agent stays gettext("The owner")

@@ -135,7 +135,7 @@ export class TargetDialog extends FormDialog {
       this.kind = "agents";
       for (const radio of this.kindRadios()) radio.checked = radio.value === "agents";
     }
-    byId("target-search-label").textContent = offered.length > 1 ? "Search by name" : gettext("Search agents by name");
+    byId("target-search-label").textContent = offered.length > 1 ? gettext("Search by name") : gettext("Search agents by name");
   }
 
   /** Closed: a search on its way is not shown. @override */
@@ -175,7 +175,7 @@ export class TargetDialog extends FormDialog {
   async load() {
     const seq = ++this.seq;
     const query = this.search.value.trim();
-    this.status(query ? "Searching…" : gettext("Loading…"));
+    this.status(query ? gettext("Searching…") : gettext("Loading…"));
     try {
       /** @type {Targets} */
       const data = await this.api.get(`transfer-targets/?search=${encodeURIComponent(query)}`);

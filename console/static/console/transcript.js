@@ -264,7 +264,7 @@ export class Transcript {
     // A session starts with its first message at the latest (imported history may say otherwise).
     const started = created && first ? (first < created ? first : created) : created || first;
     const current = interactionId === this.context.interactionId;
-    const label = `${current ? "Conversation started" : gettext("Earlier conversation")} · ${dayOf(started)} ${timeOf(started)}`;
+    const label = `${current ? gettext("Conversation started") : gettext("Earlier conversation")} · ${dayOf(started)} ${timeOf(started)}`;
     const key = `session:${interactionId}:${label}`;
     const known = this.rows.get(key);
     if (known) return known.node;

@@ -185,7 +185,7 @@ export class WorkbinMoveDialog extends FormDialog {
       await this.app.api.post(`interactions/${tab.id}/park/`, chosen ? { workbin_id: chosen.id } : {});
       this.close();
       const who = tab.contact.display_name || gettext("The conversation");
-      const said = fmt(gettext("%(who)s is in %(chosen)s: open it from there."), { who, chosen: chosen ? chosen.name : "your workbin" });
+      const said = fmt(gettext("%(who)s is in %(chosen)s: open it from there."), { who, chosen: chosen ? chosen.name : gettext("your workbin") });
       // The interaction.closed frame may have closed the tab already.
       if (this.app.tabs.has(tab.id)) this.app.closeTab(tab.id, said);
       else this.app.toast(said);
