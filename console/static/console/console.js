@@ -20,6 +20,7 @@ import { applyFrame } from "./frames.js";
 import { Header } from "./header.js";
 import { hydrateIcons } from "./icons.js";
 import { Invitations } from "./invitations.js";
+import { LanguagePicker } from "./language.js";
 import { ResponseLibrary } from "./library.js";
 import { FAVICON, Notices, setFavicon } from "./notices.js";
 import { NotificationEditor } from "./notifications.js";
@@ -84,6 +85,7 @@ export class ConsoleApp {
     this.agentsLoading = null;
     this.agentsLoadedAt = 0;
     this.header = new Header(this);
+    this.language = new LanguagePicker(this); // U4
     this.notices = new Notices(() => this.composerArea());
     this.desktop = new DesktopNotices(this); // R2b
     this.offers = new Offers(byId("offer-list"), {

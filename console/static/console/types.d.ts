@@ -377,6 +377,8 @@ export interface Bootstrap extends AgentSnapshot {
   /** S1: the board is shown (supervisors), with what its filters offer. */
   is_supervisor?: boolean;
   board_choices?: BoardChoices;
+  /** U4: the language the agent chose ("" : the browser's), the page's, and the choices. */
+  language?: { chosen: string; active: string; choices: { code: string; name: string }[] };
 }
 
 /** S1: an id and a name (a queue, an agent group, a number). */
