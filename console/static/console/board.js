@@ -23,11 +23,11 @@ const REASON_LABELS = /** @type {Record<string, string>} */ ({
   supervisor: gettext("set by a supervisor"),
 });
 const NOTICES = /** @type {Record<string, string>} */ ({
-  monitoring: gettext("is monitoring one of your conversations."),
-  barged_in: gettext("joined one of your conversations."),
-  taken_over: gettext("took over one of your conversations."),
-  not_ready: gettext("set you to Not Ready."),
-  signed_out: gettext("signed you out."),
+  monitoring: gettext("%(supervisor)s is monitoring one of your conversations."),
+  barged_in: gettext("%(supervisor)s joined one of your conversations."),
+  taken_over: gettext("%(supervisor)s took over one of your conversations."),
+  not_ready: gettext("%(supervisor)s set you to Not Ready."),
+  signed_out: gettext("%(supervisor)s signed you out."),
 });
 /** G5: the quality ratings the board's numbers banner names as such. */
 const RATED = ["YELLOW", "RED"];
@@ -376,7 +376,7 @@ export class SupervisorBoard {
   /** A "supervision.notice" frame: what a supervisor did to this agent. @param {string} kind @param {string} supervisor */
   notice(kind, supervisor) {
     const text = NOTICES[kind];
-    if (text) this.app.toast(`${supervisor || gettext("A supervisor")} ${text}`);
+    if (text) this.app.toast(fmt(text, { supervisor: supervisor || gettext("A supervisor") }));
   }
 }
 

@@ -83,7 +83,7 @@ export class Directory extends FormDialog {
     } catch (error) {
       if (seq !== this.seq) return;
       this.results.replaceChildren();
-      this.status(fmt(gettext("Could not %(query)s: %(error)s"), { query: query ? gettext("search the contacts") : gettext("load your history"), error: describeError(error) }), true);
+      this.status(fmt(query ? gettext("Could not search the contacts: %(error)s") : gettext("Could not load your history: %(error)s"), { error: describeError(error) }), true);
     }
   }
 

@@ -15,7 +15,7 @@ import { byId, el, uuid } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, humanSize } from "./format.js";
 import { parameterFields } from "./template-fields.js";
-import { KIND_LABELS, MEDIA_LABELS, previewOf } from "./template-preview.js";
+import { KIND_LABELS, MEDIA_LABELS, MEDIA_NAMES, previewOf } from "./template-preview.js";
 import { articleOf, emptyValues, fill, INTERACTIVE, missing, namesOf, parametersOf } from "./templates.js";
 import { fmt, gettext } from "./i18n.js";
 
@@ -261,7 +261,7 @@ export class NotificationEditor extends FormDialog {
     const box = byId("template-media");
     box.hidden = !kind;
     if (!template || !kind) return;
-    const label = MEDIA_LABELS[kind] || "file";
+    const label = MEDIA_LABELS[kind] || gettext("file");
     byId("template-media-legend").textContent = `Header ${label}`;
     let source;
     if (this.attachment) source = fmt(gettext("Your file: %(file_name)s (%(human_size)s)"), { file_name: this.attachment.file_name, human_size: humanSize(this.attachment.size) });
@@ -292,8 +292,8 @@ export class NotificationEditor extends FormDialog {
       const attachment = await this.api.upload("attachments/", form);
       if (template !== this.template) return; // another template was chosen meanwhile
       if (!kind || attachment.kind !== kind) {
-        const wanted = kind && MEDIA_LABELS[kind] ? `a ${MEDIA_LABELS[kind]}` : gettext("another kind of file");
-        throw new ApiError({ code: "media_rejected", message: fmt(gettext("This header takes %(wanted)s; %(file_name)s is a %(kind)s."), { wanted, file_name: attachment.file_name, kind: attachment.kind }) });
+        const wanted = kind && MEDIA_NAMES[kind] ? MEDIA_NAMES[kind] : gettext("another kind of file");
+        throw new ApiError({ code: "media_rejected", message: fmt(gettext("This header takes %(wanted)s; %(file_name)s is of another kind (%(kind)s)."), { wanted, file_name: attachment.file_name, kind: attachment.kind }) });
       }
       this.attachment = attachment;
       status.textContent = "";

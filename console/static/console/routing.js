@@ -76,7 +76,7 @@ export function targetKinds(mode, conferenceKinds) {
 /** R5b: "via the agent group Sales", "via the skill French" ("" when invited by name). @param {InvitationVia | null | undefined} via */
 export function viaText(via) {
   if (!via) return "";
-  return fmt(gettext("via the %(kind)s %(name)s"), { kind: via.kind === "group" ? gettext("agent group") : gettext("skill"), name: via.name });
+  return fmt(via.kind === "group" ? gettext("via the agent group %(name)s") : gettext("via the skill %(name)s"), { name: via.name });
 }
 
 /** @type {Record<string, string>} */

@@ -17,7 +17,9 @@ export const KIND_LABELS = {
   list: gettext("List messages (interactive)"),
 };
 /** @type {Record<string, string>} */
-export const MEDIA_LABELS = { image: "image", video: "video", document: "document" };
+export const MEDIA_LABELS = { image: gettext("image"), video: gettext("video"), document: gettext("document") };
+/** The same with its article ("an image"), for sentences. @type {Record<string, string>} */
+export const MEDIA_NAMES = { image: gettext("an image"), video: gettext("a video"), document: gettext("a document") };
 
 /**
  * The preview's contents.
