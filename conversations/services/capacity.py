@@ -39,7 +39,7 @@ def agent_language_set(*, user: User, language: str) -> AgentProfile:
     codes = [code for code, _name in settings.LANGUAGES]
     if language and language not in codes:
         raise DomainError(
-            f"unknown language {language!r}: choose one of {', '.join(codes)}, or \"\" for the browser's",
+            f'unknown language {language!r}: choose one of {", ".join(codes)}, or "" for the browser\'s',
             code="unknown_language",
         )
     profile = agent_profile_for(user)

@@ -47,7 +47,9 @@ class AgentLanguageApi(APIView):
     class InputSerializer(serializers.Serializer):
         language = serializers.CharField(allow_blank=True, max_length=10, trim_whitespace=True)
 
-    @extend_schema(request=InputSerializer, responses=shape("the chosen language", language={"type": "string"}))
+    @extend_schema(
+        request=InputSerializer, responses=shape("the chosen language", language={"type": "string"})
+    )
     def post(self, request: SignedInRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
