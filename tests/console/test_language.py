@@ -101,3 +101,17 @@ def test_the_admin_sets_an_agents_language(admin_client, agent):
     form = admin_client.get(f"/admin/conversations/agentprofile/{profile.pk}/change/").content.decode()
     assert 'name="language"' in form
     assert '<option value="pt-br">' in form
+
+
+def test_api_requests_follow_the_profile_without_reading_it(api, agent):
+    """The console's API calls use the session's copy (no query of their own); a page
+    reads the profile again, so the admin's change reaches the API after the next page."""
+    set_language(api, "de")
+    refused = api.post("/api/v1/agent/me/state/", {}, content_type="application/json")
+    assert refused.status_code == 400
+    assert refused["Content-Language"] == "de"
+
+    AgentProfile.objects.filter(user=agent).update(language="pt-br")  # the admin, say
+    assert api.post("/api/v1/agent/me/state/", {}, content_type="application/json")["Content-Language"] == "de"
+    api.get("/console/")
+    assert api.post("/api/v1/agent/me/state/", {}, content_type="application/json")["Content-Language"] == "pt-br"

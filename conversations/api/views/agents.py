@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from conversations import payloads, selectors
 from conversations.api.inputs import QUERY_TEXT_SCHEMA, BooleanField, IdField, query_text
 from conversations.api.schema import CONFLICT, body, exactly_one_of, shape
+from conversations.middleware import SESSION_KEY as PROFILE_LANGUAGE
 from conversations.services import routing
 from conversations.services.capacity import agent_language_set, agent_profile_for
 from conversations.services.transfer import interaction_transfer
@@ -54,6 +55,7 @@ class AgentLanguageApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         profile = agent_language_set(user=request.user, language=data.validated_data["language"].lower())
+        request.session[PROFILE_LANGUAGE] = profile.language  # this session's API requests follow at once
         return Response({"language": profile.language})
 
 
