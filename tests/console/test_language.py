@@ -112,6 +112,11 @@ def test_api_requests_follow_the_profile_without_reading_it(api, agent):
     assert refused["Content-Language"] == "de"
 
     AgentProfile.objects.filter(user=agent).update(language="pt-br")  # the admin, say
-    assert api.post("/api/v1/agent/me/state/", {}, content_type="application/json")["Content-Language"] == "de"
+    assert (
+        api.post("/api/v1/agent/me/state/", {}, content_type="application/json")["Content-Language"] == "de"
+    )
     api.get("/console/")
-    assert api.post("/api/v1/agent/me/state/", {}, content_type="application/json")["Content-Language"] == "pt-br"
+    assert (
+        api.post("/api/v1/agent/me/state/", {}, content_type="application/json")["Content-Language"]
+        == "pt-br"
+    )
