@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -27,9 +26,9 @@ def browser_language(api) -> Iterator[None]:
     api[AGENT].post("/api/v1/agent/me/language/", json={"language": ""}).raise_for_status()
 
 
-def sign_in(browser, stack, contexts, **context_options: Any) -> Console:
+def sign_in(browser, stack, contexts, locale: str | None = None) -> Console:
     """Log in without reading the login page's words (they follow the language too)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, **context_options)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=locale)
     contexts.append(context)
     page = context.new_page()
     page.goto(f"{stack.url}/accounts/login/?next=/console/")
