@@ -57,7 +57,7 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 
 # U4: the translation catalogues (needs GNU gettext: apt install gettext). For every app with a
-# locale/ folder and every language of settings.LANGUAGES but English: makemessages for the
+# locale/ folder (and the project's own locale/: templates/ and waproject/) and every language of settings.LANGUAGES but English: makemessages for the
 # templates and Python (django.po) and the JavaScript (djangojs.po), then compilemessages.
 # Translate what is new in the .po files, run it again, commit the .po and .mo files
 # (docs/architecture.md "Languages (U4)"; tests/test_translations.py checks them).
@@ -69,7 +69,15 @@ messages: $(VENV)/.dev
 	   $(abspath $(BIN))/django-admin makemessages $$locales --no-obsolete && \
 	   $(abspath $(BIN))/django-admin makemessages -d djangojs $$locales --no-obsolete && \
 	   $(abspath $(BIN))/django-admin compilemessages) || exit 1; \
-	done
+	done; \
+	if [ -d locale ]; then \
+	  echo "== locale/ (LOCALE_PATHS: templates/ and waproject/)"; \
+	  ignores=$$(for d in */; do d=$${d%/}; case $$d in templates|waproject) ;; *) printf -- '--ignore=%s ' "$$d";; esac; done); \
+	  (export DJANGO_SETTINGS_MODULE=waproject.settings && \
+	   $(BIN)/django-admin makemessages $$locales $$ignores --no-obsolete && \
+	   $(BIN)/django-admin makemessages -d djangojs $$locales $$ignores --no-obsolete && \
+	   $(BIN)/python manage.py compilemessages --ignore='*/*') || exit 1; \
+	fi
 
 migrations-check: $(VENV)/.dev
 	$(BIN)/python manage.py makemigrations --check --dry-run

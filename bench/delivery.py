@@ -23,7 +23,11 @@ command and receives the pushes): their latency must stay within 10 % of the run
 them. ``--board-filters '{"queue_sort": "-name"}'`` makes them watch a narrowed board
 (read in the web process, not by the worker). ``--skip-transcript`` leaves out part 3.
 Agents' sockets the server closed under overload (1012) are reconnected between runs, and
-counted.
+counted. Webhooks not answered 2xx are resent as Meta resends them (pauses 0.25 s … 4 s;
+the wait counts in their latency) and every failed send is printed by its reason.
+
+``--search --web-workers 2`` (issue 14, target 2) instead searches the highest rate at
+which the end-to-end p99 stays ≤ 100 ms (``--target-p99``) with nothing lost, and prints it.
 """
 
 from __future__ import annotations
@@ -315,8 +319,13 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": at(50), "p90": at(90), "p99": at(99), "max": ordered[-1] * 1000, "n": len(ordered)}
 
 
-async def floor_round_trip(agents: Agents, env: dict, rate: float, seconds: float) -> tuple[dict, int]:
-    """group_send from here → consumer in the server → agent socket, at a fixed rate."""
+async def floor_round_trip(
+    agents: Agents, env: dict, rate: float, seconds: float, tag: str
+) -> tuple[dict, int]:
+    """group_send from here → consumer in the server → agent socket, at a fixed rate.
+
+    Each run's frames carry a tag of their own: an arrival is matched to this run's send,
+    never to an earlier rate's frame of the same index (which printed negative latencies)."""
     from channels_redis.core import RedisChannelLayer
 
     layer = RedisChannelLayer(hosts=[env["REDIS_URL"]], group_expiry=3600, capacity=1000)
@@ -329,19 +338,19 @@ async def floor_round_trip(agents: Agents, env: dict, rate: float, seconds: floa
         due = start + i / rate
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
         agent_id, _ = owners[i % len(owners)]
-        scheduled[f"floor{i}"] = due
+        scheduled[f"{tag}{i}"] = due
         # This client's pool may run dry on an overloaded machine: such a send counts as lost.
         with contextlib.suppress(RedisError):
             await layer.group_send(
-                f"agent.{agent_id}", {"type": "message.created", "message": {"body": f"x n=floor{i}"}}
+                f"agent.{agent_id}", {"type": "message.created", "message": {"body": f"x n={tag}{i}"}}
             )
 
     await asyncio.gather(*(one(i) for i in range(total)))
     await asyncio.sleep(1.0)
     latencies = [
-        agents.arrivals[f"message.created:floor{i}"] - scheduled[f"floor{i}"]
+        agents.arrivals[f"message.created:{tag}{i}"] - scheduled[f"{tag}{i}"]
         for i in range(total)
-        if f"message.created:floor{i}" in agents.arrivals
+        if f"message.created:{tag}{i}" in agents.arrivals
     ]
     return percentiles(latencies), total - len(latencies)
 
@@ -358,7 +367,9 @@ async def end_to_end(
     def factory(index: int) -> bytes:
         return signed_webhook(f"{tag}{index}", customers[index % len(customers)], agents.setup, host, stamp)
 
-    result = await open_loop("127.0.0.1", port, factory, rate=rate, seconds=seconds)
+    # Resent as Meta resends what was not answered 2xx: nothing is lost silently, and a
+    # resend's wait is in that message's latency.
+    result = await open_loop("127.0.0.1", port, factory, rate=rate, seconds=seconds, resend=True)
     await asyncio.sleep(2.0)
     latencies, lost = [], 0
     for index in range(total):
@@ -368,7 +379,10 @@ async def end_to_end(
         else:
             latencies.append(arrived - result.scheduled[index])
     if result.failures:
-        print(f"  {tag}: failed webhooks: {result.failures}")
+        print(
+            f"  {tag}: failed sends by reason {result.failures}; resent {result.resent}, "
+            f"never taken {result.lost}; HTTP statuses {result.statuses}"
+        )
     return percentiles(latencies), lost, result.errors
 
 
@@ -407,6 +421,50 @@ def transcript_costs(stack, sizes: list[int], repeat: int) -> dict[int, dict[str
     return results
 
 
+async def search_rate(stack, args) -> dict:
+    """Issue 14, target 2: the highest rate at which webhook → agent frame stays within
+    ``--target-p99`` with every message arriving. Rates grow by ``--search-step`` from
+    ``--search-from`` until one fails, then two bisections between the last that held and
+    the first that did not. Every run is open loop, resending what was not taken."""
+    setup = stack.shell(SETUP.format(agents=AGENTS, per_agent=PER_AGENT))
+    agents = Agents(stack.url, setup)
+    await agents.connect()
+    runs: list[dict] = []
+
+    async def holds(rate: float) -> bool:
+        await agents.reconnect_closed()
+        e2e, lost, errors = await end_to_end(agents, stack.url, rate, args.seconds, f"s{rate:g}-")
+        ok = e2e["n"] > 0 and lost == 0 and e2e["p99"] <= args.target_p99
+        runs.append({"rate": rate, **e2e, "lost": lost, "http_errors": errors, "holds": ok})
+        print(
+            f"  {rate:>7.0f}/s: p50 {e2e['p50']:.1f} ms, p99 {e2e['p99']:.1f} ms, lost {lost}, "
+            f"failed sends {errors} -> {'holds' if ok else 'does not hold'}",
+            flush=True,
+        )
+        await asyncio.sleep(2.0)  # the queues drain before the next rate
+        return ok
+
+    try:  # a warm-up, not counted: the processes' first requests fill caches and pools
+        await end_to_end(agents, stack.url, args.search_from / 2, 2.0, "warm-")
+        await asyncio.sleep(2.0)
+        held, failed, rate = 0.0, 0.0, args.search_from
+        while rate <= args.search_max:
+            if not await holds(rate):
+                failed = rate
+                break
+            held, rate = rate, rate * args.search_step
+        if failed and held:
+            for _ in range(2):
+                middle = round((held + failed) / 2)
+                if await holds(middle):
+                    held = middle
+                else:
+                    failed = middle
+    finally:
+        await agents.close()
+    return {"highest": held, "first_failing": failed, "runs": runs}
+
+
 async def run_delivery(stack, args) -> dict:
     setup = stack.shell(SETUP.format(agents=AGENTS, per_agent=PER_AGENT))
     agents = Agents(stack.url, setup)
@@ -420,7 +478,9 @@ async def run_delivery(stack, args) -> dict:
             # Side by side, per rate: alone, then with the supervisors watching (the same
             # minute of a shared machine's load for both).
             out["reconnected"] = out.get("reconnected", 0) + await agents.reconnect_closed()
-            floor, floor_lost = await floor_round_trip(agents, stack.env, rate, args.seconds)
+            floor, floor_lost = await floor_round_trip(
+                agents, stack.env, rate, args.seconds, f"f{int(rate)}-"
+            )
             meter = CpuMeter(stack)
             e2e, lost, errors = await end_to_end(agents, stack.url, rate, args.seconds, f"r{int(rate)}-")
             out["floor"][rate] = {**floor, "lost": floor_lost}
@@ -473,6 +533,16 @@ def main() -> None:
     )
     parser.add_argument("--board-filters", default="{}", help="S1: the supervisors' board filters (JSON)")
     parser.add_argument("--skip-transcript", action="store_true")
+    parser.add_argument(
+        "--search",
+        action="store_true",
+        help="issue 14, target 2: search the highest rate with p99 <= --target-p99, nothing lost "
+        "(instead of the fixed --rates; use with --web-workers 2)",
+    )
+    parser.add_argument("--search-from", type=float, default=100.0)
+    parser.add_argument("--search-step", type=float, default=1.5)
+    parser.add_argument("--search-max", type=float, default=4000.0)
+    parser.add_argument("--target-p99", type=float, default=100.0, help="ms")
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -480,6 +550,18 @@ def main() -> None:
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; PostgreSQL + Redis; {args.web_workers} uvicorn "
         f"processes, a Celery worker and beat; {AGENTS} agents connected"
     )
+    if args.search:
+        with running_stack(extra_env={"LOG_LEVEL": "WARNING"}, web_workers=args.web_workers) as stack:
+            print(f"\n== searching the highest rate with p99 <= {args.target_p99:g} ms, nothing lost")
+            found = asyncio.run(search_rate(stack, args))
+        print(
+            f"\n  highest rate that held: {found['highest']:.0f} webhooks/s "
+            f"({args.web_workers} web processes; first that did not: {found['first_failing'] or 'none tried'}); "
+            "target >= 1000/s with 2 web processes"
+        )
+        if args.json:
+            args.json.write_text(json.dumps(found, indent=2, default=str))
+        return
     with running_stack(extra_env={"LOG_LEVEL": "WARNING"}, web_workers=args.web_workers) as stack:
         delivery = asyncio.run(run_delivery(stack, args))
         transcript = {} if args.skip_transcript else transcript_costs(stack, args.sizes, args.repeat)

@@ -3,9 +3,13 @@
 For each way to run (embedded: SQLite + in-memory layer; scaled: PostgreSQL + Redis) it
 starts one ASGI server process (uvicorn, one worker) and, in the same run:
 
-1. throughput in interleaved rounds (trivial view, webhook, trivial, webhook, …) with the
-   same closed-loop load; prints webhooks/s and the ratio to the trivial Django view
-   (``/healthz/``, same middleware, same process), median and range over the rounds;
+1. throughput in interleaved rounds (trivial view, webhook, peer, trivial, webhook, peer,
+   …) with the same closed-loop load; prints webhooks/s, the ratio to the trivial Django
+   view (``/healthz/``, same middleware, same process) and the ratio to the peer, median
+   and range over the rounds. The peer (issue 14, target 1) is what a Python developer
+   would pick instead: pywa on FastAPI (``bench/peer/``, its own virtualenv made on first
+   use from pinned requirements, one uvicorn worker), checking the signature and parsing
+   the same signed bodies but storing nothing;
 2. SQL statements per single-message webhook, counted in-process with Django's
    CaptureQueriesContext on the same database (transaction control not counted);
 3. open-loop acknowledgement latency at a fixed rate (default 240 webhooks/s = 3 × the
@@ -16,13 +20,15 @@ interaction exists: the steady state), each with a unique wamid, signed like Met
 
     python bench/ingest.py                    # both modes
     python bench/ingest.py --mode embedded    # or --mode scaled
-Targets (issue "Foundation"): ratio ≥ 0.7, ≤ 3 SQL statements, p99 ≤ 250 ms at 240/s.
+Targets (issue "Foundation"): ratio ≥ 0.7, ≤ 3 SQL statements, p99 ≤ 250 ms at 240/s;
+(issue 14) ours/peer ≥ 1.0, goal 1.5, every webhook durable before its 200.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -51,6 +57,7 @@ from bench.loadgen import (
 PHONE_NUMBER_ID = "100000000000777"
 APP_SECRET = "bench-app-secret"
 CUSTOMERS = 200
+PEER_APP = "bench.peer.pywa_app:app"
 PG_URL = "postgres://postgres@127.0.0.1:5432/wa_bench"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -71,12 +78,19 @@ def webhook_body(index: int, run: str) -> bytes:
                                 "display_phone_number": "15550009999",
                                 "phone_number_id": PHONE_NUMBER_ID,
                             },
+                            # The 2026 shape: a business-scoped user id beside the phone
+                            # number (the peer, pywa 4.5, requires it).
                             "contacts": [
-                                {"profile": {"name": f"Customer {index % CUSTOMERS}"}, "wa_id": wa_id}
+                                {
+                                    "profile": {"name": f"Customer {index % CUSTOMERS}"},
+                                    "wa_id": wa_id,
+                                    "user_id": f"US.{wa_id}",
+                                }
                             ],
                             "messages": [
                                 {
                                     "from": wa_id,
+                                    "from_user_id": f"US.{wa_id}",
                                     "id": f"wamid.bench-{run}-{index}",
                                     "timestamp": str(1_760_000_000 + index),
                                     "type": "text",
@@ -110,6 +124,31 @@ def signed_webhook_request(host: str, run: str):
 def trivial_request(host: str):
     raw = http_request("GET", "/healthz/", host=host)
     return lambda index: raw
+
+
+PEER_DIR = ROOT / "bench" / "peer"
+PEER_VENV = ROOT / "bench" / ".peer-venv"
+
+
+def peer_python() -> str:
+    """The peer's interpreter: its own virtualenv from ``bench/peer/requirements.txt``,
+    made (or remade when the pins change) on first use."""
+    requirements = PEER_DIR / "requirements.txt"
+    stamp = PEER_VENV / ".requirements"
+    python = PEER_VENV / "bin" / "python"
+    wanted = requirements.read_text()
+    if not python.exists() or not stamp.exists() or stamp.read_text() != wanted:
+        print(f"making the peer's virtualenv in {PEER_VENV} (pywa, FastAPI, uvicorn) …", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(PEER_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-r", str(requirements)], check=True)
+        stamp.write_text(wanted)
+    return str(python)
+
+
+def peer_environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(PYTHONPATH=str(ROOT), PEER_PHONE_NUMBER_ID=PHONE_NUMBER_ID, PEER_APP_SECRET=APP_SECRET)
+    return env
 
 
 def environment(mode: str, workdir: Path) -> dict[str, str]:
@@ -170,12 +209,29 @@ def bench_mode(mode: str, args: argparse.Namespace) -> dict:
         sql = count_sql(env)
         port = free_port()
         host = f"127.0.0.1:{port}"
-        with asgi_server(env, port):
+        peer_port = free_port()
+        peer = (
+            asgi_server(peer_environment(), peer_port, application=PEER_APP, python=peer_python())
+            if args.peer
+            else contextlib.nullcontext()
+        )
+        with asgi_server(env, port), peer:
             warm = signed_webhook_request(host, "warm")
             asyncio.run(open_loop("127.0.0.1", port, warm, rate=100, seconds=CUSTOMERS / 100))
             asyncio.run(closed_loop("127.0.0.1", port, trivial_request(host), connections=4, seconds=1))
+            peer_host = f"127.0.0.1:{peer_port}"
+            if args.peer:
+                asyncio.run(
+                    closed_loop(
+                        "127.0.0.1",
+                        peer_port,
+                        signed_webhook_request(peer_host, "warm"),
+                        connections=4,
+                        seconds=1,
+                    )
+                )
 
-            ratios, trivial_rates, webhook_rates = [], [], []
+            ratios, trivial_rates, webhook_rates, peer_rates, peer_ratios = [], [], [], [], []
             cpu_before, wall_before = cpu_seconds(), time.perf_counter()
             for round_no in range(args.rounds):
                 trivial = asyncio.run(
@@ -201,6 +257,20 @@ def bench_mode(mode: str, args: argparse.Namespace) -> dict:
                 trivial_rates.append(trivial.rate)
                 webhook_rates.append(hook.rate)
                 ratios.append(hook.rate / trivial.rate)
+                if args.peer:  # the same signed bodies, the same load, right after ours
+                    theirs = asyncio.run(
+                        closed_loop(
+                            "127.0.0.1",
+                            peer_port,
+                            signed_webhook_request(peer_host, f"r{round_no}"),
+                            connections=args.connections,
+                            seconds=args.round_seconds,
+                        )
+                    )
+                    if theirs.errors:
+                        raise SystemExit(f"the peer answered errors in round {round_no}: {theirs.statuses}")
+                    peer_rates.append(theirs.rate)
+                    peer_ratios.append(hook.rate / theirs.rate)
             generator_cpu = (cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
 
             latency = asyncio.run(
@@ -217,6 +287,8 @@ def bench_mode(mode: str, args: argparse.Namespace) -> dict:
             "webhooks_per_s": webhook_rates,
             "trivial_per_s": trivial_rates,
             "ratio": ratios,
+            "peer_per_s": peer_rates,
+            "peer_ratio": peer_ratios,
             "sql_statements": sql["statements"],
             "sql": sql["sql"],
             "latency_rate": args.rate,
@@ -244,6 +316,9 @@ def report(result: dict) -> None:
     print(f"  trivial view        : {median_and_range(result['trivial_per_s'])} req/s")
     print(f"  webhook ingest      : {median_and_range(result['webhooks_per_s'])} webhooks/s")
     print(f"  ratio webhook/view  : {median_and_range(result['ratio'])}   (target >= 0.70)")
+    if result["peer_per_s"]:
+        print(f"  peer (pywa+FastAPI) : {median_and_range(result['peer_per_s'])} webhooks/s (stores nothing)")
+        print(f"  ratio ours/peer     : {median_and_range(result['peer_ratio'])}   (target >= 1.0, goal 1.5)")
     print(f"  SQL per webhook     : {result['sql_statements']}   (target <= 3)")
     for statement in result["sql"]:
         print(f"      {statement}")
@@ -267,6 +342,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rate", type=float, default=240.0)
     parser.add_argument("--latency-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--no-peer",
+        dest="peer",
+        action="store_false",
+        help="skip the peer (pywa on FastAPI in bench/.peer-venv, made on first use)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     modes = ["embedded", "scaled"] if args.mode == "both" else [args.mode]

@@ -96,6 +96,9 @@ class LoadResult:
     scheduled: dict[int, float] = field(default_factory=dict)
     #: why requests failed: "HTTP 503", "ConnectionError: server closed the connection"…
     failures: dict[str, int] = field(default_factory=dict)
+    #: open loop with ``resend``: the extra sends, and the requests no send delivered
+    resent: int = 0
+    lost: int = 0
 
     def failed(self, why: str) -> None:
         self.errors += 1
@@ -144,23 +147,36 @@ async def closed_loop(
 KEEP_ALIVE_REUSE = 3.0
 
 
+#: How a webhook sender retries (``open_loop(resend=…)``): Meta resends a webhook that was
+#: not answered 2xx, with growing pauses; a benchmark waits less, the same way.
+RESEND_PAUSES = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+
 async def open_loop(
-    host: str, port: int, factory: RequestFactory, *, rate: float, seconds: float, max_connections: int = 256
+    host: str,
+    port: int,
+    factory: RequestFactory,
+    *,
+    rate: float,
+    seconds: float,
+    max_connections: int = 256,
+    resend: bool = False,
 ) -> LoadResult:
-    """Send ``rate`` requests per second; latency counts from each request's scheduled time."""
+    """Send ``rate`` requests per second; latency counts from each request's scheduled time.
+
+    With ``resend`` a request answered other than 2xx (or whose connection failed) is sent
+    again after each of :data:`RESEND_PAUSES`, as Meta resends a webhook: its latency then
+    runs to the answer that took it; ``resent`` counts the extra sends, ``lost`` the
+    requests never taken. Every failed attempt is in ``failures`` by its reason."""
     result = LoadResult()
     idle: list[tuple[Connection, float]] = []  # with the time each went idle
     opened = 0
     total = int(rate * seconds)
     start = time.perf_counter() + 0.05
 
-    async def one(index: int) -> None:
+    async def attempt(index: int) -> int | None:
+        """One send of request ``index``: its HTTP status, None when the connection failed."""
         nonlocal opened
-        scheduled = start + index / rate
-        result.scheduled[index] = scheduled
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
         while not idle and opened >= max_connections:
             await asyncio.sleep(0.001)
         while idle and time.perf_counter() - idle[-1][1] > KEEP_ALIVE_REUSE:
@@ -171,21 +187,44 @@ async def open_loop(
             conn = idle.pop()[0]
         else:
             opened += 1
-            conn = await Connection.open(host, port)
+            try:
+                conn = await Connection.open(host, port)
+            except OSError as error:
+                opened -= 1
+                result.failed(f"{type(error).__name__}: {error}")
+                return None
         try:
             status, _ = await conn.send(factory(index))
         except Exception as error:
             result.failed(f"{type(error).__name__}: {error}")
             conn.close()
             opened -= 1
-            return
-        result.latencies.append(time.perf_counter() - scheduled)
-        result.statuses[status] = result.statuses.get(status, 0) + 1
-        if 200 <= status < 300:
-            result.completed += 1
-        else:
-            result.failed(f"HTTP {status}")
+            return None
         idle.append((conn, time.perf_counter()))
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+        if not 200 <= status < 300:
+            result.failed(f"HTTP {status}")
+        return status
+
+    async def one(index: int) -> None:
+        scheduled = start + index / rate
+        result.scheduled[index] = scheduled
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        pauses = iter(RESEND_PAUSES if resend else ())
+        while True:
+            status = await attempt(index)
+            if status is not None and 200 <= status < 300:
+                result.latencies.append(time.perf_counter() - scheduled)
+                result.completed += 1
+                return
+            pause = next(pauses, None)
+            if pause is None:
+                result.lost += 1
+                return
+            result.resent += 1
+            await asyncio.sleep(pause)
 
     await asyncio.gather(*(one(i) for i in range(total)))
     result.seconds = time.perf_counter() - start
@@ -215,10 +254,18 @@ def run_manage(env: dict[str, str], *args: str) -> str:
 
 
 @contextlib.contextmanager
-def asgi_server(env: dict[str, str], port: int, *, workers: int = 1):
-    """Run ``uvicorn waproject.asgi:application`` and wait until it answers /healthz/."""
+def asgi_server(
+    env: dict[str, str],
+    port: int,
+    *,
+    workers: int = 1,
+    application: str = "waproject.asgi:application",
+    python: str = PYTHON,
+):
+    """Run ``uvicorn <application>`` (ours unless told; a peer's with its own ``python``)
+    and wait until it answers /healthz/."""
     command = [
-        PYTHON, "-m", "uvicorn", "waproject.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+        python, "-m", "uvicorn", application, "--host", "127.0.0.1", "--port", str(port),
         "--no-access-log", "--log-level", "warning", "--lifespan", "on", "--workers", str(workers),
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -152,31 +152,65 @@ def message_updated(*, message: Message) -> None:
     _message_reloaded(message.pk, message.interaction_id, "message.updated")
 
 
-def reaction_changed(*, interaction_id: int, message_id: int, direction: str, emoji: str) -> None:
+def reaction_changed(
+    *,
+    interaction_id: int,
+    message_id: int,
+    direction: str,
+    emoji: str,
+    status: str = "",
+    error: str = "",
+    author_name: str = "",
+) -> None:
+    """A reaction set, changed or removed on a message, to every console showing it.
+
+    U1: the business's reaction (``direction`` "out", an agent's) also says where its send
+    stands (``status``: queued … read, or failed with ``error``) and who reacted."""
     broadcast_on_commit(
         [interaction_group(interaction_id)],
         "message.reaction",
-        {"message_id": message_id, "interaction_id": interaction_id, "direction": direction, "emoji": emoji},
+        {
+            "message_id": message_id,
+            "interaction_id": interaction_id,
+            "direction": direction,
+            "emoji": emoji,
+            "status": status,
+            "error": error,
+            "author_name": author_name,
+        },
     )
 
 
-def interaction_window_closed(*, interaction: Interaction) -> None:
-    """O1: the 24-hour window closed: only notifications (templates) can go now."""
-    board_changed()
-    _to_interaction_and_owner(interaction, "interaction.window_closed")
+def interactions_window_closed(*, interactions: Sequence[Interaction]) -> None:
+    """O1: these interactions' 24-hour windows closed: only notifications (templates) can go now."""
+    _to_interactions_and_owners(interactions, "interaction.window_closed")
 
 
-def interaction_reply_timeout(*, interaction: Interaction) -> None:
-    """O2: the reply window ended: the agent's text will go out as a notification."""
-    board_changed()
-    _to_interaction_and_owner(interaction, "interaction.reply_timeout")
+def interactions_reply_timeout(*, interactions: Sequence[Interaction]) -> None:
+    """O2: these interactions' reply windows ended: the agent's text goes out as a notification."""
+    _to_interactions_and_owners(interactions, "interaction.reply_timeout")
 
 
-def _to_interaction_and_owner(interaction: Interaction, event_type: str) -> None:
+def _interaction_and_owner_groups(interaction: Interaction) -> list[str]:
     groups = [interaction_group(interaction.pk)]
     if interaction.owner_id:
         groups.append(agent_group(interaction.owner_id))
-    broadcast_on_commit(groups, event_type, {"interaction": payloads.interaction_payload(interaction)})
+    return groups
+
+
+def _to_interactions_and_owners(interactions: Sequence[Interaction], event_type: str) -> None:
+    """To each interaction's group and its owner's, after the commit: one board change and
+    one hand-over to the channel layer for a whole tick of timers, not one per timer."""
+    if not interactions:
+        return
+    board_changed()
+    broadcasts = [
+        (group, message)
+        for interaction in interactions
+        for message in ({"type": event_type, "interaction": payloads.interaction_payload(interaction)},)
+        for group in _interaction_and_owner_groups(interaction)
+    ]
+    transaction.on_commit(lambda: deliver(broadcasts))
 
 
 def interaction_changed(*, interaction: payloads.InteractionStateSource) -> None:

@@ -15,7 +15,10 @@ ATTACHMENT_DOWNLOAD = "conversations.tasks.attachment_download_task"
 #: Blue ticks (and "typing…") on the customer's phone (``message_mark_read``).
 MESSAGE_MARK_READ = "conversations.tasks.message_mark_read_task"
 
+#: U1: send the business's reaction to a customer's message (``reaction_send``).
+REACTION_SEND = "conversations.tasks.reaction_send_task"
+
 #: S1: read the whole board once and push it to the supervisors watching it (``board_publish``).
 BOARD_PUBLISH = "conversations.tasks.board_publish_task"
 
-ALL = (OUTBOX_FLUSH, ATTACHMENT_DOWNLOAD, MESSAGE_MARK_READ, BOARD_PUBLISH)
+ALL = (OUTBOX_FLUSH, ATTACHMENT_DOWNLOAD, MESSAGE_MARK_READ, REACTION_SEND, BOARD_PUBLISH)

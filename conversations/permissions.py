@@ -29,6 +29,7 @@ CONSULTATION = "consultation"
 #: What the console may offer on an interaction, in the order it is listed (docs/console-protocol.md).
 ACTIONS = (
     "reply",  # write to the customer: text, files, emoji, location (message_send)
+    "react",  # U1 react to a customer's message, inside the 24-hour window (react_to_message)
     "send_template",  # a notification or an interactive message (message_send)
     "mark_read",  # blue ticks for the customer's messages (interactions/{id}/read/)
     "note",  # add a note (interaction_note_add)
@@ -118,20 +119,25 @@ def conferences_enabled() -> bool:
 ROUTING_QUEUE_OPTION = "intercommunication.whatsappsession.queue"
 
 
-def routing_queue(user: User | AnonymousUser) -> Queue | None:
-    """The queue ``ROUTING_QUEUE_OPTION`` names for ``user`` (the option may differ per agent
-    or group), or None when it is unset or names no queue (no query when unset)."""
+def _routing_queue_named(user: User | AnonymousUser) -> tuple[str, Queue | None]:
+    """The queue name ``ROUTING_QUEUE_OPTION`` holds for ``user`` (the option may differ per
+    agent or group) and that queue, None when the name is empty or names none."""
     name = get_option(ROUTING_QUEUE_OPTION, agent_id=user.pk)
-    return Queue.objects.filter(name=name).first() if name else None
+    return name, (Queue.objects.filter(name=name).first() if name else None)
+
+
+def routing_queue(user: User | AnonymousUser) -> Queue | None:
+    """The queue ``ROUTING_QUEUE_OPTION`` names for ``user``, or None when it is unset or
+    names no queue (no query when unset)."""
+    return _routing_queue_named(user)[1]
 
 
 def ensure_routing_queue(user: User | AnonymousUser, *, needs: str, code: str) -> Queue:
     """The routing queue for ``user``, or a Conflict ``code`` naming the option: ``needs``
     says what needs it (e.g. "transfers to an agent group, a skill or a queue")."""
-    name = get_option(ROUTING_QUEUE_OPTION, agent_id=user.pk)
+    name, queue = _routing_queue_named(user)
     if not name:
         raise Conflict(f"{needs} need the option {ROUTING_QUEUE_OPTION}", code=code)
-    queue = Queue.objects.filter(name=name).first()
     if queue is None:
         raise Conflict(
             f"{needs} need the option {ROUTING_QUEUE_OPTION} to name a queue; "
@@ -238,6 +244,9 @@ def interaction_actions(
     consulting = bool(consultants)
     allowed = {
         "reply": writes and is_open,
+        # The window is not asked here: it opens and closes by itself, and the console
+        # reads it from window_expires_at, which every frame keeps current.
+        "react": writes and is_open,
         "send_template": writes and is_open,
         "mark_read": writes,
         "note": writes,

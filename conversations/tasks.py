@@ -11,6 +11,7 @@ from conversations.services import (
     inbound,
     interactions,
     media,
+    reactions,
     receipts,
     routing,
     sending,
@@ -42,13 +43,21 @@ def interaction_outbox_flush_task(interaction_id: int) -> int:
 @shared_task
 def outbound_sweep_task() -> int:
     """Flush interactions with due retries; recover sends of crashed workers; apply
-    statuses that arrived before their message's wamid."""
+    statuses that arrived before their message's wamid; send the agents' reactions whose
+    send or retry is due (U1)."""
     now = timezone.now()
     return (
         sending.outbound_due_sweep(now=now)
         + sending.abandoned_sends_sweep(now=now)
         + statuses.pending_statuses_resolve()
+        + reactions.reactions_due_sweep(now=now)
     )
+
+
+@shared_task
+def reaction_send_task(reaction_id: int) -> bool:
+    """U1: send the business's reaction to a customer's message (idempotent: claims the row)."""
+    return reactions.reaction_send(reaction_id=reaction_id)
 
 
 @shared_task

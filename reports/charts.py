@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 
 import pygal
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from pygal.style import Style
 
 from conversations import payloads
@@ -28,18 +30,18 @@ def _data_url(chart: pygal.graph.graph.Graph) -> str:
 def volumes_chart(rows: list[payloads.ReportFigures], *, title: str) -> str:
     chart = pygal.Bar(title=title, x_label_rotation=-45 if len(rows) > 12 else 0, **_SIZE)
     chart.x_labels = [row["label"] for row in rows]
-    chart.add("Messages in", [row["messages_in"] for row in rows])
-    chart.add("Messages out", [row["messages_out"] for row in rows])
-    chart.add("Handled", [row["handled"] for row in rows])
+    chart.add(_("Messages in"), [row["messages_in"] for row in rows])
+    chart.add(_("Messages out"), [row["messages_out"] for row in rows])
+    chart.add(pgettext("report", "Handled"), [row["handled"] for row in rows])
     return _data_url(chart)
 
 
 def times_chart(rows: list[payloads.ReportFigures], *, title: str) -> str:
     chart = pygal.Line(title=title, x_label_rotation=-45 if len(rows) > 12 else 0, **_SIZE)
     chart.x_labels = [row["label"] for row in rows]
-    chart.add("First response, median (s)", [row["first_response_median"] for row in rows])
-    chart.add("First response, 90th pct (s)", [row["first_response_p90"] for row in rows])
-    chart.add("Handle time, median (s)", [row["handle_time_median"] for row in rows])
+    chart.add(_("First response, median (s)"), [row["first_response_median"] for row in rows])
+    chart.add(_("First response, 90th pct (s)"), [row["first_response_p90"] for row in rows])
+    chart.add(_("Handle time, median (s)"), [row["handle_time_median"] for row in rows])
     return _data_url(chart)
 
 
@@ -47,9 +49,9 @@ def csat_chart(rows: list[payloads.ReportFigures], *, title: str) -> str:
     """B3: the share of satisfied survey answers (and how many answered), by day."""
     chart = pygal.Bar(title=title, x_label_rotation=-45 if len(rows) > 12 else 0, **_SIZE)
     chart.x_labels = [row["label"] for row in rows]
-    chart.add("Satisfied (%)", [row["csat_satisfied_percent"] for row in rows])
-    chart.add("Surveys answered", [row["surveys_answered"] for row in rows])
-    chart.add("Abandoned while waiting", [row["abandoned"] for row in rows])
+    chart.add(_("Satisfied (%)"), [row["csat_satisfied_percent"] for row in rows])
+    chart.add(_("Surveys answered"), [row["surveys_answered"] for row in rows])
+    chart.add(_("Abandoned while waiting"), [row["abandoned"] for row in rows])
     return _data_url(chart)
 
 
@@ -63,13 +65,13 @@ def counts_chart(rows: list[payloads.ReportCount], *, title: str) -> str:
 def report_charts(report: payloads.Report) -> dict[str, str]:
     """Every chart of the report page, by section."""
     return {
-        "by_day": volumes_chart(report["by_day"], title="Volumes by day"),
-        "times": times_chart(report["by_day"], title="Response and handle times by day"),
-        "by_hour": volumes_chart(report["by_hour"], title="Volumes by hour of day"),
-        "by_queue": volumes_chart(report["by_queue"], title="By queue"),
-        "by_agent": volumes_chart(report["by_agent"], title="By agent"),
-        "by_channel": volumes_chart(report["by_channel"], title="By number"),
-        "csat": csat_chart(report["by_day"], title="Satisfaction and abandonment by day"),
-        "types": counts_chart(report["messages_by_type"], title="Messages by type"),
-        "dispositions": counts_chart(report["dispositions"], title="Dispositions"),
+        "by_day": volumes_chart(report["by_day"], title=_("Volumes by day")),
+        "times": times_chart(report["by_day"], title=_("Response and handle times by day")),
+        "by_hour": volumes_chart(report["by_hour"], title=_("Volumes by hour of day")),
+        "by_queue": volumes_chart(report["by_queue"], title=_("By queue")),
+        "by_agent": volumes_chart(report["by_agent"], title=_("By agent")),
+        "by_channel": volumes_chart(report["by_channel"], title=_("By number")),
+        "csat": csat_chart(report["by_day"], title=_("Satisfaction and abandonment by day")),
+        "types": counts_chart(report["messages_by_type"], title=_("Messages by type")),
+        "dispositions": counts_chart(report["dispositions"], title=_("Dispositions")),
     }

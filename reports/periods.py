@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 #: The longest period a report covers, in days.
 REPORT_MAX_DAYS = 366
@@ -68,15 +69,22 @@ def zone_parse(text: str | None, *, blank_is_default: bool = False) -> ZoneInfo:
     if text is None or (blank_is_default and not text.strip()):
         text = settings.TIME_ZONE
     if not _ZONE.fullmatch(text):
-        raise PeriodError("tz", f"{text[:64]!r} is not a time zone name (IANA, e.g. Europe/Berlin)")
+        raise PeriodError(
+            "tz",
+            _("%(value)s is not a time zone name (IANA, e.g. Europe/Berlin)") % {"value": repr(text[:64])},
+        )
     if text not in _zone_names():
         raise PeriodError(
-            "tz", f"{text!r} is no time zone we know (IANA, e.g. Europe/Berlin)", rule="bad_time_zone"
+            "tz",
+            _("%(value)s is no time zone we know (IANA, e.g. Europe/Berlin)") % {"value": repr(text)},
+            rule="bad_time_zone",
         )
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise PeriodError("tz", f"{text!r} is no time zone we know", rule="bad_time_zone") from exc
+        raise PeriodError(
+            "tz", _("%(value)s is no time zone we know") % {"value": repr(text)}, rule="bad_time_zone"
+        ) from exc
 
 
 def _zone_names() -> set[str]:
@@ -96,11 +104,13 @@ def date_parse(params: Mapping[str, str], name: str, *, blank_is_default: bool =
     if text is None or (blank_is_default and text == ""):
         return None
     if not _DATE.fullmatch(text):
-        raise PeriodError(name, f"{text[:40]!r} is not a date from 2000 to 2999 (YYYY-MM-DD)")
+        raise PeriodError(
+            name, _("%(value)s is not a date from 2000 to 2999 (YYYY-MM-DD)") % {"value": repr(text[:40])}
+        )
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise PeriodError(name, f"{text!r} is not a date of the calendar") from exc
+        raise PeriodError(name, _("%(value)s is not a date of the calendar") % {"value": repr(text)}) from exc
 
 
 def period_parse(
@@ -120,13 +130,16 @@ def period_parse(
         date_from = date_to - timedelta(days=DEFAULT_DAYS - 1)
     if date_from > date_to:
         raise PeriodError(
-            "date_from", f"must not be after date_to ({date_to.isoformat()})", rule="bad_period"
+            "date_from",
+            _("must not be after date_to (%(date)s)") % {"date": date_to.isoformat()},
+            rule="bad_period",
         )
     days = (date_to - date_from).days + 1
     if days > REPORT_MAX_DAYS:
         raise PeriodError(
             "date_to",
-            f"the period is {days} days; the maximum is {REPORT_MAX_DAYS} days",
+            _("the period is %(days)d days; the maximum is %(max)d days")
+            % {"days": days, "max": REPORT_MAX_DAYS},
             rule="period_too_long",
         )
     return Period(date_from=date_from, date_to=date_to, zone=zone)

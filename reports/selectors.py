@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from conversations import payloads
 from conversations.exceptions import PermissionDenied
@@ -153,13 +155,18 @@ def _labels(dim: str, ids: Iterable[int]) -> dict[int, str]:
     return {u.pk: user_name(u) for u in users}
 
 
-_NONE_LABEL = {"queue": "(no queue)", "agent": "(no agent)", "channel": "(no number)"}
+#: U4: translated when a report is built, in the request's language.
+_NONE_LABEL = {
+    "queue": gettext_lazy("(no queue)"),
+    "agent": gettext_lazy("(no agent)"),
+    "channel": gettext_lazy("(no number)"),
+}
 
 
 def report_for_user(*, user: User, period: Period) -> payloads.Report:
     """S3 for supervisors only: a report names every agent and queue."""
     if not user_is_supervisor(user):
-        raise PermissionDenied("reports are for supervisors")
+        raise PermissionDenied(_("reports are for supervisors"))
     return report_build(period)
 
 
@@ -200,7 +207,9 @@ def report_build(period: Period) -> payloads.Report:
         labels = _labels(dim, by_dim[dim])
         found = [
             _figures(
-                str(dim_id), (labels.get(dim_id) or _NONE_LABEL[dim]) if dim_id else _NONE_LABEL[dim], sums
+                str(dim_id),
+                (labels.get(dim_id) or str(_NONE_LABEL[dim])) if dim_id else str(_NONE_LABEL[dim]),
+                sums,
             )
             for dim_id, sums in by_dim[dim].items()
         ]
@@ -225,7 +234,7 @@ def report_build(period: Period) -> payloads.Report:
             for (kind, detail), n in sorted(types.items(), key=lambda item: (item[0][0], -item[1]))
         ],
         "dispositions": [
-            {"key": code, "label": code or "(none)", "count": n}
+            {"key": code, "label": code or _("(none)"), "count": n}
             for code, n in sorted(dispositions.items(), key=lambda item: -item[1])
         ],
         "by_day": [_figures(key, key, sums) for key, sums in sorted(days.items())],
@@ -241,7 +250,9 @@ def _type_label(kind: str, detail: str) -> str:
         name = Message.Type(detail).label
     except ValueError:
         name = detail or "?"
-    return f"{'In' if kind == TallyDetail.Kind.MESSAGE_IN else 'Out'}: {name}"
+    if kind == TallyDetail.Kind.MESSAGE_IN:
+        return _("In: %(type)s") % {"type": name}
+    return _("Out: %(type)s") % {"type": name}
 
 
 def search_agents() -> list[Choice]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from conversations.exceptions import PermissionDenied
 from conversations.models import Interaction
@@ -14,13 +16,14 @@ from reports.periods import REPORT_MAX_DAYS, PeriodError, period_parse
 from reports.selectors import FIGURES, Section, report_for_user, search_agents, search_queues
 from waproject.requests import SignedInHttpRequest
 
-#: The tables of the page: section, title, the first column's name.
-TABLES: tuple[tuple[Section, str, str], ...] = (
-    ("by_day", "By day", "Day"),
-    ("by_hour", "By hour of day", "Hour"),
-    ("by_queue", "By queue", "Queue"),
-    ("by_agent", "By agent", "Agent"),
-    ("by_channel", "By number", "Number"),
+#: The tables of the page: section, title, the first column's name (U4: translated when
+#: the page is drawn, in the request's language).
+TABLES: tuple[tuple[Section, Promise, Promise], ...] = (
+    ("by_day", _("By day"), _("Day")),
+    ("by_hour", _("By hour of day"), _("Hour")),
+    ("by_queue", _("By queue"), _("Queue")),
+    ("by_agent", _("By agent"), _("Agent")),
+    ("by_channel", _("By number"), _("Number")),
 )
 
 

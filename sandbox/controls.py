@@ -26,6 +26,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from conversations.models import Channel
@@ -49,12 +50,12 @@ def phone_api(*methods: str) -> Callable[[Callable[..., dict[str, Any]]], Callab
         def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             try:
                 if request.method not in methods:
-                    raise PhoneInputError(f"use {' or '.join(methods)}", status=405)
+                    raise PhoneInputError(_("use %(methods)s") % {"methods": " / ".join(methods)}, status=405)
                 return JsonResponse(view(request, **kwargs))
             except PhoneInputError as exc:
                 return JsonResponse(exc.body(), status=exc.status)
             except RequestDataTooBig:
-                return JsonResponse({"error": "the request body is too large"}, status=413)
+                return JsonResponse({"error": _("the request body is too large")}, status=413)
 
         return wrapper
 
@@ -64,13 +65,13 @@ def phone_api(*methods: str) -> Callable[[Callable[..., dict[str, Any]]], Callab
 def json_input(request: HttpRequest) -> dict[str, Any]:
     """A JSON object body. Requiring the JSON content type keeps other sites' plain forms out."""
     if request.content_type != "application/json":
-        raise PhoneInputError("send a JSON body with Content-Type: application/json", status=415)
+        raise PhoneInputError(_("send a JSON body with Content-Type: application/json"), status=415)
     try:
         data = json.loads(request.body or b"null")
     except ValueError:
-        raise PhoneInputError("the body is not valid JSON") from None
+        raise PhoneInputError(_("the body is not valid JSON")) from None
     if not isinstance(data, dict):
-        raise PhoneInputError("the body must be a JSON object")
+        raise PhoneInputError(_("the body must be a JSON object"))
     return data
 
 
@@ -78,7 +79,7 @@ def channel_of(value: Any) -> Channel:
     channel = selectors.channel_get(phone_number_id=phone_number_id_clean(value))
     if channel is None:
         raise PhoneInputError(
-            "no active business number has this phone_number_id", field="phone_number_id", status=404
+            _("no active business number has this phone_number_id"), field="phone_number_id", status=404
         )
     return channel
 
@@ -86,7 +87,7 @@ def channel_of(value: Any) -> Channel:
 def chat_of(channel: Channel, value: Any) -> SandboxChat:
     chat = selectors.chat_get(channel=channel, wa_id=wa_id_clean(value))
     if chat is None:
-        raise PhoneInputError("this customer has no chat with this number yet", field="wa_id", status=404)
+        raise PhoneInputError(_("this customer has no chat with this number yet"), field="wa_id", status=404)
     chat.channel = channel
     return chat
 
@@ -136,7 +137,9 @@ def phone_api_echo(request: HttpRequest) -> dict[str, Any]:
     chat = chat_of(channel_of(data.get("phone_number_id")), data.get("wa_id"))
     text = data.get("text")
     if not isinstance(text, str) or not text.strip() or len(text) > ECHO_TEXT_MAX:
-        raise PhoneInputError(f"text must be 1 to {ECHO_TEXT_MAX} characters", field="text")
+        raise PhoneInputError(
+            _("text must be 1 to %(max)d characters") % {"max": ECHO_TEXT_MAX}, field="text"
+        )
     message, post = services.business_app_text_send(chat=chat, text=text)
     return {"message": events.message_payload(message), "webhook": webhook_answer(post)}
 
@@ -156,12 +159,12 @@ def phone_api_number(request: HttpRequest) -> dict[str, Any]:
                 isinstance(pacing.get(k), int) and not isinstance(pacing.get(k), bool)
                 for k in ("code", "times")
             ):
-                raise PhoneInputError('pacing is {"code": 130429 or 131056, "times": n}', field="pacing")
+                raise PhoneInputError(_('pacing is {"code": 130429 or 131056, "times": n}'), field="pacing")
             services.number_pacing_set(channel=channel, code=pacing["code"], times=pacing["times"])
         quality, limit = data.get("quality_rating"), data.get("messaging_limit")
         for name, value in (("quality_rating", quality), ("messaging_limit", limit)):
             if value is not None and not isinstance(value, str):
-                raise PhoneInputError(f"{name} must be text", field=name)
+                raise PhoneInputError(_("%(field)s must be text") % {"field": name}, field=name)
         if quality is not None or limit is not None:
             _number, post = services.number_health_set(
                 channel=channel, quality_rating=quality, messaging_limit=limit

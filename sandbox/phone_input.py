@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from sandbox import selectors, wire
 from sandbox.models import SandboxChat, SandboxMessage
 
@@ -48,7 +50,8 @@ PHONE_TYPES = (
 
 
 class PhoneInputError(Exception):
-    """Bad input to the phone API: answered as ``{"error": message, "field": field}``."""
+    """Bad input to the phone API: answered as ``{"error": message, "field": field}``, the
+    message in the request's language (U4; the field names are the API's own)."""
 
     def __init__(self, message: str, *, field: str = "", status: int = 400) -> None:
         super().__init__(message)
@@ -75,17 +78,17 @@ class CustomerMessage:
 def wa_id_clean(value: Any) -> str:
     """A customer number as WhatsApp ids are written: digits only (``+``, spaces, dashes dropped)."""
     if not isinstance(value, str):
-        raise PhoneInputError("wa_id must be the customer's phone number as a string", field="wa_id")
+        raise PhoneInputError(_("wa_id must be the customer's phone number as a string"), field="wa_id")
     digits = re.sub(r"[\s+\-().]", "", value)
     if not WA_ID_RE.match(digits):
-        raise PhoneInputError("wa_id must be a phone number of 6 to 15 digits", field="wa_id")
+        raise PhoneInputError(_("wa_id must be a phone number of 6 to 15 digits"), field="wa_id")
     return digits
 
 
 def phone_number_id_clean(value: Any) -> str:
     if not isinstance(value, str) or not PHONE_NUMBER_ID_RE.match(value):
         raise PhoneInputError(
-            "phone_number_id must name one of the business numbers", field="phone_number_id"
+            _("phone_number_id must name one of the business numbers"), field="phone_number_id"
         )
     return value
 
@@ -95,7 +98,8 @@ def profile_name_clean(value: Any) -> str:
         return ""
     if not isinstance(value, str) or len(value) > PROFILE_NAME_MAX:
         raise PhoneInputError(
-            f"profile_name must be text of at most {PROFILE_NAME_MAX} characters", field="profile_name"
+            _("profile_name must be text of at most %(max)d characters") % {"max": PROFILE_NAME_MAX},
+            field="profile_name",
         )
     return value.strip()
 
@@ -111,51 +115,61 @@ def username_clean(value: Any) -> str:
     text = value.strip().lstrip("@").lower() if isinstance(value, str) else None
     if text is None or not USERNAME_RE.fullmatch(text):
         raise PhoneInputError(
-            "username must be 3 to 35 letters, digits, dots or underscores", field="username"
+            _("username must be 3 to 35 letters, digits, dots or underscores"), field="username"
         )
     return text
 
 
 def flag_clean(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
-        raise PhoneInputError(f"{field} must be true or false", field=field)
+        raise PhoneInputError(_("%(field)s must be true or false") % {"field": field}, field=field)
     return value
 
 
 def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     if not isinstance(value, dict):
-        raise PhoneInputError(f"{key} must be an object", field=key)
+        raise PhoneInputError(_("%(field)s must be an object") % {"field": key}, field=key)
     return value
 
 
 def _text(value: Any, field: str, *, max_length: int, required: bool) -> str:
     if value is None or (value == "" and not required):
         if required:
-            raise PhoneInputError(f"{field} is required", field=field)
+            raise PhoneInputError(_("%(field)s is required") % {"field": field}, field=field)
         return ""
     if not isinstance(value, str):
-        raise PhoneInputError(f"{field} must be text", field=field)
+        raise PhoneInputError(_("%(field)s must be text") % {"field": field}, field=field)
     if required and not value.strip():
-        raise PhoneInputError(f"{field} must not be empty", field=field)
+        raise PhoneInputError(_("%(field)s must not be empty") % {"field": field}, field=field)
     if len(value) > max_length:
-        raise PhoneInputError(f"{field} is longer than {max_length} characters", field=field)
+        raise PhoneInputError(
+            _("%(field)s is longer than %(max)d characters") % {"field": field, "max": max_length},
+            field=field,
+        )
     return value
 
 
 def _wamid(data: dict[str, Any], field: str = "message_id") -> str:
     value = data.get(field)
     if not isinstance(value, str) or not value:
-        raise PhoneInputError(f"{field} must be the wamid of a message in this chat", field=field)
+        raise PhoneInputError(
+            _("%(field)s must be the wamid of a message in this chat") % {"field": field}, field=field
+        )
     return value
 
 
 def _business_message(chat: SandboxChat | None, wamid: str, *, types: tuple[str, ...]) -> SandboxMessage:
     message = selectors.message_in_chat(chat=chat, wamid=wamid) if chat is not None else None
     if message is None or message.direction != SandboxMessage.Direction.BUSINESS or message.type not in types:
-        what = f"{' or '.join(types)} " if len(types) <= 2 else ""
+        text = (
+            _("message_id does not name a business %(types)s message of this chat")
+            % {"types": " / ".join(types)}
+            if len(types) <= 2
+            else _("message_id does not name a business message of this chat")
+        )
         raise PhoneInputError(
-            f"message_id does not name a business {what}message of this chat",
+            text,
             field="message_id",
             status=404,
         )
@@ -168,16 +182,18 @@ def customer_message_build(
     """Check the phone API's ``data`` and build the customer's message (see views for the shapes)."""
     kind = data.get("type")
     if kind not in PHONE_TYPES:
-        raise PhoneInputError(f"type must be one of {', '.join(PHONE_TYPES)}", field="type")
+        raise PhoneInputError(
+            _("type must be one of %(types)s") % {"types": ", ".join(PHONE_TYPES)}, field="type"
+        )
     reply_to = data.get("reply_to")
     context = ""
     if reply_to not in (None, ""):
         if kind in ("reaction", "button_reply", "list_reply", "button"):
-            raise PhoneInputError("reply_to is for text, media and location messages", field="reply_to")
+            raise PhoneInputError(_("reply_to is for text, media and location messages"), field="reply_to")
         context = _wamid(data, "reply_to")
         if chat is None or selectors.message_in_chat(chat=chat, wamid=context) is None:
             raise PhoneInputError(
-                "reply_to does not name a message of this chat", field="reply_to", status=404
+                _("reply_to does not name a message of this chat"), field="reply_to", status=404
             )
 
     if kind == "text":
@@ -206,12 +222,16 @@ def _media(kind: str, data: dict[str, Any], *, channel_id: int) -> dict[str, Any
     media_id = data.get("id")
     if not isinstance(media_id, str) or not media_id:
         raise PhoneInputError(
-            f"{kind}.id must be the id of a file uploaded to /sandbox/phone/api/media", field=f"{kind}.id"
+            _("%(field)s must be the id of a file uploaded to /sandbox/phone/api/media")
+            % {"field": f"{kind}.id"},
+            field=f"{kind}.id",
         )
     media = selectors.media_get(media_id=media_id)
     if media is None or media.channel_id != channel_id:
         raise PhoneInputError(
-            f"no uploaded file has id {media_id} on this number", field=f"{kind}.id", status=404
+            _("no uploaded file has id %(id)s on this number") % {"id": media_id},
+            field=f"{kind}.id",
+            status=404,
         )
     content: dict[str, Any] = {}
     if kind != "audio":
@@ -235,10 +255,14 @@ def _location(data: dict[str, Any]) -> dict[str, Any]:
         try:
             number = float(value)  # type: ignore[arg-type]  # any JSON value: what float() refuses is answered below
         except (TypeError, ValueError):
-            raise PhoneInputError(f"location.{axis} must be a number", field=f"location.{axis}") from None
+            raise PhoneInputError(
+                _("%(field)s must be a number") % {"field": f"location.{axis}"}, field=f"location.{axis}"
+            ) from None
         if isinstance(value, bool) or not -bound <= number <= bound:
             raise PhoneInputError(
-                f"location.{axis} must be between -{bound:g} and {bound:g}", field=f"location.{axis}"
+                _("%(field)s must be between -%(bound)s and %(bound)s")
+                % {"field": f"location.{axis}", "bound": f"{bound:g}"},
+                field=f"location.{axis}",
             )
         content[axis] = number
     for key in ("name", "address", "url"):
@@ -254,7 +278,7 @@ def _reaction(data: dict[str, Any], chat: SandboxChat | None) -> CustomerMessage
     _business_message(chat, wamid, types=REACTABLE_TYPES)
     emoji = data.get("emoji", "")
     if not isinstance(emoji, str) or len(emoji) > 10 or (emoji and emoji.isascii()):
-        raise PhoneInputError("emoji must be one emoji (or empty to remove the reaction)", field="emoji")
+        raise PhoneInputError(_("emoji must be one emoji (or empty to remove the reaction)"), field="emoji")
     current = _current_reaction(chat, wamid) if chat is not None else ""
     content: dict[str, Any] = {"message_id": wamid}
     if emoji and emoji != current:
@@ -284,7 +308,7 @@ def _button_reply(message: SandboxMessage, data: dict[str, Any]) -> dict[str, An
                     "type": "button_reply",
                     "button_reply": {"id": reply_id, "title": reply.get("title", "")},
                 }
-    raise PhoneInputError("reply_id is not a button of that message", field="reply_id", status=404)
+    raise PhoneInputError(_("reply_id is not a button of that message"), field="reply_id", status=404)
 
 
 def _list_reply(message: SandboxMessage, data: dict[str, Any]) -> dict[str, Any]:
@@ -298,15 +322,15 @@ def _list_reply(message: SandboxMessage, data: dict[str, Any]) -> dict[str, Any]
                     if row.get("description"):
                         reply["description"] = row["description"]
                     return {"type": "list_reply", "list_reply": reply}
-    raise PhoneInputError("reply_id is not a row of that list message", field="reply_id", status=404)
+    raise PhoneInputError(_("reply_id is not a row of that list message"), field="reply_id", status=404)
 
 
 def _quick_reply(message: SandboxMessage, data: dict[str, Any]) -> dict[str, Any]:
     index = data.get("index")
     buttons = (message.rendered or {}).get("buttons") or []
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(buttons):
-        raise PhoneInputError("index must be the position of one of the template's buttons", field="index")
+        raise PhoneInputError(_("index must be the position of one of the template's buttons"), field="index")
     button = buttons[index]
     if button.get("type") != "quick_reply":
-        raise PhoneInputError("that template button is not a quick reply", field="index")
+        raise PhoneInputError(_("that template button is not a quick reply"), field="index")
     return {"payload": button.get("payload") or button.get("text", ""), "text": button.get("text", "")}

@@ -63,6 +63,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from conversations.models import Channel
@@ -404,11 +405,11 @@ def phone_api_send(request: HttpRequest) -> dict[str, Any]:
 @phone_api("POST")
 def phone_api_media(request: HttpRequest) -> dict[str, Any]:
     if request.content_type != "multipart/form-data":
-        raise PhoneInputError("upload the file as multipart/form-data (phone_number_id, file)", status=415)
+        raise PhoneInputError(_("upload the file as multipart/form-data (phone_number_id, file)"), status=415)
     channel = channel_of(request.POST.get("phone_number_id"))
     upload = request.FILES.get("file")
     if upload is None:
-        raise PhoneInputError("file is required", field="file")
+        raise PhoneInputError(_("%(field)s is required") % {"field": "file"}, field="file")
     try:
         media = services.media_upload(
             channel=channel, upload=upload, declared_type="", origin=SandboxMedia.Origin.CUSTOMER
@@ -467,7 +468,9 @@ def phone_api_played(request: HttpRequest) -> dict[str, Any]:
     wamid = data.get("message_id")
     if not isinstance(wamid, str) or not services.customer_played(chat=chat, wamid=wamid):
         raise PhoneInputError(
-            "message_id does not name a business audio message of this chat", field="message_id", status=404
+            _("message_id does not name a business %(types)s message of this chat") % {"types": "audio"},
+            field="message_id",
+            status=404,
         )
     return {"played": True}
 
@@ -478,7 +481,9 @@ def phone_api_calls(request: HttpRequest) -> dict[str, Any]:
     try:
         limit = min(max(int(request.GET.get("limit", "50")), 1), CALLS_LIMIT_MAX)
     except ValueError:
-        raise PhoneInputError(f"limit must be a number from 1 to {CALLS_LIMIT_MAX}", field="limit") from None
+        raise PhoneInputError(
+            _("limit must be a number from 1 to %(max)d") % {"max": CALLS_LIMIT_MAX}, field="limit"
+        ) from None
     return {
         "calls": [
             {
@@ -501,5 +506,5 @@ def phone_media(request: HttpRequest, signed: str) -> HttpResponseBase:
     """A file shown on the phone page, by the signed link its message payload carries."""
     media = services.media_from_phone_link(signed=signed)
     if media is None:
-        return JsonResponse({"error": "no such file, or the link expired: reload the chat"}, status=404)
+        return JsonResponse({"error": _("no such file, or the link expired: reload the chat")}, status=404)
     return _file_response(media, inline=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from conversations.directory import directory
 from tests.cloud_api import SALES, SUPPORT
@@ -33,6 +34,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             leftover.unlink(missing_ok=True)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test that ran against a started stack (browser tests, e2e) reports the end
+    of the servers' log: a CI failure then says what the server did, not only what the
+    page showed."""
+    report = yield
+    log = getattr(getattr(item, "funcargs", {}).get("stack"), "log", None)
+    if report.failed and report.when == "call" and callable(log):
+        lines = str(log()).splitlines()[-SERVER_LOG_LINES_ON_FAILURE:]
+        report.sections.append(("the stack's log (its end)", "\n".join(lines)))
+    return report
+
+
+SERVER_LOG_LINES_ON_FAILURE = 150
+
+
 def _process_exists(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -41,6 +60,14 @@ def _process_exists(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    """U4: a request in German activates German in its thread (LocaleMiddleware) and Django
+    leaves it active; a later test in the same thread would read German texts."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

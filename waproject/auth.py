@@ -15,27 +15,33 @@ from axes.helpers import get_cool_off
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 
 LOCKED_STATUS = 429
 
 
 def duration_text(delta: timedelta) -> str:
-    """ "15 minutes", "1 hour", "1 hour 30 minutes", "45 seconds"."""
+    """ "15 minutes", "1 hour", "1 hour 30 minutes", "45 seconds" (U4: in the active language)."""
     seconds = max(int(delta.total_seconds()), 1)
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
-    parts = [(hours, "hour"), (minutes, "minute")] if hours or minutes else [(seconds, "second")]
-    return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n)
+    parts = [
+        ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours} if hours else "",
+        ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes} if minutes else "",
+    ]
+    if not (hours or minutes):
+        parts = [ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}]
+    return " ".join(part for part in parts if part)
 
 
 def lockout_message(request: HttpRequest) -> tuple[str, int]:
     """The explanation and the seconds to wait."""
     cool_off = get_cool_off(request) or timedelta(minutes=15)
     wait = duration_text(cool_off)
-    message = (
-        f"Too many failed sign-ins for this account or from this address: signing in is "
-        f"temporarily locked for {wait}. Each new attempt meanwhile starts the wait again."
-    )
+    message = gettext(
+        "Too many failed sign-ins for this account or from this address: signing in is "
+        "temporarily locked for %(wait)s. Each new attempt meanwhile starts the wait again."
+    ) % {"wait": wait}
     return message, int(cool_off.total_seconds())
 
 

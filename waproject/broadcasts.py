@@ -18,7 +18,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.consumer import get_handler_name
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import connections, transaction
 
@@ -177,20 +177,47 @@ async def dispatch_batch(consumer: object, event: Mapping[str, object]) -> None:
         await handler(message)
 
 
+#: From this many group sends on, one flush sends to different groups side by side (each
+#: group's events still in order): a tick of timers or a re-arm pushes to hundreds of
+#: groups, and one after the other each waits for its Redis round trips.
+PARALLEL_FROM = 16
+#: How many group sends one flush has in flight at most.
+PUSH_CONCURRENCY = 16
+
+
 async def flush(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
     """Send collected broadcasts (consecutive ones to a group as one batch); a failure is
     retried once, then logged, never raised (browsers resync)."""
     layer = get_channel_layer()
     if layer is None:
         return
-    for group, message in batched(broadcasts) if settings.BROADCAST_BATCHING else broadcasts:
-        for attempt in (1, 2):
-            try:
-                await layer.group_send(group, message)
-                break
-            except Exception:
-                if attempt == 2:
-                    metrics.PUSH_FAILURES.inc()  # X2: events that could not be pushed
-                    logger.exception("could not push %s to %s", message.get("type"), group)
-                else:
-                    await asyncio.sleep(PUSH_RETRY_DELAY)
+    sends = batched(broadcasts) if settings.BROADCAST_BATCHING else list(broadcasts)
+    if len(sends) < PARALLEL_FROM:
+        for group, message in sends:
+            await _send(layer, group, message)
+        return
+    by_group: dict[str, list[Mapping[str, object]]] = {}
+    for group, message in sends:
+        by_group.setdefault(group, []).append(message)
+    slots = asyncio.Semaphore(PUSH_CONCURRENCY)
+
+    async def in_order(group: str, messages: list[Mapping[str, object]]) -> None:
+        async with slots:
+            for message in messages:
+                await _send(layer, group, message)
+
+    await asyncio.gather(*(in_order(group, messages) for group, messages in by_group.items()))
+
+
+async def _send(layer: BaseChannelLayer, group: str, message: Mapping[str, object]) -> None:
+    """One group send, tried once more on a fresh connection after ``PUSH_RETRY_DELAY``."""
+    for attempt in (1, 2):
+        try:
+            await layer.group_send(group, dict(message))
+            return
+        except Exception:
+            if attempt == 2:
+                metrics.PUSH_FAILURES.inc()  # X2: events that could not be pushed
+                logger.exception("could not push %s to %s", message.get("type"), group)
+            else:
+                await asyncio.sleep(PUSH_RETRY_DELAY)

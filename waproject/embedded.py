@@ -169,15 +169,24 @@ def enqueue_best_effort(
 
 
 class EmbeddedBeat:
-    """Celery beat inside the server process: each schedule entry enqueued at its interval."""
+    """Celery beat inside the server process: each schedule entry enqueued at its interval.
 
-    def __init__(self, schedule: dict[str, dict[str, Any]]) -> None:
+    Two guards a broker's beat gets from its worker pool and queues, which this one must
+    give itself: the sweeps run on threads of their own (``runner`` stays free for the jobs
+    requests hand over, a download or a send, however slow a sweep is on a busy SQLite), and
+    an entry whose previous run has not finished is skipped, not queued again, so a slow
+    sweep never piles up runs of itself."""
+
+    def __init__(self, schedule: dict[str, dict[str, Any]], *, workers: int = 2) -> None:
         self._entries = [
             (name, entry["task"], entry["schedule"].run_every.total_seconds())
             for name, entry in schedule.items()
         ]
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._runner = EmbeddedRunner(workers=workers)
+        self._lock = threading.Lock()
+        self._unfinished: set[str] = set()
 
     def start(self) -> None:
         if self._thread is None:
@@ -186,6 +195,26 @@ class EmbeddedBeat:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def tick(self, name: str, task: Task) -> bool:
+        """Run entry ``name`` unless its previous run is unfinished; whether it was started."""
+        with self._lock:
+            if name in self._unfinished:
+                return False
+            self._unfinished.add(name)
+        self._runner.submit(functools.partial(self._run_entry, name, task))
+        return True
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no sweep is queued or running (for tests)."""
+        return self._runner.wait_idle(timeout)
+
+    def _run_entry(self, name: str, task: Task) -> None:
+        try:
+            run_task(task, (), {})
+        finally:
+            with self._lock:
+                self._unfinished.discard(name)
 
     def _loop(self) -> None:
         for _, task_name, _ in self._entries:  # register the tasks, as a worker does at start
@@ -200,4 +229,5 @@ class EmbeddedBeat:
                     if task is None:
                         logger.error("beat entry %s names unknown task %s", name, task_name)
                         continue
-                    runner.submit(functools.partial(run_task, task, (), {}))
+                    if not self.tick(name, task):
+                        logger.debug("beat entry %s skipped: its previous run is unfinished", name)

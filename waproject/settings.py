@@ -357,6 +357,9 @@ LANGUAGE_CODE = "en"
 #: U4: the languages the console, the sandbox phone and our admin pages are translated to
 #: (each app's ``locale/`` folder; the console's JavaScript reads its catalogue).
 LANGUAGES = [("en", "English"), ("pt-br", "Português (Brasil)"), ("de", "Deutsch")]
+#: The project templates' and waproject's own messages (base.html, the sign-in page); the
+#: apps' are in their ``locale/`` folders.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -42,11 +42,11 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("console/", include("console.urls")),
-    # U4: the translations the console's and the sandbox phone's JavaScript use (gettext()),
+    # U4: the translations the console's, the sandbox phone's and the search page's JavaScript use,
     # in the request's language; a script of its own (the CSP allows no inline one).
     path(
         "jsi18n/",
-        JavaScriptCatalog.as_view(packages=["console", "sandbox"]),
+        JavaScriptCatalog.as_view(packages=["console", "sandbox", "reports"]),
         name="javascript-catalog",
     ),
     path("", include("reports.urls")),  # S3 /reports/, O6 /search/

@@ -113,7 +113,68 @@ def reaction(to: str, *, message_id: str, emoji: str) -> dict[str, Any]:
     """
     if not message_id:
         raise ValueError("reaction needs the message_id (wamid) it reacts to")
+    if emoji and not is_one_emoji(emoji):
+        raise ValueError("a reaction is one emoji (or empty to remove it)")
     return _message(to, "reaction", {"message_id": message_id, "emoji": emoji}, reply_to=None)
+
+
+# One emoji, as a reaction carries it: a single user-perceived character (a grapheme
+# cluster) made of pictographs. Written out here because the standard library has no
+# grapheme segmentation: a flag (two regional indicators), a keycap ("1️⃣"), a tag
+# sequence (🏴 + tags + cancel tag, the flags of England or Scotland), or pictographs
+# joined by zero-width joiners, each with an optional presentation selector and skin tone.
+_ZWJ = "\u200d"
+_VARIATION = ("\ufe0f", "\ufe0e")
+_KEYCAP = "\u20e3"
+
+
+def _regional(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
+
+
+def _skin_tone(char: str) -> bool:
+    return 0x1F3FB <= ord(char) <= 0x1F3FF
+
+
+def _pictograph(char: str) -> bool:
+    """Unicode's Extended_Pictographic ranges (emoji-data.txt), as far as reactions use them."""
+    code = ord(char)
+    return (
+        0x1F000 <= code <= 0x1FAFF
+        or 0x2600 <= code <= 0x27BF
+        or 0x2300 <= code <= 0x23FF
+        or 0x2B00 <= code <= 0x2BFF
+        or 0x2190 <= code <= 0x21FF
+        or 0x25A0 <= code <= 0x25FF
+        or 0x2900 <= code <= 0x297F
+        or code in (0xA9, 0xAE, 0x203C, 0x2049, 0x2122, 0x2139, 0x3030, 0x303D, 0x3297, 0x3299)
+    )
+
+
+def is_one_emoji(value: str) -> bool:
+    """Whether ``value`` is exactly one emoji (what WhatsApp shows as one reaction)."""
+    if not isinstance(value, str) or not value or len(value) > 32:
+        return False
+    if len(value) == 2 and all(_regional(c) for c in value):
+        return True  # a flag
+    if value[-1] == _KEYCAP:
+        return value[0] in "0123456789#*" and value[1:-1] in ("", "\ufe0f")
+    if value[0] == "\U0001f3f4" and len(value) > 2 and value[-1] == "\U000e007f":
+        return all(0xE0020 <= ord(c) <= 0xE007E for c in value[1:-1])
+    return all(_emoji_element(part) for part in value.split(_ZWJ))
+
+
+def _emoji_element(part: str) -> bool:
+    """One pictograph (not a lone regional indicator), then an optional presentation
+    selector and skin tone."""
+    if not part or not _pictograph(part[0]) or _regional(part[0]):
+        return False
+    rest = part[1:]
+    if rest[:1] in _VARIATION:
+        rest = rest[1:]
+    if rest and _skin_tone(rest[0]) and not _skin_tone(part[0]):
+        rest = rest[1:]
+    return rest == ""
 
 
 def template(

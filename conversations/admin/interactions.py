@@ -137,7 +137,7 @@ class AttachmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Reaction)
 class ReactionAdmin(ReadOnlyAdmin):
-    list_display = ("target_wamid", "direction", "emoji", "reacted_at")
+    list_display = ("target_wamid", "direction", "emoji", "status", "author", "reacted_at")
     search_fields = ("target_wamid",)
 
 

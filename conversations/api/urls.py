@@ -111,6 +111,11 @@ urlpatterns = [
     ),
     path("interactions/<id:pk>/notes/", interactions.InteractionNotesApi.as_view(), name="interaction-notes"),
     path("messages/<id:pk>/retry/", messages.MessageRetryApi.as_view(), name="message-retry"),
+    path(
+        "interactions/<id:pk>/messages/<id:message_id>/reaction/",
+        messages.MessageReactionApi.as_view(),
+        name="message-reaction",
+    ),
     path("attachments/", attachments.AttachmentUploadApi.as_view(), name="attachment-upload"),
     path("attachments/<id:pk>/file/", attachments.AttachmentFileApi.as_view(), name="attachment-file"),
     path(

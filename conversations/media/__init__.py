@@ -16,7 +16,13 @@ from conversations.media.images import (
     make_thumbnail,
     webp_is_animated,
 )
-from conversations.media.names import MAX_FILE_NAME_LENGTH, clean_file_name, human_size, shown_file_name
+from conversations.media.names import (
+    MAX_FILE_NAME_LENGTH,
+    clean_file_name,
+    human_size,
+    shown_file_name,
+    shown_name_of,
+)
 from conversations.media.sniff import sniff_mime
 
 __all__ = [
@@ -33,6 +39,7 @@ __all__ = [
     "kind_for_mime",
     "make_thumbnail",
     "shown_file_name",
+    "shown_name_of",
     "sniff_mime",
     "webp_is_animated",
 ]

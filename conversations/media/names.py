@@ -6,6 +6,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import unicodedata
+from typing import Protocol
 
 from whatsapp.limits import KB, MB
 
@@ -107,3 +108,23 @@ def shorten_file_name(name: str) -> str:
     if dot and stem and len(extension) <= 16:
         return stem[: MAX_FILE_NAME_LENGTH - len(extension) - 1].rstrip() + "." + extension
     return name[:MAX_FILE_NAME_LENGTH].rstrip()
+
+
+class NamedFile(Protocol):
+    """What :func:`shown_name_of` reads of a stored attachment."""
+
+    file_name: str
+    kind: str
+    mime_type: str
+    voice: bool
+
+
+def shown_name_of(attachment: NamedFile) -> str:
+    """:func:`shown_file_name` of a stored attachment: the transcript and the download (M1b)
+    give one file one name."""
+    return shown_file_name(
+        file_name=attachment.file_name,
+        kind=attachment.kind,
+        mime_type=attachment.mime_type,
+        voice=attachment.voice,
+    )

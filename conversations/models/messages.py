@@ -222,9 +222,36 @@ class Reaction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    # U1: the business's own reaction (direction "out", an agent reacted to a customer's
+    # message) is sent to WhatsApp after the commit. Its send state, like a message's:
+    # queued, sending, accepted (a wamid), then the statuses WhatsApp reports, or failed.
+    # Empty for the customer's reactions. ``revision`` counts the agent's changes: a send
+    # records its answer only while the row still holds what it sent.
+    status = models.CharField(max_length=12, choices=Message.Status, blank=True)
+    revision = models.PositiveIntegerField(default=0)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    send_claimed_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_title = models.CharField(max_length=255, blank=True)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["channel", "target_wamid", "direction"], name="reaction_per_side")
+        ]
+        indexes = [
+            # U1: the agents' reactions waiting for their (re)send, for the outbound sweep.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["queued", "sending"]),
+                name="reaction_send_due_idx",
+            ),
+            # U1: a status webhook names our reaction by its own wamid.
+            models.Index(
+                fields=["channel", "wamid"],
+                condition=models.Q(direction="out"),
+                name="reaction_out_wamid_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -71,6 +71,7 @@ from conversations.payloads.messages import (
     message_full_payload,
     message_payload,
     quoted_payload,
+    reaction_payload,
 )
 from conversations.payloads.pages import CatchUp, ContactHistory, StartedSession, TranscriptPage
 from conversations.payloads.reports import Report, ReportCount, ReportFigures, ReportPeriod
@@ -161,6 +162,7 @@ __all__ = [
     "offer_payload",
     "participant_payload",
     "quoted_payload",
+    "reaction_payload",
     "standard_response_payload",
     "template_payload",
     "template_preview_payload",

@@ -7,13 +7,14 @@ message it quotes, its author, and whether it was edited or deleted.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from django.urls import reverse
 
-from conversations.media import shown_file_name
+from conversations.media import shown_name_of
 from conversations.models import Attachment as AttachmentModel
 from conversations.models import Message as MessageModel
+from conversations.models import Reaction as ReactionModel
 from conversations.payloads.common import user_name
 from whatsapp.errors import PACING_CODES
 
@@ -73,8 +74,30 @@ class MessageCore(TypedDict):
 
 
 class Reaction(TypedDict):
+    """One side's reaction to a message: the customer's ("in") or the business's ("out")."""
+
     direction: str
+    #: "" only for the business's removal that failed (its ``error`` says why)
     emoji: str
+    #: U1, the business's reaction only (an agent's), sent like a message: queued, sending,
+    #: accepted, sent, delivered, read or failed
+    status: NotRequired[str]
+    #: why the business's reaction failed ("" unless it did)
+    error: NotRequired[str]
+    #: the agent who reacted
+    author_name: NotRequired[str]
+
+
+def reaction_payload(reaction: ReactionModel) -> Reaction:
+    """A reaction as the transcript shows it under its message; the business's says where
+    its send stands and who reacted."""
+    shown: Reaction = {"direction": reaction.direction, "emoji": reaction.emoji}
+    if reaction.direction == MessageModel.Direction.OUTBOUND:
+        author = getattr(reaction, "author", None) if reaction.author_id else None
+        shown["status"] = reaction.status
+        shown["error"] = reaction.error_title if reaction.status == MessageModel.Status.FAILED else ""
+        shown["author_name"] = user_name(author)
+    return shown
 
 
 class Quoted(TypedDict):
@@ -121,12 +144,7 @@ def attachment_payload(attachment: AttachmentModel | None) -> Attachment | None:
         "id": attachment.pk,
         "kind": attachment.kind,
         "mime_type": attachment.mime_type,
-        "file_name": shown_file_name(
-            file_name=attachment.file_name,
-            kind=attachment.kind,
-            mime_type=attachment.mime_type,
-            voice=attachment.voice,
-        ),
+        "file_name": shown_name_of(attachment),
         "size": attachment.size,
         "state": attachment.state,
         "notice": attachment_notice(attachment),

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from conversations import payloads
@@ -35,10 +35,9 @@ def messages_payload(messages: list[Message]) -> list[payloads.Message]:
     wamids = [m.wamid for m in messages if m.wamid]
     reactions: dict[str, list[payloads.Reaction]] = {}
     if wamids:
-        for reaction in Reaction.objects.filter(target_wamid__in=wamids).exclude(emoji=""):
-            reactions.setdefault(reaction.target_wamid, []).append(
-                {"direction": reaction.direction, "emoji": reaction.emoji}
-            )
+        shown = Q(target_wamid__in=wamids) & (~Q(emoji="") | Q(status=Message.Status.FAILED))
+        for reaction in Reaction.objects.filter(shown).select_related("author"):
+            reactions.setdefault(reaction.target_wamid, []).append(payloads.reaction_payload(reaction))
     quoted_wamids = {m.context_wamid for m in messages if m.context_wamid}
     quoted: dict[str | None, payloads.Quoted] = {}
     if quoted_wamids:
@@ -229,6 +228,15 @@ def messages_catch_up(
         refreshed = list(_with_joins(scope.filter(pk__in=refresh_ids[:REFRESH_LIMIT])).order_by("id"))
     payloads = messages_payload(new + refreshed)
     return {"messages": payloads[: len(new)], "refreshed": payloads[len(new) :]}
+
+
+def interaction_message_get(*, interaction: Interaction, message_id: int) -> Message:
+    """A message of ``interaction`` (the caller checked who sees it), with what its payload
+    shows, or NotFound."""
+    message = _with_joins(Message.objects.filter(interaction=interaction, pk=message_id)).first()
+    if message is None:
+        raise NotFound(f"message {message_id} is not a message of interaction {interaction.pk}")
+    return message
 
 
 def attachment_get_for_user(*, user: User, attachment_id: int) -> Attachment:

@@ -17,8 +17,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from conversations import events
-from conversations.models import Channel, Message, PendingStatus
+from conversations import events, payloads
+from conversations.models import Channel, Message, PendingStatus, Reaction
 from conversations.models.bounds import webhook_limits
 from integrations import outbox
 from whatsapp.errors import error_from_webhook
@@ -172,6 +172,8 @@ def status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
         rows = cursor.fetchall()
     if not rows and _reconcile_wamid(channel=channel, update=update):
         return status_apply(channel=channel, update=update)
+    if not rows and reaction_status_apply(channel=channel, update=update):
+        return True
     if not rows:
         PendingStatus.objects.bulk_create(
             [
@@ -195,6 +197,54 @@ def status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
         message_id=message_id, interaction_id=interaction_id, status=status, error=error
     )
     return True
+
+
+def reaction_status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
+    """U1: a status of the business's reaction (WhatsApp reports them like a message's);
+    False when ``update`` names none of ours. Forward only; a failure is terminal."""
+    with transaction.atomic():
+        reaction = (
+            Reaction.objects.select_for_update()
+            .select_related("author")
+            .filter(channel=channel, wamid=update.wamid, direction=Message.Direction.OUTBOUND)
+            .first()
+        )
+        if reaction is None:
+            return False
+        if update.status == S.FAILED:
+            if reaction.status not in FAILABLE:
+                return True
+            error = error_from_webhook(update.error)
+            reaction.status, reaction.error_code = S.FAILED, error.code
+            reaction.error_title = error.title[:ERROR_TITLE_MAX]
+        elif reaction.status == S.FAILED or RANK.get(update.status, -1) <= RANK.get(reaction.status, -1):
+            return True
+        else:
+            reaction.status = update.status
+        reaction.save(update_fields=["status", "error_code", "error_title"])
+        reaction_announce(reaction)
+    return True
+
+
+def reaction_announce(reaction: Reaction) -> None:
+    """The business's reaction as it stands now, to the consoles showing its message."""
+    target = (
+        Message.objects.filter(channel_id=reaction.channel_id, wamid=reaction.target_wamid)
+        .values("id", "interaction_id")
+        .first()
+    )
+    if target is None:
+        return
+    shown = payloads.reaction_payload(reaction)
+    events.reaction_changed(
+        interaction_id=target["interaction_id"],
+        message_id=target["id"],
+        direction=reaction.direction,
+        emoji=shown["emoji"],
+        status=shown.get("status", ""),
+        error=shown.get("error", ""),
+        author_name=shown.get("author_name", ""),
+    )
 
 
 def pending_statuses_apply(*, channel: Channel, wamid: str) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sandbox import events, wire
 from sandbox.models import SandboxChat, WebhookPost
@@ -40,13 +41,13 @@ def customer_number_change(*, chat: SandboxChat, new_wa_id: str) -> tuple[Sandbo
     ``user_changed_number`` notice (from the old number, with the new one and both BSUIDs)."""
     old_wa_id, old_user_id = chat.wa_id, chat.user_id
     if new_wa_id == old_wa_id:
-        raise IdentityChangeError("this is already the customer's number")
+        raise IdentityChangeError(_("this is already the customer's number"))
     chat.wa_id, chat.user_id = new_wa_id, wire.new_user_id()
     try:
         with transaction.atomic():
             chat.save(update_fields=["wa_id", "user_id"])
     except IntegrityError:
-        raise IdentityChangeError("another chat with this business has the new number") from None
+        raise IdentityChangeError(_("another chat with this business has the new number")) from None
     notice = {
         "body": f"User {chat.profile_name or old_wa_id} changed from {old_wa_id} to {new_wa_id}",
         "wa_id": new_wa_id,
@@ -94,7 +95,7 @@ def customer_marketing_set(*, chat: SandboxChat, value: str) -> tuple[SandboxCha
     this business: Meta posts a ``user_preferences`` change, and refuses MARKETING
     templates to a stopped customer (131050)."""
     if value not in ("stop", "resume"):
-        raise IdentityChangeError('the marketing preference is "stop" or "resume"')
+        raise IdentityChangeError(_('the marketing preference is "stop" or "resume"'))
     chat.marketing_preference = value
     chat.save(update_fields=["marketing_preference"])
     detail = (

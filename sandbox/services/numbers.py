@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from conversations.models import Channel
 from sandbox.errors import GraphError
@@ -66,11 +67,11 @@ def number_health_set(
     old_quality, old_limit = number.quality_rating, number.messaging_limit
     if quality_rating is not None:
         if quality_rating not in (*QUALITY_RANK, "UNKNOWN"):
-            raise NumberChangeError("quality_rating is GREEN, YELLOW, RED or UNKNOWN")
+            raise NumberChangeError(_("quality_rating is GREEN, YELLOW, RED or UNKNOWN"))
         number.quality_rating = quality_rating
     if messaging_limit is not None:
         if not messaging_limit or len(messaging_limit) > 32:
-            raise NumberChangeError("messaging_limit is a tier such as TIER_2K")
+            raise NumberChangeError(_("messaging_limit is a tier such as TIER_2K"))
         number.messaging_limit = messaging_limit
     number.save()
     if (number.quality_rating, number.messaging_limit) == (old_quality, old_limit):
@@ -101,9 +102,9 @@ def number_health_set(
 def number_pacing_set(*, channel: Channel, code: int, times: int) -> SandboxNumber:
     """The next ``times`` sends of this number are refused with ``code``."""
     if code not in PACING_CODES:
-        raise NumberChangeError("pacing code is 130429 (throughput) or 131056 (pair rate)")
+        raise NumberChangeError(_("pacing code is 130429 (throughput) or 131056 (pair rate)"))
     if not 0 <= times <= 100:
-        raise NumberChangeError("times is 0 to 100")
+        raise NumberChangeError(_("times is 0 to 100"))
     number = number_of(channel)
     number.pacing_code, number.pacing_left = code, times
     number.save(update_fields=["pacing_code", "pacing_left"])

@@ -11,11 +11,12 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from console.consumers import AgentConsumer
 from conversations import events
 from conversations.models import Interaction, Message
-from conversations.services import routing, transfer
+from conversations.services import reactions, routing, transfer
 from tests.cloud_api import LENA, payload
 from tests.factories import AgentProfileFactory, InteractionFactory, QueueFactory, UserFactory
 
@@ -400,3 +401,45 @@ async def test_an_assigned_interaction_arrives_with_its_owners_actions(channel):
     assert assigned["part"] == "owner"
     assert {"reply", "done", "transfer", "park"} <= set(assigned["actions"])
     await communicator.disconnect()
+
+
+async def test_an_agents_reaction_reaches_every_console_watching_the_interaction(channel, monkeypatch):
+    """U1: the agent reacts; their own console and a supervisor watching hear it, queued."""
+    monkeypatch.setattr(reactions, "enqueue_on_commit", lambda *args, **kwargs: None)  # no send here
+
+    def setup():
+        owner = AgentProfileFactory()
+        supervisor = UserFactory(is_staff=True, is_superuser=True)
+        now = timezone.now()
+        interaction = InteractionFactory(
+            channel=channel,
+            owner=owner.user,
+            last_inbound_at=now,
+            window_expires_at=now + timedelta(hours=20),
+        )
+        message = Message.objects.create(
+            channel=channel,
+            interaction=interaction,
+            contact=interaction.contact,
+            direction="in",
+            wamid="wamid.customer-react",
+            body="Thanks!",
+            origination_at=now,
+            arrived_at=now,
+        )
+        return owner.user, supervisor, interaction, message
+
+    owner, supervisor, interaction, message = await database_sync_to_async(setup)()
+    sockets = [await subscribed(owner, interaction.pk), await subscribed(supervisor, interaction.pk)]
+    await database_sync_to_async(reactions.react_to_message)(
+        user=owner, interaction_id=interaction.pk, message_id=message.pk, emoji="🙏"
+    )
+    for socket in sockets:
+        frame = (await frames_until(socket, "message.reaction"))[-1]
+        assert (frame["message_id"], frame["direction"], frame["emoji"], frame["status"]) == (
+            message.pk,
+            "out",
+            "🙏",
+            "queued",
+        )
+        await socket.disconnect()

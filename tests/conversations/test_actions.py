@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 P = InteractionParticipant
 OWNER_ACTIONS = [
     "reply",
+    "react",
     "send_template",
     "mark_read",
     "note",
@@ -31,7 +32,7 @@ OWNER_ACTIONS = [
     "park",
     "assign_contact",
 ]
-GUEST_ACTIONS = ["reply", "send_template", "mark_read", "note", "edit_contact", "leave_conference"]
+GUEST_ACTIONS = ["reply", "react", "send_template", "mark_read", "note", "edit_contact", "leave_conference"]
 
 
 @pytest.fixture

@@ -79,6 +79,14 @@ describe("message.status and message.reaction frames", () => {
     assert.deepEqual(withReaction(known, "in", "❤️").reactions, [{ direction: "out", emoji: "🙏" }, { direction: "in", emoji: "❤️" }]);
     assert.deepEqual(withReaction(known, "out", "").reactions, [{ direction: "in", emoji: "👍" }]);
   });
+  it("U1: the business's reaction keeps its send state; a failed removal stays shown", () => {
+    const known = message({ reactions: [{ direction: "in", emoji: "👍" }] });
+    const sending = withReaction(known, "out", "🙏", { status: "queued", error: "", author_name: "Alice" });
+    assert.deepEqual((sending.reactions || [])[1], { direction: "out", emoji: "🙏", status: "queued", error: "", author_name: "Alice" });
+    const failed = withReaction(sending, "out", "", { status: "failed", error: "Re-engagement message", author_name: "Alice" });
+    assert.deepEqual((failed.reactions || []).map((r) => [r.emoji, r.status, r.error]), [["👍", undefined, undefined], ["", "failed", "Re-engagement message"]]);
+    assert.deepEqual(withReaction(failed, "out", "", { status: "accepted" }).reactions, [{ direction: "in", emoji: "👍" }]);
+  });
 });
 
 describe("order and placement", () => {

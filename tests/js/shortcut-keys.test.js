@@ -13,6 +13,7 @@ describe("shortcutFor", () => {
     assert.equal(shortcutFor(key({ code: "KeyA", key: "å", altKey: true }), false)?.label, "Accept the newest offer");
     assert.equal(shortcutFor(key({ code: "ArrowDown", key: "ArrowDown", altKey: true }), false)?.label, "Next conversation");
     assert.equal(shortcutFor(key({ code: "KeyD", key: "∂", altKey: true }), false)?.label, "Done with the open conversation");
+    assert.equal(shortcutFor(key({ code: "KeyL", key: "¬", altKey: true }), false)?.action, "react"); // U1: React's menu
   });
 
   it("leaves typing alone: letters, Ctrl+Alt (AltGr) and unknown keys are no shortcut", () => {

@@ -123,6 +123,24 @@ class TestSend:
             raw=wa.send_message_response(),
         )
 
+    def test_a_reaction_goes_as_the_documented_body_and_its_answer_carries_a_wamid(self):
+        """U1: POST /{phone-number-id}/messages with type "reaction"; "" removes it."""
+        meta = answering(json={"messaging_product": "whatsapp", "messages": [{"id": "wamid.REACTION"}]})
+        with client_for(meta) as client:
+            result = client.send(payloads.reaction("4917612345678", message_id="wamid.CUSTOMER", emoji="👍"))
+            client.send(payloads.reaction("4917612345678", message_id="wamid.CUSTOMER", emoji=""))
+        first, removal = (json.loads(r.content) for r in meta.requests)
+        assert str(meta.last.url) == f"{BASE}/v23.0/{PNID}/messages"
+        assert first == {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": "+4917612345678",
+            "type": "reaction",
+            "reaction": {"message_id": "wamid.CUSTOMER", "emoji": "👍"},
+        }
+        assert removal["reaction"] == {"message_id": "wamid.CUSTOMER", "emoji": ""}
+        assert result.wamid == "wamid.REACTION"
+
     def test_bsuid_recipient_has_no_wa_id(self):
         meta = answering(json={"messaging_product": "whatsapp", "messages": [{"id": "wamid.X"}]})
         with client_for(meta) as client:

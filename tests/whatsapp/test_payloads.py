@@ -225,6 +225,19 @@ class TestReaction:
         with pytest.raises(ValueError, match="reaction needs the message_id"):
             payloads.reaction("1", message_id="", emoji="👍")
 
+    @pytest.mark.parametrize("emoji", ["👍", "❤️", "❤", "😂", "🙏", "👍🏽", "👨‍👩‍👧", "🏳️‍🌈", "🇩🇪", "1️⃣", "🏴󠁧󠁢󠁳󠁣󠁴󠁿"])
+    def test_one_emoji_is_one_grapheme_of_pictographs(self, emoji):
+        assert payloads.is_one_emoji(emoji)
+        assert payloads.reaction("1", message_id=WAMID, emoji=emoji)["reaction"]["emoji"] == emoji
+
+    @pytest.mark.parametrize(
+        "emoji", ["ok", "1", "é", "👍👍", "👍 ", " 👍", "🇩", "🇩🇪🇩🇪", "👍\u200d", "\u200d", "👍\ufe0f\ufe0f"]
+    )
+    def test_anything_else_is_refused(self, emoji):
+        assert not payloads.is_one_emoji(emoji)
+        with pytest.raises(ValueError, match="one emoji"):
+            payloads.reaction("1", message_id=WAMID, emoji=emoji)
+
 
 class TestTemplate:
     def test_without_components(self):

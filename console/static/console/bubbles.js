@@ -24,7 +24,13 @@ import { fmt, gettext } from "./i18n.js";
  * @property {(message: Message, button: HTMLButtonElement) => void} onRetry a failed message's Retry
  * @property {(message: Message) => void} [onReply] U1: quote this message in the next reply
  *   (the tab ignores it while the agent may not write: read only, window closed)
+ * @property {(message: Message, emoji: string) => Promise<unknown>} [onReact] U1: react to a
+ *   customer's message ("" removes the reaction); the button shows while the server allows it
+ * @property {number} [interactionId] the tab's interaction: React only on its own messages
  */
+
+/** U1: the reactions the picker offers. */
+export const REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
 
 /**
  * W2: how its time is shown.
@@ -80,21 +86,30 @@ export function buildRow(message, flags, ctx) {
   if (actions) row.append(actions);
   const reactions = message.reactions || [];
   if (reactions.length) {
-    row.append(
-      el(
-        "div",
-        { class: "reactions" },
-        reactions.map((r) =>
-          el("span", {
-            class: "reaction",
-            text: r.emoji,
-            title: r.direction === "in" ? `${ctx.contactName()} reacted` : gettext("You reacted"),
-          }),
-        ),
-      ),
-    );
+    row.append(el("div", { class: "reactions" }, reactions.map((r) => reactionBadge(r, ctx))));
   }
   return row;
+}
+
+/**
+ * One side's reaction under a message. U1: the business's says who reacted and where its
+ * send stands (on its way, or failed and why: react again to retry).
+ * @param {import("./types.js").Reaction} r @param {RowContext} ctx
+ */
+function reactionBadge(r, ctx) {
+  if (r.direction === "in") return el("span", { class: "reaction", text: r.emoji, title: fmt(gettext("%(name)s reacted"), { name: ctx.contactName() }) });
+  const who = r.author_name ? fmt(gettext("%(name)s reacted"), { name: r.author_name }) : gettext("You reacted");
+  if (r.status === "failed") {
+    const what = r.emoji ? fmt(gettext("Reaction %(emoji)s not sent"), { emoji: r.emoji }) : gettext("The reaction was not removed");
+    return el("span", { class: "reaction reaction--out reaction--failed", title: fmt(gettext("%(what)s: %(error)s. React again to retry."), { what, error: r.error || gettext("WhatsApp refused it") }) },
+      icon("alert"), r.emoji || "");
+  }
+  const pending = r.status === "queued" || r.status === "sending";
+  return el("span", {
+    class: `reaction reaction--out${pending ? " reaction--pending" : ""}`,
+    text: r.emoji,
+    title: pending ? fmt(gettext("%(who)s · sending…"), { who }) : who,
+  });
 }
 
 /**
@@ -115,6 +130,7 @@ function actionsBlock(message, ctx) {
         icon("reply")),
     );
   }
+  if (ctx.onReact && canReact(message) && message.interaction_id === ctx.interactionId) buttons.push(reactButton(message, ctx.onReact));
   const text = message.body || "";
   if (text.trim() && navigator.clipboard) {
     const copy = el("button", { type: "button", class: "row-action", tabindex: "-1", title: gettext("Copy text"), "aria-label": gettext("Copy the text") }, icon("copy"));
@@ -136,6 +152,86 @@ function actionsBlock(message, ctx) {
  */
 export function canQuote(message) {
   return Boolean(message.wamid) && !message.revoked && placement(message) !== "center" && message.type !== "reaction";
+}
+
+/**
+ * U1: whether the agent may react to this message: a customer's message that can be quoted
+ * (a wamid, not deleted, not a notice). The tab hides the button while the server does not
+ * allow it ("react" in the actions, the 24-hour window open).
+ * @param {Message} message
+ */
+export function canReact(message) {
+  return message.direction === "in" && canQuote(message);
+}
+
+/**
+ * U1: React, beside Reply and Copy (out of the Tab order like them), opening a small menu of
+ * emojis and "Remove": the arrow keys move in it, Enter picks, Escape closes it and gives
+ * the focus back.
+ * @param {Message} message @param {(message: Message, emoji: string) => Promise<unknown>} onReact
+ */
+function reactButton(message, onReact) {
+  const button = el("button", {
+    type: "button", class: "row-action row-action--react", tabindex: "-1", title: gettext("React"),
+    "aria-label": gettext("React to this message"), "aria-haspopup": "menu", "aria-expanded": "false",
+  }, icon("smile"));
+  button.addEventListener("click", () => {
+    const open = button.parentElement && button.parentElement.querySelector(".react-picker:not([data-closing])");
+    if (open) closePicker(button);
+    else openPicker(button, message, onReact);
+  });
+  return button;
+}
+
+/** @param {HTMLButtonElement} button @param {Message} message @param {(message: Message, emoji: string) => Promise<unknown>} onReact */
+function openPicker(button, message, onReact) {
+  const mine = (message.reactions || []).find((r) => r.direction === "out");
+  const current = mine && mine.status !== "failed" ? mine.emoji : "";
+  const pick = (/** @type {string} */ emoji) => {
+    button.focus(); // the transcript keeps it on React when the row is drawn again
+    closePicker(button);
+    onReact(message, emoji);
+  };
+  const items = REACTIONS.map((emoji) =>
+    el("button", {
+      type: "button", role: "menuitemradio", class: "react-choice", tabindex: "-1", text: emoji,
+      "aria-checked": emoji === current ? "true" : "false", "aria-label": fmt(gettext("React with %(emoji)s"), { emoji }), onclick: () => pick(emoji),
+    }));
+  if (current) {
+    items.push(el("button", { type: "button", role: "menuitem", class: "react-choice react-choice--remove", tabindex: "-1", text: gettext("Remove"), "aria-label": gettext("Remove your reaction"), onclick: () => pick("") }));
+  }
+  const picker = el("div", { class: "react-picker", role: "menu", "aria-label": gettext("React with") }, items);
+  picker.addEventListener("keydown", (event) => {
+    const at = items.indexOf(/** @type {HTMLButtonElement} */ (document.activeElement));
+    const moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+    if (event.key in moves) {
+      items[(at + moves[/** @type {keyof typeof moves} */ (event.key)] + items.length) % items.length].focus();
+    } else if (event.key === "Home" || event.key === "End") {
+      items[event.key === "Home" ? 0 : items.length - 1].focus();
+    } else if (event.key === "Escape" || event.key === "Tab") {
+      closePicker(button);
+      button.focus();
+    } else return;
+    event.preventDefault();
+    event.stopPropagation();
+  });
+  picker.addEventListener("focusout", (event) => {
+    const to = event.relatedTarget;
+    if (to !== button && (!(to instanceof Node) || !picker.contains(to))) closePicker(button);
+  });
+  button.after(picker);
+  button.setAttribute("aria-expanded", "true");
+  (items.find((item) => item.getAttribute("aria-checked") === "true") || items[0]).focus();
+}
+
+/** @param {HTMLButtonElement} button */
+function closePicker(button) {
+  button.setAttribute("aria-expanded", "false");
+  // Removing the focused picker blurs it, and its focusout closes it again: once is enough.
+  const picker = button.parentElement && button.parentElement.querySelector(".react-picker:not([data-closing])");
+  if (!(picker instanceof HTMLElement)) return;
+  picker.dataset.closing = "true";
+  picker.remove();
 }
 
 /** Say on the button what happened, for a moment. @param {HTMLButtonElement} button @param {string} what */

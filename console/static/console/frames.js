@@ -83,7 +83,7 @@ export function applyFrame(app, frame) {
     }
     case "message.reaction": {
       const target = tab(frame.interaction_id);
-      if (target && !target.transcript.setReaction(frame.message_id, frame.direction, frame.emoji)) target.catchUp();
+      if (target && !target.transcript.setReaction(frame.message_id, frame.direction, frame.emoji, frame)) target.catchUp();
       break;
     }
     case "contact.changed": {

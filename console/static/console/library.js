@@ -191,7 +191,7 @@ export class ResponsesPanel {
           type: "button",
           class: "btn btn--small",
           text: notification ? gettext("Edit and send…") : gettext("Insert"),
-          "aria-label": `${notification ? gettext("Edit and send") : gettext("Insert")} ${response.name}`,
+          "aria-label": fmt(notification ? gettext("Edit and send %(name)s") : gettext("Insert %(name)s"), { name: response.name }),
           onclick: () => this.host.onInsert(response),
         }),
       ),

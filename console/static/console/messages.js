@@ -67,15 +67,19 @@ export function withStatus(known, status, error) {
 }
 
 /**
- * A message.reaction frame applied to a message: one reaction per side; "" removes it.
+ * A message.reaction frame applied to a message: one reaction per side; "" removes it
+ * (U1: unless the business's removal failed, which stays shown with its error).
  * @param {Message} known
  * @param {string} direction
  * @param {string} emoji
+ * @param {{ status?: string, error?: string, author_name?: string }} [state] the business's send
  * @returns {Message}
  */
-export function withReaction(known, direction, emoji) {
+export function withReaction(known, direction, emoji, state = {}) {
   const reactions = (known.reactions || []).filter((r) => r.direction !== direction);
-  if (emoji) reactions.push({ direction, emoji });
+  if (emoji || state.status === "failed") {
+    reactions.push(state.status ? { direction, emoji, status: state.status, error: state.error || "", author_name: state.author_name || "" } : { direction, emoji });
+  }
   return { ...known, reactions };
 }
 

@@ -21,7 +21,7 @@ export const NARROW = "(max-width: 1100px)";
 /** @type {PageName[]} */
 const PAGES = ["details", "responses", "consult"];
 /** @type {Record<string, string>} */
-const STATE_LABELS = { queued: "waiting", offered: "offered", active: "active", parked: gettext("in a workbin"), closed: "done" };
+const STATE_LABELS = { queued: gettext("waiting"), offered: gettext("offered"), active: gettext("active"), parked: gettext("in a workbin"), closed: gettext("done") };
 
 /** @param {unknown} value */
 function display(value) {
@@ -42,7 +42,7 @@ export function historyItem(item, { current = false, dispositionLabel = (code) =
       "div",
       { class: "history-head" },
       el("time", { datetime: item.created_at, text: fullTimeOf(toDate(item.created_at)) }),
-      el("span", { class: `badge badge--${item.state}`, text: current ? "this conversation" : STATE_LABELS[item.state] || item.state }),
+      el("span", { class: `badge badge--${item.state}`, text: current ? gettext("this conversation") : STATE_LABELS[item.state] || item.state }),
     ),
     el("div", { class: "history-line muted", text: [item.channel, item.owner && `with ${item.owner}`].filter(Boolean).join(" · ") }),
     item.disposition ? el("div", { class: "history-line", text: `Disposition: ${dispositionLabel(item.disposition)}` }) : null,
@@ -255,7 +255,7 @@ export class SidePanel {
         {
           type: "button",
           class: "icon-btn icon-btn--small",
-          "aria-label": `Remove ${key || gettext("this field")}`,
+          "aria-label": fmt(gettext("Remove %(field)s"), { field: key || gettext("this field") }),
           title: gettext("Remove"),
           onclick: () => {
             row.remove();

@@ -9,7 +9,7 @@
 
 import { gettext } from "./i18n.js";
 
-/** @typedef {"accept" | "next" | "previous" | "unread" | "compose" | "quote" | "done" | "help"} Action */
+/** @typedef {"accept" | "next" | "previous" | "unread" | "compose" | "quote" | "react" | "done" | "help"} Action */
 
 /**
  * A shortcut: the key's code with Alt, its label for the overlay and what it does.
@@ -24,6 +24,7 @@ export const SHORTCUTS = [
   { code: "KeyU", keys: "Alt+U", label: gettext("Next conversation with unread messages"), action: "unread" },
   { code: "KeyC", keys: "Alt+C", label: gettext("Write in the open conversation"), action: "compose" },
   { code: "KeyR", keys: "Alt+R", label: gettext("Reply to the customer's last message (quoted)"), action: "quote" },
+  { code: "KeyL", keys: "Alt+L", label: gettext("React to the customer's last message"), action: "react" },
   { code: "KeyD", keys: "Alt+D", label: gettext("Done with the open conversation"), action: "done" },
   { code: "Slash", keys: "Alt+/", label: gettext("Show these shortcuts"), action: "help" },
 ];

@@ -22,6 +22,7 @@ const ACTIONS = {
   unread: nextUnread,
   compose: focusComposer,
   quote: quoteLast,
+  react: reactToLast,
   done,
   help: (app) => app.shortcuts.open(),
 };
@@ -87,6 +88,21 @@ function quoteLast(app) {
   }
   if (!newest) return false;
   return tab.replyTo(newest);
+}
+
+/**
+ * U1: open the React menu of the customer's last message (the keyboard's way to it: the
+ * row's buttons are out of the Tab order); nothing while React is not offered.
+ * @param {ConsoleApp} app
+ */
+function reactToLast(app) {
+  const tab = app.activeId === null ? undefined : app.tabs.get(app.activeId);
+  if (!tab) return false;
+  const rows = tab.panel.querySelectorAll(`.row--in[data-message-id] .row-action--react`);
+  const button = rows[rows.length - 1];
+  if (!(button instanceof HTMLButtonElement) || button.offsetParent === null) return false;
+  if (button.getAttribute("aria-expanded") !== "true") button.click();
+  return true;
 }
 
 /** @param {ConsoleApp} app */

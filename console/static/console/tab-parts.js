@@ -43,6 +43,7 @@ export function transcriptFor(tab) {
       contactName: () => tab.contact.display_name || gettext("Customer"),
       onRetry: (message, button) => tab.retry(message, button),
       onReply: (message) => tab.replyTo(message),
+      onReact: (message, emoji) => tab.react(message, emoji),
       loadOlder: (cursor) => tab.api.get(`interactions/${tab.id}/transcript/?before=${encodeURIComponent(cursor)}`),
       onError: (error) => tab.composer.showError(error),
     },

@@ -254,6 +254,21 @@ export class InteractionTab {
     return taken;
   }
 
+  /**
+   * U1: react to a customer's message ("" removes the reaction); the answer is the message
+   * with its reactions, and every other console hears it as a message.reaction frame.
+   * @param {Message} message @param {string} emoji
+   */
+  async react(message, emoji) {
+    try {
+      /** @type {Message} */
+      const fresh = await this.api.post(`interactions/${this.id}/messages/${message.id}/reaction/`, { emoji });
+      this.receive([fresh], { updated: true });
+    } catch (error) {
+      this.composer.showError(error);
+    }
+  }
+
   /** A failed message, sent again. @param {Message} message @param {HTMLButtonElement | null} button */
   async retry(message, button) {
     if (button) button.disabled = true;
@@ -501,6 +516,8 @@ export class InteractionTab {
     const state = this.windowState(now);
     this.header.showWindow(state, now);
     this.composer.setWindow(state);
+    // U1: React shows while the server allows it and the 24-hour window is open.
+    this.panel.classList.toggle("conv--no-react", !(this.can("react") && state.open));
   }
 
   /** O1 / O2: the 24-hour window and the reply window now (conversation.js). @param {number} now */

@@ -160,11 +160,12 @@ export class Transcript {
    * @param {number} id
    * @param {string} direction
    * @param {string} emoji
+   * @param {{ status?: string, error?: string, author_name?: string }} [state] U1: the business's send
    */
-  setReaction(id, direction, emoji) {
+  setReaction(id, direction, emoji, state = {}) {
     const known = this.messages.get(id);
     if (!known) return false;
-    this.messages.set(id, withReaction(known, direction, emoji));
+    this.messages.set(id, withReaction(known, direction, emoji, state));
     this.render();
     return true;
   }
@@ -224,7 +225,13 @@ export class Transcript {
       if (originSecond !== null) previousOrigin = originSecond;
       wanted.push(this.row(message, { delayed, outOfOrder }));
     }
+    const focused = this.focusedAction();
     this.reconcile(wanted);
+    if (focused && !focused.node.isConnected) {
+      // U1: a row drawn again (a reaction, a status) keeps the keyboard on its action.
+      const again = this.list.querySelector(`.row[data-message-id="${focused.id}"] .${focused.kind}`);
+      if (again instanceof HTMLElement) again.focus();
+    }
     this.olderButton.hidden = !this.older;
 
     if (keep) {
@@ -307,6 +314,15 @@ export class Transcript {
     node.classList.toggle("is-new", (this.blinking.get(message.id) || 0) > Date.now());
     updateTicks(node, message);
     return node;
+  }
+
+  /** The row action (Reply, React…) that has the focus, if any: its message and kind. */
+  focusedAction() {
+    const node = document.activeElement;
+    if (!(node instanceof HTMLElement) || !node.classList.contains("row-action") || !this.list.contains(node)) return null;
+    const row = node.closest(".row");
+    const kind = [...node.classList].find((c) => c.startsWith("row-action--") && c !== "row-action--done");
+    return row instanceof HTMLElement && kind ? { node, id: row.dataset.messageId, kind } : null;
   }
 
   /** Highest id of this interaction's customer messages on screen. */

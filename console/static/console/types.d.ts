@@ -49,6 +49,7 @@ export interface Contact {
 /** What the server allows this agent with an interaction (DESIGN invariant 8). */
 export type Action =
   | "reply"
+  | "react"
   | "send_template"
   | "mark_read"
   | "note"
@@ -143,6 +144,12 @@ export interface Attachment {
 export interface Reaction {
   direction: string;
   emoji: string;
+  /** U1: the business's reaction's send: queued … read, or failed ("" for the customer's) */
+  status?: string;
+  /** why the business's reaction failed */
+  error?: string;
+  /** the agent who reacted */
+  author_name?: string;
 }
 
 /** A button of a rendered notification (T3) or the template list. */
@@ -655,7 +662,7 @@ export type Frame =
   | { type: "message.created"; message?: Message }
   | { type: "message.updated"; message?: Message }
   | { type: "message.status"; message_id: number; interaction_id: number; status: string; error?: MessageError }
-  | { type: "message.reaction"; message_id: number; interaction_id: number; direction: string; emoji: string }
+  | { type: "message.reaction"; message_id: number; interaction_id: number; direction: string; emoji: string; status?: string; error?: string; author_name?: string }
   | { type: "contact.changed"; contact?: Contact; merged_contact_ids?: number[] }
   | { type: "workbin.changed"; workbin_id?: number }
   | ({ type: "conference.invited" } & Invitation)

@@ -13,7 +13,7 @@ from conversations import payloads, selectors
 from conversations.api.parsers import MultiPartParser
 from conversations.api.schema import body, error
 from conversations.exceptions import DomainError, NotFound
-from conversations.media import human_size, shown_file_name
+from conversations.media import human_size, shown_name_of
 from conversations.services import media as media_services
 from waproject.files import secure_file_response
 from waproject.requests import SignedInRequest
@@ -60,12 +60,7 @@ def _serve(request: SignedInRequest, pk: int, *, thumbnail: bool) -> FileRespons
         stored,
         content_type="image/jpeg" if thumbnail else (attachment.mime_type or "application/octet-stream"),
         # M1b: saved under the name the transcript shows ("image.jpg" for a photo)
-        file_name=shown_file_name(
-            file_name=attachment.file_name,
-            kind=attachment.kind,
-            mime_type=attachment.mime_type,
-            voice=attachment.voice,
-        ),
+        file_name=shown_name_of(attachment),
         download=bool(request.query_params.get("download")) and not thumbnail,
         private_cache_seconds=3600,
     )

@@ -1,4 +1,5 @@
-"""An interaction's messages: the catch-up after a reconnect, sending, retrying."""
+"""An interaction's messages: the catch-up after a reconnect, sending, retrying, and the
+agent's reaction to a customer's message (U1)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from conversations.api.inputs import (
     query_ids,
 )
 from conversations.api.schema import CONFLICT, NOT_BLANK, body
-from conversations.models import Message
+from conversations.models import Message, Reaction
 from conversations.models.bounds import field_max_length
-from conversations.services import outbound
+from conversations.services import outbound, reactions
 from conversations.services.specs import OutboundSpec, TemplateSpec
 from waproject.requests import SignedInRequest
 from whatsapp.limits import TEXT_BODY_MAX
@@ -171,4 +172,38 @@ class MessageRetryApi(APIView):
     @extend_schema(responses={200: body(payloads.Message), 409: CONFLICT})
     def post(self, request: SignedInRequest, pk: int) -> Response:
         message = outbound.message_retry(user=request.user, message_id=pk)
+        return Response(selectors.messages_payload([message])[0])
+
+
+class MessageReactionApi(APIView):
+    """U1: react to a customer's message of the interaction with one emoji ("" removes the
+    reaction); reacting again replaces it. It leaves after the commit; the consoles showing
+    the message hear ``message.reaction`` as its send goes on."""
+
+    class ReactionSerializer(serializers.Serializer):
+        emoji = CharField(
+            allow_blank=True,
+            trim_whitespace=False,
+            max_length=field_max_length(Reaction, "emoji"),
+            help_text='one emoji, e.g. "👍"; "" removes the reaction',
+        )
+
+    @extend_schema(
+        request=ReactionSerializer,
+        responses={
+            200: body(payloads.Message, "the message, with its reactions as they stand"),
+            409: CONFLICT,
+        },
+    )
+    def post(self, request: SignedInRequest, pk: int, message_id: int) -> Response:
+        interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=pk)
+        data = self.ReactionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reactions.react_to_message(
+            user=request.user,
+            interaction_id=interaction.pk,
+            message_id=message_id,
+            emoji=data.validated_data["emoji"],
+        )
+        message = selectors.interaction_message_get(interaction=interaction, message_id=message_id)
         return Response(selectors.messages_payload([message])[0])

@@ -12,6 +12,7 @@
  * @typedef {{ error?: { code: string, message: string, fields?: Record<string, string[]> } }} ErrorBody
  */
 
+import { gettext, ngettext } from "./i18n.js";
 import { searchParams } from "./search-params.js";
 
 const API = "/api/v1/";
@@ -118,9 +119,12 @@ class SearchPage {
       this.next = page.next;
       this.more.hidden = !page.next;
       this.table.hidden = this.rows.rows.length === 0;
-      this.status.textContent = this.rows.rows.length
-        ? `${this.rows.rows.length}${page.next ? "+" : ""} interactions found.`
-        : "Nothing found.";
+      const found = this.rows.rows.length;
+      this.status.textContent = !found
+        ? gettext("Nothing found.")
+        : page.next
+          ? gettext("%(count)s+ interactions found.", { count: found })
+          : ngettext("%(count)s interaction found.", "%(count)s interactions found.", found, { count: found });
     } catch (error) {
       this.error.textContent = error instanceof Error ? error.message : String(error);
       this.error.hidden = false;
@@ -141,7 +145,7 @@ class SearchPage {
       element("td", hit.queue_name),
       element("td", interaction.disposition),
     );
-    const open = element("button", "Open");
+    const open = element("button", gettext("Open"));
     open.type = "button";
     open.addEventListener("click", () => void this.open(hit));
     const cell = element("td");
@@ -156,7 +160,7 @@ class SearchPage {
     const { interaction } = hit;
     byId("detail-title").textContent = `${interaction.contact.name} · ${when(interaction.created_at)}`;
     const transcript = byId("detail-transcript");
-    transcript.replaceChildren(element("p", "Loading…", "muted"));
+    transcript.replaceChildren(element("p", gettext("Loading…"), "muted"));
     this.detail.hidden = false;
     byId("start-status").textContent = "";
     try {
@@ -170,7 +174,7 @@ class SearchPage {
           return bubble;
         }),
       );
-      if (!page.messages.length) transcript.replaceChildren(element("p", "No messages.", "muted"));
+      if (!page.messages.length) transcript.replaceChildren(element("p", gettext("No messages."), "muted"));
     } catch (error) {
       transcript.replaceChildren(element("p", error instanceof Error ? error.message : String(error), "form-error"));
     }
@@ -210,7 +214,7 @@ class SearchPage {
           }),
         })
       );
-      status.textContent = `Conversation ${started.interaction.id} started: it is in your console.`;
+      status.textContent = gettext("Conversation %(id)s started: it is in your console.", { id: started.interaction.id });
     } catch (error) {
       status.textContent = error instanceof Error ? error.message : String(error);
     }

@@ -3,6 +3,8 @@
 // WhatsApp Business app, the number's quality and pacing. Each posts to the phone API
 // (sandbox/controls.py), which posts the webhook as Meta would.
 
+import { gettext, ngettext } from "./i18n.js";
+
 /** @import { PhoneConfig } from "./types.js" */
 
 const configNode = document.getElementById("sbx-config");
@@ -30,7 +32,7 @@ async function post(url, fields) {
       body: JSON.stringify(body),
     });
   } catch {
-    throw new Error("The server cannot be reached.");
+    throw new Error(gettext("The server cannot be reached."));
   }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
@@ -41,7 +43,7 @@ async function post(url, fields) {
 function webhookOf(data) {
   const hook = data && data.webhook;
   if (!hook) return "";
-  return hook.ok ? " (webhook delivered)" : ` (webhook failed: ${hook.error || hook.status})`;
+  return ` ${hook.ok ? gettext("(webhook delivered)") : gettext("(webhook failed: %(error)s)", { error: hook.error || hook.status })}`;
 }
 
 /**
@@ -75,11 +77,11 @@ const text = (form, name) => String(form.get(name) || "").trim();
 
 onForm("sbx-username-form", async (form) => {
   await run(config.api.identity, { username: text(form, "username"), hides_number: form.get("hides_number") === "on" },
-    "Username saved: your next message carries it");
+    gettext("Username saved: your next message carries it"));
 });
 
 onForm("sbx-number-form", async (form) => {
-  const data = await run(config.api.identity, { new_wa_id: text(form, "new_wa_id") }, "Number changed");
+  const data = await run(config.api.identity, { new_wa_id: text(form, "new_wa_id") }, gettext("Number changed"));
   if (data && data.chat) {
     const url = new URL(window.location.href);
     url.searchParams.set("wa_id", data.chat.wa_id);
@@ -88,26 +90,27 @@ onForm("sbx-number-form", async (form) => {
 });
 
 const newId = document.getElementById("sbx-new-user-id");
-if (newId) newId.addEventListener("click", () => run(config.api.identity, { new_user_id: true }, "New business-scoped user id"));
+if (newId) newId.addEventListener("click", () => run(config.api.identity, { new_user_id: true }, gettext("New business-scoped user id")));
 
 for (const button of document.querySelectorAll("[data-marketing]")) {
   if (!(button instanceof HTMLButtonElement)) continue;
   const value = button.dataset.marketing || "";
-  button.addEventListener("click", () => run(config.api.marketing, { value }, value === "stop" ? "Marketing stopped" : "Marketing resumed"));
+  button.addEventListener("click", () => run(config.api.marketing, { value }, value === "stop" ? gettext("Marketing stopped") : gettext("Marketing resumed")));
 }
 
 onForm("sbx-echo-form", async (form) => {
-  await run(config.api.echo, { text: text(form, "text") }, "Sent from the business app");
+  await run(config.api.echo, { text: text(form, "text") }, gettext("Sent from the business app"));
 });
 
 onForm("sbx-quality-form", async (form) => {
   await run(config.api.number, { quality_rating: text(form, "quality_rating"), messaging_limit: text(form, "messaging_limit") },
-    "Number rated");
+    gettext("Number rated"));
 });
 
 onForm("sbx-pacing-form", async (form) => {
   const pacing = { code: Number(form.get("code")), times: Number(form.get("times")) };
-  await run(config.api.number, { pacing }, `The next ${pacing.times} send(s) will be refused with ${pacing.code}`);
+  await run(config.api.number, { pacing }, ngettext("The next send will be refused with %(code)s",
+    "The next %(times)s sends will be refused with %(code)s", pacing.times, pacing));
 });
 
 export {}; // an ES module (loaded with type="module"), not a script

@@ -2,6 +2,8 @@
 // line summary of a message, and what the customer's later messages decide about earlier
 // ones (reactions, the option a reply chose).
 
+import { gettext } from "./i18n.js";
+
 /** @import { CloudContact, CloudContent, PhoneMessage } from "./types.js" */
 
 /** A message's content as an object (a contacts message carries a list: {}). @param {PhoneMessage} message @returns {CloudContent} */
@@ -40,25 +42,25 @@ export function sorted(messages) {
 
 /** A one-line description of a message, for quotes and the reply bar. @param {PhoneMessage | null | undefined} message */
 export function summary(message) {
-  if (!message) return "Message";
+  if (!message) return gettext("Message");
   const c = contentOf(message);
   switch (message.type) {
     case "text": return textOf(c.body);
-    case "image": return c.caption ? `📷 ${c.caption}` : "📷 Photo";
-    case "video": return c.caption ? `🎥 ${c.caption}` : "🎥 Video";
-    case "audio": return "🎤 Audio";
-    case "document": return `📄 ${c.filename || c.caption || "Document"}`;
-    case "sticker": return "Sticker";
-    case "location": return `📍 ${c.name || c.address || "Location"}`;
+    case "image": return c.caption ? `📷 ${c.caption}` : `📷 ${gettext("Photo")}`;
+    case "video": return c.caption ? `🎥 ${c.caption}` : `🎥 ${gettext("Video")}`;
+    case "audio": return `🎤 ${gettext("Audio")}`;
+    case "document": return `📄 ${c.filename || c.caption || gettext("Document")}`;
+    case "sticker": return gettext("Sticker");
+    case "location": return `📍 ${c.name || c.address || gettext("Location")}`;
     case "contacts": {
       const first = contactsOf(message)[0];
-      return `👤 ${(first && first.name && first.name.formatted_name) || "Contact"}`;
+      return `👤 ${(first && first.name && first.name.formatted_name) || gettext("Contact")}`;
     }
-    case "template": return (message.rendered && message.rendered.body) || "Template";
+    case "template": return (message.rendered && message.rendered.body) || gettext("Template");
     case "interactive":
       if (c.button_reply) return c.button_reply.title;
       if (c.list_reply) return c.list_reply.title;
-      return textOf(c.body) || "Interactive message";
+      return textOf(c.body) || gettext("Interactive message");
     case "button": return c.text || "";
     default: return message.type;
   }

@@ -1,5 +1,6 @@
 // The customer phone page: history from the JSON API, live updates over the WebSocket,
 // and every customer action posted to /sandbox/phone/api/… (which posts the webhook).
+import { gettext } from "./i18n.js";
 import { derived, kindOf, sorted as inOrder, stableJson, summary } from "./model.js";
 import { dayOf, el, reactionPicker, renderMessage } from "./render.js";
 
@@ -73,7 +74,7 @@ async function api(url, { method = "GET", body, form } = {}) {
     response = await fetch(url, options);
   } catch {
     // fetch rejects only when no answer came at all: say so in words, not "Failed to fetch"
-    throw new Error("The server cannot be reached: check the connection, then try again.");
+    throw new Error(gettext("The server cannot be reached: check the connection, then try again."));
   }
   let data;
   try {
@@ -111,7 +112,10 @@ async function send(fields) {
     const data = await api(config.api.send, { method: "POST", body });
     upsert(data.message);
     scrollToEnd(); // what the customer sends always shows, as on a phone
-    if (!data.webhook.ok) toast(`Our webhook did not accept it (${data.webhook.status ?? "unreachable"}): ${data.webhook.error}`);
+    if (!data.webhook.ok) {
+      toast(gettext("Our webhook did not accept it (%(status)s): %(error)s",
+        { status: data.webhook.status ?? gettext("unreachable"), error: data.webhook.error }));
+    }
     return true;
   } catch (error) {
     toast(messageOf(error));
@@ -155,7 +159,7 @@ function showTyping(until) {
   clearTimeout(state.typingTimer);
   const left = until ? new Date(until).getTime() - Date.now() : 0;
   if (left > 0) {
-    subtitle.textContent = "typing…";
+    subtitle.textContent = gettext("typing…");
     subtitle.classList.add("sbx-typing");
     state.typingTimer = setTimeout(() => showTyping(null), left);
   } else {
@@ -208,7 +212,7 @@ function render() {
     const other = message.direction === "customer" ? "business" : "customer";
     const ctx = {
       byWamid,
-      businessName: business.name || "Business",
+      businessName: business.name || gettext("Business"),
       reaction: reactions.get(`${other}:${message.wamid}`) || "",
       chosen: chosen.get(message.wamid),
     };
@@ -221,7 +225,7 @@ function render() {
       message.read_by_business, ctx.reaction, ctx.chosen, quoted ? summary(quoted) : null]);
     wanted.push(keyed(message.id, key, () => renderMessage(message, ctx, hooks)));
   }
-  if (!wanted.length && config.wa_id) wanted.push(keyed("empty", "", () => el("p", { class: "sbx-hint", text: "Say hello to the business." })));
+  if (!wanted.length && config.wa_id) wanted.push(keyed("empty", "", () => el("p", { class: "sbx-hint", text: gettext("Say hello to the business.") })));
   reconcile(wanted);
   if (state.pinned) scrollToEnd();
 }
@@ -389,7 +393,7 @@ async function refreshLog() {
     list.replaceChildren(...data.calls.map((call) => el("li", {},
       el("div", { class: `sbx-log-line${call.response_status >= 400 ? " sbx-log-line--error" : ""}`,
         text: `${new Date(call.created_at).toLocaleTimeString()} ${call.method} ${call.path} → ${call.response_status}` }),
-      el("details", {}, el("summary", { text: "request / response" }),
+      el("details", {}, el("summary", { text: gettext("request / response") }),
         el("pre", { text: JSON.stringify(call.request_body, null, 2) }),
         el("pre", { text: JSON.stringify(call.response_body, null, 2) })))));
   } catch (error) {
@@ -416,7 +420,7 @@ function start() {
     const file = fileInput.files && fileInput.files[0];
     if (!file) return;
     state.attachment = file;
-    $("sbx-attachment-name").textContent = `📎 ${file.name} — press Enter to send, the text becomes its caption`;
+    $("sbx-attachment-name").textContent = `📎 ${gettext("%(name)s — press Enter to send, the text becomes its caption", { name: file.name })}`;
     $("sbx-attachment").hidden = false;
   });
   $("sbx-attachment-cancel").addEventListener("click", clearAttachment);

@@ -2,6 +2,7 @@
 // a checked URL attribute: never innerHTML, so nothing a business or customer writes can
 // become markup or script.
 
+import { gettext, pgettext } from "./i18n.js";
 import { contactsOf, contentOf, summary } from "./model.js";
 
 /** @import { CloudContact, CloudHeader, CloudLocation, PhoneMessage } from "./types.js" */
@@ -113,7 +114,7 @@ export function dayOf(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
   const today = new Date();
-  if (date.toDateString() === today.toDateString()) return "Today";
+  if (date.toDateString() === today.toDateString()) return gettext("Today");
   return date.toLocaleDateString([], { year: "numeric", month: "long", day: "numeric" });
 }
 
@@ -139,7 +140,7 @@ function mediaBlock(kind, url, content, hooks, message) {
       return el("audio", { src: href, controls: true, preload: "metadata", class: "sbx-audio",
         onplay: () => hooks.played && hooks.played(message) });
     default: {
-      const name = content.filename || "Document";
+      const name = content.filename || gettext("Document");
       return el("a", { href, class: "sbx-document", download: name, target: "_blank", rel: "noopener noreferrer" },
         el("span", { class: "sbx-document-icon", "aria-hidden": "true", text: "📄" }), el("span", { text: name }));
     }
@@ -157,14 +158,14 @@ function locationBlock(location) {
       location.name ? el("strong", { text: location.name }) : null,
       location.address ? el("div", { text: location.address }) : null,
       el("div", { class: "sbx-muted", text: `${lat.toFixed(5)}, ${lon.toFixed(5)}` }),
-      link(map, "Open map")));
+      link(map, gettext("Open map"))));
 }
 
 /** @param {CloudContact[]} contacts */
 function contactsBlock(contacts) {
   return el("div", { class: "sbx-contacts" }, (Array.isArray(contacts) ? contacts : []).map((contact) =>
     el("div", { class: "sbx-contact" },
-      el("strong", { text: `👤 ${(contact.name && contact.name.formatted_name) || "Contact"}` }),
+      el("strong", { text: `👤 ${(contact.name && contact.name.formatted_name) || gettext("Contact")}` }),
       (contact.phones || []).map((phone) => el("div", { class: "sbx-muted", text: phone.phone || phone.wa_id || "" })))));
 }
 
@@ -238,7 +239,7 @@ function interactiveBlock(message, ctx, hooks) {
       onclick: () => {
         rows.hidden = !rows.hidden;
         toggle.setAttribute("aria-expanded", String(!rows.hidden));
-      } }, `☰ ${action.button || "Options"}`);
+      } }, `☰ ${action.button || gettext("Options")}`);
     parts.push(el("div", { class: "sbx-choices" }, toggle), rows);
   } else if (c.type === "cta_url") {
     const params = action.parameters || {};
@@ -273,18 +274,20 @@ function contentBlock(message, ctx, hooks) {
     case "interactive":
       return message.direction === "customer" ? customerReplyBlock(message) : interactiveBlock(message, ctx, hooks);
     case "button": return paragraph(c.text);
-    default: return el("div", { class: "sbx-muted", text: `[${message.type} message]` });
+    default: return el("div", { class: "sbx-muted", text: gettext("[%(type)s message]", { type: message.type }) });
   }
 }
 
 /** @param {PhoneMessage} message */
 function ticks(message) {
   if (message.webhook_status === null || message.webhook_status === undefined || message.webhook_status >= 300) {
-    const why = message.webhook_error || (message.webhook_status ? `webhook answered ${message.webhook_status}` : "webhook not reached");
+    const why = message.webhook_error || (message.webhook_status
+      ? gettext("webhook answered %(status)s", { status: message.webhook_status })
+      : gettext("webhook not reached"));
     return el("span", { class: "sbx-ticks sbx-ticks--failed", title: why, text: "!" });
   }
   const read = message.read_by_business;
-  return el("span", { class: `sbx-ticks${read ? " sbx-ticks--read" : ""}`, title: read ? "Read" : "Delivered", text: "✓✓" });
+  return el("span", { class: `sbx-ticks${read ? " sbx-ticks--read" : ""}`, title: read ? pgettext("message status", "Read") : pgettext("message status", "Delivered"), text: "✓✓" });
 }
 
 /** A chat row: one bubble, with its quote, reactions and actions. @param {PhoneMessage} message @param {BubbleContext} ctx @param {Hooks} hooks */
@@ -292,21 +295,21 @@ export function renderMessage(message, ctx, hooks) {
   if (message.direction === "business" && message.error) {
     const e = message.error;
     return el("div", { class: "sbx-note sbx-note--error" },
-      el("strong", { text: `Not delivered (${e.code} ${e.title})` }), el("div", { text: e.details || "" }),
-      el("div", { class: "sbx-muted", text: `“${summary(message)}” · sandbox notice, not shown on a real phone` }));
+      el("strong", { text: gettext("Not delivered (%(code)s %(title)s)", { code: e.code, title: e.title }) }), el("div", { text: e.details || "" }),
+      el("div", { class: "sbx-muted", text: gettext("“%(message)s” · sandbox notice, not shown on a real phone", { message: summary(message) }) }));
   }
   const mine = message.direction === "customer";
   const quoted = message.context_wamid ? ctx.byWamid.get(message.context_wamid) : null;
   const bubble = el("div", { class: "sbx-bubble" },
     message.context_wamid ? el("div", { class: "sbx-quote" },
-      el("strong", { text: quoted ? (quoted.direction === "customer" ? "You" : ctx.businessName) : "" }),
-      el("div", { text: quoted ? summary(quoted) : "Message" })) : null,
+      el("strong", { text: quoted ? (quoted.direction === "customer" ? gettext("You") : ctx.businessName) : "" }),
+      el("div", { text: quoted ? summary(quoted) : gettext("Message") })) : null,
     contentBlock(message, ctx, hooks),
     el("div", { class: "sbx-meta" }, el("time", { datetime: message.timestamp, text: timeOf(message.timestamp) }), mine ? ticks(message) : null),
-    ctx.reaction ? el("div", { class: "sbx-reaction", title: "Reaction", text: ctx.reaction }) : null);
+    ctx.reaction ? el("div", { class: "sbx-reaction", title: gettext("Reaction"), text: ctx.reaction }) : null);
   const actions = el("div", { class: "sbx-actions" },
-    el("button", { type: "button", class: "sbx-action", title: "Reply", "aria-label": "Reply", text: "↩", onclick: () => hooks.replyTo(message) }),
-    mine ? null : el("button", { type: "button", class: "sbx-action", title: "React", "aria-label": "React", text: "☺",
+    el("button", { type: "button", class: "sbx-action", title: gettext("Reply"), "aria-label": gettext("Reply"), text: "↩", onclick: () => hooks.replyTo(message) }),
+    mine ? null : el("button", { type: "button", class: "sbx-action", title: gettext("React"), "aria-label": gettext("React"), text: "☺",
       onclick: (/** @type {MouseEvent} */ event) => {
         if (event.currentTarget instanceof HTMLElement) hooks.openReactions(message, event.currentTarget);
       } }));
@@ -317,5 +320,5 @@ export function renderMessage(message, ctx, hooks) {
 export function reactionPicker(current, onpick) {
   return el("div", { class: "sbx-picker", role: "menu" }, REACTIONS.map((emoji) =>
     el("button", { type: "button", role: "menuitem", class: emoji === current ? "sbx-picker--current" : "",
-      title: emoji === current ? "Remove reaction" : "React", text: emoji, onclick: () => onpick(emoji) })));
+      title: emoji === current ? gettext("Remove reaction") : gettext("React"), text: emoji, onclick: () => onpick(emoji) })));
 }
