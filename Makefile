@@ -73,7 +73,7 @@ messages: $(VENV)/.dev
 	if [ -d locale ]; then \
 	  echo "== locale/ (LOCALE_PATHS: templates/ and waproject/)"; \
 	  ignores=$$(for d in */; do d=$${d%/}; case $$d in templates|waproject) ;; *) printf -- '--ignore=%s ' "$$d";; esac; done); \
-	  (export DJANGO_SETTINGS_MODULE=waproject.settings && \
+	  (export DJANGO_SETTINGS_MODULE=waproject.settings PYTHONPATH=$(CURDIR) && \
 	   $(BIN)/django-admin makemessages $$locales $$ignores --no-obsolete && \
 	   $(BIN)/django-admin makemessages -d djangojs $$locales $$ignores --no-obsolete && \
 	   $(BIN)/python manage.py compilemessages --ignore='*/*') || exit 1; \
