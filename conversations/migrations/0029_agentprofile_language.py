@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0027_participant_via'),
+        ('conversations', '0028_reaction_send_state'),
     ]
 
     operations = [
