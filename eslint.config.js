@@ -29,9 +29,9 @@ export default [
     },
   },
   {
-    // The admin's template preview is a classic script (no module).
+    // The admin's template editor and preview are ES modules too (U3).
     files: ["templates_app/static/**/*.js"],
-    languageOptions: { ecmaVersion: 2023, sourceType: "script", globals: { ...globals.browser } },
+    languageOptions: { ecmaVersion: 2023, sourceType: "module", globals: { ...globals.browser } },
   },
   {
     files: ["tests/js/**/*.js", "eslint.config.js"],

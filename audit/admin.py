@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEntry
 
@@ -18,14 +20,14 @@ from audit.models import AuditEntry
 class ActorFilter(admin.SimpleListFilter):
     """The users who appear in the log (not every user of the site)."""
 
-    title = "actor"
+    title = _("actor")
     parameter_name = "actor_name"
 
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin[AuditEntry]
     ) -> list[tuple[str, str]]:
         names = AuditEntry.objects.order_by("actor_name").values_list("actor_name", flat=True).distinct()
-        return [(name or "-", name or "(system)") for name in names[:200]]
+        return [(name or "-", name or gettext("(system)")) for name in names[:200]]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
         value = self.value()

@@ -1,4 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from waproject.i18n import translate_derived_labels
+
+# U4: before this app's models load (waproject/i18n.py).
+translate_derived_labels()
 
 
 class AuditConfig(AppConfig):
@@ -9,7 +15,7 @@ class AuditConfig(AppConfig):
     come); it hooks the admin's change log and permission changes itself (``signals``)."""
 
     name = "audit"
-    verbose_name = "Audit log"
+    verbose_name = _("Audit log")
 
     def ready(self) -> None:
         # Lazy, Django's rule: the receivers import models, which load only once the app

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
@@ -16,15 +17,15 @@ class AuditEntry(models.Model):
     """
 
     class Action(models.TextChoices):
-        INTERACTION_READ = "interaction.read", "Opened an interaction that is not theirs"
-        INTERACTION_INTERVENE = "interaction.intervene", "Intervened in an interaction"
-        AGENT_INTERVENE = "agent.intervene", "Changed an agent's state (Not Ready, signed out)"
-        ADMIN_ADD = "admin.add", "Added in the admin"
-        ADMIN_CHANGE = "admin.change", "Changed in the admin"
-        ADMIN_DELETE = "admin.delete", "Deleted in the admin"
-        PERMISSIONS_CHANGE = "permissions.change", "Changed permissions or groups"
-        CONTACT_ERASE = "contact.erase", "Erased a contact's data"
-        CONTACT_EXPORT = "contact.export", "Exported a contact's data"
+        INTERACTION_READ = "interaction.read", _("Opened an interaction that is not theirs")
+        INTERACTION_INTERVENE = "interaction.intervene", _("Intervened in an interaction")
+        AGENT_INTERVENE = "agent.intervene", _("Changed an agent's state (Not Ready, signed out)")
+        ADMIN_ADD = "admin.add", _("Added in the admin")
+        ADMIN_CHANGE = "admin.change", _("Changed in the admin")
+        ADMIN_DELETE = "admin.delete", _("Deleted in the admin")
+        PERMISSIONS_CHANGE = "permissions.change", _("Changed permissions or groups")
+        CONTACT_ERASE = "contact.erase", _("Erased a contact's data")
+        CONTACT_EXPORT = "contact.export", _("Exported a contact's data")
 
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
@@ -45,7 +46,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
         indexes = [
             models.Index(fields=["-at"], name="audit_at_idx"),
             models.Index(fields=["actor", "-at"], name="audit_actor_idx"),

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import models
+from django.utils import translation
 
 from audit.models import AuditEntry
 from conversations.models import Interaction
@@ -35,7 +36,8 @@ def target_label(model: type[models.Model] | None, pk: Any, obj: Any = None) -> 
     if model is None:
         return ""
     if model._meta.label_lower in PERSONAL_MODELS or obj is None:
-        return f"{model._meta.verbose_name} {pk}"
+        with translation.override("en"):  # stored: the same words whoever's language acted
+            return f"{model._meta.verbose_name} {pk}"
     return str(obj)[:200]
 
 

@@ -1,12 +1,18 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_out
+from django.utils.translation import gettext_lazy as _
+
+from waproject.i18n import translate_derived_labels
+
+# U4: before this app's models load (waproject/i18n.py).
+translate_derived_labels()
 
 
 class ConversationsConfig(AppConfig):
     """Channels, contacts, interactions, messages, routing and their services."""
 
     name = "conversations"
-    verbose_name = "Conversations"
+    verbose_name = _("Conversations")
 
     def ready(self) -> None:
         # Lazy by Django's rule: this module is imported while the app registry loads, and

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from flows import rules
 from flows.models import BusinessHours, Flow, FlowChoice, FlowSession, FlowStep, Holiday
@@ -43,7 +45,8 @@ def _edges_of_flow(flow_id: int | None) -> dict[int, set[int]]:
 
 def _loop_message(loop: list[int]) -> str:
     names = dict(FlowStep.objects.filter(pk__in=loop).values_list("pk", "name"))
-    return "the flow would loop: " + " → ".join(names.get(pk, f"step {pk}") for pk in loop)
+    path = " → ".join(names.get(pk, gettext("step %(id)s") % {"id": pk}) for pk in loop)
+    return gettext("the flow would loop: %(path)s") % {"path": path}
 
 
 class BusinessHoursFormSet(forms.BaseInlineFormSet):
@@ -58,7 +61,12 @@ class BusinessHoursFormSet(forms.BaseInlineFormSet):
         if overlap:
             weekday, o1, c1, o2, c2 = overlap
             raise ValidationError(
-                f"{BusinessHours.Weekday(weekday).label}: {o1:%H:%M}-{c1:%H:%M} and {o2:%H:%M}-{c2:%H:%M} overlap"
+                gettext("%(weekday)s: %(first)s and %(second)s overlap")
+                % {
+                    "weekday": BusinessHours.Weekday(weekday).label,
+                    "first": f"{o1:%H:%M}-{c1:%H:%M}",
+                    "second": f"{o2:%H:%M}-{c2:%H:%M}",
+                }
             )
 
 
@@ -107,9 +115,11 @@ class StepInline(admin.TabularInline):
     readonly_fields = ("edit_link",)
     show_change_link = True
 
-    @admin.display(description="Choices, validation")
+    @admin.display(description=_("Choices, validation"))
     def edit_link(self, obj: FlowStep) -> str:
-        return "open the step to edit its choices and validation" if obj.pk else "save first"
+        return (
+            gettext("open the step to edit its choices and validation") if obj.pk else gettext("save first")
+        )
 
 
 @admin.register(Flow)
@@ -120,7 +130,7 @@ class FlowAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "channel", "is_active", "greeting", "first_step", "default_queue")}),
         (
-            "Business hours",
+            _("Business hours"),
             {
                 "fields": (
                     "time_zone",
@@ -132,7 +142,7 @@ class FlowAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Timeouts and talking to a person",
+            _("Timeouts and talking to a person"),
             {
                 "fields": (
                     "step_timeout_seconds",
@@ -168,31 +178,36 @@ class ChoicesFormSet(forms.BaseInlineFormSet):
         live = list(_live_forms(self))
         if step.kind != FlowStep.Kind.MENU:
             if live:
-                raise ValidationError("only a menu step has choices")
+                raise ValidationError(gettext("only a menu step has choices"))
             return
         flow = step.flow
         extra = 1 if flow.handoff_button else 0
         if step.menu_style == FlowStep.MenuStyle.BUTTONS:
-            most, title_max, what = BUTTONS_MAX, BUTTON_TITLE_MAX, "reply buttons"
+            most, title_max, what = BUTTONS_MAX, BUTTON_TITLE_MAX, gettext("reply buttons")
         else:
-            most, title_max, what = ROWS_MAX, ROW_TITLE_MAX, "list rows"
+            most, title_max, what = ROWS_MAX, ROW_TITLE_MAX, gettext("list rows")
         if not live:
-            raise ValidationError("a menu needs at least one choice")
+            raise ValidationError(gettext("a menu needs at least one choice"))
         if len(live) + extra > most:
-            person = " including the 'talk to a person' one" if extra else ""
+            person = gettext(" including the 'talk to a person' one") if extra else ""
             raise ValidationError(
-                f"WhatsApp shows at most {most} {what}{person}: this menu has {len(live) + extra}; "
-                f"use a list (up to {ROWS_MAX} rows) or split the menu"
+                gettext(
+                    "WhatsApp shows at most %(most)d %(what)s%(person)s: this menu has %(count)d; "
+                    "use a list (up to %(rows)d rows) or split the menu"
+                )
+                % {"most": most, "what": what, "person": person, "count": len(live) + extra, "rows": ROWS_MAX}
             )
         for form in live:
             title = form.cleaned_data.get("title") or ""
             if len(title) > title_max:
                 raise ValidationError(
-                    f"{title!r} is {len(title)} characters; {what} take at most {title_max}"
+                    gettext("%(title)s is %(length)d characters; %(what)s take at most %(max)d")
+                    % {"title": repr(title), "length": len(title), "what": what, "max": title_max}
                 )
         if flow.handoff_button and len(flow.handoff_button) > title_max:
             raise ValidationError(
-                f"the flow's 'talk to a person' title {flow.handoff_button!r} is longer than {title_max} characters"
+                gettext("the flow's 'talk to a person' title %(title)s is longer than %(max)d characters")
+                % {"title": repr(flow.handoff_button), "max": title_max}
             )
         edges = _edges_of_flow(step.flow_id)
         if step.pk is not None:
@@ -273,9 +288,9 @@ class FlowStepAdmin(admin.ModelAdmin):
     inlines = [ChoiceInline]
     fieldsets = (
         (None, {"fields": ("flow", "name", "kind", "text", "next_step")}),
-        ("Menu", {"fields": ("menu_style", "list_button")}),
+        (_("Menu"), {"fields": ("menu_style", "list_button")}),
         (
-            "Question",
+            _("Question"),
             {
                 "fields": (
                     "case_field",
@@ -289,7 +304,7 @@ class FlowStepAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Route", {"fields": ("queue", "skill")}),
+        (_("Route"), {"fields": ("queue", "skill")}),
     )
 
 

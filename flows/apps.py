@@ -1,4 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from waproject.i18n import translate_derived_labels
+
+# U4: before this app's models load (waproject/i18n.py).
+translate_derived_labels()
 
 
 class FlowsConfig(AppConfig):
@@ -8,7 +14,7 @@ class FlowsConfig(AppConfig):
     own app: the inbound service calls two small hooks (``flows.engine``)."""
 
     name = "flows"
-    verbose_name = "Entry flows"
+    verbose_name = _("Entry flows")
 
     def ready(self) -> None:
         # Lazy by Django's rule: the signal handlers' module imports models.

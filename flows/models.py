@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from flows import rules
 from whatsapp.limits import BUTTONS_MAX, ROWS_MAX
@@ -24,30 +27,32 @@ class Flow(models.Model):
     """A number's entry flow, edited in the admin by people who do not write code."""
 
     class OutOfHours(models.TextChoices):
-        QUEUE = "queue", "Wait in a queue"
-        WORKBIN = "workbin", "Park in a workbin"
+        QUEUE = "queue", _("Wait in a queue")
+        WORKBIN = "workbin", _("Park in a workbin")
 
     name = models.CharField(max_length=100)
     channel = models.ForeignKey(
         "conversations.Channel",
         on_delete=models.CASCADE,
         related_name="flows",
-        help_text="The number whose new conversations run this flow",
+        help_text=_("The number whose new conversations run this flow"),
     )
-    is_active = models.BooleanField(default=True, help_text="One active flow per number")
+    is_active = models.BooleanField(default=True, help_text=_("One active flow per number"))
     time_zone = models.CharField(
         max_length=64,
         default="UTC",
-        help_text="Business hours and holidays are read in it (e.g. Europe/Berlin)",
+        help_text=_("Business hours and holidays are read in it (e.g. Europe/Berlin)"),
     )
-    greeting = models.TextField(blank=True, help_text="Sent first, to every new conversation (empty: none)")
+    greeting = models.TextField(
+        blank=True, help_text=_("Sent first, to every new conversation (empty: none)")
+    )
     first_step = models.ForeignKey(
         "flows.FlowStep",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Where the flow starts after the greeting (empty: straight to the queue)",
+        help_text=_("Where the flow starts after the greeting (empty: straight to the queue)"),
     )
     default_queue = models.ForeignKey(
         "conversations.Queue",
@@ -55,11 +60,13 @@ class Flow(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Where the flow ends when a step names no queue, and on any error "
-        "(empty: the number's default queue)",
+        help_text=_(
+            "Where the flow ends when a step names no queue, and on any error "
+            "(empty: the number's default queue)"
+        ),
     )
     out_of_hours_message = models.TextField(
-        blank=True, help_text="Sent outside business hours and on holidays (empty: none)"
+        blank=True, help_text=_("Sent outside business hours and on holidays (empty: none)")
     )
     out_of_hours_action = models.CharField(max_length=10, choices=OutOfHours, default=OutOfHours.QUEUE)
     out_of_hours_queue = models.ForeignKey(
@@ -68,7 +75,7 @@ class Flow(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Out of hours: the queue (empty: the flow's default queue)",
+        help_text=_("Out of hours: the queue (empty: the flow's default queue)"),
     )
     out_of_hours_workbin = models.ForeignKey(
         "workbins.Workbin",
@@ -76,41 +83,43 @@ class Flow(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Out of hours: the workbin, when the action is to park",
+        help_text=_("Out of hours: the workbin, when the action is to park"),
     )
     step_timeout_seconds = models.PositiveIntegerField(
-        default=600, help_text="A step unanswered this long ends the flow (to the timeout queue)"
+        default=600, help_text=_("A step unanswered this long ends the flow (to the timeout queue)")
     )
-    timeout_message = models.TextField(blank=True, help_text="Sent when a step times out (empty: none)")
+    timeout_message = models.TextField(blank=True, help_text=_("Sent when a step times out (empty: none)"))
     timeout_queue = models.ForeignKey(
         "conversations.Queue",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="After a timeout (empty: the flow's default queue)",
+        help_text=_("After a timeout (empty: the flow's default queue)"),
     )
     handoff_keywords = models.CharField(
         max_length=200,
         default=DEFAULT_HANDOFF_KEYWORDS,
         blank=True,
-        help_text="Words (comma-separated) that take the customer to a person at any step",
+        help_text=_("Words (comma-separated) that take the customer to a person at any step"),
     )
     handoff_button = models.CharField(
         max_length=20,
         default="Talk to a person",
         blank=True,
-        help_text="Added to every menu (a reply button or a list row; empty: none)",
+        help_text=_("Added to every menu (a reply button or a list row; empty: none)"),
     )
-    handoff_message = models.TextField(blank=True, help_text="Sent when the flow hands over to a queue")
+    handoff_message = models.TextField(blank=True, help_text=_("Sent when the flow hands over to a queue"))
     closed_window_template = models.ForeignKey(
         "templates_app.MessageTemplate",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Outside the 24-hour window only templates may be sent: this one replaces the flow's "
-        "texts there (empty: the flow sends nothing there)",
+        help_text=_(
+            "Outside the 24-hour window only templates may be sent: this one replaces the flow's "
+            "texts there (empty: the flow sends nothing there)"
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -121,7 +130,7 @@ class Flow(models.Model):
                 fields=["channel"],
                 condition=models.Q(is_active=True),
                 name="one_active_flow_per_channel",
-                violation_error_message="this number already has an active flow: deactivate it first",
+                violation_error_message=_("this number already has an active flow: deactivate it first"),
             )
         ]
 
@@ -131,15 +140,17 @@ class Flow(models.Model):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if not rules.time_zone_valid(self.time_zone):
-            errors["time_zone"] = (
-                f"{self.time_zone!r} is not a time zone (e.g. Europe/Berlin, America/Sao_Paulo)"
-            )
+            errors["time_zone"] = gettext(
+                "%(value)s is not a time zone (e.g. Europe/Berlin, America/Sao_Paulo)"
+            ) % {"value": repr(self.time_zone)}
         if self.out_of_hours_action == self.OutOfHours.WORKBIN and self.out_of_hours_workbin_id is None:
-            errors["out_of_hours_workbin"] = "choose the workbin that out-of-hours conversations go to"
+            errors["out_of_hours_workbin"] = gettext(
+                "choose the workbin that out-of-hours conversations go to"
+            )
         if self.first_step is not None and self.pk and self.first_step.flow_id != self.pk:
-            errors["first_step"] = "the first step must be one of this flow's steps"
+            errors["first_step"] = gettext("the first step must be one of this flow's steps")
         if self.step_timeout_seconds < 10:
-            errors["step_timeout_seconds"] = "at least 10 seconds"
+            errors["step_timeout_seconds"] = gettext("at least 10 seconds")
         if self.pk and self.handoff_button:
             problem = self._menus_without_room()
             if problem:
@@ -154,10 +165,10 @@ class Flow(models.Model):
             n=models.Count("choices")
         ):
             if step.n + 1 > most[FlowStep.MenuStyle(step.menu_style)]:
-                return (
-                    f"the menu {step.name!r} has {step.n} choices: with this button it would show more "
+                return gettext(
+                    "the menu %(name)s has %(count)d choices: with this button it would show more "
                     "than WhatsApp allows; remove a choice or leave this empty"
-                )
+                ) % {"name": repr(step.name), "count": step.n}
         return ""
 
     def handoff_words(self) -> set[str]:
@@ -168,59 +179,68 @@ class FlowStep(models.Model):
     """One step: a message, a menu, a question or a route to a queue."""
 
     class Kind(models.TextChoices):
-        MESSAGE = "message", "Message (then the next step)"
-        MENU = "menu", "Menu (reply buttons or a list)"
-        QUESTION = "question", "Question (a validated answer into the case data)"
-        ROUTE = "route", "Route to a queue or skill"
+        MESSAGE = "message", _("Message (then the next step)")
+        MENU = "menu", _("Menu (reply buttons or a list)")
+        QUESTION = "question", _("Question (a validated answer into the case data)")
+        ROUTE = "route", _("Route to a queue or skill")
 
     class MenuStyle(models.TextChoices):
-        BUTTONS = "buttons", "Reply buttons (up to 3)"
-        LIST = "list", "List (up to 10 rows)"
+        BUTTONS = "buttons", _("Reply buttons (up to 3)")
+        LIST = "list", _("List (up to 10 rows)")
 
     class Validation(models.TextChoices):
-        ANY = "any", "Any text"
-        PATTERN = "pattern", "Matches a pattern (regular expression)"
-        LENGTH = "length", "Length between the minimum and the maximum"
-        CHOICE = "choice", "One of the allowed answers"
+        ANY = "any", _("Any text")
+        PATTERN = "pattern", _("Matches a pattern (regular expression)")
+        LENGTH = "length", _("Length between the minimum and the maximum")
+        CHOICE = "choice", _("One of the allowed answers")
 
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="steps")
-    name = models.CharField(max_length=60, help_text="For the admin (e.g. 'Triage', 'Order number')")
+    name = models.CharField(max_length=60, help_text=_("For the admin (e.g. 'Triage', 'Order number')"))
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.MESSAGE)
-    text = models.TextField(blank=True, help_text="What the customer reads (a menu's or question's text)")
+    text = models.TextField(blank=True, help_text=_("What the customer reads (a menu's or question's text)"))
     next_step = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="After a message or a valid answer (empty: the route of this step, else the default queue)",
+        help_text=_(
+            "After a message or a valid answer (empty: the route of this step, else the default queue)"
+        ),
     )
     # A menu
     menu_style = models.CharField(max_length=10, choices=MenuStyle, default=MenuStyle.BUTTONS)
-    list_button = models.CharField(max_length=20, default="Choose", help_text="The button that opens a list")
+    list_button = models.CharField(
+        max_length=20, default="Choose", help_text=_("The button that opens a list")
+    )
     # A question
     case_field = models.CharField(
-        max_length=60, blank=True, help_text="The case data field the answer is stored in (e.g. order_number)"
+        max_length=60,
+        blank=True,
+        help_text=_("The case data field the answer is stored in (e.g. order_number)"),
     )
     validation = models.CharField(max_length=10, choices=Validation, default=Validation.ANY)
     pattern = models.CharField(
         max_length=rules.PATTERN_MAX,
         blank=True,
-        help_text=f"A regular expression the whole answer must match (at most {rules.PATTERN_MAX} characters)",
+        help_text=format_lazy(
+            _("A regular expression the whole answer must match (at most {max} characters)"),
+            max=rules.PATTERN_MAX,
+        ),
     )
     min_length = models.PositiveIntegerField(default=0)
     max_length = models.PositiveIntegerField(default=200)
     allowed_answers = models.CharField(
-        max_length=500, blank=True, help_text="For 'one of the allowed answers': comma-separated"
+        max_length=500, blank=True, help_text=_("For 'one of the allowed answers': comma-separated")
     )
     invalid_message = models.CharField(
         max_length=500,
         blank=True,
         default="Sorry, I did not understand that.",
-        help_text="Sent before the step is asked again",
+        help_text=_("Sent before the step is asked again"),
     )
     max_attempts = models.PositiveIntegerField(
-        default=3, help_text="Invalid answers before the flow gives up and hands over to the default queue"
+        default=3, help_text=_("Invalid answers before the flow gives up and hands over to the default queue")
     )
     # A route
     queue = models.ForeignKey(
@@ -229,7 +249,7 @@ class FlowStep(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="A route step: the queue",
+        help_text=_("A route step: the queue"),
     )
     skill = models.ForeignKey(
         "conversations.Skill", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -251,26 +271,26 @@ class FlowStep(models.Model):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.kind in (self.Kind.MENU, self.Kind.QUESTION, self.Kind.MESSAGE) and not self.text.strip():
-            errors["text"] = "write what the customer reads"
+            errors["text"] = gettext("write what the customer reads")
         if self.kind == self.Kind.QUESTION:
             if not self.case_field.strip():
-                errors["case_field"] = "name the case data field the answer goes to"
+                errors["case_field"] = gettext("name the case data field the answer goes to")
             if self.validation == self.Validation.PATTERN:
                 problem = rules.pattern_problem(self.pattern)
                 if problem:
                     errors["pattern"] = problem
             if self.validation == self.Validation.LENGTH and self.min_length > self.max_length:
-                errors["max_length"] = "the maximum is below the minimum"
+                errors["max_length"] = gettext("the maximum is below the minimum")
             if self.validation == self.Validation.CHOICE and not rules.split_answers(self.allowed_answers):
-                errors["allowed_answers"] = "list the allowed answers, separated by commas"
+                errors["allowed_answers"] = gettext("list the allowed answers, separated by commas")
         if self.kind == self.Kind.ROUTE and self.queue_id is None and self.skill_id is None:
-            errors["queue"] = "a route step names a queue or a skill"
+            errors["queue"] = gettext("a route step names a queue or a skill")
         if self.next_step_id is not None and self.next_step_id == self.pk:
-            errors["next_step"] = "a step cannot lead to itself: the flow would loop"
+            errors["next_step"] = gettext("a step cannot lead to itself: the flow would loop")
         if self.next_step is not None and self.next_step.flow_id != self.flow_id:
-            errors["next_step"] = "the next step must be one of this flow's steps"
+            errors["next_step"] = gettext("the next step must be one of this flow's steps")
         if self.max_attempts < 1:
-            errors["max_attempts"] = "at least 1"
+            errors["max_attempts"] = gettext("at least 1")
         if errors:
             raise ValidationError(errors)
 
@@ -279,8 +299,8 @@ class FlowChoice(models.Model):
     """A menu's choice: where it leads (a step, else a queue or skill) and the case data it sets."""
 
     step = models.ForeignKey(FlowStep, on_delete=models.CASCADE, related_name="choices")
-    title = models.CharField(max_length=24, help_text="Reply buttons: 20 characters; list rows: 24")
-    description = models.CharField(max_length=72, blank=True, help_text="A list row's second line")
+    title = models.CharField(max_length=24, help_text=_("Reply buttons: 20 characters; list rows: 24"))
+    description = models.CharField(max_length=72, blank=True, help_text=_("A list row's second line"))
     next_step = models.ForeignKey(
         FlowStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -290,8 +310,10 @@ class FlowChoice(models.Model):
     skill = models.ForeignKey(
         "conversations.Skill", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    case_field = models.CharField(max_length=60, blank=True, help_text="Case data set by this choice (field)")
-    case_value = models.CharField(max_length=200, blank=True, help_text="… and its value")
+    case_field = models.CharField(
+        max_length=60, blank=True, help_text=_("Case data set by this choice (field)")
+    )
+    case_value = models.CharField(max_length=200, blank=True, help_text=_("… and its value"))
     position = models.PositiveIntegerField(default=0)
     #: The choice named a queue (its deletion since is an error, never a silent default).
     routes_to_queue = models.BooleanField(default=False, editable=False)
@@ -308,38 +330,38 @@ class FlowChoice(models.Model):
 
     def clean(self) -> None:
         if self.next_step_id is None and self.queue_id is None and self.skill_id is None:
-            raise ValidationError("a choice leads to a next step, a queue or a skill")
+            raise ValidationError(gettext("a choice leads to a next step, a queue or a skill"))
         if self.case_field and not self.case_value:
-            raise ValidationError({"case_value": "give the value the choice sets"})
+            raise ValidationError({"case_value": gettext("give the value the choice sets")})
 
 
 class BusinessHours(models.Model):
     """One opening range on a weekday, in the flow's time zone (several per day allowed)."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0
-        TUESDAY = 1
-        WEDNESDAY = 2
-        THURSDAY = 3
-        FRIDAY = 4
-        SATURDAY = 5
-        SUNDAY = 6
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="hours")
     weekday = models.IntegerField(choices=Weekday)
     opens = models.TimeField()
-    closes = models.TimeField(help_text="After opens (a range ends the same day)")
+    closes = models.TimeField(help_text=_("After opens (a range ends the same day)"))
 
     class Meta:
         ordering = ["flow", "weekday", "opens"]
-        verbose_name_plural = "business hours"
+        verbose_name_plural = _("business hours")
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
 
     def clean(self) -> None:
         if self.opens is not None and self.closes is not None and self.opens >= self.closes:
-            raise ValidationError({"closes": "closes must be after opens"})
+            raise ValidationError({"closes": gettext("closes must be after opens")})
 
 
 class Holiday(models.Model):
@@ -361,13 +383,13 @@ class FlowSession(models.Model):
     """The flow's run on one interaction: its state, its timer and how it ended."""
 
     class Outcome(models.TextChoices):
-        ROUTED = "routed", "Routed by a choice or a route step"
-        HANDOFF = "handoff", "The customer asked for a person"
-        TIMED_OUT = "timed_out", "A step timed out"
-        OUT_OF_HOURS = "out_of_hours", "Out of hours"
-        GAVE_UP = "gave_up", "Too many invalid answers"
-        ERROR = "error", "An error in the flow (to the default queue)"
-        CLOSED = "closed", "Closed while in the flow"
+        ROUTED = "routed", _("Routed by a choice or a route step")
+        HANDOFF = "handoff", _("The customer asked for a person")
+        TIMED_OUT = "timed_out", _("A step timed out")
+        OUT_OF_HOURS = "out_of_hours", _("Out of hours")
+        GAVE_UP = "gave_up", _("Too many invalid answers")
+        ERROR = "error", _("An error in the flow (to the default queue)")
+        CLOSED = "closed", _("Closed while in the flow")
 
     interaction = models.ForeignKey(
         "conversations.Interaction", on_delete=models.CASCADE, related_name="flow_sessions"

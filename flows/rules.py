@@ -11,6 +11,8 @@ from datetime import time
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils.translation import gettext
+
 #: A pattern longer than this is refused (the admin's field has this length).
 PATTERN_MAX = 200
 #: An answer is cut to this before a pattern runs on it. Python's ``re`` has no timeout, so
@@ -42,9 +44,11 @@ def _shape_problem(items: object, *, in_repeat: bool) -> str:
             low, high, sub = arg
             repeats = high > 1
             if in_repeat and low != high:
-                return "the pattern repeats a group that repeats itself (like (a+)+): it could run away"
+                return gettext(
+                    "the pattern repeats a group that repeats itself (like (a+)+): it could run away"
+                )
             if repeats and _has_branch(sub):
-                return (
+                return gettext(
                     "the pattern repeats a group of alternatives (like (a|b)*): it could run away; "
                     "list the characters instead ([ab]*)"
                 )
@@ -58,7 +62,7 @@ def _shape_problem(items: object, *, in_repeat: bool) -> str:
         elif name == "ATOMIC_GROUP":
             problem = _shape_problem(arg, in_repeat=in_repeat)
         elif name in ("GROUPREF", "GROUPREF_EXISTS"):
-            problem = "the pattern uses a backreference: it could run away"
+            problem = gettext("the pattern uses a backreference: it could run away")
         else:
             problem = ""
         if problem:
@@ -69,13 +73,13 @@ def _shape_problem(items: object, *, in_repeat: bool) -> str:
 def pattern_problem(pattern: str) -> str:
     """Why ``pattern`` may not be used to check answers ('' when it may)."""
     if not pattern:
-        return "write the pattern the answer must match"
+        return gettext("write the pattern the answer must match")
     if len(pattern) > PATTERN_MAX:
-        return f"the pattern is longer than {PATTERN_MAX} characters"
+        return gettext("the pattern is longer than %(max)d characters") % {"max": PATTERN_MAX}
     try:
         re.compile(pattern)
     except re.error as exc:
-        return f"the pattern does not compile: {exc}"
+        return gettext("the pattern does not compile: %(error)s") % {"error": exc}
     return _shape_problem(_sre_parser.parse(pattern), in_repeat=False)
 
 

@@ -13,6 +13,7 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 SCHEMES = ("http", "https")
 
@@ -42,14 +43,14 @@ def url_refusal(url: str, *, resolve: bool = False) -> str | None:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        return "the URL cannot be read"
+        return gettext("the URL cannot be read")
     if parts.scheme.lower() not in SCHEMES:
-        return "only http:// and https:// URLs can receive webhooks"
+        return gettext("only http:// and https:// URLs can receive webhooks")
     host = parts.hostname
     if not host:
-        return "the URL has no host"
+        return gettext("the URL has no host")
     if parts.username or parts.password:
-        return "the URL may not carry a user name or password (the secret signs the deliveries)"
+        return gettext("the URL may not carry a user name or password (the secret signs the deliveries)")
     if private_allowed():
         return None
     try:
@@ -57,9 +58,9 @@ def url_refusal(url: str, *, resolve: bool = False) -> str | None:
     except ValueError:
         literal = None
     if literal is not None:
-        return f"{host} is not a public address" if _non_public(literal) else None
+        return gettext("%(host)s is not a public address") % {"host": host} if _non_public(literal) else None
     if host.lower() == "localhost" or host.lower().endswith((".localhost", ".local", ".internal")):
-        return f"{host} is not a public host"
+        return gettext("%(host)s is not a public host") % {"host": host}
     if not resolve:
         return None
     try:
@@ -67,9 +68,12 @@ def url_refusal(url: str, *, resolve: bool = False) -> str | None:
             host, port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
         )
     except (OSError, UnicodeError):
-        return f"{host} does not resolve"
+        return gettext("%(host)s does not resolve") % {"host": host}
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if _non_public(address):
-            return f"{host} resolves to {address}, which is not a public address"
+            return gettext("%(host)s resolves to %(address)s, which is not a public address") % {
+                "host": host,
+                "address": address,
+            }
     return None

@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from conversations.admin.base import ReadOnlyAdmin
 from integrations import services
@@ -22,15 +24,15 @@ class SubscriptionForm(WriteOnlySecretsMixin, forms.ModelForm):
     secret_fields = ("secret",)
 
     url = forms.URLField(
-        label="URL",
+        label=_("URL"),
         max_length=500,
         assume_scheme="https",
-        help_text="http(s) only; private and loopback addresses are refused",
+        help_text=_("http(s) only; private and loopback addresses are refused"),
     )
     event_types = forms.MultipleChoiceField(
         choices=EventType.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="The events delivered to this URL",
+        help_text=_("The events delivered to this URL"),
     )
 
     class Meta:
@@ -41,13 +43,15 @@ class SubscriptionForm(WriteOnlySecretsMixin, forms.ModelForm):
         url = self.cleaned_data["url"].strip()
         refusal = url_refusal(url)
         if refusal:
-            raise forms.ValidationError(f"This URL cannot receive webhooks: {refusal}.")
+            raise forms.ValidationError(
+                gettext("This URL cannot receive webhooks: %(reason)s.") % {"reason": refusal}
+            )
         return url
 
     def clean_secret(self) -> str:
         secret = self.cleaned_data.get("secret", "")
         if secret and len(secret) < 16:
-            raise forms.ValidationError("Use a secret of at least 16 characters (a random one).")
+            raise forms.ValidationError(gettext("Use a secret of at least 16 characters (a random one)."))
         return secret
 
     def clean_event_types(self) -> list[str]:
@@ -71,17 +75,17 @@ class SubscriptionAdmin(admin.ModelAdmin):
     search_fields = ("name", "url")
     actions = ["resume"]
 
-    @admin.action(description="Try the receiver again now (end its pause after failures)")
+    @admin.action(description=_("Try the receiver again now (end its pause after failures)"))
     def resume(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
         for subscription_id in queryset.values_list("pk", flat=True):
             services.subscription_resume(subscription_id=subscription_id)
-        self.message_user(request, "The receivers will be tried again now.", messages.SUCCESS)
+        self.message_user(request, gettext("The receivers will be tried again now."), messages.SUCCESS)
 
-    @admin.display(description="events")
+    @admin.display(description=_("events"))
     def events(self, obj: Subscription) -> str:
         return ", ".join(obj.event_types)
 
-    @admin.display(description="waiting deliveries")
+    @admin.display(description=_("waiting deliveries"))
     def pending(self, obj: Subscription) -> int:
         return obj.deliveries.filter(state=Delivery.State.PENDING).count()
 
@@ -145,12 +149,21 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def has_replay_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("integrations.change_delivery")
 
-    @admin.action(description="Replay the selected deliveries (same idempotency key)", permissions=["replay"])
+    @admin.action(
+        description=_("Replay the selected deliveries (same idempotency key)"), permissions=["replay"]
+    )
     def replay(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         count = services.deliveries_replay(
             delivery_ids=list(queryset.values_list("pk", flat=True)), user=signed_in_user(request)
         )
-        self.message_user(request, f"{count} deliveries will be sent again.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery will be sent again.", "%(count)d deliveries will be sent again.", count
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 class BotForm(forms.ModelForm):
@@ -162,14 +175,16 @@ class BotForm(forms.ModelForm):
         user = self.cleaned_data["user"]
         if user is not None and (user.is_superuser or user.is_staff):
             raise forms.ValidationError(
-                "Give the bot a user of its own (not a staff account): its API token acts as the bot."
+                gettext(
+                    "Give the bot a user of its own (not a staff account): its API token acts as the bot."
+                )
             )
         return user
 
     def clean_timeout_seconds(self) -> int:
         value = self.cleaned_data["timeout_seconds"]
         if not 5 <= value <= 24 * 3600:
-            raise forms.ValidationError("Between 5 seconds and a day.")
+            raise forms.ValidationError(gettext("Between 5 seconds and a day."))
         return value
 
 
@@ -183,7 +198,7 @@ class BotAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     list_select_related = ("user", "channel", "queue")
 
-    @admin.display(boolean=True, description="has the bot permission")
+    @admin.display(boolean=True, description=_("has the bot permission"))
     def may_act(self, obj: Bot) -> bool:
         return obj.user.has_perm("integrations.act_as_bot")
 

@@ -1,4 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from waproject.i18n import translate_derived_labels
+
+# U4: before this app's models load (waproject/i18n.py).
+translate_derived_labels()
 
 
 class IntegrationsConfig(AppConfig):
@@ -9,7 +15,7 @@ class IntegrationsConfig(AppConfig):
     ``integrations.bots``; everything else (delivery, admin, the hand-off API) lives here."""
 
     name = "integrations"
-    verbose_name = "Integrations"
+    verbose_name = _("Integrations")
 
     def ready(self) -> None:
         # Lazy by Django's rule: the signal handlers' module imports models.

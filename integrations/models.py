@@ -12,6 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ops.crypto import EncryptedTextField
 
@@ -20,13 +21,13 @@ class EventType(models.TextChoices):
     """What a subscription can ask for (SPEC B5). ``survey.answered`` is declared for the
     survey after Done (B3), which emits it once it exists."""
 
-    MESSAGE_CREATED = "message.created", "Message created (customer, agent or bot)"
-    MESSAGE_STATUS = "message.status", "Message status changed (sent, delivered, read, failed)"
-    INTERACTION_ROUTED = "interaction.routed", "Interaction routed (offered to an agent)"
-    INTERACTION_ACCEPTED = "interaction.accepted", "Interaction accepted by an agent"
-    INTERACTION_TRANSFERRED = "interaction.transferred", "Interaction transferred"
-    INTERACTION_DONE = "interaction.done", "Interaction done"
-    SURVEY_ANSWERED = "survey.answered", "Survey answered"
+    MESSAGE_CREATED = "message.created", _("Message created (customer, agent or bot)")
+    MESSAGE_STATUS = "message.status", _("Message status changed (sent, delivered, read, failed)")
+    INTERACTION_ROUTED = "interaction.routed", _("Interaction routed (offered to an agent)")
+    INTERACTION_ACCEPTED = "interaction.accepted", _("Interaction accepted by an agent")
+    INTERACTION_TRANSFERRED = "interaction.transferred", _("Interaction transferred")
+    INTERACTION_DONE = "interaction.done", _("Interaction done")
+    SURVEY_ANSWERED = "survey.answered", _("Survey answered")
 
 
 class Subscription(models.Model):
@@ -34,20 +35,20 @@ class Subscription(models.Model):
 
     name = models.CharField(max_length=100)
     url = models.URLField(
-        "URL", max_length=500, help_text="http(s) only; private and loopback addresses are refused"
+        _("URL"), max_length=500, help_text=_("http(s) only; private and loopback addresses are refused")
     )
     # X3: encrypted at rest, write-only in the admin (ops.forms.WriteOnlySecretsMixin).
     secret = EncryptedTextField(
-        max_length=255, help_text="Signs each delivery (X-Signature-256: sha256=HMAC-SHA256 of the body)"
+        max_length=255, help_text=_("Signs each delivery (X-Signature-256: sha256=HMAC-SHA256 of the body)")
     )
-    event_types = models.JSONField(default=list, help_text="The EventType values delivered here")
+    event_types = models.JSONField(default=list, help_text=_("The EventType values delivered here"))
     bot = models.ForeignKey(
         "integrations.Bot",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="subscriptions",
-        help_text="Only events of the interactions this bot owns (B4); empty: every interaction",
+        help_text=_("Only events of the interactions this bot owns (B4); empty: every interaction"),
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -71,9 +72,9 @@ class Delivery(models.Model):
     """One event for one subscription: the outbox row, its retries and its outcome."""
 
     class State(models.TextChoices):
-        PENDING = "pending"
-        DELIVERED = "delivered"
-        FAILED = "failed", "Failed (gave up)"
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed (gave up)")
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
     #: The idempotency key (``X-Webhook-Id``, and ``id`` in the body): the same for every
@@ -88,7 +89,7 @@ class Delivery(models.Model):
     body = models.TextField()
     state = models.CharField(max_length=10, choices=State, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
-    replays = models.PositiveIntegerField(default=0, help_text="Times an administrator replayed it")
+    replays = models.PositiveIntegerField(default=0, help_text=_("Times an administrator replayed it"))
     created_at = models.DateTimeField(auto_now_add=True)
     #: Retries run for ``INTEGRATIONS_RETRY_FOR`` from here (the recording, or a replay).
     retry_from = models.DateTimeField()
@@ -99,7 +100,7 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(fields=["subscription", "event_id"], name="one_delivery_per_event")
         ]
@@ -126,10 +127,10 @@ class DeliveryAttempt(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="log")
     attempted_at = models.DateTimeField()
     status_code = models.PositiveIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True, help_text="The receiver's answer, cut short")
+    response_body = models.TextField(blank=True, help_text=_("The receiver's answer, cut short"))
     error = models.CharField(max_length=500, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
-    replay = models.BooleanField(default=False, help_text="Sent after an administrator's replay")
+    replay = models.BooleanField(default=False, help_text=_("Sent after an administrator's replay"))
 
     class Meta:
         ordering = ["attempted_at", "id"]
@@ -149,8 +150,10 @@ class Bot(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="bot",
-        help_text="The bot's user: its API token authenticates the bot; give it the permission "
-        '"Can act as an external bot"',
+        help_text=_(
+            "The bot's user: its API token authenticates the bot; give it the permission "
+            '"Can act as an external bot"'
+        ),
     )
     channel = models.ForeignKey(
         "conversations.Channel",
@@ -158,7 +161,7 @@ class Bot(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Own new interactions of this number",
+        help_text=_("Own new interactions of this number"),
     )
     queue = models.ForeignKey(
         "conversations.Queue",
@@ -166,10 +169,11 @@ class Bot(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Own new interactions that start in this queue (a number's default queue)",
+        help_text=_("Own new interactions that start in this queue (a number's default queue)"),
     )
     timeout_seconds = models.PositiveIntegerField(
-        default=60, help_text="A customer's message the bot leaves unanswered this long hands off by itself"
+        default=60,
+        help_text=_("A customer's message the bot leaves unanswered this long hands off by itself"),
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -193,9 +197,9 @@ class BotSession(models.Model):
     """A bot's turn on one interaction, from taking it to its hand-off."""
 
     class Outcome(models.TextChoices):
-        HANDED_OFF = "handed_off", "Handed off by the bot"
-        TIMED_OUT = "timed_out", "Handed off after the bot's timeout"
-        CLOSED = "closed", "Closed while the bot had it"
+        HANDED_OFF = "handed_off", _("Handed off by the bot")
+        TIMED_OUT = "timed_out", _("Handed off after the bot's timeout")
+        CLOSED = "closed", _("Closed while the bot had it")
 
     interaction = models.ForeignKey(
         "conversations.Interaction", on_delete=models.CASCADE, related_name="bot_sessions"

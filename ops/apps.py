@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OpsConfig(AppConfig):
@@ -6,7 +7,7 @@ class OpsConfig(AppConfig):
     (X3). Infrastructure: it imports no domain module at import time."""
 
     name = "ops"
-    verbose_name = "Operations"
+    verbose_name = _("Operations")
 
     def ready(self) -> None:
         # Lazy, Django's rule: the checks read models, which load only once the app

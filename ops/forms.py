@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.translation import gettext
 
 # The mixin is for a ModelForm: the type checker sees it as one, at run time it adds no base.
 if TYPE_CHECKING:
@@ -34,8 +35,14 @@ class WriteOnlySecretsMixin(_ModelForm):
                 is_set = bool(getattr(instance, name))
                 field.required = False
                 field.help_text = (
-                    f"{'Set' if is_set else 'Not set'} (stored encrypted, never shown). "
-                    "Leave empty to keep it; type a new value to replace it."
+                    gettext(
+                        "Set (stored encrypted, never shown). Leave empty to keep it; type a new value to replace it."
+                    )
+                    if is_set
+                    else gettext(
+                        "Not set (stored encrypted, never shown). Leave empty to keep it; type a new value to "
+                        "replace it."
+                    )
                 )
 
     def clean(self) -> dict[str, Any]:

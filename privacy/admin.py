@@ -12,6 +12,8 @@ from django.contrib.admin import helpers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from conversations.exceptions import DomainError
 from privacy import services
@@ -30,11 +32,11 @@ class ContactPrivacyAdminMixin(admin.ModelAdmin):
     def has_erase_contact_data_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(services.ERASE_PERMISSION)
 
-    @admin.action(description="Export the contact's data (JSON)", permissions=["export_contact_data"])
+    @admin.action(description=_("Export the contact's data (JSON)"), permissions=["export_contact_data"])
     def export_contact_data(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
         ids = list(queryset.values_list("pk", flat=True)[:2])
         if len(ids) != 1:
-            self.message_user(request, "Select exactly one contact to export.", messages.WARNING)
+            self.message_user(request, gettext("Select exactly one contact to export."), messages.WARNING)
             return None
         document = services.contact_export(user=signed_in_user(request), contact_id=ids[0])
         response = HttpResponse(
@@ -44,7 +46,7 @@ class ContactPrivacyAdminMixin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="contact-{ids[0]}.json"'
         return response
 
-    @admin.action(description="Erase the contacts' data…", permissions=["erase_contact_data"])
+    @admin.action(description=_("Erase the contacts' data…"), permissions=["erase_contact_data"])
     def erase_contact_data(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
         contacts = list(queryset.order_by("pk")[:100])
         if request.POST.get("confirmed") != "yes":
@@ -53,7 +55,7 @@ class ContactPrivacyAdminMixin(admin.ModelAdmin):
                 "admin/privacy/erase_confirmation.html",
                 {
                     **self.admin_site.each_context(request),
-                    "title": "Erase contacts' data?",
+                    "title": gettext("Erase contacts' data?"),
                     "contacts": contacts,
                     "opts": self.model._meta,
                     "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
@@ -65,8 +67,18 @@ class ContactPrivacyAdminMixin(admin.ModelAdmin):
                 services.contact_erase(user=signed_in_user(request), contact_id=contact.pk)
                 erased += 1
             except DomainError as exc:
-                refused.append(f"contact {contact.pk}: {exc.message}")
-        self.message_user(request, f"{erased} contact(s) erased.", messages.INFO)
+                refused.append(
+                    gettext("contact %(id)s: %(reason)s") % {"id": contact.pk, "reason": exc.message}
+                )
+        self.message_user(
+            request,
+            ngettext("%(count)d contact erased.", "%(count)d contacts erased.", erased) % {"count": erased},
+            messages.INFO,
+        )
         if refused:
-            self.message_user(request, "Not erased: " + "; ".join(refused), messages.WARNING)
+            self.message_user(
+                request,
+                gettext("Not erased: %(reasons)s") % {"reasons": "; ".join(refused)},
+                messages.WARNING,
+            )
         return None

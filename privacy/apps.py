@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyConfig(AppConfig):
@@ -8,4 +9,4 @@ class PrivacyConfig(AppConfig):
     hooks (an attachment's "deleted" notice, the contact admin's actions)."""
 
     name = "privacy"
-    verbose_name = "Privacy"
+    verbose_name = _("Privacy")

@@ -247,7 +247,7 @@ def report_build(period: Period) -> payloads.Report:
 
 def _type_label(kind: str, detail: str) -> str:
     try:
-        name = Message.Type(detail).label
+        name = str(Message.Type(detail).label)
     except ValueError:
         name = detail or "?"
     if kind == TallyDetail.Kind.MESSAGE_IN:

@@ -5,6 +5,7 @@ notice's placeholders), and the surveys sent, read-only."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from conversations.admin.base import ReadOnlyAdmin
 from surveys.models import QueueCare, SurveyRequest
@@ -23,7 +24,7 @@ class QueueCareAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("queue",)}),
         (
-            "While waiting (B2)",
+            _("While waiting (B2)"),
             {
                 "fields": (
                     "waiting_notices",
@@ -34,7 +35,7 @@ class QueueCareAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "After Done (B3)",
+            _("After Done (B3)"),
             {
                 "fields": (
                     "survey_enabled",

@@ -1,4 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from waproject.i18n import translate_derived_labels
+
+# U4: before this app's models load (waproject/i18n.py).
+translate_derived_labels()
 
 
 class SurveysConfig(AppConfig):
@@ -9,4 +15,4 @@ class SurveysConfig(AppConfig):
     reading live here."""
 
     name = "surveys"
-    verbose_name = "Waiting notices and surveys"
+    verbose_name = _("Waiting notices and surveys")

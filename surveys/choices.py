@@ -8,6 +8,8 @@ Meta would refuse, with the reason.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from whatsapp.limits import BUTTON_TITLE_MAX, BUTTONS_MAX, ROW_TITLE_MAX, ROWS_MAX
 
 #: The reply id of a choice: ``survey:<request id>:<score>`` (we set it; the customer's tap
@@ -28,27 +30,34 @@ def choices_parse(text: str) -> list[tuple[int, str]]:
         title = title.strip()
         if not score_text.isdigit() or not 1 <= int(score_text) <= SCORE_MAX or not title:
             raise ValueError(
-                f"line {number} ({line!r}): write a score from 1 to {SCORE_MAX}, a space and the "
-                "title, e.g. '5 Very good'"
+                gettext(
+                    "line %(number)d (%(line)s): write a score from 1 to %(max)d, a space and the "
+                    "title, e.g. '5 Very good'"
+                )
+                % {"number": number, "line": repr(line), "max": SCORE_MAX}
             )
         choices.append((int(score_text), title))
     if len(choices) < 2:
-        raise ValueError("give at least two choices, one per line")
+        raise ValueError(gettext("give at least two choices, one per line"))
     if len(choices) > ROWS_MAX:
         raise ValueError(
-            f"{len(choices)} choices: WhatsApp allows {BUTTONS_MAX} reply buttons or {ROWS_MAX} list rows"
+            gettext("%(count)d choices: WhatsApp allows %(buttons)d reply buttons or %(rows)d list rows")
+            % {"count": len(choices), "buttons": BUTTONS_MAX, "rows": ROWS_MAX}
         )
     limit = BUTTON_TITLE_MAX if len(choices) <= BUTTONS_MAX else ROW_TITLE_MAX
-    kind = "reply buttons" if len(choices) <= BUTTONS_MAX else "list rows"
+    kind = gettext("reply buttons") if len(choices) <= BUTTONS_MAX else gettext("list rows")
     for _score, title in choices:
         if len(title) > limit:
-            raise ValueError(f"{title!r} is {len(title)} characters; {kind} allow at most {limit}")
+            raise ValueError(
+                gettext("%(title)s is %(length)d characters; %(what)s allow at most %(max)d")
+                % {"title": repr(title), "length": len(title), "what": kind, "max": limit}
+            )
     scores = [score for score, _title in choices]
     if len(set(scores)) != len(scores):
-        raise ValueError("each choice needs its own score")
+        raise ValueError(gettext("each choice needs its own score"))
     titles = [title.casefold() for _score, title in choices]
     if len(set(titles)) != len(titles):
-        raise ValueError("each choice needs its own title")
+        raise ValueError(gettext("each choice needs its own title"))
     return choices
 
 

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from surveys.choices import SCORE_MAX, choices_parse
 from whatsapp.limits import BUTTONS_BODY_MAX, TEXT_BODY_MAX
@@ -30,70 +32,76 @@ class QueueCare(models.Model):
 
     # B2 While waiting.
     waiting_notices = models.BooleanField(
-        "send waiting notices",
+        _("send waiting notices"),
         default=False,
-        help_text="Tell a waiting customer their position and the expected wait (inside the 24-hour window)",
+        help_text=_(
+            "Tell a waiting customer their position and the expected wait (inside the 24-hour window)"
+        ),
     )
     waiting_interval_minutes = models.PositiveIntegerField(
-        "every (minutes)",
+        _("every (minutes)"),
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(240)],
-        help_text="The first notice after this long in the queue, then again each time (1 to 240)",
+        help_text=_("The first notice after this long in the queue, then again each time (1 to 240)"),
     )
     waiting_text = models.TextField(
-        "notice text",
+        _("notice text"),
         default=NOTICE_DEFAULT,
         max_length=TEXT_BODY_MAX,
-        help_text="{position}: the place in the queue; {wait}: the expected wait (e.g. 'about 4 minutes')",
+        help_text=_("{position}: the place in the queue; {wait}: the expected wait (e.g. 'about 4 minutes')"),
     )
     abandon_after_minutes = models.PositiveIntegerField(
-        "abandoned after (minutes of silence)",
+        _("abandoned after (minutes of silence)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(1440)],
-        help_text="A customer who has written nothing this long while still waiting (no agent accepted) "
-        "has left: the interaction closes as abandoned. It also closes so when the 24-hour window "
-        "closes. Empty: never closed automatically",
+        help_text=_(
+            "A customer who has written nothing this long while still waiting (no agent accepted) "
+            "has left: the interaction closes as abandoned. It also closes so when the 24-hour window "
+            "closes. Empty: never closed automatically"
+        ),
     )
 
     # B3 After Done.
-    survey_enabled = models.BooleanField("send a satisfaction survey after Done", default=False)
+    survey_enabled = models.BooleanField(_("send a satisfaction survey after Done"), default=False)
     survey_question = models.TextField(
-        "question", default="How satisfied are you with our service?", max_length=BUTTONS_BODY_MAX
+        _("question"), default="How satisfied are you with our service?", max_length=BUTTONS_BODY_MAX
     )
     survey_choices = models.TextField(
-        "choices",
+        _("choices"),
         default="5 Very good\n4 Good\n3 OK\n2 Bad\n1 Very bad",
-        help_text="One per line: a score (1 to 10), a space, the title. Up to 3 go out as reply buttons "
-        "(titles up to 20 characters), 4 to 10 as a list (titles up to 24)",
+        help_text=_(
+            "One per line: a score (1 to 10), a space, the title. Up to 3 go out as reply buttons "
+            "(titles up to 20 characters), 4 to 10 as a list (titles up to 24)"
+        ),
     )
     survey_satisfied_from = models.PositiveSmallIntegerField(
-        "satisfied from score",
+        _("satisfied from score"),
         default=4,
         validators=[MinValueValidator(1), MaxValueValidator(SCORE_MAX)],
-        help_text="Answers with this score or more count as satisfied (CSAT %): 4 on a 1-5 scale",
+        help_text=_("Answers with this score or more count as satisfied (CSAT %): 4 on a 1-5 scale"),
     )
     survey_comment_prompt = models.CharField(
-        "comment prompt",
+        _("comment prompt"),
         max_length=1024,
         blank=True,
-        help_text="Asked after the answer (e.g. 'Anything we could do better?'); empty: no comment",
+        help_text=_("Asked after the answer (e.g. 'Anything we could do better?'); empty: no comment"),
     )
     survey_comment_minutes = models.PositiveIntegerField(
-        "comment accepted for (minutes)",
+        _("comment accepted for (minutes)"),
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(1440)],
     )
     survey_min_days = models.PositiveIntegerField(
-        "days between surveys to one contact",
+        _("days between surveys to one contact"),
         default=30,
         validators=[MaxValueValidator(3650)],
-        help_text="A contact surveyed less than this many days ago is not asked again (0: every time)",
+        help_text=_("A contact surveyed less than this many days ago is not asked again (0: every time)"),
     )
 
     class Meta:
-        verbose_name = "queue's waiting notices and survey"
-        verbose_name_plural = "queues' waiting notices and surveys"
+        verbose_name = _("queue's waiting notices and survey")
+        verbose_name_plural = _("queues' waiting notices and surveys")
 
     def __str__(self) -> str:
         return f"Care of {self.queue}"
@@ -103,12 +111,14 @@ class QueueCare(models.Model):
         if self.waiting_notices:
             missing = [p for p in NOTICE_PLACEHOLDERS if p not in (self.waiting_text or "")]
             if missing:
-                errors["waiting_text"] = f"Use {' and '.join(missing)} in the notice text."
+                errors["waiting_text"] = gettext("Use %(placeholders)s in the notice text.") % {
+                    "placeholders": gettext(" and ").join(missing)
+                }
             else:
                 try:
                     self.waiting_text.format(position=1, wait="1 minute")
                 except (KeyError, IndexError, ValueError):
-                    errors["waiting_text"] = (
+                    errors["waiting_text"] = gettext(
                         "Only {position} and {wait} may stand in braces (write {{ and }} for a brace)."
                     )
         try:
@@ -121,11 +131,11 @@ class QueueCare(models.Model):
             if self.survey_satisfied_from is not None and not (
                 min(scores) < self.survey_satisfied_from <= max(scores)
             ):
-                errors["survey_satisfied_from"] = (
-                    f"Choose a score above {min(scores)} and at most {max(scores)} (the choices' scores)."
-                )
+                errors["survey_satisfied_from"] = gettext(
+                    "Choose a score above %(low)d and at most %(high)d (the choices' scores)."
+                ) % {"low": min(scores), "high": max(scores)}
         if self.survey_enabled and not (self.survey_question or "").strip():
-            errors["survey_question"] = "Write the question."
+            errors["survey_question"] = gettext("Write the question.")
         if errors:
             raise ValidationError(errors)
 

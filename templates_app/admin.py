@@ -6,6 +6,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 
 from conversations.admin import GuardedDeleteAdmin
@@ -18,7 +20,9 @@ from templates_app.models import (
     StandardResponseAttachment,
     StandardResponseCategory,
 )
+from templates_app.parameter_labels import LABEL_MAX
 from templates_app.selectors import template_delete_blockers
+from whatsapp import limits
 
 
 @admin.register(StandardResponseCategory)
@@ -83,24 +87,36 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
     fieldsets = (
         (None, {"fields": ("kind", "name", "language", "category", "channel", "is_default_notification")}),
         (
-            "Content",
-            {"fields": ("parameter_format", "header_type", "header_text", "header_media", "body", "footer")},
+            _("Content"),
+            {
+                "fields": (
+                    "parameter_format",
+                    "header_type",
+                    "header_text",
+                    "header_media",
+                    "body",
+                    "parameter_labels",
+                    "footer",
+                )
+            },
         ),
         (
-            "Buttons and lists",
+            _("Buttons and lists"),
             {
                 "fields": ("buttons", "list_button", "sections"),
                 "description": (
-                    'Buttons as JSON, e.g. [{"type": "quick_reply", "text": "Yes"}], '
+                    "Each button, list section and option has its own fields, checked as you type; "
+                    "the live preview shows the message as WhatsApp does. Without JavaScript (or "
+                    'with "Edit as JSON"): buttons as [{"type": "quick_reply", "text": "Yes"}], '
                     '[{"type": "url", "text": "Track", "url": "https://example.com/t/{{1}}"}, '
                     '{"type": "phone_number", "text": "Call us", "phone_number": "+15550001234"}] or, '
-                    'for reply buttons, [{"type": "reply", "id": "yes", "text": "Yes"}]. List sections: '
-                    '[{"title": "Slots", "rows": [{"id": "am", "title": "Morning", "description": "8-12"}]}].'
+                    'for reply buttons, [{"type": "reply", "id": "yes", "text": "Yes"}]; list sections '
+                    'as [{"title": "Slots", "rows": [{"id": "am", "title": "Morning", "description": "8-12"}]}].'
                 ),
             },
         ),
         (
-            "WhatsApp (mirrors Meta)",
+            _("WhatsApp (mirrors Meta)"),
             {
                 "fields": (
                     "submit_to_meta",
@@ -127,12 +143,27 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
         # Django's undecorated body of changeform_view, absent from the stubs.
         return self._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[attr-defined]
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """U3: the editor checks each field against WhatsApp's limits, the server's own."""
+        context["template_limits"] = {
+            "button_title": limits.BUTTON_TITLE_MAX,
+            "template_button_text": limits.TEMPLATE_BUTTON_TEXT_MAX,
+            "section_title": limits.SECTION_TITLE_MAX,
+            "row_title": limits.ROW_TITLE_MAX,
+            "row_description": limits.ROW_DESCRIPTION_MAX,
+            "row_id": limits.ROW_ID_MAX,
+            "label": LABEL_MAX,
+        }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
         if getattr(form, "submitted", False):
             messages.success(
-                request, f"{obj} was submitted to Meta: {obj.status}. Its status follows Meta's answer."
+                request,
+                gettext("%(template)s was submitted to Meta: %(status)s. Its status follows Meta's answer.")
+                % {"template": obj, "status": obj.status},
             )
 
     def get_urls(self) -> list:
@@ -149,13 +180,15 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
             raise PermissionDenied
         reports = syncing.templates_pull()
         if not reports:
-            messages.warning(request, "No active number has a WABA id: nothing to pull.")
+            messages.warning(request, gettext("No active number has a WABA id: nothing to pull."))
         for waba, report in reports.items():
             level = messages.WARNING if report.problems else messages.SUCCESS
-            messages.add_message(request, level, f"Pulled WABA {waba}: {report}")
+            messages.add_message(
+                request, level, gettext("Pulled WABA %(waba)s: %(report)s") % {"waba": waba, "report": report}
+            )
         return HttpResponseRedirect(reverse("admin:templates_app_messagetemplate_changelist"))
 
-    @admin.action(description="Delete the selected templates at Meta (kept here, marked deleted)")
+    @admin.action(description=_("Delete the selected templates at Meta (kept here, marked deleted)"))
     def delete_at_meta(self, request: HttpRequest, queryset: QuerySet[MessageTemplate]) -> None:
         for template in queryset:
             try:
@@ -163,7 +196,9 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
             except DomainError as exc:
                 messages.error(request, f"{template}: {exc.message}")
             else:
-                messages.success(request, f"{template} was deleted at Meta")
+                messages.success(
+                    request, gettext("%(template)s was deleted at Meta") % {"template": template}
+                )
 
     def delete_blockers(self, obj: MessageTemplate) -> list[str]:
         return template_delete_blockers(obj)

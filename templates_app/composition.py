@@ -23,6 +23,7 @@ from templates_app.parameter_kinds import (
     location_component,
     location_value,
 )
+from templates_app.parameter_labels import ParameterLabel, SlotLabels, slot_labels
 from whatsapp import limits
 
 if TYPE_CHECKING:
@@ -363,11 +364,13 @@ class ParameterSlots(TypedDict):
     """What the agent fills in: header and body parameters (numbers, or names when
     ``named``: the console labels each field by its name), dynamic URL suffixes, and the
     kind of file a media header needs (None: no media header); ``location``: the header is
-    a place (G1), given as {latitude, longitude, name?, address?}."""
+    a place (G1), given as {latitude, longitude, name?, address?}. ``labels`` (U3): what
+    each header and body parameter is, the console's field label, in their order."""
 
     named: bool
     header: list[int | str]
     body: list[int | str]
+    labels: SlotLabels
     buttons: list[ButtonSlot]
     media_header: str | None
     location: bool
@@ -386,10 +389,17 @@ def parameter_slots(template: MessageTemplate) -> ParameterSlots:
         if named
         else list(sorted(set(template_parameters(template.body))))
     )
+    given = template.parameter_labels
     return {
         "named": named,
         "header": header,
         "body": body,
+        "labels": {
+            "header": slot_labels(
+                part="header", slots=header, text=template.header_text, named=named, given=given
+            ),
+            "body": slot_labels(part="body", slots=body, text=template.body, named=named, given=given),
+        },
         "buttons": [
             {
                 "index": i,
@@ -405,6 +415,12 @@ def parameter_slots(template: MessageTemplate) -> ParameterSlots:
         "media_header": template.header_type if template.header_type in MEDIA_HEADERS else None,
         "location": template.header_type == TemplateHeaderType.LOCATION,
     }
+
+
+def parameter_keys(template: MessageTemplate) -> list[str]:
+    """U3: the keys a content manager may label: "header.1", "body.1", "body.first_name"."""
+    labels = parameter_slots(template)["labels"]
+    return [label["key"] for label in [*labels["header"], *labels["body"]]]
 
 
 @dataclass
@@ -439,8 +455,13 @@ def compose(template: MessageTemplate, *, parameters: dict[str, Any] | None = No
         raise TemplateError(f"the template {template.name!r} is not well formed: {first}")
     parameters = parameters or {}
     slots = parameter_slots(template)
-    header_values = _values(parameters.get("header"), slots["header"], "header", named=slots["named"])
-    body_values = _values(parameters.get("body"), slots["body"], "body", named=slots["named"])
+    labels = slots["labels"]
+    header_values = _values(
+        parameters.get("header"), slots["header"], "header", named=slots["named"], labels=labels["header"]
+    )
+    body_values = _values(
+        parameters.get("body"), slots["body"], "body", named=slots["named"], labels=labels["body"]
+    )
     if slots["named"]:
         header = named_render(
             template.header_text, dict(zip(map(str, slots["header"]), header_values, strict=True))
@@ -464,8 +485,11 @@ def compose(template: MessageTemplate, *, parameters: dict[str, Any] | None = No
     return _interactive(template, header, body, rendered)
 
 
-def _values(given: Any, slots: list[Any], where: str, *, named: bool = False) -> list[str]:
-    """The values of ``slots`` in their order: a list, or (named parameters) a dict by name."""
+def _values(
+    given: Any, slots: list[Any], where: str, *, named: bool = False, labels: list[ParameterLabel]
+) -> list[str]:
+    """The values of ``slots`` in their order: a list, or (named parameters) a dict by name.
+    An error names the parameter as the agent's field does (U3: "“Order number” is empty")."""
     if named and isinstance(given, dict):
         unknown = sorted(str(k) for k in given if k not in slots)
         if unknown:
@@ -477,9 +501,8 @@ def _values(given: Any, slots: list[Any], where: str, *, named: bool = False) ->
     count = len(slots)
     if len(values) != count:
         raise TemplateError(f"the {where} has {count} parameter(s); {len(values)} given")
-    labels = slots if named else range(1, count + 1)
     return [
-        _parameter(v, where=f"{where} parameter {{{{{label}}}}}", field=f"{where}.{label}")
+        _parameter(v, where=f"“{label['label']}”", field=label["key"])
         for label, v in zip(labels, values, strict=True)
     ]
 

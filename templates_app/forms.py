@@ -10,6 +10,8 @@ from typing import Any, BinaryIO, cast
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.forms.fields import InvalidJSONInput
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from conversations.media import (
     CheckedFile,
@@ -21,8 +23,9 @@ from conversations.media import (
 from conversations.media.images import image_converted_for_whatsapp
 from conversations.options import ATTACHMENT_SIZE_MAX, get_option
 from templates_app import syncing
-from templates_app.composition import MEDIA_HEADERS
+from templates_app.composition import MEDIA_HEADERS, parameter_keys
 from templates_app.models import MessageTemplate, StandardResponseAttachment
+from templates_app.parameter_labels import label_problems
 
 #: How deep buttons and sections JSON may nest (theirs is three levels; more is a paste error).
 JSON_DEPTH_MAX = 10
@@ -36,9 +39,9 @@ def json_problem(value: Any, *, depth: int = 0) -> str | None:
     a 500 after the admin said "saved".
     """
     if depth > JSON_DEPTH_MAX:
-        return f"nested more than {JSON_DEPTH_MAX} levels deep"
+        return gettext("nested more than %(max)d levels deep") % {"max": JSON_DEPTH_MAX}
     if isinstance(value, float) and not math.isfinite(value):
-        return "NaN and Infinity are not numbers JSON can hold"
+        return gettext("NaN and Infinity are not numbers JSON can hold")
     if isinstance(value, str):
         return _text_problem(value)
     if isinstance(value, dict):
@@ -56,11 +59,11 @@ def json_problem(value: Any, *, depth: int = 0) -> str | None:
 
 def _text_problem(text: str) -> str | None:
     if "\x00" in text:
-        return "text may not contain the NUL character (\\u0000)"
+        return gettext("text may not contain the NUL character (\\u0000)")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "text may not contain an unpaired surrogate (\\ud800-\\udfff)"
+        return gettext("text may not contain an unpaired surrogate (\\ud800-\\udfff)")
     return None
 
 
@@ -75,8 +78,8 @@ def vetted_upload(uploaded: UploadedFile) -> tuple[UploadedFile, CheckedFile]:
     name = clean_file_name(uploaded.name or "")
     if (uploaded.size or 0) > ATTACHMENT_SIZE_MAX:  # not even read into memory
         raise forms.ValidationError(
-            f"{name} is {human_size(uploaded.size or 0)}; WhatsApp accepts files up to "
-            f"{human_size(ATTACHMENT_SIZE_MAX)}"
+            gettext("%(name)s is %(size)s; WhatsApp accepts files up to %(max)s")
+            % {"name": name, "size": human_size(uploaded.size or 0), "max": human_size(ATTACHMENT_SIZE_MAX)}
         )
     # An UploadedFile is a binary file: Django's File proxies read, seek and tell.
     upload = cast(BinaryIO, uploaded)
@@ -98,7 +101,7 @@ def vetted_upload(uploaded: UploadedFile) -> tuple[UploadedFile, CheckedFile]:
     return SimpleUploadedFile(checked.upload_name, converted, content_type=checked.mime_type), checked
 
 
-_A_KIND = {"image": "an image", "video": "a video", "document": "a document"}
+_A_KIND = {"image": _("an image"), "video": _("a video"), "document": _("a document")}
 
 
 class DisplayableJSONField(forms.JSONField):
@@ -135,15 +138,22 @@ class MessageTemplateAdminForm(forms.ModelForm):
             "list_button",
             "sections",
             "parameter_format",
+            "parameter_labels",
         )
-        field_classes = {"buttons": DisplayableJSONField, "sections": DisplayableJSONField}
+        field_classes = {
+            "buttons": DisplayableJSONField,
+            "sections": DisplayableJSONField,
+            "parameter_labels": DisplayableJSONField,
+        }
 
     #: G1: after our checks pass, send it to Meta for review; Meta's refusals become field errors.
     submit_to_meta = forms.BooleanField(
         required=False,
-        label="Submit to Meta for review when saving",
-        help_text="New: created at Meta; already at Meta: edited (it goes back to review). "
-        "The status then follows Meta's webhooks.",
+        label=_("Submit to Meta for review when saving"),
+        help_text=_(
+            "New: created at Meta; already at Meta: edited (it goes back to review). "
+            "The status then follows Meta's webhooks."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -160,6 +170,13 @@ class MessageTemplateAdminForm(forms.ModelForm):
         # Django's hook after clean() (BaseModelForm._post_clean), absent from the stubs.
         super()._post_clean()  # type: ignore[misc]
         self.submitted = False
+        if "parameter_labels" in self.fields and not {"parameter_labels", "body", "header_text"} & set(
+            self.errors
+        ):
+            # U3: labels name parameters the template has (its text as it will be saved;
+            # a text refused already says what is wrong with it first)
+            for problem in label_problems(self.instance.parameter_labels, keys=parameter_keys(self.instance)):
+                self.add_error("parameter_labels", problem)
         if self.errors or not self.cleaned_data.get("submit_to_meta"):
             return
         try:
@@ -199,8 +216,14 @@ class MessageTemplateAdminForm(forms.ModelForm):
             if checked is not None and checked.kind != header_type:
                 self.add_error(
                     "header_media",
-                    f"{_A_KIND[header_type].capitalize()} header needs {_A_KIND[header_type]}; "
-                    f"{checked.file_name} is {checked.mime_type} ({checked.kind})",
+                    gettext("%(header)s header needs %(kind)s; %(file)s is %(mime)s (%(actual)s)")
+                    % {
+                        "header": _A_KIND[header_type].capitalize(),
+                        "kind": _A_KIND[header_type],
+                        "file": checked.file_name,
+                        "mime": checked.mime_type,
+                        "actual": checked.kind,
+                    },
                 )
             elif (
                 not media
@@ -209,14 +232,19 @@ class MessageTemplateAdminForm(forms.ModelForm):
             ):
                 self.add_error(
                     "header_media",
-                    f"A rich media notification with {_A_KIND[header_type]} header needs its file: "
-                    "upload one (WhatsApp shows it above the text)",
+                    gettext(
+                        "A rich media notification with %(kind)s header needs its file: "
+                        "upload one (WhatsApp shows it above the text)"
+                    )
+                    % {"kind": _A_KIND[header_type]},
                 )
         elif checked is not None and header_type:
             self.add_error(
                 "header_media",
-                "A file is only sent with an image, video or document header: choose one, or leave "
-                "the file out",
+                gettext(
+                    "A file is only sent with an image, video or document header: choose one, or leave "
+                    "the file out"
+                ),
             )
         return cleaned
 
@@ -227,11 +255,18 @@ class MessageTemplateAdminForm(forms.ModelForm):
             raise forms.ValidationError(f"{name}: {problem}")
         return value
 
+    # An emptied field is none of them (not NULL, which the column refuses).
     def clean_buttons(self) -> Any:
-        return self._clean_json("buttons")
+        value = self._clean_json("buttons")
+        return [] if value is None else value
 
     def clean_sections(self) -> Any:
-        return self._clean_json("sections")
+        value = self._clean_json("sections")
+        return [] if value is None else value
+
+    def clean_parameter_labels(self) -> object:
+        value = self._clean_json("parameter_labels")
+        return {} if value is None else value
 
 
 class StandardResponseAttachmentForm(forms.ModelForm):
@@ -244,7 +279,7 @@ class StandardResponseAttachmentForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file_name"].required = False
-        self.fields["file_name"].help_text = "Shown to the customer; empty: the file's own name"
+        self.fields["file_name"].help_text = gettext("Shown to the customer; empty: the file's own name")
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from templates_app.choices import (
     TemplateCategory,
@@ -27,7 +28,7 @@ class StandardResponseCategory(models.Model):
 
     class Meta:
         ordering = ["sort_order", "name"]
-        verbose_name_plural = "standard response categories"
+        verbose_name_plural = _("standard response categories")
         constraints = [models.UniqueConstraint(fields=["parent", "name"], name="category_name_per_parent")]
 
     def __str__(self) -> str:
@@ -40,7 +41,7 @@ class StandardResponse(models.Model):
     category = models.ForeignKey(StandardResponseCategory, on_delete=models.PROTECT, related_name="responses")
     name = models.CharField(max_length=150)
     shortcut = models.SlugField(
-        max_length=40, unique=True, null=True, blank=True, help_text="Typed as /shortcut"
+        max_length=40, unique=True, null=True, blank=True, help_text=_("Typed as /shortcut")
     )
     text = models.TextField(blank=True)
     language = models.CharField(max_length=16, blank=True)
@@ -50,7 +51,7 @@ class StandardResponse(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Insert this template (a Notification) instead of plain text",
+        help_text=_("Insert this template (a Notification) instead of plain text"),
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -95,7 +96,7 @@ class MessageTemplate(models.Model):
 
     kind = models.CharField(max_length=16, choices=Kind, default=Kind.NOTIFICATION)
     name = models.CharField(
-        max_length=512, help_text="WhatsApp template name: lowercase letters, digits, underscores"
+        max_length=512, help_text=_("WhatsApp template name: lowercase letters, digits, underscores")
     )
     language = models.CharField(max_length=16, default="en_US")
     category = models.CharField(max_length=16, choices=Category, default=Category.UTILITY)
@@ -105,51 +106,62 @@ class MessageTemplate(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="templates",
-        help_text="Empty: usable on every number",
+        help_text=_("Empty: usable on every number"),
     )
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     status_reason = models.CharField(max_length=255, blank=True)
     status_before_archive = models.CharField(
         max_length=20,
         blank=True,
-        help_text="The status an ARCHIVED template returns to when Meta unarchives it",
+        help_text=_("The status an ARCHIVED template returns to when Meta unarchives it"),
     )
     whatsapp_template_id = models.CharField(max_length=64, blank=True)
     parameter_format = models.CharField(
         max_length=10,
         choices=ParameterFormat,
         default=ParameterFormat.POSITIONAL,
-        help_text="Named: parameters written {{first_name}}; positional: {{1}}, {{2}}",
+        help_text=_("Named: parameters written {{first_name}}; positional: {{1}}, {{2}}"),
     )
     # G1: mirrored from Meta (pull and webhooks), never typed.
     quality_score = models.CharField(max_length=10, choices=Quality, blank=True, default=Quality.NONE)
     upcoming_category = models.CharField(
-        max_length=16, blank=True, help_text="Meta announced it will re-categorise the template as this"
+        max_length=16, blank=True, help_text=_("Meta announced it will re-categorise the template as this")
     )
     meta_components = models.JSONField(
-        default=list, blank=True, help_text="The components as Meta last returned them"
+        default=list, blank=True, help_text=_("The components as Meta last returned them")
     )
     sync_problems = models.JSONField(
-        default=list, blank=True, help_text="What the last pull could not understand (the template is kept)"
+        default=list,
+        blank=True,
+        help_text=_("What the last pull could not understand (the template is kept)"),
     )
-    synced_at = models.DateTimeField(null=True, blank=True, help_text="Last seen in a pull from Meta")
+    synced_at = models.DateTimeField(null=True, blank=True, help_text=_("Last seen in a pull from Meta"))
     header_type = models.CharField(max_length=10, choices=HeaderType, default=HeaderType.NONE)
     header_text = models.CharField(max_length=TEXT_HEADER_MAX, blank=True)
     header_media = models.FileField(upload_to="templates/%Y/%m/", blank=True)
-    body = models.TextField(help_text="Parameters as {{1}}, {{2}}, …")
+    body = models.TextField(help_text=_("Parameters as {{1}}, {{2}}, …"))
     footer = models.CharField(max_length=FOOTER_MAX, blank=True)
     buttons = models.JSONField(
         default=list,
         blank=True,
-        help_text="Quick replies, call-to-action (phone, URL) or reply buttons",
+        help_text=_("Quick replies, call-to-action (phone, URL) or reply buttons"),
     )
     list_button = models.CharField(
-        max_length=LIST_BUTTON_MAX, blank=True, help_text="List messages: the label that opens the list"
+        max_length=LIST_BUTTON_MAX, blank=True, help_text=_("List messages: the label that opens the list")
     )
-    sections = models.JSONField(default=list, blank=True, help_text="List messages: sections")
+    sections = models.JSONField(default=list, blank=True, help_text=_("List messages: sections"))
+    # U3: what each positional parameter is, as the agent's field is labelled.
+    parameter_labels = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            'What each parameter is, for the agent: {"body.2": "Order number"} '
+            "(named parameters are labelled by their names unless given one here)"
+        ),
+    )
     is_default_notification = models.BooleanField(
         default=False,
-        help_text="Used when the reply window ended: the agent's text fills its {{1}}",
+        help_text=_("Used when the reply window ended: the agent's text fills its {{1}}"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -182,7 +194,7 @@ class TemplatePull(models.Model):
     """G1: when each WABA's templates are pulled next (the beat sweeps ``pull_due_at``),
     and what the last pull did."""
 
-    waba_id = models.CharField("WABA id", max_length=64, unique=True)
+    waba_id = models.CharField(_("WABA id"), max_length=64, unique=True)
     pull_due_at = models.DateTimeField(db_index=True)
     pulled_at = models.DateTimeField(null=True, blank=True)
     report = models.TextField(blank=True)

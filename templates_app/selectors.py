@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext
 
 from conversations.exceptions import DomainError, NotFound
 from templates_app.composition import template_parameters, template_refusal
@@ -64,10 +65,15 @@ def template_delete_blockers(template: MessageTemplate) -> list[str]:
     if responses := list(
         StandardResponse.objects.filter(notification=template).values_list("name", flat=True)
     ):
-        reasons.append(f"the standard response(s) {', '.join(responses)} insert it: change them first")
+        reasons.append(
+            gettext("the standard response(s) %(names)s insert it: change them first")
+            % {"names": ", ".join(responses)}
+        )
     others = MessageTemplate.objects.filter(is_default_notification=True).exclude(pk=template.pk)
     if template.is_default_notification and not others.exists():
-        reasons.append("it is the default notification (sent after the reply window): choose another first")
+        reasons.append(
+            gettext("it is the default notification (sent after the reply window): choose another first")
+        )
     return reasons
 
 

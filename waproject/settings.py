@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # U4: ordinals ("2nd", "2.", "2º") in the reader's language
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from conversations.admin import GuardedDeleteAdmin
 from workbins.models import Workbin, WorkbinItem
@@ -30,11 +31,15 @@ class WorkbinForm(forms.ModelForm):
                 pk=self.instance.pk
             )
             if others.exists():
-                self.add_error("owner", f"{owner} already has a personal workbin.")
+                self.add_error(
+                    "owner", gettext("%(owner)s already has a personal workbin.") % {"owner": owner}
+                )
         moved = {"kind", "owner", "agent_group"} & set(self.changed_data)
         if self.instance.pk and moved and self.instance.items.exists():
             raise forms.ValidationError(
-                "Interactions are parked in this workbin: its kind, owner and group stay until they leave it."
+                gettext(
+                    "Interactions are parked in this workbin: its kind, owner and group stay until they leave it."
+                )
             )
         return cleaned
 

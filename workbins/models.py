@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 #: The name of a personal workbin made on first use (its owner sees it so).
 DEFAULT_PERSONAL_NAME = "My workbin"
@@ -11,8 +12,8 @@ class Workbin(models.Model):
     """A place to park interactions: personal (one agent) or shared by an agent group."""
 
     class Kind(models.TextChoices):
-        PERSONAL = "personal"
-        GROUP = "group"
+        PERSONAL = "personal", _("Personal")
+        GROUP = "group", _("Group")
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.PERSONAL)
@@ -52,8 +53,8 @@ class WorkbinItem(models.Model):
     """An interaction sitting in a workbin (it leaves when reopened or the customer writes)."""
 
     class Reason(models.TextChoices):
-        MOVED = "moved", "Moved by the agent"
-        LOGOUT = "logout", "Agent logged out"
+        MOVED = "moved", _("Moved by the agent")
+        LOGOUT = "logout", _("Agent logged out")
 
     interaction = models.OneToOneField(
         "conversations.Interaction", on_delete=models.CASCADE, related_name="workbin_item"

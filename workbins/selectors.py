@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from conversations import payloads
 from conversations.models import AgentProfile, Interaction, Offer
@@ -58,7 +59,11 @@ def workbin_delete_blockers(workbin: Workbin) -> list[str]:
     """Why ``workbin`` may not be deleted: its parked interactions would stay parked with
     no workbin to open them from."""
     parked = WorkbinItem.objects.filter(workbin=workbin).count()
-    return [f"{parked} parked interaction(s) wait in it: open or move them first"] if parked else []
+    return (
+        [gettext("%(count)d parked interaction(s) wait in it: open or move them first") % {"count": parked}]
+        if parked
+        else []
+    )
 
 
 #: How many customers the sign-out question names (the rest are counted).

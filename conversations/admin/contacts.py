@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from conversations.directory import directory
 from conversations.exceptions import DomainError
@@ -37,8 +39,11 @@ class ChannelForm(WriteOnlySecretsMixin, forms.ModelForm):
         match = DISPLAY_PHONE_NUMBER.fullmatch(value)
         if not match:
             raise forms.ValidationError(
-                f"Enter the number as 6 to 15 digits, country code first, e.g. 15550001234 "
-                f"(a leading '+' is allowed); {value[:40]!r} is not"
+                gettext(
+                    "Enter the number as 6 to 15 digits, country code first, e.g. 15550001234 "
+                    "(a leading '+' is allowed); %(value)s is not"
+                )
+                % {"value": repr(value[:40])}
             )
         return match.group(1)
 
@@ -57,7 +62,9 @@ class ChannelForm(WriteOnlySecretsMixin, forms.ModelForm):
             "is_active",
         )
         help_texts = {
-            "display_phone_number": "Digits only, country code first, e.g. 15550001234 (a leading '+' is dropped)"
+            "display_phone_number": _(
+                "Digits only, country code first, e.g. 15550001234 (a leading '+' is dropped)"
+            )
         }
 
 
@@ -91,32 +98,44 @@ class ChannelAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ChannelForm.Meta.fields}),
         (
-            "Number health at Meta (read-only: pull it with the action “Pull number health from Meta”)",
+            _("Number health at Meta (read-only: pull it with the action “Pull number health from Meta”)"),
             {"fields": readonly_fields},
         ),
     )
 
-    @admin.display(description="Quality", ordering="quality_rating")
+    @admin.display(description=_("Quality"), ordering="quality_rating")
     def health(self, obj: Channel) -> str:
         """G5: the quality rating; a drop is shown until the rating is GREEN again."""
-        rating = obj.quality_rating or "not checked"
+        rating = obj.quality_rating or gettext("not checked")
         if obj.quality_dropped_at:
-            return f"⚠ {rating}: quality dropped on {obj.quality_dropped_at:%Y-%m-%d %H:%M} UTC"
+            return gettext("⚠ %(rating)s: quality dropped on %(at)s UTC") % {
+                "rating": rating,
+                "at": f"{obj.quality_dropped_at:%Y-%m-%d %H:%M}",
+            }
         return rating
 
-    @admin.action(description="Pull number health from Meta (quality, limit, name, status)")
+    @admin.action(description=_("Pull number health from Meta (quality, limit, name, status)"))
     def pull_number_health(self, request: HttpRequest, queryset: Any) -> None:
         for channel in queryset:
             try:
                 pulled = health_services.channel_health_pull(channel_id=channel.pk)
             except CloudApiError as exc:
-                self.message_user(request, f"{channel}: Meta refused: {exc}", level=messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("%(channel)s: Meta refused: %(error)s") % {"channel": channel, "error": exc},
+                    level=messages.ERROR,
+                )
                 continue
             level = messages.WARNING if pulled.quality_dropped_at else messages.SUCCESS
             self.message_user(
                 request,
-                f"{pulled}: quality {pulled.quality_rating or '?'}, limit {pulled.messaging_limit or '?'}, "
-                f"status {pulled.number_status or '?'}",
+                gettext("%(channel)s: quality %(quality)s, limit %(limit)s, status %(status)s")
+                % {
+                    "channel": pulled,
+                    "quality": pulled.quality_rating or "?",
+                    "limit": pulled.messaging_limit or "?",
+                    "status": pulled.number_status or "?",
+                },
                 level=level,
             )
 
@@ -138,16 +157,18 @@ class ContactAddForm(forms.ModelForm):
     webhook writes them, so the customer's first message finds this contact."""
 
     wa_id = forms.CharField(
-        label="WhatsApp number",
+        label=_("WhatsApp number"),
         required=False,
         max_length=40,
-        help_text="Country code first, e.g. +49 151 1234 5678 (spaces, dashes and a leading '+' are dropped)",
+        help_text=_(
+            "Country code first, e.g. +49 151 1234 5678 (spaces, dashes and a leading '+' are dropped)"
+        ),
     )
     user_id = forms.CharField(
-        label="Business-scoped user id (BSUID)",
+        label=_("Business-scoped user id (BSUID)"),
         required=False,
         max_length=160,
-        help_text="e.g. US.13491208655302741918",
+        help_text=_("e.g. US.13491208655302741918"),
     )
 
     class Meta:
@@ -172,14 +193,18 @@ class ContactAddForm(forms.ModelForm):
     def clean_identifiers(self) -> Any:
         value = self.cleaned_data.get("identifiers")
         if value is not None and not isinstance(value, dict):
-            raise forms.ValidationError('Identifiers are an object of named values, e.g. {"crm": "C-1024"}')
+            raise forms.ValidationError(
+                gettext('Identifiers are an object of named values, e.g. {"crm": "C-1024"}')
+            )
         return value or {}
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data  # what Form.clean() returns, never None here
         if not cleaned.get("wa_id") and not cleaned.get("user_id") and not self.has_error("wa_id"):
-            self.add_error("wa_id", "Give a WhatsApp number, a business-scoped user id (BSUID), or both.")
+            self.add_error(
+                "wa_id", gettext("Give a WhatsApp number, a business-scoped user id (BSUID), or both.")
+            )
         return cleaned
 
 

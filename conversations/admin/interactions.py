@@ -7,6 +7,8 @@ import json
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from conversations.admin.base import ReadOnlyAdmin
 from conversations.exceptions import DomainError
@@ -92,7 +94,7 @@ class InteractionAdmin(admin.ModelAdmin):
     def has_close_permission(self, request: HttpRequest) -> bool:
         return user_is_supervisor(request.user)
 
-    @admin.action(description="Done: close the selected interactions", permissions=["close"])
+    @admin.action(description=_("Done: close the selected interactions"), permissions=["close"])
     def close(self, request: HttpRequest, queryset: QuerySet[Interaction]) -> None:
         closed, refused = 0, []
         for pk in queryset.filter(state__in=Interaction.OPEN_STATES).values_list("pk", flat=True):
@@ -101,9 +103,18 @@ class InteractionAdmin(admin.ModelAdmin):
                 closed += 1
             except DomainError as exc:
                 refused.append(f"{pk}: {exc.message}")
-        self.message_user(request, f"{closed} interaction(s) closed.", messages.INFO)
+        self.message_user(
+            request,
+            ngettext("%(count)d interaction closed.", "%(count)d interactions closed.", closed)
+            % {"count": closed},
+            messages.INFO,
+        )
         if refused:
-            self.message_user(request, "Not closed: " + "; ".join(refused), messages.WARNING)
+            self.message_user(
+                request,
+                gettext("Not closed: %(reasons)s") % {"reasons": "; ".join(refused)},
+                messages.WARNING,
+            )
 
 
 @admin.register(Message)
@@ -123,7 +134,7 @@ class MessageAdmin(ReadOnlyAdmin):
     list_select_related = ("contact",)
     date_hierarchy = "origination_at"
 
-    @admin.display(description="body")
+    @admin.display(description=_("body"))
     def body_preview(self, obj: Message) -> str:
         return obj.body[:80]
 
@@ -173,24 +184,30 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     exclude = ("body", "signature")
     actions = ["replay"]
 
-    @admin.display(description="flags")
+    @admin.display(description=_("flags"))
     def flag_count(self, obj: WebhookEvent) -> int:
         return len(obj.flags)
 
-    @admin.display(description="body")
+    @admin.display(description=_("body"))
     def pretty_body(self, obj: WebhookEvent) -> str:
         if obj.body_purged_at is not None:
-            return f"(deleted on {obj.body_purged_at:%Y-%m-%d %H:%M} UTC: retention or a contact's erasure)"
+            return gettext("(deleted on %(at)s UTC: retention or a contact's erasure)") % {
+                "at": f"{obj.body_purged_at:%Y-%m-%d %H:%M}"
+            }
         try:
             return json.dumps(json.loads(obj.body), indent=2, ensure_ascii=False)[:20000]
         except ValueError:
             return obj.body[:20000]
 
-    @admin.action(description="Process the selected events again (idempotent)")
+    @admin.action(description=_("Process the selected events again (idempotent)"))
     def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
         results = [webhook_event_process(event_id=pk) for pk in queryset.values_list("pk", flat=True)]
         done = sum(1 for e in results if e is not None and e.state == WebhookEvent.State.PROCESSED)
-        self.message_user(request, f"{done} of {len(results)} events processed.", messages.INFO)
+        self.message_user(
+            request,
+            gettext("%(done)d of %(total)d events processed.") % {"done": done, "total": len(results)},
+            messages.INFO,
+        )
 
 
 @admin.register(InteractionParticipant)

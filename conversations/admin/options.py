@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from conversations import options
 from conversations.models import (
@@ -35,7 +37,7 @@ class BusinessAttributeAdmin(admin.ModelAdmin):
 class OptionValueForm(forms.ModelForm):
     key = forms.ChoiceField(choices=[(k, k) for k in sorted(options.DEFINITIONS)])
     value = forms.CharField(
-        help_text="true/false, a number, or text, as the option expects", widget=forms.TextInput
+        help_text=_("true/false, a number, or text, as the option expects"), widget=forms.TextInput
     )
 
     class Meta:
@@ -61,7 +63,9 @@ class OptionValueForm(forms.ModelForm):
             except options.OptionError as exc:
                 self.add_error("value", str(exc))
         if cleaned.get("agent_group") and cleaned.get("agent"):
-            raise forms.ValidationError("An option value applies to an agent group or an agent, not both.")
+            raise forms.ValidationError(
+                gettext("An option value applies to an agent group or an agent, not both.")
+            )
         return cleaned
 
 

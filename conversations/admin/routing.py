@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User as AuthUser
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from conversations import selectors
 from conversations.admin.base import GuardedDeleteAdmin, ReadOnlyAdmin
@@ -52,7 +53,7 @@ class AgentGroupAdmin(GuardedDeleteAdmin):
 
 def _agent_work_blockers(user: AuthUser) -> list[str]:
     work = selectors.agent_open_work(user)
-    return [f"still has {', '.join(work)}: hand them over first"] if work else []
+    return [gettext("still has %(work)s: hand them over first") % {"work": ", ".join(work)}] if work else []
 
 
 @admin.register(AgentProfile)

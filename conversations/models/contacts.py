@@ -4,6 +4,7 @@ import unicodedata
 from typing import Literal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Contact(models.Model):
@@ -14,12 +15,14 @@ class Contact(models.Model):
     console shows when set.
     """
 
-    wa_id = models.CharField("WhatsApp id", max_length=32, null=True, blank=True, unique=True)
-    user_id = models.CharField("business-scoped user id", max_length=160, null=True, blank=True, unique=True)
+    wa_id = models.CharField(_("WhatsApp id"), max_length=32, null=True, blank=True, unique=True)
+    user_id = models.CharField(
+        _("business-scoped user id"), max_length=160, null=True, blank=True, unique=True
+    )
     parent_user_id = models.CharField(max_length=160, blank=True)
     username = models.CharField(max_length=100, blank=True)
     profile_name = models.CharField(max_length=256, blank=True)
-    name = models.CharField(max_length=256, blank=True, help_text="From the contact database")
+    name = models.CharField(max_length=256, blank=True, help_text=_("From the contact database"))
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
     merged_into = models.ForeignKey(
@@ -28,10 +31,10 @@ class Contact(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="aliases",
-        help_text="Merged into this contact (R8): its numbers now reach that contact",
+        help_text=_("Merged into this contact (R8): its numbers now reach that contact"),
     )
     identifiers = models.JSONField(
-        default=dict, blank=True, help_text="Other identifiers (CRM ids, previous numbers, …)"
+        default=dict, blank=True, help_text=_("Other identifiers (CRM ids, previous numbers, …)")
     )
     #: G3: the customer's last choice about marketing messages from this business
     #: (WhatsApp's ``user_preferences``): "stop" refuses MARKETING templates before they

@@ -2,28 +2,29 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Interaction(models.Model):
     """One conversation session of a contact on a channel, from first message to Done."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Waiting in queue"
-        OFFERED = "offered", "Offered to an agent"
-        ACTIVE = "active", "With an agent"
-        PARKED = "parked", "In a workbin"
-        CLOSED = "closed", "Done"
+        QUEUED = "queued", _("Waiting in queue")
+        OFFERED = "offered", _("Offered to an agent")
+        ACTIVE = "active", _("With an agent")
+        PARKED = "parked", _("In a workbin")
+        CLOSED = "closed", _("Done")
 
     #: Every state in which the WhatsApp session is alive (new messages join it).
     OPEN_STATES = (State.QUEUED, State.OFFERED, State.ACTIVE, State.PARKED)
 
     class Origin(models.TextChoices):
-        INBOUND = "inbound"
-        OUTBOUND = "outbound"
+        INBOUND = "inbound", _("Inbound")
+        OUTBOUND = "outbound", _("Outbound")
 
     class Handoff(models.TextChoices):
-        TRANSFER = "transfer", "Transferred"
-        WORKBIN = "workbin", "Back from a workbin"
+        TRANSFER = "transfer", _("Transferred")
+        WORKBIN = "workbin", _("Back from a workbin")
 
     contact = models.ForeignKey(
         "conversations.Contact", on_delete=models.PROTECT, related_name="interactions"
@@ -60,16 +61,16 @@ class Interaction(models.Model):
     # A contact may have several numbers (a merged one, a number change); the
     # conversation talks to the one in use. Blank: the contact's own (older rows).
     customer_wa_id = models.CharField(
-        "customer's WhatsApp number", max_length=32, blank=True, help_text="The number replies go to"
+        _("customer's WhatsApp number"), max_length=32, blank=True, help_text=_("The number replies go to")
     )
     customer_user_id = models.CharField(
-        "customer's business-scoped user id",
+        _("customer's business-scoped user id"),
         max_length=160,
         blank=True,
-        help_text="The BSUID replies go to when there is no number",
+        help_text=_("The BSUID replies go to when there is no number"),
     )
     case_data = models.JSONField(
-        "case information", default=dict, blank=True, help_text="Attached data shown to agents"
+        _("case information"), default=dict, blank=True, help_text=_("Attached data shown to agents")
     )
     disposition = models.CharField(max_length=100, blank=True)
     done_note = models.TextField(blank=True)
@@ -83,28 +84,28 @@ class Interaction(models.Model):
 
     # The customer-service window and reply timers (DESIGN invariant 4: timers are rows).
     last_inbound_at = models.DateTimeField(
-        null=True, blank=True, help_text="Origination time of the customer's latest message"
+        null=True, blank=True, help_text=_("Origination time of the customer's latest message")
     )
     last_inbound_wamid = models.CharField(max_length=160, blank=True)
     last_outbound_at = models.DateTimeField(null=True, blank=True)
     window_expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="24 hours after the customer's latest message"
+        null=True, blank=True, help_text=_("24 hours after the customer's latest message")
     )
     awaiting_reply_since = models.DateTimeField(
-        null=True, blank=True, help_text="Arrival of the first unanswered customer message"
+        null=True, blank=True, help_text=_("Arrival of the first unanswered customer message")
     )
     # Timers (DESIGN invariant 4): set with each newer customer message, cleared when the
     # beat has announced them, so a sweep only ever reads what is due.
     window_due_at = models.DateTimeField(
-        null=True, blank=True, help_text="When to announce that the 24-hour window closed (O1)"
+        null=True, blank=True, help_text=_("When to announce that the 24-hour window closed (O1)")
     )
     reply_due_at = models.DateTimeField(
-        null=True, blank=True, help_text="Reply timeout: after it only a notification can go (O2)"
+        null=True, blank=True, help_text=_("Reply timeout: after it only a notification can go (O2)")
     )
     # B2 (surveys.services): while the interaction waits in a queue whose care is on, when
     # the sweep next looks at it: the next waiting notice, or the abandonment deadline.
     waiting_due_at = models.DateTimeField(
-        null=True, blank=True, help_text="Next waiting notice or abandonment check (B2)"
+        null=True, blank=True, help_text=_("Next waiting notice or abandonment check (B2)")
     )
 
     class Meta:
@@ -196,14 +197,14 @@ class InteractionParticipant(models.Model):
     (an internal chat about it, invisible to the customer, R6)."""
 
     class Kind(models.TextChoices):
-        CONFERENCE = "conference"
-        CONSULTATION = "consultation"
+        CONFERENCE = "conference", _("Conference")
+        CONSULTATION = "consultation", _("Consultation")
 
     class State(models.TextChoices):
-        INVITED = "invited"
-        JOINED = "joined"
-        DECLINED = "declined"
-        LEFT = "left"
+        INVITED = "invited", _("Invited")
+        JOINED = "joined", _("Joined")
+        DECLINED = "declined", _("Declined")
+        LEFT = "left", _("Left")
 
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="participants")
     agent = models.ForeignKey(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Message(models.Model):
@@ -14,27 +15,27 @@ class Message(models.Model):
     """
 
     class Direction(models.TextChoices):
-        INBOUND = "in", "From the customer"
-        OUTBOUND = "out", "To the customer"
+        INBOUND = "in", _("From the customer")
+        OUTBOUND = "out", _("To the customer")
 
     class Type(models.TextChoices):
-        TEXT = "text"
-        IMAGE = "image"
-        VIDEO = "video"
-        AUDIO = "audio"
-        DOCUMENT = "document"
-        STICKER = "sticker"
-        LOCATION = "location"
-        CONTACTS = "contacts"
-        INTERACTIVE = "interactive"
-        BUTTON = "button", "Template button reply"
-        ORDER = "order"
-        SYSTEM = "system"
-        TEMPLATE = "template"
-        REVOKE = "revoke"
-        EDIT = "edit"
-        REQUEST_WELCOME = "request_welcome"
-        UNSUPPORTED = "unsupported"
+        TEXT = "text", _("Text")
+        IMAGE = "image", _("Image")
+        VIDEO = "video", _("Video")
+        AUDIO = "audio", _("Audio")
+        DOCUMENT = "document", _("Document")
+        STICKER = "sticker", _("Sticker")
+        LOCATION = "location", _("Location")
+        CONTACTS = "contacts", _("Contacts")
+        INTERACTIVE = "interactive", _("Interactive")
+        BUTTON = "button", _("Template button reply")
+        ORDER = "order", _("Order")
+        SYSTEM = "system", _("System")
+        TEMPLATE = "template", _("Template")
+        REVOKE = "revoke", _("Revoke")
+        EDIT = "edit", _("Edit")
+        REQUEST_WELCOME = "request_welcome", _("Request Welcome")
+        UNSUPPORTED = "unsupported", _("Unsupported")
 
     MEDIA_TYPES = (Type.IMAGE, Type.VIDEO, Type.AUDIO, Type.DOCUMENT, Type.STICKER)
     #: Not a column: set on the message an idempotent send answers again (a client_ref
@@ -46,11 +47,11 @@ class Message(models.Model):
         QUEUED = "queued", "Queued"  # outbound, waiting for its turn (or its retry)
         SENDING = "sending", "Sending"  # a worker is calling the Cloud API for it
         ACCEPTED = "accepted", "Accepted by WhatsApp"  # has a wamid; ticks come by webhook
-        SENT = "sent"
-        DELIVERED = "delivered"
-        READ = "read"
-        PLAYED = "played"
-        FAILED = "failed"
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        PLAYED = "played", _("Played")
+        FAILED = "failed", _("Failed")
 
     channel = models.ForeignKey("conversations.Channel", on_delete=models.PROTECT, related_name="messages")
     interaction = models.ForeignKey(
@@ -59,28 +60,30 @@ class Message(models.Model):
     contact = models.ForeignKey("conversations.Contact", on_delete=models.PROTECT, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction)
     type = models.CharField(max_length=20, choices=Type, default=Type.TEXT)
-    wamid = models.CharField("WhatsApp message id", max_length=160, null=True, blank=True)
-    body = models.TextField(blank=True, help_text="Text, caption, or the label of a choice")
+    wamid = models.CharField(_("WhatsApp message id"), max_length=160, null=True, blank=True)
+    body = models.TextField(blank=True, help_text=_("Text, caption, or the label of a choice"))
     content = models.JSONField(
-        default=dict, blank=True, help_text="The type's structured content, as WhatsApp sent it"
+        default=dict, blank=True, help_text=_("The type's structured content, as WhatsApp sent it")
     )
-    context_wamid = models.CharField(max_length=160, blank=True, help_text="The message this one replies to")
+    context_wamid = models.CharField(
+        max_length=160, blank=True, help_text=_("The message this one replies to")
+    )
     forwarded = models.BooleanField(default=False)
     frequently_forwarded = models.BooleanField(default=False)
-    referral = models.JSONField(default=dict, blank=True, help_text="Click-to-WhatsApp ad")
-    errors = models.JSONField(default=list, blank=True, help_text="Errors WhatsApp attached")
-    origination_at = models.DateTimeField(help_text="WhatsApp's timestamp")
-    arrived_at = models.DateTimeField(help_text="When we received (or created) it")
+    referral = models.JSONField(default=dict, blank=True, help_text=_("Click-to-WhatsApp ad"))
+    errors = models.JSONField(default=list, blank=True, help_text=_("Errors WhatsApp attached"))
+    origination_at = models.DateTimeField(help_text=_("WhatsApp's timestamp"))
+    arrived_at = models.DateTimeField(help_text=_("When we received (or created) it"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The agent who sent it",
+        help_text=_("The agent who sent it"),
     )
     #: Sent by software, not a person (B4: an external bot): the transcript marks it.
-    automated = models.BooleanField(default=False, help_text="Sent by a bot or an automated flow")
+    automated = models.BooleanField(default=False, help_text=_("Sent by a bot or an automated flow"))
     #: G4 (coexistence): the business sent it from the WhatsApp Business app on the same
     #: number (a message echo), not through this service: no author, never sent by us.
     from_business_app = models.BooleanField(default=False)
@@ -152,29 +155,29 @@ class Attachment(models.Model):
     """The file of a media message: downloaded from WhatsApp, or uploaded by an agent."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting for download"
-        STORED = "stored"
-        FAILED = "failed"
+        PENDING = "pending", _("Waiting for download")
+        STORED = "stored", _("Stored")
+        FAILED = "failed", _("Failed")
         PURGED = "purged", "File deleted"  # X4: retention or erasure; the row stays
 
     class PurgeReason(models.TextChoices):
-        RETENTION = "retention", "Kept for the retention period, then deleted"
-        ERASURE = "erasure", "Erased with the contact's data"
+        RETENTION = "retention", _("Kept for the retention period, then deleted")
+        ERASURE = "erasure", _("Erased with the contact's data")
 
     message = models.OneToOneField(
         Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachment"
     )
-    kind = models.CharField(max_length=12, help_text="image, video, audio, document or sticker")
-    media_id = models.CharField("WhatsApp media id", max_length=160, blank=True)
+    kind = models.CharField(max_length=12, help_text=_("image, video, audio, document or sticker"))
+    media_id = models.CharField(_("WhatsApp media id"), max_length=160, blank=True)
     mime_type = models.CharField(max_length=127, blank=True)
-    sha256 = models.CharField(max_length=100, blank=True, help_text="As WhatsApp sent it")
+    sha256 = models.CharField(max_length=100, blank=True, help_text=_("As WhatsApp sent it"))
     file = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
     file_name = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     thumbnail = models.FileField(upload_to="thumbnails/%Y/%m/", blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
-    voice = models.BooleanField(default=False, help_text="A recorded voice note")
+    voice = models.BooleanField(default=False, help_text=_("A recorded voice note"))
     animated = models.BooleanField(default=False)
     state = models.CharField(max_length=12, choices=State, default=State.PENDING)
     download_attempts = models.PositiveSmallIntegerField(default=0)
@@ -215,7 +218,7 @@ class Reaction(models.Model):
     #: The message reacted to, by wamid: it may predate our records, so no foreign key.
     target_wamid = models.CharField(max_length=160)
     direction = models.CharField(max_length=3, choices=Message.Direction)
-    emoji = models.CharField(max_length=32, blank=True, help_text="Empty: reaction removed")
+    emoji = models.CharField(max_length=32, blank=True, help_text=_("Empty: reaction removed"))
     wamid = models.CharField(max_length=160, blank=True)
     reacted_at = models.DateTimeField()
     author = models.ForeignKey(
@@ -269,7 +272,7 @@ class PendingStatus(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "pending statuses"
+        verbose_name_plural = _("pending statuses")
         constraints = [
             models.UniqueConstraint(fields=["channel", "wamid", "status"], name="pending_status_once")
         ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class BusinessAttribute(models.Model):
@@ -19,7 +20,7 @@ class BusinessAttribute(models.Model):
 
 class BusinessAttributeValue(models.Model):
     attribute = models.ForeignKey(BusinessAttribute, on_delete=models.CASCADE, related_name="values")
-    name = models.CharField(max_length=100, help_text="The stored code (or the emoji itself)")
+    name = models.CharField(max_length=100, help_text=_("The stored code (or the emoji itself)"))
     display_name = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     sort_order = models.IntegerField(default=0)

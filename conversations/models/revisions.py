@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PendingRevision(models.Model):
@@ -13,15 +14,15 @@ class PendingRevision(models.Model):
     """
 
     class Kind(models.TextChoices):
-        REVOKE = "revoke"
-        EDIT = "edit"
+        REVOKE = "revoke", _("Revoke")
+        EDIT = "edit", _("Edit")
 
     channel = models.ForeignKey("conversations.Channel", on_delete=models.CASCADE, related_name="+")
-    wamid = models.CharField("WhatsApp id of the revoke or edit", max_length=160)
-    original_wamid = models.CharField("WhatsApp id of the message it changes", max_length=160)
+    wamid = models.CharField(_("WhatsApp id of the revoke or edit"), max_length=160)
+    original_wamid = models.CharField(_("WhatsApp id of the message it changes"), max_length=160)
     kind = models.CharField(max_length=8, choices=Kind)
     occurred_at = models.DateTimeField()
-    payload = models.JSONField(default=dict, help_text="The parsed revoke or edit, to apply later")
+    payload = models.JSONField(default=dict, help_text=_("The parsed revoke or edit, to apply later"))
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Skill(models.Model):
@@ -34,7 +35,7 @@ class Queue(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     skills = models.ManyToManyField(
-        Skill, blank=True, help_text="An agent needs all of these to be offered the queue's work"
+        Skill, blank=True, help_text=_("An agent needs all of these to be offered the queue's work")
     )
 
     class Meta:
@@ -50,17 +51,17 @@ class AgentProfile(models.Model):
     class NotReadyReason(models.TextChoices):
         """Why the agent is Not Ready: the console's notice, later the supervisors' board."""
 
-        CHOSEN = "chosen", "The agent chose Not Ready"
-        OFFER_EXPIRED = "offer_expired", "An offer was not accepted in time"
-        SIGNED_OUT = "signed_out", "The agent signed out"
-        SUPERVISOR = "supervisor", "A supervisor set the agent Not Ready"
+        CHOSEN = "chosen", _("The agent chose Not Ready")
+        OFFER_EXPIRED = "offer_expired", _("An offer was not accepted in time")
+        SIGNED_OUT = "signed_out", _("The agent signed out")
+        SUPERVISOR = "supervisor", _("A supervisor set the agent Not Ready")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
-    is_ready = models.BooleanField("Ready for WhatsApp", default=False)
+    is_ready = models.BooleanField(_("Ready for WhatsApp"), default=False)
     capacity = models.PositiveSmallIntegerField(
-        default=3, help_text="How many interactions the agent handles at once"
+        default=3, help_text=_("How many interactions the agent handles at once")
     )
     queues = models.ManyToManyField(Queue, blank=True, related_name="agents")
     skills = models.ManyToManyField(Skill, blank=True, related_name="agents")
@@ -98,11 +99,11 @@ class Offer(models.Model):
     """An interaction offered to one agent, waiting for Accept or Reject."""
 
     class State(models.TextChoices):
-        PENDING = "pending"
-        ACCEPTED = "accepted"
-        REJECTED = "rejected"
-        EXPIRED = "expired"
-        WITHDRAWN = "withdrawn"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     interaction = models.ForeignKey(
         "conversations.Interaction", on_delete=models.CASCADE, related_name="offers"

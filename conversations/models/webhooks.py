@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class WebhookEvent(models.Model):
@@ -11,13 +12,13 @@ class WebhookEvent(models.Model):
     """
 
     class State(models.TextChoices):
-        PROCESSED = "processed"
-        FAILED = "failed", "Failed, will retry"
-        FLAGGED = "flagged", "Stored, not processable"
+        PROCESSED = "processed", _("Processed")
+        FAILED = "failed", _("Failed, will retry")
+        FLAGGED = "flagged", _("Stored, not processable")
 
     received_at = models.DateTimeField()
     body = models.TextField()
-    signature = models.CharField(max_length=80, blank=True, help_text="X-Hub-Signature-256")
+    signature = models.CharField(max_length=80, blank=True, help_text=_("X-Hub-Signature-256"))
     state = models.CharField(max_length=12, choices=State)
     attempts = models.PositiveSmallIntegerField(default=1)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext
 
 from conversations.models import AgentGroup, Channel, Interaction, InteractionParticipant, Offer, Queue, Skill
 from workbins.models import WorkbinItem
@@ -20,9 +21,15 @@ def queue_delete_blockers(queue: Queue) -> list[str]:
     queue (and be offered to anyone), new conversations of a number would have none."""
     reasons = []
     if waiting := _open_interactions(queue=queue):
-        reasons.append(f"{waiting} open interaction(s) are in this queue: let them finish or move them first")
+        reasons.append(
+            gettext("%(count)d open interaction(s) are in this queue: let them finish or move them first")
+            % {"count": waiting}
+        )
     if numbers := list(Channel.objects.filter(default_queue=queue).values_list("name", flat=True)):
-        reasons.append(f"new conversations of {', '.join(numbers)} go to this queue: choose another first")
+        reasons.append(
+            gettext("new conversations of %(numbers)s go to this queue: choose another first")
+            % {"numbers": ", ".join(numbers)}
+        )
     return reasons
 
 
@@ -31,9 +38,15 @@ def skill_delete_blockers(skill: Skill) -> list[str]:
     anyone, and a queue requiring it would silently stop requiring it."""
     reasons = []
     if waiting := _open_interactions(target_skill=skill):
-        reasons.append(f"{waiting} open interaction(s) were transferred to this skill and wait for it")
+        reasons.append(
+            gettext("%(count)d open interaction(s) were transferred to this skill and wait for it")
+            % {"count": waiting}
+        )
     if queues := list(skill.queue_set.values_list("name", flat=True)):
-        reasons.append(f"the queue(s) {', '.join(queues)} require it: remove it from them first")
+        reasons.append(
+            gettext("the queue(s) %(queues)s require it: remove it from them first")
+            % {"queues": ", ".join(queues)}
+        )
     return reasons
 
 
@@ -42,9 +55,15 @@ def agent_group_delete_blockers(group: AgentGroup) -> list[str]:
     its workbins (deleted with it) hold parked interactions nobody could open again."""
     reasons = []
     if waiting := _open_interactions(target_group=group):
-        reasons.append(f"{waiting} open interaction(s) were transferred to this group and wait for it")
+        reasons.append(
+            gettext("%(count)d open interaction(s) were transferred to this group and wait for it")
+            % {"count": waiting}
+        )
     if parked := WorkbinItem.objects.filter(workbin__agent_group=group).count():
-        reasons.append(f"its workbin(s) hold {parked} parked interaction(s): open or move them first")
+        reasons.append(
+            gettext("its workbin(s) hold %(count)d parked interaction(s): open or move them first")
+            % {"count": parked}
+        )
     return reasons
 
 
@@ -55,11 +74,11 @@ def agent_open_work(user: User) -> list[str]:
     P = InteractionParticipant
     work = []
     if owned := _open_interactions(owner=user):
-        work.append(f"{owned} open interaction(s)")
+        work.append(gettext("%(count)d open interaction(s)") % {"count": owned})
     if offered := Offer.objects.filter(agent=user, state=Offer.State.PENDING).count():
-        work.append(f"{offered} pending offer(s)")
+        work.append(gettext("%(count)d pending offer(s)") % {"count": offered})
     if joined := P.objects.filter(agent=user, state__in=[P.State.INVITED, P.State.JOINED]).count():
-        work.append(f"{joined} conference or consultation(s)")
+        work.append(gettext("%(count)d conference or consultation(s)") % {"count": joined})
     if parked := WorkbinItem.objects.filter(workbin__owner=user).count():
-        work.append(f"{parked} interaction(s) in their personal workbin")
+        work.append(gettext("%(count)d interaction(s) in their personal workbin") % {"count": parked})
     return work

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
@@ -38,8 +39,11 @@ def wa_id_normalise(phone: str) -> str:
     digits = compact[1:] if compact.startswith("+") else compact
     if not WA_ID.fullmatch(digits):
         raise DomainError(
-            f"{(phone or '')[:40]!r} is not a WhatsApp number: 6 to 15 digits, country code first "
-            "(e.g. +49 151 1234 5678), without a leading 0 or 00",
+            gettext(
+                "%(value)s is not a WhatsApp number: 6 to 15 digits, country code first "
+                "(e.g. +49 151 1234 5678), without a leading 0 or 00"
+            )
+            % {"value": repr((phone or "")[:40])},
             code="bad_phone",
         )
     return digits
@@ -51,8 +55,11 @@ def bsuid_normalise(value: str) -> str:
     text = text[:2].upper() + text[2:]
     if not BSUID.fullmatch(text):
         raise DomainError(
-            f"{(value or '')[:40]!r} is not a business-scoped user id: a country code, a dot and up to "
-            "128 letters and digits, e.g. US.13491208655302741918",
+            gettext(
+                "%(value)s is not a business-scoped user id: a country code, a dot and up to "
+                "128 letters and digits, e.g. US.13491208655302741918"
+            )
+            % {"value": repr((value or "")[:40])},
             code="bad_user_id",
         )
     return text

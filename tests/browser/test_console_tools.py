@@ -195,10 +195,10 @@ def test_a_notification_is_previewed_live_refused_with_a_new_line_and_sent(stack
     expect(preview.locator(".tpl-body")).to_have_text("Thank you for your patience! {{1}}")
     send = dialog.get_by_role("button", name="Send")
     expect(send).to_be_disabled()
-    expect(dialog.locator("#template-note")).to_have_text("Fill in Body {{1}} to send.")
+    expect(dialog.locator("#template-note")).to_have_text("Fill in Body value to send.")
 
     # the preview follows what the agent types
-    parameter = dialog.get_by_label("Body {{1}}")
+    parameter = dialog.get_by_label("Body value")
     parameter.press_sequentially("Your parcel left")
     expect(preview.locator(".tpl-body")).to_have_text("Thank you for your patience! Your parcel left")
     expect(preview).to_have_attribute("data-state", "rendered")
@@ -250,7 +250,7 @@ def test_rich_media_notifications_and_the_customers_quick_reply(stack, content, 
     expect(preview.locator(".tpl-media img")).to_have_js_property("complete", True)
     assert preview.locator(".tpl-media img").evaluate("img => img.naturalWidth") > 0
     expect(dialog.locator("#template-media-source")).to_have_text("The template's image is sent.")
-    dialog.get_by_label("Body {{1}}").fill("Lena")
+    dialog.get_by_label("Body value").fill("Lena")
     dialog.get_by_label("Link “Choose a slot”").fill("4711?day=friday")
     link = preview.locator(".tpl-button[data-kind=url]")
     expect(link.locator(".tpl-url")).to_have_text("https://example.com/slots/4711?day=friday")
@@ -269,9 +269,22 @@ def test_rich_media_notifications_and_the_customers_quick_reply(stack, content, 
     dialog = alice.page.get_by_role("dialog")
     expect(dialog.get_by_label("Template")).to_have_value(str(order_update_id(stack)))
     expect(alice.composer).to_have_value("")
-    dialog.get_by_label("Header {{1}}").fill("4711")
-    for n, value in enumerate(["Lena", "4711", "tomorrow"], start=1):
-        dialog.get_by_label(f"Body {{{{{n}}}}}").fill(value)
+    # U3: each field labelled by what it is (the content manager's labels), its sentence as the hint
+    inputs = dialog.locator("#template-inputs textarea")
+    expect(inputs).to_have_count(4)
+    for index, (label, value) in enumerate(
+        [
+            ("Order number", "4711"),
+            ("Customer's first name", "Lena"),
+            ("Order number", "4711"),
+            ("Delivery day", "tomorrow"),
+        ]
+    ):
+        expect(inputs.nth(index)).to_have_accessible_name(label)
+        inputs.nth(index).fill(value)
+    expect(dialog.locator("#template-body-2-hint")).to_have_text(
+        "“Hi {{1}}, your order {{2}} is on its way and arrives…”"
+    )
     preview = dialog.locator("#template-preview")
     expect(preview.locator(".tpl-header")).to_have_text("Order 4711")
     expect(preview.locator(".tpl-body")).to_have_text(
@@ -387,7 +400,7 @@ def test_reply_buttons_inside_the_window_only(stack, content, alice, customer, p
     )
     # a notification can still go
     dialog.get_by_label("Template").select_option(label="thanks_for_patience (en_US)")
-    dialog.get_by_label("Body {{1}}").fill("We are still on it.")
+    dialog.get_by_label("Body value").fill("We are still on it.")
     dialog.get_by_role("button", name="Send").click()
     expect(dialog).to_be_hidden()
     expect(panel.locator(".row--out[data-type=template] .text")).to_have_text(
@@ -495,13 +508,13 @@ def test_a_new_conversation_with_a_past_contact_from_my_history(stack, api, alic
     ).to_be_visible()
     expect(editor.locator("option", has_text="satisfaction")).to_have_count(0)
     editor.get_by_label("Template").select_option(label="thanks_for_patience (en_US)")
-    editor.get_by_label("Body {{1}}").fill("Your refund is on its way.")
+    editor.get_by_label("Body value").fill("Your refund is on its way.")
     expect(editor.locator("#template-preview .tpl-body")).to_have_text(
         "Thank you for your patience! Your refund is on its way."
     )
-    editor.get_by_label("Body {{1}}").fill("Your refund\tis on its way.")
+    editor.get_by_label("Body value").fill("Your refund\tis on its way.")
     expect(editor.locator("#template-error")).to_contain_text("may not contain new lines, tabs")
-    editor.get_by_label("Body {{1}}").fill("Your refund is on its way.")
+    editor.get_by_label("Body value").fill("Your refund is on its way.")
     editor.get_by_role("button", name="Send").click()
     expect(editor).to_be_hidden()
     tab = alice.tab
@@ -520,7 +533,7 @@ def test_a_new_conversation_with_a_past_contact_from_my_history(stack, api, alic
     tab.get_by_role("button", name="New WhatsApp conversation").click()
     editor = alice.page.get_by_role("dialog")
     editor.get_by_label("Template").select_option(label="thanks_for_patience (en_US)")
-    editor.get_by_label("Body {{1}}").fill("Again")
+    editor.get_by_label("Body value").fill("Again")
     editor.get_by_role("button", name="Send").click()
     problem = editor.locator("#template-error")
     expect(problem).to_have_attribute("data-code", "interaction_open")
@@ -616,10 +629,10 @@ def test_a_pulled_templates_place_and_codes_are_filled_in_and_sent(stack, alice,
     dialog.get_by_label("Template").select_option(label="locker_offer (en_US)")
     send = dialog.get_by_role("button", name="Send")
     expect(dialog.locator("#template-note")).to_have_text(
-        "Fill in Body {{1}}, Coupon code, Latitude, Longitude to send."
+        "Fill in Body value, Coupon code, Latitude, Longitude to send."
     )
     expect(send).to_be_disabled()
-    dialog.get_by_label("Body {{1}}").fill("Lena")
+    dialog.get_by_label("Body value").fill("Lena")
     dialog.get_by_label("Coupon code").fill("SPRING 25")
     dialog.get_by_label("Latitude").fill("52.52")
     dialog.get_by_label("Longitude").fill("13.405")
@@ -635,3 +648,44 @@ def test_a_pulled_templates_place_and_codes_are_filled_in_and_sent(stack, alice,
     sent = panel.locator(".row--out[data-type=template]")
     expect(sent.locator(".template-label")).to_have_text("Template · locker_offer")
     assert len(phone_messages(stack, customer, 1)) == 1
+
+
+# --- U3: parameters labelled by what they are --------------------------------------------------
+
+
+def test_an_agent_sees_each_parameter_labelled_by_what_it_is(stack, alice, customer):
+    stack.shell(
+        "from templates_app.models import MessageTemplate as T\n"
+        "T.objects.get_or_create(name='pickup_ready', defaults=dict(status='APPROVED',"
+        " parameter_format='NAMED', body='Hi {{first_name}}, your parcel waits at {{pickup_point}}.',"
+        " parameter_labels={'body.pickup_point': 'Pickup point (shop name)'}))\n"
+        "print('null')"
+    )
+    offered_and_accepted(stack, alice, customer, "Is my parcel there yet?")
+    dialog = templates_dialog(alice)
+
+    # a named template: its names in words, or the content manager's label
+    dialog.get_by_label("Template").select_option(label="pickup_ready (en_US)")
+    expect(dialog.get_by_label("First name")).to_be_visible()
+    expect(dialog.get_by_label("Pickup point (shop name)")).to_be_visible()
+    expect(dialog.locator("#template-inputs label")).to_have_text(["First name", "Pickup point (shop name)"])
+    expect(dialog.locator("#template-inputs .param-hint").last).to_have_text(
+        "“…your parcel waits at {{pickup_point}}.”"
+    )
+    expect(dialog.locator("#template-note")).to_have_text(
+        "Fill in First name, Pickup point (shop name) to send."
+    )
+
+    # a positional template with labels (the demo's order_update): never "Body {{2}}"
+    dialog.get_by_label("Template").select_option(label="order_update (en_US)")
+    expect(dialog.get_by_label("Customer's first name")).to_be_visible()
+    expect(dialog.get_by_label("Delivery day")).to_be_visible()
+    expect(dialog.get_by_label("Order number")).to_have_count(2)  # the header's and the body's
+    expect(dialog.locator("#template-body-3-hint")).to_have_text("“…is on its way and arrives {{3}}.”")
+    dialog.get_by_label("Customer's first name").fill("Lena")
+    expect(dialog.locator("#template-preview .tpl-body")).to_contain_text("Hi Lena, your order")
+
+    # one nobody labelled says where it sits
+    dialog.get_by_label("Template").select_option(label="thanks_for_patience (en_US)")
+    expect(dialog.get_by_label("Body value")).to_be_visible()
+    expect(dialog.locator("#template-body-1-hint")).to_have_text("“Thank you for your patience! {{1}}”")

@@ -64,7 +64,7 @@ def test_the_admin_works_under_the_policy(stack, supervisor_page):
     page.goto(f"{stack.url}/admin/templates_app/messagetemplate/add/")
     page.fill("#id_body", "Hello {{1}}, your order is ready")
     expect(page.locator('#template-preview [data-part="body"]')).to_have_text(
-        "Hello [value 1], your order is ready"
+        "Hello [Body value], your order is ready"
     )
     assert violations(page) == []
 

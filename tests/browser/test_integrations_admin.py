@@ -82,7 +82,7 @@ def test_a_subscription_added_in_the_admin_receives_signed_events_and_replays(
     row.locator("input.action-select").check()
     page.select_option("select[name=action]", "replay")
     page.locator("button[name=index]").click()
-    expect(page.locator(".messagelist")).to_contain_text("1 deliveries will be sent again")
+    expect(page.locator(".messagelist")).to_contain_text("1 delivery will be sent again")
     wait_for(lambda: receiver.keys().count(first.key) == 2)
     page.locator("#result_list tbody tr").first.locator("th a, td a").first.click()
     expect(page.locator(".inline-group")).to_contain_text("204")  # the log: the receiver's answers

@@ -94,7 +94,7 @@ def test_the_delivery_log_is_read_only_and_replays(admin_client, channel):
     response = admin_client.post(
         "/admin/integrations/delivery/", {"action": "replay", "_selected_action": [row.pk]}, follow=True
     )
-    assert "1 deliveries will be sent again" in response.content.decode()
+    assert "1 delivery will be sent again" in response.content.decode()
     row.refresh_from_db()
     assert row.state == Delivery.State.PENDING and row.replays == 1 and row.next_attempt_due_at is not None
     from audit.models import AuditEntry

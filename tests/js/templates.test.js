@@ -11,6 +11,7 @@ import {
   fill,
   missing,
   parametersOf,
+  slotContext,
   slotLabel,
   withSuffix,
 } from "../../console/static/console/templates.js";
@@ -25,7 +26,7 @@ describe("T2-T4: a template's parameters", () => {
   });
   it("names the slots still empty", () => {
     const values = { header: ["Hi"], body: ["", "x"], buttons: { 0: "" } };
-    assert.deepEqual(missing(slots, values), ["Body {{1}}", "Link “Track”"]);
+    assert.deepEqual(missing(slots, values), ["Body, 1st value", "Link “Track”"]);
   });
   it("sends only the parts the template has", () => {
     const values = { header: ["H"], body: ["a", "b"], buttons: { 0: "ord-1" } };
@@ -51,7 +52,7 @@ describe("T2-T4: a template's parameters", () => {
     };
     const values = emptyValues(pulled);
     assert.deepEqual(values.location, { latitude: "", longitude: "", name: "", address: "" });
-    assert.deepEqual(missing(pulled, values), ["Body {{1}}", "Coupon code", "One-time code “Autofill”", "Latitude", "Longitude"]);
+    assert.deepEqual(missing(pulled, values), ["Body value", "Coupon code", "One-time code “Autofill”", "Latitude", "Longitude"]);
     Object.assign(values, { body: ["Sam"], buttons: { 0: "SPRING25", 1: "482913", 2: "" } });
     Object.assign(values.location ?? {}, { latitude: " 52.52", longitude: "13.405", name: "Locker 12" });
     assert.deepEqual(missing(pulled, values), []);
@@ -66,10 +67,33 @@ describe("T2-T4: a template's parameters", () => {
   it("G1: labels named parameters by their names and fills them by name", () => {
     const named = { named: true, header: ["order_id"], body: ["first_name", "order_id"] };
     assert.deepEqual(missing(named, { header: [""], body: ["Lena", ""], buttons: {} }), ["Order id", "Order id"]);
-    assert.equal(slotLabel("Body", "first_name", true), "First name");
-    assert.equal(slotLabel("Body", 2, false), "Body {{2}}");
+    assert.equal(slotLabel(named, "body", 0), "First name");
+    assert.equal(slotLabel({ body: [1, 2] }, "body", 1), "Body, 2nd value");
     assert.equal(fill("Hi {{first_name}}, order {{ order_id }}", ["Lena"], named.body), "Hi Lena, order {{ order_id }}");
     assert.equal(fill("Hi {{first_name}} {{1}}", ["Lena"]), "Hi {{first_name}} Lena");
+  });
+  it("U3: labels each parameter as the server says, with the text around it", () => {
+    const labelled = {
+      header: [1],
+      body: [1, 2],
+      labels: {
+        header: [{ key: "header.1", label: "Order number", context: "Order {{1}}" }],
+        body: [
+          { key: "body.1", label: "Customer's first name", context: "Hi {{1}}, your order…" },
+          { key: "body.2", label: "Body, 2nd value", context: "…your order {{2}} is on its way" },
+        ],
+      },
+    };
+    assert.deepEqual(missing(labelled, { header: [""], body: ["", ""], buttons: {} }), [
+      "Order number",
+      "Customer's first name",
+      "Body, 2nd value",
+    ]);
+    assert.equal(slotContext(labelled, "body", 1), "…your order {{2}} is on its way");
+    assert.equal(slotContext({ body: [1] }, "body", 0), "");
+    for (const label of missing({ header: [1], body: [1, 2, 3, 11, 12, 21] }, emptyValues({ header: [1], body: [1, 2, 3, 11, 12, 21] }))) {
+      assert.doesNotMatch(label, /\{\{/, "never “Body {{2}}”");
+    }
   });
   it("puts a link's suffix at its end only", () => {
     assert.equal(withSuffix("https://shop.test/t/{{1}}", "ord-1"), "https://shop.test/t/ord-1");

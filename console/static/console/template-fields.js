@@ -2,7 +2,7 @@
 // (or, G1, their {{names}}), and the suffix of each dynamic website link, in that order.
 
 import { el } from "./dom.js";
-import { buttonLabel, slotLabel, withSuffix } from "./templates.js";
+import { buttonLabel, slotContext, slotLabel, withSuffix } from "./templates.js";
 import { fmt, gettext } from "./i18n.js";
 
 /** @import { Template, TemplateValues } from "./types.js" */
@@ -43,14 +43,18 @@ export function parameterFields(template, values, changed) {
       hint ? el("span", { class: "param-hint muted", id: `${id}-hint`, text: hint }) : null,
     );
   };
-  // A named parameter is labelled by its name ("First name"); its placeholder is the hint.
-  const named = slots.named;
+  // U3: each field labelled by what it is (the server's label); the sentence it lands in is the hint.
+  /** @param {"header" | "body"} part @param {number} i */
+  const hint = (part, i) => {
+    const context = slotContext(slots, part, i);
+    return context ? `“${context}”` : part === "header" ? template.header_text : null;
+  };
   return [
     ...(slots.header || []).map((n, i) =>
-      field(slotLabel("Header", n, named), named ? fmt(gettext("{{%(n)s}} in the header: %(header_text)s"), { n, header_text: template.header_text }) : template.header_text,
+      field(slotLabel(slots, "header", i), hint("header", i),
         () => values.header[i], (v) => { values.header[i] = v; }, `template-header-${n}`)),
     ...(slots.body || []).map((n, i) =>
-      field(slotLabel("Body", n, named), named ? fmt(gettext("{{%(n)s}} in the body"), { n }) : null,
+      field(slotLabel(slots, "body", i), hint("body", i),
         () => values.body[i], (v) => { values.body[i] = v; }, `template-body-${n}`)),
     ...(slots.buttons || []).map((slot) => {
       const key = String(slot.index);

@@ -31,17 +31,30 @@ export function namesOf(slots) {
 }
 
 /**
- * What a parameter field is called: its number ("Body {{2}}"), or for a named template its
- * name in words ("First name", G1), so the agent knows what to type.
- * @param {"Header" | "Body"} part
- * @param {number | string} slot
- * @param {boolean | undefined} named
+ * What a parameter field is called (U3): the server's label (the content manager's, a
+ * named parameter's name in words, else where it sits: "Body, 2nd value"); only a payload
+ * without labels falls back to working it out here, never to "Body {{2}}".
+ * @param {TemplateSlots} slots
+ * @param {"header" | "body"} part
+ * @param {number} index the slot's position in its part
  */
-export function slotLabel(part, slot, named) {
-  const numbered = `${part === "Header" ? gettext("Header") : gettext("Body")} {{${slot}}}`;
-  if (!named) return numbered;
-  const words = String(slot).replace(/_+/g, " ").trim();
-  return words ? words.charAt(0).toUpperCase() + words.slice(1) : numbered;
+export function slotLabel(slots, part, index) {
+  const given = slots.labels && slots.labels[part] && slots.labels[part][index];
+  if (given && given.label) return given.label;
+  const slot = (slots[part] || [])[index];
+  const name = part === "header" ? "Header" : "Body";
+  const words = String(slot ?? "").replace(/_+/g, " ").trim();
+  if (slots.named && words) return words.charAt(0).toUpperCase() + words.slice(1);
+  const count = (slots[part] || []).length;
+  const n = index + 1;
+  const th = n % 100 >= 10 && n % 100 <= 20 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" })[n % 10] || "th";
+  return count === 1 ? `${name} value` : `${name}, ${n}${th} value`;
+}
+
+/** The text around a parameter's placeholder, from the server (U3), or "". @param {TemplateSlots} slots @param {"header" | "body"} part @param {number} index */
+export function slotContext(slots, part, index) {
+  const given = slots.labels && slots.labels[part] && slots.labels[part][index];
+  return (given && given.context) || "";
 }
 
 /** A dynamic website link with its suffix (``shown`` where there is none yet). @param {string | undefined} url @param {string} suffix */
@@ -77,11 +90,11 @@ export function buttonLabel(slot) {
 export function missing(slots, values) {
   /** @type {string[]} */
   const empty = [];
-  (slots.header || []).forEach((n, i) => {
-    if (!values.header[i]) empty.push(slotLabel("Header", n, slots.named));
+  (slots.header || []).forEach((_, i) => {
+    if (!values.header[i]) empty.push(slotLabel(slots, "header", i));
   });
-  (slots.body || []).forEach((n, i) => {
-    if (!values.body[i]) empty.push(slotLabel("Body", n, slots.named));
+  (slots.body || []).forEach((_, i) => {
+    if (!values.body[i]) empty.push(slotLabel(slots, "body", i));
   });
   for (const slot of slots.buttons || []) {
     if (!slot.optional && !values.buttons[String(slot.index)]) empty.push(buttonLabel(slot));

@@ -527,11 +527,22 @@ export interface StandardResponse {
 }
 
 /** The parameter slots of a template (T2-T4). */
+/** U3: a parameter as its field is labelled: the content manager's label, its name, or where it sits. */
+export interface ParameterLabel {
+  /** "body.2", "header.1", "body.first_name": as the server's errors name the field. */
+  key: string;
+  label: string;
+  /** The text around its placeholder ("…your order {{2}} is on its way…"). */
+  context?: string;
+}
+
 export interface TemplateSlots {
   /** G1: the parameters are names ({{first_name}}), each field labelled by its name. */
   named?: boolean;
   header?: (number | string)[];
   body?: (number | string)[];
+  /** U3: what each header and body parameter is (the server's words), in their order. */
+  labels?: { header?: ParameterLabel[]; body?: ParameterLabel[] };
   /** A dynamic link's suffix (kind "url"), or (G1) a coupon code ("copy_code"), a one-time code ("otp"), a flow token ("flow", optional). */
   buttons?: { index: number | string; kind?: string; text?: string; url?: string; optional?: boolean }[];
   media_header?: string | null;

@@ -281,6 +281,13 @@ class Command(BaseCommand):
                 "header_type": MessageTemplate.HeaderType.TEXT,
                 "header_text": "Order {{1}}",
                 "body": "Hi {{1}}, your order {{2}} is on its way and arrives {{3}}.",
+                # U3: what each parameter is, as the agent's fields are labelled
+                "parameter_labels": {
+                    "header.1": "Order number",
+                    "body.1": "Customer's first name",
+                    "body.2": "Order number",
+                    "body.3": "Delivery day",
+                },
                 "footer": "Reply STOP to opt out",
                 "buttons": [
                     {"type": "quick_reply", "text": "Thanks!"},
