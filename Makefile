@@ -16,7 +16,7 @@ PORT ?= 8000
 # Set it yourself when the service sits behind a proxy or HOST is 0.0.0.0.
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run run-scaled drill test lint format migrations-check bench clean
+.PHONY: run run-scaled drill test lint format migrations-check messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,29 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# U4: the translation catalogues (needs GNU gettext: apt install gettext). For every app with a
+# locale/ folder (and the project's own locale/: templates/ and waproject/) and every language of settings.LANGUAGES but English: makemessages for the
+# templates and Python (django.po) and the JavaScript (djangojs.po), then compilemessages.
+# Translate what is new in the .po files, run it again, commit the .po and .mo files
+# (docs/architecture.md "Languages (U4)"; tests/test_translations.py checks them).
+messages: $(VENV)/.dev
+	@locales=$$(DJANGO_SETTINGS_MODULE=waproject.settings $(BIN)/python -c 'import django; django.setup(); from django.conf import settings; from django.utils.translation import to_locale; print(" ".join("-l " + to_locale(code) for code, _ in settings.LANGUAGES if code != "en"))'); \
+	for app in $$(ls -d */locale | cut -d/ -f1); do \
+	  echo "== $$app"; \
+	  (cd $$app && export DJANGO_SETTINGS_MODULE=waproject.settings PYTHONPATH=$(CURDIR) && \
+	   $(abspath $(BIN))/django-admin makemessages $$locales --no-obsolete && \
+	   $(abspath $(BIN))/django-admin makemessages -d djangojs $$locales --no-obsolete && \
+	   $(abspath $(BIN))/django-admin compilemessages) || exit 1; \
+	done; \
+	if [ -d locale ]; then \
+	  echo "== locale/ (LOCALE_PATHS: templates/ and waproject/)"; \
+	  ignores=$$(for d in */; do d=$${d%/}; case $$d in templates|waproject) ;; *) printf -- '--ignore=%s ' "$$d";; esac; done); \
+	  (export DJANGO_SETTINGS_MODULE=waproject.settings PYTHONPATH=$(CURDIR) && \
+	   $(BIN)/django-admin makemessages $$locales $$ignores --no-obsolete && \
+	   $(BIN)/django-admin makemessages -d djangojs $$locales $$ignores --no-obsolete && \
+	   $(BIN)/python manage.py compilemessages --ignore='*/*') || exit 1; \
+	fi
 
 migrations-check: $(VENV)/.dev
 	$(BIN)/python manage.py makemigrations --check --dry-run

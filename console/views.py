@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from conversations import selectors
 from conversations.exceptions import PermissionDenied
@@ -35,5 +37,11 @@ def console(request: SignedInHttpRequest) -> HttpResponse:
         "is_supervisor": user_is_supervisor(request.user),
         "board_choices": selectors.board_choices() if user_is_supervisor(request.user) else None,
         "server_time": timezone.now().isoformat(),
+        # U4: the header's language menu ("" follows the browser's); names in their own language
+        "language": {
+            "chosen": profile.language,
+            "active": get_language(),
+            "choices": [{"code": code, "name": name} for code, name in settings.LANGUAGES],
+        },
     }
     return render(request, "console/console.html", {"bootstrap": bootstrap})

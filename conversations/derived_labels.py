@@ -166,6 +166,7 @@ LABELS = (
     _("signed out at"),
     _("idle since"),
     _("load"),
+    _("language"),
     _("offer"),
     _("offers"),
     _("due at"),

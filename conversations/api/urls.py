@@ -76,6 +76,7 @@ urlpatterns = [
     path("agents/<id:pk>/not-ready/", supervision.AgentNotReadyApi.as_view(), name="agent-not-ready"),
     path("agents/<id:pk>/sign-out/", supervision.AgentSignOutApi.as_view(), name="agent-sign-out"),
     path("agent/me/state/", agents.AgentStateApi.as_view(), name="agent-state"),
+    path("agent/me/language/", agents.AgentLanguageApi.as_view(), name="agent-language"),
     path("offers/<id:pk>/accept/", agents.OfferAcceptApi.as_view(), name="offer-accept"),
     path("offers/<id:pk>/reject/", agents.OfferRejectApi.as_view(), name="offer-reject"),
     path("contacts/", contacts.ContactListApi.as_view(), name="contact-list"),

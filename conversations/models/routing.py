@@ -79,6 +79,14 @@ class AgentProfile(models.Model):
     idle_since = models.DateTimeField(null=True, blank=True)
     #: Interactions owned now (active or offered); kept by the routing services.
     load = models.PositiveSmallIntegerField(default=0)
+    #: U4: the language of the console and our pages for this user (a code of
+    #: ``settings.LANGUAGES``); blank follows the browser's (Accept-Language).
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="The console's language; empty: the browser's",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["is_ready", "idle_since"], name="agent_ready_idle_idx")]

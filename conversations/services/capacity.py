@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from conversations import events
+from conversations.exceptions import DomainError
 from conversations.models import AgentProfile, Interaction, Offer, Queue
 from conversations.permissions import ensure_agent
 
@@ -26,6 +28,24 @@ def agent_profile_for(user: User) -> AgentProfile:
     if profile is None:
         ensure_agent(user)  # refuses all but supervisors here
         profile, _ = AgentProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def agent_language_set(*, user: User, language: str) -> AgentProfile:
+    """U4: the language the user's console and our pages speak: a code of
+    ``settings.LANGUAGES``, or "" to follow the browser's. Any other value is refused
+    (400), not stored: the middleware would otherwise activate a language with no
+    catalogue."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    if language and language not in codes:
+        raise DomainError(
+            f'unknown language {language!r}: choose one of {", ".join(codes)}, or "" for the browser\'s',
+            code="unknown_language",
+        )
+    profile = agent_profile_for(user)
+    if profile.language != language:
+        profile.language = language
+        profile.save(update_fields=["language"])
     return profile
 
 

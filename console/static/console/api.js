@@ -4,6 +4,8 @@
 // the error object's other members (e.g. interaction_open's "interaction_id") are in
 // ``details``.
 
+import { fmt, gettext } from "./i18n.js";
+
 export class ApiError extends Error {
   /**
    * @param {object} [init]
@@ -14,7 +16,7 @@ export class ApiError extends Error {
    * @param {Record<string, unknown> | null} [init.details] the error object's other members
    */
   constructor({ status = 0, code = "network", message = "", fields = null, details = null } = {}) {
-    super(message || (status ? `The server answered ${status}` : "The server could not be reached"));
+    super(message || (status ? fmt(gettext("The server answered %(status)s"), { status }) : gettext("The server could not be reached")));
     this.name = "ApiError";
     this.status = status;
     this.code = code;
@@ -143,7 +145,7 @@ export class Api extends EventTarget {
       response = await fetch(this.url(path), init);
     } catch (error) {
       if (error instanceof Error && error.name === "AbortError") throw error;
-      throw new ApiError({ message: "The server could not be reached. Check the connection and try again." });
+      throw new ApiError({ message: gettext("The server could not be reached. Check the connection and try again.") });
     }
     let data = null;
     const text = await response.text().catch(() => "");
@@ -159,7 +161,7 @@ export class Api extends EventTarget {
       const error = new ApiError({
         status: response.status,
         code: problem.code || `http_${response.status}`,
-        message: problem.message || `The server answered ${response.status} ${response.statusText}`.trim(),
+        message: problem.message || fmt(gettext("The server answered %(status)s %(status_text)s"), { status: response.status, status_text: response.statusText }).trim(),
         fields: problem.fields || null,
         details: problem,
       });

@@ -9,12 +9,13 @@ import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, initialOf } from "./format.js";
 import { nameOf, numberAside, profileAside } from "./identity.js";
+import { fmt, gettext, ngettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
 /** @import { Contact } from "./types.js" */
 
-const HINT = "Search by name, e-mail or phone digits.";
+const HINT = gettext("Search by name, e-mail or phone digits.");
 
 /** "/api/v1/contacts/?cursor=…" from the absolute "next" link of a page. @param {string} next */
 function pathOf(next) {
@@ -29,7 +30,7 @@ function pathOf(next) {
 export class ContactAssign extends FormDialog {
   /** @param {ConsoleApp} app */
   constructor(app) {
-    super({ dialog: "assign-dialog", submit: "assign-submit", cancel: "assign-cancel", problem: "assign-error", status: "assign-status", labels: { idle: "Assign", busy: "Assigning…" } });
+    super({ dialog: "assign-dialog", submit: "assign-submit", cancel: "assign-cancel", problem: "assign-error", status: "assign-status", labels: { idle: gettext("Assign"), busy: gettext("Assigning…") } });
     this.app = app;
     this.api = app.api;
     this.search = byId("assign-search", HTMLInputElement);
@@ -96,7 +97,7 @@ export class ContactAssign extends FormDialog {
     }
     const path = more && this.next ? pathOf(this.next) : `contacts/?search=${encodeURIComponent(query)}`;
     if (!path) return;
-    this.status("Searching…");
+    this.status(gettext("Searching…"));
     try {
       /** @type {{ results?: Contact[], next?: string | null }} */
       const data = await this.api.get(path);
@@ -108,10 +109,10 @@ export class ContactAssign extends FormDialog {
       this.next = data.next || null;
       this.more.hidden = !this.next;
       const shown = this.results.children.length;
-      this.status(shown ? `${shown} found${this.next ? " (more below)" : ""}` : `No other contact matches “${query}”.`);
+      this.status(shown ? fmt(ngettext("%(count)s found", "%(count)s found", shown), { count: shown }) + (this.next ? ` ${gettext("(more below)")}` : "") : fmt(gettext("No other contact matches “%(query)s”."), { query }));
     } catch (error) {
       if (seq !== this.seq) return;
-      this.status(`Could not search the contacts: ${describeError(error)}`, true);
+      this.status(fmt(gettext("Could not search the contacts: %(error)s"), { error: describeError(error) }), true);
     }
   }
 
@@ -125,7 +126,7 @@ export class ContactAssign extends FormDialog {
     const choose = el("button", {
       type: "button",
       class: "btn btn--small",
-      text: "Choose",
+      text: gettext("Choose"),
       "aria-label": `Choose ${name}`,
       "aria-pressed": "false",
     });
@@ -156,8 +157,10 @@ export class ContactAssign extends FormDialog {
     }
     const current = tab.contact;
     this.question(
-      `Assign this conversation with ${nameOf(current)}${numberAside(current) ? ` (${numberAside(current)})` : ""} to ${nameOf(contact)}? ` +
-        `Its messages and the number move to ${nameOf(contact)}, whose earlier conversations then show here.`,
+      fmt(
+        gettext("Assign this conversation with %(current)s%(number)s to %(contact)s? Its messages and the number move to %(contact)s, whose earlier conversations then show here."),
+        { current: nameOf(current), number: numberAside(current) ? ` (${numberAside(current)})` : "", contact: nameOf(contact) },
+      ),
     );
     this.problem(null);
     this.updateSubmit();
@@ -179,7 +182,7 @@ export class ContactAssign extends FormDialog {
       const target = await this.api.post(`interactions/${tab.id}/assign-contact/`, { contact_id: contact.id });
       this.close();
       tab.contactAssigned(target);
-      const said = `This conversation now belongs to ${nameOf(target)}.`;
+      const said = fmt(gettext("This conversation now belongs to %(name_of)s."), { name_of: nameOf(target) });
       this.app.toast(said);
       this.app.announce(said);
     });

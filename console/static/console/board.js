@@ -10,23 +10,24 @@
 import { describeError } from "./errors.js";
 import { byId, el } from "./dom.js";
 import { elapsed, remaining, toDate } from "./format.js";
+import { fmt, fmtParts, gettext, locale } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Board as BoardData, BoardAgent, BoardChoices, BoardFlowError, BoardInteraction, BoardNumber, BoardOffer, Intervention, Message, NamedChoice, QueueWaiting, TranscriptPage, Workbin } from "./types.js" */
 
-const STATUS_LABELS = { ready: "Ready", busy: "Busy (at capacity)", not_ready: "Not Ready", signed_out: "Signed out" };
+const STATUS_LABELS = { ready: gettext("Ready"), busy: gettext("Busy (at capacity)"), not_ready: gettext("Not Ready"), signed_out: gettext("Signed out") };
 const REASON_LABELS = /** @type {Record<string, string>} */ ({
-  chosen: "chose it",
-  offer_expired: "offer not accepted",
-  signed_out: "signed out",
-  supervisor: "set by a supervisor",
+  chosen: gettext("chose it"),
+  offer_expired: gettext("offer not accepted"),
+  signed_out: gettext("signed out"),
+  supervisor: gettext("set by a supervisor"),
 });
 const NOTICES = /** @type {Record<string, string>} */ ({
-  monitoring: "is monitoring one of your conversations.",
-  barged_in: "joined one of your conversations.",
-  taken_over: "took over one of your conversations.",
-  not_ready: "set you to Not Ready.",
-  signed_out: "signed you out.",
+  monitoring: gettext("%(supervisor)s is monitoring one of your conversations."),
+  barged_in: gettext("%(supervisor)s joined one of your conversations."),
+  taken_over: gettext("%(supervisor)s took over one of your conversations."),
+  not_ready: gettext("%(supervisor)s set you to Not Ready."),
+  signed_out: gettext("%(supervisor)s signed you out."),
 });
 /** G5: the quality ratings the board's numbers banner names as such. */
 const RATED = ["YELLOW", "RED"];
@@ -44,7 +45,7 @@ export class QueueCounts {
     if (!this.node) return;
     this.node.hidden = queues.length === 0;
     this.node.replaceChildren(
-      el("span", { class: "muted", text: "Waiting in your queues: " }),
+      el("span", { class: "muted", text: gettext("Waiting in your queues: ") }),
       ...queues.flatMap((q, index) => [
         index ? " · " : "",
         el("span", { class: "queue-count", dataset: { queueId: String(q.id) } }, `${q.name} `, el("strong", { text: String(q.waiting) })),
@@ -167,8 +168,8 @@ export class SupervisorBoard {
           el(
             "td",
             { class: "board-actions" },
-            el("button", { type: "button", class: "btn btn--small", dataset: { act: "not-ready", agent: String(a.id) }, disabled: !a.is_ready, text: "Not Ready…" }),
-            el("button", { type: "button", class: "btn btn--small btn--ghost", dataset: { act: "sign-out", agent: String(a.id) }, disabled: a.status === "signed_out", text: "Sign out" }),
+            el("button", { type: "button", class: "btn btn--small", dataset: { act: "not-ready", agent: String(a.id) }, disabled: !a.is_ready, text: gettext("Not Ready…") }),
+            el("button", { type: "button", class: "btn btn--small btn--ghost", dataset: { act: "sign-out", agent: String(a.id) }, disabled: a.status === "signed_out", text: gettext("Sign out") }),
           ),
         );
       }),
@@ -186,7 +187,7 @@ export class SupervisorBoard {
       { class: "board-chip", dataset: { interactionId: String(i.id) } },
       el("span", { class: "board-chip-name", text: i.contact }),
       i.owner ? el("span", { class: "muted", text: ` · ${i.owner}` }) : "",
-      el("span", { class: "board-chip-actions" }, button("monitor", "Monitor"), button("barge-in", "Barge in", active), button("take-over", "Take over"), button("move", "Move…", active)),
+      el("span", { class: "board-chip-actions" }, button("monitor", gettext("Monitor")), button("barge-in", gettext("Barge in"), active), button("take-over", gettext("Take over")), button("move", gettext("Move…"), active)),
     );
   }
 
@@ -220,9 +221,9 @@ export class SupervisorBoard {
           n.name ? el("span", { class: "muted", text: n.display_phone_number }) : "",
           // The quality webhook says "downgraded" or "flagged" without the new rating: a drop
           // with no YELLOW / RED rating read yet shows as flagged.
-          el("span", { class: `quality--${n.quality_rating || "UNKNOWN"}`, text: RATED.includes(n.quality_rating) ? `quality ${n.quality_rating}` : "quality dropped (flagged)" }),
-          el("span", { text: `limit ${n.messaging_limit || "unknown"}` }),
-          n.quality_dropped_at ? el("span", { class: "muted" }, "dropped ", el("span", { dataset: { since: n.quality_dropped_at } }), " ago") : "",
+          el("span", { class: `quality--${n.quality_rating || "UNKNOWN"}`, text: RATED.includes(n.quality_rating) ? fmt(gettext("quality %(rating)s"), { rating: n.quality_rating }) : gettext("quality dropped (flagged)") }),
+          el("span", { text: fmt(gettext("limit %(limit)s"), { limit: n.messaging_limit || gettext("unknown") }) }),
+          n.quality_dropped_at ? el("span", { class: "muted" }, ...fmtParts(gettext("dropped %(time)s ago"), { time: el("span", { dataset: { since: n.quality_dropped_at } }) })) : "",
         ),
       ),
     );
@@ -239,9 +240,9 @@ export class SupervisorBoard {
           "li",
           { dataset: { flowId: String(f.flow_id) } },
           el("a", { href: `/admin/flows/flow/${f.flow_id}/change/`, target: "_blank", rel: "noopener", text: f.flow }),
-          el("span", { text: `${f.errors_today} to the default queue today` }),
+          el("span", { text: fmt(gettext("%(errors_today)s to the default queue today"), { errors_today: f.errors_today }) }),
           el("span", { class: "muted", text: f.last_error }),
-          el("span", { class: "muted" }, "last ", el("span", { dataset: { since: f.last_at } }), " ago"),
+          el("span", { class: "muted" }, ...fmtParts(gettext("last %(time)s ago"), { time: el("span", { dataset: { since: f.last_at } }) })),
         ),
       ),
     );
@@ -276,7 +277,7 @@ export class SupervisorBoard {
       else if (act === "not-ready") await this.notReady(agent);
       else if (act === "sign-out") await this.signOut(agent);
       else return;
-      if (act === "barge-in" || act === "take-over") this.app.toast("The conversation is open in your console.");
+      if (act === "barge-in" || act === "take-over") this.app.toast(gettext("The conversation is open in your console."));
     } catch (error) {
       this.fail(error);
     }
@@ -291,7 +292,7 @@ export class SupervisorBoard {
 
   /** @param {number} agentId */
   async notReady(agentId) {
-    const reason = window.prompt("Why is the agent set to Not Ready? (they see it)", "");
+    const reason = window.prompt(gettext("Why is the agent set to Not Ready? (they see it)"), "");
     if (reason === null) return;
     await this.app.api.post(`agents/${agentId}/not-ready/`, { reason });
   }
@@ -299,7 +300,7 @@ export class SupervisorBoard {
   /** @param {number} agentId */
   async signOut(agentId) {
     const agent = this.board && this.board.agents.find((a) => a.id === agentId);
-    if (!window.confirm(`Sign ${agent ? agent.name : "this agent"} out? Their conversations go to their personal workbin.`)) return;
+    if (!window.confirm(fmt(gettext("Sign %(agent)s out? Their conversations go to their personal workbin."), { agent: agent ? agent.name : gettext("this agent") }))) return;
     await this.app.api.post(`agents/${agentId}/sign-out/`, {});
   }
 
@@ -316,8 +317,8 @@ export class SupervisorBoard {
     }
     const queues = (this.app.boot.board_choices || { queues: [] }).queues;
     select.replaceChildren(
-      el("optgroup", { label: "Queues" }, ...queues.map((q) => el("option", { value: `queue_id:${q.id}`, text: q.name }))),
-      el("optgroup", { label: "Workbins" }, ...workbins.map((w) => el("option", { value: `workbin_id:${w.id}`, text: w.name }))),
+      el("optgroup", { label: gettext("Queues") }, ...queues.map((q) => el("option", { value: `queue_id:${q.id}`, text: q.name }))),
+      el("optgroup", { label: gettext("Workbins") }, ...workbins.map((w) => el("option", { value: `workbin_id:${w.id}`, text: w.name }))),
     );
     dialog.returnValue = "";
     dialog.showModal();
@@ -375,18 +376,18 @@ export class SupervisorBoard {
   /** A "supervision.notice" frame: what a supervisor did to this agent. @param {string} kind @param {string} supervisor */
   notice(kind, supervisor) {
     const text = NOTICES[kind];
-    if (text) this.app.toast(`${supervisor || "A supervisor"} ${text}`);
+    if (text) this.app.toast(fmt(text, { supervisor: supervisor || gettext("A supervisor") }));
   }
 }
 
 /** One line of the monitor pane. @param {Message} m */
 function monitorLine(m) {
-  const who = m.direction === "inbound" ? "Customer" : "Agent";
+  const who = m.direction === "inbound" ? gettext("Customer") : gettext("Agent");
   const at = toDate(m.origination_at || null);
   return el(
     "li",
     { class: `board-monitor-line board-monitor-line--${m.direction}` },
-    el("span", { class: "muted", text: `${at ? at.toLocaleTimeString() : ""} ${who}: ` }),
+    el("span", { class: "muted", text: `${at ? at.toLocaleTimeString(locale()) : ""} ${who}: ` }),
     m.body || `[${m.type}]`,
   );
 }

@@ -11,6 +11,7 @@ import { colleagueOf } from "./identity.js";
 import {
   choiceOf, errorLine, filledUrl, MEDIA_KINDS, noticeOf, optionsOf, placement, summaryOf, waitingLabel,
 } from "./messages.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Attachment, Message, MessageContent, Quoted, Rendered, SharedContact, TemplateComponent } from "./types.js" */
 
@@ -38,13 +39,13 @@ export const REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
 
 /** @type {Record<string, [string, string]>} */
 const TICKS = {
-  queued: ["clock", "Queued"],
-  sending: ["clock", "Sending"],
-  accepted: ["clock", "Accepted by WhatsApp"],
-  sent: ["check", "Sent"],
-  delivered: ["checks", "Delivered"],
-  read: ["checks", "Read"],
-  played: ["checks", "Played"],
+  queued: ["clock", gettext("Queued")],
+  sending: ["clock", gettext("Sending")],
+  accepted: ["clock", gettext("Accepted by WhatsApp")],
+  sent: ["check", gettext("Sent")],
+  delivered: ["checks", gettext("Delivered")],
+  read: ["checks", gettext("Read")],
+  played: ["checks", gettext("Played")],
 };
 
 /** @typedef {import("./dom.js").Child} Child */
@@ -75,7 +76,7 @@ export function buildRow(message, flags, ctx) {
     bubble.append(el("div", { class: "author", text: colleague }));
   }
   if (message.frequently_forwarded || message.forwarded) {
-    bubble.append(el("div", { class: "forwarded", text: message.frequently_forwarded ? "Forwarded many times" : "Forwarded" }));
+    bubble.append(el("div", { class: "forwarded", text: message.frequently_forwarded ? gettext("Forwarded many times") : gettext("Forwarded") }));
   }
   if (message.quoted && !message.revoked) bubble.append(quoteBlock(message.quoted, ctx, message));
   appendAll(bubble, contentBlock(message, ctx));
@@ -96,18 +97,18 @@ export function buildRow(message, flags, ctx) {
  * @param {import("./types.js").Reaction} r @param {RowContext} ctx
  */
 function reactionBadge(r, ctx) {
-  if (r.direction === "in") return el("span", { class: "reaction", text: r.emoji, title: `${ctx.contactName()} reacted` });
-  const who = r.author_name ? `${r.author_name} reacted` : "You reacted";
+  if (r.direction === "in") return el("span", { class: "reaction", text: r.emoji, title: fmt(gettext("%(name)s reacted"), { name: ctx.contactName() }) });
+  const who = r.author_name ? fmt(gettext("%(name)s reacted"), { name: r.author_name }) : gettext("You reacted");
   if (r.status === "failed") {
-    const what = r.emoji ? `Reaction ${r.emoji} not sent` : "The reaction was not removed";
-    return el("span", { class: "reaction reaction--out reaction--failed", title: `${what}: ${r.error || "WhatsApp refused it"}. React again to retry.` },
+    const what = r.emoji ? fmt(gettext("Reaction %(emoji)s not sent"), { emoji: r.emoji }) : gettext("The reaction was not removed");
+    return el("span", { class: "reaction reaction--out reaction--failed", title: fmt(gettext("%(what)s: %(error)s. React again to retry."), { what, error: r.error || gettext("WhatsApp refused it") }) },
       icon("alert"), r.emoji || "");
   }
   const pending = r.status === "queued" || r.status === "sending";
   return el("span", {
     class: `reaction reaction--out${pending ? " reaction--pending" : ""}`,
     text: r.emoji,
-    title: pending ? `${who} · sending…` : who,
+    title: pending ? fmt(gettext("%(who)s · sending…"), { who }) : who,
   });
 }
 
@@ -125,18 +126,18 @@ function actionsBlock(message, ctx) {
   if (ctx.onReply && canQuote(message)) {
     const onReply = ctx.onReply;
     buttons.push(
-      el("button", { type: "button", class: "row-action row-action--reply", tabindex: "-1", title: "Reply", "aria-label": "Reply to this message", onclick: () => onReply(message) },
+      el("button", { type: "button", class: "row-action row-action--reply", tabindex: "-1", title: gettext("Reply"), "aria-label": gettext("Reply to this message"), onclick: () => onReply(message) },
         icon("reply")),
     );
   }
   if (ctx.onReact && canReact(message) && message.interaction_id === ctx.interactionId) buttons.push(reactButton(message, ctx.onReact));
   const text = message.body || "";
   if (text.trim() && navigator.clipboard) {
-    const copy = el("button", { type: "button", class: "row-action", tabindex: "-1", title: "Copy text", "aria-label": "Copy the text" }, icon("copy"));
+    const copy = el("button", { type: "button", class: "row-action", tabindex: "-1", title: gettext("Copy text"), "aria-label": gettext("Copy the text") }, icon("copy"));
     copy.addEventListener("click", () => {
       navigator.clipboard.writeText(text).then(
-        () => flash(copy, "Copied"),
-        () => flash(copy, "Could not copy"),
+        () => flash(copy, gettext("Copied")),
+        () => flash(copy, gettext("Could not copy")),
       );
     });
     buttons.push(copy);
@@ -171,8 +172,8 @@ export function canReact(message) {
  */
 function reactButton(message, onReact) {
   const button = el("button", {
-    type: "button", class: "row-action row-action--react", tabindex: "-1", title: "React",
-    "aria-label": "React to this message", "aria-haspopup": "menu", "aria-expanded": "false",
+    type: "button", class: "row-action row-action--react", tabindex: "-1", title: gettext("React"),
+    "aria-label": gettext("React to this message"), "aria-haspopup": "menu", "aria-expanded": "false",
   }, icon("smile"));
   button.addEventListener("click", () => {
     const open = button.parentElement && button.parentElement.querySelector(".react-picker:not([data-closing])");
@@ -194,12 +195,12 @@ function openPicker(button, message, onReact) {
   const items = REACTIONS.map((emoji) =>
     el("button", {
       type: "button", role: "menuitemradio", class: "react-choice", tabindex: "-1", text: emoji,
-      "aria-checked": emoji === current ? "true" : "false", "aria-label": `React with ${emoji}`, onclick: () => pick(emoji),
+      "aria-checked": emoji === current ? "true" : "false", "aria-label": fmt(gettext("React with %(emoji)s"), { emoji }), onclick: () => pick(emoji),
     }));
   if (current) {
-    items.push(el("button", { type: "button", role: "menuitem", class: "react-choice react-choice--remove", tabindex: "-1", text: "Remove", "aria-label": "Remove your reaction", onclick: () => pick("") }));
+    items.push(el("button", { type: "button", role: "menuitem", class: "react-choice react-choice--remove", tabindex: "-1", text: gettext("Remove"), "aria-label": gettext("Remove your reaction"), onclick: () => pick("") }));
   }
-  const picker = el("div", { class: "react-picker", role: "menu", "aria-label": "React with" }, items);
+  const picker = el("div", { class: "react-picker", role: "menu", "aria-label": gettext("React with") }, items);
   picker.addEventListener("keydown", (event) => {
     const at = items.indexOf(/** @type {HTMLButtonElement} */ (document.activeElement));
     const moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
@@ -239,8 +240,8 @@ function flash(button, what) {
   button.classList.add("row-action--done");
   button.setAttribute("aria-label", what);
   setTimeout(() => {
-    button.title = "Copy text";
-    button.setAttribute("aria-label", "Copy the text");
+    button.title = gettext("Copy text");
+    button.setAttribute("aria-label", gettext("Copy the text"));
     button.classList.remove("row-action--done");
   }, 1500);
 }
@@ -266,16 +267,16 @@ function metaBlock(message, flags) {
   if (flags.delayed) {
     classes.push("ts--delayed");
     text = timeOf(origination);
-    title = `Arrived ${fullTimeOf(arrival)} (sent ${fullTimeOf(origination)})`;
+    title = fmt(gettext("Arrived %(full_time_of)s (sent %(full_time_of2)s)"), { full_time_of: fullTimeOf(arrival), full_time_of2: fullTimeOf(origination) });
   }
   if (flags.outOfOrder) {
     classes.push("ts--out-of-order");
-    title += " · out of order: sent before the message shown above";
+    title += ` · ${gettext("out of order: sent before the message shown above")}`;
   }
   return el(
     "div",
     { class: "meta" },
-    message.edited ? el("span", { class: "edited", text: "(edited)" }) : null,
+    message.edited ? el("span", { class: "edited", text: gettext("(edited)") }) : null,
     el("time", { class: classes.join(" "), datetime: message.arrived_at || "", title, text }),
     message.direction === "out" ? el("span", { class: "ticks" }) : null,
   );
@@ -292,7 +293,7 @@ export function updateTicks(row, message) {
   const waiting = waitingLabel(message); // G5: WhatsApp's pacing, not a failure
   const key = `${message.status || ""}${waiting ? ":waiting" : ""}`;
   if (!(slot instanceof HTMLElement) || slot.dataset.tick === key) return;
-  const [name, ticked] = TICKS[message.status || ""] || ["clock", message.status || "Pending"];
+  const [name, ticked] = TICKS[message.status || ""] || ["clock", message.status || gettext("Pending")];
   const label = waiting || ticked;
   slot.dataset.tick = key;
   slot.className = `ticks ticks--${message.status}`;
@@ -304,13 +305,13 @@ export function updateTicks(row, message) {
 
 /** @param {Quoted} quoted @param {RowContext} ctx @param {Message} reply */
 function quoteBlock(quoted, ctx, reply) {
-  const who = quoted.direction === "in" ? ctx.contactName() : "You";
+  const who = quoted.direction === "in" ? ctx.contactName() : gettext("You");
   const isTemplate = quoted.type === "template" || quoted.type === "interactive";
   const structure = isTemplate && quoted.direction === "out" ? quotedStructure(quoted, reply) : null;
   return el(
     "div",
     { class: `quote${isTemplate ? " quote--template" : ""}`, dataset: { quotedId: String(quoted.id || "") } },
-    el("div", { class: "quote-author", text: isTemplate && quoted.direction === "out" ? "Your message" : who }),
+    el("div", { class: "quote-author", text: isTemplate && quoted.direction === "out" ? gettext("Your message") : who }),
     structure || el("div", { class: "quote-body", dir: "auto", text: summaryOf(quoted, { contactName: ctx.contactName() }) || quoted.type }),
   );
 }
@@ -347,10 +348,10 @@ function quotedStructure(quoted, reply) {
             const chosen = Boolean(choice && (choice.texts.includes(option.text) || (option.id && choice.ids.includes(option.id))));
             return el(
               "span",
-              { class: `quote-option${chosen ? " quote-option--chosen" : ""}`, title: chosen ? "The customer's choice" : null },
+              { class: `quote-option${chosen ? " quote-option--chosen" : ""}`, title: chosen ? gettext("The customer's choice") : null },
               chosen ? icon("check", "icon icon--choice") : null,
               option.text,
-              chosen ? el("span", { class: "sr-only", text: " (chosen)" }) : null,
+              chosen ? el("span", { class: "sr-only", text: ` ${gettext("(chosen)")}` }) : null,
             );
           }),
         )
@@ -361,12 +362,12 @@ function quotedStructure(quoted, reply) {
 /** A centred row: a failed message of ours (with Retry), an unsupported message, a notice. @param {Message} message @param {TimeFlags} flags @param {RowContext} ctx */
 function noticeBlock(message, flags, ctx) {
   if (message.direction === "out" && message.status === "failed") {
-    const title = message.error_title ? `Not delivered: ${message.error_title}` : "Not delivered";
-    const retry = el("button", { type: "button", class: "btn btn--small retry" }, icon("retry"), "Retry");
+    const title = message.error_title ? fmt(gettext("Not delivered: %(error_title)s"), { error_title: message.error_title }) : gettext("Not delivered");
+    const retry = el("button", { type: "button", class: "btn btn--small retry" }, icon("retry"), gettext("Retry"));
     retry.addEventListener("click", () => ctx.onRetry(message, retry));
     return el(
       "div",
-      { class: "notice notice--error", role: "group", "aria-label": "Message not delivered" },
+      { class: "notice notice--error", role: "group", "aria-label": gettext("Message not delivered") },
       el("div", { class: "notice-title" }, icon("alert"), el("span", { text: title }),
         message.error_code ? el("span", { class: "notice-code", text: ` (${message.error_code})` }) : null),
       message.error_details ? el("div", { class: "notice-details", text: message.error_details }) : null,
@@ -394,8 +395,8 @@ function textBlock(text, className = "text") {
 function contentBlock(message, ctx) {
   /** @type {MessageContent} */
   const c = message.content || {};
-  if (message.revoked) return el("div", { class: "deleted", text: "message deleted" });
-  if (MEDIA_KINDS.has(message.type)) return [mediaBlock(message.type, message), textBlock(message.body, "text caption")];
+  if (message.revoked) return el("div", { class: "deleted", text: gettext("message deleted") });
+  if (MEDIA_KINDS.has(message.type)) return [mediaBlock(message.type, message), textBlock(message.body, gettext("text caption"))];
   switch (message.type) {
     case "text":
       return textBlock(message.body);
@@ -413,15 +414,15 @@ function contentBlock(message, ctx) {
         el("div", {
           class: "template-label",
           text: c.notification_fallback
-            ? "Sent as a notification (the response window had ended)"
-            : `Template · ${(c.template && c.template.name) || ""}`,
+            ? gettext("Sent as a notification (the response window had ended)")
+            : fmt(gettext("Template · %(value)s"), { value: (c.template && c.template.name) || "" }),
         }),
         c.rendered && !c.notification_fallback
           ? renderedBlock(message, c.rendered)
           : textBlock(message.body) || templateParameters(c.template),
       ];
     case "order":
-      return [el("div", { class: "template-label", text: "Order" }), textBlock(message.body)];
+      return [el("div", { class: "template-label", text: gettext("Order") }), textBlock(message.body)];
     default:
       return textBlock(message.body) || el("div", { class: "muted", text: `[${message.type}]` });
   }
@@ -440,7 +441,7 @@ function templateParameters(template) {
 function choiceBlock(message) {
   const c = message.content || {};
   if (c.reply_type === "nfm_reply") {
-    return [el("div", { class: "choice" }, el("span", { class: "choice-label", text: "answered the form:" }), " ",
+    return [el("div", { class: "choice" }, el("span", { class: "choice-label", text: gettext("answered the form:") }), " ",
       el("strong", { text: c.name || "form" })), textBlock(message.body)];
   }
   return el(
@@ -538,26 +539,26 @@ function mediaBlock(kind, message) {
   const a = message.attachment;
   if (!a || a.state === "pending") {
     return el("div", { class: "media-pending" }, fileIcon(a || { id: 0, kind }, "pending-icon"),
-      el("span", { text: "downloading…" }), a && a.file_name ? el("span", { class: "muted media-name", text: a.file_name, title: a.file_name }) : null);
+      el("span", { text: gettext("downloading…") }), a && a.file_name ? el("span", { class: "muted media-name", text: a.file_name, title: a.file_name }) : null);
   }
   if (a.state === "failed" || !a.url) {
-    return el("div", { class: "media-pending media-failed" }, icon("alert"), el("span", { text: a.notice || "the file could not be downloaded" }));
+    return el("div", { class: "media-pending media-failed" }, icon("alert"), el("span", { text: a.notice || gettext("the file could not be downloaded") }));
   }
   const url = safeUrl(a.url);
   const save = url ? `${url}${url.includes("?") ? "&" : "?"}download=1` : null;
   const saveLink = save
-    ? el("a", { class: "media-save", href: save, download: a.file_name || "", title: "Save", "aria-label": `Save ${a.file_name || kind}` }, icon("download"))
+    ? el("a", { class: "media-save", href: save, download: a.file_name || "", title: gettext("Save"), "aria-label": `Save ${a.file_name || kind}` }, icon("download"))
     : null;
   if (kind === "sticker") {
     // a sticker is a picture in the conversation, not a file the agent handles: no name line
     const src = safeUrl(a.thumbnail_url) || url;
-    const image = el("img", { class: "sticker", src, alt: message.body || "Sticker", loading: "lazy" });
-    return el("div", { class: "media media--image" }, link(url, image, { class: "media-open", title: "Open full size" }), saveLink);
+    const image = el("img", { class: "sticker", src, alt: message.body || gettext("Sticker"), loading: "lazy" });
+    return el("div", { class: "media media--image" }, link(url, image, { class: "media-open", title: gettext("Open full size") }), saveLink);
   }
   if (kind === "image") {
     const src = safeUrl(a.thumbnail_url) || url;
-    const image = el("img", { class: "thumb", src, alt: message.body || "Image", loading: "lazy" });
-    return el("div", { class: "media media--image" }, link(url, image, { class: "media-open", title: "Open full size" }), saveLink, fileLine(a));
+    const image = el("img", { class: "thumb", src, alt: message.body || gettext("Image"), loading: "lazy" });
+    return el("div", { class: "media media--image" }, link(url, image, { class: "media-open", title: gettext("Open full size") }), saveLink, fileLine(a));
   }
   if (kind === "video") {
     return el("div", { class: "media media--video" }, el("video", { src: url, controls: true, preload: "metadata" }), saveLink, fileLine(a));
@@ -565,7 +566,7 @@ function mediaBlock(kind, message) {
   if (kind === "audio") {
     return el("div", { class: "media media--audio" },
       el("div", { class: "media-player" },
-        el("audio", { src: url, controls: true, preload: "metadata", "aria-label": a.voice ? "Voice message" : "Audio" }), saveLink),
+        el("audio", { src: url, controls: true, preload: "metadata", "aria-label": a.voice ? gettext("Voice message") : gettext("Audio") }), saveLink),
       fileLine(a));
   }
   return el(
@@ -602,7 +603,7 @@ export function locationBlock(c, mapTemplate) {
         .replaceAll("{zoom}", "15"),
     );
     if (src) {
-      const image = el("img", { class: "map", src, alt: `Map of ${c.name || c.address || "the location"}`, loading: "lazy" });
+      const image = el("img", { class: "map", src, alt: `Map of ${c.name || c.address || gettext("the location")}`, loading: "lazy" });
       preview = target ? link(target, image, { class: "map-link" }) : image;
     }
   }
@@ -617,11 +618,11 @@ export function locationBlock(c, mapTemplate) {
       el(
         "div",
         {},
-        c.name ? el("strong", { class: "location-name", text: c.name }) : el("strong", { text: "Location" }),
+        c.name ? el("strong", { class: "location-name", text: c.name }) : el("strong", { text: gettext("Location") }),
         c.address ? el("div", { class: "location-address", text: c.address }) : null,
         c.url ? el("div", { class: "location-url" }, link(c.url, c.url)) : null,
         valid ? el("div", { class: "location-coords muted", text: `${lat.toFixed(5)}, ${lon.toFixed(5)}` }) : null,
-        !preview && osm ? el("div", {}, link(osm, "Open in OpenStreetMap", { class: "location-open" })) : null,
+        !preview && osm ? el("div", {}, link(osm, gettext("Open in OpenStreetMap"), { class: "location-open" })) : null,
       ),
     ),
   );
@@ -640,7 +641,7 @@ function contactsBlock(contacts) {
         el(
           "div",
           {},
-          el("strong", { text: (contact.name && contact.name.formatted_name) || "Contact" }),
+          el("strong", { text: (contact.name && contact.name.formatted_name) || gettext("Contact") }),
           (contact.phones || []).map((p) => el("div", { class: "muted", text: p.phone || p.wa_id || "" })),
           (contact.emails || []).map((e) => el("div", { class: "muted", text: e.email || "" })),
         ),

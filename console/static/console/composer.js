@@ -13,10 +13,11 @@
 // client_ref is answered with the message already sent (200, "replayed"); one refused as
 // reused for another content (409 client_ref_reused) gets a fresh ref at the next Send.
 
+import { fmt, ngettext } from "./i18n.js";
 import { composerRules, draftState } from "./conversation.js";
 import { el, uuid } from "./dom.js";
 import { describeError } from "./errors.js";
-import { plural, utf8Length } from "./format.js";
+import { utf8Length } from "./format.js";
 import { icon } from "./icons.js";
 import { fileChip } from "./library.js";
 import { StagedFiles } from "./staged.js";
@@ -280,7 +281,7 @@ export class Composer {
   renderChips() {
     const { chipsBox, chips } = this.refs;
     chipsBox.hidden = this.chips.length === 0;
-    chips.setAttribute("aria-label", `${plural(this.chips.length, "file")} sent after the text`);
+    chips.setAttribute("aria-label", fmt(ngettext("%(count)s file sent after the text", "%(count)s files sent after the text", this.chips.length), { count: this.chips.length }));
     chips.replaceChildren(...this.chips.map((chip) => fileChip(chip.file, { onRemove: () => this.removeChip(chip) })));
   }
 

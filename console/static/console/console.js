@@ -20,6 +20,7 @@ import { applyFrame } from "./frames.js";
 import { Header } from "./header.js";
 import { hydrateIcons } from "./icons.js";
 import { Invitations } from "./invitations.js";
+import { LanguagePicker } from "./language.js";
 import { ResponseLibrary } from "./library.js";
 import { FAVICON, Notices, setFavicon } from "./notices.js";
 import { NotificationEditor } from "./notifications.js";
@@ -31,6 +32,7 @@ import { SignOutDialog } from "./signout.js";
 import { InteractionTab } from "./tab.js";
 import { TargetDialog } from "./targets.js";
 import { Workbins } from "./workbins.js";
+import { gettext } from "./i18n.js";
 
 /** @import { Agent, AgentSnapshot, Bootstrap, Choices, Disposition, Frame, InteractionSummary, Options, TargetAgent } from "./types.js" */
 /** @import { SocketState } from "./socket.js" */
@@ -83,6 +85,7 @@ export class ConsoleApp {
     this.agentsLoading = null;
     this.agentsLoadedAt = 0;
     this.header = new Header(this);
+    this.language = new LanguagePicker(this); // U4
     this.notices = new Notices(() => this.composerArea());
     this.desktop = new DesktopNotices(this); // R2b
     this.offers = new Offers(byId("offer-list"), {
@@ -431,7 +434,7 @@ export class ConsoleApp {
         }
         for (const [id, tab] of this.tabs) {
           // A consultation (R6) is not among the agent's interactions: the next step says.
-          if (!open.has(id) && !tab.consulted && tab.openedAt < requestedAt) this.closeTab(id, "A conversation left your console.");
+          if (!open.has(id) && !tab.consulted && tab.openedAt < requestedAt) this.closeTab(id, gettext("A conversation left your console."));
         }
         await this.consultations.sync({ requestedAt, owned: open }).catch((error) => {
           if (!isNetworkError(error)) console.warn("consultations:", error);

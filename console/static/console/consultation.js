@@ -12,6 +12,7 @@ import { describeError } from "./errors.js";
 import { fullTimeOf, timeOf, toDate } from "./format.js";
 import { consultationNotice } from "./desktop-notice.js";
 import { consultants, isConsultant } from "./routing.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -59,7 +60,7 @@ export class ConsultationPanel {
       this.receive(data.messages || [], { live: false });
     } catch (error) {
       if (errorStatus(error) === 403 || errorStatus(error) === 404) return; // not ours to see (a conference guest)
-      this.status(`Could not load the consultation: ${describeError(error)}`, true);
+      this.status(fmt(gettext("Could not load the consultation: %(error)s"), { error: describeError(error) }), true);
     }
   }
 
@@ -82,7 +83,7 @@ export class ConsultationPanel {
     }
     this.receive([message], { live: false });
     this.tab.side.open("consult");
-    this.app.announce(`Consultation with ${target.name} started`);
+    this.app.announce(fmt(gettext("Consultation with %(name)s started"), { name: target.name }));
     this.tab.refreshParticipants();
   }
 
@@ -98,7 +99,7 @@ export class ConsultationPanel {
     if (live && fromOthers) {
       const last = messages[messages.length - 1];
       if (!this.shown()) this.unread += fromOthers;
-      this.app.announce(`Consultation: ${last.author_name || "an agent"} wrote: ${last.body}`);
+      this.app.announce(fmt(gettext("Consultation: %(author_name)s wrote: %(body)s"), { author_name: last.author_name || gettext("an agent"), body: last.body }));
       this.tab.renderListItem();
     }
     this.render();
@@ -135,7 +136,7 @@ export class ConsultationPanel {
           el(
             "div",
             { class: "consult-meta" },
-            el("strong", { class: "consult-author", text: mine ? "You" : m.author_name || "Agent" }),
+            el("strong", { class: "consult-author", text: mine ? gettext("You") : m.author_name || gettext("Agent") }),
             " · ",
             el("time", { datetime: m.created_at || "", title: fullTimeOf(at), text: timeOf(at) }),
           ),
@@ -147,12 +148,12 @@ export class ConsultationPanel {
     consultForm.hidden = !this.tab.can("consultation");
     consultEnd.hidden = !this.tab.can("end_consultation");
     if (consultant) {
-      const owner = this.app.agentName(this.tab.summary.owner_id) || this.firstAuthor() || "The agent";
-      consultWith.textContent = `${owner} consults you about this conversation. You can read it; answer here.`;
+      const owner = this.app.agentName(this.tab.summary.owner_id) || this.firstAuthor() || gettext("The agent");
+      consultWith.textContent = fmt(gettext("%(owner)s consults you about this conversation. You can read it; answer here."), { owner });
     } else if (this.live) {
-      consultWith.textContent = `With ${this.consultants.map((p) => p.name).join(", ")}: they can read this conversation while consulted.`;
+      consultWith.textContent = fmt(gettext("With %(map)s: they can read this conversation while consulted."), { map: this.consultants.map((p) => p.name).join(", ") });
     } else {
-      consultWith.textContent = this.messages.size ? "The consultation ended. Consult again to ask someone." : "";
+      consultWith.textContent = this.messages.size ? gettext("The consultation ended. Consult again to ask someone.") : "";
     }
   }
 
@@ -166,12 +167,12 @@ export class ConsultationPanel {
     const field = this.refs.consultText;
     const body = field.value.trim();
     if (!body || this.sending) {
-      if (!body) this.formStatus("Write the message first", true);
+      if (!body) this.formStatus(gettext("Write the message first"), true);
       return;
     }
     this.sending = true;
     this.refs.consultSend.disabled = true;
-    this.formStatus("Sending…");
+    this.formStatus(gettext("Sending…"));
     try {
       /** @type {ConsultationMessage} */
       const message = await this.api.post(`interactions/${this.tab.id}/consultation/`, { body });
@@ -195,16 +196,16 @@ export class ConsultationPanel {
     try {
       await this.api.post(`interactions/${this.tab.id}/consultation/end/`, {});
       if (consultant) {
-        this.app.closeTab(this.tab.id, `You left the consultation about ${this.tab.contact.display_name || "the customer"}.`);
+        this.app.closeTab(this.tab.id, fmt(gettext("You left the consultation about %(display_name)s."), { display_name: this.tab.contact.display_name || gettext("the customer") }));
         return;
       }
       this.consultants = [];
       this.ended = true;
       this.render();
-      this.app.announce("The consultation ended");
+      this.app.announce(gettext("The consultation ended"));
       this.tab.refreshParticipants();
     } catch (error) {
-      if (consultant) this.app.toast(`Could not end the consultation: ${describeError(error)}`);
+      if (consultant) this.app.toast(fmt(gettext("Could not end the consultation: %(error)s"), { error: describeError(error) }));
       else this.formStatus(describeError(error), true);
     } finally {
       button.disabled = false;
@@ -214,7 +215,7 @@ export class ConsultationPanel {
   /** consultation.ended: the consulted agent's tab goes; the owner's page says so. */
   endedByFrame() {
     if (this.tab.part === "consultation") {
-      this.app.closeTab(this.tab.id, `The consultation about ${this.tab.contact.display_name || "the customer"} ended.`);
+      this.app.closeTab(this.tab.id, fmt(gettext("The consultation about %(display_name)s ended."), { display_name: this.tab.contact.display_name || gettext("the customer") }));
       return;
     }
     this.tab.refreshParticipants();
@@ -265,8 +266,8 @@ export class Consultations {
       const me = this.app.agent.id;
       if (!(detail.participants || []).some((p) => isConsultant(p, me)) || this.app.tabs.has(id)) return;
       this.app.openTab(detail, { consulted: true });
-      const who = (detail.contact && detail.contact.display_name) || "a customer";
-      const said = `${from || "An agent"} consults you about ${who}: the conversation is open, read only.`;
+      const who = (detail.contact && detail.contact.display_name) || gettext("a customer");
+      const said = fmt(gettext("%(from)s consults you about %(who)s: the conversation is open, read only."), { from: from || gettext("An agent"), who });
       this.app.toast(said);
       this.app.announce(said);
       if (from) this.app.desktop.notify(consultationNotice(id, detail.contact, from)); // R2b: a frame brought it (not a reload)
@@ -289,7 +290,7 @@ export class Consultations {
     const visible = new Set((data.results || []).map((i) => i.id));
     for (const [id, tab] of this.app.tabs) {
       if (tab.consulted && !owned.has(id) && !visible.has(id) && tab.openedAt < requestedAt) {
-        this.app.closeTab(id, `The consultation about ${tab.contact.display_name || "the customer"} ended.`);
+        this.app.closeTab(id, fmt(gettext("The consultation about %(display_name)s ended."), { display_name: tab.contact.display_name || gettext("the customer") }));
       }
     }
     for (const id of visible) {

@@ -3,6 +3,7 @@
 // the composer allows in each (W4, M2, R6).
 
 import { utf8Length } from "./format.js";
+import { fmt, gettext, locale } from "./i18n.js";
 
 /** @import { InteractionSummary, Message, Options } from "./types.js" */
 
@@ -68,9 +69,9 @@ export function windowState(summary, now) {
  */
 export function untilLabel(ms, now) {
   const at = new Date(ms);
-  const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const time = at.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
   if (at.toDateString() === new Date(now).toDateString()) return time;
-  return `${at.toLocaleDateString([], { weekday: "short" })} ${time}`;
+  return `${at.toLocaleDateString(locale(), { weekday: "short" })} ${time}`;
 }
 
 /**
@@ -89,30 +90,30 @@ export function windowChip(state, now, remaining) {
   if (!state.open) {
     return {
       state: "closed",
-      text: "Window closed: only a notification can be sent",
-      title: "More than 24 hours since the customer's last message: only a notification (an approved template) can be sent, until the customer writes again",
+      text: gettext("Window closed: only a notification can be sent"),
+      title: gettext("More than 24 hours since the customer's last message: only a notification (an approved template) can be sent, until the customer writes again"),
     };
   }
   const until = untilLabel(state.expires, now);
   if (!state.replyOpen) {
     return {
       state: "reply-ended",
-      text: `Response window ended: text goes out as a notification; files, buttons and lists until ${until}`,
-      title: `The reply timeout after the customer's last message has passed: what you type goes out appended to the default notification template. Files, reply buttons and lists can still be sent until the 24-hour window closes at ${new Date(state.expires).toLocaleString()}; after that only a notification.`,
+      text: fmt(gettext("Response window ended: text goes out as a notification; files, buttons and lists until %(until)s"), { until }),
+      title: fmt(gettext("The reply timeout after the customer's last message has passed: what you type goes out appended to the default notification template. Files, reply buttons and lists can still be sent until the 24-hour window closes at %(value)s; after that only a notification."), { value: new Date(state.expires).toLocaleString(locale()) }),
     };
   }
   if (state.fallback && state.replyEnds < state.expires) {
     // A reply timeout shorter than the 24-hour window: its end is what the agent meets first.
     return {
       state: "open",
-      text: `Window open · ${remaining(state.replyEnds - now)} left: text until ${untilLabel(state.replyEnds, now)}, files, buttons and lists until ${until}`,
-      title: `The reply timeout ends at ${new Date(state.replyEnds).toLocaleString()}: after it, what you type goes out as a notification. Files, reply buttons and lists can be sent until ${new Date(state.expires).toLocaleString()}; after that only a notification.`,
+      text: fmt(gettext("Window open · %(remaining)s left: text until %(until_label)s, files, buttons and lists until %(until)s"), { remaining: remaining(state.replyEnds - now), until_label: untilLabel(state.replyEnds, now), until }),
+      title: fmt(gettext("The reply timeout ends at %(value)s: after it, what you type goes out as a notification. Files, reply buttons and lists can be sent until %(value2)s; after that only a notification."), { value: new Date(state.replyEnds).toLocaleString(locale()), value2: new Date(state.expires).toLocaleString(locale()) }),
     };
   }
   return {
     state: "open",
-    text: `Window open · ${remaining(state.expires - now)} left: anything can be sent until ${until}`,
-    title: `WhatsApp's 24-hour customer-service window closes at ${new Date(state.expires).toLocaleString()}: until then text, files, reply buttons, lists and notifications; after that only a notification.`,
+    text: fmt(gettext("Window open · %(remaining)s left: anything can be sent until %(until)s"), { remaining: remaining(state.expires - now), until }),
+    title: fmt(gettext("WhatsApp's 24-hour customer-service window closes at %(value)s: until then text, files, reply buttons, lists and notifications; after that only a notification."), { value: new Date(state.expires).toLocaleString(locale()) }),
   };
 }
 
@@ -181,10 +182,10 @@ export function composerRules({ open, replyOpen, fallback, expires = 0, now = Da
   const textAllowed = (replyOpen || fallback) && !readOnly;
   const filesAllowed = open && !readOnly;
   const attachTitle = filesAllowed
-    ? "Attach a file"
+    ? gettext("Attach a file")
     : readOnly
-      ? "Files cannot be sent: read only"
-      : "Files cannot be sent: the 24-hour window is closed";
+      ? gettext("Files cannot be sent: read only")
+      : gettext("Files cannot be sent: the 24-hour window is closed");
   const base = {
     textAllowed,
     filesAllowed,
@@ -192,22 +193,24 @@ export function composerRules({ open, replyOpen, fallback, expires = 0, now = Da
     noticeHidden: replyOpen && !readOnly,
     noticeKind: /** @type {ComposerRules["noticeKind"]} */ (readOnly ? "readonly" : textAllowed ? "fallback" : "closed"),
   };
-  if (readOnly) return { ...base, notice: readOnly, placeholder: "Consultation: read only" };
-  if (replyOpen) return { ...base, notice: "", placeholder: "Type a message" };
+  if (readOnly) return { ...base, notice: readOnly, placeholder: gettext("Consultation: read only") };
+  if (replyOpen) return { ...base, notice: "", placeholder: gettext("Type a message") };
   if (textAllowed) {
     return {
       ...base,
       notice: open
-        ? `The response window has ended: what you type goes out appended to the default notification template. Files, reply buttons and lists can still be sent${expires ? ` until ${untilLabel(expires, now)}` : ""}, while the 24-hour window is open.`
-        : "The 24-hour window is closed: only a notification can be sent. What you type goes out appended to the default notification template; files cannot be sent.",
-      placeholder: "Type the text of the notification",
+        ? expires
+          ? fmt(gettext("The response window has ended: what you type goes out appended to the default notification template. Files, reply buttons and lists can still be sent until %(until)s, while the 24-hour window is open."), { until: untilLabel(expires, now) })
+          : gettext("The response window has ended: what you type goes out appended to the default notification template. Files, reply buttons and lists can still be sent while the 24-hour window is open.")
+        : gettext("The 24-hour window is closed: only a notification can be sent. What you type goes out appended to the default notification template; files cannot be sent."),
+      placeholder: gettext("Type the text of the notification"),
     };
   }
   return {
     ...base,
     notice:
-      "The customer has not written for 24 hours: the WhatsApp window is closed and only a notification (template) can be sent. Free text is disabled until the customer writes again.",
-    placeholder: "Free text is disabled: the 24-hour window is closed",
+      gettext("The customer has not written for 24 hours: the WhatsApp window is closed and only a notification (template) can be sent. Free text is disabled until the customer writes again."),
+    placeholder: gettext("Free text is disabled: the 24-hour window is closed"),
   };
 }
 
@@ -233,9 +236,9 @@ export function draftState({ text, limit, files, responseFiles, textAllowed, fil
     bytes,
     over,
     count: `${bytes} / ${limit} bytes`,
-    overNotice: over ? `Too long: ${bytes} bytes in UTF-8, the limit is ${limit} bytes. Shorten the message to send it.` : "",
+    overNotice: over ? fmt(gettext("Too long: %(bytes)s bytes in UTF-8, the limit is %(limit)s bytes. Shorten the message to send it."), { bytes, limit }) : "",
     chipsBlocked,
-    chipsNotice: chipsBlocked ? "Files cannot be sent while the 24-hour window is closed: remove them to send the text." : "",
+    chipsNotice: chipsBlocked ? gettext("Files cannot be sent while the 24-hour window is closed: remove them to send the text.") : "",
     sendDisabled,
   };
 }

@@ -2,6 +2,7 @@
 // shown, without the DOM (tests/js/desktop.test.js); desktop.js shows it.
 
 import { viaText } from "./routing.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Contact, Invitation, Offer } from "./types.js" */
 
@@ -19,15 +20,15 @@ import { viaText } from "./routing.js";
 export function customerOf(contact, waId = "") {
   const c = contact || {};
   const number = waId || c.wa_id || "";
-  return c.display_name || c.profile_name || (number ? `+${number}` : "a customer");
+  return c.display_name || c.profile_name || (number ? `+${number}` : gettext("a customer"));
 }
 
 /** What kind of interaction an offer is (R2b: the preview names it). @param {Offer} offer */
 export function offerTypeOf(offer) {
   const kind = offer.origin && offer.origin.kind;
-  if (kind === "transfer") return offer.origin && offer.origin.by ? `WhatsApp conversation transferred by ${offer.origin.by}` : "Transferred WhatsApp conversation";
-  if (kind === "workbin") return "WhatsApp conversation back from a workbin";
-  return "New WhatsApp conversation";
+  if (kind === "transfer") return offer.origin && offer.origin.by ? fmt(gettext("WhatsApp conversation transferred by %(by)s"), { by: offer.origin.by }) : gettext("Transferred WhatsApp conversation");
+  if (kind === "workbin") return gettext("WhatsApp conversation back from a workbin");
+  return gettext("New WhatsApp conversation");
 }
 
 /** A message's words for a preview (text, else its kind). @param {{ type?: string, body?: string } | null | undefined} message */
@@ -46,9 +47,9 @@ export function offerNotice(offer) {
   const queue = offer.queue ? ` · ${offer.queue}` : "";
   return {
     kind: "offer",
-    title: `New offer: ${offerTypeOf(offer)}`,
+    title: fmt(gettext("New offer: %(offer_type_of)s"), { offer_type_of: offerTypeOf(offer) }),
     body: `${whoLine}${queue}${latest ? `\n${latest}` : ""}`,
-    flash: `New offer — ${who}`,
+    flash: fmt(gettext("New offer — %(who)s"), { who }),
     tag: `wa-offer-${offer.id}`,
     interactionId: offer.interaction_id,
   };
@@ -60,9 +61,13 @@ export function invitationNotice(frame) {
   const who = customerOf(interaction && interaction.contact);
   return {
     kind: "invitation",
-    title: "Conference invitation: WhatsApp conversation",
-    body: `${frame.inviter || "An agent"} invites you${frame.via ? ` ${viaText(frame.via)}` : ""} to the conversation with ${who}`,
-    flash: `Conference invitation — ${who}`,
+    title: gettext("Conference invitation: WhatsApp conversation"),
+    body: fmt(gettext("%(inviter)s invites you%(via)s to the conversation with %(who)s"), {
+      inviter: frame.inviter || gettext("An agent"),
+      via: frame.via ? ` ${viaText(frame.via)}` : "",
+      who,
+    }),
+    flash: fmt(gettext("Conference invitation — %(who)s"), { who }),
     tag: `wa-invitation-${frame.invitation_id}`,
     interactionId: (interaction && interaction.id) || 0,
   };
@@ -73,9 +78,9 @@ export function consultationNotice(interactionId, contact, from) {
   const who = customerOf(contact);
   return {
     kind: "consultation",
-    title: "Consultation: WhatsApp conversation",
-    body: `${from || "An agent"} consults you about the conversation with ${who}`,
-    flash: `Consultation — ${who}`,
+    title: gettext("Consultation: WhatsApp conversation"),
+    body: fmt(gettext("%(from)s consults you about the conversation with %(who)s"), { from: from || gettext("An agent"), who }),
+    flash: fmt(gettext("Consultation — %(who)s"), { who }),
     tag: `wa-consultation-${interactionId}`,
     interactionId,
   };
@@ -94,12 +99,12 @@ export function noticePlan({ away, permission, sound }) {
 export function permissionControl(permission) {
   if (permission === null) return { hidden: true, disabled: true, text: "", title: "" };
   if (permission === "granted") {
-    return { hidden: false, disabled: true, text: "Desktop notices on", title: "New offers, invitations and consultations show on your desktop while you work elsewhere" };
+    return { hidden: false, disabled: true, text: gettext("Desktop notices on"), title: gettext("New offers, invitations and consultations show on your desktop while you work elsewhere") };
   }
   if (permission === "denied") {
-    return { hidden: false, disabled: true, text: "Desktop notices blocked", title: "The browser blocks notifications for this site: allow them in its site settings" };
+    return { hidden: false, disabled: true, text: gettext("Desktop notices blocked"), title: gettext("The browser blocks notifications for this site: allow them in its site settings") };
   }
-  return { hidden: false, disabled: false, text: "Enable desktop notices", title: "Be told on your desktop of new offers, invitations and consultations while you work elsewhere" };
+  return { hidden: false, disabled: false, text: gettext("Enable desktop notices"), title: gettext("Be told on your desktop of new offers, invitations and consultations while you work elsewhere") };
 }
 
 /** The title's words for the new work that came: "(2) New offer — Lena Vogel" (the latest). @param {string[]} alerts */

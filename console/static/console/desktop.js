@@ -10,6 +10,7 @@
 
 import { noticePlan, permissionControl } from "./desktop-notice.js";
 import { byId } from "./dom.js";
+import { gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { DesktopNotice } from "./desktop-notice.js" */
@@ -19,7 +20,7 @@ const CLOSE_AFTER_MS = 20000;
 
 /** The browser's notification permission (null: no Notification API). */
 function permissionNow() {
-  return "Notification" in window ? Notification.permission : null;
+  return gettext("Notification") in window ? Notification.permission : null;
 }
 
 export class DesktopNotices {
@@ -43,14 +44,14 @@ export class DesktopNotices {
 
   /** The permission, asked from the click (browsers refuse it without a user gesture). */
   async ask() {
-    if (!("Notification" in window)) return;
+    if (!(gettext("Notification") in window)) return;
     try {
       await Notification.requestPermission();
     } catch {
       // An old browser with the callback form only: the state shown stays as it is.
     }
     this.render();
-    if (permissionNow() === "granted") this.app.announce("Desktop notices are on");
+    if (permissionNow() === "granted") this.app.announce(gettext("Desktop notices are on"));
   }
 
   /** The agent looks elsewhere: another tab, another window, a minimised browser. */

@@ -11,6 +11,7 @@ import { debounce, fullTimeOf, initialOf, toDate } from "./format.js";
 import { icon } from "./icons.js";
 import { nameOf, numberAside, profileAside } from "./identity.js";
 import { historyItem } from "./panel.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Contact, HistoryEntry } from "./types.js" */
@@ -54,8 +55,8 @@ export class Directory extends FormDialog {
   async load() {
     const query = this.search.value.trim();
     const seq = ++this.seq;
-    byId("directory-heading").textContent = query ? `Contacts matching “${query}”` : "My history";
-    this.status(query ? "Searching…" : "Loading…");
+    byId("directory-heading").textContent = query ? fmt(gettext("Contacts matching “%(query)s”"), { query }) : gettext("My history");
+    this.status(query ? gettext("Searching…") : gettext("Loading…"));
     try {
       /** @type {Entry[]} */
       let entries;
@@ -77,12 +78,12 @@ export class Directory extends FormDialog {
       if (seq !== this.seq) return;
       this.results.replaceChildren(...entries.map((entry) => this.entry(entry)));
       this.status(
-        entries.length ? "" : query ? `No contact matches “${query}”.` : "No past conversations yet: search the contacts above.",
+        entries.length ? "" : query ? fmt(gettext("No contact matches “%(query)s”."), { query }) : gettext("No past conversations yet: search the contacts above."),
       );
     } catch (error) {
       if (seq !== this.seq) return;
       this.results.replaceChildren();
-      this.status(`Could not ${query ? "search the contacts" : "load your history"}: ${describeError(error)}`, true);
+      this.status(fmt(query ? gettext("Could not search the contacts: %(error)s") : gettext("Could not load your history: %(error)s"), { error: describeError(error) }), true);
     }
   }
 
@@ -96,9 +97,9 @@ export class Directory extends FormDialog {
       const button = el("button", {
         type: "button",
         class: "btn btn--small btn--ghost",
-        text: "History",
+        text: gettext("History"),
         "aria-expanded": "false",
-        "aria-label": `History of ${name}`,
+        "aria-label": fmt(gettext("History of %(name)s"), { name }),
       });
       button.addEventListener("click", () => this.toggleHistory(contact, history, button));
       historyButton = button;
@@ -108,7 +109,7 @@ export class Directory extends FormDialog {
       ? el("button", {
           type: "button",
           class: "btn btn--small",
-          text: "Go to the conversation",
+          text: gettext("Go to the conversation"),
           onclick: () => {
             this.close();
             this.app.activate(openTab.id, { focus: true });
@@ -119,16 +120,16 @@ export class Directory extends FormDialog {
           {
             type: "button",
             class: "btn btn--small btn--primary",
-            "aria-label": `New WhatsApp conversation with ${name}`,
+            "aria-label": fmt(gettext("New WhatsApp conversation with %(name)s"), { name }),
             disabled: !contact.wa_id,
-            title: contact.wa_id ? null : "This contact has no WhatsApp number",
+            title: contact.wa_id ? null : gettext("This contact has no WhatsApp number"),
             onclick: () => {
               this.close();
               this.app.notifications.openStart(contact);
             },
           },
           icon("plus"),
-          "New WhatsApp conversation",
+          gettext("New WhatsApp conversation"),
         );
     const lastAt = last ? toDate(last.closed_at || last.created_at) : null;
     return el(
@@ -151,7 +152,10 @@ export class Directory extends FormDialog {
           lastAt && last
             ? el("span", {
                 class: "directory-sub muted",
-                text: `Last conversation ${fullTimeOf(lastAt)}${last.disposition ? ` · ${this.app.dispositionLabel(last.disposition)}` : ""}`,
+                text: fmt(gettext("Last conversation %(when)s%(disposition)s"), {
+                  when: fullTimeOf(lastAt),
+                  disposition: last.disposition ? ` · ${this.app.dispositionLabel(last.disposition)}` : "",
+                }),
               })
             : null,
         ),
@@ -167,14 +171,14 @@ export class Directory extends FormDialog {
     list.hidden = !open;
     button.setAttribute("aria-expanded", String(open));
     if (!open || list.dataset.loaded) return;
-    list.replaceChildren(el("li", { class: "muted", text: "Loading…" }));
+    list.replaceChildren(el("li", { class: "muted", text: gettext("Loading…") }));
     try {
       /** @type {{ interactions?: HistoryEntry[] }} */
       const data = await this.api.get(`contacts/${contact.id}/history/`);
       const items = (data.interactions || []).map((item) =>
         historyItem(item, { dispositionLabel: (code) => this.app.dispositionLabel(code) }),
       );
-      list.replaceChildren(...(items.length ? items : [el("li", { class: "muted", text: "No conversations" })]));
+      list.replaceChildren(...(items.length ? items : [el("li", { class: "muted", text: gettext("No conversations") })]));
       list.dataset.loaded = "true";
     } catch (error) {
       list.replaceChildren(el("li", { class: "form-status--error", text: describeError(error) }));

@@ -4,6 +4,7 @@
 import { errorCode } from "./api.js";
 import { FormDialog } from "./dialog.js";
 import { byId, el } from "./dom.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -21,7 +22,7 @@ export class DoneDialog extends FormDialog {
   /** @param {InteractionTab} tab */
   open(tab) {
     if (this.form) this.form.reset();
-    byId("done-name").textContent = tab.contact.display_name || "this customer";
+    byId("done-name").textContent = tab.contact.display_name || gettext("this customer");
     const button = tab.refs.done;
     this.show({ tab, returnFocus: () => (this.app.tabs.has(tab.id) ? button : null) });
     this.disposition.focus();
@@ -36,7 +37,7 @@ export class DoneDialog extends FormDialog {
     const select = this.disposition;
     const chosen = select.value;
     select.replaceChildren(
-      select.options[0], // "No disposition"
+      select.options[0], // gettext("No disposition")
       ...dispositions.map((d) => el("option", { value: d.code, text: d.label })),
     );
     if (dispositions.some((d) => d.code === chosen)) select.value = chosen;
@@ -53,7 +54,7 @@ export class DoneDialog extends FormDialog {
         this.close();
         app.closeTab(tab.id);
         app.resyncSoon();
-        app.announce(`Conversation with ${tab.contact.display_name || "the customer"} is done`);
+        app.announce(fmt(gettext("Conversation with %(display_name)s is done"), { display_name: tab.contact.display_name || gettext("the customer") }));
       },
       {
         onError: (error) => {

@@ -1,17 +1,19 @@
 // What the console says about a refusal or a failure: the server's message, led by a
 // friendlier sentence for the codes an agent meets. DOM-free (tests/js/).
 
+import { gettext } from "./i18n.js";
+
 /** @type {Record<string, string>} */
 const FRIENDLY = {
-  window_closed: "The 24-hour window is closed: only a notification (template) can be sent.",
-  media_rejected: "This file cannot be sent",
-  too_long: "The message is too long",
-  closed: "This conversation is done.",
-  template_invalid: "The notification cannot be sent as it is",
-  client_ref_reused: "Not sent: this message's reference was already used for another message. Press Send again to send it.",
-  transfer_not_configured: "Not configured",
-  conference_disabled: "Not enabled",
-  both_open: "Cannot assign",
+  window_closed: gettext("The 24-hour window is closed: only a notification (template) can be sent."),
+  media_rejected: gettext("This file cannot be sent"),
+  too_long: gettext("The message is too long"),
+  closed: gettext("This conversation is done."),
+  template_invalid: gettext("The notification cannot be sent as it is"),
+  client_ref_reused: gettext("Not sent: this message's reference was already used for another message. Press Send again to send it."),
+  transfer_not_configured: gettext("Not configured"),
+  conference_disabled: gettext("Not enabled"),
+  both_open: gettext("Cannot assign"),
 };
 
 /**
@@ -30,5 +32,5 @@ export function describeError(problem) {
   if (error.code === "window_closed") return error.message || lead || "";
   if (error.code === "client_ref_reused") return lead || "";
   if (lead && error.message && !error.message.startsWith(lead)) return `${lead}: ${error.message}`;
-  return error.message || lead || "Something went wrong.";
+  return error.message || lead || gettext("Something went wrong.");
 }

@@ -2,6 +2,7 @@
 // the line of details under it. DOM-free (unit-tested with node --test, tests/js/).
 
 import { humanSize } from "./format.js";
+import { gettext } from "./i18n.js";
 
 /** @import { Attachment } from "./types.js" */
 
@@ -12,15 +13,15 @@ import { humanSize } from "./format.js";
 /** Each type's icon (icons.js) and how the transcript names it. @type {Record<FileType, { icon: string, label: string }>} */
 export const FILE_TYPES = {
   pdf: { icon: "filePdf", label: "PDF" },
-  spreadsheet: { icon: "fileSheet", label: "Spreadsheet" },
-  document: { icon: "fileWord", label: "Document" },
-  presentation: { icon: "fileSlides", label: "Presentation" },
-  archive: { icon: "fileArchive", label: "Archive" },
-  audio: { icon: "fileAudio", label: "Audio" },
-  video: { icon: "fileVideo", label: "Video" },
-  image: { icon: "fileImage", label: "Image" },
-  text: { icon: "fileText", label: "Text" },
-  other: { icon: "file", label: "File" },
+  spreadsheet: { icon: "fileSheet", label: gettext("Spreadsheet") },
+  document: { icon: "fileWord", label: gettext("Document") },
+  presentation: { icon: "fileSlides", label: gettext("Presentation") },
+  archive: { icon: "fileArchive", label: gettext("Archive") },
+  audio: { icon: "fileAudio", label: gettext("Audio") },
+  video: { icon: "fileVideo", label: gettext("Video") },
+  image: { icon: "fileImage", label: gettext("Image") },
+  text: { icon: "fileText", label: gettext("Text") },
+  other: { icon: "file", label: gettext("File") },
 };
 
 /** @type {Record<string, FileType>} */

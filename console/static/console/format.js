@@ -1,6 +1,8 @@
 // Formatting for the console: times, durations, sizes, UTF-8 byte counts, names and the
 // links in a text. DOM-free (unit-tested with node --test, tests/js/).
 
+import { fmt, gettext, locale } from "./i18n.js";
+
 /** @import { SurveyResult } from "./types.js" */
 
 // A URL in running text; trailing punctuation is left out of the link.
@@ -21,14 +23,14 @@ export function toDate(iso) {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** "14:05" (the browser's locale). @param {Date | null} date */
+/** "14:05" (the page's language, U4). @param {Date | null} date */
 export function timeOf(date) {
-  return date ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+  return date ? date.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" }) : "";
 }
 
 /** The date and time in full, for titles. @param {Date | null} date */
 export function fullTimeOf(date) {
-  return date ? date.toLocaleString([], { dateStyle: "medium", timeStyle: "medium" }) : "";
+  return date ? date.toLocaleString(locale(), { dateStyle: "medium", timeStyle: "medium" }) : "";
 }
 
 /**
@@ -39,9 +41,9 @@ export function fullTimeOf(date) {
 export function dayOf(date, today = new Date()) {
   if (!date) return "";
   const yesterday = new Date(today.getTime() - DAY_MS);
-  if (date.toDateString() === today.toDateString()) return "Today";
-  if (date.toDateString() === yesterday.toDateString()) return "Yesterday";
-  return date.toLocaleDateString([], { weekday: "short", year: "numeric", month: "long", day: "numeric" });
+  if (date.toDateString() === today.toDateString()) return gettext("Today");
+  if (date.toDateString() === yesterday.toDateString()) return gettext("Yesterday");
+  return date.toLocaleDateString(locale(), { weekday: "short", year: "numeric", month: "long", day: "numeric" });
 }
 
 /** "532 B", "1.5 KB", "12 MB" ("" for what is no number). @param {unknown} bytes */
@@ -133,10 +135,10 @@ export function splitLinks(text) {
  */
 export function surveyWords(survey) {
   if (!survey) return "";
-  if (survey.score === null || survey.score === undefined) return "Survey: not answered";
-  const verdict = survey.satisfied ? "satisfied" : "not satisfied";
+  if (survey.score === null || survey.score === undefined) return gettext("Survey: not answered");
+  const verdict = survey.satisfied ? gettext("satisfied") : gettext("not satisfied");
   const comment = survey.comment ? ` · “${survey.comment}”` : "";
-  return `Survey: ${survey.answer || "?"} (${survey.score}) · ${verdict}${comment}`;
+  return fmt(gettext("Survey: %(answer)s (%(score)s) · %(verdict)s%(comment)s"), { answer: survey.answer || "?", score: survey.score, verdict, comment });
 }
 
 /** "1 file", "3 files". @param {number} count @param {string} noun */

@@ -3,6 +3,7 @@
 // contact of no open tab) leads to a catch-up or a resync instead.
 
 import { invitationNotice, offerNotice } from "./desktop-notice.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Frame } from "./types.js" */
@@ -56,17 +57,17 @@ export function applyFrame(app, frame) {
       const target = frame.interaction && tab(frame.interaction.id);
       if (frame.interaction && target) {
         target.update(frame.interaction);
-        const who = target.contact.display_name || "the customer";
+        const who = target.contact.display_name || gettext("the customer");
         app.toast(
           frame.type === "interaction.window_closed"
-            ? `The 24-hour window with ${who} closed: only a notification can be sent.`
-            : `The response window with ${who} ended: what you type now goes out as a notification; files, buttons and lists still go until the 24-hour window closes.`,
+            ? fmt(gettext("The 24-hour window with %(who)s closed: only a notification can be sent."), { who })
+            : fmt(gettext("The response window with %(who)s ended: what you type now goes out as a notification; files, buttons and lists still go until the 24-hour window closes."), { who }),
         );
       }
       break;
     }
     case "interaction.closed":
-      if (tab(frame.interaction_id)) app.closeTab(Number(frame.interaction_id), "A conversation was closed.");
+      if (tab(frame.interaction_id)) app.closeTab(Number(frame.interaction_id), gettext("A conversation was closed."));
       app.resyncSoon();
       break;
     case "message.created":

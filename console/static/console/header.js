@@ -4,6 +4,7 @@
 
 import { byId, session } from "./dom.js";
 import { describeError } from "./errors.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { SocketState } from "./socket.js" */
@@ -11,11 +12,11 @@ import { describeError } from "./errors.js";
 const THEME_KEY = "wa-console.theme";
 /** @type {Record<SocketState, string>} */
 const CONNECTION_LABELS = {
-  connecting: "Connecting…",
-  open: "Live",
-  reconnecting: "Reconnecting…",
-  offline: "Offline",
-  "signed-out": "Signed out",
+  connecting: gettext("Connecting…"),
+  open: gettext("Live"),
+  reconnecting: gettext("Reconnecting…"),
+  offline: gettext("Offline"),
+  "signed-out": gettext("Signed out"),
 };
 
 /** The theme the agent chose in this browser (null: the option's). */
@@ -54,7 +55,7 @@ export class Header {
     try {
       this.app.setAgent(await this.app.api.post("agent/me/state/", { ready: !this.app.agent.is_ready }));
     } catch (error) {
-      this.app.toast(`Could not change your state: ${describeError(error)}`);
+      this.app.toast(fmt(gettext("Could not change your state: %(error)s"), { error: describeError(error) }));
     } finally {
       button.disabled = false;
     }
@@ -68,13 +69,13 @@ export class Header {
     const button = this.readyButton;
     button.setAttribute("aria-pressed", String(ready));
     button.dataset.ready = String(ready);
-    byId("ready-label").textContent = ready ? "Ready" : "Not ready";
-    button.title = ready ? "You receive new conversations. Click to stop." : "Click to receive new conversations.";
+    byId("ready-label").textContent = ready ? gettext("Ready") : gettext("Not ready");
+    button.title = ready ? gettext("You receive new conversations. Click to stop.") : gettext("Click to receive new conversations.");
     byId("agent-name").textContent = agent.name || agent.username || "";
     byId("agent-load").textContent = `${agent.load ?? 0}/${agent.capacity ?? 0}`;
     byId("stage-empty-hint").textContent = ready
-      ? "You are Ready: new conversations appear on the left as offers."
-      : "Go Ready to receive conversations.";
+      ? gettext("You are Ready: new conversations appear on the left as offers.")
+      : gettext("Go Ready to receive conversations.");
   }
 
   /** Which Not Ready state a notice is about (dismissing it hides it for that state only). */
@@ -115,8 +116,8 @@ export class Header {
     byId("connection-label").textContent = CONNECTION_LABELS[state] || state;
     box.title =
       state === "open"
-        ? "Live updates are on"
-        : "Live updates are interrupted; the console catches up as soon as the connection is back";
+        ? gettext("Live updates are on")
+        : gettext("Live updates are interrupted; the console catches up as soon as the connection is back");
     if (state === "signed-out") this.signedOut();
   }
 

@@ -1,6 +1,8 @@
 // How the contact panel names a customer's WhatsApp identity (G2) and their marketing
 // preference (G3). DOM-free (unit-tested with node --test, tests/js/).
 
+import { fmt, gettext, locale } from "./i18n.js";
+
 /** @import { Contact, Message } from "./types.js" */
 
 /**
@@ -10,7 +12,7 @@
  * @param {Partial<Contact> | null | undefined} contact
  */
 export function nameOf(contact) {
-  return (contact && contact.display_name) || "Customer";
+  return (contact && contact.display_name) || gettext("Customer");
 }
 
 /**
@@ -45,7 +47,7 @@ export function contactAddress(contact) {
   const parts = [];
   if (contact.wa_id) parts.push(`+${contact.wa_id}`);
   if (contact.username) parts.push(`@${contact.username}`);
-  if (!contact.wa_id && contact.user_id) parts.push("number hidden");
+  if (!contact.wa_id && contact.user_id) parts.push(gettext("number hidden"));
   return parts.join(" · ");
 }
 
@@ -55,16 +57,16 @@ export function contactAddress(contact) {
  * @param {Contact} contact
  * @param {(date: Date) => string} [when] how to write the time
  */
-export function marketingLabel(contact, when = (date) => date.toLocaleString()) {
+export function marketingLabel(contact, when = (date) => date.toLocaleString(locale())) {
   const at = contact.marketing_preference_at ? new Date(contact.marketing_preference_at) : null;
   const since = at && !Number.isNaN(at.getTime()) ? ` since ${when(at)}` : "";
-  if (contact.marketing_preference === "stop") return `Stopped marketing messages${since}`;
-  if (contact.marketing_preference === "resume") return `Accepts marketing messages again${since}`;
+  if (contact.marketing_preference === "stop") return fmt(gettext("Stopped marketing messages%(since)s"), { since });
+  if (contact.marketing_preference === "resume") return fmt(gettext("Accepts marketing messages again%(since)s"), { since });
   return "";
 }
 
 /** G4: the label of a message the business sent from the WhatsApp Business app (an echo). */
-export const BUSINESS_APP = "Sent from the business app";
+export const BUSINESS_APP = gettext("Sent from the business app");
 
 /**
  * Another agent's name on their message, (G4) that the business sent it from the
@@ -75,7 +77,7 @@ export const BUSINESS_APP = "Sent from the business app";
 export function colleagueOf(message, agentId) {
   if (message.direction === "out" && message.from_business_app) return BUSINESS_APP;
   if (message.direction === "out" && message.automated) {
-    return message.author_name ? `${message.author_name} (bot)` : "Automated";
+    return message.author_name ? `${message.author_name} (bot)` : gettext("Automated");
   }
   return (message.direction === "out" && message.author_id && message.author_id !== agentId && message.author_name) || "";
 }

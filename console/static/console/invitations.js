@@ -11,6 +11,7 @@ import { initialOf } from "./format.js";
 import { numberAside, profileAside } from "./identity.js";
 import { icon } from "./icons.js";
 import { viaText } from "./routing.js";
+import { fmt, fmtParts, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Contact, Interaction, Invitation } from "./types.js" */
@@ -33,11 +34,11 @@ function contactOf(frame) {
 
 /** Why an invitation became void (conference.withdrawn's reason). @type {Record<string, string>} */
 const WITHDRAWN = {
-  done: "Withdrawn: the conversation is done",
-  transferred: "Withdrawn: the conversation was transferred",
-  parked: "Withdrawn: the conversation is in a workbin",
+  done: gettext("Withdrawn: the conversation is done"),
+  transferred: gettext("Withdrawn: the conversation was transferred"),
+  parked: gettext("Withdrawn: the conversation is in a workbin"),
 };
-const GONE = "No longer available";
+const GONE = gettext("No longer available");
 
 export class Invitations {
   /** @param {ConsoleApp} app */
@@ -76,7 +77,7 @@ export class Invitations {
     if (!announce) return;
     const contact = contactOf(frame);
     const via = frame.via ? ` ${viaText(frame.via)}` : "";
-    this.app.announce(`${frame.inviter || "An agent"} invites you${via} to a conference with ${contact.display_name || "a customer"}`);
+    this.app.announce(fmt(gettext("%(inviter)s invites you%(via)s to a conference with %(display_name)s"), { inviter: frame.inviter || gettext("An agent"), via, display_name: contact.display_name || gettext("a customer") }));
   }
 
   /**
@@ -93,21 +94,21 @@ export class Invitations {
   build(frame) {
     const interaction = frame.interaction;
     const contact = contactOf(frame);
-    const name = contact.display_name || "Customer";
-    const inviter = frame.inviter || "An agent";
+    const name = contact.display_name || gettext("Customer");
+    const inviter = frame.inviter || gettext("An agent");
     const titleId = `invitation-title-${frame.invitation_id}`;
     const accept = el("button", {
       type: "button",
       class: "btn btn--primary",
-      text: "Accept",
-      "aria-label": `Accept the conference with ${name}`,
+      text: gettext("Accept"),
+      "aria-label": fmt(gettext("Accept the conference with %(name)s"), { name }),
       onclick: () => this.answer(frame.invitation_id, true),
     });
     const decline = el("button", {
       type: "button",
       class: "btn",
-      text: "Decline",
-      "aria-label": `Decline the conference with ${name}`,
+      text: gettext("Decline"),
+      "aria-label": fmt(gettext("Decline the conference with %(name)s"), { name }),
       onclick: () => this.answer(frame.invitation_id, false),
     });
     const refs = {
@@ -139,15 +140,20 @@ export class Invitations {
             numberAside(contact) ? el("span", { text: numberAside(contact) }) : null,
           ),
         ),
-        el("span", { class: "offer-queue invitation-kind" }, icon("users"), "Conference"),
+        el("span", { class: "offer-queue invitation-kind" }, icon("users"), gettext("Conference")),
       ),
       el(
         "p",
         { class: "invitation-from" },
-        el("strong", { class: "invitation-inviter", text: inviter }),
-        frame.via ? " invites you " : " invites you to join this conversation: you both see it and write to the customer.",
-        frame.via ? el("span", { class: "invitation-via", text: viaText(frame.via) }) : null,
-        frame.via ? " to join this conversation: you both see it and write to the customer." : null,
+        ...fmtParts(
+          frame.via
+            ? gettext("%(inviter)s invites you %(via)s to join this conversation: you both see it and write to the customer.")
+            : gettext("%(inviter)s invites you to join this conversation: you both see it and write to the customer."),
+          {
+            inviter: el("strong", { class: "invitation-inviter", text: inviter }),
+            via: el("span", { class: "invitation-via", text: frame.via ? viaText(frame.via) : "" }),
+          },
+        ),
       ),
       refs.error,
       refs.status,
@@ -166,7 +172,7 @@ export class Invitations {
       /** @type {{ interaction_id?: number }} */
       const answer = await this.api.post(`conference-invitations/${id}/${accept ? "accept" : "decline"}/`, {});
       if (!accept) {
-        this.close(id, "Declined");
+        this.close(id, gettext("Declined"));
         return;
       }
       this.remove(id);
@@ -179,7 +185,7 @@ export class Invitations {
       } catch {
         // The interaction.assigned frame and the resync open it.
       }
-      this.app.announce(`You joined the conversation with ${contact.display_name || "the customer"}`);
+      this.app.announce(fmt(gettext("You joined the conversation with %(display_name)s"), { display_name: contact.display_name || gettext("the customer") }));
       this.app.resyncSoon();
     } catch (error) {
       this.busy(card, false);

@@ -8,9 +8,10 @@
 // Notification editor instead (notifications.js).
 
 import { el, showStatus } from "./dom.js";
-import { debounce, humanSize, plural } from "./format.js";
+import { debounce, humanSize } from "./format.js";
 import { icon } from "./icons.js";
 import { byCategory, matchResponses, shortcutToken } from "./responses.js";
+import { fmt, gettext, ngettext } from "./i18n.js";
 
 /** @import { Api } from "./api.js" */
 /** @import { ResponseFile, StandardResponse } from "./types.js" */
@@ -21,7 +22,7 @@ const SUGGESTIONS_MAX = 8;
 
 /** What failed, in words (the server's message). @param {unknown} error */
 export function describeFailure(error) {
-  return (error instanceof Error && error.message) || "Something went wrong.";
+  return (error instanceof Error && error.message) || gettext("Something went wrong.");
 }
 
 /** The responses, shared by every tab: the whole library (cached a minute) or a search. */
@@ -102,7 +103,7 @@ export function fileChip(file, { onRemove = null } = {}) {
           {
             type: "button",
             class: "chip-remove",
-            title: `Remove ${file.file_name}: it will not be sent`,
+            title: fmt(gettext("Remove %(file_name)s: it will not be sent"), { file_name: file.file_name }),
             "aria-label": `Remove ${file.file_name}`,
             onclick: onRemove,
           },
@@ -140,14 +141,14 @@ export class ResponsesPanel {
   async load() {
     const query = this.refs.responseSearch.value;
     const seq = ++this.seq;
-    this.status("Loading…");
+    this.status(gettext("Loading…"));
     try {
       const responses = await this.host.library.search(query);
       if (seq !== this.seq) return;
       this.loaded = true;
       this.render(responses, query.trim());
     } catch (error) {
-      if (seq === this.seq) this.status(`Could not load the responses: ${describeFailure(error)}`, true);
+      if (seq === this.seq) this.status(fmt(gettext("Could not load the responses: %(error)s"), { error: describeFailure(error) }), true);
     }
   }
 
@@ -163,7 +164,7 @@ export class ResponsesPanel {
         ),
       ),
     );
-    if (!responses.length) this.status(query ? `No response matches “${query}”.` : "The library is empty.");
+    if (!responses.length) this.status(query ? fmt(gettext("No response matches “%(query)s”."), { query }) : gettext("The library is empty."));
     else this.status(query ? `${responses.length} found` : "");
   }
 
@@ -179,18 +180,18 @@ export class ResponsesPanel {
         { class: "response-head" },
         el("span", { class: "response-name", text: response.name }),
         response.shortcut ? el("span", { class: "response-shortcut", text: `/${response.shortcut}` }) : null,
-        notification ? el("span", { class: "badge badge--notification", text: "Notification" }) : null,
+        notification ? el("span", { class: "badge badge--notification", text: gettext("Notification") }) : null,
       ),
       response.text ? el("div", { class: "response-text", text: response.text }) : null,
-      files.length ? el("ul", { class: "chips chips--static", "aria-label": "Files sent after the text" }, files.map((f) => fileChip(f))) : null,
+      files.length ? el("ul", { class: "chips chips--static", "aria-label": gettext("Files sent after the text") }, files.map((f) => fileChip(f))) : null,
       el(
         "div",
         { class: "form-row" },
         el("button", {
           type: "button",
           class: "btn btn--small",
-          text: notification ? "Edit and send…" : "Insert",
-          "aria-label": `${notification ? "Edit and send" : "Insert"} ${response.name}`,
+          text: notification ? gettext("Edit and send…") : gettext("Insert"),
+          "aria-label": fmt(notification ? gettext("Edit and send %(name)s") : gettext("Insert %(name)s"), { name: response.name }),
           onclick: () => this.host.onInsert(response),
         }),
       ),
@@ -299,9 +300,9 @@ export class ShortcutSuggest {
           },
           el("span", { class: "suggestion-shortcut", text: response.shortcut ? `/${response.shortcut}` : "" }),
           el("span", { class: "suggestion-name", text: response.name }),
-          el("span", { class: "suggestion-text", text: response.notification_template_id ? "Notification" : response.text }),
+          el("span", { class: "suggestion-text", text: response.notification_template_id ? gettext("Notification") : response.text }),
           response.attachments && response.attachments.length
-            ? el("span", { class: "suggestion-files", title: "Files sent after the text" }, icon("clip"), String(response.attachments.length))
+            ? el("span", { class: "suggestion-files", title: gettext("Files sent after the text") }, icon("clip"), String(response.attachments.length))
             : null,
         ),
       ),
@@ -311,7 +312,7 @@ export class ShortcutSuggest {
     this.highlight();
     if (!wasOpen) {
       this.host.announce(
-        `${plural(items.length, "standard response")}: arrows to choose, Enter to insert, Escape to close`,
+        fmt(ngettext("%(count)s standard response: arrows to choose, Enter to insert, Escape to close", "%(count)s standard responses: arrows to choose, Enter to insert, Escape to close", items.length), { count: items.length }),
       );
     }
   }

@@ -4,6 +4,8 @@
 // answers, WebSocket frames): a status never goes backwards (except into and out of
 // failed, a retry), a short frame never erases what only the full shape carries.
 
+import { fmt, gettext } from "./i18n.js";
+
 /** @import { Message, MessageContent, MessageError, Quoted, StatusUpdate, TemplateComponent } from "./types.js" */
 
 /** @type {Record<string, number>} */
@@ -105,9 +107,9 @@ export function placement(message) {
  * @param {Message | Quoted | null | undefined} message
  * @param {{ contactName?: string }} [options]
  */
-export function summaryOf(message, { contactName = "Customer" } = {}) {
+export function summaryOf(message, { contactName = gettext("Customer") } = {}) {
   if (!message) return "";
-  if (message.revoked) return "message deleted";
+  if (message.revoked) return gettext("message deleted");
   /** @type {MessageContent} */
   const c = message.content || {};
   const body = message.body || "";
@@ -117,30 +119,30 @@ export function summaryOf(message, { contactName = "Customer" } = {}) {
     case "text":
       return body;
     case "image":
-      return body ? `Photo: ${body}` : "Photo";
+      return body ? `Photo: ${body}` : gettext("Photo");
     case "sticker":
-      return "Sticker";
+      return gettext("Sticker");
     case "video":
-      return body ? `Video: ${body}` : "Video";
+      return body ? `Video: ${body}` : gettext("Video");
     case "audio":
-      return (attachment && attachment.voice) || c.voice ? "Voice message" : "Audio";
+      return (attachment && attachment.voice) || c.voice ? gettext("Voice message") : gettext("Audio");
     case "document":
-      return `Document: ${file || body || "file"}`;
+      return fmt(gettext("Document: %(file)s"), { file: file || body || gettext("file") });
     case "location":
-      return `Location${c.name || c.address ? `: ${c.name || c.address}` : ""}`;
+      return c.name || c.address ? fmt(gettext("Location: %(place)s"), { place: c.name || c.address }) : gettext("Location");
     case "contacts":
-      return `Contact${body ? `: ${body}` : ""}`;
+      return body ? fmt(gettext("Contact: %(name)s"), { name: body }) : gettext("Contact");
     case "interactive":
       if (message.direction === "in") return `chose: ${c.title || body}`;
-      return body || "Interactive message";
+      return body || gettext("Interactive message");
     case "button":
       return `tapped: ${c.text || body}`;
     case "template":
       return body || `Template ${(c.template && c.template.name) || ""}`.trim();
     case "unsupported":
-      return `unsupported message (${c.unsupported_type || "unknown"})`;
+      return fmt(gettext("unsupported message (%(unsupported_type)s)"), { unsupported_type: c.unsupported_type || "unknown" });
     case "request_welcome":
-      return `${contactName} opened the chat`;
+      return fmt(gettext("%(contact_name)s opened the chat"), { contact_name: contactName });
     default:
       return body || message.type;
   }
@@ -206,9 +208,9 @@ export function optionsOf(content) {
  */
 export function noticeOf(message, contactName) {
   const c = message.content || {};
-  if (message.type === "unsupported") return { text: `unsupported message (${c.unsupported_type || "unknown"})`, kind: "error" };
-  if (message.type === "request_welcome") return { text: `${contactName} opened the chat`, kind: "info" };
-  return { text: message.body || c.body || "System message", kind: "info" };
+  if (message.type === "unsupported") return { text: fmt(gettext("unsupported message (%(unsupported_type)s)"), { unsupported_type: c.unsupported_type || "unknown" }), kind: "error" };
+  if (message.type === "request_welcome") return { text: fmt(gettext("%(contact_name)s opened the chat"), { contact_name: contactName }), kind: "info" };
+  return { text: message.body || c.body || gettext("System message"), kind: "info" };
 }
 
 /** A WhatsApp error of a message, in one line. @param {MessageError} e */
@@ -267,6 +269,6 @@ function present(value) {
 export function waitingLabel(message) {
   if (!message.waiting_to_send) return "";
   return message.error_code === 131056
-    ? "Waiting to send: WhatsApp limits messages to one customer in a short time"
-    : "Waiting to send: WhatsApp asked this number to slow down";
+    ? gettext("Waiting to send: WhatsApp limits messages to one customer in a short time")
+    : gettext("Waiting to send: WhatsApp asked this number to slow down");
 }

@@ -2,6 +2,7 @@
 // (never over the composer), and W5's flashing title and icon while a reply is pending and
 // the agent looks elsewhere (R2b: new work that came meanwhile, first).
 
+import { fmt, gettext } from "./i18n.js";
 import { titleAlert } from "./desktop-notice.js";
 import { byId } from "./dom.js";
 
@@ -83,7 +84,7 @@ export class Notices {
     const alert = this.alerts.length ? titleAlert(this.alerts) : "";
     if ((pending || alert) && away) {
       this.flashOn = !this.flashOn;
-      const shown = alert || `● Reply pending · ${this.baseTitle}`;
+      const shown = alert || fmt(gettext("● Reply pending · %(base_title)s"), { base_title: this.baseTitle });
       document.title = this.flashOn ? shown : this.baseTitle;
       setFavicon(this.flashOn ? FAVICON_ALERT : FAVICON);
       document.body.dataset.flashing = alert ? "new-work" : "true";

@@ -15,8 +15,9 @@ import { byId, el, uuid } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, humanSize } from "./format.js";
 import { parameterFields } from "./template-fields.js";
-import { KIND_LABELS, MEDIA_LABELS, previewOf } from "./template-preview.js";
+import { KIND_LABELS, MEDIA_LABELS, MEDIA_NAMES, previewOf } from "./template-preview.js";
 import { articleOf, emptyValues, fill, INTERACTIVE, missing, namesOf, parametersOf } from "./templates.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -30,7 +31,7 @@ const MEDIA_ACCEPT = {
 };
 const PREVIEW_DELAY_MS = 250;
 const WINDOW_REASON =
-  "Reply buttons and list messages can only be sent within 24 hours of the customer's last message: the window is closed. Send a notification instead.";
+  gettext("Reply buttons and list messages can only be sent within 24 hours of the customer's last message: the window is closed. Send a notification instead.");
 
 /** @typedef {{ kind: "tab", tab: InteractionTab } | { kind: "start", contact: Contact, channelId: number | null }} EditorMode */
 /** @typedef {"info" | "blocked" | "todo"} NoteKind */
@@ -38,7 +39,7 @@ const WINDOW_REASON =
 export class NotificationEditor extends FormDialog {
   /** @param {ConsoleApp} app */
   constructor(app) {
-    super({ dialog: "template-dialog", form: "template-form", submit: "template-send", cancel: "template-cancel", problem: "template-error", labels: { idle: "Send", busy: "Sending…" } });
+    super({ dialog: "template-dialog", form: "template-form", submit: "template-send", cancel: "template-cancel", problem: "template-error", labels: { idle: gettext("Send"), busy: gettext("Sending…") } });
     this.app = app;
     this.api = app.api;
     this.select = byId("template-select", HTMLSelectElement);
@@ -98,10 +99,10 @@ export class NotificationEditor extends FormDialog {
    * @param {{ templateId?: number | null }} [preselect] templateId: preselected (e.g. by a response)
    */
   async openForTab(tab, { templateId = null } = {}) {
-    const name = tab.contact.display_name || "the customer";
+    const name = tab.contact.display_name || gettext("the customer");
     const mode = /** @type {EditorMode} */ ({ kind: "tab", tab });
-    this.open(mode, tab, `Send a notification to ${name}`,
-      "Notifications can be sent at any time; reply buttons and lists only inside the 24-hour window.");
+    this.open(mode, tab, fmt(gettext("Send a notification to %(name)s"), { name }),
+      gettext("Notifications can be sent at any time; reply buttons and lists only inside the 24-hour window."));
     try {
       /** @type {{ templates?: Template[] }} */
       const data = await this.api.get(`interactions/${tab.id}/templates/`);
@@ -114,11 +115,11 @@ export class NotificationEditor extends FormDialog {
 
   /** O3: open a new WhatsApp conversation with a contact, with a notification. @param {Contact} contact */
   async openStart(contact) {
-    const name = contact.display_name || (contact.wa_id ? `+${contact.wa_id}` : "this contact");
+    const name = contact.display_name || (contact.wa_id ? `+${contact.wa_id}` : gettext("this contact"));
     /** @type {EditorMode} */
     const mode = { kind: "start", contact, channelId: null };
-    this.open(mode, null, `New WhatsApp conversation with ${name}`,
-      "Only a notification can open a WhatsApp conversation. It opens as one of your conversations; the customer's answer comes to you.");
+    this.open(mode, null, fmt(gettext("New WhatsApp conversation with %(name)s"), { name }),
+      gettext("Only a notification can open a WhatsApp conversation. It opens as one of your conversations; the customer's answer comes to you."));
     try {
       /** @type {{ templates?: Template[], channel_id?: number }} */
       const data = await this.api.get("templates/");
@@ -148,20 +149,20 @@ export class NotificationEditor extends FormDialog {
     this.dialog.dataset.mode = mode.kind;
     byId("template-title").textContent = title;
     byId("template-subtitle").textContent = subtitle;
-    this.select.replaceChildren(el("option", { value: "", text: "Loading templates…" }));
+    this.select.replaceChildren(el("option", { value: "", text: gettext("Loading templates…") }));
     this.select.disabled = true;
     byId("template-fields").hidden = true;
     byId("template-media").hidden = true;
     this.note(null);
-    byId("template-preview").replaceChildren(el("p", { class: "muted template-preview-empty", text: "Choose a template to see it here." }));
+    byId("template-preview").replaceChildren(el("p", { class: "muted template-preview-empty", text: gettext("Choose a template to see it here.") }));
     this.show({ tab, returnFocus: back });
     this.select.focus();
   }
 
   /** @param {unknown} error */
   loadFailed(error) {
-    this.select.replaceChildren(el("option", { value: "", text: "No templates" }));
-    this.problem(error, "Could not load the templates");
+    this.select.replaceChildren(el("option", { value: "", text: gettext("No templates") }));
+    this.problem(error, gettext("Could not load the templates"));
   }
 
   windowOpen() {
@@ -181,7 +182,7 @@ export class NotificationEditor extends FormDialog {
       groups.set(template.kind, group);
     }
     /** @type {HTMLElement[]} */
-    const options = [el("option", { value: "", text: templates.length ? "Choose a template…" : "No template can be sent here" })];
+    const options = [el("option", { value: "", text: templates.length ? gettext("Choose a template…") : gettext("No template can be sent here") })];
     for (const [kind, items] of groups) {
       options.push(
         el(
@@ -191,7 +192,7 @@ export class NotificationEditor extends FormDialog {
             const blocked = INTERACTIVE.has(t.kind) && !open;
             return el("option", {
               value: String(t.id),
-              text: `${t.name}${t.language ? ` (${t.language})` : ""}${blocked ? " — window closed" : ""}`,
+              text: `${t.name}${t.language ? ` (${t.language})` : ""}${blocked ? ` — ${gettext("window closed")}` : ""}`,
               disabled: blocked,
             });
           }),
@@ -206,7 +207,7 @@ export class NotificationEditor extends FormDialog {
       if (known) {
         this.select.value = String(selectedId);
       } else {
-        this.problem(new ApiError({ code: "not_found", message: "The response's notification cannot be sent on this number (not approved, or for another number)." }));
+        this.problem(new ApiError({ code: "not_found", message: gettext("The response's notification cannot be sent on this number (not approved, or for another number).") }));
       }
     }
     this.choose();
@@ -237,7 +238,7 @@ export class NotificationEditor extends FormDialog {
       this.values = emptyValues({});
       byId("template-fields").hidden = true;
       byId("template-media").hidden = true;
-      byId("template-preview").replaceChildren(el("p", { class: "muted template-preview-empty", text: "Choose a template to see it here." }));
+      byId("template-preview").replaceChildren(el("p", { class: "muted template-preview-empty", text: gettext("Choose a template to see it here.") }));
       this.updateSubmit();
       return;
     }
@@ -260,17 +261,17 @@ export class NotificationEditor extends FormDialog {
     const box = byId("template-media");
     box.hidden = !kind;
     if (!template || !kind) return;
-    const label = MEDIA_LABELS[kind] || "file";
+    const label = MEDIA_LABELS[kind] || gettext("file");
     byId("template-media-legend").textContent = `Header ${label}`;
     let source;
-    if (this.attachment) source = `Your file: ${this.attachment.file_name} (${humanSize(this.attachment.size)})`;
-    else if (template.has_header_file) source = `The template's ${label} is sent.`;
-    else source = `This template has no ${label}: attach one.`;
+    if (this.attachment) source = fmt(gettext("Your file: %(file_name)s (%(human_size)s)"), { file_name: this.attachment.file_name, human_size: humanSize(this.attachment.size) });
+    else if (template.has_header_file) source = fmt(gettext("The template's %(label)s is sent."), { label });
+    else source = fmt(gettext("This template has no %(label)s: attach one."), { label });
     byId("template-media-source").textContent = source;
     this.fileInput.accept = MEDIA_ACCEPT[kind] || "";
     this.fileInput.disabled = this.uploading;
     byId("template-file-label").textContent = template.kind === "reply_buttons" && template.has_header_file
-      ? `Change the ${label} (needs the permission)`
+      ? fmt(gettext("Change the %(label)s (needs the permission)"), { label })
       : `Attach ${this.attachment || template.has_header_file ? "another" : articleOf(label)} ${label}`;
     byId("template-file-reset").hidden = !this.attachment || !template.has_header_file;
   }
@@ -282,7 +283,7 @@ export class NotificationEditor extends FormDialog {
     const status = byId("template-file-status");
     this.uploading = true;
     this.renderMedia();
-    status.textContent = "Uploading…";
+    status.textContent = gettext("Uploading…");
     status.classList.remove("form-status--error");
     try {
       const form = new FormData();
@@ -291,8 +292,8 @@ export class NotificationEditor extends FormDialog {
       const attachment = await this.api.upload("attachments/", form);
       if (template !== this.template) return; // another template was chosen meanwhile
       if (!kind || attachment.kind !== kind) {
-        const wanted = kind && MEDIA_LABELS[kind] ? `a ${MEDIA_LABELS[kind]}` : "another kind of file";
-        throw new ApiError({ code: "media_rejected", message: `This header takes ${wanted}; ${attachment.file_name} is a ${attachment.kind}.` });
+        const wanted = kind && MEDIA_NAMES[kind] ? MEDIA_NAMES[kind] : gettext("another kind of file");
+        throw new ApiError({ code: "media_rejected", message: fmt(gettext("This header takes %(wanted)s; %(file_name)s is of another kind (%(kind)s)."), { wanted, file_name: attachment.file_name, kind: attachment.kind }) });
       }
       this.attachment = attachment;
       status.textContent = "";
@@ -348,7 +349,7 @@ export class NotificationEditor extends FormDialog {
     if (empty.length) {
       // Not complete yet: the server judges it once every parameter is filled in.
       this.problem(null);
-      if (this.noteKind !== "blocked") this.note(`Fill in ${empty.join(", ")} to send.`, "todo");
+      if (this.noteKind !== "blocked") this.note(fmt(gettext("Fill in %(join)s to send."), { join: empty.join(", ") }), "todo");
       this.updateSubmit();
       return;
     }
@@ -436,7 +437,7 @@ export class NotificationEditor extends FormDialog {
       el("button", {
         type: "button",
         class: "btn btn--small",
-        text: "Go to the conversation",
+        text: gettext("Go to the conversation"),
         onclick: () => {
           this.close();
           this.app.activate(openId, { focus: true });
@@ -485,11 +486,11 @@ export class NotificationEditor extends FormDialog {
           this.close();
           this.app.openTab(started.interaction, { activate: true, focus: true });
           this.app.resyncSoon();
-          this.app.announce(`Conversation with ${mode.contact.display_name || "the contact"} started`);
+          this.app.announce(fmt(gettext("Conversation with %(display_name)s started"), { display_name: mode.contact.display_name || gettext("the contact") }));
         }
       },
       {
-        lead: "Not sent",
+        lead: gettext("Not sent"),
         onError: (error) => {
           if (errorCode(error) === "client_ref_reused") this.ref = { key: null, value: null }; // a fresh one next time
         },

@@ -7,6 +7,7 @@ import { initialOf } from "./format.js";
 import { numberAside, profileAside } from "./identity.js";
 import { summaryOf } from "./messages.js";
 import { countdown } from "./routing.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Api } from "./api.js" */
 /** @import { InteractionSummary, Offer } from "./types.js" */
@@ -32,10 +33,10 @@ import { countdown } from "./routing.js";
 
 /** @type {Record<string, string>} */
 const REASONS = {
-  expired: "Redirected: not accepted in time",
-  withdrawn: "Withdrawn",
-  rejected: "Rejected",
-  gone: "No longer available",
+  expired: gettext("Redirected: not accepted in time"),
+  withdrawn: gettext("Withdrawn"),
+  rejected: gettext("Rejected"),
+  gone: gettext("No longer available"),
 };
 const LINGER_MS = 6000;
 
@@ -80,7 +81,7 @@ export class Offers {
     this.root.prepend(card.node);
     this.root.closest("[data-offers]")?.removeAttribute("hidden");
     this.tick();
-    if (announce) this.host.announce(`New conversation offered: ${offer.contact.display_name}`);
+    if (announce) this.host.announce(fmt(gettext("New conversation offered: %(display_name)s"), { display_name: offer.contact.display_name }));
   }
 
   /** @param {Offer} offer @param {number} addedAt @returns {OfferCard} */
@@ -90,8 +91,8 @@ export class Offers {
     const first = offer.first_message;
     const latest = offer.latest_message;
     const caseData = Object.entries(offer.case_data || {});
-    const accept = el("button", { type: "button", class: "btn btn--primary", text: "Accept", onclick: () => this.accept(offer.id) });
-    const reject = el("button", { type: "button", class: "btn", text: "Reject", onclick: () => this.reject(offer.id) });
+    const accept = el("button", { type: "button", class: "btn btn--primary", text: gettext("Accept"), onclick: () => this.accept(offer.id) });
+    const reject = el("button", { type: "button", class: "btn", text: gettext("Reject"), onclick: () => this.reject(offer.id) });
     const refs = {
       countdown: el("span", { class: "countdown-text" }),
       bar: el("span", { class: "countdown-bar" }),
@@ -112,14 +113,14 @@ export class Offers {
         el(
           "div",
           { class: "offer-who" },
-          el("h3", { id: titleId, class: "offer-name", text: contact.display_name || "Customer" }),
+          el("h3", { id: titleId, class: "offer-name", text: contact.display_name || gettext("Customer") }),
           el("div", { class: "offer-sub muted" },
             profileAside(contact) ? el("span", { class: "offer-profile", text: profileAside(contact) }) : null,
             numberAside(contact, offer.customer_wa_id || contact.wa_id)
               ? el("span", { text: numberAside(contact, offer.customer_wa_id || contact.wa_id) })
               : null),
         ),
-        el("span", { class: "offer-queue", title: "Queue", text: offer.queue || "No queue" }),
+        el("span", { class: "offer-queue", title: gettext("Queue"), text: offer.queue || gettext("No queue") }),
       ),
       offer.origin
         ? el("p", {
@@ -130,12 +131,12 @@ export class Offers {
         : null,
       first
         ? el("blockquote", { class: "offer-first" }, first.type === "text" ? linkify(first.body) : summaryOf(first))
-        : el("p", { class: "offer-first muted", text: "No message yet" }),
+        : el("p", { class: "offer-first muted", text: gettext("No message yet") }),
       latest
         ? el(
             "blockquote",
-            { class: "offer-latest", "aria-label": "Latest message" },
-            el("span", { class: "offer-latest-label muted", text: "Latest: " }),
+            { class: "offer-latest", "aria-label": gettext("Latest message") },
+            el("span", { class: "offer-latest-label muted", text: gettext("Latest: ") }),
             latest.type === "text" ? linkify(latest.body) : summaryOf(latest),
           )
         : null,
@@ -149,7 +150,7 @@ export class Offers {
             ]),
           )
         : null,
-      el("div", { class: "countdown", role: "timer", "aria-label": "Time left to accept" }, refs.bar, refs.countdown),
+      el("div", { class: "countdown", role: "timer", "aria-label": gettext("Time left to accept") }, refs.bar, refs.countdown),
       refs.error,
       refs.status,
       refs.actions,

@@ -8,6 +8,7 @@ import { describeError } from "./errors.js";
 import { fullTimeOf, surveyWords, toDate } from "./format.js";
 import { icon } from "./icons.js";
 import { contactAddress, marketingLabel } from "./identity.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Api } from "./api.js" */
 /** @import { Contact, HistoryEntry, Interaction, Note } from "./types.js" */
@@ -20,7 +21,7 @@ export const NARROW = "(max-width: 1100px)";
 /** @type {PageName[]} */
 const PAGES = ["details", "responses", "consult"];
 /** @type {Record<string, string>} */
-const STATE_LABELS = { queued: "waiting", offered: "offered", active: "active", parked: "in a workbin", closed: "done" };
+const STATE_LABELS = { queued: gettext("waiting"), offered: gettext("offered"), active: gettext("active"), parked: gettext("in a workbin"), closed: gettext("done") };
 
 /** @param {unknown} value */
 function display(value) {
@@ -41,7 +42,7 @@ export function historyItem(item, { current = false, dispositionLabel = (code) =
       "div",
       { class: "history-head" },
       el("time", { datetime: item.created_at, text: fullTimeOf(toDate(item.created_at)) }),
-      el("span", { class: `badge badge--${item.state}`, text: current ? "this conversation" : STATE_LABELS[item.state] || item.state }),
+      el("span", { class: `badge badge--${item.state}`, text: current ? gettext("this conversation") : STATE_LABELS[item.state] || item.state }),
     ),
     el("div", { class: "history-line muted", text: [item.channel, item.owner && `with ${item.owner}`].filter(Boolean).join(" · ") }),
     item.disposition ? el("div", { class: "history-line", text: `Disposition: ${dispositionLabel(item.disposition)}` }) : null,
@@ -200,7 +201,7 @@ export class SidePanel {
     if (!contact) return;
     const { contactForm, contactWa, contactProfile, contactMarketing } = this.refs;
     contactWa.textContent = contactAddress(contact);
-    contactProfile.textContent = contact.profile_name ? `WhatsApp name: ${contact.profile_name}` : "";
+    contactProfile.textContent = contact.profile_name ? fmt(gettext("WhatsApp name: %(profile_name)s"), { profile_name: contact.profile_name }) : "";
     const marketing = marketingLabel(contact, fullTimeOf);
     contactMarketing.textContent = marketing;
     contactMarketing.hidden = !marketing;
@@ -216,14 +217,14 @@ export class SidePanel {
     const { contactForm, contactStatus } = this.refs;
     const value = (/** @type {string} */ name) => control(contactForm, name, HTMLInputElement).value.trim();
     const body = { name: value("name"), email: value("email"), phone: value("phone") };
-    this.status(contactStatus, "Saving…");
+    this.status(contactStatus, gettext("Saving…"));
     try {
       /** @type {Contact} */
       const contact = await this.host.api.patch(`contacts/${this.host.contact().id}/`, body);
       this.dirty.contact = false;
       this.setContact(contact, { force: true });
       this.host.onContact(contact);
-      this.status(contactStatus, "Saved");
+      this.status(contactStatus, gettext("Saved"));
     } catch (error) {
       this.status(contactStatus, describeError(error), true);
     }
@@ -247,15 +248,15 @@ export class SidePanel {
     const row = el(
       "div",
       { class: "kv-row", dataset: { original: shown, originalKey: key } },
-      el("input", { class: "kv-key", name: "key", value: key, "aria-label": "Field name", placeholder: "Field", maxlength: 100 }),
-      el("input", { class: "kv-value", name: "value", value: shown, "aria-label": `Value of ${key || "the new field"}`, placeholder: "Value" }),
+      el("input", { class: "kv-key", name: "key", value: key, "aria-label": gettext("Field name"), placeholder: gettext("Field"), maxlength: 100 }),
+      el("input", { class: "kv-value", name: "value", value: shown, "aria-label": `Value of ${key || gettext("the new field")}`, placeholder: gettext("Value") }),
       el(
         "button",
         {
           type: "button",
           class: "icon-btn icon-btn--small",
-          "aria-label": `Remove ${key || "this field"}`,
-          title: "Remove",
+          "aria-label": fmt(gettext("Remove %(field)s"), { field: key || gettext("this field") }),
+          title: gettext("Remove"),
           onclick: () => {
             row.remove();
             this.dirty.case = true;
@@ -284,12 +285,12 @@ export class SidePanel {
       const unchanged = key === row.dataset.originalKey && text === row.dataset.original;
       data[key] = unchanged && key in this.caseData ? this.caseData[key] : text;
     }
-    this.status(caseStatus, "Saving…");
+    this.status(caseStatus, gettext("Saving…"));
     try {
       /** @type {{ case_data?: Record<string, unknown> }} */
       const answer = await this.host.api.patch(`interactions/${this.host.interactionId}/case-data/`, { case_data: data });
       this.renderCase(answer.case_data || data);
-      this.status(caseStatus, "Saved");
+      this.status(caseStatus, gettext("Saved"));
     } catch (error) {
       this.status(caseStatus, describeError(error), true);
     }
@@ -310,7 +311,7 @@ export class SidePanel {
       "li",
       { class: "note", dataset: { noteId: String(note.id) } },
       el("div", { class: "note-body", text: note.body }),
-      el("div", { class: "note-meta muted" }, `${note.author || "Someone"} · `, el("time", { datetime: note.created_at, text: fullTimeOf(at) })),
+      el("div", { class: "note-meta muted" }, `${note.author || gettext("Someone")} · `, el("time", { datetime: note.created_at, text: fullTimeOf(at) })),
     );
   }
 
@@ -319,17 +320,17 @@ export class SidePanel {
     const field = control(noteForm, "body", HTMLTextAreaElement);
     const body = field.value.trim();
     if (!body) {
-      this.status(noteStatus, "Write the note first", true);
+      this.status(noteStatus, gettext("Write the note first"), true);
       return;
     }
-    this.status(noteStatus, "Adding…");
+    this.status(noteStatus, gettext("Adding…"));
     try {
       /** @type {Note} */
       const note = await this.host.api.post(`interactions/${this.host.interactionId}/notes/`, { body });
       notes.append(this.noteItem(note));
       this.refs.notesEmpty.hidden = true;
       field.value = "";
-      this.status(noteStatus, "Added");
+      this.status(noteStatus, gettext("Added"));
     } catch (error) {
       this.status(noteStatus, describeError(error), true);
     }
@@ -341,7 +342,7 @@ export class SidePanel {
     const { history, historyStatus } = this.refs;
     const contact = this.host.contact();
     if (!contact) return;
-    this.status(historyStatus, "Loading…");
+    this.status(historyStatus, gettext("Loading…"));
     try {
       /** @type {{ interactions?: HistoryEntry[] }} */
       const data = await this.host.api.get(`contacts/${contact.id}/history/`);
@@ -349,7 +350,7 @@ export class SidePanel {
         historyItem(item, { current: item.id === this.host.interactionId, dispositionLabel: this.host.dispositionLabel }),
       );
       history.replaceChildren(...items);
-      this.status(historyStatus, items.length ? "" : "No earlier conversations");
+      this.status(historyStatus, items.length ? "" : gettext("No earlier conversations"));
     } catch (error) {
       this.status(historyStatus, describeError(error), true);
     }

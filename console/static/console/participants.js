@@ -6,6 +6,7 @@ import { el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { initialOf } from "./format.js";
 import { conferenceGuests, participation } from "./routing.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Participant, Part } from "./types.js" */
 /** @import { TabRefs } from "./tab-refs.js" */
@@ -40,10 +41,10 @@ export function renderParticipants(refs, { participants, agentId, ownerName, par
       el("span", { class: "participant-what", text: what }),
     );
   list.replaceChildren(
-    chip(ownerName || "The owner", "owner", "owner"),
-    ...present.map((p) => chip(p.agent_id === agentId ? "You" : p.name, participation(p), `${p.kind} participant--${p.state}`)),
+    chip(ownerName || gettext("The owner"), "owner", "owner"),
+    ...present.map((p) => chip(p.agent_id === agentId ? gettext("You") : p.name, participation(p), `${p.kind} participant--${p.state}`)),
   );
-  participantsLabel.textContent = consulted && !canReply ? "Consultation · read only" : "In this conversation";
+  participantsLabel.textContent = consulted && !canReply ? gettext("Consultation · read only") : gettext("In this conversation");
   participantsBar.dataset.role = part;
   participantsBar.hidden = false;
 }
@@ -57,16 +58,16 @@ export async function leaveConference(tab) {
   button.disabled = true;
   try {
     await tab.api.post(`interactions/${tab.id}/conference/leave/`, {});
-    const who = tab.contact.display_name || "the customer";
+    const who = tab.contact.display_name || gettext("the customer");
     const said = handsOver && guests.length
-      ? `You left the conversation with ${who}: ${guests[0].name} keeps it.`
-      : `You left the conference with ${who}.`;
+      ? fmt(gettext("You left the conversation with %(who)s: %(guests)s keeps it."), { who, guests: guests[0].name })
+      : fmt(gettext("You left the conference with %(who)s."), { who });
     if (app.tabs.has(tab.id)) app.closeTab(tab.id, said);
     else app.toast(said);
     app.announce(said);
     app.resyncSoon();
   } catch (error) {
-    app.toast(`Could not leave the conference: ${describeError(error)}`);
+    app.toast(fmt(gettext("Could not leave the conference: %(error)s"), { error: describeError(error) }));
   } finally {
     button.disabled = false;
   }

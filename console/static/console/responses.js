@@ -1,5 +1,7 @@
 // T1: finding standard responses by "/shortcut", without the DOM (tests/js/).
 
+import { gettext } from "./i18n.js";
+
 /** @import { StandardResponse } from "./types.js" */
 
 // "/" and a shortcut at the start of the text or after a space, up to the caret.
@@ -38,7 +40,7 @@ export function matchResponses(responses, query, max) {
 export function byCategory(responses) {
   const groups = new Map();
   for (const response of responses) {
-    const key = response.category || "Other";
+    const key = response.category || gettext("Other");
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(response);
   }

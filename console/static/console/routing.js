@@ -2,6 +2,8 @@
 // countdown, which transfer, conference or consultation targets can be chosen, and who
 // takes part in a conversation.
 
+import { fmt, gettext } from "./i18n.js";
+
 /** @import { InvitationVia, Offer, Participant, TargetAgent } from "./types.js" */
 
 /**
@@ -17,7 +19,7 @@ export function countdown(offer, now) {
   const seconds = Math.ceil(left / 1000);
   return {
     seconds,
-    text: left > 0 ? `Accept within ${seconds} s` : "Time is up: redirecting…",
+    text: left > 0 ? fmt(gettext("Accept within %(seconds)s s"), { seconds }) : gettext("Time is up: redirecting…"),
     width: `${Math.min(100, (left / total) * 100).toFixed(1)}%`,
     urgent: left < 5000,
   };
@@ -37,19 +39,19 @@ export function availability(agent, mode) {
   const load = `${agent.load ?? 0}/${agent.capacity ?? 0}`;
   if (mode === "consult") {
     return agent.is_ready
-      ? { ok: true, level: "ready", text: `Ready · ${load}` }
-      : { ok: true, level: "away", text: "Not Ready (can still be consulted)" };
+      ? { ok: true, level: "ready", text: fmt(gettext("Ready · %(load)s"), { load }) }
+      : { ok: true, level: "away", text: gettext("Not Ready (can still be consulted)") };
   }
   if (mode === "conference") {
     return agent.is_ready
-      ? { ok: true, level: "ready", text: `Ready · ${load}` }
-      : { ok: false, level: "away", text: "Not available: Not Ready" };
+      ? { ok: true, level: "ready", text: fmt(gettext("Ready · %(load)s"), { load }) }
+      : { ok: false, level: "away", text: gettext("Not available: Not Ready") };
   }
-  if (agent.available) return { ok: true, level: "ready", text: `Available · ${load}` };
+  if (agent.available) return { ok: true, level: "ready", text: fmt(gettext("Available · %(load)s"), { load }) };
   return {
     ok: false,
     level: "away",
-    text: agent.is_ready ? `Not available: at capacity (${load})` : "Not available: Not Ready",
+    text: agent.is_ready ? fmt(gettext("Not available: at capacity (%(load)s)"), { load }) : gettext("Not available: Not Ready"),
   };
 }
 
@@ -74,13 +76,13 @@ export function targetKinds(mode, conferenceKinds) {
 /** R5b: "via the agent group Sales", "via the skill French" ("" when invited by name). @param {InvitationVia | null | undefined} via */
 export function viaText(via) {
   if (!via) return "";
-  return `via the ${via.kind === "group" ? "agent group" : "skill"} ${via.name}`;
+  return fmt(via.kind === "group" ? gettext("via the agent group %(name)s") : gettext("via the skill %(name)s"), { name: via.name });
 }
 
 /** @type {Record<string, string>} */
 const PARTICIPATION = {
-  "conference/invited": "invited to the conference",
-  "conference/joined": "in the conference",
+  "conference/invited": gettext("invited to the conference"),
+  "conference/joined": gettext("in the conference"),
   "consultation/joined": "consulted",
 };
 

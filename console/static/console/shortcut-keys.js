@@ -7,6 +7,8 @@
 // there the letters work with Alt outside the text box (or with a layout where Alt types
 // nothing), and a Mac's arrows only outside it.
 
+import { gettext } from "./i18n.js";
+
 /** @typedef {"accept" | "next" | "previous" | "unread" | "compose" | "quote" | "react" | "done" | "help"} Action */
 
 /**
@@ -16,15 +18,15 @@
 
 /** @type {Shortcut[]} */
 export const SHORTCUTS = [
-  { code: "KeyA", keys: "Alt+A", label: "Accept the newest offer", action: "accept" },
-  { code: "ArrowDown", keys: "Alt+↓", label: "Next conversation", action: "next" },
-  { code: "ArrowUp", keys: "Alt+↑", label: "Previous conversation", action: "previous" },
-  { code: "KeyU", keys: "Alt+U", label: "Next conversation with unread messages", action: "unread" },
-  { code: "KeyC", keys: "Alt+C", label: "Write in the open conversation", action: "compose" },
-  { code: "KeyR", keys: "Alt+R", label: "Reply to the customer's last message (quoted)", action: "quote" },
-  { code: "KeyL", keys: "Alt+L", label: "React to the customer's last message", action: "react" },
-  { code: "KeyD", keys: "Alt+D", label: "Done with the open conversation", action: "done" },
-  { code: "Slash", keys: "Alt+/", label: "Show these shortcuts", action: "help" },
+  { code: "KeyA", keys: "Alt+A", label: gettext("Accept the newest offer"), action: "accept" },
+  { code: "ArrowDown", keys: "Alt+↓", label: gettext("Next conversation"), action: "next" },
+  { code: "ArrowUp", keys: "Alt+↑", label: gettext("Previous conversation"), action: "previous" },
+  { code: "KeyU", keys: "Alt+U", label: gettext("Next conversation with unread messages"), action: "unread" },
+  { code: "KeyC", keys: "Alt+C", label: gettext("Write in the open conversation"), action: "compose" },
+  { code: "KeyR", keys: "Alt+R", label: gettext("Reply to the customer's last message (quoted)"), action: "quote" },
+  { code: "KeyL", keys: "Alt+L", label: gettext("React to the customer's last message"), action: "react" },
+  { code: "KeyD", keys: "Alt+D", label: gettext("Done with the open conversation"), action: "done" },
+  { code: "Slash", keys: "Alt+/", label: gettext("Show these shortcuts"), action: "help" },
 ];
 
 /**

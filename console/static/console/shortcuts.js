@@ -9,6 +9,7 @@
 import { canQuote } from "./bubbles.js";
 import { byId, el } from "./dom.js";
 import { SHORTCUTS, shortcutFor } from "./shortcut-keys.js";
+import { gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Action } from "./shortcut-keys.js" */
@@ -65,7 +66,7 @@ function nextUnread(app) {
       return true;
     }
   }
-  app.announce("No conversation has unread messages");
+  app.announce(gettext("No conversation has unread messages"));
   return true;
 }
 

@@ -4,6 +4,7 @@
 
 import { FormDialog } from "./dialog.js";
 import { byId } from "./dom.js";
+import { fmt, gettext, ngettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 
@@ -20,7 +21,7 @@ import { byId } from "./dom.js";
 export class SignOutDialog extends FormDialog {
   /** @param {ConsoleApp} app */
   constructor(app) {
-    super({ dialog: "signout-dialog", form: "signout-form", submit: "signout-submit", cancel: "signout-cancel", problem: "signout-error", labels: { idle: "Sign out", busy: "Signing out…" } });
+    super({ dialog: "signout-dialog", form: "signout-form", submit: "signout-submit", cancel: "signout-cancel", problem: "signout-error", labels: { idle: gettext("Sign out"), busy: gettext("Signing out…") } });
     this.app = app;
     const button = byId("sign-out", HTMLButtonElement);
     const form = button.form;
@@ -49,7 +50,7 @@ export class SignOutDialog extends FormDialog {
     } catch (error) {
       // The server cannot say: the agent decides without the details.
       this.render({ conversations: 0, customers: [], workbin: "", offers: 0, summary: "" });
-      this.problem(error, "Could not find out what signing out moves");
+      this.problem(error, gettext("Could not find out what signing out moves"));
     } finally {
       this.button.disabled = false;
     }
@@ -59,8 +60,8 @@ export class SignOutDialog extends FormDialog {
   render(preview) {
     const count = preview.conversations;
     byId("signout-title").textContent = count
-      ? `Sign out with ${count} open conversation${count === 1 ? "" : "s"}?`
-      : "Sign out?";
+      ? fmt(ngettext("Sign out with %(count)s open conversation?", "Sign out with %(count)s open conversations?", count), { count })
+      : gettext("Sign out?");
     byId("signout-summary").textContent = preview.summary;
     this.show({ returnFocus: this.button });
     byId("signout-cancel").focus();

@@ -3,8 +3,9 @@
 // the order attached. The composer sends them (composer.js).
 
 import { el, uuid } from "./dom.js";
-import { humanSize, plural } from "./format.js";
+import { humanSize } from "./format.js";
 import { icon } from "./icons.js";
+import { fmt, gettext, ngettext } from "./i18n.js";
 
 /** @import { Attachment } from "./types.js" */
 /** @import { TabRefs } from "./tab-refs.js" */
@@ -58,8 +59,8 @@ export class StagedFiles {
     const caption = el("input", {
       type: "text",
       maxlength: "1024",
-      placeholder: "Add a caption (optional)",
-      "aria-label": `Caption for ${name}`,
+      placeholder: gettext("Add a caption (optional)"),
+      "aria-label": fmt(gettext("Caption for %(name)s"), { name }),
       onkeydown: (event) => {
         if (event.key === "Enter") {
           event.preventDefault();
@@ -73,7 +74,7 @@ export class StagedFiles {
     const remove = el("button", {
       type: "button",
       class: "chip-remove",
-      title: `Remove ${name}: it will not be sent`,
+      title: fmt(gettext("Remove %(name)s: it will not be sent"), { name }),
       "aria-label": `Remove ${name}`,
     }, icon("close"));
     const node = el(
@@ -86,7 +87,7 @@ export class StagedFiles {
         el("div", { class: "preview-name", text: name }),
         size,
         status,
-        el("label", { class: "preview-caption" }, "Caption", caption),
+        el("label", { class: "preview-caption" }, gettext("Caption"), caption),
       ),
       remove,
     );
@@ -117,13 +118,13 @@ export class StagedFiles {
     item.size.textContent = [humanSize((attachment && attachment.size) || file.size), attachment ? attachment.kind : ""]
       .filter(Boolean)
       .join(" · ");
-    item.status.textContent = attachment ? "" : "uploading…";
+    item.status.textContent = attachment ? "" : gettext("uploading…");
     const thumb = attachment && attachment.thumbnail_url;
     if (thumb) {
-      item.thumb.replaceChildren(el("img", { src: thumb, alt: "Preview" }));
+      item.thumb.replaceChildren(el("img", { src: thumb, alt: gettext("Preview") }));
     } else if (file.type && file.type.startsWith("image/")) {
       if (!item.previewUrl) item.previewUrl = URL.createObjectURL(file);
-      item.thumb.replaceChildren(el("img", { src: item.previewUrl, alt: "Preview" }));
+      item.thumb.replaceChildren(el("img", { src: item.previewUrl, alt: gettext("Preview") }));
     } else {
       const kind = (attachment && attachment.kind) || "";
       item.thumb.replaceChildren(icon(kind === "audio" ? "audio" : kind === "video" ? "video" : "doc"));
@@ -134,7 +135,7 @@ export class StagedFiles {
     const { preview, stagedList } = this.refs;
     preview.hidden = this.items.length === 0;
     stagedList.replaceChildren(...this.items.map((item) => item.node));
-    stagedList.setAttribute("aria-label", `${plural(this.items.length, "file")} to send`);
+    stagedList.setAttribute("aria-label", fmt(ngettext("%(count)s file to send", "%(count)s files to send", this.items.length), { count: this.items.length }));
     this.host.changed();
   }
 

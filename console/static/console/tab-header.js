@@ -2,6 +2,7 @@
 // conversation is on), the queue and the channel, the pending response indicator (W5) and
 // the window chip (O1, O2).
 
+import { fmt, gettext } from "./i18n.js";
 import { fillName } from "./dom.js";
 import { windowChip } from "./conversation.js";
 import { elapsed, initialOf, remaining, timeOf } from "./format.js";
@@ -50,8 +51,8 @@ export class ConversationHeader {
     box.hidden = false;
     box.dataset.level = pending.level;
     box.className = `pending pending--${pending.level}`;
-    box.textContent = `Reply pending ${elapsed(pending.waited)}`;
-    box.title = `The customer has been waiting for a reply since ${timeOf(pending.since)}`;
+    box.textContent = fmt(gettext("Reply pending %(elapsed)s"), { elapsed: elapsed(pending.waited) });
+    box.title = fmt(gettext("The customer has been waiting for a reply since %(time_of)s"), { time_of: timeOf(pending.since) });
     return turnedRed;
   }
 

@@ -5,6 +5,7 @@ import { el, fillName } from "./dom.js";
 import { initialOf, timeOf, toDate } from "./format.js";
 import { colleagueOf } from "./bubbles.js";
 import { summaryOf } from "./messages.js";
+import { gettext } from "./i18n.js";
 
 /** @import { Message, Part } from "./types.js" */
 
@@ -57,7 +58,7 @@ export class TabListItem {
     fillName(this.name, name);
     if (last) {
       const colleague = colleagueOf(last, agentId);
-      const prefix = last.direction === "out" ? (colleague ? `${colleague}: ` : "You: ") : "";
+      const prefix = last.direction === "out" ? (colleague ? `${colleague}: ` : gettext("You: ")) : "";
       this.preview.textContent = prefix + summaryOf(last, { contactName: name }).replace(/\s+/g, " ").slice(0, 80);
       this.time.textContent = timeOf(toDate(last.arrived_at));
     } else {
@@ -78,10 +79,10 @@ export class TabListItem {
 
   /** R5, R6: a badge for a conference guest or a consulted agent. @param {Part} part */
   setPart(part) {
-    const badge = { conference: "Conference", consultation: "Consultation" }[/** @type {string} */ (part)];
+    const badge = { conference: gettext("Conference"), consultation: gettext("Consultation") }[/** @type {string} */ (part)];
     this.role.hidden = !badge;
     this.role.textContent = badge || "";
-    this.role.title = part === "consultation" ? "You are consulted" : badge ? "You are in a conference" : "";
+    this.role.title = part === "consultation" ? gettext("You are consulted") : badge ? gettext("You are in a conference") : "";
   }
 
   /** @param {boolean} active */

@@ -6,6 +6,7 @@ import { Composer } from "./composer.js";
 import { SidePanel } from "./panel.js";
 import { hydrateIcons } from "./icons.js";
 import { Transcript } from "./transcript.js";
+import { gettext } from "./i18n.js";
 
 /** @import { InteractionTab } from "./tab.js" */
 
@@ -39,7 +40,7 @@ export function transcriptFor(tab) {
         return app.mapTemplate;
       },
       options: () => app.options,
-      contactName: () => tab.contact.display_name || "Customer",
+      contactName: () => tab.contact.display_name || gettext("Customer"),
       onRetry: (message, button) => tab.retry(message, button),
       onReply: (message) => tab.replyTo(message),
       onReact: (message, emoji) => tab.react(message, emoji),

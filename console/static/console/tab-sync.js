@@ -8,6 +8,7 @@ import { errorStatus } from "./api.js";
 import { describeError } from "./errors.js";
 import { debounce } from "./format.js";
 import { isPartial, MEDIA_KINDS, refreshIds } from "./messages.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Action, Interaction, Message, TranscriptPage } from "./types.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -62,11 +63,11 @@ export class TranscriptSync {
       await this.catchUp();
     } catch (error) {
       if (errorStatus(error) === 404) {
-        tab.app.closeTab(tab.id, "This conversation is no longer yours.");
+        tab.app.closeTab(tab.id, gettext("This conversation is no longer yours."));
         return;
       }
       refs.loadError.hidden = false;
-      refs.loadErrorText.textContent = `Could not load the conversation: ${describeError(error)}`;
+      refs.loadErrorText.textContent = fmt(gettext("Could not load the conversation: %(error)s"), { error: describeError(error) });
     } finally {
       refs.scroller.removeAttribute("aria-busy");
     }
@@ -100,7 +101,7 @@ export class TranscriptSync {
           after = Math.max(after, ...messages.map((m) => m.id));
         }
       } catch (error) {
-        if (errorStatus(error) === 404) tab.app.closeTab(tab.id, "This conversation is no longer yours.");
+        if (errorStatus(error) === 404) tab.app.closeTab(tab.id, gettext("This conversation is no longer yours."));
       } finally {
         this.catchingUp = null;
         if (this.catchUpAgain) {

@@ -25,6 +25,7 @@ import { TabListItem } from "./tab-item.js";
 import { composerFor, panelFor, sidePanelFor, transcriptFor } from "./tab-parts.js";
 import { TAB_REFS } from "./tab-refs.js";
 import { TranscriptSync } from "./tab-sync.js";
+import { fmt, gettext, ngettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { Action, Intervention, Contact, Interaction, InteractionSummary, Message, Participant, Part, StandardResponse, TranscriptPage } from "./types.js" */
@@ -33,8 +34,8 @@ import { TranscriptSync } from "./tab-sync.js";
 /** The agent's typing is posted at most this often (the server throttles per interaction). */
 const TYPING_POST_EVERY = 3000;
 const READ_ONLY =
-  "Consultation: read only. You can read this conversation but not write to the customer; answer in the consultation (internal, never sent to the customer).";
-const READ_ONLY_OTHER = "Read only: you can read this conversation but not write to the customer.";
+  gettext("Consultation: read only. You can read this conversation but not write to the customer; answer in the consultation (internal, never sent to the customer).");
+const READ_ONLY_OTHER = gettext("Read only: you can read this conversation but not write to the customer.");
 /** The tab's action buttons (refs) and the action of the interaction's ``actions`` each needs. @type {[keyof TabRefs & ("transfer" | "conference" | "consult" | "park" | "leave" | "consultLeave" | "done"), Action][]} */
 const ACTION_BUTTONS = [
   ["transfer", "transfer"],
@@ -166,7 +167,11 @@ export class InteractionTab {
     }
     this.composer.insertResponse(response, range);
     const files = (response.attachments || []).length;
-    this.app.announce(`${response.name} inserted${files ? `, with ${files} file${files === 1 ? "" : "s"} sent after the text` : ""}`);
+    this.app.announce(
+      files
+        ? fmt(ngettext("%(name)s inserted, with %(count)s file sent after the text", "%(name)s inserted, with %(count)s files sent after the text", files), { name: response.name, count: files })
+        : fmt(gettext("%(name)s inserted"), { name: response.name }),
+    );
   }
 
   // --- loading and catching up (tab-sync.js) -------------------------------------------------
@@ -207,8 +212,8 @@ export class InteractionTab {
       if (!this.isSeen()) this.unread += 1;
       // U5: the shown tab's transcript is a live log; a message in another tab is said here.
       if (!this.active && !refetching) {
-        const text = summaryOf(message, { contactName: this.contact.display_name || "Customer" });
-        this.app.announce(`New message from ${this.contact.display_name || "a customer"}: ${text.slice(0, 200)}`);
+        const text = summaryOf(message, { contactName: this.contact.display_name || gettext("Customer") });
+        this.app.announce(fmt(gettext("New message from %(display_name)s: %(slice)s"), { display_name: this.contact.display_name || gettext("a customer"), slice: text.slice(0, 200) }));
       }
     }
     this.afterMessages();
@@ -241,11 +246,11 @@ export class InteractionTab {
    */
   replyTo(message) {
     if (!this.can("reply")) return false;
-    const name = this.contact.display_name || "Customer";
+    const name = this.contact.display_name || gettext("Customer");
     const who = message.direction === "in" ? name : "You";
     const summary = `${who}: ${summaryOf(message, { contactName: name })}`;
     const taken = this.composer.replyTo({ id: message.id, summary: summary.replace(/\s+/g, " ").slice(0, 120) });
-    if (!taken) this.app.toast("Only a notification can be sent now: it cannot quote a message");
+    if (!taken) this.app.toast(gettext("Only a notification can be sent now: it cannot quote a message"));
     return taken;
   }
 
@@ -351,15 +356,15 @@ export class InteractionTab {
     try {
       if (intervention === "barge_in") {
         await app.api.post(`interactions/${this.id}/barge-in/`, {});
-        app.toast("You joined the conversation: you and the agent both write to the customer.");
+        app.toast(gettext("You joined the conversation: you and the agent both write to the customer."));
       } else if (intervention === "take_over") {
         await app.api.post(`interactions/${this.id}/take-over/`, {});
-        app.toast("The conversation is yours now.");
+        app.toast(gettext("The conversation is yours now."));
       } else if (intervention === "move") {
         await app.board.move(this.id);
       }
     } catch (error) {
-      app.toast(`Could not do that: ${describeError(error)}`);
+      app.toast(fmt(gettext("Could not do that: %(error)s"), { error: describeError(error) }));
     }
   }
 
@@ -401,10 +406,10 @@ export class InteractionTab {
   renderParticipants() {
     const me = this.app.agent.id;
     const ownerId = this.summary.owner_id;
-    const ownerName = ownerId === me ? "You" : this.app.agentName(ownerId);
+    const ownerName = ownerId === me ? gettext("You") : this.app.agentName(ownerId);
     const shown = this.participants.some((p) => participation(p)) || this.part === "consultation";
     if (shown && !ownerName && ownerId && this.askedOwner !== ownerId) {
-      this.askedOwner = ownerId; // once per owner: an owner who is no agent stays "The owner"
+      this.askedOwner = ownerId; // once per owner: an owner who is no agent stays gettext("The owner")
       this.app.loadAgents().then(() => this.renderParticipants(), () => {});
     }
     renderParticipants(this.refs, {
@@ -425,8 +430,8 @@ export class InteractionTab {
     refs.actions.hidden = ACTION_BUTTONS.every(([ref]) => refs[ref].hidden) && refs.interventions.hidden;
     const guests = conferenceGuests(this.participants, this.app.agent.id);
     refs.leave.title = this.part === "owner" && guests.length
-      ? `Leave the conference: ${guests[0].name} keeps the conversation`
-      : "Leave the conference: the conversation leaves your console, the other agent keeps it";
+      ? fmt(gettext("Leave the conference: %(guests)s keeps the conversation"), { guests: guests[0].name })
+      : gettext("Leave the conference: the conversation leaves your console, the other agent keeps it");
     refs.assignContact.hidden = !this.can("assign_contact");
     this.composer.setReadOnly(this.can("reply") ? null : this.part === "consultation" ? READ_ONLY : READ_ONLY_OTHER);
     this.panel.classList.toggle("conv--read-only", !this.can("reply")); // no Reply on the messages
@@ -481,7 +486,7 @@ export class InteractionTab {
 
   renderListItem() {
     this.item.render({
-      name: this.contact.display_name || "Customer",
+      name: this.contact.display_name || gettext("Customer"),
       last: this.transcript.last(),
       agentId: this.app.agent.id,
       unread: this.unread + (this.consultation ? this.consultation.unread : 0),
@@ -501,9 +506,9 @@ export class InteractionTab {
       const waited = Math.max(0, now - this.awaitingSince.getTime());
       const level = pendingLevel(waited, thresholds(this.app.options["whatsappsession.pending-response-to-customer"]));
       if (this.header.showPending({ level, waited, since: this.awaitingSince })) {
-        this.app.announce(`${this.contact.display_name || "A customer"} has been waiting ${elapsed(waited)} for a reply`);
+        this.app.announce(fmt(gettext("%(display_name)s has been waiting %(elapsed)s for a reply"), { display_name: this.contact.display_name || gettext("A customer"), elapsed: elapsed(waited) }));
       }
-      this.item.setPending({ level, title: `Reply pending ${elapsed(waited)}` });
+      this.item.setPending({ level, title: fmt(gettext("Reply pending %(elapsed)s"), { elapsed: elapsed(waited) }) });
     } else {
       this.header.showPending(null);
       this.item.setPending(null);

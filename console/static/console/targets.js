@@ -13,6 +13,7 @@ import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, initialOf } from "./format.js";
 import { availability, targetKinds, viaText } from "./routing.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
@@ -24,10 +25,10 @@ import { availability, targetKinds, viaText } from "./routing.js";
 // none: a search found nothing; empty: there is nothing of the kind at all.
 /** @type {Record<TargetKind, { label: string, field: string, none: string, empty: string }>} */
 const KINDS = {
-  agents: { label: "Agents", field: "agent_id", none: "No agent matches", empty: "No other agents are set up yet." },
-  groups: { label: "Agent groups", field: "group_id", none: "No agent group matches", empty: "No agent groups are defined yet." },
-  skills: { label: "Skills", field: "skill_id", none: "No skill matches", empty: "No skills are defined yet." },
-  queues: { label: "Queues", field: "queue_id", none: "No queue matches", empty: "No queues are defined yet." },
+  agents: { label: gettext("Agents"), field: "agent_id", none: gettext("No agent matches"), empty: gettext("No other agents are set up yet.") },
+  groups: { label: gettext("Agent groups"), field: "group_id", none: gettext("No agent group matches"), empty: gettext("No agent groups are defined yet.") },
+  skills: { label: gettext("Skills"), field: "skill_id", none: gettext("No skill matches"), empty: gettext("No skills are defined yet.") },
+  queues: { label: gettext("Queues"), field: "queue_id", none: gettext("No queue matches"), empty: gettext("No queues are defined yet.") },
 };
 
 /** @type {Record<TargetMode, { title: (who: string) => string, subtitle: string, submit: string }>} */
@@ -35,19 +36,19 @@ const MODES = {
   transfer: {
     title: (who) => `Transfer ${who}`,
     subtitle:
-      "Instant transfer: the conversation leaves your console at once. An agent gets it as an offer; an agent group, a skill or a queue gets it through routing.",
-    submit: "Transfer",
+      gettext("Instant transfer: the conversation leaves your console at once. An agent gets it as an offer; an agent group, a skill or a queue gets it through routing."),
+    submit: gettext("Transfer"),
   },
   conference: {
-    title: (who) => `Invite an agent to the conversation with ${who}`,
-    subtitle: "Conference: when the agent accepts, you both see the conversation and write to the customer. Either of you can leave.",
-    submit: "Invite",
+    title: (who) => fmt(gettext("Invite an agent to the conversation with %(who)s"), { who }),
+    subtitle: gettext("Conference: when the agent accepts, you both see the conversation and write to the customer. Either of you can leave."),
+    submit: gettext("Invite"),
   },
   consult: {
-    title: (who) => `Consult an agent about ${who}`,
+    title: (who) => fmt(gettext("Consult an agent about %(who)s"), { who }),
     subtitle:
-      "Consultation: an internal chat with another agent, who can read the conversation but not write to the customer. The customer never sees it.",
-    submit: "Consult",
+      gettext("Consultation: an internal chat with another agent, who can read the conversation but not write to the customer. The customer never sees it."),
+    submit: gettext("Consult"),
   },
 };
 
@@ -134,7 +135,7 @@ export class TargetDialog extends FormDialog {
       this.kind = "agents";
       for (const radio of this.kindRadios()) radio.checked = radio.value === "agents";
     }
-    byId("target-search-label").textContent = offered.length > 1 ? "Search by name" : "Search agents by name";
+    byId("target-search-label").textContent = offered.length > 1 ? gettext("Search by name") : gettext("Search agents by name");
   }
 
   /** Closed: a search on its way is not shown. @override */
@@ -156,7 +157,7 @@ export class TargetDialog extends FormDialog {
     this.results = null;
     this.chosen = null;
     this.dialog.dataset.mode = mode;
-    byId("target-title").textContent = spec.title(tab.contact.display_name || "the customer");
+    byId("target-title").textContent = spec.title(tab.contact.display_name || gettext("the customer"));
     byId("target-subtitle").textContent = spec.subtitle;
     for (const radio of this.kindRadios()) radio.checked = radio.value === "agents";
     this.showKinds();
@@ -174,7 +175,7 @@ export class TargetDialog extends FormDialog {
   async load() {
     const seq = ++this.seq;
     const query = this.search.value.trim();
-    this.status(query ? "Searching…" : "Loading…");
+    this.status(query ? gettext("Searching…") : gettext("Loading…"));
     try {
       /** @type {Targets} */
       const data = await this.api.get(`transfer-targets/?search=${encodeURIComponent(query)}`);
@@ -193,7 +194,7 @@ export class TargetDialog extends FormDialog {
       if (seq !== this.seq) return;
       this.results = null;
       this.resultsList.replaceChildren();
-      this.status(`Could not search: ${describeError(error)}`, true);
+      this.status(fmt(gettext("Could not search: %(error)s"), { error: describeError(error) }), true);
       this.updateSubmit();
     }
   }
@@ -284,13 +285,13 @@ export class TargetDialog extends FormDialog {
     const target = this.selected();
     if (!tab || !mode || !target || !chosen) return;
     const app = this.app;
-    const who = tab.contact.display_name || "The conversation";
+    const who = tab.contact.display_name || gettext("The conversation");
     this.run(
       async () => {
         if (mode === "transfer") {
           await this.api.post(`interactions/${tab.id}/transfer/`, { [KINDS[chosen.kind].field]: target.id });
           this.close();
-          const said = `${who} was transferred to ${target.name}.`;
+          const said = fmt(gettext("%(who)s was transferred to %(name)s."), { who, name: target.name });
           // The interaction.closed frame may have closed the tab already.
           if (app.tabs.has(tab.id)) app.closeTab(tab.id, said);
           else app.toast(said);
@@ -301,7 +302,7 @@ export class TargetDialog extends FormDialog {
           const invited = await this.api.post(`interactions/${tab.id}/conference/`, { [KINDS[chosen.kind].field]: target.id });
           this.close();
           const invitee = invited.via ? `${invited.agent_name} (${viaText(invited.via)})` : invited.agent_name || target.name;
-          app.toast(`${invitee} is invited: the conversation opens in their console when they accept.`);
+          app.toast(fmt(gettext("%(invitee)s is invited: the conversation opens in their console when they accept."), { invitee }));
           tab.refreshParticipants();
         } else {
           const body = this.message.value.trim();

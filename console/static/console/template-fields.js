@@ -3,6 +3,7 @@
 
 import { el } from "./dom.js";
 import { buttonLabel, slotContext, slotLabel, withSuffix } from "./templates.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { Template, TemplateValues } from "./types.js" */
 
@@ -57,7 +58,7 @@ export function parameterFields(template, values, changed) {
         () => values.body[i], (v) => { values.body[i] = v; }, `template-body-${n}`)),
     ...(slots.buttons || []).map((slot) => {
       const key = String(slot.index);
-      return field(buttonLabel(slot), BUTTON_HINTS[slot.kind || ""] || `Appended to ${withSuffix(slot.url, "…")}`,
+      return field(buttonLabel(slot), BUTTON_HINTS[slot.kind || ""] || fmt(gettext("Appended to %(with_suffix)s"), { with_suffix: withSuffix(slot.url, "…") }),
         () => values.buttons[key], (v) => { values.buttons[key] = v; }, `template-button-${key}`);
     }),
     ...placeFields(values, field),
@@ -66,9 +67,9 @@ export function parameterFields(template, values, changed) {
 
 /** @type {Record<string, string>} */
 const BUTTON_HINTS = {
-  copy_code: "Copied by the customer's tap: up to 15 characters, no spaces",
-  otp: "The code the button copies or fills in: up to 15 characters, no spaces",
-  flow: "Passed to the flow when the customer opens it",
+  copy_code: gettext("Copied by the customer's tap: up to 15 characters, no spaces"),
+  otp: gettext("The code the button copies or fills in: up to 15 characters, no spaces"),
+  flow: gettext("Passed to the flow when the customer opens it"),
 };
 
 /**
@@ -81,10 +82,10 @@ function placeFields(values, field) {
   if (!place) return [];
   /** @type {[keyof typeof place, string, string | null][]} */
   const parts = [
-    ["latitude", "Latitude", "The header's place: -90 to 90, e.g. 52.5200"],
-    ["longitude", "Longitude", "-180 to 180, e.g. 13.4050"],
-    ["name", "Place name", "Optional"],
-    ["address", "Address", "Optional"],
+    ["latitude", gettext("Latitude"), gettext("The header's place: -90 to 90, e.g. 52.5200")],
+    ["longitude", gettext("Longitude"), gettext("-180 to 180, e.g. 13.4050")],
+    ["name", gettext("Place name"), gettext("Optional")],
+    ["address", gettext("Address"), gettext("Optional")],
   ];
   return parts.map(([key, label, hint]) =>
     field(label, hint, () => place[key], (v) => { place[key] = v; }, `template-location-${key}`));

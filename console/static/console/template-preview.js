@@ -5,18 +5,21 @@
 import { el, linkify, safeUrl } from "./dom.js";
 import { icon } from "./icons.js";
 import { withSuffix } from "./templates.js";
+import { gettext } from "./i18n.js";
 
 /** @import { Attachment, Rendered, Template, TemplateButton } from "./types.js" */
 
 /** @type {Record<string, string>} */
 export const KIND_LABELS = {
-  notification: "Notifications",
-  rich_media: "Rich media notifications",
-  reply_buttons: "Reply buttons (interactive)",
-  list: "List messages (interactive)",
+  notification: gettext("Notifications"),
+  rich_media: gettext("Rich media notifications"),
+  reply_buttons: gettext("Reply buttons (interactive)"),
+  list: gettext("List messages (interactive)"),
 };
 /** @type {Record<string, string>} */
-export const MEDIA_LABELS = { image: "image", video: "video", document: "document" };
+export const MEDIA_LABELS = { image: gettext("image"), video: gettext("video"), document: gettext("document") };
+/** The same with its article ("an image"), for sentences. @type {Record<string, string>} */
+export const MEDIA_NAMES = { image: gettext("an image"), video: gettext("a video"), document: gettext("a document") };
 
 /**
  * The preview's contents.
@@ -64,7 +67,7 @@ function listBlock(template) {
     "div",
     { class: "tpl-list" },
     el("div", { class: "tpl-button", dataset: { kind: "list" } },
-      el("span", { class: "tpl-button-text" }, icon("list"), el("span", { text: template.list_button || "Options" }))),
+      el("span", { class: "tpl-button-text" }, icon("list"), el("span", { text: template.list_button || gettext("Options") }))),
     (template.sections || []).map((section) =>
       el(
         "div",
@@ -90,10 +93,10 @@ function mediaHeader(kind, a, templateFile) {
     return el("div", { class: "tpl-media tpl-media--missing" }, icon(kind === "video" ? "video" : kind === "image" ? "image" : "doc"),
       el("span", { text: `No ${label} yet` }));
   }
-  if (kind === "image") return el("div", { class: "tpl-media" }, el("img", { src, alt: a ? `Your image ${a.file_name}` : "The template's image" }));
+  if (kind === "image") return el("div", { class: "tpl-media" }, el("img", { src, alt: a ? `Your image ${a.file_name}` : gettext("The template's image") }));
   if (kind === "video") {
     const video = a ? safeUrl(a.url) : src;
-    return el("div", { class: "tpl-media" }, el("video", { src: video, controls: true, preload: "metadata", "aria-label": "Header video" }));
+    return el("div", { class: "tpl-media" }, el("video", { src: video, controls: true, preload: "metadata", "aria-label": gettext("Header video") }));
   }
-  return el("div", { class: "tpl-media tpl-media--document" }, icon("doc"), el("span", { text: a ? a.file_name : "The template's document" }));
+  return el("div", { class: "tpl-media tpl-media--document" }, icon("doc"), el("span", { text: a ? a.file_name : gettext("The template's document") }));
 }

@@ -2,6 +2,8 @@
 // The server judges what can be sent (its preview); this is only what the editor needs
 // before it answers.
 
+import { fmt, gettext } from "./i18n.js";
+
 /** @import { TemplateParameters, TemplateSlots, TemplateValues } from "./types.js" */
 
 const PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
@@ -78,10 +80,10 @@ export function emptyValues(slots) {
  */
 export function buttonLabel(slot) {
   const text = slot.text ? ` “${slot.text}”` : "";
-  if (slot.kind === "copy_code") return "Coupon code";
-  if (slot.kind === "otp") return `One-time code${text}`;
-  if (slot.kind === "flow") return `Flow token${text} (optional)`;
-  return `Link${text}`;
+  if (slot.kind === "copy_code") return gettext("Coupon code");
+  if (slot.kind === "otp") return fmt(gettext("One-time code%(text)s"), { text });
+  if (slot.kind === "flow") return fmt(gettext("Flow token%(text)s (optional)"), { text });
+  return fmt(gettext("Link%(text)s"), { text });
 }
 
 /** The labels of the slots still empty. @param {TemplateSlots} slots @param {TemplateValues} values */
@@ -98,8 +100,8 @@ export function missing(slots, values) {
     if (!slot.optional && !values.buttons[String(slot.index)]) empty.push(buttonLabel(slot));
   }
   if (slots.location && values.location) {
-    if (!values.location.latitude.trim()) empty.push("Latitude");
-    if (!values.location.longitude.trim()) empty.push("Longitude");
+    if (!values.location.latitude.trim()) empty.push(gettext("Latitude"));
+    if (!values.location.longitude.trim()) empty.push(gettext("Longitude"));
   }
   return empty;
 }

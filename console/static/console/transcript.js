@@ -14,6 +14,7 @@ import { el } from "./dom.js";
 import { dayOf, fullTimeOf, timeOf, toDate } from "./format.js";
 import { buildRow, updateTicks } from "./bubbles.js";
 import { arrivalOrder, mergeMessage, timing, withReaction, withStatus } from "./messages.js";
+import { gettext } from "./i18n.js";
 
 /** @import { Message, MessageError, Options, TranscriptPage } from "./types.js" */
 /** @import { RowContext, TimeFlags } from "./bubbles.js" */
@@ -173,7 +174,7 @@ export class Transcript {
     if (!this.older || this.loadingOlder) return;
     this.loadingOlder = true;
     this.olderButton.disabled = true;
-    this.olderButton.textContent = "loading older messages…";
+    this.olderButton.textContent = gettext("loading older messages…");
     try {
       const page = await this.context.loadOlder(this.older);
       const before = { height: this.scroller.scrollHeight, top: this.scroller.scrollTop };
@@ -186,7 +187,7 @@ export class Transcript {
     } finally {
       this.loadingOlder = false;
       this.olderButton.disabled = false;
-      this.olderButton.textContent = "see older messages…";
+      this.olderButton.textContent = gettext("see older messages…");
       this.olderButton.hidden = !this.older;
     }
   }
@@ -270,7 +271,7 @@ export class Transcript {
     // A session starts with its first message at the latest (imported history may say otherwise).
     const started = created && first ? (first < created ? first : created) : created || first;
     const current = interactionId === this.context.interactionId;
-    const label = `${current ? "Conversation started" : "Earlier conversation"} · ${dayOf(started)} ${timeOf(started)}`;
+    const label = `${current ? gettext("Conversation started") : gettext("Earlier conversation")} · ${dayOf(started)} ${timeOf(started)}`;
     const key = `session:${interactionId}:${label}`;
     const known = this.rows.get(key);
     if (known) return known.node;

@@ -384,6 +384,8 @@ export interface Bootstrap extends AgentSnapshot {
   /** S1: the board is shown (supervisors), with what its filters offer. */
   is_supervisor?: boolean;
   board_choices?: BoardChoices;
+  /** U4: the language the agent chose ("" : the browser's), the page's, and the choices. */
+  language?: { chosen: string; active: string; choices: { code: string; name: string }[] };
 }
 
 /** S1: an id and a name (a queue, an agent group, a number). */
@@ -686,3 +688,11 @@ export type Frame =
   | { type: "subscribed"; interaction_ids?: number[]; refused?: number[] }
   | { type: "error"; code?: string; message?: string }
   | { type: "pong" };
+
+/** U4: what Django's JavaScript catalogue (/jsi18n/, loaded before the modules) defines;
+ * the modules call them through i18n.js, which falls back to English without them. */
+declare global {
+  function gettext(text: string): string;
+  function ngettext(singular: string, plural: string, count: number): string;
+  function interpolate(format: string, values: unknown[] | Record<string, unknown>, named?: boolean): string;
+}

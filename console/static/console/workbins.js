@@ -8,13 +8,14 @@ import { FormDialog } from "./dialog.js";
 import { byId, el } from "./dom.js";
 import { describeError } from "./errors.js";
 import { debounce, fullTimeOf, initialOf, timeOf, toDate } from "./format.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** @import { ConsoleApp } from "./console.js" */
 /** @import { InteractionTab } from "./tab.js" */
 /** @import { Contact, InteractionSummary, Workbin, WorkbinItem } from "./types.js" */
 
 /** @type {Record<string, string>} */
-const REASONS = { moved: "moved", logout: "at sign-out" };
+const REASONS = { moved: "moved", logout: gettext("at sign-out") };
 
 export class Workbins {
   /** @param {ConsoleApp} app */
@@ -47,7 +48,7 @@ export class Workbins {
         this.render(data.workbins || []);
         this.error(null);
       } catch (error) {
-        if (!isNetworkError(error)) this.error(`Could not load the workbins: ${describeError(error)}`);
+        if (!isNetworkError(error)) this.error(fmt(gettext("Could not load the workbins: %(error)s"), { error: describeError(error) }));
       } finally {
         this.loading = null;
         if (this.again) {
@@ -81,7 +82,7 @@ export class Workbins {
           ),
           items.length
             ? el("ul", { class: "workbin-items" }, items.map((item) => this.item(workbin, item)))
-            : el("p", { class: "workbin-empty muted", text: "Empty" }),
+            : el("p", { class: "workbin-empty muted", text: gettext("Empty") }),
         );
       }),
     );
@@ -91,7 +92,7 @@ export class Workbins {
   item(workbin, item) {
     /** @type {Partial<Contact>} */
     const contact = item.contact || {};
-    const name = contact.display_name || "Customer";
+    const name = contact.display_name || gettext("Customer");
     const placed = toDate(item.placed_at);
     const how = [(item.reason && REASONS[item.reason]) || item.reason, item.placed_by ? `by ${item.placed_by}` : ""].filter(Boolean).join(" ");
     return el(
@@ -115,7 +116,7 @@ export class Workbins {
 
   /** @param {WorkbinItem} item @param {string} label */
   openButton(item, label) {
-    const button = el("button", { type: "button", class: "btn btn--small", text: "Open", "aria-label": label });
+    const button = el("button", { type: "button", class: "btn btn--small", text: gettext("Open"), "aria-label": label });
     button.addEventListener("click", () => this.open(item, button));
     return button;
   }
@@ -129,7 +130,7 @@ export class Workbins {
 
   /** "Open": the interaction leaves the workbin and comes back as a tab. @param {WorkbinItem} item @param {HTMLButtonElement} button */
   async open(item, button) {
-    const name = (item.contact && item.contact.display_name) || "the conversation";
+    const name = (item.contact && item.contact.display_name) || gettext("the conversation");
     button.disabled = true;
     this.error(null);
     try {
@@ -137,10 +138,10 @@ export class Workbins {
       const summary = await this.api.post(`interactions/${item.interaction_id}/unpark/`, {});
       this.app.openTab(summary, { activate: true, focus: true });
       this.app.resyncSoon();
-      this.app.announce(`${name} is open again`);
+      this.app.announce(fmt(gettext("%(name)s is open again"), { name }));
     } catch (error) {
       button.disabled = false;
-      this.error(`Could not open ${name}: ${describeError(error)}`);
+      this.error(fmt(gettext("Could not open %(name)s: %(error)s"), { name, error: describeError(error) }));
       byId("workbins-error").dataset.code = errorCode(error);
     } finally {
       this.refreshSoon();
@@ -162,14 +163,14 @@ export class WorkbinMoveDialog extends FormDialog {
   /** @param {InteractionTab} tab */
   async open(tab) {
     const { workbins } = this;
-    byId("workbin-name").textContent = tab.contact.display_name || "this conversation";
+    byId("workbin-name").textContent = tab.contact.display_name || gettext("this conversation");
     if (!workbins.loaded) await workbins.refresh();
     this.select.replaceChildren(
       ...workbins.workbins.map((w) =>
         el("option", { value: String(w.id), text: `${w.name} (${w.kind === "group" ? "group" : "personal"})`, selected: w.mine }),
       ),
     );
-    if (!workbins.workbins.length) this.select.append(el("option", { value: "", text: "My workbin (personal)" }));
+    if (!workbins.workbins.length) this.select.append(el("option", { value: "", text: gettext("My workbin (personal)") }));
     const button = tab.refs.park;
     this.show({ tab, returnFocus: () => (this.app.tabs.has(tab.id) ? button : null) });
     this.select.focus();
@@ -183,8 +184,8 @@ export class WorkbinMoveDialog extends FormDialog {
     this.run(async () => {
       await this.app.api.post(`interactions/${tab.id}/park/`, chosen ? { workbin_id: chosen.id } : {});
       this.close();
-      const who = tab.contact.display_name || "The conversation";
-      const said = `${who} is in ${chosen ? chosen.name : "your workbin"}: open it from there.`;
+      const who = tab.contact.display_name || gettext("The conversation");
+      const said = fmt(gettext("%(who)s is in %(chosen)s: open it from there."), { who, chosen: chosen ? chosen.name : gettext("your workbin") });
       // The interaction.closed frame may have closed the tab already.
       if (this.app.tabs.has(tab.id)) this.app.closeTab(tab.id, said);
       else this.app.toast(said);

@@ -10,8 +10,9 @@ from rest_framework.views import APIView
 from conversations import payloads, selectors
 from conversations.api.inputs import QUERY_TEXT_SCHEMA, BooleanField, IdField, query_text
 from conversations.api.schema import CONFLICT, body, exactly_one_of, shape
+from conversations.middleware import SESSION_KEY as PROFILE_LANGUAGE
 from conversations.services import routing
-from conversations.services.capacity import agent_profile_for
+from conversations.services.capacity import agent_language_set, agent_profile_for
 from conversations.services.transfer import interaction_transfer
 from waproject.requests import SignedInRequest
 
@@ -38,6 +39,24 @@ class AgentStateApi(APIView):
         profile = routing.agent_set_ready(user=request.user, ready=data.validated_data["ready"])
         profile.refresh_from_db()
         return Response(payloads.agent_payload(profile))
+
+
+class AgentLanguageApi(APIView):
+    """U4: the language of the caller's console ("" follows the browser's); the console
+    reloads in it."""
+
+    class InputSerializer(serializers.Serializer):
+        language = serializers.CharField(allow_blank=True, max_length=10, trim_whitespace=True)
+
+    @extend_schema(
+        request=InputSerializer, responses=shape("the chosen language", language={"type": "string"})
+    )
+    def post(self, request: SignedInRequest) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = agent_language_set(user=request.user, language=data.validated_data["language"].lower())
+        request.session[PROFILE_LANGUAGE] = profile.language  # this session's API requests follow at once
+        return Response({"language": profile.language})
 
 
 class OfferAcceptApi(APIView):
