@@ -13,7 +13,7 @@ import {
 } from "./messages.js";
 import { fmt, gettext } from "./i18n.js";
 
-/** @import { Attachment, Message, MessageContent, Quoted, Rendered, SharedContact, TemplateComponent } from "./types.js" */
+/** @import { Attachment, Message, MessageContent, Quoted, Reaction, Rendered, SharedContact, TemplateComponent } from "./types.js" */
 
 /**
  * What a row needs besides the message.
@@ -94,7 +94,7 @@ export function buildRow(message, flags, ctx) {
 /**
  * One side's reaction under a message. U1: the business's says who reacted and where its
  * send stands (on its way, or failed and why: react again to retry).
- * @param {import("./types.js").Reaction} r @param {RowContext} ctx
+ * @param {Reaction} r @param {RowContext} ctx
  */
 function reactionBadge(r, ctx) {
   if (r.direction === "in") return el("span", { class: "reaction", text: r.emoji, title: fmt(gettext("%(name)s reacted"), { name: ctx.contactName() }) });
