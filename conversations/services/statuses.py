@@ -204,7 +204,7 @@ def reaction_status_apply(*, channel: Channel, update: StatusUpdate) -> bool:
     False when ``update`` names none of ours. Forward only; a failure is terminal."""
     with transaction.atomic():
         reaction = (
-            Reaction.objects.select_for_update()
+            Reaction.objects.select_for_update(of=("self",))
             .select_related("author")
             .filter(channel=channel, wamid=update.wamid, direction=Message.Direction.OUTBOUND)
             .first()
