@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from conversations.models import AgentProfile
+from waproject.availability import database_unreachable
 
 #: The profile's language as last read, kept in the session for the API's requests.
 SESSION_KEY = "profile_language"
@@ -30,18 +32,29 @@ class ProfileLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            if request.path_info.startswith(API_PREFIX):
-                chosen = str(request.session.get(SESSION_KEY, ""))
-            else:
-                chosen = (
-                    AgentProfile.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
-                    or ""
-                )
-                if request.session.get(SESSION_KEY, "") != chosen:
-                    request.session[SESSION_KEY] = chosen
-            if chosen and translation.check_for_language(chosen):
-                translation.activate(chosen)
-                request.LANGUAGE_CODE = translation.get_language()
+        try:
+            chosen = self._chosen_language(request)
+        except DatabaseError as error:
+            # The database is away (the faults drill): the request goes on in the browser's
+            # language and its view answers the outage (503, DatabaseUnavailableMiddleware),
+            # instead of this middleware turning it into a 500.
+            if not database_unreachable(error):
+                raise
+            chosen = ""
+        if chosen and translation.check_for_language(chosen):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+    @staticmethod
+    def _chosen_language(request: HttpRequest) -> str:
+        """The signed-in user's profile language ("" for none, or nobody signed in)."""
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return ""
+        if request.path_info.startswith(API_PREFIX):
+            return str(request.session.get(SESSION_KEY, ""))
+        chosen = AgentProfile.objects.filter(user_id=user.pk).values_list("language", flat=True).first() or ""
+        if request.session.get(SESSION_KEY, "") != chosen:
+            request.session[SESSION_KEY] = chosen
+        return chosen

@@ -8,6 +8,7 @@ import json
 import psycopg
 import psycopg.errors
 import psycopg_pool
+import pytest
 from django.db import OperationalError
 from django.test import RequestFactory
 
@@ -39,3 +40,28 @@ def test_an_api_call_gets_503_in_the_error_shape_and_a_page_plain_text():
     page = middleware.process_exception(RequestFactory().get("/console/"), error)
     assert page.status_code == 503 and page["Content-Type"].startswith("text/plain")
     assert middleware.process_exception(RequestFactory().get("/console/"), ValueError()) is None
+
+
+def test_the_profile_language_step_lets_an_outage_through_to_the_503_answer():
+    """The faults drill: with PostgreSQL away, a signed-in agent's send answered 500 because
+    the language middleware read the user first; it now goes on to the view's 503."""
+    from conversations.middleware import ProfileLanguageMiddleware
+
+    class UserOfAnUnreachableDatabase:
+        @property
+        def is_authenticated(self) -> bool:
+            raise wrapped(psycopg_pool.PoolTimeout("couldn't get a connection after 10.00 sec"))
+
+    request = RequestFactory().post("/api/v1/interactions/1/messages/")
+    request.user = UserOfAnUnreachableDatabase()
+    answered = object()
+    assert ProfileLanguageMiddleware(lambda request: answered)(request) is answered
+
+    class UserOfABrokenQuery:
+        @property
+        def is_authenticated(self) -> bool:
+            raise wrapped(psycopg.errors.DeadlockDetected())
+
+    request.user = UserOfABrokenQuery()
+    with pytest.raises(OperationalError):  # not an outage: not hidden
+        ProfileLanguageMiddleware(lambda request: answered)(request)
