@@ -73,3 +73,35 @@ def test_the_agent_reacts_and_the_phone_shows_it_then_the_reaction_is_removed(st
     alice.page.keyboard.press("Enter")
     expect(thanks.locator(".reaction--out")).to_have_text("🙏")
     expect(bubble.locator(".sbx-reaction")).to_have_text("🙏")
+
+
+def test_the_picker_stays_open_on_the_same_emoji_when_its_row_is_drawn_again(stack, api, alice):
+    """A row is drawn again whenever something it shows changes (its reactions' statuses, the
+    contact's name): an agent choosing an emoji at that moment keeps the picker and the focus."""
+    omar = Customer(wa_id="4915700000132", name="Omar")
+    alice.go_ready()
+    customer_says(stack, omar, "Is the parcel on its way?")
+    panel = alice.accept(omar)
+    interaction_id = alice.interaction_id(panel)
+
+    asked = alice.tab.locator(".row--in", has_text="Is the parcel on its way?")
+    asked.hover()
+    asked.get_by_role("button", name="React to this message").click()
+    picker = asked.get_by_role("menu", name="React with")
+    alice.page.keyboard.press("ArrowRight")
+    alice.page.keyboard.press("ArrowRight")
+    expect(picker.get_by_role("menuitemradio", name="React with 😂")).to_be_focused()
+    before = asked.element_handle()
+
+    # a colleague renames the contact: every row naming the customer is drawn again
+    contact_id = api["alice"].get(f"/api/v1/interactions/{interaction_id}/").json()["contact"]["id"]
+    renamed = api["alice"].patch(f"/api/v1/contacts/{contact_id}/", json={"name": "Omar Haddad"})
+    assert renamed.status_code == 200, renamed.text
+    expect(panel.locator(".conv-name")).to_have_text("Omar Haddad")
+    alice.page.wait_for_function("row => !row.isConnected", arg=before)  # the row was replaced
+
+    expect(picker).to_be_visible()
+    expect(picker.get_by_role("menuitemradio", name="React with 😂")).to_be_focused()
+    alice.page.keyboard.press("ArrowLeft")
+    alice.page.keyboard.press("Enter")
+    expect(asked.locator(".reaction--out")).to_have_text("❤️")

@@ -226,11 +226,24 @@ export class Transcript {
       wanted.push(this.row(message, { delayed, outOfOrder }));
     }
     const focused = this.focusedAction();
+    const picking = this.openPicker();
     this.reconcile(wanted);
     if (focused && !focused.node.isConnected) {
       // U1: a row drawn again (a reaction, a status) keeps the keyboard on its action.
       const again = this.list.querySelector(`.row[data-message-id="${focused.id}"] .${focused.kind}`);
       if (again instanceof HTMLElement) again.focus();
+    }
+    if (picking && !picking.node.isConnected) {
+      // U1: the reaction picker stays open, on the same emoji, when its row is drawn again (its
+      // own reaction's status, a renamed contact) while the agent is choosing.
+      const react = this.list.querySelector(`.row[data-message-id="${picking.id}"] .row-action--react`);
+      if (react instanceof HTMLElement && !react.parentElement?.querySelector(".react-picker")) {
+        react.click();
+        const item = [...(react.parentElement?.querySelectorAll(".react-choice") || [])].find(
+          (choice) => choice.getAttribute("aria-label") === picking.label,
+        );
+        if (item instanceof HTMLElement) item.focus();
+      }
     }
     this.olderButton.hidden = !this.older;
 
@@ -323,6 +336,16 @@ export class Transcript {
     const row = node.closest(".row");
     const kind = [...node.classList].find((c) => c.startsWith("row-action--") && c !== "row-action--done");
     return row instanceof HTMLElement && kind ? { node, id: row.dataset.messageId, kind } : null;
+  }
+
+  /** The reaction picker open in the transcript, if any: its message, its item with the focus. */
+  openPicker() {
+    const picker = this.list.querySelector(".react-picker:not([data-closing])");
+    const row = picker && picker.closest(".row");
+    if (!(picker instanceof HTMLElement) || !(row instanceof HTMLElement)) return null;
+    const active = document.activeElement;
+    const label = active instanceof HTMLElement && picker.contains(active) ? active.getAttribute("aria-label") : null;
+    return { node: picker, id: row.dataset.messageId, label };
   }
 
   /** Highest id of this interaction's customer messages on screen. */
