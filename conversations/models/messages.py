@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 
@@ -138,6 +139,14 @@ class Message(models.Model):
                 fields=["send_claimed_at"],
                 condition=models.Q(status="sending"),
                 name="message_sending_idx",
+            ),
+            # The outbound sweep reads queued sends in the order they fell due and stops at its
+            # batch: its cost follows the batch, not the backlog (issue 14, target 4).
+            models.Index(
+                Coalesce("next_attempt_at", "arrived_at"),
+                "id",
+                condition=models.Q(status="queued", direction="out"),
+                name="message_outbound_due_idx",
             ),
             # S3: the customer messages the reports' sweep has not counted yet.
             models.Index(

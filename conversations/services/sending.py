@@ -17,7 +17,7 @@ import random
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -263,29 +263,37 @@ def _mark_failed(message: Message, *, code: int | None, title: str, details: str
 
 def outbound_due_sweep(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
     """Flush each interaction whose head message is due (a retry, or a send never
-    started), once, oldest due first. Returns how many interactions were flushed.
-
-    Only heads count, exactly as :func:`_claim_head` picks them: the messages queued
-    behind a head that waits for its retry are not due. One row per interaction
-    (``GROUP BY``, ordered by when it fell due), so one conversation's backlog never
-    fills the batch and starves another's retry. (A ``.distinct()`` here was defeated
-    by the model's default ordering: its columns joined the ``SELECT DISTINCT``.) The
-    cost grows with what is due: the partial index on ``next_attempt_at`` of queued rows.
-    """
-    earlier_unsent = Message.objects.filter(_head_filter(OuterRef("interaction_id")), id__lt=OuterRef("id"))
-    interaction_ids = list(
-        Message.objects.filter(status=S.QUEUED, direction=Message.Direction.OUTBOUND)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .exclude(channel__send_paused_until__gt=now)  # G5: flushed once the number may send again
-        .filter(~Exists(earlier_unsent))
-        .values("interaction_id")
-        .annotate(due_at=Min(Coalesce("next_attempt_at", "arrived_at")))
-        .order_by("due_at", "interaction_id")
-        .values_list("interaction_id", flat=True)[:limit]
-    )
+    started), once, oldest due first. Returns how many interactions were flushed."""
+    interaction_ids = outbound_heads_due(now=now, limit=limit)
     for interaction_id in interaction_ids:
         enqueue(jobs.OUTBOX_FLUSH, interaction_id)
     return len(interaction_ids)
+
+
+def outbound_heads_due(*, now: datetime, limit: int) -> list[int]:
+    """The interactions whose head message is due (a retry, or a send never started),
+    oldest due first, ``limit`` at most.
+
+    Only heads count, exactly as :func:`_claim_head` picks them: the messages queued
+    behind a head that waits for its retry are not due. An interaction has one head at
+    most, so a row is an interaction: one conversation's backlog never fills the batch
+    and starves another's retry. The rows are read in the order they fell due
+    (``COALESCE(next_attempt_at, arrived_at)``, the partial expression index
+    ``message_outbound_due_idx``) and the read stops at ``limit``: what is not due yet sorts
+    after ``now``, so the cost follows the batch and the messages queued behind heads, not
+    the retries waiting for later. (The grouping that was here read every due row before
+    its LIMIT.)
+    """
+    earlier_unsent = Message.objects.filter(_head_filter(OuterRef("interaction_id")), id__lt=OuterRef("id"))
+    return list(
+        Message.objects.filter(status=S.QUEUED, direction=Message.Direction.OUTBOUND)
+        .alias(due_at=Coalesce("next_attempt_at", "arrived_at"))
+        .filter(due_at__lte=now)
+        .exclude(channel__send_paused_until__gt=now)  # G5: flushed once the number may send again
+        .filter(~Exists(earlier_unsent))
+        .order_by("due_at", "id")
+        .values_list("interaction_id", flat=True)[:limit]
+    )
 
 
 def abandoned_sends_sweep(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
