@@ -18,6 +18,8 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
 from conversations.limits import CASE_DATA_MAX
@@ -52,7 +54,7 @@ def bot_take_over(*, interaction: Interaction, now: datetime) -> bool:
 def _bot_of(user: User) -> Bot:
     bot = Bot.objects.filter(user=user, is_active=True).first()
     if bot is None or not user.has_perm("integrations.act_as_bot"):
-        raise PermissionDenied("only an active external bot may hand off an interaction")
+        raise PermissionDenied(gettext("only an active external bot may hand off an interaction"))
     return bot
 
 
@@ -71,28 +73,34 @@ def bot_handoff(
     if case_data is not None and (
         not isinstance(case_data, dict) or not all(isinstance(k, str) for k in case_data)
     ):
-        raise DomainError("case information is an object of named values", code="invalid")
+        raise DomainError(gettext("case information is an object of named values"), code="invalid")
     with transaction.atomic():
         interaction = interaction_locked(interaction_id)
         session = BotSession.objects.filter(interaction=interaction, bot=bot, ended_at__isnull=True).first()
         if interaction.owner_id != user.pk and session is None:
-            raise NotFound(f"interaction {interaction_id} does not exist or is not this bot's")
+            raise NotFound(
+                gettext("interaction %(id)s does not exist or is not this bot's") % {"id": interaction_id}
+            )
         if (
             session is None
             or interaction.state != Interaction.State.ACTIVE
             or interaction.owner_id != user.pk
         ):
-            raise Conflict("this interaction is not with the bot any more", code="not_with_bot")
+            raise Conflict(gettext("this interaction is not with the bot any more"), code="not_with_bot")
         queue = None
         if queue_id is not None:
             queue = Queue.objects.filter(pk=queue_id).first()
             if queue is None:
-                raise NotFound(f"queue {queue_id} does not exist")
+                raise NotFound(gettext("queue %(id)s does not exist") % {"id": queue_id})
         if skill_id is not None and not Skill.objects.filter(pk=skill_id).exists():
-            raise NotFound(f"skill {skill_id} does not exist")
+            raise NotFound(gettext("skill %(id)s does not exist") % {"id": skill_id})
         merged = {**(interaction.case_data or {}), **(case_data or {})}
         if len(json.dumps(merged)) > CASE_DATA_MAX:
-            raise DomainError(f"case information is limited to {CASE_DATA_MAX:,} characters", code="too_long")
+            raise DomainError(
+                gettext("case information is limited to %(max)s characters")
+                % {"max": number_format(CASE_DATA_MAX, force_grouping=True)},
+                code="too_long",
+            )
         interaction.case_data = merged
         _to_routing(
             interaction, session, queue=queue, skill_id=skill_id, outcome=BotSession.Outcome.HANDED_OFF

@@ -31,6 +31,7 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from audit.models import AuditEntry
 from audit.services import audit_record
@@ -185,12 +186,15 @@ def contact_erase(*, user: User, contact_id: int) -> ErasureReport:
     """Erase one contact's personal data (and that of contacts merged into it); see the
     module docstring. Needs "Can erase contact data"; recorded in the audit log."""
     if not user.has_perm(ERASE_PERMISSION):
-        raise PermissionDenied("erasing a contact's data needs the permission 'Can erase contact data'")
+        raise PermissionDenied(
+            # the permission by its name in the admin (permissions' names are not translated)
+            gettext("erasing a contact's data needs the permission 'Can erase contact data'")
+        )
     now = timezone.now()
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
         if contact is None:
-            raise NotFound(f"contact {contact_id} does not exist")
+            raise NotFound(gettext("contact %(id)s does not exist") % {"id": contact_id})
         people = _people(contact)
         open_ids = sorted(
             Interaction.objects.filter(contact_id__in=people, state__in=Interaction.OPEN_STATES).values_list(
@@ -199,8 +203,11 @@ def contact_erase(*, user: User, contact_id: int) -> ErasureReport:
         )
         if open_ids:
             raise Conflict(
-                f"contact {contact_id} has open interactions ({', '.join(map(str, open_ids))}): an agent is "
-                "still talking to the customer; close them (Done) first, then erase",
+                gettext(
+                    "contact %(id)s has open interactions (%(interactions)s): an agent is still talking "
+                    "to the customer; close them (Done) first, then erase"
+                )
+                % {"id": contact_id, "interactions": ", ".join(map(str, open_ids))},
                 code="contact_has_open_interactions",
                 interaction_ids=open_ids,
             )
@@ -341,10 +348,12 @@ def contact_export(*, user: User, contact_id: int) -> ContactExport:
     contact, its interactions with notes and internal messages, its messages with their
     attachments' metadata (not the files). Needs "Can export contact data"; recorded."""
     if not user.has_perm(EXPORT_PERMISSION):
-        raise PermissionDenied("exporting a contact's data needs the permission 'Can export contact data'")
+        raise PermissionDenied(
+            gettext("exporting a contact's data needs the permission 'Can export contact data'")
+        )
     contact = Contact.objects.filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound(f"contact {contact_id} does not exist")
+        raise NotFound(gettext("contact %(id)s does not exist") % {"id": contact_id})
     people = _people(contact)
     contacts = {c.pk: c for c in Contact.objects.filter(pk__in=people)}
     interactions = list(

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from django.http import HttpResponse
 from django.urls import path
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -152,7 +153,8 @@ def _search_of(request: Request) -> selectors.InteractionSearch:
     except PeriodError as exc:
         raise refused(exc) from exc
     if date_from and date_to and date_from > date_to:
-        raise DomainError(f"date_from: must not be after date_to ({date_to.isoformat()})", code="bad_period")
+        refusal = gettext("must not be after date_to (%(date)s)") % {"date": date_to.isoformat()}
+        raise DomainError(f"date_from: {refusal}", code="bad_period")  # as ``refused`` names the field
     disposition = params.get("disposition")
     if disposition is not None:
         disposition = query_text(request, "disposition", max_length=100)

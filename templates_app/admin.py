@@ -104,7 +104,7 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
             _("Buttons and lists"),
             {
                 "fields": ("buttons", "list_button", "sections"),
-                "description": (
+                "description": _(
                     "Each button, list section and option has its own fields, checked as you type; "
                     "the live preview shows the message as WhatsApp does. Without JavaScript (or "
                     'with "Edit as JSON"): buttons as [{"type": "quick_reply", "text": "Yes"}], '
@@ -184,7 +184,9 @@ class MessageTemplateAdmin(GuardedDeleteAdmin):
         for waba, report in reports.items():
             level = messages.WARNING if report.problems else messages.SUCCESS
             messages.add_message(
-                request, level, gettext("Pulled WABA %(waba)s: %(report)s") % {"waba": waba, "report": report}
+                request,
+                level,
+                gettext("Pulled WABA %(waba)s: %(report)s") % {"waba": waba, "report": report.summary()},
             )
         return HttpResponseRedirect(reverse("admin:templates_app_messagetemplate_changelist"))
 

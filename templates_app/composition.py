@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django_stubs_ext import StrPromise
+
 from conversations.exceptions import DomainError
 from templates_app.choices import TemplateHeaderType, TemplateKind, TemplateParameterFormat, TemplateStatus
 from templates_app.parameter_kinds import (
@@ -63,6 +66,23 @@ K = TemplateKind
 NOTIFICATION_KINDS = (K.NOTIFICATION, K.RICH_MEDIA)
 MEDIA_HEADERS = (TemplateHeaderType.IMAGE, TemplateHeaderType.VIDEO, TemplateHeaderType.DOCUMENT)
 
+# Messages said in more than one place (translated where they are said).
+NAMED_NOT_NUMBERED = gettext_noop("a template with named parameters writes them as {{first_name}}, not {{1}}")
+BUTTON_TEXT = gettext_noop("each button text is 1 to %(max)s characters")
+#: ``_values``'s refusals, one sentence per part (a language's grammar may differ by part).
+PART_REFUSALS = {
+    "header": {
+        "unknown": gettext_noop("the header has no parameter %(parameter)s"),
+        "not_a_list": gettext_noop("the header parameters are a list of texts"),
+        "count": gettext_noop("the header has %(count)s parameter(s); %(given)s given"),
+    },
+    "body": {
+        "unknown": gettext_noop("the body has no parameter %(parameter)s"),
+        "not_a_list": gettext_noop("the body parameters are a list of texts"),
+        "count": gettext_noop("the body has %(count)s parameter(s); %(given)s given"),
+    },
+}
+
 
 def template_parameters(text: str) -> list[int]:
     """The ``{{n}}`` parameter numbers of a template text, in order of appearance."""
@@ -88,20 +108,25 @@ def named_render(text: str, values: dict[str, str]) -> str:
     return NAMED_PARAMETER.sub(lambda m: values.get(m.group(1), m.group(0)), text or "")
 
 
-#: Why a template Meta holds cannot be sent, by its status (only APPROVED ones can).
-REFUSALS: dict[str, str] = {
-    TemplateStatus.DRAFT: "has not been submitted to Meta",
-    TemplateStatus.PENDING: "is still in review at Meta",
-    TemplateStatus.REJECTED: "was rejected by Meta",
-    TemplateStatus.PAUSED: "is paused by Meta for low quality (customers reported or blocked it)",
-    TemplateStatus.DISABLED: "is disabled by Meta for repeated low quality and can no longer be sent",
-    TemplateStatus.DELETED: "was deleted at Meta",
-    TemplateStatus.PENDING_DELETION: "is being deleted at Meta",
-    TemplateStatus.ARCHIVED: "is archived at Meta for inactivity",
-    TemplateStatus.LOCKED: "is locked at Meta",
-    TemplateStatus.FLAGGED: "is flagged by Meta for low quality",
-    TemplateStatus.IN_APPEAL: "is in appeal at Meta",
-    TemplateStatus.LIMIT_EXCEEDED: "exceeds the account's template limit at Meta",
+#: Why a template Meta holds cannot be sent, by its status (only APPROVED ones can): the
+#: end of "the template 'x' [en_US] …", in the request's language when it is shown.
+REFUSALS: dict[str, StrPromise] = {
+    TemplateStatus.DRAFT: gettext_lazy("has not been submitted to Meta"),
+    TemplateStatus.PENDING: gettext_lazy("is still in review at Meta"),
+    TemplateStatus.REJECTED: gettext_lazy("was rejected by Meta"),
+    TemplateStatus.PAUSED: gettext_lazy(
+        "is paused by Meta for low quality (customers reported or blocked it)"
+    ),
+    TemplateStatus.DISABLED: gettext_lazy(
+        "is disabled by Meta for repeated low quality and can no longer be sent"
+    ),
+    TemplateStatus.DELETED: gettext_lazy("was deleted at Meta"),
+    TemplateStatus.PENDING_DELETION: gettext_lazy("is being deleted at Meta"),
+    TemplateStatus.ARCHIVED: gettext_lazy("is archived at Meta for inactivity"),
+    TemplateStatus.LOCKED: gettext_lazy("is locked at Meta"),
+    TemplateStatus.FLAGGED: gettext_lazy("is flagged by Meta for low quality"),
+    TemplateStatus.IN_APPEAL: gettext_lazy("is in appeal at Meta"),
+    TemplateStatus.LIMIT_EXCEEDED: gettext_lazy("exceeds the account's template limit at Meta"),
 }
 
 
@@ -117,18 +142,21 @@ def template_refusal(template: MessageTemplate) -> str | None:
             return None
     elif status not in (TemplateStatus.DISABLED, TemplateStatus.DELETED):
         return None
-    why = REFUSALS.get(status, f"has the status {status} at Meta")
+    refusal = REFUSALS.get(status)
+    why = str(refusal) if refusal else gettext("has the status %(status)s at Meta") % {"status": status}
     details = []
-    if template.status_reason:
-        details.append(f"reason: {template.status_reason}")
+    if template.status_reason:  # Meta's words, as Meta gave them
+        details.append(gettext("reason: %(reason)s") % {"reason": template.status_reason})
     if template.quality_score and status in (
         TemplateStatus.PAUSED,
         TemplateStatus.DISABLED,
         TemplateStatus.FLAGGED,
     ):
-        details.append(f"quality: {template.quality_score}")
+        details.append(gettext("quality: %(score)s") % {"score": template.quality_score})
     shown = f" ({'; '.join(details)})" if details else ""
-    return f"the template {template.name!r} [{template.language}] {why}{shown}; only APPROVED templates can be sent"
+    return gettext(
+        "the template %(name)s [%(language)s] %(why)s%(details)s; only APPROVED templates can be sent"
+    ) % {"name": repr(template.name), "language": template.language, "why": why, "details": shown}
 
 
 class TemplateError(DomainError):
@@ -139,7 +167,8 @@ class TemplateError(DomainError):
 
 
 def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
-    """Every content or format error of a template, by field (empty: it is well formed)."""
+    """Every content or format error of a template, by field (empty: it is well formed),
+    in the active language (the request's: the admin form, the API)."""
     problems: dict[str, list[str]] = {}
 
     def add(field_name: str, message: str) -> None:
@@ -147,37 +176,44 @@ def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
 
     interactive = template.kind in (K.REPLY_BUTTONS, K.LIST)
     if not interactive and not NAME.match(template.name or ""):
-        add("name", "WhatsApp template names use lowercase letters, digits and underscores only")
+        add("name", gettext("WhatsApp template names use lowercase letters, digits and underscores only"))
     header_type = template.header_type
     if header_type == TemplateHeaderType.TEXT:
         if not template.header_text.strip():
-            add("header_text", "a text header needs its text")
+            add("header_text", gettext("a text header needs its text"))
         if len(template.header_text) > limits.TEXT_HEADER_MAX:
-            add("header_text", f"the header is limited to {limits.TEXT_HEADER_MAX} characters")
+            add(
+                "header_text",
+                gettext("the header is limited to %(max)s characters") % {"max": limits.TEXT_HEADER_MAX},
+            )
         header_numbers = PARAMETER.findall(template.header_text)
         header_names = NAMED_PARAMETER.findall(template.header_text)
         if len(header_numbers) + len(header_names) > 1:
-            add("header_text", "a header may have one parameter at most")
+            add("header_text", gettext("a header may have one parameter at most"))
         elif is_named(template) and header_numbers:
-            add("header_text", "a template with named parameters writes them as {{first_name}}, not {{1}}")
+            add("header_text", gettext(NAMED_NOT_NUMBERED))
         elif header_numbers and header_numbers[0].lstrip("0") != "1":
-            add("header_text", f"{{{{{header_numbers[0][:12]}}}}}: a header's parameter is {{{{1}}}}")
+            add(
+                "header_text",
+                gettext("%(parameter)s: a header's parameter is {{1}}")
+                % {"parameter": "{{" + header_numbers[0][:12] + "}}"},
+            )
     elif template.header_text:
-        add("header_text", "header text is only used with a text header")
+        add("header_text", gettext("header text is only used with a text header"))
     if header_type in MEDIA_HEADERS and template.kind == K.NOTIFICATION:
-        add("header_type", "a media header makes this a rich media notification: choose that kind")
+        add("header_type", gettext("a media header makes this a rich media notification: choose that kind"))
     if header_type == TemplateHeaderType.LOCATION and interactive:
-        add("header_type", "interactive messages cannot have a location header")
+        add("header_type", gettext("interactive messages cannot have a location header"))
     if template.kind == K.LIST and header_type not in (
         TemplateHeaderType.NONE,
         TemplateHeaderType.TEXT,
     ):
-        add("header_type", "list messages only have a text header")
+        add("header_type", gettext("list messages only have a text header"))
     body_max = limits.LIST_BODY_MAX if template.kind == K.LIST else limits.TEMPLATE_BODY_MAX
     if not template.body.strip():
-        add("body", "the body is required")
+        add("body", gettext("the body is required"))
     elif len(template.body) > body_max:
-        add("body", f"the body is limited to {body_max} characters")
+        add("body", gettext("the body is limited to %(max)s characters") % {"max": body_max})
     if is_named(template):
         for message in _named_problems(template):
             add("body", message)
@@ -186,25 +222,29 @@ def template_problems(template: MessageTemplate) -> dict[str, list[str]]:
         for placeholder in bad_placeholders:
             add(
                 "body",
-                f"{placeholder}: parameters are numbered {{{{1}}}} to {{{{{limits.TEMPLATE_PARAMETERS_MAX}}}}}",
+                gettext("%(parameter)s: parameters are numbered {{1}} to %(last)s")
+                % {"parameter": placeholder, "last": "{{" + str(limits.TEMPLATE_PARAMETERS_MAX) + "}}"},
             )
         numbers = [] if bad_placeholders else template_parameters(template.body)
         if numbers and sorted(set(numbers)) != list(range(1, max(numbers) + 1)):
-            add("body", "parameters are numbered {{1}}, {{2}}, … without gaps")
+            add("body", gettext("parameters are numbered {{1}}, {{2}}, … without gaps"))
         if not interactive and (words := WORD_PARAMETER.findall(template.body)):
             add(
                 "body",
-                f"{{{{{words[0][:40]}}}}}: a positional template numbers its parameters; choose named parameters",
+                gettext(
+                    "%(parameter)s: a positional template numbers its parameters; choose named parameters"
+                )
+                % {"parameter": "{{" + words[0][:40] + "}}"},
             )
     if len(template.footer) > limits.FOOTER_MAX:
-        add("footer", f"the footer is limited to {limits.FOOTER_MAX} characters")
+        add("footer", gettext("the footer is limited to %(max)s characters") % {"max": limits.FOOTER_MAX})
     for message in _button_problems(template):
         add("buttons", message)
     if template.kind == K.LIST:
         for message in _list_problems(template):
             add("sections", message)
     elif template.sections or template.list_button:
-        add("sections", "sections and a list button belong to list messages only")
+        add("sections", gettext("sections and a list button belong to list messages only"))
     return problems
 
 
@@ -212,14 +252,17 @@ def _named_problems(template: MessageTemplate) -> list[str]:
     """Meta's rules for named parameters: lowercase letters, digits and underscores, no numbers."""
     problems = []
     if PARAMETER.findall(template.body):
-        problems.append("a template with named parameters writes them as {{first_name}}, not {{1}}")
+        problems.append(gettext(NAMED_NOT_NUMBERED))
     for word in WORD_PARAMETER.findall(template.body):
         if not NAMED_PARAMETER.fullmatch("{{" + word + "}}"):
             problems.append(
-                f"{{{{{word[:40]}}}}}: named parameters use lowercase letters, digits and underscores"
+                gettext("%(parameter)s: named parameters use lowercase letters, digits and underscores")
+                % {"parameter": "{{" + word[:40] + "}}"}
             )
     if len(named_parameters(template.body)) > limits.TEMPLATE_PARAMETERS_MAX:
-        problems.append(f"a body has at most {limits.TEMPLATE_PARAMETERS_MAX} parameters")
+        problems.append(
+            gettext("a body has at most %(max)s parameters") % {"max": limits.TEMPLATE_PARAMETERS_MAX}
+        )
     return problems
 
 
@@ -243,51 +286,54 @@ def _bad_placeholders(text: str) -> list[str]:
 def _button_problems(template: MessageTemplate) -> list[str]:
     buttons = template.buttons or []
     if not isinstance(buttons, list) or not all(isinstance(b, dict) for b in buttons):
-        return ["buttons are a list of objects"]
+        return [gettext("buttons are a list of objects")]
     kinds = [b.get("type") for b in buttons]
     if template.kind == K.LIST:
-        return ["list messages have rows in sections, not buttons"] if buttons else []
+        return [gettext("list messages have rows in sections, not buttons")] if buttons else []
     if template.kind == K.REPLY_BUTTONS:
         errors = []
         if not 1 <= len(buttons) <= 3:
-            errors.append("reply buttons: 1 to 3 buttons")
+            errors.append(gettext("reply buttons: 1 to 3 buttons"))
         if any(kind != "reply" for kind in kinds):
-            errors.append("reply buttons are of type 'reply'")
+            errors.append(gettext("reply buttons are of type 'reply'"))
         texts = [str(b.get("text", "")) for b in buttons]
         if any(not t.strip() or len(t) > limits.BUTTON_TITLE_MAX for t in texts):
-            errors.append(f"each button text is 1 to {limits.BUTTON_TITLE_MAX} characters")
+            errors.append(gettext(BUTTON_TEXT) % {"max": limits.BUTTON_TITLE_MAX})
         if len(set(texts)) != len(texts):
-            errors.append("button texts must differ")
+            errors.append(gettext("button texts must differ"))
         return errors
     errors = []
     quick = kinds.count("quick_reply")
     urls, phones = kinds.count("url"), kinds.count("phone_number")
     if set(kinds) - TEMPLATE_BUTTON_TYPES:
-        errors.append(f"template buttons are {', '.join(sorted(TEMPLATE_BUTTON_TYPES))}")
+        errors.append(
+            gettext("template buttons are %(types)s") % {"types": ", ".join(sorted(TEMPLATE_BUTTON_TYPES))}
+        )
     if set(kinds) & META_ONLY_BUTTON_TYPES:  # Meta judges these (created in WhatsApp Manager, pulled)
         return errors
     if quick and (urls or phones):
-        errors.append("use QuickReply buttons or CallToAction buttons, not both")
+        errors.append(gettext("use QuickReply buttons or CallToAction buttons, not both"))
     if quick > limits.QUICK_REPLIES_MAX:
-        errors.append(f"up to {limits.QUICK_REPLIES_MAX} QuickReply buttons")
+        errors.append(gettext("up to %(max)s QuickReply buttons") % {"max": limits.QUICK_REPLIES_MAX})
     if urls > limits.URL_BUTTONS_MAX or phones > limits.PHONE_BUTTONS_MAX:
         errors.append(
-            f"CallToAction: up to {limits.URL_BUTTONS_MAX} website buttons and {limits.PHONE_BUTTONS_MAX} phone button"
+            gettext("CallToAction: up to %(urls)s website buttons and %(phones)s phone button")
+            % {"urls": limits.URL_BUTTONS_MAX, "phones": limits.PHONE_BUTTONS_MAX}
         )
     for button in buttons:
         text = str(button.get("text", ""))
         if not text.strip() or len(text) > limits.TEMPLATE_BUTTON_TEXT_MAX:
-            errors.append(f"each button text is 1 to {limits.TEMPLATE_BUTTON_TEXT_MAX} characters")
+            errors.append(gettext(BUTTON_TEXT) % {"max": limits.TEMPLATE_BUTTON_TEXT_MAX})
         if button.get("type") == "url":
             url = str(button.get("url", ""))
             if not url.startswith(("https://", "http://")):
-                errors.append("a website button needs an http(s) URL")
+                errors.append(gettext("a website button needs an http(s) URL"))
             if "{{" in url and not re.search(r"\{\{\s*1\s*\}\}$", url):
-                errors.append("a dynamic website URL ends with {{1}} (the parameter is appended)")
+                errors.append(gettext("a dynamic website URL ends with {{1}} (the parameter is appended)"))
         if button.get("type") == "phone_number" and not re.fullmatch(
             r"\+\d{6,19}", str(button.get("phone_number", ""))
         ):
-            errors.append("a phone button needs a number in international form (+…)")
+            errors.append(gettext("a phone button needs a number in international form (+…)"))
     return errors
 
 
@@ -295,53 +341,76 @@ def _list_problems(template: MessageTemplate) -> list[str]:
     """WhatsApp's rules for list messages (what ``payloads.list_message`` enforces at send)."""
     errors = []
     if not template.list_button.strip() or len(template.list_button) > limits.BUTTON_TITLE_MAX:
-        errors.append(f"the list button label is 1 to {limits.BUTTON_TITLE_MAX} characters")
+        errors.append(
+            gettext("the list button label is 1 to %(max)s characters") % {"max": limits.BUTTON_TITLE_MAX}
+        )
     sections = template.sections or []
     if not isinstance(sections, list) or not 1 <= len(sections) <= limits.SECTIONS_MAX:
-        return [*errors, f"a list has 1 to {limits.SECTIONS_MAX} sections"]
+        return [*errors, gettext("a list has 1 to %(max)s sections") % {"max": limits.SECTIONS_MAX}]
     rows: list[Any] = []
     readable = True  # every section is an object with a list of rows
     for number, section in enumerate(sections, start=1):
         if not isinstance(section, dict):
-            errors.append(f'section {number} is not an object like {{"title": "…", "rows": […]}}')
+            errors.append(
+                gettext('section %(number)s is not an object like {"title": "…", "rows": […]}')
+                % {"number": number}
+            )
             readable = False
             continue
         title = section.get("title")
         if title is not None and not isinstance(title, str):
-            errors.append(f"section {number}: its title is text")
+            errors.append(gettext("section %(number)s: its title is text") % {"number": number})
         elif len(title or "") > limits.SECTION_TITLE_MAX:
-            errors.append(f"section {number}: titles are limited to {limits.SECTION_TITLE_MAX} characters")
+            errors.append(
+                gettext("section %(number)s: titles are limited to %(max)s characters")
+                % {"number": number, "max": limits.SECTION_TITLE_MAX}
+            )
         elif len(sections) > 1 and not (title or "").strip():
-            errors.append(f"section {number} needs a title when there are several sections")
+            errors.append(
+                gettext("section %(number)s needs a title when there are several sections")
+                % {"number": number}
+            )
         section_rows = section.get("rows")
         if not isinstance(section_rows, list) or not all(isinstance(row, dict) for row in section_rows):
             errors.append(
-                f'section {number}: "rows" is a list of row objects like {{"id": "am", "title": "Morning"}}'
+                gettext(
+                    'section %(number)s: "rows" is a list of row objects like {"id": "am", "title": "Morning"}'
+                )
+                % {"number": number}
             )
             readable = False
             continue
         if not section_rows:
-            errors.append(f"section {number} has no rows; each section needs at least one")
+            errors.append(
+                gettext("section %(number)s has no rows; each section needs at least one")
+                % {"number": number}
+            )
             readable = False
         rows.extend(section_rows)
     if readable and not 1 <= len(rows) <= limits.ROWS_MAX:  # a count of part of them would mislead
-        errors.append(f"a list has 1 to {limits.ROWS_MAX} options in all")
+        errors.append(gettext("a list has 1 to %(max)s options in all") % {"max": limits.ROWS_MAX})
     ids: set[str] = set()
     for row in rows:
         if not str(row.get("title", "")).strip():
-            errors.append("every option has a title")
+            errors.append(gettext("every option has a title"))
             continue
         if len(str(row["title"])) > limits.ROW_TITLE_MAX:
-            errors.append(f"option titles are limited to {limits.ROW_TITLE_MAX} characters")
+            errors.append(
+                gettext("option titles are limited to %(max)s characters") % {"max": limits.ROW_TITLE_MAX}
+            )
         if len(str(row.get("description", ""))) > limits.ROW_DESCRIPTION_MAX:
-            errors.append(f"option descriptions are limited to {limits.ROW_DESCRIPTION_MAX} characters")
+            errors.append(
+                gettext("option descriptions are limited to %(max)s characters")
+                % {"max": limits.ROW_DESCRIPTION_MAX}
+            )
         row_id = str(row.get("id") or "")
         if not row_id.strip() or len(row_id) > limits.ROW_ID_MAX:
             errors.append(
-                f"option {str(row['title'])[: limits.ROW_TITLE_MAX]!r} needs an id of 1 to {limits.ROW_ID_MAX} characters"
+                gettext("option %(option)s needs an id of 1 to %(max)s characters")
+                % {"option": repr(str(row["title"])[: limits.ROW_TITLE_MAX]), "max": limits.ROW_ID_MAX}
             )
         elif row_id in ids:
-            errors.append(f"option ids must differ; {row_id[:40]!r} is repeated")
+            errors.append(gettext("option ids must differ; %(id)s is repeated") % {"id": repr(row_id[:40])})
         ids.add(row_id)
     return errors
 
@@ -436,10 +505,12 @@ def _parameter(value: Any, *, where: str, field: str) -> str:
     """A parameter's value; the error names the input (``field``: "body.2", "buttons.0")."""
     text = str(value if value is not None else "")
     if not text.strip():
-        raise TemplateError(f"{where} is empty", field=field)
+        raise TemplateError(gettext("%(input)s is empty") % {"input": where}, field=field)
     if BAD_PARAMETER.search(text):
         raise TemplateError(
-            f"{where} may not contain new lines, tabs or more than four spaces in a row", field=field
+            gettext("%(input)s may not contain new lines, tabs or more than four spaces in a row")
+            % {"input": where},
+            field=field,
         )
     return text
 
@@ -452,7 +523,10 @@ def compose(template: MessageTemplate, *, parameters: dict[str, Any] | None = No
     problems = template_problems(template)
     if problems:
         first = next(iter(problems.values()))[0]
-        raise TemplateError(f"the template {template.name!r} is not well formed: {first}")
+        raise TemplateError(
+            gettext("the template %(name)s is not well formed: %(problem)s")
+            % {"name": repr(template.name), "problem": first}
+        )
     parameters = parameters or {}
     slots = parameter_slots(template)
     labels = slots["labels"]
@@ -472,12 +546,14 @@ def compose(template: MessageTemplate, *, parameters: dict[str, Any] | None = No
         body = template_render(template.body, dict(enumerate(body_values, start=1)))
     if len(header) > limits.TEXT_HEADER_MAX:
         raise TemplateError(
-            f"with its parameter the header is {len(header)} characters; the limit is {limits.TEXT_HEADER_MAX}"
+            gettext("with its parameter the header is %(length)s characters; the limit is %(max)s")
+            % {"length": len(header), "max": limits.TEXT_HEADER_MAX}
         )
     body_max = limits.LIST_BODY_MAX if template.kind == K.LIST else limits.TEMPLATE_BODY_MAX
     if len(body) > body_max:
         raise TemplateError(
-            f"with its parameters the body is {len(body)} characters; the limit is {body_max}"
+            gettext("with its parameters the body is %(length)s characters; the limit is %(max)s")
+            % {"length": len(body), "max": body_max}
         )
     rendered = {"header": header, "body": body, "footer": template.footer, "buttons": template.buttons or []}
     if template.kind in NOTIFICATION_KINDS:
@@ -490,19 +566,22 @@ def _values(
 ) -> list[str]:
     """The values of ``slots`` in their order: a list, or (named parameters) a dict by name.
     An error names the parameter as the agent's field does (U3: "“Order number” is empty")."""
+    refusals = PART_REFUSALS[where]
     if named and isinstance(given, dict):
         unknown = sorted(str(k) for k in given if k not in slots)
         if unknown:
-            raise TemplateError(f"the {where} has no parameter {{{{{unknown[0][:40]}}}}}", field=where)
+            raise TemplateError(
+                gettext(refusals["unknown"]) % {"parameter": "{{" + unknown[0][:40] + "}}"}, field=where
+            )
         given = [given.get(name) for name in slots]
     if isinstance(given, dict | str):
-        raise TemplateError(f"the {where} parameters are a list of texts", field=where)
+        raise TemplateError(gettext(refusals["not_a_list"]), field=where)
     values = list(given or [])
     count = len(slots)
     if len(values) != count:
-        raise TemplateError(f"the {where} has {count} parameter(s); {len(values)} given")
+        raise TemplateError(gettext(refusals["count"]) % {"count": count, "given": len(values)})
     return [
-        _parameter(v, where=f"“{label['label']}”", field=label["key"])
+        _parameter(v, where=gettext("“%(label)s”") % {"label": label["label"]}, field=label["key"])
         for label, v in zip(labels, values, strict=True)
     ]
 
@@ -534,7 +613,7 @@ def _notification(
         components.append({"type": "body", "parameters": _text_parameters(body_values, slots["body"], named)})
     suffixes = parameters.get("buttons") or {}
     if not isinstance(suffixes, dict):
-        raise TemplateError("the buttons' values are an object by button index", field="buttons")
+        raise TemplateError(gettext("the buttons' values are an object by button index"), field="buttons")
     for slot in slots["buttons"]:
         if slot["kind"] in VALUE_BUTTON_TYPES:
             given = suffixes.get(str(slot["index"]), suffixes.get(slot["index"]))
@@ -544,7 +623,7 @@ def _notification(
             continue
         suffix = _parameter(
             suffixes.get(str(slot["index"]), suffixes.get(slot["index"])),
-            where=f"the {slot['text']!r} link",
+            where=gettext("the %(button)s link") % {"button": repr(slot["text"])},
             field=f"buttons.{slot['index']}",
         )
         components.append(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from django.utils.translation import gettext
+
 #: Button types whose value the agent gives when sending (besides a dynamic URL's suffix).
 VALUE_BUTTON_TYPES = ("copy_code", "otp", "flow")
 #: Meta: a coupon code and a one-time code are at most 15 characters.
@@ -42,7 +44,13 @@ def _coordinate(given: object, *, name: str, bound: int) -> float:
         value = None
     if value is None or not -bound <= value <= bound:
         raise ParameterError(
-            f"the location's {name} is a number from -{bound} to {bound}", field=f"location.{name}"
+            (
+                gettext("the location's latitude is a number from -%(bound)s to %(bound)s")
+                if name == "latitude"
+                else gettext("the location's longitude is a number from -%(bound)s to %(bound)s")
+            )
+            % {"bound": bound},
+            field=f"location.{name}",
         )
     return value
 
@@ -50,7 +58,9 @@ def _coordinate(given: object, *, name: str, bound: int) -> float:
 def location_value(given: object) -> LocationValue:
     """The place of a LOCATION header: latitude and longitude, name and address optional."""
     if not isinstance(given, dict):
-        raise ParameterError("the header is a location: give its latitude and longitude", field="location")
+        raise ParameterError(
+            gettext("the header is a location: give its latitude and longitude"), field="location"
+        )
     place: LocationValue = {
         "latitude": _coordinate(given.get("latitude"), name="latitude", bound=90),
         "longitude": _coordinate(given.get("longitude"), name="longitude", bound=180),
@@ -61,7 +71,12 @@ def location_value(given: object) -> LocationValue:
             continue
         if not isinstance(text, str) or len(text) > PLACE_TEXT_MAX:
             raise ParameterError(
-                f"the location's {key} is a text of up to {PLACE_TEXT_MAX} characters",
+                (
+                    gettext("the location's name is a text of up to %(max)s characters")
+                    if key == "name"
+                    else gettext("the location's address is a text of up to %(max)s characters")
+                )
+                % {"max": PLACE_TEXT_MAX},
                 field=f"location.{key}",
             )
         if key == "name":
@@ -80,18 +95,24 @@ def button_component(kind: str, index: int, given: object, *, text: str) -> dict
     value = "" if given is None else str(given).strip() if isinstance(given, str | int) else None
     field = f"buttons.{index}"
     if value is None:
-        raise ParameterError(f"the {text!r} button's value is a text", field=field)
+        raise ParameterError(
+            gettext("the %(button)s button's value is a text") % {"button": repr(text)}, field=field
+        )
     if kind == "flow":
         if len(value) > FLOW_TOKEN_MAX:
-            raise ParameterError(f"a flow token is at most {FLOW_TOKEN_MAX} characters", field=field)
+            raise ParameterError(
+                gettext("a flow token is at most %(max)s characters") % {"max": FLOW_TOKEN_MAX}, field=field
+            )
         action = {"flow_token": value} if value else {}  # optional: Meta then sends none
         parameter: dict[str, object] = {"type": "action", "action": action}
         return {"type": "button", "sub_type": "flow", "index": str(index), "parameters": [parameter]}
-    what = "coupon code" if kind == "copy_code" else "one-time code"
     if not value or len(value) > CODE_MAX or any(c.isspace() for c in value):
-        raise ParameterError(
-            f"the {what} of {text!r} is 1 to {CODE_MAX} characters without spaces", field=field
+        refusal = (
+            gettext("the coupon code of %(button)s is 1 to %(max)s characters without spaces")
+            if kind == "copy_code"
+            else gettext("the one-time code of %(button)s is 1 to %(max)s characters without spaces")
         )
+        raise ParameterError(refusal % {"button": repr(text), "max": CODE_MAX}, field=field)
     if kind == "copy_code":
         parameter = {"type": "coupon_code", "coupon_code": value}
         return {"type": "button", "sub_type": "copy_code", "index": str(index), "parameters": [parameter]}

@@ -87,7 +87,9 @@ def template_sendable_get(*, channel: Any, template_id: int) -> MessageTemplate:
         .first()
     )
     if template is None:
-        raise NotFound(f"template {template_id} does not exist or is not for this number")
+        raise NotFound(
+            gettext("template %(id)s does not exist or is not for this number") % {"id": template_id}
+        )
     refusal = template_refusal(template)
     if refusal:
         raise DomainError(refusal, code="template_not_approved", status=template.status)

@@ -10,6 +10,7 @@ from django.core.files import File
 from django.db.models import F, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from conversations.exceptions import DomainError, NotFound, PermissionDenied
 from conversations.models import Attachment, Channel
@@ -101,11 +102,13 @@ def template_message_spec(
             attachment_id and template.kind == MessageTemplate.Kind.REPLY_BUTTONS and template.header_media
         )
         if changes_attachment and not user.has_perm("templates_app.change_reply_button_attachment"):
-            raise PermissionDenied("changing the attachment of reply buttons needs the permission to do so")
+            raise PermissionDenied(
+                gettext("changing the attachment of reply buttons needs the permission to do so")
+            )
         if not attachment_id:
             attachment_id = _attachment_from_file(user=user, stored=template.header_media).pk
     elif attachment_id:
-        raise DomainError("this template has no media header to attach a file to", code="invalid")
+        raise DomainError(gettext("this template has no media header to attach a file to"), code="invalid")
     return OutboundSpec(
         type=composed.type, body=composed.body, content=composed.content, attachment_id=attachment_id
     )
@@ -114,7 +117,9 @@ def template_message_spec(
 def _attachment_from_file(*, user: User, stored: FieldFile) -> Attachment:
     """A sendable copy of a file kept by content managers (template header, response file)."""
     if not stored:
-        raise DomainError("this template's media header has no file: attach one", code="no_attachment")
+        raise DomainError(
+            gettext("this template's media header has no file: attach one"), code="no_attachment"
+        )
     with stored.open("rb") as handle:
         return attachment_upload(
             user=user, file=cast(BinaryIO, File(handle)), file_name=(stored.name or "").rsplit("/", 1)[-1]
@@ -125,7 +130,7 @@ def standard_response_attachment_use(*, user: User, attachment_id: int) -> Attac
     """T1: a standard response's file, ready to send as its own message."""
     stored = StandardResponseAttachment.objects.filter(pk=attachment_id, response__is_active=True).first()
     if stored is None:
-        raise NotFound(f"standard response attachment {attachment_id} does not exist")
+        raise NotFound(gettext("standard response attachment %(id)s does not exist") % {"id": attachment_id})
     attachment = _attachment_from_file(user=user, stored=stored.file)
     if stored.file_name and attachment.file_name != stored.file_name:
         attachment.file_name = stored.file_name

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from conversations.exceptions import DomainError
 from conversations.models import Channel
@@ -44,7 +45,8 @@ T = MessageTemplate
 
 @dataclass
 class PullReport:
-    """What a pull did, per count; ``problems`` names what it could not read."""
+    """What a pull did, per count; ``problems`` names what it could not read. Its ``str`` is
+    the English record kept on ``TemplatePull.report``; ``summary()`` says it to a person."""
 
     created: int = 0
     updated: int = 0
@@ -57,6 +59,23 @@ class PullReport:
         return text + (
             f"; {len(self.problems)} problem(s): {'; '.join(self.problems[:5])}" if self.problems else ""
         )
+
+    def summary(self) -> str:
+        """The report in the active language (the problems as Meta and the pull named them)."""
+        text = gettext(
+            "%(created)s new, %(updated)s changed, %(unchanged)s unchanged, %(deleted)s marked deleted"
+        ) % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+        }
+        if not self.problems:
+            return text
+        return text + gettext("; %(count)s problem(s): %(problems)s") % {
+            "count": len(self.problems),
+            "problems": "; ".join(self.problems[:5]),
+        }
 
 
 def _client_for(channel: Channel) -> CloudApiClient:
@@ -102,7 +121,9 @@ def templates_pull(
         reports[waba] = report
         _pulled(waba, report)
     if waba_id and waba_id not in reports:
-        raise DomainError(f"no active number has the WABA id {waba_id!r}", code="not_found")
+        raise DomainError(
+            gettext("no active number has the WABA id %(waba)s") % {"waba": repr(waba_id)}, code="not_found"
+        )
     return reports
 
 
@@ -249,13 +270,13 @@ def _waba_of(template: MessageTemplate) -> tuple[str, Channel]:
     if template.channel is not None:
         if not template.channel.waba_id:
             raise TemplateSubmitError(
-                {"channel": ["this number has no WABA id: set it on the channel first"]}
+                {"channel": [gettext("this number has no WABA id: set it on the channel first")]}
             )
         return template.channel.waba_id, template.channel
     known = wabas()
     if len(known) != 1:
         raise TemplateSubmitError(
-            {"channel": ["choose a number: its WhatsApp Business Account receives the template"]}
+            {"channel": [gettext("choose a number: its WhatsApp Business Account receives the template")]}
         )
     waba, channels = next(iter(known.items()))
     return waba, channels[0]
@@ -263,11 +284,20 @@ def _waba_of(template: MessageTemplate) -> tuple[str, Channel]:
 
 def _refusal(exc: CloudApiError) -> TemplateSubmitError:
     if exc.kind is ErrorKind.RETRYABLE and exc.http_status is None:
-        return TemplateSubmitError({None: [f"Meta could not be reached, nothing was submitted: {exc.title}"]})
+        return TemplateSubmitError(
+            {
+                None: [
+                    gettext("Meta could not be reached, nothing was submitted: %(error)s")
+                    % {"error": exc.title}
+                ]
+            }
+        )
     said = " — ".join(part for part in (exc.title, exc.details) if part)
     code = f"{exc.code}/{exc.subcode}" if exc.subcode else str(exc.code)
     field_name = template_error_field(exc.subcode, f"{exc.title} {exc.details}")
-    return TemplateSubmitError({field_name: [f"Meta refused it ({code}): {said}"]})
+    return TemplateSubmitError(
+        {field_name: [gettext("Meta refused it (%(code)s): %(said)s") % {"code": code, "said": said}]}
+    )
 
 
 def template_submit(*, template: MessageTemplate, client_for: ClientFactory | None = None) -> None:
@@ -277,7 +307,7 @@ def template_submit(*, template: MessageTemplate, client_for: ClientFactory | No
     """
     if template.kind not in NOTIFICATION_KINDS:
         raise TemplateSubmitError(
-            {"kind": ["only notifications are Meta templates; interactive messages need no review"]}
+            {"kind": [gettext("only notifications are Meta templates; interactive messages need no review")]}
         )
     waba, channel = _waba_of(template)
     client = (client_for or _client_for)(channel)
@@ -303,7 +333,9 @@ def _sample_handle(template: MessageTemplate, *, channel: Channel, client: Cloud
         raise TemplateSubmitError(
             {
                 "channel": [
-                    "set the number's Meta app id first: a media header's sample is uploaded to the app"
+                    gettext(
+                        "set the number's Meta app id first: a media header's sample is uploaded to the app"
+                    )
                 ]
             }
         )
@@ -313,7 +345,12 @@ def _sample_handle(template: MessageTemplate, *, channel: Channel, client: Cloud
     file_type = types.get(PurePath(name.lower()).suffix) if name else None
     if file_type is None:
         raise TemplateSubmitError(
-            {"header_media": [f"attach the header's sample: a {' or '.join(sorted(types))} file"]}
+            {
+                "header_media": [
+                    gettext("attach the header's sample: a %(types)s file")
+                    % {"types": (" " + gettext("or") + " ").join(sorted(types))}
+                ]
+            }
         )
     with stored.open("rb") as handle:
         data = handle.read()
@@ -361,7 +398,9 @@ def _submit(template: MessageTemplate, *, waba: str, channel: Channel, client: C
 def template_delete_at_meta(*, template: MessageTemplate, client_for: ClientFactory | None = None) -> None:
     """Delete this language of the template at Meta; ours is marked DELETED (kept for history)."""
     if not template.whatsapp_template_id:
-        raise DomainError(f"{template} was never submitted to Meta", code="invalid")
+        raise DomainError(
+            gettext("%(template)s was never submitted to Meta") % {"template": template}, code="invalid"
+        )
     waba, channel = _waba_of(template)
     client = (client_for or _client_for)(channel)
     try:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -219,6 +220,28 @@ def test_only_the_bot_may_hand_off_and_only_its_own(post_webhook, bot, bot_api, 
         == 400
     )
     assert Interaction.objects.get().owner == bot.user
+
+
+def test_the_handoffs_refusals_speak_the_callers_language(post_webhook, bot, bot_api, queues):
+    """U4: the agent's profile language, the bot's Accept-Language; English by default."""
+    post_webhook(text(1, "Hi"))
+    interaction = Interaction.objects.get()
+    url = f"/api/v1/interactions/{interaction.pk}/handoff/"
+    agent = AgentProfileFactory(language="de").user
+    someone = Client()
+    someone.force_login(agent)
+    someone.get("/console/")  # a page reads the profile's language for the API's requests
+    refused = someone.post(url, {}, content_type="application/json")
+    assert refused.status_code == 403
+    assert (
+        refused.json()["error"]["message"] == "nur ein aktiver externer Bot darf eine Interaktion übergeben"
+    )
+    german = bot_api.post(url, {"queue_id": 999999}, format="json", HTTP_ACCEPT_LANGUAGE="de")
+    assert german.json()["error"]["message"] == "Warteschlange 999999 existiert nicht"
+    portuguese = bot_api.post(url, {"skill_id": 999999}, format="json", HTTP_ACCEPT_LANGUAGE="pt-br")
+    assert portuguese.json()["error"]["message"] == "a habilidade 999999 não existe"
+    english = bot_api.post(url, {"queue_id": 999999}, format="json")
+    assert english.json()["error"]["message"] == "queue 999999 does not exist"
 
 
 def test_the_bots_subscription_gets_only_its_own_interactions(post_webhook, bot, queues, sales_channel):

@@ -249,6 +249,28 @@ class TestApi:
         assert conflict.status_code == 409
         assert conflict.json()["error"]["code"] == "contact_has_open_interactions"
 
+    def test_refusals_in_the_requests_language(self, client, customer):
+        """U4: the browser's German; the English of the tests above by default."""
+        agent = UserFactory(username="plain-agent")
+        client.force_login(agent)
+        lena = customer["contact"]
+        refused = client.post(f"/api/v1/contacts/{lena.pk}/erase/", HTTP_ACCEPT_LANGUAGE="de")
+        assert refused.json()["error"]["message"] == (
+            "das Löschen der Daten eines Kontakts erfordert die Berechtigung 'Can erase contact data'"
+        )
+        client.force_login(grant(agent, ERASE, EXPORT))
+        missing = client.get("/api/v1/contacts/999999/export/", HTTP_ACCEPT_LANGUAGE="pt-br")
+        assert missing.json()["error"]["message"] == "o contato 999999 não existe"
+        open_one = InteractionFactory(contact=lena, state=Interaction.State.QUEUED)
+        conflict = client.post(f"/api/v1/contacts/{lena.pk}/erase/", HTTP_ACCEPT_LANGUAGE="de")
+        assert conflict.json()["error"]["message"] == (
+            f"Kontakt {lena.pk} hat offene Interaktionen ({open_one.pk}): ein Agent spricht noch mit dem "
+            "Kunden; schließen Sie sie zuerst (Erledigt), dann löschen Sie"
+        )
+        assert conflict.json()["error"]["interaction_ids"] == [open_one.pk]
+        english = client.post(f"/api/v1/contacts/{lena.pk}/erase/")
+        assert english.json()["error"]["message"].startswith(f"contact {lena.pk} has open interactions")
+
 
 @pytest.mark.django_db
 class TestAdmin:

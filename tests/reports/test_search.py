@@ -112,6 +112,21 @@ def test_dates_in_the_wrong_order_are_refused_by_rule(client, supervisor):
     assert answer.json()["error"]["message"].startswith("date_from: must not be after")
 
 
+def test_the_refusal_speaks_the_supervisors_language(client, supervisor):
+    """U4: in the profile's language (read by a page, kept for the API), else the browser's."""
+    client.force_login(supervisor)
+    wrong_order = {"date_from": "2026-03-05", "date_to": "2026-03-01"}
+    german = client.get(reverse("interaction-search"), wrong_order, HTTP_ACCEPT_LANGUAGE="de")
+    assert german.json()["error"] == {
+        "code": "bad_period",
+        "message": "date_from: darf nicht nach date_to (2026-03-01) liegen",
+    }
+    AgentProfileFactory(user=supervisor, language="pt-br")
+    client.get("/search/")
+    portuguese = client.get(reverse("interaction-search"), wrong_order, HTTP_ACCEPT_LANGUAGE="de")
+    assert portuguese.json()["error"]["message"].startswith("date_from: não pode ser depois de date_to")
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from conversations.models import Channel
 from tests.conftest import APP_SECRET
@@ -37,13 +38,15 @@ class DjangoClientTransport(httpx.BaseTransport):
             for k, v in request.headers.items()
             if k.lower() in ("authorization", "file_offset")
         }
-        response = self.client.generic(
-            request.method,
-            path,
-            data=request.read(),
-            content_type=request.headers.get("content-type", "application/json"),
-            **headers,
-        )
+        # "Meta" answers in its own request; the caller's language (U4) is the caller's still
+        with translation.override(translation.get_language()):
+            response = self.client.generic(
+                request.method,
+                path,
+                data=request.read(),
+                content_type=request.headers.get("content-type", "application/json"),
+                **headers,
+            )
         return httpx.Response(
             response.status_code, headers={"content-type": response["Content-Type"]}, content=response.content
         )
