@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import {
-  consultationNotice, customerOf, invitationNotice, noticePlan, offerNotice, offerTypeOf, permissionControl, titleAlert,
+  consultationNotice, customerOf, invitationNotice, noticePlan, offerNotice, offerTypeOf, originOf, permissionControl, titleAlert,
 } from "../../console/static/console/desktop-notice.js";
 
 /** @import { Invitation, Offer } from "../../console/static/console/types.js" */
@@ -32,6 +32,13 @@ describe("R2b: what the notice says", () => {
   it("a transfer and a return from a workbin say so", () => {
     assert.equal(offerTypeOf(({ ...offer, origin: { kind: "transfer", label: "Transferred", by: "Bob" } })), "WhatsApp conversation transferred by Bob");
     assert.equal(offerTypeOf(({ ...offer, origin: { kind: "workbin", label: "Back from a workbin", by: "" } })), "WhatsApp conversation back from a workbin");
+  });
+  it("the offer card says where it comes from by its kind, not the server's label (built in another agent's language)", () => {
+    assert.equal(originOf({ kind: "transfer", label: "Übertragen", by: "Bob" }), "Transferred by Bob");
+    assert.equal(originOf({ kind: "transfer", label: "Übertragen" }), "Transferred");
+    assert.equal(originOf({ kind: "workbin", label: "Aus einem Arbeitskorb zurück", by: "Ana" }), "Back from a workbin, put there by Ana");
+    assert.equal(originOf({ kind: "workbin", label: "Aus einem Arbeitskorb zurück", by: "" }), "Back from a workbin");
+    assert.equal(originOf({ kind: "later", label: "Later", by: "Ana" }), "Later · Ana"); // a kind this console does not know yet
   });
   it("an invitation and a consultation name who asks and the customer", () => {
     const invitation = invitationNotice(/** @type {Invitation} */ ({ invitation_id: 5, inviter: "Bob", interaction: { id: 11, contact } }));

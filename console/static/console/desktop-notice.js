@@ -31,6 +31,18 @@ export function offerTypeOf(offer) {
   return gettext("New WhatsApp conversation");
 }
 
+/**
+ * Where an offer comes from, on its card ("Transferred by Bob"), in the agent's language: by
+ * its kind, not the server's label (a push is built once, in the language of whoever caused it).
+ * @param {{ kind: string, label: string, by?: string }} origin
+ */
+export function originOf(origin) {
+  const by = origin.by || "";
+  if (origin.kind === "transfer") return by ? fmt(gettext("Transferred by %(by)s"), { by }) : gettext("Transferred");
+  if (origin.kind === "workbin") return by ? fmt(gettext("Back from a workbin, put there by %(by)s"), { by }) : gettext("Back from a workbin");
+  return by ? `${origin.label} · ${by}` : origin.label;
+}
+
 /** A message's words for a preview (text, else its kind). @param {{ type?: string, body?: string } | null | undefined} message */
 function said(message) {
   if (!message) return "";

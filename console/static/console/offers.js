@@ -2,6 +2,7 @@
 
 import { errorCode, errorStatus } from "./api.js";
 import { el, linkify } from "./dom.js";
+import { originOf } from "./desktop-notice.js";
 import { describeError } from "./errors.js";
 import { initialOf } from "./format.js";
 import { numberAside, profileAside } from "./identity.js";
@@ -126,7 +127,7 @@ export class Offers {
         ? el("p", {
             class: "offer-origin",
             dataset: { kind: offer.origin.kind },
-            text: offer.origin.by ? `${offer.origin.label} by ${offer.origin.by}` : offer.origin.label,
+            text: originOf(offer.origin),
           })
         : null,
       first
