@@ -18,7 +18,7 @@ What Django's own admin markup gets wrong and we cannot reasonably change is lis
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Literal
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -29,9 +29,6 @@ from tests.stack import Stack, running_stack
 
 skip_without_chromium()
 pytestmark = pytest.mark.browser
-
-#: axe's script is injected into the pages: the product's CSP would (rightly) refuse it.
-AUDITED = {"bypass_csp": True}
 
 #: Django's admin markup that fails a rule, by rule: the elements (a CSS selector) and why
 #: it stays. Only these elements are spared, and only for that rule.
@@ -54,22 +51,44 @@ def _axe() -> None:
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
     with running_stack() as running:
-        # What the demo has none of: a webhook subscription and a queue's waiting notices.
+        # What the demo has none of (made with the project's factories where there is one):
+        # a webhook subscription, a queue's waiting notices, an agent signed out (a date
+        # and time shown in the split date/time boxes).
         running.shell(
+            "from django.utils import timezone\n"
             "from integrations.models import Subscription\n"
             "from surveys.models import QueueCare\n"
-            "from conversations.models import Queue\n"
+            "from tests.factories import AgentProfileFactory, QueueFactory, UserFactory\n"
             "Subscription.objects.create(name='CRM', url='https://crm.example.com/hook', "
             "secret='s3cret-for-tests', event_types=['interaction.created'])\n"
-            "QueueCare.objects.create(queue=Queue.objects.order_by('id').first(), waiting_notices=True)\n"
+            "QueueCare.objects.create(queue=QueueFactory(name='Returns'), waiting_notices=True)\n"
+            "AgentProfileFactory(user=UserFactory(username='aaron', first_name='Aaron'), "
+            "signed_out_at=timezone.now())\n"
             "print('null')"
         )
         yield running
 
 
-def admin_page(browser: Browser, stack: Stack, user: str, path: str = "/admin/", **context: Any) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, **AUDITED, **context).new_page()
-    page.goto(f"{stack.url}/admin/login/?next={path}")
+def admin_page(
+    browser: Browser,
+    stack: Stack,
+    user: str,
+    *,
+    locale: str | None = None,
+    color_scheme: Literal["dark", "light"] | None = None,
+    forced_colors: Literal["active", "none"] | None = None,
+) -> Page:
+    """The admin's index, signed in as ``user`` in a browser of that language and theme."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        # axe's script is injected into the pages: the product's CSP would (rightly) refuse it.
+        bypass_csp=True,
+        locale=locale,
+        color_scheme=color_scheme,
+        forced_colors=forced_colors,
+    )
+    page = context.new_page()
+    page.goto(f"{stack.url}/admin/login/?next=/admin/")
     page.fill("#id_username", user)
     page.fill("#id_password", DEMO_PASSWORD)
     page.locator("input[type=submit]").click()
@@ -111,7 +130,7 @@ def supervisor(browser, stack) -> Iterator[Page]:
 
 
 def test_the_admin_sign_in_and_index_are_accessible(browser, stack, content_manager, supervisor):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, **AUDITED).new_page()
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True).new_page()
     page.goto(f"{stack.url}/admin/login/")
     assert_admin_accessible(page, "the admin's sign-in page")
     page.fill("#id_username", "content")
@@ -127,13 +146,14 @@ def test_the_admin_sign_in_and_index_are_accessible(browser, stack, content_mana
         assert_admin_accessible(page, f"the admin's index ({user})")
 
 
-#: The models audited: (the user who works on them, their admin path).
+#: The models audited: (the user who works on them, their admin path[, the changelist's
+#: search whose first row's change form is audited]).
 MODELS = [
     ("content", "templates_app/standardresponsecategory"),
     ("content", "templates_app/standardresponse"),
     ("content", "templates_app/messagetemplate"),
-    ("supervisor", "conversations/agentprofile"),
-    ("supervisor", "auth/user"),
+    ("supervisor", "conversations/agentprofile?q=aaron"),
+    ("supervisor", "auth/user?q=aaron"),
     ("supervisor", "conversations/queue"),
     ("supervisor", "conversations/skill"),
     ("supervisor", "conversations/agentgroup"),
@@ -145,10 +165,11 @@ MODELS = [
 ]
 
 
-@pytest.mark.parametrize(("user", "model"), MODELS, ids=[model for _, model in MODELS])
-def test_the_changelist_and_the_forms_are_accessible(stack, content_manager, supervisor, user, model):
+@pytest.mark.parametrize(("user", "listed"), MODELS, ids=[listed for _, listed in MODELS])
+def test_the_changelist_and_the_forms_are_accessible(stack, content_manager, supervisor, user, listed):
     page = content_manager if user == "content" else supervisor
-    page.goto(f"{stack.url}/admin/{model}/")
+    model, _, search = listed.partition("?")
+    page.goto(f"{stack.url}/admin/{model}/{'?' if search else ''}{search}")
     expect(page.locator("#changelist")).to_be_visible()
     assert_admin_accessible(page, f"the {model} changelist")
     first = page.locator("#result_list tbody tr th a").first
@@ -272,16 +293,16 @@ def test_the_admin_in_german_is_accessible(browser, stack):
 #: colours: there the browser paints every text and background from the person's own
 #: palette, so axe's contrast measure (which reads the page's colours) means nothing and
 #: is left out; every other rule runs.
-THEMES = {
-    "dark": ({"color_scheme": "dark"}, ()),
-    "forced-colors": ({"forced_colors": "active"}, ("color-contrast",)),
+THEMES: dict[str, tuple[Literal["dark"] | None, Literal["active"] | None, tuple[str, ...]]] = {
+    "dark": ("dark", None, ()),
+    "forced-colors": (None, "active", ("color-contrast",)),
 }
 
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_the_admin_in_the_dark_theme_and_forced_colours_is_accessible(browser, stack, theme):
-    context, disable = THEMES[theme]
-    page = admin_page(browser, stack, "content", **context)
+    color_scheme, forced_colors, disable = THEMES[theme]
+    page = admin_page(browser, stack, "content", color_scheme=color_scheme, forced_colors=forced_colors)
     assert_admin_accessible(page, f"the admin's index ({theme})", disable=disable)
     page.goto(f"{stack.url}/admin/templates_app/standardresponse/")
     assert_admin_accessible(page, f"the standard responses ({theme})", disable=disable)
