@@ -3,6 +3,9 @@
 // header, and its split date and time fields say "Date:" and "Time:" as bare text: a
 // screen reader reaching such a box hears no name. Each gets the words the page shows
 // for it (no new text): the column's header; the field's label with "Date:" or "Time:".
+// Django's two-list widget (queues, skills, groups: SelectFilter2.js) names its filter box
+// by a magnifier <span> in the box's label with an aria-label but no role, which ARIA
+// does not allow (and screen readers may skip): it becomes the image it is.
 // Audited by tests/browser/test_admin_accessibility.py.
 
 const CONTROLS = "input:not([type=hidden]), select, textarea";
@@ -63,7 +66,16 @@ function label(root) {
   });
 }
 
+/** The filter boxes' magnifiers, as SelectFilter2.js draws them (on load, or in an added row). */
+function magnifiers() {
+  document.querySelectorAll(".selector .search-label-icon[aria-label]:not([role])").forEach((icon) => icon.setAttribute("role", "img"));
+}
+
 label(document);
+if (document.querySelector("select.selectfilter, select.selectfilterstacked")) {
+  magnifiers();
+  new MutationObserver(magnifiers).observe(document.body, { childList: true, subtree: true });
+}
 // An inline's "Add another" draws a row from its template: name its controls too.
 document.addEventListener("formset:added", (event) => {
   if (event.target instanceof Element) label(event.target);
