@@ -150,7 +150,16 @@ function structured(name, empty, title, build) {
     raw.dispatchEvent(new Event("input", { bubbles: true }));
   };
   const render = () => {
+    // U5: a button that redraws the form (Remove, Move up) must not drop the keyboard's
+    // focus on the page's start: it goes to the button of that name drawn again, else the
+    // form's last button (Add…).
+    const focused = document.activeElement;
+    const had = focused instanceof HTMLButtonElement && editor.contains(focused) ? focused.textContent : null;
     editor.replaceChildren(...build(state, write, render).filter((n) => n !== null));
+    if (had === null || editor.contains(document.activeElement)) return;
+    const drawn = [...editor.querySelectorAll("button")];
+    const again = drawn.find((b) => b.textContent === had) || drawn[drawn.length - 1];
+    if (again) again.focus();
   };
   /** Show the form (true) or the raw JSON. @param {boolean} form */
   const show = (form) => {
