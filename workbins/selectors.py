@@ -100,9 +100,9 @@ def sign_out_preview(*, user: User) -> payloads.SignOutPreview:
             }
         parts.append(
             ngettext(
-                "Your %(count)d open conversation (%(names)s) moves to your workbin \u201c%(workbin)s\u201d "
+                "Your %(count)d open conversation (%(names)s) moves to your workbin “%(workbin)s” "
                 "and leaves your console: open it there when you are back.",
-                "Your %(count)d open conversations (%(names)s) move to your workbin \u201c%(workbin)s\u201d "
+                "Your %(count)d open conversations (%(names)s) move to your workbin “%(workbin)s” "
                 "and leave your console: open them there when you are back.",
                 len(interactions),
             )
