@@ -190,11 +190,11 @@ def conference_answer(*, user: User, participant_id: int, accept: bool) -> Inter
                 % {"participant_id": participant_id}
             )
         if invitation.state != P.State.INVITED:
-            answered = {
-                P.State.JOINED: _("this invitation was already accepted"),
-                P.State.DECLINED: _("this invitation was already declined"),
-            }
-            raise Conflict(answered.get(invitation.state, _("you already left this conversation")))
+            if invitation.state == P.State.JOINED:
+                raise Conflict(_("this invitation was already accepted"))
+            if invitation.state == P.State.DECLINED:
+                raise Conflict(_("this invitation was already declined"))
+            raise Conflict(_("you already left this conversation"))
         interaction = Interaction.objects.select_related("contact").get(pk=invitation.interaction_id)
         if accept:
             if interaction.state != Interaction.State.ACTIVE:
