@@ -138,22 +138,25 @@ def _hello(user: User) -> tuple[payloads.Agent | None, bool, str]:
     return payloads.agent_payload(profile), signed_out_by_supervisor(user, profile), profile.language
 
 
-def _language(scope: Mapping[str, Any], chosen: str) -> str:
+def _language(scope: Mapping[str, object], chosen: str) -> str:
     """U4: the language of the socket's texts (its error frames), chosen as the console's
     pages choose theirs (``ProfileLanguageMiddleware`` after ``LocaleMiddleware``): the
     agent profile's, else the language cookie's, else the handshake's Accept-Language,
     else the default."""
     if chosen and translation.check_for_language(chosen):
         return chosen
-    cookie = (scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+    cookies = scope.get("cookies")
+    cookie = str(cookies.get(settings.LANGUAGE_COOKIE_NAME, "")) if isinstance(cookies, dict) else ""
     if cookie and translation.check_for_language(cookie):
         try:
             return translation.get_supported_language_variant(cookie)
         except LookupError:
             pass
-    headers = dict(scope.get("headers") or [])
-    accept = headers.get(b"accept-language", b"").decode("latin-1")
-    for code, _quality in parse_accept_lang_header(accept):
+    headers = scope.get("headers")
+    accept = b""
+    if isinstance(headers, list | tuple):
+        accept = next((bytes(value) for name, value in headers if name == b"accept-language"), b"")
+    for code, _quality in parse_accept_lang_header(accept.decode("latin-1")):
         if code == "*":
             break
         try:
@@ -236,18 +239,15 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         (the base class raised, which closed the socket and lost the agent's live events).
         A command's error frames are in the agent's language (U4: ``_language``)."""
         with translation.override(getattr(self, "language", settings.LANGUAGE_CODE)):
-            await self._receive(text_data, **kwargs)
-
-    async def _receive(self, text_data: str | None, **kwargs: Any) -> None:
-        if text_data is None:
-            await self._error("bad_command", _('commands are JSON text frames, e.g. {"command": "ping"}'))
-            return
-        try:
-            content = await self.decode_json(text_data)
-        except (ValueError, RecursionError):
-            await self._error("bad_command", _('a command is a JSON object, e.g. {"command": "ping"}'))
-            return
-        await self.receive_json(content, **kwargs)
+            if text_data is None:
+                await self._error("bad_command", _('commands are JSON text frames, e.g. {"command": "ping"}'))
+                return
+            try:
+                content = await self.decode_json(text_data)
+            except (ValueError, RecursionError):
+                await self._error("bad_command", _('a command is a JSON object, e.g. {"command": "ping"}'))
+                return
+            await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         command = content.get("command") if isinstance(content, dict) else None
