@@ -127,6 +127,17 @@ class TestTheApi:
         assert response.status_code == 400
         assert response.json()["error"]["message"] == "geben Sie genau eines davon an: phone oder contact_id"
 
+    def test_a_body_the_parser_refuses_in_german(self, client):
+        profile = signed_in(client, language="de")
+        interaction = InteractionFactory(owner=profile.user, state=Interaction.State.ACTIVE)
+        response = client.post(
+            f"/api/v1/interactions/{interaction.pk}/transfer/",
+            '{"queue_id": 1, "note": "a\\u0000b"}',
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+        assert response.json()["error"]["message"] == "note: Text darf keine NUL-Zeichen enthalten"
+
     def test_an_answered_offer_in_german(self, client):
         profile = signed_in(client, language="de")
         offer = Offer.objects.create(
