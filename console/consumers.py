@@ -24,8 +24,12 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from console import live
 from conversations import events, payloads, selectors
@@ -117,20 +121,49 @@ def _board_watch(user: User, filters: object) -> tuple[selectors.BoardFilters, p
     if filters is None:
         filters = {}
     if not isinstance(filters, dict):
-        raise DomainError('filters must be an object, e.g. {"queue_id": 3}', code="invalid")
+        raise DomainError(_('filters must be an object, e.g. {"queue_id": 3}'), code="invalid")
     selectors.ensure_supervisor(user)
     parsed = selectors.board_filters(filters)
     return parsed, selectors.supervisor_board(user=user, filters=parsed)
 
 
-def _hello(user: User) -> tuple[payloads.Agent | None, bool]:
-    """The agent's state for the greeting (None for a user who is not an agent), and
-    whether a supervisor signed them out since they logged in (S2)."""
+def _hello(user: User) -> tuple[payloads.Agent | None, bool, str]:
+    """The agent's state for the greeting (None for a user who is not an agent), whether a
+    supervisor signed them out since they logged in (S2), and the language their profile
+    chose ("" for the browser's: U4)."""
     try:
         profile = agent_profile_for(user)
     except PermissionDenied:
-        return None, False
-    return payloads.agent_payload(profile), signed_out_by_supervisor(user, profile)
+        return None, False, ""
+    return payloads.agent_payload(profile), signed_out_by_supervisor(user, profile), profile.language
+
+
+def _language(scope: Mapping[str, object], chosen: str) -> str:
+    """U4: the language of the socket's texts (its error frames), chosen as the console's
+    pages choose theirs (``ProfileLanguageMiddleware`` after ``LocaleMiddleware``): the
+    agent profile's, else the language cookie's, else the handshake's Accept-Language,
+    else the default."""
+    if chosen and translation.check_for_language(chosen):
+        return chosen
+    cookies = scope.get("cookies")
+    cookie = str(cookies.get(settings.LANGUAGE_COOKIE_NAME, "")) if isinstance(cookies, dict) else ""
+    if cookie and translation.check_for_language(cookie):
+        try:
+            return translation.get_supported_language_variant(cookie)
+        except LookupError:
+            pass
+    headers = scope.get("headers")
+    accept = b""
+    if isinstance(headers, list | tuple):
+        accept = next((bytes(value) for name, value in headers if name == b"accept-language"), b"")
+    for code, _quality in parse_accept_lang_header(accept.decode("latin-1")):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
@@ -139,7 +172,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=SIGNED_OUT)  # before accept(): the handshake is refused
             return
-        hello, signed_out = await database_sync_to_async(_hello)(user)
+        hello, signed_out, chosen = await database_sync_to_async(_hello)(user)
         if signed_out:
             await self.close(code=SIGNED_OUT)  # S2: this login was signed out by a supervisor
             return
@@ -147,6 +180,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=NOT_AN_AGENT)  # the console is for agents (P6)
             return
         self.session = _session_tag(self.scope)
+        self.language = _language(self.scope, chosen)
         self.interaction_groups: set[str] = set()
         self.board_filters: selectors.BoardFilters | None = None
         self.my_queues: dict[int, str] | None = None  # S1: the agent's queues, when watched
@@ -202,16 +236,18 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
     ) -> None:
         """A frame that is not a JSON text frame gets an error frame; the socket stays open
-        (the base class raised, which closed the socket and lost the agent's live events)."""
-        if text_data is None:
-            await self._error("bad_command", 'commands are JSON text frames, e.g. {"command": "ping"}')
-            return
-        try:
-            content = await self.decode_json(text_data)
-        except (ValueError, RecursionError):
-            await self._error("bad_command", 'a command is a JSON object, e.g. {"command": "ping"}')
-            return
-        await self.receive_json(content, **kwargs)
+        (the base class raised, which closed the socket and lost the agent's live events).
+        A command's error frames are in the agent's language (U4: ``_language``)."""
+        with translation.override(getattr(self, "language", settings.LANGUAGE_CODE)):
+            if text_data is None:
+                await self._error("bad_command", _('commands are JSON text frames, e.g. {"command": "ping"}'))
+                return
+            try:
+                content = await self.decode_json(text_data)
+            except (ValueError, RecursionError):
+                await self._error("bad_command", _('a command is a JSON object, e.g. {"command": "ping"}'))
+                return
+            await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         command = content.get("command") if isinstance(content, dict) else None
@@ -229,7 +265,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             named = repr(command)[:80]  # repr escapes what JSON text cannot hold; cut: no echo of 1 MB
             await self._error(
                 "unknown_command",
-                f"unknown command {named}; see docs/console-protocol.md",
+                _("unknown command %(command)s; see docs/console-protocol.md") % {"command": named},
             )
 
     # --- S1: the board and the agents' waiting counts ------------------------------------------
@@ -378,10 +414,14 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID for i in ids
         ):
             # An id beyond the database's range raised in the query and closed the socket.
-            await self._error("bad_command", f"interaction_ids must be a list of ids (1 to {MAX_ID})")
+            await self._error(
+                "bad_command", _("interaction_ids must be a list of ids (1 to %(high)s)") % {"high": MAX_ID}
+            )
             return
         if len(ids) > MAX_SUBSCRIPTIONS:
-            await self._error("bad_command", f"at most {MAX_SUBSCRIPTIONS} interactions at once")
+            await self._error(
+                "bad_command", _("at most %(limit)s interactions at once") % {"limit": MAX_SUBSCRIPTIONS}
+            )
             return
         visible = await database_sync_to_async(selectors.interactions_live_for_user)(
             user=self.user, interaction_ids=ids

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from conversations.exceptions import Conflict, PermissionDenied
 from conversations.models import AgentProfile, BusinessAttribute, Interaction, InteractionParticipant, Queue
@@ -96,7 +97,7 @@ def ensure_agent(user: User | AnonymousUser) -> None:
     else (a content manager keeps templates and standard responses in the admin)."""
     if not (user_is_agent(user) or user_is_supervisor(user)):
         raise PermissionDenied(
-            "only agents (users with an agent profile) and supervisors use the agent console and its API",
+            _("only agents (users with an agent profile) and supervisors use the agent console and its API"),
             code="not_an_agent",
         )
 
@@ -134,14 +135,20 @@ def routing_queue(user: User | AnonymousUser) -> Queue | None:
 
 def ensure_routing_queue(user: User | AnonymousUser, *, needs: str, code: str) -> Queue:
     """The routing queue for ``user``, or a Conflict ``code`` naming the option: ``needs``
-    says what needs it (e.g. "transfers to an agent group, a skill or a queue")."""
+    says what needs it (e.g. "transfers to an agent group, a skill or a queue"), in the
+    request's language like the refusal."""
     name, queue = _routing_queue_named(user)
     if not name:
-        raise Conflict(f"{needs} need the option {ROUTING_QUEUE_OPTION}", code=code)
+        raise Conflict(
+            _("%(needs)s need the option %(option)s") % {"needs": needs, "option": ROUTING_QUEUE_OPTION},
+            code=code,
+        )
     if queue is None:
         raise Conflict(
-            f"{needs} need the option {ROUTING_QUEUE_OPTION} to name a queue; "
-            f"the queue {name!r} it names does not exist",
+            _(
+                "%(needs)s need the option %(option)s to name a queue; the queue %(queue)s it names does not exist"
+            )
+            % {"needs": needs, "option": ROUTING_QUEUE_OPTION, "queue": repr(name)},
             code=code,
         )
     return queue

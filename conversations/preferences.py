@@ -10,7 +10,9 @@ service (free-form) messages are not affected (reference §3).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+
+from django.utils.translation import gettext, gettext_noop
 
 from conversations.models import Contact
 from templates_app.models import MessageTemplate
@@ -18,20 +20,33 @@ from templates_app.models import MessageTemplate
 MARKETING_STOPPED = "marketing_stopped"
 
 
-def marketing_refusal(*, contact: Contact, message_type: str, content: Mapping[str, object]) -> str:
+def marketing_refusal(
+    *, contact: Contact, message_type: str, content: Mapping[str, object], translated: bool = False
+) -> str:
     """Why this message may not go to ``contact`` ("" when it may): a MARKETING template to
-    a customer who stopped marketing messages."""
+    a customer who stopped marketing messages. In English (the failed message stores it),
+    or ``translated`` into the request's language for the refusal answered to the agent."""
     if message_type != "template" or contact.marketing_preference != "stop":
         return ""
     if _category_of(content) != MessageTemplate.Category.MARKETING:
         return ""
+    text: Callable[[str], str] = gettext if translated else str
     when = contact.marketing_preference_at
-    since = f" on {when:%Y-%m-%d %H:%M} UTC" if when else ""
-    return (
-        f"the customer stopped marketing messages from this business{since}: a MARKETING template "
-        "cannot be sent until they resume (a UTILITY template or, inside the 24-hour window, a "
-        "normal message can)"
-    )
+    if when is None:
+        return text(
+            gettext_noop(
+                "the customer stopped marketing messages from this business: a MARKETING template "
+                "cannot be sent until they resume (a UTILITY template or, inside the 24-hour window, a "
+                "normal message can)"
+            )
+        )
+    return text(
+        gettext_noop(
+            "the customer stopped marketing messages from this business on %(when)s UTC: a MARKETING "
+            "template cannot be sent until they resume (a UTILITY template or, inside the 24-hour "
+            "window, a normal message can)"
+        )
+    ) % {"when": f"{when:%Y-%m-%d %H:%M}"}
 
 
 NEEDS_PHONE_NUMBER = "needs_phone_number"
@@ -49,12 +64,12 @@ def bsuid_refusal(
 ) -> str:
     """G2: WhatsApp refuses AUTHENTICATION templates (one-time codes) to a business-scoped
     user id (error 131062); a customer who hides the number cannot get one until they
-    share it. "" when the message may go."""
+    share it. "" when the message may go; in the request's language (only refused, never stored)."""
     if message_type != "template" or wa_id_known or not address:
         return ""
     if _category_of(content) != MessageTemplate.Category.AUTHENTICATION:
         return ""
-    return (
+    return gettext(
         "this customer is known only by their business-scoped user id (they hide their number): "
         "WhatsApp does not deliver AUTHENTICATION templates to it (131062); ask them to share the number"
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def signed_in_user(request: HttpRequest) -> User:
     method whose signature is Django's (an override cannot narrow its ``request``)."""
     user = request.user
     if not isinstance(user, User):  # unreachable behind the admin's staff check
-        raise PermissionDenied("a signed-in user was expected")
+        raise PermissionDenied(_("a signed-in user was expected"))
     return user
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from conversations import payloads
 from conversations.models import AgentProfile, Interaction, Offer
@@ -77,10 +77,6 @@ def interactions_parked_at_logout(*, user: User) -> QuerySet[Interaction]:
     return Interaction.objects.filter(owner=user, state=Interaction.State.ACTIVE)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def sign_out_preview(*, user: User) -> payloads.SignOutPreview:
     """What signing out would do now, for the console to say before it happens: the
     conversations in progress move to the personal workbin, pending offers go to another
@@ -95,19 +91,34 @@ def sign_out_preview(*, user: User) -> payloads.SignOutPreview:
     offers = Offer.objects.filter(agent=user, state=Offer.State.PENDING).count()
     parts = []
     if interactions:
-        named = ", ".join(customers) + (
-            f" and {len(interactions) - len(customers)} more" if len(interactions) > len(customers) else ""
+        more = len(interactions) - len(customers)
+        named = ", ".join(customers)
+        if more:
+            named = ngettext("%(names)s and %(count)d more", "%(names)s and %(count)d more", more) % {
+                "names": named,
+                "count": more,
+            }
+        parts.append(
+            ngettext(
+                "Your %(count)d open conversation (%(names)s) moves to your workbin “%(workbin)s” "
+                "and leaves your console: open it there when you are back.",
+                "Your %(count)d open conversations (%(names)s) move to your workbin “%(workbin)s” "
+                "and leave your console: open them there when you are back.",
+                len(interactions),
+            )
+            % {"count": len(interactions), "names": named, "workbin": workbin}
         )
         parts.append(
-            f"Your {_plural(len(interactions), 'open conversation')} ({named}) "
-            f"{'moves' if len(interactions) == 1 else 'move'} to your workbin \u201c{workbin}\u201d and "
-            f"{'leaves' if len(interactions) == 1 else 'leave'} your console: open "
-            f"{'it' if len(interactions) == 1 else 'them'} there when you are back. "
-            "A customer who writes meanwhile is routed again as new work, to an agent who is Ready."
+            gettext("A customer who writes meanwhile is routed again as new work, to an agent who is Ready.")
         )
     if offers:
         parts.append(
-            f"Your {_plural(offers, 'pending offer')} {'goes' if offers == 1 else 'go'} to another agent."
+            ngettext(
+                "Your %(count)d pending offer goes to another agent.",
+                "Your %(count)d pending offers go to another agent.",
+                offers,
+            )
+            % {"count": offers}
         )
     return {
         "conversations": len(interactions),

@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from conversations import events
 from conversations.exceptions import Conflict, NotFound, PermissionDenied
@@ -41,16 +42,22 @@ def interaction_park(
     now = timezone.now()
     with transaction.atomic():
         interaction = interaction_locked(interaction_id)
-        ensure_owner_or_supervisor(user, interaction, to="move it to a workbin")
+        ensure_owner_or_supervisor(user, interaction, to=gettext("move it to a workbin"))
         if interaction.state != Interaction.State.ACTIVE:
-            raise Conflict(f"only an interaction in progress can be parked; this one is {interaction.state}")
+            raise Conflict(
+                gettext("only an interaction in progress can be parked (this one: %(state)s)")
+                % {"state": interaction.get_state_display()}
+            )
         workbin: Workbin | None
         if workbin_id is None:
             workbin = workbin_personal_for(user=user)
         else:
             workbin = workbins_accessible(user=user).filter(pk=workbin_id).first()
             if workbin is None:
-                raise NotFound(f"workbin {workbin_id} does not exist or is not yours")
+                raise NotFound(
+                    gettext("workbin %(workbin_id)s does not exist or is not yours")
+                    % {"workbin_id": workbin_id}
+                )
         owner_id = interaction.owner_id
         interaction_capacity_released(interaction=interaction, now=now)
         participations_end(interaction=interaction, now=now, reason="parked")
@@ -77,13 +84,17 @@ def interaction_unpark(*, user: User, interaction_id: int) -> Interaction:
             .first()
         )
         if item is None:
-            raise NotFound(f"interaction {interaction_id} is not in a workbin")
+            raise NotFound(
+                gettext("interaction %(interaction_id)s is not in a workbin")
+                % {"interaction_id": interaction_id}
+            )
         if not workbins_accessible(user=user).filter(pk=item.workbin_id).exists():
-            raise PermissionDenied("this interaction is in a workbin you cannot open")
+            raise PermissionDenied(gettext("this interaction is in a workbin you cannot open"))
         profile = agent_profile_for(user)  # only an agent takes the conversation
         if not AgentProfile.objects.filter(pk=profile.pk, load__lt=F("capacity")).update(load=F("load") + 1):
             raise Conflict(
-                f"you are at your capacity ({profile.capacity} interactions): finish one first",
+                gettext("you are at your capacity (%(capacity)s interactions): finish one first")
+                % {"capacity": profile.capacity},
                 code="at_capacity",
             )
         interaction = item.interaction

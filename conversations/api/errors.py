@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -27,9 +28,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DomainError):
         return Response({"error": {"code": exc.code, "message": exc.message, **exc.extra}}, status=exc.status)
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(_text(exc) or "not found", code="not_found")
+        exc = exceptions.NotFound(_text(exc) or _("not found"), code="not_found")
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(_text(exc) or "not allowed", code="permission_denied")
+        exc = exceptions.PermissionDenied(_text(exc) or _("not allowed"), code="permission_denied")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -69,7 +70,7 @@ def not_found_view(request: HttpRequest, exception: Exception) -> HttpResponse:
             {
                 "error": {
                     "code": "not_found",
-                    "message": "no such endpoint, or the id in the path is not an id (1 to 2**63-1)",
+                    "message": _("no such endpoint, or the id in the path is not an id (1 to 2**63-1)"),
                 }
             },
             status=404,
@@ -81,7 +82,7 @@ def server_error_view(request: HttpRequest) -> HttpResponse:
     """``handler500``: under /api/, the error shape (the error itself is logged)."""
     if request.path.startswith(API_PREFIX):
         return JsonResponse(
-            {"error": {"code": "server_error", "message": "unexpected server error; it has been logged"}},
+            {"error": {"code": "server_error", "message": _("unexpected server error; it has been logged")}},
             status=500,
         )
     return defaults.server_error(request)

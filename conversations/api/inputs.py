@@ -15,6 +15,7 @@ from typing import Any
 
 from django.http import QueryDict
 from django.urls import register_converter
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -140,7 +141,9 @@ def query_id(request: Request, name: str, *, allow_zero: bool = False) -> int | 
     value = parse_id(text, allow_zero=allow_zero)
     if value is None:
         low = 0 if allow_zero else 1
-        raise _invalid(name, f"must be a whole number from {low} to {MAX_ID}")
+        raise _invalid(
+            name, _("must be a whole number from %(low)s to %(high)s") % {"low": low, "high": MAX_ID}
+        )
     return value
 
 
@@ -155,7 +158,11 @@ def query_ids(request: Request, name: str, *, limit: int) -> list[int]:
     """The comma-separated ids of query parameter ``name`` (at most ``limit``); 400 else."""
     text = request.query_params.get(name, "")
     if not re.fullmatch(ids_pattern(limit), text):
-        raise _invalid(name, f"must be at most {limit} comma-separated message ids (1 to {MAX_ID})")
+        raise _invalid(
+            name,
+            _("must be at most %(limit)s comma-separated message ids (1 to %(high)s)")
+            % {"limit": limit, "high": MAX_ID},
+        )
     return [int(part) for part in text.split(",") if part]
 
 
@@ -170,9 +177,9 @@ def query_text(request: Request, name: str, *, max_length: int = MAX_QUERY_TEXT)
     or holding a NUL character (PostgreSQL refuses NUL in text)."""
     text = request.query_params.get(name, "").strip()
     if len(text) > max_length:
-        raise _invalid(name, f"at most {max_length} characters")
+        raise _invalid(name, _("at most %(limit)s characters") % {"limit": max_length})
     if "\x00" in text:
-        raise _invalid(name, "must not contain NUL characters")
+        raise _invalid(name, _("must not contain NUL characters"))
     return text
 
 
@@ -184,5 +191,5 @@ def query_choice(request: Request, name: str, *, choices: Iterable[str]) -> str 
         return None
     allowed = list(choices)
     if text not in allowed:
-        raise _invalid(name, f"must be one of {', '.join(allowed)}")
+        raise _invalid(name, _("must be one of %(choices)s") % {"choices": ", ".join(allowed)})
     return text

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
 
@@ -32,14 +33,24 @@ def _segment(key: Any) -> str:
     return ascii(text)[1:-1] if _UNSTORABLE.search(text) else text
 
 
-def _problem(value: Any, *, what: str = "text") -> str | None:
+def _problem(value: Any, *, key: bool = False) -> str | None:
+    """What is wrong with ``value`` (a key of an object when ``key``), in the request's
+    language; None when nothing is."""
     if isinstance(value, str):
         if "\x00" in value:
-            return f"{what} must not contain NUL characters"
+            return (
+                gettext("this key must not contain NUL characters")
+                if key
+                else gettext("text must not contain NUL characters")
+            )
         if _UNSTORABLE.search(value):
-            return f"{what} must be valid Unicode (it holds a lone surrogate)"
+            return (
+                gettext("this key must be valid Unicode (it holds a lone surrogate)")
+                if key
+                else gettext("text must be valid Unicode (it holds a lone surrogate)")
+            )
     elif isinstance(value, float) and not math.isfinite(value):
-        return "number out of range"
+        return gettext("number out of range")
     return None
 
 
@@ -50,7 +61,7 @@ def _refuse(path: list[str], message: str) -> serializers.ValidationError:
     for segment in reversed(path):
         detail = {segment: detail}
     if not path:
-        detail = {"non_field_errors": [f"the request body: {message}"]}
+        detail = {"non_field_errors": [gettext("the request body: %(problem)s") % {"problem": message}]}
     return serializers.ValidationError(detail)
 
 
@@ -61,11 +72,13 @@ def check_text(data: Any) -> None:
     while stack:
         path, value = stack.pop()
         if len(path) > MAX_DEPTH:
-            raise _refuse(path[:MAX_DEPTH], f"nested deeper than {MAX_DEPTH} levels")
+            raise _refuse(
+                path[:MAX_DEPTH], gettext("nested deeper than %(limit)s levels") % {"limit": MAX_DEPTH}
+            )
         if isinstance(value, dict):
             items = list(value.items())
             for key, _ in items:
-                if problem := _problem(key, what="this key"):
+                if problem := _problem(key, key=True):
                     raise _refuse([*path, _segment(key)], problem)
             stack.extend(([*path, _segment(key)], item) for key, item in reversed(items))
         elif isinstance(value, list):
@@ -85,7 +98,7 @@ class JSONParser(parsers.JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
-            raise ParseError("JSON parse error - nested too deeply") from exc
+            raise ParseError(gettext("JSON parse error - nested too deeply")) from exc
         check_text(data)
         return data
 

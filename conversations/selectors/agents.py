@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Q, Subquery
+from django.utils.translation import gettext as _
 
 from conversations import payloads
 from conversations.exceptions import NotFound, PermissionDenied
@@ -169,11 +170,13 @@ def consultation_messages(*, user: User, interaction_id: int) -> list[payloads.C
     consulted (now or before) and supervisors."""
     interaction = Interaction.objects.filter(pk=interaction_id).first()
     if interaction is None:
-        raise NotFound(f"interaction {interaction_id} does not exist")
+        raise NotFound(
+            _("interaction %(interaction_id)s does not exist") % {"interaction_id": interaction_id}
+        )
     P = InteractionParticipant
     was_in = P.objects.filter(interaction=interaction, kind=P.Kind.CONSULTATION, agent=user).exists()
     if interaction.owner_id != user.pk and not was_in and not user_is_supervisor(user):
-        raise PermissionDenied("you are not in this consultation")
+        raise PermissionDenied(_("you are not in this consultation"))
     return [
         payloads.consultation_payload(m)
         for m in ConsultationMessage.objects.filter(interaction=interaction).select_related("author")

@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from conversations import payloads
 from conversations.exceptions import DomainError, PermissionDenied
@@ -110,13 +111,17 @@ def board_filters(params: Mapping[str, object]) -> BoardFilters:
     ):
         if value is not None and not model.objects.filter(pk=value).exists():
             # A rule of the rows, not of the input's shape: a 400 without ``fields``.
-            raise DomainError(f"{name}: {model._meta.verbose_name} {value} does not exist", code="invalid")
+            raise DomainError(
+                gettext("%(name)s: %(model)s %(value)s does not exist")
+                % {"name": name, "model": model._meta.verbose_name, "value": value},
+                code="invalid",
+            )
     return filters
 
 
 def ensure_supervisor(user: User | AnonymousUser) -> None:
     if not user_is_supervisor(user):
-        raise PermissionDenied("only supervisors see the board", code="not_a_supervisor")
+        raise PermissionDenied(gettext("only supervisors see the board"), code="not_a_supervisor")
 
 
 def today_start(now: datetime) -> datetime:

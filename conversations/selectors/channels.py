@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from conversations.exceptions import NotFound
 from conversations.models import Channel
 
@@ -15,6 +17,8 @@ def channel_for_sending(*, channel_id: int | None = None) -> Channel:
     channel = channels.filter(pk=channel_id).first() if channel_id else channels.order_by("pk").first()
     if channel is None:
         raise NotFound(
-            "no such active WhatsApp number" if channel_id else "no active WhatsApp number is configured"
+            _("no such active WhatsApp number")
+            if channel_id
+            else _("no active WhatsApp number is configured")
         )
     return channel

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from conversations import payloads
 from conversations.exceptions import NotFound
@@ -33,7 +34,9 @@ def contact_list(*, user: User, search: str = "") -> QuerySet[Contact]:
 def contact_get_for_user(*, user: User, contact_id: int) -> Contact:
     contact = contact_list(user=user).filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound(f"contact {contact_id} does not exist or is not yours to see")
+        raise NotFound(
+            _("contact %(contact_id)s does not exist or is not yours to see") % {"contact_id": contact_id}
+        )
     return contact
 
 

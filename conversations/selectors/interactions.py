@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from conversations import payloads
 from conversations.exceptions import NotFound
@@ -47,7 +48,10 @@ def interactions_live_for_user(*, user: User, interaction_ids: list[int]) -> set
 def interaction_get_for_user(*, user: User, interaction_id: int) -> Interaction:
     interaction = interaction_list_for_user(user=user).filter(pk=interaction_id).first()
     if interaction is None:
-        raise NotFound(f"interaction {interaction_id} does not exist or is not yours")
+        raise NotFound(
+            _("interaction %(interaction_id)s does not exist or is not yours")
+            % {"interaction_id": interaction_id}
+        )
     return interaction
 
 

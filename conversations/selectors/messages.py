@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from conversations import payloads
 from conversations.exceptions import DomainError, NotFound
@@ -102,7 +103,8 @@ class Cursor:
             at = None
         if at is None or not _CURSOR_ID.fullmatch(id_text) or int(id_text) > MAX_CURSOR_ID:
             raise DomainError(
-                "the 'before' cursor is malformed; use the value the last page returned", code="bad_cursor"
+                gettext("the 'before' cursor is malformed; use the value the last page returned"),
+                code="bad_cursor",
             )
         return cls(at=at, id=int(id_text))
 
@@ -235,7 +237,10 @@ def interaction_message_get(*, interaction: Interaction, message_id: int) -> Mes
     shows, or NotFound."""
     message = _with_joins(Message.objects.filter(interaction=interaction, pk=message_id)).first()
     if message is None:
-        raise NotFound(f"message {message_id} is not a message of interaction {interaction.pk}")
+        raise NotFound(
+            gettext("message %(message_id)s is not a message of interaction %(interaction_id)s")
+            % {"message_id": message_id, "interaction_id": interaction.pk}
+        )
     return message
 
 
@@ -243,7 +248,9 @@ def attachment_get_for_user(*, user: User, attachment_id: int) -> Attachment:
     """An agent may open the files of conversations they can see, and their own uploads."""
     attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
     if attachment is None:
-        raise NotFound(f"attachment {attachment_id} does not exist")
+        raise NotFound(
+            gettext("attachment %(attachment_id)s does not exist") % {"attachment_id": attachment_id}
+        )
     if user_is_supervisor(user) or attachment.uploaded_by_id == user.pk:
         return attachment
     message = attachment.message
@@ -251,4 +258,7 @@ def attachment_get_for_user(*, user: User, attachment_id: int) -> Attachment:
         visible = interaction_list_for_user(user=user).filter(contact_id=message.contact_id)
         if visible.exists():
             return attachment
-    raise NotFound(f"attachment {attachment_id} does not exist or is not yours")
+    raise NotFound(
+        gettext("attachment %(attachment_id)s does not exist or is not yours")
+        % {"attachment_id": attachment_id}
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext as _
 
 from conversations.exceptions import NotFound, PermissionDenied
 from conversations.models import Interaction
@@ -26,12 +27,15 @@ def interaction_locked(interaction_id: int, *, related: Sequence[str] = ()) -> I
         queryset = queryset.select_related(*related)
     interaction = queryset.filter(pk=interaction_id).first()
     if interaction is None:
-        raise NotFound(f"interaction {interaction_id} does not exist")
+        raise NotFound(
+            _("interaction %(interaction_id)s does not exist") % {"interaction_id": interaction_id}
+        )
     return interaction
 
 
 def ensure_owner_or_supervisor(user: User, interaction: Interaction, *, to: str) -> None:
-    """Only the interaction's owner, or a supervisor, may ``to`` (e.g. "transfer it"):
+    """Only the interaction's owner, or a supervisor, may ``to`` (e.g. ``_("transfer it")``,
+    translated by the caller: the refusal is in the request's language):
     the one check every owner-only action makes, in the service (P6).
 
     Someone who may not even see the interaction gets the 404 its reading gives them (the
@@ -41,5 +45,10 @@ def ensure_owner_or_supervisor(user: User, interaction: Interaction, *, to: str)
     if is_owner_or_supervisor(user, interaction):
         return
     if not interaction_list_for_user(user=user).filter(pk=interaction.pk).exists():
-        raise NotFound(f"interaction {interaction.pk} does not exist or is not yours")
-    raise PermissionDenied(f"only the agent who owns this interaction (or a supervisor) may {to}")
+        raise NotFound(
+            _("interaction %(interaction_id)s does not exist or is not yours")
+            % {"interaction_id": interaction.pk}
+        )
+    raise PermissionDenied(
+        _("only the agent who owns this interaction (or a supervisor) may %(action)s") % {"action": to}
+    )

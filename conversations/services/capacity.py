@@ -13,6 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 
 from conversations import events
 from conversations.exceptions import DomainError
@@ -39,7 +40,8 @@ def agent_language_set(*, user: User, language: str) -> AgentProfile:
     codes = [code for code, _name in settings.LANGUAGES]
     if language and language not in codes:
         raise DomainError(
-            f'unknown language {language!r}: choose one of {", ".join(codes)}, or "" for the browser\'s',
+            gettext('unknown language %(language)s: choose one of %(codes)s, or "" for the browser\'s')
+            % {"language": repr(language), "codes": ", ".join(codes)},
             code="unknown_language",
         )
     profile = agent_profile_for(user)

@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
@@ -48,18 +49,21 @@ P = InteractionParticipant
 
 def _interaction_owned(*, user: User, interaction_id: int) -> Interaction:
     interaction = interaction_locked(interaction_id, related=("contact",))
-    ensure_owner_or_supervisor(user, interaction, to="invite someone to it")
+    ensure_owner_or_supervisor(user, interaction, to=_("invite someone to it"))
     if interaction.state != Interaction.State.ACTIVE:
-        raise Conflict(f"only an interaction in progress can be shared; this one is {interaction.state}")
+        raise Conflict(
+            _("only an interaction in progress can be shared (this one: %(state)s)")
+            % {"state": interaction.get_state_display()}
+        )
     return interaction
 
 
 def _agent(agent_id: int, *, not_user: User) -> AgentProfile:
     if agent_id == not_user.pk:
-        raise DomainError("invite another agent, not yourself", code="invalid")
+        raise DomainError(_("invite another agent, not yourself"), code="invalid")
     profile = AgentProfile.objects.select_related("user").filter(user_id=agent_id).first()
     if profile is None:
-        raise NotFound(f"agent {agent_id} does not exist")
+        raise NotFound(_("agent %(agent_id)s does not exist") % {"agent_id": agent_id})
     return profile
 
 
@@ -88,10 +92,11 @@ def conference_invite(
     the option names, least busy then longest idle), never the inviter, the owner or an
     agent already in or invited to the conversation. Exactly one of the three."""
     if len([t for t in (agent_id, group_id, skill_id) if t]) != 1:
-        raise DomainError("invite exactly one target: an agent, an agent group or a skill", code="invalid")
+        raise DomainError(_("invite exactly one target: an agent, an agent group or a skill"), code="invalid")
     if not conferences_enabled():
         raise Conflict(
-            f"conferences need the business attribute {CONFERENCE_ATTRIBUTE} (an interaction subtype)",
+            _("conferences need the business attribute %(attribute)s (an interaction subtype)")
+            % {"attribute": CONFERENCE_ATTRIBUTE},
             code="conference_disabled",
         )
     with transaction.atomic():
@@ -99,7 +104,10 @@ def conference_invite(
         if agent_id:
             profile = _agent(agent_id, not_user=user)
             if not profile.is_ready:
-                raise Conflict(f"{user_name(profile.user)} is not Ready", code="target_unavailable")
+                raise Conflict(
+                    _("%(agent)s is not Ready") % {"agent": user_name(profile.user)},
+                    code="target_unavailable",
+                )
             try:
                 with transaction.atomic():
                     invitation = P.objects.create(
@@ -107,7 +115,8 @@ def conference_invite(
                     )
             except IntegrityError:
                 raise Conflict(
-                    f"{user_name(profile.user)} is already invited or in this conversation"
+                    _("%(agent)s is already invited or in this conversation")
+                    % {"agent": user_name(profile.user)}
                 ) from None
         else:
             invitation = _invite_routed(
@@ -122,17 +131,17 @@ def _invite_routed(
 ) -> InteractionParticipant:
     """R5b: invite the agent routing picks in the agent group or with the skill."""
     queue = ensure_routing_queue(
-        user, needs="conference invitations to an agent group or a skill", code="conference_not_configured"
+        user, needs=_("conference invitations to an agent group or a skill"), code="conference_not_configured"
     )
     group = skill = None
     if group_id:
         group = AgentGroup.objects.filter(pk=group_id).first()
         if group is None:
-            raise NotFound(f"agent group {group_id} does not exist")
+            raise NotFound(_("agent group %(group_id)s does not exist") % {"group_id": group_id})
     if skill_id:
         skill = Skill.objects.filter(pk=skill_id).first()
         if skill is None:
-            raise NotFound(f"skill {skill_id} does not exist")
+            raise NotFound(_("skill %(skill_id)s does not exist") % {"skill_id": skill_id})
     taken = set(
         P.objects.filter(interaction=interaction, state__in=[P.State.INVITED, P.State.JOINED]).values_list(
             "agent_id", flat=True
@@ -156,13 +165,16 @@ def _invite_routed(
                 )
         except IntegrityError:  # invited meanwhile by another request: the next one
             continue
-    who = (
-        f"in the agent group {group.name}"
-        if group is not None
-        else f"with the skill {skill.name if skill else ''}"
-    )
+    if group is not None:
+        message = _(
+            "nobody in the agent group %(group)s is available now (Ready and below capacity, in the queue %(queue)s)"
+        ) % {"group": group.name, "queue": queue.name}
+    else:
+        message = _(
+            "nobody with the skill %(skill)s is available now (Ready and below capacity, in the queue %(queue)s)"
+        ) % {"skill": skill.name if skill else "", "queue": queue.name}
     raise Conflict(
-        f"nobody {who} is available now (Ready and below capacity, in the queue {queue.name})",
+        message,
         code="target_unavailable",
     )
 
@@ -173,15 +185,22 @@ def conference_answer(*, user: User, participant_id: int, accept: bool) -> Inter
     with transaction.atomic():
         invitation = P.objects.select_for_update().filter(pk=participant_id, kind=P.Kind.CONFERENCE).first()
         if invitation is None or invitation.agent_id != user.pk:
-            raise NotFound(f"conference invitation {participant_id} does not exist or is not yours")
+            raise NotFound(
+                _("conference invitation %(participant_id)s does not exist or is not yours")
+                % {"participant_id": participant_id}
+            )
         if invitation.state != P.State.INVITED:
-            raise Conflict(f"this invitation was already {invitation.state}")
+            if invitation.state == P.State.JOINED:
+                raise Conflict(_("this invitation was already accepted"))
+            if invitation.state == P.State.DECLINED:
+                raise Conflict(_("this invitation was already declined"))
+            raise Conflict(_("you already left this conversation"))
         interaction = Interaction.objects.select_related("contact").get(pk=invitation.interaction_id)
         if accept:
             if interaction.state != Interaction.State.ACTIVE:
-                raise Conflict("this conversation has ended meanwhile", code="closed")
+                raise Conflict(_("this conversation has ended meanwhile"), code="closed")
             if not AgentProfile.objects.filter(user=user, load__lt=F("capacity")).update(load=F("load") + 1):
-                raise Conflict("you are at your capacity: finish a conversation first", code="at_capacity")
+                raise Conflict(_("you are at your capacity: finish a conversation first"), code="at_capacity")
             invitation.state, invitation.joined_at = P.State.JOINED, now
             events.agent_state_changed(user_id=user.pk)
             events.interaction_assigned_to(interaction=interaction, user=user)
@@ -205,8 +224,8 @@ def conference_leave(*, user: User, interaction_id: int) -> Interaction:
         )
         if not may_leave_conference(user, interaction, guest_ids={p.agent_id for p in joined}):
             if interaction.owner_id == user.pk:
-                raise Conflict("nobody else is in this conversation: use Done to end it")
-            raise PermissionDenied("you are not in this conference")
+                raise Conflict(_("nobody else is in this conversation: use Done to end it"))
+            raise PermissionDenied(_("you are not in this conference"))
         mine = next((p for p in joined if p.agent_id == user.pk), None)
         if mine is not None:
             mine.state, mine.left_at = P.State.LEFT, now
@@ -249,10 +268,12 @@ def consultation_send(*, user: User, interaction_id: int, body: str) -> Consulta
     with transaction.atomic():
         interaction = Interaction.objects.filter(pk=interaction_id).first()
         if interaction is None:
-            raise NotFound(f"interaction {interaction_id} does not exist")
+            raise NotFound(
+                _("interaction %(interaction_id)s does not exist") % {"interaction_id": interaction_id}
+            )
         consultants = participants_of(interaction.pk, kind=P.Kind.CONSULTATION)
         if not may_write_consultation(user, interaction, consultant_ids=consultants):
-            raise PermissionDenied("you are not in this consultation")
+            raise PermissionDenied(_("you are not in this consultation"))
         return _consultation_message(user=user, interaction=interaction, body=body)
 
 
@@ -272,12 +293,14 @@ def consultation_end(*, user: User, interaction_id: int) -> int:
     with transaction.atomic():
         interaction = Interaction.objects.filter(pk=interaction_id).first()
         if interaction is None:
-            raise NotFound(f"interaction {interaction_id} does not exist")
+            raise NotFound(
+                _("interaction %(interaction_id)s does not exist") % {"interaction_id": interaction_id}
+            )
         live = P.objects.filter(interaction=interaction, kind=P.Kind.CONSULTATION, state=P.State.JOINED)
         if not is_owner_or_supervisor(user, interaction):  # a consulted agent leaves it
             live = live.filter(agent=user)
             if not live.exists():
-                raise PermissionDenied("you are not in this consultation")
+                raise PermissionDenied(_("you are not in this consultation"))
         ended = list(live.values_list("agent_id", flat=True))
         if not ended:
             return 0
@@ -291,10 +314,12 @@ def consultation_end(*, user: User, interaction_id: int) -> int:
 def _consultation_message(*, user: User, interaction: Interaction, body: str) -> ConsultationMessage:
     body = (body or "").strip()
     if not body:
-        raise DomainError("the message is empty", code="empty")
+        raise DomainError(_("the message is empty"), code="empty")
     if len(body) > CONSULTATION_MESSAGE_MAX:
         raise DomainError(
-            f"consultation messages are limited to {CONSULTATION_MESSAGE_MAX} characters", code="too_long"
+            _("consultation messages are limited to %(limit)s characters")
+            % {"limit": CONSULTATION_MESSAGE_MAX},
+            code="too_long",
         )
     message = ConsultationMessage.objects.create(interaction=interaction, author=user, body=body)
     recipients = [interaction.owner_id, *participants_of(interaction.pk, kind=P.Kind.CONSULTATION)]

@@ -81,10 +81,10 @@ def contact_create(
     user_id = bsuid_normalise(user_id) if user_id else None
     if not (wa_id or user_id):
         raise DomainError(
-            "give a WhatsApp number, a business-scoped user id (BSUID), or both", code="invalid"
+            gettext("give a WhatsApp number, a business-scoped user id (BSUID), or both"), code="invalid"
         )
     if identifiers is not None and not isinstance(identifiers, dict):
-        raise DomainError("identifiers are an object of named values", code="invalid")
+        raise DomainError(gettext("identifiers are an object of named values"), code="invalid")
     contact = Contact(
         wa_id=wa_id,
         user_id=user_id,
@@ -103,7 +103,8 @@ def contact_create(
     if user_id:
         taken |= Q(user_id=user_id)
     duplicate = Conflict(
-        "another contact already has this WhatsApp number or business-scoped user id", code="duplicate"
+        gettext("another contact already has this WhatsApp number or business-scoped user id"),
+        code="duplicate",
     )
     if Contact.objects.filter(taken).exists():
         raise duplicate
@@ -365,16 +366,20 @@ def contact_update(*, user: User, contact_id: int, **changes: Any) -> Contact:
     """W11: edit the contact database's fields (never the WhatsApp identity): supervisors,
     and agents writing in one of the contact's open conversations."""
     if not can_edit_contact(user, contact_id):
-        raise PermissionDenied("only the agents of this customer's open conversation may edit the contact")
+        raise PermissionDenied(
+            gettext("only the agents of this customer's open conversation may edit the contact")
+        )
     unknown = set(changes) - set(EDITABLE_CONTACT_FIELDS)
     if unknown:
         raise DomainError(
-            f"these contact fields cannot be edited: {', '.join(sorted(unknown))}", code="invalid"
+            gettext("these contact fields cannot be edited: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))},
+            code="invalid",
         )
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
         if contact is None:
-            raise NotFound(f"contact {contact_id} does not exist")
+            raise NotFound(gettext("contact %(contact_id)s does not exist") % {"contact_id": contact_id})
         for field_name, value in changes.items():
             setattr(contact, field_name, value)
         try:
@@ -397,10 +402,15 @@ def _ensure_may_merge(*, user: User, source_id: int, target_id: int) -> None:
         contact_id=source_id, owner_id=user.pk, state__in=Interaction.OPEN_STATES
     ).exists():
         raise PermissionDenied(
-            "only the agent of this customer's open conversation (or a supervisor) may assign it to a contact"
+            gettext(
+                "only the agent of this customer's open conversation (or a supervisor) may assign it to a contact"
+            )
         )
     if not contact_list(user=user).filter(pk=target_id).exists():
-        raise NotFound(f"contact {target_id} does not exist or is not yours to see")
+        raise NotFound(
+            gettext("contact %(contact_id)s does not exist or is not yours to see")
+            % {"contact_id": target_id}
+        )
 
 
 def contact_merge(*, user: User, source_id: int, target_id: int) -> Contact:
@@ -413,18 +423,18 @@ def contact_merge(*, user: User, source_id: int, target_id: int) -> Contact:
     number (finish one first), so no two open sessions ever meet in one contact.
     """
     if source_id == target_id:
-        raise DomainError("a contact cannot be merged into itself", code="invalid")
+        raise DomainError(gettext("a contact cannot be merged into itself"), code="invalid")
     _ensure_may_merge(user=user, source_id=source_id, target_id=target_id)
     with transaction.atomic():
         contacts = {
             c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=[source_id, target_id])
         }
         if source_id not in contacts or target_id not in contacts:
-            raise NotFound("both contacts must exist")
+            raise NotFound(gettext("both contacts must exist"))
         source, target = contacts[source_id], contacts[target_id]
         if target.merged_into_id:
             raise DomainError(
-                "the target was itself merged into another contact: use that one", code="invalid"
+                gettext("the target was itself merged into another contact: use that one"), code="invalid"
             )
         open_states = Interaction.OPEN_STATES
         source_open = set(
@@ -439,7 +449,7 @@ def contact_merge(*, user: User, source_id: int, target_id: int) -> Contact:
         )
         if source_open & target_open:
             raise Conflict(
-                "both contacts have a conversation open on the same number: finish one first",
+                gettext("both contacts have a conversation open on the same number: finish one first"),
                 code="both_open",
             )
         # The moved conversations keep talking to the number they were held on (R8): rows
@@ -474,6 +484,8 @@ def interaction_contact_assign(*, user: User, interaction_id: int, contact_id: i
     its owner (or a supervisor) merges the interaction's contact into it."""
     interaction = Interaction.objects.filter(pk=interaction_id).only("pk", "owner_id", "contact_id").first()
     if interaction is None:
-        raise NotFound(f"interaction {interaction_id} does not exist")
-    ensure_owner_or_supervisor(user, interaction, to="assign its contact")
+        raise NotFound(
+            gettext("interaction %(interaction_id)s does not exist") % {"interaction_id": interaction_id}
+        )
+    ensure_owner_or_supervisor(user, interaction, to=gettext("assign its contact"))
     return contact_merge(user=user, source_id=interaction.contact_id, target_id=contact_id)

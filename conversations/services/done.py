@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations import events
 from conversations.exceptions import DomainError
@@ -28,7 +29,10 @@ def interaction_done(
     with transaction.atomic():
         interaction = interaction_owned_open(user=user, interaction_id=interaction_id)
         if disposition and disposition not in disposition_codes(user=user):
-            raise DomainError(f"{disposition!r} is not a disposition code", code="bad_disposition")
+            raise DomainError(
+                _("%(disposition)s is not a disposition code") % {"disposition": repr(disposition)},
+                code="bad_disposition",
+            )
         previous_state, owner_id = interaction.state, interaction.owner_id
         interaction.state = Interaction.State.CLOSED
         interaction.closed_at = now

@@ -16,6 +16,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
@@ -311,9 +313,9 @@ def interaction_owned_open(*, user: User, interaction_id: int) -> Interaction:
     """The interaction, locked, for an owner's change: NotFound, PermissionDenied (not the
     owner nor a supervisor) or Conflict (already done) otherwise."""
     interaction = interaction_locked(interaction_id, related=("contact", "channel"))
-    ensure_owner_or_supervisor(user, interaction, to="change it")
+    ensure_owner_or_supervisor(user, interaction, to=gettext("change it"))
     if not interaction.is_open:
-        raise Conflict("this interaction is already done", code="closed")
+        raise Conflict(gettext("this interaction is already done"), code="closed")
     return interaction
 
 
@@ -322,9 +324,13 @@ def interaction_case_data_update(
 ) -> Interaction:
     """W11: edit the case information (attached data) shown to agents."""
     if not isinstance(case_data, dict) or not all(isinstance(k, str) for k in case_data):
-        raise DomainError("case information is an object of named values", code="invalid")
+        raise DomainError(gettext("case information is an object of named values"), code="invalid")
     if len(json.dumps(case_data)) > CASE_DATA_MAX:
-        raise DomainError(f"case information is limited to {CASE_DATA_MAX:,} characters", code="too_long")
+        raise DomainError(
+            gettext("case information is limited to %(limit)s characters")
+            % {"limit": number_format(CASE_DATA_MAX, force_grouping=True)},
+            code="too_long",
+        )
     with transaction.atomic():
         interaction = interaction_owned_open(user=user, interaction_id=interaction_id)
         interaction.case_data = case_data
@@ -337,15 +343,21 @@ def interaction_note_add(*, user: User, interaction_id: int, body: str) -> Inter
     """W11: a note in the interaction's history (never sent to the customer)."""
     body = (body or "").strip()
     if not body:
-        raise DomainError("the note is empty", code="empty")
+        raise DomainError(gettext("the note is empty"), code="empty")
     if len(body) > NOTE_MAX:
-        raise DomainError(f"notes are limited to {NOTE_MAX:,} characters", code="too_long")
+        raise DomainError(
+            gettext("notes are limited to %(limit)s characters")
+            % {"limit": number_format(NOTE_MAX, force_grouping=True)},
+            code="too_long",
+        )
     with transaction.atomic():
         interaction = Interaction.objects.filter(pk=interaction_id).first()
         if interaction is None:
-            raise NotFound(f"interaction {interaction_id} does not exist")
+            raise NotFound(
+                gettext("interaction %(interaction_id)s does not exist") % {"interaction_id": interaction_id}
+            )
         if not user_can_write(user=user, interaction=interaction):
-            raise PermissionDenied("only the interaction's agents (or a supervisor) may add notes")
+            raise PermissionDenied(gettext("only the interaction's agents (or a supervisor) may add notes"))
         note = InteractionNote.objects.create(interaction=interaction, author=user, body=body)
         events.interaction_changed(interaction=interaction)
     return note

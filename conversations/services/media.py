@@ -22,6 +22,7 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations import events, jobs
 from conversations.media import (
@@ -187,11 +188,11 @@ def attachment_upload(
     """
     given = data if data is not None else file
     if given is None:
-        raise MediaRejected("no file was given")
+        raise MediaRejected(_("no file was given"))
     source = as_file(given)
     size = size_of(source)
     if size > LARGEST_MEDIA_BYTES:
-        raise MediaTooLarge(f"files are limited to {human_size(LARGEST_MEDIA_BYTES)}")
+        raise MediaTooLarge(_("files are limited to %(size)s") % {"size": human_size(LARGEST_MEDIA_BYTES)})
     allowed = [
         t.strip() for t in get_option("whatsappsession.attachment-allowed-types", agent_id=user.pk).split(",")
     ]

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from conversations import events, options
 from conversations.exceptions import DomainError
@@ -43,7 +44,9 @@ def option_value_save(*, option: OptionValue) -> OptionValue:
     except options.OptionError as exc:
         raise DomainError(str(exc), code="invalid") from exc
     if option.agent_id and option.agent_group_id:
-        raise DomainError("an option value applies to an agent group or an agent, not both", code="invalid")
+        raise DomainError(
+            gettext("an option value applies to an agent group or an agent, not both"), code="invalid"
+        )
     with transaction.atomic():
         before = OptionValue.objects.select_for_update().filter(pk=option.pk).first() if option.pk else None
         option.save()

@@ -26,6 +26,7 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations import events, jobs
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
@@ -86,11 +87,11 @@ def message_send(*, user: User, interaction_id: int, spec: OutboundSpec | Templa
         interaction = interaction_locked(interaction_id, related=("channel", "contact"))
         if not user_can_write(user=user, interaction=interaction):
             raise PermissionDenied(
-                "only the agent who owns this interaction (or a supervisor) may write to it"
+                _("only the agent who owns this interaction (or a supervisor) may write to it")
             )
         if not interaction.is_open:
             raise Conflict(
-                "this interaction is done; start a new outbound session to write again", code="closed"
+                _("this interaction is done; start a new outbound session to write again"), code="closed"
             )
         if isinstance(spec, TemplateSpec):
             filled = template_message_spec(
@@ -173,7 +174,9 @@ def _replayed(existing: Message, spec: OutboundSpec) -> Message:
     """
     if not _same_request(existing, spec):
         raise Conflict(
-            f"client_ref {spec.client_ref!r} was already used for another message", code="client_ref_reused"
+            _("client_ref %(client_ref)s was already used for another message")
+            % {"client_ref": repr(spec.client_ref)},
+            code="client_ref_reused",
         )
     existing.replayed = True
     return existing
@@ -199,14 +202,16 @@ def _as_notification(*, interaction: Interaction, spec: OutboundSpec) -> Outboun
     template = default_notification_template(channel=interaction.channel)
     if template is None:
         raise Conflict(
-            "the response window has ended: only a notification (template) can be sent, and no default "
-            "notification template is configured",
+            _(
+                "the response window has ended: only a notification (template) can be sent, and no default "
+                "notification template is configured"
+            ),
             code="window_closed",
         )
     # Template parameters may not hold new lines, tabs or runs of spaces (WhatsApp 132018).
     text = " ".join((spec.body or "").split())
     if not text:
-        raise DomainError("the message is empty", code="empty")
+        raise DomainError(_("the message is empty"), code="empty")
     return OutboundSpec(
         type=Message.Type.TEMPLATE,
         body=template_render(template.body, {1: text}),
@@ -227,9 +232,11 @@ def _build_message(
     *, user: User, interaction: Interaction, spec: OutboundSpec, automated: bool = False
 ) -> Message:
     if spec.type not in SENDABLE_TYPES:
-        raise DomainError(f"cannot send messages of type {spec.type!r}", code="bad_type")
+        raise DomainError(
+            _("cannot send messages of type %(type)s") % {"type": repr(spec.type)}, code="bad_type"
+        )
     refusal = marketing_refusal(
-        contact=interaction.contact, message_type=spec.type, content=spec.content or {}
+        contact=interaction.contact, message_type=spec.type, content=spec.content or {}, translated=True
     )
     if refusal:  # G3: refused here, before it reaches Meta (which would fail it: 131050)
         raise Conflict(refusal, code=MARKETING_STOPPED)
@@ -249,18 +256,20 @@ def _build_message(
     content = dict(spec.content or {})
     if spec.type != Message.Type.TEMPLATE and not window_is_open(interaction):
         raise Conflict(
-            "the 24-hour customer-service window is closed: only a notification (template) can be sent",
+            _("the 24-hour customer-service window is closed: only a notification (template) can be sent"),
             code="window_closed",
         )
     body = spec.body or ""
     if spec.type == Message.Type.TEXT:
         if not body.strip():
-            raise DomainError("the message is empty", code="empty")
+            raise DomainError(_("the message is empty"), code="empty")
         limit = get_option("whatsappsession.max-text-message-size", agent_id=user.pk)
         size = len(body.encode("utf-8"))
         if size > limit:
             raise DomainError(
-                f"the message is {size} bytes in UTF-8; the limit is {limit} bytes", code="too_long"
+                _("the message is %(size)s bytes in UTF-8; the limit is %(limit)s bytes")
+                % {"size": size, "limit": limit},
+                code="too_long",
             )
     if spec.type in Message.MEDIA_TYPES or (spec.content or {}).get("media_header"):
         attachment = (
@@ -269,12 +278,16 @@ def _build_message(
             else None
         )
         if attachment is None:
-            raise DomainError("attach an uploaded file that was not sent yet", code="no_attachment")
+            raise DomainError(_("attach an uploaded file that was not sent yet"), code="no_attachment")
         if attachment.uploaded_by_id not in (None, user.pk) and not user_is_supervisor(user):
-            raise PermissionDenied("this file was uploaded by someone else")
+            raise PermissionDenied(_("this file was uploaded by someone else"))
         wanted = (spec.content or {}).get("media_header") or spec.type
         if attachment.kind != wanted:
-            raise DomainError(f"the file is a {attachment.kind}, not a {wanted}", code="bad_type")
+            raise DomainError(
+                _("the file is of type %(kind)s, not %(wanted)s")
+                % {"kind": _type_label(attachment.kind), "wanted": _type_label(wanted)},
+                code="bad_type",
+            )
     context_wamid = ""
     if spec.reply_to_message_id:
         # WhatsApp resolves the quoted wamid on the number that sends: a message the customer
@@ -284,7 +297,7 @@ def _build_message(
         ).first()
         if quoted is None or not quoted.wamid:
             raise DomainError(
-                "the message replied to is unknown, was never delivered or belongs to another number",
+                _("the message replied to is unknown, was never delivered or belongs to another number"),
                 code="bad_reply",
             )
         context_wamid = quoted.wamid
@@ -313,6 +326,14 @@ def _build_message(
     return message
 
 
+def _type_label(value: str) -> str:
+    """A message type's label in the request's language (the value itself for another)."""
+    try:
+        return str(Message.Type(value).label)
+    except ValueError:
+        return value
+
+
 # --- a failed message, again -------------------------------------------------------
 
 
@@ -327,18 +348,20 @@ def message_retry(*, user: User, message_id: int) -> Message:
             Message.objects.select_for_update().select_related("interaction").filter(pk=message_id).first()
         )
         if message is None or message.direction != Message.Direction.OUTBOUND:
-            raise NotFound(f"outbound message {message_id} does not exist")
+            raise NotFound(_("outbound message %(message_id)s does not exist") % {"message_id": message_id})
         if not user_can_write(user=user, interaction=message.interaction):
-            raise PermissionDenied("only the interaction's agent (or a supervisor) may retry its messages")
+            raise PermissionDenied(_("only the interaction's agent (or a supervisor) may retry its messages"))
         if message.status != S.FAILED:
             raise Conflict(
-                f"only failed messages can be retried; this one is {message.status}", code="not_failed"
+                _("only failed messages can be retried (this one: %(status)s)")
+                % {"status": message.get_status_display()},
+                code="not_failed",
             )
         if _reconciled_before_retry(message):
             message.refresh_from_db()
             return message
         if not message.interaction.is_open:
-            raise Conflict("this interaction is done", code="closed")
+            raise Conflict(_("this interaction is done"), code="closed")
         message.status = S.QUEUED
         message.wamid = None
         message.send_attempts = 0
@@ -378,7 +401,7 @@ def _reconciled_before_retry(message: Message) -> bool:
         return False
     if not message_adopt_wamid(channel=message.channel, message_id=message.pk, wamid=wamid):
         raise Conflict(
-            "WhatsApp already accepted this message (a status webhook names it); it is not sent again",
+            _("WhatsApp already accepted this message (a status webhook names it); it is not sent again"),
             code="already_accepted",
         )
     pending_statuses_apply(channel=message.channel, wamid=wamid)

@@ -23,6 +23,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations import jobs
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
@@ -60,7 +61,7 @@ SWEEP_BATCH = 100
 def emoji_checked(emoji: object) -> str:
     """``emoji`` if it is one emoji or "" (remove), else a DomainError (400) saying so."""
     if not isinstance(emoji, str) or (emoji and not payloads.is_one_emoji(emoji)):
-        raise DomainError("a reaction is one emoji, or an empty text to remove it", code="bad_emoji")
+        raise DomainError(_("a reaction is one emoji, or an empty text to remove it"), code="bad_emoji")
     return emoji
 
 
@@ -79,21 +80,28 @@ def react_to_message(*, user: User, interaction_id: int, message_id: int, emoji:
         interaction = interaction_locked(interaction_id, related=("channel",))
         if not user_can_write(user=user, interaction=interaction):
             raise PermissionDenied(
-                "only the agents writing in this interaction (its owner, a conference guest or a"
-                " supervisor) may react to its messages"
+                _(
+                    "only the agents writing in this interaction (its owner, a conference guest or a"
+                    " supervisor) may react to its messages"
+                )
             )
         if not interaction.is_open:
             raise Conflict(
-                "this interaction is done: its messages can no longer be reacted to", code="closed"
+                _("this interaction is done: its messages can no longer be reacted to"), code="closed"
             )
         message = Message.objects.filter(pk=message_id, interaction=interaction).first()
         if message is None:
-            raise NotFound(f"message {message_id} is not a message of interaction {interaction.pk}")
+            raise NotFound(
+                _("message %(message_id)s is not a message of interaction %(interaction_id)s")
+                % {"message_id": message_id, "interaction_id": interaction.pk}
+            )
         target_wamid = _reactable_wamid(message)
         if not window_is_open(interaction):
             raise Conflict(
-                "the 24-hour customer-service window is closed: a reaction cannot be sent until the customer"
-                " writes again",
+                _(
+                    "the 24-hour customer-service window is closed: a reaction cannot be sent until the customer"
+                    " writes again"
+                ),
                 code="window_closed",
             )
         current = (
@@ -126,12 +134,12 @@ def _reactable_wamid(message: Message) -> str:
     """The wamid of ``message``, when it may carry our reaction: a customer's message
     WhatsApp knows, still there."""
     if message.direction != Message.Direction.INBOUND or message.type not in REACTABLE_TYPES:
-        raise DomainError("only the customer's messages can be reacted to", code="not_reactable")
+        raise DomainError(_("only the customer's messages can be reacted to"), code="not_reactable")
     if message.revoked_at is not None:
-        raise Conflict("the customer deleted this message: it cannot be reacted to", code="revoked")
+        raise Conflict(_("the customer deleted this message: it cannot be reacted to"), code="revoked")
     if not message.wamid or message.wamid.startswith("erased."):
         raise Conflict(
-            "WhatsApp does not know this message (no message id): it cannot be reacted to", code="no_wamid"
+            _("WhatsApp does not know this message (no message id): it cannot be reacted to"), code="no_wamid"
         )
     return message.wamid
 

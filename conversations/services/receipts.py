@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from conversations import jobs
 from conversations.exceptions import NotFound, PermissionDenied
@@ -57,7 +58,7 @@ def interaction_mark_read(*, user: User, interaction_id: int, message_id: int) -
     message marked, None when there is none; for the agents writing in the interaction."""
     interaction = interaction_get_for_user(user=user, interaction_id=interaction_id)
     if not user_can_write(user=user, interaction=interaction):
-        raise PermissionDenied("only the interaction's agents mark the customer's messages as read")
+        raise PermissionDenied(_("only the interaction's agents mark the customer's messages as read"))
     latest = (
         Message.objects.filter(
             interaction=interaction, pk__lte=message_id, direction=Message.Direction.INBOUND
@@ -93,9 +94,11 @@ def interaction_typing(*, user: User, interaction_id: int) -> bool:
     """
     interaction = Interaction.objects.filter(pk=interaction_id).first()
     if interaction is None:
-        raise NotFound(f"interaction {interaction_id} does not exist")
+        raise NotFound(
+            _("interaction %(interaction_id)s does not exist") % {"interaction_id": interaction_id}
+        )
     if not user_can_write(user=user, interaction=interaction):
-        raise PermissionDenied("only the agents writing in this interaction show that they are typing")
+        raise PermissionDenied(_("only the agents writing in this interaction show that they are typing"))
     if not (interaction.is_open and window_is_open(interaction) and interaction.last_inbound_wamid):
         return False
     latest = (

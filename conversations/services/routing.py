@@ -23,6 +23,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations import events
 from conversations.exceptions import Conflict, NotFound, PermissionDenied
@@ -208,12 +209,23 @@ def _close_offer(offer: Offer, *, state: str, now: datetime) -> bool:
 def _pending_offer_of(*, user: User, offer_id: int) -> Offer:
     offer = Offer.objects.select_related("interaction").filter(pk=offer_id).first()
     if offer is None:
-        raise NotFound(f"offer {offer_id} does not exist")
+        raise NotFound(_("offer %(offer_id)s does not exist") % {"offer_id": offer_id})
     if offer.agent_id != user.pk:
-        raise PermissionDenied("this interaction was offered to another agent")
+        raise PermissionDenied(_("this interaction was offered to another agent"))
     if offer.state != Offer.State.PENDING:
-        raise Conflict(f"this offer was already {offer.state}", code=f"offer_{offer.state}")
+        raise Conflict(_offer_answered(offer.state), code=f"offer_{offer.state}")
     return offer
+
+
+def _offer_answered(state: str) -> str:
+    """Why an offer can no longer be answered, in the request's language."""
+    if state == Offer.State.ACCEPTED:
+        return _("this offer was already accepted")
+    if state == Offer.State.REJECTED:
+        return _("this offer was already rejected")
+    if state == Offer.State.EXPIRED:
+        return _("this offer has already expired")
+    return _("this offer was already withdrawn")
 
 
 def offer_accept(*, user: User, offer_id: int) -> Interaction:
@@ -224,7 +236,7 @@ def offer_accept(*, user: User, offer_id: int) -> Interaction:
         if not Offer.objects.filter(pk=offer.pk, state=Offer.State.PENDING).update(
             state=Offer.State.ACCEPTED, responded_at=now
         ):
-            raise Conflict("this offer was answered meanwhile", code="offer_answered")
+            raise Conflict(_("this offer was answered meanwhile"), code="offer_answered")
         metrics.count_on_commit(metrics.OFFERS, "accepted")
         Interaction.objects.filter(pk=offer.interaction_id, state=Interaction.State.OFFERED).update(
             state=Interaction.State.ACTIVE,
@@ -250,7 +262,7 @@ def offer_reject(*, user: User, offer_id: int) -> None:
     with transaction.atomic():
         offer = _pending_offer_of(user=user, offer_id=offer_id)
         if not _close_offer(offer, state=Offer.State.REJECTED, now=timezone.now()):
-            raise Conflict("this offer was answered meanwhile", code="offer_answered")
+            raise Conflict(_("this offer was answered meanwhile"), code="offer_answered")
 
 
 def offers_expire_due(*, now: datetime, limit: int = DISPATCH_BATCH) -> int:

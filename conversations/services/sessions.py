@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound, PermissionDenied
@@ -46,7 +47,9 @@ class StartedSession:
 def _wa_id(phone: str) -> str:
     if not re.fullmatch(PHONE_PATTERN, phone or ""):
         raise DomainError(
-            f"{phone!r} is not a phone number in international form (e.g. +4915112345678)", code="bad_phone"
+            gettext("%(phone)s is not a phone number in international form (e.g. +4915112345678)")
+            % {"phone": repr(phone)},
+            code="bad_phone",
         )
     return re.sub(r"[^0-9]", "", phone)
 
@@ -71,16 +74,19 @@ def outbound_session_start(
     the number's default queue). Needs the permission to start outbound sessions.
     """
     if not user.has_perm("conversations.start_outbound_session"):
-        raise PermissionDenied("starting WhatsApp conversations needs the permission to do so")
+        raise PermissionDenied(gettext("starting WhatsApp conversations needs the permission to do so"))
     channel = channel_for_sending(channel_id=channel_id)
     with transaction.atomic():
         if contact_id is not None:
             # P6: a contact the caller may see (the directory, or their own conversations').
             contact = contact_list(user=user).filter(pk=contact_id).first()
             if contact is None:
-                raise NotFound(f"contact {contact_id} does not exist or is not yours to see")
+                raise NotFound(
+                    gettext("contact %(contact_id)s does not exist or is not yours to see")
+                    % {"contact_id": contact_id}
+                )
             if not (contact.wa_id or contact.user_id):
-                raise DomainError("this contact has no WhatsApp number", code="bad_phone")
+                raise DomainError(gettext("this contact has no WhatsApp number"), code="bad_phone")
             address = contact_address_in_use(contact=contact)
         else:
             wa_id = _wa_id(phone)
@@ -94,7 +100,10 @@ def outbound_session_start(
         ).first()
         if open_one is not None:
             raise Conflict(
-                f"this customer already has an open conversation on this number (interaction {open_one.pk})",
+                gettext(
+                    "this customer already has an open conversation on this number (interaction %(interaction_id)s)"
+                )
+                % {"interaction_id": open_one.pk},
                 code="interaction_open",
                 interaction_id=open_one.pk,
             )
@@ -107,7 +116,7 @@ def outbound_session_start(
         )
         if spec.type != Message.Type.TEMPLATE:
             raise DomainError(
-                "a conversation can only be opened with a notification template", code="not_template"
+                gettext("a conversation can only be opened with a notification template"), code="not_template"
             )
         now = timezone.now()
         interaction = Interaction(
@@ -126,7 +135,8 @@ def outbound_session_start(
                 load=F("load") + 1
             ):
                 raise Conflict(
-                    f"you are at your capacity ({profile.capacity}): finish a conversation first",
+                    gettext("you are at your capacity (%(capacity)s): finish a conversation first")
+                    % {"capacity": profile.capacity},
                     code="at_capacity",
                 )
             interaction.state, interaction.owner, interaction.accepted_at = (
@@ -179,25 +189,31 @@ def outbound_session_from_other_media(
     """
     if not user.has_perm("conversations.start_outbound_from_other_media"):
         raise PermissionDenied(
-            "starting WhatsApp conversations from other media needs the permission to do so"
+            gettext("starting WhatsApp conversations from other media needs the permission to do so")
         )
     config = outbound_config(user=user)
     if "template" not in config:
         raise Conflict(
-            f"the option {OUTBOUND_CONFIG_OPTION} is not configured (e.g. channel=<phone number id>;template=<name>)",
+            gettext(
+                "the option %(option)s is not configured (e.g. channel=<phone number id>;template=<name>)"
+            )
+            % {"option": OUTBOUND_CONFIG_OPTION},
             code="not_configured",
         )
     channel = Channel.objects.filter(is_active=True, phone_number_id=config.get("channel", "")).first()
     if channel is None and "channel" in config:
         raise Conflict(
-            f"{OUTBOUND_CONFIG_OPTION} names an unknown number {config['channel']!r}", code="not_configured"
+            gettext("%(option)s names an unknown number %(number)s")
+            % {"option": OUTBOUND_CONFIG_OPTION, "number": repr(config["channel"])},
+            code="not_configured",
         )
     template = MessageTemplate.objects.filter(
         name=config["template"], language=config.get("language", "en_US")
     ).first()
     if template is None:
         raise Conflict(
-            f"{OUTBOUND_CONFIG_OPTION} names an unknown template {config['template']!r}",
+            gettext("%(option)s names an unknown template %(template)s")
+            % {"option": OUTBOUND_CONFIG_OPTION, "template": repr(config["template"])},
             code="not_configured",
         )
     return outbound_session_start(

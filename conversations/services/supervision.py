@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from audit.services import audit_record
@@ -40,7 +41,7 @@ P = InteractionParticipant
 
 def ensure_supervisor(user: User | AnonymousUser, *, to: str) -> None:
     if not user_is_supervisor(user):
-        raise PermissionDenied(f"only supervisors may {to}", code="not_a_supervisor")
+        raise PermissionDenied(_("only supervisors may %(action)s") % {"action": to}, code="not_a_supervisor")
 
 
 def _record_interaction(user: User, interaction: Interaction, action: str, **details: object) -> None:
@@ -66,7 +67,9 @@ def _record_agent(user: User, agent: AgentProfile, action: str, **details: objec
 def _open_interaction(interaction_id: int) -> Interaction:
     interaction = interaction_locked(interaction_id)
     if interaction.state not in Interaction.OPEN_STATES:
-        raise Conflict(f"interaction {interaction_id} is closed", code="closed")
+        raise Conflict(
+            _("interaction %(interaction_id)s is closed") % {"interaction_id": interaction_id}, code="closed"
+        )
     return interaction
 
 
@@ -74,7 +77,7 @@ def interaction_monitor(*, user: User, interaction_id: int) -> Interaction:
     """Watch an open interaction read-only (the console opens it without a composer). The
     agent is told only when the option ``whatsappsession.supervisor-monitor-notify-agent``
     says so for them."""
-    ensure_supervisor(user, to="monitor interactions")
+    ensure_supervisor(user, to=_("monitor interactions"))
     with transaction.atomic():
         interaction = _open_interaction(interaction_id)
         told = bool(
@@ -96,17 +99,18 @@ def interaction_barge_in(*, user: User, interaction_id: int) -> InteractionParti
     """Join an interaction in progress as a conference participant: the supervisor writes
     to the customer beside the agent (the conversation opens in their console; leaving it
     is leaving the conference). No invitation, no capacity check: a supervisor's choice."""
-    ensure_supervisor(user, to="barge in")
+    ensure_supervisor(user, to=_("barge in"))
     now = timezone.now()
     with transaction.atomic():
         interaction = _open_interaction(interaction_id)
         if interaction.state != Interaction.State.ACTIVE:
             raise Conflict(
-                f"only an interaction in progress can be joined; this one is {interaction.state}",
+                _("only an interaction in progress can be joined (this one: %(state)s)")
+                % {"state": interaction.get_state_display()},
                 code="not_active",
             )
         if interaction.owner_id == user.pk:
-            raise Conflict("this interaction is already yours", code="already_yours")
+            raise Conflict(_("this interaction is already yours"), code="already_yours")
         profile = agent_profile_for(user)
         invited = P.objects.filter(
             interaction=interaction, agent=user, kind=P.Kind.CONFERENCE, state=P.State.INVITED
@@ -126,7 +130,7 @@ def interaction_barge_in(*, user: User, interaction_id: int) -> InteractionParti
                     joined_at=now,
                 )
         except IntegrityError:
-            raise Conflict("you are already in this conversation", code="already_joined") from None
+            raise Conflict(_("you are already in this conversation"), code="already_joined") from None
         AgentProfile.objects.filter(pk=profile.pk).update(load=F("load") + 1)
         events.agent_state_changed(user_id=user.pk)
         events.interaction_assigned_to(interaction=interaction, user=user)
@@ -146,14 +150,14 @@ def interaction_take_over(*, user: User, interaction_id: int) -> Interaction:
     """Make an open interaction the supervisor's own: in progress (its agent's capacity
     freed, the agent told, the conference ended), waiting in its queue, or offered (the
     offer withdrawn). Parked work is opened from its workbin instead."""
-    ensure_supervisor(user, to="take over interactions")
+    ensure_supervisor(user, to=_("take over interactions"))
     now = timezone.now()
     with transaction.atomic():
         interaction = _open_interaction(interaction_id)
         if interaction.state == Interaction.State.PARKED:
-            raise Conflict("this interaction is in a workbin: open it from there", code="parked")
+            raise Conflict(_("this interaction is in a workbin: open it from there"), code="parked")
         if interaction.owner_id == user.pk:
-            raise Conflict("this interaction is already yours", code="already_yours")
+            raise Conflict(_("this interaction is already yours"), code="already_yours")
         profile = agent_profile_for(user)
         previous_owner = interaction.owner_id
         previous_state = interaction.state
@@ -208,11 +212,11 @@ def interaction_move(
 ) -> Interaction:
     """Transfer an interaction in progress to an agent, an agent group, a skill or a queue
     (the agents' transfer, R4), or move it to a workbin (R7), recorded as the supervisor's."""
-    ensure_supervisor(user, to="move interactions")
+    ensure_supervisor(user, to=_("move interactions"))
     targets = [t for t in (agent_id, group_id, skill_id, queue_id, workbin_id) if t]
     if len(targets) != 1:
         raise DomainError(
-            "move to exactly one target: an agent, an agent group, a skill, a queue or a workbin",
+            _("move to exactly one target: an agent, an agent group, a skill, a queue or a workbin"),
             code="invalid",
         )
     with transaction.atomic():
@@ -245,17 +249,19 @@ def interaction_move(
 def _agent_profile(agent_id: int) -> AgentProfile:
     profile = AgentProfile.objects.select_related("user").filter(user_id=agent_id).first()
     if profile is None:
-        raise NotFound(f"agent {agent_id} does not exist")
+        raise NotFound(_("agent %(agent_id)s does not exist") % {"agent_id": agent_id})
     return profile
 
 
 def agent_set_not_ready(*, user: User, agent_id: int, note: str = "") -> AgentProfile:
     """Set an agent Not Ready, with the supervisor's reason (shown in the agent's console
     and on the board). Their pending offers go to others; their conversations stay theirs."""
-    ensure_supervisor(user, to="set agents Not Ready")
+    ensure_supervisor(user, to=_("set agents Not Ready"))
     note = note.strip()
     if len(note) > NOT_READY_NOTE_MAX:
-        raise DomainError(f"the reason is at most {NOT_READY_NOTE_MAX} characters", code="invalid")
+        raise DomainError(
+            _("the reason is at most %(limit)s characters") % {"limit": NOT_READY_NOTE_MAX}, code="invalid"
+        )
     with transaction.atomic():
         profile = _agent_profile(agent_id)
         agent_set_ready(user=profile.user, ready=False, reason=AgentProfile.NotReadyReason.SUPERVISOR)
@@ -272,11 +278,11 @@ def agent_sign_out(*, user: User, agent_id: int) -> AgentProfile:
     """Sign an agent out as their logout does: Not Ready (signed out), their conversations
     in progress to their personal workbin, every console socket of theirs closed; their
     current login opens no console any more (``signed_out_at``: they log in again)."""
-    ensure_supervisor(user, to="sign agents out")
+    ensure_supervisor(user, to=_("sign agents out"))
     with transaction.atomic():
         profile = _agent_profile(agent_id)
         if profile.user_id == user.pk:
-            raise DomainError("sign yourself out with Log out", code="invalid")
+            raise DomainError(_("sign yourself out with Log out"), code="invalid")
         parked = Interaction.objects.filter(owner_id=agent_id, state=Interaction.State.ACTIVE).count()
         events.supervision_notice(
             user_id=profile.user_id, kind="signed_out", interaction_id=None, supervisor=user_name(user)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations import events
 from conversations.exceptions import Conflict, DomainError, NotFound
@@ -41,45 +42,48 @@ def interaction_transfer(
     targets = [t for t in (agent_id, group_id, skill_id, queue_id) if t]
     if len(targets) != 1:
         raise DomainError(
-            "transfer to exactly one target: an agent, an agent group, a skill or a queue", code="invalid"
+            _("transfer to exactly one target: an agent, an agent group, a skill or a queue"), code="invalid"
         )
     now = timezone.now()
     with transaction.atomic():
         interaction = interaction_locked(interaction_id)
-        ensure_owner_or_supervisor(user, interaction, to="transfer it")
+        ensure_owner_or_supervisor(user, interaction, to=_("transfer it"))
         if interaction.state != Interaction.State.ACTIVE:
             raise Conflict(
-                f"only an interaction in progress can be transferred; this one is {interaction.state}"
+                _("only an interaction in progress can be transferred (this one: %(state)s)")
+                % {"state": interaction.get_state_display()}
             )
         previous_owner = interaction.owner_id
         target_agent = None
         if agent_id:
             if agent_id == previous_owner:
-                raise DomainError("the interaction is already yours", code="invalid")
+                raise DomainError(_("the interaction is already yours"), code="invalid")
             target_agent = AgentProfile.objects.select_related("user").filter(user_id=agent_id).first()
             if target_agent is None:
-                raise NotFound(f"agent {agent_id} does not exist")
+                raise NotFound(_("agent %(agent_id)s does not exist") % {"agent_id": agent_id})
             if not capacity_reserve(target_agent):
                 raise Conflict(
-                    f"{target_agent.user.get_full_name() or target_agent.user.get_username()} is not available "
-                    "(Not Ready or at capacity)",
+                    _("%(agent)s is not available (Not Ready or at capacity)")
+                    % {"agent": target_agent.user.get_full_name() or target_agent.user.get_username()},
                     code="target_unavailable",
                 )
         else:
             # through the routing queue (the option): checked even for a queue of one's own choice
             through = ensure_routing_queue(
-                user, needs="transfers to an agent group, a skill or a queue", code="transfer_not_configured"
+                user,
+                needs=_("transfers to an agent group, a skill or a queue"),
+                code="transfer_not_configured",
             )
             if queue_id:
                 queue = Queue.objects.filter(pk=queue_id).first()
                 if queue is None:
-                    raise NotFound(f"queue {queue_id} does not exist")
+                    raise NotFound(_("queue %(queue_id)s does not exist") % {"queue_id": queue_id})
             else:
                 queue = through
                 if group_id and not AgentGroup.objects.filter(pk=group_id).exists():
-                    raise NotFound(f"agent group {group_id} does not exist")
+                    raise NotFound(_("agent group %(group_id)s does not exist") % {"group_id": group_id})
                 if skill_id and not Skill.objects.filter(pk=skill_id).exists():
-                    raise NotFound(f"skill {skill_id} does not exist")
+                    raise NotFound(_("skill %(skill_id)s does not exist") % {"skill_id": skill_id})
             interaction.queue = queue
         interaction_capacity_released(interaction=interaction, now=now)
         participations_end(interaction=interaction, now=now, reason="transferred")

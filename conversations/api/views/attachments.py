@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -43,7 +44,7 @@ class AttachmentUploadApi(APIView):
     def post(self, request: SignedInRequest) -> Response:
         upload = request.FILES.get("file")
         if upload is None:  # an empty file is refused by the media checks, by its name
-            raise DomainError("send the file in the 'file' field", code="invalid")
+            raise DomainError(_("send the file in the 'file' field"), code="invalid")
         attachment = media_services.attachment_upload(user=request.user, file=upload, file_name=upload.name)
         return Response(payloads.attachment_payload(attachment), status=status.HTTP_201_CREATED)
 
@@ -55,7 +56,7 @@ def _serve(request: SignedInRequest, pk: int, *, thumbnail: bool) -> FileRespons
         raise Http404(exc.message) from exc
     stored = attachment.thumbnail if thumbnail else attachment.file
     if not stored:
-        raise Http404("this file is not available (yet)")
+        raise Http404(_("this file is not available (yet)"))
     return secure_file_response(
         stored,
         content_type="image/jpeg" if thumbnail else (attachment.mime_type or "application/octet-stream"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -32,7 +33,7 @@ class ConferenceInviteApi(APIView):
         def validate(self, attrs: dict[str, int]) -> dict[str, int]:
             given = [name for name in ConferenceInviteApi.TARGETS if attrs.get(name)]
             if len(given) != 1:
-                message = "give exactly one of agent_id, group_id or skill_id"
+                message = _("give exactly one of agent_id, group_id or skill_id")
                 raise serializers.ValidationError({name: [message] for name in given or ["agent_id"]})
             return attrs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -71,7 +72,10 @@ class ContactHistoryApi(APIView):
     @extend_schema(responses=body(payloads.ContactHistory))
     def get(self, request: SignedInRequest, pk: int) -> Response:
         if not selectors.can_view_contact_history(user=request.user, contact_id=pk):
-            raise NotFound(f"contact {pk} does not exist or its history is not yours to see")
+            raise NotFound(
+                _("contact %(contact_id)s does not exist or its history is not yours to see")
+                % {"contact_id": pk}
+            )
         return Response({"interactions": selectors.contact_history(contact_id=pk)})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -83,7 +84,10 @@ class InteractionMessagesApi(APIView):
             needs = {"location": "location", "template": "template", "interactive": "interactive"}
             if kind in needs and not attrs.get(needs[kind]) and not attrs.get("template_id"):
                 raise serializers.ValidationError(
-                    {needs[kind]: f"required for a {kind} message (or a template_id)"}
+                    {
+                        needs[kind]: _("required for a message of type %(type)s (or a template_id)")
+                        % {"type": Message.Type(kind).label}
+                    }
                 )
             if (
                 kind in Message.MEDIA_TYPES
@@ -91,7 +95,7 @@ class InteractionMessagesApi(APIView):
                 and not attrs.get("template_id")
             ):
                 raise serializers.ValidationError(
-                    {"attachment_id": "upload the file first (POST attachments/)"}
+                    {"attachment_id": _("upload the file first (POST attachments/)")}
                 )
             return attrs
 

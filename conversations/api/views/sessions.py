@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -54,7 +55,7 @@ class OutboundSessionApi(APIView):
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if bool(attrs.get("phone")) == bool(attrs.get("contact_id")):
-                raise serializers.ValidationError("give exactly one of phone or contact_id")
+                raise serializers.ValidationError(_("give exactly one of phone or contact_id"))
             return attrs
 
     @extend_schema(request=InputSerializer, responses={201: body(payloads.StartedSession), 409: CONFLICT})
