@@ -884,6 +884,9 @@ class TestDueSweep:
         assert selected == {"interaction_id"}  # not the default ordering's columns
         # one head per interaction: no grouping, read in the order of the due index and cut at the batch
         assert "GROUP BY" not in sweep and "DISTINCT" not in sweep
-        assert 'ORDER BY COALESCE("conversations_message"."next_attempt_at", "conversations_message"."arrived_at")' in sweep
+        assert (
+            'ORDER BY COALESCE("conversations_message"."next_attempt_at", "conversations_message"."arrived_at")'
+            in sweep
+        )
         assert sweep.endswith("LIMIT 100")
         assert self.sent_ids(graph) == [m.pk for m in messages]  # one flush sends the whole queue, in order
