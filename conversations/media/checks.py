@@ -7,7 +7,9 @@
 - :func:`check_inbound_download` vets a file downloaded from the Cloud API: size (the limit
   and the announced ``file_size``) and sha256.
 
-Every refusal is a :class:`MediaRejected` whose message says precisely what is wrong.
+Every refusal is a :class:`MediaRejected` whose message says precisely what is wrong: an
+outbound file's to the person sending it, in the active language; a download's in English,
+as the attachment stores it (``last_error``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from django.utils.translation import gettext, gettext_noop
 
 from conversations.media.errors import MediaRejected
 from conversations.media.images import jpeg_problem, png_problem, webp_is_animated
@@ -45,14 +49,15 @@ _MIME_ALIASES = {
 }
 
 _KIND_PLURALS = {
-    "image": "images",
-    "video": "videos",
-    "audio": "audio files",
-    "document": "documents",
-    "sticker": "stickers",
+    "image": gettext_noop("images"),
+    "video": gettext_noop("videos"),
+    "audio": gettext_noop("audio files"),
+    "document": gettext_noop("documents"),
+    "sticker": gettext_noop("stickers"),
 }
+_STATIC_STICKERS = gettext_noop("static stickers")
 
-_ACCEPTED_SUMMARY = (
+_ACCEPTED_SUMMARY = gettext_noop(
     "it accepts JPEG and PNG images, MP4 and 3GPP videos, AAC, AMR, MP3, M4A and OGG audio, "
     "PDF, plain-text, Word, Excel and PowerPoint documents, and WEBP stickers"
 )
@@ -90,7 +95,8 @@ def check_outbound_file(
     max_size: int,
     allowed_types: Collection[str] | None = None,
 ) -> CheckedFile:
-    """Vet a file an agent wants to send; raise :class:`MediaRejected` if WhatsApp or we refuse it.
+    """Vet a file an agent wants to send; raise :class:`MediaRejected` if WhatsApp or we refuse it,
+    saying why in the active language (the refusal is answered to the person sending the file).
 
     ``data``: the file's bytes, or the file itself (seekable), which is read in chunks and
     by its headers, never whole. ``max_size`` is the configured limit in bytes; WhatsApp's
@@ -104,30 +110,50 @@ def check_outbound_file(
     mime = sniff_mime(file) if size else None
     name = clean_file_name(file_name, mime_type=mime or "")
     if not size:
-        raise MediaRejected(f"{name}: the file is empty")
+        raise MediaRejected(gettext("%(name)s: the file is empty") % {"name": name})
 
     kind = MEDIA_MIME_TYPES.get(mime or "")
     if mime is None or kind is None:
-        detected = f"detected {mime}" if mime else "its content is not a format we recognise"
-        raise MediaRejected(f"{name} is not a file type WhatsApp accepts ({detected}); {_ACCEPTED_SUMMARY}")
+        detected = (
+            gettext("detected %(mime)s") % {"mime": mime}
+            if mime
+            else gettext("its content is not a format we recognise")
+        )
+        raise MediaRejected(
+            gettext("%(name)s is not a file type WhatsApp accepts (%(detected)s); %(accepted)s")
+            % {"name": name, "detected": detected, "accepted": gettext(_ACCEPTED_SUMMARY)}
+        )
 
     allowed = _normalised_allow_list(allowed_types)
     if allowed and not _is_allowed(mime, allowed):
-        raise MediaRejected(f"{name} is {mime}; only these types may be sent here: {', '.join(allowed)}")
+        raise MediaRejected(
+            gettext("%(name)s is %(mime)s; only these types may be sent here: %(allowed)s")
+            % {"name": name, "mime": mime, "allowed": ", ".join(allowed)}
+        )
 
     _check_encoding(file, mime=mime, name=name)
 
     whatsapp_limit, what = MEDIA_MAX_BYTES[kind], _KIND_PLURALS[kind]
     if kind == "sticker" and not webp_is_animated(head_of(file, 32)):
-        whatsapp_limit, what = STATIC_STICKER_MAX_BYTES, "static stickers"
+        whatsapp_limit, what = STATIC_STICKER_MAX_BYTES, _STATIC_STICKERS
     if size > min(max_size, whatsapp_limit):
         if max_size < whatsapp_limit:
             raise MediaRejected(
-                f"{name} is {size_beyond(size, max_size)}; attachments here are limited to {human_size(max_size)}"
+                gettext("%(name)s is %(size)s; attachments here are limited to %(limit)s")
+                % {
+                    "name": name,
+                    "size": size_beyond(size, max_size, translated=True),
+                    "limit": human_size(max_size, translated=True),
+                }
             )
         raise MediaRejected(
-            f"{name} is {size_beyond(size, whatsapp_limit)}; "
-            f"WhatsApp accepts {what} up to {human_size(whatsapp_limit)}"
+            gettext("%(name)s is %(size)s; WhatsApp accepts %(kinds)s up to %(limit)s")
+            % {
+                "name": name,
+                "size": size_beyond(size, whatsapp_limit, translated=True),
+                "kinds": gettext(what),
+                "limit": human_size(whatsapp_limit, translated=True),
+            }
         )
     return CheckedFile(kind=kind, mime_type=mime, size=size, file_name=name)
 
@@ -139,9 +165,9 @@ def _check_encoding(file: BinaryIO, *, mime: str, name: str) -> None:
     ``audio/ogg`` must carry OPUS in mono. Only headers are read: never a pixel decoded.
     """
     if mime == "image/png":
-        problem = png_problem(head_of(file))
+        problem = png_problem(head_of(file), translated=True)
     elif mime == "image/jpeg":
-        problem = jpeg_problem(file)
+        problem = jpeg_problem(file, translated=True)
     elif mime == "audio/ogg":
         problem = _ogg_problem(head_of(file))
     else:
@@ -151,18 +177,25 @@ def _check_encoding(file: BinaryIO, *, mime: str, name: str) -> None:
 
 
 def _ogg_problem(data: bytes) -> str:
-    """The first Ogg page's first packet names the codec: ``OpusHead`` for OPUS (RFC 7845 §5.1)."""
+    """The first Ogg page's first packet names the codec: ``OpusHead`` for OPUS (RFC 7845 §5.1).
+    In the active language (only an outbound file is asked)."""
     if len(data) < 27:
-        return "the Ogg file is damaged or incomplete"
+        return gettext("the Ogg file is damaged or incomplete")
     payload = data[27 + data[26] :]
     if not payload.startswith(b"OpusHead"):
-        codec = next((name for magic, name in _OGG_CODECS if payload.startswith(magic)), "not OPUS")
-        return f"the Ogg audio is {codec}; WhatsApp accepts Ogg audio only with the OPUS codec"
+        codec = next((name for magic, name in _OGG_CODECS if payload.startswith(magic)), None)
+        if codec is None:
+            return gettext("the Ogg audio is not OPUS; WhatsApp accepts Ogg audio only with the OPUS codec")
+        return gettext("the Ogg audio is %(codec)s; WhatsApp accepts Ogg audio only with the OPUS codec") % {
+            "codec": codec
+        }
     if len(payload) < 10:
-        return "the Ogg OPUS header is incomplete"
+        return gettext("the Ogg OPUS header is incomplete")
     channels = payload[9]
     if channels != 1:
-        return f"the OPUS audio has {channels} channels; WhatsApp accepts only mono OPUS audio"
+        return gettext(
+            "the OPUS audio has %(channels)d channels; WhatsApp accepts only mono OPUS audio"
+        ) % {"channels": channels}
     return ""
 
 
@@ -178,6 +211,9 @@ def check_inbound_download(
     *, data: bytes, expected_sha256: str = "", expected_size: int | None = None, max_size: int
 ) -> str:
     """Vet media downloaded from WhatsApp and return its sha256 as hex.
+
+    The refusals are in English, whatever language is active: the failed attachment stores
+    them (``last_error``), and the task that downloads may run after a translated request.
 
     ``expected_sha256`` is what WhatsApp announced: base64 in webhooks, hex in some API
     answers; either is accepted. An empty value skips the comparison. ``expected_size``

@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from django.utils.translation import gettext, gettext_noop
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from conversations.media.errors import MediaRejected
@@ -76,27 +77,50 @@ def _encoded_as_8_bit_rgb(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-IMAGE_FIX = "WhatsApp accepts only 8-bit RGB or RGBA images; save it as an 8-bit RGB JPEG or PNG"
+IMAGE_FIX = gettext_noop("WhatsApp accepts only 8-bit RGB or RGBA images; save it as an 8-bit RGB JPEG or PNG")
 
 #: PNG IHDR colour types (PNG spec §11.2.2).
-_PNG_COLOUR_TYPES = {0: "greyscale", 2: "RGB", 4: "greyscale with alpha", 6: "RGBA"}
+_PNG_COLOUR_TYPES = {
+    0: gettext_noop("greyscale"),
+    2: "RGB",
+    4: gettext_noop("greyscale with alpha"),
+    6: "RGBA",
+}
 
 
-def png_problem(data: bytes) -> str:
-    """Read the IHDR chunk: Pillow reports a 16-bit RGB PNG as plain ``RGB``."""
+def png_problem(data: bytes, *, translated: bool = False) -> str:
+    """Read the IHDR chunk: Pillow reports a 16-bit RGB PNG as plain ``RGB``.
+
+    In English (:func:`image_converted_for_whatsapp` reads it for :data:`IMAGE_FIX`), or
+    ``translated`` into the active language for the refusal answered to the person.
+    """
+    text = gettext if translated else str
     if len(data) < 33 or data[12:16] != b"IHDR":
-        return "the PNG header is damaged or incomplete"
+        return text(gettext_noop("the PNG header is damaged or incomplete"))
     bit_depth, colour_type = data[24], data[25]
     if colour_type in (2, 6) and bit_depth == 8:
         return ""
     if colour_type == 3:
-        return f"the PNG uses a colour palette (indexed colour); {IMAGE_FIX}"
-    described = _PNG_COLOUR_TYPES.get(colour_type, f"colour type {colour_type}")
-    return f"the PNG is {bit_depth}-bit {described}; {IMAGE_FIX}"
+        return text(gettext_noop("the PNG uses a colour palette (indexed colour); %(fix)s")) % {
+            "fix": text(IMAGE_FIX)
+        }
+    known = _PNG_COLOUR_TYPES.get(colour_type)
+    described = (
+        text(known) if known else text(gettext_noop("colour type %(number)d")) % {"number": colour_type}
+    )
+    return text(gettext_noop("the PNG is %(bits)d-bit %(described)s; %(fix)s")) % {
+        "bits": bit_depth,
+        "described": described,
+        "fix": text(IMAGE_FIX),
+    }
 
 
-def jpeg_problem(data: bytes | BinaryIO) -> str:
-    """Pillow parses the markers up to the frame header; no pixel data is decoded."""
+def jpeg_problem(data: bytes | BinaryIO, *, translated: bool = False) -> str:
+    """Pillow parses the markers up to the frame header; no pixel data is decoded.
+
+    In English, or ``translated`` into the active language (as :func:`png_problem`).
+    """
+    text = gettext if translated else str
     file = as_file(data)
     try:
         file.seek(0)
@@ -105,13 +129,17 @@ def jpeg_problem(data: bytes | BinaryIO) -> str:
             with Image.open(file, formats=("JPEG",)) as image:
                 mode, bits = image.mode, getattr(image, "bits", 8)
     except Image.DecompressionBombError:
-        return "the JPEG declares too many pixels to be a real photo"
+        return text(gettext_noop("the JPEG declares too many pixels to be a real photo"))
     except Exception:  # Pillow raises OSError, SyntaxError, ValueError... on a bad header
-        return "the JPEG header is damaged or incomplete"
+        return text(gettext_noop("the JPEG header is damaged or incomplete"))
     if mode == "RGB" and bits == 8:
         return ""
-    described = {"L": "greyscale", "CMYK": "CMYK"}.get(mode, mode)
-    return f"the JPEG is {bits}-bit {described}; {IMAGE_FIX}"
+    described = text(_PNG_COLOUR_TYPES[0]) if mode == "L" else mode  # CMYK, or Pillow's own name
+    return text(gettext_noop("the JPEG is %(bits)d-bit %(described)s; %(fix)s")) % {
+        "bits": bits,
+        "described": described,
+        "fix": text(IMAGE_FIX),
+    }
 
 
 def make_thumbnail(data: bytes, *, max_side: int = 320) -> Thumbnail:

@@ -8,6 +8,9 @@ import re
 import unicodedata
 from typing import Protocol
 
+from django.utils.formats import number_format
+from django.utils.translation import ngettext
+
 from whatsapp.limits import KB, MB
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -39,12 +42,21 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
 MAX_FILE_NAME_LENGTH = 200
 
 
-def human_size(size: int) -> str:
-    """``812 bytes``, ``500 KB``, ``17.2 MB`` (binary units, as WhatsApp's limits are read)."""
+def human_size(size: int, *, translated: bool = False) -> str:
+    """``812 bytes``, ``500 KB``, ``17.2 MB`` (binary units, as WhatsApp's limits are read).
+
+    In English (stored texts say sizes so), or ``translated`` into the active language for
+    a refusal answered to a person: ``812 Byte``, ``17,2 MB`` in German.
+    """
     if size < KB:
+        if translated:
+            return ngettext("%(count)s byte", "%(count)s bytes", size) % {"count": number_format(size)}
         return "1 byte" if size == 1 else f"{size} bytes"
     unit, factor = next((u, f) for u, f in (("GB", MB * KB), ("MB", MB), ("KB", KB)) if size >= f)
-    return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+    number = f"{size / factor:.1f}".removesuffix(".0")
+    if translated:  # the units are the same in every language we speak; the decimal sign is not
+        number = number_format(float(number) if "." in number else int(number))
+    return f"{number} {unit}"
 
 
 def clean_file_name(file_name: str, *, mime_type: str = "") -> str:
@@ -95,10 +107,18 @@ def _file_name_char(ch: str) -> str:
     return ch
 
 
-def size_beyond(size: int, limit: int) -> str:
-    """``size`` in human units, with the byte count when rounding would hide the excess."""
-    shown = human_size(size)
-    return f"{shown} ({size:,} bytes)" if shown == human_size(limit) else shown
+def size_beyond(size: int, limit: int, *, translated: bool = False) -> str:
+    """``size`` in human units, with the byte count when rounding would hide the excess
+    (English, or ``translated`` as :func:`human_size` is)."""
+    shown = human_size(size, translated=translated)
+    if shown != human_size(limit, translated=translated):
+        return shown
+    if translated:
+        count = ngettext("%(count)s byte", "%(count)s bytes", size) % {
+            "count": number_format(size, force_grouping=True)
+        }
+        return f"{shown} ({count})"
+    return f"{shown} ({size:,} bytes)"
 
 
 def shorten_file_name(name: str) -> str:

@@ -44,10 +44,10 @@ class Message(models.Model):
     replayed: bool = False
 
     class Status(models.TextChoices):
-        RECEIVED = "received"  # inbound
-        QUEUED = "queued", "Queued"  # outbound, waiting for its turn (or its retry)
-        SENDING = "sending", "Sending"  # a worker is calling the Cloud API for it
-        ACCEPTED = "accepted", "Accepted by WhatsApp"  # has a wamid; ticks come by webhook
+        RECEIVED = "received", _("Received")  # inbound
+        QUEUED = "queued", _("Queued")  # outbound, waiting for its turn (or its retry)
+        SENDING = "sending", _("Sending")  # a worker is calling the Cloud API for it
+        ACCEPTED = "accepted", _("Accepted by WhatsApp")  # has a wamid; ticks come by webhook
         SENT = "sent", _("Sent")
         DELIVERED = "delivered", _("Delivered")
         READ = "read", _("Read")

@@ -192,7 +192,9 @@ def attachment_upload(
     source = as_file(given)
     size = size_of(source)
     if size > LARGEST_MEDIA_BYTES:
-        raise MediaTooLarge(_("files are limited to %(size)s") % {"size": human_size(LARGEST_MEDIA_BYTES)})
+        raise MediaTooLarge(
+            _("files are limited to %(size)s") % {"size": human_size(LARGEST_MEDIA_BYTES, translated=True)}
+        )
     allowed = [
         t.strip() for t in get_option("whatsappsession.attachment-allowed-types", agent_id=user.pk).split(",")
     ]
