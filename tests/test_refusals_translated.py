@@ -8,16 +8,23 @@ keeps (``ProfileLanguageMiddleware``): these tests open the console first, as an
 
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
+from PIL import Image
 
 from console.consumers import AgentConsumer
-from conversations.models import Interaction, Message, Offer
+from conversations import options
+from conversations.media import MediaRejected, check_inbound_download
+from conversations.models import Attachment, Interaction, Message, Offer, OptionValue
 from conversations.preferences import marketing_refusal
+from conversations.services import media as media_services
 from conversations.services.sending import interaction_outbox_flush
 from templates_app.models import MessageTemplate
 from tests.cloud_api import LENA, payload
@@ -28,6 +35,7 @@ from tests.factories import (
     MessageFactory,
     QueueFactory,
 )
+from tests.graph_standin import start_graph_standin
 
 pytestmark = pytest.mark.django_db
 
@@ -213,6 +221,103 @@ def test_a_refusal_that_is_also_stored_is_stored_in_english(client, sales_channe
     queued.refresh_from_db()
     assert queued.status == Message.Status.FAILED
     assert queued.error_details == stored
+
+
+def upload(client, name: str, data: bytes, **headers):
+    return client.post("/api/v1/attachments/", {"file": SimpleUploadedFile(name, data)}, **headers)
+
+
+class TestAnUpload:
+    """M2: a file refused for its type, its size or its encoding, answered to the agent
+    uploading it in their language (sizes with the language's decimal sign)."""
+
+    def test_refused_in_german_for_a_german_agent(self, client):
+        profile = signed_in(client, language="de")
+        response = upload(client, "setup.exe", b"MZ" + b"\0" * 100, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "media_rejected"
+        assert response.json()["error"]["message"] == (
+            "setup.exe ist kein Dateityp, den WhatsApp akzeptiert (erkannt: application/x-msdownload); "
+            "es akzeptiert JPEG- und PNG-Bilder, MP4- und 3GPP-Videos, AAC-, AMR-, MP3-, M4A- und "
+            "OGG-Audio, PDF-, Text-, Word-, Excel- und PowerPoint-Dokumente sowie WEBP-Sticker"
+        )
+        OptionValue.objects.create(key="whatsappsession.attachment-max-size", value=1000, agent=profile.user)
+        options.invalidate()
+        response = upload(client, "notes.txt", b"x" * 1500)
+        assert response.json()["error"] == {
+            "code": "media_rejected",
+            "message": "notes.txt ist 1,5 KB groß; Anhänge sind hier auf 1000 Byte begrenzt",
+        }
+        stereo_opus = b"OggS" + b"\0" * 22 + b"\x01\x13" + b"OpusHead\x01\x02" + b"\0" * 10
+        response = upload(client, "note.ogg", stereo_opus)
+        assert response.json()["error"]["message"] == (
+            "note.ogg: das OPUS-Audio hat 2 Kanäle; WhatsApp akzeptiert nur Mono-OPUS-Audio"
+        )
+        response = upload(client, "scan.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+        assert response.json()["error"]["message"] == (
+            "scan.png: der PNG-Header ist beschädigt oder unvollständig"
+        )
+        # A palette screenshot is still converted for WhatsApp (read in English), not refused.
+        screenshot = io.BytesIO()
+        Image.new("P", (8, 8), 1).save(screenshot, "PNG")
+        assert upload(client, "screenshot.png", screenshot.getvalue()).status_code == 201
+
+    def test_refused_in_english_by_default(self, client):
+        profile = signed_in(client)
+        OptionValue.objects.create(key="whatsappsession.attachment-max-size", value=1000, agent=profile.user)
+        options.invalidate()
+        response = upload(client, "notes.txt", b"x" * 1500)
+        assert response.json()["error"] == {
+            "code": "media_rejected",
+            "message": "notes.txt is 1.5 KB; attachments here are limited to 1000 bytes",
+        }
+
+    def test_a_customers_failed_download_stores_its_reason_in_english(self, settings, channel):
+        """The same checks on a customer's file store the reason (``last_error``): English,
+        even when the download runs in process after a German request."""
+        graph = start_graph_standin()
+        settings.WHATSAPP_GRAPH_BASE_URL = graph.base_url
+        data = b"%PDF-1.4 twelve"
+        attachment = Attachment.objects.create(
+            message=MessageFactory(interaction=InteractionFactory(channel=channel), type="document"),
+            kind="document",
+            media_id="media-de",
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        info = {"url": f"{graph.base_url}/d/media-de", "mime_type": "application/pdf", "id": "media-de"}
+        graph.reply_json(200, {**info, "file_size": len(data) + 1})
+        graph.reply(200, data, content_type="application/pdf")
+        try:
+            with translation.override("de"):
+                failed = media_services.attachment_download(attachment_id=attachment.pk)
+                with pytest.raises(MediaRejected) as too_large:
+                    check_inbound_download(data=b"x" * 1500, max_size=1000)
+        finally:
+            graph.close()
+        assert failed.state == Attachment.State.FAILED
+        assert (
+            failed.last_error
+            == f"the downloaded file is {len(data)} bytes but WhatsApp announced {len(data) + 1} bytes"
+        )
+        assert too_large.value.message == "the downloaded file is 1.5 KB; the limit is 1000 bytes"
+
+
+def test_a_retry_refusal_names_the_status_in_german(client):
+    profile = signed_in(client, language="de")
+    message = MessageFactory(
+        interaction=InteractionFactory(owner=profile.user, state=Interaction.State.ACTIVE),
+        direction=Message.Direction.OUTBOUND,
+        status=Message.Status.QUEUED,
+        wamid=None,
+    )
+    response = client.post(f"/api/v1/messages/{message.pk}/retry/")
+    assert response.status_code == 409
+    assert response.json()["error"] == {
+        "code": "not_failed",
+        "message": "nur fehlgeschlagene Nachrichten können erneut gesendet werden (diese: In der Warteschlange)",
+    }
+    with translation.override("pt-br"):
+        assert str(Message.Status.ACCEPTED.label) == "Aceita pelo WhatsApp"
 
 
 @pytest.mark.django_db(transaction=True)
