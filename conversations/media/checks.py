@@ -193,9 +193,9 @@ def _ogg_problem(data: bytes) -> str:
         return gettext("the Ogg OPUS header is incomplete")
     channels = payload[9]
     if channels != 1:
-        return gettext(
-            "the OPUS audio has %(channels)d channels; WhatsApp accepts only mono OPUS audio"
-        ) % {"channels": channels}
+        return gettext("the OPUS audio has %(channels)d channels; WhatsApp accepts only mono OPUS audio") % {
+            "channels": channels
+        }
     return ""
 
 

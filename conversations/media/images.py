@@ -77,7 +77,9 @@ def _encoded_as_8_bit_rgb(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-IMAGE_FIX = gettext_noop("WhatsApp accepts only 8-bit RGB or RGBA images; save it as an 8-bit RGB JPEG or PNG")
+IMAGE_FIX = gettext_noop(
+    "WhatsApp accepts only 8-bit RGB or RGBA images; save it as an 8-bit RGB JPEG or PNG"
+)
 
 #: PNG IHDR colour types (PNG spec §11.2.2).
 _PNG_COLOUR_TYPES = {
