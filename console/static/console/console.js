@@ -376,6 +376,11 @@ export class ConsoleApp {
     if (!tab) return;
     const ids = this.tabIds();
     const index = ids.indexOf(id);
+    // U5: the focus was on it, in a dialog about it or nowhere (a busy dialog's button is
+    // disabled): it goes to the next tab (or the empty stage), not to the page's body.
+    const had = document.activeElement;
+    const focusHere =
+      !had || had === document.body ? this.activeId === id : tab.button.contains(had) || tab.panel.contains(had) || this.tabDialogs.some((d) => d.tab === tab && d.dialog.contains(had));
     tab.destroy();
     this.tabs.delete(id);
     this.saveDraft(id, "");
@@ -389,6 +394,10 @@ export class ConsoleApp {
     }
     this.subscribe();
     this.updateEmpty();
+    if (focusHere && (!document.activeElement || document.activeElement === document.body)) {
+      const next = this.activeId === null ? undefined : this.tabs.get(this.activeId);
+      (next ? next.button : byId("stage-empty")).focus();
+    }
     if (reason) this.toast(reason);
   }
 

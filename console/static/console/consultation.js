@@ -202,6 +202,8 @@ export class ConsultationPanel {
       this.consultants = [];
       this.ended = true;
       this.render();
+      // U5: the button goes with the consultation: the focus to "Consult" (consult again).
+      if (!document.activeElement || document.activeElement === document.body || button.offsetParent === null) this.tab.refs.consult.focus();
       this.app.announce(gettext("The consultation ended"));
       this.tab.refreshParticipants();
     } catch (error) {

@@ -204,7 +204,14 @@ export class TargetDialog extends FormDialog {
     const query = this.search.value.trim();
     byId("target-results-legend").textContent = kind.label;
     const items = this.listed(this.kind);
+    // U5: a search answered while a target has the focus: the focus stays on it (or the search).
+    const had = document.activeElement;
+    const focusedId = had instanceof HTMLElement && this.resultsList.contains(had) ? had.id : null;
     this.resultsList.replaceChildren(...items.map((target) => this.item(target)));
+    if (focusedId) {
+      const again = document.getElementById(focusedId);
+      (again instanceof HTMLInputElement && !again.disabled ? again : this.search).focus();
+    }
     if (!this.results) this.status("");
     else if (!items.length && (!query || this.undefinedKinds.has(this.kind))) this.status(kind.empty);
     else if (!items.length) this.status(`${kind.none} “${query}”.`);

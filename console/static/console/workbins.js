@@ -66,7 +66,12 @@ export class Workbins {
     this.loaded = true;
     const total = workbins.reduce((sum, w) => sum + (w.items || []).length, 0);
     byId("workbin-count").textContent = String(total);
-    byId("workbin-list").replaceChildren(
+    // U5: a refresh while an item's Open has the focus: the focus stays on it (it is redrawn).
+    const list = byId("workbin-list");
+    const had = document.activeElement;
+    const focusedItem = had instanceof HTMLElement && list.contains(had) ? had.closest(".workbin-item") : null;
+    const focusedId = focusedItem instanceof HTMLElement ? focusedItem.dataset.interactionId : undefined;
+    list.replaceChildren(
       ...workbins.map((workbin) => {
         const titleId = `workbin-${workbin.id}-title`;
         const items = workbin.items || [];
@@ -86,6 +91,8 @@ export class Workbins {
         );
       }),
     );
+    const again = focusedId ? list.querySelector(`.workbin-item[data-interaction-id="${focusedId}"] button`) : null;
+    if (again instanceof HTMLButtonElement) again.focus();
   }
 
   /** @param {Workbin} workbin @param {WorkbinItem} item */
