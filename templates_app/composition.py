@@ -15,7 +15,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
-from django_stubs_ext import StrPromise
 
 from conversations.exceptions import DomainError
 from templates_app.choices import TemplateHeaderType, TemplateKind, TemplateParameterFormat, TemplateStatus
@@ -30,6 +29,8 @@ from templates_app.parameter_labels import ParameterLabel, SlotLabels, slot_labe
 from whatsapp import limits
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise  # a development dependency: for the checker only
+
     from templates_app.models import MessageTemplate
 
 NAME = re.compile(r"^[a-z0-9_]{1,512}$")
