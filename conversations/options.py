@@ -22,6 +22,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy, ngettext
+
 from conversations.models import AgentProfile, OptionValue
 from whatsapp.limits import LARGEST_MEDIA_BYTES, TEXT_BODY_MAX
 
@@ -225,54 +228,82 @@ class OptionOutOfRange(OptionError):
         self.bound = bound
 
 
+#: The units an option's number counts, in words of the reader's language.
+_UNIT_WORDS = {
+    "seconds": gettext_lazy("seconds"),
+    "bytes": gettext_lazy("bytes"),
+    "pixels": gettext_lazy("pixels"),
+}
+
+
 def _amount(number: int, unit: str) -> str:
-    """``2592000 seconds (30 days)``: the unit, and a human reading of large ones."""
-    text = f"{number} {unit}".rstrip()
+    """``2592000 seconds (30 days)``: the unit, and a human reading of large ones, in the
+    reader's language (the admin's and the API's refusals are read there)."""
+    if unit == "seconds":
+        text = ngettext("%(count)s second", "%(count)s seconds", number) % {"count": number}
+    elif unit == "bytes":
+        text = ngettext("%(count)s byte", "%(count)s bytes", number) % {"count": number}
+    elif unit == "pixels":
+        text = ngettext("%(count)s pixel", "%(count)s pixels", number) % {"count": number}
+    else:
+        text = str(number)
     if unit == "seconds" and number >= DAY and number % DAY == 0:
-        text += f" ({number // DAY} day{'s' if number // DAY > 1 else ''})"
+        days = number // DAY
+        text += " " + ngettext("(%(count)s day)", "(%(count)s days)", days) % {"count": days}
     elif unit == "seconds" and number >= MINUTE and number % MINUTE == 0:
-        text += f" ({number // MINUTE} minute{'s' if number // MINUTE > 1 else ''})"
+        minutes = number // MINUTE
+        text += " " + ngettext("(%(count)s minute)", "(%(count)s minutes)", minutes) % {"count": minutes}
     elif unit == "bytes" and number >= 1024 * 1024 and number % (1024 * 1024) == 0:
-        text += f" ({number // (1024 * 1024)} MB)"
+        text += " " + gettext("(%(count)s MB)") % {"count": number // (1024 * 1024)}
     return text
 
 
 def _bounds(definition: OptionDefinition) -> str:
     low, high, unit = definition.minimum, definition.maximum, definition.unit
     if low is not None and high is not None:
-        return f"between {_amount(low, '')} and {_amount(high, unit)}"
+        return gettext("between %(low)s and %(high)s") % {
+            "low": _amount(low, ""),
+            "high": _amount(high, unit),
+        }
     if low is not None:
-        return f"at least {_amount(low, unit)}"
-    return f"at most {_amount(high or 0, unit)}"
+        return gettext("at least %(low)s") % {"low": _amount(low, unit)}
+    return gettext("at most %(high)s") % {"high": _amount(high or 0, unit)}
 
 
 def coerce(key: str, value: Any) -> Any:
     """Validate ``value`` for option ``key`` and return it in the option's type.
 
     Raises :class:`OptionError` whose message names the option and what it accepts
-    (:class:`OptionOutOfRange` for a number beyond its bounds).
+    (:class:`OptionOutOfRange` for a number beyond its bounds), in the active language.
     """
     definition = DEFINITIONS.get(key)
     if definition is None:
-        raise OptionError(f"unknown option {key!r}")
+        raise OptionError(gettext("unknown option %(key)s") % {"key": repr(key)})
     if definition.kind is bool:
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.strip().lower() in {"true", "false", "1", "0"}:
             return value.strip().lower() in {"true", "1"}
-        raise OptionError(f"{key} must be true or false")
+        raise OptionError(gettext("%(key)s must be true or false") % {"key": key})
     if definition.kind is int:
         return _coerce_int(definition, value)
     if not isinstance(value, str):
-        raise OptionError(f"{key} must be text")
+        raise OptionError(gettext("%(key)s must be text") % {"key": key})
     if len(value) > TEXT_OPTION_MAX_LENGTH:
-        raise OptionError(f"{key} is limited to {TEXT_OPTION_MAX_LENGTH} characters; {len(value)} given")
+        raise OptionError(
+            gettext("%(key)s is limited to %(limit)s characters; %(given)s given")
+            % {"key": key, "limit": TEXT_OPTION_MAX_LENGTH, "given": len(value)}
+        )
     return value
 
 
 def _coerce_int(definition: OptionDefinition, value: Any) -> int:
     key, unit = definition.key, definition.unit
-    whole = f"{key} must be a whole number" + (f" of {unit}" if unit else "")
+    whole = (
+        gettext("%(key)s must be a whole number of %(unit)s") % {"key": key, "unit": _UNIT_WORDS[unit]}
+        if unit
+        else gettext("%(key)s must be a whole number") % {"key": key}
+    )
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise OptionError(whole)
     if isinstance(value, str) and not value.strip().lstrip("+-").isascii():
@@ -284,9 +315,22 @@ def _coerce_int(definition: OptionDefinition, value: Any) -> int:
     for bound, beyond in ((definition.minimum, number.__lt__), (definition.maximum, number.__gt__)):
         if bound is not None and beyond(bound):
             raise OptionOutOfRange(
-                f"{key} must be {_bounds(definition)}; {number} is out of range", bound=bound
+                gettext("%(key)s must be %(bounds)s; %(number)s is out of range")
+                % {"key": key, "bounds": _bounds(definition), "number": number},
+                bound=bound,
             )
     return number
+
+
+def _in_english(key: str, stored: Any) -> str:
+    """Why a stored value is refused, for the log (read by operators, whatever language the
+    request that happened to load the options was in)."""
+    with translation.override("en"):
+        try:
+            coerce(key, stored)
+        except OptionError as exc:
+            return str(exc)
+    return ""
 
 
 class _Snapshot:
@@ -354,12 +398,12 @@ def get_option(key: str, *, agent_id: int | None = None, group_id: int | None = 
             try:
                 return coerce(key, stored)
             except OptionOutOfRange as exc:
-                _warn_once(key, scope, stored, f"{exc}; {exc.bound} is used")
+                _warn_once(key, scope, stored, f"{_in_english(key, stored)}; {exc.bound} is used")
                 return exc.bound
-            except OptionError as exc:
+            except OptionError:
                 # a bad stored value never breaks the product: the next scope applies
                 fallback = "the default" if scope[0] == "global" else "the next scope's value"
-                _warn_once(key, scope, stored, f"{exc}; ignored, {fallback} is used")
+                _warn_once(key, scope, stored, f"{_in_english(key, stored)}; ignored, {fallback} is used")
     return definition.default
 
 

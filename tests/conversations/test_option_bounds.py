@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from conversations import options
 from conversations.models import AgentGroup, Interaction, Message, Offer, OptionValue, WebhookEvent
@@ -31,9 +31,11 @@ def admin_client(db) -> Client:
     return client
 
 
-def add_option(client: Client, key: str, value: str):
+def add_option(client: Client, key: str, value: str, **headers: str):
     return client.post(
-        "/admin/conversations/optionvalue/add/", {"key": key, "value": value, "agent_group": "", "agent": ""}
+        "/admin/conversations/optionvalue/add/",
+        {"key": key, "value": value, "agent_group": "", "agent": ""},
+        **headers,
     )
 
 
@@ -101,6 +103,49 @@ def test_admin_saves_the_largest_allowed_value(admin_client):
     assert response.status_code == 302
     assert OptionValue.objects.get(key=REPLY_TIMEOUT).value == TIMEOUT_MAX
     assert get_option(REPLY_TIMEOUT) == TIMEOUT_MAX
+
+
+def test_admin_refuses_out_of_bounds_in_the_readers_language(admin_client):
+    # U4: the admin's refusal in German, a plural of days and the unit included
+    response = add_option(admin_client, REPLY_TIMEOUT, "99999999999999", HTTP_ACCEPT_LANGUAGE="de")
+    assert form_errors(response)["value"] == [
+        "whatsappsession.reply-timeout muss zwischen 60 und 2592000 Sekunden (30 Tage) sein; "
+        "99999999999999 liegt außerhalb des Bereichs"
+    ]
+    response = add_option(admin_client, "whatsappsession.text-size", "12.5", HTTP_ACCEPT_LANGUAGE="pt-BR")
+    assert form_errors(response)["value"] == [
+        "whatsappsession.text-size deve ser um número inteiro de pixels"
+    ]
+    assert not OptionValue.objects.exists()
+
+
+def test_every_option_refusal_is_translated():
+    # each kind of refusal, in both languages: no English left in the sentence
+    refusals = [
+        ("whatsappsession.no-such-option", "1"),
+        (next(k for k, d in DEFINITIONS.items() if d.kind is bool), "maybe"),
+        (next(k for k, d in DEFINITIONS.items() if d.kind is str), 5),
+        (next(k for k, d in DEFINITIONS.items() if d.kind is str), "x" * 5000),
+        (next(k for k, d in DEFINITIONS.items() if d.kind is int and not d.unit), "x"),
+        *((key, str(DEFINITIONS[key].maximum + 1)) for key in NUMERIC),
+        *((key, str(DEFINITIONS[key].minimum - 1)) for key in NUMERIC),
+    ]
+    english_words = {"must", "between", "limited", "unknown", "given", "range", "least", "most"}
+    for language in ("de", "pt-br"):
+        for key, value in refusals:
+            with translation.override(language), pytest.raises(options.OptionError) as refused:
+                coerce(key, value)
+            words = set(str(refused.value).replace(key, "").replace(";", " ").split())
+            assert not words & english_words, (language, key, str(refused.value))
+
+
+def test_a_stored_bad_value_is_logged_in_english_whatever_the_readers_language(caplog):
+    OptionValue.objects.create(key=REPLY_TIMEOUT, value=77777777777777)  # warned once per process
+    options.invalidate()
+    with translation.override("de"), caplog.at_level(logging.WARNING, logger="conversations.options"):
+        assert get_option(REPLY_TIMEOUT) == TIMEOUT_MAX
+    warnings = [r.getMessage() for r in caplog.records if r.name == "conversations.options"]
+    assert "must be between 60 and 2592000 seconds (30 days); 77777777777777 is out of range" in warnings[0]
 
 
 # --- a bad value stored anyway ----------------------------------------------------------------
