@@ -23,7 +23,7 @@ from conversations.exceptions import Conflict, DomainError, NotFound, Permission
 from conversations.models import AgentProfile, Interaction, InteractionParticipant
 from conversations.options import get_option
 from conversations.payloads import user_name
-from conversations.permissions import user_is_supervisor
+from conversations.permissions import signed_out_by_supervisor, user_is_supervisor
 from conversations.services.access import interaction_locked
 from conversations.services.capacity import agent_profile_for
 from conversations.services.collaboration import participations_end
@@ -253,6 +253,18 @@ def _agent_profile(agent_id: int) -> AgentProfile:
     return profile
 
 
+def _ensure_not_signed_out(profile: AgentProfile) -> None:
+    """A supervisor signed the agent out and they have not logged in since: another sign-out
+    or a Not Ready would only rewrite that state (the board would show them Not Ready, the
+    audit log a second intervention), so both are refused until the agent logs in again."""
+    if signed_out_by_supervisor(profile.user, profile):
+        raise Conflict(
+            _("%(agent)s is signed out until they log in again")
+            % {"agent": profile.user.get_full_name() or profile.user.get_username()},
+            code="signed_out",
+        )
+
+
 def agent_set_not_ready(*, user: User, agent_id: int, note: str = "") -> AgentProfile:
     """Set an agent Not Ready, with the supervisor's reason (shown in the agent's console
     and on the board). Their pending offers go to others; their conversations stay theirs."""
@@ -264,6 +276,7 @@ def agent_set_not_ready(*, user: User, agent_id: int, note: str = "") -> AgentPr
         )
     with transaction.atomic():
         profile = _agent_profile(agent_id)
+        _ensure_not_signed_out(profile)
         agent_set_ready(user=profile.user, ready=False, reason=AgentProfile.NotReadyReason.SUPERVISOR)
         AgentProfile.objects.filter(pk=profile.pk).update(not_ready_note=note)
         events.supervision_notice(
@@ -283,6 +296,7 @@ def agent_sign_out(*, user: User, agent_id: int) -> AgentProfile:
         profile = _agent_profile(agent_id)
         if profile.user_id == user.pk:
             raise DomainError(_("sign yourself out with Log out"), code="invalid")
+        _ensure_not_signed_out(profile)
         parked = Interaction.objects.filter(owner_id=agent_id, state=Interaction.State.ACTIVE).count()
         events.supervision_notice(
             user_id=profile.user_id, kind="signed_out", interaction_id=None, supervisor=user_name(user)

@@ -56,11 +56,17 @@ def interaction_transfer(
         previous_owner = interaction.owner_id
         target_agent = None
         if agent_id:
-            if agent_id == previous_owner:
-                raise DomainError(_("the interaction is already yours"), code="invalid")
             target_agent = AgentProfile.objects.select_related("user").filter(user_id=agent_id).first()
             if target_agent is None:
                 raise NotFound(_("agent %(agent_id)s does not exist") % {"agent_id": agent_id})
+            if agent_id == previous_owner:
+                if agent_id == user.pk:
+                    raise DomainError(_("the interaction is already yours"), code="invalid")
+                raise DomainError(  # a supervisor moving it to the agent who has it
+                    _("the interaction is already with %(agent)s")
+                    % {"agent": target_agent.user.get_full_name() or target_agent.user.get_username()},
+                    code="invalid",
+                )
             if not capacity_reserve(target_agent):
                 raise Conflict(
                     _("%(agent)s is not available (Not Ready or at capacity)")

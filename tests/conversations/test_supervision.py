@@ -155,6 +155,39 @@ def test_signing_an_agent_out_parks_their_work_like_logout(api, chat, supervisor
     assert entries("agent.intervene") == [{"action": "sign_out", "parked": 1}]
 
 
+def test_a_signed_out_agent_is_neither_signed_out_again_nor_set_not_ready(api, chat, supervisor, lena):
+    # given Lena signed out by a supervisor, not logged in since
+    assert post(api, f"/api/v1/agents/{lena.user_id}/sign-out/").status_code == 200
+    signed_out_at = AgentProfile.objects.get(pk=lena.pk).signed_out_at
+    # when a supervisor signs her out again, or sets her Not Ready
+    again = post(api, f"/api/v1/agents/{lena.user_id}/sign-out/")
+    not_ready = post(api, f"/api/v1/agents/{lena.user_id}/not-ready/", {"reason": "Coaching"})
+    # then both are refused and nothing changes: still signed out, one intervention recorded
+    assert again.status_code == 409
+    assert again.json()["error"] == {
+        "code": "signed_out",
+        "message": "Lena is signed out until they log in again",
+    }
+    assert (not_ready.status_code, not_ready.json()["error"]["code"]) == (409, "signed_out")
+    profile = AgentProfile.objects.get(pk=lena.pk)
+    assert (profile.not_ready_reason, profile.signed_out_at) == ("signed_out", signed_out_at)
+    assert entries("agent.intervene") == [{"action": "sign_out", "parked": 1}]
+
+
+def test_once_the_agent_logged_in_again_a_supervisor_may_sign_them_out_again(client, supervisor, lena):
+    supervision.agent_sign_out(user=supervisor, agent_id=lena.user_id)
+    client.force_login(lena.user)  # she logs in again
+    profile = supervision.agent_set_not_ready(user=supervisor, agent_id=lena.user_id, note="Coaching")
+    assert profile.not_ready_reason == "supervisor"
+    assert supervision.agent_sign_out(user=supervisor, agent_id=lena.user_id).not_ready_reason == "signed_out"
+
+
+def test_moving_an_interaction_to_the_agent_who_has_it_names_them(api, chat, lena):
+    response = post(api, f"/api/v1/interactions/{chat.pk}/move/", {"agent_id": lena.user_id})
+    assert response.status_code == 400
+    assert response.json()["error"] == {"code": "invalid", "message": "the interaction is already with Lena"}
+
+
 @pytest.mark.parametrize(
     ("url", "data"),
     [
