@@ -84,6 +84,14 @@ def names_type_checking(test: ast.expr) -> bool:
     )
 
 
+def called_name(call: ast.Call) -> str | None:
+    """What a call calls, by its last name: ``import_module`` for ``importlib.import_module(…)``."""
+    function = call.func
+    if isinstance(function, ast.Attribute):
+        return function.attr
+    return function.id if isinstance(function, ast.Name) else None
+
+
 def runtime_imports(tree: ast.AST, path: Path) -> Iterator[ImportSite]:
     """The absolute imports of a module that can execute, outside type-checking blocks."""
     if isinstance(tree, ast.If) and names_type_checking(tree.test):
@@ -103,11 +111,9 @@ def runtime_imports(tree: ast.AST, path: Path) -> Iterator[ImportSite]:
     elif isinstance(tree, ast.ImportFrom) and tree.level == 0 and tree.module:
         yield ImportSite(path, tree.lineno, tree.module.partition(".")[0])
     elif isinstance(tree, ast.Call) and tree.args:
-        function = tree.func
-        called = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
         first = tree.args[0]
         if (
-            called in IMPORT_FUNCTIONS
+            called_name(tree) in IMPORT_FUNCTIONS
             and isinstance(first, ast.Constant)
             and isinstance(first.value, str)
             and not first.value.startswith(".")
