@@ -204,31 +204,31 @@ def test_djangos_unlabelled_controls_are_named_by_what_the_page_shows(stack, sup
     )
 
 
+def submit_refused(page: Page, where: str, *, button: str = "_save") -> None:
+    """Submit the admin form on the page with ``button``; it comes back with its errors,
+    and the page is accessible so."""
+    page.locator(f"input[name={button}]").click()
+    expect(page.locator(".errornote")).to_be_visible()
+    assert_admin_accessible(page, where)
+
+
 def test_forms_shown_with_their_errors_are_accessible(stack, content_manager, supervisor):
     content_manager.goto(f"{stack.url}/admin/templates_app/standardresponse/add/")
-    content_manager.locator("input[name=_save]").click()
-    expect(content_manager.locator(".errornote")).to_be_visible()
-    assert_admin_accessible(content_manager, "a standard response with errors")
+    submit_refused(content_manager, "a standard response with errors")
 
     content_manager.goto(f"{stack.url}/admin/templates_app/messagetemplate/add/")
     content_manager.select_option("#id_kind", "notification")
     content_manager.fill("#id_name", "Not A Valid Name!")
     content_manager.fill("#id_body", "Hello {{2}}")
-    content_manager.locator("input[name=_continue]").click()
-    expect(content_manager.locator(".errornote")).to_be_visible()
-    assert_admin_accessible(content_manager, "a message template with errors")
+    submit_refused(content_manager, "a message template with errors", button="_continue")
 
     supervisor.goto(f"{stack.url}/admin/integrations/subscription/add/")
     supervisor.fill("#id_name", "Loopback")
     supervisor.fill("#id_url", "http://127.0.0.1/hook")
-    supervisor.locator("input[name=_save]").click()
-    expect(supervisor.locator(".errornote")).to_be_visible()
-    assert_admin_accessible(supervisor, "a webhook subscription with errors")
+    submit_refused(supervisor, "a webhook subscription with errors")
 
     supervisor.goto(f"{stack.url}/admin/flows/flow/add/")
-    supervisor.locator("input[name=_save]").click()
-    expect(supervisor.locator(".errornote")).to_be_visible()
-    assert_admin_accessible(supervisor, "an entry flow with errors")
+    submit_refused(supervisor, "an entry flow with errors")
 
 
 def fill_the_template_editor(page: Page) -> None:

@@ -107,17 +107,23 @@ def submit_target(page, label: str) -> None:
     expect(page.locator("#target-dialog")).to_be_hidden()
 
 
+def ask_bob(api, agent: Console, ref: str, submit: str) -> None:
+    """Bob made Ready (a target only then), the conversation's ``ref`` dialog opened by
+    keyboard, Bob chosen and the dialog submitted with its ``submit`` button."""
+    set_ready(api, "bob", True)
+    open_action(agent, ref)
+    choose_target(agent.page, "Bob")
+    submit_target(agent.page, submit)
+
+
 # --- R4, R5, R6 ----------------------------------------------------------------------------
 
 
 def test_a_transfer_to_another_agent_by_keyboard_alone(stack, api, alice, bob, customer):
     page = alice.page
     interaction_id = take_by_keyboard(stack, alice, customer, "I need to change my invoice address")
-    set_ready(api, "bob", True)
 
-    open_action(alice, "transfer")
-    choose_target(page, "Bob")
-    submit_target(page, "Transfer")
+    ask_bob(api, alice, "transfer", "Transfer")
     expect(page.locator(f"#panel-{interaction_id}")).to_have_count(0)
     expect(page.locator("#toast-text")).to_have_text(f"{customer.shown_name} was transferred to Bob.")
     # bob gets the offer; the focus is not lost (it is on something the agent can use)
@@ -130,11 +136,8 @@ def test_a_transfer_to_another_agent_by_keyboard_alone(stack, api, alice, bob, c
 def test_a_conference_invitation_by_keyboard_alone(stack, api, alice, bob, customer):
     page = alice.page
     interaction_id = take_by_keyboard(stack, alice, customer, "My refund is missing")
-    set_ready(api, "bob", True)
 
-    open_action(alice, "conference")
-    choose_target(page, "Bob")
-    submit_target(page, "Invite")
+    ask_bob(api, alice, "conference", "Invite")
     participant = alice.tab.locator(".participant", has=page.locator(".participant-name", has_text="Bob"))
     expect(participant).to_contain_text("invited to the conference")
     # the focus is back on the button that opened the dialog

@@ -1,15 +1,16 @@
-"""Fixtures of the template tests: the sandbox's Graph API, in-process.
+"""Fixtures of the template tests: the sandbox's Graph API, in-process; the admin's form.
 
 ``sandbox_graph`` gives ``templates_app.syncing`` clients whose requests go through
 Django's test client to the sandbox's real Graph views (no socket, same database and
 transaction as the test): the pull, the submission and the deletion talk to "Meta" over
-the exact wire they use in production.
+the exact wire they use in production. ``notification_form`` and ``form_errors`` fill in
+the admin's add form of a template and read its errors back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -20,6 +21,10 @@ from conversations.models import Channel
 from tests.conftest import APP_SECRET
 from tests.factories import ChannelFactory
 from whatsapp.client import CloudApiClient
+
+if TYPE_CHECKING:
+    # What django-stubs says the test client answers (a response with ``context``).
+    from django.test.client import _MonkeyPatchedWSGIResponse as ClientResponse
 
 TOKEN = "template-test-token"
 WABA_ID = "200000000000777"
@@ -74,3 +79,30 @@ def sandbox_graph() -> Callable[[Channel], CloudApiClient]:
         )
 
     return client_for
+
+
+def notification_form(**fields: str) -> dict[str, str]:
+    """The admin's add form of a notification that keeps every rule, saved as a draft (no
+    ``submit_to_meta``): a test names only the fields its case is about."""
+    data = {
+        "kind": "notification",
+        "name": "table_ready",
+        "language": "en_US",
+        "category": "UTILITY",
+        "channel": "",
+        "parameter_format": "POSITIONAL",
+        "header_type": "none",
+        "header_text": "",
+        "body": "Hello {{1}}, your table is ready now.",
+        "footer": "",
+        "buttons": "[]",
+        "list_button": "",
+        "sections": "[]",
+    }
+    return {**data, **fields}
+
+
+def form_errors(response: ClientResponse) -> dict[str, list[str]]:
+    """The admin form's errors by field, once the form came back (not a redirect or a 500)."""
+    assert response.status_code == 200, response.status_code
+    return {name: list(errors) for name, errors in response.context["adminform"].form.errors.items()}

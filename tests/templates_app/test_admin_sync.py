@@ -12,7 +12,7 @@ from templates_app import syncing
 from templates_app.models import MessageTemplate
 from tests import meta_templates as mt
 from tests.factories import UserFactory
-from tests.templates_app.conftest import WABA_ID
+from tests.templates_app.conftest import WABA_ID, form_errors, notification_form
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/templates_app/messagetemplate/add/"
@@ -26,33 +26,13 @@ def admin_client(db, business, sandbox_graph, monkeypatch) -> Client:
     return client
 
 
-def form(**fields):
-    data = {
-        "kind": "notification",
-        "name": "table_ready",
-        "language": "en_US",
-        "category": "UTILITY",
-        "channel": "",
-        "parameter_format": "POSITIONAL",
-        "header_type": "none",
-        "header_text": "",
-        "body": "Hello {{1}}, your table is ready now.",
-        "footer": "",
-        "buttons": "[]",
-        "list_button": "",
-        "sections": "[]",
-        "submit_to_meta": "on",
-    }
-    return {**data, **fields}
-
-
-def errors(response) -> dict[str, list[str]]:
-    assert response.status_code == 200, response.status_code
-    return {name: list(messages) for name, messages in response.context["adminform"].form.errors.items()}
+def submitted(**fields: str) -> dict[str, str]:
+    """The admin's form of a valid notification with "Submit to Meta" ticked."""
+    return notification_form(submit_to_meta="on", **fields)
 
 
 def test_submitting_creates_the_template_at_meta_and_it_is_pending(admin_client):
-    response = admin_client.post(ADD, form(status="APPROVED"))  # a typed status is ignored
+    response = admin_client.post(ADD, submitted(status="APPROVED"))  # a typed status is ignored
     assert response.status_code == 302
     template = MessageTemplate.objects.get(name="table_ready")
     at_meta = SandboxTemplate.objects.get(name="table_ready")
@@ -62,9 +42,9 @@ def test_submitting_creates_the_template_at_meta_and_it_is_pending(admin_client)
 
 
 def test_metas_refusal_is_shown_on_its_field_and_nothing_is_saved(admin_client):
-    at_meta = form(footer="Your code {{1}}")
-    assert "footer" in errors(admin_client.post(ADD, at_meta))
-    assert "2388073" in errors(admin_client.post(ADD, at_meta))["footer"][0]
+    at_meta = submitted(footer="Your code {{1}}")
+    assert "footer" in form_errors(admin_client.post(ADD, at_meta))
+    assert "2388073" in form_errors(admin_client.post(ADD, at_meta))["footer"][0]
     assert not MessageTemplate.objects.exists()
     SandboxTemplate.objects.create(
         template_id="5",
@@ -75,19 +55,17 @@ def test_metas_refusal_is_shown_on_its_field_and_nothing_is_saved(admin_client):
         status="APPROVED",
         components=[],
     )
-    assert "already exists" in errors(admin_client.post(ADD, form()))["name"][0]
+    assert "already exists" in form_errors(admin_client.post(ADD, submitted()))["name"][0]
 
 
 def test_our_own_checks_come_first(admin_client):
-    found = errors(admin_client.post(ADD, form(body="Hi {{first_name}}")))
+    found = form_errors(admin_client.post(ADD, submitted(body="Hi {{first_name}}")))
     assert "choose named parameters" in found["body"][0]
     assert not SandboxTemplate.objects.exists()
 
 
 def test_saving_without_submitting_stays_a_draft(admin_client):
-    data = form()
-    del data["submit_to_meta"]
-    assert admin_client.post(ADD, data).status_code == 302
+    assert admin_client.post(ADD, notification_form()).status_code == 302
     assert MessageTemplate.objects.get().status == "DRAFT"
     assert not SandboxTemplate.objects.exists()
 

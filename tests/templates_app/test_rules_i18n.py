@@ -6,7 +6,6 @@ stays the default."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -18,7 +17,7 @@ from templates_app.composition import template_problems, template_refusal
 from templates_app.models import MessageTemplate, TemplatePull
 from tests import meta_templates as mt
 from tests.factories import AgentProfileFactory, ChannelFactory, InteractionFactory, UserFactory
-from tests.templates_app.conftest import WABA_ID
+from tests.templates_app.conftest import WABA_ID, form_errors, notification_form
 
 pytestmark = pytest.mark.django_db
 
@@ -36,34 +35,18 @@ def content_manager(*, language: str = "") -> Client:
     return client
 
 
-def notification(**fields: Any) -> dict[str, Any]:
-    """The admin form of a notification that breaks three rules: its name, its body's
-    parameter numbers, its header's parameters."""
-    data = {
-        "kind": "notification",
-        "name": "Order Update",
-        "language": "en_US",
-        "category": "UTILITY",
-        "channel": "",
-        "parameter_format": "POSITIONAL",
-        "header_type": "text",
-        "header_text": "Order {{1}} for {{2}}",
-        "body": "Hi {{1}}, your order {{3}} is ready",
-        "footer": "",
-        "buttons": "[]",
-        "list_button": "",
-        "sections": "[]",
-    }
-    return {**data, **fields}
-
-
-def form_errors(response) -> dict[str, list[str]]:
-    assert response.status_code == 200, response.status_code  # the form again, not a 500
-    return {name: list(errors) for name, errors in response.context["adminform"].form.errors.items()}
+#: The fields that make the admin's notification break three of WhatsApp's rules: its
+#: name, its body's parameter numbers, its header's parameters.
+THREE_RULES_BROKEN = {
+    "name": "Order Update",
+    "header_type": "text",
+    "header_text": "Order {{1}} for {{2}}",
+    "body": "Hi {{1}}, your order {{3}} is ready",
+}
 
 
 def test_the_admin_form_says_whatsapps_rules_in_the_browsers_german():
-    errors = form_errors(content_manager().post(ADD, notification(), **GERMAN))
+    errors = form_errors(content_manager().post(ADD, notification_form(**THREE_RULES_BROKEN), **GERMAN))
     assert errors["name"] == [
         "Namen von WhatsApp-Vorlagen bestehen nur aus Kleinbuchstaben, Ziffern und Unterstrichen"
     ]
@@ -74,7 +57,7 @@ def test_the_admin_form_says_whatsapps_rules_in_the_browsers_german():
 
 def test_the_admin_form_says_them_in_the_profiles_portuguese_over_the_browsers_german():
     client = content_manager(language="pt-br")
-    errors = form_errors(client.post(ADD, notification(), **GERMAN))
+    errors = form_errors(client.post(ADD, notification_form(**THREE_RULES_BROKEN), **GERMAN))
     assert errors["name"] == [
         "nomes de modelos do WhatsApp usam apenas letras minúsculas, dígitos e sublinhados"
     ]
@@ -83,12 +66,10 @@ def test_the_admin_form_says_them_in_the_profiles_portuguese_over_the_browsers_g
 
 
 def test_a_list_and_its_buttons_are_refused_in_german_with_their_numbers():
-    data = notification(
+    data = notification_form(
         kind="list",
         name="pick",
         body="Pick a slot",
-        header_type="none",
-        header_text="",
         list_button="Slots",
         sections='[{"title": "A", "rows": []}, {"rows": [{"id": "am", "title": "Morning"}]}]',
     )
@@ -99,7 +80,7 @@ def test_a_list_and_its_buttons_are_refused_in_german_with_their_numbers():
     errors = form_errors(
         content_manager().post(
             ADD,
-            notification(name="ok", header_type="none", header_text="", body="Hi", buttons=buttons),
+            notification_form(name="ok", body="Hi", buttons=buttons),
             **GERMAN,
         )
     )
@@ -110,7 +91,7 @@ def test_a_list_and_its_buttons_are_refused_in_german_with_their_numbers():
 
 
 def test_the_admin_form_stays_english_by_default():
-    errors = form_errors(content_manager().post(ADD, notification()))
+    errors = form_errors(content_manager().post(ADD, notification_form(**THREE_RULES_BROKEN)))
     assert errors["name"] == ["WhatsApp template names use lowercase letters, digits and underscores only"]
     assert errors["body"] == ["parameters are numbered {{1}}, {{2}}, … without gaps"]
     assert errors["header_text"] == ["a header may have one parameter at most"]
@@ -120,9 +101,7 @@ def test_a_submission_refused_before_meta_is_shown_in_german():
     """Two WABAs and no number chosen: our own refusal, on the channel field."""
     ChannelFactory(waba_id="200000000000001")
     ChannelFactory(waba_id="200000000000002")
-    data = notification(
-        name="table_ready", header_type="none", header_text="", body="Hello {{1}}", submit_to_meta="on"
-    )
+    data = notification_form(submit_to_meta="on")
     errors = form_errors(content_manager().post(ADD, data, **GERMAN))
     assert errors["channel"] == ["wählen Sie eine Nummer: ihr WhatsApp-Business-Konto erhält die Vorlage"]
 

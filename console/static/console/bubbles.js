@@ -183,8 +183,12 @@ function reactButton(message, onReact) {
   return button;
 }
 
-/** @param {HTMLButtonElement} button @param {Message} message @param {(message: Message, emoji: string) => Promise<unknown>} onReact */
-function openPicker(button, message, onReact) {
+/**
+ * U1: open React's menu under its button, the focus on the agent's current emoji (else the
+ * first). Exported for the transcript, which opens it again on a row drawn anew.
+ * @param {HTMLButtonElement} button @param {Message} message @param {(message: Message, emoji: string) => Promise<unknown>} onReact
+ */
+export function openPicker(button, message, onReact) {
   const mine = (message.reactions || []).find((r) => r.direction === "out");
   const current = mine && mine.status !== "failed" ? mine.emoji : "";
   const pick = (/** @type {string} */ emoji) => {

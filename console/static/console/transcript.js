@@ -12,7 +12,7 @@
 
 import { el } from "./dom.js";
 import { dayOf, fullTimeOf, timeOf, toDate } from "./format.js";
-import { buildRow, updateTicks } from "./bubbles.js";
+import { buildRow, openPicker, updateTicks } from "./bubbles.js";
 import { arrivalOrder, mergeMessage, timing, withReaction, withStatus } from "./messages.js";
 import { gettext } from "./i18n.js";
 
@@ -237,8 +237,10 @@ export class Transcript {
       // U1: the reaction picker stays open, on the same emoji, when its row is drawn again (its
       // own reaction's status, a renamed contact) while the agent is choosing.
       const react = this.list.querySelector(`.row[data-message-id="${picking.id}"] .row-action--react`);
-      if (react instanceof HTMLElement && !react.parentElement?.querySelector(".react-picker")) {
-        react.click();
+      const message = this.messages.get(Number(picking.id));
+      const { onReact } = this.context;
+      if (react instanceof HTMLButtonElement && message && onReact && !react.parentElement?.querySelector(".react-picker")) {
+        openPicker(react, message, onReact);
         const item = [...(react.parentElement?.querySelectorAll(".react-choice") || [])].find(
           (choice) => choice.getAttribute("aria-label") === picking.label,
         );
