@@ -31,11 +31,12 @@ def admin_client(db) -> Client:
     return client
 
 
-def add_option(client: Client, key: str, value: str, **headers: str):
+def add_option(client: Client, key: str, value: str, *, language: str = ""):
+    """Submit the admin's add form (``language``: the browser's Accept-Language)."""
     return client.post(
         "/admin/conversations/optionvalue/add/",
         {"key": key, "value": value, "agent_group": "", "agent": ""},
-        **headers,
+        headers={"accept-language": language} if language else None,
     )
 
 
@@ -107,12 +108,12 @@ def test_admin_saves_the_largest_allowed_value(admin_client):
 
 def test_admin_refuses_out_of_bounds_in_the_readers_language(admin_client):
     # U4: the admin's refusal in German, a plural of days and the unit included
-    response = add_option(admin_client, REPLY_TIMEOUT, "99999999999999", HTTP_ACCEPT_LANGUAGE="de")
+    response = add_option(admin_client, REPLY_TIMEOUT, "99999999999999", language="de")
     assert form_errors(response)["value"] == [
         "whatsappsession.reply-timeout muss zwischen 60 und 2592000 Sekunden (30 Tage) sein; "
         "99999999999999 liegt außerhalb des Bereichs"
     ]
-    response = add_option(admin_client, "whatsappsession.text-size", "12.5", HTTP_ACCEPT_LANGUAGE="pt-BR")
+    response = add_option(admin_client, "whatsappsession.text-size", "12.5", language="pt-BR")
     assert form_errors(response)["value"] == [
         "whatsappsession.text-size deve ser um número inteiro de pixels"
     ]
