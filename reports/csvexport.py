@@ -42,5 +42,6 @@ def _cell(value: object) -> object:
 
 
 def _text(value: str) -> str:
-    """A name as text a spreadsheet will not run: one starting like a formula is quoted."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """A name as text a spreadsheet will not run: one starting like a formula is quoted (a line
+    break first too: some spreadsheets drop it and read what follows as the cell)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else value
