@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.urls import path
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,7 +30,7 @@ from conversations.api.inputs import (
 from conversations.api.pagination import CURSOR_PARAMETER, IdCursorPagination
 from conversations.api.schema import body, page_of
 from conversations.exceptions import DomainError
-from conversations.models import Interaction
+from conversations.models import Interaction, Queue
 from reports.csvexport import report_csv
 from reports.periods import (
     DATE_SCHEMA,
@@ -37,7 +42,7 @@ from reports.periods import (
     period_parse,
     zone_parse,
 )
-from reports.selectors import report_for_user
+from reports.selectors import ensure_report_reader, report_for_user
 from waproject.requests import SignedInRequest
 
 PERIOD_PARAMETERS = [
@@ -59,6 +64,32 @@ PERIOD_PARAMETERS = [
 ]
 
 
+#: What DRF itself reads from a query string besides a view's filters: the format override
+#: (``?format=json``; ``URL_FORMAT_OVERRIDE``). No view here sets ``page_size``/``limit``.
+DRF_PARAMETERS = ("format",)
+#: The report's filters (``period_parse``).
+PERIOD_FILTERS = ("date_from", "date_to", "tz")
+#: The search's filters (``_search_of``) and its page's cursor.
+SEARCH_FILTERS = (
+    "contact",
+    "text",
+    "date_from",
+    "date_to",
+    "tz",
+    "agent_id",
+    "queue_id",
+    "disposition",
+    "state",
+    "cursor",
+)
+
+
+def names_check(request: Request, accepted: Sequence[str], unknown: str) -> None:
+    """400 naming a query parameter that is not ``accepted`` (a typo, a filter of another
+    endpoint), or one given twice: either would silently answer another question."""
+    selectors.filter_names_check(request.query_params, accepted, unknown=unknown, tolerated=DRF_PARAMETERS)
+
+
 def refused(exc: PeriodError) -> Exception:
     """A value of the wrong shape: 400 with ``fields``; a rule between values (the order
     of the dates, the longest period, a zone name we do not know): 400 with its code,
@@ -68,8 +99,11 @@ def refused(exc: PeriodError) -> Exception:
     return serializers.ValidationError({exc.field: [exc.message]})
 
 
-def period_of(request: Request) -> Period:
-    """The request's period; 400 naming the field that is not valid."""
+def period_of(request: SignedInRequest) -> Period:
+    """The request's period; 400 naming the field that is not valid. The caller must be
+    a supervisor (403 ``not_a_supervisor``), checked before any input is read."""
+    ensure_report_reader(request.user)
+    names_check(request, PERIOD_FILTERS, gettext("unknown filter; the report takes %(names)s"))
     try:
         return period_parse(request.query_params)
     except PeriodError as exc:
@@ -88,8 +122,38 @@ class ReportApi(APIView):
         return Response(report_for_user(user=request.user, period=period_of(request)))
 
 
+class CsvAcceptance(BaseRenderer):
+    """What lets ``Accept: text/csv`` (and ``?format=csv``) through content negotiation:
+    the CSV itself is the view's own HttpResponse, so this renders nothing."""
+
+    media_type = "text/csv"
+    format = "csv"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        raise NotImplementedError("the CSV view answers with its own HttpResponse")
+
+
+class CsvNegotiation(DefaultContentNegotiation):
+    """The CSV view answers text/csv, and its refusals (400, 403…) JSON in the API's error
+    shape whatever the client accepts: with DRF's negotiation alone, ``Accept: text/csv``
+    was a 406, as no renderer of the view spoke CSV."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        offered = list(renderers)
+        renderer, media_type = super().select_renderer(request, [*offered, CsvAcceptance()], format_suffix)
+        if isinstance(renderer, CsvAcceptance):
+            return offered[0], offered[0].media_type  # the JSON renderer, for a refusal
+        return renderer, media_type
+
+
 class ReportCsvApi(APIView):
     """S3: the same report as CSV (``section, key, label, count, <figures>``)."""
+
+    content_negotiation_class = CsvNegotiation
 
     @extend_schema(
         operation_id="v1_reports_csv",
@@ -145,7 +209,8 @@ class InteractionSearchApi(APIView):
 
 
 def _search_of(request: Request) -> selectors.InteractionSearch:
-    """The search's filters, each checked (400 naming the field)."""
+    """The search's filters, each checked (400 naming the field; an id of no row too)."""
+    names_check(request, SEARCH_FILTERS, gettext("unknown filter; the search takes %(names)s"))
     params = request.query_params
     try:
         zone = zone_parse(params.get("tz"))
@@ -158,16 +223,19 @@ def _search_of(request: Request) -> selectors.InteractionSearch:
     disposition = params.get("disposition")
     if disposition is not None:
         disposition = query_text(request, "disposition", max_length=100)
-    return selectors.InteractionSearch(
+    agent_id, queue_id = query_id(request, "agent_id"), query_id(request, "queue_id")
+    search = selectors.InteractionSearch(
         contact=query_text(request, "contact"),
         text=query_text(request, "text"),
         created_from=datetime.combine(date_from, time(0), zone) if date_from else None,
         created_before=datetime.combine(date_to + timedelta(days=1), time(0), zone) if date_to else None,
-        agent_id=query_id(request, "agent_id"),
-        queue_id=query_id(request, "queue_id"),
+        agent_id=agent_id,
+        queue_id=queue_id,
         disposition=disposition,
         state=query_choice(request, "state", choices=Interaction.State.values),
     )
+    selectors.rows_exist_check([("agent_id", User, agent_id), ("queue_id", Queue, queue_id)])
+    return search
 
 
 urlpatterns = [

@@ -163,10 +163,16 @@ _NONE_LABEL = {
 }
 
 
-def report_for_user(*, user: User, period: Period) -> payloads.Report:
-    """S3 for supervisors only: a report names every agent and queue."""
+def ensure_report_reader(user: User) -> None:
+    """S3 for supervisors only: a report names every agent and queue. The API asks this
+    before it reads the period, so that an agent learns nothing from the input's checks."""
     if not user_is_supervisor(user):
-        raise PermissionDenied(_("reports are for supervisors"))
+        raise PermissionDenied(_("reports are for supervisors"), code="not_a_supervisor")
+
+
+def report_for_user(*, user: User, period: Period) -> payloads.Report:
+    """S3 for supervisors only (``ensure_report_reader``)."""
+    ensure_report_reader(user)
     return report_build(period)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -47,7 +49,7 @@ def report_page(request: SignedInHttpRequest) -> HttpResponse:
     form.update(date_from=period_of["date_from"], date_to=period_of["date_to"], tz=period_of["time_zone"])
     context.update(
         report=report,
-        query=request.GET.urlencode(),
+        query=urlencode(form),  # the period shown, not the page's query: the API refuses unknowns
         sections=[
             {"key": key, "title": title, "column": column, "rows": report[key], "chart": charts[key]}
             for key, title, column in TABLES

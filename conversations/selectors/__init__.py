@@ -39,6 +39,7 @@ from conversations.selectors.contacts import (
     contact_history_visible_ids,
     contact_list,
 )
+from conversations.selectors.filters import bad_filter, filter_names_check, rows_exist_check
 from conversations.selectors.interactions import (
     interaction_detail,
     interaction_get_for_user,
@@ -79,6 +80,7 @@ __all__ = [
     "agent_open_work",
     "agent_snapshot",
     "attachment_get_for_user",
+    "bad_filter",
     "board_choices",
     "board_filters",
     "board_snapshot",
@@ -92,6 +94,7 @@ __all__ = [
     "contact_list",
     "disposition_codes",
     "ensure_supervisor",
+    "filter_names_check",
     "full_text_search",
     "interaction_detail",
     "interaction_get_for_user",
@@ -110,6 +113,7 @@ __all__ = [
     "queue_delete_blockers",
     "queue_waiting_counts",
     "queue_waiting_for_agent",
+    "rows_exist_check",
     "skill_delete_blockers",
     "supervisor_board",
     "transcript_page",

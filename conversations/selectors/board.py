@@ -28,6 +28,7 @@ from conversations.models import AgentGroup, AgentProfile, Channel, Interaction,
 from conversations.models.contacts import shown_name
 from conversations.payloads.common import iso, user_name
 from conversations.permissions import ensure_agent, user_is_supervisor
+from conversations.selectors.filters import bad_filter, filter_names_check, rows_exist_check
 from flows.models import FlowSession
 
 #: How many interactions each "at risk" list shows.
@@ -66,7 +67,7 @@ class BoardFilters:
 
 
 def _bad(name: str, message: str) -> DomainError:
-    return DomainError(f"{name}: {message}", code="invalid", fields={name: [message]})
+    return bad_filter(name, message)
 
 
 def _id_of(name: str, value: object) -> int | None:
@@ -91,12 +92,10 @@ def _sort_of(name: str, value: object, choices: tuple[str, ...]) -> str:
 
 def board_filters(params: Mapping[str, object]) -> BoardFilters:
     """The board's filters from REST query parameters or the socket's ``board`` command:
-    unknown names, ids that are no ids and unknown sort keys are refused (400, naming the
-    parameter), and so are ids of rows that do not exist, so that a typo does not show an
+    unknown names, names given twice, ids that are no ids and unknown sort keys are
+    refused (400, naming the parameter), and so are ids of rows that do not exist, so that a typo does not show an
     empty board that looks like a quiet day."""
-    unknown = sorted(set(params) - set(FILTER_NAMES))
-    if unknown:
-        raise _bad(unknown[0], f"unknown filter; the board takes {', '.join(FILTER_NAMES)}")
+    filter_names_check(params, FILTER_NAMES, unknown=gettext("unknown filter; the board takes %(names)s"))
     filters = BoardFilters(
         queue_id=_id_of("queue_id", params.get("queue_id")),
         group_id=_id_of("group_id", params.get("group_id")),
@@ -104,18 +103,13 @@ def board_filters(params: Mapping[str, object]) -> BoardFilters:
         agent_sort=_sort_of("agent_sort", params.get("agent_sort"), AGENT_SORTS),
         queue_sort=_sort_of("queue_sort", params.get("queue_sort"), QUEUE_SORTS),
     )
-    for name, model, value in (
-        ("queue_id", Queue, filters.queue_id),
-        ("group_id", AgentGroup, filters.group_id),
-        ("channel_id", Channel, filters.channel_id),
-    ):
-        if value is not None and not model.objects.filter(pk=value).exists():
-            # A rule of the rows, not of the input's shape: a 400 without ``fields``.
-            raise DomainError(
-                gettext("%(name)s: %(model)s %(value)s does not exist")
-                % {"name": name, "model": model._meta.verbose_name, "value": value},
-                code="invalid",
-            )
+    rows_exist_check(
+        [
+            ("queue_id", Queue, filters.queue_id),
+            ("group_id", AgentGroup, filters.group_id),
+            ("channel_id", Channel, filters.channel_id),
+        ]
+    )
     return filters
 
 

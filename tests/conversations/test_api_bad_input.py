@@ -342,11 +342,14 @@ def test_an_unknown_api_path_is_a_404_in_the_error_shape(api):
 
 @pytest.mark.parametrize("endpoint", ["interactions", "contacts"])
 @pytest.mark.parametrize("cursor", ["cD1hYmM%3D", "zzz", "cD05OTk5OTk5OTk5OTk5OTk5OTk5OTk5OQ%3D%3D"])
-def test_a_tampered_page_cursor_is_an_invalid_cursor_404(api, interaction, endpoint, cursor):
+def test_a_tampered_page_cursor_is_an_invalid_cursor_400(api, interaction, endpoint, cursor):
     response = api.get(f"/api/v1/{endpoint}/?cursor={cursor}")
 
-    assert response.status_code == 404
-    assert error_of(response) == {"code": "invalid_cursor", "message": "Invalid cursor"}
+    assert response.status_code == 400
+    assert error_of(response) == {
+        "code": "invalid_cursor",
+        "message": "cursor: not a cursor of this list; follow the next or previous link of a page",
+    }
 
 
 def test_a_genuine_page_cursor_still_pages(api):

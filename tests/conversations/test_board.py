@@ -238,6 +238,13 @@ def test_a_filter_naming_nothing_is_refused_not_an_empty_board(client, superviso
     assert response.json()["error"]["message"] == "channel_id: channel 424242 does not exist"
 
 
+def test_a_filter_given_twice_is_refused(client, supervisor):
+    client.force_login(supervisor)
+    response = client.get("/api/v1/supervisor/board/?agent_sort=name&agent_sort=load")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "agent_sort: given 2 times; give each filter once"
+
+
 def test_agents_may_not_read_the_board(client, general):
     lena = agent(general)
     client.force_login(lena.user)

@@ -177,6 +177,63 @@ def test_reports_are_for_supervisors(client):
     assert client.get(reverse("reports:report")).status_code == 403
 
 
+def test_an_agent_is_refused_before_the_input_is_read(client):
+    client.force_login(AgentProfileFactory().user)
+    for name in ("reports", "reports-csv"):
+        for query in ("date_from=zz", "bogus=1", "tz=a&tz=b"):
+            answer = client.get(f"{reverse(name)}?{query}")
+            assert answer.status_code == 403
+            assert answer.json()["error"] == {
+                "code": "not_a_supervisor",
+                "message": "reports are for supervisors",
+            }
+
+
+@pytest.mark.parametrize("query", ["from=2020-01-01", "bogus=1"])
+def test_an_unknown_filter_is_refused_naming_it_and_the_accepted_ones(client, supervisor, query):
+    client.force_login(supervisor)
+    field = query.split("=")[0]
+    for name in ("reports", "reports-csv"):
+        answer = client.get(f"{reverse(name)}?{query}")
+        assert answer.status_code == 400
+        error = answer.json()["error"]
+        assert error["message"] == f"{field}: unknown filter; the report takes date_from, date_to, tz"
+        assert list(error["fields"]) == [field]
+    assert client.get(reverse("reports"), {"format": "json"}).status_code == 200
+
+
+def test_a_filter_given_twice_is_refused(client, supervisor):
+    client.force_login(supervisor)
+    for name in ("reports", "reports-csv"):
+        answer = client.get(f"{reverse(name)}?date_from=2026-01-01&date_from=2020-01-01")
+        assert answer.status_code == 400
+        assert answer.json()["error"]["message"] == "date_from: given 2 times; give each filter once"
+
+
+@pytest.mark.parametrize("accept", ["text/csv", "*/*", "text/csv, application/json;q=0.5", None])
+def test_the_csv_answers_whoever_accepts_csv(client, supervisor, accept):
+    client.force_login(supervisor)
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    period = {"date_from": "2026-03-01", "date_to": "2026-03-07"}
+    answer = client.get(reverse("reports-csv"), period, **headers)
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "text/csv; charset=utf-8"
+    refused = client.get(reverse("reports-csv"), {"date_from": "zz"}, **headers)
+    assert refused.status_code == 400
+    assert refused["Content-Type"] == "application/json"
+    assert "date_from" in refused.json()["error"]["fields"]
+
+
+def test_the_pages_csv_link_names_the_period_shown(client, supervisor):
+    client.force_login(supervisor)
+    page = client.get(reverse("reports:report"), {"date_from": "2026-03-01", "date_to": "", "utm": "x"})
+    assert page.status_code == 200
+    assert (
+        'href="/api/v1/reports/csv/?date_from=2026-03-01&amp;date_to=2026-03-07&amp;tz=UTC"'
+        in page.content.decode()
+    )
+
+
 def test_the_page_shows_each_chart_beside_its_table(client, supervisor):
     facts_record([Fact(Kind.MESSAGE_IN, at("2026-03-02T08:10:00"), detail="text")])
     client.force_login(supervisor)

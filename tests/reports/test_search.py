@@ -146,6 +146,59 @@ def test_bad_filters_are_refused_naming_the_field(client, supervisor, params, fi
     assert field in answer.json()["error"]["fields"]
 
 
+@pytest.mark.parametrize(("query", "field"), [("stat=closed", "stat"), ("bogus=1", "bogus")])
+def test_an_unknown_filter_is_refused_naming_it_and_the_accepted_ones(client, supervisor, query, field):
+    client.force_login(supervisor)
+    answer = client.get(f"{reverse('interaction-search')}?{query}")
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["code"] == "invalid"
+    assert error["message"] == (
+        f"{field}: unknown filter; the search takes contact, text, date_from, date_to, tz, "
+        "agent_id, queue_id, disposition, state, cursor"
+    )
+    assert list(error["fields"]) == [field]
+
+
+def test_an_unknown_filter_is_refused_in_the_callers_language(client, supervisor):
+    client.force_login(supervisor)
+    german = client.get(f"{reverse('interaction-search')}?stat=closed", HTTP_ACCEPT_LANGUAGE="de")
+    assert german.json()["error"]["message"].startswith("stat: unbekannter Filter; die Suche nimmt contact, ")
+
+
+def test_what_drf_reads_is_still_accepted(world, client, supervisor):
+    client.force_login(supervisor)
+    assert client.get(reverse("interaction-search"), {"format": "json", "state": "closed"}).status_code == 200
+
+
+def test_a_filter_given_twice_is_refused(client, supervisor):
+    client.force_login(supervisor)
+    answer = client.get(f"{reverse('interaction-search')}?date_from=2026-01-01&date_from=2020-01-01")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"] == "date_from: given 2 times; give each filter once"
+    assert list(answer.json()["error"]["fields"]) == ["date_from"]
+
+
+@pytest.mark.parametrize(("field", "model"), [("queue_id", "queue"), ("agent_id", "user")])
+def test_an_id_of_no_row_is_refused_not_an_empty_result(world, client, supervisor, field, model):
+    client.force_login(supervisor)
+    answer = client.get(reverse("interaction-search"), {field: "999999"})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == {"code": "invalid", "message": f"{field}: {model} 999999 does not exist"}
+    existing = {"queue_id": world["billing"].pk, "agent_id": world["alice"].pk}[field]
+    assert client.get(reverse("interaction-search"), {field: existing}).status_code == 200
+
+
+def test_a_tampered_cursor_is_a_400_that_says_so(world, client, supervisor):
+    client.force_login(supervisor)
+    answer = client.get(reverse("interaction-search"), {"cursor": "zzz"})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == {
+        "code": "invalid_cursor",
+        "message": "cursor: not a cursor of this list; follow the next or previous link of a page",
+    }
+
+
 @pytest.mark.postgres
 def test_postgresql_searches_words_with_its_full_text_index(world, supervisor):
     if connection.vendor != "postgresql":

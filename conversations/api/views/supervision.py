@@ -35,8 +35,7 @@ class SupervisorBoardApi(APIView):
     )
     def get(self, request: SignedInRequest) -> Response:
         selectors.ensure_supervisor(request.user)  # refused before the filters are read
-        params = {name: request.query_params.get(name) for name in request.query_params}
-        filters = selectors.board_filters(params)
+        filters = selectors.board_filters(request.query_params)  # a QueryDict: a repeat is refused
         return Response(selectors.supervisor_board(user=request.user, filters=filters))
 
 
