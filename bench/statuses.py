@@ -26,6 +26,10 @@ worker and beat on PostgreSQL and Redis; DATABASE_URL and REDIS_URL, defaults be
    ``read`` with all three timestamps or ``--settle`` seconds passed after the last
    scheduled send, the time until everything was applied and how many messages were not.
 
+Before the storm, the floor (``--floor-seconds``, default 2): the storm's first webhooks
+signed with a wrong secret at the same rate, answered 403 after the signature check with
+nothing stored: the web CPU per request that HTTP, the route and the HMAC cost anyway.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/0 \\
         python bench/statuses.py                       # 10 000 messages at 3 000/s: 10 s
     python bench/statuses.py --seconds 30              # the 30-s burst: 30 000 messages
@@ -226,15 +230,30 @@ def status_body(statuses: list[Status], seeded: Seeded) -> bytes:
     )
 
 
-def requests(order: list[Status], seeded: Seeded, *, per_webhook: int, host: str) -> list[bytes]:
+def requests(
+    order: list[Status], seeded: Seeded, *, per_webhook: int, host: str, app_secret: str = STACK_APP_SECRET
+) -> list[bytes]:
     """Every signed request of a run, built before it starts: the load generator then only
     writes bytes (it shares the 2 cores with the server)."""
     return [
-        signed_webhook_post(
-            status_body(order[n : n + per_webhook], seeded), app_secret=STACK_APP_SECRET, host=host
-        )
+        signed_webhook_post(status_body(order[n : n + per_webhook], seeded), app_secret=app_secret, host=host)
         for n in range(0, len(order), per_webhook)
     ]
+
+
+def floor(stack: Stack, raw: list[bytes], *, port: int, rate: float, seconds: float) -> dict[str, Any]:
+    """The transport's floor, from the same run: the storm's first webhooks signed with a
+    wrong secret, at the same rate, answered 403 after the signature check (HTTP, the ASGI
+    route, the hop to the webhook pool, the HMAC) with no database work. Its web CPU per
+    request is what a webhook costs before anything is stored."""
+    meter = CpuMeter(stack)
+    result = asyncio.run(open_loop("127.0.0.1", port, raw.__getitem__, rate=rate, seconds=seconds))
+    sent = int(rate * seconds)
+    return {
+        "requests": sent,
+        "http_statuses": dict(sorted(result.statuses.items())),
+        "web_cpu_ms_per_request": meter.spent()["web_cpu_s"] * 1000 / sent,
+    }
 
 
 @dataclass
@@ -286,7 +305,7 @@ def outcome(stack: Stack, since: datetime) -> dict[str, Any]:
     """The stored webhook events of the storm by state (a failed one waits for the beat's
     retry) and the statuses parked for a wamid not known (there should be none)."""
     with psycopg.connect(stack.env["DATABASE_URL"], autocommit=True) as connection:
-        states = dict(
+        states: dict[str, int] = dict(
             connection.execute(
                 "SELECT state, count(*) FROM conversations_webhookevent WHERE received_at >= %s GROUP BY state",
                 (since,),
@@ -325,6 +344,17 @@ def storm(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
     )
     raw = requests(order, seeded, per_webhook=args.per_webhook, host=host)
     webhook_rate = args.rate / args.per_webhook
+    transport = {}
+    if args.floor_seconds:
+        forged = requests(
+            order[: int(args.rate * args.floor_seconds)],
+            seeded,
+            per_webhook=args.per_webhook,
+            host=host,
+            app_secret="not-the-app-secret",
+        )
+        transport = floor(stack, forged, port=port, rate=webhook_rate, seconds=args.floor_seconds)
+        time.sleep(2.0)
     progress = Progress(
         url=stack.env["DATABASE_URL"],
         first_id=min(seeded.ids[: args.messages]),
@@ -393,6 +423,7 @@ def storm(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
         "cpu_ms_per_status": {k.removesuffix("_cpu_s"): v * 1000 / statuses for k, v in cpu.items()},
         "generator_cpu": (cpu_seconds() - generator_before) / (time.perf_counter() - started),
         **outcome(stack, since),
+        "floor": transport,
     }
 
 
@@ -441,6 +472,12 @@ def report(out: dict[str, Any]) -> None:
         f"database {out['database_cpu_s']:.1f} s)"
     )
     print(f"  load generator CPU: {out['generator_cpu'] * 100:.0f}% of one core")
+    if out["floor"]:
+        floor = out["floor"]
+        print(
+            f"  floor (the same webhooks with a bad signature, {floor['requests']} at the same rate, answered "
+            f"{floor['http_statuses']}): web {floor['web_cpu_ms_per_request']:.2f} ms CPU per request"
+        )
 
 
 def main() -> None:
@@ -458,6 +495,12 @@ def main() -> None:
     )
     parser.add_argument("--web-workers", type=int, default=2, help="uvicorn processes sharing the port")
     parser.add_argument("--settle", type=float, default=60.0, help="seconds to wait after the last send")
+    parser.add_argument(
+        "--floor-seconds",
+        type=float,
+        default=2.0,
+        help="first, the same webhooks badly signed (403, nothing stored) for this long; 0: none",
+    )
     parser.add_argument("--poll", type=float, default=0.25, help="seconds between database polls")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
@@ -472,13 +515,14 @@ def main() -> None:
     )
     with running_stack(extra_env={"LOG_LEVEL": "WARNING"}, web_workers=args.web_workers) as stack:
         out = storm(stack, args)
+        # What the server, worker and beat complained about (not Celery's start-up banner).
         problems = [
             line
             for line in stack.log().splitlines()
-            if line.strip() and not re.search(r" (INFO|DEBUG) ", line)
+            if re.search(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback|Error:", line)
         ]
     report(out)
-    if problems:  # what the server, worker and beat complained about
+    if problems:
         print(f"\n== the stack's log ({len(problems)} lines, the last 40)")
         print("\n".join(problems[-40:]))
     print(f"  load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
