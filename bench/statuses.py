@@ -245,7 +245,8 @@ def floor(stack: Stack, raw: list[bytes], *, port: int, rate: float, seconds: fl
     """The transport's floor, from the same run: the storm's first webhooks signed with a
     wrong secret, at the same rate, answered 403 after the signature check (HTTP, the ASGI
     route, the hop to the webhook pool, the HMAC) with no database work. Its web CPU per
-    request is what a webhook costs before anything is stored."""
+    request is what a webhook costs before anything is stored (the processes' background
+    work over the phase is in it too: read it at storm rates, not at a few hundred a second)."""
     meter = CpuMeter(stack)
     result = asyncio.run(open_loop("127.0.0.1", port, raw.__getitem__, rate=rate, seconds=seconds))
     sent = int(rate * seconds)
