@@ -35,8 +35,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -51,12 +49,12 @@ import httpx
 import websockets
 from redis.exceptions import RedisError
 
-from bench.loadgen import http_request, open_loop
+from bench.common import STACK_APP_SECRET, CpuMeter, signed_webhook_post
+from bench.loadgen import open_loop
 from tests.stack import running_stack
 
 AGENTS = 50
 PER_AGENT = 4
-APP_SECRET = "sandbox-app-secret"
 
 SETUP = """
 import json
@@ -174,14 +172,7 @@ def signed_webhook(key: str, customer: tuple[str, int], setup: dict, host: str, 
         },
         separators=(",", ":"),
     ).encode()
-    signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return http_request(
-        "POST",
-        "/webhooks/whatsapp/",
-        host=host,
-        body=body,
-        headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
-    )
+    return signed_webhook_post(body, app_secret=STACK_APP_SECRET, host=host)
 
 
 class Agents:
@@ -276,36 +267,6 @@ class Supervisors:
             task.cancel()
         for socket in self.sockets:
             await socket.close()
-
-
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU time (user + system) of every process in the process group ``pgid`` (the stack
-    starts each of its processes in a session of its own): what a phase cost the server,
-    which a shared machine's load does not inflate the way it does latency."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # pgrp; utime, stime follow
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
-
-
-class CpuMeter:
-    """CPU seconds the web server and the Celery worker spent over a phase."""
-
-    def __init__(self, stack) -> None:
-        self.web, self.worker = stack.processes[0].pid, stack.processes[1].pid
-        self.start = (group_cpu_seconds(self.web), group_cpu_seconds(self.worker))
-
-    def spent(self) -> dict[str, float]:
-        return {
-            "web_cpu_s": group_cpu_seconds(self.web) - self.start[0],
-            "worker_cpu_s": group_cpu_seconds(self.worker) - self.start[1],
-        }
 
 
 def percentiles(values: list[float]) -> dict[str, float]:

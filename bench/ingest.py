@@ -29,8 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import os
 import subprocess
@@ -41,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import signed_webhook_post
 from bench.loadgen import (
     PYTHON,
     ROOT,
@@ -108,15 +107,7 @@ def webhook_body(index: int, run: str) -> bytes:
 
 def signed_webhook_request(host: str, run: str):
     def factory(index: int) -> bytes:
-        body = webhook_body(index, run)
-        signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
-        return http_request(
-            "POST",
-            "/webhooks/whatsapp/",
-            host=host,
-            body=body,
-            headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
-        )
+        return signed_webhook_post(webhook_body(index, run), app_secret=APP_SECRET, host=host)
 
     return factory
 

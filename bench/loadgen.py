@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,18 +172,38 @@ async def open_loop(
     result = LoadResult()
     idle: list[tuple[Connection, float]] = []  # with the time each went idle
     opened = 0
+    # Requests waiting for a connection while all ``max_connections`` are busy, woken one
+    # by one as connections come back: polling instead (a sleep of 1 ms each) cost a core
+    # once thousands waited behind a server that fell behind, which slowed the generator
+    # and inflated the very latencies it measures.
+    waiting: deque[asyncio.Future[None]] = deque()
+
+    def slot_freed() -> None:
+        """A connection went idle or closed: the longest-waiting request may take it."""
+        while waiting:
+            waiter = waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
     total = int(rate * seconds)
     start = time.perf_counter() + 0.05
 
     async def attempt(index: int) -> int | None:
         """One send of request ``index``: its HTTP status, None when the connection failed."""
         nonlocal opened
+        woken = False
         while not idle and opened >= max_connections:
-            await asyncio.sleep(0.001)
+            waiter = asyncio.get_running_loop().create_future()
+            # Woken, but a new request took the connection first: first in line again.
+            (waiting.appendleft if woken else waiting.append)(waiter)
+            await waiter
+            woken = True
         while idle and time.perf_counter() - idle[-1][1] > KEEP_ALIVE_REUSE:
             stale, _ = idle.pop()  # the server may be closing it right now: not reused
             stale.close()
             opened -= 1
+            slot_freed()
         if idle:
             conn = idle.pop()[0]
         else:
@@ -191,6 +212,7 @@ async def open_loop(
                 conn = await Connection.open(host, port)
             except OSError as error:
                 opened -= 1
+                slot_freed()
                 result.failed(f"{type(error).__name__}: {error}")
                 return None
         try:
@@ -199,8 +221,10 @@ async def open_loop(
             result.failed(f"{type(error).__name__}: {error}")
             conn.close()
             opened -= 1
+            slot_freed()
             return None
         idle.append((conn, time.perf_counter()))
+        slot_freed()
         result.statuses[status] = result.statuses.get(status, 0) + 1
         if not 200 <= status < 300:
             result.failed(f"HTTP {status}")

@@ -1,13 +1,16 @@
 """Where a webhook's time goes: statements, Redis round trips and a profile per webhook.
 
 Wall-clock figures from a shared 2-core machine move with the neighbours; what one
-webhook *does* does not. For two cases of a signed single text message posted through
+webhook *does* does not. For each case of a signed webhook posted through
 Django's test client (the same ``handle()`` the ASGI route calls, processed inline on the
 caller's thread and connection, committed for real, its pushes sent after the commit):
 
 - ``accepted``: a returning customer whose interaction an agent has accepted (the common
   case);
 - ``new``: a customer with no open conversation (contact, interaction, routing, an offer);
+- ``status`` (``--cases status``, issue 14 target 3): one status of a template notification
+  per webhook, sent, delivered and read in turn for each message, the bodies of
+  ``bench/statuses.py`` (the status storm);
 
 it prints the SQL statements per webhook by kind (transaction control apart), the Redis
 round trips (commands and pipelines sent, channel layer and Celery broker and cache alike)
@@ -232,6 +235,27 @@ def seed(agents: int, owned: int) -> dict:
     return {"customers": customers}
 
 
+def status_bodies(count: int, stamp: int) -> Callable[[int], bytes]:
+    """Webhook ``i`` of the ``status`` case: status ``i % 3`` (sent, delivered, read) of
+    template notification ``i // 3``, seeded here as ``bench/statuses.py`` seeds the storm's."""
+    from bench.statuses import STATES, Seeded, Status, seed_template_messages, status_body
+    from conversations.models import Channel
+
+    channel = Channel.objects.get(phone_number_id=PHONE_NUMBER_ID)
+    seeded = Seeded(
+        ids=seed_template_messages(channel, count // len(STATES) + 1),
+        phone_number_id=PHONE_NUMBER_ID,
+        display=channel.display_phone_number,
+        waba_id=channel.waba_id,
+        database="",
+    )
+
+    def body(i: int) -> bytes:
+        return status_body([Status(message=i // len(STATES), state=i % len(STATES), at=stamp + i)], seeded)
+
+    return body
+
+
 class ClientPoster:
     """Through Django's test client (the middleware, then the view that calls ``handle()``):
     the processing runs on this thread, so CaptureQueriesContext and cProfile see it all.
@@ -442,7 +466,9 @@ def main() -> None:
     )
     parser.add_argument("--dump", default="", help="save each case's profile as DUMP-<case>.prof")
     parser.add_argument("--sql", action="store_true", help="print the statements of one webhook per case")
-    parser.add_argument("--cases", nargs="+", default=["accepted", "new"], choices=["accepted", "new"])
+    parser.add_argument(
+        "--cases", nargs="+", default=["accepted", "new"], choices=["accepted", "new", "status"]
+    )
     args = parser.parse_args()
 
     import django
@@ -469,6 +495,10 @@ def main() -> None:
         def new(i: int) -> bytes:
             return body_for(f"3361{i:08d}", f"wamid.profile-{run}-n{i}", stamp + i)
 
+        cases: dict[str, Callable[[int], bytes]] = {"accepted": accepted, "new": new}
+        if "status" in args.cases:
+            cases["status"] = status_bodies(5 + args.count + args.profile, stamp)
+
         print(
             f"mode: {mode}, database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
             f"Python {sys.version.split()[0]}"
@@ -478,7 +508,7 @@ def main() -> None:
             poster.reset()
             result = measure(
                 name,
-                accepted if name == "accepted" else new,
+                cases[name],
                 poster=poster,
                 count=args.count,
                 profile=args.profile,

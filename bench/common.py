@@ -1,0 +1,86 @@
+"""What the stack benchmarks share: signed webhook requests and CPU meters of the stack.
+
+``bench/delivery.py``, ``bench/ingest.py`` and ``bench/statuses.py`` all post webhooks
+signed like Meta signs them, and the stack benches read what a phase cost the server in
+CPU seconds (which a shared machine's load inflates less than latency); kept here once so
+the benches cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench.loadgen import http_request
+from whatsapp.signature import sign
+
+if TYPE_CHECKING:
+    from tests.stack import Stack
+
+#: The app secret of the channel ``seed_demo`` creates in a ``tests.stack`` stack
+#: (``WHATSAPP_APP_SECRET``'s default in ``waproject/settings.py``).
+STACK_APP_SECRET = "sandbox-app-secret"
+WEBHOOK_PATH = "/webhooks/whatsapp/"
+
+
+def signed_webhook_post(body: bytes, *, app_secret: str, host: str) -> bytes:
+    """The raw HTTP request of a webhook POST with ``X-Hub-Signature-256`` over ``body``,
+    as Meta sends it (built in advance: the load generator only writes bytes)."""
+    return http_request(
+        "POST",
+        WEBHOOK_PATH,
+        host=host,
+        body=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, app_secret)},
+    )
+
+
+def cpu_seconds_of(selected: Callable[[Path, list[str]], bool]) -> float:
+    """CPU time (user + system) of the processes ``selected(proc_dir, stat_fields)`` picks;
+    ``stat_fields`` are /proc/<pid>/stat's fields after the command name (state first)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if selected(stat.parent, fields):
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:  # the process ended meanwhile
+            continue
+    return total / ticks
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time of every process in the process group ``pgid`` (the stack starts each of its
+    processes in a session of its own): what a phase cost the server, which a shared
+    machine's load does not inflate the way it does latency."""
+    return cpu_seconds_of(lambda _, fields: int(fields[2]) == pgid)  # pgrp
+
+
+def database_backends_cpu_seconds(database: str) -> float:
+    """CPU time of the PostgreSQL backends connected to ``database`` (their command line
+    names it): the database's share of a phase, apart from other databases' clients on a
+    shared server. Backends that ended during the phase are not counted (the stack's pools
+    keep theirs)."""
+    marker = f" {database} ".encode()
+
+    def connected(proc: Path, _: list[str]) -> bool:
+        return marker in (proc / "cmdline").read_bytes()
+
+    return cpu_seconds_of(connected)
+
+
+class CpuMeter:
+    """CPU seconds the web server and the Celery worker spent over a phase."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.web, self.worker = stack.processes[0].pid, stack.processes[1].pid
+        self.start = (group_cpu_seconds(self.web), group_cpu_seconds(self.worker))
+
+    def spent(self) -> dict[str, float]:
+        return {
+            "web_cpu_s": group_cpu_seconds(self.web) - self.start[0],
+            "worker_cpu_s": group_cpu_seconds(self.worker) - self.start[1],
+        }
