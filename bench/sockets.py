@@ -154,7 +154,7 @@ class IdleSockets:
         extensions = (
             [ClientPerMessageDeflateFactory(client_max_window_bits=True, compress_settings={"memLevel": 5})]
             if self.compression == "browser"
-            else []
+            else None  # no header at all: an empty one is refused (400)
         )
 
         async def one(session: str) -> None:
@@ -370,12 +370,14 @@ class Memory:
         return {"rss_mb": self.rss_mb, "pss_mb": self.pss_mb, "rss_kb": self.rss_kb, "pss_kb": self.pss_kb}
 
 
-async def settled(pids: list[int], at_least: float, longest: float = 60.0) -> tuple[Memory, float]:
+async def settled(
+    pids: list[int], group: int, at_least: float, longest: float = 60.0
+) -> tuple[Memory, float]:
     """The memory once it stopped moving (five readings a second apart within 2 MB of each
     other, after ``at_least`` seconds; at most ``longest``), and the web processes' CPU use
     over that wait (in cores: what the idle sockets cost when nothing happens)."""
     started = time.monotonic()
-    cpu_before = sum(group_cpu_seconds(pid) for pid in _groups(pids))
+    cpu_before = group_cpu_seconds(group)
     await asyncio.sleep(at_least)
     readings: list[Memory] = []
     while True:
@@ -384,13 +386,8 @@ async def settled(pids: list[int], at_least: float, longest: float = 60.0) -> tu
         if (len(recent) == 5 and max(recent) - min(recent) < 2.0) or time.monotonic() - started > longest:
             break
         await asyncio.sleep(1.0)
-    cpu = sum(group_cpu_seconds(pid) for pid in _groups(pids)) - cpu_before
+    cpu = group_cpu_seconds(group) - cpu_before
     return readings[-1], cpu / (time.monotonic() - started)
-
-
-def _groups(pids: list[int]) -> set[int]:
-    """The process groups of ``pids`` (one: the uvicorn supervisor's session)."""
-    return {os.getpgid(pid) for pid in pids}
 
 
 def established(pids: list[int], port: int) -> dict[int, int]:
@@ -504,7 +501,8 @@ async def run(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
     sessions = stack.shell(IDLE_SETUP.format(agents=agent_count))
     sessions = [s for s in sessions for _ in range(args.per_agent)][: args.sockets]
     print(f"  {agent_count} idle agents and their sessions created in {time.perf_counter() - started:.1f} s")
-    web = web_processes(stack.processes[0].pid)
+    server = stack.processes[0].pid
+    web = web_processes(server)
     port = int(stack.url.rsplit(":", 1)[1])
     print(f"  web processes: {web}")
     agents = Agents(stack.url, setup)
@@ -520,6 +518,21 @@ async def run(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
     async def measure(tag: str, key: str, label: str) -> None:
         if not args.tracemalloc:  # traced processes are slower: their latency says nothing
             runs[key] = await latency(agents, stack, args, tag, label)
+            now = Memory.read(web)
+            runs[key].update(rss_mb_after=now.rss_mb, pss_mb_after=now.pss_mb)
+            print(f"  {'':<26} web processes at its end: VmRSS {now.rss_mb:.1f} MB, Pss {now.pss_mb:.1f} MB")
+        same_workers(label)
+
+    def same_workers(label: str) -> None:
+        """Stop when uvicorn's supervisor replaced a worker (it kills one that does not answer
+        its health check within 5 s): the memory and latency after that are another process's."""
+        if web_processes(server) != web:
+            out["restarted"] = web_processes(server)
+            raise RuntimeError(f"web processes replaced during '{label}': {web} -> {out['restarted']}")
+
+    def note(line: str) -> None:
+        lines.append(line)
+        print(line, flush=True)
 
     async def snapshot() -> None:
         if args.tracemalloc:
@@ -530,9 +543,9 @@ async def run(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
         await end_to_end(agents, stack.url, args.rate / 2, 2.0, "warm-")
         await asyncio.sleep(2.0)
         await measure("a-", "without", "without")
-        base, cpu = await settled(web, args.settle)
+        base, cpu = await settled(web, server, args.settle)
         memory["before"] = {**base.as_dict(), "idle_cpu_cores": cpu}
-        lines.append(_memory_line("before (B2's 50 agents only)", base, None, 0, cpu))
+        note(_memory_line("before (B2's 50 agents only)", base, None, 0, cpu))
         await snapshot()
 
         holder = await Holder.start(stack.url, sessions, args.compression)
@@ -543,10 +556,11 @@ async def run(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
             flush=True,
         )
         out["opened"] = opened
-        bare, cpu = await settled(web, args.settle)
+        bare, cpu = await settled(web, server, args.settle)
+        same_workers("opening the sockets")
         connections = established(web, port)
         memory["bare"] = {**bare.as_dict(), "idle_cpu_cores": cpu, "connections": connections}
-        lines.append(_memory_line(f"{opened['open']} bare sockets open", bare, base, opened["open"], cpu))
+        note(_memory_line(f"{opened['open']} bare sockets open", bare, base, opened["open"], cpu))
         print(
             "  established connections per web process (B2's 50 agents included): "
             + ", ".join(f"{pid}: {n}" for pid, n in connections.items()),
@@ -558,12 +572,11 @@ async def run(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
         if args.idle == "console":
             answered = await holder.ask("console")
             print(f"  console commands answered in {answered['seconds']:.1f} s; heartbeat on", flush=True)
-            kept, cpu = await settled(web, max(args.settle, PING_AFTER + HEARTBEAT_CHECK))
+            kept, cpu = await settled(web, server, max(args.settle, PING_AFTER + HEARTBEAT_CHECK))
+            same_workers("the console's commands")
             status = await holder.ask("status")
             memory["console"] = {**kept.as_dict(), "idle_cpu_cores": cpu}
-            lines.append(
-                _memory_line(f"{status['open']} console sockets open", kept, base, status["open"], cpu)
-            )
+            note(_memory_line(f"{status['open']} console sockets open", kept, base, status["open"], cpu))
             await snapshot()
             await measure("console-", "console", f"with {status['open']} console")
             status = await holder.ask("status")
@@ -576,10 +589,13 @@ async def run(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
 
         closed = await holder.ask("close")
         print(f"  closed them in {closed['seconds']:.1f} s", flush=True)
-        after, cpu = await settled(web, args.settle)
+        after, cpu = await settled(web, server, args.settle)
         memory["closed"] = {**after.as_dict(), "idle_cpu_cores": cpu}
-        lines.append(_memory_line("after closing them", after, base, 0, cpu))
+        note(_memory_line("after closing them", after, base, 0, cpu))
         await measure("b-", "again", "without, again")
+    except RuntimeError as error:  # a web process replaced: what was measured until then
+        print(f"  stopped: {error}", flush=True)
+        out["error"] = str(error)
     finally:
         await agents.close()
         if holder is not None:
@@ -603,26 +619,28 @@ def report(out: dict[str, object], args: argparse.Namespace) -> None:
     if args.tracemalloc:
         print("  (traced: the figures include tracemalloc's own records of every allocation)")
     memory = cast(dict[str, dict[str, float]], out["memory"])
-    idle = memory.get("console") or memory["bare"]
-    added = idle["pss_mb"] - memory["before"]["pss_mb"]
-    added_rss = idle["rss_mb"] - memory["before"]["rss_mb"]
-    scaled = max(added, added_rss) * 10_000 / args.sockets
-    print(
-        f"  target: 10 000 idle sockets add <= 200 MB: {max(added, added_rss):.0f} MB for {args.sockets} "
-        f"({scaled:.0f} MB per 10 000) -> {'met' if scaled <= 200 else 'NOT met'}"
-    )
+    idle = memory.get("console") or memory.get("bare")
+    if idle and cast(dict[str, int], out.get("opened", {})).get("open"):
+        added = idle["pss_mb"] - memory["before"]["pss_mb"]
+        added_rss = idle["rss_mb"] - memory["before"]["rss_mb"]
+        scaled = max(added, added_rss) * 10_000 / args.sockets
+        print(
+            f"  target: 10 000 idle sockets add <= 200 MB: {max(added, added_rss):.0f} MB for {args.sockets} "
+            f"({scaled:.0f} MB per 10 000) -> {'met' if scaled <= 200 else 'NOT met'}"
+        )
     runs = cast(dict[str, dict[str, float]], out["runs"])
-    if not runs:
+    controls = [runs[key] for key in ("without", "again") if key in runs]
+    if not controls:
         return
-    controls = [runs["without"], runs["again"]]
     print(
         f"\n== webhook -> agent frame at {args.rate:g}/s for {args.seconds:g} s (B2), against the runs without"
     )
     for key in ("p50", "p99"):
         control = sum(run[key] for run in controls) / len(controls)
         print(
-            f"  {key}: without {runs['without'][key]:.1f} ms, again {runs['again'][key]:.1f} ms "
-            f"(mean {control:.1f}; the two differ by {abs(runs['without'][key] / runs['again'][key] - 1):.0%})"
+            f"  {key}: without "
+            + ", then ".join(f"{run[key]:.1f} ms" for run in controls)
+            + f" (mean {control:.1f})"
         )
         for name in ("bare", "console"):
             if name in runs:
@@ -693,11 +711,17 @@ def main() -> None:
             WA_TRACEMALLOC_DIR=str(trace_dir),
         )
     with running_stack(extra_env=extra_env, web_workers=args.web_workers) as stack:
-        out = asyncio.run(run(stack, args))
-        problems = [line for line in stack.log().splitlines() if " WARNING " in line or " ERROR " in line]
-        if problems:
-            print(f"\n== the stack's warnings and errors ({len(problems)} lines, the last 20)")
-            print("\n".join(problems[-20:]))
+        try:
+            out = asyncio.run(run(stack, args))
+        finally:  # what the server, worker and beat complained about; a worker uvicorn replaced
+            problems = [
+                line
+                for line in stack.log().splitlines()
+                if any(word in line for word in (" WARNING ", " ERROR ", "died", "Traceback", "Error"))
+            ]
+            if problems:
+                print(f"\n== the stack's warnings and errors ({len(problems)} lines, the last 30)")
+                print("\n".join(problems[-30:]))
     report(out, args)
     print(f"  load average after: {os.getloadavg()[0]:.1f}")
     if args.json:
