@@ -53,7 +53,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
-from bench.delivery import AGENTS, PER_AGENT, SETUP, Agents, CpuMeter, end_to_end, group_cpu_seconds
+from bench.common import CpuMeter, group_cpu_seconds
+from bench.delivery import AGENTS, PER_AGENT, SETUP, Agents, end_to_end
 from tests.stack import ROOT, Stack, running_stack
 
 #: The idle agents: one user, agent profile (in the first queue, as agents are) and signed-in
