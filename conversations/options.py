@@ -322,7 +322,7 @@ def _coerce_int(definition: OptionDefinition, value: Any) -> int:
     return number
 
 
-def _in_english(key: str, stored: Any) -> str:
+def _in_english(key: str, stored: object) -> str:
     """Why a stored value is refused, for the log (read by operators, whatever language the
     request that happened to load the options was in)."""
     with translation.override("en"):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.http import HttpResponse
@@ -130,7 +129,10 @@ class CsvAcceptance(BaseRenderer):
     format = "csv"
 
     def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+        self,
+        data: object,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, object] | None = None,
     ) -> bytes:
         raise NotImplementedError("the CSV view answers with its own HttpResponse")
 
