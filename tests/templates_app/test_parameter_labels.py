@@ -22,6 +22,8 @@ from templates_app.parameter_labels import (
     placeholder_context,
 )
 from tests.factories import AgentProfileFactory, InteractionFactory, UserFactory
+from tests.templates_app.conftest import form_errors
+from tests.templates_app.conftest import notification_form as draft_form
 
 pytestmark = pytest.mark.django_db
 T = MessageTemplate
@@ -135,29 +137,16 @@ def admin_client(db) -> Client:
     return client
 
 
-def notification_form(**fields: Any) -> dict[str, Any]:
-    data = {
-        "kind": "notification",
-        "name": "order_ready",
-        "language": "en_US",
-        "category": "UTILITY",
-        "channel": "",
-        "parameter_format": "POSITIONAL",
-        "header_type": "none",
-        "header_text": "",
-        "body": "Hi {{1}}, order {{2}} is ready",
-        "footer": "",
-        "buttons": "[]",
-        "list_button": "",
-        "sections": "[]",
-        "parameter_labels": "{}",
-    }
-    return {**data, **fields}
-
-
-def form_errors(response) -> dict[str, list[str]]:
-    assert response.status_code == 200, response.status_code  # the form again, not a 500
-    return {name: list(errors) for name, errors in response.context["adminform"].form.errors.items()}
+def notification_form(**fields: str) -> dict[str, str]:
+    """The shared draft with this module's two-parameter body and no labels yet."""
+    return draft_form(
+        **{
+            "name": "order_ready",
+            "body": "Hi {{1}}, order {{2}} is ready",
+            "parameter_labels": "{}",
+            **fields,
+        }
+    )
 
 
 class TestAdmin:
