@@ -61,6 +61,29 @@ describe("mergeMessage", () => {
     assert.equal(late.status, "read");
     assert.equal(late.error_title, "");
   });
+  it("a late 'created' frame does not undo a stored file (frames of two processes crossed)", () => {
+    const stored = message({ id: 5, type: "video", attachment: { id: 9, kind: "video", state: "stored", url: "/f/9" } });
+    const created = message({ id: 5, type: "video", attachment: { id: 9, kind: "video", state: "pending", url: null } });
+    assert.deepEqual(mergeMessage(stored, created).attachment, stored.attachment);
+    const failed = message({ id: 5, type: "video", attachment: { id: 9, kind: "video", state: "failed" } });
+    assert.equal(mergeMessage(failed, created).attachment?.state, "failed");
+    const purged = message({ id: 5, type: "video", attachment: { id: 9, kind: "video", state: "purged" } });
+    assert.equal(mergeMessage(purged, stored).attachment?.state, "purged");
+  });
+  it("a file moves forward: downloading, then stored", () => {
+    const pending = message({ id: 5, type: "video", attachment: { id: 9, kind: "video", state: "pending" } });
+    const stored = message({ id: 5, type: "video", attachment: { id: 9, kind: "video", state: "stored", url: "/f/9" } });
+    assert.equal(mergeMessage(pending, stored).attachment?.url, "/f/9");
+  });
+  it("a late frame neither brings back a deleted message nor undoes an edit", () => {
+    const deleted = message({ id: 5, body: "", revoked: true, attachment: null });
+    assert.equal(mergeMessage(deleted, message({ id: 5, body: "hi", revoked: false, attachment: null })).revoked, true);
+    const edited = message({ id: 5, body: "see you at 3", edited: true, attachment: null });
+    const late = mergeMessage(edited, message({ id: 5, body: "see you at 2", edited: false, attachment: null }));
+    assert.deepEqual([late.body, late.edited], ["see you at 3", true]);
+    const again = mergeMessage(edited, message({ id: 5, body: "see you at 4", edited: true, attachment: null }));
+    assert.equal(again.body, "see you at 4");
+  });
 });
 
 describe("message.status and message.reaction frames", () => {

@@ -46,7 +46,28 @@ export function mergeMessage(current, incoming) {
     merged.error_title = current.error_title;
     merged.error_details = current.error_details;
   }
+  // Frames from different processes can cross: the worker's "file stored" may arrive
+  // before the web process's "message created" (still downloading). What only moves
+  // forward stays where it got to.
+  if (full && current.attachment && merged.attachment && current.attachment.id === merged.attachment.id
+    && attachmentRank(merged.attachment.state) < attachmentRank(current.attachment.state)) {
+    merged.attachment = current.attachment;
+  }
+  if (current.revoked && !merged.revoked) merged.revoked = true;
+  if (current.edited && !merged.edited) {
+    merged.edited = true;
+    merged.body = current.body;
+    merged.content = current.content;
+  }
   return merged;
+}
+
+/** An inbound file only moves forward: downloading, then stored or failed, then purged. */
+const ATTACHMENT_RANK = { pending: 0, stored: 1, failed: 1, purged: 2 };
+
+/** @param {string | undefined} state */
+function attachmentRank(state) {
+  return ATTACHMENT_RANK[/** @type {keyof typeof ATTACHMENT_RANK} */ (state)] ?? 0;
 }
 
 /**
