@@ -4,6 +4,8 @@ uvicorn, with every option of its command line, plus the request-header deadline
 (``waproject.slowclients``): the HTTP protocol it is given is uvicorn's own (httptools,
 else h11) with that deadline added. ``make run``, ``make run-scaled`` and the tests start
 the server this way; ``python -m uvicorn`` still works, without the header deadline.
+Its WebSockets compress each message on its own (``waproject.wsprotocol``): an idle
+console socket keeps no zlib state.
 
 With ``--workers N`` uvicorn's supervisor runs N server processes on one socket and starts
 a new one when one dies.
@@ -16,6 +18,7 @@ import sys
 from typing import Any
 
 from waproject.slowclients import TimedH11Protocol, TimedHttpToolsProtocol
+from waproject.wsprotocol import lean_protocol
 
 
 def timed_protocol(choice: Any) -> Any:
@@ -41,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def run_with_deadlines(app: Any, **kwargs: Any) -> None:
         kwargs["http"] = timed_protocol(kwargs.get("http", "auto"))
+        kwargs["ws"] = lean_protocol(kwargs.get("ws", "auto"))
         run(app, **kwargs)
 
     cli.__dict__["run"] = run_with_deadlines  # the command below calls the module's run()

@@ -126,6 +126,36 @@ def test_the_socket_pushes_a_customer_message_live(stack):
     assert frame["message"]["interaction_id"] == interaction["id"]
 
 
+def test_console_sockets_compress_each_message_on_its_own(stack):
+    """Issue 14, target 5: permessage-deflate is agreed without context takeover either
+    way, so an idle socket keeps no zlib state, and frames still travel both ways."""
+    alice = stack.client("alice")
+
+    async def talk() -> tuple[str, list[Any], list[str]]:
+        cookie = f"sessionid={alice.cookies['sessionid']}"
+        url = stack.url.replace("http", "ws") + "/ws/console/"
+        async with websockets.connect(
+            url, additional_headers={"Cookie": cookie, "Origin": stack.url}
+        ) as socket:
+            assert json.loads(await socket.recv())["type"] == "hello"
+            answers = []
+            for command in ("ping", "x" * 3000, "ping"):  # a long one: compressed both ways
+                await socket.send(json.dumps({"command": command}))
+                answers.append(json.loads(await asyncio.wait_for(socket.recv(), 10))["type"])
+            assert socket.response is not None
+            return socket.response.headers["Sec-WebSocket-Extensions"], socket.protocol.extensions, answers
+
+    agreed, extensions, answers = run_async(talk())
+    assert "permessage-deflate" in agreed
+    assert "server_no_context_takeover" in agreed and "client_no_context_takeover" in agreed
+    (deflate,) = extensions
+    assert deflate.remote_no_context_takeover and deflate.local_no_context_takeover
+    assert not hasattr(deflate, "encoder") and not hasattr(
+        deflate, "decoder"
+    )  # nothing kept between messages
+    assert answers == ["pong", "error", "pong"]
+
+
 def test_an_idle_console_socket_stays_open(stack):
     """Nothing happens for longer than the channel layer's blocking read (5 s): the socket
     must still be there, and still deliver."""
