@@ -174,7 +174,7 @@ if REDIS_URL:
 
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"),
+            "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "waproject.channel_layer.RedisChannelLayer"),
             "CONFIG": {
                 # redis-py 8 gives every connection a 5 s socket timeout, the same as
                 # channels_redis's blocking read: an idle console socket then died every
