@@ -191,6 +191,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self._board_sent_at = float("-inf")
         self._board_latest: str | None = None  # the whole board's latest snapshot, not yet sent
         self._board_marked_at = float("-inf")
+        self._counts_task: asyncio.Task | None = None
         joined = await live.join(self.channel_layer, events.agent_group(user.pk), self.channel_name)
         await self.accept()
         if not joined:
@@ -207,7 +208,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         metrics.socket_closed(self)
         await live.unwatch(self)
         await live.leave(self.channel_layer, events.agent_group(self.user.pk), self.channel_name)
-        for task in (self._board_task, self._snapshot_task):
+        for task in (self._board_task, self._snapshot_task, self._counts_task):
             if task is not None:
                 task.cancel()
         if self._watches_board():
@@ -271,9 +272,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     # --- S1: the board and the agents' waiting counts ------------------------------------------
 
     def _watches_board(self) -> bool:
-        return (
-            getattr(self, "board_filters", None) is not None or getattr(self, "my_queues", None) is not None
-        )
+        return getattr(self, "board_filters", None) is not None
 
     async def _join_board(self) -> bool:
         if self._watches_board():
@@ -357,29 +356,45 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await live.leave(self.channel_layer, events.BOARD_GROUP, self.channel_name)
 
     async def _queues_watch(self) -> None:
-        """An agent watches the waiting count of their own queues: now, then on changes."""
+        """An agent watches the waiting count of their own queues: now, then on changes
+        (``process_queue_counts``: the process's live watch hands them over, no group of
+        this socket's own)."""
+        if not await live.process_groups_joined(self):
+            await self.close(code=live.TRY_AGAIN_LATER)
+            return
         try:
             waiting = await database_sync_to_async(selectors.queue_waiting_for_agent)(user=self.user)
         except DomainError as error:
             await self._error(error.code, error.message)
             return
-        if not await self._join_board():
-            return
         self.my_queues = {q["id"]: q["name"] for q in waiting}
         self.my_waiting = waiting
         await self.send_json({"type": "queues", "queues": waiting})
 
+    def process_queue_counts(self, event: dict[str, Any]) -> None:
+        """The waiting counts changed somewhere: this agent's queues' counts from the event
+        (no query), sent when one they show changed (the latest only, if sends queue up)."""
+        if self.my_queues is None:
+            return
+        counts = {pair[0]: pair[1] for pair in event.get("waiting", []) if isinstance(pair, list | tuple)}
+        waiting: list[payloads.QueueWaiting] = [
+            {"id": q, "name": name, "waiting": counts.get(q, 0)} for q, name in self.my_queues.items()
+        ]
+        if waiting == self.my_waiting:
+            return
+        self.my_waiting = waiting
+        if self._counts_task is None or self._counts_task.done():
+            self._counts_task = asyncio.get_running_loop().create_task(self._send_counts())
+
+    async def _send_counts(self) -> None:
+        sent: list[payloads.QueueWaiting] | None = None
+        while self.my_queues is not None and self.my_waiting != sent:
+            sent = self.my_waiting
+            await self.send_json({"type": "queues", "queues": sent})
+
     async def board_changed(self, event: dict[str, Any]) -> None:
-        """The board changed somewhere: the agent's counts from the event (no query), the
-        supervisor's board read again (at most once every BOARD_MIN_INTERVAL)."""
-        if self.my_queues is not None:
-            counts = {pair[0]: pair[1] for pair in event.get("waiting", []) if isinstance(pair, list | tuple)}
-            waiting: list[payloads.QueueWaiting] = [
-                {"id": q, "name": name, "waiting": counts.get(q, 0)} for q, name in self.my_queues.items()
-            ]
-            if waiting != self.my_waiting:
-                self.my_waiting = waiting
-                await self.send_json({"type": "queues", "queues": waiting})
+        """The board changed somewhere: the supervisor's board read again (at most once
+        every BOARD_MIN_INTERVAL)."""
         if self.board_filters is None:
             return
         if self._watches_whole_board():

@@ -12,6 +12,11 @@ so open sockets stayed open but deaf; and a membership older than the layer's
   resynchronises what it missed over REST (delivery is at-most-once anyway).
 - every third of ``group_expiry`` each socket joins its groups again.
 
+The watch's channel also carries what every socket of the process may want and nobody
+needs per socket (:data:`PROCESS_GROUPS`, the agents' waiting counts): the channel layer
+delivers one message per process, which the watch hands to each watched socket's
+``process_<type>`` method (a plain call: no channel-layer message, no task per socket).
+
 A socket's own joins are retried a few times (:func:`join`); when the layer stays
 unreachable the socket is closed with :data:`TRY_AGAIN_LATER`, never answered with a 500.
 """
@@ -26,6 +31,8 @@ import uuid
 import weakref
 from typing import Any, Protocol
 
+from conversations.events import QUEUE_COUNTS_GROUP
+
 logger = logging.getLogger(__name__)
 
 #: Close code: the live-event service lost this socket's subscriptions; reconnect now.
@@ -39,6 +46,8 @@ PROBE_GRACE = 1.0
 #: A join is tried this many times, waiting 0.25 s, 0.5 s … in between.
 JOIN_ATTEMPTS = 3
 JOIN_BACKOFF = 0.25
+#: Groups joined once per process by the watch's channel.
+PROCESS_GROUPS = (QUEUE_COUNTS_GROUP,)
 
 
 class WatchedSocket(Protocol):
@@ -84,6 +93,8 @@ class Watch:
         self._listener: asyncio.Task | None = None
         self._sent = 0
         self._heard = asyncio.Event()
+        #: Set while the watch's channel is in its groups (PROCESS_GROUPS included).
+        self.subscribed = asyncio.Event()
         self._rejoined_at = time.monotonic()
 
     def add(self, socket: WatchedSocket) -> None:
@@ -124,7 +135,9 @@ class Watch:
         try:
             if self.channel is None:
                 self.channel = await self.layer.new_channel()
-                await self.layer.group_add(self.group, self.channel)
+                for group in (self.group, *PROCESS_GROUPS):
+                    await self.layer.group_add(group, self.channel)
+                self.subscribed.set()
                 self._listener = asyncio.get_running_loop().create_task(
                     self._listen(self.channel), name="live-watch-listen"
                 )
@@ -155,19 +168,38 @@ class Watch:
             except Exception:
                 await asyncio.sleep(0.2)  # the layer is down: the probe notices
                 continue
-            if message.get("n") == self._sent:
-                self._heard.set()
+            kind = message.get("type")
+            if kind == "live.probe":
+                if message.get("n") == self._sent:
+                    self._heard.set()
+            elif isinstance(kind, str):
+                self._hand_out(kind, message)
+
+    def _hand_out(self, kind: str, message: dict[str, object]) -> None:
+        """A process group's message, to each socket that handles it (synchronously: a
+        socket that wants to send schedules its own send)."""
+        method = "process_" + kind.replace(".", "_")
+        for socket in list(self.sockets):
+            handler = getattr(socket, method, None)
+            if handler is None:
+                continue
+            try:
+                handler(message)
+            except Exception:
+                logger.exception("a socket failed to handle %s", kind)
 
     async def _stop_listening(self) -> None:
         listener, channel = self._listener, self.channel
         self._listener = self.channel = None
+        self.subscribed.clear()
         if listener is not None:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await listener
         if channel is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.layer.group_discard(self.group, channel), PROBE_TIMEOUT)
+            for group in (self.group, *PROCESS_GROUPS):
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.layer.group_discard(group, channel), PROBE_TIMEOUT)
 
     async def _close_all(self) -> None:
         """The layer answers again after a loss: every socket starts over."""
@@ -183,8 +215,9 @@ class Watch:
             return
         self._rejoined_at = time.monotonic()
         if self.channel is not None:
-            with contextlib.suppress(Exception):
-                await self.layer.group_add(self.group, self.channel)
+            for group in (self.group, *PROCESS_GROUPS):
+                with contextlib.suppress(Exception):
+                    await self.layer.group_add(group, self.channel)
         for socket in list(self.sockets):
             await socket.rejoin()
 
@@ -199,6 +232,20 @@ def watch(socket: WatchedSocket) -> None:
     if current is None or current.layer is not socket.channel_layer:
         current = _watches[loop] = Watch(socket.channel_layer)
     current.add(socket)
+
+
+async def process_groups_joined(socket: WatchedSocket) -> bool:
+    """Wait until the watch of ``socket``'s process listens to :data:`PROCESS_GROUPS`
+    (False when it cannot within :data:`PROBE_TIMEOUT`: the layer is away). A socket that
+    reads a count after this misses no change of it."""
+    current = _watches.get(asyncio.get_running_loop())
+    if current is None or socket not in current.sockets:
+        return False
+    try:
+        await asyncio.wait_for(current.subscribed.wait(), PROBE_TIMEOUT)
+    except TimeoutError:
+        return False
+    return True
 
 
 async def unwatch(socket: WatchedSocket) -> None:

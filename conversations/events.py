@@ -32,7 +32,6 @@ from conversations.models import (
     Offer,
 )
 from waproject.broadcasts import (
-    broadcast_coalesced_on_commit,
     broadcast_lazy_on_commit,
     broadcast_on_commit,
     coalesced_on_commit,
@@ -51,9 +50,12 @@ def interaction_group(interaction_id: int) -> str:
     return f"interaction.{interaction_id}"
 
 
-#: S1: the supervisors' board and the agents' waiting counts listen here (console sockets
-#: that asked for them).
+#: S1: the supervisors' board listens here (console sockets that asked for it).
 BOARD_GROUP = "board"
+#: S1: the agents' waiting counts. One member per web process (its live watch's channel,
+#: ``console/live.py``), which hands each change to the process's sockets that show
+#: counts: one channel-layer message per process, not one per agent's socket.
+QUEUE_COUNTS_GROUP = "queue.counts"
 
 
 def board_changed() -> None:
@@ -61,19 +63,19 @@ def board_changed() -> None:
     an agent's state or load; a customer's message): after the commit, ``board.changed``
     with the waiting count of every queue, at most once every ``BOARD_PUSH_INTERVAL``
     seconds per process (``None``: no board pushes). Supervisors' sockets read their board
-    again (at most as often); agents' sockets pass on their queues' counts."""
+    again (at most as often); each web process passes the counts on to its agents'
+    sockets (``queue.counts``)."""
     every = getattr(settings, "BOARD_PUSH_INTERVAL", 1.0)
     if every is None:
         return
 
-    def build() -> dict[str, Any]:
-        return {
-            "waiting": [[q, n] for q, n in sorted(selectors.queue_waiting_counts().items())],
-            # Which change this is: the sockets of a process share one board read per change.
-            "at": time.time_ns(),
-        }
+    def send() -> None:
+        waiting = [[q, n] for q, n in sorted(selectors.queue_waiting_counts().items())]
+        # "at": which change this is: the sockets of a process share one board read per change.
+        changed = {"type": "board.changed", "waiting": waiting, "at": time.time_ns()}
+        deliver([(BOARD_GROUP, changed), (QUEUE_COUNTS_GROUP, {"type": "queue.counts", "waiting": waiting})])
 
-    broadcast_coalesced_on_commit(BOARD_GROUP, "board.changed", build, every=every)
+    coalesced_on_commit((BOARD_GROUP, "board.changed"), send, every=every)
     coalesced_on_commit((BOARD_SNAPSHOT_GROUP, "publish"), _board_publish_if_watched, every=every)
 
 

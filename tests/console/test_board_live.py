@@ -10,6 +10,7 @@ import time
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.utils import timezone
@@ -100,6 +101,48 @@ async def test_an_agent_sees_their_queues_waiting_count_change(channel):
     frame = await next_of(communicator, "queues")
     assert frame["queues"] == [{"id": mine.pk, "name": "Mine", "waiting": 1}]
     await communicator.disconnect()
+
+
+async def group_members(group: str) -> set[str]:
+    """This process's channels in ``group`` now, on either layer (in memory, or Redis, where
+    earlier test runs' memberships may linger until they expire)."""
+    layer = get_channel_layer()
+    if hasattr(layer, "groups"):  # InMemoryChannelLayer
+        return set(layer.groups.get(group, {}))
+    connection = layer.connection(layer.consistent_hash(group))
+    members = {m.decode() for m in await connection.zrange(layer._group_key(group), 0, -1)}
+    return {m for m in members if m.startswith(f"specific.{layer.client_prefix}!")}
+
+
+async def test_agents_counts_come_once_per_process_not_once_per_socket(channel):
+    """Issue 14, target 5: agents' sockets showing counts are not in the board group (each
+    board change went to every one of them through the channel layer); the process's live
+    watch hears the counts once and hands them to its sockets; a socket whose counts did
+    not change gets nothing."""
+    mine = await database_sync_to_async(QueueFactory)(name="Mine")
+    other = await database_sync_to_async(QueueFactory)(name="Other")
+    agents = [await database_sync_to_async(AgentProfileFactory)() for _ in range(3)]
+    for agent in agents[:2]:
+        await database_sync_to_async(agent.queues.add)(mine)
+    await database_sync_to_async(agents[2].queues.add)(other)
+    sockets = [await connect(agent.user) for agent in agents]
+    for socket in sockets:
+        await socket.send_json_to({"command": "queues"})
+        assert (await next_of(socket, "queues"))["queues"][0]["waiting"] == 0
+    agents_sockets = set()
+    for agent in agents:
+        agents_sockets |= await group_members(events.agent_group(agent.user_id))
+    assert len(agents_sockets) == 3
+    assert not agents_sockets & await group_members(events.BOARD_GROUP)
+    (process,) = await group_members(events.QUEUE_COUNTS_GROUP)  # one member: the process's watch
+    assert process not in agents_sockets
+
+    await database_sync_to_async(_queued)(channel, mine)
+    for socket in sockets[:2]:
+        assert (await next_of(socket, "queues"))["queues"] == [{"id": mine.pk, "name": "Mine", "waiting": 1}]
+    assert await sockets[2].receive_nothing(timeout=0.5)  # Other's count did not change
+    for socket in sockets:
+        await socket.disconnect()
 
 
 async def test_agents_may_not_watch_the_board_and_bad_filters_are_refused():
