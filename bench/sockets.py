@@ -14,7 +14,7 @@ REDIS_URL, defaults below) with B2's 50 agents connected; then, in one run:
 3. the same latency run with them open, first *bare* (connected and greeted, nothing sent:
    the least a socket costs), then as the console keeps them (``subscribe`` to no
    interaction and ``queues`` on open, as ``console.js`` does, then a ``ping`` whenever the
-   socket was quiet for 15 s, as ``socket.js`` does);
+   socket was quiet for 30 s, as ``socket.js`` does);
 4. after closing them, the run without them again (a second control: the spread between
    the two runs without says what the machine's noise is) and the memory left.
 
@@ -97,7 +97,7 @@ print(json.dumps([s.session_key for s in sessions]))
 
 #: The console pings a socket that was quiet this long (``socket.js``: PING_EVERY), checking
 #: every HEARTBEAT_CHECK seconds.
-PING_AFTER = 15.0
+PING_AFTER = 30.0
 HEARTBEAT_CHECK = 5.0
 #: Handshakes in flight at once from the holder (the server's backlog is 2 048).
 CONNECTING_AT_ONCE = 32

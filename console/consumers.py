@@ -53,6 +53,9 @@ WHOLE_BOARD = selectors.BoardFilters()
 
 #: Close code of a socket whose user is signed out (the console stops reconnecting).
 SIGNED_OUT = 4401
+#: The heartbeat as the console (``socket.js``) and Python's json module write it.
+PINGS = frozenset({'{"command":"ping"}', '{"command": "ping"}'})
+PONG = '{"type": "pong"}'
 #: Close code of a socket whose user is not an agent (nor a supervisor): P6.
 NOT_AN_AGENT = 4403
 
@@ -238,7 +241,12 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     ) -> None:
         """A frame that is not a JSON text frame gets an error frame; the socket stays open
         (the base class raised, which closed the socket and lost the agent's live events).
-        A command's error frames are in the agent's language (U4: ``_language``)."""
+        A command's error frames are in the agent's language (U4: ``_language``).
+        The console's heartbeat ``ping`` (every quiet socket, every 30 s: hundreds a second
+        at 10,000 consoles) is answered as it came, without decoding or encoding JSON."""
+        if text_data in PINGS:
+            await self.send(text_data=PONG)
+            return
         with translation.override(getattr(self, "language", settings.LANGUAGE_CODE)):
             if text_data is None:
                 await self._error("bad_command", _('commands are JSON text frames, e.g. {"command": "ping"}'))

@@ -52,6 +52,24 @@ async def test_hello_carries_the_agents_state():
     await communicator.disconnect()
 
 
+async def test_the_heartbeat_is_answered_however_the_ping_is_written():
+    """The console's compact ping takes the short way (no JSON work); any other spelling of
+    the same command still gets its pong the long way."""
+    profile = await database_sync_to_async(AgentProfileFactory)()
+    communicator = await connect(profile.user)
+    for text in (
+        '{"command":"ping"}',
+        '{"command": "ping"}',
+        '{ "command" : "ping" }',
+        '{"command":"ping","x":1}',
+    ):
+        await communicator.send_to(text_data=text)
+        assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.send_to(text_data='{"command":"ping"')  # cut short: an error, not a pong
+    assert (await communicator.receive_json_from())["code"] == "bad_command"
+    await communicator.disconnect()
+
+
 async def test_subscribe_refuses_interactions_the_agent_may_not_see(channel):
     profile = await database_sync_to_async(AgentProfileFactory)()
     mine = await database_sync_to_async(InteractionFactory)(channel=channel, owner=profile.user)
