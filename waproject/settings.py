@@ -393,7 +393,11 @@ WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024
 #: No request may be larger than this (WhatsApp's largest file, 100 MB, plus form overhead).
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(101 * 1024 * 1024)))
 #: Threads (each keeping its database connection) that process webhooks in each server.
-WEBHOOK_INGEST_THREADS = int(os.environ.get("WEBHOOK_INGEST_THREADS", "4"))
+#: Each holds its webhook through the commit's wait for the WAL flush, so on PostgreSQL
+#: 4 threads a process capped a status storm at ~600 webhooks/s on 2 cores with CPU to
+#: spare, 12 took ~850/s (docs/benchmarks.md, status storms). SQLite has one writer:
+#: more threads there only queue for its lock.
+WEBHOOK_INGEST_THREADS = int(os.environ.get("WEBHOOK_INGEST_THREADS", "12" if DATABASE_URL else "4"))
 #: S1: the supervisors' board is pushed at most once every this many seconds per process,
 #: however many changes arrive (``conversations.events.board_changed``).
 BOARD_PUSH_INTERVAL: float | None = float(os.environ.get("BOARD_PUSH_INTERVAL", "1.0"))
