@@ -20,12 +20,14 @@ from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDe
 from django.conf import settings  # noqa: E402
 
 from waproject.embedded import EmbeddedBeat  # noqa: E402
+from waproject.heap import freeze_startup_heap  # noqa: E402
 from waproject.routing import websocket_urlpatterns  # noqa: E402
 from waproject.slowclients import SlowBodyTimeout  # noqa: E402
 
 
 class Lifespan:
-    """Answer the ASGI lifespan protocol; start the embedded beat on startup."""
+    """Answer the ASGI lifespan protocol: on startup, freeze the start-up heap
+    (``waproject.heap``) and start the embedded beat."""
 
     def __init__(self, app):
         self.app = app
@@ -37,6 +39,7 @@ class Lifespan:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                freeze_startup_heap()
                 if settings.EMBEDDED and settings.EMBEDDED_BEAT:
                     self.beat = EmbeddedBeat(settings.CELERY_BEAT_SCHEDULE)
                     self.beat.start()

@@ -392,6 +392,9 @@ STORAGES = {
 WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024
 #: No request may be larger than this (WhatsApp's largest file, 100 MB, plus form overhead).
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(101 * 1024 * 1024)))
+#: Freeze each server's and worker's start-up heap out of the full garbage collections
+#: (``waproject.heap``: a 120-ms stall each otherwise).
+GC_FREEZE = os.environ.get("GC_FREEZE", "1") != "0"
 #: Threads (each keeping its database connection) that process webhooks in each server.
 #: Each holds its webhook through the commit's wait for the WAL flush, so on PostgreSQL
 #: 4 threads a process capped a status storm at ~600 webhooks/s on 2 cores with CPU to
