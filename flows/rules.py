@@ -9,9 +9,10 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import time
 from itertools import pairwise
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.translation import gettext
+
+from waproject.zones import is_time_zone
 
 #: A pattern longer than this is refused (the admin's field has this length).
 PATTERN_MAX = 200
@@ -93,11 +94,8 @@ def split_answers(allowed: str) -> list[str]:
 
 
 def time_zone_valid(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """An IANA zone name, not one of the host's extras (``localtime``, ``Factory``…)."""
+    return is_time_zone(name)
 
 
 def hours_overlap(ranges: Iterable[tuple[int, time, time]]) -> tuple[int, time, time, time, time] | None:

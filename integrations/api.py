@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import payloads
-from conversations.api.inputs import IdField
+from conversations.api.inputs import BodySerializer, IdField
 from conversations.api.schema import CONFLICT, body
 from integrations.bots import bot_handoff
 from waproject.requests import SignedInRequest
@@ -27,7 +27,7 @@ class BotHandoffApi(APIView):
     information. 409 once the interaction is no longer with the bot (handed off, timed
     out, closed)."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         queue_id = IdField(required=False)
         skill_id = IdField(required=False)
         case_data = serializers.DictField(required=False)

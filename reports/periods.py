@@ -12,11 +12,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from waproject.zones import is_time_zone
 
 #: The longest period a report covers, in days.
 REPORT_MAX_DAYS = 366
@@ -73,7 +75,7 @@ def zone_parse(text: str | None, *, blank_is_default: bool = False) -> ZoneInfo:
             "tz",
             _("%(value)s is not a time zone name (IANA, e.g. Europe/Berlin)") % {"value": repr(text[:64])},
         )
-    if text not in _zone_names():
+    if not is_time_zone(text):  # not the host's extras either: localtime, Factory…
         raise PeriodError(
             "tz",
             _("%(value)s is no time zone we know (IANA, e.g. Europe/Berlin)") % {"value": repr(text)},
@@ -85,16 +87,6 @@ def zone_parse(text: str | None, *, blank_is_default: bool = False) -> ZoneInfo:
         raise PeriodError(
             "tz", _("%(value)s is no time zone we know") % {"value": repr(text)}, rule="bad_time_zone"
         ) from exc
-
-
-def _zone_names() -> set[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = available_timezones() | {"UTC"}
-    return _ZONES
-
-
-_ZONES: set[str] | None = None
 
 
 def date_parse(params: Mapping[str, str], name: str, *, blank_is_default: bool = False) -> date | None:

@@ -14,7 +14,14 @@ from rest_framework.views import APIView
 
 from conversations import payloads
 from conversations import selectors as conversation_selectors
-from conversations.api.inputs import ID_SCHEMA, QUERY_TEXT_SCHEMA, IdField, query_id, query_text
+from conversations.api.inputs import (
+    ID_SCHEMA,
+    QUERY_TEXT_SCHEMA,
+    BodySerializer,
+    IdField,
+    query_id,
+    query_text,
+)
 from conversations.api.schema import INT, body, schema_of, shape
 from conversations.models import Channel
 from templates_app import selectors, services
@@ -89,7 +96,7 @@ class TemplateListApi(APIView):
         )
 
 
-class PreviewInput(serializers.Serializer):
+class PreviewInput(BodySerializer):
     template_id = IdField()
     parameters = serializers.DictField(required=False)
     channel_id = IdField(required=False)

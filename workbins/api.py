@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import payloads
-from conversations.api.inputs import IdField
+from conversations.api.inputs import BodySerializer, IdField
 from conversations.api.schema import CONFLICT, INT, body, schema_of, shape
 from conversations.selectors import interaction_summary
 from waproject.requests import SignedInRequest
@@ -28,7 +27,7 @@ class WorkbinListApi(APIView):
 class InteractionParkApi(APIView):
     """Move the interaction to a workbin (the personal one by default); it leaves the console."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         workbin_id = IdField(required=False)
 
     @extend_schema(

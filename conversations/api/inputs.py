@@ -10,7 +10,7 @@ yes to "²" (which ``int()`` refuses) and to "٣" (which ``int()`` turns into 3)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.http import QueryDict
@@ -125,6 +125,43 @@ class BooleanField(serializers.BooleanField):
     def to_internal_value(self, data: Any) -> bool:
         if not isinstance(data, bool) and not _posted_as_form(self):
             self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
+#: What a browser adds to a form post besides its fields: Django's CSRF token (a body
+#: that is a form, never JSON, may carry it).
+FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
+
+
+def unknown_fields_check(data: Mapping[str, object], accepted: Iterable[str]) -> None:
+    """Refuse a body field that is not ``accepted``: 400 ``invalid``, ``fields`` naming
+    each unknown field, the message the accepted ones. A typo (``reason_code`` for
+    ``reason``) or a field of another endpoint was silently dropped, and the request did
+    something else than asked (a Not Ready without its reason)."""
+    names = list(accepted)
+    tolerated = FORM_EXTRAS if isinstance(data, QueryDict) else frozenset()
+    unknown = sorted(name for name in data if name not in names and name not in tolerated)
+    if not unknown:
+        return
+    message = (
+        _("unknown field; the body takes %(names)s") % {"names": ", ".join(names)}
+        if names
+        else _("unknown field; this request takes no body fields")
+    )
+    raise serializers.ValidationError({name: [message] for name in unknown})
+
+
+class BodySerializer(serializers.Serializer):
+    """The base of every request body serializer: a field it does not declare is refused
+    (``unknown_fields_check``), where DRF ignores it. Checked in ``to_internal_value``,
+    so a nested ``BodySerializer`` (and each item of a ``many=True`` list of them) refuses
+    its own unknown fields, the error at their path (``items.0.nmae``). The free-form
+    values of a ``DictField`` (case data, template parameters…) are not fields: the
+    service reading them checks their keys."""
+
+    def to_internal_value(self, data: object) -> object:
+        if isinstance(data, Mapping):
+            unknown_fields_check(data, [name for name, field in self.fields.items() if not field.read_only])
         return super().to_internal_value(data)
 
 

@@ -13,6 +13,8 @@ What the server does for every endpoint is declared here once, not on each view:
 - the parsers (conversations/api/parsers.py) refuse NUL and lone surrogates in every string
   and key of a body, and ``query_text`` in query strings: every string of a request says
   so with a pattern, and free-form objects (case data, parameters…) hold ``JSONValue``s;
+- a body field the input serializer does not declare is refused (``additionalProperties:
+  false``; ``inputs.BodySerializer``);
 - request bodies are JSON (the form parsers stay for the console's file uploads and for
   clients that post forms, but only JSON is promised).
 
@@ -49,7 +51,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from conversations.api.inputs import NO_NUL
+from conversations.api.inputs import NO_NUL, BodySerializer
 
 #: What a required, trimmed text field accepts: a character that is not whitespace, and no NUL.
 NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
@@ -242,9 +244,11 @@ class AutoSchema(SpectacularAutoSchema):
             serializer = force_instance(serializer)
             for name, field_schema in schema.get("properties", {}).items():
                 _refuse_unstorable(serializer.fields[name], field_schema)
-            # Unknown keys are ignored, but the parsers check them like the rest.
-            schema["propertyNames"] = {"pattern": NO_NUL}
-            schema["additionalProperties"] = {"$ref": "#/components/schemas/JSONValue"}
+            if isinstance(serializer, BodySerializer):  # a field it does not declare is refused
+                schema["additionalProperties"] = False
+            else:  # ignored (the parsers check its key and value like the rest)
+                schema["propertyNames"] = {"pattern": NO_NUL}
+                schema["additionalProperties"] = {"$ref": "#/components/schemas/JSONValue"}
             schema.update(getattr(serializer, "json_schema_extra", {}))
         return schema
 

@@ -409,14 +409,21 @@ def test_an_unknown_interaction_state_filter_is_a_400(api, interaction, state):
 FORM = "application/x-www-form-urlencoded"
 
 
-@pytest.mark.parametrize("body", ["", "other=1"])
-def test_a_form_post_without_ready_is_refused_and_the_agent_stays_ready(api, alice, body):
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "ready: This field is required."),
+        ("csrfmiddlewaretoken=x", "ready: This field is required."),
+        ("other=1", "other: unknown field; the body takes ready"),
+    ],
+)
+def test_a_form_post_without_ready_is_refused_and_the_agent_stays_ready(api, alice, body, message):
     AgentProfile.objects.filter(user=alice).update(is_ready=True)
 
     response = api.post("/api/v1/agent/me/state/", body, content_type=FORM)
 
     assert response.status_code == 400
-    assert error_of(response)["message"] == "ready: This field is required."
+    assert error_of(response)["message"] == message
     assert AgentProfile.objects.get(user=alice).is_ready is True
 
 

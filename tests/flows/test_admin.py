@@ -76,9 +76,11 @@ def test_a_range_that_closes_before_it_opens_is_refused(admin_client, channel):
     assert not Flow.objects.exists()
 
 
-def test_an_unknown_time_zone_is_refused(admin_client, channel):
-    response = admin_client.post("/admin/flows/flow/add/", flow_data(channel, time_zone="Europe/Atlantis"))
+@pytest.mark.parametrize("name", ["Europe/Atlantis", "localtime", "Factory", "posix/Europe/Berlin"])
+def test_an_unknown_time_zone_is_refused(admin_client, channel, name):
+    response = admin_client.post("/admin/flows/flow/add/", flow_data(channel, time_zone=name))
     assert "is not a time zone" in response.content.decode()
+    assert not Flow.objects.exists()
 
 
 @pytest.fixture

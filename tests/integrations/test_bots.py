@@ -222,6 +222,30 @@ def test_only_the_bot_may_hand_off_and_only_its_own(post_webhook, bot, bot_api, 
     assert Interaction.objects.get().owner == bot.user
 
 
+def test_a_handoff_with_a_misnamed_field_is_refused_and_the_bot_keeps_the_conversation(
+    post_webhook, bot, bot_api, queues
+):
+    """``case`` for ``case_data`` handed off without the case data: now a 400, nothing done."""
+    post_webhook(text(1, "Hi"))
+    interaction = Interaction.objects.get()
+    _, orders = queues
+
+    refused = bot_api.post(
+        f"/api/v1/interactions/{interaction.pk}/handoff/",
+        {"queue_id": orders.pk, "case": {"order": "A-1"}},
+        format="json",
+    )
+
+    assert refused.status_code == 400
+    assert (
+        refused.json()["error"]["message"]
+        == "case: unknown field; the body takes queue_id, skill_id, case_data"
+    )
+    interaction.refresh_from_db()
+    assert (interaction.owner, interaction.case_data) == (bot.user, {})
+    assert BotSession.objects.get().outcome == ""
+
+
 def test_the_handoffs_refusals_speak_the_callers_language(post_webhook, bot, bot_api, queues):
     """U4: the agent's profile language, the bot's Accept-Language; English by default."""
     post_webhook(text(1, "Hi"))

@@ -16,6 +16,7 @@ from reports.periods import REPORT_MAX_DAYS
 from reports.selectors import percentile
 from reports.services import Fact, Kind, duration_bucket, facts_record
 from tests.factories import AgentProfileFactory, QueueFactory, UserFactory
+from waproject.zones import is_time_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +136,12 @@ def test_the_same_figures_as_csv(client, supervisor):
         ({"tz": ""}, "tz", "not a time zone name", ""),
         # rules between values, which the schema cannot state: their own code, the field named
         ({"tz": "Mars/Olympus"}, "tz", "no time zone we know", "bad_time_zone"),
+        # names the host's zone directory holds that are no IANA zone (waproject/zones.py)
+        ({"tz": "localtime"}, "tz", "no time zone we know", "bad_time_zone"),
+        ({"tz": "Factory"}, "tz", "no time zone we know", "bad_time_zone"),
+        ({"tz": "posixrules"}, "tz", "no time zone we know", "bad_time_zone"),
+        ({"tz": "posix/Europe/Berlin"}, "tz", "no time zone we know", "bad_time_zone"),
+        ({"tz": "right/UTC"}, "tz", "no time zone we know", "bad_time_zone"),
         (
             {"date_from": "2026-03-05", "date_to": "2026-03-01"},
             "date_from",
@@ -167,6 +174,20 @@ def test_bad_filters_are_refused_naming_the_field(client, supervisor, params, fi
     else:
         assert page.status_code == 400
         assert words in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name", ["UTC", "Etc/UTC", "Europe/Berlin", "America/Sao_Paulo", "US/Eastern", "GMT"]
+)
+def test_iana_zones_and_their_links_are_time_zones(name):
+    assert is_time_zone(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["localtime", "Factory", "posixrules", "posix/UTC", "right/Europe/Berlin", "zone.tab"]
+)
+def test_the_hosts_extras_are_no_time_zones(name):
+    assert not is_time_zone(name)
 
 
 def test_reports_are_for_supervisors(client):

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import payloads, selectors
-from conversations.api.inputs import QUERY_TEXT_SCHEMA, BooleanField, IdField, query_text
+from conversations.api.inputs import QUERY_TEXT_SCHEMA, BodySerializer, BooleanField, IdField, query_text
 from conversations.api.schema import CONFLICT, body, exactly_one_of, shape
 from conversations.middleware import SESSION_KEY as PROFILE_LANGUAGE
 from conversations.services import routing
@@ -29,7 +29,7 @@ class AgentMeApi(APIView):
 class AgentStateApi(APIView):
     """Ready / Not Ready for WhatsApp."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         ready = BooleanField()
 
     @extend_schema(request=InputSerializer, responses=body(payloads.Agent))
@@ -45,7 +45,7 @@ class AgentLanguageApi(APIView):
     """U4: the language of the caller's console ("" follows the browser's); the console
     reloads in it."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         language = serializers.CharField(allow_blank=True, max_length=10, trim_whitespace=True)
 
     @extend_schema(
@@ -76,7 +76,7 @@ class OfferRejectApi(APIView):
 class InteractionTransferApi(APIView):
     """R4 instant transfer to an agent, an agent group, a skill or a queue."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         json_schema_extra = exactly_one_of("agent_id", "group_id", "skill_id", "queue_id")
 
         agent_id = IdField(required=False)

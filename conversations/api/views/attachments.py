@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import payloads, selectors
+from conversations.api.inputs import unknown_fields_check
 from conversations.api.parsers import MultiPartParser
 from conversations.api.schema import body, error
 from conversations.exceptions import DomainError, NotFound
@@ -34,6 +35,7 @@ class AttachmentUploadApi(APIView):
                 "type": "object",
                 "properties": {"file": {"type": "string", "format": "binary"}},
                 "required": ["file"],
+                "additionalProperties": False,
             }
         },
         responses={
@@ -42,6 +44,7 @@ class AttachmentUploadApi(APIView):
         },
     )
     def post(self, request: SignedInRequest) -> Response:
+        unknown_fields_check(request.data, ["file"])
         upload = request.FILES.get("file")
         if upload is None:  # an empty file is refused by the media checks, by its name
             raise DomainError(_("send the file in the 'file' field"), code="invalid")

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import payloads, selectors
-from conversations.api.inputs import CharField, IdField
+from conversations.api.inputs import BodySerializer, CharField, IdField
 from conversations.api.schema import CONFLICT, INT, TEXT, body, exactly_one_of, schema_of, shape
 from conversations.limits import CONSULTATION_MESSAGE_MAX
 from conversations.services import collaboration
@@ -23,7 +23,7 @@ class ConferenceInviteApi(APIView):
 
     TARGETS = ("agent_id", "group_id", "skill_id")
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         json_schema_extra = exactly_one_of("agent_id", "group_id", "skill_id")
 
         agent_id = IdField(required=False)
@@ -104,7 +104,7 @@ class ConsultationApi(APIView):
     """R6: the internal chat about an interaction. GET: its messages. POST: start it with
     another agent (``agent_id``) or write in it."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         agent_id = IdField(required=False)
         body = CharField(max_length=CONSULTATION_MESSAGE_MAX)
 

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import payloads, selectors
-from conversations.api.inputs import QUERY_TEXT_SCHEMA, CharField, IdField, query_text
+from conversations.api.inputs import QUERY_TEXT_SCHEMA, BodySerializer, CharField, IdField, query_text
 from conversations.api.pagination import CURSOR_PARAMETER, IdCursorPagination
 from conversations.api.schema import CONFLICT, body, page_of
 from conversations.exceptions import NotFound
@@ -45,7 +45,7 @@ def _max_length(field: str) -> int:
 class ContactDetailApi(APIView):
     """A contact; name, phone, e-mail and identifiers are editable (the contact database)."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         name = CharField(max_length=_max_length("name"), required=False, allow_blank=True)
         email = serializers.EmailField(max_length=_max_length("email"), required=False, allow_blank=True)
         phone = CharField(max_length=_max_length("phone"), required=False, allow_blank=True)
@@ -83,7 +83,7 @@ class InteractionAssignContactApi(APIView):
     """R8: the customer of this interaction (an unknown number, say) is a known contact:
     merge the interaction's contact into it."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         contact_id = IdField()
 
     @extend_schema(request=InputSerializer, responses={200: body(payloads.Contact), 409: CONFLICT})

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import payloads, selectors
-from conversations.api.inputs import CharField, IdField, query_choice
+from conversations.api.inputs import BodySerializer, CharField, IdField, query_choice
 from conversations.api.pagination import CURSOR_PARAMETER, IdCursorPagination
 from conversations.api.schema import BOOLEAN, CONFLICT, OBJECT, body, page_of, shape
 from conversations.limits import NOTE_MAX
@@ -77,7 +77,7 @@ class TranscriptApi(APIView):
 class InteractionReadApi(APIView):
     """The agent has seen the customer's messages up to ``message_id`` (blue ticks)."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         message_id = IdField()
 
     @extend_schema(
@@ -104,7 +104,7 @@ class InteractionTypingApi(APIView):
 class InteractionDoneApi(APIView):
     """R3 Done, with an optional disposition code and note."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         disposition = CharField(
             required=False, allow_blank=True, max_length=field_max_length(Interaction, "disposition")
         )
@@ -119,7 +119,7 @@ class InteractionDoneApi(APIView):
 
 
 class InteractionCaseDataApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         case_data = serializers.DictField()
 
     @extend_schema(request=InputSerializer, responses={200: shape("saved", case_data=OBJECT), 409: CONFLICT})
@@ -133,7 +133,7 @@ class InteractionCaseDataApi(APIView):
 
 
 class InteractionNotesApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         body = CharField(max_length=NOTE_MAX)
 
     @extend_schema(request=InputSerializer, responses={201: body(payloads.Note), 409: CONFLICT})

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from conversations import payloads, selectors
 from conversations.api.inputs import (
     ID_SCHEMA,
+    BodySerializer,
     BooleanField,
     CharField,
     IdField,
@@ -34,7 +35,7 @@ class InteractionMessagesApi(APIView):
     """GET: catch up (messages with an id above ``after_id``, and the ``ids`` already shown,
     again). POST: send a message."""
 
-    class SendSerializer(serializers.Serializer):
+    class SendSerializer(BodySerializer):
         #: ``validate`` below (and the service's "the message is empty"), for the schema: what
         #: each type needs, unless a template_id fills it.
         json_schema_extra: ClassVar[dict[str, Any]] = {
@@ -184,7 +185,7 @@ class MessageReactionApi(APIView):
     reaction); reacting again replaces it. It leaves after the commit; the consoles showing
     the message hear ``message.reaction`` as its send goes on."""
 
-    class ReactionSerializer(serializers.Serializer):
+    class ReactionSerializer(BodySerializer):
         emoji = CharField(
             allow_blank=True,
             trim_whitespace=False,

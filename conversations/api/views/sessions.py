@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import payloads, selectors
-from conversations.api.inputs import BooleanField, CharField, IdField, PhoneField
+from conversations.api.inputs import BodySerializer, BooleanField, CharField, IdField, PhoneField
 from conversations.api.schema import CONFLICT, body, exactly_one_of
 from conversations.limits import SOURCE_ID_MAX
 from conversations.services.sessions import (
@@ -41,7 +41,7 @@ class OutboundSessionApi(APIView):
     one previews and the template list use too).
     """
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         json_schema_extra = exactly_one_of("phone", "contact_id")
 
         phone = PhoneField(required=False)
@@ -69,7 +69,7 @@ class OutboundFromOtherMediaApi(APIView):
     """O4: continue on WhatsApp with a customer met on another media (a call, an SMS…);
     number and template from the option whatsappsession.outbound-session-config."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         phone = PhoneField()
         source_media = serializers.ChoiceField(choices=["voice", "sms", "email", "chat", "other"])
         source_id = CharField(required=False, allow_blank=True, max_length=SOURCE_ID_MAX)

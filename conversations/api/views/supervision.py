@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import payloads, selectors
-from conversations.api.inputs import ID_SCHEMA, CharField, IdField
+from conversations.api.inputs import ID_SCHEMA, BodySerializer, CharField, IdField
 from conversations.api.schema import CONFLICT, body, exactly_one_of
 from conversations.selectors.board import AGENT_SORTS, QUEUE_SORTS
 from conversations.services import supervision
@@ -83,7 +82,7 @@ class InteractionMoveApi(APIView):
     """Transfer an interaction in progress to an agent, agent group, skill or queue, or
     move it to a workbin: the agents' transfer and park, recorded as the supervisor's."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         json_schema_extra = exactly_one_of("agent_id", "group_id", "skill_id", "queue_id", "workbin_id")
 
         agent_id = IdField(required=False)
@@ -105,7 +104,7 @@ class InteractionMoveApi(APIView):
 class AgentNotReadyApi(APIView):
     """Set an agent Not Ready, with a reason their console shows."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         reason = CharField(required=False, allow_blank=True, max_length=supervision.NOT_READY_NOTE_MAX)
 
     @extend_schema(request=InputSerializer, responses=body(payloads.Agent))
