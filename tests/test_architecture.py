@@ -131,7 +131,7 @@ def test_an_import_inside_a_function_must_say_why_it_is_lazy(tmp_path, monkeypat
 
 #: Annotations of the product that mention ``Any`` (docs/architecture.md "Types": 560
 #: before the type check came, 4 of them ``user: Any``). Lower it when some go; never raise it.
-ANY_ANNOTATIONS_MAX = 511
+ANY_ANNOTATIONS_MAX = 510
 
 
 def test_no_new_any():

@@ -63,32 +63,20 @@ def broadcast_lazy_on_commit(
     transaction.on_commit(send)
 
 
-#: Coalesced broadcasts of this process: when each (group, type) was last sent, and which
-#: have a trailing send scheduled.
+#: Coalesced actions of this process, by key (a group and what is sent to it): when each
+#: last ran, and which have a trailing run scheduled.
 _coalesce_lock = threading.Lock()
 _last_sent: dict[tuple[str, str], float] = {}
 _scheduled: set[tuple[str, str]] = set()
 
 
-def broadcast_coalesced_on_commit(
-    group: str, event_type: str, build: Callable[[], dict[str, Any]], *, every: float
-) -> None:
-    """Send what ``build()`` returns to ``group`` after the commit, at most once every
-    ``every`` seconds per process, whatever the number of changes: a change inside the
-    interval is sent at its end (one send for all of them, built then), so the last change
-    always arrives, within ``every`` seconds. For events that say "look again" (the
-    supervisors' board), where a storm of changes must not become a storm of pushes."""
-
-    def send() -> None:
-        deliver([(group, {"type": event_type, **build()})])
-
-    coalesced_on_commit((group, event_type), send, every=every)
-
-
 def coalesced_on_commit(key: tuple[str, str], action: Callable[[], None], *, every: float) -> None:
     """Run ``action`` after the commit, at most once every ``every`` seconds per process
-    and ``key``: a change inside the interval runs it at the interval's end (once for all
-    of them), on a timer thread whose database connection is closed after."""
+    and ``key``, whatever the number of changes: a change inside the interval runs it at the
+    interval's end (once for all of them, so the last change always arrives, within
+    ``every`` seconds), on a timer thread whose database connection is closed after. For
+    pushes that say "look again" (the supervisors' board), where a storm of changes must
+    not become a storm of pushes."""
 
     def on_commit() -> None:
         with _coalesce_lock:

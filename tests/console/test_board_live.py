@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from console.consumers import AgentConsumer
-from conversations import events
+from conversations import events, selectors
 from conversations.models import Interaction
 from conversations.services import routing
 from conversations.services.health import phone_number_quality_apply
@@ -177,26 +177,46 @@ async def test_a_stopped_board_receives_nothing_more(channel):
     await communicator.disconnect()
 
 
-def test_a_storm_of_changes_is_coalesced_into_one_push_per_interval(monkeypatch):
-    """200 changes in a burst: one push at once, one at the end of the interval (built
-    then, so it carries the last change), never one per change."""
-    sent: list[float] = []
+def test_a_storm_of_changes_is_coalesced_into_one_push_per_interval(monkeypatch, settings):
+    """200 changes in a burst, 20 to a transaction: nothing before the first commit, then
+    one push at once and one at the end of the interval (built then, so it carries the last
+    change), never one per change; each push hands the board and the agents' counts to the
+    channel layer together."""
+    key = (events.BOARD_GROUP, "board.changed")
+    deadline = time.monotonic() + 2
+    while key in broadcasts._scheduled and time.monotonic() < deadline:  # an earlier test's last push
+        time.sleep(0.05)
+    monkeypatch.setattr(broadcasts, "_last_sent", {})  # nothing sent lately: the first push goes at once
+    settings.BOARD_PUSH_INTERVAL = 0.3
+    changes = 0
+    monkeypatch.setattr(selectors, "queue_waiting_counts", lambda: {"storm": changes})
+    monkeypatch.setattr(events, "_board_publish_if_watched", lambda: None)
+    pushes: list[tuple[float, list]] = []
     done = threading.Event()
 
     def deliver(items):
-        sent.append(time.monotonic())
-        if len(sent) == 2:
+        if items[0][0] == events.BOARD_GROUP:  # not a board snapshot
+            pushes.append((time.monotonic(), items))
+        if len(pushes) == 2:
             done.set()
 
-    monkeypatch.setattr(broadcasts, "deliver", deliver)
-    group = f"test.storm.{time.monotonic_ns()}"
+    monkeypatch.setattr(events, "deliver", deliver)
     started = time.monotonic()
-    for _ in range(200):
-        broadcasts.broadcast_coalesced_on_commit(group, "board.changed", lambda: {}, every=0.3)
+    for transaction_number in range(10):
+        with transaction.atomic():
+            for _ in range(20):
+                changes += 1
+                events.board_changed()
+            if transaction_number == 0:
+                assert pushes == []  # nothing before the commit
     assert done.wait(2)
     time.sleep(0.4)
-    assert len(sent) == 2
-    assert sent[1] - started >= 0.29
+    assert len(pushes) == 2
+    (_, first), (last_at, last) = pushes
+    assert [group for group, _ in first] == [events.BOARD_GROUP, events.QUEUE_COUNTS_GROUP]
+    assert first[0][1]["waiting"] == first[1][1]["waiting"] == [["storm", 20]]
+    assert last[0][1]["waiting"] == last[1][1]["waiting"] == [["storm", 200]]
+    assert last_at - started >= 0.29
 
 
 async def test_a_burst_of_changes_reaches_the_board_within_a_second_in_few_frames(channel, settings):
@@ -223,8 +243,6 @@ async def test_a_burst_of_changes_reaches_the_board_within_a_second_in_few_frame
 
 
 async def test_supervisors_watching_the_same_board_share_one_read_per_change(channel, monkeypatch):
-    from conversations import selectors
-
     queue = await database_sync_to_async(QueueFactory)(name="Shared")
     reads = []
     real = selectors.supervisor_board
@@ -291,8 +309,6 @@ async def test_the_whole_board_is_read_once_per_change_for_every_supervisor_and_
     """S1 under load: supervisors watching the whole board get the snapshot a worker reads
     once per change (``board_publish``); their sockets read nothing themselves, so the web
     process that carries the webhooks spends nothing on the board but the sends."""
-    from conversations import selectors
-
     queue = await database_sync_to_async(QueueFactory)(name="Whole")
     snapshots, socket_reads = [], []
     real_snapshot, real_board = selectors.board_snapshot, selectors.supervisor_board
@@ -328,8 +344,6 @@ async def test_the_whole_board_is_read_once_per_change_for_every_supervisor_and_
 
 async def test_nobody_watching_the_whole_board_means_no_snapshot_is_read(channel, monkeypatch):
     from django.core.cache import cache
-
-    from conversations import selectors
 
     await cache.adelete(events.BOARD_WATCHED_KEY)
     queue = await database_sync_to_async(QueueFactory)(name="Quiet")
