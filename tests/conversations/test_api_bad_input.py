@@ -15,14 +15,9 @@ from django.utils import timezone
 from conversations.exceptions import DomainError
 from conversations.models import AgentProfile, Contact, Interaction, InteractionNote, Message
 from tests.factories import (
-    DIRECTORY,
     AgentProfileFactory,
-    ChannelFactory,
     ContactFactory,
-    InteractionFactory,
     MessageFactory,
-    UserFactory,
-    grant,
 )
 
 pytestmark = pytest.mark.django_db
@@ -30,34 +25,6 @@ pytestmark = pytest.mark.django_db
 #: Beyond any database id (PostgreSQL bigint, SQLite INTEGER: 2**63 - 1).
 HUGE = 99999999999999999999999
 MAX_ID = 2**63 - 1
-
-
-@pytest.fixture
-def alice(db):
-    # like the demo's alice: an agent who may browse the contact directory
-    return grant(AgentProfileFactory(user=UserFactory(username="alice")).user, DIRECTORY)
-
-
-@pytest.fixture
-def interaction(alice):
-    now = timezone.now()
-    channel = ChannelFactory(phone_number_id="1122334455667", display_phone_number="972123456789")
-    interaction = InteractionFactory(
-        channel=channel,
-        owner=alice,
-        accepted_at=now,
-        last_inbound_at=now,
-        window_expires_at=now + timedelta(hours=20),
-        case_data={"order": "A-1"},
-    )
-    MessageFactory(interaction=interaction)
-    return interaction
-
-
-@pytest.fixture
-def api(client, alice):
-    client.force_login(alice)
-    return client
 
 
 def send(api, method: str, url: str, payload: Any = None, *, raw: str | None = None):

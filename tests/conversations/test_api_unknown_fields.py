@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from PIL import Image
 from rest_framework import serializers
 
@@ -28,43 +26,13 @@ from conversations.models import (
 )
 from templates_app.models import MessageTemplate
 from tests.factories import (
-    DIRECTORY,
     AgentProfileFactory,
-    ChannelFactory,
-    InteractionFactory,
-    MessageFactory,
     UserFactory,
     grant,
 )
 from workbins.models import WorkbinItem
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice(db):
-    return grant(AgentProfileFactory(user=UserFactory(username="alice")).user, DIRECTORY)
-
-
-@pytest.fixture
-def interaction(alice):
-    now = timezone.now()
-    interaction = InteractionFactory(
-        channel=ChannelFactory(),
-        owner=alice,
-        accepted_at=now,
-        last_inbound_at=now,
-        window_expires_at=now + timedelta(hours=20),
-        case_data={"order": "A-1"},
-    )
-    MessageFactory(interaction=interaction)
-    return interaction
-
-
-@pytest.fixture
-def api(client, alice):
-    client.force_login(alice)
-    return client
 
 
 def send(api, method: str, url: str, payload: dict[str, Any], **headers: str):
