@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -104,6 +105,18 @@ class Stack:
 
     def log(self) -> str:
         return "".join(p.read_text() for p in sorted(self.workdir.glob("*.log")))
+
+
+def console_socket(stack: Stack, client: httpx.Client | None, **options: Any) -> connect:
+    """The console's WebSocket on ``stack`` as ``client``'s signed-in user (its session
+    cookie; ``None``: anonymous), from the stack's own origin, as a browser opens it:
+    ``async with console_socket(stack, alice) as socket``. ``options`` go to
+    ``websockets.connect`` (``ping_interval=None``, ``compression=None``…)."""
+    headers = {"Origin": stack.url}
+    if client is not None:
+        headers["Cookie"] = f"sessionid={client.cookies['sessionid']}"
+    url = stack.url.replace("http", "ws", 1) + "/ws/console/"
+    return connect(url, additional_headers=headers, **options)
 
 
 _collected_static: Path | None = None

@@ -11,11 +11,10 @@ import tempfile
 
 import httpx
 import pytest
-import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.test_whole_product import pending_offer, run_async, wait_for
-from tests.stack import running_stack
+from tests.stack import console_socket, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -97,11 +96,7 @@ def test_live_sockets_are_summed_over_processes(stack):
     alice = stack.client("alice")
 
     async def with_socket() -> float:
-        cookie = f"sessionid={alice.cookies['sessionid']}"
-        url = stack.url.replace("http", "ws") + "/ws/console/"
-        async with websockets.connect(
-            url, additional_headers={"Cookie": cookie, "Origin": stack.url}
-        ) as socket:
+        async with console_socket(stack, alice) as socket:
             assert json.loads(await socket.recv())["type"] == "hello"
             return await asyncio.get_running_loop().run_in_executor(
                 None, lambda: value(scrape(stack), "wa_live_sockets")

@@ -11,10 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-import websockets
 import websockets.exceptions
 
-from tests.stack import running_stack
+from tests.stack import console_socket, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -105,11 +104,7 @@ def test_the_socket_pushes_a_customer_message_live(stack):
     interaction = alice.post(f"/api/v1/offers/{offer['id']}/accept/").json()
 
     async def listen() -> dict:
-        cookie = f"sessionid={alice.cookies['sessionid']}"
-        url = stack.url.replace("http", "ws") + "/ws/console/"
-        async with websockets.connect(
-            url, additional_headers={"Cookie": cookie, "Origin": stack.url}
-        ) as socket:
+        async with console_socket(stack, alice) as socket:
             assert json.loads(await socket.recv())["type"] == "hello"
             await socket.send(json.dumps({"command": "subscribe", "interaction_ids": [interaction["id"]]}))
             assert json.loads(await socket.recv())["type"] == "subscribed"
@@ -132,11 +127,7 @@ def test_console_sockets_compress_each_message_on_its_own(stack):
     alice = stack.client("alice")
 
     async def talk() -> tuple[str, list[Any], list[str]]:
-        cookie = f"sessionid={alice.cookies['sessionid']}"
-        url = stack.url.replace("http", "ws") + "/ws/console/"
-        async with websockets.connect(
-            url, additional_headers={"Cookie": cookie, "Origin": stack.url}
-        ) as socket:
+        async with console_socket(stack, alice) as socket:
             assert json.loads(await socket.recv())["type"] == "hello"
             answers = []
             for command in ("ping", "x" * 3000, "ping"):  # a long one: compressed both ways
@@ -162,11 +153,7 @@ def test_an_idle_console_socket_stays_open(stack):
     alice = stack.client("alice")
 
     async def idle_then_ping() -> str:
-        cookie = f"sessionid={alice.cookies['sessionid']}"
-        url = stack.url.replace("http", "ws") + "/ws/console/"
-        async with websockets.connect(
-            url, additional_headers={"Cookie": cookie, "Origin": stack.url}, ping_interval=None
-        ) as socket:
+        async with console_socket(stack, alice, ping_interval=None) as socket:
             assert json.loads(await socket.recv())["type"] == "hello"
             with pytest.raises(TimeoutError):
                 frame = await asyncio.wait_for(socket.recv(), 12)  # idle: nothing may come…
@@ -179,8 +166,7 @@ def test_an_idle_console_socket_stays_open(stack):
 
 def test_an_anonymous_socket_is_refused(stack):
     async def attempt() -> None:
-        url = stack.url.replace("http", "ws") + "/ws/console/"
-        async with websockets.connect(url, additional_headers={"Origin": stack.url}) as socket:
+        async with console_socket(stack, None) as socket:
             await socket.recv()
 
     with pytest.raises(websockets.exceptions.WebSocketException):

@@ -14,12 +14,11 @@ import time
 
 import httpx
 import pytest
-import websockets
 
 from tests.e2e.test_whole_product import run_async
 from tests.ops.scaled import run_scaled
 from tests.ops.traffic import customer_text, signed
-from tests.stack import free_port
+from tests.stack import console_socket, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -67,11 +66,7 @@ def test_make_run_scaled_runs_the_whole_product_and_stops_cleanly(scaled):
     alice.post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
 
     async def offer_on_the_socket() -> dict:
-        cookie = f"sessionid={alice.cookies['sessionid']}"
-        url = scaled.url.replace("http", "ws") + "/ws/console/"
-        async with websockets.connect(
-            url, additional_headers={"Cookie": cookie, "Origin": scaled.url}
-        ) as socket:
+        async with console_socket(scaled, alice) as socket:
             assert json.loads(await socket.recv())["type"] == "hello"
             body, headers = signed(
                 customer_text(wa_id="4915400000001", wamid="wamid.RUNSCALED0001", body="Is anyone there?")
