@@ -319,7 +319,8 @@ def _webhook_bodies_naming(identifiers: set[str], *, now: datetime) -> int:
     """Delete the raw bodies of stored webhooks that name the customer (their number or
     BSUID as a JSON string). Bodies still kept are at most the retention period's worth;
     the search reads them outside the erasure's transaction (no lock held meanwhile), and
-    failed events whose body goes are flagged instead of retried."""
+    failed (or journaled, not yet processed) events whose body goes are flagged instead of
+    retried."""
     purged = 0
     for identifier in sorted(identifiers):
         while True:
@@ -331,7 +332,8 @@ def _webhook_bodies_naming(identifiers: set[str], *, now: datetime) -> int:
             if not ids:
                 break
             with transaction.atomic():
-                WebhookEvent.objects.filter(pk__in=ids, state=WebhookEvent.State.FAILED).update(
+                waiting = (WebhookEvent.State.FAILED, WebhookEvent.State.RECEIVED)
+                WebhookEvent.objects.filter(pk__in=ids, state__in=waiting).update(
                     state=WebhookEvent.State.FLAGGED, retry_due_at=None
                 )
                 purged += WebhookEvent.objects.filter(pk__in=ids, body_purged_at__isnull=True).update(

@@ -5,6 +5,7 @@ Run it with any ASGI server, e.g. ``uvicorn waproject.asgi:application``. In the
 embedded default the lifespan startup also starts the in-process beat.
 """
 
+import asyncio
 import os
 from urllib.parse import urlsplit
 
@@ -27,7 +28,8 @@ from waproject.slowclients import SlowBodyTimeout  # noqa: E402
 
 class Lifespan:
     """Answer the ASGI lifespan protocol: on startup, freeze the start-up heap
-    (``waproject.heap``) and start the embedded beat."""
+    (``waproject.heap``) and start the embedded beat; on shutdown, stop the beat and let
+    the webhook journal finish what it holds."""
 
     def __init__(self, app):
         self.app = app
@@ -47,6 +49,9 @@ class Lifespan:
             elif message["type"] == "lifespan.shutdown":
                 if self.beat is not None:
                     self.beat.stop()
+                # The webhook journal stores and processes what it was given, off the loop
+                # (its last live events are sent on it).
+                await asyncio.to_thread(webhooks.webhook_journal.stop)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -12,6 +12,8 @@ class WebhookEvent(models.Model):
     """
 
     class State(models.TextChoices):
+        #: Stored by the journal (``WEBHOOK_JOURNAL``), acknowledged, not processed yet.
+        RECEIVED = "received", _("Received, not processed yet")
         PROCESSED = "processed", _("Processed")
         FAILED = "failed", _("Failed, will retry")
         FLAGGED = "flagged", _("Stored, not processable")
@@ -36,7 +38,7 @@ class WebhookEvent(models.Model):
         indexes = [
             models.Index(
                 fields=["retry_due_at"],
-                condition=models.Q(state="failed"),
+                condition=models.Q(state__in=["failed", "received"]),
                 name="webhook_retry_due_idx",
             ),
             models.Index(fields=["state", "-received_at"], name="webhook_state_idx"),

@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,32 +77,52 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
-def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at: datetime) -> WebhookOutcome:
-    """Store and process one verified webhook POST (``app_secret`` is the one that signed it)."""
-    signature = _normalized(signature)
+@dataclass
+class ReadBody:
+    """A verified POST's body, read: the webhook it holds, or why it cannot be processed."""
+
+    text: str
+    parsed: ParsedWebhook | None = None
+    #: Why the body cannot be processed (it is stored flagged).
+    problem: str | None = None
+    #: Whether that problem is answered with a 400 (not a WhatsApp webhook) or acknowledged
+    #: (our parser's defect: stored, replayable once fixed, so Meta need not resend).
+    refused: bool = False
+
+
+def webhook_read(*, body: bytes, received_at: datetime) -> ReadBody:
+    """Decode and parse one verified POST's body."""
     try:
         text = body.decode("utf-8")
         parsed = parse_webhook(_loads(text), received_at=received_at, limits=webhook_limits())
     except UnicodeDecodeError:
         readable = body.decode("utf-8", "replace").replace("\x00", "\ufffd")
-        return _store_unprocessable(readable, signature, received_at, "the body is not UTF-8")
+        return ReadBody(readable, problem="the body is not UTF-8", refused=True)
     except json.JSONDecodeError as exc:
-        return _store_unprocessable(text, signature, received_at, f"the body is not valid JSON ({exc})")
+        return ReadBody(text, problem=f"the body is not valid JSON ({exc})", refused=True)
     except WebhookPayloadError as exc:
-        return _store_unprocessable(text, signature, received_at, str(exc))
+        return ReadBody(text, problem=str(exc), refused=True)
     except Exception as exc:  # a parser defect: the event is still kept, flagged for replay
         logger.exception("webhook body could not be parsed; stored flagged")
-        outcome = _store_unprocessable(text, signature, received_at, f"parse failed: {_describe(exc)}")
-        outcome.error = None  # stored and replayable: acknowledged, so Meta does not resend
-        return outcome
+        return ReadBody(text, problem=f"parse failed: {_describe(exc)}")
+    return ReadBody(text, parsed)
 
+
+def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at: datetime) -> WebhookOutcome:
+    """Store and process one verified webhook POST (``app_secret`` is the one that signed it)."""
+    signature = _normalized(signature)
+    read = webhook_read(body=body, received_at=received_at)
+    if read.parsed is None:
+        outcome = _store_unprocessable(read.text, signature, received_at, read.problem or "")
+        outcome.error = read.problem if read.refused else None
+        return outcome
     try:
         with transaction.atomic():
-            report = _apply(parsed, app_secret=app_secret, received_at=received_at)
+            report = _apply(read.parsed, app_secret=app_secret, received_at=received_at)
             event = fast_create(
                 WebhookEvent(
                     received_at=received_at,
-                    body=text,
+                    body=read.text,
                     signature=signature,
                     state=WebhookEvent.State.PROCESSED,
                     processed_at=timezone.now(),
@@ -114,7 +135,7 @@ def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at
             raise  # storing the body alone would wait and fail the same way: 503, Meta retries
         event = WebhookEvent.objects.create(
             received_at=received_at,
-            body=text,
+            body=read.text,
             signature=signature,
             state=WebhookEvent.State.FAILED,
             retry_due_at=received_at + retry_delay(1),
@@ -124,6 +145,116 @@ def webhook_receive(*, body: bytes, signature: str, app_secret: str, received_at
         with logs.bound(webhook_event_id=event.pk):
             logger.exception("webhook processing failed; stored for retry")
     return WebhookOutcome(event=event)
+
+
+# --- the journal (``WEBHOOK_JOURNAL``): stored in a group commit, processed behind ----------
+
+
+#: A journaled event still unprocessed this long after it arrived (its process stopped
+#: between the commit and the processing) is processed by the retry sweep.
+JOURNAL_RECOVER_AFTER = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One verified POST on its way into the journal."""
+
+    read: ReadBody
+    signature: str
+    app_secret: str
+    received_at: datetime
+
+
+def webhook_journal_append(arrivals: Sequence[Arrival]) -> list[WebhookEvent]:
+    """Store verified POSTs with one multi-row ``INSERT`` and one commit: the journal's
+    group commit, after which each is acknowledged. Processable bodies are stored
+    ``received`` and due for the retry sweep after :data:`JOURNAL_RECOVER_AFTER` (should
+    their process stop before processing them); the others flagged, as without the journal."""
+    rows = [
+        WebhookEvent(
+            received_at=arrival.received_at,
+            body=arrival.read.text,
+            signature=_normalized(arrival.signature),
+            state=WebhookEvent.State.FLAGGED if arrival.read.parsed is None else WebhookEvent.State.RECEIVED,
+            flags=[arrival.read.problem] if arrival.read.parsed is None else [],
+            retry_due_at=None if arrival.read.parsed is None else arrival.received_at + JOURNAL_RECOVER_AFTER,
+        )
+        for arrival in arrivals
+    ]
+    with transaction.atomic():
+        return WebhookEvent.objects.bulk_create(rows)
+
+
+@dataclass(frozen=True)
+class Journaled:
+    """A stored ``received`` event with the webhook parsed on its arrival."""
+
+    event_id: int
+    parsed: ParsedWebhook
+    app_secret: str
+    received_at: datetime
+
+
+def webhook_journal_process(entries: Sequence[Journaled]) -> int:
+    """Process journaled events in their order, in one transaction: one commit for the
+    batch. Should one event's processing fail, the batch is rolled back and processed again
+    with a savepoint for each event, so that one is stored failed for the retry sweep and
+    the others are kept. Events no longer ``received`` (the sweep took them) or locked by
+    another process are skipped. Returns how many were processed."""
+    try:
+        return _journal_process(entries, isolated=len(entries) == 1)
+    except _BatchFailed:
+        return _journal_process(entries, isolated=True)
+
+
+class _BatchFailed(Exception):
+    """One event of a batch processed without savepoints failed."""
+
+
+def _journal_process(entries: Sequence[Journaled], *, isolated: bool) -> int:
+    with transaction.atomic():
+        claimed = set(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=[entry.event_id for entry in entries], state=WebhookEvent.State.RECEIVED)
+            .values_list("pk", flat=True)
+        )
+        done: list[WebhookEvent] = []
+        for entry in entries:
+            if entry.event_id not in claimed:
+                continue
+            event = WebhookEvent(pk=entry.event_id, attempts=1)
+            try:
+                with transaction.atomic(savepoint=isolated):
+                    report = _apply(entry.parsed, app_secret=entry.app_secret, received_at=entry.received_at)
+            except Exception as exc:
+                if database_unreachable(exc):
+                    raise  # the batch stays received: the sweep processes it later
+                if not isolated:
+                    raise _BatchFailed from exc
+                event.state, event.last_error = WebhookEvent.State.FAILED, _describe(exc)
+                event.retry_due_at, event.flags, event.summary = timezone.now() + retry_delay(1), [], {}
+                metrics.WEBHOOK_PROCESSING_FAILURES.inc()
+                with logs.bound(webhook_event_id=entry.event_id):
+                    logger.exception("webhook processing failed; stored for retry")
+            else:
+                event.state, event.processed_at, event.retry_due_at = (
+                    WebhookEvent.State.PROCESSED,
+                    timezone.now(),
+                    None,
+                )
+                event.flags, event.summary, event.last_error = report.flags, report.summary, ""
+                metrics.WEBHOOK_PROCESSING_LAG.observe(
+                    (event.processed_at - entry.received_at).total_seconds()
+                )
+            done.append(event)
+        WebhookEvent.objects.bulk_update(
+            done, ["state", "attempts", "processed_at", "retry_due_at", "flags", "summary", "last_error"]
+        )
+    received = {entry.event_id: entry.received_at for entry in entries}
+    processed = [(event.pk, event.processed_at) for event in done if event.processed_at is not None]
+    for pk, processed_at in processed:
+        metrics.WEBHOOK_PROCESSING_LAG.observe((processed_at - received[pk]).total_seconds())
+    return len(processed)
 
 
 def _normalized(signature: str) -> str:
@@ -273,17 +404,20 @@ def _template_channels(*, waba_id: str, app_secret: str | None) -> list[Channel]
     return [c for c in signed if c.waba_id and c.waba_id == waba_id] or [c for c in signed if not c.waba_id]
 
 
-def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
-    """Process a stored event again (a retry or a replay); idempotent."""
+def webhook_event_process(*, event_id: int, states: Sequence[str] = ()) -> WebhookEvent | None:
+    """Process a stored event again (a retry or a replay); idempotent. With ``states``,
+    only while the event is in one of them (the sweep's due event may have been processed
+    since it was listed)."""
     with logs.bound(webhook_event_id=event_id):
-        return _event_process(event_id=event_id)
+        return _event_process(event_id=event_id, states=states)
 
 
-def _event_process(*, event_id: int) -> WebhookEvent | None:
+def _event_process(*, event_id: int, states: Sequence[str]) -> WebhookEvent | None:
     with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id).first()
+        events = WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id)
+        event = (events.filter(state__in=states) if states else events).first()
         if event is None:
-            return None  # another worker holds it
+            return None  # another worker holds it, or it is no longer due
         if event.body_purged_at is not None:
             return event  # X4: its body was deleted (retention, erasure): nothing to replay
         try:
@@ -317,12 +451,14 @@ def _event_process(*, event_id: int) -> WebhookEvent | None:
 
 
 def webhook_retry_due(*, now: datetime, limit: int = RETRY_BATCH) -> int:
-    """Process failed events whose retry is due; returns how many were tried."""
+    """Process failed events whose retry is due, and journaled events their process did
+    not get to (:data:`JOURNAL_RECOVER_AFTER`); returns how many were tried."""
+    waiting = (WebhookEvent.State.FAILED, WebhookEvent.State.RECEIVED)
     due = list(
-        WebhookEvent.objects.filter(state=WebhookEvent.State.FAILED, retry_due_at__lte=now)
-        .order_by("retry_due_at")
+        WebhookEvent.objects.filter(state__in=waiting, retry_due_at__lte=now)
+        .order_by("retry_due_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     for event_id in due:
-        webhook_event_process(event_id=event_id)
+        webhook_event_process(event_id=event_id, states=waiting)
     return len(due)

@@ -38,6 +38,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from conversations.directory import directory
 from conversations.services.webhooks import webhook_receive
+from conversations.webhooks.journal import webhook_journal
 from ops import logs, metrics
 from waproject import broadcasts
 from whatsapp.signature import matching_secret
@@ -85,14 +86,23 @@ class Answer:
 
 
 async def handle(
-    *, method: str, query: Mapping[str, str], headers: Mapping[str, str], read_body: BodyReader
+    *,
+    method: str,
+    query: Mapping[str, str],
+    headers: Mapping[str, str],
+    read_body: BodyReader,
+    journaled: bool = False,
 ) -> Answer:
     """The webhook for one request (``headers`` keys in lower case); counted and timed
-    (X2: ``wa_webhooks``, ``wa_webhook_ack_seconds``), its log lines carry a request id."""
+    (X2: ``wa_webhooks``, ``wa_webhook_ack_seconds``), its log lines carry a request id.
+    ``journaled``: acknowledge after the journal's group commit, process behind it
+    (``conversations.webhooks.journal``; the ASGI route with ``WEBHOOK_JOURNAL``)."""
     started = time.perf_counter()
     token = logs.bind(request_id=logs.new_id())
     try:
-        answer = await _handle(method=method, query=query, headers=headers, read_body=read_body)
+        answer = await _handle(
+            method=method, query=query, headers=headers, read_body=read_body, journaled=journaled
+        )
     except Exception:
         if method == "POST":
             metrics.webhook_answered(500, time.perf_counter() - started)
@@ -105,7 +115,12 @@ async def handle(
 
 
 async def _handle(
-    *, method: str, query: Mapping[str, str], headers: Mapping[str, str], read_body: BodyReader
+    *,
+    method: str,
+    query: Mapping[str, str],
+    headers: Mapping[str, str],
+    read_body: BodyReader,
+    journaled: bool,
 ) -> Answer:
     if method == "GET":
         return await _run(_verify_handshake, dict(query))
@@ -123,6 +138,10 @@ async def _handle(
     signature = headers.get("x-hub-signature-256", "")
     if not signature:
         return Answer(401, "missing X-Hub-Signature-256 header")
+    if journaled:
+        outcome = await webhook_journal.receive(body=body, signature=signature, received_at=received_at)
+        extra = {"event_id": outcome.event_id} if outcome.event_id is not None else {}
+        return Answer(outcome.status, outcome.error, extra=extra)
     answer = await _run(_receive, body, signature, received_at)
     await broadcasts.flush(answer.broadcasts)
     return answer
@@ -232,6 +251,7 @@ class WebhookApp:
                     ),
                     headers=headers,
                     read_body=lambda limit: _read_asgi_body(receive, limit),
+                    journaled=settings.WEBHOOK_JOURNAL,
                 )
             except Exception:
                 logger.exception("webhook failed")

@@ -1,0 +1,226 @@
+"""The webhook journal (``WEBHOOK_JOURNAL``): 200 once the raw body is committed in a group
+commit, processing behind it; persist-then-acknowledge, idempotency by wamid and each
+customer's order hold, and nothing acknowledged is lost when processing stops or fails."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import OperationalError
+from django.utils import timezone
+
+from conversations import webhooks
+from conversations.models import Message, WebhookEvent
+from conversations.services import webhooks as webhook_services
+from conversations.services.webhooks import (
+    JOURNAL_RECOVER_AFTER,
+    Journaled,
+    webhook_journal_process,
+    webhook_read,
+    webhook_retry_due,
+)
+from conversations.webhooks import journal as journal_module
+from conversations.webhooks.journal import Journal
+from tests.cloud_api import LENA, RAFAEL, T0, inbound, wamid
+from tests.conftest import APP_SECRET
+from whatsapp.signature import sign
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def journal(settings, monkeypatch):
+    """The ASGI route with the journal on, served by a journal of this test's own."""
+    settings.WEBHOOK_JOURNAL = True
+    own = Journal()
+    monkeypatch.setattr(webhooks, "webhook_journal", own)
+    yield own
+    own.stop()
+
+
+def text(customer=LENA, n: int = 0) -> bytes:
+    item = inbound(
+        "text",
+        {"body": f"message {n}"},
+        id=wamid(customer, f"JRNL{n:04d}"),
+        timestamp=T0 + n,
+        customer=customer,
+    )
+    return json.dumps(item).encode()
+
+
+async def post(body: bytes, *, signature: str | None = None) -> tuple[int, bytes]:
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/webhooks/whatsapp/",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"127.0.0.1:8000"),
+            (b"x-hub-signature-256", (signature or sign(body, APP_SECRET)).encode()),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    await webhooks.WebhookApp()(scope, receive, send)
+    return sent[0]["status"], sent[1]["body"]
+
+
+async def until(check, seconds: float = 10.0):
+    """Wait for the processing behind the 200 (a real thread and its own connection)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = await database_sync_to_async(check)()
+        if value or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(0.02)
+
+
+def states() -> list[str]:
+    return list(WebhookEvent.objects.order_by("pk").values_list("state", flat=True))
+
+
+async def test_a_message_is_acknowledged_once_stored_and_processed_behind(channel, journal):
+    status, content = await post(text())
+    assert (status, content) == (200, b"")
+    assert await database_sync_to_async(WebhookEvent.objects.count)() == 1  # durable before the 200
+    assert await until(lambda: states() == ["processed"])
+    event = await database_sync_to_async(WebhookEvent.objects.get)()
+    assert event.summary["messages"] == 1 and event.retry_due_at is None and event.processed_at
+    assert await database_sync_to_async(Message.objects.filter(wamid=wamid(LENA, "JRNL0000")).exists)()
+
+
+async def test_the_200_waits_for_the_commit_not_for_the_processing(channel, journal, monkeypatch):
+    processed = []
+    monkeypatch.setattr(journal_module, "webhook_journal_process", lambda entries: processed.extend(entries))
+    body = text()
+    status, _ = await post(body)
+    assert status == 200
+    event = await database_sync_to_async(WebhookEvent.objects.get)()
+    assert (event.state, event.body) == ("received", body.decode())
+    assert event.retry_due_at == event.received_at + JOURNAL_RECOVER_AFTER
+    assert not await database_sync_to_async(Message.objects.exists)()
+
+
+async def test_an_event_its_server_never_processed_is_processed_by_the_retry_sweep(
+    channel, journal, monkeypatch
+):
+    monkeypatch.setattr(journal_module, "webhook_journal_process", lambda entries: 0)  # the server "stopped"
+    assert (await post(text()))[0] == 200
+    event = await database_sync_to_async(WebhookEvent.objects.get)()
+    assert await database_sync_to_async(webhook_retry_due)(now=event.received_at + timedelta(seconds=29)) == 0
+    assert await database_sync_to_async(webhook_retry_due)(now=event.received_at + timedelta(seconds=31)) == 1
+    assert await database_sync_to_async(states)() == ["processed"]
+    assert await database_sync_to_async(Message.objects.count)() == 1
+
+
+async def test_a_resent_webhook_is_stored_twice_and_its_message_once(channel, journal):
+    body = text()
+    assert [(await post(body))[0], (await post(body))[0]] == [200, 200]
+    assert await until(lambda: states() == ["processed", "processed"])
+    assert await database_sync_to_async(Message.objects.count)() == 1
+    summaries = await database_sync_to_async(
+        lambda: [e.summary for e in WebhookEvent.objects.order_by("pk")]
+    )()
+    assert [[s.get("messages"), s.get("duplicates")] for s in summaries] == [[1, None], [None, 1]]
+
+
+async def test_each_customer_s_messages_are_stored_in_the_order_they_arrived(channel, journal):
+    bodies = [text(customer, n) for n in range(15) for customer in (LENA, RAFAEL)]
+    answers = await asyncio.gather(*(post(body) for body in bodies))  # in flight together
+    assert {status for status, _ in answers} == {200}
+    assert await until(lambda: states() == ["processed"] * 30)
+
+    def orders():
+        events = [
+            json.loads(body)["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+            for body in WebhookEvent.objects.order_by("pk").values_list("body", flat=True)
+        ]
+        stored = list(Message.objects.order_by("pk").values_list("wamid", flat=True))
+        return events, stored
+
+    events, stored = await database_sync_to_async(orders)()
+    for customer in (LENA, RAFAEL):
+        mine = [w for w in events if w.startswith(wamid(customer, ""))]
+        assert [w for w in stored if w in mine] == mine
+
+
+async def test_a_wrong_signature_is_refused_and_nothing_stored(channel, journal):
+    status, content = await post(text(), signature="sha256=" + "0" * 64)
+    assert status == 403
+    assert "does not match" in json.loads(content)["error"]
+    assert not await database_sync_to_async(WebhookEvent.objects.exists)()
+
+
+async def test_a_body_that_is_no_webhook_is_refused_and_kept_flagged(channel, journal):
+    status, content = await post(b'{"object": "page"}')
+    answer = json.loads(content)
+    assert status == 400 and answer["event_id"]
+    event = await database_sync_to_async(WebhookEvent.objects.get)(pk=answer["event_id"])
+    assert event.state == "flagged" and event.flags == [answer["error"]]
+    status, content = await post(b"not json")
+    assert status == 400 and "not valid JSON" in json.loads(content)["error"]
+
+
+async def test_a_database_that_cannot_store_the_batch_answers_503(channel, journal, monkeypatch):
+    def down(arrivals):
+        raise OperationalError("the database is restarting")
+
+    monkeypatch.setattr(journal_module, "webhook_journal_append", down)
+    status, content = await post(text())
+    assert status == 503 and json.loads(content)["error"] == "storage unavailable, retry later"
+
+
+async def test_stopping_stores_and_processes_what_arrived(channel, journal):
+    assert (await post(text()))[0] == 200
+    await asyncio.to_thread(journal.stop)
+    assert await database_sync_to_async(states)() == ["processed"]
+
+
+def journaled(body: bytes) -> Journaled:
+    """A journaled event as the appender leaves it: stored received, parsed on arrival."""
+    now = timezone.now()
+    event = WebhookEvent.objects.create(
+        received_at=now, body=body.decode(), state="received", retry_due_at=now + JOURNAL_RECOVER_AFTER
+    )
+    read = webhook_read(body=body, received_at=now)
+    assert read.parsed is not None
+    return Journaled(event.pk, read.parsed, APP_SECRET, now)
+
+
+def test_one_failing_event_does_not_undo_the_others_of_its_batch(channel, monkeypatch):
+    entries = [journaled(text(LENA, n)) for n in range(3)]
+    real = webhook_services.inbound_messages_store
+
+    def defective(*, channel, messages, arrived_at):
+        if messages[0].wamid == wamid(LENA, "JRNL0001"):
+            raise RuntimeError("a defect")
+        return real(channel=channel, messages=messages, arrived_at=arrived_at)
+
+    monkeypatch.setattr(webhook_services, "inbound_messages_store", defective)
+    assert webhook_journal_process(entries) == 2
+    assert states() == ["processed", "failed", "processed"]
+    failed = WebhookEvent.objects.get(state="failed")
+    assert failed.retry_due_at is not None and "a defect" in failed.last_error
+    assert sorted(Message.objects.values_list("wamid", flat=True)) == sorted(
+        [wamid(LENA, "JRNL0000"), wamid(LENA, "JRNL0002")]
+    )
+
+
+def test_events_no_longer_received_are_left_to_whoever_took_them(channel):
+    entries = [journaled(text(LENA, n)) for n in range(2)]
+    WebhookEvent.objects.filter(pk=entries[0].event_id).update(state="processed")  # the sweep's
+    assert webhook_journal_process(entries) == 1
+    assert list(Message.objects.values_list("wamid", flat=True)) == [wamid(LENA, "JRNL0001")]
