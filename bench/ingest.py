@@ -19,6 +19,8 @@ Webhooks are single inbound text messages from 200 returning customers (their
 interaction exists: the steady state), each with a unique wamid, signed like Meta signs.
 
     python bench/ingest.py                    # both modes
+    python bench/ingest.py --journal          # and, in the same rounds, a server with the
+                                              # webhook journal (200 after a group commit)
     python bench/ingest.py --mode embedded    # or --mode scaled
 Targets (issue "Foundation"): ratio ≥ 0.7, ≤ 3 SQL statements, p99 ≤ 250 ms at 240/s;
 (issue 14) ours/peer ≥ 1.0, goal 1.5, every webhook durable before its 200.
@@ -144,19 +146,31 @@ def peer_environment() -> dict[str, str]:
 
 
 def environment(mode: str, workdir: Path, *, journal: bool = False) -> dict[str, str]:
+    """A server's environment; with ``journal``, the webhook journal on and a database of
+    its own (the server without it runs beside it in the same rounds)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(LOG_LEVEL="WARNING", VAR_DIR=str(workdir), PYTHONPATH=str(ROOT))
     env["WEBHOOK_JOURNAL"] = "1" if journal else "0"
     if mode == "embedded":
-        env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
+        env["SQLITE_PATH"] = str(workdir / ("journal.sqlite3" if journal else "bench.sqlite3"))
     else:
-        env.update(DATABASE_URL=PG_URL, REDIS_URL=REDIS_URL)
+        env.update(DATABASE_URL=PG_URL + ("_journal" if journal else ""), REDIS_URL=REDIS_URL)
     return env
+
+
+def database_name(env: dict[str, str]) -> str:
+    return env["DATABASE_URL"].rsplit("/", 1)[1]
+
+
+def drop_database(env: dict[str, str]) -> None:
+    sql = f"DROP DATABASE IF EXISTS {database_name(env)}"
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=False)
 
 
 def prepare_database(mode: str, env: dict[str, str]) -> None:
     if mode == "scaled":
-        for sql in ("DROP DATABASE IF EXISTS wa_bench", "CREATE DATABASE wa_bench"):
+        name = database_name(env)
+        for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
             subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
         subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
     run_manage(env, "migrate", "--noinput")
@@ -202,7 +216,7 @@ def unprocessed(mode: str, env: dict[str, str]) -> int:
         with sqlite3.connect(env["SQLITE_PATH"], timeout=30) as connection:
             return int(connection.execute(sql).fetchone()[0])
     out = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "wa_bench", "-tAc", sql],
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database_name(env), "-tAc", sql],
         check=True,
         capture_output=True,
         text=True,
@@ -220,91 +234,86 @@ def drained(mode: str, env: dict[str, str], *, limit: float = 300.0) -> float:
 
 def bench_mode(mode: str, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{mode}-") as tmp:
-        env = environment(mode, Path(tmp), journal=args.journal)
+        env = environment(mode, Path(tmp))
         prepare_database(mode, env)
         sql = count_sql(env)
-        port = free_port()
-        host = f"127.0.0.1:{port}"
-        peer_port = free_port()
-        peer = (
-            asgi_server(peer_environment(), peer_port, application=PEER_APP, python=peer_python())
-            if args.peer
-            else contextlib.nullcontext()
-        )
-        with asgi_server(env, port), peer:
-            warm = signed_webhook_request(host, "warm")
-            asyncio.run(open_loop("127.0.0.1", port, warm, rate=100, seconds=CUSTOMERS / 100))
-            asyncio.run(closed_loop("127.0.0.1", port, trivial_request(host), connections=4, seconds=1))
-            peer_host = f"127.0.0.1:{peer_port}"
-            if args.peer:
-                asyncio.run(
-                    closed_loop(
-                        "127.0.0.1",
-                        peer_port,
-                        signed_webhook_request(peer_host, "warm"),
-                        connections=4,
-                        seconds=1,
-                    )
-                )
+        journal_env = environment(mode, Path(tmp), journal=True) if args.journal else None
+        if journal_env is not None:
+            prepare_database(mode, journal_env)
+        port, journal_port, peer_port = free_port(), free_port(), free_port()
+        host, journal_host, peer_host = (f"127.0.0.1:{p}" for p in (port, journal_port, peer_port))
 
-            if args.journal:
-                drained(mode, env)
+        def closed(
+            port: int, factory, *, seconds: float = args.round_seconds, connections: int = args.connections
+        ):
+            return asyncio.run(
+                closed_loop("127.0.0.1", port, factory, connections=connections, seconds=seconds)
+            )
+
+        def latency_at(port: int, host: str):
+            factory = signed_webhook_request(host, "lat")
+            return asyncio.run(
+                open_loop("127.0.0.1", port, factory, rate=args.rate, seconds=args.latency_seconds)
+            )
+
+        with contextlib.ExitStack() as servers:
+            servers.enter_context(asgi_server(env, port))
+            if journal_env is not None:
+                servers.enter_context(asgi_server(journal_env, journal_port))
+            if args.peer:
+                servers.enter_context(
+                    asgi_server(peer_environment(), peer_port, application=PEER_APP, python=peer_python())
+                )
+            for warm_port, warm_host in ((port, host), (journal_port, journal_host)):
+                if warm_port == journal_port and journal_env is None:
+                    continue
+                warm = signed_webhook_request(warm_host, "warm")
+                asyncio.run(open_loop("127.0.0.1", warm_port, warm, rate=100, seconds=CUSTOMERS / 100))
+            if journal_env is not None:
+                drained(mode, journal_env)
+            closed(port, trivial_request(host), connections=4, seconds=1)
+            if args.peer:
+                closed(peer_port, signed_webhook_request(peer_host, "warm"), connections=4, seconds=1)
+
             ratios, trivial_rates, webhook_rates, peer_rates, peer_ratios = [], [], [], [], []
-            behind: list[float] = []  # with the journal: seconds to process a round's webhooks after it
+            journal_rates, journal_ratios, journal_peer_ratios = [], [], []
+            behind: list[float] = []  # seconds the journal needed after a round to process it
             processed_rates: list[float] = []
             cpu_before, wall_before = cpu_seconds(), time.perf_counter()
             for round_no in range(args.rounds):
-                trivial = asyncio.run(
-                    closed_loop(
-                        "127.0.0.1",
-                        port,
-                        trivial_request(host),
-                        connections=args.connections,
-                        seconds=args.round_seconds,
-                    )
-                )
-                hook = asyncio.run(
-                    closed_loop(
-                        "127.0.0.1",
-                        port,
-                        signed_webhook_request(host, f"r{round_no}"),
-                        connections=args.connections,
-                        seconds=args.round_seconds,
-                    )
-                )
+                trivial = closed(port, trivial_request(host))
+                hook = closed(port, signed_webhook_request(host, f"r{round_no}"))
                 if trivial.errors or hook.errors:
                     raise SystemExit(f"errors during round {round_no}: {trivial.statuses} {hook.statuses}")
-                if args.journal:  # the next round starts once this one's webhooks are processed
-                    behind.append(drained(mode, env))
-                    processed_rates.append(hook.completed / (args.round_seconds + behind[-1]))
                 trivial_rates.append(trivial.rate)
                 webhook_rates.append(hook.rate)
                 ratios.append(hook.rate / trivial.rate)
-                if args.peer:  # the same signed bodies, the same load, right after ours
-                    theirs = asyncio.run(
-                        closed_loop(
-                            "127.0.0.1",
-                            peer_port,
-                            signed_webhook_request(peer_host, f"r{round_no}"),
-                            connections=args.connections,
-                            seconds=args.round_seconds,
+                if (
+                    journal_env is not None
+                ):  # the same bodies and load; the next server waits for its processing
+                    journaled = closed(journal_port, signed_webhook_request(journal_host, f"r{round_no}"))
+                    if journaled.errors:
+                        raise SystemExit(
+                            f"the journal answered errors in round {round_no}: {journaled.statuses}"
                         )
-                    )
+                    behind.append(drained(mode, journal_env))
+                    processed_rates.append(journaled.completed / (args.round_seconds + behind[-1]))
+                    journal_rates.append(journaled.rate)
+                    journal_ratios.append(journaled.rate / hook.rate)
+                if args.peer:  # the same signed bodies, the same load, right after ours
+                    theirs = closed(peer_port, signed_webhook_request(peer_host, f"r{round_no}"))
                     if theirs.errors:
                         raise SystemExit(f"the peer answered errors in round {round_no}: {theirs.statuses}")
                     peer_rates.append(theirs.rate)
                     peer_ratios.append(hook.rate / theirs.rate)
+                    if journal_env is not None:
+                        journal_peer_ratios.append(journal_rates[-1] / theirs.rate)
             generator_cpu = (cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
 
-            latency = asyncio.run(
-                open_loop(
-                    "127.0.0.1",
-                    port,
-                    signed_webhook_request(host, "lat"),
-                    rate=args.rate,
-                    seconds=args.latency_seconds,
-                )
-            )
+            latency = latency_at(port, host)
+            journal_latency = latency_at(journal_port, journal_host) if journal_env is not None else None
+            if journal_env is not None:
+                drained(mode, journal_env)
         result = {
             "mode": mode,
             "webhooks_per_s": webhook_rates,
@@ -312,27 +321,35 @@ def bench_mode(mode: str, args: argparse.Namespace) -> dict:
             "ratio": ratios,
             "peer_per_s": peer_rates,
             "peer_ratio": peer_ratios,
-            "journal": args.journal,
+            "journal_per_s": journal_rates,
+            "journal_ratio": journal_ratios,
+            "journal_peer_ratio": journal_peer_ratios,
             "behind_s": behind,
             "processed_per_s": processed_rates,
             "sql_statements": sql["statements"],
             "sql": sql["sql"],
             "latency_rate": args.rate,
             "latency_sent": int(args.rate * args.latency_seconds),
-            "latency_ok": latency.completed,
-            "latency_errors": latency.errors,
-            "p50_ms": latency.percentile(50) * 1000,
-            "p90_ms": latency.percentile(90) * 1000,
-            "p99_ms": latency.percentile(99) * 1000,
-            "max_ms": max(latency.latencies) * 1000 if latency.latencies else float("nan"),
+            "latency": summary(latency),
+            "journal_latency": summary(journal_latency) if journal_latency is not None else None,
             "generator_cpu": generator_cpu,
         }
         if mode == "scaled":
-            subprocess.run(
-                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS wa_bench"],
-                check=False,
-            )
+            drop_database(env)
+            if journal_env is not None:
+                drop_database(journal_env)
         return result
+
+
+def summary(latency) -> dict:
+    return {
+        "ok": latency.completed,
+        "errors": latency.errors,
+        "p50_ms": latency.percentile(50) * 1000,
+        "p90_ms": latency.percentile(90) * 1000,
+        "p99_ms": latency.percentile(99) * 1000,
+        "max_ms": max(latency.latencies) * 1000 if latency.latencies else float("nan"),
+    }
 
 
 def report(result: dict) -> None:
@@ -340,26 +357,38 @@ def report(result: dict) -> None:
         f"\n== {result['mode']} ({'SQLite, in-memory layer' if result['mode'] == 'embedded' else 'PostgreSQL, Redis'})"
     )
     print(f"  trivial view        : {median_and_range(result['trivial_per_s'])} req/s")
-    print(f"  webhook ingest      : {median_and_range(result['webhooks_per_s'])} webhooks/s")
+    print(
+        f"  webhook ingest      : {median_and_range(result['webhooks_per_s'])} webhooks/s (processed before the 200)"
+    )
     print(f"  ratio webhook/view  : {median_and_range(result['ratio'])}   (target >= 0.70)")
+    if result["journal_per_s"]:
+        print(
+            f"  with the journal    : {median_and_range(result['journal_per_s'])} webhooks/s (committed before the 200)"
+        )
+        print(f"  ratio journal/ours  : {median_and_range(result['journal_ratio'])}")
+        print(
+            f"  journal, processed  : {median_and_range(result['processed_per_s'])} webhooks/s over each round and "
+            f"its catching up, {median_and_range(result['behind_s'])} s after the round"
+        )
     if result["peer_per_s"]:
         print(f"  peer (pywa+FastAPI) : {median_and_range(result['peer_per_s'])} webhooks/s (stores nothing)")
         print(f"  ratio ours/peer     : {median_and_range(result['peer_ratio'])}   (target >= 1.0, goal 1.5)")
-    if result["journal"]:
-        print(
-            f"  journal: processed  : {median_and_range(result['processed_per_s'])} webhooks/s, the last "
-            f"{median_and_range(result['behind_s'])} s after each round"
-        )
+        if result["journal_peer_ratio"]:
+            print(
+                f"  ratio journal/peer  : {median_and_range(result['journal_peer_ratio'])}   (target >= 1.0, goal 1.5)"
+            )
     print(f"  SQL per webhook     : {result['sql_statements']}   (target <= 3)")
     for statement in result["sql"]:
         print(f"      {statement}")
-    print(
-        f"  ack latency @ {result['latency_rate']}/s: p50 {result['p50_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, "
-        f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms   (target p99 <= 250 ms)"
-    )
-    print(
-        f"      {result['latency_ok']}/{result['latency_sent']} acknowledged, {result['latency_errors']} errors"
-    )
+    latencies = [("ack latency", result["latency"])]
+    if result["journal_latency"]:
+        latencies.append(("journal ack latency", result["journal_latency"]))
+    for name, latency in latencies:
+        print(
+            f"  {name} @ {result['latency_rate']}/s: p50 {latency['p50_ms']:.1f} ms, p90 {latency['p90_ms']:.1f} ms, "
+            f"p99 {latency['p99_ms']:.1f} ms, max {latency['max_ms']:.1f} ms   (target p99 <= 250 ms)"
+        )
+        print(f"      {latency['ok']}/{result['latency_sent']} acknowledged, {latency['errors']} errors")
     print(f"  load generator CPU  : {result['generator_cpu'] * 100:.0f}% of one core")
 
 
@@ -382,8 +411,9 @@ def main() -> None:
     parser.add_argument(
         "--journal",
         action="store_true",
-        help="serve with the webhook journal (WEBHOOK_JOURNAL=1): 200 after a group commit, "
-        "processing behind; each round waits until the previous one's webhooks are processed",
+        help="also serve with the webhook journal (WEBHOOK_JOURNAL=1: 200 after a group commit, "
+        "processing behind; a database of its own) in the same rounds; the round goes on once "
+        "its webhooks are processed",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()

@@ -19,6 +19,7 @@ from datetime import datetime
 import redis
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from kombu import Connection
 
@@ -54,12 +55,17 @@ def heartbeat_age(*, name: str = HEARTBEAT, now: datetime | None = None) -> floa
 def webhook_backlog(*, limit: int, now: datetime | None = None) -> tuple[int, float | None]:
     """(failed events, counted up to ``limit``; age in seconds of the oldest one or None).
 
-    Two index-bound queries (``webhook_state_idx``): the count stops at ``limit``.
+    Journaled events not processed when their recovery fell due (their server stopped, or
+    the processing lags that far behind) count as failed. Two index-bound queries
+    (``webhook_state_idx``, ``webhook_retry_due_idx``): the count stops at ``limit``.
     """
-    failed = WebhookEvent.objects.filter(state=WebhookEvent.State.FAILED)
+    now = now or timezone.now()
+    failed = WebhookEvent.objects.filter(
+        Q(state=WebhookEvent.State.FAILED) | Q(state=WebhookEvent.State.RECEIVED, retry_due_at__lte=now)
+    )
     count = failed.order_by()[:limit].count() if limit else failed.count()
     oldest = failed.order_by("received_at").values_list("received_at", flat=True).first()
-    age = max(((now or timezone.now()) - oldest).total_seconds(), 0.0) if oldest else None
+    age = max((now - oldest).total_seconds(), 0.0) if oldest else None
     return count, age
 
 

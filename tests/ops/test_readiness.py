@@ -111,6 +111,20 @@ class TestReadiness:
             )
         assert client.get("/readyz/").status_code == 200
 
+    def test_journaled_events_count_once_their_recovery_is_overdue(self, client, embedded, settings):
+        settings.READINESS_WEBHOOK_BACKLOG_MAX = 1
+        now = timezone.now()
+        for due in (now - timedelta(seconds=5), now - timedelta(seconds=1), now + timedelta(seconds=25)):
+            WebhookEvent.objects.create(
+                received_at=due - timedelta(seconds=30),
+                body="{}",
+                state=WebhookEvent.State.RECEIVED,
+                retry_due_at=due,
+            )
+        body = client.get("/readyz/").json()
+        assert body["failing"] == ["webhook_backlog"]  # two overdue; the third is just being processed
+        assert body["checks"]["webhook_backlog"]["detail"].startswith("more than 1 webhook events failed")
+
     def test_checks_can_be_narrowed_for_a_load_balancer(self, client, embedded):
         from ops.models import Heartbeat
 
