@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.db import fast_create
+from conversations.db import fast_create, insert_ignore_returning
 from conversations.directory import directory
 from conversations.models import Channel, WebhookEvent
 from conversations.models.bounds import webhook_limits
@@ -182,7 +182,13 @@ def webhook_journal_append(arrivals: Sequence[Arrival]) -> list[WebhookEvent]:
         for arrival in arrivals
     ]
     with transaction.atomic():
-        return WebhookEvent.objects.bulk_create(rows)
+        # One statement without the ORM's compilation (``bulk_create`` cost ~0.3 ms a row);
+        # each row's id is the next of the sequence in the order of the rows.
+        ids = sorted(pk for (pk,) in insert_ignore_returning(WebhookEvent, rows, ("id",)))
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding = False
+    return rows
 
 
 @dataclass(frozen=True)
@@ -218,11 +224,11 @@ def _journal_process(entries: Sequence[Journaled], *, isolated: bool) -> int:
             .filter(pk__in=[entry.event_id for entry in entries], state=WebhookEvent.State.RECEIVED)
             .values_list("pk", flat=True)
         )
-        done: list[WebhookEvent] = []
+        processed: dict[str, list[int]] = {}  # the report (as JSON): its events
+        failed: list[WebhookEvent] = []
         for entry in entries:
             if entry.event_id not in claimed:
                 continue
-            event = WebhookEvent(pk=entry.event_id, attempts=1)
             try:
                 with transaction.atomic(savepoint=isolated):
                     report = _apply(entry.parsed, app_secret=entry.app_secret, received_at=entry.received_at)
@@ -231,30 +237,40 @@ def _journal_process(entries: Sequence[Journaled], *, isolated: bool) -> int:
                     raise  # the batch stays received: the sweep processes it later
                 if not isolated:
                     raise _BatchFailed from exc
-                event.state, event.last_error = WebhookEvent.State.FAILED, _describe(exc)
-                event.retry_due_at, event.flags, event.summary = timezone.now() + retry_delay(1), [], {}
+                failed.append(
+                    WebhookEvent(
+                        pk=entry.event_id,
+                        last_error=_describe(exc),
+                        retry_due_at=timezone.now() + retry_delay(1),
+                    )
+                )
                 metrics.WEBHOOK_PROCESSING_FAILURES.inc()
                 with logs.bound(webhook_event_id=entry.event_id):
                     logger.exception("webhook processing failed; stored for retry")
             else:
-                event.state, event.processed_at, event.retry_due_at = (
-                    WebhookEvent.State.PROCESSED,
-                    timezone.now(),
-                    None,
-                )
-                event.flags, event.summary, event.last_error = report.flags, report.summary, ""
-                metrics.WEBHOOK_PROCESSING_LAG.observe(
-                    (event.processed_at - entry.received_at).total_seconds()
-                )
-            done.append(event)
-        WebhookEvent.objects.bulk_update(
-            done, ["state", "attempts", "processed_at", "retry_due_at", "flags", "summary", "last_error"]
-        )
+                key = json.dumps([report.flags, report.summary], sort_keys=True)
+                processed.setdefault(key, []).append(entry.event_id)
+        # One UPDATE for the events of the same report (most of a batch: {"messages": 1}),
+        # not Django's bulk_update, whose CASE per row and field costs ~9 ms an event to build.
+        processed_at = timezone.now()
+        for key, ids in processed.items():
+            flags, summary = json.loads(key)
+            WebhookEvent.objects.filter(pk__in=ids).update(
+                state=WebhookEvent.State.PROCESSED,
+                processed_at=processed_at,
+                retry_due_at=None,
+                flags=flags,
+                summary=summary,
+            )
+        for event in failed:
+            WebhookEvent.objects.filter(pk=event.pk).update(
+                state=WebhookEvent.State.FAILED, last_error=event.last_error, retry_due_at=event.retry_due_at
+            )
     received = {entry.event_id: entry.received_at for entry in entries}
-    processed = [(event.pk, event.processed_at) for event in done if event.processed_at is not None]
-    for pk, processed_at in processed:
+    done = [pk for ids in processed.values() for pk in ids]
+    for pk in done:
         metrics.WEBHOOK_PROCESSING_LAG.observe((processed_at - received[pk]).total_seconds())
-    return len(processed)
+    return len(done)
 
 
 def _normalized(signature: str) -> str:

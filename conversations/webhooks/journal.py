@@ -22,6 +22,7 @@ journal: the appender reads each body before storing it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import queue
@@ -56,6 +57,9 @@ T = TypeVar("T")
 #: At most this many webhooks share one commit, and one processing transaction.
 APPEND_BATCH = 500
 PROCESS_BATCH = 100
+#: On SQLite a processing transaction holds the one write lock: short ones let the
+#: appender's commits through between them.
+SQLITE_PROCESS_BATCH = 16
 #: POSTs count as still arriving when the last came this recently (seconds).
 ARRIVING_WITHIN = 0.005
 #: How long the processor waits for the event loop to take a batch's live events.
@@ -176,7 +180,8 @@ class Journal:
         if not arrivals:
             return
         try:
-            events = webhook_journal_append(arrivals)
+            with _writing():
+                events = webhook_journal_append(arrivals)
         except DatabaseError:
             # Nothing of the batch was stored: make Meta retry later rather than lose it.
             logger.exception("webhook journal: batch not stored")
@@ -205,9 +210,10 @@ class Journal:
         while not stopping:
             batches, stopping = _take(stored, PROCESS_BATCH)
             entries = [entry for batch in batches for entry in batch]
-            for start in range(0, len(entries), PROCESS_BATCH):
+            size = SQLITE_PROCESS_BATCH if _one_writer() else PROCESS_BATCH
+            for start in range(0, len(entries), size):
                 began = time.monotonic()
-                self._process(entries[start : start + PROCESS_BATCH])
+                self._process(entries[start : start + size])
                 self._yield_to_arrivals(time.monotonic() - began)
         connections.close_all()
 
@@ -220,7 +226,7 @@ class Journal:
 
     def _process(self, entries: list[Journaled]) -> None:
         try:
-            with broadcasts.collect_broadcasts() as collected:
+            with broadcasts.collect_broadcasts() as collected, _writing():
                 webhook_journal_process(entries)
         except Exception:  # the events stay received: the retry sweep processes them
             logger.exception("webhook journal: a batch of %d events was not processed", len(entries))
@@ -266,6 +272,20 @@ def _take(source: queue.SimpleQueue[T | None], most: int) -> tuple[list[T], bool
         except queue.Empty:
             return items, False
     return items, True
+
+
+#: SQLite has one writer, and its busy handler makes a waiting one sleep in growing steps
+#: (up to 100 ms a try): the appender and the processor take turns by this lock instead,
+#: handed over at once.
+_sqlite_writer = threading.Lock()
+
+
+def _one_writer() -> bool:
+    return connections["default"].vendor == "sqlite"
+
+
+def _writing() -> contextlib.AbstractContextManager[object]:
+    return _sqlite_writer if _one_writer() else contextlib.nullcontext()
 
 
 def _close_if_broken() -> None:

@@ -1,0 +1,49 @@
+"""The whole product with the webhook journal on (``WEBHOOK_JOURNAL=1``): real uvicorn,
+the sandbox's signed webhooks, the agent's socket; and a clean stop keeps nothing back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from tests.e2e.test_whole_product import pending_offer, run_async, wait_for
+from tests.stack import console_socket, running_stack
+
+pytestmark = pytest.mark.e2e
+
+
+def events_by_state(stack) -> dict[str, int]:
+    return stack.shell(
+        "import json; from django.db.models import Count; from conversations.models import WebhookEvent; "
+        "print(json.dumps(dict(WebhookEvent.objects.values_list('state').annotate(n=Count('pk')).order_by())))"
+    )
+
+
+def test_a_journaled_customer_message_reaches_the_agent_live():
+    with running_stack(extra_env={"WEBHOOK_JOURNAL": "1"}) as stack:
+        alice = stack.client("alice")
+        alice.post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
+        stack.customer_says("First", wa_id="4915200000031")
+        offer = wait_for(lambda: pending_offer(alice), what="the offer")
+        interaction = alice.post(f"/api/v1/offers/{offer['id']}/accept/").json()
+
+        async def listen() -> dict:
+            async with console_socket(stack, alice) as socket:
+                assert json.loads(await socket.recv())["type"] == "hello"
+                await socket.send(json.dumps({"command": "subscribe", "interaction_ids": [interaction["id"]]}))
+                assert json.loads(await socket.recv())["type"] == "subscribed"
+                await asyncio.get_running_loop().run_in_executor(
+                    None, lambda: stack.customer_says("Second", wa_id="4915200000031")
+                )
+                while True:
+                    frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                    if frame["type"] == "message.created":
+                        return frame
+
+        frame = run_async(listen())
+        assert frame["message"]["body"] == "Second"
+        assert frame["message"]["interaction_id"] == interaction["id"]
+        states = wait_for(lambda: (s := events_by_state(stack)) and "received" not in s and s, what="processed")
+        assert set(states) == {"processed"}
