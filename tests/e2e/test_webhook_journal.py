@@ -32,7 +32,9 @@ def test_a_journaled_customer_message_reaches_the_agent_live():
         async def listen() -> dict:
             async with console_socket(stack, alice) as socket:
                 assert json.loads(await socket.recv())["type"] == "hello"
-                await socket.send(json.dumps({"command": "subscribe", "interaction_ids": [interaction["id"]]}))
+                await socket.send(
+                    json.dumps({"command": "subscribe", "interaction_ids": [interaction["id"]]})
+                )
                 assert json.loads(await socket.recv())["type"] == "subscribed"
                 await asyncio.get_running_loop().run_in_executor(
                     None, lambda: stack.customer_says("Second", wa_id="4915200000031")
@@ -45,5 +47,7 @@ def test_a_journaled_customer_message_reaches_the_agent_live():
         frame = run_async(listen())
         assert frame["message"]["body"] == "Second"
         assert frame["message"]["interaction_id"] == interaction["id"]
-        states = wait_for(lambda: (s := events_by_state(stack)) and "received" not in s and s, what="processed")
+        states = wait_for(
+            lambda: (s := events_by_state(stack)) and "received" not in s and s, what="processed"
+        )
         assert set(states) == {"processed"}
