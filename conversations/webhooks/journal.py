@@ -47,6 +47,7 @@ from conversations.services.webhooks import (
     webhook_read,
 )
 from waproject import broadcasts
+from waproject.availability import database_unreachable
 from whatsapp.records import ParsedWebhook
 from whatsapp.signature import matching_secret
 
@@ -62,6 +63,8 @@ PROCESS_BATCH = 100
 SQLITE_PROCESS_BATCH = 16
 #: POSTs count as still arriving when the last came this recently (seconds).
 ARRIVING_WITHIN = 0.005
+#: Seconds between tries of a batch while the database cannot be reached.
+RETRY_PAUSE = 1.0
 #: How long the processor waits for the event loop to take a batch's live events.
 PUSH_TIMEOUT = 30.0
 
@@ -95,6 +98,7 @@ class Journal:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._last_arrival = 0.0
+        self._stopping = threading.Event()
 
     async def receive(self, *, body: bytes, signature: str, received_at: datetime) -> Outcome:
         """Store one POST in the next group commit; returns once it is durable (or refused)."""
@@ -116,6 +120,7 @@ class Journal:
         with self._lock:
             if self._threads:
                 return
+            self._stopping.clear()
             self._stored = [queue.SimpleQueue() for _ in range(max(settings.WEBHOOK_JOURNAL_PROCESSORS, 1))]
             workers: list[tuple[Callable[..., None], tuple[object, ...], str]] = [
                 (self._append_forever, (), "journal-append")
@@ -137,6 +142,7 @@ class Journal:
             threads, self._threads = self._threads, []
         if not threads:
             return
+        self._stopping.set()
         self._posts.put(None)
         for thread in threads:
             thread.join(timeout)
@@ -225,20 +231,38 @@ class Journal:
             time.sleep(busy * settings.WEBHOOK_JOURNAL_YIELD)
 
     def _process(self, entries: list[Journaled]) -> None:
-        try:
-            with broadcasts.collect_broadcasts() as collected, _writing():
-                webhook_journal_process(entries)
-        except Exception:  # the events stay received: the retry sweep processes them
-            logger.exception("webhook journal: a batch of %d events was not processed", len(entries))
-            return
-        finally:
-            _close_if_broken()
+        collected = self._processed(entries)
         if collected and self._loop is not None:
             pushed: Future[None] = asyncio.run_coroutine_threadsafe(broadcasts.flush(collected), self._loop)
             try:
                 pushed.result(timeout=PUSH_TIMEOUT)
             except Exception:  # flush logs its own failures; browsers resync
                 logger.exception("webhook journal: live events not sent")
+
+    def _processed(self, entries: list[Journaled]) -> list[tuple[str, dict[str, object]]]:
+        """Process a batch; while the database cannot be reached, try it again every
+        :data:`RETRY_PAUSE` seconds before any later batch (a customer's order holds). On
+        another error, or when the server stops meanwhile, the events stay received and
+        the retry sweep takes them."""
+        while True:
+            try:
+                with broadcasts.collect_broadcasts() as collected, _writing():
+                    webhook_journal_process(entries)
+                return collected
+            except Exception as exc:
+                retry = database_unreachable(exc) and not self._stopping.is_set()
+                logger.warning(
+                    "webhook journal: a batch of %d events was not processed (%s)%s",
+                    len(entries),
+                    exc,
+                    "; trying again" if retry else "; left to the retry sweep",
+                    exc_info=not retry,
+                )
+                if not retry:
+                    return []
+            finally:
+                _close_if_broken()
+            self._stopping.wait(RETRY_PAUSE)
 
 
 def _customer(parsed: ParsedWebhook) -> str:

@@ -183,6 +183,30 @@ async def test_a_database_that_cannot_store_the_batch_answers_503(channel, journ
     assert status == 503 and json.loads(content)["error"] == "storage unavailable, retry later"
 
 
+async def test_a_batch_is_tried_again_while_the_database_is_away_before_any_later_one(
+    channel, journal, monkeypatch
+):
+    monkeypatch.setattr(journal_module, "RETRY_PAUSE", 0.05)
+    real, tries = journal_module.webhook_journal_process, []
+
+    def database_away_twice(entries):
+        tries.append([entry.event_id for entry in entries])
+        if len(tries) <= 2:
+            raise OperationalError("the database is restarting")
+        return real(entries)
+
+    monkeypatch.setattr(journal_module, "webhook_journal_process", database_away_twice)
+    assert (await post(text(LENA, 0)))[0] == 200
+    assert (await post(text(LENA, 1)))[0] == 200
+    assert await until(lambda: states() == ["processed", "processed"])
+    first = tries[0]
+    assert tries[1] == first and tries[2] == first  # the same batch again, nothing overtook it
+    stored = await database_sync_to_async(
+        lambda: list(Message.objects.order_by("pk").values_list("wamid", flat=True))
+    )()
+    assert stored == [wamid(LENA, "JRNL0000"), wamid(LENA, "JRNL0001")]
+
+
 async def test_stopping_stores_and_processes_what_arrived(channel, journal):
     assert (await post(text()))[0] == 200
     await asyncio.to_thread(journal.stop)
