@@ -61,8 +61,6 @@ PROCESS_BATCH = 100
 #: On SQLite a processing transaction holds the one write lock: short ones let the
 #: appender's commits through between them.
 SQLITE_PROCESS_BATCH = 16
-#: POSTs count as still arriving when the last came this recently (seconds).
-ARRIVING_WITHIN = 0.005
 #: Seconds between tries of a batch while the database cannot be reached.
 RETRY_PAUSE = 1.0
 #: How long the processor waits for the event loop to take a batch's live events.
@@ -97,7 +95,7 @@ class Journal:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
-        self._last_arrival = 0.0
+        self._appending = False
         self._stopping = threading.Event()
 
     async def receive(self, *, body: bytes, signature: str, received_at: datetime) -> Outcome:
@@ -110,7 +108,6 @@ class Journal:
         def settle(outcome: Outcome) -> None:
             loop.call_soon_threadsafe(_set_result, answered, outcome)
 
-        self._last_arrival = time.monotonic()
         self._posts.put(_Post(body, signature, received_at, settle))
         return await answered
 
@@ -166,6 +163,13 @@ class Journal:
         connections.close_all()
 
     def _append(self, posts: list[_Post]) -> None:
+        self._appending = True
+        try:
+            self._store(posts)
+        finally:
+            self._appending = False
+
+    def _store(self, posts: list[_Post]) -> None:
         if not posts:
             return
         secrets = directory.app_secrets()
@@ -224,10 +228,11 @@ class Journal:
         connections.close_all()
 
     def _yield_to_arrivals(self, busy: float) -> None:
-        """While POSTs keep arriving, pause as long as the last batch took (times
+        """While POSTs wait for their commit, pause as long as the last batch took (times
         ``WEBHOOK_JOURNAL_YIELD``): under a flood the acknowledgements get at least their
-        share of the process (one interpreter lock), the processing catches up after it."""
-        if time.monotonic() - self._last_arrival < ARRIVING_WITHIN:
+        share of the process (one interpreter lock), the processing catches up after it;
+        at a steady rate the appender is mostly idle and the processing goes on at once."""
+        if self._appending or self._posts.qsize():
             time.sleep(busy * settings.WEBHOOK_JOURNAL_YIELD)
 
     def _process(self, entries: list[Journaled]) -> None:
