@@ -400,18 +400,18 @@ GC_FREEZE = os.environ.get("GC_FREEZE", "1") != "0"
 #: 4 threads a process capped a status storm at ~600 webhooks/s on 2 cores with CPU to
 #: spare, 12 took ~850/s (docs/benchmarks.md, status storms). SQLite has one writer:
 #: more threads there only queue for its lock.
+WEBHOOK_INGEST_THREADS = int(os.environ.get("WEBHOOK_INGEST_THREADS", "12" if DATABASE_URL else "4"))
 #: The webhook journal (``conversations.webhooks.journal``): the server answers 200 once a
 #: POST's raw body is committed (in a group commit with the POSTs that arrived meanwhile)
-#: and processes it behind; without it, once it is processed. Off by default for now
-#: (docs/benchmarks.md, issue 14 target 1).
+#: and processes it behind; without it, once it is processed. Off by default
+#: (docs/operations.md "The webhook journal", docs/benchmarks.md).
 WEBHOOK_JOURNAL = os.environ.get("WEBHOOK_JOURNAL", "0") == "1"
-#: While webhooks keep arriving, the journal's processor pauses this many seconds per
-#: second it processed: 1.0 leaves the acknowledgements at least half of the process.
 #: Journal processors per server (threads, each with its connection; a customer's events
 #: always go to the same one, so they stay in order). SQLite has one writer: one there.
 WEBHOOK_JOURNAL_PROCESSORS = int(os.environ.get("WEBHOOK_JOURNAL_PROCESSORS", "4" if DATABASE_URL else "1"))
+#: While webhooks wait for their commit, a journal processor pauses this many seconds per
+#: second it processed: 1.0 leaves the acknowledgements at least half of the process.
 WEBHOOK_JOURNAL_YIELD = float(os.environ.get("WEBHOOK_JOURNAL_YIELD", "1.0"))
-WEBHOOK_INGEST_THREADS = int(os.environ.get("WEBHOOK_INGEST_THREADS", "12" if DATABASE_URL else "4"))
 #: S1: the supervisors' board is pushed at most once every this many seconds per process,
 #: however many changes arrive (``conversations.events.board_changed``).
 BOARD_PUSH_INTERVAL: float | None = float(os.environ.get("BOARD_PUSH_INTERVAL", "1.0"))

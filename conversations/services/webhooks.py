@@ -98,8 +98,10 @@ def webhook_read(*, body: bytes, received_at: datetime) -> ReadBody:
     except UnicodeDecodeError:
         readable = body.decode("utf-8", "replace").replace("\x00", "\ufffd")
         return ReadBody(readable, problem="the body is not UTF-8", refused=True)
-    except json.JSONDecodeError as exc:
-        return ReadBody(text, problem=f"the body is not valid JSON ({exc})", refused=True)
+    except json.JSONDecodeError as exc:  # kept as text: PostgreSQL's text holds no NUL
+        return ReadBody(
+            text.replace("\x00", "\ufffd"), problem=f"the body is not valid JSON ({exc})", refused=True
+        )
     except WebhookPayloadError as exc:
         return ReadBody(text, problem=str(exc), refused=True)
     except Exception as exc:  # a parser defect: the event is still kept, flagged for replay
@@ -189,6 +191,24 @@ def webhook_journal_append(arrivals: Sequence[Arrival]) -> list[WebhookEvent]:
         row.pk = pk
         row._state.adding = False
     return rows
+
+
+#: Renewed in chunks of this many ids (one statement each).
+RENEW_CHUNK = 1000
+
+
+def webhook_journal_renew(event_ids: Sequence[int]) -> int:
+    """Renew the lease of journaled events a live process holds (not yet processed): their
+    recovery falls due :data:`JOURNAL_RECOVER_AFTER` from now, so the retry sweep leaves
+    them to it. Returns how many were still received."""
+    due = timezone.now() + JOURNAL_RECOVER_AFTER
+    renewed = 0
+    for start in range(0, len(event_ids), RENEW_CHUNK):
+        chunk = event_ids[start : start + RENEW_CHUNK]
+        renewed += WebhookEvent.objects.filter(pk__in=chunk, state=WebhookEvent.State.RECEIVED).update(
+            retry_due_at=due
+        )
+    return renewed
 
 
 @dataclass(frozen=True)

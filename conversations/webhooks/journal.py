@@ -7,14 +7,16 @@ waits only for the raw body to be durable:
 - one *appender* thread takes every verified POST that arrived while it was committing the
   previous batch, stores them all with one multi-row ``INSERT`` and one commit (a group
   commit: the batch grows with the load, the commits per second do not), then answers each;
-- one *processor* thread processes the stored events behind it, in arrival order, a batch
-  per transaction (``webhook_journal_process``), and sends their live events on the
-  server's event loop.
+- *processor* threads (``WEBHOOK_JOURNAL_PROCESSORS``) process the stored events behind it,
+  a batch per transaction (``webhook_journal_process``), and send their live events on the
+  server's event loop. A customer's events always go to the same processor (by their
+  business-scoped id, else their number), first in first out.
 
-Persist-then-acknowledge holds: every acknowledged event is a committed row. So do
-idempotency by wamid (processing is the same) and a customer's order (one appender and one
-processor per server, first in first out). An event whose server stopped between its
-commit and its processing is processed by the retry sweep after
+Persist-then-acknowledge holds: every acknowledged event is a committed row. So does
+idempotency by wamid (processing is the same). A customer's order holds within a process,
+as far as an event names one customer (a body naming several goes with its first). The
+events a process holds are leased: it renews their ``retry_due_at`` while they wait, so the
+retry sweep takes an event only once its process stopped renewing (it died) for
 ``JOURNAL_RECOVER_AFTER``. Bodies that are no webhook are refused (400) as without the
 journal: the appender reads each body before storing it.
 """
@@ -44,6 +46,7 @@ from conversations.services.webhooks import (
     Journaled,
     webhook_journal_append,
     webhook_journal_process,
+    webhook_journal_renew,
     webhook_read,
 )
 from waproject import broadcasts
@@ -64,7 +67,14 @@ SQLITE_PROCESS_BATCH = 16
 #: Seconds between tries of a batch while the database cannot be reached.
 RETRY_PAUSE = 1.0
 #: How long the processor waits for the event loop to take a batch's live events.
-PUSH_TIMEOUT = 30.0
+PUSH_TIMEOUT = 5.0
+#: A POST whose commit has not come after this many seconds is answered 503 (Meta resends;
+#: should the commit still come, the resent copy is a duplicate, which processing ignores).
+ANSWER_TIMEOUT = 20.0
+#: Seconds between renewals of the held events' lease (well inside JOURNAL_RECOVER_AFTER).
+LEASE_EVERY = 10.0
+#: The longest pause a processor makes for the acknowledgements (seconds).
+MOST_YIELD = 1.0
 
 
 @dataclass(frozen=True)
@@ -97,19 +107,30 @@ class Journal:
         self._lock = threading.Lock()
         self._appending = False
         self._stopping = threading.Event()
+        self._closed = False
+        # The ids of the events stored and not yet processed here: their lease is renewed.
+        self._held: set[int] = set()
+        self._held_lock = threading.Lock()
 
     async def receive(self, *, body: bytes, signature: str, received_at: datetime) -> Outcome:
         """Store one POST in the next group commit; returns once it is durable (or refused)."""
+        if self._closed:
+            return Outcome(503, "the server is stopping, retry later")
         loop = asyncio.get_running_loop()
         self._loop = loop  # where the live events go (one loop per server; a test's own)
         self._start()
         answered: asyncio.Future[Outcome] = loop.create_future()
 
         def settle(outcome: Outcome) -> None:
-            loop.call_soon_threadsafe(_set_result, answered, outcome)
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+                loop.call_soon_threadsafe(_set_result, answered, outcome)
 
         self._posts.put(_Post(body, signature, received_at, settle))
-        return await answered
+        try:
+            return await asyncio.wait_for(answered, ANSWER_TIMEOUT)
+        except TimeoutError:
+            logger.error("webhook journal: no commit after %s s; answered 503", ANSWER_TIMEOUT)
+            return Outcome(503, "storage did not answer in time, retry later")
 
     def _start(self) -> None:
         if self._threads:
@@ -124,6 +145,7 @@ class Journal:
             ]
             for number, stored in enumerate(self._stored):
                 workers.append((self._process_forever, (stored,), f"journal-process-{number}"))
+            workers.append((self._lease_forever, (), "journal-lease"))
             for target, args, name in workers:
                 # A fresh context: the first request's log fields must not follow the threads.
                 thread = threading.Thread(
@@ -132,17 +154,21 @@ class Journal:
                 thread.start()
                 self._threads.append(thread)
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Store and process what has arrived, then stop both threads (a server's shutdown;
-        not on the event loop, which must stay free to take the last live events)."""
+    def stop(self, timeout: float = 25.0) -> None:
+        """Store and process what has arrived (within ``timeout`` seconds in all), then stop
+        the threads; later POSTs are answered 503. A server's shutdown, not on the event
+        loop, which must stay free to take the last live events. What is not processed by
+        then stays received, its lease runs out, and the retry sweep takes it."""
         with self._lock:
+            self._closed = True
             threads, self._threads = self._threads, []
         if not threads:
             return
         self._stopping.set()
         self._posts.put(None)
+        deadline = time.monotonic() + timeout
         for thread in threads:
-            thread.join(timeout)
+            thread.join(max(deadline - time.monotonic(), 0))
 
     # --- the appender ---------------------------------------------------------------------
 
@@ -154,7 +180,7 @@ class Journal:
                 self._append(posts)
             except Exception:  # never leave a POST unanswered, never stop the thread
                 logger.exception("webhook journal append failed")
-                for post in posts:
+                for post in posts:  # a POST answered already ignores a second answer
                     post.settle(Outcome(500, "internal error; the event was not stored, retry later"))
             finally:
                 _close_if_broken()
@@ -172,7 +198,13 @@ class Journal:
     def _store(self, posts: list[_Post]) -> None:
         if not posts:
             return
-        secrets = directory.app_secrets()
+        try:
+            secrets = directory.app_secrets()  # the channels, read again every few seconds
+        except DatabaseError:
+            logger.exception("webhook journal: the channels could not be read")
+            for post in posts:
+                post.settle(Outcome(503, "storage unavailable, retry later"))
+            return
         arrivals: list[Arrival] = []
         waiting: list[_Post] = []
         for post in posts:
@@ -198,6 +230,12 @@ class Journal:
             for post in waiting:
                 post.settle(Outcome(503, "storage unavailable, retry later"))
             return
+        with self._held_lock:
+            self._held.update(
+                event.pk
+                for event, arrival in zip(events, arrivals, strict=True)
+                if arrival.read.parsed is not None
+            )
         stored: list[list[Journaled]] = [[] for _ in self._stored]
         for post, arrival, event in zip(waiting, arrivals, events, strict=True):
             read = arrival.read
@@ -213,6 +251,24 @@ class Journal:
             if entries:
                 queued.put(entries)
 
+    # --- the lease ------------------------------------------------------------------------
+
+    def _lease_forever(self) -> None:
+        """Every :data:`LEASE_EVERY` seconds, push the held events' recovery time forward:
+        the retry sweep must not take an event a live processor will get to (out of its
+        customer's order, and twice the work)."""
+        while not self._stopping.wait(LEASE_EVERY):
+            with self._held_lock:
+                held = sorted(self._held)
+            try:
+                with _writing():
+                    webhook_journal_renew(held)
+            except Exception:  # the next renewal tries again; a lapse only lets the sweep in
+                logger.exception("webhook journal: the lease of %d events was not renewed", len(held))
+            finally:
+                _close_if_broken()
+        connections.close_all()
+
     # --- the processor --------------------------------------------------------------------
 
     def _process_forever(self, stored: queue.SimpleQueue[list[Journaled] | None]) -> None:
@@ -222,38 +278,48 @@ class Journal:
             entries = [entry for batch in batches for entry in batch]
             size = SQLITE_PROCESS_BATCH if _one_writer() else PROCESS_BATCH
             for start in range(0, len(entries), size):
-                began = time.monotonic()
-                self._process(entries[start : start + size])
-                self._yield_to_arrivals(time.monotonic() - began)
+                batch = entries[start : start + size]
+                try:
+                    self._process(batch)
+                except Exception:  # never stop the thread; the events' lease runs out
+                    logger.exception("webhook journal: a batch failed; left to the retry sweep")
+                finally:
+                    with self._held_lock:
+                        self._held.difference_update(entry.event_id for entry in batch)
         connections.close_all()
 
     def _yield_to_arrivals(self, busy: float) -> None:
-        """While POSTs wait for their commit, pause as long as the last batch took (times
-        ``WEBHOOK_JOURNAL_YIELD``): under a flood the acknowledgements get at least their
-        share of the process (one interpreter lock), the processing catches up after it;
-        at a steady rate the appender is mostly idle and the processing goes on at once."""
+        """While POSTs wait for their commit, pause as long as the last batch's processing
+        took (times ``WEBHOOK_JOURNAL_YIELD``, at most :data:`MOST_YIELD`): under a flood the
+        acknowledgements get at least their share of the process (one interpreter lock),
+        the processing catches up after it; at a steady rate the appender is mostly idle
+        and the processing goes on at once."""
         if self._appending or self._posts.qsize():
-            time.sleep(busy * settings.WEBHOOK_JOURNAL_YIELD)
+            time.sleep(min(busy * settings.WEBHOOK_JOURNAL_YIELD, MOST_YIELD))
 
     def _process(self, entries: list[Journaled]) -> None:
-        collected = self._processed(entries)
+        collected, busy = self._processed(entries)
         if collected and self._loop is not None:
-            pushed: Future[None] = asyncio.run_coroutine_threadsafe(broadcasts.flush(collected), self._loop)
             try:
+                pushed: Future[None] = asyncio.run_coroutine_threadsafe(
+                    broadcasts.flush(collected), self._loop
+                )
                 pushed.result(timeout=PUSH_TIMEOUT)
-            except Exception:  # flush logs its own failures; browsers resync
+            except Exception:  # a closed loop, a stuck layer: flush logs its own; browsers resync
                 logger.exception("webhook journal: live events not sent")
+        self._yield_to_arrivals(busy)
 
-    def _processed(self, entries: list[Journaled]) -> list[tuple[str, dict[str, object]]]:
+    def _processed(self, entries: list[Journaled]) -> tuple[list[tuple[str, dict[str, object]]], float]:
         """Process a batch; while the database cannot be reached, try it again every
         :data:`RETRY_PAUSE` seconds before any later batch (a customer's order holds). On
         another error, or when the server stops meanwhile, the events stay received and
-        the retry sweep takes them."""
+        the retry sweep takes them once their lease runs out."""
         while True:
             try:
+                began = time.monotonic()
                 with broadcasts.collect_broadcasts() as collected, _writing():
                     webhook_journal_process(entries)
-                return collected
+                return collected, time.monotonic() - began
             except Exception as exc:
                 retry = database_unreachable(exc) and not self._stopping.is_set()
                 logger.warning(
@@ -264,21 +330,24 @@ class Journal:
                     exc_info=not retry,
                 )
                 if not retry:
-                    return []
+                    return [], 0.0
             finally:
                 _close_if_broken()
             self._stopping.wait(RETRY_PAUSE)
 
 
 def _customer(parsed: ParsedWebhook) -> str:
-    """The customer an event is about (its first message's sender, its first status's
-    recipient), which decides its processor: one customer's events are processed in order.
+    """The customer an event is about, which decides its processor: its first message's
+    sender, preference's or echo's customer, status's recipient; by the business-scoped id
+    when there is one (a customer whose number is hidden has only that), else the number.
     Events about no customer (templates, number health) share the first processor."""
     for change in parsed.changes:
-        for message in change.messages:
-            return message.sender.wa_id or message.sender.user_id or ""
+        people = [m.sender for m in change.messages] + [p.customer for p in change.preferences]
+        people += [e.sender for e in change.echoes]
+        for person in people:
+            return person.user_id or person.wa_id or ""
         for status in change.statuses:
-            return status.recipient_id or status.recipient_user_id
+            return status.recipient_user_id or status.recipient_id
     return ""
 
 

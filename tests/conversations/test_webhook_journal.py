@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from datetime import timedelta
 
@@ -21,12 +22,14 @@ from conversations.services.webhooks import (
     JOURNAL_RECOVER_AFTER,
     Journaled,
     webhook_journal_process,
+    webhook_journal_renew,
     webhook_read,
     webhook_retry_due,
 )
 from conversations.webhooks import journal as journal_module
 from conversations.webhooks.journal import Journal
 from tests.cloud_api import LENA, RAFAEL, T0, inbound, wamid
+from tests.cloud_api import payload as payload_named
 from tests.conftest import APP_SECRET
 from whatsapp.signature import sign
 
@@ -205,6 +208,79 @@ async def test_a_batch_is_tried_again_while_the_database_is_away_before_any_late
         lambda: list(Message.objects.order_by("pk").values_list("wamid", flat=True))
     )()
     assert stored == [wamid(LENA, "JRNL0000"), wamid(LENA, "JRNL0001")]
+
+
+async def test_a_live_process_renews_the_lease_of_what_it_holds(channel, journal, monkeypatch):
+    monkeypatch.setattr(journal_module, "LEASE_EVERY", 0.05)
+    release = threading.Event()
+    monkeypatch.setattr(journal, "_process", lambda entries: release.wait(10))  # the processor is busy
+    assert (await post(text()))[0] == 200
+    event = await database_sync_to_async(WebhookEvent.objects.get)()
+    first_due = event.retry_due_at
+    renewed = await until(lambda: WebhookEvent.objects.get().retry_due_at > first_due)
+    release.set()
+    assert renewed  # pushed forward while the process holds it: the sweep leaves it alone
+
+
+def test_a_renewal_moves_only_received_events_recovery_forward(channel):
+    long_ago = timezone.now() - timedelta(minutes=5)
+    waiting, done = (
+        WebhookEvent.objects.create(received_at=long_ago, body="{}", state=state, retry_due_at=long_ago)
+        for state in ("received", "processed")
+    )
+    assert webhook_journal_renew([waiting.pk, done.pk]) == 1
+    waiting.refresh_from_db(), done.refresh_from_db()
+    assert waiting.retry_due_at > timezone.now() + JOURNAL_RECOVER_AFTER - timedelta(seconds=5)
+    assert done.retry_due_at == long_ago
+    assert webhook_retry_due(now=timezone.now()) == 0  # not due any more
+
+
+async def test_the_channels_unreadable_answers_503_not_500(channel, journal, monkeypatch):
+    def down():
+        raise OperationalError("the database is restarting")
+
+    monkeypatch.setattr(journal_module.directory, "app_secrets", down)
+    status, content = await post(text())
+    assert status == 503 and json.loads(content)["error"] == "storage unavailable, retry later"
+
+
+async def test_each_post_of_a_group_commit_gets_its_own_answer(channel, journal):
+    answers = await asyncio.gather(
+        post(text(LENA, 0)),
+        post(text(LENA, 1), signature="sha256=" + "0" * 64),
+        post(b'{"object": "page"}'),
+        post(text(RAFAEL, 2)),
+    )
+    assert [status for status, _ in answers] == [200, 403, 400, 200]
+    flagged = await database_sync_to_async(WebhookEvent.objects.get)(pk=json.loads(answers[2][1])["event_id"])
+    assert flagged.body == '{"object": "page"}' and flagged.state == "flagged"
+    assert await until(lambda: WebhookEvent.objects.filter(state="processed").count() == 2)
+    assert await database_sync_to_async(
+        lambda: sorted(Message.objects.values_list("wamid", flat=True))
+    )() == sorted([wamid(LENA, "JRNL0000"), wamid(RAFAEL, "JRNL0002")])
+
+
+async def test_after_stopping_a_post_is_answered_503(channel, journal):
+    assert (await post(text()))[0] == 200
+    await asyncio.to_thread(journal.stop)
+    status, content = await post(text(LENA, 1))
+    assert status == 503 and "stopping" in json.loads(content)["error"]
+
+
+def test_a_customer_s_events_go_to_one_processor_whatever_names_them():
+    at = timezone.now()
+
+    def key(payload) -> str:
+        read = webhook_read(body=json.dumps(payload).encode(), received_at=at)
+        assert read.parsed is not None, read.problem
+        return journal_module._customer(read.parsed)
+
+    message = json.loads(text(LENA))
+    assert key(message) == LENA.user_id  # the business-scoped id first: a hidden number has only that
+    assert key(payload_named("user_preferences_stop")) == RAFAEL.user_id
+    assert key(json.loads(text(RAFAEL))) == RAFAEL.user_id  # his messages go where his preferences go
+    assert key(payload_named("smb_message_echo_text")) == key(payload_named("inbound_text")) == LENA.user_id
+    assert key(payload_named("template_status_update_approved")) == ""
 
 
 async def test_stopping_stores_and_processes_what_arrived(channel, journal):

@@ -1,5 +1,5 @@
 """The whole product with the webhook journal on (``WEBHOOK_JOURNAL=1``): real uvicorn,
-the sandbox's signed webhooks, the agent's socket; and a clean stop keeps nothing back."""
+the sandbox's signed webhooks, the agent's socket."""
 
 from __future__ import annotations
 

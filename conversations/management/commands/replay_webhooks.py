@@ -10,8 +10,8 @@ from conversations.services.webhooks import webhook_event_process
 
 class Command(BaseCommand):
     help = (
-        "Process stored WhatsApp webhook events again: failed ones by default, or the given "
-        "ids, or every event with --all (e.g. after configuring a missing channel)."
+        "Process stored WhatsApp webhook events again: failed ones (and journaled ones not "
+        "processed yet) by default, or the given ids, or every event with --all (e.g. after configuring a missing channel)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,7 +27,9 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"no webhook event with id {', '.join(map(str, sorted(missing)))}")
         elif not all:
-            states = [WebhookEvent.State.FAILED] + ([WebhookEvent.State.PROCESSED] if flagged else [])
+            # Journaled events not processed yet too: with no beat running, this is how they are.
+            states = [WebhookEvent.State.FAILED, WebhookEvent.State.RECEIVED]
+            states += [WebhookEvent.State.PROCESSED] if flagged else []
             events = events.filter(state__in=states)
             if flagged:
                 events = events.exclude(state=WebhookEvent.State.PROCESSED, flags=[])
