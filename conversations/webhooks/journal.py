@@ -114,11 +114,10 @@ class Journal:
 
     async def receive(self, *, body: bytes, signature: str, received_at: datetime) -> Outcome:
         """Store one POST in the next group commit; returns once it is durable (or refused)."""
-        if self._closed:
+        if not self._start():
             return Outcome(503, "the server is stopping, retry later")
         loop = asyncio.get_running_loop()
         self._loop = loop  # where the live events go (one loop per server; a test's own)
-        self._start()
         answered: asyncio.Future[Outcome] = loop.create_future()
 
         def settle(outcome: Outcome) -> None:
@@ -132,12 +131,15 @@ class Journal:
             logger.error("webhook journal: no commit after %s s; answered 503", ANSWER_TIMEOUT)
             return Outcome(503, "storage did not answer in time, retry later")
 
-    def _start(self) -> None:
+    def _start(self) -> bool:
+        """Start the threads unless they run; False once the journal is stopped."""
         if self._threads:
-            return
+            return True
         with self._lock:
+            if self._closed:
+                return False
             if self._threads:
-                return
+                return True
             self._stopping.clear()
             self._stored = [queue.SimpleQueue() for _ in range(max(settings.WEBHOOK_JOURNAL_PROCESSORS, 1))]
             workers: list[tuple[Callable[..., None], tuple[object, ...], str]] = [
@@ -153,6 +155,7 @@ class Journal:
                 )
                 thread.start()
                 self._threads.append(thread)
+            return True
 
     def stop(self, timeout: float = 25.0) -> None:
         """Store and process what has arrived (within ``timeout`` seconds in all), then stop
@@ -230,26 +233,27 @@ class Journal:
             for post in waiting:
                 post.settle(Outcome(503, "storage unavailable, retry later"))
             return
-        with self._held_lock:
-            self._held.update(
-                event.pk
-                for event, arrival in zip(events, arrivals, strict=True)
-                if arrival.read.parsed is not None
-            )
         stored: list[list[Journaled]] = [[] for _ in self._stored]
-        for post, arrival, event in zip(waiting, arrivals, events, strict=True):
+        answers: list[Outcome] = []
+        for arrival, event in zip(arrivals, events, strict=True):
             read = arrival.read
             if read.parsed is None:
-                post.settle(Outcome(400, read.problem or "", event.pk) if read.refused else Outcome(200))
+                answers.append(Outcome(400, read.problem or "", event.pk) if read.refused else Outcome(200))
                 continue
-            post.settle(Outcome(200))
+            answers.append(Outcome(200))
             partition = zlib.crc32(_customer(read.parsed).encode()) % len(stored)
             stored[partition].append(
                 Journaled(event.pk, read.parsed, arrival.app_secret, arrival.received_at)
             )
+        # Held (their lease renewed) and queued together: an event is either both or, should
+        # anything above fail, neither, and then the retry sweep takes it after its 30 s.
+        with self._held_lock:
+            self._held.update(entry.event_id for entries in stored for entry in entries)
         for queued, entries in zip(self._stored, stored, strict=True):
             if entries:
                 queued.put(entries)
+        for post, answer in zip(waiting, answers, strict=True):
+            post.settle(answer)
 
     # --- the lease ------------------------------------------------------------------------
 
