@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
@@ -38,7 +38,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from conversations.directory import directory
 from conversations.services.webhooks import webhook_receive
-from conversations.webhooks.journal import webhook_journal
+from conversations.webhooks.journal import close_broken_connections, webhook_journal
 from ops import logs, metrics
 from waproject import broadcasts
 from whatsapp.signature import matching_secret
@@ -166,13 +166,7 @@ def _in_pool(function: Any, *args: Any) -> Answer:
     try:
         return _guarded(function, *args)
     finally:
-        for connection in connections.all(initialized_only=True):
-            if (
-                connection.connection is not None
-                and connection.errors_occurred
-                and not connection.is_usable()
-            ):
-                connection.close()
+        close_broken_connections()
 
 
 def _guarded(function: Any, *args: Any) -> Answer:

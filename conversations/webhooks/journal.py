@@ -186,7 +186,7 @@ class Journal:
                 for post in posts:  # a POST answered already ignores a second answer
                     post.settle(Outcome(500, "internal error; the event was not stored, retry later"))
             finally:
-                _close_if_broken()
+                close_broken_connections()
         for stored in self._stored:
             stored.put(None)
         connections.close_all()
@@ -270,7 +270,7 @@ class Journal:
             except Exception:  # the next renewal tries again; a lapse only lets the sweep in
                 logger.exception("webhook journal: the lease of %d events was not renewed", len(held))
             finally:
-                _close_if_broken()
+                close_broken_connections()
         connections.close_all()
 
     # --- the processor --------------------------------------------------------------------
@@ -336,7 +336,7 @@ class Journal:
                 if not retry:
                     return [], 0.0
             finally:
-                _close_if_broken()
+                close_broken_connections()
             self._stopping.wait(RETRY_PAUSE)
 
 
@@ -390,7 +390,7 @@ def _writing() -> contextlib.AbstractContextManager[object]:
     return _sqlite_writer if _one_writer() else contextlib.nullcontext()
 
 
-def _close_if_broken() -> None:
+def close_broken_connections() -> None:
     """A thread keeps its connection while it is healthy; one that failed is closed (the
     next batch connects again)."""
     for connection in connections.all(initialized_only=True):
