@@ -3,13 +3,10 @@ the sandbox's signed webhooks, the agent's socket."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-
 import pytest
 
-from tests.e2e.test_whole_product import pending_offer, run_async, wait_for
-from tests.stack import console_socket, running_stack
+from tests.e2e.test_whole_product import pending_offer, pushed_message, wait_for
+from tests.stack import running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -29,22 +26,7 @@ def test_a_journaled_customer_message_reaches_the_agent_live():
         offer = wait_for(lambda: pending_offer(alice), what="the offer")
         interaction = alice.post(f"/api/v1/offers/{offer['id']}/accept/").json()
 
-        async def listen() -> dict:
-            async with console_socket(stack, alice) as socket:
-                assert json.loads(await socket.recv())["type"] == "hello"
-                await socket.send(
-                    json.dumps({"command": "subscribe", "interaction_ids": [interaction["id"]]})
-                )
-                assert json.loads(await socket.recv())["type"] == "subscribed"
-                await asyncio.get_running_loop().run_in_executor(
-                    None, lambda: stack.customer_says("Second", wa_id="4915200000031")
-                )
-                while True:
-                    frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
-                    if frame["type"] == "message.created":
-                        return frame
-
-        frame = run_async(listen())
+        frame = pushed_message(stack, alice, interaction["id"], "Second", wa_id="4915200000031")
         assert frame["message"]["body"] == "Second"
         assert frame["message"]["interaction_id"] == interaction["id"]
         states = wait_for(

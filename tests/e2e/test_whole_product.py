@@ -102,23 +102,29 @@ def test_the_socket_pushes_a_customer_message_live(stack):
     stack.customer_says("First", wa_id="4915200000003")
     offer = wait_for(lambda: pending_offer(alice), what="the offer")
     interaction = alice.post(f"/api/v1/offers/{offer['id']}/accept/").json()
+    frame = pushed_message(stack, alice, interaction["id"], "Second", wa_id="4915200000003")
+    assert frame["message"]["body"] == "Second"
+    assert frame["message"]["interaction_id"] == interaction["id"]
+
+
+def pushed_message(stack, agent: httpx.Client, interaction_id: int, text: str, *, wa_id: str) -> dict:
+    """The ``message.created`` frame the agent's console socket, subscribed to the
+    interaction, gets when the customer writes ``text``."""
 
     async def listen() -> dict:
-        async with console_socket(stack, alice) as socket:
+        async with console_socket(stack, agent) as socket:
             assert json.loads(await socket.recv())["type"] == "hello"
-            await socket.send(json.dumps({"command": "subscribe", "interaction_ids": [interaction["id"]]}))
+            await socket.send(json.dumps({"command": "subscribe", "interaction_ids": [interaction_id]}))
             assert json.loads(await socket.recv())["type"] == "subscribed"
             await asyncio.get_running_loop().run_in_executor(
-                None, lambda: stack.customer_says("Second", wa_id="4915200000003")
+                None, lambda: stack.customer_says(text, wa_id=wa_id)
             )
             while True:
                 frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
                 if frame["type"] == "message.created":
                     return frame
 
-    frame = run_async(listen())
-    assert frame["message"]["body"] == "Second"
-    assert frame["message"]["interaction_id"] == interaction["id"]
+    return run_async(listen())
 
 
 def test_console_sockets_compress_each_message_on_its_own(stack):
