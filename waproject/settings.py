@@ -412,6 +412,11 @@ WEBHOOK_JOURNAL_PROCESSORS = int(os.environ.get("WEBHOOK_JOURNAL_PROCESSORS", "4
 #: While webhooks wait for their commit, a journal processor pauses this many seconds per
 #: second it processed: 1.0 leaves the acknowledgements at least half of the process.
 WEBHOOK_JOURNAL_YIELD = float(os.environ.get("WEBHOOK_JOURNAL_YIELD", "1.0"))
+#: Where the journal's events are processed: ``server`` (each web process processes what it
+#: stored) or ``drainer`` (the web processes only store and acknowledge; the
+#: ``drain_webhooks`` process, one active per deployment, processes every stored event:
+#: PostgreSQL only; conversations.webhooks.drainer).
+WEBHOOK_JOURNAL_PROCESSING = os.environ.get("WEBHOOK_JOURNAL_PROCESSING", "server")
 #: S1: the supervisors' board is pushed at most once every this many seconds per process,
 #: however many changes arrive (``conversations.events.board_changed``).
 BOARD_PUSH_INTERVAL: float | None = float(os.environ.get("BOARD_PUSH_INTERVAL", "1.0"))

@@ -13,12 +13,12 @@ import json
 import logging
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from conversations.db import fast_create, insert_ignore_returning
@@ -167,11 +167,16 @@ class Arrival:
     received_at: datetime
 
 
-def webhook_journal_append(arrivals: Sequence[Arrival]) -> list[WebhookEvent]:
+#: The PostgreSQL channel on which a group commit tells the drainer there is work.
+JOURNAL_CHANNEL = "wa_webhook_journal"
+
+
+def webhook_journal_append(arrivals: Sequence[Arrival], *, notify: bool = False) -> list[WebhookEvent]:
     """Store verified POSTs with one multi-row ``INSERT`` and one commit: the journal's
     group commit, after which each is acknowledged. Processable bodies are stored
     ``received`` and due for the retry sweep after :data:`JOURNAL_RECOVER_AFTER` (should
-    their process stop before processing them); the others flagged, as without the journal."""
+    their process stop before processing them); the others flagged, as without the journal.
+    ``notify``: tell the drainer with the commit (``NOTIFY`` on :data:`JOURNAL_CHANNEL`)."""
     rows = [
         WebhookEvent(
             received_at=arrival.received_at,
@@ -187,6 +192,9 @@ def webhook_journal_append(arrivals: Sequence[Arrival]) -> list[WebhookEvent]:
         # One statement without the ORM's compilation (``bulk_create`` cost ~0.3 ms a row);
         # each row's id is the next of the sequence in the order of the rows.
         ids = sorted(pk for (pk,) in insert_ignore_returning(WebhookEvent, rows, ("id",)))
+        if notify:
+            with connection.cursor() as cursor:
+                cursor.execute(f"NOTIFY {JOURNAL_CHANNEL}")  # delivered at the commit
     for row, pk in zip(rows, ids, strict=True):
         row.pk = pk
         row._state.adding = False
@@ -209,6 +217,43 @@ def webhook_journal_renew(event_ids: Sequence[int]) -> int:
             retry_due_at=due
         )
     return renewed
+
+
+def webhook_journal_renew_all() -> int:
+    """Renew the lease of every journaled event not processed yet: the drainer's, which
+    stands for all of them while it lives (the retry sweep takes them only once no
+    drainer has renewed them for :data:`JOURNAL_RECOVER_AFTER`). Returns how many."""
+    return WebhookEvent.objects.filter(state=WebhookEvent.State.RECEIVED).update(
+        retry_due_at=timezone.now() + JOURNAL_RECOVER_AFTER
+    )
+
+
+def webhook_journal_pending(
+    *, after: int, limit: int, through: int | None = None, skip: Collection[int] = ()
+) -> list[Journaled]:
+    """The journaled events still to process with an id above ``after`` (and at most
+    ``through``; oldest first, at most ``limit``, none of ``skip``), parsed again from their
+    stored bodies: what the drainer reads. A body that no longer parses (it did on arrival)
+    is flagged here."""
+    events = WebhookEvent.objects.filter(state=WebhookEvent.State.RECEIVED, pk__gt=after)
+    if through is not None:
+        events = events.filter(pk__lte=through)
+    if skip:
+        events = events.exclude(pk__in=list(skip))
+    rows = list(events.order_by("pk").values_list("pk", "body", "signature", "received_at")[:limit])
+    if not rows:
+        return []
+    secrets = directory.app_secrets()
+    pending: list[Journaled] = []
+    for pk, body, signature, received_at in rows:
+        raw = body.encode()
+        read = webhook_read(body=raw, received_at=received_at)
+        if read.parsed is None:
+            webhook_event_process(event_id=pk, states=[WebhookEvent.State.RECEIVED])  # flags it
+            continue
+        secret = matching_secret(raw, signature, secrets) or ""
+        pending.append(Journaled(pk, read.parsed, secret, received_at))
+    return pending
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from conversations.services.webhooks import (
     webhook_journal_append,
     webhook_journal_process,
     webhook_journal_renew,
+    webhook_journal_renew_all,
     webhook_read,
 )
 from waproject import broadcasts
@@ -94,30 +95,175 @@ class _Post:
     settle: Callable[[Outcome], None]
 
 
+class Processors:
+    """Threads that process journaled events behind their commit, a batch per transaction,
+    and send the batch's live events on :attr:`loop`. A customer's events always go to the
+    same thread (:func:`_customer`), first in first out. The events given and not yet
+    processed are *held*: a lease thread renews their recovery time (or, for the drainer,
+    every received event's), so the retry sweep leaves them to this process."""
+
+    def __init__(
+        self,
+        *,
+        count: int,
+        name: str,
+        arrivals_waiting: Callable[[], bool] = lambda: False,
+        renew_all: bool = False,
+    ) -> None:
+        self._queues: list[queue.SimpleQueue[list[Journaled] | None]] = [
+            queue.SimpleQueue() for _ in range(max(count, 1))
+        ]
+        self._name = name
+        self._arrivals_waiting = arrivals_waiting
+        self._renew_all = renew_all
+        #: Where the live events are sent (the server's event loop, the drainer's own).
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.stopping = threading.Event()
+        self._held: set[int] = set()
+        self._held_lock = threading.Lock()
+
+    def threads(self) -> list[threading.Thread]:
+        """The processor and lease threads, not started."""
+        workers: list[tuple[Callable[..., None], tuple[object, ...], str]] = [
+            (self._process_forever, (queued,), f"{self._name}-process-{number}")
+            for number, queued in enumerate(self._queues)
+        ]
+        workers.append((self._lease_forever, (), f"{self._name}-lease"))
+        # A fresh context each: the first request's log fields must not follow the threads.
+        return [
+            threading.Thread(target=contextvars.Context().run, args=(target, *args), name=name, daemon=True)
+            for target, args, name in workers
+        ]
+
+    def submit(self, entries: list[Journaled]) -> None:
+        """Hold the events and queue each to its customer's processor (an event is both or,
+        should this fail, neither; then the retry sweep takes it after its 30 s)."""
+        split: list[list[Journaled]] = [[] for _ in self._queues]
+        for entry in entries:
+            split[zlib.crc32(_customer(entry.parsed).encode()) % len(split)].append(entry)
+        with self._held_lock:
+            self._held.update(entry.event_id for entry in entries)
+        for queued, part in zip(self._queues, split, strict=True):
+            if part:
+                queued.put(part)
+
+    def held(self) -> set[int]:
+        """The ids of the events given and not processed yet."""
+        with self._held_lock:
+            return set(self._held)
+
+    def finish(self) -> None:
+        """Ask each processor to stop once it has processed what it was given."""
+        for queued in self._queues:
+            queued.put(None)
+
+    # --- the lease ------------------------------------------------------------------------
+
+    def _lease_forever(self) -> None:
+        """Every :data:`LEASE_EVERY` seconds, push the held events' recovery time forward:
+        the retry sweep must not take an event a live processor will get to (out of its
+        customer's order, and twice the work)."""
+        while not self.stopping.wait(LEASE_EVERY):
+            held = sorted(self.held())
+            try:
+                with _writing():
+                    if self._renew_all:
+                        webhook_journal_renew_all()
+                    else:
+                        webhook_journal_renew(held)
+            except Exception:  # the next renewal tries again; a lapse only lets the sweep in
+                logger.exception("webhook journal: the lease of %d events was not renewed", len(held))
+            finally:
+                close_broken_connections()
+        connections.close_all()
+
+    # --- the processing -------------------------------------------------------------------
+
+    def _process_forever(self, stored: queue.SimpleQueue[list[Journaled] | None]) -> None:
+        stopping = False
+        while not stopping:
+            batches, stopping = _take(stored, PROCESS_BATCH)
+            entries = [entry for batch in batches for entry in batch]
+            size = SQLITE_PROCESS_BATCH if _one_writer() else PROCESS_BATCH
+            for start in range(0, len(entries), size):
+                batch = entries[start : start + size]
+                try:
+                    self._process(batch)
+                except Exception:  # never stop the thread; the events' lease runs out
+                    logger.exception("webhook journal: a batch failed; left to the retry sweep")
+                finally:
+                    with self._held_lock:
+                        self._held.difference_update(entry.event_id for entry in batch)
+        connections.close_all()
+
+    def _yield_to_arrivals(self, busy: float) -> None:
+        """While POSTs wait for their commit, pause as long as the last batch's processing
+        took (times ``WEBHOOK_JOURNAL_YIELD``, at most :data:`MOST_YIELD`): under a flood the
+        acknowledgements get at least their share of the process (one interpreter lock),
+        the processing catches up after it; at a steady rate the appender is mostly idle
+        and the processing goes on at once."""
+        if self._arrivals_waiting():
+            time.sleep(min(busy * settings.WEBHOOK_JOURNAL_YIELD, MOST_YIELD))
+
+    def _process(self, entries: list[Journaled]) -> None:
+        collected, busy = self._processed(entries)
+        if collected and self.loop is not None:
+            try:
+                pushed: Future[None] = asyncio.run_coroutine_threadsafe(
+                    broadcasts.flush(collected), self.loop
+                )
+                pushed.result(timeout=PUSH_TIMEOUT)
+            except Exception:  # a closed loop, a stuck layer: flush logs its own; browsers resync
+                logger.exception("webhook journal: live events not sent")
+        self._yield_to_arrivals(busy)
+
+    def _processed(self, entries: list[Journaled]) -> tuple[list[tuple[str, dict[str, object]]], float]:
+        """Process a batch; while the database cannot be reached, try it again every
+        :data:`RETRY_PAUSE` seconds before any later batch (a customer's order holds). On
+        another error, or when the server stops meanwhile, the events stay received and
+        the retry sweep takes them once their lease runs out."""
+        while True:
+            try:
+                began = time.monotonic()
+                with broadcasts.collect_broadcasts() as collected, _writing():
+                    webhook_journal_process(entries)
+                return collected, time.monotonic() - began
+            except Exception as exc:
+                retry = database_unreachable(exc) and not self.stopping.is_set()
+                logger.warning(
+                    "webhook journal: a batch of %d events was not processed (%s)%s",
+                    len(entries),
+                    exc,
+                    "; trying again" if retry else "; left to the retry sweep",
+                    exc_info=not retry,
+                )
+                if not retry:
+                    return [], 0.0
+            finally:
+                close_broken_connections()
+            self.stopping.wait(RETRY_PAUSE)
+
+
 class Journal:
-    """One server's appender and processor threads, started on the first POST."""
+    """One server's appender thread, and its processors unless a drainer processes
+    (``WEBHOOK_JOURNAL_PROCESSING``), started on the first POST."""
 
     def __init__(self) -> None:
-        # ``None`` in a queue asks its thread to stop once it has handled what came before.
+        # ``None`` asks the appender to stop once it has handled what came before.
         self._posts: queue.SimpleQueue[_Post | None] = queue.SimpleQueue()
-        # One queue per processor; a customer's events always go to the same one.
-        self._stored: list[queue.SimpleQueue[list[Journaled] | None]] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._processors: Processors | None = None
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._appending = False
-        self._stopping = threading.Event()
         self._closed = False
-        # The ids of the events stored and not yet processed here: their lease is renewed.
-        self._held: set[int] = set()
-        self._held_lock = threading.Lock()
 
     async def receive(self, *, body: bytes, signature: str, received_at: datetime) -> Outcome:
         """Store one POST in the next group commit; returns once it is durable (or refused)."""
         if not self._start():
             return Outcome(503, "the server is stopping, retry later")
         loop = asyncio.get_running_loop()
-        self._loop = loop  # where the live events go (one loop per server; a test's own)
+        if self._processors is not None:
+            self._processors.loop = loop  # where the live events go (a test's own loop too)
         answered: asyncio.Future[Outcome] = loop.create_future()
 
         def settle(outcome: Outcome) -> None:
@@ -140,22 +286,28 @@ class Journal:
                 return False
             if self._threads:
                 return True
-            self._stopping.clear()
-            self._stored = [queue.SimpleQueue() for _ in range(max(settings.WEBHOOK_JOURNAL_PROCESSORS, 1))]
-            workers: list[tuple[Callable[..., None], tuple[object, ...], str]] = [
-                (self._append_forever, (), "journal-append")
-            ]
-            for number, stored in enumerate(self._stored):
-                workers.append((self._process_forever, (stored,), f"journal-process-{number}"))
-            workers.append((self._lease_forever, (), "journal-lease"))
-            for target, args, name in workers:
-                # A fresh context: the first request's log fields must not follow the threads.
-                thread = threading.Thread(
-                    target=contextvars.Context().run, args=(target, *args), name=name, daemon=True
+            threads = [
+                threading.Thread(
+                    target=contextvars.Context().run,
+                    args=(self._append_forever,),
+                    name="journal-append",
+                    daemon=True,
                 )
+            ]
+            if settings.WEBHOOK_JOURNAL_PROCESSING != "drainer":
+                self._processors = Processors(
+                    count=settings.WEBHOOK_JOURNAL_PROCESSORS,
+                    name="journal",
+                    arrivals_waiting=self._arrivals_waiting,
+                )
+                threads += self._processors.threads()
+            for thread in threads:
                 thread.start()
-                self._threads.append(thread)
+            self._threads = threads
             return True
+
+    def _arrivals_waiting(self) -> bool:
+        return self._appending or bool(self._posts.qsize())
 
     def stop(self, timeout: float = 25.0) -> None:
         """Store and process what has arrived (within ``timeout`` seconds in all), then stop
@@ -167,7 +319,8 @@ class Journal:
             threads, self._threads = self._threads, []
         if not threads:
             return
-        self._stopping.set()
+        if self._processors is not None:
+            self._processors.stopping.set()
         self._posts.put(None)
         deadline = time.monotonic() + timeout
         for thread in threads:
@@ -187,8 +340,8 @@ class Journal:
                     post.settle(Outcome(500, "internal error; the event was not stored, retry later"))
             finally:
                 close_broken_connections()
-        for stored in self._stored:
-            stored.put(None)
+        if self._processors is not None:
+            self._processors.finish()
         connections.close_all()
 
     def _append(self, posts: list[_Post]) -> None:
@@ -226,14 +379,14 @@ class Journal:
             return
         try:
             with _writing():
-                events = webhook_journal_append(arrivals)
+                events = webhook_journal_append(arrivals, notify=self._processors is None)
         except DatabaseError:
             # Nothing of the batch was stored: make Meta retry later rather than lose it.
             logger.exception("webhook journal: batch not stored")
             for post in waiting:
                 post.settle(Outcome(503, "storage unavailable, retry later"))
             return
-        stored: list[list[Journaled]] = [[] for _ in self._stored]
+        entries: list[Journaled] = []
         answers: list[Outcome] = []
         for arrival, event in zip(arrivals, events, strict=True):
             read = arrival.read
@@ -241,103 +394,11 @@ class Journal:
                 answers.append(Outcome(400, read.problem or "", event.pk) if read.refused else Outcome(200))
                 continue
             answers.append(Outcome(200))
-            partition = zlib.crc32(_customer(read.parsed).encode()) % len(stored)
-            stored[partition].append(
-                Journaled(event.pk, read.parsed, arrival.app_secret, arrival.received_at)
-            )
-        # Held (their lease renewed) and queued together: an event is either both or, should
-        # anything above fail, neither, and then the retry sweep takes it after its 30 s.
-        with self._held_lock:
-            self._held.update(entry.event_id for entries in stored for entry in entries)
-        for queued, entries in zip(self._stored, stored, strict=True):
-            if entries:
-                queued.put(entries)
+            entries.append(Journaled(event.pk, read.parsed, arrival.app_secret, arrival.received_at))
+        if self._processors is not None:
+            self._processors.submit(entries)  # else the drainer reads them (told by NOTIFY)
         for post, answer in zip(waiting, answers, strict=True):
             post.settle(answer)
-
-    # --- the lease ------------------------------------------------------------------------
-
-    def _lease_forever(self) -> None:
-        """Every :data:`LEASE_EVERY` seconds, push the held events' recovery time forward:
-        the retry sweep must not take an event a live processor will get to (out of its
-        customer's order, and twice the work)."""
-        while not self._stopping.wait(LEASE_EVERY):
-            with self._held_lock:
-                held = sorted(self._held)
-            try:
-                with _writing():
-                    webhook_journal_renew(held)
-            except Exception:  # the next renewal tries again; a lapse only lets the sweep in
-                logger.exception("webhook journal: the lease of %d events was not renewed", len(held))
-            finally:
-                close_broken_connections()
-        connections.close_all()
-
-    # --- the processor --------------------------------------------------------------------
-
-    def _process_forever(self, stored: queue.SimpleQueue[list[Journaled] | None]) -> None:
-        stopping = False
-        while not stopping:
-            batches, stopping = _take(stored, PROCESS_BATCH)
-            entries = [entry for batch in batches for entry in batch]
-            size = SQLITE_PROCESS_BATCH if _one_writer() else PROCESS_BATCH
-            for start in range(0, len(entries), size):
-                batch = entries[start : start + size]
-                try:
-                    self._process(batch)
-                except Exception:  # never stop the thread; the events' lease runs out
-                    logger.exception("webhook journal: a batch failed; left to the retry sweep")
-                finally:
-                    with self._held_lock:
-                        self._held.difference_update(entry.event_id for entry in batch)
-        connections.close_all()
-
-    def _yield_to_arrivals(self, busy: float) -> None:
-        """While POSTs wait for their commit, pause as long as the last batch's processing
-        took (times ``WEBHOOK_JOURNAL_YIELD``, at most :data:`MOST_YIELD`): under a flood the
-        acknowledgements get at least their share of the process (one interpreter lock),
-        the processing catches up after it; at a steady rate the appender is mostly idle
-        and the processing goes on at once."""
-        if self._appending or self._posts.qsize():
-            time.sleep(min(busy * settings.WEBHOOK_JOURNAL_YIELD, MOST_YIELD))
-
-    def _process(self, entries: list[Journaled]) -> None:
-        collected, busy = self._processed(entries)
-        if collected and self._loop is not None:
-            try:
-                pushed: Future[None] = asyncio.run_coroutine_threadsafe(
-                    broadcasts.flush(collected), self._loop
-                )
-                pushed.result(timeout=PUSH_TIMEOUT)
-            except Exception:  # a closed loop, a stuck layer: flush logs its own; browsers resync
-                logger.exception("webhook journal: live events not sent")
-        self._yield_to_arrivals(busy)
-
-    def _processed(self, entries: list[Journaled]) -> tuple[list[tuple[str, dict[str, object]]], float]:
-        """Process a batch; while the database cannot be reached, try it again every
-        :data:`RETRY_PAUSE` seconds before any later batch (a customer's order holds). On
-        another error, or when the server stops meanwhile, the events stay received and
-        the retry sweep takes them once their lease runs out."""
-        while True:
-            try:
-                began = time.monotonic()
-                with broadcasts.collect_broadcasts() as collected, _writing():
-                    webhook_journal_process(entries)
-                return collected, time.monotonic() - began
-            except Exception as exc:
-                retry = database_unreachable(exc) and not self._stopping.is_set()
-                logger.warning(
-                    "webhook journal: a batch of %d events was not processed (%s)%s",
-                    len(entries),
-                    exc,
-                    "; trying again" if retry else "; left to the retry sweep",
-                    exc_info=not retry,
-                )
-                if not retry:
-                    return [], 0.0
-            finally:
-                close_broken_connections()
-            self._stopping.wait(RETRY_PAUSE)
 
 
 def _customer(parsed: ParsedWebhook) -> str:

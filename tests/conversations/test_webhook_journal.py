@@ -178,7 +178,7 @@ async def test_a_body_that_is_no_webhook_is_refused_and_kept_flagged(channel, jo
 
 
 async def test_a_database_that_cannot_store_the_batch_answers_503(channel, journal, monkeypatch):
-    def down(arrivals):
+    def down(arrivals, notify):
         raise OperationalError("the database is restarting")
 
     monkeypatch.setattr(journal_module, "webhook_journal_append", down)
@@ -213,7 +213,7 @@ async def test_a_batch_is_tried_again_while_the_database_is_away_before_any_late
 async def test_a_live_process_renews_the_lease_of_what_it_holds(channel, journal, monkeypatch):
     monkeypatch.setattr(journal_module, "LEASE_EVERY", 0.05)
     release = threading.Event()
-    monkeypatch.setattr(journal, "_process", lambda entries: release.wait(10))  # the processor is busy
+    monkeypatch.setattr(journal_module.Processors, "_process", lambda self, entries: release.wait(10))  # busy
     assert (await post(text()))[0] == 200
     event = await database_sync_to_async(WebhookEvent.objects.get)()
     first_due = event.retry_due_at

@@ -1,0 +1,184 @@
+"""The journal's drainer (``WEBHOOK_JOURNAL_PROCESSING=drainer``, ``manage.py drain_webhooks``):
+the web processes only store and acknowledge, this process processes.
+
+With the processing in the web process, the acknowledgements and the processing share one
+interpreter lock: ~0.5 ms of CPU a webhook for the one, 1.5–2 ms for the other
+(docs/benchmarks.md). The drainer takes the processing to a process of its own:
+
+- it holds a PostgreSQL advisory lock while it runs, so one drainer of a deployment is
+  active and any other started stands by until the lock is free (its process died or
+  stopped): one reader in id order keeps each customer's events in order;
+- a reader (the main thread) ``LISTEN``\\ s on :data:`JOURNAL_CHANNEL`, where each group
+  commit ``NOTIFY``\\ s, reads the stored ``received`` events in id order (every second it
+  also looks below its place for an event committed late by another web process), parses
+  them and hands them to the :class:`~conversations.webhooks.journal.Processors`: the same
+  threads, batches and retries as in a web process, a customer's events always on the same
+  thread;
+- at most :data:`MOST_HELD` events are in its hands at once; the rest wait in the table;
+- its lease thread renews *every* received event's recovery time while it lives, so the
+  retry sweep takes journaled events only when no drainer has run for
+  :data:`~conversations.services.webhooks.JOURNAL_RECOVER_AFTER`;
+- live events are sent on an event loop of its own (the channel layer, as a worker does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import zlib
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import connection
+
+from conversations.services.webhooks import JOURNAL_CHANNEL, webhook_journal_pending
+from conversations.webhooks.journal import Processors, close_broken_connections
+
+logger = logging.getLogger(__name__)
+
+#: The advisory lock a drainer holds while it is the deployment's active one.
+LOCK_KEY = zlib.crc32(b"wa-webhook-drainer")
+#: Events read from the table at once.
+READ_BATCH = 500
+#: At most this many events read and not yet processed.
+MOST_HELD = 2000
+#: Seconds between looks below the reader's place (late commits), and the longest wait
+#: for a notification.
+RESCAN_EVERY = 1.0
+#: Seconds between tries of the lock while another drainer is active (or of the
+#: database while it cannot be reached).
+STANDBY_PAUSE = 1.0
+
+
+class Drainer:
+    """One drainer process: the reader on the calling thread, processors behind it."""
+
+    def __init__(self, *, processors: int | None = None) -> None:
+        self.stopping = threading.Event()
+        self.active = threading.Event()
+        self._processors = Processors(
+            count=processors or settings.WEBHOOK_JOURNAL_PROCESSORS, name="drainer", renew_all=True
+        )
+        self._listener: psycopg.Connection[Any] | None = None
+        self._place = 0  # the highest id read
+
+    def run(self) -> None:
+        """Wait to be the active drainer, then read and process until :meth:`stop`; then
+        process what was read and return."""
+        loop = asyncio.new_event_loop()
+        pushes = threading.Thread(target=loop.run_forever, name="drainer-pushes", daemon=True)
+        pushes.start()
+        self._processors.loop = loop
+        threads = self._processors.threads()
+        try:
+            if not self._wait_for_the_lock():
+                return
+            for thread in threads:
+                thread.start()
+            self._read_forever()
+        finally:
+            self._processors.stopping.set()
+            self._processors.finish()
+            for thread in threads:
+                if thread.is_alive():
+                    thread.join()
+            loop.call_soon_threadsafe(loop.stop)
+            pushes.join(5)
+            self._close_listener()
+            connection.close()
+
+    def stop(self) -> None:
+        """Stop reading (from a signal handler or another thread); :meth:`run` returns once
+        the events read are processed."""
+        self.stopping.set()
+
+    # --- the lock and the notifications --------------------------------------------------
+
+    def _wait_for_the_lock(self) -> bool:
+        """Become the active drainer (listening, holding the lock); False when stopped first."""
+        announced = False
+        while not self.stopping.is_set():
+            try:
+                listener = self._listen()
+                if listener.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone() == (True,):
+                    self.active.set()
+                    logger.info("webhook drainer: active")
+                    return True
+                self._close_listener()
+                if not announced:
+                    logger.info("webhook drainer: another drainer is active; standing by")
+                    announced = True
+            except psycopg.Error as exc:
+                logger.warning("webhook drainer: the database cannot be reached (%s); trying again", exc)
+                self._close_listener()
+            self.stopping.wait(STANDBY_PAUSE)
+        return False
+
+    def _listen(self) -> psycopg.Connection[Any]:
+        """Its own connection (never a pooled one: the lock and the ``LISTEN`` are the
+        session's), in autocommit so notifications arrive as they are sent."""
+        if self._listener is None:
+            params = connection.get_connection_params()
+            self._listener = psycopg.connect(autocommit=True, **params)
+            self._listener.execute(f"LISTEN {JOURNAL_CHANNEL}")
+        return self._listener
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            try:
+                self._listener.close()
+            finally:
+                self._listener = None
+
+    def _wait_for_news(self, seconds: float) -> None:
+        """Wait for a group commit's notification, at most ``seconds``. Should the listening
+        connection fail, the lock went with it: stand by again until it is held."""
+        try:
+            assert self._listener is not None
+            for _ in self._listener.notifies(timeout=seconds, stop_after=1):
+                pass
+        except psycopg.Error as exc:
+            logger.warning("webhook drainer: lost its connection (%s); taking the lock again", exc)
+            self.active.clear()
+            self._close_listener()
+            self._wait_for_the_lock()
+
+    # --- the reader -----------------------------------------------------------------------
+
+    def _read_forever(self) -> None:
+        rescanned = time.monotonic()
+        while not self.stopping.is_set():
+            held = self._processors.held()
+            if len(held) >= MOST_HELD:
+                self.stopping.wait(0.01)  # the processors are behind: the rest waits in the table
+                continue
+            rescan = time.monotonic() - rescanned >= RESCAN_EVERY
+            try:
+                read = self._read(held, rescan=rescan)
+            except Exception as exc:  # the database away: the events wait in the table
+                logger.warning("webhook drainer: could not read the journal (%s); trying again", exc)
+                close_broken_connections()
+                self.stopping.wait(STANDBY_PAUSE)
+                continue
+            if rescan:
+                rescanned = time.monotonic()
+            if read < READ_BATCH:
+                self._wait_for_news(max(RESCAN_EVERY - (time.monotonic() - rescanned), 0.0))
+
+    def _read(self, held: set[int], *, rescan: bool) -> int:
+        """Hand the next events to the processors; returns how many were read."""
+        read = 0
+        if rescan:  # an event committed after a later one was read (another web process's)
+            late = webhook_journal_pending(after=0, through=self._place, limit=READ_BATCH, skip=held)
+            if late:
+                logger.info("webhook drainer: %d events committed late", len(late))
+                self._processors.submit(late)
+        pending = webhook_journal_pending(after=self._place, limit=READ_BATCH)
+        if pending:
+            self._place = pending[-1].event_id
+            self._processors.submit(pending)
+            read = len(pending)
+        return read

@@ -1,0 +1,199 @@
+"""The journal's drainer (``WEBHOOK_JOURNAL_PROCESSING=drainer``): the web process only stores
+and acknowledges; one active drainer per deployment (an advisory lock) processes every
+journaled event, each customer's in order; another stands by; while one lives the retry
+sweep leaves the journal to it. PostgreSQL only (``LISTEN``/``NOTIFY``, advisory locks)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from django.core.checks import run_checks
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from conversations import webhooks
+from conversations.models import Message, WebhookEvent
+from conversations.services.webhooks import (
+    JOURNAL_RECOVER_AFTER,
+    webhook_journal_pending,
+    webhook_journal_renew_all,
+    webhook_retry_due,
+)
+from conversations.webhooks.drainer import Drainer
+from conversations.webhooks.journal import Journal
+from tests.cloud_api import LENA, RAFAEL, wamid
+from tests.conftest import APP_SECRET
+from tests.conversations.test_webhook_journal import post, states, text, until
+from whatsapp.signature import sign
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the drainer needs PostgreSQL (LISTEN/NOTIFY, advisory locks)"
+)
+
+
+@pytest.fixture
+def journal(settings, monkeypatch):
+    """The ASGI route with the journal on and the processing left to a drainer."""
+    settings.WEBHOOK_JOURNAL = True
+    settings.WEBHOOK_JOURNAL_PROCESSING = "drainer"
+    own = Journal()
+    monkeypatch.setattr(webhooks, "webhook_journal", own)
+    yield own
+    own.stop()
+
+
+class Running:
+    """A drainer running on a thread of its own, as ``manage.py drain_webhooks`` runs one."""
+
+    def __init__(self) -> None:
+        self.drainer = Drainer(processors=2)
+        self.thread = threading.Thread(target=self.drainer.run, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.drainer.stop()
+        self.thread.join(20)
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture
+def running():
+    started: list[Running] = []
+
+    def start() -> Running:
+        started.append(Running())
+        return started[-1]
+
+    yield start
+    for one in started:
+        one.stop()
+
+
+@postgresql_only
+async def test_the_server_only_stores_and_the_drainer_processes_in_each_customer_s_order(
+    channel, journal, running
+):
+    for n in range(6):
+        assert (await post(text(LENA if n % 2 else RAFAEL, n)))[0] == 200
+    assert await database_sync_to_async(states)() == ["received"] * 6  # nobody processes in the server
+    drainer = running()
+    assert await until(lambda: states() == ["processed"] * 6)
+    for n in range(6, 12):  # arriving while it runs: told by the group commit's NOTIFY
+        assert (await post(text(LENA if n % 2 else RAFAEL, n)))[0] == 200
+    assert await until(lambda: states() == ["processed"] * 12, seconds=5)
+    assert drainer.drainer.active.is_set()
+
+    def wamids(customer) -> list[str]:
+        return list(
+            Message.objects.filter(interaction__contact__wa_id=customer.wa_id)
+            .order_by("pk")
+            .values_list("wamid", flat=True)
+        )
+
+    lena = [wamid(LENA, f"JRNL{n:04d}") for n in range(12) if n % 2]
+    rafael = [wamid(RAFAEL, f"JRNL{n:04d}") for n in range(12) if not n % 2]
+    assert await database_sync_to_async(wamids)(LENA) == lena
+    assert await database_sync_to_async(wamids)(RAFAEL) == rafael
+
+
+@postgresql_only
+async def test_a_second_drainer_stands_by_and_takes_over_when_the_first_stops(channel, journal, running):
+    first = running()
+    assert await until(lambda: first.drainer.active.is_set())
+    second = running()
+    assert (await post(text(LENA, 0)))[0] == 200
+    assert await until(lambda: states() == ["processed"])
+    assert not second.drainer.active.is_set()  # the lock is the first one's
+    await database_sync_to_async(first.stop)()
+    assert await until(lambda: second.drainer.active.is_set())
+    assert (await post(text(LENA, 1)))[0] == 200
+    assert await until(lambda: states() == ["processed", "processed"])
+
+
+@postgresql_only
+async def test_a_stopped_drainer_processes_what_it_read_and_leaves_the_rest_received(
+    channel, journal, running
+):
+    one = running()
+    assert await until(lambda: one.drainer.active.is_set())
+    await database_sync_to_async(one.stop)()
+    assert (await post(text(LENA, 0)))[0] == 200
+    assert await database_sync_to_async(states)() == ["received"]  # kept for the next drainer
+    running()
+    assert await until(lambda: states() == ["processed"])
+
+
+@postgresql_only
+def test_an_event_committed_below_the_reader_s_place_is_read_by_the_rescan(channel):
+    early, late = (
+        WebhookEvent.objects.create(
+            received_at=timezone.now(), body=text(LENA, n).decode(), state="received", retry_due_at=None
+        )
+        for n in (0, 1)
+    )
+    drainer = Drainer(processors=1)
+    submitted = []
+    drainer._processors.submit = submitted.extend  # what the reader hands on
+    drainer._place = late.pk  # as if the later one was read before the earlier one committed
+    drainer._read(set(), rescan=False)
+    assert submitted == []
+    drainer._read(set(), rescan=True)
+    assert [entry.event_id for entry in submitted] == [early.pk, late.pk]
+
+
+def test_the_drainer_reads_received_events_in_order_and_flags_a_body_that_no_longer_parses(channel):
+    now = timezone.now()
+    body = text(LENA, 0)
+    good = WebhookEvent.objects.create(
+        received_at=now, body=body.decode(), signature=sign(body, APP_SECRET), state="received"
+    )
+    bad = WebhookEvent.objects.create(received_at=now, body='{"object": "page"}', state="received")
+    done = WebhookEvent.objects.create(received_at=now, body=text(LENA, 1).decode(), state="processed")
+    pending = webhook_journal_pending(after=0, limit=10)
+    assert [entry.event_id for entry in pending] == [good.pk]
+    assert pending[0].app_secret  # the channel's secret that signed it, found again
+    bad.refresh_from_db()
+    assert bad.state == "flagged" and bad.flags
+    assert webhook_journal_pending(after=good.pk, limit=10) == []
+    assert done.pk not in [entry.event_id for entry in webhook_journal_pending(after=0, limit=10)]
+
+
+def test_while_a_drainer_lives_the_retry_sweep_leaves_the_journal_to_it(channel):
+    long_ago = timezone.now() - timedelta(minutes=5)
+    waiting = WebhookEvent.objects.create(
+        received_at=long_ago, body=text(LENA, 0).decode(), state="received", retry_due_at=long_ago
+    )
+    failed = WebhookEvent.objects.create(
+        received_at=long_ago, body=text(LENA, 1).decode(), state="failed", retry_due_at=long_ago
+    )
+    assert webhook_journal_renew_all() == 1  # its lease thread, every 10 s
+    waiting.refresh_from_db(), failed.refresh_from_db()
+    assert waiting.retry_due_at > timezone.now() + JOURNAL_RECOVER_AFTER - timedelta(seconds=5)
+    assert failed.retry_due_at == long_ago  # failed events stay the sweep's
+    assert webhook_retry_due(now=timezone.now()) == 1
+
+
+def test_processing_names_server_or_drainer_and_the_drainer_needs_postgresql(settings):
+    settings.WEBHOOK_JOURNAL, settings.WEBHOOK_JOURNAL_PROCESSING = True, "elsewhere"
+    assert [e.id for e in run_checks() if e.id.startswith("conversations.E")] == ["conversations.E001"]
+    settings.WEBHOOK_JOURNAL_PROCESSING = "drainer"
+    expected = [] if connection.vendor == "postgresql" else ["conversations.E002"]
+    assert [e.id for e in run_checks() if e.id.startswith("conversations.E")] == expected
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="refused on SQLite only")
+def test_the_command_refuses_sqlite():
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("drain_webhooks")
+
+
+@postgresql_only
+def test_the_command_refuses_a_wrong_number_of_processors():
+    with pytest.raises(CommandError, match="between 1 and 64"):
+        call_command("drain_webhooks", "--processors", "0")
