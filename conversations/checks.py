@@ -28,7 +28,7 @@ def demo_secret_key_check(app_configs: Any, **kwargs: Any) -> list[Warning]:
 
 
 @register()
-def webhook_journal_processing_check(app_configs: Any, **kwargs: Any) -> list[Error]:
+def webhook_journal_processing_check(app_configs: object, **kwargs: object) -> list[Error]:
     """``WEBHOOK_JOURNAL_PROCESSING`` names where the journal's events are processed; the
     drainer finds them by PostgreSQL's ``LISTEN``, holds its place by an advisory lock."""
     processing = settings.WEBHOOK_JOURNAL_PROCESSING

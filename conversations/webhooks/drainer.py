@@ -28,11 +28,11 @@ import logging
 import threading
 import time
 import zlib
-from typing import Any
 
 import psycopg
 from django.conf import settings
 from django.db import connection
+from psycopg.rows import TupleRow
 
 from conversations.services.webhooks import JOURNAL_CHANNEL, webhook_journal_pending
 from conversations.webhooks.journal import Processors, close_broken_connections
@@ -62,7 +62,7 @@ class Drainer:
         self._processors = Processors(
             count=processors or settings.WEBHOOK_JOURNAL_PROCESSORS, name="drainer", renew_all=True
         )
-        self._listener: psycopg.Connection[Any] | None = None
+        self._listener: psycopg.Connection[TupleRow] | None = None
         self._place = 0  # the highest id read
 
     def run(self) -> None:
@@ -117,7 +117,7 @@ class Drainer:
             self.stopping.wait(STANDBY_PAUSE)
         return False
 
-    def _listen(self) -> psycopg.Connection[Any]:
+    def _listen(self) -> psycopg.Connection[TupleRow]:
         """Its own connection (never a pooled one: the lock and the ``LISTEN`` are the
         session's), in autocommit so notifications arrive as they are sent."""
         if self._listener is None:
