@@ -21,6 +21,9 @@ interaction exists: the steady state), each with a unique wamid, signed like Met
     python bench/ingest.py                    # both modes
     python bench/ingest.py --journal          # and, in the same rounds, a server with the
                                               # webhook journal (200 after a group commit)
+    python bench/ingest.py --journal --drainer --mode scaled
+                                              # the journal's processing in a drainer process
+                                              # (WEBHOOK_JOURNAL_PROCESSING=drainer) beside it
     python bench/ingest.py --mode embedded    # or --mode scaled
 Targets (issue "Foundation"): ratio ≥ 0.7, ≤ 3 SQL statements, p99 ≤ 250 ms at 240/s;
 (issue 14) ours/peer ≥ 1.0, goal 1.5, every webhook durable before its 200.
@@ -33,6 +36,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -145,12 +149,14 @@ def peer_environment() -> dict[str, str]:
     return env
 
 
-def environment(mode: str, workdir: Path, *, journal: bool = False) -> dict[str, str]:
+def environment(mode: str, workdir: Path, *, journal: bool = False, drainer: bool = False) -> dict[str, str]:
     """A server's environment; with ``journal``, the webhook journal on and a database of
-    its own (the server without it runs beside it in the same rounds)."""
+    its own (the server without it runs beside it in the same rounds); with ``drainer``,
+    its processing left to a ``drain_webhooks`` process."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(LOG_LEVEL="WARNING", VAR_DIR=str(workdir), PYTHONPATH=str(ROOT))
     env["WEBHOOK_JOURNAL"] = "1" if journal else "0"
+    env["WEBHOOK_JOURNAL_PROCESSING"] = "drainer" if drainer else "server"
     if mode == "embedded":
         env["SQLITE_PATH"] = str(workdir / ("journal.sqlite3" if journal else "bench.sqlite3"))
     else:
@@ -232,12 +238,29 @@ def drained(mode: str, env: dict[str, str], *, limit: float = 300.0) -> float:
     return time.perf_counter() - started
 
 
+@contextlib.contextmanager
+def drainer_process(env: dict[str, str]):
+    """``manage.py drain_webhooks`` beside the journal's server, stopped (SIGTERM) after."""
+    command = [PYTHON, "manage.py", "drain_webhooks", "--nice", os.environ.get("BENCH_DRAINER_NICE", "10")]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 def bench_mode(mode: str, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{mode}-") as tmp:
         env = environment(mode, Path(tmp))
         prepare_database(mode, env)
         sql = count_sql(env)
-        journal_env = environment(mode, Path(tmp), journal=True) if args.journal else None
+        drainer = args.drainer and mode == "scaled"
+        journal_env = environment(mode, Path(tmp), journal=True, drainer=drainer) if args.journal else None
         if journal_env is not None:
             prepare_database(mode, journal_env)
         port, journal_port, peer_port = free_port(), free_port(), free_port()
@@ -260,6 +283,8 @@ def bench_mode(mode: str, args: argparse.Namespace) -> dict:
             servers.enter_context(asgi_server(env, port))
             if journal_env is not None:
                 servers.enter_context(asgi_server(journal_env, journal_port))
+                if drainer:
+                    servers.enter_context(drainer_process(journal_env))
             if args.peer:
                 servers.enter_context(
                     asgi_server(peer_environment(), peer_port, application=PEER_APP, python=peer_python())
@@ -316,6 +341,7 @@ def bench_mode(mode: str, args: argparse.Namespace) -> dict:
                 drained(mode, journal_env)
         result = {
             "mode": mode,
+            "drainer": drainer,
             "webhooks_per_s": webhook_rates,
             "trivial_per_s": trivial_rates,
             "ratio": ratios,
@@ -362,8 +388,10 @@ def report(result: dict) -> None:
     )
     print(f"  ratio webhook/view  : {median_and_range(result['ratio'])}   (target >= 0.70)")
     if result["journal_per_s"]:
+        where = "a drainer process" if result["drainer"] else "the server"
         print(
-            f"  with the journal    : {median_and_range(result['journal_per_s'])} webhooks/s (committed before the 200)"
+            f"  with the journal    : {median_and_range(result['journal_per_s'])} webhooks/s (committed before the 200, "
+            f"processed by {where})"
         )
         print(f"  ratio journal/ours  : {median_and_range(result['journal_ratio'])}")
         print(
@@ -415,8 +443,16 @@ def main() -> None:
         "processing behind; a database of its own) in the same rounds; the round goes on once "
         "its webhooks are processed",
     )
+    parser.add_argument(
+        "--drainer",
+        action="store_true",
+        help="with --journal, scaled mode: the journal's server only stores and acknowledges, a "
+        "`manage.py drain_webhooks` process beside it processes (WEBHOOK_JOURNAL_PROCESSING=drainer)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
+    if args.drainer and not args.journal:
+        parser.error("--drainer needs --journal")
     modes = ["embedded", "scaled"] if args.mode == "both" else [args.mode]
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {PYTHON}")
     results = []

@@ -48,6 +48,8 @@ MOST_HELD = 2000
 #: Seconds between looks below the reader's place (late commits), and the longest wait
 #: for a notification.
 RESCAN_EVERY = 1.0
+#: Webhooks count as arriving this long after a group commit's notification.
+ARRIVING_WITHIN = 0.05
 #: Seconds between tries of the lock while another drainer is active (or of the
 #: database while it cannot be reached).
 STANDBY_PAUSE = 1.0
@@ -60,8 +62,12 @@ class Drainer:
         self.stopping = threading.Event()
         self.active = threading.Event()
         self._processors = Processors(
-            count=processors or settings.WEBHOOK_JOURNAL_PROCESSORS, name="drainer", renew_all=True
+            count=processors or settings.WEBHOOK_JOURNAL_PROCESSORS,
+            name="drainer",
+            arrivals_waiting=self._arriving,
+            renew_all=True,
         )
+        self._arrived_at = 0.0
         self._listener: psycopg.Connection[TupleRow] | None = None
         self._place = 0  # the highest id read
 
@@ -133,13 +139,17 @@ class Drainer:
             finally:
                 self._listener = None
 
-    def _wait_for_news(self, seconds: float) -> None:
-        """Wait for a group commit's notification, at most ``seconds``. Should the listening
-        connection fail, the lock went with it: stand by again until it is held."""
+    def _take_news(self, seconds: float) -> None:
+        """Take the group commits' notifications, waiting at most ``seconds`` for the first;
+        note when the last came (:meth:`_arriving`). Should the listening connection fail,
+        the lock went with it: stand by again until it is held."""
         try:
             assert self._listener is not None
-            for _ in self._listener.notifies(timeout=seconds, stop_after=1):
-                pass
+            came = bool(list(self._listener.notifies(timeout=0)))
+            if not came and seconds > 0:
+                came = bool(list(self._listener.notifies(timeout=seconds, stop_after=1)))
+            if came:
+                self._arrived_at = time.monotonic()
         except psycopg.Error as exc:
             logger.warning("webhook drainer: lost its connection (%s); taking the lock again", exc)
             self.active.clear()
@@ -148,13 +158,24 @@ class Drainer:
 
     # --- the reader -----------------------------------------------------------------------
 
+    def _arriving(self) -> bool:
+        """Whether webhooks are arriving now (a group commit in the last
+        :data:`ARRIVING_WITHIN` seconds): the processors then pause as long as they worked
+        (``WEBHOOK_JOURNAL_YIELD``), so on a machine shared with the web processes a burst
+        is acknowledged first and processed behind it."""
+        return time.monotonic() - self._arrived_at < ARRIVING_WITHIN
+
     def _read_forever(self) -> None:
         rescanned = time.monotonic()
+        read = READ_BATCH  # read at once: the events stored while no drainer ran
         while not self.stopping.is_set():
             held = self._processors.held()
             if len(held) >= MOST_HELD:
-                self.stopping.wait(0.01)  # the processors are behind: the rest waits in the table
+                self._take_news(0.01)  # the processors are behind: the rest waits in the table
                 continue
+            self._take_news(
+                0.0 if read >= READ_BATCH else max(RESCAN_EVERY - (time.monotonic() - rescanned), 0.0)
+            )
             rescan = time.monotonic() - rescanned >= RESCAN_EVERY
             try:
                 read = self._read(held, rescan=rescan)
@@ -165,8 +186,6 @@ class Drainer:
                 continue
             if rescan:
                 rescanned = time.monotonic()
-            if read < READ_BATCH:
-                self._wait_for_news(max(RESCAN_EVERY - (time.monotonic() - rescanned), 0.0))
 
     def _read(self, held: set[int], *, rescan: bool) -> int:
         """Hand the next events to the processors; returns how many were read."""

@@ -5,6 +5,7 @@ socket; Ctrl-C stops everything."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -23,8 +24,8 @@ from tests.stack import console_socket, free_port
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def scaled(tmp_path):
+@contextlib.contextmanager
+def scaled_mode(workdir, extra_env=None):
     if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
         pytest.skip("the scaled mode needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL")
     base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
@@ -32,13 +33,35 @@ def scaled(tmp_path):
     redis_url = f"{os.environ['REDIS_URL'].rsplit('/', 1)[0]}/14"
     subprocess.run(["redis-cli", "-u", redis_url, "flushdb"], check=True, capture_output=True)
     try:
-        with run_scaled(database_url=f"{base}/{database}", redis_url=redis_url, workdir=tmp_path) as running:
+        with run_scaled(
+            database_url=f"{base}/{database}", redis_url=redis_url, workdir=workdir, extra_env=extra_env
+        ) as running:
             yield running
     finally:
         subprocess.run(
             ["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"],
             check=False,
         )
+
+
+@pytest.fixture
+def scaled(tmp_path):
+    with scaled_mode(tmp_path) as running:
+        yield running
+
+
+async def offer_on_the_socket(scaled, agent, wamid: str) -> dict:
+    """A customer writes (a signed webhook, as Meta sends it); the ready agent's socket gets the offer."""
+    async with console_socket(scaled, agent) as socket:
+        assert json.loads(await socket.recv())["type"] == "hello"
+        body, headers = signed(customer_text(wa_id="4915400000001", wamid=wamid, body="Is anyone there?"))
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(f"{scaled.url}/webhooks/whatsapp/", content=body, headers=headers)
+        assert answer.status_code == 200
+        while True:
+            frame = json.loads(await asyncio.wait_for(socket.recv(), 20))
+            if frame["type"] == "offer.created":
+                return frame
 
 
 def alive(pid: int) -> bool:
@@ -65,21 +88,7 @@ def test_make_run_scaled_runs_the_whole_product_and_stops_cleanly(scaled):
     alice = scaled.client("alice")
     alice.post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
 
-    async def offer_on_the_socket() -> dict:
-        async with console_socket(scaled, alice) as socket:
-            assert json.loads(await socket.recv())["type"] == "hello"
-            body, headers = signed(
-                customer_text(wa_id="4915400000001", wamid="wamid.RUNSCALED0001", body="Is anyone there?")
-            )
-            async with httpx.AsyncClient() as client:
-                answer = await client.post(f"{scaled.url}/webhooks/whatsapp/", content=body, headers=headers)
-            assert answer.status_code == 200
-            while True:
-                frame = json.loads(await asyncio.wait_for(socket.recv(), 20))
-                if frame["type"] == "offer.created":
-                    return frame
-
-    frame = run_async(offer_on_the_socket())
+    frame = run_async(offer_on_the_socket(scaled, alice, "wamid.RUNSCALED0001"))
     assert json.dumps(frame).count("Is anyone there?") >= 1
 
     # static files: hashed names (collectstatic ran), cached for good, compressed
@@ -100,3 +109,19 @@ def test_make_run_scaled_runs_the_whole_product_and_stops_cleanly(scaled):
     log = (scaled.workdir / "run-scaled.log").read_text()
     for program in ("web", "worker", "beat"):  # each stopped by itself, none had to be killed
         assert f"stopped: {program} (exit status 0)" in log
+
+
+def test_with_the_journal_s_drainer_the_web_stores_and_the_drainer_processes(tmp_path):
+    drainer_env = {"WEBHOOK_JOURNAL": "1", "WEBHOOK_JOURNAL_PROCESSING": "drainer"}
+    with scaled_mode(tmp_path, drainer_env) as scaled:
+        scaled.wait_running("drainer")
+        alice = scaled.client("alice")
+        alice.post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
+        frame = run_async(offer_on_the_socket(scaled, alice, "wamid.RUNSCALEDDRAIN1"))
+        assert json.dumps(frame).count("Is anyone there?") >= 1
+        assert "webhook drainer: active" in scaled.log()
+        drainer = scaled.pid("drainer")
+        os.killpg(scaled.make.pid, signal.SIGINT)
+        scaled.make.wait(timeout=90)
+        assert "stopped: drainer (exit status 0)" in (scaled.workdir / "run-scaled.log").read_text()
+        assert not alive(drainer)

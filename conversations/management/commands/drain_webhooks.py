@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from types import FrameType
 
@@ -28,7 +29,15 @@ class Command(BaseCommand):
             help="processing threads (default WEBHOOK_JOURNAL_PROCESSORS)",
         )
 
-    def handle(self, *args: object, processors: int | None, **options: object) -> None:
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=0,
+            help="lower the drainer's CPU priority by this much (0-19): on a machine it shares with web "
+            "processes, acknowledgements first, processing behind them",
+        )
+
+    def handle(self, *args: object, processors: int | None, nice: int, **options: object) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("the drainer needs PostgreSQL (DATABASE_URL)")
         if processors is not None and not 1 <= processors <= 64:
@@ -38,6 +47,10 @@ class Command(BaseCommand):
                 "note: the web processes store webhooks for a drainer only with WEBHOOK_JOURNAL=1 and "
                 "WEBHOOK_JOURNAL_PROCESSING=drainer; this one processes whatever journaled events it finds"
             )
+        if not 0 <= nice <= 19:
+            raise CommandError("--nice must be between 0 and 19")
+        if nice:
+            os.nice(nice)
         drainer = Drainer(processors=processors)
 
         def stop(signum: int, frame: FrameType | None) -> None:
