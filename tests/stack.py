@@ -289,6 +289,15 @@ def running_stack(
                         workdir / "beat.log",
                     )
                 )
+                if env.get("WEBHOOK_JOURNAL") == "1" and env.get("WEBHOOK_JOURNAL_PROCESSING") == "drainer":
+                    # As deploy/supervisord.conf runs it beside the web processes.
+                    stack.processes.append(
+                        _start(
+                            [PYTHON, "manage.py", "drain_webhooks", "--nice", "10"],
+                            env,
+                            workdir / "drainer.log",
+                        )
+                    )
             _wait_until_serving(url, server)
             yield stack
         finally:

@@ -1,7 +1,10 @@
-"""The whole product with the webhook journal on (``WEBHOOK_JOURNAL=1``): real uvicorn,
-the sandbox's signed webhooks, the agent's socket."""
+"""The whole product with the webhook journal on (``WEBHOOK_JOURNAL=1``), processed in the
+server or by the drainer process: real uvicorn, the sandbox's signed webhooks, the agent's
+socket."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -18,8 +21,12 @@ def events_by_state(stack) -> dict[str, int]:
     )
 
 
-def test_a_journaled_customer_message_reaches_the_agent_live():
-    with running_stack(extra_env={"WEBHOOK_JOURNAL": "1"}) as stack:
+@pytest.mark.parametrize("processing", ["server", "drainer"])
+def test_a_journaled_customer_message_reaches_the_agent_live(processing):
+    if processing == "drainer" and not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+        pytest.skip("the drainer needs PostgreSQL: set DATABASE_URL and REDIS_URL")
+    env = {"WEBHOOK_JOURNAL": "1", "WEBHOOK_JOURNAL_PROCESSING": processing}
+    with running_stack(extra_env=env) as stack:
         alice = stack.client("alice")
         alice.post("/api/v1/agent/me/state/", json={"ready": True}).raise_for_status()
         stack.customer_says("First", wa_id="4915200000031")
@@ -33,3 +40,5 @@ def test_a_journaled_customer_message_reaches_the_agent_live():
             lambda: (s := events_by_state(stack)) and "received" not in s and s, what="processed"
         )
         assert set(states) == {"processed"}
+        if processing == "drainer":
+            assert "webhook drainer: active" in stack.log()

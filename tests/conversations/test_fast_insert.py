@@ -1,0 +1,60 @@
+"""``conversations.db.insert_ignore_returning``: the hot path's one-statement insert (the
+journal's group commit, a webhook's messages) stores the rows as given, skips the ones that
+hit a unique constraint and refuses what the column refuses."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DataError, connection, transaction
+from django.utils import timezone
+
+from conversations.db import insert_ignore_returning
+from conversations.models import Message, WebhookEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def event(**fields) -> WebhookEvent:
+    return WebhookEvent(received_at=timezone.now(), **{"body": "{}", "state": "received", **fields})
+
+
+def test_several_rows_are_stored_as_given_in_order_of_their_ids():
+    rows = [
+        event(body='{"quote": "it\'s \\"here\\""}', signature="sha256=" + "a" * 64, flags=["one", "ü"]),
+        event(body="ünïcödé, 'quotes', {braces}, \\backslash, NULL", summary={"messages": 1}),
+        event(body="", retry_due_at=None, last_error=""),
+    ]
+    ids = sorted(pk for (pk,) in insert_ignore_returning(WebhookEvent, rows, ("id",)))
+    stored = list(WebhookEvent.objects.filter(pk__in=ids).order_by("pk"))
+    assert [e.body for e in stored] == [r.body for r in rows]
+    assert [e.flags for e in stored] == [["one", "ü"], [], []]
+    assert [e.summary for e in stored] == [{}, {"messages": 1}, {}]
+    assert stored[0].signature == "sha256=" + "a" * 64 and stored[2].retry_due_at is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not enforce varchar lengths")
+def test_a_value_longer_than_its_column_is_refused_not_cut():
+    rows = [event(), event(signature="x" * 81)]  # signature is varchar(80)
+    with pytest.raises(DataError), transaction.atomic():
+        insert_ignore_returning(WebhookEvent, rows, ("id",))
+    assert not WebhookEvent.objects.exists()  # nothing of the statement was stored
+
+
+def test_rows_that_hit_a_unique_constraint_are_skipped_and_the_others_returned(channel, interaction):
+    def message(wamid: str) -> Message:
+        return Message(
+            channel=channel,
+            interaction=interaction,
+            contact=interaction.contact,
+            direction="in",
+            type="text",
+            wamid=wamid,
+            body=wamid,
+            arrived_at=timezone.now(),
+            origination_at=timezone.now(),
+        )
+
+    insert_ignore_returning(Message, [message("wamid.A")], ("id", "wamid"))
+    returned = insert_ignore_returning(Message, [message("wamid.A"), message("wamid.B")], ("id", "wamid"))
+    assert [wamid for _, wamid in returned] == ["wamid.B"]
+    assert Message.objects.filter(wamid="wamid.A").count() == 1
