@@ -1,8 +1,8 @@
 """The faults drill: the scaled mode (``make run-scaled``) under traffic while its parts fail.
 
 Signed webhooks flow (every third one delivered twice, as Meta does) and two agents send
-replies, while the drill kills a web process, kills the Celery worker, restarts Redis and
-restarts PostgreSQL (a Redis and a PostgreSQL cluster of its own, on their own ports).
+replies, while the drill kills a web process, kills the Celery worker (and the webhook
+journal's drainer, when it runs with one), restarts Redis and restarts PostgreSQL (a Redis and a PostgreSQL cluster of its own, on their own ports).
 Afterwards, as Meta and a browser would, whatever was not acknowledged is sent again. Then:
 
 - every webhook that was acknowledged (200) is stored exactly once, and so is every one
@@ -322,6 +322,14 @@ def test_faults_drill(services, tmp_path):
         meta.stop()
 
 
+def drainer_runs() -> bool:
+    """Whether the drill runs with the webhook journal's drainer (``WEBHOOK_JOURNAL=1
+    WEBHOOK_JOURNAL_PROCESSING=drainer make drill``): then it is killed too."""
+    return (
+        os.environ.get("WEBHOOK_JOURNAL") == "1" and os.environ.get("WEBHOOK_JOURNAL_PROCESSING") == "drainer"
+    )
+
+
 def run_the_drill(scaled: Scaled, postgres: OwnPostgres, redis: OwnRedis, meta: Meta) -> None:
     agents = {name: scaled.client(name) for name in ("alice", "bob")}
     for client in agents.values():
@@ -350,7 +358,14 @@ def run_the_drill(scaled: Scaled, postgres: OwnPostgres, redis: OwnRedis, meta: 
         worker = scaled.pid("worker")
         drill.event(f"kill -9 Celery worker {worker}")
         os.kill(worker, signal.SIGKILL)
-        time.sleep(8)
+        if drainer_runs():
+            time.sleep(3)
+            drainer = scaled.pid("drainer")
+            drill.event(f"kill -9 the journal's drainer {drainer}")
+            os.kill(drainer, signal.SIGKILL)
+            time.sleep(5)
+        else:
+            time.sleep(8)
         drill.event("Redis stops")
         redis.stop()
         time.sleep(3)
