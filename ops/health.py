@@ -24,6 +24,7 @@ from django.utils import timezone
 from kombu import Connection
 
 from conversations.models import WebhookEvent
+from conversations.selectors.journal import journal_drainer_alive
 from ops.models import Heartbeat
 
 HEARTBEAT = "beat"
@@ -56,13 +57,14 @@ def webhook_backlog(*, limit: int, now: datetime | None = None) -> tuple[int, fl
     """(failed events, counted up to ``limit``; age in seconds of the oldest one or None).
 
     Journaled events not processed when their recovery fell due (their server stopped, or
-    the processing lags that far behind) count as failed. Two index-bound queries
+    the processing lags that far behind) count as failed, unless a drainer is alive. Two index-bound queries
     (``webhook_state_idx``, ``webhook_retry_due_idx``): the count stops at ``limit``.
     """
     now = now or timezone.now()
-    failed = WebhookEvent.objects.filter(
-        Q(state=WebhookEvent.State.FAILED) | Q(state=WebhookEvent.State.RECEIVED, retry_due_at__lte=now)
-    )
+    stranded = Q(state=WebhookEvent.State.RECEIVED, retry_due_at__lte=now)
+    if journal_drainer_alive():  # the drainer processes the journal, however far behind
+        stranded = Q(pk__in=[])
+    failed = WebhookEvent.objects.filter(Q(state=WebhookEvent.State.FAILED) | stranded)
     count = failed.order_by()[:limit].count() if limit else failed.count()
     oldest = failed.order_by("received_at").values_list("received_at", flat=True).first()
     age = max((now - oldest).total_seconds(), 0.0) if oldest else None

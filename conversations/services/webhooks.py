@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import re
+import zlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from conversations.db import fast_create, insert_ignore_returning
 from conversations.directory import directory
 from conversations.models import Channel, WebhookEvent
 from conversations.models.bounds import webhook_limits
+from conversations.selectors.journal import journal_drainer_alive
 from conversations.services.contacts import contact_username_seen
 from conversations.services.echoes import echoes_store
 from conversations.services.health import account_update_apply, phone_number_quality_apply
@@ -169,6 +171,11 @@ class Arrival:
 
 #: The PostgreSQL channel on which a group commit tells the drainer there is work.
 JOURNAL_CHANNEL = "wa_webhook_journal"
+#: Held by each group commit for the drainer from its first id to its commit (a
+#: transaction-level advisory lock): ids then commit in their order across the web
+#: processes, so the drainer, reading in id order, never reads past an event still to
+#: commit. The commits are serialized anyway (``NOTIFY`` takes a lock at commit).
+JOURNAL_APPEND_LOCK = zlib.crc32(b"wa-webhook-journal-append")
 
 
 def webhook_journal_append(arrivals: Sequence[Arrival], *, notify: bool = False) -> list[WebhookEvent]:
@@ -189,6 +196,9 @@ def webhook_journal_append(arrivals: Sequence[Arrival], *, notify: bool = False)
         for arrival in arrivals
     ]
     with transaction.atomic():
+        if notify:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOURNAL_APPEND_LOCK])
         # One statement without the ORM's compilation (``bulk_create`` cost ~0.3 ms a row);
         # each row's id is the next of the sequence in the order of the rows.
         ids = sorted(pk for (pk,) in insert_ignore_returning(WebhookEvent, rows, ("id",)))
@@ -208,23 +218,29 @@ RENEW_CHUNK = 1000
 def webhook_journal_renew(event_ids: Sequence[int]) -> int:
     """Renew the lease of journaled events a live process holds (not yet processed): their
     recovery falls due :data:`JOURNAL_RECOVER_AFTER` from now, so the retry sweep leaves
-    them to it. Returns how many were still received."""
+    them to it. The rows are locked in id order, as the processing's claim locks them (no
+    deadlock), for one short transaction a chunk. Returns how many were still received."""
     due = timezone.now() + JOURNAL_RECOVER_AFTER
     renewed = 0
     for start in range(0, len(event_ids), RENEW_CHUNK):
         chunk = event_ids[start : start + RENEW_CHUNK]
-        renewed += WebhookEvent.objects.filter(pk__in=chunk, state=WebhookEvent.State.RECEIVED).update(
-            retry_due_at=due
-        )
+        with transaction.atomic():
+            locked = list(
+                WebhookEvent.objects.select_for_update()
+                .filter(pk__in=chunk, state=WebhookEvent.State.RECEIVED)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            renewed += WebhookEvent.objects.filter(pk__in=locked).update(retry_due_at=due)
     return renewed
 
 
-def webhook_journal_renew_all() -> int:
-    """Renew the lease of every journaled event not processed yet: the drainer's, which
-    stands for all of them while it lives (the retry sweep takes them only once no
-    drainer has renewed them for :data:`JOURNAL_RECOVER_AFTER`). Returns how many."""
-    return WebhookEvent.objects.filter(state=WebhookEvent.State.RECEIVED).update(
-        retry_due_at=timezone.now() + JOURNAL_RECOVER_AFTER
+def webhook_journal_fail(event_ids: Sequence[int], *, error: str) -> int:
+    """Store journaled events whose batch failed (not for the database's absence) as
+    failed, due for the retry sweep with its backoff: not left received, where a drainer
+    would hand them on again at once and for ever. Returns how many were still received."""
+    return WebhookEvent.objects.filter(pk__in=list(event_ids), state=WebhookEvent.State.RECEIVED).update(
+        state=WebhookEvent.State.FAILED, last_error=error[:2000], retry_due_at=timezone.now() + retry_delay(1)
     )
 
 
@@ -251,7 +267,9 @@ def webhook_journal_pending(
         if read.parsed is None:
             webhook_event_process(event_id=pk, states=[WebhookEvent.State.RECEIVED])  # flags it
             continue
-        secret = matching_secret(raw, signature, secrets) or ""
+        # None when the secret that signed it has since been rotated out: as in a replay,
+        # the event is then processed for every channel it names (it was verified on arrival).
+        secret = matching_secret(raw, signature, secrets)
         pending.append(Journaled(pk, read.parsed, secret, received_at))
     return pending
 
@@ -262,7 +280,7 @@ class Journaled:
 
     event_id: int
     parsed: ParsedWebhook
-    app_secret: str
+    app_secret: str | None
     received_at: datetime
 
 
@@ -284,9 +302,13 @@ class _BatchFailed(Exception):
 
 def _journal_process(entries: Sequence[Journaled], *, isolated: bool) -> int:
     with transaction.atomic():
+        # Waits for a row another transaction holds (a lease renewal, the sweep processing
+        # it, a drainer handing over), then sees its state then: skipping it instead would
+        # let the customer's later events overtake it. Locked in id order, as renewals lock.
         claimed = set(
-            WebhookEvent.objects.select_for_update(skip_locked=True)
+            WebhookEvent.objects.select_for_update()
             .filter(pk__in=[entry.event_id for entry in entries], state=WebhookEvent.State.RECEIVED)
+            .order_by("pk")
             .values_list("pk", flat=True)
         )
         processed: dict[str, list[int]] = {}  # the report (as JSON): its events
@@ -533,8 +555,11 @@ def _event_process(*, event_id: int, states: Sequence[str]) -> WebhookEvent | No
 
 def webhook_retry_due(*, now: datetime, limit: int = RETRY_BATCH) -> int:
     """Process failed events whose retry is due, and journaled events their process did
-    not get to (:data:`JOURNAL_RECOVER_AFTER`); returns how many were tried."""
-    waiting = (WebhookEvent.State.FAILED, WebhookEvent.State.RECEIVED)
+    not get to (:data:`JOURNAL_RECOVER_AFTER`), unless a drainer is alive to process
+    them; returns how many were tried."""
+    waiting: tuple[str, ...] = (WebhookEvent.State.FAILED, WebhookEvent.State.RECEIVED)
+    if journal_drainer_alive():
+        waiting = (WebhookEvent.State.FAILED,)
     due = list(
         WebhookEvent.objects.filter(state__in=waiting, retry_due_at__lte=now)
         .order_by("retry_due_at", "pk")

@@ -27,20 +27,18 @@ import asyncio
 import logging
 import threading
 import time
-import zlib
 
 import psycopg
 from django.conf import settings
 from django.db import connection
 from psycopg.rows import TupleRow
 
+from conversations.selectors.journal import DRAINER_LOCK
 from conversations.services.webhooks import JOURNAL_CHANNEL, webhook_journal_pending
 from conversations.webhooks.journal import Processors, close_broken_connections
 
 logger = logging.getLogger(__name__)
 
-#: The advisory lock a drainer holds while it is the deployment's active one.
-LOCK_KEY = zlib.crc32(b"wa-webhook-drainer")
 #: Events read from the table at once.
 READ_BATCH = 500
 #: At most this many events read and not yet processed.
@@ -48,6 +46,14 @@ MOST_HELD = 2000
 #: Seconds between looks below the reader's place (late commits), and the longest wait
 #: for a notification.
 RESCAN_EVERY = 1.0
+#: The listening connection's own settings (the database's OPTIONS win).
+LISTENER_OPTIONS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
 #: Webhooks count as arriving this long after a group commit's notification.
 ARRIVING_WITHIN = 0.05
 #: Seconds between tries of the lock while another drainer is active (or of the
@@ -65,7 +71,7 @@ class Drainer:
             count=processors or settings.WEBHOOK_JOURNAL_PROCESSORS,
             name="drainer",
             arrivals_waiting=self._arriving,
-            renew_all=True,
+            lease=False,
         )
         self._arrived_at = 0.0
         self._listener: psycopg.Connection[TupleRow] | None = None
@@ -93,6 +99,8 @@ class Drainer:
                     thread.join()
             loop.call_soon_threadsafe(loop.stop)
             pushes.join(5)
+            if not pushes.is_alive():
+                loop.close()
             self._close_listener()
             connection.close()
 
@@ -109,7 +117,7 @@ class Drainer:
         while not self.stopping.is_set():
             try:
                 listener = self._listen()
-                if listener.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone() == (True,):
+                if listener.execute("SELECT pg_try_advisory_lock(%s)", [DRAINER_LOCK]).fetchone() == (True,):
                     self.active.set()
                     logger.info("webhook drainer: active")
                     return True
@@ -127,7 +135,9 @@ class Drainer:
         """Its own connection (never a pooled one: the lock and the ``LISTEN`` are the
         session's), in autocommit so notifications arrive as they are sent."""
         if self._listener is None:
-            params = connection.get_connection_params()
+            # TCP keepalives: a drainer whose database host vanished (no reset, no FIN)
+            # notices within ~30 s, and so does the server, which then frees the lock.
+            params = {**LISTENER_OPTIONS, **connection.get_connection_params()}
             self._listener = psycopg.connect(autocommit=True, **params)
             self._listener.execute(f"LISTEN {JOURNAL_CHANNEL}")
         return self._listener
@@ -148,13 +158,22 @@ class Drainer:
             came = bool(list(self._listener.notifies(timeout=0)))
             if not came and seconds > 0:
                 came = bool(list(self._listener.notifies(timeout=seconds, stop_after=1)))
+                if not came:  # a quiet second: is the connection (and so the lock) still there?
+                    self._listener.execute("SELECT 1")
             if came:
                 self._arrived_at = time.monotonic()
         except psycopg.Error as exc:
-            logger.warning("webhook drainer: lost its connection (%s); taking the lock again", exc)
+            # The lock went with the connection: what is queued here is the next drainer's.
             self.active.clear()
+            dropped = self._processors.discard()
+            logger.warning(
+                "webhook drainer: lost its connection (%s); %d queued events let go; taking the lock again",
+                exc,
+                dropped,
+            )
             self._close_listener()
-            self._wait_for_the_lock()
+            if self._wait_for_the_lock():
+                self._place = 0  # from the bottom again: the events let go come first
 
     # --- the reader -----------------------------------------------------------------------
 
@@ -169,6 +188,8 @@ class Drainer:
         rescanned = time.monotonic()
         read = READ_BATCH  # read at once: the events stored while no drainer ran
         while not self.stopping.is_set():
+            if not self.active.is_set():  # lost the lock and stopped while standing by
+                return
             held = self._processors.held()
             if len(held) >= MOST_HELD:
                 self._take_news(0.01)  # the processors are behind: the rest waits in the table
@@ -191,11 +212,18 @@ class Drainer:
         """Hand the next events to the processors; returns how many were read."""
         read = 0
         if rescan:  # an event committed after a later one was read (another web process's)
-            late = webhook_journal_pending(after=0, through=self._place, limit=READ_BATCH, skip=held)
+            room = min(READ_BATCH, MOST_HELD - len(held))
+            late = (
+                webhook_journal_pending(after=0, through=self._place, limit=room, skip=held)
+                if room > 0
+                else []
+            )
             if late:
                 logger.info("webhook drainer: %d events committed late", len(late))
                 self._processors.submit(late)
-        pending = webhook_journal_pending(after=self._place, limit=READ_BATCH)
+        # Above its place only events read before a lost lock can be held (still processing).
+        above = [pk for pk in held if pk > self._place]
+        pending = webhook_journal_pending(after=self._place, limit=READ_BATCH, skip=above)
         if pending:
             self._place = pending[-1].event_id
             self._processors.submit(pending)

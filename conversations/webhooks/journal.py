@@ -45,9 +45,9 @@ from conversations.services.webhooks import (
     Arrival,
     Journaled,
     webhook_journal_append,
+    webhook_journal_fail,
     webhook_journal_process,
     webhook_journal_renew,
-    webhook_journal_renew_all,
     webhook_read,
 )
 from waproject import broadcasts
@@ -99,8 +99,9 @@ class Processors:
     """Threads that process journaled events behind their commit, a batch per transaction,
     and send the batch's live events on :attr:`loop`. A customer's events always go to the
     same thread (:func:`_customer`), first in first out. The events given and not yet
-    processed are *held*: a lease thread renews their recovery time (or, for the drainer,
-    every received event's), so the retry sweep leaves them to this process."""
+    processed are *held*; with ``lease``, a lease thread renews their recovery time, so the
+    retry sweep leaves them to this process (the drainer needs none: the sweep leaves the
+    journal alone while a drainer holds its lock)."""
 
     def __init__(
         self,
@@ -108,14 +109,14 @@ class Processors:
         count: int,
         name: str,
         arrivals_waiting: Callable[[], bool] = lambda: False,
-        renew_all: bool = False,
+        lease: bool = True,
     ) -> None:
         self._queues: list[queue.SimpleQueue[list[Journaled] | None]] = [
             queue.SimpleQueue() for _ in range(max(count, 1))
         ]
         self._name = name
         self._arrivals_waiting = arrivals_waiting
-        self._renew_all = renew_all
+        self._lease = lease
         #: Where the live events are sent (the server's event loop, the drainer's own).
         self.loop: asyncio.AbstractEventLoop | None = None
         self.stopping = threading.Event()
@@ -128,7 +129,8 @@ class Processors:
             (self._process_forever, (queued,), f"{self._name}-process-{number}")
             for number, queued in enumerate(self._queues)
         ]
-        workers.append((self._lease_forever, (), f"{self._name}-lease"))
+        if self._lease:
+            workers.append((self._lease_forever, (), f"{self._name}-lease"))
         # A fresh context each: the first request's log fields must not follow the threads.
         return [
             threading.Thread(target=contextvars.Context().run, args=(target, *args), name=name, daemon=True)
@@ -157,6 +159,27 @@ class Processors:
         for queued in self._queues:
             queued.put(None)
 
+    def discard(self) -> int:
+        """Let go of the events queued and not begun (the drainer lost its lock: they are
+        the next drainer's now); the batches being processed finish. Returns how many."""
+        dropped: list[int] = []
+        for queued in self._queues:
+            stop = False
+            while True:
+                try:
+                    batch = queued.get_nowait()
+                except queue.Empty:
+                    break
+                if batch is None:
+                    stop = True
+                else:
+                    dropped.extend(entry.event_id for entry in batch)
+            if stop:
+                queued.put(None)
+        with self._held_lock:
+            self._held.difference_update(dropped)
+        return len(dropped)
+
     # --- the lease ------------------------------------------------------------------------
 
     def _lease_forever(self) -> None:
@@ -167,10 +190,7 @@ class Processors:
             held = sorted(self.held())
             try:
                 with _writing():
-                    if self._renew_all:
-                        webhook_journal_renew_all()
-                    else:
-                        webhook_journal_renew(held)
+                    webhook_journal_renew(held)
             except Exception:  # the next renewal tries again; a lapse only lets the sweep in
                 logger.exception("webhook journal: the lease of %d events was not renewed", len(held))
             finally:
@@ -195,6 +215,18 @@ class Processors:
                     with self._held_lock:
                         self._held.difference_update(entry.event_id for entry in batch)
         connections.close_all()
+
+    def _fail(self, entries: list[Journaled], exc: Exception) -> None:
+        """Store the batch's events failed, for the sweep's retries with backoff."""
+        try:
+            with _writing():
+                webhook_journal_fail(
+                    [entry.event_id for entry in entries], error=f"{type(exc).__name__}: {exc}"
+                )
+        except Exception:  # they stay received: the lease runs out, or the rescan finds them
+            logger.exception("webhook journal: a failed batch could not be stored failed")
+        finally:
+            close_broken_connections()
 
     def _yield_to_arrivals(self, busy: float) -> None:
         """While POSTs wait for their commit, pause as long as the last batch's processing
@@ -229,7 +261,8 @@ class Processors:
                     webhook_journal_process(entries)
                 return collected, time.monotonic() - began
             except Exception as exc:
-                retry = database_unreachable(exc) and not self.stopping.is_set()
+                unreachable = database_unreachable(exc)
+                retry = unreachable and not self.stopping.is_set()
                 logger.warning(
                     "webhook journal: a batch of %d events was not processed (%s)%s",
                     len(entries),
@@ -238,6 +271,8 @@ class Processors:
                     exc_info=not retry,
                 )
                 if not retry:
+                    if not unreachable:
+                        self._fail(entries, exc)
                     return [], 0.0
             finally:
                 close_broken_connections()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import psycopg
 import pytest
 from channels.db import database_sync_to_async
 from django.core.checks import run_checks
@@ -17,14 +18,18 @@ from django.utils import timezone
 
 from conversations import webhooks
 from conversations.models import Message, WebhookEvent
+from conversations.selectors.journal import DRAINER_LOCK, journal_drainer_alive
 from conversations.services.webhooks import (
-    JOURNAL_RECOVER_AFTER,
+    Journaled,
     webhook_journal_pending,
-    webhook_journal_renew_all,
+    webhook_journal_process,
+    webhook_read,
     webhook_retry_due,
 )
+from conversations.webhooks import journal as journal_module
 from conversations.webhooks.drainer import Drainer
-from conversations.webhooks.journal import Journal
+from conversations.webhooks.journal import Journal, Processors
+from ops.health import webhook_backlog
 from tests.cloud_api import LENA, RAFAEL, wamid
 from tests.conftest import APP_SECRET
 from tests.conversations.test_webhook_journal import post, states, text, until
@@ -89,7 +94,7 @@ async def test_the_server_only_stores_and_the_drainer_processes_in_each_customer
     assert await until(lambda: states() == ["processed"] * 12, seconds=5)
     assert drainer.drainer.active.is_set()
 
-    def wamids(customer) -> list[str]:
+    def wamids(customer) -> list[str | None]:
         return list(
             Message.objects.filter(interaction__contact__wa_id=customer.wa_id)
             .order_by("pk")
@@ -164,19 +169,66 @@ def test_the_drainer_reads_received_events_in_order_and_flags_a_body_that_no_lon
     assert done.pk not in [entry.event_id for entry in webhook_journal_pending(after=0, limit=10)]
 
 
-def test_while_a_drainer_lives_the_retry_sweep_leaves_the_journal_to_it(channel):
+@postgresql_only
+def test_while_a_drainer_holds_its_lock_the_sweep_and_readiness_leave_the_journal_to_it(channel):
     long_ago = timezone.now() - timedelta(minutes=5)
-    waiting = WebhookEvent.objects.create(
-        received_at=long_ago, body=text(LENA, 0).decode(), state="received", retry_due_at=long_ago
-    )
-    failed = WebhookEvent.objects.create(
-        received_at=long_ago, body=text(LENA, 1).decode(), state="failed", retry_due_at=long_ago
-    )
-    assert webhook_journal_renew_all() == 1  # its lease thread, every 10 s
-    waiting.refresh_from_db(), failed.refresh_from_db()
-    assert waiting.retry_due_at > timezone.now() + JOURNAL_RECOVER_AFTER - timedelta(seconds=5)
-    assert failed.retry_due_at == long_ago  # failed events stay the sweep's
+    for n, state in enumerate(("received", "failed")):
+        WebhookEvent.objects.create(
+            received_at=long_ago, body=text(LENA, n).decode(), state=state, retry_due_at=long_ago
+        )
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as drainer:
+        drainer.execute("SELECT pg_advisory_lock(%s)", [DRAINER_LOCK])
+        assert journal_drainer_alive()
+        assert webhook_backlog(limit=10)[0] == 1  # the failed one: the drainer will get to the other
+        assert webhook_retry_due(now=timezone.now()) == 1
+        assert states() == ["received", "processed"]
+    assert not journal_drainer_alive()  # no drainer: the sweep recovers the journal
+    assert webhook_backlog(limit=10)[0] == 1
     assert webhook_retry_due(now=timezone.now()) == 1
+    assert states() == ["processed", "processed"]
+
+
+def test_an_event_signed_with_a_secret_rotated_out_since_is_still_processed(channel):
+    body = text(LENA, 0)
+    event = WebhookEvent.objects.create(
+        received_at=timezone.now(),
+        body=body.decode(),
+        signature=sign(body, "the-old-secret"),
+        state="received",
+    )
+    [entry] = webhook_journal_pending(after=0, limit=10)
+    assert entry.app_secret is None  # no channel's secret matches any more: verified on arrival
+    assert webhook_journal_process([entry]) == 1
+    assert Message.objects.filter(wamid=wamid(LENA, "JRNL0000")).exists()
+    event.refresh_from_db()
+    assert event.state == "processed" and event.flags == []
+
+
+def test_a_batch_that_fails_is_stored_failed_for_the_sweep_s_backoff(channel, monkeypatch):
+    body = text(LENA, 0)
+    event = WebhookEvent.objects.create(received_at=timezone.now(), body=body.decode(), state="received")
+    [entry] = webhook_journal_pending(after=0, limit=10)
+
+    def broken(entries):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(journal_module, "webhook_journal_process", broken)
+    processors = Processors(count=1, name="test", lease=False)
+    assert processors._processed([entry]) == ([], 0.0)
+    event.refresh_from_db()
+    assert (event.state, event.last_error) == ("failed", "RuntimeError: a defect")
+    assert event.retry_due_at > timezone.now()  # with backoff, not handed on again at once
+
+
+def test_a_drainer_that_lost_its_lock_lets_go_of_what_it_had_not_begun():
+    processors = Processors(count=2, name="test", lease=False)
+    read = webhook_read(body=text(LENA, 0), received_at=timezone.now())
+    assert read.parsed is not None
+    processors.submit([Journaled(pk, read.parsed, APP_SECRET, timezone.now()) for pk in (1, 2, 3)])
+    processors.finish()
+    assert processors.discard() == 3
+    assert processors.held() == set()
+    assert processors._queues[0].get_nowait() is None  # a stop asked for stays asked
 
 
 def test_processing_names_server_or_drainer_and_the_drainer_needs_postgresql(settings):
