@@ -5,19 +5,18 @@ With the processing in the web process, the acknowledgements and the processing 
 interpreter lock: ~0.5 ms of CPU a webhook for the one, 1.5–2 ms for the other
 (docs/benchmarks.md). The drainer takes the processing to a process of its own:
 
-- it holds a PostgreSQL advisory lock while it runs, so one drainer of a deployment is
-  active and any other started stands by until the lock is free (its process died or
-  stopped): one reader in id order keeps each customer's events in order;
+- it holds a PostgreSQL advisory lock (:data:`~conversations.selectors.journal.DRAINER_LOCK`)
+  while it runs, so one drainer of a deployment is active and any other started stands by
+  until the lock is free (its process died or stopped);
 - a reader (the main thread) ``LISTEN``\\ s on :data:`JOURNAL_CHANNEL`, where each group
-  commit ``NOTIFY``\\ s, reads the stored ``received`` events in id order (every second it
-  also looks below its place for an event committed late by another web process), parses
-  them and hands them to the :class:`~conversations.webhooks.journal.Processors`: the same
-  threads, batches and retries as in a web process, a customer's events always on the same
-  thread;
+  commit ``NOTIFY``\\ s, reads the stored ``received`` events in id order (ids commit in
+  their order: each group commit holds ``JOURNAL_APPEND_LOCK``; every second it also looks
+  below its place for an event committed out of order), parses them and hands them to the
+  :class:`~conversations.webhooks.journal.Processors`: the same threads, batches and
+  retries as in a web process, a customer's events always on the same thread;
 - at most :data:`MOST_HELD` events are in its hands at once; the rest wait in the table;
-- its lease thread renews *every* received event's recovery time while it lives, so the
-  retry sweep takes journaled events only when no drainer has run for
-  :data:`~conversations.services.webhooks.JOURNAL_RECOVER_AFTER`;
+- while it holds the lock the retry sweep and ``/readyz/`` leave the journal to it; a
+  drainer that loses its connection (and so the lock) lets go of what it had not begun;
 - live events are sent on an event loop of its own (the channel layer, as a worker does).
 """
 

@@ -12,6 +12,10 @@ waits only for the raw body to be durable:
   server's event loop. A customer's events always go to the same processor (by their
   business-scoped id, else their number), first in first out.
 
+With ``WEBHOOK_JOURNAL_PROCESSING=drainer`` the server starts no processors: the group
+commit tells the drainer (``conversations.webhooks.drainer``, its own process), which
+processes every server's events with the same :class:`Processors`.
+
 Persist-then-acknowledge holds: every acknowledged event is a committed row. So does
 idempotency by wamid (processing is the same). A customer's order holds within a process,
 as far as an event names one customer (a body naming several goes with its first). The
