@@ -73,14 +73,24 @@ def database_backends_cpu_seconds(database: str) -> float:
 
 
 class CpuMeter:
-    """CPU seconds the web server and the Celery worker spent over a phase."""
+    """CPU seconds the web server and the Celery worker (and the journal's drainer, when the
+    stack runs one) spent over a phase."""
 
     def __init__(self, stack: Stack) -> None:
         self.web, self.worker = stack.processes[0].pid, stack.processes[1].pid
-        self.start = (group_cpu_seconds(self.web), group_cpu_seconds(self.worker))
+        drainers = [p.pid for p in stack.processes if "drain_webhooks" in str(p.args)]
+        self.drainer = drainers[0] if drainers else None
+        self.start = (
+            group_cpu_seconds(self.web),
+            group_cpu_seconds(self.worker),
+            group_cpu_seconds(self.drainer) if self.drainer else 0.0,
+        )
 
     def spent(self) -> dict[str, float]:
-        return {
+        spent = {
             "web_cpu_s": group_cpu_seconds(self.web) - self.start[0],
             "worker_cpu_s": group_cpu_seconds(self.worker) - self.start[1],
         }
+        if self.drainer:
+            spent["drainer_cpu_s"] = group_cpu_seconds(self.drainer) - self.start[2]
+        return spent

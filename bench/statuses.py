@@ -472,6 +472,10 @@ def report(out: dict[str, Any]) -> None:
         f"{per['database']:.2f} ms (total web {out['web_cpu_s']:.1f} s, worker {out['worker_cpu_s']:.1f} s, "
         f"database {out['database_cpu_s']:.1f} s)"
     )
+    if "drainer" in per:
+        print(
+            f"  CPU per status of the journal's drainer: {per['drainer']:.2f} ms (total {out['drainer_cpu_s']:.1f} s)"
+        )
     print(f"  load generator CPU: {out['generator_cpu'] * 100:.0f}% of one core")
     if out["floor"]:
         floor = out["floor"]
