@@ -36,7 +36,6 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -58,6 +57,7 @@ from bench.loadgen import (
     median_and_range,
     open_loop,
     run_manage,
+    stop_process_group,
 )
 
 PHONE_NUMBER_ID = "100000000000777"
@@ -246,12 +246,7 @@ def drainer_process(env: dict[str, str]):
     try:
         yield process
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_process_group(process, timeout=30)  # it processes what it read first
 
 
 def bench_mode(mode: str, args: argparse.Namespace) -> dict:

@@ -307,12 +307,18 @@ def asgi_server(
             raise SystemExit("the ASGI server did not answer within 60 s")
         yield process
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_process_group(process, timeout=10)
+
+
+def stop_process_group(process: subprocess.Popen, *, timeout: float) -> None:
+    """SIGTERM to the process group a benchmark started (``start_new_session``); SIGKILL
+    when it has not exited after ``timeout`` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def median_and_range(values: list[float]) -> str:

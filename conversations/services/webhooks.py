@@ -235,12 +235,14 @@ def webhook_journal_renew(event_ids: Sequence[int]) -> int:
     return renewed
 
 
-def webhook_journal_fail(event_ids: Sequence[int], *, error: str) -> int:
+def webhook_journal_fail(event_ids: Sequence[int], *, error: BaseException) -> int:
     """Store journaled events whose batch failed (not for the database's absence) as
     failed, due for the retry sweep with its backoff: not left received, where a drainer
     would hand them on again at once and for ever. Returns how many were still received."""
     return WebhookEvent.objects.filter(pk__in=list(event_ids), state=WebhookEvent.State.RECEIVED).update(
-        state=WebhookEvent.State.FAILED, last_error=error[:2000], retry_due_at=timezone.now() + retry_delay(1)
+        state=WebhookEvent.State.FAILED,
+        last_error=_describe(error),
+        retry_due_at=timezone.now() + retry_delay(1),
     )
 
 

@@ -224,9 +224,7 @@ class Processors:
         """Store the batch's events failed, for the sweep's retries with backoff."""
         try:
             with _writing():
-                webhook_journal_fail(
-                    [entry.event_id for entry in entries], error=f"{type(exc).__name__}: {exc}"
-                )
+                webhook_journal_fail([entry.event_id for entry in entries], error=exc)
         except Exception:  # they stay received: the lease runs out, or the rescan finds them
             logger.exception("webhook journal: a failed batch could not be stored failed")
         finally:
