@@ -7,8 +7,11 @@ it: the ``.mo`` files are committed, ``make messages`` makes both)."""
 from __future__ import annotations
 
 import ast
+import os
 import re
 import struct
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,3 +166,28 @@ def test_the_catalogue_is_complete_and_compiled(po: Path) -> None:
     expected = {e.key: e.value for e in messages}
     compiled.pop("", None)  # the header
     assert compiled == expected, f"{mo} does not match {po.name}: run `make messages` and commit both"
+
+
+def apps_with_catalogues() -> list[str]:
+    return sorted({po.relative_to(ROOT).parts[0] for po in catalogues()} - {"locale"})
+
+
+@pytest.mark.parametrize("app", apps_with_catalogues())
+def test_django_admin_starts_in_each_app_folder_as_make_messages_runs_it(app: str) -> None:
+    """``make messages`` runs ``django-admin makemessages`` inside each app's folder, and
+    Django puts that folder first on ``sys.path``: a module there named like one of the
+    standard library's (``ops/secrets.py`` once) was imported in its place and broke the
+    start-up. ``django-admin version`` goes through the same start-up (``django.setup()``)."""
+    admin = Path(sys.executable).with_name("django-admin")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "waproject.settings", "PYTHONPATH": str(ROOT)}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [str(admin), "version"],
+        cwd=ROOT / app,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]

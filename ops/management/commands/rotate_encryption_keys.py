@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from ops.secrets import rotate_all
+from ops.key_rotation import rotate_all
 
 
 class Command(BaseCommand):
