@@ -17,13 +17,15 @@ prepared on the server (as with client-side binding: a pooler in transaction mod
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import psycopg
 from django.db import connections, models
 from django.db.backends.utils import CursorWrapper
+from psycopg import pq
 
 M = TypeVar("M", bound=models.Model)
 
@@ -103,15 +105,76 @@ def insert_ignore_returning(
 ) -> list[tuple[Any, ...]]:
     """Insert ``objs`` in one statement, skip rows that hit a unique constraint, and return
     the ``returning`` columns of the rows actually inserted (in no guaranteed order)."""
+    return insert_ignore_later(model, objs, returning, using)()
+
+
+def insert_ignore_later(
+    model: type[models.Model],
+    objs: Iterable[models.Model],
+    returning: Sequence[str] = ("id",),
+    using: str = "default",
+) -> Callable[[], list[tuple[Any, ...]]]:
+    """:func:`insert_ignore_returning`, whose returned rows are read when the result is
+    called: inside :func:`pipeline`, after the statements queued with it have gone to the
+    server in one round trip (call it after the transaction's commit); elsewhere they are
+    read at once. An error of the statement shows when the pipeline syncs (the commit)."""
     objs = list(objs)
     if not objs:
-        return []
+        return list
     connection = connections[using]
     fields = _insert_fields(model)
     params = [_prepare(f, f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    with _cursor(connection) as cursor:
+    cursor = _cursor(connection)
+    try:
         cursor.execute(_insert_sql(model, len(objs), tuple(returning), using), params)
-        return list(cursor.fetchall())
+        if not _pipelined(connection):
+            rows = list(cursor.fetchall())
+            return lambda: rows
+    except BaseException:
+        cursor.close()
+        raise
+
+    def fetch() -> list[tuple[Any, ...]]:
+        try:
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    return fetch
+
+
+def execute_later(sql: str, params: Sequence[Any], using: str = "default") -> None:
+    """Run a statement whose result nobody reads (``$1``-style placeholders on PostgreSQL,
+    ``%s`` elsewhere); inside :func:`pipeline` it is only queued."""
+    connection = connections[using]
+    cursor = _cursor(connection)
+    cursor.execute(sql, params)
+    if not _pipelined(connection):
+        cursor.close()
+    # In a pipeline the cursor stays open for its result to arrive; nothing refers to it after.
+
+
+@contextlib.contextmanager
+def pipeline(using: str = "default") -> Iterator[None]:
+    """psycopg's pipeline mode on PostgreSQL (nothing elsewhere): the statements run in it
+    are queued and sent together when the block ends (or a result is read), in one round
+    trip; their errors show there, as Django's. Enter it inside ``transaction.atomic()``
+    (changing the autocommit inside a pipeline costs a round trip of its own). A group
+    commit of the webhook journal is then two round trips (its statements, the ``COMMIT``)
+    instead of one a statement: under load each one also costs the appender thread a wait
+    for the interpreter lock, held by the event loop."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
+
+
+def _pipelined(connection: Any) -> bool:
+    raw = connection.connection if connection.vendor == "postgresql" else None
+    return raw is not None and raw.pgconn.pipeline_status != pq.PipelineStatus.OFF
 
 
 def fast_create(obj: M, using: str = "default") -> M:

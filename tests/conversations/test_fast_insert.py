@@ -8,7 +8,7 @@ import pytest
 from django.db import DataError, connection, transaction
 from django.utils import timezone
 
-from conversations.db import insert_ignore_returning
+from conversations.db import execute_later, insert_ignore_later, insert_ignore_returning, pipeline
 from conversations.models import Message, WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +58,38 @@ def test_rows_that_hit_a_unique_constraint_are_skipped_and_the_others_returned(c
     returned = insert_ignore_returning(Message, [message("wamid.A"), message("wamid.B")], ("id", "wamid"))
     assert [wamid for _, wamid in returned] == ["wamid.B"]
     assert Message.objects.filter(wamid="wamid.A").count() == 1
+
+
+def test_in_a_pipeline_the_statements_run_together_and_the_rows_are_read_after_it():
+    """The journal's group commit: the statements are queued, sent at the block's end, and
+    the inserted rows read after the commit."""
+    with transaction.atomic(), pipeline():
+        inserted = insert_ignore_later(WebhookEvent, [event(body="one"), event(body="two")], ("id",))
+    ids = sorted(pk for (pk,) in inserted())
+    assert list(WebhookEvent.objects.filter(pk__in=ids).order_by("pk").values_list("body", flat=True)) == [
+        "one",
+        "two",
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the advisory lock and NOTIFY are PostgreSQL's")
+def test_a_statement_without_a_result_runs_in_the_pipeline_before_the_insert():
+    with transaction.atomic(), pipeline():
+        execute_later("SELECT pg_advisory_xact_lock($1), pg_notify($2, '')", [12345, "a_test_channel"])
+        inserted = insert_ignore_later(WebhookEvent, [event()], ("id",))
+        [(held,)] = _query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 12345")
+    assert held == 1 and len(inserted()) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not enforce varchar lengths")
+def test_an_error_in_a_pipeline_is_djangos_nothing_of_it_is_kept_and_the_connection_still_works():
+    with pytest.raises(DataError), transaction.atomic(), pipeline():
+        insert_ignore_later(WebhookEvent, [event(body="kept?"), event(signature="x" * 81)], ("id",))
+    assert not WebhookEvent.objects.exists()
+    assert len(insert_ignore_returning(WebhookEvent, [event()], ("id",))) == 1
+
+
+def _query(sql: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
