@@ -47,6 +47,7 @@ MOST_HELD = 2000
 RESCAN_EVERY = 1.0
 #: The listening connection's own settings (the database's OPTIONS win).
 LISTENER_OPTIONS = {
+    "application_name": "wa-drainer",  # as pg_stat_activity shows it (unless OPTIONS name one)
     "connect_timeout": 5,
     "keepalives": 1,
     "keepalives_idle": 10,
@@ -111,16 +112,19 @@ class Drainer:
     # --- the lock and the notifications --------------------------------------------------
 
     def _wait_for_the_lock(self) -> bool:
-        """Become the active drainer (listening, holding the lock); False when stopped first."""
+        """Become the active drainer (holding the lock, then listening); False when stopped
+        first. Standing by, it keeps its connection and tries the lock on it each
+        :data:`STANDBY_PAUSE`, without listening (a new connection only after a failure)."""
         announced = False
         while not self.stopping.is_set():
             try:
-                listener = self._listen()
+                listener = self._connect()
                 if listener.execute("SELECT pg_try_advisory_lock(%s)", [DRAINER_LOCK]).fetchone() == (True,):
+                    # Listening from now on; what was committed before is read from the bottom.
+                    listener.execute(f"LISTEN {JOURNAL_CHANNEL}")
                     self.active.set()
                     logger.info("webhook drainer: active")
                     return True
-                self._close_listener()
                 if not announced:
                     logger.info("webhook drainer: another drainer is active; standing by")
                     announced = True
@@ -130,7 +134,7 @@ class Drainer:
             self.stopping.wait(STANDBY_PAUSE)
         return False
 
-    def _listen(self) -> psycopg.Connection[TupleRow]:
+    def _connect(self) -> psycopg.Connection[TupleRow]:
         """Its own connection (never a pooled one: the lock and the ``LISTEN`` are the
         session's), in autocommit so notifications arrive as they are sent."""
         if self._listener is None:
@@ -138,7 +142,6 @@ class Drainer:
             # notices within ~30 s, and so does the server, which then frees the lock.
             params = {**LISTENER_OPTIONS, **connection.get_connection_params()}
             self._listener = psycopg.connect(autocommit=True, **params)
-            self._listener.execute(f"LISTEN {JOURNAL_CHANNEL}")
         return self._listener
 
     def _close_listener(self) -> None:

@@ -6,6 +6,7 @@ sweep leaves the journal to it. PostgreSQL only (``LISTEN``/``NOTIFY``, advisory
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import psycopg
@@ -119,6 +120,41 @@ async def test_a_second_drainer_stands_by_and_takes_over_when_the_first_stops(ch
     assert await until(lambda: second.drainer.active.is_set())
     assert (await post(text(LENA, 1)))[0] == 200
     assert await until(lambda: states() == ["processed", "processed"])
+
+
+def drainer_sessions() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'wa-drainer' "
+            "AND datname = current_database() ORDER BY pid"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+@postgresql_only
+def test_a_standing_by_drainer_keeps_one_connection_and_listens_only_once_active(channel, running):
+    first = running()
+    assert wait_until(first.drainer.active.is_set)
+    second = running()
+    assert wait_until(lambda: len(drainer_sessions()) == 2)
+    sessions = drainer_sessions()
+    time.sleep(2.5)  # two more tries of the lock, on the same connection
+    assert drainer_sessions() == sessions and not second.drainer.active.is_set()
+    listening = second.drainer._listener.execute("SELECT pg_listening_channels()").fetchall()
+    assert listening == []  # standing by: no notification to take
+    first.stop()
+    assert wait_until(second.drainer.active.is_set)
+    channels = second.drainer._listener.execute("SELECT pg_listening_channels()").fetchall()
+    assert channels == [("wa_webhook_journal",)]
+
+
+def wait_until(condition, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @postgresql_only
