@@ -324,3 +324,39 @@ def test_events_no_longer_received_are_left_to_whoever_took_them(channel):
     WebhookEvent.objects.filter(pk=entries[0].event_id).update(state="processed")  # the sweep's
     assert webhook_journal_process(entries) == 1
     assert list(Message.objects.values_list("wamid", flat=True)) == [wamid(LENA, "JRNL0001")]
+
+
+def test_while_arrivals_wait_the_processors_pause_is_the_process_s_not_one_thread_s(settings):
+    """One thread's batch took 0.3 s while arrivals wait: every thread waits out the pause
+    before its next batch (threads pausing each on its own let the others work on)."""
+    settings.WEBHOOK_JOURNAL_YIELD = 1.0
+    arriving = threading.Event()
+    arriving.set()
+    processors = journal_module.Processors(count=2, name="test", arrivals_waiting=arriving.is_set)
+    one = threading.Thread(target=processors._yield_to_arrivals, args=(0.3,))
+    one.start()
+    time.sleep(0.05)
+    began = time.monotonic()
+    processors._wait_for_the_pause()  # the other thread, before its next batch
+    assert 0.15 < time.monotonic() - began < 0.5
+    one.join()
+
+
+def test_the_pause_ends_as_soon_as_no_arrival_waits(settings):
+    settings.WEBHOOK_JOURNAL_YIELD = 1.0
+    arriving = threading.Event()
+    arriving.set()
+    processors = journal_module.Processors(count=2, name="test", arrivals_waiting=arriving.is_set)
+    one = threading.Thread(target=processors._yield_to_arrivals, args=(0.8,))
+    one.start()
+    time.sleep(0.05)
+    threading.Timer(0.1, arriving.clear).start()
+    began = time.monotonic()
+    processors._wait_for_the_pause()
+    assert time.monotonic() - began < 0.5  # not the 0.8 s
+    one.join(2)
+    assert not one.is_alive()
+    arriving.clear()
+    began = time.monotonic()
+    processors._yield_to_arrivals(0.5)  # nothing arriving: no pause at all
+    assert time.monotonic() - began < 0.05
