@@ -338,7 +338,7 @@ def test_while_arrivals_wait_the_processors_pause_is_the_process_s_not_one_threa
     time.sleep(0.05)
     began = time.monotonic()
     processors._wait_for_the_pause()  # the other thread, before its next batch
-    assert 0.15 < time.monotonic() - began < 0.5
+    assert 0.15 < time.monotonic() - began < 0.6
     one.join()
 
 
@@ -353,10 +353,10 @@ def test_the_pause_ends_as_soon_as_no_arrival_waits(settings):
     threading.Timer(0.1, arriving.clear).start()
     began = time.monotonic()
     processors._wait_for_the_pause()
-    assert time.monotonic() - began < 0.5  # not the 0.8 s
+    assert time.monotonic() - began < 0.6  # not the 0.8 s
     one.join(2)
     assert not one.is_alive()
     arriving.clear()
     began = time.monotonic()
     processors._yield_to_arrivals(0.5)  # nothing arriving: no pause at all
-    assert time.monotonic() - began < 0.05
+    assert time.monotonic() - began < 0.2
