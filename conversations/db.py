@@ -108,6 +108,11 @@ def insert_ignore_returning(
     return insert_ignore_later(model, objs, returning, using)()
 
 
+#: The most values one statement may carry: PostgreSQL's protocol counts its parameters in
+#: 16 bits, SQLite (3.32+) stops at 32 766. A longer insert goes as several statements.
+MOST_VALUES = {"postgresql": 65535, "sqlite": 32766}
+
+
 def insert_ignore_later(
     model: type[models.Model],
     objs: Iterable[models.Model],
@@ -123,16 +128,36 @@ def insert_ignore_later(
         return list
     connection = connections[using]
     fields = _insert_fields(model)
+    rows = max(MOST_VALUES.get(connection.vendor, 999) // len(fields), 1)
+    fetches = [
+        _insert_later(model, objs[start : start + rows], fields, tuple(returning), connection, using)
+        for start in range(0, len(objs), rows)
+    ]
+    if len(fetches) == 1:
+        return fetches[0]
+    return lambda: [row for fetch in fetches for row in fetch()]
+
+
+def _insert_later(
+    model: type[models.Model],
+    objs: list[models.Model],
+    fields: tuple[models.Field, ...],
+    returning: tuple[str, ...],
+    connection: Any,
+    using: str,
+) -> Callable[[], list[tuple[Any, ...]]]:
     params = [_prepare(f, f.pre_save(obj, True), connection) for obj in objs for f in fields]
     cursor = _cursor(connection)
+    pipelined = False
     try:
-        cursor.execute(_insert_sql(model, len(objs), tuple(returning), using), params)
-        if not _pipelined(connection):
+        cursor.execute(_insert_sql(model, len(objs), returning, using), params)
+        pipelined = _pipelined(connection)
+        if not pipelined:
             rows = list(cursor.fetchall())
             return lambda: rows
-    except BaseException:
-        cursor.close()
-        raise
+    finally:
+        if not pipelined:
+            cursor.close()
 
     def fetch() -> list[tuple[Any, ...]]:
         try:

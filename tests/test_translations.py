@@ -175,9 +175,10 @@ def apps_with_catalogues() -> list[str]:
 @pytest.mark.parametrize("app", apps_with_catalogues())
 def test_django_admin_starts_in_each_app_folder_as_make_messages_runs_it(app: str) -> None:
     """``make messages`` runs ``django-admin makemessages`` inside each app's folder, and
-    Django puts that folder first on ``sys.path``: a module there named like one of the
+    Celery's Django fix-up (loaded by ``django.setup()`` through ``waproject/__init__.py``)
+    puts the current folder first on ``sys.path``: a module there named like one of the
     standard library's (``ops/secrets.py`` once) was imported in its place and broke the
-    start-up. ``django-admin version`` goes through the same start-up (``django.setup()``)."""
+    start-up. ``django-admin version`` goes through the same start-up."""
     admin = Path(sys.executable).with_name("django-admin")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "waproject.settings", "PYTHONPATH": str(ROOT)}
     env.pop("DATABASE_URL", None)

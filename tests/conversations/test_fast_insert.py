@@ -8,6 +8,7 @@ import pytest
 from django.db import DataError, connection, transaction
 from django.utils import timezone
 
+from conversations import db
 from conversations.db import execute_later, insert_ignore_later, insert_ignore_returning, pipeline
 from conversations.models import Message, WebhookEvent
 
@@ -93,3 +94,15 @@ def _query(sql: str) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetchall()
+
+
+def test_more_values_than_a_statement_takes_go_as_several_statements(monkeypatch):
+    monkeypatch.setitem(db.MOST_VALUES, connection.vendor, 20)  # two rows a statement here
+    rows = [event(body=f"row {n}") for n in range(5)]
+    ids = sorted(pk for (pk,) in insert_ignore_returning(WebhookEvent, rows, ("id",)))
+    assert len(ids) == 5
+    with transaction.atomic(), pipeline():
+        inserted = insert_ignore_later(WebhookEvent, [event(body=f"later {n}") for n in range(3)], ("id",))
+    assert len(inserted()) == 3
+    bodies = WebhookEvent.objects.order_by("pk").values_list("body", flat=True)
+    assert list(bodies) == [f"row {n}" for n in range(5)] + [f"later {n}" for n in range(3)]
