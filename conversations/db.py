@@ -12,7 +12,8 @@ driver composes a statement of more than 50 values in Python on every call (its 
 stops there), which cost the journal's group commit about a quarter of the web process's
 interpreter time (docs/benchmarks.md). The cursor is still Django's wrapper (errors
 translated, queries logged and counted, execute wrappers run) and the statement is not
-prepared on the server (as with client-side binding: a pooler in transaction mode works).
+prepared on the server (Django connects with ``prepare_threshold`` None: a pooler in
+transaction mode works).
 """
 
 from __future__ import annotations
@@ -24,10 +25,14 @@ from typing import Any, TypeVar
 
 import psycopg
 from django.db import connections, models
-from django.db.backends.utils import CursorWrapper
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from psycopg import pq
+from psycopg.rows import TupleRow
 
 M = TypeVar("M", bound=models.Model)
+#: A row as the database driver returns it.
+Row = TupleRow
 
 
 @functools.cache
@@ -64,24 +69,18 @@ def _insert_sql(model: type[models.Model], rows: int, returning: tuple[str, ...]
     )
 
 
-class _UnpreparedRawCursor(psycopg.RawCursor[Any]):
-    """Server-side binding without server-side prepared statements, whatever the
-    connection's ``prepare_threshold``."""
-
-    def execute(
-        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
-    ) -> Any:
-        return super().execute(query, params, prepare=False, binary=binary)
-
-
-def _cursor(connection: Any) -> CursorWrapper:
-    """A cursor for the statement of :func:`_insert_sql` on ``connection``."""
+def _cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
+    """A cursor for the statement of :func:`_insert_sql` on ``connection``: on PostgreSQL a
+    psycopg ``RawCursor`` (never prepared: Django connects with ``prepare_threshold``
+    None) in Django's wrapper, as ``connection.cursor()`` would wrap its own."""
     if connection.vendor != "postgresql":
         return connection.cursor()
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = _UnpreparedRawCursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    raw = psycopg.RawCursor(connection.connection)
+    return (
+        CursorDebugWrapper(raw, connection) if connection.queries_logged else CursorWrapper(raw, connection)
+    )
 
 
 _PLAIN = (str, int, bool)
@@ -102,7 +101,7 @@ def insert_ignore_returning(
     objs: Iterable[models.Model],
     returning: Sequence[str] = ("id",),
     using: str = "default",
-) -> list[tuple[Any, ...]]:
+) -> list[Row]:
     """Insert ``objs`` in one statement, skip rows that hit a unique constraint, and return
     the ``returning`` columns of the rows actually inserted (in no guaranteed order)."""
     return insert_ignore_later(model, objs, returning, using)()
@@ -118,7 +117,7 @@ def insert_ignore_later(
     objs: Iterable[models.Model],
     returning: Sequence[str] = ("id",),
     using: str = "default",
-) -> Callable[[], list[tuple[Any, ...]]]:
+) -> Callable[[], list[Row]]:
     """:func:`insert_ignore_returning`, whose returned rows are read when the result is
     called: inside :func:`pipeline`, after the statements queued with it have gone to the
     server in one round trip (call it after the transaction's commit); elsewhere they are
@@ -143,9 +142,9 @@ def _insert_later(
     objs: list[models.Model],
     fields: tuple[models.Field, ...],
     returning: tuple[str, ...],
-    connection: Any,
+    connection: BaseDatabaseWrapper,
     using: str,
-) -> Callable[[], list[tuple[Any, ...]]]:
+) -> Callable[[], list[Row]]:
     params = [_prepare(f, f.pre_save(obj, True), connection) for obj in objs for f in fields]
     cursor = _cursor(connection)
     pipelined = False
@@ -159,7 +158,7 @@ def _insert_later(
         if not pipelined:
             cursor.close()
 
-    def fetch() -> list[tuple[Any, ...]]:
+    def fetch() -> list[Row]:
         try:
             return list(cursor.fetchall())
         finally:
@@ -168,7 +167,7 @@ def _insert_later(
     return fetch
 
 
-def execute_later(sql: str, params: Sequence[Any], using: str = "default") -> None:
+def execute_later(sql: str, params: Sequence[int | str | None], using: str = "default") -> None:
     """Run a statement whose result nobody reads (``$1``-style placeholders on PostgreSQL,
     ``%s`` elsewhere); inside :func:`pipeline` it is only queued."""
     connection = connections[using]
@@ -197,7 +196,7 @@ def pipeline(using: str = "default") -> Iterator[None]:
         yield
 
 
-def _pipelined(connection: Any) -> bool:
+def _pipelined(connection: BaseDatabaseWrapper) -> bool:
     raw = connection.connection if connection.vendor == "postgresql" else None
     return raw is not None and raw.pgconn.pipeline_status != pq.PipelineStatus.OFF
 

@@ -215,6 +215,9 @@ def test_a_template_chosen_filled_in_and_sent_by_keyboard_alone(stack, api, alic
     expect(preview.locator(".tpl-body")).to_have_text(
         "Thank you for your patience! Your parcel left our warehouse."
     )
+    # Send waits for the server's preview of what was typed (250 ms, then the request):
+    # a disabled button is no Tab stop, and sixty quick presses can all come before it.
+    expect(page.locator("#template-send")).to_be_enabled()
     tab_to(page, "#template-send:enabled")
     page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()

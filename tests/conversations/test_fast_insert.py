@@ -106,3 +106,12 @@ def test_more_values_than_a_statement_takes_go_as_several_statements(monkeypatch
     assert len(inserted()) == 3
     bodies = WebhookEvent.objects.order_by("pk").values_list("body", flat=True)
     assert list(bodies) == [f"row {n}" for n in range(5)] + [f"later {n}" for n in range(3)]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="server-side prepared statements are PostgreSQL's"
+)
+def test_the_insert_is_never_prepared_on_the_server_so_a_pooler_in_transaction_mode_works():
+    for _ in range(8):  # psycopg would prepare from the fifth time with its default threshold
+        insert_ignore_returning(WebhookEvent, [event(), event()], ("id",))
+    assert _query("SELECT count(*) FROM pg_prepared_statements") == [(0,)]
