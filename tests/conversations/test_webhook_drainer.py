@@ -5,8 +5,8 @@ sweep leaves the journal to it. PostgreSQL only (``LISTEN``/``NOTIFY``, advisory
 
 from __future__ import annotations
 
+import asyncio
 import threading
-import time
 from datetime import timedelta
 
 import psycopg
@@ -132,29 +132,21 @@ def drainer_sessions() -> list[int]:
 
 
 @postgresql_only
-def test_a_standing_by_drainer_keeps_one_connection_and_listens_only_once_active(channel, running):
+async def test_a_standing_by_drainer_keeps_one_connection_and_listens_only_once_active(channel, running):
     first = running()
-    assert wait_until(first.drainer.active.is_set)
+    assert await until(lambda: first.drainer.active.is_set())
     second = running()
-    assert wait_until(lambda: len(drainer_sessions()) == 2)
-    sessions = drainer_sessions()
-    time.sleep(2.5)  # two more tries of the lock, on the same connection
-    assert drainer_sessions() == sessions and not second.drainer.active.is_set()
+    assert await until(lambda: len(drainer_sessions()) == 2)
+    sessions = await database_sync_to_async(drainer_sessions)()
+    await asyncio.sleep(2.5)  # two more tries of the lock, on the same connection
+    assert await database_sync_to_async(drainer_sessions)() == sessions
+    assert not second.drainer.active.is_set()
     listening = second.drainer._listener.execute("SELECT pg_listening_channels()").fetchall()
     assert listening == []  # standing by: no notification to take
-    first.stop()
-    assert wait_until(second.drainer.active.is_set)
+    await database_sync_to_async(first.stop)()
+    assert await until(lambda: second.drainer.active.is_set())
     channels = second.drainer._listener.execute("SELECT pg_listening_channels()").fetchall()
     assert channels == [("wa_webhook_journal",)]
-
-
-def wait_until(condition, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @postgresql_only

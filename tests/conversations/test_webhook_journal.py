@@ -326,16 +326,23 @@ def test_events_no_longer_received_are_left_to_whoever_took_them(channel):
     assert list(Message.objects.values_list("wamid", flat=True)) == [wamid(LENA, "JRNL0001")]
 
 
-def test_while_arrivals_wait_the_processors_pause_is_the_process_s_not_one_thread_s(settings):
-    """One thread's batch took 0.3 s while arrivals wait: every thread waits out the pause
-    before its next batch (threads pausing each on its own let the others work on)."""
+def pausing(settings, busy: float) -> tuple[journal_module.Processors, threading.Event, threading.Thread]:
+    """Processors one of whose threads has just begun its pause after a batch of ``busy``
+    seconds, while arrivals wait (the event, to clear)."""
     settings.WEBHOOK_JOURNAL_YIELD = 1.0
     arriving = threading.Event()
     arriving.set()
     processors = journal_module.Processors(count=2, name="test", arrivals_waiting=arriving.is_set)
-    one = threading.Thread(target=processors._yield_to_arrivals, args=(0.3,))
+    one = threading.Thread(target=processors._yield_to_arrivals, args=(busy,))
     one.start()
     time.sleep(0.05)
+    return processors, arriving, one
+
+
+def test_while_arrivals_wait_the_processors_pause_is_the_process_s_not_one_thread_s(settings):
+    """One thread's batch took 0.3 s while arrivals wait: every thread waits out the pause
+    before its next batch (threads pausing each on its own let the others work on)."""
+    processors, _, one = pausing(settings, 0.3)
     began = time.monotonic()
     processors._wait_for_the_pause()  # the other thread, before its next batch
     assert 0.15 < time.monotonic() - began < 0.6
@@ -343,13 +350,7 @@ def test_while_arrivals_wait_the_processors_pause_is_the_process_s_not_one_threa
 
 
 def test_the_pause_ends_as_soon_as_no_arrival_waits(settings):
-    settings.WEBHOOK_JOURNAL_YIELD = 1.0
-    arriving = threading.Event()
-    arriving.set()
-    processors = journal_module.Processors(count=2, name="test", arrivals_waiting=arriving.is_set)
-    one = threading.Thread(target=processors._yield_to_arrivals, args=(0.8,))
-    one.start()
-    time.sleep(0.05)
+    processors, arriving, one = pausing(settings, 0.8)
     threading.Timer(0.1, arriving.clear).start()
     began = time.monotonic()
     processors._wait_for_the_pause()
