@@ -21,14 +21,18 @@ from conversations import webhooks
 from conversations.models import Message, WebhookEvent
 from conversations.selectors.journal import DRAINER_LOCK, journal_drainer_alive
 from conversations.services.webhooks import (
+    JOURNAL_CHANNEL,
+    Arrival,
     Journaled,
+    webhook_journal_append,
     webhook_journal_pending,
     webhook_journal_process,
     webhook_read,
     webhook_retry_due,
 )
+from conversations.webhooks import drainer as drainer_module
 from conversations.webhooks import journal as journal_module
-from conversations.webhooks.drainer import Drainer
+from conversations.webhooks.drainer import CROWDED_COMMIT, Drainer, crowded
 from conversations.webhooks.journal import Journal, Processors
 from ops.health import webhook_backlog
 from tests.cloud_api import LENA, RAFAEL, wamid
@@ -178,6 +182,39 @@ def test_an_event_committed_below_the_reader_s_place_is_read_by_the_rescan(chann
     assert submitted == []
     drainer._read(set(), rescan=True)
     assert [entry.event_id for entry in submitted] == [early.pk, late.pk]
+
+
+@postgresql_only
+def test_a_group_commit_tells_its_size_and_only_a_crowded_one_makes_the_drainer_pause(channel, monkeypatch):
+    monkeypatch.setattr(drainer_module, "CROWDED_WITHIN", 60.0)  # however slow the machine
+    now = timezone.now()
+    arrivals = [
+        Arrival(
+            read=webhook_read(body=text(LENA, n), received_at=now),
+            signature=sign(text(LENA, n), APP_SECRET),
+            app_secret=APP_SECRET,
+            received_at=now,
+        )
+        for n in range(1 + CROWDED_COMMIT)
+    ]
+    drainer = Drainer(processors=1)
+    drainer._connect().execute(f"LISTEN {JOURNAL_CHANNEL}")
+    try:
+        webhook_journal_append(arrivals[:1], notify=True)  # a POST committed alone: no crowd
+        drainer._take_news(5.0)
+        assert not drainer._acknowledgements_crowded()
+        webhook_journal_append(arrivals[1:], notify=True)  # POSTs queued for their commit
+        drainer._take_news(5.0)
+        assert drainer._acknowledgements_crowded()
+    finally:
+        drainer._close_listener()
+    assert states() == ["received"] * (1 + CROWDED_COMMIT)
+
+
+def test_a_notification_is_crowded_from_its_count_or_when_an_earlier_version_sent_none():
+    assert not crowded("1") and not crowded(str(CROWDED_COMMIT - 1))
+    assert crowded(str(CROWDED_COMMIT)) and crowded("500")
+    assert crowded("")  # a web process of the version before: every commit counted
 
 
 def test_the_drainer_reads_received_events_in_order_and_flags_a_body_that_no_longer_parses(channel):
