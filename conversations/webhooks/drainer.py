@@ -246,4 +246,7 @@ def crowded(payload: str) -> bool:
     """Whether a group commit's notification says it was crowded (:data:`CROWDED_COMMIT`
     POSTs or more). A web process of an earlier version sends no count: crowded, as every
     commit counted before."""
-    return int(payload) >= CROWDED_COMMIT if payload.isdigit() else True
+    try:
+        return int(payload) >= CROWDED_COMMIT
+    except ValueError:
+        return True

@@ -215,6 +215,7 @@ def test_a_notification_is_crowded_from_its_count_or_when_an_earlier_version_sen
     assert not crowded("1") and not crowded(str(CROWDED_COMMIT - 1))
     assert crowded(str(CROWDED_COMMIT)) and crowded("500")
     assert crowded("")  # a web process of the version before: every commit counted
+    assert crowded("²") and crowded("many")  # whatever else it may say
 
 
 def test_the_drainer_reads_received_events_in_order_and_flags_a_body_that_no_longer_parses(channel):
