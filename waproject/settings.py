@@ -409,8 +409,9 @@ WEBHOOK_JOURNAL = os.environ.get("WEBHOOK_JOURNAL", "0") == "1"
 #: Journal processors per server (threads, each with its connection; a customer's events
 #: always go to the same one, so they stay in order). SQLite has one writer: one there.
 WEBHOOK_JOURNAL_PROCESSORS = int(os.environ.get("WEBHOOK_JOURNAL_PROCESSORS", "4" if DATABASE_URL else "1"))
-#: While webhooks wait for their commit, a journal processor pauses this many seconds per
-#: second it processed: 1.0 leaves the acknowledgements at least half of the process.
+#: While webhooks wait for their commit (in the drainer: while crowded group commits come),
+#: a journal processor pauses this many seconds per second it processed: 1.0 leaves the
+#: acknowledgements at least half of the process.
 WEBHOOK_JOURNAL_YIELD = float(os.environ.get("WEBHOOK_JOURNAL_YIELD", "1.0"))
 #: Where the journal's events are processed: ``server`` (each web process processes what it
 #: stored) or ``drainer`` (the web processes only store and acknowledge; the

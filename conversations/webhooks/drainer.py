@@ -61,7 +61,9 @@ LISTENER_OPTIONS = {
 CROWDED_WITHIN = 0.05
 #: A group commit of at least this many POSTs is crowded: POSTs queued while the one before
 #: committed, so the web process is short of time. At a steady, moderate rate each POST
-#: commits nearly alone, and the processing must not hold back for those.
+#: commits nearly alone, and the processing must not hold back for those. A size, not a
+#: wait: a web process that never has this many POSTs in flight (a few deliveries at once
+#: spread over many web processes) never asks for a pause; ``--nice`` still favours it.
 CROWDED_COMMIT = 4
 #: Seconds between tries of the lock while another drainer is active (or of the
 #: database while it cannot be reached).
@@ -80,7 +82,7 @@ class Drainer:
             arrivals_waiting=self._acknowledgements_crowded,
             lease=False,
         )
-        self._crowded_at = 0.0
+        self._crowded_at = float("-inf")  # monotonic time may start near 0 (a fresh boot)
         self._listener: psycopg.Connection[TupleRow] | None = None
         self._place = 0  # the highest id read
 

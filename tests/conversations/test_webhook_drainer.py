@@ -197,15 +197,23 @@ def test_a_group_commit_tells_its_size_and_only_a_crowded_one_makes_the_drainer_
         )
         for n in range(1 + CROWDED_COMMIT)
     ]
+    told: list[str] = []
+
+    def reading(payload: str) -> bool:
+        told.append(payload)
+        return crowded(payload)
+
+    monkeypatch.setattr(drainer_module, "crowded", reading)
     drainer = Drainer(processors=1)
     drainer._connect().execute(f"LISTEN {JOURNAL_CHANNEL}")
+    pausing = drainer._processors._arrivals_waiting  # what the processing threads ask
     try:
         webhook_journal_append(arrivals[:1], notify=True)  # a POST committed alone: no crowd
         drainer._take_news(5.0)
-        assert not drainer._acknowledgements_crowded()
+        assert told == ["1"] and not pausing()
         webhook_journal_append(arrivals[1:], notify=True)  # POSTs queued for their commit
         drainer._take_news(5.0)
-        assert drainer._acknowledgements_crowded()
+        assert told == ["1", str(CROWDED_COMMIT)] and pausing()
     finally:
         drainer._close_listener()
     assert states() == ["received"] * (1 + CROWDED_COMMIT)
