@@ -1,0 +1,168 @@
+"""Issue 14, target 5: the Redis channel layer receives a process's own channels through
+one reader and a future per waiting receive (``waproject.channel_layer.LocalInbox``), not
+channels_redis's two tasks and a queue per channel (6.5 KB an idle console socket). What
+channels_redis promised still holds: nothing sent to a live channel is lost, each channel
+keeps its order, a group reaches every member in the process, at most the layer's capacity
+waits per channel; and a channel whose receive gave up keeps nothing. A Redis outage no
+longer raises in the receives: they wait, and hear again once Redis is back."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.test_whole_product import run_async
+from tests.ops.test_channel_layer_pool import the_configured_layer
+from tests.servers import OwnRedis
+from waproject.channel_layer import RedisChannelLayer
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="the Redis channel layer runs with REDIS_URL (the scaled pass)"
+)
+
+#: Idle receives of one process in the test of its tasks (as idle console sockets).
+IDLE = 200
+
+
+def a_layer(url: str | None = None, **config: object) -> RedisChannelLayer:
+    layer = the_configured_layer()
+    if url is None and not config:
+        return layer
+    hosts = [{**layer.hosts[0], "address": url}] if url else layer.hosts
+    return RedisChannelLayer(hosts=hosts, group_expiry=layer.group_expiry, **config)
+
+
+def test_a_message_sent_before_the_first_receive_is_kept_and_order_is_kept():
+    async def scenario() -> list[object]:
+        layer = a_layer()
+        try:
+            channel = await layer.new_channel()
+            for n in range(5):
+                await layer.send(channel, {"type": "t.m", "n": n})
+            return [(await asyncio.wait_for(layer.receive(channel), 10))["n"] for _ in range(5)]
+        finally:
+            await layer.close_pools()
+
+    assert run_async(scenario()) == [0, 1, 2, 3, 4]
+
+
+def test_a_group_reaches_every_member_of_the_process_while_they_wait():
+    group = f"test.inbox.{uuid.uuid4().hex}"
+
+    async def scenario() -> list[list[object]]:
+        layer = a_layer()
+        channels = [await layer.new_channel() for _ in range(20)]
+        try:
+            for channel in channels:
+                await layer.group_add(group, channel)
+
+            async def three(channel: str) -> list[object]:
+                return [(await layer.receive(channel))["n"] for _ in range(3)]
+
+            listening = [asyncio.create_task(three(channel)) for channel in channels]
+            await asyncio.sleep(0.1)  # they all wait
+            for n in range(3):
+                await layer.group_send(group, {"type": "t.m", "n": n})
+            return await asyncio.wait_for(asyncio.gather(*listening), 10)
+        finally:
+            for channel in channels:
+                await layer.group_discard(group, channel)
+            await layer.close_pools()
+
+    assert run_async(scenario()) == [[0, 1, 2]] * 20
+
+
+def test_waiting_receives_cost_no_tasks_of_their_own():
+    async def scenario() -> tuple[int, int]:
+        layer = a_layer()
+        try:
+            before = len(asyncio.all_tasks())
+            channels = [await layer.new_channel() for _ in range(IDLE)]
+            waiting = [asyncio.create_task(layer.receive(channel)) for channel in channels]
+            await asyncio.sleep(0.2)
+            during = len(asyncio.all_tasks()) - before
+            await layer.send(channels[7], {"type": "t.m"})
+            await asyncio.wait_for(waiting[7], 10)
+            for task in waiting:
+                task.cancel()
+            await asyncio.gather(*waiting, return_exceptions=True)
+            return during, len(layer.inboxes[asyncio.get_running_loop()].channels)
+        finally:
+            await layer.close_pools()
+
+    during, still_known = run_async(scenario())
+    # the waiting receives themselves and one reader (channels_redis: three tasks a receive)
+    assert during <= IDLE + 2
+    assert still_known == 1, "only the channel whose receive was answered, not cancelled, is still known"
+
+
+def test_a_channel_whose_receive_gave_up_keeps_nothing_and_a_slow_one_keeps_at_most_its_capacity():
+    async def scenario() -> tuple[object, list[object], int]:
+        layer = a_layer(capacity=3)
+        try:
+            gone, slow, awake = [await layer.new_channel() for _ in range(3)]
+            leaving = asyncio.create_task(layer.receive(gone))
+            await asyncio.sleep(0.1)
+            leaving.cancel()
+            await asyncio.gather(leaving, return_exceptions=True)
+            # While a receive waits on another channel the reader reads for every channel:
+            # three messages for the gone one, five for one nobody waits on just now.
+            waiting = asyncio.create_task(layer.receive(awake))
+            for channel, count in ((gone, 3), (slow, 5)):
+                for n in range(count):
+                    await layer.send(channel, {"type": "t.m", "n": n})
+                    await asyncio.sleep(0.05)  # read at once (Redis holds 3 a process too)
+            await layer.send(awake, {"type": "t.m", "n": -1})
+            await asyncio.wait_for(waiting, 10)
+            inbox = layer.inboxes[asyncio.get_running_loop()]
+            kept_for_gone = inbox.arrived.get(gone)
+            slow_messages = [(await asyncio.wait_for(layer.receive(slow), 10))["n"] for _ in range(3)]
+            return kept_for_gone, slow_messages, len(inbox.arrived)
+        finally:
+            await layer.close_pools()
+
+    kept_for_gone, slow, left = run_async(scenario())
+    assert kept_for_gone is None
+    assert slow == [2, 3, 4], "a slow channel keeps its capacity's newest messages, as channels_redis does"
+    assert left == 0
+
+
+@pytest.fixture
+def own_redis() -> Iterator[OwnRedis]:
+    server = OwnRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def test_a_redis_outage_does_not_raise_in_the_receives_which_hear_again_after_it(own_redis):
+    async def scenario() -> tuple[bool, dict[str, object]]:
+        layer = a_layer(own_redis.url)
+        try:
+            channel = await layer.new_channel()
+            waiting = asyncio.create_task(layer.receive(channel))
+            await asyncio.sleep(0.2)
+            await asyncio.to_thread(own_redis.stop)
+            await asyncio.sleep(1.5)  # the reader fails and retries
+            still_waiting = not waiting.done()
+            await asyncio.to_thread(own_redis.start)
+            sent = False
+            while not sent:
+                try:
+                    await layer.send(channel, {"type": "t.back"})
+                    sent = True
+                except Exception:
+                    await asyncio.sleep(0.2)
+            return still_waiting, await asyncio.wait_for(waiting, 15)
+        finally:
+            await layer.close_pools()
+
+    still_waiting, heard = run_async(scenario())
+    assert still_waiting, "the receive did not raise while Redis was away"
+    assert heard == {"type": "t.back"}
