@@ -14,21 +14,23 @@ Its receive on a process's own channels (every console socket has one) is lighte
 channels_redis has each waiting receive run two tasks of its own (one for the process's
 read lock, one for a per-channel queue) and keeps an ``asyncio.Queue`` per channel: about
 6.5 KB of an idle socket's memory (``bench/socket_floor.py``; issue 14, target 5). Here
-one reader a process (:class:`LocalInbox`, per event loop) takes the process's messages
-from Redis with channels_redis's own ``receive_single`` and hands each to the future its
-channel's receive waits on, or keeps it (at most the layer's capacity a channel, the oldest
-dropped first, as channels_redis does) until that receive comes back. A Redis error does
-not reach the receives: the reader retries, and ``console.live``'s probe decides whether
-memberships were lost (channels_redis raised it in one receive, which closed that socket
-with 1011 and left the others to wait).
+one reader a process (:class:`LocalInbox`) takes the process's messages from Redis with
+channels_redis's own ``receive_single`` and hands each to the future its channel's receive
+waits on, or keeps it until that receive comes back (at most the layer's capacity a
+channel, the oldest dropped first, as channels_redis does; at most its ``expiry`` when
+nobody receives it, as Redis does). A Redis error does not reach the receives: the reader
+retries, and ``console.live``'s probe decides whether memberships were lost
+(channels_redis raised it in one receive, which closed that socket with 1011 and left the
+others to wait).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import logging
-import weakref
+import time
 from typing import cast
 
 from channels_redis.core import RedisChannelLayer as _RedisChannelLayer
@@ -51,9 +53,7 @@ class RedisChannelLayer(_RedisChannelLayer):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalInbox] = (
-            weakref.WeakKeyDictionary()
-        )
+        self.inbox = LocalInbox(self)
 
     def create_pool(self, index: int) -> ConnectionPool:
         host = dict(self.hosts[index])
@@ -64,88 +64,142 @@ class RedisChannelLayer(_RedisChannelLayer):
         host.setdefault("timeout", POOL_WAIT)
         return BlockingConnectionPool.from_url(address, **host)
 
-    async def new_channel(self, prefix: str = "specific") -> str:
-        """A process-local channel, known to this loop's inbox from now on (a message that
-        arrives before its first receive is kept for it)."""
-        channel = cast(str, await super().new_channel(prefix))
-        self._inbox().channels.add(channel)
-        return channel
-
     async def receive(self, channel: str) -> Message:
-        """The next message of ``channel``; a process-local one through this loop's
+        """The next message of ``channel``; a process-local one through the layer's
         :class:`LocalInbox`, others as channels_redis receives them."""
         if "!" not in channel:
             return cast(Message, await super().receive(channel))
         assert self.require_valid_channel_name(channel)
-        return await self._inbox().receive(channel, self.non_local_name(channel))
+        real_channel = self.non_local_name(channel)
+        assert real_channel.endswith(self.client_prefix + "!"), "Wrong client prefix"
+        return await self.inbox.receive(channel, real_channel)
 
-    def _inbox(self) -> LocalInbox:
-        """This event loop's (a layer outlives the loops of tests and ``async_to_sync``)."""
-        loop = asyncio.get_running_loop()
-        inbox = self.inboxes.get(loop)
-        if inbox is None:
-            inbox = self.inboxes[loop] = LocalInbox(self)
-        return inbox
+    async def close_pools(self) -> None:
+        await self.inbox.stop()
+        await super().close_pools()
 
 
 class LocalInbox:
-    """The process-local channels of one event loop: one reader for all of them, a future
-    per waiting receive, the messages nobody waits for yet (see the module docstring)."""
+    """The process-local channels of a layer (see the module docstring): a reader per
+    Redis key of the process while a receive waits, a future per waiting receive, the
+    messages nobody waits for yet. Like channels_redis, it serves one event loop at a time
+    (a test or ``async_to_sync`` may come with a new loop once the last one stopped
+    waiting), and keeps a message nobody received for at most the layer's ``expiry``
+    (Redis drops unread ones after it too)."""
 
     def __init__(self, layer: RedisChannelLayer) -> None:
         self.layer = layer
-        self.channels: set[str] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.waiters: dict[str, list[asyncio.Future[Message]]] = {}
+        self.readers: dict[str, asyncio.Task[None]] = {}
         self.arrived: dict[str, collections.deque[Message]] = {}
-        self.reader: asyncio.Task[None] | None = None
+        #: When each channel with messages kept last received one or was given one.
+        self.touched: dict[str, float] = {}
+        self.swept_at = time.monotonic()
 
     async def receive(self, channel: str, real_channel: str) -> Message:
+        self._bind()
         arrived = self.arrived.get(channel)
         if arrived:
             message = arrived.popleft()
-            if not arrived:
-                del self.arrived[channel]
+            if arrived:
+                self.touched[channel] = time.monotonic()
+            else:
+                del self.arrived[channel], self.touched[channel]
             return message
-        self.channels.add(channel)
-        waiter: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Message] = loop.create_future()
         waiting = self.waiters.setdefault(channel, [])
         waiting.append(waiter)
-        if self.reader is None or self.reader.done():
-            self.reader = asyncio.get_running_loop().create_task(self._read(real_channel), name="layer-inbox")
+        reader = self.readers.get(real_channel)
+        if reader is None or reader.done():
+            # A context of its own: the first socket's context must not live as long.
+            self.readers[real_channel] = loop.create_task(
+                self._read(real_channel), name="layer-inbox", context=contextvars.Context()
+            )
         try:
             return await waiter
         except asyncio.CancelledError:
-            if waiting == [waiter]:  # its last receive gave up: the channel's owner is gone
-                self.channels.discard(channel)
-                self.arrived.pop(channel, None)
+            if waiter.done() and not waiter.cancelled():
+                self._deliver(channel, waiter.result(), first=True)  # given, then cancelled: kept
             raise
         finally:
             waiting.remove(waiter)
             if not waiting and self.waiters.get(channel) is waiting:
                 del self.waiters[channel]
 
-    async def _read(self, real_channel: str) -> None:
-        """Read while anyone waits (a message for a channel nobody waits on is kept)."""
-        failing = False
-        while self.waiters:
-            try:
-                to, message = await self.layer.receive_single(real_channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                if not failing:
-                    logger.warning("channel layer read failed (%r): retrying", error)
-                failing = True
-                await asyncio.sleep(READ_RETRY)
-                continue
-            failing = False
-            for channel in to if isinstance(to, list) else [to]:
-                self._deliver(channel, message)
+    def _bind(self) -> None:
+        """Serve the running loop; another one only once nobody waits in the last one."""
+        loop = asyncio.get_running_loop()
+        if loop is self.loop:
+            return
+        if self.loop is not None and not self.loop.is_closed() and self.waiters:
+            raise RuntimeError("Two event loops are trying to receive() on one channel layer at once!")
+        for reader in self.readers.values():
+            if self.loop is not None and not self.loop.is_closed() and not reader.done():
+                self.loop.call_soon_threadsafe(reader.cancel)  # read messages stay in Redis
+        self.loop, self.readers, self.waiters = loop, {}, {}
 
-    def _deliver(self, channel: str, message: Message) -> None:
+    async def _read(self, real_channel: str) -> None:
+        """Read while anyone waits (a message read for nobody waiting is kept)."""
+        failing = False
+        try:
+            while self.waiters:
+                try:
+                    to, message = await self.layer.receive_single(real_channel)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    if not failing:
+                        logger.warning("channel layer read failed (%r): retrying", error)
+                    failing = True
+                    await asyncio.sleep(READ_RETRY)
+                    continue
+                if failing:
+                    logger.warning("channel layer read again")
+                failing = False
+                for channel in to if isinstance(to, list) else [to]:
+                    self._deliver(channel, message)
+                self._sweep()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug: the waiting receives fail rather than hang
+            logger.exception("the channel layer's reader failed")
+            for waiting in list(self.waiters.values()):
+                for waiter in waiting:
+                    if not waiter.done():
+                        waiter.set_exception(error)
+        finally:
+            if self.readers.get(real_channel) is asyncio.current_task():
+                del self.readers[real_channel]
+
+    def _deliver(self, channel: str, message: Message, *, first: bool = False) -> None:
         for waiter in self.waiters.get(channel, ()):
             if not waiter.done():
                 waiter.set_result(message)
                 return
-        if channel in self.channels:
-            self.arrived.setdefault(channel, collections.deque(maxlen=self.layer.capacity)).append(message)
+        arrived = self.arrived.setdefault(channel, collections.deque(maxlen=self.layer.capacity))
+        if first:
+            arrived.appendleft(message)
+        else:
+            arrived.append(message)
+        self.touched[channel] = time.monotonic()
+
+    def _sweep(self) -> None:
+        """Forget what nobody received within the layer's expiry (a socket that is gone)."""
+        now = time.monotonic()
+        if now - self.swept_at < self.layer.expiry / 2:
+            return
+        self.swept_at = now
+        for channel, at in list(self.touched.items()):
+            if now - at > self.layer.expiry:
+                del self.arrived[channel], self.touched[channel]
+
+    async def stop(self) -> None:
+        """Stop this loop's readers (closing the layer's pools)."""
+        if self.loop is not asyncio.get_running_loop():
+            return
+        readers = list(self.readers.values())
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)

@@ -1,10 +1,12 @@
 """Issue 14, target 5: the Redis channel layer receives a process's own channels through
 one reader and a future per waiting receive (``waproject.channel_layer.LocalInbox``), not
 channels_redis's two tasks and a queue per channel (6.5 KB an idle console socket). What
-channels_redis promised still holds: nothing sent to a live channel is lost, each channel
-keeps its order, a group reaches every member in the process, at most the layer's capacity
-waits per channel; and a channel whose receive gave up keeps nothing. A Redis outage no
-longer raises in the receives: they wait, and hear again once Redis is back."""
+channels_redis promised still holds: nothing sent to a live channel is lost (nor a message
+given to a receive cancelled before it woke up), each channel keeps its order, a group
+reaches every member in the process, at most the layer's capacity waits per channel, a
+message read in one event loop is there for the next one; what nobody receives is
+forgotten after the layer's expiry. A Redis outage no longer raises in the receives: they
+wait, and hear again once Redis is back."""
 
 from __future__ import annotations
 
@@ -90,45 +92,82 @@ def test_waiting_receives_cost_no_tasks_of_their_own():
             for task in waiting:
                 task.cancel()
             await asyncio.gather(*waiting, return_exceptions=True)
-            return during, len(layer.inboxes[asyncio.get_running_loop()].channels)
+            return during, len(layer.inbox.waiters) + len(layer.inbox.arrived)
         finally:
             await layer.close_pools()
 
     during, still_known = run_async(scenario())
     # the waiting receives themselves and one reader (channels_redis: three tasks a receive)
     assert during <= IDLE + 2
-    assert still_known == 1, "only the channel whose receive was answered, not cancelled, is still known"
+    assert still_known == 0, "nothing is left of receives that were answered or cancelled"
 
 
-def test_a_channel_whose_receive_gave_up_keeps_nothing_and_a_slow_one_keeps_at_most_its_capacity():
-    async def scenario() -> tuple[object, list[object], int]:
-        layer = a_layer(capacity=3)
+def test_a_slow_channel_keeps_at_most_its_capacity_and_what_nobody_receives_expires():
+    async def scenario() -> tuple[list[object], bool]:
+        layer = a_layer(capacity=3, expiry=2)
         try:
             gone, slow, awake = [await layer.new_channel() for _ in range(3)]
-            leaving = asyncio.create_task(layer.receive(gone))
-            await asyncio.sleep(0.1)
-            leaving.cancel()
-            await asyncio.gather(leaving, return_exceptions=True)
             # While a receive waits on another channel the reader reads for every channel:
-            # three messages for the gone one, five for one nobody waits on just now.
+            # five messages for one nobody waits on just now, three for one whose owner left.
             waiting = asyncio.create_task(layer.receive(awake))
-            for channel, count in ((gone, 3), (slow, 5)):
+            for channel, count in ((slow, 5), (gone, 3)):
                 for n in range(count):
                     await layer.send(channel, {"type": "t.m", "n": n})
                     await asyncio.sleep(0.05)  # read at once (Redis holds 3 a process too)
             await layer.send(awake, {"type": "t.m", "n": -1})
             await asyncio.wait_for(waiting, 10)
-            inbox = layer.inboxes[asyncio.get_running_loop()]
-            kept_for_gone = inbox.arrived.get(gone)
             slow_messages = [(await asyncio.wait_for(layer.receive(slow), 10))["n"] for _ in range(3)]
-            return kept_for_gone, slow_messages, len(inbox.arrived)
+            # past the expiry, the reader's next message sweeps what nobody received
+            await asyncio.sleep(2.5)
+            waiting = asyncio.create_task(layer.receive(awake))
+            await layer.send(awake, {"type": "t.m", "n": -2})
+            await asyncio.wait_for(waiting, 10)
+            return slow_messages, gone in layer.inbox.arrived
         finally:
             await layer.close_pools()
 
-    kept_for_gone, slow, left = run_async(scenario())
-    assert kept_for_gone is None
+    slow, gone_kept = run_async(scenario())
     assert slow == [2, 3, 4], "a slow channel keeps its capacity's newest messages, as channels_redis does"
-    assert left == 0
+    assert not gone_kept, "what nobody received within the expiry is forgotten"
+
+
+def test_a_message_given_to_a_receive_cancelled_before_it_woke_up_is_kept():
+    async def scenario() -> object:
+        layer = a_layer()
+        try:
+            channel = await layer.new_channel()
+            cancelled = asyncio.create_task(layer.receive(channel))
+            await asyncio.sleep(0.1)
+            # the reader hands it over, and the receive is cancelled in the same step
+            layer.inbox._deliver(channel, {"type": "t.m", "n": 1})
+            cancelled.cancel()
+            await asyncio.gather(cancelled, return_exceptions=True)
+            return (await asyncio.wait_for(layer.receive(channel), 10))["n"]
+        finally:
+            await layer.close_pools()
+
+    assert run_async(scenario()) == 1
+
+
+def test_a_message_read_in_one_event_loop_is_there_for_the_next():
+    """What ``async_to_sync`` callers (tests, management commands) do: each call its loop."""
+    layer = a_layer()
+
+    async def open_two() -> tuple[str, str]:
+        return await layer.new_channel(), await layer.new_channel()
+
+    async def send_both(first: str, second: str) -> None:
+        await layer.send(first, {"type": "t.m", "n": 1})
+        await layer.send(second, {"type": "t.m", "n": 2})
+
+    async def receive(channel: str) -> object:
+        return (await asyncio.wait_for(layer.receive(channel), 10))["n"]
+
+    first, second = run_async(open_two())
+    run_async(send_both(first, second))
+    # the first loop's reader may read both; the second message waits for the next loop
+    assert run_async(receive(first)) == 1
+    assert run_async(receive(second)) == 2
 
 
 @pytest.fixture
