@@ -237,8 +237,9 @@ class Processors:
 
     def _yield_to_arrivals(self, busy: float) -> None:
         """While POSTs wait for their commit (in a drainer: while crowded group commits keep
-        coming, ``drainer.CROWDED_COMMIT`` POSTs or more each), pause as long as the last batch's processing took (times ``WEBHOOK_JOURNAL_YIELD``,
-        at most :data:`MOST_YIELD`): under a flood the acknowledgements get at least their
+        coming, ``drainer.CROWDED_COMMIT`` POSTs or more each), pause as long as the last
+        batch's processing took (times ``WEBHOOK_JOURNAL_YIELD``, at most
+        :data:`MOST_YIELD`): under a flood the acknowledgements get at least their
         share of the machine, the processing catches up after it; at a steady rate the
         appender is mostly idle and the processing goes on at once. The pause is the
         process's, not the thread's: every thread waits until the latest pause ends before
