@@ -8,6 +8,7 @@ the benches cannot drift apart.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,8 @@ from bench.loadgen import http_request
 from whatsapp.signature import sign
 
 if TYPE_CHECKING:
+    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+
     from tests.stack import Stack
 
 #: The app secret of the channel ``seed_demo`` creates in a ``tests.stack`` stack
@@ -94,3 +97,22 @@ class CpuMeter:
         if self.drainer:
             spent["drainer_cpu_s"] = group_cpu_seconds(self.drainer) - self.start[2]
         return spent
+
+
+def status_kb(pid: int, field: str = "VmRSS") -> int:
+    """A ``kB`` line of /proc/<pid>/status (VmRSS…); 0 when the process is gone."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def browser_deflate_offer() -> list[ClientPerMessageDeflateFactory]:
+    """What a browser's WebSocket offers (permessage-deflate, the server picks its window),
+    for the socket benches (``bench/sockets.py``, ``bench/socket_floor.py``): the server's
+    memory a socket depends on what was agreed. A small memLevel keeps the bench's own
+    compressors cheap and does not change the server's."""
+    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+
+    return [ClientPerMessageDeflateFactory(client_max_window_bits=True, compress_settings={"memLevel": 5})]

@@ -37,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import browser_deflate_offer, status_kb  # noqa: E402 (after the path)
+
 LAYERS = ("uvicorn", "server", "consumer", "layer")
 #: Sockets opened (and left open) before the first reading: one-off imports, pools, caches.
 WARM_UP = 50
@@ -76,6 +78,10 @@ def channels_app() -> Any:
                 await self.channel_layer.group_add(GROUP, self.channel_name)
             await self.accept()
 
+        async def disconnect(self, code: int) -> None:
+            if with_layer:  # as the console does: the group does not keep a closed socket
+                await self.channel_layer.group_discard(GROUP, self.channel_name)
+
     return Idle.as_asgi()
 
 
@@ -87,10 +93,10 @@ def __getattr__(name: str) -> Any:
 
 
 def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
+    """The server's VmRSS; a server that is gone ends the run."""
+    if kb := status_kb(pid):
+        return kb
+    raise RuntimeError(f"no VmRSS for {pid}: the server is gone")
 
 
 async def settled_kb(pid: int, *, longest: float = 30.0) -> int:
@@ -134,7 +140,6 @@ async def wait_listening(port: int, process: subprocess.Popen[bytes], longest: f
 async def measure(layer: str, sockets: int, port: int) -> float:
     """KB (10³ bytes) of the server's memory a socket, for ``sockets`` idle ones."""
     from websockets.asyncio.client import ClientConnection, connect
-    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
     command, env = server_command(layer, port)
     server = subprocess.Popen(command, env=env, cwd=ROOT)
@@ -146,11 +151,7 @@ async def measure(layer: str, sockets: int, port: int) -> float:
             return await connect(
                 f"ws://127.0.0.1:{port}/",
                 compression=None,
-                extensions=[
-                    ClientPerMessageDeflateFactory(
-                        client_max_window_bits=True, compress_settings={"memLevel": 5}
-                    )
-                ],
+                extensions=browser_deflate_offer(),
                 ping_interval=None,  # browsers send no protocol pings
                 open_timeout=60,
             )

@@ -51,9 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
-from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
-from bench.common import CpuMeter, group_cpu_seconds
+from bench.common import CpuMeter, browser_deflate_offer, group_cpu_seconds, status_kb
 from bench.delivery import AGENTS, PER_AGENT, SETUP, Agents, end_to_end
 from tests.stack import ROOT, Stack, running_stack
 
@@ -144,7 +143,7 @@ class IdleSockets:
             "frames": self.frames,
             "pings": self.pings,
             "seconds": seconds,
-            "holder_rss_kb": _status_kb(os.getpid(), "VmRSS"),
+            "holder_rss_kb": status_kb(os.getpid(), "VmRSS"),
         }
 
     async def open(self) -> HolderStatus:
@@ -152,10 +151,8 @@ class IdleSockets:
         started = time.perf_counter()
         gate = asyncio.Semaphore(CONNECTING_AT_ONCE)
         ws_url = self.url.replace("http", "ws", 1) + "/ws/console/"
-        # What a browser offers (the server picks its window); a small memLevel keeps the
-        # bench's own compressors cheap and does not change the server's.
         extensions = (
-            [ClientPerMessageDeflateFactory(client_max_window_bits=True, compress_settings={"memLevel": 5})]
+            browser_deflate_offer()
             if self.compression == "browser"
             else None  # no header at all: an empty one is refused (400)
         )
@@ -322,15 +319,6 @@ class Holder:
 # --- the web processes' memory and connections --------------------------------------------------
 
 
-def _status_kb(pid: int, field: str) -> int:
-    """A ``kB`` line of /proc/<pid>/status (VmRSS…); 0 when the process is gone."""
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
 def _pss_kb(pid: int) -> int:
     """The process's proportional set size: a page shared by N processes counts 1/N in each
     (the uvicorn workers are spawned from one supervisor and load the same files)."""
@@ -367,7 +355,7 @@ class Memory:
 
     @classmethod
     def read(cls, pids: list[int]) -> Memory:
-        return cls({pid: _status_kb(pid, "VmRSS") for pid in pids}, {pid: _pss_kb(pid) for pid in pids})
+        return cls({pid: status_kb(pid, "VmRSS") for pid in pids}, {pid: _pss_kb(pid) for pid in pids})
 
     @property
     def rss_mb(self) -> float:
