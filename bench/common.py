@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,28 +76,70 @@ def database_backends_cpu_seconds(database: str) -> float:
     return cpu_seconds_of(connected)
 
 
+def redis_server_cpu_seconds() -> float:
+    """CPU time of the Redis servers on this machine (every database of them: read it on a
+    quiet machine)."""
+    return cpu_seconds_of(lambda proc, _: (proc / "comm").read_bytes().startswith(b"redis-server"))
+
+
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine spent busy (all cores, /proc/stat: everything but idle and
+    iowait): what the processes measured one by one leave out shows here."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 class CpuMeter:
-    """CPU seconds the web server and the Celery worker (and the journal's drainer, when the
-    stack runs one) spent over a phase."""
+    """CPU seconds over a phase: the web server and the Celery worker (and the journal's
+    drainer, when the stack runs one), the stack's PostgreSQL backends, Redis, this bench
+    process (the load generator and the sockets' reader) and the whole machine. Divided by
+    the messages of the phase, that is where a message's CPU goes, and what a machine of N
+    cores can sustain at most (issue 14, target 2)."""
 
     def __init__(self, stack: Stack) -> None:
         self.web, self.worker = stack.processes[0].pid, stack.processes[1].pid
         drainers = [p.pid for p in stack.processes if "drain_webhooks" in str(p.args)]
         self.drainer = drainers[0] if drainers else None
-        self.start = (
-            group_cpu_seconds(self.web),
-            group_cpu_seconds(self.worker),
-            group_cpu_seconds(self.drainer) if self.drainer else 0.0,
-        )
+        self.database = stack.env.get("DATABASE_URL", "").rsplit("/", 1)[-1] if stack.scaled else ""
+        self.start = self._now()
 
-    def spent(self) -> dict[str, float]:
-        spent = {
-            "web_cpu_s": group_cpu_seconds(self.web) - self.start[0],
-            "worker_cpu_s": group_cpu_seconds(self.worker) - self.start[1],
+    def _now(self) -> dict[str, float]:
+        now = {
+            "web_cpu_s": group_cpu_seconds(self.web),
+            "worker_cpu_s": group_cpu_seconds(self.worker),
+            "bench_cpu_s": time.process_time(),
+            "machine_busy_s": machine_busy_seconds(),
         }
         if self.drainer:
-            spent["drainer_cpu_s"] = group_cpu_seconds(self.drainer) - self.start[2]
-        return spent
+            now["drainer_cpu_s"] = group_cpu_seconds(self.drainer)
+        if self.database:
+            now["database_cpu_s"] = database_backends_cpu_seconds(self.database)
+            now["redis_cpu_s"] = redis_server_cpu_seconds()
+        return now
+
+    def spent(self) -> dict[str, float]:
+        return {key: value - self.start[key] for key, value in self._now().items()}
+
+
+def cpu_per_message_line(spent: dict[str, float], messages: int) -> str:
+    """``spent`` (a :class:`CpuMeter`'s) in milliseconds a message, and the rate the
+    machine's cores could sustain at that cost if nothing else ran."""
+    parts = {
+        "web": "web_cpu_s",
+        "worker": "worker_cpu_s",
+        "drainer": "drainer_cpu_s",
+        "PostgreSQL": "database_cpu_s",
+        "Redis": "redis_cpu_s",
+        "bench": "bench_cpu_s",
+        "machine": "machine_busy_s",
+    }
+    shown = ", ".join(
+        f"{label} {spent[key] * 1000 / messages:.2f}" for label, key in parts.items() if key in spent
+    )
+    cores = os.cpu_count() or 1
+    ceiling = cores * messages / spent["machine_busy_s"] if spent.get("machine_busy_s") else float("inf")
+    return f"CPU ms a message: {shown}; {cores} cores at that cost: at most {ceiling:.0f}/s"
 
 
 def status_kb(pid: int, field: str = "VmRSS") -> int:

@@ -49,7 +49,7 @@ import httpx
 import websockets
 from redis.exceptions import RedisError
 
-from bench.common import STACK_APP_SECRET, CpuMeter, signed_webhook_post
+from bench.common import STACK_APP_SECRET, CpuMeter, cpu_per_message_line, signed_webhook_post
 from bench.loadgen import open_loop
 from tests.stack import running_stack
 
@@ -394,12 +394,15 @@ async def search_rate(stack, args) -> dict:
 
     async def holds(rate: float) -> bool:
         await agents.reconnect_closed()
+        meter = CpuMeter(stack)
         e2e, lost, errors = await end_to_end(agents, stack.url, rate, args.seconds, f"s{rate:g}-")
+        spent = meter.spent()
         ok = e2e["n"] > 0 and lost == 0 and e2e["p99"] <= args.target_p99
-        runs.append({"rate": rate, **e2e, "lost": lost, "http_errors": errors, "holds": ok})
+        runs.append({"rate": rate, **e2e, "lost": lost, "http_errors": errors, "holds": ok, **spent})
         print(
             f"  {rate:>7.0f}/s: p50 {e2e['p50']:.1f} ms, p99 {e2e['p99']:.1f} ms, lost {lost}, "
-            f"failed sends {errors} -> {'holds' if ok else 'does not hold'}",
+            f"failed sends {errors} -> {'holds' if ok else 'does not hold'}\n"
+            f"           {cpu_per_message_line(spent, int(rate * args.seconds))}",
             flush=True,
         )
         await asyncio.sleep(2.0)  # the queues drain before the next rate
@@ -545,6 +548,7 @@ def main() -> None:
             f"         floor (channel layer -> consumer -> socket): p50 {floor['p50']:.1f} ms, "
             f"p99 {floor['p99']:.1f} ms; lost {floor['lost']}"
         )
+        print(f"         {cpu_per_message_line(e2e, int(rate * args.seconds))}")
     for rate, watched in delivery.get("watched", {}).items():
         alone = delivery["e2e"][rate]
         print(
