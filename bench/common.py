@@ -106,6 +106,7 @@ class CpuMeter:
 
     def _now(self) -> dict[str, float]:
         now = {
+            "wall_s": time.monotonic(),
             "web_cpu_s": group_cpu_seconds(self.web),
             "worker_cpu_s": group_cpu_seconds(self.worker),
             "bench_cpu_s": time.process_time(),
@@ -122,9 +123,12 @@ class CpuMeter:
         return {key: value - self.start[key] for key, value in self._now().items()}
 
 
-def cpu_per_message_line(spent: dict[str, float], messages: int) -> str:
+def cpu_per_message_line(spent: dict[str, float], messages: int, idle: dict[str, float] | None = None) -> str:
     """``spent`` (a :class:`CpuMeter`'s) in milliseconds a message, and the rate the
-    machine's cores could sustain at that cost if nothing else ran."""
+    machine's cores could sustain at that cost if nothing else ran. With ``idle`` (a
+    meter's reading over a phase where nothing was sent), what the idle stack spends anyway
+    in as long (its timers, probes, pings, the beat) is taken off first: the cost of a
+    message at the margin."""
     parts = {
         "web": "web_cpu_s",
         "worker": "worker_cpu_s",
@@ -134,12 +138,17 @@ def cpu_per_message_line(spent: dict[str, float], messages: int) -> str:
         "bench": "bench_cpu_s",
         "machine": "machine_busy_s",
     }
-    shown = ", ".join(
-        f"{label} {spent[key] * 1000 / messages:.2f}" for label, key in parts.items() if key in spent
-    )
+
+    def cost(key: str) -> float:
+        anyway = idle[key] * spent["wall_s"] / idle["wall_s"] if idle and key in idle else 0.0
+        return max(spent[key] - anyway, 0.0) / messages
+
+    shown = ", ".join(f"{label} {cost(key) * 1000:.2f}" for label, key in parts.items() if key in spent)
     cores = os.cpu_count() or 1
-    ceiling = cores * messages / spent["machine_busy_s"] if spent.get("machine_busy_s") else float("inf")
-    return f"CPU ms a message: {shown}; {cores} cores at that cost: at most {ceiling:.0f}/s"
+    machine = cost("machine_busy_s")
+    ceiling = f"{cores / machine:.0f}/s" if machine else "unbounded"
+    what = "over the idle stack's own" if idle else "the idle stack's own included"
+    return f"CPU ms a message ({what}): {shown}; {cores} cores at that cost: at most {ceiling}"
 
 
 def status_kb(pid: int, field: str = "VmRSS") -> int:

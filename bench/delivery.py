@@ -391,6 +391,7 @@ async def search_rate(stack, args) -> dict:
     agents = Agents(stack.url, setup)
     await agents.connect()
     runs: list[dict] = []
+    idle: dict[str, float] = {}
 
     async def holds(rate: float) -> bool:
         await agents.reconnect_closed()
@@ -402,7 +403,7 @@ async def search_rate(stack, args) -> dict:
         print(
             f"  {rate:>7.0f}/s: p50 {e2e['p50']:.1f} ms, p99 {e2e['p99']:.1f} ms, lost {lost}, "
             f"failed sends {errors} -> {'holds' if ok else 'does not hold'}\n"
-            f"           {cpu_per_message_line(spent, int(rate * args.seconds))}",
+            f"           {cpu_per_message_line(spent, int(rate * args.seconds), idle)}",
             flush=True,
         )
         await asyncio.sleep(2.0)  # the queues drain before the next rate
@@ -411,6 +412,14 @@ async def search_rate(stack, args) -> dict:
     try:  # a warm-up, not counted: the processes' first requests fill caches and pools
         await end_to_end(agents, stack.url, args.search_from / 2, 2.0, "warm-")
         await asyncio.sleep(2.0)
+        # What the stack spends with nothing sent (the beat, the live watch's probes, the
+        # sockets' pings), taken off each rate's CPU to print a message's own cost.
+        meter = CpuMeter(stack)
+        await asyncio.sleep(args.seconds)
+        idle = meter.spent()
+        print(
+            f"  idle for {idle['wall_s']:.0f} s: the machine busy {idle['machine_busy_s'] / idle['wall_s']:.0%} of a core"
+        )
         held, failed, rate = 0.0, 0.0, args.search_from
         while rate <= args.search_max:
             if not await holds(rate):
