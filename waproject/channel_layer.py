@@ -151,7 +151,9 @@ class LocalInbox:
         pytest-asyncio: one cancellation each) waited for it: the reading runs in an inner
         task this one waits on through ``asyncio.shield``, so the cancellation always lands
         here, and the inner task is cancelled again until it has ended."""
-        reading = asyncio.ensure_future(self._read_while_waited(real_channel))
+        reader = asyncio.current_task()
+        assert reader is not None
+        reading = asyncio.ensure_future(self._read_while_waited(real_channel, reader))
         try:
             await asyncio.shield(reading)
         except asyncio.CancelledError:
@@ -161,13 +163,16 @@ class LocalInbox:
                     await asyncio.wait([reading], timeout=READ_RETRY)
             raise
         finally:
-            if self.readers.get(real_channel) is asyncio.current_task():
+            if self.readers.get(real_channel) is reader:
                 del self.readers[real_channel]
             if reading.done() and not reading.cancelled():
                 reading.exception()  # retrieved: _read_while_waited logs its own failures
 
-    async def _read_while_waited(self, real_channel: str) -> None:
-        """Read while anyone waits (a message read for nobody waiting is kept)."""
+    async def _read_while_waited(self, real_channel: str, reader: asyncio.Task[None]) -> None:
+        """Read while anyone waits (a message read for nobody waiting is kept). The reader
+        leaves ``readers`` here, in the same step as its last look at the waiters: a receive
+        that comes while the outer task is still ending starts a new reader (one that saw
+        the outer task not done yet would have waited with no reader)."""
         failing = False
         try:
             while self.waiters:
@@ -195,6 +200,9 @@ class LocalInbox:
                 for waiter in waiting:
                     if not waiter.done():
                         waiter.set_exception(error)
+        finally:
+            if self.readers.get(real_channel) is reader:
+                del self.readers[real_channel]
 
     def _deliver(self, channel: str, message: Message, *, first: bool = False) -> None:
         for waiter in self.waiters.get(channel, ()):

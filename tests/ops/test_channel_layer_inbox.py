@@ -14,7 +14,7 @@ import asyncio
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import cast
 
 import pytest
@@ -171,6 +171,44 @@ def test_a_message_read_in_one_event_loop_is_there_for_the_next():
     # the first loop's reader may read both; the second message waits for the next loop
     assert run_async(receive(first)) == 1
     assert run_async(receive(second)) == 2
+
+
+def test_a_receive_that_comes_as_the_reader_ends_gets_a_reader_of_its_own(monkeypatch):
+    """The reader ends once nobody waits; a receive in the same moment (before the reader's
+    task has ended) must not count on it, or it would wait with nobody reading."""
+
+    async def scenario() -> object:
+        layer = a_layer()
+        try:
+            a, b = await layer.new_channel(), await layer.new_channel()
+            first = asyncio.create_task(layer.receive(a))
+            await asyncio.sleep(0.1)
+            late: list[asyncio.Task[dict[str, object]]] = []
+            deliver = layer.inbox._deliver
+
+            def deliver_then_receive(
+                channel: str, message: dict[str, object], *, first: bool = False
+            ) -> None:
+                deliver(channel, message, first=first)
+                if not late and not layer.inbox.waiters:  # read for nobody: the reader ends next
+                    late.append(asyncio.create_task(layer.receive(b)))
+
+            monkeypatch.setattr(layer.inbox, "_deliver", deliver_then_receive)
+            await layer.send(a, {"type": "t.m", "n": 1})
+            await asyncio.wait_for(first, 10)
+            await layer.send(a, {"type": "t.m", "n": 2})
+            await asyncio.wait_for(_until(lambda: late), 10)
+            await layer.send(b, {"type": "t.m", "n": 3})
+            return (await asyncio.wait_for(late[0], 10))["n"]
+        finally:
+            await layer.close_pools()
+
+    assert run_async(scenario()) == 3
+
+
+async def _until(condition: Callable[[], object]) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)
 
 
 class SwallowsACancellation(RedisChannelLayer):
