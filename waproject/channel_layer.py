@@ -17,8 +17,9 @@ read lock, one for a per-channel queue) and keeps an ``asyncio.Queue`` per chann
 one reader a process (:class:`LocalInbox`) takes the process's messages from Redis with
 channels_redis's own ``receive_single`` and hands each to the future its channel's receive
 waits on, or keeps it until that receive comes back (at most the layer's capacity a
-channel, the oldest dropped first, as channels_redis does; at most its ``expiry`` when
-nobody receives it, as Redis does). A Redis error does not reach the receives: the reader
+channel, the oldest dropped first, as channels_redis does; what nobody receives is
+forgotten after about its ``expiry``, as Redis forgets it: swept while the reader reads,
+at most one and a half expiries late). A Redis error does not reach the receives: the reader
 retries, and ``console.live``'s probe decides whether memberships were lost
 (channels_redis raised it in one receive, which closed that socket with 1011 and left the
 others to wait).
@@ -85,8 +86,9 @@ class LocalInbox:
     Redis key of the process while a receive waits, a future per waiting receive, the
     messages nobody waits for yet. Like channels_redis, it serves one event loop at a time
     (a test or ``async_to_sync`` may come with a new loop once the last one stopped
-    waiting), and keeps a message nobody received for at most the layer's ``expiry``
-    (Redis drops unread ones after it too)."""
+    waiting), and keeps a message nobody received for about the layer's ``expiry`` (Redis
+    drops unread ones after it too). Closing the pools (``stop``) stops the readers; a
+    receive still waiting then is read for again by the next receive's reader."""
 
     def __init__(self, layer: RedisChannelLayer) -> None:
         self.layer = layer
@@ -121,7 +123,7 @@ class LocalInbox:
         try:
             return await waiter
         except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 self._deliver(channel, waiter.result(), first=True)  # given, then cancelled: kept
             raise
         finally:
@@ -138,7 +140,7 @@ class LocalInbox:
             raise RuntimeError("Two event loops are trying to receive() on one channel layer at once!")
         for reader in self.readers.values():
             if self.loop is not None and not self.loop.is_closed() and not reader.done():
-                self.loop.call_soon_threadsafe(reader.cancel)  # read messages stay in Redis
+                self.loop.call_soon_threadsafe(reader.cancel)  # unread ones stay in Redis
         self.loop, self.readers, self.waiters = loop, {}, {}
 
     async def _read(self, real_channel: str) -> None:
@@ -157,6 +159,8 @@ class LocalInbox:
         try:
             await asyncio.shield(reading)
         except asyncio.CancelledError:
+            if self.readers.get(real_channel) is reader:  # a receive from now on starts another
+                del self.readers[real_channel]
             while not reading.done():
                 reading.cancel()
                 with contextlib.suppress(asyncio.CancelledError):  # cancelled again: still ending
@@ -170,9 +174,11 @@ class LocalInbox:
 
     async def _read_while_waited(self, real_channel: str, reader: asyncio.Task[None]) -> None:
         """Read while anyone waits (a message read for nobody waiting is kept). The reader
-        leaves ``readers`` here, in the same step as its last look at the waiters: a receive
-        that comes while the outer task is still ending starts a new reader (one that saw
-        the outer task not done yet would have waited with no reader)."""
+        leaves ``readers`` here, in the same step as its last look at the waiters (and the
+        outer task as soon as it is cancelled): a receive that comes while the outer task is
+        still ending starts a new reader (one that saw the outer task not done yet would
+        have waited with no reader; channels_redis's per-channel lock in ``receive_single``
+        keeps two from reading at once)."""
         failing = False
         try:
             while self.waiters:
