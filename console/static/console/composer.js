@@ -47,6 +47,9 @@ export class Composer {
     this.refs = refs;
     this.host = host;
     this.sending = false;
+    /** Send was asked for (Enter, the button) while a send was on its way: it goes right
+     * after, with what is in the composer then (a fast agent's Enter is not lost). */
+    this.sendAsked = false;
     /** The text on its way and its client_ref (a retry of the same text reuses it). @type {{ text: string | null, ref: string | null }} */
     this.draft = { text: null, ref: null };
     /** M2: the files attached, waiting for Send. */
@@ -184,7 +187,11 @@ export class Composer {
     const body = withText ? text.value : "";
     const hasText = Boolean(body.trim());
     const files = (withText ? this.chips.length : 0) + this.files.items.length;
-    if (this.readOnly || this.sending || (!hasText && !files) || utf8Length(body) > this.limit) return;
+    if (this.sending) {
+      if (withText) this.sendAsked = true;
+      return;
+    }
+    if (this.readOnly || (!hasText && !files) || utf8Length(body) > this.limit) return;
     if ((hasText && !this.windowOpen) || (files && !this.filesAllowed)) return;
     if (hasText && this.draft.text !== body) this.draft = { text: body, ref: uuid() };
     this.sending = true;
@@ -230,8 +237,13 @@ export class Composer {
       this.update();
       if (withText) text.focus();
     }
+    // Send asked for while this one was on its way: what the composer holds now goes
+    // (not after a failure: its error is shown, and the agent decides).
+    const asked = this.sendAsked;
+    this.sendAsked = false;
+    if (!failed && asked) this.sendAll({ withText: true });
     // Two-step upload off: a file attached while this send was on its way goes too.
-    if (!failed && this.files.items.length && !this.twoStep) this.sendAll({ withText: false });
+    else if (!failed && this.files.items.length && !this.twoStep) this.sendAll({ withText: false });
   }
 
   /**
