@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.stack import free_port
@@ -66,6 +67,17 @@ class OwnRedis:
     def cleanup(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls) -> Iterator[OwnRedis]:
+        """A started server, stopped and its directory removed after: the tests' fixtures."""
+        server = cls()
+        server.start()
+        try:
+            yield server
+        finally:
+            server.cleanup()
 
 
 def postgres_bin() -> Path | None:

@@ -25,12 +25,8 @@ TTL = 3.0
 
 @pytest.fixture(scope="module")
 def own_redis() -> Iterator[OwnRedis]:
-    server = OwnRedis()
-    server.start()
-    try:
+    with OwnRedis.running() as server:
         yield server
-    finally:
-        server.cleanup()
 
 
 @pytest.fixture

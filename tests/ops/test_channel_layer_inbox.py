@@ -253,12 +253,8 @@ def test_a_reader_whose_cancellation_was_swallowed_still_ends_with_its_event_loo
 
 @pytest.fixture
 def own_redis() -> Iterator[OwnRedis]:
-    server = OwnRedis()
-    server.start()
-    try:
+    with OwnRedis.running() as server:
         yield server
-    finally:
-        server.cleanup()
 
 
 def test_a_redis_outage_does_not_raise_in_the_receives_which_hear_again_after_it(own_redis):
