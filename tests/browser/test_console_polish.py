@@ -2,8 +2,8 @@
 
 A narrowed window closes the overlay side panel (Send stays reachable), long names are cut
 with their full text as a title (a trailing number stays visible), toasts stay off the
-composer, a read-only paperclip looks disabled, a reload keeps drafts and the tabs' order,
-the accept timeout leaves a notice until the agent is Ready again, and the transfer dialog
+composer, a read-only paperclip looks disabled, a reload keeps drafts and the tabs' order
+(an answer cut off on its way closes nothing), the accept timeout leaves a notice until the agent is Ready again, and the transfer dialog
 tells "nothing defined" from "nothing matches".
 """
 
@@ -218,6 +218,69 @@ def test_a_reload_keeps_each_draft_and_the_order_of_the_tabs(stack, api, alice, 
     bob.page.reload()
     expect(bob.page.locator("body.console-ready")).to_be_attached()
     expect(bob.page.locator(f"#panel-{third_id} textarea[aria-label='Message']")).to_have_value("")
+
+
+def test_an_answer_cut_off_on_its_way_closes_no_tab_and_keeps_the_draft(stack, bob, customer):
+    """A resync whose answer was cut off (the connection dropped, the page was reloading)
+    is no answer: read as an empty one it said "you own nothing", and every tab closed with
+    its draft (seen as a reload that lost the tabs' order)."""
+    panel = offered_and_accepted(stack, bob, customer, "Hello")
+    bob.composer.fill("half a reply")
+    snapshot = re.compile(r"/api/v1/agent/me/$")
+    cut: list[str] = []
+
+    def cut_off(route):
+        if route.request.method != "GET":
+            route.continue_()
+            return
+        cut.append(route.request.url)
+        route.fulfill(
+            status=200, content_type="application/json", body='{"agent": {"id": 1}, "interactions": ['
+        )
+
+    bob.page.route(snapshot, cut_off)
+    bob.page.evaluate("() => window.waConsole.resync()")
+    for _ in range(50):
+        if cut:
+            break
+        bob.page.wait_for_timeout(100)
+    assert cut, "the resync asked for agent/me/"
+    bob.page.wait_for_timeout(500)  # the cut answer is handled by now
+    bob.page.unroute(snapshot)
+    expect(panel).to_be_visible()
+    expect(bob.page.locator("#tab-list > .chat-item")).to_have_count(1)
+    expect(bob.composer).to_have_value("half a reply")
+    expect(bob.page.locator("#toast")).not_to_contain_text("left your console")
+
+    # a body that breaks off after its first bytes (a real Response whose stream fails):
+    # a network error, not an empty success
+    failure = bob.page.evaluate(
+        """async () => {
+            const { Api } = await import("/static/console/api.js");
+            const realFetch = window.fetch;
+            window.fetch = async () => new Response(new ReadableStream({
+                start(controller) {
+                    controller.enqueue(new TextEncoder().encode('{"interactions": ['));
+                    controller.error(new TypeError("connection reset"));
+                },
+            }), { status: 200, headers: { "Content-Type": "application/json" } });
+            try {
+                const answer = await new Api("/api/v1/").get("agent/me/");
+                return { answered: answer };
+            } catch (error) {
+                return { name: error.name, code: error.code, status: error.status, network: error.isNetwork };
+            } finally {
+                window.fetch = realFetch;
+            }
+        }"""
+    )
+    assert failure == {"name": "ApiError", "code": "network", "status": 0, "network": True}
+
+    # the next whole answer finds everything where it was
+    bob.page.evaluate("() => window.waConsole.resync()")
+    bob.page.wait_for_timeout(500)
+    expect(bob.page.locator("#tab-list > .chat-item")).to_have_count(1)
+    expect(bob.composer).to_have_value("half a reply")
 
 
 def test_an_offer_not_accepted_in_time_leaves_a_notice_until_the_agent_is_ready(stack, bob, customer):

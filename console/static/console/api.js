@@ -9,7 +9,7 @@ import { fmt, gettext } from "./i18n.js";
 export class ApiError extends Error {
   /**
    * @param {object} [init]
-   * @param {number} [init.status] the HTTP status (0: nothing reached the server)
+   * @param {number} [init.status] the HTTP status (0: no answer came back, or none that could be read)
    * @param {string} [init.code]
    * @param {string} [init.message]
    * @param {Record<string, unknown> | null} [init.fields] input errors by field
@@ -24,7 +24,11 @@ export class ApiError extends Error {
     this.details = details || {};
   }
 
-  /** Nothing reached the server (offline, server restarting): the same request may be retried. */
+  /**
+   * No answer came back (offline, server restarting, the connection dropped on the way
+   * back, the answer cut off): the same request may be retried (writes that matter carry
+   * their idempotency key, the composer's client_ref).
+   */
   get isNetwork() {
     return this.status === 0;
   }
@@ -147,12 +151,23 @@ export class Api extends EventTarget {
       if (error instanceof Error && error.name === "AbortError") throw error;
       throw new ApiError({ message: gettext("The server could not be reached. Check the connection and try again.") });
     }
+    // An answer cut off on its way (the connection dropped, the page is being reloaded) is
+    // no answer: read as "{}" it once said "you own no conversation" to the resync, which
+    // closed every tab and dropped its draft.
+    const cut = () => new ApiError({ message: gettext("The server's answer was cut off. Check the connection and try again.") });
+    let text;
+    try {
+      text = await response.text();
+    } catch (error) {
+      if (error instanceof Error && error.name === "AbortError") throw error;
+      throw cut();
+    }
     let data = null;
-    const text = await response.text().catch(() => "");
     if (text) {
       try {
         data = JSON.parse(text);
       } catch {
+        if (response.ok) throw cut(); // a success must say what it did (a refusal may be a proxy's page)
         data = null;
       }
     }

@@ -143,7 +143,6 @@ export class ConsoleApp {
     this.socket.addEventListener("state", (event) => this.header.setConnection(/** @type {CustomEvent<SocketState>} */ (event).detail));
     this.socket.addEventListener("open", () => {
       this.subscribedKey = null;
-      this.consultations.reset();
       this.subscribe();
       this.board.connected();
       this.resync();
@@ -445,7 +444,7 @@ export class ConsoleApp {
           // A consultation (R6) is not among the agent's interactions: the next step says.
           if (!open.has(id) && !tab.consulted && tab.openedAt < requestedAt) this.closeTab(id, gettext("A conversation left your console."));
         }
-        await this.consultations.sync({ requestedAt, owned: open }).catch((error) => {
+        await this.consultations.sync({ requestedAt, owned: open, consulting: me.consultations || [] }).catch((error) => {
           if (!isNetworkError(error)) console.warn("consultations:", error);
         });
         this.subscribe();

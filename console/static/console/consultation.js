@@ -243,13 +243,6 @@ export class Consultations {
     this.api = app.api;
     /** @type {Set<number>} */
     this.opening = new Set();
-    /** Interactions found not to be consultations of ours. @type {Set<number>} */
-    this.checked = new Set();
-  }
-
-  /** After a reconnect everything is looked at again. */
-  reset() {
-    this.checked.clear();
   }
 
   /**
@@ -281,24 +274,21 @@ export class Consultations {
   }
 
   /**
-   * The resync: the agent's consultations are the active interactions they may see but
-   * neither own nor share in a conference. One that is gone (ended, or the conversation
-   * closed) leaves the console; one not shown yet (after a reload) opens.
-   * @param {{ requestedAt: number, owned: Set<number> }} resync when the resync began, the interactions the agent owns or shares
+   * The resync: the agent's consultations are in its snapshot (agent/me/: the active
+   * conversations it is consulted about, however many others it may see). One that is gone
+   * (ended, or the conversation closed) leaves the console; one not shown yet (after a
+   * reload) opens.
+   * @param {{ requestedAt: number, owned: Set<number>, consulting: InteractionSummary[] }} resync when the resync began, the interactions the agent owns or shares, those it is consulted about
    */
-  async sync({ requestedAt, owned }) {
-    /** @type {{ results?: InteractionSummary[] }} */
-    const data = await this.api.get("interactions/?state=active");
-    const visible = new Set((data.results || []).map((i) => i.id));
+  async sync({ requestedAt, owned, consulting }) {
+    const visible = new Set(consulting.map((i) => i.id));
     for (const [id, tab] of this.app.tabs) {
       if (tab.consulted && !owned.has(id) && !visible.has(id) && tab.openedAt < requestedAt) {
         this.app.closeTab(id, fmt(gettext("The consultation about %(display_name)s ended."), { display_name: tab.contact.display_name || gettext("the customer") }));
       }
     }
     for (const id of visible) {
-      if (owned.has(id) || this.app.tabs.has(id) || this.checked.has(id)) continue;
-      this.checked.add(id);
-      await this.open(id);
+      if (!owned.has(id) && !this.app.tabs.has(id)) await this.open(id);
     }
   }
 }
