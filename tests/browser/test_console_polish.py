@@ -3,8 +3,8 @@
 A narrowed window closes the overlay side panel (Send stays reachable), long names are cut
 with their full text as a title (a trailing number stays visible), toasts stay off the
 composer, a read-only paperclip looks disabled, a reload keeps drafts and the tabs' order
-(an answer cut off on its way closes nothing), the accept timeout leaves a notice until the agent is Ready again, and the transfer dialog
-tells "nothing defined" from "nothing matches".
+(an answer cut off on its way closes nothing), the accept timeout leaves a notice until the
+agent is Ready again, and the transfer dialog tells "nothing defined" from "nothing matches".
 """
 
 from __future__ import annotations
@@ -220,67 +220,91 @@ def test_a_reload_keeps_each_draft_and_the_order_of_the_tabs(stack, api, alice, 
     expect(bob.page.locator(f"#panel-{third_id} textarea[aria-label='Message']")).to_have_value("")
 
 
+# A resync run to its end in the page (one already under way runs again after it).
+RESYNC = "async () => { const app = window.waConsole; await app.resync(); while (app.resyncing) await app.resyncing; }"
+
+# A fetch whose answers to ``path`` break off after their first bytes (a real Response whose
+# stream fails, as a dropped connection or a reload leaves it), with the given status.
+CUT_FETCH = """([path, status]) => {
+    const realFetch = window.fetch;
+    window.realFetch = realFetch;
+    window.fetch = async (url, init) => {
+        if (!String(url).endsWith(path)) return realFetch(url, init);
+        return new Response(new ReadableStream({
+            start(controller) {
+                controller.enqueue(new TextEncoder().encode('{"interactions": ['));
+                controller.error(new TypeError("connection reset"));
+            },
+        }), { status, headers: { "Content-Type": "application/json" } });
+    };
+}"""
+
+
 def test_an_answer_cut_off_on_its_way_closes_no_tab_and_keeps_the_draft(stack, bob, customer):
     """A resync whose answer was cut off (the connection dropped, the page was reloading)
     is no answer: read as an empty one it said "you own nothing", and every tab closed with
     its draft (seen as a reload that lost the tabs' order)."""
     panel = offered_and_accepted(stack, bob, customer, "Hello")
     bob.composer.fill("half a reply")
-    snapshot = re.compile(r"/api/v1/agent/me/$")
-    cut: list[str] = []
+    tabs = bob.page.locator("#tab-list > .chat-item")
 
-    def cut_off(route):
-        if route.request.method != "GET":
-            route.continue_()
-            return
-        cut.append(route.request.url)
-        route.fulfill(
-            status=200, content_type="application/json", body='{"agent": {"id": 1}, "interactions": ['
+    def still_there():
+        expect(panel).to_be_visible()
+        expect(tabs).to_have_count(1)
+        expect(bob.composer).to_have_value("half a reply")
+        expect(bob.page.locator("#toast")).not_to_contain_text("left your console")
+
+    # the snapshot's body breaks off: the resync changes nothing
+    bob.page.evaluate(CUT_FETCH, ["/api/v1/agent/me/", 200])
+    bob.page.evaluate(RESYNC)
+    bob.page.evaluate("() => { window.fetch = window.realFetch; }")
+    still_there()
+
+    # what the console's API client makes of it: no answer (a read may be tried again, a
+    # write may have been done); a refusal cut off keeps its status (a 404 closes a tab)
+    def cut_answer(path, status, method):
+        bob.page.evaluate(CUT_FETCH, [path, status])
+        return bob.page.evaluate(
+            """async ([path, method]) => {
+                const { Api } = await import("/static/console/api.js");
+                const api = new Api("/api/v1/");
+                try {
+                    return { answered: await (method === "GET" ? api.get(path) : api.post(path, {})) };
+                } catch (error) {
+                    return { code: error.code, status: error.status, network: error.isNetwork, message: error.message };
+                } finally {
+                    window.fetch = window.realFetch;
+                }
+            }""",
+            [path.removeprefix("/api/v1/"), method],
         )
 
-    bob.page.route(snapshot, cut_off)
-    bob.page.evaluate("() => window.waConsole.resync()")
-    for _ in range(50):
-        if cut:
-            break
-        bob.page.wait_for_timeout(100)
-    assert cut, "the resync asked for agent/me/"
-    bob.page.wait_for_timeout(500)  # the cut answer is handled by now
-    bob.page.unroute(snapshot)
-    expect(panel).to_be_visible()
-    expect(bob.page.locator("#tab-list > .chat-item")).to_have_count(1)
-    expect(bob.composer).to_have_value("half a reply")
-    expect(bob.page.locator("#toast")).not_to_contain_text("left your console")
+    assert cut_answer("/api/v1/agent/me/", 200, "GET") == {
+        "code": "answer_lost",
+        "status": 0,
+        "network": True,
+        "message": "The server's answer was cut off. Check the connection and try again.",
+    }
+    written = cut_answer("/api/v1/agent/me/state/", 200, "POST")
+    assert written["code"] == "answer_lost" and "it may have been done" in written["message"]
+    refused = cut_answer("/api/v1/agent/me/state/", 404, "POST")
+    assert (refused["code"], refused["status"], refused["network"]) == ("http_404", 404, False)
 
-    # a body that breaks off after its first bytes (a real Response whose stream fails):
-    # a network error, not an empty success
-    failure = bob.page.evaluate(
-        """async () => {
-            const { Api } = await import("/static/console/api.js");
-            const realFetch = window.fetch;
-            window.fetch = async () => new Response(new ReadableStream({
-                start(controller) {
-                    controller.enqueue(new TextEncoder().encode('{"interactions": ['));
-                    controller.error(new TypeError("connection reset"));
-                },
-            }), { status: 200, headers: { "Content-Type": "application/json" } });
-            try {
-                const answer = await new Api("/api/v1/").get("agent/me/");
-                return { answered: answer };
-            } catch (error) {
-                return { name: error.name, code: error.code, status: error.status, network: error.isNetwork };
-            } finally {
-                window.fetch = realFetch;
-            }
-        }"""
+    # a success that is not JSON (a proxy's page) is no answer either
+    snapshot = re.compile(r"/api/v1/agent/me/$")
+    bob.page.route(
+        snapshot,
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<html>Sign in to the Wi-Fi</html>"
+        ),
     )
-    assert failure == {"name": "ApiError", "code": "network", "status": 0, "network": True}
+    bob.page.evaluate(RESYNC)
+    bob.page.unroute(snapshot)
+    still_there()
 
     # the next whole answer finds everything where it was
-    bob.page.evaluate("() => window.waConsole.resync()")
-    bob.page.wait_for_timeout(500)
-    expect(bob.page.locator("#tab-list > .chat-item")).to_have_count(1)
-    expect(bob.composer).to_have_value("half a reply")
+    bob.page.evaluate(RESYNC)
+    still_there()
 
 
 def test_an_offer_not_accepted_in_time_leaves_a_notice_until_the_agent_is_ready(stack, bob, customer):

@@ -26,15 +26,15 @@ export class ApiError extends Error {
 
   /**
    * No answer came back (offline, server restarting, the connection dropped on the way
-   * back, the answer cut off): the same request may be retried (writes that matter carry
-   * their idempotency key, the composer's client_ref).
+   * back; code "answer_lost": a success's answer cut off): a read may be retried as it is;
+   * a write may have been done (the composer's client_ref makes its retry safe).
    */
   get isNetwork() {
     return this.status === 0;
   }
 }
 
-/** Did nothing reach the server (a request that may be retried as it is)? @param {unknown} error */
+/** Did no (readable) answer come back (see ApiError.isNetwork)? @param {unknown} error */
 export function isNetworkError(error) {
   return error instanceof ApiError && error.isNetwork;
 }
@@ -148,19 +148,28 @@ export class Api extends EventTarget {
     try {
       response = await fetch(this.url(path), init);
     } catch (error) {
-      if (error instanceof Error && error.name === "AbortError") throw error;
+      if (signal && signal.aborted) throw error; // the caller's own abort (a browser's on unload is none)
       throw new ApiError({ message: gettext("The server could not be reached. Check the connection and try again.") });
     }
-    // An answer cut off on its way (the connection dropped, the page is being reloaded) is
-    // no answer: read as "{}" it once said "you own no conversation" to the resync, which
-    // closed every tab and dropped its draft.
-    const cut = () => new ApiError({ message: gettext("The server's answer was cut off. Check the connection and try again.") });
-    let text;
+    // A success whose answer was cut off on its way (the connection dropped, the page is
+    // being reloaded) is no answer: read as "{}" it once said "you own no conversation" to
+    // the resync, which closed every tab and dropped its draft. A write may have been done.
+    const cut = () =>
+      new ApiError({
+        code: "answer_lost",
+        message:
+          method === "GET"
+            ? gettext("The server's answer was cut off. Check the connection and try again.")
+            : gettext("The server's answer was cut off: it may have been done. Check before trying again."),
+      });
+    /** @type {string} */
+    let text = "";
     try {
       text = await response.text();
     } catch (error) {
-      if (error instanceof Error && error.name === "AbortError") throw error;
-      throw cut();
+      if (signal && signal.aborted) throw error;
+      if (response.ok) throw cut();
+      // A refusal keeps its status (401 signs out, 404 closes the tab) without its words.
     }
     let data = null;
     if (text) {

@@ -427,6 +427,8 @@ export class ConsoleApp {
       try {
         /** @type {AgentSnapshot} */
         const me = await this.api.get("agent/me/");
+        // Tabs close on what the snapshot leaves out: one without its lists says nothing.
+        if (!Array.isArray(me.interactions) || !Array.isArray(me.consultations)) throw new Error("agent/me/ answered without its lists");
         this.setAgent(me.agent, { requestedAt });
         this.applyChoices(me);
         this.applyOptions(me.options || {});
@@ -434,7 +436,7 @@ export class ConsoleApp {
         this.invitations.sync(me.invitations || [], { requestedAt });
         /** @type {Set<number>} */
         const open = new Set();
-        for (const summary of me.interactions || []) {
+        for (const summary of me.interactions) {
           open.add(summary.id);
           const tab = this.tabs.get(summary.id);
           if (tab) tab.update(summary, { requestedAt });
@@ -444,7 +446,7 @@ export class ConsoleApp {
           // A consultation (R6) is not among the agent's interactions: the next step says.
           if (!open.has(id) && !tab.consulted && tab.openedAt < requestedAt) this.closeTab(id, gettext("A conversation left your console."));
         }
-        await this.consultations.sync({ requestedAt, owned: open, consulting: me.consultations || [] }).catch((error) => {
+        await this.consultations.sync({ requestedAt, owned: open, consulting: me.consultations }).catch((error) => {
           if (!isNetworkError(error)) console.warn("consultations:", error);
         });
         this.subscribe();
