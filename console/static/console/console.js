@@ -130,6 +130,9 @@ export class ConsoleApp {
     this.invitations.sync(this.boot.invitations || []);
     const active = Number(session.get(`${this.storeKey}.active`)); // before the first tab is activated
     for (const summary of this.boot.interactions || []) this.openTab(summary);
+    // R6: the conversations it is consulted about open at once too (read only, in their place),
+    // not after the socket's first resync, and without announcing them again.
+    for (const summary of this.boot.consultations || []) if (!this.tabs.has(summary.id)) this.openTab(summary, { consulted: true });
     if (this.tabs.has(active)) this.activate(active);
     this.updateEmpty();
     // The window narrowed under the overlay breakpoint: the open side panels would cover the
