@@ -35,12 +35,8 @@ RECONNECT_CODES = {1011, 1012, 1013}
 
 @pytest.fixture(scope="module")
 def redis() -> Iterator[OwnRedis]:
-    server = OwnRedis()
-    server.start()
-    try:
+    with OwnRedis.running() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
