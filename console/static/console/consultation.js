@@ -247,25 +247,31 @@ export class Consultations {
 
   /**
    * A consultation message about a conversation that has no tab here: this agent is
-   * consulted. The conversation opens read only (GET console/ says whether we are in it).
+   * consulted. The conversation opens read only (GET console/ says whether we are in it,
+   * unless the agent's snapshot already said so: ``known``).
    * @param {number} interactionId
-   * @param {{ from?: string }} [how] from: who wrote (for the toast)
+   * @param {{ from?: string, known?: InteractionSummary | null }} [how] from: who wrote (for the toast)
    */
-  async open(interactionId, { from = "" } = {}) {
+  async open(interactionId, { from = "", known = null } = {}) {
     const id = Number(interactionId);
     if (this.opening.has(id) || this.app.tabs.has(id)) return;
     this.opening.add(id);
     try {
-      /** @type {Interaction} */
-      const detail = await this.api.get(`interactions/${id}/console/`);
-      const me = this.app.agent.id;
-      if (!(detail.participants || []).some((p) => isConsultant(p, me)) || this.app.tabs.has(id)) return;
-      this.app.openTab(detail, { consulted: true });
-      const who = (detail.contact && detail.contact.display_name) || gettext("a customer");
+      let summary = known;
+      if (!summary) {
+        /** @type {Interaction} */
+        const detail = await this.api.get(`interactions/${id}/console/`);
+        const me = this.app.agent.id;
+        if (!(detail.participants || []).some((p) => isConsultant(p, me))) return;
+        summary = detail;
+      }
+      if (this.app.tabs.has(id)) return;
+      this.app.openTab(summary, { consulted: true });
+      const who = (summary.contact && summary.contact.display_name) || gettext("a customer");
       const said = fmt(gettext("%(from)s consults you about %(who)s: the conversation is open, read only."), { from: from || gettext("An agent"), who });
       this.app.toast(said);
       this.app.announce(said);
-      if (from) this.app.desktop.notify(consultationNotice(id, detail.contact, from)); // R2b: a frame brought it (not a reload)
+      if (from) this.app.desktop.notify(consultationNotice(id, summary.contact, from)); // R2b: a frame brought it (not a reload)
     } catch {
       // Not ours (any more): nothing to show.
     } finally {
@@ -276,8 +282,8 @@ export class Consultations {
   /**
    * The resync: the agent's consultations are in its snapshot (agent/me/: the active
    * conversations it is consulted about, however many others it may see). One that is gone
-   * (ended, or the conversation closed) leaves the console; one not shown yet (after a
-   * reload) opens.
+   * (ended, or the conversation closed) leaves the console; one not shown yet (its frame
+   * was lost while the socket was down) opens, from the snapshot's summary.
    * @param {{ requestedAt: number, owned: Set<number>, consulting: InteractionSummary[] }} resync when the resync began, the interactions the agent owns or shares, those it is consulted about
    */
   async sync({ requestedAt, owned, consulting }) {
@@ -287,8 +293,8 @@ export class Consultations {
         this.app.closeTab(id, fmt(gettext("The consultation about %(display_name)s ended."), { display_name: tab.contact.display_name || gettext("the customer") }));
       }
     }
-    for (const id of visible) {
-      if (!owned.has(id) && !this.app.tabs.has(id)) await this.open(id);
+    for (const summary of consulting) {
+      if (!owned.has(summary.id) && !this.app.tabs.has(summary.id)) await this.open(summary.id, { known: summary });
     }
   }
 }
